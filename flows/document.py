@@ -1,0 +1,64 @@
+"""Prefect flows that take a document through its automated steps. Each task calls one service method with
+ids, in its own transaction; each reads the database first, so a retried or repeated run does nothing twice."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prefect import flow, task
+
+from flows.runtime import get_runtime
+from services.distribution.service import DistributionService
+from services.workflow.service import WorkflowService
+
+
+def _pause_for_fault_tests() -> None:
+    delay = get_runtime().settings.workflow.step_delay_seconds
+    if delay:
+        time.sleep(delay)
+
+
+@task(name="format-checks", task_run_name="format-checks-doc-{document_id}")
+def format_checks(document_id: int) -> list[dict[str, Any]]:
+    with get_runtime().context() as ctx:
+        return WorkflowService(ctx).run_format_checks(document_id)
+
+
+@task(name="register-number", task_run_name="register-doc-{document_id}")
+def register_number(document_id: int) -> str:
+    """复核 and 登记: not safe to blindly repeat, so it is idempotent on the document row (one number ever)."""
+    with get_runtime().context() as ctx:
+        return WorkflowService(ctx).register(document_id)
+
+
+@task(name="render-and-store", task_run_name="render-doc-{document_id}", retries=2, retry_delay_seconds=1)
+def render_and_store(document_id: int) -> str:
+    runtime = get_runtime()
+    with runtime.context() as ctx:
+        return WorkflowService(ctx).render(document_id, runtime.renderer)
+
+
+@task(name="distribute", task_run_name="distribute-doc-{document_id}", retries=2, retry_delay_seconds=1)
+def distribute(document_id: int) -> int:
+    """核发: one task for every recipient at once (a run per recipient would cost too much, STACK-NOTES)."""
+    with get_runtime().context() as ctx:
+        return DistributionService(ctx).distribute(document_id)
+
+
+@flow(name="document-checks", flow_run_name="doc-{document_id}-checks", log_prints=False)
+def document_checks(document_id: int) -> list[dict[str, Any]]:
+    return format_checks(document_id)
+
+
+@flow(name="document-issue", flow_run_name="doc-{document_id}-issue", log_prints=False)
+def document_issue(document_id: int) -> dict[str, Any]:
+    number = register_number(document_id)
+    _pause_for_fault_tests()
+    pdf_key = render_and_store(document_id)
+    _pause_for_fault_tests()
+    delivered = distribute(document_id)
+    return {"doc_number": number, "pdf": pdf_key, "delivered": delivered}
+
+
+STEP_FLOWS = {"check": document_checks, "issue": document_issue}

@@ -1,0 +1,18 @@
+"""Serves the scheduled deployments (催办 daily by default); started by `gongwen up` beside the worker."""
+
+from __future__ import annotations
+
+from prefect import serve
+
+from flows.reminders import reminders
+from services.config import Settings
+
+
+def serve_schedules(settings: Settings) -> None:
+    deployment = reminders.to_deployment(
+        name="gongwen-reminders",
+        cron=settings.reminders.cron,
+        description="催办: mark 逾期 and chase units near or past their report-back deadline",
+        tags=["gongwen"],
+    )
+    serve(deployment, print_starting_message=False)

@@ -1,0 +1,83 @@
+"""The flow runner: takes due steps from the database outbox and runs each as a Prefect flow run.
+
+A claimed step carries a lease; if this process dies, the lease runs out and another pass takes the step up
+again. The flows are idempotent on the database, so finishing a half-done step does nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from contextlib import AbstractContextManager
+
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+from flows.document import STEP_FLOWS
+from flows.runtime import set_runtime
+from services.jobs.service import JobService
+from services.runtime import Runtime
+
+log = logging.getLogger("gongwen.worker")
+
+
+def quiet_prefect() -> AbstractContextManager[object]:
+    """A sync flow otherwise waits ≈1 s joining its heartbeat thread (STACK-NOTES.md)."""
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+class Worker:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        set_runtime(runtime)
+
+    def run_once(self, limit: int = 20) -> int:
+        """Run every step that is due now; return how many ran."""
+        with self.runtime.context() as ctx:
+            due = JobService(ctx).due_ids(limit)
+        ran = 0
+        for job_id in due:
+            ran += int(self._run_job(job_id))
+        return ran
+
+    def _run_job(self, job_id: int) -> bool:
+        with self.runtime.context() as ctx:
+            job = JobService(ctx).claim(job_id)
+            step, document_id = (job.step, job.document_id) if job else ("", None)
+        if not job:
+            return False
+        try:
+            with quiet_prefect():
+                state = STEP_FLOWS[step](document_id, return_state=True)  # type: ignore[operator]
+            run_id = str(state.state_details.flow_run_id)
+            if not state.is_completed():
+                raise RuntimeError(f"flow run {run_id} ended {state.type.value}: {state.message}")
+        except Exception as exc:  # the step is retried later; the error is kept on the job
+            log.warning("step %s of document %s failed: %s", step, document_id, exc)
+            with self.runtime.context() as ctx:
+                JobService(ctx).fail(job_id, "".join(traceback.format_exception(exc)))
+            return True
+        with self.runtime.context() as ctx:
+            JobService(ctx).finish(job_id, run_id)
+        return True
+
+    def drain(self, timeout: float = 120.0) -> None:
+        """Run steps until none is due (tests and the example-data loader use this)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.run_once() == 0:
+                return
+        raise TimeoutError("steps still due after the timeout")
+
+    def serve(self, stop: threading.Event) -> None:
+        poll = self.runtime.settings.workflow.poll_seconds
+        log.info("worker polling every %.1fs", poll)
+        while not stop.is_set():
+            try:
+                ran = self.run_once()
+            except Exception:
+                log.exception("worker pass failed")
+                ran = 0
+            if ran == 0:
+                stop.wait(poll)

@@ -1,0 +1,1 @@
+"""Chinese full-text search, a leaf package: it imports nothing from ``services``."""

@@ -1,0 +1,65 @@
+"""Text analysis shared by every search backend and by the services that need the 发文字号 canonical form.
+
+This module is part of the leaf package ``search``: it imports nothing from ``services``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_OPEN = "〔[(（【〖［"
+_CLOSE = "〕])）】〗］"
+
+# NFKC already folds full-width digits and ﹝﹞ (U+FE5D/U+FE5E → 〔〕); it does not unify 【】 or [] with 〔〕
+# (DOMAIN.md §6), so every bracket the year may be typed in is accepted here.
+_DOC_NUMBER = re.compile(
+    rf"(?P<prefix>[{HAN}A-Za-z]{{1,24}}?)\s*[{re.escape(_OPEN)}]\s*(?P<year>\d{{4}})\s*[{re.escape(_CLOSE)}]"
+    rf"\s*第?\s*(?P<seq>\d{{1,6}})\s*号"
+)
+_CANONICAL = re.compile(rf"^(?P<prefix>[{HAN}A-Za-z]+)〔(?P<year>\d{{4}})〕(?P<seq>[1-9]\d*)号$")
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    """发文字号 = 机关代字 + 〔年份〕 + 序号 + 号 (DOMAIN.md §2.3)."""
+
+    prefix: str
+    year: int
+    seq: int
+
+    def __str__(self) -> str:
+        return f"{self.prefix}〔{self.year}〕{self.seq}号"
+
+
+def normalize(text: str) -> str:
+    """NFKC with width folding; the first step of every analysis chain."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def parse_doc_number(text: str) -> DocNumber | None:
+    """Read a 发文字号 typed in any bracket, with or without 第 and leading zeros; None if there is none."""
+    match = _DOC_NUMBER.search(normalize(text).strip())
+    if match is None or int(match["seq"]) == 0:
+        return None
+    return DocNumber(match["prefix"], int(match["year"]), int(match["seq"]))
+
+
+def find_doc_numbers(text: str) -> list[tuple[DocNumber, str]]:
+    """Every 发文字号 in a text, with the exact words it was written as."""
+    found = []
+    for match in _DOC_NUMBER.finditer(normalize(text)):
+        if int(match["seq"]):
+            found.append((DocNumber(match["prefix"], int(match["year"]), int(match["seq"])), match[0]))
+    return found
+
+
+def canonical_doc_number(text: str) -> str | None:
+    number = parse_doc_number(text)
+    return str(number) if number else None
+
+
+def is_canonical_doc_number(text: str) -> bool:
+    return _CANONICAL.match(text) is not None

@@ -1,0 +1,159 @@
+"""Organs, users, passwords and login tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+
+from services.context import Context
+from services.domain.enums import Classification, Role
+from services.domain.models import AuthToken, Organ, OrganPrefix, User
+from services.errors import Conflict, Invalid, Unauthenticated, not_found
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class OrganService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def create(
+        self,
+        code: str,
+        name: str,
+        short_name: str,
+        prefixes: dict[str, str] | None = None,
+        parent_id: int | None = None,
+        name_alt: str | None = None,
+    ) -> Organ:
+        session = self.ctx.session
+        if session.scalar(select(Organ.id).where((Organ.code == code) | (Organ.name == name))):
+            raise Conflict("organ_exists", f"机关已存在：{name}", f"organ already exists: {name}")
+        if parent_id is not None:
+            self.get(parent_id)
+        organ = Organ(code=code, name=name, short_name=short_name, parent_id=parent_id, name_alt=name_alt)
+        session.add(organ)
+        session.flush()
+        for form, prefix in (prefixes or {}).items():
+            self.add_prefix(organ, form, prefix)
+        return organ
+
+    def add_prefix(self, organ: Organ, form: str, prefix: str) -> OrganPrefix:
+        if self.ctx.session.scalar(select(OrganPrefix.id).where(OrganPrefix.prefix == prefix)):
+            raise Conflict("prefix_exists", f"机关代字已被使用：{prefix}", f"机关代字 already in use: {prefix}")
+        row = OrganPrefix(organ_id=organ.id, form=form, prefix=prefix)
+        self.ctx.session.add(row)
+        organ.prefixes.append(row)
+        return row
+
+    def get(self, organ_id: int) -> Organ:
+        organ = self.ctx.session.get(Organ, organ_id)
+        if organ is None:
+            raise Invalid("organ_unknown", f"机关不存在：{organ_id}", f"unknown organ: {organ_id}", organ=organ_id)
+        return organ
+
+    def get_many(self, organ_ids: Iterable[int]) -> list[Organ]:
+        return [self.get(i) for i in organ_ids]
+
+    def by_code(self, code: str) -> Organ:
+        organ = self.ctx.session.scalar(select(Organ).where(Organ.code == code))
+        if organ is None:
+            raise not_found("机关", "organ", code=code)
+        return organ
+
+    def list(self) -> Sequence[Organ]:
+        return self.ctx.session.scalars(select(Organ).order_by(Organ.id)).all()
+
+    def subordinates(self, organ_id: int) -> set[int]:
+        """Every organ below this one in the hierarchy."""
+        children: dict[int | None, list[int]] = {}
+        for organ in self.list():
+            children.setdefault(organ.parent_id, []).append(organ.id)
+        found: set[int] = set()
+        stack = list(children.get(organ_id, []))
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(children.get(current, []))
+        return found
+
+
+class UserService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def create(
+        self,
+        username: str,
+        display_name: str,
+        organ_id: int,
+        roles: Sequence[str],
+        password: str,
+        clearance: str = Classification.none.value,
+    ) -> User:
+        unknown = [r for r in roles if r not in {x.value for x in Role}]
+        if unknown:
+            raise Invalid("role_unknown", f"未知角色：{unknown}", f"unknown roles: {unknown}")
+        if len(password) < 8:
+            raise Invalid("password_too_short", "密码至少 8 位", "password must have at least 8 characters")
+        if self.ctx.session.scalar(select(User.id).where(User.username == username)):
+            raise Conflict("user_exists", f"用户名已存在：{username}", f"username taken: {username}")
+        OrganService(self.ctx).get(organ_id)
+        user = User(
+            username=username,
+            display_name=display_name,
+            organ_id=organ_id,
+            roles=list(roles),
+            password_hash=hash_password(password),
+            clearance=Classification(clearance).value,
+        )
+        self.ctx.session.add(user)
+        self.ctx.session.flush()
+        return user
+
+    def list(self, organ_id: int | None = None) -> Sequence[User]:
+        query = select(User).order_by(User.id)
+        if organ_id is not None:
+            query = query.where(User.organ_id == organ_id)
+        return self.ctx.session.scalars(query).all()
+
+    def login(self, username: str, password: str) -> tuple[str, User]:
+        user = self.ctx.session.scalar(select(User).where(User.username == username))
+        failure = Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")
+        if user is None or not user.active:
+            _hasher.hash(password)  # same cost whether or not the user exists
+            raise failure
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            raise failure from None
+        token = secrets.token_urlsafe(32)
+        expires = self.ctx.now() + dt.timedelta(hours=self.ctx.settings.api.token_hours)
+        self.ctx.session.add(AuthToken(token_hash=_token_digest(token), user_id=user.id, expires_at=expires))
+        return token, user
+
+    def from_token(self, token: str) -> User:
+        row = self.ctx.session.get(AuthToken, _token_digest(token))
+        if row is None or row.expires_at < self.ctx.now() or not row.user.active:
+            raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
+        return row.user
+
+    def logout(self, token: str) -> None:
+        row = self.ctx.session.get(AuthToken, _token_digest(token))
+        if row is not None:
+            self.ctx.session.delete(row)

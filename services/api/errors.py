@@ -1,0 +1,49 @@
+"""The one error handler: domain errors and malformed requests become a stable JSON error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.errors import DomainError
+
+
+def error_body(code: str, zh: str, en: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message_zh": zh, "message_en": en, "details": details}}
+
+
+def _validation_code(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
+    for err in errors:
+        if err.get("type") == "extra_forbidden" and err.get("loc", [None])[-1] in {"doc_number", "written_on"}:
+            return (
+                "doc_number_not_allowed",
+                "发文字号和成文日期由系统在登记时生成，不能手工填写",
+                "the 发文字号 and 成文日期 are assigned at registration and cannot be typed in",
+            )
+        if err.get("type") == "json_invalid":
+            return "malformed_json", "请求体不是合法的 JSON", "the request body is not valid JSON"
+    return "invalid_payload", "请求内容不合法", "the request payload is invalid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()
+        ]
+        code, zh, en = _validation_code(errors)
+        return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: ("not_found", "地址不存在", "no such address"), 405: ("method_not_allowed", "不支持该方法", "method not allowed")}
+        code, zh, en = names.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
+        return JSONResponse(status_code=exc.status_code, content=error_body(code, zh, en))

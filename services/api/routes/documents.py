@@ -1,0 +1,224 @@
+"""Documents: drafting, versions, diffs, the process decisions, the rendered files and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.schemas import (
+    AttachmentOut,
+    AuditOut,
+    DiffOut,
+    DocumentOut,
+    SignoffOut,
+    SigningViewOut,
+    VersionOut,
+)
+from services.audit.service import AuditService
+from services.documents.schemas import AttachmentUpload, DraftInput
+from services.documents.service import DocumentService, decode_utf8_text, list_visible
+from services.errors import Conflict, not_found
+from services.workflow.service import WorkflowService
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+
+class Decision(BaseModel):
+    approve: bool
+    opinion: str | None = Field(None, max_length=2000)
+
+
+@router.get("")
+def list_documents(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DocumentOut]:
+    with user_scope(runtime, token) as (ctx, user):
+        return [DocumentOut.of(d) for d in list_visible(ctx, user, status, limit, offset)]
+
+
+@router.post("", status_code=201)
+def create_draft(body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(DocumentService(ctx).create_draft(user, body))
+
+
+@router.get("/{document_id}")
+def get_document(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(DocumentService(ctx).get_visible(user, document_id))
+
+
+@router.put("/{document_id}")
+def save_draft(document_id: int, body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    """Save the draft as a new version (only while it is a draft or returned)."""
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(DocumentService(ctx).save(user, document_id, body))
+
+
+@router.put("/{document_id}/body")
+def upload_body(
+    document_id: int, runtime: RuntimeDep, token: TokenDep, file: UploadFile, note: Annotated[str | None, Form()] = None
+) -> DocumentOut:
+    """Replace the body with an uploaded UTF-8 text file, as a new version."""
+    text = decode_utf8_text(file.file.read())
+    with user_scope(runtime, token) as (ctx, user):
+        service = DocumentService(ctx)
+        document = service.get_visible(user, document_id)
+        fields = dict(service.version(document).fields)
+        draft = DraftInput.model_validate(_draft_from_fields(fields, text, note))
+        return DocumentOut.of(service.save(user, document_id, draft))
+
+
+def _draft_from_fields(fields: dict[str, object], body: str, note: str | None) -> dict[str, object]:
+    data = {k: v for k, v in fields.items() if not k.startswith("report_")}
+    if fields.get("report_deadline"):
+        data["report_back"] = {
+            "deadline": fields["report_deadline"],
+            "materials": fields.get("report_materials") or [],
+            "contact": fields.get("report_contact"),
+        }
+    return {**data, "body": body, "note": note or "上传正文"}
+
+
+@router.post("/{document_id}/attachments", status_code=201)
+def add_attachment(
+    document_id: int,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    file: UploadFile,
+    title: Annotated[str | None, Form()] = None,
+) -> DocumentOut:
+    data = file.file.read()
+    name = file.filename or "attachment"
+    upload = AttachmentUpload(
+        title=title or name.rsplit(".", 1)[0], filename=name, content_type=file.content_type or "application/octet-stream", data=data
+    )
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(DocumentService(ctx).add_attachment(user, document_id, upload))
+
+
+@router.get("/{document_id}/attachments/{attachment_id}")
+def download_attachment(document_id: int, attachment_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+    with user_scope(runtime, token) as (ctx, user):
+        service = DocumentService(ctx)
+        document = service.get_visible(user, document_id)
+        for version in service.versions(document):
+            for att in version.attachments:
+                if att.id == attachment_id:
+                    return Response(ctx.store.get(att.key), media_type=att.content_type)
+        raise not_found("附件", "attachment", id=attachment_id)
+
+
+@router.get("/{document_id}/versions")
+def list_versions(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[VersionOut]:
+    with user_scope(runtime, token) as (ctx, user):
+        service = DocumentService(ctx)
+        return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id))]
+
+
+@router.get("/{document_id}/versions/{number}/body")
+def version_body(document_id: int, number: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+    with user_scope(runtime, token) as (ctx, user):
+        service = DocumentService(ctx)
+        version = service.version(service.get_visible(user, document_id), number)
+        return Response(service.body(version), media_type="text/plain; charset=utf-8")
+
+
+@router.get("/{document_id}/diff")
+def diff_versions(
+    document_id: int,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> DiffOut:
+    with user_scope(runtime, token) as (ctx, user):
+        service = DocumentService(ctx)
+        return DiffOut.of(service.diff(service.get_visible(user, document_id), from_version, to_version))
+
+
+@router.post("/{document_id}/submit")
+def submit(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(WorkflowService(ctx).submit(user, document_id))
+
+
+@router.post("/{document_id}/review")
+def review(document_id: int, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(WorkflowService(ctx).review(user, document_id, body.approve, body.opinion))
+
+
+@router.get("/{document_id}/signing-view")
+def signing_view(document_id: int, runtime: RuntimeDep, token: TokenDep) -> SigningViewOut:
+    """What a head sees before signing, with the diff since the version they last saw."""
+    with user_scope(runtime, token) as (ctx, user):
+        workflow = WorkflowService(ctx)
+        view = workflow.signing_view(user, document_id)
+        document = view["document"]
+        return SigningViewOut(
+            document=DocumentOut.of(document),
+            body=workflow.documents.body(workflow.documents.version(document)),
+            last_seen_version=view["last_seen_version"],
+            diff_since_last_seen=DiffOut.of(view["diff"]) if view["diff"] else None,
+            signoffs=[SignoffOut.of(s) for s in workflow.signoffs(document)],
+        )
+
+
+@router.get("/{document_id}/signoffs")
+def list_signoffs(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[SignoffOut]:
+    with user_scope(runtime, token) as (ctx, user):
+        workflow = WorkflowService(ctx)
+        document = workflow.documents.get_visible(user, document_id)
+        return [SignoffOut.of(s) for s in workflow.signoffs(document, current_round_only=False)]
+
+
+@router.post("/{document_id}/signoff")
+def decide_signoff(document_id: int, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    """会签 or 签发 for the caller's organ: approve, or reject with an opinion (returns it to the drafter)."""
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(WorkflowService(ctx).decide_signoff(user, document_id, body.approve, body.opinion))
+
+
+@router.post("/{document_id}/issue", status_code=202)
+def request_issue(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DocumentOut.of(WorkflowService(ctx).request_issue(user, document_id))
+
+
+def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool) -> Response:
+    with user_scope(runtime, token) as (ctx, user):
+        document = DocumentService(ctx).get_visible(user, document_id)
+        key = document.rendered_pdf_key if pdf else document.rendered_html_key
+        if not key:
+            raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
+        media = "application/pdf" if pdf else "text/html; charset=utf-8"
+        return Response(ctx.store.get(key), media_type=media)
+
+
+@router.get("/{document_id}/pdf")
+def document_pdf(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+    return _rendered(document_id, runtime, token, pdf=True)
+
+
+@router.get("/{document_id}/html")
+def document_html(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+    return _rendered(document_id, runtime, token, pdf=False)
+
+
+@router.get("/{document_id}/audit")
+def audit_trail(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
+    with user_scope(runtime, token) as (ctx, user):
+        DocumentService(ctx).get_visible(user, document_id)
+        return [AuditOut.of(e) for e in AuditService(ctx).for_document(document_id)]
+
+
+__all__ = ["AttachmentOut", "router"]

@@ -1,0 +1,70 @@
+"""Append-only audit events (DOMAIN.md §4.1 process metadata: 业务行为、行为时间、机构人员名称)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.context import Context
+from services.domain.models import AuditEvent, Document, Organ, User
+
+ACTIONS_ZH = {
+    "create": "起草",
+    "save": "修改",
+    "attach": "添加附件",
+    "submit": "提交",
+    "checks_passed": "格式检查通过",
+    "checks_failed": "格式检查未通过",
+    "review_approved": "审核通过",
+    "review_returned": "审核退回",
+    "countersigned": "会签",
+    "signed": "签发",
+    "signoff_rejected": "会签退回",
+    "all_signed": "会签完成",
+    "numbered": "复核登记",
+    "rendered": "排版印制",
+    "distributed": "核发分送",
+    "reissue_requested": "重新发起登记",
+    "received": "签收",
+    "reported": "报送总结",
+    "reply_received": "收到反馈",
+    "reply_returned": "退回补报",
+    "overdue": "逾期未报",
+    "chased": "催办",
+}
+
+
+class AuditService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def record(
+        self,
+        action: str,
+        *,
+        document: Document | None,
+        actor: User | None,
+        organ: Organ | None = None,
+        version: int | None = None,
+        **detail: Any,
+    ) -> AuditEvent:
+        organ = organ or (actor.organ if actor else None)
+        event = AuditEvent(
+            document_id=document.id if document else None,
+            actor_id=actor.id if actor else None,
+            actor_name=actor.display_name if actor else "系统",
+            organ_id=organ.id if organ else None,
+            organ_name=organ.name if organ else None,
+            action=action,
+            action_zh=ACTIONS_ZH[action],
+            version=version if version is not None else (document.current_version if document else None),
+            detail=detail,
+            at=self.ctx.now(),
+        )
+        self.ctx.session.add(event)
+        return event
+
+    def for_document(self, document_id: int) -> list[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
+        return list(self.ctx.session.scalars(query))

@@ -1,0 +1,93 @@
+"""One typed Settings object for the whole system; environment prefix ``GONGWEN_``, nested with ``__``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "development-only-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the API and web pages listen on.")
+    port: int = Field(8000, description="Port the API and web pages listen on.")
+    token_hours: int = Field(12, description="Lifetime of a login token, in hours.")
+
+
+class PrefectSettings(BaseModel):
+    api_url: str | None = Field(
+        None, description="A remote Prefect server's API URL; when unset `gongwen up` starts one under the home."
+    )
+    port: int = Field(4200, description="Port of the Prefect server `gongwen up` starts.")
+    database_url: str | None = Field(
+        None,
+        description="Database of the Prefect server `gongwen up` starts (e.g. postgresql+asyncpg://…); "
+        "SQLite under the home when unset.",
+    )
+
+
+class WorkflowSettings(BaseModel):
+    poll_seconds: float = Field(0.3, description="How often the worker looks for due process steps.")
+    lease_seconds: float = Field(
+        60.0, description="A claimed step not finished within this time is taken up again (crash recovery)."
+    )
+    max_attempts: int = Field(5, description="Attempts before a process step is marked failed.")
+    step_delay_seconds: float = Field(
+        0.0, description="Pause between the tasks of a flow; only for fault-injection tests."
+    )
+
+
+class ReminderSettings(BaseModel):
+    cron: str = Field("0 8 * * *", description="When the 催办 flow runs (cron, server time zone).")
+    days_before: int = Field(2, description="Chase units this many days before the deadline, and after it.")
+
+
+class Settings(BaseSettings):
+    """Everything a running instance needs; all state lives under ``home``."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGWEN_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(Path("var"), description="The one data home: database, objects, index, Prefect state.")
+    environment: str = Field("development", description="development | test | production")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under the home when unset.")
+    storage_url: str | None = Field(None, description="file://… or s3://…; a folder under the home when unset.")
+    secret_key: str = Field(DEV_SECRET, description="Secret for tokens and CSRF; must be set in production.")
+    timezone: str = Field("Asia/Shanghai", description="Time zone of 成文日期 and deadlines.")
+    templates_dir: Path = Field(PROJECT_ROOT / "templates", description="Jinja2 templates.")
+    fonts_dir: Path | None = Field(None, description="Folder with the Fandol fonts; found automatically when unset.")
+    example_data: bool = Field(True, description="Load the seed organs, users and documents on first start.")
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    prefect: PrefectSettings = Field(default_factory=PrefectSettings)
+    workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("GONGWEN_SECRET_KEY must be set in production")
+        return self
+
+    @cached_property
+    def home_dir(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home.resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'gongwen.db'}"
+
+    @property
+    def effective_storage_url(self) -> str:
+        return self.storage_url or (self.home_dir / "objects").as_uri()
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home_dir / "prefect"
+
+    @property
+    def prefect_api_url(self) -> str:
+        return self.prefect.api_url or f"http://127.0.0.1:{self.prefect.port}/api"

@@ -1,0 +1,29 @@
+"""What every use case gets passed: the session of the boundary's transaction, the object store, settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from services.config import Settings
+from services.domain.models import utcnow
+from services.storage import ObjectStore
+
+
+@dataclass
+class Context:
+    session: Session
+    store: ObjectStore
+    settings: Settings
+    clock: Callable[[], dt.datetime] = field(default=utcnow)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def today(self) -> dt.date:
+        """The local date (成文日期, deadlines) in the configured time zone."""
+        return self.now().astimezone(ZoneInfo(self.settings.timezone)).date()

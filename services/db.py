@@ -1,0 +1,92 @@
+"""Engine, sessions and the unit of work: one transaction per request or task, committed at the boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.storage import ObjectStore
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # let "begin" below issue BEGIN itself
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Writers take the lock at BEGIN, so two processes never deadlock upgrading read locks.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def migrate(url: str) -> None:
+    """Bring the database to the newest Alembic revision."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+class Database:
+    """Sessions over one engine, and object keys staged in a transaction so a rollback leaves no orphan."""
+
+    def __init__(self, url: str, store: ObjectStore) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.store = store
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        session = self._sessions()
+        session.info["staged_keys"] = []
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            self._discard_staged(session)
+            raise
+        finally:
+            session.close()
+
+    def _discard_staged(self, session: Session) -> None:
+        for key in session.info.get("staged_keys", []):
+            self.store.delete(key)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def stage_object(session: Session, store: ObjectStore, key: str, data: bytes, content_type: str) -> str:
+    """Write bytes now and remember the key, so the unit of work deletes it if the transaction fails."""
+    digest = store.put(key, data, content_type)
+    session.info.setdefault("staged_keys", []).append(key)
+    return digest

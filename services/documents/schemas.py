@@ -1,0 +1,61 @@
+"""Inputs of the document use cases (validated at the edge; shared by the API, the CLI and the seed loader)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.domain.enums import Classification, DocType, Urgency
+
+
+class ReportBack(BaseModel):
+    """反馈要求 (DOMAIN.md §5): what each 主送 unit must send back, by when, to whom."""
+
+    model_config = ConfigDict(extra="forbid")
+    deadline: dt.date
+    materials: list[str] = Field(default_factory=lambda: ["总结"])
+    method: str | None = None
+    contact: str | None = None
+
+
+class DraftFields(BaseModel):
+    """The GB/T 33480 fields a drafter sets (DOMAIN.md §4.3). 发文字号 and 成文日期 are never typed in."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    doc_type: DocType
+    title: str = Field(min_length=2, max_length=500)
+    issue_form: str = Field("发", min_length=1, max_length=20, description="发文形式, picks the 机关代字")
+    issuers: list[int] = Field(
+        default_factory=list,
+        description="Issuing organs in header order; the drafter's organ (主办机关) is added when missing",
+    )
+    main_recipients: list[int] = Field(default_factory=list, description="主送机关")
+    copy_recipients: list[int] = Field(default_factory=list, description="抄送机关")
+    classification: Classification = Classification.none
+    secrecy_period: str | None = Field(None, max_length=40)
+    urgency: Urgency = Urgency.normal
+    attachment_notes: list[str] = Field(default_factory=list, description="附件说明: the attachment titles")
+    remark: str | None = Field(None, max_length=500)
+    printing_organ: str | None = Field(None, max_length=200)
+    release_scope: str | None = Field(None, max_length=40)
+    report_back: ReportBack | None = None
+
+    @field_validator("issuers", "main_recipients", "copy_recipients")
+    @classmethod
+    def _no_repeats(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("an organ is listed twice")
+        return value
+
+
+class DraftInput(DraftFields):
+    body: str = Field(min_length=1, max_length=2_000_000, description="正文, plain text, one paragraph a line")
+    note: str | None = Field(None, max_length=500, description="What changed, for the version history")
+
+
+class AttachmentUpload(BaseModel):
+    title: str
+    filename: str
+    content_type: str
+    data: bytes

@@ -1,0 +1,310 @@
+"""Drafting: create a draft, save new versions (text and attachments in object storage), diff versions."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from services.accounts.service import OrganService
+from services.audit.service import AuditService
+from services.context import Context
+from services.db import stage_object
+from services.documents.policy import require_role, require_view
+from services.documents.schemas import AttachmentUpload, DraftFields, DraftInput
+from services.domain.enums import DocKind, DocStatus, RecipientRole, Role
+from services.domain.models import (
+    Attachment,
+    Document,
+    DocumentIssuer,
+    DocumentRecipient,
+    DocumentVersion,
+    User,
+)
+from services.errors import Forbidden, Invalid, not_found
+
+EDITABLE = (DocStatus.draft, DocStatus.returned)
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+_SAFE_NAME = re.compile(r"[^\w.\-\u3400-\u9fff]+")
+
+
+def safe_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "file"
+    return cleaned[:120]
+
+
+def decode_utf8_text(data: bytes, what: str = "正文") -> str:
+    """Uploaded text must be UTF-8 (a BOM is dropped); anything else is refused, never guessed."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            "encoding_not_utf8",
+            f"{what}不是 UTF-8 编码，请转换后再上传",
+            f"the {'body' if what == '正文' else 'file'} is not UTF-8 text; convert it and upload again",
+            status=415,
+        ) from None
+    if "\x00" in text:
+        raise Invalid("binary_not_text", f"{what}不是文本", "the upload is not text", status=415)
+    return text
+
+
+class DocumentService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.audit = AuditService(ctx)
+        self.organs = OrganService(ctx)
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def get(self, document_id: int) -> Document:
+        document = self.ctx.session.get(Document, document_id)
+        if document is None:
+            raise not_found("公文", "document", id=document_id)
+        return document
+
+    def get_visible(self, user: User, document_id: int) -> Document:
+        document = self.get(document_id)
+        require_view(self.ctx.session, user, document)
+        return document
+
+    def version(self, document: Document, number: int | None = None) -> DocumentVersion:
+        number = number or document.current_version
+        version = self.ctx.session.scalar(
+            select(DocumentVersion).where(
+                DocumentVersion.document_id == document.id, DocumentVersion.number == number
+            )
+        )
+        if version is None:
+            raise not_found("版本", "version", document=document.id, version=number)
+        return version
+
+    def versions(self, document: Document) -> Sequence[DocumentVersion]:
+        query = select(DocumentVersion).where(DocumentVersion.document_id == document.id)
+        return self.ctx.session.scalars(query.order_by(DocumentVersion.number)).all()
+
+    def body(self, version: DocumentVersion) -> str:
+        return self.ctx.store.get(version.body_key).decode("utf-8")
+
+    def diff(self, document: Document, old: int, new: int) -> dict[str, Any]:
+        """What changed between two versions: the fields that differ and a unified diff of the body."""
+        before, after = self.version(document, old), self.version(document, new)
+        fields = {
+            key: {"from": before.fields.get(key), "to": after.fields.get(key)}
+            for key in sorted(set(before.fields) | set(after.fields))
+            if before.fields.get(key) != after.fields.get(key)
+        }
+        old_atts = [a.title for a in before.attachments]
+        new_atts = [a.title for a in after.attachments]
+        if old_atts != new_atts:
+            fields["attachments"] = {"from": old_atts, "to": new_atts}
+        lines = list(
+            difflib.unified_diff(
+                self.body(before).splitlines(),
+                self.body(after).splitlines(),
+                fromfile=f"v{old}",
+                tofile=f"v{new}",
+                lineterm="",
+            )
+        )
+        return {"from": old, "to": new, "fields": fields, "body_diff": lines, "changed": bool(fields or lines)}
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def create_draft(self, actor: User, data: DraftInput) -> Document:
+        require_role(actor, Role.drafter)
+        document = Document(
+            kind=DocKind.outgoing.value,
+            status=DocStatus.draft.value,
+            lead_organ_id=actor.organ_id,
+            drafter_id=actor.id,
+            current_version=0,
+            doc_type=data.doc_type.value,
+            title=data.title,
+            issue_form=data.issue_form,
+        )
+        self._apply_fields(document, actor, data)
+        self.ctx.session.add(document)
+        self.ctx.session.flush()
+        self._new_version(document, actor, data.body, data.note, carried=[])
+        self.audit.record("create", document=document, actor=actor)
+        return document
+
+    def save(self, actor: User, document_id: int, data: DraftInput) -> Document:
+        document = self._editable(actor, document_id)
+        self._apply_fields(document, actor, data)
+        previous = self.version(document)
+        self._new_version(document, actor, data.body, data.note, carried=list(previous.attachments))
+        self.audit.record("save", document=document, actor=actor, note=data.note)
+        return document
+
+    def add_attachment(self, actor: User, document_id: int, upload: AttachmentUpload) -> Document:
+        document = self._editable(actor, document_id)
+        if not upload.data:
+            raise Invalid("attachment_empty", "附件为空", "the attachment is empty")
+        if len(upload.data) > MAX_ATTACHMENT_BYTES:
+            raise Invalid("attachment_too_large", "附件超过 50 MB", "the attachment is over 50 MB", status=413)
+        previous = self.version(document)
+        version = self._new_version(
+            document, actor, self.body(previous), f"添加附件：{upload.title}", carried=list(previous.attachments)
+        )
+        self._store_attachment(document, version, upload)
+        self.audit.record("attach", document=document, actor=actor, title=upload.title)
+        return document
+
+    def _editable(self, actor: User, document_id: int) -> Document:
+        document = self.get_visible(actor, document_id)
+        require_role(actor, Role.drafter)
+        if actor.organ_id != document.lead_organ_id:
+            raise Forbidden("not_drafting_organ", "只有主办机关可以修改草稿", "only the lead organ may edit the draft")
+        document.require_status(*EDITABLE)
+        return document
+
+    def _apply_fields(self, document: Document, actor: User, data: DraftFields) -> None:
+        issuer_ids = list(data.issuers)
+        if actor.organ_id not in issuer_ids:
+            issuer_ids.insert(0, actor.organ_id)
+        self.organs.get_many(issuer_ids + data.main_recipients + data.copy_recipients)
+        overlap = set(data.main_recipients) & set(data.copy_recipients)
+        if overlap:
+            raise Invalid("recipient_twice", "同一机关不能既主送又抄送", "an organ is both 主送 and 抄送")
+        if not any(p.form == data.issue_form for p in self.organs.get(actor.organ_id).prefixes):
+            raise Invalid(
+                "issue_form_unknown",
+                f"主办机关没有“{data.issue_form}”发文形式的机关代字",
+                f"the lead organ has no 机关代字 for the form '{data.issue_form}'",
+            )
+        for key in ("doc_type", "classification", "urgency"):
+            setattr(document, key, getattr(data, key).value)
+        for key in ("title", "issue_form", "secrecy_period", "remark", "printing_organ", "release_scope"):
+            setattr(document, key, getattr(data, key))
+        document.attachment_notes = list(data.attachment_notes)
+        rb = data.report_back
+        document.report_deadline = rb.deadline if rb else None
+        document.report_materials = list(rb.materials) if rb else []
+        document.report_method = rb.method if rb else None
+        document.report_contact = rb.contact if rb else None
+        _sync_issuers(document, issuer_ids)
+        recipients = [(o, RecipientRole.main) for o in data.main_recipients] + [
+            (o, RecipientRole.copy) for o in data.copy_recipients
+        ]
+        _sync_recipients(document, recipients)
+
+    def _new_version(
+        self, document: Document, actor: User, body: str, note: str | None, carried: list[Attachment]
+    ) -> DocumentVersion:
+        number = document.current_version + 1
+        key = f"documents/{document.id}/v{number}/body.txt"
+        data = body.encode("utf-8")
+        digest = stage_object(self.ctx.session, self.ctx.store, key, data, "text/plain; charset=utf-8")
+        version = DocumentVersion(
+            document_id=document.id,
+            number=number,
+            fields=snapshot_fields(document),
+            body_key=key,
+            body_sha256=digest,
+            body_size=len(data),
+            note=note,
+            created_by_id=actor.id,
+            created_at=self.ctx.now(),
+        )
+        for position, old in enumerate(carried):
+            version.attachments.append(
+                Attachment(
+                    position=position,
+                    title=old.title,
+                    filename=old.filename,
+                    content_type=old.content_type,
+                    key=old.key,
+                    size=old.size,
+                    sha256=old.sha256,
+                )
+            )
+        self.ctx.session.add(version)
+        document.current_version = number
+        self.ctx.session.flush()
+        return version
+
+    def _store_attachment(self, document: Document, version: DocumentVersion, upload: AttachmentUpload) -> None:
+        position = len(version.attachments)
+        name = safe_filename(upload.filename)
+        key = f"documents/{document.id}/v{version.number}/att-{position + 1}-{name}"
+        digest = stage_object(self.ctx.session, self.ctx.store, key, upload.data, upload.content_type)
+        version.attachments.append(
+            Attachment(
+                position=position,
+                title=upload.title.strip() or name,
+                filename=name,
+                content_type=upload.content_type,
+                key=key,
+                size=len(upload.data),
+                sha256=digest,
+            )
+        )
+        self.ctx.session.flush()
+
+
+def _sync_issuers(document: Document, organ_ids: list[int]) -> None:
+    """Update the issuer rows in place (replacing them would insert before deleting the same keys)."""
+    existing = {i.organ_id: i for i in document.issuers}
+    document.issuers = [existing.get(o) or DocumentIssuer(organ_id=o) for o in organ_ids]
+    for position, issuer in enumerate(document.issuers):
+        issuer.position = position
+
+
+def _sync_recipients(document: Document, recipients: list[tuple[int, RecipientRole]]) -> None:
+    existing = {r.organ_id: r for r in document.recipients}
+    document.recipients = [existing.get(o) or DocumentRecipient(organ_id=o) for o, _ in recipients]
+    for position, (row, (_, role)) in enumerate(zip(document.recipients, recipients, strict=True)):
+        row.position = position
+        row.role = role.value
+
+
+def snapshot_fields(document: Document) -> dict[str, Any]:
+    """The metadata of a version, as it was saved (for history and diffs)."""
+    return {
+        "doc_type": document.doc_type,
+        "title": document.title,
+        "issue_form": document.issue_form,
+        "issuers": [i.organ_id for i in document.issuers],
+        "main_recipients": [r.organ_id for r in document.recipients if r.role == RecipientRole.main.value],
+        "copy_recipients": [r.organ_id for r in document.recipients if r.role == RecipientRole.copy.value],
+        "classification": document.classification,
+        "secrecy_period": document.secrecy_period,
+        "urgency": document.urgency,
+        "attachment_notes": list(document.attachment_notes),
+        "remark": document.remark,
+        "printing_organ": document.printing_organ,
+        "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,
+        "report_materials": list(document.report_materials),
+        "report_contact": document.report_contact,
+    }
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def list_visible(ctx: Context, user: User, status: str | None, limit: int, offset: int) -> list[Document]:
+    """Documents the user's organ issues, receives or sent as replies, newest first, cleared by 密级."""
+    from sqlalchemy import or_
+
+    from services.documents.policy import cleared_for
+    from services.domain.models import InboxItem
+
+    query = select(Document).order_by(Document.id.desc())
+    if not (user.has_role(Role.admin) or user.has_role(Role.archivist)):
+        issued = select(DocumentIssuer.document_id).where(DocumentIssuer.organ_id == user.organ_id)
+        received = select(InboxItem.document_id).where(InboxItem.organ_id == user.organ_id)
+        query = query.where(
+            or_(Document.id.in_(issued), Document.id.in_(received), Document.source_organ_id == user.organ_id)
+        )
+    if status:
+        query = query.where(Document.status == status)
+    found = [d for d in ctx.session.scalars(query.offset(offset).limit(limit * 2 + 50)) if cleared_for(user, d)]
+    return found[:limit]

@@ -1,0 +1,1 @@
+"""Entities and rules of the 公文 domain (DOMAIN.md)."""

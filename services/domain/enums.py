@@ -1,0 +1,111 @@
+"""Closed vocabularies of the domain, with their Chinese names where users see them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    drafter = "drafter"  # 拟稿人
+    reviewer = "reviewer"  # 审核 (办公室)
+    signer = "signer"  # 机关负责人: 会签 / 签发
+    registrar = "registrar"  # 登记 (发文登记)
+    archivist = "archivist"  # 档案员
+    admin = "admin"
+
+
+class DocType(StrEnum):
+    """The 15 文种 of 《党政机关公文处理工作条例》 Art. 8 (DOMAIN.md §1.1)."""
+
+    决议 = "决议"
+    决定 = "决定"
+    命令 = "命令"
+    令 = "令"
+    公报 = "公报"
+    公告 = "公告"
+    通告 = "通告"
+    意见 = "意见"
+    通知 = "通知"
+    通报 = "通报"
+    报告 = "报告"
+    请示 = "请示"
+    批复 = "批复"
+    议案 = "议案"
+    函 = "函"
+    纪要 = "纪要"
+
+
+UPWARD_DOC_TYPES = frozenset({DocType.请示, DocType.报告})  # 上行文 (DOMAIN.md §1.3)
+
+
+class Classification(StrEnum):
+    """密级 (DOMAIN.md §1.2)."""
+
+    none = "非密"
+    secret = "秘密"
+    confidential = "机密"
+    top_secret = "绝密"
+
+
+CLASSIFICATION_RANK = {
+    Classification.none: 0,
+    Classification.secret: 1,
+    Classification.confidential: 2,
+    Classification.top_secret: 3,
+}
+
+
+class Urgency(StrEnum):
+    normal = "普通"
+    urgent = "加急"
+    very_urgent = "特急"
+
+
+class DocKind(StrEnum):
+    outgoing = "outgoing"  # 发文 drafted and issued here
+    reply = "reply"  # 来文: a unit's report-back (总结) on a distributed plan
+    imported = "imported"  # brought in from files, not issued by this system
+
+
+class DocStatus(StrEnum):
+    draft = "draft"  # 起草
+    submitted = "submitted"  # awaiting the automatic format checks
+    returned = "returned"  # back with the drafter, with a reason
+    in_review = "in_review"  # 审核 by the office
+    signing = "signing"  # 会签 / 签发 in parallel
+    signed = "signed"  # every signature in: 复核, 登记 and issuing are due
+    issued = "issued"  # numbered and rendered
+    distributed = "distributed"  # in every recipient's inbox
+    received = "received"  # a reply that has arrived (来文)
+
+
+class SignoffKind(StrEnum):
+    countersign = "会签"
+    sign = "签发"
+
+
+class SignoffStatus(StrEnum):
+    pending = "pending"
+    signed = "signed"
+    rejected = "rejected"
+
+
+class RecipientRole(StrEnum):
+    main = "主送"
+    copy = "抄送"
+
+
+class ReplyStatus(StrEnum):
+    """Status of one unit's expected report-back (DOMAIN.md §5)."""
+
+    pending = "未报"
+    reported = "已报"
+    overdue = "逾期"
+    returned = "退回补报"
+
+
+class JobStatus(StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"

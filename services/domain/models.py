@@ -1,0 +1,392 @@
+"""SQLAlchemy entities. State changes that carry rules live on the entities and refuse illegal moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.domain.enums import (
+    Classification,
+    DocKind,
+    DocStatus,
+    JobStatus,
+    RecipientRole,
+    ReplyStatus,
+    SignoffKind,
+    SignoffStatus,
+    Urgency,
+)
+from services.errors import Conflict
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organ(Base):
+    """机关: full name, standard short name, 机关代字 per 发文形式, parent."""
+
+    __tablename__ = "organs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str] = mapped_column(String(100))
+    name_alt: Mapped[str | None] = mapped_column(Text)  # e.g. the Mongolian line of a bilingual header
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    prefixes: Mapped[list[OrganPrefix]] = relationship(back_populates="organ", order_by="OrganPrefix.id")
+
+
+class OrganPrefix(Base):
+    """机关代字 for one 发文形式 (e.g. 国发 / 国函 are separate sequences, DOMAIN.md §2.3)."""
+
+    __tablename__ = "organ_prefixes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
+    form: Mapped[str] = mapped_column(String(20))
+    prefix: Mapped[str] = mapped_column(String(40), unique=True)
+    organ: Mapped[Organ] = relationship(back_populates="prefixes")
+    __table_args__ = (UniqueConstraint("organ_id", "form"),)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
+    roles: Mapped[list[Any]] = mapped_column(default=list)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    clearance: Mapped[str] = mapped_column(String(8), default=Classification.none.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organ: Mapped[Organ] = relationship()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles or "admin" in self.roles
+
+
+class AuthToken(Base):
+    __tablename__ = "auth_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime]
+    user: Mapped[User] = relationship()
+
+
+class Document(Base):
+    """A 公文 record with the GB/T 33480 field list (DOMAIN.md §4.3)."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=DocKind.outgoing.value)
+    status: Mapped[str] = mapped_column(String(16), default=DocStatus.draft.value, index=True)
+    doc_type: Mapped[str] = mapped_column(String(8))  # 文种
+    title: Mapped[str] = mapped_column(Text)  # 标题
+    lead_organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))  # 主办机关
+    issue_form: Mapped[str] = mapped_column(String(20))  # 发文形式, picks the 机关代字
+    classification: Mapped[str] = mapped_column(String(8), default=Classification.none.value)  # 密级
+    secrecy_period: Mapped[str | None] = mapped_column(String(40))  # 保密期限
+    urgency: Mapped[str] = mapped_column(String(8), default=Urgency.normal.value)  # 紧急程度
+    attachment_notes: Mapped[list[Any]] = mapped_column(default=list)  # 附件说明, the titles listed
+    remark: Mapped[str | None] = mapped_column(Text)  # 附注
+    printing_organ: Mapped[str | None] = mapped_column(String(200))  # 印发机关
+    printed_on: Mapped[dt.date | None] = mapped_column(Date)  # 印发日期
+    release_scope: Mapped[str | None] = mapped_column(String(40))  # 发布层次
+    doc_number: Mapped[str | None] = mapped_column(String(80), unique=True)  # 发文字号, canonical
+    doc_prefix: Mapped[str | None] = mapped_column(String(40))
+    doc_year: Mapped[int | None] = mapped_column(Integer)
+    doc_seq: Mapped[int | None] = mapped_column(Integer)
+    written_on: Mapped[dt.date | None] = mapped_column(Date)  # 成文日期
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    signing_round: Mapped[int] = mapped_column(Integer, default=0)
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    report_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 反馈要求 (DOMAIN.md §5)
+    report_materials: Mapped[list[Any]] = mapped_column(default=list)
+    report_method: Mapped[str | None] = mapped_column(Text)
+    report_contact: Mapped[str | None] = mapped_column(Text)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # a reply's plan
+    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # a reply's sender
+    rendered_pdf_key: Mapped[str | None] = mapped_column(Text)
+    rendered_html_key: Mapped[str | None] = mapped_column(Text)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    issued_at: Mapped[dt.datetime | None]
+    distributed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
+    issuers: Mapped[list[DocumentIssuer]] = relationship(
+        order_by="DocumentIssuer.position", cascade="all, delete-orphan"
+    )
+    recipients: Mapped[list[DocumentRecipient]] = relationship(
+        order_by="DocumentRecipient.position", cascade="all, delete-orphan"
+    )
+    drafter: Mapped[User | None] = relationship(foreign_keys=[drafter_id])
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.issuers) > 1
+
+    def require_status(self, *allowed: DocStatus) -> None:
+        if self.status not in {s.value for s in allowed}:
+            raise Conflict(
+                "illegal_state",
+                f"公文当前状态为“{self.status}”，不能执行此操作",
+                f"the document is '{self.status}'; this action needs one of {[s.value for s in allowed]}",
+                status_now=self.status,
+            )
+
+    def move(self, to: DocStatus, *allowed_from: DocStatus) -> None:
+        self.require_status(*allowed_from)
+        self.status = to.value
+
+
+class DocumentIssuer(Base):
+    """One issuing organ of a (joint) document, in header order (DOMAIN.md §2.4)."""
+
+    __tablename__ = "document_issuers"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    organ: Mapped[Organ] = relationship()
+
+
+class DocumentRecipient(Base):
+    __tablename__ = "document_recipients"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(4), default=RecipientRole.main.value)
+    position: Mapped[int] = mapped_column(Integer)
+    organ: Mapped[Organ] = relationship()
+
+
+class DocumentVersion(Base):
+    """Every save is a new version; the body text lives in object storage."""
+
+    __tablename__ = "document_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body_key: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    body_size: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.position", cascade="all, delete-orphan"
+    )
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Signoff(Base):
+    """One organ's signature slot in a signing round: 会签 for co-issuers, 签发 for the lead."""
+
+    __tablename__ = "signoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
+    round: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(4), default=SignoffKind.countersign.value)
+    status: Mapped[str] = mapped_column(String(10), default=SignoffStatus.pending.value)
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[dt.datetime | None]
+    organ: Mapped[Organ] = relationship()
+    signer: Mapped[User | None] = relationship()
+    __table_args__ = (UniqueConstraint("document_id", "organ_id", "round"),)
+
+
+class DocumentView(Base):
+    """The last version a user was shown, so a re-signing head sees exactly what changed since."""
+
+    __tablename__ = "document_views"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NumberSequence(Base):
+    """Gap-free 序号 per (机关代字, 年份) (DOMAIN.md §2.3)."""
+
+    __tablename__ = "number_sequences"
+    prefix: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxItem(Base):
+    """A distributed document in a recipient unit's inbox; 签收 records who and when."""
+
+    __tablename__ = "inbox_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    role: Mapped[str] = mapped_column(String(4))
+    delivered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[dt.datetime | None]
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    document: Mapped[Document] = relationship()
+    organ: Mapped[Organ] = relationship()
+    __table_args__ = (UniqueConstraint("document_id", "organ_id"),)
+
+
+class ReplyTask(Base):
+    """应报任务: one unit's expected report-back on a distributed document (DOMAIN.md §5)."""
+
+    __tablename__ = "reply_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default=ReplyStatus.pending.value)
+    reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    reported_at: Mapped[dt.datetime | None]
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    chase_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
+    organ: Mapped[Organ] = relationship()
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    __table_args__ = (UniqueConstraint("document_id", "organ_id"),)
+
+
+class Chase(Base):
+    """催办: one recorded chase of a unit (by system notice, phone, …)."""
+
+    __tablename__ = "chases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_task_id: Mapped[int] = mapped_column(ForeignKey("reply_tasks.id"), index=True)
+    chased_on: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[dt.datetime | None]
+    __table_args__ = (UniqueConstraint("reply_task_id", "chased_on", "method"),)
+
+
+class AuditEvent(Base):
+    """Append-only process metadata (DOMAIN.md §4.1): who, which organ, when, what, on which version."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
+    organ_name: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    action_zh: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProcessJob(Base):
+    """A due automated step: the durable outbox the worker turns into Prefect flow runs."""
+
+    __tablename__ = "process_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.pending.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_process_jobs_due", "status", "run_after"),)
+
+
+__all__ = [
+    "AuditEvent",
+    "Attachment",
+    "AuthToken",
+    "Base",
+    "Chase",
+    "DocKind",
+    "Document",
+    "DocumentIssuer",
+    "DocumentRecipient",
+    "DocumentVersion",
+    "DocumentView",
+    "InboxItem",
+    "NumberSequence",
+    "Organ",
+    "OrganPrefix",
+    "ProcessJob",
+    "ReplyTask",
+    "Signoff",
+    "User",
+]

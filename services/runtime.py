@@ -1,0 +1,49 @@
+"""The long-lived parts of one process: settings, database, object store, renderer. Built on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from services.config import Settings
+from services.context import Context
+from services.db import Database, migrate
+from services.domain.models import utcnow
+from services.rendering.renderer import DocumentRenderer
+from services.storage import ObjectStore, open_object_store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    migrated: bool = field(default=False)
+    clock: Callable[[], dt.datetime] = field(default=utcnow)
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        return open_object_store(self.settings.effective_storage_url)
+
+    @cached_property
+    def db(self) -> Database:
+        if not self.migrated:
+            migrate(self.settings.effective_database_url)
+            self.migrated = True
+        return Database(self.settings.effective_database_url, self.store)
+
+    @cached_property
+    def renderer(self) -> DocumentRenderer:
+        return DocumentRenderer(self.settings.templates_dir, self.store, self.settings.fonts_dir)
+
+    @contextmanager
+    def context(self) -> Iterator[Context]:
+        """One unit of work: commits when the block ends, rolls back (and removes staged objects) on error."""
+        with self.db.unit_of_work() as session:
+            yield Context(session=session, store=self.store, settings=self.settings, clock=self.clock)
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()

@@ -1,0 +1,230 @@
+"""Example data: the organs and users behind the seed documents, and seed 002 at every stage of its life.
+
+Loaded by `gongwen up` on first start so a new user sees a joint document drafted, in review, being signed
+(with a rejection and a revision), issued and distributed, with receipts, a report-back and a chase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from services.accounts.service import OrganService, UserService
+from services.config import PROJECT_ROOT
+from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.schemas import AttachmentUpload, DraftInput
+from services.documents.service import DocumentService
+from services.domain.models import Document, Organ, User
+from services.runtime import Runtime
+from services.workflow.service import WorkflowService
+
+SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+SEED_002 = "002_9f21baf2fe8408e4.txt"
+DEMO_PASSWORD = "gongwen-demo"  # example data only; README says so
+
+# (code, full name, short name, {发文形式: 机关代字}, parent code). 扎民委字 is seed 002's; 广卫发 seed 001's.
+ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
+    ("zlt-sw", "中共扎兰屯市委员会", "扎兰屯市委", {"发": "扎党发"}, None),
+    ("zlt-tzb", "中共扎兰屯市委员会统一战线工作部", "市委统战部", {"发": "扎统发"}, "zlt-sw"),
+    ("zlt-xcb", "中共扎兰屯市委员会宣传部", "市委宣传部", {"发": "扎宣发"}, "zlt-sw"),
+    ("zlt-mw", "扎兰屯市民族事务委员会", "市民委", {"字": "扎民委字", "函": "扎民委函"}, None),
+    ("zlt-jyj", "扎兰屯市教育局", "市教育局", {}, None),
+    ("zlt-wjw", "扎兰屯市卫生健康委员会", "市卫健委", {}, None),
+    ("zlt-wlj", "扎兰屯市文化旅游体育广电局", "市文旅广电局", {}, None),
+    ("zlt-gaj", "扎兰屯市公安局", "市公安局", {}, None),
+    ("zlt-tjj", "扎兰屯市统计局", "市统计局", {}, None),
+    ("zlt-zgh", "扎兰屯市总工会", "市总工会", {}, None),
+    ("zlt-gtz", "扎兰屯市高台子街道办事处", "高台子街道", {}, None),
+    ("zlt-cjsh", "扎兰屯市成吉思汗镇人民政府", "成吉思汗镇", {}, None),
+    ("gy-wjw", "广元市卫生健康委员会", "广元市卫健委", {"发": "广卫发"}, None),
+    ("zw-wjw", "中卫市卫生健康委员会", "中卫市卫健委", {"发": "卫健发"}, None),
+]
+RECIPIENTS = ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj", "zlt-zgh", "zlt-gtz", "zlt-cjsh"]
+ROLE_SETS = {
+    "drafter": ["drafter"],
+    "reviewer": ["reviewer"],
+    "head": ["signer"],
+    "registrar": ["registrar"],
+}
+
+
+@dataclass(frozen=True)
+class Seed002:
+    title: str
+    body: str
+    plan_title: str
+    plan_text: str
+
+
+_SENTENCE_END = "。：；！？）)”"
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Rejoin paragraphs a page break split mid-sentence (the seeds were extracted from paged PDFs)."""
+    from services.rendering.body import heading_level
+
+    out: list[str] = []
+    for raw in lines:
+        line = re.sub(r"^#+\s*|\*\*", "", raw).strip()
+        if not line:
+            continue
+        short_heading = bool(out) and heading_level(out[-1]) > 0 and len(out[-1]) < 40
+        if out and out[-1][-1] not in _SENTENCE_END and not heading_level(line) and not short_heading:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def read_seed_002(seeds_dir: Path = SEEDS_DIR) -> Seed002:
+    lines = (seeds_dir / SEED_002).read_text(encoding="utf-8").splitlines()
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("## 关于印发"))
+    salutation_at = next(i for i in range(title_at, len(lines)) if lines[i].rstrip().endswith("："))
+    signature_at = next(i for i in range(salutation_at, len(lines)) if lines[i].startswith("中共扎兰屯市委宣传部"))
+    plan_at = next(i for i in range(signature_at, len(lines)) if lines[i].startswith("# "))
+    body = "".join(line.strip() for line in lines[salutation_at + 1 : signature_at])
+    squash = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
+    plan_title = squash.sub("", lines[plan_at].lstrip("# ").strip())
+    plan = join_broken_lines(lines[plan_at + 1 :])
+    return Seed002(
+        title=lines[title_at].lstrip("# ").strip(),
+        body=body,
+        plan_title=plan_title,
+        plan_text="\n".join(squash.sub("", p) if len(p) < 60 else p for p in plan),
+    )
+
+
+def has_data(ctx: Context) -> bool:
+    return bool(ctx.session.scalar(select(func.count(Organ.id))))
+
+
+def load_organs_and_users(ctx: Context) -> None:
+    organs = OrganService(ctx)
+    users = UserService(ctx)
+    by_code: dict[str, Organ] = {}
+    for code, name, short, prefixes, parent in ORGANS:
+        parent_id = by_code[parent].id if parent else None
+        by_code[code] = organs.create(code, name, short, prefixes, parent_id)
+    for code, organ in by_code.items():
+        short = code.removeprefix("zlt-")
+        for suffix, roles in ROLE_SETS.items():
+            users.create(f"{short}.{suffix}", f"{organ.short_name}{_ROLE_ZH[suffix]}", organ.id, roles, DEMO_PASSWORD)
+    admin_organ = by_code["zlt-mw"]
+    users.create("admin", "系统管理员", admin_organ.id, ["admin"], DEMO_PASSWORD, "绝密")
+    users.create("archivist", "档案员", admin_organ.id, ["archivist"], DEMO_PASSWORD, "机密")
+
+
+_ROLE_ZH = {"drafter": "拟稿人", "reviewer": "办公室审核", "head": "负责人", "registrar": "登记员"}
+
+
+def user(ctx: Context, username: str) -> User:
+    found = ctx.session.scalar(select(User).where(User.username == username))
+    assert found is not None, username
+    return found
+
+
+def seed_002_draft(ctx: Context, seed: Seed002, deadline: dt.date) -> DraftInput:
+    organs = OrganService(ctx)
+    return DraftInput(
+        doc_type="通知",
+        title=seed.title,
+        issue_form="字",
+        issuers=[organs.by_code(c).id for c in ("zlt-tzb", "zlt-xcb", "zlt-mw")],
+        main_recipients=[organs.by_code(c).id for c in RECIPIENTS],
+        copy_recipients=[organs.by_code("zlt-sw").id],
+        attachment_notes=[seed.plan_title],
+        printing_organ="扎兰屯市民族事务委员会办公室",
+        report_back={
+            "deadline": deadline,
+            "materials": ["活动月工作总结", "图片影像资料"],
+            "method": "报送至扎兰屯市民族事务委员会3010室，电子版报送至 z1tsmj@163.com",
+            "contact": "王帅 18804706566；杨婉婷 13500601048",
+        },
+        body=seed.body,
+    )
+
+
+Step = Callable[[], None]
+
+
+def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) -> list[int]:
+    """Load organs, users and seed 002 at each stage; `drain` runs the due automated steps (Prefect flows)."""
+    with runtime.context() as ctx:
+        if has_data(ctx):
+            return []
+        load_organs_and_users(ctx)
+    if not (seeds_dir / SEED_002).is_file():
+        return []
+    seed = read_seed_002(seeds_dir)
+    with runtime.context() as ctx:
+        deadline = ctx.today() + dt.timedelta(days=10)
+    stages = ["draft", "in_review", "signing", "distributed"]
+    ids = [_create(runtime, seed, deadline, title_suffix=stage) for stage in stages]
+    _act(runtime, lambda c: [WorkflowService(c).submit(user(c, "mw.drafter"), i) for i in ids[1:]])
+    drain()
+    _act(runtime, lambda c: [WorkflowService(c).review(user(c, "mw.reviewer"), i, True, "格式规范，同意") for i in ids[2:]])
+    signing, done = ids[2], ids[3]
+    _act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "tzb.head"), signing, True, "同意"))
+    _act(runtime, lambda c: WorkflowService(c).decide_signoff(
+        user(c, "xcb.head"), signing, False, "请在工作要求中补充宣传报道的报送时限"))
+    _revise(runtime, signing, seed)
+    _act(runtime, lambda c: WorkflowService(c).submit(user(c, "mw.drafter"), signing))
+    drain()
+    _act(runtime, lambda c: WorkflowService(c).review(user(c, "mw.reviewer"), signing, True, "已按意见修改"))
+    _act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "tzb.head"), signing, True, "同意"))
+    for head in ("tzb.head", "xcb.head", "mw.head"):
+        _act(runtime, lambda c, h=head: WorkflowService(c).decide_signoff(user(c, h), done, True, "同意"))
+    drain()
+    _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
+    _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
+    photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=_tiny_png())
+    _act(runtime, lambda c: DistributionService(c).report_back(
+        user(c, "wjw.drafter"), done, "扎兰屯市卫生健康委员会关于民族团结进步活动月工作的总结",
+        "活动月期间，我委组织医疗卫生单位深入基层开展健康义诊、社区健康讲座等活动。\n一、主要做法\n"
+        "（一）开展健康义诊。共组织义诊12场，服务各族群众1300余人次。", [photo]))
+    _act(runtime, lambda c: DistributionService(c).chase_now(user(c, "mw.registrar"), done, None))
+    return ids
+
+
+def _create(runtime: Runtime, seed: Seed002, deadline: dt.date, title_suffix: str) -> int:
+    with runtime.context() as ctx:
+        drafter = user(ctx, "mw.drafter")
+        document = DocumentService(ctx).create_draft(drafter, seed_002_draft(ctx, seed, deadline))
+        plan = AttachmentUpload(
+            title=seed.plan_title, filename=f"{seed.plan_title}.txt", content_type="text/plain; charset=utf-8",
+            data=seed.plan_text.encode(),
+        )
+        DocumentService(ctx).add_attachment(drafter, document.id, plan)
+        return document.id
+
+
+def _revise(runtime: Runtime, document_id: int, seed: Seed002) -> None:
+    with runtime.context() as ctx:
+        service = DocumentService(ctx)
+        document = service.get(document_id)
+        draft = seed_002_draft(ctx, seed, document.report_deadline or ctx.today())
+        draft.body = seed.body + "各单位宣传报道材料请于活动结束后5个工作日内报送。"
+        draft.note = "按市委宣传部意见补充宣传报道报送时限"
+        service.save(user(ctx, "mw.drafter"), document_id, draft)
+
+
+def _act(runtime: Runtime, action: Callable[[Context], object]) -> None:
+    with runtime.context() as ctx:
+        action(ctx)
+
+
+def _tiny_png() -> bytes:
+    import base64
+
+    return base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    )
+
+
+__all__ = ["DEMO_PASSWORD", "Document", "load_examples", "read_seed_002"]

@@ -1,0 +1,45 @@
+"""ObjectStore port: bytes by key. A URL picks the adapter (file://… embedded, s3://… MinIO)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import urlparse
+
+from services.errors import DomainError
+
+
+class ObjectStoreError(DomainError):
+    status = 503
+
+
+class ObjectNotFound(DomainError):
+    status = 404
+
+
+class ObjectStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        """Store bytes under key atomically; return their SHA-256 hex digest."""
+        ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove key; absent keys are not an error."""
+        ...
+
+    def list(self, prefix: str) -> list[str]: ...
+
+
+def open_object_store(url: str) -> ObjectStore:
+    scheme = urlparse(url).scheme
+    if scheme == "file":
+        from services.storage.filesystem import FilesystemStore
+
+        return FilesystemStore.from_url(url)
+    raise ObjectStoreError(
+        "storage_url_unsupported",
+        f"不支持的对象存储地址：{url}",
+        f"unsupported object storage URL: {url}",
+    )

@@ -1,0 +1,285 @@
+"""The drafting process (DOMAIN.md §1.4–1.5): submit → checks → 审核 → 会签/签发 → 复核/登记 → render → 核发.
+
+Human decisions are methods called with the acting user; automated steps are methods called by Prefect tasks
+with ids. Each automated step reads the database to decide what to do, so running it twice does nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from search.analysis import DocNumber
+from services.accounts.service import OrganService
+from services.audit.service import AuditService
+from services.context import Context
+from services.db import stage_object
+from services.documents.policy import require_role
+from services.documents.service import DocumentService, safe_filename
+from services.domain.enums import DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
+from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
+from services.errors import Conflict, Forbidden, Invalid
+from services.jobs.service import JobService
+from services.rendering.renderer import DocumentRenderer
+from services.workflow.checks import DraftView, blocking_failures, run_checks
+
+
+class WorkflowService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.documents = DocumentService(ctx)
+        self.audit = AuditService(ctx)
+        self.jobs = JobService(ctx)
+
+    # -- drafter -------------------------------------------------------------------------------------------
+
+    def submit(self, actor: User, document_id: int) -> Document:
+        document = self.documents._editable(actor, document_id)
+        document.move(DocStatus.submitted, DocStatus.draft, DocStatus.returned)
+        document.returned_reason = None
+        self.audit.record("submit", document=document, actor=actor)
+        self.jobs.enqueue("check", document.id)
+        return document
+
+    # -- automated: format checks --------------------------------------------------------------------------
+
+    def run_format_checks(self, document_id: int) -> list[dict[str, Any]]:
+        document = self._lock(document_id)
+        if document.status != DocStatus.submitted.value:
+            return []  # already decided by an earlier run
+        version = self.documents.version(document)
+        results = run_checks(self._draft_view(document))
+        version.checks = [r.as_dict() for r in results]
+        failures = blocking_failures(results)
+        if failures:
+            document.status = DocStatus.returned.value
+            document.returned_reason = "；".join(f.zh for f in failures)
+            self.audit.record("checks_failed", document=document, actor=None, failed=[f.code for f in failures])
+        else:
+            document.status = DocStatus.in_review.value
+            self.audit.record("checks_passed", document=document, actor=None)
+        return version.checks
+
+    def _draft_view(self, document: Document) -> DraftView:
+        version = self.documents.version(document)
+        organs = OrganService(self.ctx)
+        return DraftView(
+            doc_type=document.doc_type,
+            title=document.title,
+            body=self.documents.body(version),
+            issuer_ids=[i.organ_id for i in document.issuers],
+            lead_organ_id=document.lead_organ_id,
+            main_recipient_ids=[r.organ_id for r in document.recipients if r.role == RecipientRole.main.value],
+            copy_recipient_ids=[r.organ_id for r in document.recipients if r.role == RecipientRole.copy.value],
+            attachment_notes=list(document.attachment_notes),
+            attachment_titles=[a.title for a in version.attachments],
+            classification=document.classification,
+            secrecy_period=document.secrecy_period,
+            lead_subordinate_ids=organs.subordinates(document.lead_organ_id),
+            lead_prefixes=[p.prefix for p in document.lead_organ.prefixes],
+        )
+
+    # -- reviewer ------------------------------------------------------------------------------------------
+
+    def review(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
+        document = self.documents.get_visible(actor, document_id)
+        require_role(actor, Role.reviewer)
+        if actor.organ_id != document.lead_organ_id:
+            raise Forbidden("not_reviewing_organ", "只有主办机关办公室可以审核", "only the lead organ reviews")
+        document.require_status(DocStatus.in_review)
+        if approve:
+            self._open_signing_round(document)
+            self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
+        else:
+            if not opinion or not opinion.strip():
+                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+            document.status = DocStatus.returned.value
+            document.returned_reason = opinion.strip()
+            self.audit.record("review_returned", document=document, actor=actor, opinion=opinion)
+        return document
+
+    def _open_signing_round(self, document: Document) -> None:
+        """Every issuing organ's head signs in parallel: co-issuers 会签, the lead 签发 (条例 Art. 22)."""
+        document.status = DocStatus.signing.value
+        document.signing_round += 1
+        for issuer in document.issuers:
+            kind = SignoffKind.sign if issuer.organ_id == document.lead_organ_id else SignoffKind.countersign
+            self.ctx.session.add(
+                Signoff(
+                    document_id=document.id,
+                    organ_id=issuer.organ_id,
+                    round=document.signing_round,
+                    kind=kind.value,
+                )
+            )
+
+    # -- signers -------------------------------------------------------------------------------------------
+
+    def signoffs(self, document: Document, current_round_only: bool = True) -> list[Signoff]:
+        query = select(Signoff).where(Signoff.document_id == document.id)
+        if current_round_only:
+            query = query.where(Signoff.round == document.signing_round)
+        return list(self.ctx.session.scalars(query.order_by(Signoff.round, Signoff.id)))
+
+    def _slot_for(self, actor: User, document: Document) -> Signoff:
+        require_role(actor, Role.signer)
+        slot = next((s for s in self.signoffs(document) if s.organ_id == actor.organ_id), None)
+        if slot is None:
+            raise Forbidden(
+                "not_a_signer", "您所在机关不是本文的联署机关", "your organ is not an issuer of this document"
+            )
+        return slot
+
+    def signing_view(self, actor: User, document_id: int) -> dict[str, Any]:
+        """What a head sees before signing: the version, and exactly what changed since they last looked."""
+        document = self.documents.get_visible(actor, document_id)
+        last_seen = self._last_seen_version(actor, document)
+        current = document.current_version
+        diff = self.documents.diff(document, last_seen, current) if last_seen and last_seen != current else None
+        self._record_view(actor, document)
+        return {"document": document, "last_seen_version": last_seen, "diff": diff}
+
+    def _last_seen_version(self, actor: User, document: Document) -> int | None:
+        view = self.ctx.session.get(DocumentView, (actor.id, document.id))
+        signed = [s.version for s in self.signoffs(document, False) if s.signer_id == actor.id and s.version]
+        seen = [v for v in [view.version if view else None, *signed] if v]
+        return max(seen) if seen else None
+
+    def _record_view(self, actor: User, document: Document) -> None:
+        view = self.ctx.session.get(DocumentView, (actor.id, document.id))
+        if view is None:
+            self.ctx.session.add(DocumentView(user_id=actor.id, document_id=document.id, version=document.current_version))
+        else:
+            view.version = document.current_version
+            view.seen_at = self.ctx.now()
+
+    def decide_signoff(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
+        document = self._lock(document_id)
+        self.documents.get_visible(actor, document_id)
+        if document.status != DocStatus.signing.value:
+            if document.status in {DocStatus.signed.value, DocStatus.issued.value, DocStatus.distributed.value}:
+                raise Conflict("already_signed", "本文已完成签发", "the document is already signed off")
+            document.require_status(DocStatus.signing)
+        slot = self._slot_for(actor, document)
+        if slot.status != SignoffStatus.pending.value:
+            raise Conflict("already_decided", "您所在机关已在本轮签署", "your organ already decided in this round")
+        slot.signer_id = actor.id
+        slot.opinion = (opinion or "").strip() or None
+        slot.version = document.current_version
+        slot.decided_at = self.ctx.now()
+        self._record_view(actor, document)
+        if approve:
+            slot.status = SignoffStatus.signed.value
+            action = "signed" if slot.kind == SignoffKind.sign.value else "countersigned"
+            self.audit.record(action, document=document, actor=actor, opinion=slot.opinion, kind=slot.kind)
+            self._complete_round_if_signed(document)
+        else:
+            if not slot.opinion:
+                raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason")
+            slot.status = SignoffStatus.rejected.value
+            document.status = DocStatus.returned.value
+            document.returned_reason = f"{actor.organ.short_name}：{slot.opinion}"
+            self.audit.record("signoff_rejected", document=document, actor=actor, opinion=slot.opinion)
+        return document
+
+    def _complete_round_if_signed(self, document: Document) -> None:
+        slots = self.signoffs(document)
+        if all(s.status == SignoffStatus.signed.value for s in slots):
+            document.status = DocStatus.signed.value
+            document.written_on = self.ctx.today()  # 成文日期: the last co-issuer's signing date (Art. 9)
+            self.audit.record("all_signed", document=document, actor=None, written_on=document.written_on.isoformat())
+            self.jobs.enqueue("issue", document.id)
+
+    # -- registrar -----------------------------------------------------------------------------------------
+
+    def request_issue(self, actor: User, document_id: int) -> Document:
+        """登记 by hand: queue issuing again for a signed document (e.g. after a failed run)."""
+        document = self.documents.get_visible(actor, document_id)
+        require_role(actor, Role.registrar)
+        if document.status in {DocStatus.issued.value, DocStatus.distributed.value}:
+            raise Conflict("already_issued", "本文已印发", "the document is already issued")
+        if document.status != DocStatus.signed.value:
+            raise Conflict("not_signed", "公文尚未完成签发，不能登记印发", "the document is not signed off yet")
+        self.jobs.enqueue("issue", document.id)
+        self.audit.record("reissue_requested", document=document, actor=actor)
+        return document
+
+    # -- automated: 复核, 登记, render, 核发 ------------------------------------------------------------------
+
+    def register(self, document_id: int) -> str:
+        """复核 then 登记: allocate the next 发文字号 of the lead's sequence, gap-free and exactly once."""
+        document = self._lock(document_id)
+        if document.doc_number:
+            return document.doc_number
+        document.require_status(DocStatus.signed)
+        self._verify_signed_version(document)
+        prefix = self._prefix(document)
+        assert document.written_on is not None
+        year = document.written_on.year
+        number = DocNumber(prefix, year, self._next_seq(prefix, year))
+        document.doc_number, document.doc_prefix = str(number), prefix
+        document.doc_year, document.doc_seq = year, number.seq
+        self.audit.record("numbered", document=document, actor=None, doc_number=document.doc_number)
+        return document.doc_number
+
+    def _verify_signed_version(self, document: Document) -> None:
+        """复核: every signature of the last round was given to the version about to be issued."""
+        versions = {s.version for s in self.signoffs(document)}
+        if versions != {document.current_version}:
+            raise Conflict("signature_version_mismatch", "签署版本与待印发版本不一致", "signatures are not on the current version")
+
+    def _prefix(self, document: Document) -> str:
+        for row in document.lead_organ.prefixes:
+            if row.form == document.issue_form:
+                return row.prefix
+        raise Invalid("issue_form_unknown", "主办机关缺少机关代字", "the lead organ has no 机关代字 for this form")
+
+    def _next_seq(self, prefix: str, year: int) -> int:
+        session = self.ctx.session
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(NumberSequence).values(prefix=prefix, year=year, last_seq=0).on_conflict_do_nothing()
+        )
+        # The UPDATE takes the row lock until commit: a concurrent issuer waits, and a rolled-back
+        # transaction returns its number, so the sequence has no gap.
+        seq = session.execute(
+            update(NumberSequence)
+            .where(NumberSequence.prefix == prefix, NumberSequence.year == year)
+            .values(last_seq=NumberSequence.last_seq + 1)
+            .returning(NumberSequence.last_seq)
+        ).scalar_one()
+        return int(seq)
+
+    def render(self, document_id: int, renderer: DocumentRenderer) -> str:
+        """Render the GB/T 9704 layout to HTML and PDF and store both; re-rendering overwrites the same keys."""
+        document = self._lock(document_id)
+        if document.rendered_pdf_key and document.status != DocStatus.signed.value:
+            return document.rendered_pdf_key
+        document.require_status(DocStatus.signed)
+        if not document.doc_number:
+            raise Conflict("not_numbered", "尚未登记发文字号", "the document has no 发文字号 yet")
+        version = self.documents.version(document)
+        html = renderer.document_html(document, self.documents.body(version), version, self.signoffs(document))
+        pdf, pages = renderer.pdf(html)
+        base = f"documents/{document.id}/issued/{safe_filename(document.doc_number)}"
+        stage_object(self.ctx.session, self.ctx.store, f"{base}.html", html.encode(), "text/html; charset=utf-8")
+        stage_object(self.ctx.session, self.ctx.store, f"{base}.pdf", pdf, "application/pdf")
+        document.rendered_html_key, document.rendered_pdf_key = f"{base}.html", f"{base}.pdf"
+        document.page_count = pages
+        document.status = DocStatus.issued.value
+        document.issued_at = self.ctx.now()
+        self.audit.record("rendered", document=document, actor=None, pages=pages)
+        return document.rendered_pdf_key
+
+    def _lock(self, document_id: int) -> Document:
+        query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
+        if self.ctx.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Document)
+        document = self.ctx.session.scalar(query)
+        if document is None:
+            return self.documents.get(document_id)
+        return document

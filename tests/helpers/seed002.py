@@ -1,0 +1,51 @@
+"""Seed 002 as an API payload: the joint notice of 市委统战部, 市委宣传部 and 市民委 (lead, 扎民委字)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from services.seed.example import RECIPIENTS, read_seed_002
+
+ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")
+HEADS = ("tzb.head", "xcb.head", "mw.head")
+ISSUER_NAMES = ("中共扎兰屯市委员会统一战线工作部", "中共扎兰屯市委员会宣传部", "扎兰屯市民族事务委员会")
+
+
+def organ_ids(client: TestClient, headers: dict[str, str]) -> dict[str, int]:
+    return {o["code"]: o["id"] for o in client.get("/api/v1/organs", headers=headers).json()}
+
+
+def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, deadline: dt.date) -> dict[str, Any]:
+    seed = read_seed_002(seeds)
+    ids = organ_ids(client, headers)
+    return {
+        "doc_type": "通知",
+        "title": seed.title,
+        "issue_form": "字",
+        "issuers": [ids[c] for c in ISSUERS],
+        "main_recipients": [ids[c] for c in RECIPIENTS],
+        "copy_recipients": [ids["zlt-sw"]],
+        "attachment_notes": [seed.plan_title],
+        "report_back": {
+            "deadline": deadline.isoformat(),
+            "materials": ["活动月工作总结", "图片影像资料"],
+            "contact": "王帅 18804706566",
+        },
+        "body": seed.body,
+    }
+
+
+def create_with_plan(client: TestClient, headers: dict[str, str], seeds: Path, deadline: dt.date) -> int:
+    seed = read_seed_002(seeds)
+    r = client.post("/api/v1/documents", json=draft_payload(client, headers, seeds, deadline), headers=headers)
+    assert r.status_code == 201, r.text
+    doc_id: int = r.json()["id"]
+    files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
+    r = client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": seed.plan_title},
+                    headers=headers)
+    assert r.status_code == 201, r.text
+    return doc_id
