@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
 
 from flows.reminders import reminders
 from services.config import Settings
 
 
 def serve_schedules(settings: Settings) -> None:
-    deployment = reminders.to_deployment(
-        name="gongwen-reminders",
-        cron=settings.reminders.cron,
-        description="催办: mark 逾期 and chase units near or past their report-back deadline",
-        tags=["gongwen"],
+    deployment = cast(
+        RunnerDeployment,
+        reminders.to_deployment(
+            name="gongwen-reminders",
+            cron=settings.reminders.cron,
+            description="催办: mark 逾期 and chase units near or past their report-back deadline",
+            tags=["gongwen"],
+        ),
     )
     serve(deployment, print_starting_message=False)

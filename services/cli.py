@@ -15,7 +15,9 @@ from services.config import Settings
 from services.errors import DomainError
 from services.runtime import Runtime
 
-app = typer.Typer(help="gongwen: 公文 drafting, joint sign-off, issuing, distribution and archiving", no_args_is_help=True)
+app = typer.Typer(
+    help="gongwen: 公文 drafting, joint sign-off, issuing, distribution and archiving", no_args_is_help=True
+)
 console = Console()
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 import services.accounts.service as accounts  # noqa: E402
 from services.config import Settings  # noqa: E402
 from services.db import migrate  # noqa: E402
+from services.processes import PREFECT_SERVER_TUNING, wait_for_http  # noqa: E402
 from services.runtime import Runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,9 +154,8 @@ def prefect_server() -> Iterator[str]:
         [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(PREFECT_PORT)],
         stdout=log,
         stderr=log,
-        env=dict(os.environ),
+        env={**os.environ, **PREFECT_SERVER_TUNING},
     )
-    from services.processes import wait_for_http
 
     try:
         wait_for_http(PREFECT_API + "/health", timeout=180, process=proc)

@@ -36,14 +36,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
         code, zh, en = _validation_code(errors)
         return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: ("not_found", "地址不存在", "no such address"), 405: ("method_not_allowed", "不支持该方法", "method not allowed")}
+        names = {
+            404: ("not_found", "地址不存在", "no such address"),
+            405: ("method_not_allowed", "不支持该方法", "method not allowed"),
+        }
         code, zh, en = names.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
         return JSONResponse(status_code=exc.status_code, content=error_body(code, zh, en))

@@ -148,7 +148,9 @@ class AttachmentOut(BaseModel):
 
     @classmethod
     def of(cls, a: Attachment) -> AttachmentOut:
-        return cls(id=a.id, title=a.title, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
+        return cls(
+            id=a.id, title=a.title, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256
+        )
 
 
 class VersionOut(BaseModel):
@@ -216,8 +218,14 @@ class AuditOut(BaseModel):
     @classmethod
     def of(cls, e: AuditEvent) -> AuditOut:
         return cls(
-            id=e.id, at=e.at, action=e.action, action_zh=e.action_zh, actor=e.actor_name,
-            organ=e.organ_name, version=e.version, detail=e.detail,
+            id=e.id,
+            at=e.at,
+            action=e.action,
+            action_zh=e.action_zh,
+            actor=e.actor_name,
+            organ=e.organ_name,
+            version=e.version,
+            detail=e.detail,
         )
 
 
@@ -230,8 +238,13 @@ class InboxItemOut(BaseModel):
 
     @classmethod
     def of(cls, i: InboxItem) -> InboxItemOut:
-        return cls(id=i.id, document=DocumentOut.of(i.document), role=i.role, delivered_at=i.delivered_at,
-                   received_at=i.received_at)
+        return cls(
+            id=i.id,
+            document=DocumentOut.of(i.document),
+            role=i.role,
+            delivered_at=i.delivered_at,
+            received_at=i.received_at,
+        )
 
 
 class ReplyTaskOut(BaseModel):
@@ -250,9 +263,17 @@ class ReplyTaskOut(BaseModel):
     @classmethod
     def of(cls, t: ReplyTask) -> ReplyTaskOut:
         return cls(
-            id=t.id, document_id=t.document_id, document_title=t.document.title, organ_id=t.organ_id,
-            organ=t.organ.name, deadline=t.deadline, status=t.status, reported_at=t.reported_at,
-            reply_document_id=t.reply_document_id, returned_reason=t.returned_reason, chase_count=t.chase_count,
+            id=t.id,
+            document_id=t.document_id,
+            document_title=t.document.title,
+            organ_id=t.organ_id,
+            organ=t.organ.name,
+            deadline=t.deadline,
+            status=t.status,
+            reported_at=t.reported_at,
+            reply_document_id=t.reply_document_id,
+            returned_reason=t.returned_reason,
+            chase_count=t.chase_count,
         )
 
 
@@ -266,8 +287,9 @@ class ChaseOut(BaseModel):
 
     @classmethod
     def of(cls, c: Chase) -> ChaseOut:
-        return cls(id=c.id, reply_task_id=c.reply_task_id, chased_on=c.chased_on, method=c.method,
-                   message=c.message, at=c.at)
+        return cls(
+            id=c.id, reply_task_id=c.reply_task_id, chased_on=c.chased_on, method=c.method, message=c.message, at=c.at
+        )
 
 
 class InboxOut(BaseModel):
@@ -288,8 +310,13 @@ class DiffOut(BaseModel):
 
     @classmethod
     def of(cls, diff: dict[str, Any]) -> DiffOut:
-        return cls(from_version=diff["from"], to_version=diff["to"], changed=diff["changed"], fields=diff["fields"],
-                   body_diff=diff["body_diff"])
+        return cls(
+            from_version=diff["from"],
+            to_version=diff["to"],
+            changed=diff["changed"],
+            fields=diff["fields"],
+            body_diff=diff["body_diff"],
+        )
 
 
 class SigningViewOut(BaseModel):

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.policy import require_role
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, DocType, RecipientRole, ReplyStatus, Role
@@ -78,7 +77,9 @@ class DistributionService:
         """签收: record who confirmed receipt and when (DOMAIN.md §1.5)."""
         item = self._item_for(actor, document_id)
         if item.received_at is not None:
-            raise Conflict("already_received", "本文已签收", "already received", received_at=item.received_at.isoformat())
+            raise Conflict(
+                "already_received", "本文已签收", "already received", received_at=item.received_at.isoformat()
+            )
         item.received_at, item.received_by_id = self.ctx.now(), actor.id
         self.audit.record("received", document=item.document, actor=actor)
         return item
@@ -112,7 +113,9 @@ class DistributionService:
         version = self.documents._new_version(reply, actor, body, "报送", carried=[])
         for upload in uploads:
             if not upload.data:
-                raise Invalid("attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}")
+                raise Invalid(
+                    "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
+                )
             self.documents._store_attachment(reply, version, upload)
         task.status = ReplyStatus.reported.value
         task.reported_at = self.ctx.now()
@@ -171,7 +174,9 @@ class DistributionService:
             return False
         days = (task.deadline - today).days
         when = f"已逾期 {-days} 天" if days < 0 else ("今日截止" if days == 0 else f"还有 {days} 天截止")
-        message = f"请于{task.deadline.month}月{task.deadline.day}日前报送《{task.document.title}》要求的材料（{when}）。"
+        message = (
+            f"请于{task.deadline.month}月{task.deadline.day}日前报送《{task.document.title}》要求的材料（{when}）。"
+        )
         self.ctx.session.add(
             Chase(
                 reply_task_id=task.id,
@@ -184,8 +189,15 @@ class DistributionService:
         )
         task.chase_count += 1
         task.last_chased_on = today
-        self.audit.record("chased", document=task.document, actor=actor, organ=task.organ if not actor else None,
-                          target_organ_id=task.organ_id, method=method, message=message)
+        self.audit.record(
+            "chased",
+            document=task.document,
+            actor=actor,
+            organ=task.organ if not actor else None,
+            target_organ_id=task.organ_id,
+            method=method,
+            message=message,
+        )
         return True
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -208,7 +220,9 @@ class DistributionService:
             select(ReplyTask).where(ReplyTask.document_id == document_id, ReplyTask.organ_id == organ_id)
         )
         if task is None:
-            raise Conflict("no_report_required", "本文未要求贵单位报送材料", "this document asks your organ for no report")
+            raise Conflict(
+                "no_report_required", "本文未要求贵单位报送材料", "this document asks your organ for no report"
+            )
         return task
 
     def _require_issuing_office(self, actor: User, document: Document) -> None:
@@ -241,23 +255,59 @@ class DistributionService:
     def inbox(self, actor: User) -> dict[str, list[Any]]:
         """待办: everything that waits on this user, by kind."""
         session = self.ctx.session
-        mine: dict[str, list[Any]] = {k: [] for k in ("returned", "to_review", "to_sign", "to_receive", "replies_due", "chases")}
+        mine: dict[str, list[Any]] = {
+            k: [] for k in ("returned", "to_review", "to_sign", "to_receive", "replies_due", "chases")
+        }
         if actor.has_role(Role.drafter):
-            mine["returned"] = list(session.scalars(select(Document).where(
-                Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.returned.value,
-                Document.kind == DocKind.outgoing.value)))
+            mine["returned"] = list(
+                session.scalars(
+                    select(Document).where(
+                        Document.lead_organ_id == actor.organ_id,
+                        Document.status == DocStatus.returned.value,
+                        Document.kind == DocKind.outgoing.value,
+                    )
+                )
+            )
         if actor.has_role(Role.reviewer):
-            mine["to_review"] = list(session.scalars(select(Document).where(
-                Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value)))
+            mine["to_review"] = list(
+                session.scalars(
+                    select(Document).where(
+                        Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
+                    )
+                )
+            )
         if actor.has_role(Role.signer):
-            mine["to_sign"] = list(session.scalars(
-                select(Document).join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
-                .where(Document.status == DocStatus.signing.value, Signoff.organ_id == actor.organ_id,
-                       Signoff.status == "pending")))
-        mine["to_receive"] = list(session.scalars(select(InboxItem).where(
-            InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None)).order_by(InboxItem.id)))
-        mine["replies_due"] = list(session.scalars(select(ReplyTask).where(
-            ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY)).order_by(ReplyTask.deadline)))
-        mine["chases"] = list(session.scalars(select(Chase).join(ReplyTask).where(
-            ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY)).order_by(Chase.id.desc())))
+            mine["to_sign"] = list(
+                session.scalars(
+                    select(Document)
+                    .join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
+                    .where(
+                        Document.status == DocStatus.signing.value,
+                        Signoff.organ_id == actor.organ_id,
+                        Signoff.status == "pending",
+                    )
+                )
+            )
+        mine["to_receive"] = list(
+            session.scalars(
+                select(InboxItem)
+                .where(InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
+                .order_by(InboxItem.id)
+            )
+        )
+        mine["replies_due"] = list(
+            session.scalars(
+                select(ReplyTask)
+                .where(ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
+                .order_by(ReplyTask.deadline)
+            )
+        )
+        mine["chases"] = list(
+            session.scalars(
+                select(Chase)
+                .join(ReplyTask)
+                .where(ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
+                .order_by(Chase.id.desc())
+            )
+        )
         return mine

@@ -13,9 +13,10 @@ DISTRIBUTED = {DocStatus.distributed.value}
 
 
 def cleared_for(user: User, document: Document) -> bool:
-    return CLASSIFICATION_RANK[Classification(user.clearance)] >= CLASSIFICATION_RANK[
-        Classification(document.classification)
-    ]
+    return (
+        CLASSIFICATION_RANK[Classification(user.clearance)]
+        >= CLASSIFICATION_RANK[Classification(document.classification)]
+    )
 
 
 def is_issuer_member(user: User, document: Document) -> bool:

@@ -76,9 +76,7 @@ class DocumentService:
     def version(self, document: Document, number: int | None = None) -> DocumentVersion:
         number = number or document.current_version
         version = self.ctx.session.scalar(
-            select(DocumentVersion).where(
-                DocumentVersion.document_id == document.id, DocumentVersion.number == number
-            )
+            select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.number == number)
         )
         if version is None:
             raise not_found("版本", "version", document=document.id, version=number)

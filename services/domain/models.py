@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -69,7 +69,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Organ(Base):
@@ -226,9 +226,7 @@ class DocumentVersion(Base):
     checks: Mapped[list[Any]] = mapped_column(default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    attachments: Mapped[list[Attachment]] = relationship(
-        order_by="Attachment.position", cascade="all, delete-orphan"
-    )
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.position", cascade="all, delete-orphan")
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 
 
@@ -370,8 +368,8 @@ class ProcessJob(Base):
 
 
 __all__ = [
-    "AuditEvent",
     "Attachment",
+    "AuditEvent",
     "AuthToken",
     "Base",
     "Chase",

@@ -87,7 +87,5 @@ class JobService:
         return job
 
     def pending_count(self) -> int:
-        query = select(ProcessJob.id).where(
-            ProcessJob.status.in_([JobStatus.pending.value, JobStatus.running.value])
-        )
+        query = select(ProcessJob.id).where(ProcessJob.status.in_([JobStatus.pending.value, JobStatus.running.value]))
         return len(list(self.ctx.session.scalars(query)))

@@ -168,26 +168,40 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     ids = [_create(runtime, seed, deadline, title_suffix=stage) for stage in stages]
     _act(runtime, lambda c: [WorkflowService(c).submit(user(c, "mw.drafter"), i) for i in ids[1:]])
     drain()
-    _act(runtime, lambda c: [WorkflowService(c).review(user(c, "mw.reviewer"), i, True, "格式规范，同意") for i in ids[2:]])
+    _act(
+        runtime,
+        lambda c: [WorkflowService(c).review(user(c, "mw.reviewer"), i, True, "格式规范，同意") for i in ids[2:]],
+    )
     signing, done = ids[2], ids[3]
     _act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "tzb.head"), signing, True, "同意"))
-    _act(runtime, lambda c: WorkflowService(c).decide_signoff(
-        user(c, "xcb.head"), signing, False, "请在工作要求中补充宣传报道的报送时限"))
+    _act(
+        runtime,
+        lambda c: WorkflowService(c).decide_signoff(
+            user(c, "xcb.head"), signing, False, "请在工作要求中补充宣传报道的报送时限"
+        ),
+    )
     _revise(runtime, signing, seed)
     _act(runtime, lambda c: WorkflowService(c).submit(user(c, "mw.drafter"), signing))
     drain()
     _act(runtime, lambda c: WorkflowService(c).review(user(c, "mw.reviewer"), signing, True, "已按意见修改"))
     _act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "tzb.head"), signing, True, "同意"))
     for head in ("tzb.head", "xcb.head", "mw.head"):
-        _act(runtime, lambda c, h=head: WorkflowService(c).decide_signoff(user(c, h), done, True, "同意"))
+        _sign(runtime, head, done)
     drain()
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
     photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=_tiny_png())
-    _act(runtime, lambda c: DistributionService(c).report_back(
-        user(c, "wjw.drafter"), done, "扎兰屯市卫生健康委员会关于民族团结进步活动月工作的总结",
-        "活动月期间，我委组织医疗卫生单位深入基层开展健康义诊、社区健康讲座等活动。\n一、主要做法\n"
-        "（一）开展健康义诊。共组织义诊12场，服务各族群众1300余人次。", [photo]))
+    _act(
+        runtime,
+        lambda c: DistributionService(c).report_back(
+            user(c, "wjw.drafter"),
+            done,
+            "扎兰屯市卫生健康委员会关于民族团结进步活动月工作的总结",
+            "活动月期间，我委组织医疗卫生单位深入基层开展健康义诊、社区健康讲座等活动。\n一、主要做法\n"
+            "（一）开展健康义诊。共组织义诊12场，服务各族群众1300余人次。",
+            [photo],
+        ),
+    )
     _act(runtime, lambda c: DistributionService(c).chase_now(user(c, "mw.registrar"), done, None))
     return ids
 
@@ -197,11 +211,18 @@ def _create(runtime: Runtime, seed: Seed002, deadline: dt.date, title_suffix: st
         drafter = user(ctx, "mw.drafter")
         document = DocumentService(ctx).create_draft(drafter, seed_002_draft(ctx, seed, deadline))
         plan = AttachmentUpload(
-            title=seed.plan_title, filename=f"{seed.plan_title}.txt", content_type="text/plain; charset=utf-8",
+            title=seed.plan_title,
+            filename=f"{seed.plan_title}.txt",
+            content_type="text/plain; charset=utf-8",
             data=seed.plan_text.encode(),
         )
         DocumentService(ctx).add_attachment(drafter, document.id, plan)
         return document.id
+
+
+def _sign(runtime: Runtime, head: str, document_id: int) -> None:
+    with runtime.context() as ctx:
+        WorkflowService(ctx).decide_signoff(user(ctx, head), document_id, True, "同意")
 
 
 def _revise(runtime: Runtime, document_id: int, seed: Seed002) -> None:

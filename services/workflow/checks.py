@@ -95,7 +95,12 @@ def check_no_typed_doc_number(d: DraftView) -> CheckResult:
 def check_upward_copy_rule(d: DraftView) -> CheckResult:
     """上行文 never 抄送 the sender's subordinates (DOMAIN.md §1.3)."""
     bad = d.doc_type in UPWARD_DOC_TYPES and bool(set(d.copy_recipient_ids) & d.lead_subordinate_ids)
-    return _result("upward_no_copy_to_subordinates", not bad, "上行文不得抄送下级机关", "an upward document is never copied to subordinates")
+    return _result(
+        "upward_no_copy_to_subordinates",
+        not bad,
+        "上行文不得抄送下级机关",
+        "an upward document is never copied to subordinates",
+    )
 
 
 def check_secrecy_period(d: DraftView) -> CheckResult:
@@ -111,7 +116,9 @@ def check_body_present(d: DraftView) -> CheckResult:
 def check_report_carries_no_request(d: DraftView) -> CheckResult:
     """报告不得夹带请示事项 (DOMAIN.md §1.3); reported as a warning, a reviewer decides."""
     asks = d.doc_type == DocType.报告 and any(p in d.body for p in ("请批示", "请审批", "请批准", "妥否，请"))
-    return _result("report_no_request", not asks, "报告中不得夹带请示事项", "a 报告 must not carry a request", blocking=False)
+    return _result(
+        "report_no_request", not asks, "报告中不得夹带请示事项", "a 报告 must not carry a request", blocking=False
+    )
 
 
 CHECKS = (

@@ -151,7 +151,9 @@ class WorkflowService:
     def _record_view(self, actor: User, document: Document) -> None:
         view = self.ctx.session.get(DocumentView, (actor.id, document.id))
         if view is None:
-            self.ctx.session.add(DocumentView(user_id=actor.id, document_id=document.id, version=document.current_version))
+            self.ctx.session.add(
+                DocumentView(user_id=actor.id, document_id=document.id, version=document.current_version)
+            )
         else:
             view.version = document.current_version
             view.seen_at = self.ctx.now()
@@ -229,7 +231,9 @@ class WorkflowService:
         """复核: every signature of the last round was given to the version about to be issued."""
         versions = {s.version for s in self.signoffs(document)}
         if versions != {document.current_version}:
-            raise Conflict("signature_version_mismatch", "签署版本与待印发版本不一致", "signatures are not on the current version")
+            raise Conflict(
+                "signature_version_mismatch", "签署版本与待印发版本不一致", "signatures are not on the current version"
+            )
 
     def _prefix(self, document: Document) -> str:
         for row in document.lead_organ.prefixes:
@@ -241,9 +245,7 @@ class WorkflowService:
         session = self.ctx.session
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(
-            insert(NumberSequence).values(prefix=prefix, year=year, last_seq=0).on_conflict_do_nothing()
-        )
+        session.execute(insert(NumberSequence).values(prefix=prefix, year=year, last_seq=0).on_conflict_do_nothing())
         # The UPDATE takes the row lock until commit: a concurrent issuer waits, and a rolled-back
         # transaction returns its number, so the sequence has no gap.
         seq = session.execute(

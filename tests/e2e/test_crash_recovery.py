@@ -123,8 +123,11 @@ def test_killing_api_and_worker_loses_nothing_and_does_nothing_twice(
     # Sign-off round: the API is killed while signatures are arriving.
     def sign(pair: tuple[int, str]) -> int:
         try:
-            return http.post(f"/api/v1/documents/{pair[0]}/signoff", json={"approve": True, "opinion": "同意"},
-                             headers=heads[pair[1]]).status_code
+            return http.post(
+                f"/api/v1/documents/{pair[0]}/signoff",
+                json={"approve": True, "opinion": "同意"},
+                headers=heads[pair[1]],
+            ).status_code
         except httpx.HTTPError:
             return -1
 
@@ -149,11 +152,16 @@ def test_killing_api_and_worker_loses_nothing_and_does_nothing_twice(
 
     with runtime.context() as ctx:
         docs = list(ctx.session.scalars(select(Document).where(Document.id.in_(ids))))
-        per_doc_items = dict(ctx.session.execute(
-            select(InboxItem.document_id, func.count()).group_by(InboxItem.document_id)).all())
-        numbered = dict(ctx.session.execute(
-            select(AuditEvent.document_id, func.count()).where(AuditEvent.action == "numbered")
-            .group_by(AuditEvent.document_id)).all())
+        per_doc_items = dict(
+            ctx.session.execute(select(InboxItem.document_id, func.count()).group_by(InboxItem.document_id)).all()
+        )
+        numbered = dict(
+            ctx.session.execute(
+                select(AuditEvent.document_id, func.count())
+                .where(AuditEvent.action == "numbered")
+                .group_by(AuditEvent.document_id)
+            ).all()
+        )
         failed = ctx.session.scalar(select(func.count()).select_from(ProcessJob).where(ProcessJob.status == "failed"))
     year = docs[0].doc_year
     assert sorted(d.doc_seq for d in docs) == list(range(1, DOCS + 1))

@@ -45,7 +45,8 @@ def create_with_plan(client: TestClient, headers: dict[str, str], seeds: Path, d
     assert r.status_code == 201, r.text
     doc_id: int = r.json()["id"]
     files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
-    r = client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": seed.plan_title},
-                    headers=headers)
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": seed.plan_title}, headers=headers
+    )
     assert r.status_code == 201, r.text
     return doc_id

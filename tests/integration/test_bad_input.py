@@ -65,10 +65,16 @@ def test_unknown_organ_and_unknown_form(client: TestClient, login: Login, runtim
     headers = login("mw.drafter")
     payload = draft_payload(client, headers, seeds_dir, DEADLINE)
     with changes_nothing(runtime):
-        _error(client.post("/api/v1/documents", json={**payload, "main_recipients": [99999]}, headers=headers),
-               422, "organ_unknown")
-        _error(client.post("/api/v1/documents", json={**payload, "issue_form": "令"}, headers=headers),
-               422, "issue_form_unknown")
+        _error(
+            client.post("/api/v1/documents", json={**payload, "main_recipients": [99999]}, headers=headers),
+            422,
+            "organ_unknown",
+        )
+        _error(
+            client.post("/api/v1/documents", json={**payload, "issue_form": "令"}, headers=headers),
+            422,
+            "issue_form_unknown",
+        )
 
 
 def test_hand_typed_doc_number_is_refused(
@@ -77,8 +83,11 @@ def test_hand_typed_doc_number_is_refused(
     headers = login("mw.drafter")
     payload = draft_payload(client, headers, seeds_dir, DEADLINE)
     with changes_nothing(runtime):
-        _error(client.post("/api/v1/documents", json={**payload, "doc_number": "扎民委字〔2024〕32号"}, headers=headers),
-               422, "doc_number_not_allowed")
+        _error(
+            client.post("/api/v1/documents", json={**payload, "doc_number": "扎民委字〔2024〕32号"}, headers=headers),
+            422,
+            "doc_number_not_allowed",
+        )
     # Typed into the body instead, the automatic checks return it with the reason.
     body = "扎民委字［2024］第032号\n" + payload["body"]
     doc = client.post("/api/v1/documents", json={**payload, "body": body, "attachment_notes": []}, headers=headers)
@@ -95,16 +104,30 @@ def test_signer_of_another_organ_and_signing_twice(
     doc_id = _to_signing(client, login, drain, seeds_dir)
     approve = {"approve": True, "opinion": "同意"}
     with changes_nothing(runtime):
-        _error(client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("jyj.head")),
-               403, "document_forbidden")
-        _error(client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("mw.drafter")),
-               403, "role_required")
-    assert client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("tzb.head")).status_code == 200
+        _error(
+            client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("jyj.head")),
+            403,
+            "document_forbidden",
+        )
+        _error(
+            client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("mw.drafter")),
+            403,
+            "role_required",
+        )
+    assert (
+        client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("tzb.head")).status_code == 200
+    )
     with changes_nothing(runtime):
-        _error(client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("tzb.head")),
-               409, "already_decided")
-        _error(client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": False}, headers=login("xcb.head")),
-               422, "reason_required")
+        _error(
+            client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("tzb.head")),
+            409,
+            "already_decided",
+        )
+        _error(
+            client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": False}, headers=login("xcb.head")),
+            422,
+            "reason_required",
+        )
 
 
 def test_issuing_an_unsigned_document(
@@ -121,12 +144,27 @@ def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime, se
     doc_id = create_with_plan(client, headers, seeds_dir, DEADLINE)
     gbk = "各乡镇、街道：现将方案印发给你们。".encode("gb18030")
     with changes_nothing(runtime):
-        _error(client.put(f"/api/v1/documents/{doc_id}/body", files={"file": ("body.txt", gbk, "text/plain")},
-                          headers=headers), 415, "encoding_not_utf8")
-        _error(client.put(f"/api/v1/documents/{doc_id}/body", files={"file": ("x.txt", b"\x00\x01\x02", "text/plain")},
-                          headers=headers), 415, "binary_not_text")
-    r = client.put(f"/api/v1/documents/{doc_id}/body", files={"file": ("b.txt", "\ufeff正文。".encode(), "text/plain")},
-                   headers=headers)
+        _error(
+            client.put(
+                f"/api/v1/documents/{doc_id}/body", files={"file": ("body.txt", gbk, "text/plain")}, headers=headers
+            ),
+            415,
+            "encoding_not_utf8",
+        )
+        _error(
+            client.put(
+                f"/api/v1/documents/{doc_id}/body",
+                files={"file": ("x.txt", b"\x00\x01\x02", "text/plain")},
+                headers=headers,
+            ),
+            415,
+            "binary_not_text",
+        )
+    r = client.put(
+        f"/api/v1/documents/{doc_id}/body",
+        files={"file": ("b.txt", "\ufeff正文。".encode(), "text/plain")},
+        headers=headers,
+    )
     assert r.status_code == 200 and r.json()["current_version"] == 3
 
 
@@ -134,8 +172,11 @@ def test_authentication_is_required(client: TestClient, runtime: Runtime) -> Non
     with changes_nothing(runtime):
         _error(client.get("/api/v1/documents"), 401, "login_required")
         _error(client.get("/api/v1/documents", headers={"Authorization": "Bearer nope"}), 401, "token_invalid")
-        _error(client.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": "wrong-password"}),
-               401, "login_failed")
+        _error(
+            client.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": "wrong-password"}),
+            401,
+            "login_failed",
+        )
 
 
 def test_editing_after_submission_and_foreign_drafts(
@@ -147,18 +188,23 @@ def test_editing_after_submission_and_foreign_drafts(
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=headers)
     with changes_nothing(runtime):
         _error(client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=headers), 409, "illegal_state")
-        _error(client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=login("tzb.drafter")), 403,
-               "not_drafting_organ")
+        _error(
+            client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=login("tzb.drafter")),
+            403,
+            "not_drafting_organ",
+        )
         _error(client.get(f"/api/v1/documents/{doc_id}", headers=login("jyj.drafter")), 403, "document_forbidden")
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "照片 (1).jpg"])
-def test_attachment_names_never_escape(client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path,
-                                       name: str) -> None:
+def test_attachment_names_never_escape(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, name: str
+) -> None:
     headers = login("mw.drafter")
     doc_id = create_with_plan(client, headers, seeds_dir, DEADLINE)
-    r = client.post(f"/api/v1/documents/{doc_id}/attachments", files={"file": (name, b"data", "image/jpeg")},
-                    headers=headers)
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/attachments", files={"file": (name, b"data", "image/jpeg")}, headers=headers
+    )
     assert r.status_code == 201
     keys = runtime.store.list(f"documents/{doc_id}/")
     assert all(".." not in k.split("/") and k.startswith(f"documents/{doc_id}/v") for k in keys)

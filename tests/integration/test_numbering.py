@@ -27,16 +27,31 @@ def _signed_documents(runtime: Runtime, count: int) -> list[int]:
         assert lead is not None
         docs = []
         for i in range(count):
-            doc = Document(doc_type="通知", title=f"关于第{i}项工作的通知", lead_organ_id=lead.id, issue_form="字",
-                           status=DocStatus.signed.value, current_version=1, signing_round=1,
-                           written_on=dt.date(2025, 3, 1))
+            doc = Document(
+                doc_type="通知",
+                title=f"关于第{i}项工作的通知",
+                lead_organ_id=lead.id,
+                issue_form="字",
+                status=DocStatus.signed.value,
+                current_version=1,
+                signing_round=1,
+                written_on=dt.date(2025, 3, 1),
+            )
             doc.issuers = [DocumentIssuer(organ_id=lead.id, position=0)]
             ctx.session.add(doc)
             docs.append(doc)
         ctx.session.flush()
         for doc in docs:
-            ctx.session.add(Signoff(document_id=doc.id, organ_id=lead.id, round=1, kind=SignoffKind.sign.value,
-                                    status=SignoffStatus.signed.value, version=1))
+            ctx.session.add(
+                Signoff(
+                    document_id=doc.id,
+                    organ_id=lead.id,
+                    round=1,
+                    kind=SignoffKind.sign.value,
+                    status=SignoffStatus.signed.value,
+                    version=1,
+                )
+            )
         return [d.id for d in docs]
 
 
@@ -71,8 +86,17 @@ def test_200_documents_from_4_processes_get_200_numbers_without_gap(
     for share in shares:
         random.shuffle(share)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "tests.helpers.register_many", pg_database, str(tmp_path / "home"),
-                          ",".join(map(str, share))], cwd=ROOT)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.helpers.register_many",
+                pg_database,
+                str(tmp_path / "home"),
+                ",".join(map(str, share)),
+            ],
+            cwd=ROOT,
+        )
         for share in shares
     ]
     assert [p.wait(300) for p in procs] == [0, 0, 0, 0]

@@ -38,16 +38,24 @@ def test_joint_notice_lives_its_whole_life(
     assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter).json()["status"] == "submitted"
     drain()
     assert _status(client, drafter, doc_id) == "in_review"
-    r = client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True, "opinion": "同意"},
-                    headers=login("mw.reviewer"))
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/review", json={"approve": True, "opinion": "同意"}, headers=login("mw.reviewer")
+    )
     assert r.json()["status"] == "signing"
 
     # Round 1: 统战部 signs, 宣传部 rejects with a reason; the draft goes back to the drafter.
-    assert client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": "同意"},
-                       headers=login("tzb.head")).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": "同意"}, headers=login("tzb.head")
+        ).status_code
+        == 200
+    )
     client.get(f"/api/v1/documents/{doc_id}/signing-view", headers=login("xcb.head"))
-    r = client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": False, "opinion": "请补充宣传报道时限"},
-                    headers=login("xcb.head"))
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/signoff",
+        json={"approve": False, "opinion": "请补充宣传报道时限"},
+        headers=login("xcb.head"),
+    )
     assert r.json()["status"] == "returned"
     assert "请补充宣传报道时限" in r.json()["returned_reason"]
     inbox = client.get("/api/v1/inbox", headers=drafter).json()
@@ -72,8 +80,9 @@ def test_joint_notice_lives_its_whole_life(
 
     # Round 2: the three heads sign in parallel.
     def sign(head: str) -> int:
-        return client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": "同意"},
-                           headers=login(head)).status_code
+        return client.post(
+            f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": "同意"}, headers=login(head)
+        ).status_code
 
     for head in HEADS:
         login(head)
@@ -123,7 +132,21 @@ def test_joint_notice_lives_its_whole_life(
     assert client.get("/api/v1/inbox", headers=login("jyj.drafter")).json()["chases"]
 
     actions = [e["action"] for e in client.get(f"/api/v1/documents/{doc_id}/audit", headers=drafter).json()]
-    for expected in ("create", "submit", "checks_passed", "review_approved", "signoff_rejected", "save",
-                     "signed", "countersigned", "numbered", "rendered", "distributed", "received", "reported",
-                     "overdue", "chased"):
+    for expected in (
+        "create",
+        "submit",
+        "checks_passed",
+        "review_approved",
+        "signoff_rejected",
+        "save",
+        "signed",
+        "countersigned",
+        "numbered",
+        "rendered",
+        "distributed",
+        "received",
+        "reported",
+        "overdue",
+        "chased",
+    ):
         assert expected in actions

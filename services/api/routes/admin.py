@@ -56,7 +56,11 @@ def create_user(body: UserIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
     with user_scope(runtime, token) as (ctx, user):
         require_role(user, Role.admin)
         created = UserService(ctx).create(
-            body.username, body.display_name, body.organ_id, [r.value for r in body.roles], body.password,
+            body.username,
+            body.display_name,
+            body.organ_id,
+            [r.value for r in body.roles],
+            body.password,
             body.clearance.value,
         )
         return UserOut.of(created)

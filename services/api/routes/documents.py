@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -14,8 +14,8 @@ from services.api.schemas import (
     AuditOut,
     DiffOut,
     DocumentOut,
-    SignoffOut,
     SigningViewOut,
+    SignoffOut,
     VersionOut,
 )
 from services.audit.service import AuditService
@@ -99,7 +99,10 @@ def add_attachment(
     data = file.file.read()
     name = file.filename or "attachment"
     upload = AttachmentUpload(
-        title=title or name.rsplit(".", 1)[0], filename=name, content_type=file.content_type or "application/octet-stream", data=data
+        title=title or name.rsplit(".", 1)[0],
+        filename=name,
+        content_type=file.content_type or "application/octet-stream",
+        data=data,
     )
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(DocumentService(ctx).add_attachment(user, document_id, upload))

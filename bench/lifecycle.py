@@ -1,0 +1,189 @@
+"""Benchmark: N joint documents (3 co-issuers, 20 recipients) from submit to distributed on the default set-up.
+
+Starts a Prefect server (SQLite), the worker and the API as `gongwen up` does, under a fresh temporary home,
+drives every step through HTTP and prints a JSON object on its last line:
+documents per minute (submit → all distributed) and p50/p95 seconds from the last signature to every inbox.
+
+    .venv/bin/python bench/lifecycle.py [--docs 100] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from services.config import Settings
+from services.domain.models import Document, InboxItem, Signoff
+from services.processes import Supervisor, gongwen_command, wait_for_http
+from services.runtime import Runtime
+from services.seed.example import DEMO_PASSWORD, load_organs_and_users
+
+HEADS = ("tzb.head", "xcb.head", "mw.head")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _login(http: httpx.Client, user: str) -> dict[str, str]:
+    token = http.post("/api/v1/auth/login", json={"username": user, "password": DEMO_PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _wait_status(runtime: Runtime, ids: list[int], status: str, timeout: float = 3600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.context() as ctx:
+            done = ctx.session.scalar(
+                select(func.count()).select_from(Document).where(Document.id.in_(ids), Document.status == status)
+            )
+        if done == len(ids):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="documents per minute whose last signature arrives paced (0: all at once)",
+    )
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="gongwen-bench-"))
+    os.environ.update(
+        {
+            "GONGWEN_HOME": str(home),
+            "GONGWEN_API__PORT": str(_free_port()),
+            "GONGWEN_PREFECT__PORT": str(_free_port()),
+            "GONGWEN_EXAMPLE_DATA": "false",
+        }
+    )
+    settings = Settings()
+    runtime = Runtime(settings)
+    with runtime.context() as ctx:
+        load_organs_and_users(ctx)
+    sup = Supervisor(settings)
+    try:
+        sup.start_prefect_server()
+        for i in range(args.workers):
+            sup.start(f"worker-{i}", gongwen_command("worker"), to_log=True)
+        sup.start("api", gongwen_command("api"), to_log=True)
+        base = f"http://127.0.0.1:{settings.api.port}"
+        wait_for_http(base + "/api/v1/health", 60)
+        result = run(httpx.Client(base_url=base, timeout=60), runtime, args.docs, args.rate)
+        result.update(
+            {
+                "cores": os.cpu_count(),
+                "workers": args.workers,
+                "signature_rate_per_min": args.rate,
+                "database": "sqlite",
+                "prefect_server_db": "sqlite",
+            }
+        )
+        print(json.dumps(result, ensure_ascii=False))
+    finally:
+        sup.stop_all()
+
+
+def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, object]:
+    admin, drafter, reviewer = _login(http, "admin"), _login(http, "mw.drafter"), _login(http, "mw.reviewer")
+    heads = {h: _login(http, h) for h in HEADS}
+    organs = {o["code"]: o["id"] for o in http.get("/api/v1/organs", headers=admin).json()}
+    recipients = [
+        http.post(
+            "/api/v1/organs",
+            json={"code": f"bench-{i}", "name": f"扎兰屯市第{i + 1}基层单位", "short_name": f"基层{i + 1}"},
+            headers=admin,
+        ).json()["id"]
+        for i in range(20)
+    ]
+    body = "\n".join(["一、活动主题", "讲好民族团结进步故事，构筑中华民族共有精神家园。" * 8] * 12)
+    payload = {
+        "doc_type": "通知",
+        "title": "关于开展民族团结进步活动月工作的通知",
+        "issue_form": "字",
+        "issuers": [organs["zlt-tzb"], organs["zlt-xcb"], organs["zlt-mw"]],
+        "main_recipients": recipients,
+        "report_back": {"deadline": "2099-09-22"},
+        "body": body,
+    }
+    ids = [http.post("/api/v1/documents", json=payload, headers=drafter).json()["id"] for _ in range(n)]
+
+    started = time.monotonic()
+    phases: dict[str, float] = {}
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda d: http.post(f"/api/v1/documents/{d}/submit", headers=drafter), ids))
+        _wait_status(runtime, ids, "in_review")
+        phases["submit_to_checked_s"] = time.monotonic() - started
+        list(
+            pool.map(
+                lambda d: http.post(f"/api/v1/documents/{d}/review", json={"approve": True}, headers=reviewer), ids
+            )
+        )
+        phases["review_s"] = time.monotonic() - started - sum(phases.values())
+        for doc_id in ids:
+            tick = time.monotonic()
+            list(
+                pool.map(
+                    lambda h, d=doc_id: http.post(
+                        f"/api/v1/documents/{d}/signoff", json={"approve": True}, headers=heads[h]
+                    ),
+                    HEADS,
+                )
+            )
+            if rate:
+                time.sleep(max(0.0, 60.0 / rate - (time.monotonic() - tick)))
+        phases["sign_s"] = time.monotonic() - started - sum(phases.values())
+    _wait_status(runtime, ids, "distributed")
+    elapsed = time.monotonic() - started
+    phases["issue_after_last_signature_s"] = elapsed - sum(phases.values())
+
+    with runtime.context() as ctx:
+        last_sig = dict(
+            ctx.session.execute(
+                select(Signoff.document_id, func.max(Signoff.decided_at))
+                .where(Signoff.document_id.in_(ids))
+                .group_by(Signoff.document_id)
+            ).all()
+        )
+        delivered = dict(
+            ctx.session.execute(
+                select(InboxItem.document_id, func.max(InboxItem.delivered_at))
+                .where(InboxItem.document_id.in_(ids))
+                .group_by(InboxItem.document_id)
+            ).all()
+        )
+    latency = sorted((delivered[d] - last_sig[d]).total_seconds() for d in ids)
+    q = statistics.quantiles(latency, n=100) if len(latency) > 1 else latency * 99
+    return {
+        "docs": n,
+        "recipients_per_doc": 20,
+        "co_issuers": 3,
+        "seconds": round(elapsed, 1),
+        "docs_per_minute": round(n / elapsed * 60, 1),
+        "p50_last_signature_to_inbox_s": round(q[49], 2),
+        "p95_last_signature_to_inbox_s": round(q[94], 2),
+        "phases": {k: round(v, 1) for k, v in phases.items()},
+    }
+
+
+if __name__ == "__main__":
+    main()
