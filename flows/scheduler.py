@@ -6,6 +6,7 @@ from typing import cast
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
 
 from flows.reminders import reminders
 from services.config import Settings
@@ -16,7 +17,7 @@ def serve_schedules(settings: Settings) -> None:
         RunnerDeployment,
         reminders.to_deployment(
             name="gongwen-reminders",
-            cron=settings.reminders.cron,
+            schedule=Cron(settings.reminders.cron, timezone=settings.timezone),
             description="催办: mark 逾期 and chase units near or past their report-back deadline",
             tags=["gongwen"],
         ),

@@ -1,0 +1,62 @@
+"""The README's first command: `gongwen up` starts everything on the embedded defaults with example data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.processes import gongwen_command, wait_for_http
+from services.seed.example import DEMO_PASSWORD
+from tests.conftest import _free_port
+
+pytestmark = pytest.mark.slow
+
+
+def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path: Path, seeds_dir: Path) -> None:
+    api_port, prefect_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGWEN_"))}
+    env.update(
+        {
+            "GONGWEN_HOME": str(tmp_path / "home"),
+            "GONGWEN_API__PORT": str(api_port),
+            "GONGWEN_PREFECT__PORT": str(prefect_port),
+        }
+    )
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(gongwen_command("up"), env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{api_port}"
+    try:
+        wait_for_http(base + "/api/v1/health", timeout=240, process=proc)
+        http = httpx.Client(base_url=base, timeout=30)
+        deadline = time.monotonic() + 240
+        docs: list[dict[str, object]] = []
+        expected = ["distributed", "draft", "in_review", "signing"]
+        while time.monotonic() < deadline and sorted(str(d["status"]) for d in docs) != expected:
+            token = http.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": DEMO_PASSWORD})
+            if token.status_code == 200:
+                headers = {"Authorization": f"Bearer {token.json()['token']}"}
+                docs = http.get("/api/v1/documents", headers=headers).json()
+            time.sleep(1)
+        assert sorted(str(d["status"]) for d in docs) == expected
+        assert all(len(d["issuers"]) == 3 for d in docs)  # type: ignore[arg-type]
+        prefect = f"http://127.0.0.1:{prefect_port}/api"
+        deployments = httpx.post(f"{prefect}/deployments/filter", json={}).json()
+        assert [d["name"] for d in deployments] == ["gongwen-reminders"]
+        runs = {r["name"] for r in httpx.post(f"{prefect}/flow_runs/filter", json={}).json()}
+        issued = next(d for d in docs if d["status"] == "distributed")
+        assert f"doc-{issued['id']}-issue" in runs
+        assert (tmp_path / "home" / "gongwen.db").is_file() and (tmp_path / "home" / "prefect").is_dir()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    assert proc.returncode is not None
