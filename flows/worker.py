@@ -16,6 +16,8 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 
 from flows.document import STEP_FLOWS
 from flows.runtime import set_runtime
+from flows.search import search_index_updates
+from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.runtime import Runtime
 
@@ -30,16 +32,35 @@ def quiet_prefect() -> AbstractContextManager[object]:
 class Worker:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._index_retry_at = 0.0
+        self._index_backoff = 1.0
         set_runtime(runtime)
 
     def run_once(self, limit: int = 20) -> int:
-        """Run every step that is due now; return how many ran."""
+        """Run every step that is due now, then one batch of search-index updates; return how many ran."""
         with self.runtime.context() as ctx:
             due = JobService(ctx).due_ids(limit)
         ran = 0
         for job_id in due:
             ran += int(self._run_job(job_id))
-        return ran
+        return ran + self._index_updates()
+
+    def _index_updates(self) -> int:
+        """A run per batch, not per update (STACK-NOTES). An unreachable index never blocks the process."""
+        with self.runtime.context() as ctx:
+            if IndexingService(ctx).pending() == 0:
+                return 0
+        if time.monotonic() < self._index_retry_at:
+            return 0
+        with quiet_prefect():
+            state = search_index_updates(return_state=True)
+        if state.is_completed():
+            self._index_backoff = 1.0
+            return int(state.result() or 0)
+        log.warning("search index update failed; retrying in %.0fs: %s", self._index_backoff, state.message)
+        self._index_retry_at = time.monotonic() + self._index_backoff
+        self._index_backoff = min(self._index_backoff * 2, 60.0)
+        return 0
 
     def _run_job(self, job_id: int) -> bool:
         with self.runtime.context() as ctx:
@@ -67,6 +88,7 @@ class Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.run_once() == 0:
+                self._index_retry_at = 0.0
                 return
         raise TimeoutError("steps still due after the timeout")
 

@@ -1,1 +1,135 @@
-"""Chinese full-text search, a leaf package: it imports nothing from ``services``."""
+"""Chinese full-text search, a leaf package: it imports nothing from ``services``.
+
+``open_search_index(url)`` picks the backend: ``embedded://PATH`` (tantivy under the data home) or
+``http(s)://host:9200`` (Elasticsearch). Both index the same token streams (``search.analysis``), so the
+same query finds the same documents on either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlparse
+
+
+class SearchError(Exception):
+    """A backend could not be reached or refused the request; carries a stable code."""
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(f"{code}: {en}")
+        self.code, self.zh, self.en = code, zh, en
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """What is indexed of one document. ``organs`` and ``rank`` decide who may find it."""
+
+    id: int
+    title: str
+    body: str
+    doc_number: str | None = None
+    doc_number_original: str | None = None
+    issuers: tuple[str, ...] = ()
+    doc_type: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    retention: str | None = None
+    date: dt.date | None = None
+    organs: tuple[int, ...] = ()
+    rank: int = 0
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Who asks: None organs means every organ (archivists, admins); rank is the 密级 clearance."""
+
+    organs: frozenset[int] | None
+    max_rank: int
+
+
+EVERYONE = Visibility(None, 3)
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_number: str | None = None
+    issuer: str | None = None
+    doc_type: str | None = None
+    year: int | None = None
+    status: str | None = None
+    retention: str | None = None
+    kind: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    filters: Filters = field(default_factory=Filters)
+    visibility: Visibility = EVERYONE
+    sort: str = "relevance"  # or "date"
+    limit: int = 20
+    offset: int = 0
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    title: str
+    doc_number: str | None
+    issuers: list[str]
+    date: dt.date | None
+    score: float
+    highlight: str
+    source: str | None
+    doc_type: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+
+
+FACETS = ("year", "issuer", "doc_type", "status", "retention")
+
+
+class SearchIndex(Protocol):
+    def upsert(self, docs: Sequence[SearchDoc]) -> None:
+        """Add or replace documents; visible to searches when this returns."""
+        ...
+
+    def delete(self, ids: Sequence[int]) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def rebuild(self, docs: Iterable[SearchDoc]) -> int:
+        """Build a new generation from scratch and swap it in; searches keep working meanwhile."""
+        ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_search_index(url: str) -> SearchIndex:
+    parsed = urlparse(url)
+    if parsed.scheme == "embedded":
+        from pathlib import Path
+
+        from search.embedded import EmbeddedIndex
+
+        return EmbeddedIndex(Path(parsed.path))
+    if parsed.scheme in {"http", "https"}:
+        from search.elasticsearch import ElasticsearchIndex
+
+        return ElasticsearchIndex(url)
+    raise SearchError("search_url_unsupported", f"不支持的检索地址：{url}", f"unsupported search URL: {url}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _OPEN = "〔[(（【〖［"
@@ -63,3 +64,52 @@ def canonical_doc_number(text: str) -> str | None:
 
 def is_canonical_doc_number(text: str) -> bool:
     return _CANONICAL.match(text) is not None
+
+
+# -- the analysis chain every backend shares (DOMAIN.md §6) ------------------------------------------------
+#
+# normalise: NFKC (full-width letters and digits), traditional → simplified (OpenCC t2s), lower case, and the
+# whitespace a PDF or a typesetter left between two Chinese characters removed. Then tokens, in order:
+# a run of Han characters gives its overlapping bigrams (a lone character gives itself), any other run of
+# letters or digits — Latin, digits, traditional Mongolian — gives one word. The backends index the tokens
+# joined by spaces and split them on whitespace, so positions are exact and a phrase is consecutive tokens.
+
+_HAN_RUN = re.compile(rf"[{HAN}]+")
+_TOKEN = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+", re.UNICODE)
+_HAN_GAP = re.compile(rf"(?<=[{HAN}])\s+(?=[{HAN}])")
+_t2s: Any = None
+
+
+def _to_simplified(text: str) -> str:
+    global _t2s
+    if _t2s is None:
+        import opencc
+
+        _t2s = opencc.OpenCC("t2s")
+    return str(_t2s.convert(text))
+
+
+def normalize_text(text: str) -> str:
+    """The normalised form every index and every query is built from."""
+    return _HAN_GAP.sub("", _to_simplified(unicodedata.normalize("NFKC", text))).lower()
+
+
+def tokens(text: str, normalized: bool = False) -> list[str]:
+    """The token stream of a text (positions are list indices)."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text if normalized else normalize_text(text)):
+        run = match[0]
+        if _HAN_RUN.fullmatch(run) and len(run) > 1:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
+
+
+def token_string(text: str) -> str:
+    """Tokens joined by single spaces: what the backends index with a whitespace tokenizer."""
+    return " ".join(tokens(text))
+
+
+def is_single_han(word: str) -> bool:
+    return len(word) == 1 and _HAN_RUN.fullmatch(word) is not None

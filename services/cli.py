@@ -121,6 +121,66 @@ def migrate() -> None:
 
 
 @app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='words, "phrases", OR, -word, 文号:…, 机关:…, 文种:…, 年份:…')],
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object {total, hits}")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    doc_number: Annotated[str | None, typer.Option(help="发文字号, any bracket form")] = None,
+    issuer: Annotated[str | None, typer.Option(help="发文机关 full name")] = None,
+    doc_type: Annotated[str | None, typer.Option(help="文种")] = None,
+    year: Annotated[int | None, typer.Option()] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    retention: Annotated[str | None, typer.Option(help="保管期限 Y / D30 / D10")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
+) -> None:
+    """Search every document in full Chinese text (as an operator: no organ limit)."""
+    import json
+
+    from search import Filters, SearchQuery
+    from search.analysis import canonical_doc_number
+    from services.api.routes.search import result_json
+
+    runtime = Runtime(_settings())
+    number = canonical_doc_number(doc_number) or doc_number if doc_number else None
+    filters = Filters(
+        doc_number=number, issuer=issuer, doc_type=doc_type, year=year, status=status, retention=retention
+    )
+    result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    data = result_json(result)
+    if as_json:
+        data.pop("facets")
+        for hit in data["hits"]:
+            for key in ("doc_type", "status"):
+                hit.pop(key)
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    console.print(f"{result.total} 件")
+    for hit in result.hits:
+        console.print(f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {hit.date or ''}")
+        console.print("   " + hit.highlight.replace("<em>", "[reverse]").replace("</em>", "[/reverse]"))
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database and object storage (a Prefect flow), then swap it in."""
+    from rich.progress import Progress
+
+    from flows.runtime import set_runtime
+    from flows.search import reindex as reindex_flow
+    from flows.worker import quiet_prefect
+    from services.indexing.service import IndexingService
+
+    runtime = Runtime(_settings())
+    set_runtime(runtime)
+    with runtime.context() as ctx:
+        total = IndexingService(ctx).searchable_count()
+    with Progress(console=console) as progress, quiet_prefect():
+        bar = progress.add_task("重建索引 reindexing", total=total)
+        count = reindex_flow(lambda n: progress.advance(bar, n))
+    console.print(f"indexed {count} documents")
+
+
+@app.command()
 def remind() -> None:
     """Run the 催办 flow now."""
     from flows.reminders import reminders

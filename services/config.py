@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development | test | production")
     database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under the home when unset.")
     storage_url: str | None = Field(None, description="file://… or s3://…; a folder under the home when unset.")
+    search_url: str | None = Field(
+        None, description="embedded://PATH or http://host:9200 (Elasticsearch); an index under the home when unset."
+    )
     secret_key: str = Field(DEV_SECRET, description="Secret for tokens and CSRF; must be set in production.")
     timezone: str = Field("Asia/Shanghai", description="Time zone of 成文日期 and deadlines.")
     templates_dir: Path = Field(PROJECT_ROOT / "templates", description="Jinja2 templates.")
@@ -83,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def effective_storage_url(self) -> str:
         return self.storage_url or (self.home_dir / "objects").as_uri()
+
+    @property
+    def effective_search_url(self) -> str:
+        return self.search_url or f"embedded://{self.home_dir / 'index'}"
 
     @property
     def prefect_home(self) -> Path:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from search import SearchIndex, open_search_index
 from services.config import Settings
 from services.context import Context
 from services.db import Database, migrate
@@ -34,6 +35,10 @@ class Runtime:
         return Database(self.settings.effective_database_url, self.store)
 
     @cached_property
+    def search_index(self) -> SearchIndex:
+        return open_search_index(self.settings.effective_search_url)
+
+    @cached_property
     def renderer(self) -> DocumentRenderer:
         return DocumentRenderer(self.settings.templates_dir, self.store, self.settings.fonts_dir)
 
@@ -46,3 +51,5 @@ class Runtime:
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
+        if "search_index" in self.__dict__:
+            self.search_index.close()

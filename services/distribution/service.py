@@ -15,6 +15,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, DocType, RecipientRole, ReplyStatus, Role
 from services.domain.models import Chase, Document, InboxItem, ReplyTask, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid, not_found
+from services.indexing.service import IndexingService
 
 OPEN_REPLY = (ReplyStatus.pending.value, ReplyStatus.overdue.value, ReplyStatus.returned.value)
 
@@ -57,6 +58,7 @@ class DistributionService:
                 )
         document.status = DocStatus.distributed.value
         document.distributed_at = self.ctx.now()
+        IndexingService(self.ctx).enqueue(document.id)
         self.audit.record("distributed", document=document, actor=None, recipients=len(document.recipients))
         return created
 
@@ -121,6 +123,7 @@ class DistributionService:
         task.reported_at = self.ctx.now()
         task.reply_document_id = reply.id
         task.returned_reason = None
+        IndexingService(self.ctx).enqueue(reply.id)
         late = self.ctx.today() > task.deadline
         self.audit.record("reported", document=plan, actor=actor, reply_id=reply.id, late=late)
         self.audit.record("reply_received", document=reply, actor=actor, plan_id=plan.id)

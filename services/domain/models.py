@@ -385,6 +385,18 @@ __all__ = [
     "OrganPrefix",
     "ProcessJob",
     "ReplyTask",
+    "SearchOutbox",
     "Signoff",
     "User",
 ]
+
+
+class SearchOutbox(Base):
+    """A document whose search entry must be (re)built; written with the change, drained by a flow."""
+
+    __tablename__ = "search_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -50,3 +50,18 @@ def create_with_plan(client: TestClient, headers: dict[str, str], seeds: Path, d
     )
     assert r.status_code == 201, r.text
     return doc_id
+
+
+def issue(client: TestClient, login: Any, drain: Any, seeds: Path, deadline: dt.date) -> int:
+    """Seed 002 from draft to distributed, every head signing at once."""
+    drafter = login("mw.drafter")
+    doc_id = create_with_plan(client, drafter, seeds, deadline)
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
+    drain()
+    client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=login("mw.reviewer"))
+    for head in HEADS:
+        r = client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True}, headers=login(head))
+        assert r.status_code == 200, r.text
+    drain()
+    assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "distributed"
+    return doc_id

@@ -1,0 +1,67 @@
+"""Prefect flows that keep the search index in step: batched outbox updates, and the full rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prefect import flow, task
+
+from flows.runtime import get_runtime
+from services.indexing.service import IndexingService
+
+
+@task(name="apply-index-updates", retries=0)
+def apply_index_updates(limit: int = 500) -> int:
+    """One batch of the outbox into the index; on failure the rows stay and the error is recorded."""
+    runtime = get_runtime()
+    try:
+        with runtime.context() as ctx:
+            return IndexingService(ctx).apply_batch(runtime.search_index, limit)
+    except Exception as exc:
+        with runtime.context() as ctx:
+            IndexingService(ctx).record_failure(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@flow(name="search-index-updates", flow_run_name="search-index-updates")
+def search_index_updates() -> int:
+    return apply_index_updates()
+
+
+@task(name="rebuild-index")
+def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
+    runtime = get_runtime()
+    with runtime.context() as ctx:
+        service = IndexingService(ctx)
+        start = ctx.now()
+
+        def counted() -> object:
+            for n, doc in enumerate(service.all_search_docs(), 1):
+                if progress and n % 100 == 0:
+                    progress(100)
+                yield doc
+
+        total = runtime.search_index.rebuild(counted())  # type: ignore[arg-type]
+        if progress:
+            progress(total % 100)
+    _catch_up_changes_since(start)
+    return total
+
+
+def _catch_up_changes_since(start: object) -> None:
+    """Documents changed while the rebuild read the database go through the outbox again."""
+    from sqlalchemy import select
+
+    from services.domain.models import Document
+
+    runtime = get_runtime()
+    with runtime.context() as ctx:
+        service = IndexingService(ctx)
+        for doc_id in ctx.session.scalars(select(Document.id).where(Document.updated_at >= start)):
+            service.enqueue(doc_id)
+
+
+@flow(name="reindex", flow_run_name="reindex")
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database and object storage, then swap it in."""
+    return rebuild_index(progress)

@@ -1,0 +1,66 @@
+"""Highlighted snippets over the original text, found through the normalised form (so a traditional query
+highlights simplified text and back, and 国发[2024]5号 highlights 国发〔2024〕5号)."""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+
+from search.analysis import _HAN_GAP, _to_simplified, normalize_text
+
+
+def normalize_with_map(raw: str) -> tuple[str, list[int]]:
+    """The normalised text and, for each of its characters, the index of the raw character it came from."""
+    kept: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for gap in _HAN_GAP.finditer(raw):
+        kept.append(raw[last : gap.start()])
+        origin.extend(range(last, gap.start()))
+        last = gap.end()
+    kept.append(raw[last:])
+    origin.extend(range(last, len(raw)))
+    text = "".join(kept)
+    if not unicodedata.is_normalized("NFKC", text):
+        parts, mapped = [], []
+        for ch, src in zip(text, origin, strict=True):
+            folded = unicodedata.normalize("NFKC", ch)
+            parts.append(folded)
+            mapped.extend([src] * len(folded))
+        text, origin = "".join(parts), mapped
+    simplified = _to_simplified(text)
+    if len(simplified) != len(text):
+        simplified = "".join(_to_simplified(ch) if len(_to_simplified(ch)) == 1 else ch for ch in text)
+    return simplified.lower(), origin
+
+
+def snippet(raw: str, words: list[str], width: int = 80) -> str:
+    """An HTML-escaped window of the raw text around the densest matches, matches wrapped in <em>."""
+    if not raw:
+        return ""
+    norm, origin = normalize_with_map(raw)
+    spans = _match_spans(norm, [normalize_text(w) for w in words if w])
+    if not spans:
+        return html.escape(raw[:width]) + ("…" if len(raw) > width else "")
+    raw_spans = [(origin[a], origin[b - 1] + 1) for a, b in spans]
+    start = max(0, raw_spans[0][0] - width // 4)
+    end = min(len(raw), start + width)
+    pieces, cursor = [], start
+    for a, b in raw_spans:
+        if a < cursor or b > end:
+            continue
+        pieces.append(html.escape(raw[cursor:a]) + "<em>" + html.escape(raw[a:b]) + "</em>")
+        cursor = b
+    pieces.append(html.escape(raw[cursor:end]))
+    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(raw) else "")
+
+
+def _match_spans(norm: str, words: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for word in sorted(set(words), key=len, reverse=True):
+        pos = norm.find(word)
+        while pos != -1 and len(spans) < 50:
+            if not any(a < pos + len(word) and pos < b for a, b in spans):
+                spans.append((pos, pos + len(word)))
+            pos = norm.find(word, pos + len(word))
+    return sorted(spans)

@@ -1,0 +1,80 @@
+"""Full-text search over issued, received and archived documents, limited to what the caller may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from search import Filters, SearchError, SearchQuery, SearchResult
+from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.errors import DomainError
+from services.indexing.service import search_as
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+class HitOut(BaseModel):
+    id: int
+    title: str
+    doc_number: str | None
+    issuers: list[str]
+    date: dt.date | None
+    score: float
+    highlight: str
+    source: str | None
+    doc_type: str | None
+    status: str | None
+
+
+class SearchOut(BaseModel):
+    total: int
+    hits: list[HitOut]
+    facets: dict[str, list[tuple[str, int]]]
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    """The one JSON shape of a search, for the API and `gongwen search --json`."""
+    return SearchOut(
+        total=result.total,
+        hits=[HitOut(**h.__dict__) for h in result.hits],
+        facets=result.facets,
+    ).model_dump(mode="json")
+
+
+@router.get("/search")
+def search(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    q: Annotated[str, Query(max_length=500, description='words, "phrases", OR, -word, field:value')] = "",
+    doc_number: str | None = None,
+    issuer: str | None = None,
+    doc_type: str | None = None,
+    year: int | None = None,
+    status: str | None = None,
+    retention: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> SearchOut:
+    filters = Filters(
+        doc_number=doc_number,
+        issuer=issuer,
+        doc_type=doc_type,
+        year=year,
+        status=status,
+        retention=retention,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
+    with user_scope(runtime, token) as (_, user):
+        try:
+            result = search_as(runtime.search_index, user, query)
+        except SearchError as exc:
+            raise DomainError(exc.code, exc.zh, exc.en, status=503) from exc
+    return SearchOut.model_validate(result_json(result))

@@ -1,0 +1,266 @@
+"""One contract for every SearchIndex: the embedded engine always, Elasticsearch when GONGWEN_TEST_ES_URL is set.
+The same corpus and the same queries must give the same documents on both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search import Filters, SearchDoc, SearchIndex, SearchQuery, Visibility, open_search_index
+
+ES_URL = os.environ.get("GONGWEN_TEST_ES_URL")
+MONGOLIAN = "ᠵᠠᠯᠠᠨᠲᠤ ᠰᠢ ᠪᠣᠯᠠᠭ ᠠᠨᠠᠨᠠᠭ"
+
+
+def _seed(seeds: Path, name: str) -> str:
+    return next(seeds.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def corpus(seeds: Path) -> list[SearchDoc]:
+    return [
+        SearchDoc(
+            1,
+            "中卫市卫生计生系统2018年“民族团结月”活动实施方案",
+            _seed(seeds, "000"),
+            None,
+            None,
+            ("中卫市卫生健康委员会",),
+            "通知",
+            "imported",
+            "imported",
+            "D30",
+            dt.date(2018, 9, 1),
+            (14,),
+            0,
+            "000.txt",
+        ),
+        SearchDoc(
+            2,
+            "关于印发《市卫生健康委创建全国民族团结进步示范市实施方案》的通知",
+            _seed(seeds, "001"),
+            "广卫发〔2022〕17号",
+            "广卫发〔2022〕17号",
+            ("广元市卫生健康委员会",),
+            "通知",
+            "distributed",
+            "outgoing",
+            "Y",
+            dt.date(2022, 6, 1),
+            (13,),
+            0,
+            None,
+        ),
+        SearchDoc(
+            3,
+            "关于印发《扎兰屯市第41个全区民族团结进步活动月工作方案》的通知",
+            _seed(seeds, "002"),
+            "扎民委字〔2024〕32号",
+            None,
+            ("中共扎兰屯市委员会统一战线工作部", "中共扎兰屯市委员会宣传部", "扎兰屯市民族事务委员会"),
+            "通知",
+            "distributed",
+            "outgoing",
+            "D30",
+            dt.date(2024, 9, 5),
+            (2, 3, 4, 5),
+            0,
+            None,
+        ),
+        SearchDoc(
+            4,
+            "關於開展健康義診活動的通知",
+            "各醫療衛生單位深入基層，開展社區健康講座、健康義診。",
+            None,
+            None,
+            ("扎兰屯市卫生健康委员会",),
+            "通知",
+            "distributed",
+            "outgoing",
+            "D10",
+            dt.date(2023, 3, 2),
+            (6,),
+            0,
+            None,
+        ),
+        SearchDoc(
+            5,
+            "蒙古文名称测试的函",
+            f"{MONGOLIAN}\n扎兰屯市民族事务委员会来函。",
+            None,
+            None,
+            ("扎兰屯市民族事务委员会",),
+            "函",
+            "distributed",
+            "outgoing",
+            "D10",
+            dt.date(2024, 1, 5),
+            (4,),
+            0,
+            None,
+        ),
+        SearchDoc(
+            6,
+            "关于石榴籽工程保密事项的通知",
+            "石榴籽工程实施细节，涉密。",
+            "扎民委字〔2024〕33号",
+            None,
+            ("扎兰屯市民族事务委员会",),
+            "通知",
+            "distributed",
+            "outgoing",
+            "Y",
+            dt.date(2024, 10, 1),
+            (4,),
+            2,
+            None,
+        ),
+    ]
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def index(request: pytest.FixtureRequest, tmp_path: Path, seeds_dir: Path) -> Iterator[SearchIndex]:
+    if request.param == "embedded":
+        idx = open_search_index(f"embedded://{tmp_path / 'index'}")
+    else:
+        if not ES_URL:
+            pytest.skip("Elasticsearch contract tests need GONGWEN_TEST_ES_URL (e.g. http://127.0.0.1:9200)")
+        from search.elasticsearch import ElasticsearchIndex
+
+        idx = ElasticsearchIndex(ES_URL, alias=f"gongwen-test-{uuid.uuid4().hex[:8]}")
+    idx.upsert(corpus(seeds_dir))
+    yield idx
+    idx.close()
+
+
+PUBLIC = Visibility(None, 0)  # every organ, no clearance
+
+
+def ids(index: SearchIndex, text: str, **kw: object) -> list[int]:
+    kw.setdefault("visibility", PUBLIC)
+    return sorted(h.id for h in index.search(SearchQuery(text, **kw)).hits)  # type: ignore[arg-type]
+
+
+def test_two_character_words(index: SearchIndex) -> None:
+    assert ids(index, "义诊") == [3, 4]
+    assert ids(index, "石榴") == [3]  # doc 6 is 机密: only the cleared see it
+    assert ids(index, "石榴", visibility=Visibility(None, 3)) == [3, 6]
+
+
+def test_phrases_match_exactly(index: SearchIndex) -> None:
+    assert ids(index, "民族团结进步活动月") == [3]
+    assert ids(index, '"民族团结 进步示范市"') == [2]
+    assert ids(index, "团结进步民族") == []
+
+
+def test_absent_words_return_nothing_not_scattered_characters(index: SearchIndex) -> None:
+    assert ids(index, "量子计算") == []
+    assert ids(index, "榴义") == []  # both characters occur, never side by side
+    assert ids(index, "义诊 量子") == []
+
+
+def test_and_or_not(index: SearchIndex) -> None:
+    assert ids(index, "义诊 石榴") == [3]
+    assert ids(index, "广卫发 OR 蒙古文") == [2, 5]
+    assert ids(index, "义诊 -石榴") == [4]
+    assert ids(index, "义诊 NOT 石榴") == [4]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "扎民委字〔2024〕32号",
+        "扎民委字[2024]32号",
+        "扎民委字【2024】32号",
+        "扎民委字（2024）32号",
+        "扎民委字〔2024〕第032号",
+        "扎民委字 2024 32",
+    ],
+)
+def test_doc_number_in_any_bracket(index: SearchIndex, typed: str) -> None:
+    assert ids(index, typed) == [3]
+
+
+def test_doc_number_filter_and_issuer(index: SearchIndex) -> None:
+    assert ids(index, "", filters=Filters(doc_number="广卫发〔2022〕17号")) == [2]
+    assert ids(index, "通知", filters=Filters(issuer="扎兰屯市民族事务委员会")) == [3]
+    assert ids(index, "扎兰屯市民族事务委员会") == [3, 5]
+
+
+def test_traditional_and_simplified_find_each_other(index: SearchIndex) -> None:
+    assert ids(index, "義診") == [3, 4]
+    assert ids(index, "健康讲座") == [3, 4]
+    assert ids(index, "健康講座") == [3, 4]
+    assert ids(index, "團結進步活動月") == [3]
+
+
+def test_mongolian_text_indexes_and_is_found(index: SearchIndex) -> None:
+    assert ids(index, "ᠵᠠᠯᠠᠨᠲᠤ") == [3, 5]
+    assert ids(index, "来函") == [5]
+
+
+def test_filters_dates_sort_and_pages(index: SearchIndex) -> None:
+    assert ids(index, "民族", filters=Filters(year=2024)) == [3, 5]
+    assert ids(index, "民族", filters=Filters(date_from=dt.date(2018, 1, 1), date_to=dt.date(2022, 12, 31))) == [1, 2]
+    newest = index.search(SearchQuery("民族", sort="date", visibility=PUBLIC))
+    assert [h.id for h in newest.hits] == [3, 5, 2, 1]
+    page = index.search(SearchQuery("民族", sort="date", limit=1, offset=2, visibility=PUBLIC))
+    assert page.total == 4 and [h.id for h in page.hits] == [2]
+
+
+def test_visibility_by_organ_and_rank(index: SearchIndex) -> None:
+    assert ids(index, "通知", visibility=Visibility(frozenset({4}), 0)) == [3]
+    assert ids(index, "通知", visibility=Visibility(frozenset({4}), 2)) == [3, 6]
+    assert ids(index, "通知", visibility=Visibility(frozenset(), 3)) == []
+
+
+def test_title_matches_rank_first_and_hits_carry_highlights(index: SearchIndex) -> None:
+    result = index.search(SearchQuery("义诊", visibility=PUBLIC))
+    assert result.hits[0].id == 4  # in the title
+    assert "<em>義診</em>" in result.hits[0].highlight
+    hit = index.search(SearchQuery("扎民委字[2024]32号", visibility=PUBLIC)).hits[0]
+    assert hit.doc_number == "扎民委字〔2024〕32号" and len(hit.issuers) == 3 and hit.date == dt.date(2024, 9, 5)
+
+
+def test_facets(index: SearchIndex) -> None:
+    facets = index.search(SearchQuery("民族", visibility=PUBLIC)).facets
+    assert dict(facets["year"]) == {"2018": 1, "2022": 1, "2024": 2}
+    assert dict(facets["retention"]) == {"D30": 2, "Y": 1, "D10": 1}
+    assert ("扎兰屯市民族事务委员会", 2) in facets["issuer"]
+    assert dict(facets["doc_type"]) == {"通知": 3, "函": 1}
+
+
+def test_replace_and_delete(index: SearchIndex, seeds_dir: Path) -> None:
+    doc = corpus(seeds_dir)[3]
+    index.upsert([SearchDoc(doc.id, "关于开展送医下乡活动的通知", "送医下乡。", date=doc.date, organs=doc.organs)])
+    assert ids(index, "义诊") == [3]
+    assert ids(index, "送医下乡") == [4]
+    index.delete([4])
+    assert ids(index, "送医下乡") == []
+    assert index.count() == 5
+
+
+def test_search_keeps_working_during_a_rebuild(index: SearchIndex, seeds_dir: Path) -> None:
+    docs = corpus(seeds_dir) * 1
+    extra = [SearchDoc(100 + i, f"第{i}号活动的通知", "民族团结进步。" * 50, organs=(1,)) for i in range(1500)]
+    answers: list[list[int]] = []
+    done = threading.Event()
+
+    def keep_searching() -> None:
+        while not done.is_set():
+            answers.append(ids(index, "石榴"))
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        assert index.rebuild(iter(docs + extra)) == 1506
+    finally:
+        done.set()
+        thread.join()
+    assert answers and all(a == [3] for a in answers)
+    assert ids(index, "石榴") == [3] and index.count() == 1506
