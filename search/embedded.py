@@ -44,14 +44,22 @@ def build_schema() -> tantivy.Schema:
 SCHEMA = build_schema()
 
 
-def to_tantivy(doc: SearchDoc) -> tantivy.Document:
+def analyze(doc: SearchDoc) -> tuple[SearchDoc, dict[str, str]]:
+    """The token streams of a document's text fields (the costly, parallelisable part of indexing)."""
+    numbers = " ".join(n for n in (doc.doc_number, doc.doc_number_original) if n)
+    return doc, {
+        "title": token_string(doc.title),
+        "body": token_string(doc.body),
+        "number_text": token_string(numbers),
+        "issuer_text": token_string(" ".join(doc.issuers)),
+    }
+
+
+def to_tantivy(doc: SearchDoc, analyzed: dict[str, str] | None = None) -> tantivy.Document:
     d = tantivy.Document()
     d.add_integer("id", doc.id)
-    d.add_text("title", token_string(doc.title))
-    d.add_text("body", token_string(doc.body))
-    numbers = " ".join(n for n in (doc.doc_number, doc.doc_number_original) if n)
-    d.add_text("number_text", token_string(numbers))
-    d.add_text("issuer_text", token_string(" ".join(doc.issuers)))
+    for name, text in (analyzed or analyze(doc)[1]).items():
+        d.add_text(name, text)
     for name in KEYWORD_FIELDS:
         if name != "issuer" and getattr(doc, name):
             d.add_text(name, getattr(doc, name))

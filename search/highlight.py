@@ -8,6 +8,9 @@ import unicodedata
 
 from search.analysis import _HAN_GAP, _to_simplified, normalize_text
 
+# Full-width ASCII and the ideographic space fold one to one: a C-speed translate covers the usual text.
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
 
 def normalize_with_map(raw: str) -> tuple[str, list[int]]:
     """The normalised text and, for each of its characters, the index of the raw character it came from."""
@@ -20,7 +23,7 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
         last = gap.end()
     kept.append(raw[last:])
     origin.extend(range(last, len(raw)))
-    text = "".join(kept)
+    text = "".join(kept).translate(_WIDTH)
     if not unicodedata.is_normalized("NFKC", text):
         parts, mapped = [], []
         for ch, src in zip(text, origin, strict=True):
@@ -38,11 +41,17 @@ def snippet(raw: str, words: list[str], width: int = 80) -> str:
     """An HTML-escaped window of the raw text around the densest matches, matches wrapped in <em>."""
     if not raw:
         return ""
-    norm, origin = normalize_with_map(raw)
-    spans = _match_spans(norm, [normalize_text(w) for w in words if w])
+    wanted = [normalize_text(w) for w in words if w]
+    offset, text = _likely_window(raw, wanted, width)
+    norm, origin = normalize_with_map(text)
+    spans = _match_spans(norm, wanted)
+    if not spans and offset:
+        offset, text = 0, raw
+        norm, origin = normalize_with_map(text)
+        spans = _match_spans(norm, wanted)
     if not spans:
         return html.escape(raw[:width]) + ("…" if len(raw) > width else "")
-    raw_spans = [(origin[a], origin[b - 1] + 1) for a, b in spans]
+    raw_spans = [(origin[a] + offset, origin[b - 1] + 1 + offset) for a, b in spans]
     start = max(0, raw_spans[0][0] - width // 4)
     end = min(len(raw), start + width)
     pieces, cursor = [], start
@@ -53,6 +62,15 @@ def snippet(raw: str, words: list[str], width: int = 80) -> str:
         cursor = b
     pieces.append(html.escape(raw[cursor:end]))
     return ("…" if start else "") + "".join(pieces) + ("…" if end < len(raw) else "")
+
+
+def _likely_window(raw: str, words: list[str], width: int) -> tuple[int, str]:
+    """Most text is already simplified: find a word verbatim and normalise only the stretch around it."""
+    found = [p for p in (raw.find(w) for w in words) if p >= 0]
+    if not found:
+        return 0, raw
+    start = max(0, min(found) - width)
+    return start, raw[start : start + 3 * width]
 
 
 def _match_spans(norm: str, words: list[str]) -> list[tuple[int, int]]:
