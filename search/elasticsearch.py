@@ -21,11 +21,19 @@ TEXT_FIELDS = {"title": 3.0, "body": 1.0, "number_text": 5.0, "issuer_text": 1.5
 T = TypeVar("T")
 
 
-def index_body(with_smartcn: bool) -> dict[str, Any]:
+def index_body(plugins: set[str]) -> dict[str, Any]:
+    """The mapping kept in search/mappings/documents.json, plus word-level fields for the Chinese analysis
+    plugins the cluster has (smartcn, IK: ik_max_word to index, ik_smart to search)."""
     body: dict[str, Any] = json.loads(resources.files("search.mappings").joinpath("documents.json").read_text("utf-8"))
     body.pop("_comment", None)
-    if with_smartcn:
-        body["mappings"]["properties"]["body_raw"]["fields"] = {"smartcn": {"type": "text", "analyzer": "smartcn"}}
+    extra: dict[str, Any] = {}
+    if "analysis-smartcn" in plugins:
+        extra["smartcn"] = {"type": "text", "analyzer": "smartcn"}
+    if "analysis-ik" in plugins:
+        extra["ik"] = {"type": "text", "analyzer": "ik_max_word", "search_analyzer": "ik_smart"}
+    for field in ("title_raw", "body_raw"):
+        if extra:
+            body["mappings"]["properties"][field]["fields"] = extra
     return body
 
 
@@ -81,14 +89,25 @@ class ElasticsearchIndex:
 
     # -- indices ----------------------------------------------------------------------------------------
 
-    def _has_smartcn(self) -> bool:
-        plugins = self._call(lambda: self.client.cat.plugins(format="json"))
-        return any(p.get("component") == "analysis-smartcn" for p in plugins)
+    def _plugins(self) -> set[str]:
+        return {str(p.get("component")) for p in self._call(lambda: self.client.cat.plugins(format="json"))}
+
+    def _put_template(self) -> None:
+        """The index template: every generation `ALIAS-*` gets the repository's settings and mapping."""
+        body = index_body(self._plugins())
+        self._call(
+            lambda: self.client.indices.put_index_template(
+                name=self.alias,
+                index_patterns=[f"{self.alias}-*"],
+                priority=100,
+                template={"settings": body["settings"], "mappings": body["mappings"]},
+            )
+        )
 
     def _create_generation(self) -> str:
+        self._put_template()
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 1000000}"
-        body = index_body(self._has_smartcn())
-        self._call(lambda: self.client.indices.create(index=name, settings=body["settings"], mappings=body["mappings"]))
+        self._call(lambda: self.client.indices.create(index=name))
         return name
 
     def _ensure_alias(self) -> None:
