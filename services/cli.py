@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -178,6 +179,46 @@ def reindex() -> None:
         bar = progress.add_task("重建索引 reindexing", total=total)
         count = reindex_flow(lambda n: progress.advance(bar, n))
     console.print(f"indexed {count} documents")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders")],
+    as_user: Annotated[str, typer.Option("--as", help="the user the import is recorded for")] = "archivist",
+    as_json: Annotated[bool, typer.Option("--json", help="print the per-file report as JSON")] = False,
+) -> None:
+    """Import past documents (txt in UTF-8/UTF-16/GB18030, docx, pdf with text, html) as a Prefect flow."""
+    import json
+
+    from rich.progress import Progress
+    from sqlalchemy import select
+
+    from flows.imports import collect, import_files
+    from flows.runtime import set_runtime
+    from flows.worker import quiet_prefect
+    from services.domain.models import User
+    from services.errors import NotFound
+
+    runtime = Runtime(_settings())
+    set_runtime(runtime)
+    with runtime.context() as ctx:
+        actor = ctx.session.scalar(select(User).where(User.username == as_user))
+        if actor is None:
+            raise NotFound("user_not_found", f"用户不存在：{as_user}", f"no such user: {as_user}")
+        actor_id = actor.id
+    files = [str(p) for p in collect(paths)]
+    with Progress(console=console, disable=as_json) as progress, quiet_prefect():
+        bar = progress.add_task("导入 importing", total=len(files))
+        outcomes = import_files(actor_id, files, len(files), lambda n: progress.advance(bar, n))
+    if as_json:
+        typer.echo(json.dumps(outcomes, ensure_ascii=False))
+        return
+    counts = {s: sum(1 for o in outcomes if o["status"] == s) for s in ("imported", "duplicate", "failed")}
+    for o in outcomes:
+        if o["status"] != "imported":
+            reason = f"{o['code']}: {o['message_zh']}" if o["status"] == "failed" else "已导入过 / already imported"
+            console.print(f"{o['status']:9} {o['filename']}  {reason}")
+    console.print(f"imported {counts['imported']}, duplicates {counts['duplicate']}, failed {counts['failed']}")
 
 
 @app.command()

@@ -82,7 +82,9 @@ class DocumentOut(BaseModel):
     title: str
     doc_number: str | None
     written_on: dt.date | None
-    lead_organ: OrganRef
+    lead_organ: OrganRef | None
+    source_name: str | None
+    source_position: int | None
     issuers: list[OrganRef]
     recipients: list[OrganRef]
     classification: str
@@ -114,7 +116,9 @@ class DocumentOut(BaseModel):
             title=d.title,
             doc_number=d.doc_number,
             written_on=d.written_on,
-            lead_organ=OrganRef(id=d.lead_organ.id, name=d.lead_organ.name),
+            lead_organ=OrganRef(id=d.lead_organ.id, name=d.lead_organ.name) if d.lead_organ else None,
+            source_name=d.source_name,
+            source_position=d.source_position,
             issuers=[OrganRef(id=i.organ.id, name=i.organ.name) for i in d.issuers],
             recipients=[OrganRef(id=r.organ.id, name=r.organ.name, role=r.role) for r in d.recipients],
             classification=d.classification,

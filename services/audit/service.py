@@ -32,6 +32,7 @@ ACTIONS_ZH = {
     "reply_returned": "退回补报",
     "overdue": "逾期未报",
     "chased": "催办",
+    "imported": "导入",
 }
 
 

@@ -28,7 +28,7 @@ def can_view(session: Session, user: User, document: Document) -> bool:
         return False
     if user.has_role(Role.admin) or user.has_role(Role.archivist):
         return True
-    if is_issuer_member(user, document) or user.organ_id == document.source_organ_id:
+    if is_issuer_member(user, document) or user.organ_id in (document.source_organ_id, document.owner_organ_id):
         return True
     if document.reply_to_id is not None:  # a reply is seen by the plan's issuers
         plan = session.get(Document, document.reply_to_id)

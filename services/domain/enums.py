@@ -77,6 +77,7 @@ class DocStatus(StrEnum):
     issued = "issued"  # numbered and rendered
     distributed = "distributed"  # in every recipient's inbox
     received = "received"  # a reply that has arrived (来文)
+    imported = "imported"  # brought in from a file; not issued by this system
 
 
 class SignoffKind(StrEnum):

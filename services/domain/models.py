@@ -132,7 +132,7 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default=DocStatus.draft.value, index=True)
     doc_type: Mapped[str] = mapped_column(String(8))  # 文种
     title: Mapped[str] = mapped_column(Text)  # 标题
-    lead_organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))  # 主办机关
+    lead_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # 主办机关; unknown for some imports
     issue_form: Mapped[str] = mapped_column(String(20))  # 发文形式, picks the 机关代字
     classification: Mapped[str] = mapped_column(String(8), default=Classification.none.value)  # 密级
     secrecy_period: Mapped[str | None] = mapped_column(String(40))  # 保密期限
@@ -146,6 +146,7 @@ class Document(Base):
     doc_prefix: Mapped[str | None] = mapped_column(String(40))
     doc_year: Mapped[int | None] = mapped_column(Integer)
     doc_seq: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (Index("ix_documents_year_seq", "doc_year", "doc_seq"), Index("ix_documents_title", "title"))
     written_on: Mapped[dt.date | None] = mapped_column(Date)  # 成文日期
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     signing_round: Mapped[int] = mapped_column(Integer, default=0)
@@ -164,6 +165,10 @@ class Document(Base):
     distributed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    source_name: Mapped[str | None] = mapped_column(Text)  # an imported document's file name
+    source_position: Mapped[int | None] = mapped_column(Integer)  # its 篇N inside a compilation
+    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # who imported it
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     issuers: Mapped[list[DocumentIssuer]] = relationship(
@@ -367,6 +372,36 @@ class ProcessJob(Base):
     __table_args__ = (Index("ix_process_jobs_due", "status", "run_after"),)
 
 
+class ImportedFile(Base):
+    """One imported file, by the SHA-256 of its bytes: importing it again changes nothing."""
+
+    __tablename__ = "imported_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(8))
+    encoding: Mapped[str | None] = mapped_column(String(20))
+    original_key: Mapped[str] = mapped_column(Text)
+    text_key: Mapped[str] = mapped_column(Text)
+    document_ids: Mapped[list[Any]] = mapped_column(default=list)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentLink(Base):
+    """A summary that reports on a plan, a notice that 印发s a plan; found by 文号, title or by hand."""
+
+    __tablename__ = "document_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reports_on | issues_plan
+    how: Mapped[str] = mapped_column(String(16))  # doc_number | title | manual
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("from_id", "to_id", "kind"),)
+
+
 __all__ = [
     "Attachment",
     "AuditEvent",
@@ -376,9 +411,11 @@ __all__ = [
     "DocKind",
     "Document",
     "DocumentIssuer",
+    "DocumentLink",
     "DocumentRecipient",
     "DocumentVersion",
     "DocumentView",
+    "ImportedFile",
     "InboxItem",
     "NumberSequence",
     "Organ",

@@ -11,7 +11,13 @@ from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
 from services.domain.models import Document, InboxItem, SearchOutbox, User
 
-SEARCHABLE = (DocStatus.issued.value, DocStatus.distributed.value, DocStatus.received.value, "archived")
+SEARCHABLE = (
+    DocStatus.issued.value,
+    DocStatus.distributed.value,
+    DocStatus.received.value,
+    DocStatus.imported.value,
+    "archived",
+)
 
 
 class IndexingService:
@@ -92,14 +98,13 @@ class IndexingService:
             date=document.written_on or document.created_at.date(),
             organs=tuple(sorted(self._organs_who_see(document))),
             rank=CLASSIFICATION_RANK[Classification(document.classification)],
-            source=None,
+            source=document.source_name,
         )
 
     def _organs_who_see(self, document: Document) -> set[int]:
         organs = {i.organ_id for i in document.issuers}
         organs |= set(self.ctx.session.scalars(select(InboxItem.organ_id).where(InboxItem.document_id == document.id)))
-        if document.source_organ_id:
-            organs.add(document.source_organ_id)
+        organs |= {o for o in (document.source_organ_id, document.owner_organ_id) if o}
         if document.kind == DocKind.reply.value and document.reply_to_id:
             plan = self.ctx.session.get(Document, document.reply_to_id)
             organs |= {i.organ_id for i in plan.issuers} if plan else set()

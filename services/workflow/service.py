@@ -64,6 +64,7 @@ class WorkflowService:
         return version.checks
 
     def _draft_view(self, document: Document) -> DraftView:
+        assert document.lead_organ_id is not None  # drafts always have their lead organ
         version = self.documents.version(document)
         organs = OrganService(self.ctx)
         return DraftView(

@@ -1,0 +1,109 @@
+"""Benchmark: import a folder of N generated text files (default 10,000) with `gongwen import`'s flow on the
+default set-up (SQLite, filesystem store, embedded index) and print documents per second as JSON.
+
+    .venv/bin/python bench/import.py [--files 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.corpus import Corpus
+from services.processes import PREFECT_SERVER_TUNING, wait_for_http
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_folder(folder: Path, n: int) -> int:
+    corpus = Corpus(99)
+    size = 0
+    for doc in corpus.docs(n):
+        text = (
+            f"{doc.issuers[0]}文件\n{doc.doc_number}\n{doc.title}\n各有关单位：\n{doc.body}\n{doc.issuers[0]}\n"
+            f"{doc.date.year}年{doc.date.month}月{doc.date.day}日\n"
+            if doc.date
+            else doc.body
+        )
+        data = text.encode("utf-8")
+        (folder / f"{doc.id:06d}.txt").write_bytes(data)
+        size += len(data)
+    return size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=10_000)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="gongwen-import-bench-"))
+    folder = home / "inbox"
+    folder.mkdir()
+    size = write_folder(folder, args.files)
+    port = _free_port()
+    env = {
+        **os.environ,
+        **PREFECT_SERVER_TUNING,
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "GONGWEN_HOME": str(home),
+    }
+    exe = Path(sys.executable).parent
+    server = subprocess.Popen(
+        [str(exe / "prefect"), "server", "start", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_http(env["PREFECT_API_URL"] + "/health", 180, server)
+        setup = (
+            "from services.runtime import Runtime; from services.config import Settings; "
+            "from services.seed.example import load_organs_and_users as l; r = Runtime(Settings()); "
+            "c = r.context(); ctx = c.__enter__(); l(ctx); c.__exit__(None, None, None)"
+        )
+        subprocess.run([sys.executable, "-c", setup], env=env, check=True)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [str(exe / "gongwen"), "import", str(folder), "--json"], env=env, check=True, capture_output=True
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+    outcomes = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    imported = sum(len(o["document_ids"]) for o in outcomes if o["status"] == "imported")
+    print(
+        json.dumps(
+            {
+                "files": args.files,
+                "documents": imported,
+                "mb": round(size / 2**20, 1),
+                "seconds": round(seconds, 1),
+                "documents_per_second": round(imported / seconds, 1),
+                "failed": sum(1 for o in outcomes if o["status"] == "failed"),
+                "cores": os.cpu_count(),
+                "includes": "process start, Prefect flow, read, recognise, store original + text, database",
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

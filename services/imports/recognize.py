@@ -1,0 +1,377 @@
+"""Structure recognition of a 公文 in plain text (DOMAIN.md §1–2, §5): issuers, 发文字号, 标题, 文种, 主送,
+正文 with headings, 附件说明, 署名, 成文日期, contacts, report-back and phase deadlines, task lines with their
+responsible units. Every field carries how sure the recogniser is; what is not recognised stays absent."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.analysis import find_doc_numbers, normalize
+from services.domain.enums import DocType
+from services.rendering.body import heading_level
+
+GENRES = ("实施方案", "工作方案", "方案", "总结", "计划", "要点", "办法", "规定", "细则", "规划")
+DOC_TYPES = sorted((t.value for t in DocType), key=len, reverse=True)
+ORGAN_SUFFIX = re.compile(
+    r"(委员会|工作部|宣传部|部|厅|局|委|办公室|办|政府|院|会|署|处|科|系统|中心|集团|公司|街道|镇|乡)$"
+)
+SENTENCE_END = "。：；！？）)”"
+CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_DATE_AR = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DATE_CN = re.compile(
+    r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$"
+)
+_DEADLINE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前")
+_PHASE = re.compile(r"([\u4e00-\u9fff]{2,6}阶段)\s*[（(]([^（()）]{3,40})[)）]")
+_PHASE_END = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(底|上旬|中旬|下旬|末))?\s*(?:之)?前")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)")
+_TASK = re.compile(r"[（(]([^（()）]{2,120})[)）]\s*$")
+_UNIT_HINT = re.compile(r"(市|局|委|部|办|乡镇|街道|会|院|团|馆|学院|集团|中心|政府|各)")
+_COMPILATION = re.compile(r"^(?P<title>.{4,80}?)\s*篇\s*(?P<n>\d{1,3}|[一二三四五六七八九十]{1,3})$")
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff\d])[ \t\u3000]+(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff])[ \t\u3000]+(?=\d)")
+
+
+@dataclass(frozen=True)
+class Found:
+    value: Any
+    confidence: float
+    raw: str | None = None
+
+
+@dataclass
+class Recognized:
+    title: str
+    body: str
+    fields: dict[str, Found] = field(default_factory=dict)
+    position: int | None = None  # 篇N of a compilation
+    first_line: int = 0
+
+    def value(self, name: str) -> Any:
+        found = self.fields.get(name)
+        return found.value if found else None
+
+    def as_json(self) -> dict[str, Any]:
+        def plain(v: Any) -> Any:
+            if isinstance(v, dt.date):
+                return v.isoformat()
+            if isinstance(v, list):
+                return [plain(x) for x in v]
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            return v
+
+        return {k: {"value": plain(f.value), "confidence": f.confidence, "raw": f.raw} for k, f in self.fields.items()}
+
+
+def clean_lines(text: str) -> list[str]:
+    out = []
+    for raw in text.splitlines():
+        line = re.sub(r"^#+\s*|\*\*", "", raw).strip()
+        out.append(_HAN_GAP.sub("", line))
+    return out
+
+
+def cn_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
+    return int("".join(str(CN_DIGITS[c]) for c in text))
+
+
+def parse_date_line(line: str) -> dt.date | None:
+    """成文日期 in Arabic (2024年9月5日) or Chinese numerals (二〇二四年九月五日)."""
+    line = normalize(line).replace(" ", "")
+    for pattern in (_DATE_AR, _DATE_CN):
+        m = pattern.match(line)
+        if m:
+            try:
+                return dt.date(cn_number(m[1]), cn_number(m[2]), cn_number(m[3]))
+            except ValueError:
+                return None
+    return None
+
+
+def split_compilation(text: str) -> list[tuple[int, str, int, str]]:
+    """(position, title, first line, text) for each 篇 of a compilation; [] when the text is one document."""
+    lines = text.splitlines()
+    marks = [(i, m) for i, line in enumerate(lines) if (m := _COMPILATION.match(line.strip()))]
+    if len(marks) < 2:
+        return []
+    pieces = []
+    for k, (i, m) in enumerate(marks):
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
+        pieces.append((cn_number(m["n"]), m["title"].strip(), i, "\n".join(lines[i + 1 : end])))
+    return pieces
+
+
+def recognize(text: str) -> list[Recognized]:
+    pieces = split_compilation(text)
+    if not pieces:
+        return [recognize_one(text)]
+    docs = []
+    for position, title, first, piece in pieces:
+        doc = recognize_one(piece, given_title=title)
+        doc.position, doc.first_line = position, first
+        docs.append(doc)
+    return docs
+
+
+def recognize_one(text: str, given_title: str | None = None) -> Recognized:
+    lines = clean_lines(text)
+    nonempty = [(i, line) for i, line in enumerate(lines) if line]
+    fields: dict[str, Found] = {}
+    title_at = _title_index(nonempty) if given_title is None else -1
+    header = [line for i, line in nonempty if i < title_at] if title_at >= 0 else []
+    title = given_title or (_joined_title(nonempty, title_at) if title_at >= 0 else "")
+    if title:
+        fields["title"] = Found(title, 0.95 if given_title or title.startswith("关于") else 0.8)
+    _doc_number(header, fields)
+    _issuers(header, fields)
+    _doc_type(title, fields)
+    start = title_at
+    rest = [(i, line) for i, line in nonempty if i > start]
+    salutation = next(
+        ((i, line) for i, line in rest[:3] if line.endswith(("：", ":")) and "。" not in line and len(line) < 150), None
+    )
+    if salutation:
+        names = [n.strip() for n in re.split(r"[，,]", salutation[1].rstrip("：:")) if n.strip()]
+        fields["main_recipients"] = Found(names, 0.85, salutation[1])
+        start = salutation[0]
+    body_lines = [line for i, line in nonempty if i > start]
+    date_at = _written_on(body_lines, fields)
+    if date_at is not None:
+        _signers(body_lines[:date_at], fields)
+    paragraphs = join_broken_lines(body_lines)
+    _attachments(body_lines, fields)
+    _contacts(body_lines, fields)
+    flat = "".join(body_lines)
+    year = _context_year(fields, title)
+    _report_deadline(flat, year, fields)
+    _phases(flat, year, fields)
+    _tasks(paragraphs, fields)
+    headings = [{"level": heading_level(p), "text": p} for p in paragraphs if heading_level(p) and len(p) < 40]
+    if headings:
+        fields["headings"] = Found(headings, 0.8)
+    return Recognized(title=title, body="\n".join(paragraphs), fields=fields)
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Rejoin paragraphs a page break or a hard wrap split mid-sentence."""
+    out: list[str] = []
+    for line in (x for x in lines if x):
+        short_heading = bool(out) and heading_level(out[-1]) > 0 and len(out[-1]) < 40
+        if out and out[-1][-1] not in SENTENCE_END and not heading_level(line) and not short_heading:
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
+
+
+def _title_index(nonempty: list[tuple[int, str]]) -> int:
+    for i, line in nonempty[:15]:
+        if find_doc_numbers(line) and len(line) < 30:
+            continue
+        if line.startswith("关于") or (
+            len(line) < 80 and line.endswith(GENRES + tuple(DOC_TYPES)) and "。" not in line
+        ):
+            return i
+        if "关于" in line and line.endswith(tuple(DOC_TYPES)) and len(line) < 100:
+            return i
+    return -1
+
+
+def _joined_title(nonempty: list[tuple[int, str]], at: int) -> str:
+    lines = dict(nonempty)
+    title = lines[at]
+    nxt = next((line for i, line in nonempty if i > at), "")
+    if not title.endswith(GENRES + tuple(DOC_TYPES)) and nxt.endswith(GENRES + tuple(DOC_TYPES)) and len(nxt) < 40:
+        title += nxt
+    if "关于" in title and not title.startswith("关于"):
+        title = title[title.index("关于") :]
+    return title
+
+
+def _doc_number(header: list[str], fields: dict[str, Found]) -> None:
+    for line in header:
+        found = find_doc_numbers(line)
+        if found:
+            number, raw = found[0]
+            fields["doc_number"] = Found(str(number), 0.95, raw)
+            return
+
+
+def _issuers(header: list[str], fields: dict[str, Found]) -> None:
+    names = []
+    for line in header:
+        if find_doc_numbers(line) or not re.search(r"[\u3400-\u9fff]", line):
+            continue  # the 文号, or the Mongolian line of a bilingual header
+        name = line.removesuffix("文件").strip()
+        if name and len(name) <= 40:
+            names.append(name)
+    if names:
+        sure = all(ORGAN_SUFFIX.search(n) for n in names)
+        fields["issuers"] = Found(names, 0.9 if sure else 0.6)
+
+
+def _doc_type(title: str, fields: dict[str, Found]) -> None:
+    for doc_type in DOC_TYPES:
+        if title.endswith(doc_type):
+            fields["doc_type"] = Found(doc_type, 0.95)
+            return
+    for genre in GENRES:
+        if title.endswith(genre):
+            fields["genre"] = Found(genre, 0.9)
+            return
+
+
+def _written_on(body: list[str], fields: dict[str, Found]) -> int | None:
+    for k in range(len(body) - 1, -1, -1):
+        date = parse_date_line(body[k])
+        if date:
+            fields["written_on"] = Found(date, 0.9, body[k])
+            return k
+    return None
+
+
+def _signers(before_date: list[str], fields: dict[str, Found]) -> None:
+    names: list[str] = []
+    for line in reversed(before_date[-5:]):
+        if len(line) <= 30 and ORGAN_SUFFIX.search(line) and "。" not in line:
+            names.insert(0, line)
+        else:
+            break
+    if names:
+        fields["signers"] = Found(names, 0.85)
+
+
+def _attachments(body: list[str], fields: dict[str, Found]) -> None:
+    for k, line in enumerate(body):
+        m = re.match(r"^附件[:：]\s*(.+)$", line)
+        if not m:
+            continue
+        items = [m[1]]
+        for nxt in body[k + 1 : k + 6]:
+            if nxt == "附件" or nxt.endswith("。") or re.match(r"^附件\d*$", nxt):
+                break
+            if re.match(r"^\d+[.．、]", nxt):
+                items.append(nxt)
+            elif len(nxt) < 30:
+                items[-1] += nxt
+            else:
+                break
+        titles = [re.sub(r"^\d+[.．、]\s*", "", t).rstrip("。") for t in items]
+        fields["attachments"] = Found(titles, 0.85, line)
+        return
+
+
+def _contacts(body: list[str], fields: dict[str, Found]) -> None:
+    for k, line in enumerate(body):
+        if not line.startswith("联系人"):
+            continue
+        contacts = _people(re.split(r"[:：]", line, maxsplit=1)[-1])
+        for nxt in body[k + 1 : k + 4]:
+            more = _people(nxt)
+            if not more or len(nxt) > 40:
+                break
+            contacts += more
+        if contacts:
+            fields["contacts"] = Found(contacts, 0.85, line)
+        return
+
+
+def _people(text: str) -> list[dict[str, str]]:
+    people: list[dict[str, str]] = []
+    for phone in _PHONE.finditer(text):
+        before = text[: phone.start()]
+        before = re.split(r"[，,；;。]", before)[-1] if people else before
+        name = re.sub(r"(电话|手机|联系电话|QQ)[:：]?|[，,：:；;\s]", "", before)
+        people.append({"name": name, "phone": phone[1]})
+        text = text[phone.end() :]
+        if "QQ" in text[:6]:
+            break
+    return [p for p in people if p["name"] and len(p["name"]) <= 6]
+
+
+def _context_year(fields: dict[str, Found], title: str) -> int | None:
+    written = fields.get("written_on")
+    if written:
+        return int(written.value.year)
+    number = fields.get("doc_number")
+    if number:
+        m = re.search(r"〔(\d{4})〕", number.value)
+        if m:
+            return int(m[1])
+    m = re.search(r"(20\d{2}|19\d{2})\s*年", title)
+    return int(m[1]) if m else None
+
+
+def _report_deadline(flat: str, year: int | None, fields: dict[str, Found]) -> None:
+    for m in _DEADLINE.finditer(flat):
+        sentence_end = flat.find("。", m.end())
+        tail = flat[m.end() : sentence_end if sentence_end != -1 else m.end() + 80]
+        if not re.search(r"报送|上报|报至|报给|送至", tail):
+            continue
+        y = int(m[1]) if m[1] else year
+        if y is None:
+            continue
+        try:
+            date = dt.date(y, int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        fields["report_deadline"] = Found(date, 0.9 if m[1] else 0.75, m[0])
+        return
+
+
+def _phases(flat: str, year: int | None, fields: dict[str, Found]) -> None:
+    phases = []
+    for m in _PHASE.finditer(flat):
+        window = m[2]
+        end = None
+        for e in _PHASE_END.finditer(window):
+            end = e
+        if end is None:
+            continue
+        window_year = re.search(r"(\d{4})年", window)
+        y = int(end[1]) if end[1] else (int(window_year[1]) if window_year else year)
+        if y is None:
+            continue
+        month = int(end[2])
+        last = calendar.monthrange(y, month)[1]
+        day = int(end[3]) if end[3] else {"上旬": 10, "中旬": 20}.get(end[4] or "", last)
+        phases.append({"name": m[1], "deadline": dt.date(y, month, day), "raw": window})
+    if phases:
+        fields["phases"] = Found(phases, 0.85)
+
+
+def _tasks(paragraphs: list[str], fields: dict[str, Found]) -> None:
+    tasks = []
+    for p in paragraphs:
+        m = _TASK.search(p)
+        if not m or not heading_level(p):
+            continue
+        units = [u.strip() for u in re.split(r"[、，,]", m[1]) if u.strip()]
+        if units and all(_UNIT_HINT.search(u) for u in units):
+            task = re.split(r"[。]", p, maxsplit=1)[0]
+            tasks.append({"task": task, "units": units})
+    if tasks:
+        fields["tasks"] = Found(tasks, 0.85)

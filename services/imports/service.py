@@ -1,0 +1,222 @@
+"""Importing past documents from files: read, recognise, split compilations, store the original bytes and the
+normalised text, create imported documents, link them, and make them searchable — once per file."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from search.analysis import parse_doc_number
+from services.accounts.service import OrganService
+from services.audit.service import AuditService
+from services.context import Context
+from services.db import stage_object
+from services.documents.policy import require_role
+from services.documents.service import DocumentService, safe_filename
+from services.domain.enums import DocKind, DocStatus, Role
+from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
+from services.errors import DomainError, Invalid
+from services.imports.reader import ReadText, read_file
+from services.imports.recognize import Recognized, recognize
+from services.indexing.service import IndexingService
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: imported (with its documents), duplicate, or failed with a reason."""
+
+    filename: str
+    status: str  # imported | duplicate | failed
+    document_ids: list[int] = field(default_factory=list)
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file read and recognised: pure work, done before any transaction opens."""
+
+    name: str
+    data: bytes
+    digest: str
+    read: ReadText
+    docs: list[Recognized]
+
+
+def prepare(name: str, data: bytes) -> Prepared:
+    base = check_name(name)
+    read = read_file(base, data)
+    docs = recognize(read.text)
+    if not any(d.title or d.body.strip() for d in docs):
+        raise Invalid("nothing_recognised", "文件中没有可识别的公文内容", "no document content was recognised")
+    return Prepared(base, data, hashlib.sha256(data).hexdigest(), read, docs)
+
+
+def check_name(name: str) -> str:
+    if not name or "\x00" in name or any(part == ".." for part in re.split(r"[\\/]", name)):
+        raise Invalid("file_name_invalid", f"文件名不合法：{name!r}", f"invalid file name: {name!r}")
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+class ImportService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.audit = AuditService(ctx)
+
+    def import_bytes(self, actor: User, name: str, data: bytes) -> FileOutcome:
+        """Import one file inside the caller's transaction; a domain error leaves nothing behind."""
+        duplicate = self.duplicate_of(actor, name, data)
+        return duplicate or self.store_recognized(actor, prepare(name, data))
+
+    def duplicate_of(self, actor: User, name: str, data: bytes) -> FileOutcome | None:
+        if not actor.has_role(Role.drafter):
+            require_role(actor, Role.archivist)
+        digest = hashlib.sha256(data).hexdigest()
+        existing = self.ctx.session.scalar(select(ImportedFile).where(ImportedFile.sha256 == digest))
+        if existing is None:
+            return None
+        return FileOutcome(
+            check_name(name),
+            "duplicate",
+            list(existing.document_ids),
+            format=existing.format,
+            encoding=existing.encoding,
+        )
+
+    def store_recognized(self, actor: User, prepared: Prepared) -> FileOutcome:
+        """The database and storage half of an import; reading and recognising happen before the transaction."""
+        again = self.duplicate_of(actor, prepared.name, prepared.data)
+        if again is not None:
+            return again
+        base, data, digest, read = prepared.name, prepared.data, prepared.digest, prepared.read
+        original_key = f"imports/{digest}/original-{safe_filename(base)}"
+        text_key = f"imports/{digest}/text.txt"
+        stage_object(self.ctx.session, self.ctx.store, original_key, data, "application/octet-stream")
+        stage_object(self.ctx.session, self.ctx.store, text_key, read.text.encode(), "text/plain; charset=utf-8")
+        created = [self._create(actor, base, doc) for doc in prepared.docs]
+        ids = [document.id for document, _ in created]
+        self.ctx.session.add(
+            ImportedFile(
+                sha256=digest,
+                filename=base,
+                size=len(data),
+                format=read.format,
+                encoding=read.encoding,
+                original_key=original_key,
+                text_key=text_key,
+                document_ids=ids,
+                imported_by_id=actor.id,
+                imported_at=self.ctx.now(),
+            )
+        )
+        self.ctx.session.flush()
+        for document, body in created:
+            self.link_automatically(document, body)
+        return FileOutcome(base, "imported", ids, format=read.format, encoding=read.encoding)
+
+    def _create(self, actor: User, source: str, rec: Recognized) -> tuple[Document, str]:
+        issuers = [self._organ(n) for n in (rec.value("issuers") or [])]
+        document = Document(
+            kind=DocKind.imported.value,
+            status=DocStatus.imported.value,
+            doc_type=rec.value("doc_type") or rec.value("genre") or "",
+            title=rec.title or f"[{source}]",  # a supplied title goes in [ ] (DA/T 22 §3.5)
+            lead_organ_id=issuers[0].id if issuers else None,
+            issue_form="",
+            doc_number=None,
+            written_on=rec.value("written_on"),
+            report_deadline=rec.value("report_deadline"),
+            attachment_notes=list(rec.value("attachments") or []),
+            current_version=0,
+            source_name=source,
+            source_position=rec.position,
+            owner_organ_id=actor.organ_id,
+            drafter_id=actor.id,
+        )
+        number = rec.value("doc_number")
+        if number and not self._number_taken(number):
+            parsed = parse_doc_number(number)
+            document.doc_number = number
+            if parsed:
+                document.doc_prefix, document.doc_year, document.doc_seq = parsed.prefix, parsed.year, parsed.seq
+        document.issuers = [DocumentIssuer(organ_id=o.id, position=i) for i, o in enumerate(issuers)]
+        self.ctx.session.add(document)
+        self.ctx.session.flush()
+        version = DocumentService(self.ctx)._new_version(document, actor, rec.body or rec.title, "导入", carried=[])
+        version.fields = {**version.fields, "recognized": rec.as_json(), "source": source, "position": rec.position}
+        self.audit.record("imported", document=document, actor=actor, source=source, position=rec.position)
+        IndexingService(self.ctx).enqueue(document.id)
+        return document, rec.body
+
+    def _number_taken(self, number: str) -> bool:
+        return self.ctx.session.scalar(select(Document.id).where(Document.doc_number == number)) is not None
+
+    def _organ(self, name: str) -> Organ:
+        """A known organ by full or short name; otherwise an external organ record for the imported issuer."""
+        organ = self.ctx.session.scalar(select(Organ).where((Organ.name == name) | (Organ.short_name == name)))
+        if organ is not None:
+            return organ
+        code = "ext-" + hashlib.sha1(name.encode()).hexdigest()[:10]
+        return OrganService(self.ctx).create(code, name, name)
+
+    # -- links -------------------------------------------------------------------------------------------
+
+    def link_automatically(self, document: Document, body: str) -> list[DocumentLink]:
+        """A summary → the plan it cites by 文号 or names by title; a notice → the plan it 印发s."""
+        from search.analysis import find_doc_numbers
+
+        made = []
+        for number, _ in find_doc_numbers(body):
+            # In prose the words before a 文号 run into its 机关代字 ("根据扎民委字…"): match on the tail.
+            same = select(Document).where(Document.doc_year == number.year, Document.doc_seq == number.seq)
+            for target in self.ctx.session.scalars(same):
+                prefix = target.doc_prefix or ""
+                if target.id != document.id and prefix and number.prefix.endswith(prefix):
+                    made.append(self._link(document.id, target.id, "reports_on", "doc_number"))
+        for quoted in dict.fromkeys(re.findall(r"《([^》]{4,80})》", document.title + body[:2000])):
+            plan = self.ctx.session.scalar(select(Document).where(Document.title == quoted, Document.id != document.id))
+            if plan is not None:
+                kind = "issues_plan" if "印发" in document.title else "reports_on"
+                made.append(self._link(document.id, plan.id, kind, "title"))
+        return [m for m in made if m is not None]
+
+    def link(self, actor: User, from_id: int, to_id: int, kind: str) -> DocumentLink:
+        if kind not in {"reports_on", "issues_plan"}:
+            raise Invalid(
+                "link_kind_unknown",
+                "关联类型只能是 reports_on 或 issues_plan",
+                "link kind must be reports_on or issues_plan",
+            )
+        documents = DocumentService(self.ctx)
+        documents.get_visible(actor, from_id)
+        documents.get_visible(actor, to_id)
+        link = self._link(from_id, to_id, kind, "manual")
+        if link is None:
+            raise DomainError("link_exists", "关联已存在", "the link already exists", status=409)
+        return link
+
+    def _link(self, from_id: int, to_id: int, kind: str, how: str) -> DocumentLink | None:
+        exists = self.ctx.session.scalar(
+            select(DocumentLink).where(
+                DocumentLink.from_id == from_id, DocumentLink.to_id == to_id, DocumentLink.kind == kind
+            )
+        )
+        if exists is not None:
+            return None
+        link = DocumentLink(from_id=from_id, to_id=to_id, kind=kind, how=how, created_at=self.ctx.now())
+        self.ctx.session.add(link)
+        return link
+
+    def links_of(self, document_id: int) -> list[DocumentLink]:
+        query = select(DocumentLink).where((DocumentLink.from_id == document_id) | (DocumentLink.to_id == document_id))
+        return list(self.ctx.session.scalars(query.order_by(DocumentLink.id)))

@@ -1,0 +1,182 @@
+"""Importing past documents: folders with a per-file report, idempotence, search by content, issuer and 文号,
+links between summaries, notices and plans, and broken input that leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.domain.models import Document, ImportedFile
+from services.runtime import Runtime
+
+Login = Callable[[str], dict[str, str]]
+
+
+def _cli(runtime: Runtime, *args: str) -> object:
+    env = {
+        "GONGWEN_HOME": str(runtime.settings.home_dir),
+        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def _state(runtime: Runtime) -> tuple[int, int, list[str]]:
+    with runtime.context() as ctx:
+        docs = ctx.session.scalar(select(func.count()).select_from(Document)) or 0
+        files = ctx.session.scalar(select(func.count()).select_from(ImportedFile)) or 0
+    return docs, files, runtime.store.list("imports/")
+
+
+def test_folder_import_reports_per_file_and_is_idempotent(
+    runtime: Runtime, example_users: None, seeds_dir: Path, tmp_path: Path, prefect_server: str
+) -> None:
+    folder = tmp_path / "inbox"
+    shutil.copytree(seeds_dir, folder)
+    (folder / "002-gbk.txt").write_bytes(next(seeds_dir.glob("002_*")).read_text("utf-8").encode("gb18030"))
+    (folder / "empty.txt").write_bytes(b"")
+    outcomes = _cli(runtime, "import", str(folder), "--json")
+    by_name = {o["filename"]: o for o in outcomes}  # type: ignore[attr-defined]
+    assert by_name["empty.txt"]["status"] == "failed" and by_name["empty.txt"]["code"] == "file_empty"
+    assert by_name["002-gbk.txt"]["status"] == "imported" and by_name["002-gbk.txt"]["encoding"] == "gb18030"
+    counts = {name[:3]: len(o["document_ids"]) for name, o in by_name.items() if o["status"] == "imported"}
+    assert counts == {"000": 1, "001": 1, "002": 1, "003": 10, "004": 8}
+    before = _state(runtime)
+    again = _cli(runtime, "import", str(folder), "--json")
+    assert {o["status"] for o in again if o["filename"] != "empty.txt"} == {"duplicate"}  # type: ignore[attr-defined]
+    assert _state(runtime) == before
+
+
+def test_imported_documents_are_searchable_by_content_issuer_and_number(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    files = [("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(seeds_dir.glob("*.txt"))]
+    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    assert [f["status"] for f in report] == ["imported"] * 5
+    drain()
+    hits = _cli(runtime, "search", "扎民委字（2024）32号", "--json")["hits"]  # type: ignore[index]
+    assert [h["source"] for h in hits] == [next(seeds_dir.glob("002_*")).name]
+    assert hits[0]["issuers"] == [
+        "中共扎兰屯市委员会统一战线工作部",
+        "中共扎兰屯市委员会宣传部",
+        "扎兰屯市民族事务委员会",
+    ]
+    by_issuer = _cli(runtime, "search", "民族团结", "--issuer", "广元市卫生健康委员会", "--json")
+    assert [h["doc_number"] for h in by_issuer["hits"]] == ["广卫发〔2022〕17号"]  # type: ignore[index]
+    summaries = _cli(runtime, "search", "宣传月活动总结", "--json", "--limit", "50")
+    assert summaries["total"] == 10  # type: ignore[index]
+    found = client.get("/api/v1/search", params={"q": "石榴籽"}, headers=login("archivist")).json()
+    assert found["total"] >= 1 and all(h["source"] for h in found["hits"])
+    doc = client.get(f"/api/v1/documents/{report[2]['document_ids'][0]}", headers=login("archivist")).json()
+    assert doc["status"] == "imported" and doc["kind"] == "imported" and doc["doc_number"] == "扎民委字〔2024〕32号"
+    versions = client.get(f"/api/v1/documents/{doc['id']}/versions", headers=login("archivist")).json()
+    recognized = versions[0]["fields"]["recognized"]
+    assert recognized["report_deadline"]["value"] == "2024-09-22"
+    assert 0 < recognized["doc_number"]["confidence"] <= 1
+
+
+def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login, seeds_dir: Path) -> None:
+    headers = login("archivist")
+    plan = (
+        "市卫生健康委创建全国民族团结进步示范市实施方案\n一、指导思想\n坚持以习近平新时代中国特色社会主义思想为指导。"
+    )
+    summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2024]32号文件要求，我局开展了活动。"
+    files = [
+        ("files", ("plan.txt", plan.encode(), "text/plain")),
+        ("files", ("002.txt", next(seeds_dir.glob("002_*")).read_bytes(), "text/plain")),
+        ("files", ("001.txt", next(seeds_dir.glob("001_*")).read_bytes(), "text/plain")),
+        ("files", ("summary.txt", summary.encode(), "text/plain")),
+    ]
+    ids = [f["document_ids"][0] for f in client.post("/api/v1/imports", files=files, headers=headers).json()["files"]]
+    plan_id, notice_002, notice_001, summary_id = ids
+    assert {"from_id": summary_id, "to_id": notice_002, "kind": "reports_on", "how": "doc_number"} in client.get(
+        f"/api/v1/documents/{summary_id}/links", headers=headers
+    ).json()
+    assert {"from_id": notice_001, "to_id": plan_id, "kind": "issues_plan", "how": "title"} in client.get(
+        f"/api/v1/documents/{notice_001}/links", headers=headers
+    ).json()
+    manual = client.post(
+        f"/api/v1/documents/{summary_id}/links", json={"to_id": plan_id, "kind": "reports_on"}, headers=headers
+    )
+    assert manual.status_code == 201 and manual.json()["how"] == "manual"
+
+
+def _truncated_docx() -> bytes:
+    import docx
+
+    out = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("关于开展义诊活动的通知")
+    document.save(out)
+    return out.getvalue()[: len(out.getvalue()) // 2]
+
+
+def test_broken_input_gets_a_clear_error_per_file_and_leaves_nothing(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+) -> None:
+    good = next(seeds_dir.glob("000_*"))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    files = [
+        ("files", ("empty.txt", b"", "text/plain")),
+        ("files", ("photo.txt", png, "text/plain")),
+        ("files", ("broken.docx", _truncated_docx(), "application/octet-stream")),
+        ("files", ("../../etc/passwd.txt", good.read_bytes(), "text/plain")),
+        ("files", ("fake.pdf", b"%PDF-1.7\n" + b"garbage" * 100, "application/pdf")),
+        ("files", ("latin1.txt", "café naïve résumé déjà".encode("latin-1") * 20, "text/plain")),
+    ]
+    before = _state(runtime)
+    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    codes = {f["filename"]: f["code"] for f in report}
+    assert codes == {
+        "empty.txt": "file_empty",
+        "photo.txt": "not_text",
+        "broken.docx": "docx_unreadable",
+        "../../etc/passwd.txt": "file_name_invalid",
+        "fake.pdf": "pdf_unreadable",
+        "latin1.txt": "encoding_unrecognised",
+    }
+    assert all(f["status"] == "failed" and f["message_zh"] and f["message_en"] for f in report)
+    assert _state(runtime) == before
+
+
+def test_a_200_mb_file_is_refused_without_being_read(
+    runtime: Runtime, example_users: None, tmp_path: Path, prefect_server: str
+) -> None:
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: costs no disk
+    before = _state(runtime)
+    outcome = _cli(runtime, "import", str(big), "--json")
+    assert outcome == [
+        {
+            "filename": "huge.txt",
+            "status": "failed",
+            "document_ids": [],
+            "code": "file_too_large",  # type: ignore[comparison-overlap]
+            "message_zh": "文件超过 100 MB",
+            "message_en": "the file is larger than 100 MB",
+            "format": None,
+            "encoding": None,
+        }
+    ]
+    assert _state(runtime) == before
+
+
+def test_zip_bombs_are_not_docx(client: TestClient, login: Login) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("hello.txt", "不是 Word 文件")
+    report = client.post(
+        "/api/v1/imports", files=[("files", ("x.docx", out.getvalue(), "application/zip"))], headers=login("archivist")
+    ).json()["files"]
+    assert report[0]["code"] == "docx_unreadable"
