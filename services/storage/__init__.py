@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 from urllib.parse import urlparse
 
@@ -14,6 +15,12 @@ class ObjectStoreError(DomainError):
 
 class ObjectNotFound(DomainError):
     status = 404
+
+
+class ObjectLocked(DomainError):
+    """The object is under retention or legal hold, or already archived: it cannot change."""
+
+    status = 409
 
 
 class ObjectStore(Protocol):
@@ -31,6 +38,10 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str) -> list[str]: ...
 
+    def put_locked(self, key: str, data: bytes, content_type: str, retain_until: dt.date | None) -> str:
+        """Write once: refused if the key exists; kept until ``retain_until`` (None: forever, 永久)."""
+        ...
+
 
 def open_object_store(url: str) -> ObjectStore:
     scheme = urlparse(url).scheme
@@ -38,6 +49,10 @@ def open_object_store(url: str) -> ObjectStore:
         from services.storage.filesystem import FilesystemStore
 
         return FilesystemStore.from_url(url)
+    if scheme == "s3":
+        from services.storage.minio import MinioStore
+
+        return MinioStore.from_url(url)
     raise ObjectStoreError(
         "storage_url_unsupported",
         f"不支持的对象存储地址：{url}",

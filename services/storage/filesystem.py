@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from services.storage import ObjectNotFound, ObjectStoreError
+from services.storage import ObjectLocked, ObjectNotFound, ObjectStoreError
 
 
 class FilesystemStore:
@@ -25,7 +27,41 @@ class FilesystemStore:
             raise ObjectStoreError("object_key_invalid", f"对象键非法：{key!r}", f"invalid object key: {key!r}")
         return self.root / key
 
+    def _lock_path(self, key: str) -> Path:
+        return self.root / ".locks" / f"{key}.json"
+
+    def _refuse_if_locked(self, key: str) -> None:
+        lock = self._lock_path(key)
+        if not lock.exists():
+            return
+        until = json.loads(lock.read_text())["retain_until"]
+        if until is None or dt.date.fromisoformat(until) > dt.date.today():
+            raise ObjectLocked(
+                "object_locked",
+                f"对象处于保管期内，不能删除或覆盖：{key}",
+                f"the object is retained and cannot be deleted or overwritten: {key}",
+            )
+
+    def put_locked(self, key: str, data: bytes, content_type: str, retain_until: dt.date | None) -> str:
+        if self._path(key).exists():
+            raise ObjectLocked("object_exists", f"归档对象已存在，不能覆盖：{key}", f"archived object exists: {key}")
+        digest = self.put(key, data, content_type)
+        lock = self._lock_path(key)
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(
+            json.dumps(
+                {
+                    "retain_until": retain_until.isoformat() if retain_until else None,
+                    "legal_hold": retain_until is None,
+                    "sha256": digest,
+                }
+            )
+        )
+        self._path(key).chmod(0o444)
+        return digest
+
     def put(self, key: str, data: bytes, content_type: str) -> str:
+        self._refuse_if_locked(key)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -50,12 +86,18 @@ class FilesystemStore:
         return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
+        self._refuse_if_locked(key)
         self._path(key).unlink(missing_ok=True)
+        self._lock_path(key).unlink(missing_ok=True)
 
     def list(self, prefix: str) -> list[str]:
         keys = []
         for path in self.root.rglob("*"):
-            if path.is_file() and not path.name.startswith(".tmp-"):
+            if (
+                path.is_file()
+                and not path.name.startswith(".tmp-")
+                and path.relative_to(self.root).parts[0] != ".locks"
+            ):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     keys.append(key)

@@ -1,18 +1,50 @@
-"""One contract for every ObjectStore adapter (the S3/MinIO side joins with the archive issue)."""
+"""One contract for every ObjectStore adapter: the filesystem store, the MinIO adapter against a real
+S3-compatible server started here (moto), and against MinIO itself when GONGWEN_TEST_S3_URL is set."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from services.storage import ObjectNotFound, ObjectStore, ObjectStoreError, open_object_store
+from services.storage import ObjectLocked, ObjectNotFound, ObjectStore, ObjectStoreError, open_object_store
+
+S3_URL = os.environ.get("GONGWEN_TEST_S3_URL")
 
 
-@pytest.fixture(params=["filesystem"])
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    yield f"s3://127.0.0.1:{port}/?access_key=testing&secret_key=testing&secure=false&region=us-east-1"
+    server.stop()
+
+
+@pytest.fixture(params=["filesystem", "s3-moto", "s3-minio"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
-    yield open_object_store((tmp_path / "objects").as_uri())
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    if request.param == "filesystem":
+        yield open_object_store((tmp_path / "objects").as_uri())
+    elif request.param == "s3-moto":
+        yield open_object_store(request.getfixturevalue("moto_url") + f"&bucket_prefix={prefix}")
+    else:
+        if not S3_URL:
+            pytest.skip("MinIO contract tests need GONGWEN_TEST_S3_URL (s3://host:9000/?access_key=…&secret_key=…)")
+        yield open_object_store(S3_URL + f"&bucket_prefix={prefix}")
 
 
 def test_round_trip_with_chinese_keys(store: ObjectStore) -> None:
@@ -21,6 +53,14 @@ def test_round_trip_with_chinese_keys(store: ObjectStore) -> None:
     assert store.get("documents/1/附件 一.txt").decode() == "方案全文"
     assert store.exists("documents/1/附件 一.txt")
     assert store.list("documents/1/") == ["documents/1/附件 一.txt"]
+
+
+def test_keys_land_in_their_buckets_and_list_across_them(store: ObjectStore) -> None:
+    store.put("documents/2/v1/body.txt", b"draft", "text/plain")
+    store.put("documents/2/issued/x.pdf", b"%PDF", "application/pdf")
+    store.put_locked("archive/2024/Z001-WS-2024-D30-BGS-0001/manifest.json", b"{}", "application/json", None)
+    assert store.list("documents/2/") == ["documents/2/issued/x.pdf", "documents/2/v1/body.txt"]
+    assert store.list("archive/") == ["archive/2024/Z001-WS-2024-D30-BGS-0001/manifest.json"]
 
 
 def test_overwrite_and_delete(store: ObjectStore) -> None:
@@ -40,7 +80,28 @@ def test_keys_cannot_escape(store: ObjectStore, key: str) -> None:
         store.put(key, b"x", "text/plain")
 
 
+@pytest.mark.parametrize("retain_until", [None, dt.date.today() + dt.timedelta(days=365 * 30)])
+def test_archived_objects_cannot_be_deleted_or_overwritten(store: ObjectStore, retain_until: dt.date | None) -> None:
+    key = f"archive/2024/Z001-WS-2024-{'Y' if retain_until is None else 'D30'}-BGS-0001/正本.pdf"
+    digest = store.put_locked(key, b"%PDF-1.7 archived", "application/pdf", retain_until)
+    assert len(digest) == 64
+    with pytest.raises(ObjectLocked):
+        store.delete(key)
+    with pytest.raises(ObjectLocked):
+        store.put_locked(key, b"changed", "application/pdf", retain_until)
+    with pytest.raises(ObjectLocked):
+        store.put(key, b"changed", "application/pdf")
+    assert store.get(key) == b"%PDF-1.7 archived"
+
+
 def test_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(ObjectStoreError) as err:
         open_object_store("ftp://host/x")
     assert err.value.code == "storage_url_unsupported"
+
+
+def test_an_unreachable_s3_server_is_a_storage_error() -> None:
+    store = open_object_store(f"s3://127.0.0.1:{_free_port()}/?access_key=a&secret_key=b&secure=false")
+    with pytest.raises(ObjectStoreError) as err:
+        store.put("documents/1/x", b"x", "text/plain")
+    assert err.value.code == "storage_unavailable"
