@@ -109,10 +109,12 @@ class MinioStore:
         if self._ready:
             return
         for role, name in self.buckets.items():
-            if not self._call(lambda n=name: self.client.bucket_exists(n)):
-                lock = role == "archive"
-                self._call(lambda n=name, lk=lock: self.client.make_bucket(n, object_lock=lk))
+            self._make_bucket(name, object_lock=role == "archive")
         self._ready = True
+
+    def _make_bucket(self, name: str, object_lock: bool) -> None:
+        if not self._call(lambda: self.client.bucket_exists(name)):
+            self._call(lambda: self.client.make_bucket(name, object_lock=object_lock))
 
     @staticmethod
     def _checksum_headers(data: bytes) -> tuple[str, dict[str, str]]:
@@ -200,18 +202,23 @@ class MinioStore:
     def _delete_all_versions(self, key: str) -> None:
         bucket = self.buckets["archive"]
         versions = self._call(lambda: list(self.client.list_objects(bucket, prefix=key, include_version=True)))
-        for obj in versions:
-            if obj.object_name == key:
-                self._call(lambda v=obj.version_id: self.client.remove_object(bucket, key, version_id=v), key, True)
+        for version_id in [o.version_id for o in versions if o.object_name == key]:
+            self._remove_version(bucket, key, version_id)
+
+    def _remove_version(self, bucket: str, key: str, version_id: str | None) -> None:
+        self._call(lambda: self.client.remove_object(bucket, key, version_id=version_id), key, archive=True)
 
     def list(self, prefix: str) -> list[str]:
         self.ensure_buckets()
         keys: list[str] = []
         for bucket in dict.fromkeys(self.buckets.values()):
-            keys += self._call(
-                lambda b=bucket: [o.object_name for o in self.client.list_objects(b, prefix=prefix, recursive=True)]
-            )
+            keys += self._list_bucket(bucket, prefix)
         return sorted(k for k in keys if k.startswith(prefix))
+
+    def _list_bucket(self, bucket: str, prefix: str) -> list[str]:
+        return self._call(
+            lambda: [str(o.object_name) for o in self.client.list_objects(bucket, prefix=prefix, recursive=True)]
+        )
 
     def iter_archive(self) -> Iterator[str]:
         yield from self.list("archive/")
