@@ -8,6 +8,7 @@ issued bucket, everything else to the drafts bucket. Archived objects are writte
 from __future__ import annotations
 
 import base64
+import builtins
 import datetime as dt
 import hashlib
 import io
@@ -215,7 +216,7 @@ class MinioStore:
             keys += self._list_bucket(bucket, prefix)
         return sorted(k for k in keys if k.startswith(prefix))
 
-    def _list_bucket(self, bucket: str, prefix: str) -> list[str]:
+    def _list_bucket(self, bucket: str, prefix: str) -> builtins.list[str]:
         return self._call(
             lambda: [str(o.object_name) for o in self.client.list_objects(bucket, prefix=prefix, recursive=True)]
         )
