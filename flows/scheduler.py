@@ -8,6 +8,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
+from flows.archive import annual_archive, fixity_audit
 from flows.reminders import reminders
 from services.config import Settings
 
@@ -22,4 +23,22 @@ def serve_schedules(settings: Settings) -> None:
             tags=["gongwen"],
         ),
     )
-    serve(deployment, print_starting_message=False)
+    archive = cast(
+        RunnerDeployment,
+        annual_archive.to_deployment(
+            name="gongwen-annual-archive",
+            schedule=Cron(settings.archive.cron, timezone=settings.timezone),
+            description="年度归档: the previous year's finished documents into the archive (DA/T 22)",
+            tags=["gongwen"],
+        ),
+    )
+    fixity = cast(
+        RunnerDeployment,
+        fixity_audit.to_deployment(
+            name="gongwen-fixity-audit",
+            schedule=Cron(settings.archive.fixity_cron, timezone=settings.timezone),
+            description="Re-read every archived object and verify its digest",
+            tags=["gongwen"],
+        ),
+    )
+    serve(deployment, archive, fixity, print_starting_message=False)

@@ -11,9 +11,11 @@ import threading
 import time
 import traceback
 from contextlib import AbstractContextManager
+from typing import Any
 
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+from flows.archive import annual_archive, fixity_audit
 from flows.document import STEP_FLOWS
 from flows.runtime import set_runtime
 from flows.search import search_index_updates
@@ -27,6 +29,15 @@ log = logging.getLogger("gongwen.worker")
 def quiet_prefect() -> AbstractContextManager[object]:
     """A sync flow otherwise waits ≈1 s joining its heartbeat thread (STACK-NOTES.md)."""
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def run_step(step: str, document_id: int | None, payload: dict[str, Any]) -> Any:
+    """Start the flow of a due step and return its final state."""
+    if step == "archive":
+        return annual_archive(payload["year"], bool(payload.get("dry_run")), payload.get("run_id"), return_state=True)
+    if step == "fixity":
+        return fixity_audit(return_state=True)
+    return STEP_FLOWS[step](document_id, return_state=True)  # type: ignore[operator]
 
 
 class Worker:
@@ -65,12 +76,12 @@ class Worker:
     def _run_job(self, job_id: int) -> bool:
         with self.runtime.context() as ctx:
             job = JobService(ctx).claim(job_id)
-            step, document_id = (job.step, job.document_id) if job else ("", None)
+            step, document_id, payload = (job.step, job.document_id, dict(job.payload)) if job else ("", None, {})
         if not job:
             return False
         try:
             with quiet_prefect():
-                state = STEP_FLOWS[step](document_id, return_state=True)  # type: ignore[operator]
+                state = run_step(step, document_id, payload)
             run_id = str(state.state_details.flow_run_id)
             if not state.is_completed():
                 raise RuntimeError(f"flow run {run_id} ended {state.type.value}: {state.message}")

@@ -46,6 +46,50 @@ class ReminderSettings(BaseModel):
     days_before: int = Field(2, description="Chase units this many days before the deadline, and after it.")
 
 
+DEFAULT_RETENTION = {
+    # DOMAIN.md §3.6: decisions, orders and 请示/批复 of substance are kept permanently; ordinary notices and
+    # opinions 30 years; summaries, reports and replies from subordinates 10 years. Override per 文种 or kind.
+    "决议": "Y",
+    "决定": "Y",
+    "命令": "Y",
+    "令": "Y",
+    "公报": "Y",
+    "公告": "Y",
+    "议案": "Y",
+    "批复": "Y",
+    "请示": "Y",
+    "通告": "D30",
+    "意见": "D30",
+    "通知": "D30",
+    "通报": "D30",
+    "函": "D30",
+    "纪要": "D30",
+    "报告": "D10",
+    "reply": "D10",
+    "imported": "D30",
+}
+
+
+class ArchiveSettings(BaseModel):
+    fonds_code: str = Field("Z001", description="全宗号 (4 characters) in every 档号.")
+    fonds_name: str = Field("扎兰屯市民族事务委员会", description="全宗名称 on the catalogue cover.")
+    scheme: str = Field(
+        "year-organ-retention",
+        description="Classification: year-organ-retention, year-retention-organ or year-retention (DA/T 22 §3.2).",
+    )
+    retention: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_RETENTION), description="保管期限 by 文种, or 'reply' / 'imported'."
+    )
+    group_replies_with_plan: bool = Field(
+        False, description="File the report-backs in the plan's 件 instead of as 件 of their own."
+    )
+    cron: str = Field("0 2 1 3 *", description="The yearly run (for the previous year); filing is due by June.")
+    fixity_cron: str = Field("0 3 1 * *", description="The monthly fixity audit.")
+    scanner_command: str | None = Field(
+        None, description="A malware scanner reading a file on stdin, exit 0 when clean (e.g. 'clamdscan -')."
+    )
+
+
 class Settings(BaseSettings):
     """Everything a running instance needs; all state lives under ``home``."""
 
@@ -67,6 +111,7 @@ class Settings(BaseSettings):
     prefect: PrefectSettings = Field(default_factory=PrefectSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

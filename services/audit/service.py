@@ -33,6 +33,7 @@ ACTIONS_ZH = {
     "overdue": "逾期未报",
     "chased": "催办",
     "imported": "导入",
+    "archived": "归档",
 }
 
 

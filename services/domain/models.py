@@ -171,6 +171,7 @@ class Document(Base):
     owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # who imported it
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
+    owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
     issuers: Mapped[list[DocumentIssuer]] = relationship(
         order_by="DocumentIssuer.position", cascade="all, delete-orphan"
     )
@@ -367,6 +368,7 @@ class ProcessJob(Base):
     lease_until: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     __table_args__ = (Index("ix_process_jobs_due", "status", "run_after"),)
@@ -437,3 +439,71 @@ class SearchOutbox(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArchiveRun(Base):
+    """One annual archival run (年度归档): what it did, how long each stage took, its report."""
+
+    __tablename__ = "archive_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ArchiveItem(Base):
+    """件: one archived unit with its 档号 (DA/T 22 §3.3), package digests and 四性 result."""
+
+    __tablename__ = "archive_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    retention: Mapped[str] = mapped_column(String(4))
+    organ_code: Mapped[str | None] = mapped_column(String(16))
+    item_no: Mapped[int] = mapped_column(Integer)
+    archival_code: Mapped[str] = mapped_column(String(64), unique=True)  # 档号
+    title: Mapped[str] = mapped_column(Text)  # 题名
+    doc_number: Mapped[str | None] = mapped_column(String(80))  # 文号
+    responsible: Mapped[str] = mapped_column(Text)  # 责任者
+    date: Mapped[str] = mapped_column(String(8))  # YYYYMMDD
+    classification: Mapped[str] = mapped_column(String(8))  # 密级
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    remark: Mapped[str | None] = mapped_column(Text)
+    document_ids: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(10), default="numbered")  # numbered | stored
+    package_prefix: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    package_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    checks: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("archive_runs.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    stored_at: Mapped[dt.datetime | None]
+    __table_args__ = (
+        UniqueConstraint("year", "retention", "organ_code", "item_no"),
+        Index("ix_archive_items_browse", "year", "retention", "organ_code"),
+    )
+
+
+class ArchivedDocument(Base):
+    """Which 件 a document was filed in: a document is filed once."""
+
+    __tablename__ = "archived_documents"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("archive_items.id"), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # 正本 | 来文 …
+
+
+class FixityCheck(Base):
+    """One fixity audit: every archived object re-read and its digest verified."""
+
+    __tablename__ = "fixity_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    items_checked: Mapped[int] = mapped_column(Integer, default=0)
+    files_checked: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[list[Any]] = mapped_column(default=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
@@ -12,18 +13,21 @@ from services.context import Context
 from services.domain.enums import JobStatus
 from services.domain.models import ProcessJob
 
-STEPS = ("check", "issue")
+STEPS = ("check", "issue", "archive", "fixity")
 
 
 class JobService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def enqueue(self, step: str, document_id: int | None, dedupe_key: str | None = None) -> ProcessJob:
+    def enqueue(
+        self, step: str, document_id: int | None, dedupe_key: str | None = None, payload: dict[str, Any] | None = None
+    ) -> ProcessJob:
         assert step in STEPS, step
         job = ProcessJob(
             step=step,
             document_id=document_id,
+            payload=payload or {},
             dedupe_key=dedupe_key or f"{step}:{document_id}:{uuid.uuid4().hex}",
             run_after=self.ctx.now(),
         )

@@ -1,0 +1,171 @@
+"""The annual archival run and the fixity audit as Prefect flows, with per-stage timing in the run record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prefect import flow, task
+
+from flows.runtime import get_runtime
+from services.archive.catalogue import as_csv, as_pdf, as_xlsx
+from services.archive.service import ArchiveService
+from services.domain.models import ArchiveItem
+
+ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
+
+
+def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
+    with get_runtime().context() as ctx:
+        run = ArchiveService(ctx).run(run_id)
+        run.stage_seconds = {**run.stage_seconds, stage: round(run.stage_seconds.get(stage, 0.0) + seconds, 3)}
+
+
+@task(name="archive-select-and-number")
+def select_and_number(run_id: int) -> dict[str, Any]:
+    """Group and pre-check the year's finished documents, then number the passing 件 in one transaction."""
+    started = time.perf_counter()
+    with get_runtime().context() as ctx:
+        service = ArchiveService(ctx)
+        run = service.run(run_id)
+        groups = service.groups(run.year)
+        failed = {g.main.id: problems for g in groups if (problems := service.precheck(g))}
+        passing = [g for g in groups if g.main.id not in failed]
+        selected = time.perf_counter()
+        if not run.dry_run:
+            service.number(run, passing)
+        report = {
+            "selected": len(groups),
+            "numbered": 0 if run.dry_run else len(passing),
+            "precheck_failed": [{"document_id": k, "problems": v} for k, v in failed.items()],
+        }
+        run.report = {**run.report, **report}
+    _add_seconds(run_id, "select", selected - started)
+    _add_seconds(run_id, "number", time.perf_counter() - selected)
+    return report
+
+
+@task(name="archive-package-check-store", task_run_name="archive-items-{first_id}")
+def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list[dict[str, Any]]:
+    """Package, 四性-check and store each 件 in its own transaction; a failing 件 is not stored."""
+    runtime = get_runtime()
+    results, stages = [], {"package": 0.0, "check": 0.0, "store": 0.0}
+    for item_id in item_ids:
+        with runtime.context() as ctx:
+            service = ArchiveService(ctx)
+            item = ctx.session.get(ArchiveItem, item_id)
+            if item is None or item.status == "stored":
+                continue
+            t0 = time.perf_counter()
+            files, metadata, expected = service.package(item)
+            t1 = time.perf_counter()
+            checks, formats = service.check(item, files, metadata, expected)
+            item.checks = checks.as_dict()
+            t2 = time.perf_counter()
+            if checks.passed:
+                service.store(item, files, formats)
+            t3 = time.perf_counter()
+            stages["package"] += t1 - t0
+            stages["check"] += t2 - t1
+            stages["store"] += t3 - t2
+            results.append(
+                {
+                    "档号": item.archival_code,
+                    "passed": checks.passed,
+                    "checks": item.checks,
+                    "bytes": sum(len(d) for d in files.values()),
+                    "files": len(files),
+                }
+            )
+    for stage, seconds in stages.items():
+        _add_seconds(run_id, stage, seconds)
+    return results
+
+
+@task(name="archive-catalogue")
+def write_catalogue(run_id: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    runtime = get_runtime()
+    with runtime.context() as ctx:
+        service = ArchiveService(ctx)
+        run = service.run(run_id)
+        items = service.stored_items(run.year)
+        base = f"catalogues/{run.year}/归档文件目录"
+        for suffix, data in (
+            ("csv", as_csv(items)),
+            ("xlsx", as_xlsx(items, run.year)),
+            ("pdf", as_pdf(items, run.year, ctx.settings)),
+        ):
+            ctx.store.put(f"{base}.{suffix}", data, "application/octet-stream")
+        gaps = service.gaps(run.year)
+        run.report = {**run.report, "catalogue_rows": len(items), "catalogue": f"{base}.csv", "gaps": gaps}
+    _add_seconds(run_id, "catalogue", time.perf_counter() - started)
+    return {"rows": len(items), "gaps": gaps}
+
+
+@flow(name="annual-archive", flow_run_name="archive-{year}")
+def annual_archive(
+    year: int | None = None,
+    dry_run: bool = False,
+    run_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """年度归档 of ``year`` (the previous year when run by the schedule)."""
+    runtime = get_runtime()
+    with runtime.context() as ctx:
+        service = ArchiveService(ctx)
+        year = year or ctx.today().year - 1
+        run = service.run(run_id) if run_id else service.start_run(year, dry_run)
+        run_id = run.id
+    report = select_and_number(run_id)
+    if dry_run:
+        return _finish(run_id, "dry-run")
+    with runtime.context() as ctx:
+        pending = ArchiveService(ctx).pending_items(year)
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(pending), ITEMS_PER_TASK):
+        chunk = pending[start : start + ITEMS_PER_TASK]
+        results += package_check_store(run_id, chunk, chunk[0])
+        if progress:
+            progress(len(chunk), len(pending))
+    write_catalogue(run_id)
+    failed = [r for r in results if not r["passed"]]
+    with runtime.context() as ctx:
+        run = ArchiveService(ctx).run(run_id)
+        run.report = {**run.report, "stored": len(results) - len(failed), "failed": failed, **report}
+        run.counts = {
+            "件": len(results) - len(failed),
+            "bytes": sum(r["bytes"] for r in results),
+            "files": sum(r["files"] for r in results),
+        }
+    return _finish(run_id, "done")
+
+
+def _finish(run_id: int, status: str) -> dict[str, Any]:
+    with get_runtime().context() as ctx:
+        run = ArchiveService(ctx).run(run_id)
+        run.status = status
+        run.finished_at = ctx.now()
+        return {
+            "run_id": run.id,
+            "year": run.year,
+            "status": status,
+            "report": run.report,
+            "stage_seconds": run.stage_seconds,
+            "counts": run.counts,
+        }
+
+
+@flow(name="fixity-audit", flow_run_name="fixity-audit")
+def fixity_audit(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    with get_runtime().context() as ctx:
+        check = ArchiveService(ctx).fixity(progress)
+        ctx.session.flush()
+        return {
+            "id": check.id,
+            "items_checked": check.items_checked,
+            "failures": check.failures,
+            "finished_at": (check.finished_at or dt.datetime.now(dt.UTC)).isoformat(),
+        }

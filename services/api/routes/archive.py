@@ -1,0 +1,146 @@
+"""Archive pages' API: start a run, watch it, browse 件 by year / 期限 / 机构, packages, catalogues, fixity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.archive.service import ArchiveService
+from services.documents.policy import require_role
+from services.domain.enums import Role
+from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
+from services.errors import not_found
+from services.jobs.service import JobService
+
+router = APIRouter(prefix="/api/v1/archive", tags=["archive"])
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+class RunIn(BaseModel):
+    year: int
+    dry_run: bool = False
+
+
+def _run_json(run: ArchiveRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "year": run.year,
+        "dry_run": run.dry_run,
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": run.counts,
+        "stage_seconds": run.stage_seconds,
+        "report": run.report,
+    }
+
+
+def _item_json(item: ArchiveItem) -> dict[str, Any]:
+    return {
+        "档号": item.archival_code,
+        "year": item.year,
+        "retention": item.retention,
+        "organ": item.organ_code,
+        "item_no": item.item_no,
+        "title": item.title,
+        "doc_number": item.doc_number,
+        "responsible": item.responsible,
+        "date": item.date,
+        "classification": item.classification,
+        "pages": item.pages,
+        "status": item.status,
+        "document_ids": item.document_ids,
+        "manifest_sha256": item.manifest_sha256,
+        "bytes": item.package_bytes,
+        "checks": item.checks,
+    }
+
+
+@router.post("/runs", status_code=202)
+def start_run(body: RunIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    """Queue an archival run; the worker runs it as a Prefect flow. Watch it at GET /runs/{id}."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        run = ArchiveService(ctx).start_run(body.year, body.dry_run)
+        JobService(ctx).enqueue("archive", None, payload={"year": body.year, "dry_run": body.dry_run, "run_id": run.id})
+        return _run_json(run)
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: int, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        return _run_json(ArchiveService(ctx).run(run_id))
+
+
+@router.get("/items")
+def list_items(
+    runtime: RuntimeDep, token: TokenDep, year: int, retention: str | None = None, organ: str | None = None
+) -> list[dict[str, Any]]:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        return [_item_json(i) for i in ArchiveService(ctx).stored_items(year, retention, organ)]
+
+
+@router.get("/items/{code}")
+def get_package(code: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    """The 件 with its manifest and metadata, as stored."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        item = ctx.session.scalar(select(ArchiveItem).where(ArchiveItem.archival_code == code))
+        if item is None or item.status != "stored":
+            raise not_found("档案", "archive item", code=code)
+        manifest = json.loads(ctx.store.get(item.package_prefix + "manifest.json"))
+        metadata = json.loads(ctx.store.get(item.package_prefix + "metadata.json"))
+        return {**_item_json(item), "manifest": manifest, "metadata": metadata}
+
+
+@router.get("/items/{code}/files/{path}")
+def get_file(code: str, path: str, runtime: RuntimeDep, token: TokenDep) -> Response:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        item = ctx.session.scalar(select(ArchiveItem).where(ArchiveItem.archival_code == code))
+        if item is None or "/" in path or ".." in path:
+            raise not_found("档案文件", "archive file", code=code, path=path)
+        return Response(ctx.store.get(item.package_prefix + path), media_type="application/octet-stream")
+
+
+@router.get("/catalogue/{year}.{fmt}")
+def catalogue(year: int, fmt: Literal["csv", "xlsx", "pdf"], runtime: RuntimeDep, token: TokenDep) -> Response:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        return Response(ctx.store.get(f"catalogues/{year}/归档文件目录.{fmt}"), media_type=MEDIA[fmt])
+
+
+@router.post("/fixity", status_code=202)
+def start_fixity(runtime: RuntimeDep, token: TokenDep) -> dict[str, str]:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        JobService(ctx).enqueue("fixity", None)
+        return {"status": "queued"}
+
+
+@router.get("/fixity")
+def latest_fixity(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.archivist)
+        check = ctx.session.scalar(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(1))
+        if check is None:
+            raise not_found("完整性检查", "fixity check")
+        return {
+            "id": check.id,
+            "started_at": check.started_at,
+            "finished_at": check.finished_at,
+            "items_checked": check.items_checked,
+            "failures": check.failures,
+        }

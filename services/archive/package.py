@@ -1,0 +1,178 @@
+"""The archival package of one 件, and the 四性 checks (DA/T 70, DOMAIN.md §4.4) on it.
+
+Layout under ``archive/<year>/<档号>/`` (see docs/archive-package.md): numbered content files, ``metadata.json``
+(DA/T 46 / GB/T 33480 fields and the process events) and, written last, ``manifest.json`` with a SHA-256 per
+file and one for the package. Everything is plain PDF, UTF-8 text, JSON and HTML: readable without gongwen."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shlex
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.archive.rules import ARCHIVAL_CODE
+
+MANIFEST = "manifest.json"
+METADATA = "metadata.json"
+REQUIRED_METADATA = ("档号", "题名", "责任者", "日期", "保管期限", "全宗号", "年度", "件号")
+
+
+def sniff(name: str, data: bytes) -> str:
+    """The format the bytes really are, whatever the name says."""
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data.startswith((b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe")):
+        return "executable"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "unknown"
+        if any(n.endswith("vbaProject.bin") for n in names):
+            return "macro"
+        return "docx" if "word/document.xml" in names else "zip"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown"
+    if name.endswith(".json"):
+        return "json"
+    return "html" if name.endswith(".html") else "text"
+
+
+ALLOWED = {"pdf", "png", "jpeg", "gif", "text", "json", "html", "docx"}
+
+
+@dataclass
+class Check:
+    passed: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, problem: str) -> None:
+        self.passed = False
+        self.problems.append(problem)
+
+
+@dataclass
+class FourChecks:
+    """真实性 authenticity, 完整性 integrity, 可用性 usability, 安全性 safety."""
+
+    authenticity: Check = field(default_factory=Check)
+    integrity: Check = field(default_factory=Check)
+    usability: Check = field(default_factory=Check)
+    safety: Check = field(default_factory=Check)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in (self.authenticity, self.integrity, self.usability, self.safety))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: {"passed": c.passed, "problems": c.problems}
+            for name, c in (
+                ("真实性", self.authenticity),
+                ("完整性", self.integrity),
+                ("可用性", self.usability),
+                ("安全性", self.safety),
+            )
+        } | {"passed": self.passed}
+
+
+def manifest_for(files: dict[str, bytes], formats: dict[str, str]) -> dict[str, Any]:
+    entries = [
+        {"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "format": formats[path]}
+        for path, data in sorted(files.items())
+    ]
+    lines = "".join(f"{e['path']}\t{e['size']}\t{e['sha256']}\n" for e in entries)
+    return {
+        "algorithm": "SHA-256",
+        "files": entries,
+        "package_sha256": hashlib.sha256(lines.encode()).hexdigest(),
+        "file_count": len(entries),
+        "total_bytes": sum(e["size"] for e in entries),
+    }
+
+
+def check_package(
+    files: dict[str, bytes], metadata: dict[str, Any], expected_attachments: int, scanner: str | None
+) -> tuple[FourChecks, dict[str, str]]:
+    """The 四性 checks before storing. Returns the result and each file's sniffed format."""
+    result = FourChecks()
+    formats = {path: sniff(path, data) for path, data in files.items()}
+    for key in REQUIRED_METADATA:
+        if metadata.get(key) in (None, ""):
+            result.integrity.fail(f"缺少必备元数据：{key}")
+    if not ARCHIVAL_CODE.match(str(metadata.get("档号", ""))):
+        result.authenticity.fail(f"档号格式不正确：{metadata.get('档号')}")
+    if not any(p.endswith(".pdf") for p in files) and metadata.get("文种") not in (None, "报告"):
+        result.integrity.fail("缺少正本（版式文件）")
+    attachments = [p for p in files if "附件" in p]
+    if len(attachments) < expected_attachments:
+        result.integrity.fail(f"附件不全：应有 {expected_attachments} 件，实有 {len(attachments)} 件")
+    for path, data in files.items():
+        _usable(path, data, formats[path], result.usability)
+        if formats[path] not in ALLOWED:
+            result.safety.fail(f"{path}：不允许的内容类型 {formats[path]}")
+        elif scanner and not _clean(scanner, data):
+            result.safety.fail(f"{path}：恶意代码扫描未通过")
+    if not result.integrity.problems:
+        json.dumps(metadata, ensure_ascii=False)  # well-formed metadata
+    return result, formats
+
+
+def _usable(path: str, data: bytes, fmt: str, check: Check) -> None:
+    declared = path.rsplit(".", 1)[-1].lower()
+    expected = {
+        "pdf": "pdf",
+        "png": "png",
+        "jpg": "jpeg",
+        "jpeg": "jpeg",
+        "gif": "gif",
+        "txt": "text",
+        "json": "json",
+        "html": "html",
+        "docx": "docx",
+    }.get(declared)
+    if expected and expected != fmt:
+        check.fail(f"{path}：声明为 {declared}，实为 {fmt}")
+        return
+    if fmt == "pdf":
+        try:
+            from pypdf import PdfReader
+
+            if len(PdfReader(io.BytesIO(data)).pages) < 1:
+                check.fail(f"{path}：PDF 没有页面")
+        except Exception as exc:  # any parser error means the file does not open
+            check.fail(f"{path}：PDF 无法打开（{type(exc).__name__}）")
+    elif fmt == "json":
+        try:
+            json.loads(data)
+        except ValueError:
+            check.fail(f"{path}：JSON 无法解析")
+
+
+def _clean(scanner: str, data: bytes) -> bool:
+    try:
+        return subprocess.run(shlex.split(scanner), input=data, capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    try:
+        return len(PdfReader(io.BytesIO(data)).pages)
+    except Exception:
+        return 0

@@ -1,0 +1,406 @@
+"""The annual archival run (年度归档, DA/T 22) and the fixity audit.
+
+Stages, each safe to repeat: select the finished documents of the year not yet filed and group them into 件;
+pre-check them; number the passing 件 in one transaction (档号 gap-free per lowest category); package, check
+(四性), store write-once and verify each 件; index; write the catalogue and the report. A run killed anywhere
+and started again finishes the same work: numbering is all-or-nothing and storing skips what is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.archive.package import MANIFEST, METADATA, FourChecks, check_package, manifest_for, pdf_pages
+from services.archive.rules import (
+    RETENTION_YEARS,
+    Group,
+    archival_code,
+    category,
+    organ_code,
+    retention_of,
+)
+from services.audit.service import AuditService
+from services.context import Context
+from services.documents.service import DocumentService, safe_filename
+from services.domain.enums import DocKind, DocStatus
+from services.domain.models import (
+    ArchivedDocument,
+    ArchiveItem,
+    ArchiveRun,
+    AuditEvent,
+    Document,
+    FixityCheck,
+    Signoff,
+)
+from services.errors import Conflict, Invalid, not_found
+from services.indexing.service import IndexingService
+from services.storage import ObjectNotFound
+
+FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
+
+
+class ArchiveService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings.archive
+        self.documents = DocumentService(ctx)
+
+    # -- run bookkeeping -----------------------------------------------------------------------------------
+
+    def start_run(self, year: int, dry_run: bool) -> ArchiveRun:
+        if not 1900 < year <= self.ctx.today().year:
+            raise Invalid("archive_year_invalid", f"年度不正确：{year}", f"invalid year: {year}")
+        run = ArchiveRun(year=year, dry_run=dry_run, started_at=self.ctx.now())
+        self.ctx.session.add(run)
+        self.ctx.session.flush()
+        return run
+
+    def run(self, run_id: int) -> ArchiveRun:
+        run = self.ctx.session.get(ArchiveRun, run_id)
+        if run is None:
+            raise not_found("归档任务", "archive run", id=run_id)
+        return run
+
+    # -- stage 1: select, group, pre-check ------------------------------------------------------------------
+
+    def groups(self, year: int) -> list[Group]:
+        """Finished documents signed in the year (DA/T 22 §3.2: the 签发 year) not yet filed, as 件."""
+        filed = select(ArchivedDocument.document_id)
+        query = (
+            select(Document)
+            .where(Document.status.in_(FINISHED), Document.id.not_in(filed))
+            .where(Document.written_on >= dt.date(year, 1, 1), Document.written_on <= dt.date(year, 12, 31))
+            .order_by(Document.written_on, Document.id)
+        )
+        docs = list(self.ctx.session.scalars(query))
+        by_id = {d.id: Group(d) for d in docs if d.kind == DocKind.outgoing.value}
+        groups = list(by_id.values())
+        for doc in docs:
+            if doc.kind == DocKind.outgoing.value:
+                continue
+            plan = by_id.get(doc.reply_to_id or 0)
+            if self.settings.group_replies_with_plan and plan is not None:
+                plan.members.append((doc, "来文"))  # 复文 before 来文: the plan leads its 件
+            else:
+                groups.append(Group(doc))
+        return groups
+
+    def precheck(self, group: Group) -> list[str]:
+        """Content that must exist before a 档号 is given: the 正本 of a 发文, the final text, attachments."""
+        problems = []
+        main = group.main
+        if main.kind == DocKind.outgoing.value and not (
+            main.rendered_pdf_key and self.ctx.store.exists(main.rendered_pdf_key)
+        ):
+            problems.append("正本（版式文件）缺失")
+        for doc in group.documents:
+            version = self.documents.version(doc)
+            if not self.ctx.store.exists(version.body_key):
+                problems.append(f"{doc.id}：定稿缺失")
+            missing = [a.title for a in version.attachments if not self.ctx.store.exists(a.key)]
+            if missing:
+                problems.append(f"{doc.id}：附件缺失 {'、'.join(missing)}")
+        if not main.title.strip():
+            problems.append("题名为空")
+        return problems
+
+    # -- stage 2: number -----------------------------------------------------------------------------------
+
+    def number(self, run: ArchiveRun, groups: list[Group]) -> list[ArchiveItem]:
+        """Give every group its 档号 in one transaction: 件号 continue each category without a gap."""
+        scheme = self.settings.scheme
+        keyed = []
+        for group in groups:
+            retention = max(
+                (retention_of(d, self.settings.retention) for d in group.documents),
+                key=lambda r: -["D10", "D30", "Y"].index(r),
+            )
+            organ = organ_code(group.main)
+            keyed.append((category(run.year, retention, organ, scheme), group))
+        keyed.sort(
+            key=lambda kg: (
+                kg[0][1],
+                kg[0][2] or "",
+                kg[1].main.written_on or dt.date.min,
+                kg[1].main.doc_number or "",
+                kg[1].main.id,
+            )
+        )
+        items = []
+        for (year, retention, lowest_organ), group in keyed:
+            next_no = self._last_no(year, retention, lowest_organ) + 1
+            items.append(self._item(run, group, year, retention, lowest_organ, next_no))
+            self.ctx.session.flush()
+        return items
+
+    def _last_no(self, year: int, retention: str, organ: str | None) -> int:
+        query = select(func.max(ArchiveItem.item_no)).where(
+            ArchiveItem.year == year,
+            ArchiveItem.retention == retention,
+            (ArchiveItem.organ_code == organ) if organ else ArchiveItem.organ_code.is_(None),
+        )
+        return int(self.ctx.session.scalar(query) or 0)
+
+    def _item(
+        self, run: ArchiveRun, group: Group, year: int, retention: str, organ: str | None, no: int
+    ) -> ArchiveItem:
+        main = group.main
+        code = archival_code(self.settings.fonds_code, year, retention, organ, no)
+        item = ArchiveItem(
+            year=year,
+            retention=retention,
+            organ_code=organ,
+            item_no=no,
+            archival_code=code,
+            title=main.title,
+            doc_number=main.doc_number,
+            responsible="、".join(i.organ.name for i in main.issuers)
+            or (main.owner_organ.name if main.owner_organ else ""),
+            date=(main.written_on or main.created_at.date()).strftime("%Y%m%d"),
+            classification=main.classification,
+            document_ids=[d.id for d in group.documents],
+            package_prefix=f"archive/{year}/{code}/",
+            run_id=run.id,
+            created_at=self.ctx.now(),
+        )
+        self.ctx.session.add(item)
+        self.ctx.session.flush()
+        self.ctx.session.add(ArchivedDocument(document_id=main.id, item_id=item.id, role="正本"))
+        for doc, role in group.members:
+            self.ctx.session.add(ArchivedDocument(document_id=doc.id, item_id=item.id, role=role))
+        return item
+
+    # -- stage 3: package, check, store ---------------------------------------------------------------------
+
+    def pending_items(self, year: int) -> list[int]:
+        query = select(ArchiveItem.id).where(ArchiveItem.year == year, ArchiveItem.status != "stored")
+        return list(self.ctx.session.scalars(query.order_by(ArchiveItem.id)))
+
+    def package(self, item: ArchiveItem) -> tuple[dict[str, bytes], dict[str, Any], int]:
+        """Content files and metadata of a 件; returns the number of attachments the 附件说明 promises."""
+        files: dict[str, bytes] = {}
+        expected_attachments = 0
+        docs = [self.documents.get(i) for i in item.document_ids]
+        for n, doc in enumerate(docs):
+            lead = "01" if n == 0 else f"{10 + n:02d}"
+            version = self.documents.version(doc)
+            if doc.rendered_pdf_key:
+                files[f"{lead}-正本.pdf"] = self.ctx.store.get(doc.rendered_pdf_key)
+            files[f"{lead}-定稿.txt"] = self.ctx.store.get(version.body_key)
+            for k, att in enumerate(version.attachments, 1):
+                files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
+            expected_attachments += len(doc.attachment_notes) if doc.kind == DocKind.outgoing.value else 0
+            files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
+        pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf"))
+        item.pages = pages or sum(1 for p in files if p.endswith(".txt"))
+        metadata = self._metadata(item, docs)
+        files[METADATA] = json.dumps(metadata, ensure_ascii=False, indent=2, default=str).encode()
+        return files, metadata, expected_attachments
+
+    def _metadata(self, item: ArchiveItem, docs: list[Document]) -> dict[str, Any]:
+        """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
+        main = docs[0]
+        events = []
+        for doc in docs:
+            query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
+            events += [
+                {
+                    "文件": doc.id,
+                    "业务行为": e.action_zh,
+                    "行为时间": e.at.isoformat(),
+                    "机构人员名称": f"{e.organ_name or ''} {e.actor_name}".strip(),
+                    "版本": e.version,
+                    "说明": e.detail,
+                }
+                for e in self.ctx.session.scalars(query)
+            ]
+        return {
+            "全宗号": self.settings.fonds_code,
+            "全宗名称": self.settings.fonds_name,
+            "档案门类": "WS",
+            "年度": item.year,
+            "保管期限": item.retention,
+            "机构问题": item.organ_code,
+            "件号": item.item_no,
+            "档号": item.archival_code,
+            "题名": item.title,
+            "文件编号": item.doc_number,
+            "责任者": item.responsible,
+            "日期": item.date,
+            "密级": item.classification,
+            "页数": item.pages,
+            "文种": main.doc_type,
+            "主送机关": [r.organ.name for r in main.recipients if r.role == "主送"],
+            "抄送机关": [r.organ.name for r in main.recipients if r.role == "抄送"],
+            "成文日期": main.written_on.isoformat() if main.written_on else None,
+            "紧急程度": main.urgency,
+            "附件说明": main.attachment_notes,
+            "附注": main.remark,
+            "组件": [{"文件": d.id, "题名": d.title, "文号": d.doc_number, "类型": d.kind} for d in docs],
+            "业务实体": events,
+            "归档章": {
+                "全宗号": self.settings.fonds_code,
+                "年度": item.year,
+                "保管期限": item.retention,
+                "件号": item.item_no,
+                "页数": item.pages,
+                "机构": item.organ_code,
+            },
+        }
+
+    def _process_sheet(self, doc: Document) -> str:
+        """发文稿纸 / 处理单: who did what, when, with every signature and opinion."""
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(s.organ.name)}</td><td>{html.escape(s.kind)}</td><td>{html.escape(s.status)}</td>"
+            f"<td>{html.escape(s.signer.display_name if s.signer else '')}</td><td>{html.escape(s.opinion or '')}</td>"
+            f"<td>{s.decided_at.isoformat() if s.decided_at else ''}</td><td>{s.version or ''}</td></tr>"
+            for s in self.ctx.session.scalars(select(Signoff).where(Signoff.document_id == doc.id).order_by(Signoff.id))
+        )
+        return (
+            f"<!DOCTYPE html><html lang='zh-CN'><meta charset='utf-8'><title>处理单</title>"
+            f"<h1>{html.escape(doc.title)}</h1><p>文号：{html.escape(doc.doc_number or '')}</p>"
+            f"<table border='1'><tr><th>机关</th><th>环节</th><th>结果</th><th>签署人</th><th>意见</th>"
+            f"<th>时间</th><th>版本</th></tr>{rows}</table></html>"
+        )
+
+    def check(
+        self, item: ArchiveItem, files: dict[str, bytes], metadata: dict[str, Any], expected: int
+    ) -> tuple[FourChecks, dict[str, str]]:
+        result, formats = check_package(files, metadata, expected, self.settings.scanner_command)
+        duplicate = self.ctx.session.scalar(
+            select(ArchiveItem.id).where(ArchiveItem.archival_code == item.archival_code, ArchiveItem.id != item.id)
+        )
+        if duplicate:
+            result.authenticity.fail(f"档号重复：{item.archival_code}")
+        if (
+            item.doc_number
+            and self.ctx.session.scalar(
+                select(func.count()).select_from(ArchiveItem).where(ArchiveItem.doc_number == item.doc_number)
+            )
+            != 1
+        ):
+            result.authenticity.fail(f"文号重复：{item.doc_number}")
+        return result, formats
+
+    def store(self, item: ArchiveItem, files: dict[str, bytes], formats: dict[str, str]) -> None:
+        """Write every file once (locked for the retention period), the manifest last; read back and verify."""
+        until = self._retain_until(item)
+        manifest = manifest_for(files, formats)
+        for path, data in sorted(files.items()):
+            self._put_once(item.package_prefix + path, data, until)
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        self._put_once(item.package_prefix + MANIFEST, manifest_bytes, until)
+        for entry in manifest["files"]:  # 真实性 after storing: what was stored is what was sent
+            if hashlib.sha256(self.ctx.store.get(item.package_prefix + entry["path"])).hexdigest() != entry["sha256"]:
+                raise Conflict(
+                    "archive_verify_failed",
+                    f"归档后校验失败：{entry['path']}",
+                    f"digest mismatch after storing {entry['path']}",
+                )
+        item.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+        item.package_bytes = manifest["total_bytes"]
+        item.status = "stored"
+        item.stored_at = self.ctx.now()
+        for doc_id in item.document_ids:
+            IndexingService(self.ctx).enqueue(doc_id)
+            AuditService(self.ctx).record(
+                "archived", document=self.documents.get(doc_id), actor=None, archival_code=item.archival_code
+            )
+
+    def _put_once(self, key: str, data: bytes, until: dt.date | None) -> None:
+        """A file already there from a killed run is kept if it is the same bytes."""
+        if self.ctx.store.exists(key):
+            if hashlib.sha256(self.ctx.store.get(key)).hexdigest() != hashlib.sha256(data).hexdigest():
+                raise Conflict(
+                    "archive_object_conflict",
+                    f"归档对象已存在且内容不同：{key}",
+                    f"an archived object with other content exists: {key}",
+                )
+            return
+        self.ctx.store.put_locked(key, data, "application/octet-stream", until)
+
+    @staticmethod
+    def _retain_until(item: ArchiveItem) -> dt.date | None:
+        years = RETENTION_YEARS[item.retention]
+        return None if years is None else dt.date(item.year + years, 12, 31)
+
+    # -- catalogue ------------------------------------------------------------------------------------------
+
+    def stored_items(self, year: int, retention: str | None = None, organ: str | None = None) -> list[ArchiveItem]:
+        query = select(ArchiveItem).where(ArchiveItem.year == year, ArchiveItem.status == "stored")
+        if retention:
+            query = query.where(ArchiveItem.retention == retention)
+        if organ:
+            query = query.where(ArchiveItem.organ_code == organ)
+        return list(
+            self.ctx.session.scalars(query.order_by(ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.item_no))
+        )
+
+    def gaps(self, year: int) -> list[str]:
+        """完整性: 件号 must run 1..N in every category."""
+        problems = []
+        categories: dict[tuple[str, str | None], list[int]] = {}
+        for item in self.stored_items(year):
+            categories.setdefault((item.retention, item.organ_code), []).append(item.item_no)
+        for (retention, organ), numbers in categories.items():
+            if sorted(numbers) != list(range(1, len(numbers) + 1)):
+                problems.append(f"{year}-{retention}-{organ or ''}：件号不连续")
+        return problems
+
+    # -- fixity ---------------------------------------------------------------------------------------------
+
+    def fixity(self, progress: Callable[[int], None] | None = None) -> FixityCheck:
+        check = FixityCheck(started_at=self.ctx.now(), items_checked=0, files_checked=0)
+        failures: list[dict[str, Any]] = []
+        for item in self.ctx.session.scalars(
+            select(ArchiveItem).where(ArchiveItem.status == "stored").order_by(ArchiveItem.id)
+        ):
+            files, problems = self._verify(item)
+            check.items_checked += 1
+            check.files_checked += files
+            if problems:
+                failures.append({"档号": item.archival_code, "item_id": item.id, "problems": problems})
+            if progress:
+                progress(1)
+        check.failures = failures
+        check.finished_at = self.ctx.now()
+        self.ctx.session.add(check)
+        return check
+
+    def _verify(self, item: ArchiveItem) -> tuple[int, list[str]]:
+        """Files read and what is wrong with them: the manifest against the database, each file against it."""
+        try:
+            manifest_bytes = self.ctx.store.get(item.package_prefix + MANIFEST)
+        except ObjectNotFound:
+            return 0, ["manifest.json 缺失"]
+        problems = []
+        if hashlib.sha256(manifest_bytes).hexdigest() != item.manifest_sha256:
+            problems.append("manifest.json 摘要不符")
+        entries = json.loads(manifest_bytes)["files"]
+        for entry in entries:
+            try:
+                data = self.ctx.store.get(item.package_prefix + entry["path"])
+            except ObjectNotFound:
+                problems.append(f"{entry['path']} 缺失")
+                continue
+            if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                problems.append(f"{entry['path']} 摘要不符")
+        return len(entries) + 1, problems
+
+
+@contextmanager
+def timed(stages: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        stages[name] = round(stages.get(name, 0.0) + time.perf_counter() - started, 3)

@@ -1,0 +1,97 @@
+"""A year of finished documents for the archive tests: the seeds plus generated ones, as issuing leaves them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+
+from services.domain.models import Attachment, Document, DocumentIssuer, DocumentVersion, Organ
+from services.imports.recognize import recognize
+from services.runtime import Runtime
+
+LEADS = ("zlt-mw", "zlt-tzb", "zlt-xcb", "gy-wjw")
+
+
+@lru_cache(maxsize=1)
+def tiny_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return bytes(HTML(string="<p>正本</p>").write_pdf())
+
+
+def make_year(runtime: Runtime, seeds: Path, year: int, generated: int, seed: int = 7) -> list[int]:
+    """Seed texts and ``generated`` more, each issued with a number, a PDF, a final text; some with a photo."""
+    rng = random.Random(seed)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
+    ids = []
+    with runtime.context() as ctx:
+        organs = {o.code: o for o in ctx.session.scalars(select(Organ).where(Organ.code.in_(LEADS)))}
+        pdf = tiny_pdf()
+        for n in range(len(texts) + generated):
+            lead = organs[LEADS[n % len(LEADS)]]
+            text = (
+                texts[n]
+                if n < len(texts)
+                else f"关于第{n}项工作的通知\n" + "开展民族团结进步活动。" * rng.randint(20, 200)
+            )
+            title = recognize(text)[0].title or f"关于第{n}项工作的通知"
+            doc = Document(
+                doc_type="通知",
+                title=title,
+                lead_organ_id=lead.id,
+                issue_form="发",
+                status="distributed",
+                current_version=1,
+                signing_round=1,
+                written_on=dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365)),
+                doc_number=f"{lead.prefixes[0].prefix}〔{year}〕{n + 1}号",
+                doc_prefix=lead.prefixes[0].prefix,
+                doc_year=year,
+                doc_seq=n + 1,
+            )
+            doc.issuers = [DocumentIssuer(organ_id=lead.id, position=0)]
+            ctx.session.add(doc)
+            ctx.session.flush()
+            body_key = f"documents/{doc.id}/v1/body.txt"
+            pdf_key = f"documents/{doc.id}/issued/{doc.id}.pdf"
+            ctx.store.put(body_key, text.encode(), "text/plain")
+            ctx.store.put(pdf_key, pdf, "application/pdf")
+            doc.rendered_pdf_key = pdf_key
+            version = DocumentVersion(
+                document_id=doc.id,
+                number=1,
+                body_key=body_key,
+                body_sha256="-",
+                body_size=len(text.encode()),
+                fields={},
+            )
+            if n % 10 == 3:
+                photo_key = f"documents/{doc.id}/v1/att-1-photo.png"
+                ctx.store.put(photo_key, _png(), "image/png")
+                version.attachments.append(
+                    Attachment(
+                        position=0,
+                        title="活动照片",
+                        filename="photo.png",
+                        content_type="image/png",
+                        key=photo_key,
+                        size=len(_png()),
+                        sha256="-",
+                    )
+                )
+                doc.attachment_notes = ["活动照片"]
+            ctx.session.add(version)
+            ids.append(doc.id)
+    return ids
+
+
+def _png() -> bytes:
+    import base64
+
+    return base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    )

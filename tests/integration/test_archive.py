@@ -1,0 +1,159 @@
+"""The annual archival run: catalogue rows equal the 件, 档号 well-formed and gap-free, packages verify; killed
+three times it ends with the catalogue of an uninterrupted run; fixity names exactly the altered 件; a 件 that
+fails the 四性 checks is not stored and the report says why."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from flows.archive import annual_archive, fixity_audit
+from flows.runtime import set_runtime
+from flows.worker import quiet_prefect
+from services.archive.rules import ARCHIVAL_CODE
+from services.config import Settings
+from services.domain.models import ArchiveItem, Attachment, DocumentVersion
+from services.processes import gongwen_command
+from services.runtime import Runtime
+from services.seed.example import load_organs_and_users
+from tests.helpers.archive_data import make_year
+
+YEAR = 2025
+
+
+@pytest.fixture
+def year_home(tmp_path: Path, sqlite_template: Path, prefect_server: str) -> Iterator[Runtime]:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(sqlite_template, home / "gongwen.db")
+    runtime = Runtime(Settings(home=home, environment="test"), migrated=True)
+    with runtime.context() as ctx:
+        load_organs_and_users(ctx)
+    set_runtime(runtime)
+    yield runtime
+    runtime.close()
+
+
+def _catalogue(runtime: Runtime) -> list[list[str]]:
+    data = runtime.store.get(f"catalogues/{YEAR}/归档文件目录.csv").decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(data)))
+
+
+def _archive(runtime: Runtime) -> dict[str, object]:
+    with quiet_prefect():
+        return annual_archive(YEAR)
+
+
+def test_a_year_of_seeds_and_1000_generated_documents(year_home: Runtime, seeds_dir: Path) -> None:
+    ids = make_year(year_home, seeds_dir, YEAR, 1000)
+    result = _archive(year_home)
+    report = result["report"]
+    assert report["selected"] == len(ids) == 1005 and report["stored"] == 1005  # type: ignore[index]
+    rows = _catalogue(year_home)
+    assert rows[0] == ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
+    assert len(rows) - 1 == 1005
+    codes = [r[1] for r in rows[1:]]
+    assert len(set(codes)) == 1005 and all(ARCHIVAL_CODE.match(c) for c in codes)
+    assert report["gaps"] == []  # type: ignore[index]
+    for fmt in ("xlsx", "pdf"):
+        assert year_home.store.exists(f"catalogues/{YEAR}/归档文件目录.{fmt}")
+    with quiet_prefect():
+        assert fixity_audit()["failures"] == []
+    package = year_home.store.list(f"archive/{YEAR}/{codes[0]}/")
+    assert {p.rsplit("/", 1)[-1] for p in package} >= {"manifest.json", "metadata.json", "01-正本.pdf", "01-定稿.txt"}
+    metadata = json.loads(year_home.store.get(f"archive/{YEAR}/{codes[0]}/metadata.json"))
+    assert metadata["档号"] == codes[0] and metadata["归档章"]["件号"] == int(codes[0][-4:])
+    assert set(result["stage_seconds"]) >= {"select", "number", "package", "check", "store", "catalogue"}  # type: ignore[arg-type]
+    assert _archive(year_home)["report"]["selected"] == 0  # type: ignore[index]  # nothing is filed twice
+
+
+def test_fixity_names_exactly_the_altered_item(year_home: Runtime, seeds_dir: Path) -> None:
+    make_year(year_home, seeds_dir, YEAR, 20)
+    _archive(year_home)
+    with year_home.context() as ctx:
+        victim = ctx.session.scalars(select(ArchiveItem).order_by(ArchiveItem.id)).all()[7]
+        code, prefix = victim.archival_code, victim.package_prefix
+    path = year_home.settings.home_dir / "objects" / f"{prefix}01-定稿.txt"
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes() + "被篡改".encode())
+    with quiet_prefect():
+        failures = fixity_audit()["failures"]
+    assert [f["档号"] for f in failures] == [code]
+    assert failures[0]["problems"] == ["01-定稿.txt 摘要不符"]
+
+
+def test_a_failing_item_is_not_stored_and_the_report_says_why(year_home: Runtime, seeds_dir: Path) -> None:
+    ids = make_year(year_home, seeds_dir, YEAR, 10)
+    with year_home.context() as ctx:  # one document carries an executable as its attachment
+        version = ctx.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == ids[6]))
+        assert version is not None
+        ctx.store.put(f"documents/{ids[6]}/v1/att-1-tool.png", b"MZ\x90\x00binary", "image/png")
+        version.attachments.append(
+            Attachment(
+                position=0,
+                title="工具",
+                filename="tool.png",
+                content_type="image/png",
+                key=f"documents/{ids[6]}/v1/att-1-tool.png",
+                size=8,
+                sha256="-",
+            )
+        )
+        ctx.store.delete(f"documents/{ids[8]}/issued/{ids[8]}.pdf")  # and one lost its 正本
+    report = _archive(year_home)["report"]
+    assert report["stored"] == 13  # type: ignore[index]
+    assert [f["document_id"] for f in report["precheck_failed"]] == [ids[8]]  # type: ignore[index]
+    assert report["precheck_failed"][0]["problems"] == ["正本（版式文件）缺失"]  # type: ignore[index]
+    failed = report["failed"][0]  # type: ignore[index]
+    assert not failed["checks"]["安全性"]["passed"] and not failed["checks"]["可用性"]["passed"]
+    assert not year_home.store.list(f"archive/{YEAR}/{failed['档号']}/")
+
+
+def test_killed_three_times_ends_with_the_catalogue_of_an_uninterrupted_run(
+    year_home: Runtime, seeds_dir: Path, tmp_path: Path, prefect_server: str
+) -> None:
+    make_year(year_home, seeds_dir, YEAR, 300)
+    twin_home = tmp_path / "twin"
+    year_home.db.dispose()  # closing the last connection checkpoints the WAL: the file copies whole
+    shutil.copytree(year_home.settings.home_dir, twin_home, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    twin = Runtime(Settings(home=twin_home, environment="test"), migrated=True)
+    set_runtime(twin)
+    _archive(twin)
+    expected = _catalogue(twin)
+    twin.close()
+
+    env = {**os.environ, "GONGWEN_HOME": str(year_home.settings.home_dir), "PREFECT_API_URL": prefect_server}
+    rng = random.Random(11)
+    for _ in range(3):
+        proc = subprocess.Popen(
+            gongwen_command("archive", "run", "--year", str(YEAR), "--json"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(3.0, 7.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    done = subprocess.run(
+        gongwen_command("archive", "run", "--year", str(YEAR), "--json"), env=env, capture_output=True, check=True
+    )
+    assert json.loads(done.stdout.decode().strip().splitlines()[-1])["status"] == "done"
+    set_runtime(year_home)
+    assert _catalogue(year_home) == expected
+    with year_home.context() as ctx:
+        codes = list(ctx.session.scalars(select(ArchiveItem.archival_code)))
+    assert len(codes) == len(set(codes)) == len(expected) - 1
+    with quiet_prefect():
+        assert fixity_audit()["failures"] == []
