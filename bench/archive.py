@@ -36,7 +36,9 @@ def _pdf(pages: int) -> bytes:
 
     from services.rendering.fonts import find_fonts_dir, font_face_css
 
-    body = "".join(f"<p>第{i}段：开展民族团结进步活动，铸牢中华民族共同体意识。" * 6 + "</p>" for i in range(pages * 12))
+    body = "".join(
+        f"<p>第{i}段：开展民族团结进步活动，铸牢中华民族共同体意识。" * 6 + "</p>" for i in range(pages * 12)
+    )
     css = font_face_css(find_fonts_dir()) + "body { font-family: GWFang; font-size: 16pt }"
     return bytes(HTML(string=f"<html><style>{css}</style><body>{body}</body></html>").write_pdf())
 
@@ -60,24 +62,49 @@ def make_items(n: int, year: int) -> None:
         assert lead is not None
         for k in range(n):
             text = ("开展民族团结进步活动月工作，各单位认真组织实施。" * 800)[: 20_000 + rng.randrange(20_000)]
-            doc = Document(doc_type="通知", title=f"关于第{k}项工作的通知", lead_organ_id=lead.id, issue_form="字",
-                           status="distributed", current_version=1, signing_round=1,
-                           written_on=dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365)),
-                           doc_number=f"扎民委字〔{year}〕{k + 1}号", attachment_notes=["活动照片"])
+            doc = Document(
+                doc_type="通知",
+                title=f"关于第{k}项工作的通知",
+                lead_organ_id=lead.id,
+                issue_form="字",
+                status="distributed",
+                current_version=1,
+                signing_round=1,
+                written_on=dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365)),
+                doc_number=f"扎民委字〔{year}〕{k + 1}号",
+                attachment_notes=["活动照片"],
+            )
             doc.issuers = [DocumentIssuer(organ_id=lead.id, position=0)]
             ctx.session.add(doc)
             ctx.session.flush()
-            keys = {"body": f"documents/{doc.id}/v1/body.txt", "pdf": f"documents/{doc.id}/issued/{doc.id}.pdf",
-                    "photo": f"documents/{doc.id}/v1/att-1-photo.png"}
+            keys = {
+                "body": f"documents/{doc.id}/v1/body.txt",
+                "pdf": f"documents/{doc.id}/issued/{doc.id}.pdf",
+                "photo": f"documents/{doc.id}/v1/att-1-photo.png",
+            }
             ctx.store.put(keys["body"], text.encode(), "text/plain")
             ctx.store.put(keys["pdf"], pdf, "application/pdf")
             ctx.store.put(keys["photo"], photo, "image/png")
             doc.rendered_pdf_key = keys["pdf"]
-            version = DocumentVersion(document_id=doc.id, number=1, body_key=keys["body"], body_sha256="-",
-                                      body_size=len(text.encode()), fields={})
-            version.attachments.append(Attachment(position=0, title="活动照片", filename="photo.png",
-                                                  content_type="image/png", key=keys["photo"], size=len(photo),
-                                                  sha256="-"))
+            version = DocumentVersion(
+                document_id=doc.id,
+                number=1,
+                body_key=keys["body"],
+                body_sha256="-",
+                body_size=len(text.encode()),
+                fields={},
+            )
+            version.attachments.append(
+                Attachment(
+                    position=0,
+                    title="活动照片",
+                    filename="photo.png",
+                    content_type="image/png",
+                    key=keys["photo"],
+                    size=len(photo),
+                    sha256="-",
+                )
+            )
             ctx.session.add(version)
     runtime.close()
 
@@ -89,20 +116,36 @@ def main() -> None:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="gongwen-archive-bench-"))
     prefect_port = _free_port()
-    env = {**PREFECT_SERVER_TUNING, "PREFECT_HOME": str(home / "prefect"),
-           "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "GONGWEN_HOME": str(home)}
+    env = {
+        **PREFECT_SERVER_TUNING,
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "GONGWEN_HOME": str(home),
+    }
     os.environ.update(env)
     exe = Path(sys.executable).parent
-    procs = [subprocess.Popen([str(exe / "prefect"), "server", "start", "--port", str(prefect_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [str(exe / "prefect"), "server", "start", "--port", str(prefect_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         if args.s3:
             url = os.environ.get("GONGWEN_TEST_S3_URL")
             if not url:
                 port = _free_port()
-                procs.append(subprocess.Popen([str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                procs.append(
+                    subprocess.Popen(
+                        [str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
                 wait_for_http(f"http://127.0.0.1:{port}/", 60)
                 url = f"s3://127.0.0.1:{port}/?access_key=testing&secret_key=testing&secure=false"
             os.environ["GONGWEN_STORAGE_URL"] = url
@@ -128,13 +171,23 @@ def main() -> None:
     stages = result["stage_seconds"]
     total_stage = sum(stages.values()) or 1.0
     mb = result["counts"]["bytes"] / 2**20
-    print(json.dumps({
-        "items": result["counts"]["件"], "files": result["counts"]["files"], "mb": round(mb, 1),
-        "seconds": round(seconds, 1), "items_per_second": round(result["counts"]["件"] / seconds, 1),
-        "mb_per_second": round(mb / seconds, 1), "kb_per_item": round(mb * 1024 / max(1, result["counts"]["件"])),
-        "stage_share": {k: round(v / total_stage, 3) for k, v in stages.items()},
-        "store": "s3" if args.s3 else "filesystem", "cores": os.cpu_count(),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "items": result["counts"]["件"],
+                "files": result["counts"]["files"],
+                "mb": round(mb, 1),
+                "seconds": round(seconds, 1),
+                "items_per_second": round(result["counts"]["件"] / seconds, 1),
+                "mb_per_second": round(mb / seconds, 1),
+                "kb_per_item": round(mb * 1024 / max(1, result["counts"]["件"])),
+                "stage_share": {k: round(v / total_stage, 3) for k, v in stages.items()},
+                "store": "s3" if args.s3 else "filesystem",
+                "cores": os.cpu_count(),
+            },
+            ensure_ascii=False,
+        )
+    )
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -1,0 +1,44 @@
+"""Archivists start the run through the API (the worker runs it as a Prefect flow) and browse what it filed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from services.runtime import Runtime
+from tests.helpers.archive_data import make_year
+
+Login = Callable[[str], dict[str, str]]
+
+
+def test_run_browse_catalogue_and_fixity_through_the_api(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    make_year(runtime, seeds_dir, 2025, 12)
+    archivist = login("archivist")
+    assert client.post("/api/v1/archive/runs", json={"year": 2025}, headers=login("mw.drafter")).status_code == 403
+    run = client.post("/api/v1/archive/runs", json={"year": 2025}, headers=archivist).json()
+    drain()
+    done = client.get(f"/api/v1/archive/runs/{run['id']}", headers=archivist).json()
+    assert done["status"] == "done" and done["report"]["stored"] == 17 and done["counts"]["件"] == 17
+    items = client.get("/api/v1/archive/items", params={"year": 2025, "retention": "D30"}, headers=archivist).json()
+    assert len(items) == 17 and all(i["retention"] == "D30" for i in items)
+    by_organ = client.get("/api/v1/archive/items", params={"year": 2025, "organ": "ZLTMW"}, headers=archivist).json()
+    assert by_organ and all(i["organ"] == "ZLTMW" for i in by_organ)
+    package = client.get(f"/api/v1/archive/items/{items[0]['档号']}", headers=archivist).json()
+    assert package["manifest"]["file_count"] == len(package["manifest"]["files"])
+    assert package["metadata"]["档号"] == items[0]["档号"]
+    pdf = client.get(f"/api/v1/archive/items/{items[0]['档号']}/files/01-正本.pdf", headers=archivist)
+    assert pdf.content.startswith(b"%PDF")
+    catalogue = client.get("/api/v1/archive/catalogue/2025.csv", headers=archivist)
+    assert catalogue.text.lstrip("\ufeff").splitlines()[0] == "序号,档号,文号,责任者,题名,日期,密级,页数,备注"
+    assert len(catalogue.text.strip().splitlines()) == 18
+    assert client.get("/api/v1/archive/catalogue/2025.xlsx", headers=archivist).content[:2] == b"PK"
+    client.post("/api/v1/archive/fixity", headers=archivist)
+    drain()
+    fixity = client.get("/api/v1/archive/fixity", headers=archivist).json()
+    assert fixity["items_checked"] == 17 and fixity["failures"] == []
+    bad_year = client.post("/api/v1/archive/runs", json={"year": 3000}, headers=archivist)
+    assert bad_year.status_code == 422 and bad_year.json()["error"]["code"] == "archive_year_invalid"
