@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
@@ -13,32 +13,35 @@ from flows.reminders import reminders
 from services.config import Settings
 
 
+def _scheduled(flow: Any, name: str, cron: str, description: str, settings: Settings) -> RunnerDeployment:
+    deployment = flow.to_deployment(
+        name=name, schedule=Cron(cron, timezone=settings.timezone), description=description, tags=["gongwen"]
+    )
+    return cast(RunnerDeployment, deployment)
+
+
 def serve_schedules(settings: Settings) -> None:
-    deployment = cast(
-        RunnerDeployment,
-        reminders.to_deployment(
-            name="gongwen-reminders",
-            schedule=Cron(settings.reminders.cron, timezone=settings.timezone),
-            description="催办: mark 逾期 and chase units near or past their report-back deadline",
-            tags=["gongwen"],
+    serve(
+        _scheduled(
+            reminders,
+            "gongwen-reminders",
+            settings.reminders.cron,
+            "催办: mark 逾期 and chase units near or past their report-back deadline",
+            settings,
         ),
-    )
-    archive = cast(
-        RunnerDeployment,
-        annual_archive.to_deployment(
-            name="gongwen-annual-archive",
-            schedule=Cron(settings.archive.cron, timezone=settings.timezone),
-            description="年度归档: the previous year's finished documents into the archive (DA/T 22)",
-            tags=["gongwen"],
+        _scheduled(
+            annual_archive,
+            "gongwen-annual-archive",
+            settings.archive.cron,
+            "年度归档: the previous year's finished documents into the archive (DA/T 22)",
+            settings,
         ),
-    )
-    fixity = cast(
-        RunnerDeployment,
-        fixity_audit.to_deployment(
-            name="gongwen-fixity-audit",
-            schedule=Cron(settings.archive.fixity_cron, timezone=settings.timezone),
-            description="Re-read every archived object and verify its digest",
-            tags=["gongwen"],
+        _scheduled(
+            fixity_audit,
+            "gongwen-fixity-audit",
+            settings.archive.fixity_cron,
+            "Re-read every archived object and verify its digest",
+            settings,
         ),
+        print_starting_message=False,
     )
-    serve(deployment, archive, fixity, print_starting_message=False)

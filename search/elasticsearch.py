@@ -269,19 +269,7 @@ class ElasticsearchIndex:
 
     def _filters(self, parsed: ParsedQuery, query: SearchQuery) -> list[dict[str, Any]]:
         f = parsed.filters
-        out: list[dict[str, Any]] = [
-            {"term": {name: value}}
-            for name, value in (
-                ("doc_number", f.doc_number),
-                ("issuer", f.issuer),
-                ("doc_type", f.doc_type),
-                ("status", f.status),
-                ("retention", f.retention),
-                ("kind", f.kind),
-                ("year", f.year),
-            )
-            if value
-        ]
+        out: list[dict[str, Any]] = [{"term": {name: value}} for name, value in parsed.keyword_filters()]
         if f.date_from or f.date_to:
             day: dict[str, int] = {}
             if f.date_from:

@@ -260,20 +260,7 @@ class EmbeddedIndex:
 
     def _filters(self, parsed: ParsedQuery, query: SearchQuery) -> list[tantivy.Query]:
         f = parsed.filters
-        out = [
-            tantivy.Query.term_query(SCHEMA, name, value)
-            for name, value in (
-                ("doc_number", f.doc_number),
-                ("issuer", f.issuer),
-                ("doc_type", f.doc_type),
-                ("status", f.status),
-                ("retention", f.retention),
-                ("kind", f.kind),
-            )
-            if value
-        ]
-        if f.year:
-            out.append(tantivy.Query.term_query(SCHEMA, "year", f.year))
+        out = [tantivy.Query.term_query(SCHEMA, name, value) for name, value in parsed.keyword_filters()]
         if f.date_from or f.date_to:
             low = int(f.date_from.strftime("%Y%m%d")) if f.date_from else None
             high = int(f.date_to.strftime("%Y%m%d")) if f.date_to else None

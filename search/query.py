@@ -59,6 +59,20 @@ class ParsedQuery:
         f = self.filters
         return any((f.doc_number, f.issuer, f.doc_type, f.year, f.status, f.retention, f.kind, f.date_from, f.date_to))
 
+    def keyword_filters(self) -> list[tuple[str, str | int]]:
+        """The exact-value filters, as (field, value) pairs every backend matches as terms."""
+        f = self.filters
+        pairs = (
+            ("doc_number", f.doc_number),
+            ("issuer", f.issuer),
+            ("doc_type", f.doc_type),
+            ("status", f.status),
+            ("retention", f.retention),
+            ("kind", f.kind),
+            ("year", f.year),
+        )
+        return [(name, value) for name, value in pairs if value]
+
     @property
     def is_empty(self) -> bool:
         return not self.must and not self.doc_numbers

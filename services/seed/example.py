@@ -21,6 +21,7 @@ from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.models import Document, Organ, User
+from services.imports.recognize import join_broken_lines
 from services.runtime import Runtime
 from services.workflow.service import WorkflowService
 
@@ -62,26 +63,6 @@ class Seed002:
     plan_text: str
 
 
-_SENTENCE_END = "。：；！？）)”"
-
-
-def join_broken_lines(lines: list[str]) -> list[str]:
-    """Rejoin paragraphs a page break split mid-sentence (the seeds were extracted from paged PDFs)."""
-    from services.rendering.body import heading_level
-
-    out: list[str] = []
-    for raw in lines:
-        line = re.sub(r"^#+\s*|\*\*", "", raw).strip()
-        if not line:
-            continue
-        short_heading = bool(out) and heading_level(out[-1]) > 0 and len(out[-1]) < 40
-        if out and out[-1][-1] not in _SENTENCE_END and not heading_level(line) and not short_heading:
-            out[-1] += line
-        else:
-            out.append(line)
-    return out
-
-
 def read_seed_002(seeds_dir: Path = SEEDS_DIR) -> Seed002:
     lines = (seeds_dir / SEED_002).read_text(encoding="utf-8").splitlines()
     title_at = next(i for i, line in enumerate(lines) if line.startswith("## 关于印发"))
@@ -91,7 +72,7 @@ def read_seed_002(seeds_dir: Path = SEEDS_DIR) -> Seed002:
     body = "".join(line.strip() for line in lines[salutation_at + 1 : signature_at])
     squash = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
     plan_title = squash.sub("", lines[plan_at].lstrip("# ").strip())
-    plan = join_broken_lines(lines[plan_at + 1 :])
+    plan = join_broken_lines([re.sub(r"^#+\s*|\*\*", "", line).strip() for line in lines[plan_at + 1 :]])
     return Seed002(
         title=lines[title_at].lstrip("# ").strip(),
         body=body,
