@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from services.archive.rules import ARCHIVAL_CODE
@@ -149,9 +150,7 @@ def _usable(path: str, data: bytes, fmt: str, check: Check) -> None:
         return
     if fmt == "pdf":
         try:
-            from pypdf import PdfReader
-
-            if len(PdfReader(io.BytesIO(data)).pages) < 1:
+            if pdf_pages(data, strict=True) < 1:
                 check.fail(f"{path}：PDF 没有页面")
         except Exception as exc:  # any parser error means the file does not open
             check.fail(f"{path}：PDF 无法打开（{type(exc).__name__}）")
@@ -169,10 +168,18 @@ def _clean(scanner: str, data: bytes) -> bool:
         return False
 
 
-def pdf_pages(data: bytes) -> int:
+@lru_cache(maxsize=32)
+def _page_count(digest: str, data: bytes) -> int:
     from pypdf import PdfReader
 
+    # The page tree's /Count: reading the cross-reference table and three objects, not every page.
+    return int(PdfReader(io.BytesIO(data)).trailer["/Root"]["/Pages"]["/Count"])
+
+
+def pdf_pages(data: bytes, strict: bool = False) -> int:
     try:
-        return len(PdfReader(io.BytesIO(data)).pages)
+        return _page_count(hashlib.sha256(data).hexdigest(), data)
     except Exception:
+        if strict:
+            raise
         return 0
