@@ -173,7 +173,8 @@ def _page_count(digest: str, data: bytes) -> int:
     from pypdf import PdfReader
 
     # The page tree's /Count: reading the cross-reference table and three objects, not every page.
-    return int(PdfReader(io.BytesIO(data)).trailer["/Root"]["/Pages"]["/Count"])
+    root: Any = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    return int(root["/Pages"]["/Count"])
 
 
 def pdf_pages(data: bytes, strict: bool = False) -> int:
