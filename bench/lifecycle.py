@@ -14,6 +14,7 @@ import json
 import os
 import statistics
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -139,6 +140,9 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, 
             )
         )
         phases["review_s"] = time.monotonic() - started - sum(phases.values())
+        fresh: list[float] = []
+        watcher = threading.Thread(target=_watch_freshness, args=(http, runtime, ids, admin, fresh), daemon=True)
+        watcher.start()
         for doc_id in ids:
             tick = time.monotonic()
             list(
@@ -155,6 +159,7 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, 
     _wait_status(runtime, ids, "distributed")
     elapsed = time.monotonic() - started
     phases["issue_after_last_signature_s"] = elapsed - sum(phases.values())
+    watcher.join(120)
 
     with runtime.context() as ctx:
         last_sig = dict(
@@ -182,7 +187,37 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, 
         "p50_last_signature_to_inbox_s": round(q[49], 2),
         "p95_last_signature_to_inbox_s": round(q[94], 2),
         "phases": {k: round(v, 1) for k, v in phases.items()},
+        "distributed_to_searchable_s": _quantiles(fresh),
     }
+
+
+def _watch_freshness(http: httpx.Client, runtime: Runtime, ids: list[int], headers: dict[str, str],
+                     out: list[float]) -> None:
+    """Seconds from a document reaching every inbox to its 文号 finding it through the search API."""
+    import datetime as dt
+
+    for doc_id in ids:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            with runtime.context() as ctx:
+                doc = ctx.session.get(Document, doc_id)
+                number, at = (doc.doc_number, doc.distributed_at) if doc else (None, None)
+            if number and at:
+                break
+            time.sleep(0.05)
+        while time.monotonic() < deadline:
+            found = http.get("/api/v1/search", params={"doc_number": number, "q": ""}, headers=headers).json()
+            if found.get("total"):
+                out.append((dt.datetime.now(dt.UTC) - at).total_seconds())
+                break
+            time.sleep(0.05)
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {}
+    q = statistics.quantiles(values, n=100)
+    return {"p50": round(q[49], 2), "p95": round(q[94], 2), "max": round(max(values), 2)}
 
 
 if __name__ == "__main__":
