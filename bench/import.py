@@ -79,9 +79,9 @@ def main() -> None:
         )
         subprocess.run([sys.executable, "-c", setup], env=env, check=True)
         started = time.perf_counter()
-        done = subprocess.run(
-            [str(exe / "gongwen"), "import", str(folder), "--json"], env=env, check=True, capture_output=True
-        )
+        done = subprocess.run([str(exe / "gongwen"), "import", str(folder), "--json"], env=env, capture_output=True)
+        if done.returncode != 0:
+            raise SystemExit(done.stderr.decode(errors="replace")[-3000:])
         seconds = time.perf_counter() - started
     finally:
         server.terminate()

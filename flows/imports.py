@@ -76,16 +76,18 @@ def import_batch(actor_id: int, paths: list[str], first: int) -> list[dict[str, 
     return [o.as_dict() for o in import_paths(actor_id, [Path(p) for p in paths])]
 
 
-@flow(name="import-files", flow_run_name="import-{count}-files")
+@flow(name="import-files", flow_run_name="import-files")
 def import_files(
-    actor_id: int, paths: list[str], count: int, progress: Callable[[int], None] | None = None
+    actor_id: int, roots: list[str], progress: Callable[[int, int], None] | None = None
 ) -> list[dict[str, Any]]:
+    """Import the files and folders given; the run's parameters are what the user typed, not every file."""
+    paths = [str(p) for p in collect([Path(r) for r in roots])]
     outcomes: list[dict[str, Any]] = []
     for start in range(0, len(paths), BATCH):
         chunk = paths[start : start + BATCH]
         outcomes += import_batch(actor_id, chunk, start)
         if progress:
-            progress(len(chunk))
+            progress(len(chunk), len(paths))
     return outcomes
 
 

@@ -193,7 +193,7 @@ def import_(
     from rich.progress import Progress
     from sqlalchemy import select
 
-    from flows.imports import collect, import_files
+    from flows.imports import import_files
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
     from services.domain.models import User
@@ -206,10 +206,14 @@ def import_(
         if actor is None:
             raise NotFound("user_not_found", f"用户不存在：{as_user}", f"no such user: {as_user}")
         actor_id = actor.id
-    files = [str(p) for p in collect(paths)]
+    roots = [str(p.resolve()) for p in paths]
     with Progress(console=console, disable=as_json) as progress, quiet_prefect():
-        bar = progress.add_task("导入 importing", total=len(files))
-        outcomes = import_files(actor_id, files, len(files), lambda n: progress.advance(bar, n))
+        bar = progress.add_task("导入 importing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, total=total, advance=done)
+
+        outcomes = import_files(actor_id, roots, advance)
     if as_json:
         typer.echo(json.dumps(outcomes, ensure_ascii=False))
         return
