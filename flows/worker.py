@@ -54,6 +54,7 @@ class Worker:
         ran = 0
         for job_id in due:
             ran += int(self._run_job(job_id))
+            ran += self._index_updates()  # between steps too: a busy worker keeps the index fresh
         return ran + self._index_updates()
 
     def _index_updates(self) -> int:
