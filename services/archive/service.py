@@ -240,6 +240,7 @@ class ArchiveService:
             "主送机关": [r.organ.name for r in main.recipients if r.role == "主送"],
             "抄送机关": [r.organ.name for r in main.recipients if r.role == "抄送"],
             "成文日期": main.written_on.isoformat() if main.written_on else None,
+            "格式信息": "正本 PDF/A-2b（生成时声明，未经 veraPDF 验证）" if main.rendered_pdf_key else "文本",
             "紧急程度": main.urgency,
             "附件说明": main.attachment_notes,
             "附注": main.remark,

@@ -99,7 +99,9 @@ def test_joint_notice_lives_its_whole_life(
 
     pdf = client.get(f"/api/v1/documents/{doc_id}/pdf", headers=drafter)
     assert pdf.headers["content-type"] == "application/pdf"
-    first_page = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().replace(" ", "").replace("\n", "")
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert "/OutputIntents" in reader.trailer["/Root"]  # the 正本 is written as PDF/A-2b
+    first_page = reader.pages[0].extract_text().replace(" ", "").replace("\n", "")
     for name in ISSUER_NAMES:
         assert name in first_page
     assert doc["doc_number"] in first_page
