@@ -195,8 +195,9 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, 
     }
 
 
-def _watch_freshness(http: httpx.Client, runtime: Runtime, ids: list[int], headers: dict[str, str],
-                     out: list[float]) -> None:
+def _watch_freshness(
+    http: httpx.Client, runtime: Runtime, ids: list[int], headers: dict[str, str], out: list[float]
+) -> None:
     """Seconds from a document reaching every inbox to its 文号 finding it through the search API."""
     import datetime as dt
 

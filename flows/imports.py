@@ -3,6 +3,7 @@ its own transaction, so a failed file never stops the others and leaves nothing 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from services.errors import DomainError
 from services.imports.reader import MAX_BYTES
 from services.imports.service import FileOutcome, ImportService, Prepared, prepare
 
+log = logging.getLogger("gongwen.imports")
 BATCH = 200  # files per Prefect task
 STORE_CHUNK = 20  # files per transaction: short enough that other writers barely wait
 
@@ -88,7 +90,20 @@ def import_files(
         outcomes += import_batch(actor_id, chunk, start)
         if progress:
             progress(len(chunk), len(paths))
+    _make_searchable()
     return outcomes
+
+
+def _make_searchable() -> None:
+    """Imported documents are searchable when the import ends, worker or not; an unreachable index only
+    leaves them in the outbox for the worker."""
+    from flows.search import apply_index_updates
+
+    try:
+        while apply_index_updates(5000):
+            pass
+    except Exception as exc:  # the outbox keeps them; the worker catches up
+        log.warning("search index not updated after the import: %s", exc)
 
 
 def collect(paths: Sequence[Path]) -> list[Path]:

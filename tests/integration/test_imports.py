@@ -180,3 +180,11 @@ def test_zip_bombs_are_not_docx(client: TestClient, login: Login) -> None:
         "/api/v1/imports", files=[("files", ("x.docx", out.getvalue(), "application/zip"))], headers=login("archivist")
     ).json()["files"]
     assert report[0]["code"] == "docx_unreadable"
+
+
+def test_a_cli_import_is_searchable_when_it_ends(
+    runtime: Runtime, example_users: None, seeds_dir: Path, tmp_path: Path, prefect_server: str
+) -> None:
+    _cli(runtime, "import", str(next(seeds_dir.glob("001_*"))), "--json")
+    hits = _cli(runtime, "search", "广卫发[2022]17号", "--json")["hits"]  # type: ignore[index]
+    assert [h["source"] for h in hits] == [next(seeds_dir.glob("001_*")).name]
