@@ -157,3 +157,47 @@ def test_killed_three_times_ends_with_the_catalogue_of_an_uninterrupted_run(
     assert len(codes) == len(set(codes)) == len(expected) - 1
     with quiet_prefect():
         assert fixity_audit()["failures"] == []
+
+
+def test_report_backs_join_their_plan_when_configured(year_home: Runtime, seeds_dir: Path) -> None:
+    from services.domain.models import Document, DocumentVersion
+
+    ids = make_year(year_home, seeds_dir, YEAR, 3)
+    with year_home.context() as ctx:
+        plan = ctx.session.get(Document, ids[2])
+        assert plan is not None
+        reply = Document(
+            kind="reply",
+            status="received",
+            doc_type="报告",
+            title="活动月工作总结",
+            lead_organ_id=plan.lead_organ_id,
+            issue_form="报",
+            reply_to_id=plan.id,
+            written_on=plan.written_on,
+            current_version=1,
+        )
+        ctx.session.add(reply)
+        ctx.session.flush()
+        ctx.store.put(f"documents/{reply.id}/v1/body.txt", "一、主要做法".encode(), "text/plain")
+        ctx.session.add(
+            DocumentVersion(
+                document_id=reply.id,
+                number=1,
+                body_key=f"documents/{reply.id}/v1/body.txt",
+                body_sha256="-",
+                body_size=18,
+                fields={},
+            )
+        )
+        reply_id = reply.id
+    twin_settings = year_home.settings.model_copy(deep=True)
+    twin_settings.archive.group_replies_with_plan = True
+    year_home.settings = twin_settings
+    report = _archive(year_home)["report"]
+    assert report["stored"] == 8  # type: ignore[index]  # the reply joined its plan
+    with year_home.context() as ctx:
+        item = next(i for i in ctx.session.scalars(select(ArchiveItem)) if reply_id in i.document_ids)
+        assert item.document_ids == [ids[2], reply_id]  # 复文 before 来文: the plan leads
+        files = year_home.store.list(item.package_prefix)
+    assert any(f.endswith("11-定稿.txt") for f in files)
