@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from sqlalchemy import delete, func, select
 
@@ -123,5 +123,3 @@ def search_as(index: SearchIndex, user: User, query: SearchQuery) -> SearchResul
 
     return index.search(replace(query, visibility=visibility_of(user)))
 
-
-__all__ = ["IndexingService", "Sequence", "search_as", "visibility_of"]

@@ -20,7 +20,7 @@ from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
-from services.domain.models import Document, Organ, User
+from services.domain.models import Organ, User
 from services.imports.recognize import join_broken_lines
 from services.runtime import Runtime
 from services.workflow.service import WorkflowService
@@ -228,5 +228,3 @@ def _tiny_png() -> bytes:
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
     )
 
-
-__all__ = ["DEMO_PASSWORD", "Document", "load_examples", "read_seed_002"]

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from search.analysis import find_doc_numbers, normalize
-from services.domain.enums import UPWARD_DOC_TYPES, Classification, DocType, RecipientRole
+from services.domain.enums import UPWARD_DOC_TYPES, Classification, DocType
 
 
 @dataclass(frozen=True)
@@ -141,5 +141,3 @@ def run_checks(draft: DraftView) -> list[CheckResult]:
 def blocking_failures(results: list[CheckResult]) -> list[CheckResult]:
     return [r for r in results if r.blocking and not r.passed]
 
-
-__all__ = ["CheckResult", "DraftView", "RecipientRole", "blocking_failures", "run_checks"]

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.schemas import (
-    AttachmentOut,
     AuditOut,
     DiffOut,
     DocumentOut,
@@ -223,5 +222,3 @@ def audit_trail(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[
         DocumentService(ctx).get_visible(user, document_id)
         return [AuditOut.of(e) for e in AuditService(ctx).for_document(document_id)]
 
-
-__all__ = ["AttachmentOut", "router"]
