@@ -3,11 +3,11 @@
 setup:
 	@scripts/setup.sh
 
-up: setup
-	.venv/bin/gongwen up
+up:
+	scripts/up.sh
 
-test: setup
-	.venv/bin/pytest -q
+test:
+	scripts/test.sh
 
 lint: setup
 	.venv/bin/ruff check services search flows tests bench
