@@ -70,9 +70,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return _checked(text, "gb18030"), "gb18030"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _checked(text: str, codec: str) -> str:
-    controls = sum(1 for c in text[:20000] if ord(c) < 32 and c not in "\r\n\t\f")
-    if controls > 8:
+    if len(_CONTROL.findall(text, 0, 20000)) > 8:
         raise fail("not_text", "文件不是文本（含控制字符）", "the file is not text (control characters)")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

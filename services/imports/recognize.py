@@ -189,7 +189,7 @@ def join_broken_lines(lines: list[str]) -> list[str]:
 
 def _title_index(nonempty: list[tuple[int, str]]) -> int:
     for i, line in nonempty[:15]:
-        if find_doc_numbers(line) and len(line) < 30:
+        if len(line) < 30 and "号" in line and find_doc_numbers(line):
             continue
         if line.startswith("关于") or (
             len(line) < 80 and line.endswith(GENRES + tuple(DOC_TYPES)) and "。" not in line
