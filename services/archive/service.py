@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -396,12 +394,3 @@ class ArchiveService:
             if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 problems.append(f"{entry['path']} 摘要不符")
         return len(entries) + 1, problems
-
-
-@contextmanager
-def timed(stages: dict[str, float], name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        stages[name] = round(stages.get(name, 0.0) + time.perf_counter() - started, 3)

@@ -30,9 +30,7 @@ class DistributionService:
 
     def distribute(self, document_id: int) -> int:
         """Put the issued document in every 主送 and 抄送 inbox, once; open the expected replies."""
-        from services.workflow.service import WorkflowService
-
-        document = WorkflowService(self.ctx)._lock(document_id)
+        document = self.documents.lock(document_id)
         if document.status == DocStatus.distributed.value:
             return 0
         document.require_status(DocStatus.issued)
@@ -112,13 +110,13 @@ class DistributionService:
         )
         self.ctx.session.add(reply)
         self.ctx.session.flush()
-        version = self.documents._new_version(reply, actor, body, "报送", carried=[])
+        version = self.documents.new_version(reply, actor, body, "报送", carried=[])
         for upload in uploads:
             if not upload.data:
                 raise Invalid(
                     "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
                 )
-            self.documents._store_attachment(reply, version, upload)
+            self.documents.store_attachment(reply, version, upload)
         task.status = ReplyStatus.reported.value
         task.reported_at = self.ctx.now()
         task.reply_document_id = reply.id
@@ -131,7 +129,7 @@ class DistributionService:
 
     def return_reply(self, actor: User, task_id: int, reason: str) -> ReplyTask:
         """退回补报: the issuing office sends a report back for completion, with a reason."""
-        task = self._task(task_id)
+        task = self.reply_task(task_id)
         self._require_issuing_office(actor, task.document)
         if task.status != ReplyStatus.reported.value:
             raise Conflict("reply_not_reported", "该单位尚未报送", "this unit has not reported yet")
@@ -212,7 +210,7 @@ class DistributionService:
     def chases(self, task_id: int) -> Sequence[Chase]:
         return self.ctx.session.scalars(select(Chase).where(Chase.reply_task_id == task_id).order_by(Chase.id)).all()
 
-    def _task(self, task_id: int) -> ReplyTask:
+    def reply_task(self, task_id: int) -> ReplyTask:
         task = self.ctx.session.get(ReplyTask, task_id)
         if task is None:
             raise not_found("反馈任务", "reply task", id=task_id)

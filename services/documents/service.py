@@ -68,6 +68,16 @@ class DocumentService:
             raise not_found("公文", "document", id=document_id)
         return document
 
+    def lock(self, document_id: int) -> Document:
+        """The document row, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite locks at BEGIN)."""
+        query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
+        if self.ctx.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Document)
+        document = self.ctx.session.scalar(query)
+        if document is None:
+            return self.get(document_id)
+        return document
+
     def get_visible(self, user: User, document_id: int) -> Document:
         document = self.get(document_id)
         require_view(self.ctx.session, user, document)
@@ -129,33 +139,33 @@ class DocumentService:
         self._apply_fields(document, actor, data)
         self.ctx.session.add(document)
         self.ctx.session.flush()
-        self._new_version(document, actor, data.body, data.note, carried=[])
+        self.new_version(document, actor, data.body, data.note, carried=[])
         self.audit.record("create", document=document, actor=actor)
         return document
 
     def save(self, actor: User, document_id: int, data: DraftInput) -> Document:
-        document = self._editable(actor, document_id)
+        document = self.editable(actor, document_id)
         self._apply_fields(document, actor, data)
         previous = self.version(document)
-        self._new_version(document, actor, data.body, data.note, carried=list(previous.attachments))
+        self.new_version(document, actor, data.body, data.note, carried=list(previous.attachments))
         self.audit.record("save", document=document, actor=actor, note=data.note)
         return document
 
     def add_attachment(self, actor: User, document_id: int, upload: AttachmentUpload) -> Document:
-        document = self._editable(actor, document_id)
+        document = self.editable(actor, document_id)
         if not upload.data:
             raise Invalid("attachment_empty", "附件为空", "the attachment is empty")
         if len(upload.data) > MAX_ATTACHMENT_BYTES:
             raise Invalid("attachment_too_large", "附件超过 50 MB", "the attachment is over 50 MB", status=413)
         previous = self.version(document)
-        version = self._new_version(
+        version = self.new_version(
             document, actor, self.body(previous), f"添加附件：{upload.title}", carried=list(previous.attachments)
         )
-        self._store_attachment(document, version, upload)
+        self.store_attachment(document, version, upload)
         self.audit.record("attach", document=document, actor=actor, title=upload.title)
         return document
 
-    def _editable(self, actor: User, document_id: int) -> Document:
+    def editable(self, actor: User, document_id: int) -> Document:
         document = self.get_visible(actor, document_id)
         require_role(actor, Role.drafter)
         if actor.organ_id != document.lead_organ_id:
@@ -193,7 +203,7 @@ class DocumentService:
         ]
         _sync_recipients(document, recipients)
 
-    def _new_version(
+    def new_version(
         self, document: Document, actor: User, body: str, note: str | None, carried: list[Attachment]
     ) -> DocumentVersion:
         number = document.current_version + 1
@@ -228,7 +238,7 @@ class DocumentService:
         self.ctx.session.flush()
         return version
 
-    def _store_attachment(self, document: Document, version: DocumentVersion, upload: AttachmentUpload) -> None:
+    def store_attachment(self, document: Document, version: DocumentVersion, upload: AttachmentUpload) -> None:
         position = len(version.attachments)
         name = safe_filename(upload.filename)
         key = f"documents/{document.id}/v{version.number}/att-{position + 1}-{name}"

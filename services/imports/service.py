@@ -152,7 +152,7 @@ class ImportService:
         document.issuers = [DocumentIssuer(organ_id=o.id, position=i) for i, o in enumerate(issuers)]
         self.ctx.session.add(document)
         self.ctx.session.flush()
-        version = DocumentService(self.ctx)._new_version(document, actor, rec.body or rec.title, "导入", carried=[])
+        version = DocumentService(self.ctx).new_version(document, actor, rec.body or rec.title, "导入", carried=[])
         version.fields = {**version.fields, "recognized": rec.as_json(), "source": source, "position": rec.position}
         self.audit.record("imported", document=document, actor=actor, source=source, position=rec.position)
         IndexingService(self.ctx).enqueue(document.id)

@@ -122,4 +122,3 @@ def search_as(index: SearchIndex, user: User, query: SearchQuery) -> SearchResul
     from dataclasses import replace
 
     return index.search(replace(query, visibility=visibility_of(user)))
-

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
@@ -220,9 +220,6 @@ class MinioStore:
         return self._call(
             lambda: [str(o.object_name) for o in self.client.list_objects(bucket, prefix=prefix, recursive=True)]
         )
-
-    def iter_archive(self) -> Iterator[str]:
-        yield from self.list("archive/")
 
     @staticmethod
     def _check_key(key: str) -> None:

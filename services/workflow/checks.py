@@ -140,4 +140,3 @@ def run_checks(draft: DraftView) -> list[CheckResult]:
 
 def blocking_failures(results: list[CheckResult]) -> list[CheckResult]:
     return [r for r in results if r.blocking and not r.passed]
-

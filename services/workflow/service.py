@@ -37,7 +37,7 @@ class WorkflowService:
     # -- drafter -------------------------------------------------------------------------------------------
 
     def submit(self, actor: User, document_id: int) -> Document:
-        document = self.documents._editable(actor, document_id)
+        document = self.documents.editable(actor, document_id)
         document.move(DocStatus.submitted, DocStatus.draft, DocStatus.returned)
         document.returned_reason = None
         self.audit.record("submit", document=document, actor=actor)
@@ -47,7 +47,7 @@ class WorkflowService:
     # -- automated: format checks --------------------------------------------------------------------------
 
     def run_format_checks(self, document_id: int) -> list[dict[str, Any]]:
-        document = self._lock(document_id)
+        document = self.documents.lock(document_id)
         if document.status != DocStatus.submitted.value:
             return []  # already decided by an earlier run
         version = self.documents.version(document)
@@ -160,7 +160,7 @@ class WorkflowService:
             view.seen_at = self.ctx.now()
 
     def decide_signoff(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
-        document = self._lock(document_id)
+        document = self.documents.lock(document_id)
         self.documents.get_visible(actor, document_id)
         if document.status != DocStatus.signing.value:
             if document.status in {DocStatus.signed.value, DocStatus.issued.value, DocStatus.distributed.value}:
@@ -214,7 +214,7 @@ class WorkflowService:
 
     def register(self, document_id: int) -> str:
         """复核 then 登记: allocate the next 发文字号 of the lead's sequence, gap-free and exactly once."""
-        document = self._lock(document_id)
+        document = self.documents.lock(document_id)
         if document.doc_number:
             return document.doc_number
         document.require_status(DocStatus.signed)
@@ -259,7 +259,7 @@ class WorkflowService:
 
     def render(self, document_id: int, renderer: DocumentRenderer) -> str:
         """Render the GB/T 9704 layout to HTML and PDF and store both; re-rendering overwrites the same keys."""
-        document = self._lock(document_id)
+        document = self.documents.lock(document_id)
         if document.rendered_pdf_key and document.status != DocStatus.signed.value:
             return document.rendered_pdf_key
         document.require_status(DocStatus.signed)
@@ -277,12 +277,3 @@ class WorkflowService:
         document.issued_at = self.ctx.now()
         self.audit.record("rendered", document=document, actor=None, pages=pages)
         return document.rendered_pdf_key
-
-    def _lock(self, document_id: int) -> Document:
-        query = select(Document).where(Document.id == document_id).execution_options(populate_existing=True)
-        if self.ctx.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=Document)
-        document = self.ctx.session.scalar(query)
-        if document is None:
-            return self.documents.get(document_id)
-        return document

@@ -103,7 +103,7 @@ def reply_tasks(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[
 def task_chases(task_id: int, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
     with user_scope(runtime, token) as (ctx, user):
         service = DistributionService(ctx)
-        task = service._task(task_id)
+        task = service.reply_task(task_id)
         service.documents.get_visible(user, task.document_id)
         return [ChaseOut.of(c) for c in service.chases(task_id)]
 

@@ -221,4 +221,3 @@ def audit_trail(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[
     with user_scope(runtime, token) as (ctx, user):
         DocumentService(ctx).get_visible(user, document_id)
         return [AuditOut.of(e) for e in AuditService(ctx).for_document(document_id)]
-

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from search import Filters, SearchError, SearchQuery, SearchResult
+from search import Filters, Hit, SearchError, SearchQuery, SearchResult
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.errors import DomainError
 from services.indexing.service import search_as
@@ -16,32 +16,15 @@ from services.indexing.service import search_as
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
-class HitOut(BaseModel):
-    id: int
-    title: str
-    doc_number: str | None
-    issuers: list[str]
-    date: dt.date | None
-    score: float
-    highlight: str
-    source: str | None
-    doc_type: str | None
-    status: str | None
-
-
 class SearchOut(BaseModel):
     total: int
-    hits: list[HitOut]
+    hits: list[Hit]  # the search package's own dataclass: one definition of a hit
     facets: dict[str, list[tuple[str, int]]]
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The one JSON shape of a search, for the API and `gongwen search --json`."""
-    return SearchOut(
-        total=result.total,
-        hits=[HitOut(**h.__dict__) for h in result.hits],
-        facets=result.facets,
-    ).model_dump(mode="json")
+    return SearchOut(total=result.total, hits=result.hits, facets=result.facets).model_dump(mode="json")
 
 
 @router.get("/search")
