@@ -13,8 +13,6 @@ import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,13 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.processes import PREFECT_SERVER_TUNING, wait_for_http
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from services.config import Settings
+from services.processes import Supervisor, free_port, prefect_env, wait_for_http
 
 
 def _pdf(pages: int) -> bytes:
@@ -46,7 +39,6 @@ def _pdf(pages: int) -> bytes:
 def make_items(n: int, year: int) -> None:
     from sqlalchemy import select
 
-    from services.config import Settings
     from services.domain.models import Attachment, Document, DocumentIssuer, DocumentVersion, Organ
     from services.runtime import Runtime
     from services.seed.example import load_organs_and_users
@@ -115,47 +107,25 @@ def main() -> None:
     parser.add_argument("--s3", action="store_true", help="archive into an S3 server instead of the filesystem")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="gongwen-archive-bench-"))
-    prefect_port = _free_port()
-    env = {
-        **PREFECT_SERVER_TUNING,
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_API_URL": f"http://127.0.0.1:{prefect_port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "GONGWEN_HOME": str(home),
-    }
-    os.environ.update(env)
+    settings = Settings(home=home, prefect={"port": free_port()})  # type: ignore[arg-type]
+    os.environ.update(prefect_env(settings))  # before Prefect is first imported below
     exe = Path(sys.executable).parent
-    procs = [
-        subprocess.Popen(
-            [str(exe / "prefect"), "server", "start", "--port", str(prefect_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    ]
+    supervisor = Supervisor(settings)
     try:
         if args.s3:
             url = os.environ.get("GONGWEN_TEST_S3_URL")
             if not url:
-                port = _free_port()
-                procs.append(
-                    subprocess.Popen(
-                        [str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )
+                port = free_port()
+                supervisor.start("moto", [str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], to_log=True)
                 wait_for_http(f"http://127.0.0.1:{port}/", 60)
                 url = f"s3://127.0.0.1:{port}/?access_key=testing&secret_key=testing&secure=false"
             os.environ["GONGWEN_STORAGE_URL"] = url
-        wait_for_http(env["PREFECT_API_URL"] + "/health", 180, procs[0])
+        supervisor.start_prefect_server()
         year = dt.date.today().year - 1
         make_items(args.items, year)
         from flows.archive import annual_archive
         from flows.runtime import set_runtime
         from flows.worker import quiet_prefect
-        from services.config import Settings
         from services.runtime import Runtime
 
         runtime = Runtime(Settings())
@@ -165,9 +135,7 @@ def main() -> None:
             result = annual_archive(year)
         seconds = time.perf_counter() - started
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
+        supervisor.stop_all()
     stages = result["stage_seconds"]
     total_stage = sum(stages.values()) or 1.0
     mb = result["counts"]["bytes"] / 2**20

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,13 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import Corpus
-from services.processes import PREFECT_SERVER_TUNING, wait_for_http
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from services.config import Settings
+from services.processes import Supervisor, free_port, prefect_env
 
 
 def write_folder(folder: Path, n: int) -> int:
@@ -52,26 +46,12 @@ def main() -> None:
     folder = home / "inbox"
     folder.mkdir()
     size = write_folder(folder, args.files)
-    port = _free_port()
-    env = {
-        **os.environ,
-        **PREFECT_SERVER_TUNING,
-        "PREFECT_HOME": str(home / "prefect"),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "GONGWEN_HOME": str(home),
-    }
+    settings = Settings(home=home, prefect={"port": free_port()})  # type: ignore[arg-type]
+    env = prefect_env(settings)
     exe = Path(sys.executable).parent
-    server = subprocess.Popen(
-        [str(exe / "prefect"), "server", "start", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    supervisor = Supervisor(settings)
     try:
-        wait_for_http(env["PREFECT_API_URL"] + "/health", 180, server)
+        supervisor.start_prefect_server()
         setup = (
             "from services.runtime import Runtime; from services.config import Settings; "
             "from services.seed.example import load_organs_and_users as l; r = Runtime(Settings()); "
@@ -84,8 +64,7 @@ def main() -> None:
             raise SystemExit(done.stderr.decode(errors="replace")[-3000:])
         seconds = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait(30)
+        supervisor.stop_all()
     outcomes = json.loads(done.stdout.decode().strip().splitlines()[-1])
     imported = sum(len(o["document_ids"]) for o in outcomes if o["status"] == "imported")
     print(

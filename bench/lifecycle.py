@@ -28,19 +28,11 @@ from sqlalchemy import func, select
 
 from services.config import Settings
 from services.domain.models import Document, InboxItem, Signoff
-from services.processes import Supervisor, gongwen_command, wait_for_http
+from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
 HEADS = ("tzb.head", "xcb.head", "mw.head")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _login(http: httpx.Client, user: str) -> dict[str, str]:
@@ -76,8 +68,8 @@ def main() -> None:
     os.environ.update(
         {
             "GONGWEN_HOME": str(home),
-            "GONGWEN_API__PORT": str(_free_port()),
-            "GONGWEN_PREFECT__PORT": str(_free_port()),
+            "GONGWEN_API__PORT": str(free_port()),
+            "GONGWEN_PREFECT__PORT": str(free_port()),
             "GONGWEN_EXAMPLE_DATA": "false",
         }
     )

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,18 +29,13 @@ from bench.corpus import ORGANS, TOPICS, Corpus
 from search.embedded import EmbeddedIndex
 from services.api.app import create_app
 from services.config import Settings
+from services.processes import free_port
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
 TWO = ["义诊", "石榴", "宣传", "民族", "健康", "团结", "普法", "档案", "旅游", "基层", "党员", "培训"]
 FOUR = ["民族团结", "健康义诊", "宣传教育", "志愿服务", "主题党日", "基层医疗", "示范创建", "文化遗产"]
 PHRASES = ['"铸牢中华民族共同体意识"', '"民族团结进步活动月"', '"开展健康义诊"', '"各乡镇街道"', '"进一步提高干部职工"']
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _dir_size(path: Path) -> int:
@@ -122,7 +116,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="reuse a home whose index was built before")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="gongwen-search-bench-"))
-    settings = Settings(home=home, example_data=False, api={"port": _free_port()})  # type: ignore[arg-type]
+    settings = Settings(home=home, example_data=False, api={"port": free_port()})  # type: ignore[arg-type]
     runtime = Runtime(settings)
     with runtime.context() as ctx:
         from sqlalchemy import select

@@ -45,6 +45,15 @@ def prefect_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    """A port nothing listens on now, for servers the tests and benchmarks start."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def gongwen_command(*args: str) -> list[str]:
     exe = shutil.which("gongwen", path=str(Path(sys.executable).parent))
     return [exe, *args] if exe else [sys.executable, "-m", "services.cli", *args]

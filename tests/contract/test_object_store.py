@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from services.processes import free_port as _free_port
 from services.storage import ObjectLocked, ObjectNotFound, ObjectStore, ObjectStoreError, open_object_store
 
 S3_URL = os.environ.get("GONGWEN_TEST_S3_URL")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
