@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 
-system_packages=(libharfbuzz-subset0 poppler-utils)
+# chromium + fonts-noto-cjk: the browser tests drive Debian's Chromium (a downloaded browser does not run here).
+system_packages=(libharfbuzz-subset0 poppler-utils chromium fonts-noto-cjk)
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -1,4 +1,4 @@
-"""create_app(settings): the FastAPI application serving /api/v1 (and, later, the web pages)."""
+"""create_app(settings): the FastAPI application serving /api/v1 and the web pages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from services.api.errors import install_error_handlers
 from services.api.routes import admin, archive, distribution, documents, imports, search, system
 from services.config import Settings
 from services.runtime import Runtime
+from services.web import install_web
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -24,4 +25,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     for module in (system, admin, documents, distribution, search, imports, archive):
         app.include_router(module.router)
+    install_web(app, str(runtime.settings.templates_dir))
     return app

@@ -14,6 +14,7 @@ from services.context import Context
 from services.domain.models import User
 from services.errors import Unauthenticated
 from services.runtime import Runtime
+from services.web.session import SESSION_COOKIE
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
 
@@ -28,7 +29,11 @@ def get_token(
 ) -> str | None:
     if credentials is not None:
         return credentials.credentials
-    return request.cookies.get("gongwen_token")
+    # The pages' login cookie opens the API's downloads (PDF, attachments, catalogues) but never a change:
+    # a cookie-authenticated POST could be forged by another site.
+    if request.method in ("GET", "HEAD"):
+        return request.cookies.get(SESSION_COOKIE)
+    return None
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import DomainError
@@ -29,22 +29,38 @@ def _validation_code(errors: list[dict[str, Any]]) -> tuple[str, str, str]:
     return "invalid_payload", "请求内容不合法", "the request payload is invalid"
 
 
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _page_error(request: Request, status: int, code: str, zh: str, en: str) -> HTMLResponse:
+    from services.web import error_page  # the pages answer in HTML, the API in JSON
+
+    return error_page(request, status, code, zh, en)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
+        if _is_page(request):
+            return _page_error(request, exc.status, exc.code, exc.zh, exc.en)
         return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse | HTMLResponse:
         errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
         code, zh, en = _validation_code(errors)
+        if _is_page(request):
+            return _page_error(request, 422, code, zh, en)
         return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse | HTMLResponse:
         names = {
             404: ("not_found", "地址不存在", "no such address"),
             405: ("method_not_allowed", "不支持该方法", "method not allowed"),
         }
         code, zh, en = names.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
+        if _is_page(request):
+            return _page_error(request, exc.status_code, code, zh, en)
         return JSONResponse(status_code=exc.status_code, content=error_body(code, zh, en))

@@ -39,6 +39,7 @@ from services.domain.models import (
 )
 from services.errors import Conflict, Invalid, not_found
 from services.indexing.service import IndexingService
+from services.jobs.service import JobService
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
@@ -59,6 +60,31 @@ class ArchiveService:
         self.ctx.session.add(run)
         self.ctx.session.flush()
         return run
+
+    def queue_run(self, year: int, dry_run: bool) -> ArchiveRun:
+        """Record a run and hand it to the worker, which runs it as the annual-archive Prefect flow."""
+        run = self.start_run(year, dry_run)
+        JobService(self.ctx).enqueue("archive", None, payload={"year": year, "dry_run": dry_run, "run_id": run.id})
+        return run
+
+    def overview(self) -> list[dict[str, Any]]:
+        """Stored 件 per year, 保管期限 and 机构, for the archivists' year list."""
+        query = (
+            select(
+                ArchiveItem.year,
+                ArchiveItem.retention,
+                ArchiveItem.organ_code,
+                func.count(),
+                func.sum(ArchiveItem.package_bytes),
+            )
+            .where(ArchiveItem.status == "stored")
+            .group_by(ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
+            .order_by(ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
+        )
+        return [
+            {"year": y, "retention": r, "organ": o, "items": n, "bytes": b or 0}
+            for y, r, o, n, b in self.ctx.session.execute(query)
+        ]
 
     def run(self, run_id: int) -> ArchiveRun:
         run = self.ctx.session.get(ArchiveRun, run_id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.audit.service import AuditService
 from services.context import Context
+from services.documents.policy import cleared_for
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, DocType, RecipientRole, ReplyStatus, Role
@@ -311,4 +312,18 @@ class DistributionService:
                 .order_by(Chase.id.desc())
             )
         )
-        return mine
+        return _cleared(actor, mine)
+
+
+def _cleared(actor: User, mine: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Only what the user's 密级 clearance allows: an organ's inbox may hold documents above a member's."""
+
+    def document_of(entry: Any) -> Document:
+        if isinstance(entry, Document):
+            return entry
+        if isinstance(entry, Chase):
+            return entry.task.document
+        document: Document = entry.document
+        return document
+
+    return {kind: [e for e in entries if cleared_for(actor, document_of(e))] for kind, entries in mine.items()}

@@ -233,6 +233,7 @@ class DocumentVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.position", cascade="all, delete-orphan")
+    created_by: Mapped[User | None] = relationship()
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 
 
@@ -334,6 +335,7 @@ class Chase(Base):
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     seen_at: Mapped[dt.datetime | None]
+    task: Mapped[ReplyTask] = relationship()
     __table_args__ = (UniqueConstraint("reply_task_id", "chased_on", "method"),)
 
 

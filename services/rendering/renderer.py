@@ -44,10 +44,20 @@ class DocumentRenderer:
         self._font_config: Any = None
 
     def document_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
+        """The document as issued: 发文字号 and 成文日期 must be set."""
+        assert doc.written_on is not None and doc.doc_number is not None
+        return self._html(doc, body, version, signoffs)
+
+    def preview_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
+        """The layout a reviewer or signer checks before registration: 文号 and date are shown as placeholders."""
+        return self._html(doc, body, version, signoffs)
+
+    def _html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         recipients = doc.recipients
-        assert doc.written_on is not None
+        written_on = chinese_date(doc.written_on) if doc.written_on else "（成文日期：最后签发之日）"
         context: dict[str, Any] = {
             "doc": doc,
+            "doc_number": doc.doc_number or "（发文字号：登记时编号）",
             "issuers": [i.organ for i in doc.issuers],
             "header_pt": header_font_pt([i.organ.name for i in doc.issuers]),
             "upward": doc.doc_type in UPWARD_DOC_TYPES,
@@ -57,9 +67,9 @@ class DocumentRenderer:
             "paragraphs": paragraphs(body),
             "attachment_notes": doc.attachment_notes,
             "text_attachments": self._text_attachments(version),
-            "written_on": chinese_date(doc.written_on),
+            "written_on": written_on,
             "printing_organ": doc.printing_organ or f"{doc.lead_organ.name}办公室",
-            "printed_on": chinese_date(doc.written_on),
+            "printed_on": written_on,
             "copy_number": None,
             "font_faces": font_face_css(self.fonts_dir),
             "css": self.css,

@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
-from services.domain.models import AuditEvent, Document, DocumentVersion, ProcessJob, Signoff
 from services.runtime import Runtime
+from tests.helpers.invariants import changes_nothing
 from tests.helpers.seed002 import create_with_plan, draft_payload
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=20)
-
-
-def _snapshot(runtime: Runtime) -> tuple[object, ...]:
-    with runtime.context() as ctx:
-        counts = tuple(
-            ctx.session.scalar(select(func.count()).select_from(m))
-            for m in (Document, DocumentVersion, AuditEvent, ProcessJob, Signoff)
-        )
-        statuses = tuple(ctx.session.scalars(select(Document.status).order_by(Document.id)))
-    return counts, statuses, tuple(runtime.store.list(""))
-
-
-@contextmanager
-def changes_nothing(runtime: Runtime) -> Iterator[None]:
-    before = _snapshot(runtime)
-    yield
-    assert _snapshot(runtime) == before
 
 
 def _error(response: object, status: int, code: str) -> None:

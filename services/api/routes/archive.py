@@ -71,9 +71,7 @@ def start_run(body: RunIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, An
     """Queue an archival run; the worker runs it as a Prefect flow. Watch it at GET /runs/{id}."""
     with user_scope(runtime, token) as (ctx, user):
         require_role(user, Role.archivist)
-        run = ArchiveService(ctx).start_run(body.year, body.dry_run)
-        JobService(ctx).enqueue("archive", None, payload={"year": body.year, "dry_run": body.dry_run, "run_id": run.id})
-        return _run_json(run)
+        return _run_json(ArchiveService(ctx).queue_run(body.year, body.dry_run))
 
 
 @router.get("/runs/{run_id}")

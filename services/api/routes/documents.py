@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -115,7 +116,7 @@ def download_attachment(document_id: int, attachment_id: int, runtime: RuntimeDe
         for version in service.versions(document):
             for att in version.attachments:
                 if att.id == attachment_id:
-                    return Response(ctx.store.get(att.key), media_type=att.content_type)
+                    return attachment_response(ctx.store.get(att.key), att.content_type, att.filename)
         raise not_found("附件", "attachment", id=attachment_id)
 
 
@@ -194,6 +195,25 @@ def decide_signoff(document_id: int, body: Decision, runtime: RuntimeDep, token:
 def request_issue(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(WorkflowService(ctx).request_issue(user, document_id))
+
+
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
+
+
+def attachment_response(data: bytes, content_type: str, filename: str) -> Response:
+    """Uploaded bytes, never rendered as a page of this site: only images and PDF open inline."""
+    disposition = "inline" if content_type in INLINE_TYPES else "attachment"
+    media = (
+        content_type
+        if content_type in INLINE_TYPES or content_type.startswith("text/plain")
+        else "application/octet-stream"
+    )
+    headers = {
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    return Response(data, media_type=media, headers=headers)
 
 
 def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool) -> Response:

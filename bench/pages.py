@@ -1,0 +1,194 @@
+"""Benchmark: every page's answer time through real HTTP with N documents in the system (default 1,000).
+
+Builds a fresh home with the example organs and users and N joint documents at every stage (drafts, in review,
+being signed, issued and distributed with receipts and report-backs), starts the API as `gongwen up` does, and
+requests each page as the user who works on it. Prints a JSON object on its last line: p50/p95 ms per page.
+
+    .venv/bin/python bench/pages.py [--docs 1000] [--requests 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# bench/search.py would shadow the search package: the project root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+
+from services.accounts.service import OrganService
+from services.config import Settings
+from services.distribution.service import DistributionService
+from services.documents.schemas import DraftInput
+from services.documents.service import DocumentService
+from services.indexing.service import IndexingService
+from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.runtime import Runtime
+from services.seed.example import DEMO_PASSWORD, RECIPIENTS, load_organs_and_users, read_seed_002, user
+from services.workflow.service import WorkflowService
+
+ISSUED_SHARE = 0.1  # every tenth document goes all the way (rendering costs ≈0.3 s each)
+
+
+def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
+    """N documents of seed 002's shape; a tenth issued and distributed, the rest spread over the earlier stages."""
+    seed = read_seed_002()
+    with runtime.context() as ctx:
+        organs = {o.code: o.id for o in OrganService(ctx).list()}
+    stages = {"draft": 0, "in_review": 0, "signing": 0, "distributed": 0}
+    for i in range(n):
+        draft = DraftInput(
+            doc_type="通知",  # type: ignore[arg-type]
+            title=f"{seed.title}（第{i + 1}号样例）",
+            issue_form="字",
+            issuers=[organs["zlt-tzb"], organs["zlt-xcb"], organs["zlt-mw"]],
+            main_recipients=[organs[c] for c in RECIPIENTS],
+            copy_recipients=[organs["zlt-sw"]],
+            report_back={"deadline": "2099-06-30", "materials": ["总结"]},  # type: ignore[arg-type]
+            body=seed.body + f"\n样例{i + 1}。",
+        )
+        with runtime.context() as ctx:
+            doc_id = DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
+        stage = "distributed" if i % round(1 / ISSUED_SHARE) == 0 else ("draft", "in_review", "signing")[i % 3]
+        _advance(runtime, doc_id, stage)
+        stages[stage] += 1
+    with runtime.context() as ctx:
+        while IndexingService(ctx).apply_batch(runtime.search_index):
+            pass
+    return stages
+
+
+def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
+    if stage == "draft":
+        return
+    with runtime.context() as ctx:
+        workflow = WorkflowService(ctx)
+        workflow.submit(user(ctx, "mw.drafter"), doc_id)
+        workflow.run_format_checks(doc_id)
+    if stage == "in_review":
+        return
+    with runtime.context() as ctx:
+        WorkflowService(ctx).review(user(ctx, "mw.reviewer"), doc_id, True, "同意")
+    if stage == "signing":
+        return
+    for head in ("tzb.head", "xcb.head", "mw.head"):
+        with runtime.context() as ctx:
+            WorkflowService(ctx).decide_signoff(user(ctx, head), doc_id, True, "同意")
+    with runtime.context() as ctx:
+        WorkflowService(ctx).register(doc_id)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).render(doc_id, runtime.renderer)
+    with runtime.context() as ctx:
+        DistributionService(ctx).distribute(doc_id)
+        DistributionService(ctx).receive(user(ctx, "jyj.drafter"), doc_id)
+        DistributionService(ctx).report_back(user(ctx, "jyj.drafter"), doc_id, "市教育局工作总结", "总结正文。", [])
+
+
+def browser_session(base: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"csrf": csrf, "username": username, "password": DEMO_PASSWORD, "next": "/"})
+    assert r.status_code in (200, 303), r.text
+    return client
+
+
+def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from services.domain.models import Document
+
+    with runtime.context() as ctx:
+
+        def first(status: str) -> int:
+            found = ctx.session.scalar(
+                select(Document.id).where(Document.status == status).order_by(Document.id.desc())
+            )
+            assert found is not None, status
+            return found
+
+        issued, draft, review, signing = first("distributed"), first("draft"), first("in_review"), first("signing")
+    return [
+        ("mw.drafter", "/"),
+        ("mw.drafter", "/documents"),
+        ("mw.drafter", "/documents/new"),
+        ("mw.drafter", f"/documents/{draft}/edit"),
+        ("mw.drafter", f"/documents/{issued}"),
+        ("mw.drafter", f"/documents/{issued}/frame"),
+        ("mw.drafter", f"/documents/{draft}/frame"),
+        ("mw.drafter", f"/documents/{issued}/versions"),
+        ("mw.reviewer", f"/documents/{review}/review"),
+        ("xcb.head", "/"),
+        ("xcb.head", f"/documents/{signing}/sign"),
+        ("mw.registrar", f"/documents/{issued}/distribution"),
+        ("mw.registrar", f"/documents/{issued}/distribution.xlsx"),
+        ("jyj.drafter", "/"),
+        ("jyj.drafter", f"/documents/{issued}/reply"),
+        ("archivist", "/search?q=民族团结"),
+        ("archivist", "/search?q=%22石榴籽%22&doc_type=通知"),
+        ("archivist", "/archive"),
+        ("admin", "/admin"),
+    ]
+
+
+def measure(base: str, targets: list[tuple[str, str]], requests: int) -> dict[str, dict[str, float]]:
+    sessions = {name: browser_session(base, name) for name in {u for u, _ in targets}}
+    figures = {}
+    for username, path in targets:
+        client, times = sessions[username], []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code, response.text[:300])
+        times.sort()
+        figures[path if path != "/" else f"/ ({username})"] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        }
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="gongwen-bench-pages-"))
+    os.environ.update(
+        {"GONGWEN_HOME": str(home), "GONGWEN_API__PORT": str(free_port()), "GONGWEN_EXAMPLE_DATA": "false"}
+    )
+    settings = Settings()
+    runtime = Runtime(settings)
+    with runtime.context() as ctx:
+        load_organs_and_users(ctx)
+    started = time.perf_counter()
+    stages = seed_documents(runtime, args.docs)
+    seeded = time.perf_counter() - started
+    targets = pages_to_measure(runtime)
+    runtime.close()
+    sup = Supervisor(settings)
+    try:
+        sup.start("api", gongwen_command("api"), to_log=True)
+        base = f"http://127.0.0.1:{settings.api.port}"
+        wait_for_http(base + "/api/v1/health", 60)
+        figures = measure(base, targets, args.requests)
+    finally:
+        sup.stop_all()
+    worst = max(f["p95_ms"] for f in figures.values())
+    for page, f in figures.items():
+        print(f"{page:60s} p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms", file=sys.stderr)
+    result = {"documents": args.docs, "stages": stages, "seed_s": round(seeded, 1), "cores": os.cpu_count(),
+              "requests_per_page": args.requests, "worst_p95_ms": worst, "pages": figures}  # fmt: skip
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The web pages: server-rendered Jinja2 (templates/web/) on the same FastAPI app as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from services.web.pages import admin, archive, auth, document, drafting, search, tracking, work
+from services.web.render import page
+from services.web.session import LoginRequired, login_url
+
+
+def install_web(app: FastAPI, templates_dir: str) -> None:
+    app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
+    for module in (auth, work, drafting, document, tracking, search, archive, admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(_: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+
+def error_page(request: Request, status: int, code: str, zh: str, en: str) -> HTMLResponse:
+    """A domain error met on a page: both languages, the stable code, and a way back."""
+    referer = request.headers.get("referer", "")
+    back = referer if referer.startswith(str(request.base_url)) else "/"
+    return page(request, "error.html", None, http_status=status, code=code, zh=zh, en=en, back=back)

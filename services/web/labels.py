@@ -1,0 +1,64 @@
+"""Chinese names of statuses, roles and actions shown on the pages, and the fixed messages after a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.domain.enums import Classification, DocStatus, DocType, Role, Urgency
+from services.web.forms import FIELD_ZH
+
+STATUS_ZH = {
+    DocStatus.draft: "起草中",
+    DocStatus.submitted: "格式检查中",
+    DocStatus.returned: "已退回",
+    DocStatus.in_review: "待审核",
+    DocStatus.signing: "会签中",
+    DocStatus.signed: "待登记印发",
+    DocStatus.issued: "已印制",
+    DocStatus.distributed: "已分发",
+    DocStatus.received: "已收到",
+    DocStatus.imported: "已导入",
+}
+ROLE_ZH = {
+    Role.drafter: "拟稿",
+    Role.reviewer: "审核",
+    Role.signer: "签发/会签",
+    Role.registrar: "登记",
+    Role.archivist: "档案员",
+    Role.admin: "管理员",
+}
+KIND_ZH = {"outgoing": "发文", "reply": "来文（反馈）", "imported": "导入"}
+RETENTION_ZH = {"Y": "永久", "D30": "30年", "D10": "10年"}
+SIGNOFF_ZH = {"pending": "待签", "signed": "已签", "rejected": "退回"}
+MESSAGES = {
+    "created": "草稿已保存。",
+    "saved": "已保存为新版本。",
+    "attached": "附件已添加。",
+    "submitted": "已提交，正在进行格式检查。",
+    "reviewed": "审核意见已提交。",
+    "signed": "已签批。",
+    "rejected": "已退回拟稿处室。",
+    "issue_requested": "已重新发起登记印发。",
+    "received": "已签收。",
+    "reported": "总结已报送。",
+    "chased": "已发出催办。",
+    "returned_reply": "已退回补报。",
+    "run_started": "归档已开始。",
+    "fixity_started": "完整性检查已开始。",
+    "organ_created": "机关已添加。",
+    "user_created": "用户已添加。",
+    "logged_out": "已退出登录。",
+}
+
+GLOBALS: dict[str, Any] = {
+    "STATUS_ZH": {k.value: v for k, v in STATUS_ZH.items()},
+    "ROLE_ZH": {k.value: v for k, v in ROLE_ZH.items()},
+    "KIND_ZH": KIND_ZH,
+    "RETENTION_ZH": RETENTION_ZH,
+    "SIGNOFF_ZH": SIGNOFF_ZH,
+    "DOC_TYPES": [t.value for t in DocType],
+    "CLASSIFICATIONS": [c.value for c in Classification],
+    "URGENCIES": [u.value for u in Urgency],
+    "ROLES": [r.value for r in Role],
+    "FIELD_ZH": FIELD_ZH,
+}

@@ -1,0 +1,86 @@
+"""Admin: organs with their 机关代字, users and roles, and the retention schedule in force."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from services.accounts.service import OrganService, UserService
+from services.documents.policy import require_role
+from services.domain.enums import Role
+from services.errors import DomainError, Invalid
+from services.web.forms import FormProblem
+from services.web.render import page, redirect
+from services.web.session import read_form, runtime_of, web_scope
+
+router = APIRouter(include_in_schema=False)
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def _admin_page(
+    request: Request, problems: list[FormProblem], values: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    settings = runtime_of(request).settings
+    with web_scope(request) as (ctx, user):
+        require_role(user, Role.admin)
+        return page(
+            request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
+            users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
+            problems=problems, values=values,
+        )  # fmt: skip
+
+
+@router.get("/admin")
+def admin_home(request: Request) -> HTMLResponse:
+    return _admin_page(request, [], {})
+
+
+def parse_prefixes(text: str) -> dict[str, str]:
+    """'发=国发，函=国函' (one pair a line or separated by commas) → {'发': '国发', '函': '国函'}."""
+    pairs: dict[str, str] = {}
+    for part in text.replace("，", ",").replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        form, sep, prefix = part.partition("=")
+        if not sep or not form.strip() or not prefix.strip():
+            raise Invalid("prefix_format", f"机关代字格式应为 发文形式=代字：{part}", f"write form=prefix: {part}")
+        pairs[form.strip()] = prefix.strip()
+    return pairs
+
+
+@router.post("/admin/organs", response_model=None)
+def create_organ(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values = {k: str(form.get(k) or "").strip() for k in ("code", "name", "short_name", "prefixes", "parent_id")}
+    try:
+        with web_scope(request) as (ctx, user):
+            require_role(user, Role.admin)
+            parent = int(values["parent_id"]) if values["parent_id"].isdigit() else None
+            prefixes = parse_prefixes(values["prefixes"])
+            if len(values["name"]) < 2 or not values["code"] or not values["short_name"]:
+                raise Invalid("organ_fields", "请填写机关代码、全称和简称", "code, name and short name are required")
+            OrganService(ctx).create(values["code"], values["name"], values["short_name"], prefixes, parent)
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="organ", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin", "organ_created")
+
+
+@router.post("/admin/users", response_model=None)
+def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values = {k: str(form.get(k) or "").strip() for k in ("username", "display_name", "organ_id", "clearance")}
+    roles = [str(r) for r in form.getlist("roles")]
+    try:
+        with web_scope(request) as (ctx, user):
+            require_role(user, Role.admin)
+            if not values["organ_id"].isdigit() or len(values["username"]) < 2 or not values["display_name"]:
+                raise Invalid("user_fields", "请填写用户名、姓名并选择机关", "username, name and organ are required")
+            UserService(ctx).create(
+                values["username"], values["display_name"], int(values["organ_id"]), roles,
+                str(form.get("password") or ""), values["clearance"] or "非密",
+            )  # fmt: skip
+    except (DomainError, ValueError) as exc:
+        zh, en = (exc.zh, exc.en) if isinstance(exc, DomainError) else ("取值不合法", str(exc))
+        return _admin_page(request, [FormProblem(field="user", zh=zh, en=en)], values, 422)
+    return redirect("/admin", "user_created")

@@ -1,0 +1,64 @@
+"""Log in and out: the login token lives in an HttpOnly cookie; forms carry the CSRF token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from services.accounts.service import UserService
+from services.errors import Unauthenticated
+from services.web.render import page, redirect, remember_csrf
+from services.web.session import SESSION_COOKIE, read_form, runtime_of
+
+router = APIRouter(include_in_schema=False)
+FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def _safe_next(value: object) -> str:
+    """Only a path on this site: an open redirect would let a link log a user in elsewhere."""
+    text = value if isinstance(value, str) else ""
+    return text if text.startswith("/") and not text.startswith("//") and "\\" not in text else "/"
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, "login.html", None, next=_safe_next(next), username="", error=None)
+
+
+@router.post("/login", response_model=None)
+def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = _safe_next(form.get("next"))
+    runtime = runtime_of(request)
+    try:
+        with runtime.context() as ctx:
+            token, _ = UserService(ctx).login(username, password)
+    except Unauthenticated as exc:
+        error = {"zh": exc.zh, "en": exc.en}
+        return page(request, "login.html", None, http_status=401, next=target, username=username, error=error)
+    response = redirect(target)
+    hours = runtime.settings.api.token_hours
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.environment == "production",
+    )
+    remember_csrf(request, response)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with runtime_of(request).context() as ctx:
+            UserService(ctx).logout(token)
+    response = redirect("/login", "logged_out")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,153 @@
+"""Draft editor: the structured fields, the body with its four heading levels, attachments, versions and diffs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from services.accounts.service import OrganService
+from services.context import Context
+from services.documents.service import DocumentService
+from services.domain.models import User
+from services.errors import DomainError
+from services.web.diffview import side_by_side
+from services.web.forms import FormErrors, FormProblem, draft_input, draft_values, draft_values_of, uploads
+from services.web.render import page, redirect
+from services.web.session import read_form, web_scope
+from services.workflow.service import WorkflowService
+
+router = APIRouter(include_in_schema=False)
+FormDep = Annotated[FormData, Depends(read_form)]
+NEW_DRAFT = {
+    "doc_type": "通知", "title": "", "issue_form": "", "classification": "非密", "secrecy_period": "",
+    "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
+    "attachment_notes": "", "report_materials": "", "body": "", "note": "",
+    "issuers": [], "main_recipients": [], "copy_recipients": [],
+}  # fmt: skip
+
+
+def _problems(exc: Exception) -> list[FormProblem]:
+    if isinstance(exc, FormErrors):
+        return exc.problems
+    assert isinstance(exc, DomainError)
+    return [FormProblem(field=str(exc.details.get("field", "form")), zh=exc.zh, en=exc.en)]
+
+
+def _editor(
+    request: Request,
+    ctx: Context,
+    user: User,
+    values: dict[str, Any],
+    document_id: int | None,
+    problems: list[FormProblem] | None = None,
+) -> HTMLResponse:
+    organs = OrganService(ctx).list()
+    forms = [p.form for p in user.organ.prefixes]
+    attachments = []
+    if document_id is not None:
+        service = DocumentService(ctx)
+        attachments = list(service.version(service.get_visible(user, document_id)).attachments)
+    return page(
+        request,
+        "editor.html",
+        user,
+        http_status=422 if problems else 200,
+        nav="new" if document_id is None else "documents",
+        values=values,
+        document_id=document_id,
+        organs=organs,
+        issue_forms=forms,
+        problems=problems or [],
+        attachments=attachments,
+    )
+
+
+@router.get("/documents/new")
+def new_draft(request: Request) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        values = dict(NEW_DRAFT, issue_form=next((p.form for p in user.organ.prefixes), ""))
+        return _editor(request, ctx, user, values, None)
+
+
+@router.post("/documents/new", response_model=None)
+def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values = draft_values(form)
+    try:
+        with web_scope(request) as (ctx, user):
+            service = DocumentService(ctx)
+            document = service.create_draft(user, draft_input(values))
+            for upload in uploads(form, "files"):
+                service.add_attachment(user, document.id, upload)
+            document_id = document.id
+    except (FormErrors, DomainError) as exc:
+        with web_scope(request) as (ctx, user):
+            return _editor(request, ctx, user, values, None, _problems(exc))
+    return redirect(f"/documents/{document_id}/edit", "created")
+
+
+@router.get("/documents/{document_id}/edit")
+def edit_draft(request: Request, document_id: int) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        service = DocumentService(ctx)
+        document = service.editable(user, document_id)
+        version = service.version(document)
+        values = draft_values_of(version.fields, service.body(version))
+        return _editor(request, ctx, user, values, document_id)
+
+
+@router.post("/documents/{document_id}/edit", response_model=None)
+def save_draft(request: Request, document_id: int, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values = draft_values(form)
+    try:
+        with web_scope(request) as (ctx, user):
+            DocumentService(ctx).save(user, document_id, draft_input(values))
+    except (FormErrors, DomainError) as exc:
+        with web_scope(request) as (ctx, user):
+            return _editor(request, ctx, user, values, document_id, _problems(exc))
+    if form.get("then") == "submit":
+        return _submit(request, document_id)
+    return redirect(f"/documents/{document_id}/edit", "saved")
+
+
+@router.post("/documents/{document_id}/attachments")
+def add_attachments(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+    with web_scope(request) as (ctx, user):
+        service = DocumentService(ctx)
+        for upload in uploads(form, "files"):
+            service.add_attachment(user, document_id, upload)
+    return redirect(f"/documents/{document_id}/edit", "attached")
+
+
+@router.post("/documents/{document_id}/submit")
+def submit(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+    return _submit(request, document_id)
+
+
+def _submit(request: Request, document_id: int) -> RedirectResponse:
+    with web_scope(request) as (ctx, user):
+        WorkflowService(ctx).submit(user, document_id)
+    return redirect(f"/documents/{document_id}", "submitted")
+
+
+@router.get("/documents/{document_id}/versions")
+def versions(
+    request: Request,
+    document_id: int,
+    old: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        service = DocumentService(ctx)
+        document = service.get_visible(user, document_id)
+        history = list(service.versions(document))
+        new = new or document.current_version
+        old = old or max(1, new - 1)
+        diff = service.diff(document, old, new)
+        rows = side_by_side(service.body(service.version(document, old)), service.body(service.version(document, new)))
+        return page(
+            request, "versions.html", user, nav="documents", document=document, history=history,
+            old=old, new=new, diff=diff, rows=rows,
+        )  # fmt: skip

@@ -1,0 +1,94 @@
+"""The search page: query, filters, facets that narrow, highlighted hits, pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from search import Filters, SearchError, SearchQuery, SearchResult
+from services.indexing.service import search_as
+from services.web.render import page
+from services.web.session import runtime_of, web_scope
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+FILTERS = ("doc_number", "issuer", "doc_type", "year", "status", "retention", "date_from", "date_to")
+FACET_ZH = {"year": "年度", "issuer": "发文机关", "doc_type": "文种", "status": "状态", "retention": "保管期限"}
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _filters(chosen: dict[str, str]) -> Filters:
+    year = chosen.get("year", "")
+    return Filters(
+        doc_number=chosen.get("doc_number") or None,
+        issuer=chosen.get("issuer") or None,
+        doc_type=chosen.get("doc_type") or None,
+        year=int(year) if year.isdigit() else None,
+        status=chosen.get("status") or None,
+        retention=chosen.get("retention") or None,
+        date_from=_date(chosen.get("date_from")),
+        date_to=_date(chosen.get("date_to")),
+    )
+
+
+def _facet_links(q: str, sort: str, chosen: dict[str, str], result: SearchResult) -> dict[str, list[dict[str, Any]]]:
+    """Each facet value as a link that adds (or, when chosen, removes) that filter."""
+    links: dict[str, list[dict[str, Any]]] = {}
+    for name, values in result.facets.items():
+        if name not in FACET_ZH:
+            continue
+        entries = []
+        for value, count in values:
+            active = chosen.get(name) == str(value)
+            params = {k: v for k, v in chosen.items() if v and k != name}
+            if not active:
+                params[name] = str(value)
+            entries.append({"value": value, "count": count, "active": active, "url": _url(q, sort, params)})
+        links[name] = entries
+    return links
+
+
+def _url(q: str, sort: str, params: dict[str, str], page_no: int = 1) -> str:
+    query = {"q": q, **params}
+    if sort != "relevance":
+        query["sort"] = sort
+    if page_no > 1:
+        query["page"] = str(page_no)
+    return "/search?" + urlencode(query)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=500)] = "",
+    sort: str = "relevance",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
+) -> HTMLResponse:
+    sort = sort if sort in ("relevance", "date") else "relevance"
+    chosen = {k: request.query_params.get(k, "").strip() for k in FILTERS}
+    chosen = {k: v for k, v in chosen.items() if v}
+    index = runtime_of(request).search_index
+    with web_scope(request) as (_, user):
+        result, error = None, None
+        if q.strip() or chosen:
+            query = SearchQuery(q, _filters(chosen), sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            try:
+                result = search_as(index, user, query)
+            except SearchError as exc:
+                error = {"zh": exc.zh, "en": exc.en, "code": exc.code}
+        return page(
+            request, "search.html", user, http_status=503 if error else 200, nav="search", q=q, sort=sort,
+            chosen=chosen, result=result, error=error, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
+            facets=_facet_links(q, sort, chosen, result) if result else {},
+            prev_url=_url(q, sort, chosen, page_no - 1), next_url=_url(q, sort, chosen, page_no + 1),
+        )  # fmt: skip

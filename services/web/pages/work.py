@@ -1,0 +1,58 @@
+"""待办 (what waits on me) and the list of documents I may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from services.distribution.service import DistributionService
+from services.documents.policy import cleared_for
+from services.documents.service import list_visible
+from services.domain.enums import DocKind, DocStatus, Role
+from services.domain.models import Document
+from services.web.render import page
+from services.web.session import web_scope
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+
+
+@router.get("/")
+def inbox(request: Request) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        mine = DistributionService(ctx).inbox(user)
+        drafts: list[Document] = []
+        if user.has_role(Role.drafter):
+            query = select(Document).where(
+                Document.lead_organ_id == user.organ_id,
+                Document.kind == DocKind.outgoing.value,
+                Document.status.in_([DocStatus.draft.value, DocStatus.submitted.value]),
+            )
+            drafts = [
+                d for d in ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)) if cleared_for(user, d)
+            ]
+        today = ctx.today()
+        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today)
+
+
+@router.get("/documents")
+def documents(
+    request: Request, status: str | None = None, page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1
+) -> HTMLResponse:
+    status = status if status in {s.value for s in DocStatus} else None
+    with web_scope(request) as (ctx, user):
+        found = list_visible(ctx, user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
+        return page(
+            request,
+            "documents.html",
+            user,
+            nav="documents",
+            documents=found[:PAGE_SIZE],
+            has_next=len(found) > PAGE_SIZE,
+            page_no=page_no,
+            status=status,
+            statuses=[s.value for s in DocStatus],
+        )

@@ -1,0 +1,75 @@
+"""Who is looking at a page: the login cookie, and the CSRF token every form carries (double-submit cookie)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from services.accounts.service import UserService
+from services.context import Context
+from services.domain.models import User
+from services.errors import Forbidden, Unauthenticated
+from services.runtime import Runtime
+
+SESSION_COOKIE = "gongwen_token"
+CSRF_COOKIE = "gongwen_csrf"
+CSRF_FIELD = "csrf"
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in user; answered with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def login_url(next_url: str) -> str:
+    return f"/login?next={quote(next_url, safe='')}"
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@contextmanager
+def web_scope(request: Request) -> Iterator[tuple[Context, User]]:
+    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not token:
+        raise LoginRequired(here)
+    with runtime_of(request).context() as ctx:
+        try:
+            user = UserService(ctx).from_token(token)
+        except Unauthenticated:
+            raise LoginRequired(here) from None
+        yield ctx, user
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token of this browser, made on first use; the response sets it as a cookie."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.state.new_csrf = token
+    return str(token)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refused unless it carries this browser's CSRF token (a page of another site cannot)."""
+    form = await request.form()
+    sent, expected = form.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
+    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden(
+            "csrf_failed",
+            "表单已过期或来自其他网站，请刷新页面后重试",
+            "the form is stale or came from another site; reload the page and try again",
+        )
+    return form

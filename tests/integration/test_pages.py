@@ -1,0 +1,177 @@
+"""The pages over real HTTP: login, CSRF, what each user may see, bad forms, and user text always escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from services.domain.models import Document
+from services.runtime import Runtime
+from tests.helpers.invariants import changes_nothing
+from tests.helpers.seed002 import draft_payload, organ_ids
+
+Login = Callable[[str], dict[str, str]]
+SCRIPT = '<script>alert("公文")</script>'
+DEADLINE = dt.date.today() + dt.timedelta(days=15)
+
+
+def page_login(client: TestClient, username: str) -> str:
+    """Log the client in through the login form; returns the CSRF token its forms carry."""
+    client.cookies.clear()
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    r = client.post(
+        "/login",
+        data={"csrf": csrf, "username": username, "password": "gongwen-demo", "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf
+
+
+def test_pages_need_a_login_and_come_back_after_it(client: TestClient) -> None:
+    r = client.get("/documents?status=draft", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fdocuments%3Fstatus%3Ddraft"
+    form = client.get(r.headers["location"])
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    wrong = client.post("/login", data={"csrf": csrf, "username": "mw.drafter", "password": "nope", "next": "/x"})
+    assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text and "wrong username or password" in wrong.text
+    ok = client.post(
+        "/login",
+        data={"csrf": csrf, "username": "mw.drafter", "password": "gongwen-demo", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert ok.headers["location"] == "/"  # never off this site
+
+
+def test_a_form_without_this_browsers_csrf_token_changes_nothing(client: TestClient, runtime: Runtime) -> None:
+    page_login(client, "mw.drafter")
+    form = {"doc_type": "通知", "title": "关于测试的通知", "issue_form": "字", "body": "正文。"}
+    with changes_nothing(runtime):
+        for token in (None, "forged-token"):
+            data = form if token is None else {**form, "csrf": token}
+            r = client.post("/documents/new", data=data)
+            assert r.status_code == 403
+            assert "csrf_failed" in r.text and "表单已过期或来自其他网站" in r.text and "another site" in r.text
+        # The login cookie alone cannot change anything through the API either.
+        r = client.post("/api/v1/documents", json={**form, "issuers": []})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "login_required"
+
+
+def test_a_draft_that_does_not_validate_is_shown_again_with_everything_typed(
+    client: TestClient, runtime: Runtime
+) -> None:
+    csrf = page_login(client, "mw.drafter")
+    body = "一、总体要求\n这是一段还没有标题的草稿正文，不能丢。"
+    with changes_nothing(runtime):
+        r = client.post(
+            "/documents/new",
+            data={
+                "csrf": csrf,
+                "doc_type": "通知",
+                "title": "",
+                "issue_form": "字",
+                "body": body,
+                "report_deadline": "明天",
+            },
+        )
+    assert r.status_code == 422
+    assert "草稿未保存" in r.text and "标题：太短" in r.text and "报送截止日期" in r.text
+    assert "这是一段还没有标题的草稿正文，不能丢。" in r.text
+
+
+def test_user_text_is_escaped_on_every_page(
+    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+) -> None:
+    drafter = login("mw.drafter")
+    payload = draft_payload(client, drafter, seeds_dir, DEADLINE)
+    payload |= {"title": f"关于{SCRIPT}的通知", "body": payload["body"] + SCRIPT, "remark": SCRIPT}
+    payload["attachment_notes"] = [SCRIPT]
+    doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
+    files = {"file": (f"{SCRIPT}.txt", f"附件正文{SCRIPT}".encode(), "text/plain")}
+    client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": SCRIPT}, headers=drafter)
+    own = ["", "/edit", "/versions", "/frame"]
+    seen = _pages_of(client, "mw.drafter", ["/", *(f"/documents/{doc_id}{tail}" for tail in own)])
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
+    drain()
+    assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "in_review"
+    seen += _pages_of(client, "mw.reviewer", [f"/documents/{doc_id}/review"])
+    client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=login("mw.reviewer"))
+    seen += _pages_of(client, "tzb.head", [f"/documents/{doc_id}/sign", "/"])
+    for head in ("tzb.head", "xcb.head", "mw.head"):
+        client.post(
+            f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": SCRIPT}, headers=login(head)
+        )
+    drain()
+    reply = {"title": f"总结{SCRIPT}", "body": SCRIPT}
+    client.post(f"/api/v1/documents/{doc_id}/replies", data=reply, headers=login("jyj.drafter"))
+    drain()
+    seen += _pages_of(client, "jyj.drafter", ["/", f"/documents/{doc_id}", f"/documents/{doc_id}/frame"])
+    seen += _pages_of(client, "mw.registrar", [f"/documents/{doc_id}/distribution", f"/documents/{doc_id + 1}"])
+    seen += _pages_of(client, "archivist", ["/search?q=民族团结", "/documents"])
+    for path, html in seen:
+        assert "<script>alert" not in html, path
+    escaped = [path for path, html in seen if "&lt;script&gt;alert(" in html]
+    assert len(escaped) >= 12, escaped  # the text is there, as text
+
+
+def _pages_of(client: TestClient, username: str, paths: list[str]) -> list[tuple[str, str]]:
+    page_login(client, username)
+    found = []
+    for path in paths:
+        r = client.get(path)
+        assert r.status_code == 200, (username, path, r.text[:500])
+        found.append((path, r.text))
+    return found
+
+
+def test_pages_show_nothing_a_user_may_not_see(client: TestClient, login: Login, runtime: Runtime) -> None:
+    drafter = login("mw.drafter")
+    ids = organ_ids(client, drafter)
+    secret = {"doc_type": "通知", "title": "关于秘密事项的通知", "issue_form": "字", "body": "秘密正文。",
+              "classification": "秘密", "main_recipients": [ids["zlt-jyj"]]}  # fmt: skip
+    r = client.post("/api/v1/documents", json=secret, headers=drafter)
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["id"]
+    page_login(client, "gy-wjw.drafter")  # another city's organ
+    r = client.get(f"/documents/{doc_id}")
+    assert r.status_code == 403 and "秘密事项" not in r.text and "document_forbidden" in r.text
+    assert "秘密事项" not in client.get(f"/documents/{doc_id}/frame").text
+    assert client.get("/admin").status_code == 403
+    assert client.get("/archive").status_code == 403
+    page_login(client, "mw.reviewer")  # same organ, no clearance for 秘密
+    assert "秘密事项" not in client.get("/documents").text
+    with runtime.context() as ctx:
+        assert ctx.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_admin_adds_an_organ_with_its_prefixes_and_a_user(client: TestClient) -> None:
+    csrf = page_login(client, "admin")
+    r = client.post(
+        "/admin/organs",
+        data={
+            "csrf": csrf,
+            "code": "zlt-mzj",
+            "name": "扎兰屯市民政局",
+            "short_name": "市民政局",
+            "prefixes": "发=扎民政发，函=扎民政函",
+        },
+    )
+    assert r.status_code == 200 and "机关已添加" in r.text
+    assert "发：扎民政发" in r.text and "函：扎民政函" in r.text
+    bad = client.post(
+        "/admin/organs", data={"csrf": csrf, "code": "x", "name": "某局", "short_name": "某", "prefixes": "扎某发"}
+    )
+    assert bad.status_code == 422 and "prefix_format" not in bad.text and "发文形式=代字" in bad.text
+    organ_id = re.search(r'<option value="(\d+)">扎兰屯市民政局</option>', r.text).group(1)  # type: ignore[union-attr]
+    r = client.post(
+        "/admin/users",
+        data={"csrf": csrf, "username": "mzj.drafter", "display_name": "民政局拟稿人", "organ_id": organ_id,
+              "clearance": "非密", "password": "long-enough-1", "roles": ["drafter"]},
+    )  # fmt: skip
+    assert "用户已添加" in r.text and "mzj.drafter" in r.text
