@@ -47,7 +47,7 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
     for i in range(n):
         draft = DraftInput(
             doc_type="通知",  # type: ignore[arg-type]
-            title=f"{seed.title}（第{i + 1}号样例）",
+            title=f"关于做好第{i + 1}批民族团结进步活动月工作的通知",
             issue_form="字",
             issuers=[organs["zlt-tzb"], organs["zlt-xcb"], organs["zlt-mw"]],
             main_recipients=[organs[c] for c in RECIPIENTS],
