@@ -101,6 +101,8 @@ class DocumentOut(BaseModel):
     signing_round: int
     returned_reason: str | None
     reply_to_id: int | None
+    forwards: int | None = None
+    answers: int | None = None
     page_count: int | None
     issued_at: dt.datetime | None
     distributed_at: dt.datetime | None
@@ -135,6 +137,8 @@ class DocumentOut(BaseModel):
             signing_round=d.signing_round,
             returned_reason=d.returned_reason,
             reply_to_id=d.reply_to_id,
+            forwards=next((link.to_id for link in d.outgoing_links if link.kind == "forwards"), None),
+            answers=next((link.to_id for link in d.outgoing_links if link.kind == "answers"), None),
             page_count=d.page_count,
             issued_at=d.issued_at,
             distributed_at=d.distributed_at,

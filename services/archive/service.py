@@ -27,13 +27,14 @@ from services.archive.rules import (
 from services.audit.service import AuditService
 from services.context import Context
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import DocKind, DocStatus
+from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, LinkKind
 from services.domain.models import (
     ArchivedDocument,
     ArchiveItem,
     ArchiveRun,
     AuditEvent,
     Document,
+    DocumentLink,
     FixityCheck,
     Signoff,
 )
@@ -106,8 +107,9 @@ class ArchiveService:
         docs = list(self.ctx.session.scalars(query))
         by_id = {d.id: Group(d) for d in docs if d.kind == DocKind.outgoing.value}
         groups = list(by_id.values())
+        joined = self._join_related(by_id)
         for doc in docs:
-            if doc.kind == DocKind.outgoing.value:
+            if doc.kind == DocKind.outgoing.value or doc.id in joined:
                 continue
             plan = by_id.get(doc.reply_to_id or 0)
             if self.settings.group_replies_with_plan and plan is not None:
@@ -115,6 +117,23 @@ class ArchiveService:
             else:
                 groups.append(Group(doc))
         return groups
+
+    def _join_related(self, by_id: dict[int, Group]) -> set[int]:
+        """转发文 + 被转发文 and 复文 + 来文 are one 件, the 转发文 / 复文 first (DA/T 22 §3.1)."""
+        links = self.ctx.session.scalars(
+            select(DocumentLink)
+            .where(DocumentLink.from_id.in_(by_id), DocumentLink.kind.in_([k.value for k in DRAFT_RELATIONS]))
+            .order_by(DocumentLink.id)
+        )
+        filed = set(self.ctx.session.scalars(select(ArchivedDocument.document_id)))
+        joined: set[int] = set()
+        for link in links:
+            target = self.ctx.session.get(Document, link.to_id)
+            if target is None or target.id in by_id or target.id in filed or target.id in joined:
+                continue  # an outgoing document is a 件 of its own; a document is filed once
+            by_id[link.from_id].members.append((target, DRAFT_RELATIONS[LinkKind(link.kind)]))
+            joined.add(target.id)
+        return joined
 
     def precheck(self, group: Group) -> list[str]:
         """Content that must exist before a 档号 is given: the 正本 of a 发文, the final text, attachments."""
@@ -231,6 +250,8 @@ class ArchiveService:
     def _metadata(self, item: ArchiveItem, docs: list[Document]) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
+        query = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
+        roles = {document_id: role for document_id, role in self.ctx.session.execute(query)}
         events = []
         for doc in docs:
             query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
@@ -268,7 +289,10 @@ class ArchiveService:
             "紧急程度": main.urgency,
             "附件说明": main.attachment_notes,
             "附注": main.remark,
-            "组件": [{"文件": d.id, "题名": d.title, "文号": d.doc_number, "类型": d.kind} for d in docs],
+            "组件": [
+                {"文件": d.id, "题名": d.title, "文号": d.doc_number, "类型": d.kind, "角色": roles.get(d.id, "正本")}
+                for d in docs
+            ],
             "业务实体": events,
             "归档章": {
                 "全宗号": self.settings.fonds_code,

@@ -40,6 +40,8 @@ class DraftFields(BaseModel):
     printing_organ: str | None = Field(None, max_length=200)
     release_scope: str | None = Field(None, max_length=40)
     report_back: ReportBack | None = None
+    forwards: int | None = Field(None, description="被转发文: the received document this one 转发s; filed with it")
+    answers: int | None = Field(None, description="来文 this 复文 answers (a 请示, a 函); filed with it, 复文 first")
 
     @field_validator("issuers", "main_recipients", "copy_recipients")
     @classmethod

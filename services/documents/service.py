@@ -14,13 +14,14 @@ from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object
-from services.documents.policy import require_role, require_view
+from services.documents.policy import can_view, require_role, require_view
 from services.documents.schemas import AttachmentUpload, DraftFields, DraftInput
-from services.domain.enums import DocKind, DocStatus, RecipientRole, Role
+from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, LinkKind, RecipientRole, Role
 from services.domain.models import (
     Attachment,
     Document,
     DocumentIssuer,
+    DocumentLink,
     DocumentRecipient,
     DocumentVersion,
     User,
@@ -197,11 +198,36 @@ class DocumentService:
         document.report_materials = list(rb.materials) if rb else []
         document.report_method = rb.method if rb else None
         document.report_contact = rb.contact if rb else None
+        self._sync_relations(document, actor, data)
         _sync_issuers(document, issuer_ids)
         recipients = [(o, RecipientRole.main) for o in data.main_recipients] + [
             (o, RecipientRole.copy) for o in data.copy_recipients
         ]
         _sync_recipients(document, recipients)
+
+    def _sync_relations(self, document: Document, actor: User, data: DraftFields) -> None:
+        """转发 / 答复 links, kept where unchanged (a link re-added in the same flush would collide)."""
+        wanted = {kind.value: getattr(data, kind.value) for kind in DRAFT_RELATIONS}
+        for kind, target in wanted.items():
+            if target is not None and (target == document.id or not self._may_link(actor, target)):
+                raise Invalid(
+                    "relation_invalid",
+                    f"{DRAFT_RELATIONS[LinkKind(kind)]}不存在或无权查看：{target}",
+                    f"no such document to refer to, or not visible to you: {target}",
+                    field=kind,
+                )
+        kept = [link for link in document.outgoing_links if wanted.get(link.kind, link.to_id) == link.to_id]
+        have = {(link.kind, link.to_id) for link in kept}
+        added = [
+            DocumentLink(to_id=target, kind=kind, how="manual")
+            for kind, target in wanted.items()
+            if target is not None and (kind, target) not in have
+        ]
+        document.outgoing_links = kept + added
+
+    def _may_link(self, actor: User, target_id: int) -> bool:
+        target = self.ctx.session.get(Document, target_id)
+        return target is not None and can_view(self.ctx.session, actor, target)
 
     def new_version(
         self, document: Document, actor: User, body: str, note: str | None, carried: list[Attachment]
@@ -291,6 +317,10 @@ def snapshot_fields(document: Document) -> dict[str, Any]:
         "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,
         "report_materials": list(document.report_materials),
         "report_contact": document.report_contact,
+        **{
+            kind.value: next((link.to_id for link in document.outgoing_links if link.kind == kind.value), None)
+            for kind in DRAFT_RELATIONS
+        },
     }
 
 

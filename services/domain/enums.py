@@ -110,3 +110,16 @@ class JobStatus(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"
+
+
+class LinkKind(StrEnum):
+    """How one document refers to another (DA/T 22 §3.1 files some of them together as one 件)."""
+
+    reports_on = "reports_on"  # a summary on a plan
+    issues_plan = "issues_plan"  # a notice that 印发s a plan
+    forwards = "forwards"  # 转发文 → 被转发文
+    answers = "answers"  # 复文 → 来文
+
+
+# What the drafter sets on a draft, with the role the linked document takes in the 件.
+DRAFT_RELATIONS = {LinkKind.forwards: "被转发文", LinkKind.answers: "来文"}

@@ -179,6 +179,9 @@ class Document(Base):
         order_by="DocumentRecipient.position", cascade="all, delete-orphan"
     )
     drafter: Mapped[User | None] = relationship(foreign_keys=[drafter_id])
+    outgoing_links: Mapped[list[DocumentLink]] = relationship(
+        foreign_keys="DocumentLink.from_id", cascade="all, delete-orphan", order_by="DocumentLink.id"
+    )
 
     @property
     def is_joint(self) -> bool:
@@ -400,7 +403,7 @@ class DocumentLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     from_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     to_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # reports_on | issues_plan
+    kind: Mapped[str] = mapped_column(String(16))  # LinkKind: reports_on | issues_plan | forwards | answers
     how: Mapped[str] = mapped_column(String(16))  # doc_number | title | manual
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     __table_args__ = (UniqueConstraint("from_id", "to_id", "kind"),)

@@ -28,6 +28,8 @@ FIELD_ZH = {
     "contact": "联系人",
     "body": "正文",
     "note": "修改说明",
+    "forwards": "被转发文",
+    "answers": "答复的来文",
 }
 PROBLEM_ZH = {
     "missing": "必须填写",
@@ -42,7 +44,7 @@ PROBLEM_ZH = {
 LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients")
 TEXT_FIELDS = (
     "doc_type", "title", "issue_form", "classification", "secrecy_period", "urgency", "remark", "printing_organ",
-    "report_deadline", "report_contact", "attachment_notes", "report_materials", "body", "note",
+    "report_deadline", "report_contact", "attachment_notes", "report_materials", "body", "note", "forwards", "answers",
 )  # fmt: skip
 
 
@@ -70,7 +72,9 @@ def draft_values_of(fields: dict[str, Any], body: str) -> dict[str, Any]:
     values.update({key: list(fields.get(key) or []) for key in LIST_FIELDS})
     values["attachment_notes"] = "\n".join(fields.get("attachment_notes") or [])
     values["report_materials"] = "\n".join(fields.get("report_materials") or [])
-    values.update(body=body, note="")
+    values.update(
+        body=body, note="", forwards=str(fields.get("forwards") or ""), answers=str(fields.get("answers") or "")
+    )
     return values
 
 
@@ -79,6 +83,7 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     data: dict[str, Any] = {k: values[k] for k in ("doc_type", "title", "issue_form", "classification", "urgency")}
     data |= {k: values[k] for k in LIST_FIELDS}
     data |= {k: values[k] or None for k in ("secrecy_period", "remark", "printing_organ", "note")}
+    data |= {k: int(values[k]) if str(values[k]).isdigit() else None for k in ("forwards", "answers")}
     data["attachment_notes"] = lines(values["attachment_notes"])
     data["body"] = values["body"].replace("\r\n", "\n")
     if values["report_deadline"]:

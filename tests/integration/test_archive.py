@@ -201,3 +201,45 @@ def test_report_backs_join_their_plan_when_configured(year_home: Runtime, seeds_
         assert item.document_ids == [ids[2], reply_id]  # 复文 before 来文: the plan leads
         files = year_home.store.list(item.package_prefix)
     assert any(f.endswith("11-定稿.txt") for f in files)
+
+
+def _incoming(runtime: Runtime, title: str, doc_type: str, lead_code: str) -> int:
+    """A document that came in from another organ (imported), with its text."""
+    import datetime as dt
+
+    from services.domain.models import Document, DocumentVersion, Organ
+
+    with runtime.context() as ctx:
+        organ = ctx.session.scalar(select(Organ).where(Organ.code == lead_code))
+        assert organ is not None
+        doc = Document(kind="imported", status="imported", doc_type=doc_type, title=title, lead_organ_id=organ.id,
+                       issue_form="发", written_on=dt.date(YEAR - 1, 12, 20), current_version=1)  # fmt: skip
+        ctx.session.add(doc)
+        ctx.session.flush()
+        ctx.store.put(f"documents/{doc.id}/v1/body.txt", title.encode(), "text/plain")
+        ctx.session.add(DocumentVersion(document_id=doc.id, number=1, body_key=f"documents/{doc.id}/v1/body.txt",
+                                        body_sha256="-", body_size=len(title.encode()), fields={}))  # fmt: skip
+        return doc.id
+
+
+def test_forwarded_and_answered_documents_are_filed_with_the_forwarding_and_answering_one(
+    year_home: Runtime, seeds_dir: Path
+) -> None:
+    from services.domain.models import DocumentLink
+
+    ids = make_year(year_home, seeds_dir, YEAR, 3)
+    request = _incoming(year_home, "扎兰屯市教育局关于举办民族团结进步主题展览的请示", "请示", "zlt-jyj")
+    forwarded = _incoming(year_home, "关于开展第41个民族团结进步活动月的通知", "通知", "zlt-sw")
+    with year_home.context() as ctx:
+        ctx.session.add(DocumentLink(from_id=ids[0], to_id=request, kind="answers", how="manual"))
+        ctx.session.add(DocumentLink(from_id=ids[1], to_id=forwarded, kind="forwards", how="manual"))
+    report = _archive(year_home)["report"]
+    assert report["stored"] == 8  # type: ignore[index]  # the two incoming documents are not 件 of their own
+    with year_home.context() as ctx:
+        items = {i.document_ids[0]: i for i in ctx.session.scalars(select(ArchiveItem))}
+        assert items[ids[0]].document_ids == [ids[0], request]  # 复文 first, 来文 after
+        assert items[ids[1]].document_ids == [ids[1], forwarded]  # 转发文 first, 被转发文 after
+        metadata = json.loads(year_home.store.get(items[ids[0]].package_prefix + "metadata.json"))
+        files = year_home.store.list(items[ids[1]].package_prefix)
+    assert [c["角色"] for c in metadata["组件"]] == ["正本", "来文"]
+    assert any(f.endswith("11-定稿.txt") for f in files) and any(f.endswith("11-处理单.html") for f in files)

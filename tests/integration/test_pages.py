@@ -175,3 +175,36 @@ def test_admin_adds_an_organ_with_its_prefixes_and_a_user(client: TestClient) ->
               "clearance": "非密", "password": "long-enough-1", "roles": ["drafter"]},
     )  # fmt: skip
     assert "用户已添加" in r.text and "mzj.drafter" in r.text
+
+
+def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixity(
+    client: TestClient, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    from tests.helpers.archive_data import make_year
+
+    make_year(runtime, seeds_dir, 2025, 6)
+    csrf = page_login(client, "archivist")
+    r = client.post("/archive/runs", data={"csrf": csrf, "year": "2025"}, follow_redirects=False)
+    run_url = r.headers["location"].split("?")[0]
+    running = client.get(run_url)
+    assert "进行中" in running.text and 'http-equiv="refresh"' in running.text
+    drain()
+    done = client.get(run_url)
+    assert "已完成" in done.text and "refresh" not in done.text and "全部通过四性检测" in done.text
+    assert "四性检测" in done.text and "编目" in done.text  # per-stage timing
+    catalogue = client.get("/archive/years/2025")
+    codes = re.findall(r'href="/archive/items/([^"]+)"', catalogue.text)
+    assert len(codes) == 11 and "共 11 件" in catalogue.text
+    assert all(re.fullmatch(r"Z001-WS·2025-(Y|D30|D10)-[A-Z]+-\d{4}", c) for c in codes), codes
+    d30 = client.get("/archive/years/2025", params={"retention": "D30"})
+    assert 0 < len(re.findall(r'href="/archive/items/', d30.text)) <= 11
+    item = client.get(f"/archive/items/{codes[0]}")
+    assert "01-正本.pdf" in item.text and "真实性" in item.text and "manifest" not in item.text.split("<main")[0]
+    home = client.get("/archive")
+    assert "2025" in home.text and "#1" in home.text
+    client.post("/archive/fixity", data={"csrf": csrf})
+    drain()
+    fixity = client.get("/archive/fixity")
+    assert "全部一致" in fixity.text and ">11<" in fixity.text
+    bad = client.post("/archive/runs", data={"csrf": csrf, "year": "3000"})
+    assert bad.status_code == 422 and "archive_year_invalid" in bad.text

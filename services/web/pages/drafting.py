@@ -10,8 +10,8 @@ from starlette.datastructures import FormData
 
 from services.accounts.service import OrganService
 from services.context import Context
-from services.documents.service import DocumentService
-from services.domain.models import User
+from services.documents.service import DocumentService, list_visible
+from services.domain.models import Document, User
 from services.errors import DomainError
 from services.web.diffview import side_by_side
 from services.web.forms import FormErrors, FormProblem, draft_input, draft_values, draft_values_of, uploads
@@ -24,7 +24,7 @@ FormDep = Annotated[FormData, Depends(read_form)]
 NEW_DRAFT = {
     "doc_type": "通知", "title": "", "issue_form": "", "classification": "非密", "secrecy_period": "",
     "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
-    "attachment_notes": "", "report_materials": "", "body": "", "note": "",
+    "attachment_notes": "", "report_materials": "", "body": "", "note": "", "forwards": "", "answers": "",
     "issuers": [], "main_recipients": [], "copy_recipients": [],
 }  # fmt: skip
 
@@ -62,7 +62,15 @@ def _editor(
         issue_forms=forms,
         problems=problems or [],
         attachments=attachments,
+        incoming=incoming_documents(ctx, user),
     )
+
+
+def incoming_documents(ctx: Context, user: User) -> list[Document]:
+    """What a draft may 转发 or answer: documents this organ received or imported, newest first."""
+    return [
+        d for d in list_visible(ctx, user, None, 200, 0) if d.lead_organ_id != user.organ_id or d.kind != "outgoing"
+    ]
 
 
 @router.get("/documents/new")
