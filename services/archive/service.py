@@ -250,8 +250,8 @@ class ArchiveService:
     def _metadata(self, item: ArchiveItem, docs: list[Document]) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
-        query = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
-        roles = {document_id: role for document_id, role in self.ctx.session.execute(query)}
+        in_item = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
+        roles = {document_id: role for document_id, role in self.ctx.session.execute(in_item)}
         events = []
         for doc in docs:
             query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
