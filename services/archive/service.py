@@ -15,7 +15,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.archive.package import MANIFEST, METADATA, FourChecks, check_package, manifest_for, pdf_pages
+from services.archive.package import (
+    MANIFEST,
+    METADATA,
+    FourChecks,
+    check_package,
+    digests_match,
+    manifest_for,
+    pdf_pages,
+)
 from services.archive.rules import (
     RETENTION_YEARS,
     Group,
@@ -349,7 +357,7 @@ class ArchiveService:
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
         self._put_once(item.package_prefix + MANIFEST, manifest_bytes, until)
         for entry in manifest["files"]:  # 真实性 after storing: what was stored is what was sent
-            if hashlib.sha256(self.ctx.store.get(item.package_prefix + entry["path"])).hexdigest() != entry["sha256"]:
+            if not digests_match(entry, self.ctx.store.get(item.package_prefix + entry["path"])):
                 raise Conflict(
                     "archive_verify_failed",
                     f"归档后校验失败：{entry['path']}",
@@ -441,6 +449,6 @@ class ArchiveService:
             except ObjectNotFound:
                 problems.append(f"{entry['path']} 缺失")
                 continue
-            if len(data) != entry["size"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            if not digests_match(entry, data):
                 problems.append(f"{entry['path']} 摘要不符")
         return len(entries) + 1, problems
