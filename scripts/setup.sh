@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Set-up shared by `make up` and `make test`: system packages, the virtual environment, the fonts.
+# Set-up shared by scripts/up.sh and scripts/test.sh (--test: also what the browser tests need).
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 
-# chromium + fonts-noto-cjk: the browser tests drive Debian's Chromium (a downloaded browser does not run here).
-system_packages=(libharfbuzz-subset0 poppler-utils chromium fonts-noto-cjk)
+system_packages=(libharfbuzz-subset0 poppler-utils)
+if [ "${1:-}" = "--test" ]; then
+  # The browser tests drive Debian's Chromium (a browser downloaded at install time does not run here).
+  system_packages+=(chromium fonts-noto-cjk)
+fi
 missing=()
 for pkg in "${system_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
