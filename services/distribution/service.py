@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.policy import cleared_for
+from services.documents.policy import cleared_for, is_issuer_member
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, DocType, RecipientRole, ReplyStatus, Role
@@ -232,7 +232,12 @@ class DistributionService:
             raise Forbidden("not_issuing_office", "只有主办机关可以办理", "only the lead organ may do this")
 
     def distribution_status(self, actor: User, document_id: int) -> list[dict[str, Any]]:
+        """Per recipient: for the issuing organs only (a recipient does not see how the other units answer)."""
         document = self.documents.get_visible(actor, document_id)
+        if not (is_issuer_member(actor, document) or actor.has_role(Role.admin)):
+            raise Forbidden(
+                "not_issuing_office", "只有发文机关可以查看分发情况", "only the issuing organs see the distribution"
+            )
         tasks = {t.organ_id: t for t in self.reply_tasks(document_id)}
         rows = []
         for item in self._inbox_items(document.id):

@@ -340,7 +340,12 @@ def list_visible(ctx: Context, user: User, status: str | None, limit: int, offse
         issued = select(DocumentIssuer.document_id).where(DocumentIssuer.organ_id == user.organ_id)
         received = select(InboxItem.document_id).where(InboxItem.organ_id == user.organ_id)
         query = query.where(
-            or_(Document.id.in_(issued), Document.id.in_(received), Document.source_organ_id == user.organ_id)
+            or_(
+                Document.id.in_(issued),
+                Document.id.in_(received),
+                Document.source_organ_id == user.organ_id,
+                Document.owner_organ_id == user.organ_id,  # imported into this organ's records
+            )
         )
     if status:
         query = query.where(Document.status == status)

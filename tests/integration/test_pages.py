@@ -114,6 +114,9 @@ def test_user_text_is_escaped_on_every_page(
     seen += _pages_of(client, "jyj.drafter", ["/", f"/documents/{doc_id}", f"/documents/{doc_id}/frame"])
     seen += _pages_of(client, "mw.registrar", [f"/documents/{doc_id}/distribution", f"/documents/{doc_id + 1}"])
     seen += _pages_of(client, "archivist", ["/search?q=民族团结", "/documents"])
+    page_login(client, "jyj.drafter")  # a recipient does not see how the other units answered
+    assert client.get(f"/documents/{doc_id}/distribution").status_code == 403
+    assert client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("jyj.drafter")).status_code == 403
     for path, html in seen:
         assert "<script>alert" not in html, path
     escaped = [path for path, html in seen if "&lt;script&gt;alert(" in html]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -57,3 +58,29 @@ def test_a_reply_answers_a_request_and_the_link_is_versioned(
     assert r.status_code == 200 and r.json()["answers"] is None
     diff = client.get(f"/api/v1/documents/{doc_id}/diff", params={"from": 1, "to": 2}, headers=drafter).json()
     assert diff["fields"]["answers"] == {"from": request, "to": None}
+
+
+def test_the_editor_offers_received_documents_and_keeps_the_choice(client: TestClient, runtime: Runtime) -> None:
+    from tests.integration.test_pages import page_login
+
+    request = _received(runtime, "zlt-mw", "扎兰屯市教育局关于举办民族团结进步主题展览的请示")
+    csrf = page_login(client, "mw.drafter")
+    form = client.get("/documents/new").text
+    assert re.search(rf'<option value="{request}"\s*>扎兰屯市教育局关于举办民族团结进步主题展览的请示', form), form
+    r = client.post(
+        "/documents/new",
+        data={
+            "csrf": csrf,
+            "doc_type": "批复",
+            "title": "关于同意举办主题展览的批复",
+            "issue_form": "函",
+            "body": "同意。",
+            "answers": str(request),
+            "classification": "非密",
+            "urgency": "普通",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    edit = client.get(r.headers["location"].split("?")[0]).text
+    assert re.search(rf'<option value="{request}"\s*selected>', edit)
