@@ -23,6 +23,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _require_strong(password: str) -> None:
+    if len(password) < 8:
+        raise Invalid("password_too_short", "密码至少 8 位", "password must have at least 8 characters")
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -109,8 +114,7 @@ class UserService:
         unknown = [r for r in roles if r not in {x.value for x in Role}]
         if unknown:
             raise Invalid("role_unknown", f"未知角色：{unknown}", f"unknown roles: {unknown}")
-        if len(password) < 8:
-            raise Invalid("password_too_short", "密码至少 8 位", "password must have at least 8 characters")
+        _require_strong(password)
         if self.ctx.session.scalar(select(User.id).where(User.username == username)):
             raise Conflict("user_exists", f"用户名已存在：{username}", f"username taken: {username}")
         OrganService(self.ctx).get(organ_id)
@@ -152,6 +156,23 @@ class UserService:
         if row is None or row.expires_at < self.ctx.now() or not row.user.active:
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
         return row.user
+
+    def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
+        """A new password after the current one is proven; every other login of the user ends."""
+        try:
+            _hasher.verify(user.password_hash, current)
+        except (VerifyMismatchError, InvalidHashError):
+            raise Invalid(
+                "password_wrong", "当前密码不正确", "the current password is wrong", field="current"
+            ) from None
+        _require_strong(new)
+        if new == current:
+            raise Invalid("password_unchanged", "新密码不能与当前密码相同", "the new password equals the current one")
+        user.password_hash = hash_password(new)
+        keep = _token_digest(keep_token) if keep_token else None
+        for row in self.ctx.session.scalars(select(AuthToken).where(AuthToken.user_id == user.id)):
+            if row.token_hash != keep:
+                self.ctx.session.delete(row)
 
     def logout(self, token: str) -> None:
         row = self.ctx.session.get(AuthToken, _token_digest(token))

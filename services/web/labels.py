@@ -48,6 +48,7 @@ MESSAGES = {
     "organ_created": "机关已添加。",
     "user_created": "用户已添加。",
     "logged_out": "已退出登录。",
+    "password_changed": "密码已修改；其他设备上的登录已退出。",
 }
 
 GLOBALS: dict[str, Any] = {

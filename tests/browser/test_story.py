@@ -67,7 +67,7 @@ def draft(pages: Pages, seeds: Path, deadline: dt.date) -> int:
     seed = read_seed_002(seeds)
     page: Page = pages.as_user("mw.drafter")  # type: ignore[assignment]
     visit(pages, page, "inbox-drafter")
-    page.get_by_role("link", name="拟稿").click()
+    page.get_by_role("link", name="拟稿", exact=True).click()
     page.get_by_label("文种", exact=True).select_option("通知")
     page.get_by_label("发文形式（机关代字）", exact=True).select_option("字")
     page.get_by_label("标题", exact=True).fill(seed.title)
@@ -210,7 +210,7 @@ def test_seed_002_story_through_the_pages(
     # An archivist finds it by a phrase and by its 文号 typed with other brackets.
     run_steps()
     page = pages.as_user("archivist")  # type: ignore[assignment]
-    page.get_by_role("link", name="检索").click()
+    page.get_by_role("link", name="检索", exact=True).click()
     page.get_by_label("检索词", exact=True).fill('"民族团结进步"')
     page.get_by_role("button", name="检索").click()
     expect(page.locator("ol.hits")).to_contain_text("民族团结进步活动月")

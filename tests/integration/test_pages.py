@@ -211,3 +211,30 @@ def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixit
     assert "全部一致" in fixity.text and ">11<" in fixity.text
     bad = client.post("/archive/runs", data={"csrf": csrf, "year": "3000"})
     assert bad.status_code == 422 and "archive_year_invalid" in bad.text
+
+
+def test_a_user_changes_their_password_and_other_logins_end(client: TestClient, login: Login) -> None:
+    other_device = login("mw.drafter")
+    csrf = page_login(client, "mw.drafter")
+    wrong = client.post(
+        "/account/password", data={"csrf": csrf, "current": "nope", "new": "a-new-secret", "repeat": "a-new-secret"}
+    )
+    assert wrong.status_code == 422 and "当前密码不正确" in wrong.text
+    differ = client.post(
+        "/account/password", data={"csrf": csrf, "current": "gongwen-demo", "new": "a-new-secret", "repeat": "other"}
+    )
+    assert differ.status_code == 422 and "两次输入的新密码不一致" in differ.text
+    r = client.post(
+        "/account/password",
+        data={"csrf": csrf, "current": "gongwen-demo", "new": "a-new-secret", "repeat": "a-new-secret"},
+    )
+    assert r.status_code == 200 and "密码已修改" in r.text  # still logged in here
+    assert client.get("/api/v1/me", headers=other_device).status_code == 401  # the other login ended
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": "gongwen-demo"}).status_code
+        == 401
+    )
+    assert (
+        client.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": "a-new-secret"}).status_code
+        == 200
+    )

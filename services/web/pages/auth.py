@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from services.accounts.service import UserService
-from services.errors import Unauthenticated
+from services.errors import DomainError, Invalid, Unauthenticated
+from services.web.forms import FormProblem
 from services.web.render import page, redirect, remember_csrf
-from services.web.session import SESSION_COOKIE, read_form, runtime_of
+from services.web.session import SESSION_COOKIE, read_form, runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -62,3 +63,24 @@ def logout(request: Request, form: FormDep) -> RedirectResponse:
     response = redirect("/login", "logged_out")
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.get("/account")
+def account_page(request: Request) -> HTMLResponse:
+    with web_scope(request) as (_, user):
+        return page(request, "account.html", user, nav="account", problems=[])
+
+
+@router.post("/account/password", response_model=None)
+def change_password(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    try:
+        with web_scope(request) as (ctx, user):
+            if new != str(form.get("repeat") or ""):
+                raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ")
+            UserService(ctx).change_password(user, current, new, request.cookies.get(SESSION_COOKIE))
+    except DomainError as exc:
+        with web_scope(request) as (_, user):
+            problem = FormProblem(field="password", zh=exc.zh, en=exc.en)
+            return page(request, "account.html", user, http_status=exc.status, nav="account", problems=[problem])
+    return redirect("/account", "password_changed")
