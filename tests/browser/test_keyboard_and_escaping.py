@@ -39,6 +39,11 @@ def test_login_and_a_draft_with_the_keyboard_alone(pages: Pages, live_url: str) 
             seen.add(focused)
     assert len(seen) >= fields - 2, "every field and button of the draft form is reachable with Tab"
 
+    main = page.get_by_role("group", name="主送机关")
+    page.get_by_label("筛选主送机关").fill("教育")  # a long organ list narrows as one types
+    expect(main.get_by_label("扎兰屯市公安局", exact=True)).to_be_hidden()
+    expect(main.get_by_label("扎兰屯市教育局", exact=True)).to_be_visible()
+
     page.get_by_label("标题", exact=True).focus()
     page.keyboard.type(f"关于{SCRIPT}的通知")
     page.get_by_label("正文", exact=True).focus()

@@ -9,3 +9,13 @@ document.addEventListener("click", (event) => {
   area.setRangeText(button.dataset.heading, start, start, "end");
   area.focus();
 });
+
+// Long organ lists: typing in the filter box hides the organs whose names do not contain the text.
+document.addEventListener("input", (event) => {
+  const box = event.target.closest("input[data-filter]");
+  if (!box) return;
+  const text = box.value.trim();
+  document.querySelectorAll(`label[data-organ="${box.dataset.filter}"]`).forEach((label) => {
+    label.hidden = text !== "" && !label.textContent.includes(text) && !label.querySelector("input").checked;
+  });
+});
