@@ -128,19 +128,18 @@ class ArchiveService:
 
     def _join_related(self, by_id: dict[int, Group]) -> set[int]:
         """转发文 + 被转发文 and 复文 + 来文 are one 件, the 转发文 / 复文 first (DA/T 22 §3.1)."""
-        links = self.ctx.session.scalars(
-            select(DocumentLink)
+        query = (
+            select(DocumentLink.from_id, DocumentLink.kind, Document)
+            .join(Document, Document.id == DocumentLink.to_id)
             .where(DocumentLink.from_id.in_(by_id), DocumentLink.kind.in_([k.value for k in DRAFT_RELATIONS]))
+            .where(Document.id.not_in(by_id), Document.id.not_in(select(ArchivedDocument.document_id)))
             .order_by(DocumentLink.id)
-        )
-        filed = set(self.ctx.session.scalars(select(ArchivedDocument.document_id)))
+        )  # an outgoing document is a 件 of its own; a document is filed once
         joined: set[int] = set()
-        for link in links:
-            target = self.ctx.session.get(Document, link.to_id)
-            if target is None or target.id in by_id or target.id in filed or target.id in joined:
-                continue  # an outgoing document is a 件 of its own; a document is filed once
-            by_id[link.from_id].members.append((target, DRAFT_RELATIONS[LinkKind(link.kind)]))
-            joined.add(target.id)
+        for from_id, kind, target in self.ctx.session.execute(query).tuples():
+            if target.id not in joined:
+                by_id[from_id].members.append((target, DRAFT_RELATIONS[LinkKind(kind)]))
+                joined.add(target.id)
         return joined
 
     def precheck(self, group: Group) -> list[str]:

@@ -317,10 +317,7 @@ def snapshot_fields(document: Document) -> dict[str, Any]:
         "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,
         "report_materials": list(document.report_materials),
         "report_contact": document.report_contact,
-        **{
-            kind.value: next((link.to_id for link in document.outgoing_links if link.kind == kind.value), None)
-            for kind in DRAFT_RELATIONS
-        },
+        **{kind.value: document.linked(kind.value) for kind in DRAFT_RELATIONS},
     }
 
 

@@ -180,12 +180,16 @@ class Document(Base):
     )
     drafter: Mapped[User | None] = relationship(foreign_keys=[drafter_id])
     outgoing_links: Mapped[list[DocumentLink]] = relationship(
-        foreign_keys="DocumentLink.from_id", cascade="all, delete-orphan", order_by="DocumentLink.id"
+        foreign_keys="DocumentLink.from_id", cascade="all, delete-orphan", order_by="DocumentLink.id", lazy="selectin"
     )
 
     @property
     def is_joint(self) -> bool:
         return len(self.issuers) > 1
+
+    def linked(self, kind: str) -> int | None:
+        """The document this one refers to by a link of this kind (转发, 答复, …), if any."""
+        return next((link.to_id for link in self.outgoing_links if link.kind == kind), None)
 
     def require_status(self, *allowed: DocStatus) -> None:
         if self.status not in {s.value for s in allowed}:

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from services.audit.service import AuditService
 from services.context import Context
-from services.distribution.service import DistributionService
+from services.distribution.service import OPEN_REPLY, DistributionService
 from services.documents.policy import is_issuer_member
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, ReplyStatus, Role
@@ -27,7 +27,6 @@ router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 # On screen the print layout has no @page box: show the 版心 (156 mm) on a sheet-like margin.
 SCREEN_PAGE = "<style>@media screen { body { max-width: 156mm; margin: 12mm auto; padding: 0 6mm; } }</style>"
-OPEN_REPLY = (ReplyStatus.pending.value, ReplyStatus.overdue.value, ReplyStatus.returned.value)
 
 
 def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, ReplyTask | None]:

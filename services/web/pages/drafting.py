@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from services.accounts.service import OrganService
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
+from services.domain.enums import DocKind
 from services.domain.models import Document, User
 from services.errors import DomainError
 from services.web.diffview import side_by_side
@@ -69,7 +70,9 @@ def _editor(
 def incoming_documents(ctx: Context, user: User) -> list[Document]:
     """What a draft may 转发 or answer: documents this organ received or imported, newest first."""
     return [
-        d for d in list_visible(ctx, user, None, 200, 0) if d.lead_organ_id != user.organ_id or d.kind != "outgoing"
+        d
+        for d in list_visible(ctx, user, None, 200, 0)
+        if d.lead_organ_id != user.organ_id or d.kind != DocKind.outgoing
     ]
 
 
