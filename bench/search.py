@@ -16,20 +16,17 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import ORGANS, TOPICS, Corpus
 from search.embedded import EmbeddedIndex
-from services.api.app import create_app
 from services.config import Settings
-from services.processes import free_port
+from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
@@ -55,17 +52,6 @@ def build(home: Path, n: int) -> dict[str, float]:
         "index_bytes": _dir_size(home / "index"),
         "index_mb": round(_dir_size(home / "index") / 2**20, 1),
     }
-
-
-def serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api.port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread
 
 
 def queries(kind: str, rng: random.Random, corpus: Corpus) -> dict[str, object]:
@@ -116,7 +102,10 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="reuse a home whose index was built before")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="gongwen-search-bench-"))
-    settings = Settings(home=home, example_data=False, api={"port": free_port()})  # type: ignore[arg-type]
+    os.environ.update(
+        {"GONGWEN_HOME": str(home), "GONGWEN_API__PORT": str(free_port()), "GONGWEN_EXAMPLE_DATA": "false"}
+    )
+    settings = Settings()
     runtime = Runtime(settings)
     with runtime.context() as ctx:
         from sqlalchemy import select
@@ -128,12 +117,16 @@ def main() -> None:
     figures: dict[str, object] = {}
     if not (home / "index" / "CURRENT").exists() or args.home is None:
         figures.update(build(home, args.docs))
-    server, thread = serve(settings)
+    runtime.close()
+    # The API runs in its own process, as `gongwen up` starts it: the client here does not share its interpreter.
+    sup = Supervisor(settings)
     try:
-        figures["latency_through_http"] = measure(f"http://127.0.0.1:{settings.api.port}", args.queries, 20241123)
+        sup.start("api", gongwen_command("api"), to_log=True)
+        base = f"http://127.0.0.1:{settings.api.port}"
+        wait_for_http(base + "/api/v1/health", 60)
+        figures["latency_through_http"] = measure(base, args.queries, 20241123)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        sup.stop_all()
     figures.update({"cores": os.cpu_count(), "engine": "embedded (tantivy)", "home": str(home)})
     print(json.dumps(figures, ensure_ascii=False))
 

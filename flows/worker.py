@@ -18,7 +18,8 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from flows.archive import annual_archive, fixity_audit
 from flows.document import STEP_FLOWS
 from flows.runtime import set_runtime
-from flows.search import search_index_updates
+from flows.search import reindex, search_index_updates
+from search import SearchError
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.runtime import Runtime
@@ -104,8 +105,24 @@ class Worker:
                 return
         raise TimeoutError("steps still due after the timeout")
 
+    def rebuild_index_if_outdated(self) -> bool:
+        """An index built by an older analysis chain is rebuilt (searches use it meanwhile)."""
+        try:
+            if self.runtime.search_index.built_with_current_analysis():
+                return False
+        except SearchError as exc:
+            log.warning("search index not reachable to check its analysis version: %s", exc.en)
+            return False
+        log.info("search index built with an older analysis chain: rebuilding it")
+        with quiet_prefect():
+            state = reindex(return_state=True)
+        if not state.is_completed():
+            log.warning("rebuilding the search index failed: %s (run `gongwen reindex`)", state.message)
+        return state.is_completed()
+
     def serve(self, stop: threading.Event) -> None:
         poll = self.runtime.settings.workflow.poll_seconds
+        self.rebuild_index_if_outdated()
         log.info("worker polling every %.1fs", poll)
         while not stop.is_set():
             try:

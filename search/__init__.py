@@ -97,6 +97,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
+    total_exact: bool = True  # False: total and facet counts estimated from a sample of a very large match
 
 
 FACETS = ("year", "issuer", "doc_type", "status", "retention")
@@ -116,6 +117,10 @@ class SearchIndex(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def built_with_current_analysis(self) -> bool:
+        """False when the live index holds token streams of an older analysis chain: rebuild it."""
+        ...
 
     def close(self) -> None: ...
 

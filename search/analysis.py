@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +74,21 @@ def is_canonical_doc_number(text: str) -> bool:
 # a run of Han characters gives its overlapping bigrams (a lone character gives itself), any other run of
 # letters or digits — Latin, digits, traditional Mongolian — gives one word. The backends index the tokens
 # joined by spaces and split them on whitespace, so positions are exact and a phrase is consecutive tokens.
+#
+# After a run of two or more Han characters come two FILLER tokens. Inside a run the bigram at position p
+# starts at the run's p-th character, so a phrase needs only every other bigram (and the last): a cover whose
+# steps are at most 2 still pins every character, and the two fillers keep such a cover from reaching across
+# punctuation into the next run. Fewer terms make a dense phrase several times cheaper to evaluate.
 
+ANALYSIS_VERSION = 2  # bump when the token stream changes: indexes built with another version are rebuilt
+FILLER = "_"  # never a token of its own: words exclude "_"
 _HAN_RUN = re.compile(rf"[{HAN}]+")
-_TOKEN = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+", re.UNICODE)
+# At each token start a lookahead captures the token and one character (or a whole word) is consumed: a Han
+# character followed by another captures the bigram, a lone one itself, a word the word; the last character of
+# a longer run captures "" (the place of the fillers).
+_TOKENS = re.compile(
+    rf"(?=([{HAN}]{{2}}|(?<![{HAN}])[{HAN}](?![{HAN}])|[^\W_{HAN}]+|))(?:[{HAN}]|[^\W_{HAN}]+)", re.UNICODE
+)
 _HAN_GAP = re.compile(rf"(?<=[{HAN}])\s+(?=[{HAN}])")
 _t2s: Any = None
 
@@ -107,21 +120,54 @@ def normalize_text(text: str) -> str:
     return _HAN_GAP.sub("", _to_simplified(text)).lower()
 
 
-def tokens(text: str, normalized: bool = False) -> list[str]:
-    """The token stream of a text (positions are list indices)."""
-    out: list[str] = []
-    for match in _TOKEN.finditer(text if normalized else normalize_text(text)):
-        run = match[0]
-        if _HAN_RUN.fullmatch(run) and len(run) > 1:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        else:
-            out.append(run)
-    return out
-
-
-def token_string(text: str) -> str:
+def token_string(text: str, normalized: bool = False) -> str:
     """Tokens joined by single spaces: what the backends index with a whitespace tokenizer."""
-    return " ".join(tokens(text))
+    joined = " ".join(_TOKENS.findall(text if normalized else normalize_text(text)))
+    return joined.replace("  ", f" {FILLER} {FILLER} ").rstrip()
+
+
+def tokens(text: str, normalized: bool = False) -> list[str]:
+    """The token stream of a text, fillers included (positions are list indices), none at its end."""
+    toks = token_string(text, normalized).split()
+    while toks and toks[-1] == FILLER:
+        toks.pop()
+    return toks
+
+
+def is_bigram(token: str) -> bool:
+    return len(token) == 2 and _HAN_RUN.fullmatch(token) is not None
+
+
+def phrase_terms(toks: Sequence[str], cost: Callable[[str], int] | None = None) -> list[tuple[int, str]]:
+    """The (position, token) pairs a phrase query must match. Fillers are left out. With a ``cost`` (how
+    many documents hold a token), each run of bigrams keeps only a cheapest cover that pins every character:
+    its first and last bigram and no two kept bigrams more than 2 apart (see FILLER). Without one, all
+    non-filler tokens are kept at consecutive positions, as an index built before the fillers needs."""
+    if cost is None:
+        return list(enumerate(t for t in toks if t != FILLER))
+    pairs: list[tuple[int, str]] = []
+    run: list[int] = []
+    for i, tok in enumerate([*toks, FILLER]):
+        if i < len(toks) and is_bigram(tok):
+            run.append(i)
+            continue
+        pairs.extend((j, toks[j]) for j in _cheapest_cover(run, [cost(toks[j]) for j in run]))
+        run = []
+        if i < len(toks) and tok != FILLER:
+            pairs.append((i, tok))
+    return sorted(pairs)
+
+
+def _cheapest_cover(positions: list[int], costs: list[int]) -> list[int]:
+    """Positions holding the first and the last, with steps of at most 2, of least total cost."""
+    if len(positions) <= 2:
+        return positions
+    best: list[tuple[int, list[int]]] = [(costs[0], [positions[0]])]
+    for i in range(1, len(positions)):
+        options = [best[i - 1]] + ([best[i - 2]] if i >= 2 else [])
+        total, chosen = min(options, key=lambda o: o[0])
+        best.append((total + costs[i], [*chosen, positions[i]]))
+    return best[-1][1]
 
 
 def is_single_han(word: str) -> bool:

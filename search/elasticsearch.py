@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any, TypeVar
 
 from search import FACETS, Hit, SearchDoc, SearchError, SearchQuery, SearchResult
-from search.analysis import is_single_han, token_string
+from search.analysis import ANALYSIS_VERSION, is_single_han, token_string
 from search.highlight import snippet
 from search.query import ParsedQuery, Term, parse
 
@@ -34,6 +34,7 @@ def index_body(plugins: set[str]) -> dict[str, Any]:
     for field in ("title_raw", "body_raw"):
         if extra:
             body["mappings"]["properties"][field]["fields"] = extra
+    body["mappings"]["_meta"] = {"analysis": ANALYSIS_VERSION}
     return body
 
 
@@ -174,6 +175,13 @@ class ElasticsearchIndex:
     def count(self) -> int:
         self._ensure_alias()
         return int(self._call(lambda: self.client.count(index=self.alias))["count"])
+
+    def built_with_current_analysis(self) -> bool:
+        if not self._call(lambda: self.client.indices.exists_alias(name=self.alias)):
+            return True  # the first write creates a generation with the current mapping
+        mappings = self._call(lambda: self.client.indices.get_mapping(index=self.alias))
+        versions = {m.get("mappings", {}).get("_meta", {}).get("analysis") for m in dict(mappings).values()}
+        return versions == {ANALYSIS_VERSION}
 
     def close(self) -> None:
         if self._client is not None:

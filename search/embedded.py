@@ -11,22 +11,32 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
 from search import FACETS, Hit, SearchDoc, SearchError, SearchQuery, SearchResult
-from search.analysis import is_single_han, token_string
+from search.analysis import ANALYSIS_VERSION, token_string
+from search.embedded_plan import TEXT_FIELDS, Plan, any_of, plan
 from search.highlight import snippet
-from search.query import ParsedQuery, Term, parse
+from search.query import parse
 
-TEXT_FIELDS = {"title": 3.0, "body": 1.0, "number_text": 5.0, "issuer_text": 1.5}
 KEYWORD_FIELDS = ("doc_number", "issuer", "doc_type", "status", "retention", "kind")
 WRITER_HEAP = 128 * 1024 * 1024
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gongwen-facets")
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gongwen-count")
+CANDIDATES = 48  # at least so many of the cheap superset's best are checked for a phrase (then 8 times more)
+MAX_CHECKED_PAGE = 100  # deeper pages score every match
+SPLIT_FROM = 20_000  # documents from which the count and facets of a phrase query run over two halves at once
+FACET_SIZE = 30
+SAMPLES = 64  # slices of the documents, by a hash of the id (the "sample" field)
+SAMPLE_FROM = 50_000  # documents from which the count and facets of a phrase query are first estimated
+SAMPLED_DOCS = 12_500  # about how many documents the estimate looks at
+APPROXIMATE_FROM = 20_000  # estimated matches from which the estimate is the answer (shown as approximate)
+Q = tantivy.Query
+Occur = tantivy.Occur
 
 
 def build_schema() -> tantivy.Schema:
@@ -40,6 +50,7 @@ def build_schema() -> tantivy.Schema:
         b.add_integer_field(name, indexed=True, fast=True)
     b.add_integer_field("organ", indexed=True)
     b.add_bytes_field("stored", stored=True)
+    b.add_integer_field("sample", indexed=True, fast=True)  # SAMPLES pseudo-random slices (last: see _open)
     return b.build()
 
 
@@ -57,7 +68,7 @@ def analyze(doc: SearchDoc) -> tuple[SearchDoc, dict[str, str]]:
     }
 
 
-def to_tantivy(doc: SearchDoc, analyzed: dict[str, str] | None = None) -> tantivy.Document:
+def to_tantivy(doc: SearchDoc, analyzed: dict[str, str] | None = None, sample: bool = True) -> tantivy.Document:
     d = tantivy.Document()
     d.add_integer("id", doc.id)
     for name, text in (analyzed or analyze(doc)[1]).items():
@@ -74,7 +85,15 @@ def to_tantivy(doc: SearchDoc, analyzed: dict[str, str] | None = None) -> tantiv
     for organ in doc.organs:
         d.add_integer("organ", organ)
     d.add_bytes("stored", json.dumps(_stored(doc), ensure_ascii=False).encode())
+    if sample:
+        d.add_integer("sample", sample_of(doc.id))
     return d
+
+
+def sample_of(doc_id: int) -> int:
+    """The slice of the documents a document falls in: a multiplicative hash, so that neighbouring ids (which
+    tend to share a year and an office) spread over every slice."""
+    return ((doc_id * 0x9E3779B1) & 0xFFFFFFFF) * SAMPLES >> 32
 
 
 def _stored(doc: SearchDoc) -> dict[str, Any]:
@@ -98,6 +117,9 @@ class EmbeddedIndex:
         self._index: tantivy.Index | None = None
         self._generation: str | None = None
         self._meta_mtime = 0.0
+        self._analysis_current: dict[str, bool] = {}
+        self._split_key: tuple[str | None, int] | None = None
+        self._split_at = 0
 
     # -- generations -----------------------------------------------------------------------------------
 
@@ -112,6 +134,7 @@ class EmbeddedIndex:
         name = f"gen-{max(numbers, default=0) + 1}"
         (self.root / name).mkdir()
         tantivy.Index(SCHEMA, path=str(self.root / name), reuse=False)
+        (self.root / name / "ANALYSIS").write_text(str(ANALYSIS_VERSION))
         return name
 
     def _switch_to(self, name: str) -> None:
@@ -124,7 +147,10 @@ class EmbeddedIndex:
         meta = self.root / name / "meta.json"
         mtime = meta.stat().st_mtime if meta.exists() else 0.0
         if self._index is None or name != self._generation:
-            self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
+            try:
+                self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
+            except ValueError:  # a generation of an older schema: SCHEMA only appends fields, so its ids agree
+                self._index = tantivy.Index.open(str(self.root / name))
             self._generation, self._meta_mtime = name, mtime
         elif mtime != self._meta_mtime:
             self._index.reload()
@@ -149,8 +175,9 @@ class EmbeddedIndex:
                 raise SearchError("search_index_busy", "检索索引正被其他进程写入", f"index is locked: {exc}") from exc
             for doc_id in [*deletes, *(d.id for d in docs)]:
                 writer.delete_documents_by_term("id", doc_id)
+            current = self.built_with_current_analysis()
             for doc in docs:
-                writer.add_document(to_tantivy(doc))
+                writer.add_document(to_tantivy(doc, sample=current))
             writer.commit()
             writer.wait_merging_threads()
         index.reload()
@@ -173,6 +200,13 @@ class EmbeddedIndex:
     def count(self) -> int:
         return int(self._open().searcher().num_docs)
 
+    def built_with_current_analysis(self) -> bool:
+        name = self._current_name()
+        if name not in self._analysis_current:
+            stamp = self.root / name / "ANALYSIS"
+            self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == str(ANALYSIS_VERSION)
+        return self._analysis_current[name]
+
     def close(self) -> None:
         self._index = None
 
@@ -180,20 +214,65 @@ class EmbeddedIndex:
 
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse(query.text, query.filters)
-        index = self._open()
-        tq = self._build(parsed, query)
-        if tq is None:
+        searcher = self._open().searcher()
+        found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher))
+        if found is None:
             return SearchResult(0, [], {})
-        searcher = index.searcher()
-        # tantivy releases the GIL: the facet pass runs on the other core while the top hits are collected.
-        facets = _POOL.submit(self._facets, searcher, tq) if query.facets else None
-        if query.sort == "date":
-            result = searcher.search(tq, query.limit, count=True, order_by_field="day", offset=query.offset)
-        else:
-            result = searcher.search(tq, query.limit, count=True, offset=query.offset)
+        # tantivy releases the GIL: the count and the facets are gathered on the other threads while this one
+        # collects the best hits. A phrase makes them costly: they are then first estimated on a sample, and
+        # gathered over all the documents (in two halves at once) only when the estimate is not very large.
+        costly = found.candidates is not None
+        sampled = self._sample_slices(searcher) if costly else SAMPLES
+        counting = self._count(searcher, found, query.facets, sampled, costly)
+        top = _best_hits(searcher, found, query)
+        total, facets = _merge([c.result() for c in counting])
+        exact = sampled == SAMPLES
+        if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:
+            counting = self._count(searcher, found, query.facets, SAMPLES, costly)
+            total, facets = _merge([c.result() for c in counting])
+            exact = True
+        if not exact:
+            total, facets = _scaled(total, facets, SAMPLES / sampled)
         words = parsed.highlight_words() + parsed.doc_numbers
-        hits = [self._hit(searcher, float(score), addr, words, query.highlight) for score, addr in result.hits]
-        return SearchResult(int(getattr(result, "count", 0) or 0), hits, facets.result() if facets else {})
+        hits = [self._hit(searcher, float(key), addr, words, query.highlight) for key, addr in top]
+        return SearchResult(total, hits, facets if query.facets else {}, total_exact=exact)
+
+    def _count(self, searcher: Any, found: Plan, facets: bool, slices: int, split: bool) -> list[Future[Counted]]:
+        if slices < SAMPLES:
+            parts: list[tantivy.Query | None] = [
+                Q.range_query(SCHEMA, "sample", tantivy.FieldType.Integer, 0, slices - 1)
+            ]
+        else:
+            parts = self._halves(searcher) if split else [None]
+        return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets) for part in parts]
+
+    def _sample_slices(self, searcher: Any) -> int:
+        """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index or
+        one built before the slices existed."""
+        if searcher.num_docs < SAMPLE_FROM or not self.built_with_current_analysis():
+            return SAMPLES
+        return max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / searcher.num_docs)))
+
+    def _halves(self, searcher: Any) -> list[tantivy.Query | None]:
+        """Two id ranges holding about half the documents each; the whole index when it is small."""
+        if searcher.num_docs < SPLIT_FROM:
+            return [None]
+        key = (self._generation, searcher.num_docs)
+        if self._split_key != key:
+            stats = searcher.aggregate(Q.all_query(), {"id": {"percentiles": {"field": "id", "percents": [50]}}})
+            self._split_at = int(next(iter(stats["id"]["values"].values())))
+            self._split_key = key
+        return [
+            Q.range_query(SCHEMA, "id", tantivy.FieldType.Integer, None, self._split_at),
+            Q.range_query(SCHEMA, "id", tantivy.FieldType.Integer, self._split_at + 1, None),
+        ]
+
+    def _phrase_cost(self, searcher: Any) -> Callable[[str], int] | None:
+        """How many bodies hold a token, to pick a phrase's cheapest cover; None for an index built before
+        the analysis had fillers (every token of a phrase is matched there)."""
+        if not self.built_with_current_analysis():
+            return None
+        return lambda token: int(searcher.doc_freq("body", token))
 
     def _hit(self, searcher: Any, score: float, addr: Any, words: list[str], highlight: bool) -> Hit:
         doc = searcher.doc(addr)
@@ -211,72 +290,61 @@ class EmbeddedIndex:
             status=data["status"],
         )
 
-    def _facets(self, searcher: Any, tq: tantivy.Query) -> dict[str, list[tuple[str, int]]]:
-        spec = {name: {"terms": {"field": name, "size": 30}} for name in FACETS}
-        try:
-            raw = searcher.aggregate(tq, spec)
-        except ValueError:
-            return {}
-        out: dict[str, list[tuple[str, int]]] = {}
-        for name in FACETS:
-            buckets = raw.get(name, {}).get("buckets", [])
-            out[name] = [
-                (str(b["key"]).removesuffix(".0") if name == "year" else str(b["key"]), int(b["doc_count"]))
-                for b in buckets
-            ]
-        return out
 
-    # -- query building --------------------------------------------------------------------------------
-
-    def _build(self, parsed: ParsedQuery, query: SearchQuery) -> tantivy.Query | None:
-        Occur = tantivy.Occur
-        clauses: list[tuple[Any, tantivy.Query]] = []
-        for group in parsed.must:
-            alternatives = [self._term_query(t) for t in group]
-            clauses.append((Occur.Must, _any(alternatives)))
-        for number in parsed.doc_numbers:
-            clauses.append((Occur.Must, tantivy.Query.term_query(SCHEMA, "doc_number", number)))
-        if not clauses:
-            if not parsed.has_filters:
-                return None
-            clauses.append((Occur.Must, tantivy.Query.all_query()))
-        for term in parsed.must_not:
-            clauses.append((Occur.MustNot, self._term_query(term)))
-        clauses.extend((Occur.Must, f) for f in self._filters(parsed, query))
-        return tantivy.Query.boolean_query(clauses)
-
-    def _term_query(self, term: Term) -> tantivy.Query:
-        per_field = []
-        for name, boost in TEXT_FIELDS.items():
-            if len(term.tokens) == 1 and is_single_han(term.tokens[0]):
-                ch = term.tokens[0]
-                q = tantivy.Query.regex_query(SCHEMA, name, f"{ch}.?|.{ch}")
-            elif len(term.tokens) == 1:
-                q = tantivy.Query.term_query(SCHEMA, name, term.tokens[0])
-            else:
-                q = tantivy.Query.phrase_query(SCHEMA, name, list(term.tokens))
-            per_field.append(tantivy.Query.boost_query(q, boost))
-        return _any(per_field)
-
-    def _filters(self, parsed: ParsedQuery, query: SearchQuery) -> list[tantivy.Query]:
-        f = parsed.filters
-        out = [tantivy.Query.term_query(SCHEMA, name, value) for name, value in parsed.keyword_filters()]
-        if f.date_from or f.date_to:
-            low = int(f.date_from.strftime("%Y%m%d")) if f.date_from else None
-            high = int(f.date_to.strftime("%Y%m%d")) if f.date_to else None
-            out.append(tantivy.Query.range_query(SCHEMA, "day", tantivy.FieldType.Integer, low, high))
-        vis = query.visibility
-        out.append(tantivy.Query.range_query(SCHEMA, "rank", tantivy.FieldType.Integer, None, vis.max_rank))
-        if vis.organs is not None:
-            out.append(
-                _any([tantivy.Query.term_query(SCHEMA, "organ", o) for o in sorted(vis.organs)])
-                if vis.organs
-                else tantivy.Query.empty_query()
-            )
-        return out
+def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any, Any]]:
+    """The page of best hits. A query with a phrase first ranks the cheap superset (the phrase's tokens anywhere)
+    and checks the phrase on its best few only (CANDIDATES, then more): both rank by the same scores, so once
+    enough of them hold the phrase they are the best of all. Otherwise (or for a deep page) every match is scored."""
+    order: dict[str, Any] = {"order_by_field": "day"} if query.sort == "date" else {}
+    need = query.offset + query.limit
+    first = max(CANDIDATES, 3 * need)
+    for size in (first, 8 * first) if found.candidates is not None and need <= MAX_CHECKED_PAGE else ():
+        best = searcher.search(found.candidates, size, count=False, **order).hits
+        if not best:
+            return []
+        ids = searcher.fast_field_values("id", [addr for _, addr in best])
+        among = any_of([Q.term_query(SCHEMA, "id", i) for i in ids])
+        holding = searcher.search(found.phrases_among(among), size, count=False).hits
+        kept = {(a.segment_ord, a.doc) for _, a in holding}
+        passed = [(key, a) for key, a in best if (a.segment_ord, a.doc) in kept]
+        if len(passed) >= need or len(best) < size:
+            return passed[query.offset : need]
+    return list(searcher.search(found.scored, query.limit, count=False, offset=query.offset, **order).hits)
 
 
-def _any(queries: list[tantivy.Query]) -> tantivy.Query:
-    if len(queries) == 1:
-        return queries[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+Counted = tuple[int, dict[str, dict[str, int]]]
+
+
+def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool) -> Counted:
+    spec: dict[str, Any] = {"_total": {"value_count": {"field": "rank"}}}
+    if facets:
+        spec |= {name: {"terms": {"field": name, "size": FACET_SIZE * 2}} for name in FACETS}
+    try:
+        raw = searcher.aggregate(matching, spec)
+    except ValueError:  # no document has the field yet
+        return 0, {}
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS if facets else ():
+        counts[name] = {
+            str(b["key"]).removesuffix(".0") if name == "year" else str(b["key"]): int(b["doc_count"])
+            for b in raw.get(name, {}).get("buckets", [])
+        }
+    return int(raw["_total"]["value"] or 0), counts
+
+
+def _scaled(
+    total: int, facets: dict[str, list[tuple[str, int]]], factor: float
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    return round(total * factor), {name: [(k, round(n * factor)) for k, n in b] for name, b in facets.items()}
+
+
+def _merge(parts: list[Counted]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    total = sum(n for n, _ in parts)
+    merged: dict[str, dict[str, int]] = {}
+    for _, counts in parts:
+        for name, buckets in counts.items():
+            into = merged.setdefault(name, {})
+            for key, n in buckets.items():
+                into[key] = into.get(key, 0) + n
+    ordered = {name: sorted(b.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE] for name, b in merged.items()}
+    return total, ordered

@@ -158,6 +158,15 @@ def test_phrases_match_exactly(index: SearchIndex) -> None:
     assert ids(index, "团结进步民族") == []
 
 
+def test_a_phrase_never_reaches_across_punctuation_or_other_words(index: SearchIndex) -> None:
+    body = "加强民族工，团结一致。坚持民族ab团结。推进示范单位、创建活动。"
+    index.upsert([SearchDoc(7, "测试用文", body, date=dt.date(2024, 2, 1))])
+    assert ids(index, "民族团结一致") == []
+    assert ids(index, "民族团结") == [1, 2, 3]  # the seeds only; doc 7 never has the four side by side
+    assert ids(index, '"示范单位，创建"') == [7]  # typed punctuation stands for any
+    assert ids(index, '"民族ab团结"') == [7]
+
+
 def test_absent_words_return_nothing_not_scattered_characters(index: SearchIndex) -> None:
     assert ids(index, "量子计算") == []
     assert ids(index, "榴义") == []  # both characters occur, never side by side

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -14,6 +15,7 @@ from flows.runtime import set_runtime
 from flows.search import reindex
 from flows.worker import quiet_prefect
 from search.elasticsearch import ElasticsearchIndex
+from search.embedded import EmbeddedIndex
 from services.cli import app
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
@@ -86,6 +88,27 @@ def test_reindex_rebuilds_everything_from_the_database(
         assert reindex(seen.append) == 1
     assert sum(seen) == 1
     assert _search(client, login("mw.drafter"), "石榴")["total"] == 1
+
+
+def test_an_index_built_by_an_older_analysis_is_rebuilt_when_the_worker_starts(
+    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+) -> None:
+    from flows.worker import Worker
+
+    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    worker = Worker(runtime)
+    assert worker.rebuild_index_if_outdated() is False  # current: nothing to do
+    index = runtime.search_index
+    if not isinstance(index, EmbeddedIndex):
+        pytest.skip("the embedded engine's generation stamp is what this test ages")
+    live = index.root / (index.root / "CURRENT").read_text().strip()
+    (live / "ANALYSIS").write_text("1")
+    index._analysis_current.clear()
+    assert not index.built_with_current_analysis()
+    assert [h["id"] for h in _search(client, login("mw.drafter"), '"铸牢中华民族共同体意识"')["hits"]] == [doc_id]  # type: ignore[index]
+    assert worker.rebuild_index_if_outdated() is True
+    assert index.built_with_current_analysis()
+    assert [h["id"] for h in _search(client, login("mw.drafter"), '"铸牢中华民族共同体意识"')["hits"]] == [doc_id]  # type: ignore[index]
 
 
 def test_cli_search_prints_one_json_object(
