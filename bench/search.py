@@ -54,7 +54,7 @@ def build(home: Path, n: int) -> dict[str, float]:
     }
 
 
-def queries(kind: str, rng: random.Random, corpus: Corpus) -> dict[str, object]:
+def queries(kind: str, rng: random.Random, corpus: Corpus) -> dict[str, str | int]:
     if kind == "two_char":
         return {"q": rng.choice(TWO)}
     if kind == "four_char":

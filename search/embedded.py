@@ -251,7 +251,8 @@ class EmbeddedIndex:
         one built before the slices existed."""
         if searcher.num_docs < SAMPLE_FROM or not self.built_with_current_analysis():
             return SAMPLES
-        return max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / searcher.num_docs)))
+        docs = int(searcher.num_docs)
+        return max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
 
     def _halves(self, searcher: Any) -> list[tantivy.Query | None]:
         """Two id ranges holding about half the documents each; the whole index when it is small."""

@@ -124,7 +124,7 @@ def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
             matching.append(terms[0])
             relaxed.append(terms[0])
         else:
-            matching.append(Q.phrase_query(schema, name, pairs))
+            matching.append(Q.phrase_query(schema, name, list[str | tuple[int, str]](pairs)))
             relaxed.append(Q.boolean_query([(Occur.Must, t) for t in terms]))
     return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1)
 

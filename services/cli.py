@@ -155,7 +155,7 @@ def search(
                 hit.pop(key)
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    console.print(f"{result.total} 件")
+    console.print(f"{'' if result.total_exact else '约 '}{result.total} 件")
     for hit in result.hits:
         console.print(f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {hit.date or ''}")
         console.print("   " + hit.highlight.replace("<em>", "[reverse]").replace("</em>", "[/reverse]"))

@@ -273,3 +273,9 @@ def test_search_keeps_working_during_a_rebuild(index: SearchIndex, seeds_dir: Pa
         thread.join()
     assert answers and all(a == [3] for a in answers)
     assert ids(index, "石榴") == [3] and index.count() == 1506
+
+
+def test_an_index_knows_it_was_built_by_the_current_analysis(index: SearchIndex, seeds_dir: Path) -> None:
+    assert index.built_with_current_analysis()
+    index.rebuild(iter(corpus(seeds_dir)))
+    assert index.built_with_current_analysis() and ids(index, "石榴") == [3]

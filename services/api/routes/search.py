@@ -18,13 +18,15 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 class SearchOut(BaseModel):
     total: int
+    total_exact: bool = True  # false: a very large match, total and facet counts estimated from a sample
     hits: list[Hit]  # the search package's own dataclass: one definition of a hit
     facets: dict[str, list[tuple[str, int]]]
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The one JSON shape of a search, for the API and `gongwen search --json`."""
-    return SearchOut(total=result.total, hits=result.hits, facets=result.facets).model_dump(mode="json")
+    out = SearchOut(total=result.total, total_exact=result.total_exact, hits=result.hits, facets=result.facets)
+    return out.model_dump(mode="json")
 
 
 @router.get("/search")
