@@ -31,6 +31,7 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gongwen-count")
 CANDIDATES = 48  # at least so many of the cheap superset's best are checked for a phrase (then 8 times more)
 MAX_CHECKED_PAGE = 100  # deeper pages score every match
 SPLIT_FROM = 20_000  # documents from which the count and facets of a phrase query run over two halves at once
+SPLIT_WORDS_FROM = 200_000  # ... and those of a query of words only
 FACET_SIZE = 30
 SAMPLES = 64  # slices of the documents, by a hash of the id (the "sample" field)
 SAMPLE_FROM = 50_000  # documents from which the count and facets of a phrase query are first estimated
@@ -223,13 +224,14 @@ class EmbeddedIndex:
         # collects the best hits. A phrase makes them costly: they are then first estimated on a sample, and
         # gathered over all the documents (in two halves at once) only when the estimate is not very large.
         costly = found.candidates is not None
+        split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
         sampled = self._sample_slices(searcher) if costly else SAMPLES
-        counting = self._count(searcher, found, query.facets, sampled, costly)
+        counting = self._count(searcher, found, query.facets, sampled, split)
         top = _best_hits(searcher, found, query)
         total, facets = _merge([c.result() for c in counting])
         exact = sampled == SAMPLES
         if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:
-            counting = self._count(searcher, found, query.facets, SAMPLES, costly)
+            counting = self._count(searcher, found, query.facets, SAMPLES, split)
             total, facets = _merge([c.result() for c in counting])
             exact = True
         if not exact:

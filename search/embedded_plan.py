@@ -5,8 +5,8 @@
 - ``scored`` is ``matching`` ranked by BM25 of the words' tokens (title and 文号 boosted). A phrase is matched
   as a constant, so its positions are checked for existence only, not counted for every occurrence.
 - ``candidates`` is ``scored`` with each phrase relaxed to its tokens anywhere in the field: a superset ranked by
-  the very same scores, cheap because no position is read. Its best few hundred, re-checked by ``scored``,
-  are the true best documents whenever enough of them pass (see EmbeddedIndex.search).
+  the very same scores, cheap because no position is read. Its best few dozen, checked for the phrases
+  (``phrases_among``), are the true best documents whenever enough of them pass (see embedded._best_hits).
 """
 
 from __future__ import annotations

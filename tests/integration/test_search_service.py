@@ -124,7 +124,7 @@ def test_cli_search_prints_one_json_object(
     result = CliRunner().invoke(app, ["search", f"{typed} 石榴", "--json", "--limit", "5"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
-    assert data["total"] == 1
+    assert set(data) == {"total", "total_exact", "hits"} and data["total"] == 1 and data["total_exact"] is True
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "doc_number", "issuers", "date", "score", "highlight", "source"}
     assert hit["id"] == doc_id and hit["source"] is None
