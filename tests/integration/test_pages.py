@@ -13,25 +13,12 @@ from sqlalchemy import func, select
 from services.domain.models import Document
 from services.runtime import Runtime
 from tests.helpers.invariants import changes_nothing
+from tests.helpers.pages import page_login
 from tests.helpers.seed002 import draft_payload, organ_ids
 
 Login = Callable[[str], dict[str, str]]
 SCRIPT = '<script>alert("公文")</script>'
 DEADLINE = dt.date.today() + dt.timedelta(days=15)
-
-
-def page_login(client: TestClient, username: str) -> str:
-    """Log the client in through the login form; returns the CSRF token its forms carry."""
-    client.cookies.clear()
-    form = client.get("/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    r = client.post(
-        "/login",
-        data={"csrf": csrf, "username": username, "password": "gongwen-demo", "next": "/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return csrf
 
 
 def test_pages_need_a_login_and_come_back_after_it(client: TestClient) -> None:

@@ -61,7 +61,7 @@ def test_a_reply_answers_a_request_and_the_link_is_versioned(
 
 
 def test_the_editor_offers_received_documents_and_keeps_the_choice(client: TestClient, runtime: Runtime) -> None:
-    from tests.integration.test_pages import page_login
+    from tests.helpers.pages import page_login
 
     request = _received(runtime, "zlt-mw", "扎兰屯市教育局关于举办民族团结进步主题展览的请示")
     csrf = page_login(client, "mw.drafter")

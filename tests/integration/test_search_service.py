@@ -128,3 +128,29 @@ def test_cli_search_prints_one_json_object(
     hit = data["hits"][0]
     assert set(hit) == {"id", "title", "doc_number", "issuers", "date", "score", "highlight", "source"}
     assert hit["id"] == doc_id and hit["source"] is None
+
+
+def test_an_estimated_total_is_said_to_be_one(
+    client: TestClient,
+    login: Login,
+    drain: Callable[[], None],
+    seeds_dir: Path,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from search import embedded as engine
+    from tests.helpers.pages import page_login
+
+    issue(client, login, drain, seeds_dir, DEADLINE)
+    if not isinstance(runtime.search_index, EmbeddedIndex):
+        pytest.skip("sampling is the embedded engine's")
+    assert _search(client, login("archivist"), '"石榴籽"')["total_exact"] is True
+    page_login(client, "archivist")
+    assert "共 1 件" in client.get("/search", params={"q": '"石榴籽"'}).text
+    for name, value in (("SAMPLE_FROM", 0), ("SAMPLED_DOCS", 0), ("APPROXIMATE_FROM", 0)):
+        monkeypatch.setattr(engine, name, value)  # as for a phrase found in tens of thousands of documents
+    found = _search(client, login("archivist"), '"石榴籽"')
+    assert found["total_exact"] is False and len(found["hits"]) == 1  # type: ignore[arg-type]
+    page_login(client, "archivist")
+    page = client.get("/search", params={"q": '"石榴籽"'}).text
+    assert "约 " in page and "抽样估计" in page
