@@ -24,13 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
+from bench.api import api_process, bench_settings
 from services.accounts.service import OrganService
-from services.config import Settings
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
 from services.indexing.service import IndexingService
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, RECIPIENTS, load_organs_and_users, read_seed_002, user
 from services.workflow.service import WorkflowService
@@ -162,10 +161,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="gongwen-bench-pages-"))
-    os.environ.update(
-        {"GONGWEN_HOME": str(home), "GONGWEN_API__PORT": str(free_port()), "GONGWEN_EXAMPLE_DATA": "false"}
-    )
-    settings = Settings()
+    settings = bench_settings(home)
     runtime = Runtime(settings)
     with runtime.context() as ctx:
         load_organs_and_users(ctx)
@@ -174,14 +170,8 @@ def main() -> None:
     seeded = time.perf_counter() - started
     targets = pages_to_measure(runtime)
     runtime.close()
-    sup = Supervisor(settings)
-    try:
-        sup.start("api", gongwen_command("api"), to_log=True)
-        base = f"http://127.0.0.1:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", 60)
+    with api_process(settings) as base:
         figures = measure(base, targets, args.requests)
-    finally:
-        sup.stop_all()
     worst = max(f["p95_ms"] for f in figures.values())
     for page, f in figures.items():
         print(f"{page:60s} p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms", file=sys.stderr)

@@ -23,10 +23,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.api import api_process, bench_settings
 from bench.corpus import ORGANS, TOPICS, Corpus
 from search.embedded import EmbeddedIndex
-from services.config import Settings
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
@@ -102,10 +101,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="reuse a home whose index was built before")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="gongwen-search-bench-"))
-    os.environ.update(
-        {"GONGWEN_HOME": str(home), "GONGWEN_API__PORT": str(free_port()), "GONGWEN_EXAMPLE_DATA": "false"}
-    )
-    settings = Settings()
+    settings = bench_settings(home)
     runtime = Runtime(settings)
     with runtime.context() as ctx:
         from sqlalchemy import select
@@ -118,15 +114,8 @@ def main() -> None:
     if not (home / "index" / "CURRENT").exists() or args.home is None:
         figures.update(build(home, args.docs))
     runtime.close()
-    # The API runs in its own process, as `gongwen up` starts it: the client here does not share its interpreter.
-    sup = Supervisor(settings)
-    try:
-        sup.start("api", gongwen_command("api"), to_log=True)
-        base = f"http://127.0.0.1:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", 60)
+    with api_process(settings) as base:
         figures["latency_through_http"] = measure(base, args.queries, 20241123)
-    finally:
-        sup.stop_all()
     figures.update({"cores": os.cpu_count(), "engine": "embedded (tantivy)", "home": str(home)})
     print(json.dumps(figures, ensure_ascii=False))
 
