@@ -301,6 +301,35 @@ def remind() -> None:
     console.print(result)
 
 
+audit_app = typer.Typer(help="审计: the tamper-evident audit trail", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Walk the audit chain: whole, or the first event edited, deleted or inserted behind the system's back."""
+    import json
+
+    from services.audit.chain import verify
+
+    runtime = Runtime(_settings())
+    with runtime.context() as ctx:
+        verdict = verify(ctx.session)
+    if as_json:
+        broken = verdict.broken.as_dict() if verdict.broken else None
+        typer.echo(json.dumps({"whole": verdict.whole, "checked": verdict.checked, "broken": broken}))
+    elif verdict.broken is None:
+        console.print(f"审计链完整 / audit chain whole: {verdict.checked} events, head {verdict.head_id}")
+    else:
+        b = verdict.broken
+        console.print(f"[red]{b.code}[/] 事件 {b.event_id}: {b.zh} / {b.en}")
+    runtime.close()
+    if not verdict.whole:
+        raise SystemExit(1)
+
+
 def main() -> None:
     try:
         app()

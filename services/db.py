@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.audit.chain import seal_pending
+from services.errors import Conflict, DomainError
 from services.storage import ObjectStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -58,17 +62,22 @@ class Database:
         self.engine = make_engine(url)
         self.store = store
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_commit", seal_pending)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
+        """One transaction; a database refusal (constraint, lock, serialisation) becomes a 409 with a stable code."""
         session = self._sessions()
         session.info["staged_keys"] = []
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
             self._discard_staged(session)
+            translated = translate_db_error(exc)
+            if translated is not None:
+                raise translated from exc
             raise
         finally:
             session.close()
@@ -83,6 +92,33 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def unique_key(folder: str, name: str) -> str:
+    """An object key no other write uses: two transactions never write, or on rollback delete, the same object."""
+    return f"{folder}/{uuid.uuid4().hex[:16]}/{name}"
+
+
+def translate_db_error(exc: BaseException) -> DomainError | None:
+    """The database's refusals in the project's terms; anything else is left to surface as it is."""
+    if isinstance(exc, IntegrityError):
+        return Conflict(
+            "conflict_integrity",
+            "与已有数据冲突（可能是他人同时进行了相同操作），请刷新后重试",
+            "the change conflicts with existing data (perhaps someone did the same at once); reload and retry",
+        )
+    if isinstance(exc, OperationalError | DBAPIError) and _is_contention(exc):
+        return Conflict(
+            "conflict_busy",
+            "数据正被他人修改，请稍后重试",
+            "the data is being changed by someone else; retry in a moment",
+        )
+    return None
+
+
+def _is_contention(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("database is locked", "deadlock detected", "could not serialize", "lock timeout"))
 
 
 def stage_object(session: Session, store: ObjectStore, key: str, data: bytes, content_type: str) -> str:

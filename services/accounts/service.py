@@ -136,6 +136,13 @@ class UserService:
             query = query.where(User.organ_id == organ_id)
         return self.ctx.session.scalars(query).all()
 
+    def list_seen_by(self, viewer: User, organ_id: int | None = None) -> Sequence[User]:
+        if viewer.has_role(Role.admin):
+            return self.list(organ_id)
+        if organ_id is not None and organ_id != viewer.organ_id:
+            return []
+        return self.list(viewer.organ_id)
+
     def login(self, username: str, password: str) -> tuple[str, User]:
         user = self.ctx.session.scalar(select(User).where(User.username == username))
         failure = Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import DomainError
@@ -48,6 +49,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse | HTMLResponse:
+        errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
+        code, zh, en = _validation_code(errors)
+        if _is_page(request):
+            return _page_error(request, 422, code, zh, en)
+        return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
+
+    @app.exception_handler(ValidationError)
+    async def invalid_value(request: Request, exc: ValidationError) -> JSONResponse | HTMLResponse:
+        """Input checked inside a use case (e.g. a saved draft carried into a new save) and found wanting."""
         errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
         code, zh, en = _validation_code(errors)
         if _is_page(request):

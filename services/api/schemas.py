@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.domain.models import (
     Attachment,
@@ -48,10 +48,12 @@ class UserOut(BaseModel):
     organ_id: int
     organ: str
     roles: list[str]
-    clearance: str
+    clearance: str | None = Field(None, description="密级 clearance: shown to the user themself and to admins only")
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
+    def of(cls, user: User, viewer: User | None = None) -> UserOut:
+        """``viewer`` None means the user looks at themself."""
+        shown = viewer is None or viewer.id == user.id or viewer.has_role("admin")
         return cls(
             id=user.id,
             username=user.username,
@@ -59,7 +61,7 @@ class UserOut(BaseModel):
             organ_id=user.organ_id,
             organ=user.organ.name,
             roles=list(user.roles),
-            clearance=user.clearance,
+            clearance=user.clearance if shown else None,
         )
 
 

@@ -74,3 +74,12 @@ def as_pdf(items: list[ArchiveItem], year: int, settings: Settings) -> bytes:
         font_faces=font_face_css(find_fonts_dir(settings.fonts_dir)),
     )
     return bytes(HTML(string=page).write_pdf())
+
+
+def catalogue_bytes(items: list[ArchiveItem], year: int, fmt: str, settings: Settings) -> bytes:
+    """The catalogue of these 件 in one of the three formats archivists download."""
+    if fmt == "csv":
+        return as_csv(items)
+    if fmt == "xlsx":
+        return as_xlsx(items, year)
+    return as_pdf(items, year, settings)

@@ -13,8 +13,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
+from services import access
+from services.access import require_role
+from services.archive.catalogue import catalogue_bytes
 from services.archive.package import (
     MANIFEST,
     METADATA,
@@ -32,10 +35,19 @@ from services.archive.rules import (
     organ_code,
     retention_of,
 )
+from services.audit import chain
 from services.audit.service import AuditService
 from services.context import Context
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, LinkKind
+from services.domain.enums import (
+    CLASSIFICATION_RANK,
+    DRAFT_RELATIONS,
+    Classification,
+    DocKind,
+    DocStatus,
+    LinkKind,
+    Role,
+)
 from services.domain.models import (
     ArchivedDocument,
     ArchiveItem,
@@ -45,6 +57,7 @@ from services.domain.models import (
     DocumentLink,
     FixityCheck,
     Signoff,
+    User,
 )
 from services.errors import Conflict, Invalid, not_found
 from services.indexing.service import IndexingService
@@ -52,6 +65,15 @@ from services.jobs.service import JobService
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
+
+
+def _cleared(user: User) -> ColumnElement[bool]:
+    return ArchiveItem.classification.in_(access.cleared_levels(user))
+
+
+def highest_classification(documents: list[Document]) -> str:
+    """A 件 is as secret as the most secret document in it (DOMAIN.md §1.6: a compilation takes the highest)."""
+    return max((d.classification for d in documents), key=lambda c: CLASSIFICATION_RANK[Classification(c)])
 
 
 class ArchiveService:
@@ -76,8 +98,9 @@ class ArchiveService:
         JobService(self.ctx).enqueue("archive", None, payload={"year": year, "dry_run": dry_run, "run_id": run.id})
         return run
 
-    def overview(self) -> list[dict[str, Any]]:
-        """Stored 件 per year, 保管期限 and 机构, for the archivists' year list."""
+    def overview(self, user: User) -> list[dict[str, Any]]:
+        """Stored 件 the user is cleared for, per year, 保管期限 and 机构, for the archivists' year list."""
+        require_role(user, Role.archivist)
         query = (
             select(
                 ArchiveItem.year,
@@ -86,7 +109,7 @@ class ArchiveService:
                 func.count(),
                 func.sum(ArchiveItem.package_bytes),
             )
-            .where(ArchiveItem.status == "stored")
+            .where(ArchiveItem.status == "stored", _cleared(user))
             .group_by(ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
             .order_by(ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
         )
@@ -214,7 +237,7 @@ class ArchiveService:
             responsible="、".join(i.organ.name for i in main.issuers)
             or (main.owner_organ.name if main.owner_organ else ""),
             date=(main.written_on or main.created_at.date()).strftime("%Y%m%d"),
-            classification=main.classification,
+            classification=highest_classification(group.documents),
             document_ids=[d.id for d in group.documents],
             package_prefix=f"archive/{year}/{code}/",
             run_id=run.id,
@@ -270,9 +293,12 @@ class ArchiveService:
                     "机构人员名称": f"{e.organ_name or ''} {e.actor_name}".strip(),
                     "版本": e.version,
                     "说明": e.detail,
+                    "事件序号": e.id,
+                    "事件摘要": e.hash,
                 }
                 for e in self.ctx.session.scalars(query)
             ]
+        head_id, head_hash = chain.head(self.ctx.session)
         return {
             "全宗号": self.settings.fonds_code,
             "全宗名称": self.settings.fonds_name,
@@ -301,6 +327,7 @@ class ArchiveService:
                 for d in docs
             ],
             "业务实体": events,
+            "审计链": {"算法": chain.ALGORITHM, "链头事件": head_id, "链头摘要": head_hash},
             "归档章": {
                 "全宗号": self.settings.fonds_code,
                 "年度": item.year,
@@ -401,6 +428,43 @@ class ArchiveService:
             self.ctx.session.scalars(query.order_by(ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.item_no))
         )
 
+    def items_seen_by(
+        self, user: User, year: int, retention: str | None = None, organ: str | None = None
+    ) -> list[ArchiveItem]:
+        """The stored 件 of a year this archivist is cleared for (an item above the clearance is simply absent)."""
+        require_role(user, Role.archivist)
+        return [i for i in self.stored_items(year, retention, organ) if access.is_cleared(user, i.classification)]
+
+    def item_seen_by(self, user: User, code: str) -> ArchiveItem:
+        require_role(user, Role.archivist)
+        query = select(ArchiveItem).where(ArchiveItem.archival_code == code, ArchiveItem.status == "stored")
+        item = self.ctx.session.scalar(query.where(_cleared(user)))
+        if item is None:
+            raise not_found("档案", "archive item", code=code)
+        return item
+
+    def package_seen_by(self, user: User, code: str) -> tuple[ArchiveItem, dict[str, Any], dict[str, Any]]:
+        """A 件 with its manifest and metadata, as stored."""
+        item = self.item_seen_by(user, code)
+        manifest = json.loads(self.ctx.store.get(item.package_prefix + MANIFEST))
+        metadata = json.loads(self.ctx.store.get(item.package_prefix + METADATA))
+        return item, manifest, metadata
+
+    def file_seen_by(self, user: User, code: str, path: str) -> bytes:
+        """One file of a 件's package, by the name its manifest gives it."""
+        item = self.item_seen_by(user, code)
+        manifest = json.loads(self.ctx.store.get(item.package_prefix + MANIFEST))
+        if path != MANIFEST and path not in {entry["path"] for entry in manifest["files"]}:
+            raise not_found("档案文件", "archive file", code=code, path=path)
+        return self.ctx.store.get(item.package_prefix + path)
+
+    def catalogue_seen_by(self, user: User, year: int, fmt: str) -> bytes:
+        """The 归档文件目录 as filed when the user is cleared for every 件 of the year, else one of what they see."""
+        items = self.items_seen_by(user, year)
+        if len(items) == len(self.stored_items(year)):
+            return self.ctx.store.get(f"catalogues/{year}/归档文件目录.{fmt}")
+        return catalogue_bytes(items, year, fmt, self.ctx.settings)
+
     def gaps(self, year: int) -> list[str]:
         """完整性: 件号 must run 1..N in every category."""
         problems = []
@@ -432,6 +496,22 @@ class ArchiveService:
         self.ctx.session.add(check)
         return check
 
+    def _history_problems(self, item: ArchiveItem) -> list[str]:
+        """The process history filed in the package must still be the database's (DA/T 70 真实性)."""
+        try:
+            metadata = json.loads(self.ctx.store.get(item.package_prefix + METADATA))
+        except ObjectNotFound:
+            return ["metadata.json 缺失"]
+        recorded = [(e["事件序号"], e["事件摘要"]) for e in metadata.get("业务实体", []) if e.get("事件摘要")]
+        head = metadata.get("审计链") or {}
+        if head.get("链头事件"):
+            recorded.append((head["链头事件"], head["链头摘要"]))
+        return [
+            problem
+            for event_id, digest in recorded
+            if (problem := chain.event_matches(self.ctx.session, event_id, digest))
+        ]
+
     def _verify(self, item: ArchiveItem) -> tuple[int, list[str]]:
         """Files read and what is wrong with them: the manifest against the database, each file against it."""
         try:
@@ -442,6 +522,7 @@ class ArchiveService:
         if hashlib.sha256(manifest_bytes).hexdigest() != item.manifest_sha256:
             problems.append("manifest.json 摘要不符")
         entries = json.loads(manifest_bytes)["files"]
+        problems += self._history_problems(item)
         for entry in entries:
             try:
                 data = self.ctx.store.get(item.package_prefix + entry["path"])

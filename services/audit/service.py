@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services import access
+from services.audit import chain
 from services.context import Context
 from services.domain.models import AuditEvent, Document, Organ, User
 
@@ -64,9 +66,13 @@ class AuditService:
             detail=detail,
             at=self.ctx.now(),
         )
-        self.ctx.session.add(event)
+        chain.add_pending(self.ctx.session, event)  # sealed into the hash chain when the transaction commits
         return event
 
-    def for_document(self, document_id: int) -> list[AuditEvent]:
+    def for_document(self, user: User, document_id: int) -> list[AuditEvent]:
+        """The timeline of a document as this user may see it: internal readers see every event."""
+        level = access.level_of(self.ctx.session, user, document_id)
+        if level is None:
+            raise access.document_not_found(document_id)
         query = select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
-        return list(self.ctx.session.scalars(query))
+        return [e for e in self.ctx.session.scalars(query) if access.visible_event(user, level, e)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from services import access
+from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.policy import cleared_for, is_issuer_member
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, DocType, RecipientRole, ReplyStatus, Role
@@ -18,6 +19,7 @@ from services.domain.models import Chase, Document, InboxItem, ReplyTask, Signof
 from services.errors import Conflict, Forbidden, Invalid, not_found
 from services.indexing.service import IndexingService
 
+Row = TypeVar("Row", InboxItem, ReplyTask)
 OPEN_REPLY = (ReplyStatus.pending.value, ReplyStatus.overdue.value, ReplyStatus.returned.value)
 
 
@@ -55,7 +57,7 @@ class DistributionService:
                 self.ctx.session.add(
                     ReplyTask(document_id=document.id, organ_id=recipient.organ_id, deadline=document.report_deadline)
                 )
-        document.status = DocStatus.distributed.value
+        document.move(DocStatus.distributed)
         document.distributed_at = self.ctx.now()
         IndexingService(self.ctx).enqueue(document.id)
         self.audit.record("distributed", document=document, actor=None, recipients=len(document.recipients))
@@ -67,12 +69,20 @@ class DistributionService:
         return self.ctx.session.scalars(select(InboxItem).where(InboxItem.document_id == document_id)).all()
 
     def _item_for(self, actor: User, document_id: int) -> InboxItem:
-        item = self.ctx.session.scalar(
-            select(InboxItem).where(InboxItem.document_id == document_id, InboxItem.organ_id == actor.organ_id)
-        )
+        """The caller's organ's inbox item, locked; reading the document comes first (密级 included)."""
+        access.require_read(self.ctx.session, actor, document_id)
+        query = select(InboxItem).where(InboxItem.document_id == document_id, InboxItem.organ_id == actor.organ_id)
+        item = self.ctx.session.scalar(self._for_update(query, InboxItem))
         if item is None:
             raise Forbidden("not_a_recipient", "您所在机关不是本文的收文单位", "your organ is not a recipient")
         return item
+
+    def _for_update(self, query: Select[tuple[Row]], entity: type[Row]) -> Select[tuple[Row]]:
+        """Row locks on PostgreSQL (SQLite's writers are serialised by BEGIN IMMEDIATE)."""
+        query = query.execution_options(populate_existing=True)
+        if self.ctx.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=entity)
+        return query
 
     def receive(self, actor: User, document_id: int) -> InboxItem:
         """签收: record who confirmed receipt and when (DOMAIN.md §1.5)."""
@@ -88,7 +98,10 @@ class DistributionService:
     def report_back(
         self, actor: User, document_id: int, title: str, body: str, uploads: list[AttachmentUpload]
     ) -> Document:
-        """A unit sends its summary (总结) and photos: a reply document of its own, linked to the plan."""
+        """A unit sends its summary (总结) and photos: a reply document of its own, linked to the plan.
+
+        The reply takes the plan's 密级 and 保密期限: a report on a 涉密 plan is at least as secret (DOMAIN.md §1.6).
+        """
         self._item_for(actor, document_id)
         task = self._task_for(actor.organ_id, document_id)
         if task.status == ReplyStatus.reported.value:
@@ -108,6 +121,8 @@ class DistributionService:
             reply_to_id=plan.id,
             current_version=0,
             written_on=self.ctx.today(),
+            classification=plan.classification,
+            secrecy_period=plan.secrecy_period,
         )
         self.ctx.session.add(reply)
         self.ctx.session.flush()
@@ -118,7 +133,7 @@ class DistributionService:
                     "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
                 )
             self.documents.store_attachment(reply, version, upload)
-        task.status = ReplyStatus.reported.value
+        task.move(ReplyStatus.reported)
         task.reported_at = self.ctx.now()
         task.reply_document_id = reply.id
         task.returned_reason = None
@@ -130,13 +145,14 @@ class DistributionService:
 
     def return_reply(self, actor: User, task_id: int, reason: str) -> ReplyTask:
         """退回补报: the issuing office sends a report back for completion, with a reason."""
-        task = self.reply_task(task_id)
+        task = self._locked_task(task_id)
         self._require_issuing_office(actor, task.document)
         if task.status != ReplyStatus.reported.value:
             raise Conflict("reply_not_reported", "该单位尚未报送", "this unit has not reported yet")
         if not reason.strip():
             raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
-        task.status, task.returned_reason = ReplyStatus.returned.value, reason.strip()
+        task.move(ReplyStatus.returned)
+        task.returned_reason = reason.strip()
         self.audit.record("reply_returned", document=task.document, actor=actor, organ_id=task.organ_id, reason=reason)
         return task
 
@@ -150,7 +166,7 @@ class DistributionService:
         counts = {"chased": 0, "overdue": 0}
         for task in self.ctx.session.scalars(query.order_by(ReplyTask.id)):
             if task.deadline < today and task.status == ReplyStatus.pending.value:
-                task.status = ReplyStatus.overdue.value
+                task.move(ReplyStatus.overdue)
                 counts["overdue"] += 1
                 self.audit.record("overdue", document=task.document, actor=None, organ=task.organ)
             if self._chase(task, "system", None):
@@ -159,7 +175,7 @@ class DistributionService:
 
     def chase_now(self, actor: User, document_id: int, organ_ids: list[int] | None) -> int:
         """Batch 催办 by the issuing office, for the given units or every unit still open."""
-        document = self.documents.get_visible(actor, document_id)
+        document = self.documents.get_visible(actor, document_id, Level.internal)
         self._require_issuing_office(actor, document)
         chased = 0
         for task in self.reply_tasks(document_id):
@@ -208,11 +224,33 @@ class DistributionService:
         query = select(ReplyTask).where(ReplyTask.document_id == document_id).order_by(ReplyTask.id)
         return self.ctx.session.scalars(query).all()
 
+    def reply_tasks_seen_by(self, actor: User, document_id: int) -> Sequence[ReplyTask]:
+        """The issuing organs see every unit's task; a recipient sees only its own."""
+        level = access.level_of(self.ctx.session, actor, document_id)
+        if level is None:
+            raise access.document_not_found(document_id)
+        tasks = self.reply_tasks(document_id)
+        return tasks if level >= Level.internal else [t for t in tasks if t.organ_id == actor.organ_id]
+
     def chases(self, task_id: int) -> Sequence[Chase]:
         return self.ctx.session.scalars(select(Chase).where(Chase.reply_task_id == task_id).order_by(Chase.id)).all()
 
+    def chases_seen_by(self, actor: User, task_id: int) -> Sequence[Chase]:
+        """A task's chases, for the issuing organs and for the unit chased; anyone else is told it does not exist."""
+        task = self.ctx.session.get(ReplyTask, task_id)
+        level = access.level_of(self.ctx.session, actor, task.document_id) if task else None
+        if task is None or level is None or (level < Level.internal and task.organ_id != actor.organ_id):
+            raise not_found("反馈任务", "reply task", id=task_id)
+        return self.chases(task_id)
+
     def reply_task(self, task_id: int) -> ReplyTask:
         task = self.ctx.session.get(ReplyTask, task_id)
+        if task is None:
+            raise not_found("反馈任务", "reply task", id=task_id)
+        return task
+
+    def _locked_task(self, task_id: int) -> ReplyTask:
+        task = self.ctx.session.scalar(self._for_update(select(ReplyTask).where(ReplyTask.id == task_id), ReplyTask))
         if task is None:
             raise not_found("反馈任务", "reply task", id=task_id)
         return task
@@ -228,16 +266,14 @@ class DistributionService:
         return task
 
     def _require_issuing_office(self, actor: User, document: Document) -> None:
+        """Acting on the report-backs (催办, 退回补报) is the lead organ's (主办机关) office's; reading comes first."""
+        access.require_read(self.ctx.session, actor, document.id, Level.internal)
         if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
             raise Forbidden("not_issuing_office", "只有主办机关可以办理", "only the lead organ may do this")
 
     def distribution_status(self, actor: User, document_id: int) -> list[dict[str, Any]]:
         """Per recipient: for the issuing organs only (a recipient does not see how the other units answer)."""
-        document = self.documents.get_visible(actor, document_id)
-        if not (is_issuer_member(actor, document) or actor.has_role(Role.admin)):
-            raise Forbidden(
-                "not_issuing_office", "只有发文机关可以查看分发情况", "only the issuing organs see the distribution"
-            )
+        document = self.documents.get_visible(actor, document_id, Level.internal)
         tasks = {t.organ_id: t for t in self.reply_tasks(document_id)}
         rows = []
         for item in self._inbox_items(document.id):
@@ -260,8 +296,9 @@ class DistributionService:
         return rows
 
     def inbox(self, actor: User) -> dict[str, list[Any]]:
-        """待办: everything that waits on this user, by kind."""
+        """待办: everything that waits on this user, by kind, limited to what the user may read."""
         session = self.ctx.session
+        readable = access.readable_filter(actor)
         mine: dict[str, list[Any]] = {
             k: [] for k in ("returned", "to_review", "to_sign", "to_receive", "replies_due", "chases")
         }
@@ -269,6 +306,7 @@ class DistributionService:
             mine["returned"] = list(
                 session.scalars(
                     select(Document).where(
+                        readable,
                         Document.lead_organ_id == actor.organ_id,
                         Document.status == DocStatus.returned.value,
                         Document.kind == DocKind.outgoing.value,
@@ -279,7 +317,7 @@ class DistributionService:
             mine["to_review"] = list(
                 session.scalars(
                     select(Document).where(
-                        Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
+                        readable, Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
                     )
                 )
             )
@@ -289,6 +327,7 @@ class DistributionService:
                     select(Document)
                     .join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
                     .where(
+                        readable,
                         Document.status == DocStatus.signing.value,
                         Signoff.organ_id == actor.organ_id,
                         Signoff.status == "pending",
@@ -298,14 +337,16 @@ class DistributionService:
         mine["to_receive"] = list(
             session.scalars(
                 select(InboxItem)
-                .where(InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
+                .join(Document, Document.id == InboxItem.document_id)
+                .where(readable, InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
                 .order_by(InboxItem.id)
             )
         )
         mine["replies_due"] = list(
             session.scalars(
                 select(ReplyTask)
-                .where(ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
+                .join(Document, Document.id == ReplyTask.document_id)
+                .where(readable, ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
                 .order_by(ReplyTask.deadline)
             )
         )
@@ -313,22 +354,9 @@ class DistributionService:
             session.scalars(
                 select(Chase)
                 .join(ReplyTask)
-                .where(ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
+                .join(Document, Document.id == ReplyTask.document_id)
+                .where(readable, ReplyTask.organ_id == actor.organ_id, ReplyTask.status.in_(OPEN_REPLY))
                 .order_by(Chase.id.desc())
             )
         )
-        return _cleared(actor, mine)
-
-
-def _cleared(actor: User, mine: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """Only what the user's 密级 clearance allows: an organ's inbox may hold documents above a member's."""
-
-    def document_of(entry: Any) -> Document:
-        if isinstance(entry, Document):
-            return entry
-        if isinstance(entry, Chase):
-            return entry.task.document
-        document: Document = entry.document
-        return document
-
-    return {kind: [e for e in entries if cleared_for(actor, document_of(e))] for kind, entries in mine.items()}
+        return mine

@@ -54,6 +54,12 @@ class DraftFields(BaseModel):
 class DraftInput(DraftFields):
     body: str = Field(min_length=1, max_length=2_000_000, description="正文, plain text, one paragraph a line")
     note: str | None = Field(None, max_length=500, description="What changed, for the version history")
+    base_version: int | None = Field(
+        None,
+        ge=1,
+        le=1_000_000,
+        description="The version this edit started from; required when saving, refused when it is not the latest",
+    )
 
 
 class AttachmentUpload(BaseModel):

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services import access
+from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
-from services.db import stage_object
-from services.documents.policy import can_view, require_role, require_view
+from services.db import stage_object, unique_key
 from services.documents.schemas import AttachmentUpload, DraftFields, DraftInput
 from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, LinkKind, RecipientRole, Role
 from services.domain.models import (
@@ -26,7 +27,7 @@ from services.domain.models import (
     DocumentVersion,
     User,
 )
-from services.errors import Forbidden, Invalid, not_found
+from services.errors import Conflict, Forbidden, Invalid, not_found
 
 EDITABLE = (DocStatus.draft, DocStatus.returned)
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
@@ -79,10 +80,15 @@ class DocumentService:
             return self.get(document_id)
         return document
 
-    def get_visible(self, user: User, document_id: int) -> Document:
-        document = self.get(document_id)
-        require_view(self.ctx.session, user, document)
-        return document
+    def get_visible(self, user: User, document_id: int, level: Level = Level.issued) -> Document:
+        """The document if this user may read it at ``level``; otherwise exactly as if it did not exist."""
+        access.require_read(self.ctx.session, user, document_id, level)
+        return self.get(document_id)
+
+    def lock_visible(self, user: User, document_id: int, level: Level = Level.issued) -> Document:
+        """As :meth:`get_visible`, with the row locked for this transaction (every write path starts here)."""
+        access.require_read(self.ctx.session, user, document_id, level)
+        return self.lock(document_id)
 
     def version(self, document: Document, number: int | None = None) -> DocumentVersion:
         number = number or document.current_version
@@ -92,6 +98,19 @@ class DocumentService:
         if version is None:
             raise not_found("版本", "version", document=document.id, version=number)
         return version
+
+    def attachment_for(self, user: User, document_id: int, attachment_id: int) -> Attachment:
+        """Internal readers reach every version's attachments; recipients only those of the issued version."""
+        level = access.level_of(self.ctx.session, user, document_id)
+        if level is None:
+            raise access.document_not_found(document_id)
+        document = self.get(document_id)
+        versions = self.versions(document) if level >= Level.internal else [self.version(document)]
+        for version in versions:
+            for att in version.attachments:
+                if att.id == attachment_id:
+                    return att
+        raise not_found("附件", "attachment", id=attachment_id)
 
     def versions(self, document: Document) -> Sequence[DocumentVersion]:
         query = select(DocumentVersion).where(DocumentVersion.document_id == document.id)
@@ -145,12 +164,33 @@ class DocumentService:
         return document
 
     def save(self, actor: User, document_id: int, data: DraftInput) -> Document:
+        """A new version, only on top of the version the editor started from (no lost update)."""
         document = self.editable(actor, document_id)
+        self._require_base(document, data.base_version)
         self._apply_fields(document, actor, data)
         previous = self.version(document)
         self.new_version(document, actor, data.body, data.note, carried=list(previous.attachments))
         self.audit.record("save", document=document, actor=actor, note=data.note)
         return document
+
+    @staticmethod
+    def _require_base(document: Document, base_version: int | None) -> None:
+        if base_version is None:
+            raise Invalid(
+                "base_version_required",
+                "保存时须注明所依据的版本（base_version）",
+                "a save must name the version it was based on (base_version)",
+                field="base_version",
+            )
+        if base_version != document.current_version:
+            raise Conflict(
+                "version_conflict",
+                f"草稿已被他人修改：当前为第 {document.current_version} 版，您是在第 {base_version} 版上修改的",
+                f"the draft changed meanwhile: it is now version {document.current_version}, "
+                f"your edit was based on version {base_version}",
+                current_version=document.current_version,
+                base_version=base_version,
+            )
 
     def add_attachment(self, actor: User, document_id: int, upload: AttachmentUpload) -> Document:
         document = self.editable(actor, document_id)
@@ -167,7 +207,8 @@ class DocumentService:
         return document
 
     def editable(self, actor: User, document_id: int) -> Document:
-        document = self.get_visible(actor, document_id)
+        """The draft, locked, if the actor is a drafter of its lead organ and it may still change."""
+        document = self.lock_visible(actor, document_id, Level.internal)
         require_role(actor, Role.drafter)
         if actor.organ_id != document.lead_organ_id:
             raise Forbidden("not_drafting_organ", "只有主办机关可以修改草稿", "only the lead organ may edit the draft")
@@ -226,14 +267,13 @@ class DocumentService:
         document.outgoing_links = kept + added
 
     def _may_link(self, actor: User, target_id: int) -> bool:
-        target = self.ctx.session.get(Document, target_id)
-        return target is not None and can_view(self.ctx.session, actor, target)
+        return access.may_read(self.ctx.session, actor, target_id)
 
     def new_version(
         self, document: Document, actor: User, body: str, note: str | None, carried: list[Attachment]
     ) -> DocumentVersion:
         number = document.current_version + 1
-        key = f"documents/{document.id}/v{number}/body.txt"
+        key = unique_key(f"documents/{document.id}/v{number}", "body.txt")
         data = body.encode("utf-8")
         digest = stage_object(self.ctx.session, self.ctx.store, key, data, "text/plain; charset=utf-8")
         version = DocumentVersion(
@@ -267,7 +307,7 @@ class DocumentService:
     def store_attachment(self, document: Document, version: DocumentVersion, upload: AttachmentUpload) -> None:
         position = len(version.attachments)
         name = safe_filename(upload.filename)
-        key = f"documents/{document.id}/v{version.number}/att-{position + 1}-{name}"
+        key = unique_key(f"documents/{document.id}/v{version.number}", f"att-{position + 1}-{name}")
         digest = stage_object(self.ctx.session, self.ctx.store, key, upload.data, upload.content_type)
         version.attachments.append(
             Attachment(
@@ -314,11 +354,26 @@ def snapshot_fields(document: Document) -> dict[str, Any]:
         "attachment_notes": list(document.attachment_notes),
         "remark": document.remark,
         "printing_organ": document.printing_organ,
+        "release_scope": document.release_scope,
         "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,
         "report_materials": list(document.report_materials),
+        "report_method": document.report_method,
         "report_contact": document.report_contact,
         **{kind.value: document.linked(kind.value) for kind in DRAFT_RELATIONS},
     }
+
+
+def draft_input_of(fields: dict[str, Any], body: str, note: str | None, base_version: int) -> DraftInput:
+    """A saved version's fields as the input of the next save: every field survives (only the body changes)."""
+    data = {k: v for k, v in fields.items() if not k.startswith("report_")}
+    if fields.get("report_deadline"):
+        data["report_back"] = {
+            "deadline": fields["report_deadline"],
+            "materials": fields.get("report_materials") or [],
+            "method": fields.get("report_method"),
+            "contact": fields.get("report_contact"),
+        }
+    return DraftInput.model_validate({**data, "body": body, "note": note, "base_version": base_version})
 
 
 def sha256_hex(data: bytes) -> str:
@@ -326,25 +381,8 @@ def sha256_hex(data: bytes) -> str:
 
 
 def list_visible(ctx: Context, user: User, status: str | None, limit: int, offset: int) -> list[Document]:
-    """Documents the user's organ issues, receives or sent as replies, newest first, cleared by 密级."""
-    from sqlalchemy import or_
-
-    from services.documents.policy import cleared_for
-    from services.domain.models import InboxItem
-
-    query = select(Document).order_by(Document.id.desc())
-    if not (user.has_role(Role.admin) or user.has_role(Role.archivist)):
-        issued = select(DocumentIssuer.document_id).where(DocumentIssuer.organ_id == user.organ_id)
-        received = select(InboxItem.document_id).where(InboxItem.organ_id == user.organ_id)
-        query = query.where(
-            or_(
-                Document.id.in_(issued),
-                Document.id.in_(received),
-                Document.source_organ_id == user.organ_id,
-                Document.owner_organ_id == user.organ_id,  # imported into this organ's records
-            )
-        )
+    """Documents the user may read, newest first; the access filter is inside the query, before LIMIT."""
+    query = select(Document).where(access.readable_filter(user)).order_by(Document.id.desc())
     if status:
         query = query.where(Document.status == status)
-    found = [d for d in ctx.session.scalars(query.offset(offset).limit(limit * 2 + 50)) if cleared_for(user, d)]
-    return found[:limit]
+    return list(ctx.session.scalars(query.offset(offset).limit(limit)))

@@ -200,9 +200,31 @@ class Document(Base):
                 status_now=self.status,
             )
 
-    def move(self, to: DocStatus, *allowed_from: DocStatus) -> None:
-        self.require_status(*allowed_from)
+    def move(self, to: DocStatus) -> None:
+        """The one way a document changes state: along DOCUMENT_TRANSITIONS, or refused with ``illegal_state``."""
+        if to not in DOCUMENT_TRANSITIONS[DocStatus(self.status)]:
+            raise Conflict(
+                "illegal_state",
+                f"公文当前状态为“{self.status}”，不能转为“{to.value}”",
+                f"the document is '{self.status}'; it cannot become '{to.value}'",
+                status_now=self.status,
+            )
         self.status = to.value
+
+
+# Which state may follow which (DOMAIN.md §1.4–1.5): drafting, checks, 审核, 会签/签发, 登记 and 核发.
+DOCUMENT_TRANSITIONS: dict[DocStatus, frozenset[DocStatus]] = {
+    DocStatus.draft: frozenset({DocStatus.submitted}),
+    DocStatus.returned: frozenset({DocStatus.submitted}),
+    DocStatus.submitted: frozenset({DocStatus.in_review, DocStatus.returned}),
+    DocStatus.in_review: frozenset({DocStatus.signing, DocStatus.returned}),
+    DocStatus.signing: frozenset({DocStatus.signed, DocStatus.returned}),
+    DocStatus.signed: frozenset({DocStatus.issued}),
+    DocStatus.issued: frozenset({DocStatus.distributed}),
+    DocStatus.distributed: frozenset(),
+    DocStatus.received: frozenset(),
+    DocStatus.imported: frozenset(),
+}
 
 
 class DocumentIssuer(Base):
@@ -275,6 +297,12 @@ class Signoff(Base):
     signer: Mapped[User | None] = relationship()
     __table_args__ = (UniqueConstraint("document_id", "organ_id", "round"),)
 
+    def decide(self, to: SignoffStatus) -> None:
+        """A slot is decided once: pending → signed or rejected."""
+        if self.status != SignoffStatus.pending.value or to == SignoffStatus.pending:
+            raise Conflict("already_decided", "您所在机关已在本轮签署", "your organ already decided in this round")
+        self.status = to.value
+
 
 class DocumentView(Base):
     """The last version a user was shown, so a re-signing head sees exactly what changed since."""
@@ -329,6 +357,23 @@ class ReplyTask(Base):
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
     __table_args__ = (UniqueConstraint("document_id", "organ_id"),)
 
+    def move(self, to: ReplyStatus) -> None:
+        if to not in REPLY_TRANSITIONS[ReplyStatus(self.status)]:
+            raise Conflict(
+                "illegal_reply_state",
+                f"报送状态为“{self.status}”，不能转为“{to.value}”",
+                f"the report-back is '{self.status}'; it cannot become '{to.value}'",
+            )
+        self.status = to.value
+
+
+REPLY_TRANSITIONS: dict[ReplyStatus, frozenset[ReplyStatus]] = {
+    ReplyStatus.pending: frozenset({ReplyStatus.reported, ReplyStatus.overdue}),
+    ReplyStatus.overdue: frozenset({ReplyStatus.reported}),
+    ReplyStatus.returned: frozenset({ReplyStatus.reported}),
+    ReplyStatus.reported: frozenset({ReplyStatus.returned}),
+}
+
 
 class Chase(Base):
     """催办: one recorded chase of a unit (by system notice, phone, …)."""
@@ -361,6 +406,18 @@ class AuditEvent(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # the digest of the event before (services/audit/chain)
+    hash: Mapped[str | None] = mapped_column(String(64))  # over every column above and prev_hash
+
+
+class AuditChain(Base):
+    """The one head of the audit chain: the last sealed event. Its row lock orders the sealing of events."""
+
+    __tablename__ = "audit_chain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    algorithm: Mapped[str] = mapped_column(String(16))
 
 
 class ProcessJob(Base):
@@ -415,6 +472,7 @@ class DocumentLink(Base):
 
 __all__ = [
     "Attachment",
+    "AuditChain",
     "AuditEvent",
     "AuthToken",
     "Base",

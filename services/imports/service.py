@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 
 from search.analysis import parse_doc_number
+from services import access
+from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object
-from services.documents.policy import require_role
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
@@ -198,7 +199,7 @@ class ImportService:
                 "link kind must be reports_on or issues_plan",
             )
         documents = DocumentService(self.ctx)
-        documents.get_visible(actor, from_id)
+        documents.get_visible(actor, from_id, Level.internal)  # a link changes the linking document's record
         documents.get_visible(actor, to_id)
         link = self._link(from_id, to_id, kind, "manual")
         if link is None:
@@ -217,6 +218,12 @@ class ImportService:
         self.ctx.session.add(link)
         return link
 
-    def links_of(self, document_id: int) -> list[DocumentLink]:
-        query = select(DocumentLink).where((DocumentLink.from_id == document_id) | (DocumentLink.to_id == document_id))
+    def links_of(self, actor: User, document_id: int) -> list[DocumentLink]:
+        """A document's links whose other end the actor may also read."""
+        access.require_read(self.ctx.session, actor, document_id)
+        readable = access.readable(actor)
+        query = select(DocumentLink).where(
+            ((DocumentLink.from_id == document_id) & DocumentLink.to_id.in_(readable))
+            | ((DocumentLink.to_id == document_id) & DocumentLink.from_id.in_(readable))
+        )
         return list(self.ctx.session.scalars(query.order_by(DocumentLink.id)))

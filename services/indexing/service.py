@@ -7,17 +7,12 @@ from collections.abc import Iterator
 from sqlalchemy import delete, func, select
 
 from search import SearchDoc, SearchIndex, SearchQuery, SearchResult, Visibility
+from services import access
 from services.context import Context
-from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
-from services.domain.models import Document, InboxItem, SearchOutbox, User
+from services.domain.enums import CLASSIFICATION_RANK, Classification
+from services.domain.models import Document, SearchOutbox, User
 
-SEARCHABLE = (
-    DocStatus.issued.value,
-    DocStatus.distributed.value,
-    DocStatus.received.value,
-    DocStatus.imported.value,
-    "archived",
-)
+SEARCHABLE = access.FINISHED
 
 
 class IndexingService:
@@ -96,24 +91,17 @@ class IndexingService:
             status=document.status,
             kind=document.kind,
             date=document.written_on or document.created_at.date(),
-            organs=tuple(sorted(self._organs_who_see(document))),
+            organs=tuple(sorted(access.reader_organs(self.ctx.session, document.id))),
             rank=CLASSIFICATION_RANK[Classification(document.classification)],
             source=document.source_name,
         )
 
-    def _organs_who_see(self, document: Document) -> set[int]:
-        organs = {i.organ_id for i in document.issuers}
-        organs |= set(self.ctx.session.scalars(select(InboxItem.organ_id).where(InboxItem.document_id == document.id)))
-        organs |= {o for o in (document.source_organ_id, document.owner_organ_id) if o}
-        if document.kind == DocKind.reply.value and document.reply_to_id:
-            plan = self.ctx.session.get(Document, document.reply_to_id)
-            organs |= {i.organ_id for i in plan.issuers} if plan else set()
-        return organs
-
 
 def visibility_of(user: User) -> Visibility:
+    """The index's side of services.access: organs holding a grant, and 密级 rank (only finished documents are
+    indexed, which archivists and admins read in every organ)."""
     rank = CLASSIFICATION_RANK[Classification(user.clearance)]
-    if user.has_role(Role.admin) or user.has_role(Role.archivist):
+    if access.sees_every_organ(user):
         return Visibility(None, rank)
     return Visibility(frozenset({user.organ_id}), rank)
 

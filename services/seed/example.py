@@ -213,6 +213,7 @@ def _revise(runtime: Runtime, document_id: int, seed: Seed002) -> None:
         draft = seed_002_draft(ctx, seed, document.report_deadline or ctx.today())
         draft.body = seed.body + "各单位宣传报道材料请于活动结束后5个工作日内报送。"
         draft.note = "按市委宣传部意见补充宣传报道报送时限"
+        draft.base_version = document.current_version
         service.save(user(ctx, "mw.drafter"), document_id, draft)
 
 

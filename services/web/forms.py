@@ -30,6 +30,9 @@ FIELD_ZH = {
     "note": "修改说明",
     "forwards": "被转发文",
     "answers": "答复的来文",
+    "method": "报送方式",
+    "release_scope": "发布层次",
+    "base_version": "所依据的版本",
 }
 PROBLEM_ZH = {
     "missing": "必须填写",
@@ -44,7 +47,8 @@ PROBLEM_ZH = {
 LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients")
 TEXT_FIELDS = (
     "doc_type", "title", "issue_form", "classification", "secrecy_period", "urgency", "remark", "printing_organ",
-    "report_deadline", "report_contact", "attachment_notes", "report_materials", "body", "note", "forwards", "answers",
+    "report_deadline", "report_contact", "report_method", "release_scope", "attachment_notes", "report_materials",
+    "body", "note", "forwards", "answers", "base_version",
 )  # fmt: skip
 
 
@@ -66,14 +70,18 @@ def draft_values(form: FormData) -> dict[str, Any]:
     return values
 
 
-def draft_values_of(fields: dict[str, Any], body: str) -> dict[str, Any]:
-    """A saved version's fields as form values."""
+def draft_values_of(fields: dict[str, Any], body: str, version: int) -> dict[str, Any]:
+    """A saved version's fields as form values; a save from them is based on that version."""
     values = {key: fields.get(key) or "" for key in TEXT_FIELDS}
     values.update({key: list(fields.get(key) or []) for key in LIST_FIELDS})
     values["attachment_notes"] = "\n".join(fields.get("attachment_notes") or [])
     values["report_materials"] = "\n".join(fields.get("report_materials") or [])
     values.update(
-        body=body, note="", forwards=str(fields.get("forwards") or ""), answers=str(fields.get("answers") or "")
+        body=body,
+        note="",
+        forwards=str(fields.get("forwards") or ""),
+        answers=str(fields.get("answers") or ""),
+        base_version=str(version),
     )
     return values
 
@@ -82,14 +90,15 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     """Validate the typed draft; raises FormErrors naming each field in Chinese and English."""
     data: dict[str, Any] = {k: values[k] for k in ("doc_type", "title", "issue_form", "classification", "urgency")}
     data |= {k: values[k] for k in LIST_FIELDS}
-    data |= {k: values[k] or None for k in ("secrecy_period", "remark", "printing_organ", "note")}
-    data |= {k: int(values[k]) if str(values[k]).isdigit() else None for k in ("forwards", "answers")}
+    data |= {k: values[k] or None for k in ("secrecy_period", "remark", "printing_organ", "release_scope", "note")}
+    data |= {k: int(values[k]) if str(values[k]).isdigit() else None for k in ("forwards", "answers", "base_version")}
     data["attachment_notes"] = lines(values["attachment_notes"])
     data["body"] = values["body"].replace("\r\n", "\n")
     if values["report_deadline"]:
         data["report_back"] = {
             "deadline": values["report_deadline"],
             "materials": lines(values["report_materials"]) or ["总结"],
+            "method": values["report_method"] or None,
             "contact": values["report_contact"] or None,
         }
     try:

@@ -13,11 +13,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from search.analysis import DocNumber
+from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
-from services.db import stage_object
-from services.documents.policy import require_role
+from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
 from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
@@ -38,7 +38,7 @@ class WorkflowService:
 
     def submit(self, actor: User, document_id: int) -> Document:
         document = self.documents.editable(actor, document_id)
-        document.move(DocStatus.submitted, DocStatus.draft, DocStatus.returned)
+        document.move(DocStatus.submitted)
         document.returned_reason = None
         self.audit.record("submit", document=document, actor=actor)
         self.jobs.enqueue("check", document.id)
@@ -55,11 +55,11 @@ class WorkflowService:
         version.checks = [r.as_dict() for r in results]
         failures = blocking_failures(results)
         if failures:
-            document.status = DocStatus.returned.value
+            document.move(DocStatus.returned)
             document.returned_reason = "；".join(f.zh for f in failures)
             self.audit.record("checks_failed", document=document, actor=None, failed=[f.code for f in failures])
         else:
-            document.status = DocStatus.in_review.value
+            document.move(DocStatus.in_review)
             self.audit.record("checks_passed", document=document, actor=None)
         return version.checks
 
@@ -86,7 +86,7 @@ class WorkflowService:
     # -- reviewer ------------------------------------------------------------------------------------------
 
     def review(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
-        document = self.documents.get_visible(actor, document_id)
+        document = self.documents.lock_visible(actor, document_id, Level.internal)
         require_role(actor, Role.reviewer)
         if actor.organ_id != document.lead_organ_id:
             raise Forbidden("not_reviewing_organ", "只有主办机关办公室可以审核", "only the lead organ reviews")
@@ -97,14 +97,14 @@ class WorkflowService:
         else:
             if not opinion or not opinion.strip():
                 raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
-            document.status = DocStatus.returned.value
+            document.move(DocStatus.returned)
             document.returned_reason = opinion.strip()
             self.audit.record("review_returned", document=document, actor=actor, opinion=opinion)
         return document
 
     def _open_signing_round(self, document: Document) -> None:
         """Every issuing organ's head signs in parallel: co-issuers 会签, the lead 签发 (条例 Art. 22)."""
-        document.status = DocStatus.signing.value
+        document.move(DocStatus.signing)
         document.signing_round += 1
         for issuer in document.issuers:
             kind = SignoffKind.sign if issuer.organ_id == document.lead_organ_id else SignoffKind.countersign
@@ -136,7 +136,7 @@ class WorkflowService:
 
     def signing_view(self, actor: User, document_id: int) -> dict[str, Any]:
         """What a head sees before signing: the version, and exactly what changed since they last looked."""
-        document = self.documents.get_visible(actor, document_id)
+        document = self.documents.get_visible(actor, document_id, Level.internal)
         last_seen = self._last_seen_version(actor, document)
         current = document.current_version
         diff = self.documents.diff(document, last_seen, current) if last_seen and last_seen != current else None
@@ -160,30 +160,27 @@ class WorkflowService:
             view.seen_at = self.ctx.now()
 
     def decide_signoff(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
-        document = self.documents.lock(document_id)
-        self.documents.get_visible(actor, document_id)
+        document = self.documents.lock_visible(actor, document_id, Level.internal)
         if document.status != DocStatus.signing.value:
             if document.status in {DocStatus.signed.value, DocStatus.issued.value, DocStatus.distributed.value}:
                 raise Conflict("already_signed", "本文已完成签发", "the document is already signed off")
             document.require_status(DocStatus.signing)
         slot = self._slot_for(actor, document)
-        if slot.status != SignoffStatus.pending.value:
-            raise Conflict("already_decided", "您所在机关已在本轮签署", "your organ already decided in this round")
         slot.signer_id = actor.id
         slot.opinion = (opinion or "").strip() or None
         slot.version = document.current_version
         slot.decided_at = self.ctx.now()
         self._record_view(actor, document)
         if approve:
-            slot.status = SignoffStatus.signed.value
+            slot.decide(SignoffStatus.signed)
             action = "signed" if slot.kind == SignoffKind.sign.value else "countersigned"
             self.audit.record(action, document=document, actor=actor, opinion=slot.opinion, kind=slot.kind)
             self._complete_round_if_signed(document)
         else:
             if not slot.opinion:
                 raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason")
-            slot.status = SignoffStatus.rejected.value
-            document.status = DocStatus.returned.value
+            slot.decide(SignoffStatus.rejected)
+            document.move(DocStatus.returned)
             document.returned_reason = f"{actor.organ.short_name}：{slot.opinion}"
             self.audit.record("signoff_rejected", document=document, actor=actor, opinion=slot.opinion)
         return document
@@ -191,7 +188,7 @@ class WorkflowService:
     def _complete_round_if_signed(self, document: Document) -> None:
         slots = self.signoffs(document)
         if all(s.status == SignoffStatus.signed.value for s in slots):
-            document.status = DocStatus.signed.value
+            document.move(DocStatus.signed)
             document.written_on = self.ctx.today()  # 成文日期: the last co-issuer's signing date (Art. 9)
             self.audit.record("all_signed", document=document, actor=None, written_on=document.written_on.isoformat())
             self.jobs.enqueue("issue", document.id)
@@ -200,7 +197,7 @@ class WorkflowService:
 
     def request_issue(self, actor: User, document_id: int) -> Document:
         """登记 by hand: queue issuing again for a signed document (e.g. after a failed run)."""
-        document = self.documents.get_visible(actor, document_id)
+        document = self.documents.lock_visible(actor, document_id, Level.internal)
         require_role(actor, Role.registrar)
         if document.status in {DocStatus.issued.value, DocStatus.distributed.value}:
             raise Conflict("already_issued", "本文已印发", "the document is already issued")
@@ -268,12 +265,14 @@ class WorkflowService:
         version = self.documents.version(document)
         html = renderer.document_html(document, self.documents.body(version), version, self.signoffs(document))
         pdf, pages = renderer.pdf(html)
-        base = f"documents/{document.id}/issued/{safe_filename(document.doc_number)}"
-        stage_object(self.ctx.session, self.ctx.store, f"{base}.html", html.encode(), "text/html; charset=utf-8")
-        stage_object(self.ctx.session, self.ctx.store, f"{base}.pdf", pdf, "application/pdf")
-        document.rendered_html_key, document.rendered_pdf_key = f"{base}.html", f"{base}.pdf"
+        name = safe_filename(document.doc_number)
+        html_key = unique_key(f"documents/{document.id}/issued", f"{name}.html")
+        pdf_key = unique_key(f"documents/{document.id}/issued", f"{name}.pdf")
+        stage_object(self.ctx.session, self.ctx.store, html_key, html.encode(), "text/html; charset=utf-8")
+        stage_object(self.ctx.session, self.ctx.store, pdf_key, pdf, "application/pdf")
+        document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
         document.page_count = pages
-        document.status = DocStatus.issued.value
+        document.move(DocStatus.issued)
         document.issued_at = self.ctx.now()
         self.audit.record("rendered", document=document, actor=None, pages=pages)
         return document.rendered_pdf_key

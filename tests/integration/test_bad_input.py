@@ -87,8 +87,8 @@ def test_signer_of_another_organ_and_signing_twice(
     with changes_nothing(runtime):
         _error(
             client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("jyj.head")),
-            403,
-            "document_forbidden",
+            404,
+            "document_not_found",
         )
         _error(
             client.post(f"/api/v1/documents/{doc_id}/signoff", json=approve, headers=login("mw.drafter")),
@@ -127,7 +127,10 @@ def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime, se
     with changes_nothing(runtime):
         _error(
             client.put(
-                f"/api/v1/documents/{doc_id}/body", files={"file": ("body.txt", gbk, "text/plain")}, headers=headers
+                f"/api/v1/documents/{doc_id}/body",
+                files={"file": ("body.txt", gbk, "text/plain")},
+                data={"base_version": "2"},
+                headers=headers,
             ),
             415,
             "encoding_not_utf8",
@@ -136,6 +139,7 @@ def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime, se
             client.put(
                 f"/api/v1/documents/{doc_id}/body",
                 files={"file": ("x.txt", b"\x00\x01\x02", "text/plain")},
+                data={"base_version": "2"},
                 headers=headers,
             ),
             415,
@@ -144,6 +148,7 @@ def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime, se
     r = client.put(
         f"/api/v1/documents/{doc_id}/body",
         files={"file": ("b.txt", "\ufeff正文。".encode(), "text/plain")},
+        data={"base_version": "2"},
         headers=headers,
     )
     assert r.status_code == 200 and r.json()["current_version"] == 3
@@ -168,13 +173,14 @@ def test_editing_after_submission_and_foreign_drafts(
     payload = draft_payload(client, headers, seeds_dir, DEADLINE)
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=headers)
     with changes_nothing(runtime):
+        payload["base_version"] = 2
         _error(client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=headers), 409, "illegal_state")
         _error(
             client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=login("tzb.drafter")),
-            403,
-            "not_drafting_organ",
+            404,
+            "document_not_found",  # a co-issuer sees the draft only once signing opens
         )
-        _error(client.get(f"/api/v1/documents/{doc_id}", headers=login("jyj.drafter")), 403, "document_forbidden")
+        _error(client.get(f"/api/v1/documents/{doc_id}", headers=login("jyj.drafter")), 404, "document_not_found")
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "照片 (1).jpg"])

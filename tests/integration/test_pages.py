@@ -102,8 +102,8 @@ def test_user_text_is_escaped_on_every_page(
     seen += _pages_of(client, "mw.registrar", [f"/documents/{doc_id}/distribution", f"/documents/{doc_id + 1}"])
     seen += _pages_of(client, "archivist", ["/search?q=民族团结", "/documents"])
     page_login(client, "jyj.drafter")  # a recipient does not see how the other units answered
-    assert client.get(f"/documents/{doc_id}/distribution").status_code == 403
-    assert client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("jyj.drafter")).status_code == 403
+    assert client.get(f"/documents/{doc_id}/distribution").status_code == 404
+    assert client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("jyj.drafter")).status_code == 404
     for path, html in seen:
         assert "<script>alert" not in html, path
     escaped = [path for path, html in seen if "&lt;script&gt;alert(" in html]
@@ -130,7 +130,7 @@ def test_pages_show_nothing_a_user_may_not_see(client: TestClient, login: Login,
     doc_id = r.json()["id"]
     page_login(client, "gy-wjw.drafter")  # another city's organ
     r = client.get(f"/documents/{doc_id}")
-    assert r.status_code == 403 and "秘密事项" not in r.text and "document_forbidden" in r.text
+    assert r.status_code == 404 and "秘密事项" not in r.text and "document_not_found" in r.text
     assert "秘密事项" not in client.get(f"/documents/{doc_id}/frame").text
     assert client.get("/admin").status_code == 403
     assert client.get("/archive").status_code == 403

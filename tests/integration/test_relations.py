@@ -50,11 +50,11 @@ def test_a_reply_answers_a_request_and_the_link_is_versioned(
 
     with changes_nothing(runtime):
         for bad in (99999, elsewhere, doc_id):
-            r = client.put(f"/api/v1/documents/{doc_id}", json={**payload, "answers": bad}, headers=drafter)
+            r = client.put(f"/api/v1/documents/{doc_id}", json={**payload, "answers": bad, "base_version": 1}, headers=drafter)
             assert r.status_code == 422 and r.json()["error"]["code"] == "relation_invalid", r.text
             assert r.json()["error"]["details"]["field"] == "answers"
 
-    r = client.put(f"/api/v1/documents/{doc_id}", json={**payload, "answers": None}, headers=drafter)
+    r = client.put(f"/api/v1/documents/{doc_id}", json={**payload, "answers": None, "base_version": 1}, headers=drafter)
     assert r.status_code == 200 and r.json()["answers"] is None
     diff = client.get(f"/api/v1/documents/{doc_id}/diff", params={"from": 1, "to": 2}, headers=drafter).json()
     assert diff["fields"]["answers"] == {"from": request, "to": None}

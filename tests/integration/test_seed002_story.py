@@ -65,6 +65,7 @@ def test_joint_notice_lives_its_whole_life(
     payload = draft_payload(client, drafter, seeds_dir, deadline=today + dt.timedelta(days=1))
     payload["body"] += REVISION
     payload["note"] = "按宣传部意见修改"
+    payload["base_version"] = 2
     revised = client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=drafter).json()
     assert revised["current_version"] == 3
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)

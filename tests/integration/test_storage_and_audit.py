@@ -7,7 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from services.db import stage_object
-from services.domain.models import AuditEvent
+from services.audit.service import AuditService
+from services.errors import Conflict
 from services.runtime import Runtime
 
 
@@ -21,9 +22,9 @@ def test_a_failed_unit_of_work_removes_the_objects_it_wrote(runtime: Runtime) ->
 
 def test_audit_events_are_append_only(runtime: Runtime) -> None:
     with runtime.context() as ctx:
-        ctx.session.add(AuditEvent(actor_name="系统", action="numbered", action_zh="复核登记"))
+        AuditService(ctx).record("numbered", document=None, actor=None)
     for statement in ("UPDATE audit_events SET actor_name = 'x'", "DELETE FROM audit_events"):
-        with pytest.raises(DBAPIError), runtime.context() as ctx:
+        with pytest.raises((DBAPIError, Conflict)), runtime.context() as ctx:
             ctx.session.execute(text(statement))
     with runtime.context() as ctx:
         assert ctx.session.execute(text("SELECT actor_name FROM audit_events")).scalars().all() == ["系统"]

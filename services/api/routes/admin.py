@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from services.access import require_role
 from services.accounts.service import OrganService, UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.schemas import OrganOut, UserOut
-from services.documents.policy import require_role
 from services.domain.enums import Classification, Role
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"])
@@ -47,8 +47,9 @@ def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOu
 
 @router.get("/users")
 def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: int | None = None) -> list[UserOut]:
-    with user_scope(runtime, token) as (ctx, _):
-        return [UserOut.of(u) for u in UserService(ctx).list(organ_id)]
+    """Admins see every user with roles and 密级 clearance; anyone else only the people of their own organ."""
+    with user_scope(runtime, token) as (ctx, user):
+        return [UserOut.of(u, viewer=user) for u in UserService(ctx).list_seen_by(user, organ_id)]
 
 
 @router.post("/users", status_code=201)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.archive.service import ArchiveService
-from services.documents.policy import require_role
 from services.domain.enums import Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
@@ -83,41 +82,44 @@ def get_run(run_id: int, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]
 
 @router.get("/items")
 def list_items(
-    runtime: RuntimeDep, token: TokenDep, year: int, retention: str | None = None, organ: str | None = None
+    runtime: RuntimeDep,
+    token: TokenDep,
+    year: Annotated[int, Query(ge=1900, le=9999)],
+    retention: Annotated[str | None, Query(max_length=4)] = None,
+    organ: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        return [_item_json(i) for i in ArchiveService(ctx).stored_items(year, retention, organ)]
+        return [_item_json(i) for i in ArchiveService(ctx).items_seen_by(user, year, retention, organ)]
 
 
 @router.get("/items/{code}")
-def get_package(code: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def get_package(code: Annotated[str, Path(max_length=64)], runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     """The 件 with its manifest and metadata, as stored."""
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        item = ctx.session.scalar(select(ArchiveItem).where(ArchiveItem.archival_code == code))
-        if item is None or item.status != "stored":
-            raise not_found("档案", "archive item", code=code)
-        manifest = json.loads(ctx.store.get(item.package_prefix + "manifest.json"))
-        metadata = json.loads(ctx.store.get(item.package_prefix + "metadata.json"))
+        item, manifest, metadata = ArchiveService(ctx).package_seen_by(user, code)
         return {**_item_json(item), "manifest": manifest, "metadata": metadata}
 
 
 @router.get("/items/{code}/files/{path}")
-def get_file(code: str, path: str, runtime: RuntimeDep, token: TokenDep) -> Response:
+def get_file(
+    code: Annotated[str, Path(max_length=64)],
+    path: Annotated[str, Path(max_length=300)],
+    runtime: RuntimeDep,
+    token: TokenDep,
+) -> Response:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        item = ctx.session.scalar(select(ArchiveItem).where(ArchiveItem.archival_code == code))
-        if item is None or "/" in path or ".." in path:
-            raise not_found("档案文件", "archive file", code=code, path=path)
-        return Response(ctx.store.get(item.package_prefix + path), media_type="application/octet-stream")
+        return Response(ArchiveService(ctx).file_seen_by(user, code, path), media_type="application/octet-stream")
 
 
 @router.get("/catalogue/{year}.{fmt}")
-def catalogue(year: int, fmt: Literal["csv", "xlsx", "pdf"], runtime: RuntimeDep, token: TokenDep) -> Response:
+def catalogue(
+    year: Annotated[int, Path(ge=1900, le=9999)],
+    fmt: Literal["csv", "xlsx", "pdf"],
+    runtime: RuntimeDep,
+    token: TokenDep,
+) -> Response:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        return Response(ctx.store.get(f"catalogues/{year}/归档文件目录.{fmt}"), media_type=MEDIA[fmt])
+        return Response(ArchiveService(ctx).catalogue_seen_by(user, year, fmt), media_type=MEDIA[fmt])
 
 
 @router.post("/fixity", status_code=202)

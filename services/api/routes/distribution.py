@@ -94,18 +94,13 @@ def chase(document_id: int, body: ChaseIn, runtime: RuntimeDep, token: TokenDep)
 @router.get("/documents/{document_id}/reply-tasks")
 def reply_tasks(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[ReplyTaskOut]:
     with user_scope(runtime, token) as (ctx, user):
-        service = DistributionService(ctx)
-        service.documents.get_visible(user, document_id)
-        return [ReplyTaskOut.of(t) for t in service.reply_tasks(document_id)]
+        return [ReplyTaskOut.of(t) for t in DistributionService(ctx).reply_tasks_seen_by(user, document_id)]
 
 
 @router.get("/reply-tasks/{task_id}/chases")
 def task_chases(task_id: int, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
     with user_scope(runtime, token) as (ctx, user):
-        service = DistributionService(ctx)
-        task = service.reply_task(task_id)
-        service.documents.get_visible(user, task.document_id)
-        return [ChaseOut.of(c) for c in service.chases(task_id)]
+        return [ChaseOut.of(c) for c in DistributionService(ctx).chases_seen_by(user, task_id)]
 
 
 @router.post("/reply-tasks/{task_id}/return")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from services.access import Level
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.schemas import (
     AuditOut,
@@ -20,8 +21,8 @@ from services.api.schemas import (
 )
 from services.audit.service import AuditService
 from services.documents.schemas import AttachmentUpload, DraftInput
-from services.documents.service import DocumentService, decode_utf8_text, list_visible
-from services.errors import Conflict, not_found
+from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
+from services.errors import Conflict
 from services.workflow.service import WorkflowService
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -65,27 +66,20 @@ def save_draft(document_id: int, body: DraftInput, runtime: RuntimeDep, token: T
 
 @router.put("/{document_id}/body")
 def upload_body(
-    document_id: int, runtime: RuntimeDep, token: TokenDep, file: UploadFile, note: Annotated[str | None, Form()] = None
+    document_id: int,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    file: UploadFile,
+    base_version: Annotated[int, Form(ge=1, le=1_000_000)],
+    note: Annotated[str | None, Form(max_length=500)] = None,
 ) -> DocumentOut:
-    """Replace the body with an uploaded UTF-8 text file, as a new version."""
+    """Replace the body with an uploaded UTF-8 text file, as a new version on top of ``base_version``."""
     text = decode_utf8_text(file.file.read())
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
-        document = service.get_visible(user, document_id)
-        fields = dict(service.version(document).fields)
-        draft = DraftInput.model_validate(_draft_from_fields(fields, text, note))
+        document = service.editable(user, document_id)
+        draft = draft_input_of(service.version(document).fields, text, note or "上传正文", base_version)
         return DocumentOut.of(service.save(user, document_id, draft))
-
-
-def _draft_from_fields(fields: dict[str, object], body: str, note: str | None) -> dict[str, object]:
-    data = {k: v for k, v in fields.items() if not k.startswith("report_")}
-    if fields.get("report_deadline"):
-        data["report_back"] = {
-            "deadline": fields["report_deadline"],
-            "materials": fields.get("report_materials") or [],
-            "contact": fields.get("report_contact"),
-        }
-    return {**data, "body": body, "note": note or "上传正文"}
 
 
 @router.post("/{document_id}/attachments", status_code=201)
@@ -110,28 +104,24 @@ def add_attachment(
 
 @router.get("/{document_id}/attachments/{attachment_id}")
 def download_attachment(document_id: int, attachment_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+    """An attachment of any version for the issuing organs; of the issued version only for recipients."""
     with user_scope(runtime, token) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.get_visible(user, document_id)
-        for version in service.versions(document):
-            for att in version.attachments:
-                if att.id == attachment_id:
-                    return attachment_response(ctx.store.get(att.key), att.content_type, att.filename)
-        raise not_found("附件", "attachment", id=attachment_id)
+        att = DocumentService(ctx).attachment_for(user, document_id, attachment_id)
+        return attachment_response(ctx.store.get(att.key), att.content_type, att.filename)
 
 
 @router.get("/{document_id}/versions")
 def list_versions(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[VersionOut]:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
-        return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id))]
+        return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))]
 
 
 @router.get("/{document_id}/versions/{number}/body")
 def version_body(document_id: int, number: int, runtime: RuntimeDep, token: TokenDep) -> Response:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
-        version = service.version(service.get_visible(user, document_id), number)
+        version = service.version(service.get_visible(user, document_id, Level.internal), number)
         return Response(service.body(version), media_type="text/plain; charset=utf-8")
 
 
@@ -145,7 +135,8 @@ def diff_versions(
 ) -> DiffOut:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
-        return DiffOut.of(service.diff(service.get_visible(user, document_id), from_version, to_version))
+        document = service.get_visible(user, document_id, Level.internal)
+        return DiffOut.of(service.diff(document, from_version, to_version))
 
 
 @router.post("/{document_id}/submit")
@@ -180,7 +171,7 @@ def signing_view(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Sign
 def list_signoffs(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[SignoffOut]:
     with user_scope(runtime, token) as (ctx, user):
         workflow = WorkflowService(ctx)
-        document = workflow.documents.get_visible(user, document_id)
+        document = workflow.documents.get_visible(user, document_id, Level.internal)
         return [SignoffOut.of(s) for s in workflow.signoffs(document, current_round_only=False)]
 
 
@@ -239,5 +230,4 @@ def document_html(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Res
 @router.get("/{document_id}/audit")
 def audit_trail(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
     with user_scope(runtime, token) as (ctx, user):
-        DocumentService(ctx).get_visible(user, document_id)
-        return [AuditOut.of(e) for e in AuditService(ctx).for_document(document_id)]
+        return [AuditOut.of(e) for e in AuditService(ctx).for_document(user, document_id)]

@@ -47,13 +47,9 @@ def import_files(runtime: RuntimeDep, token: TokenDep, files: Annotated[list[Upl
 @router.get("/documents/{document_id}/links")
 def links(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
     with user_scope(runtime, token) as (ctx, user):
-        service = ImportService(ctx)
-        from services.documents.service import DocumentService
-
-        DocumentService(ctx).get_visible(user, document_id)
         return [
             {"from_id": x.from_id, "to_id": x.to_id, "kind": x.kind, "how": x.how}
-            for x in service.links_of(document_id)
+            for x in ImportService(ctx).links_of(user, document_id)
         ]
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services.access import require_role
 from services.accounts.service import OrganService, UserService
-from services.documents.policy import require_role
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
 from services.web.forms import FormProblem

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
+from services.access import require_role
 from services.archive.service import ArchiveService
-from services.documents.policy import require_role
 from services.domain.enums import Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
-from services.errors import Invalid, not_found
+from services.errors import Invalid
 from services.jobs.service import JobService
 from services.web.render import page, redirect
 from services.web.session import read_form, web_scope
@@ -30,7 +29,7 @@ def archive_home(request: Request) -> HTMLResponse:
         service = ArchiveService(ctx)
         runs = list(ctx.session.scalars(select(ArchiveRun).order_by(ArchiveRun.id.desc()).limit(20)))
         last_year = ctx.today().year - 1
-        return page(request, "archive/home.html", user, nav="archive", overview=service.overview(), runs=runs,
+        return page(request, "archive/home.html", user, nav="archive", overview=service.overview(user), runs=runs,
                     last_year=last_year)  # fmt: skip
 
 
@@ -67,8 +66,8 @@ def catalogue_page(
     with web_scope(request) as (ctx, user):
         require_role(user, Role.archivist)
         service = ArchiveService(ctx)
-        items = service.stored_items(year, retention or None, organ or None)
-        categories = [row for row in service.overview() if row["year"] == year]
+        items = service.items_seen_by(user, year, retention or None, organ or None)
+        categories = [row for row in service.overview(user) if row["year"] == year]
         return page(request, "archive/catalogue.html", user, nav="archive", year=year, items=items,
                     categories=categories, retention=retention or "", organ=organ or "",
                     gaps=service.gaps(year))  # fmt: skip
@@ -77,12 +76,7 @@ def catalogue_page(
 @router.get("/archive/items/{code}")
 def package_page(request: Request, code: str) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        item = ctx.session.scalar(select(ArchiveItem).where(ArchiveItem.archival_code == code))
-        if item is None or item.status != "stored":
-            raise not_found("档案", "archive item", code=code)
-        manifest: dict[str, Any] = json.loads(ctx.store.get(item.package_prefix + "manifest.json"))
-        metadata: dict[str, Any] = json.loads(ctx.store.get(item.package_prefix + "metadata.json"))
+        item, manifest, metadata = ArchiveService(ctx).package_seen_by(user, code)
         return page(request, "archive/item.html", user, nav="archive", item=item, manifest=manifest,
                     metadata=metadata)  # fmt: skip
 

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from services import access
+from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import OPEN_REPLY, DistributionService
-from services.documents.policy import is_issuer_member
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, ReplyStatus, Role
 from services.domain.models import Document, InboxItem, ReplyTask, User
@@ -44,18 +45,23 @@ def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | Non
     return item, task
 
 
-def _actions(user: User, document: Document, item: InboxItem | None, task: ReplyTask | None) -> dict[str, bool]:
-    lead = user.organ_id == document.lead_organ_id
+def _actions(
+    user: User, level: Level, document: Document, item: InboxItem | None, task: ReplyTask | None
+) -> dict[str, bool]:
+    internal = level >= Level.internal
+    lead = internal and user.organ_id == document.lead_organ_id
+    issuer = internal and user.organ_id in {i.organ_id for i in document.issuers}
     status = document.status
     return {
         "edit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
         "submit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
         "review": lead and user.has_role(Role.reviewer) and status == DocStatus.in_review,
-        "sign": is_issuer_member(user, document) and user.has_role(Role.signer) and status == DocStatus.signing,
+        "sign": issuer and user.has_role(Role.signer) and status == DocStatus.signing,
         "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
         "receive": item is not None and item.received_at is None,
         "report": task is not None,
         "track": (lead or user.has_role(Role.admin)) and status == DocStatus.distributed,
+        "versions": internal,
     }
 
 
@@ -64,15 +70,17 @@ def document_page(request: Request, document_id: int) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.get_visible(user, document_id)
+        level = access.level_of(ctx.session, user, document_id) or Level.issued
         version = service.version(document)
         item, task = _mine(ctx, user, document)
+        internal = level >= Level.internal
         context: dict[str, Any] = {
             "document": document,
             "version": version,
             "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
-            "signoffs": WorkflowService(ctx).signoffs(document, current_round_only=False),
-            "events": AuditService(ctx).for_document(document.id),
-            "actions": _actions(user, document, item, task),
+            "signoffs": WorkflowService(ctx).signoffs(document, current_round_only=False) if internal else [],
+            "events": AuditService(ctx).for_document(user, document.id),
+            "actions": _actions(user, level, document, item, task),
             "task": task,
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
             "distribution": _summary(ctx, user, document),
@@ -99,6 +107,8 @@ def document_frame(request: Request, document_id: int) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.get_visible(user, document_id)
+        if not document.rendered_html_key:  # a preview of an unissued text is internal material
+            document = service.get_visible(user, document_id, Level.internal)
         if document.rendered_html_key:
             html = ctx.store.get(document.rendered_html_key).decode("utf-8")
         else:
@@ -114,7 +124,7 @@ def document_frame(request: Request, document_id: int) -> HTMLResponse:
 def review_page(request: Request, document_id: int) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
-        document = service.get_visible(user, document_id)
+        document = service.get_visible(user, document_id, Level.internal)
         version = service.version(document)
         return page(request, "decide.html", user, nav="inbox", document=document, version=version, mode="review",
                     diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="")  # fmt: skip
@@ -159,7 +169,7 @@ def sign(request: Request, document_id: int, form: FormDep) -> HTMLResponse | Re
             raise
         with web_scope(request) as (ctx, user):
             service = DocumentService(ctx)
-            document = service.get_visible(user, document_id)
+            document = service.get_visible(user, document_id, Level.internal)
             problem = FormProblem(field="opinion", zh=exc.zh, en=exc.en)
             return page(
                 request, "decide.html", user, http_status=422, nav="inbox", document=document,

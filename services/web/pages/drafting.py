@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services.access import Level
 from services.accounts.service import OrganService
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
@@ -25,8 +26,8 @@ FormDep = Annotated[FormData, Depends(read_form)]
 NEW_DRAFT = {
     "doc_type": "通知", "title": "", "issue_form": "", "classification": "非密", "secrecy_period": "",
     "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
-    "attachment_notes": "", "report_materials": "", "body": "", "note": "", "forwards": "", "answers": "",
-    "issuers": [], "main_recipients": [], "copy_recipients": [],
+    "report_method": "", "release_scope": "", "attachment_notes": "", "report_materials": "", "body": "", "note": "",
+    "forwards": "", "answers": "", "base_version": "", "issuers": [], "main_recipients": [], "copy_recipients": [],
 }  # fmt: skip
 
 
@@ -44,13 +45,14 @@ def _editor(
     values: dict[str, Any],
     document_id: int | None,
     problems: list[FormProblem] | None = None,
+    conflict: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     organs = OrganService(ctx).list()
     forms = [p.form for p in user.organ.prefixes]
     attachments = []
     if document_id is not None:
         service = DocumentService(ctx)
-        attachments = list(service.version(service.get_visible(user, document_id)).attachments)
+        attachments = list(service.version(service.get_visible(user, document_id, Level.internal)).attachments)
     return page(
         request,
         "editor.html",
@@ -64,6 +66,7 @@ def _editor(
         problems=problems or [],
         attachments=attachments,
         incoming=incoming_documents(ctx, user),
+        conflict=conflict,
     )
 
 
@@ -105,7 +108,7 @@ def edit_draft(request: Request, document_id: int) -> HTMLResponse:
         service = DocumentService(ctx)
         document = service.editable(user, document_id)
         version = service.version(document)
-        values = draft_values_of(version.fields, service.body(version))
+        values = draft_values_of(version.fields, service.body(version), version.number)
         return _editor(request, ctx, user, values, document_id)
 
 
@@ -117,10 +120,23 @@ def save_draft(request: Request, document_id: int, form: FormDep) -> HTMLRespons
             DocumentService(ctx).save(user, document_id, draft_input(values))
     except (FormErrors, DomainError) as exc:
         with web_scope(request) as (ctx, user):
-            return _editor(request, ctx, user, values, document_id, _problems(exc))
+            conflict = _conflict(ctx, user, document_id, values) if _is_conflict(exc) else None
+            return _editor(request, ctx, user, values, document_id, _problems(exc), conflict)
     if form.get("then") == "submit":
         return _submit(request, document_id)
     return redirect(f"/documents/{document_id}/edit", "saved")
+
+
+def _is_conflict(exc: Exception) -> bool:
+    return isinstance(exc, DomainError) and exc.code == "version_conflict"
+
+
+def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """Both texts side by side; the form is now based on the saved version, so saving again is deliberate."""
+    service = DocumentService(ctx)
+    saved = service.version(service.get_visible(user, document_id, Level.internal))
+    values["base_version"] = str(saved.number)
+    return {"version": saved.number, "rows": side_by_side(service.body(saved), values["body"])}
 
 
 @router.post("/documents/{document_id}/attachments")
@@ -152,7 +168,7 @@ def versions(
 ) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
-        document = service.get_visible(user, document_id)
+        document = service.get_visible(user, document_id, Level.internal)
         history = list(service.versions(document))
         new = new or document.current_version
         old = old or max(1, new - 1)

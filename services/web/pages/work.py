@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from services import access
 from services.distribution.service import DistributionService
-from services.documents.policy import cleared_for
 from services.documents.service import list_visible
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document
@@ -27,13 +27,12 @@ def inbox(request: Request) -> HTMLResponse:
         drafts: list[Document] = []
         if user.has_role(Role.drafter):
             query = select(Document).where(
+                access.readable_filter(user),
                 Document.lead_organ_id == user.organ_id,
                 Document.kind == DocKind.outgoing.value,
                 Document.status.in_([DocStatus.draft.value, DocStatus.submitted.value]),
             )
-            drafts = [
-                d for d in ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)) if cleared_for(user, d)
-            ]
+            drafts = list(ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)))
         today = ctx.today()
         return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today)
 

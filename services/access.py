@@ -1,0 +1,164 @@
+"""Who may read what: the one home of the rule, as one SQL statement (Polar's "readable statement").
+
+Access is granted to organs (机关) at one of two levels, and to two roles across organs; 密级 clearance limits
+every grant (DOMAIN.md §1.6: a 涉密 document is read only by those cleared for its level):
+
+| grant                                           | level    |
+|-------------------------------------------------|----------|
+| the lead organ (主办机关) of any document          | internal |
+| a co-issuer (会签机关), once signing has opened     | internal |
+| a recipient (主送 / 抄送) the document reached     | issued   |
+| the sender of a report-back (来文)               | internal |
+| every issuing organ of the plan a report answers | internal |
+| the organ an imported document belongs to       | internal |
+| archivists: every finished document             | internal |
+| admins: every document                          | internal |
+
+``issued`` is the issued text and its attachments; ``internal`` adds drafts, versions, diffs, opinions, the
+whole audit trail and the distribution status. Every check in the system (get, lists, counts, search, archive,
+pages, every act on a document) is derived from :func:`readable`; an id one may not read answers exactly as an
+unknown id does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select, union_all
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
+
+from services.domain.enums import CLASSIFICATION_RANK, Classification, DocStatus, Role
+from services.domain.models import AuditEvent, Document, DocumentIssuer, InboxItem, User
+from services.errors import Forbidden, NotFound
+
+
+class Level(IntEnum):
+    issued = 1  # the issued text and its attachments
+    internal = 2  # drafts, versions, diffs, opinions, audit trail, distribution status
+
+
+# What an archivist reads: documents whose life as a record has begun (DA/T 22 files only finished documents).
+FINISHED = (
+    DocStatus.issued.value,
+    DocStatus.distributed.value,
+    DocStatus.received.value,
+    DocStatus.imported.value,
+)
+# Events a recipient sees on the timeline of a document it received (besides its own organ's events).
+PUBLIC_EVENTS = frozenset({"numbered", "rendered", "distributed"})
+
+
+def cleared_levels(user: User) -> list[str]:
+    """The 密级 a user is cleared for, from 非密 up to their clearance."""
+    rank = CLASSIFICATION_RANK[Classification(user.clearance)]
+    return [c.value for c, r in CLASSIFICATION_RANK.items() if r <= rank]
+
+
+def is_cleared(user: User, classification: str) -> bool:
+    return classification in cleared_levels(user)
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """One way an organ comes to read a document: a query over some tables, its document and organ columns."""
+
+    query: Select[Any]
+    document: ColumnElement[Any] | QueryableAttribute[Any]
+    organ: ColumnElement[Any] | QueryableAttribute[Any]
+    level: Level
+
+
+def _grants() -> list[_Grant]:
+    plan, reply = aliased(Document), aliased(Document)
+    co_issuer = select(DocumentIssuer.document_id).join(Document, Document.id == DocumentIssuer.document_id)
+    plan_office = (
+        select(reply.id)
+        .join(plan, plan.id == reply.reply_to_id)
+        .join(DocumentIssuer, DocumentIssuer.document_id == plan.id)
+    )
+    return [
+        _Grant(select(Document.id), Document.id, Document.lead_organ_id, Level.internal),
+        _Grant(
+            co_issuer.where(Document.signing_round > 0),
+            DocumentIssuer.document_id,
+            DocumentIssuer.organ_id,
+            Level.internal,
+        ),
+        _Grant(select(InboxItem.document_id), InboxItem.document_id, InboxItem.organ_id, Level.issued),
+        _Grant(select(Document.id), Document.id, Document.source_organ_id, Level.internal),
+        _Grant(plan_office, reply.id, DocumentIssuer.organ_id, Level.internal),
+        _Grant(select(Document.id), Document.id, Document.owner_organ_id, Level.internal),
+    ]
+
+
+def _granted_to_organ(organ_id: int, level: Level) -> Select[Any]:
+    """Ids of the documents an organ holds a grant of at least ``level`` on."""
+    parts = [
+        g.query.where(g.organ == organ_id).with_only_columns(g.document) for g in _grants() if g.level >= level
+    ]
+    return union_all(*parts).subquery().select()
+
+
+def readable(user: User, level: Level = Level.issued) -> Select[tuple[int]]:
+    """The one statement: ids of every document this user may read at ``level`` or above."""
+    query = select(Document.id).where(Document.classification.in_(cleared_levels(user)))
+    if user.has_role(Role.admin):
+        return query
+    by_organ = Document.id.in_(_granted_to_organ(user.organ_id, level))
+    if user.has_role(Role.archivist):
+        return query.where(or_(Document.status.in_(FINISHED), by_organ))
+    return query.where(by_organ)
+
+
+def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bool]:
+    """A WHERE clause over ``Document`` for lists and counts (applied inside the query, before LIMIT)."""
+    return Document.id.in_(readable(user, level))
+
+
+def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
+    return bool(session.scalar(select(exists(readable(user, level).where(Document.id == document_id)))))
+
+
+def require_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> None:
+    """Refuse exactly as for an unknown id, so a caller learns nothing about documents it may not read."""
+    if not may_read(session, user, document_id, level):
+        raise document_not_found(document_id)
+
+
+def document_not_found(document_id: int) -> NotFound:
+    return NotFound("document_not_found", "公文不存在", "document not found", id=document_id)
+
+
+def level_of(session: Session, user: User, document_id: int) -> Level | None:
+    """The highest level this user reads the document at, or None."""
+    for level in (Level.internal, Level.issued):
+        if may_read(session, user, document_id, level):
+            return level
+    return None
+
+
+def reader_organs(session: Session, document_id: int) -> set[int]:
+    """Every organ holding a grant on the document (the search index filters by these and by 密级)."""
+    parts = [g.query.where(g.document == document_id).with_only_columns(g.organ) for g in _grants()]
+    return {o for o in session.scalars(union_all(*parts)) if o is not None}
+
+
+def sees_every_organ(user: User) -> bool:
+    """Admins and archivists are not limited by organ (only by 密级) where finished documents are concerned."""
+    return user.has_role(Role.admin) or user.has_role(Role.archivist)
+
+
+def visible_event(user: User, level: Level, event: AuditEvent) -> bool:
+    """A recipient sees the public steps of a document and its own organ's acts, never internal opinions."""
+    if level >= Level.internal:
+        return True
+    return event.action in PUBLIC_EVENTS or event.organ_id == user.organ_id
+
+
+def require_role(user: User, role: Role) -> None:
+    if not user.has_role(role):
+        raise Forbidden(
+            "role_required", f"需要“{role.value}”角色", f"this action needs the '{role.value}' role", role=role.value
+        )

@@ -1,0 +1,189 @@
+"""Tamper evidence for the audit trail: every event carries the digest of its predecessor over every column.
+
+Events are sealed when their transaction commits: under a lock on the one chain-head row, each new event takes
+the next id, the head's digest as ``prev_hash`` and its own digest; the head moves on. An event edited, deleted
+or inserted behind the application's back no longer chains, and :func:`verify` names the first such event. The
+head at filing time is written into every archival package (DA/T 70 真实性), so a package proves the history it
+was filed with even against someone who rewrites the whole table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.domain.models import AuditChain, AuditEvent
+
+ALGORITHM = "sha256"
+GENESIS = "0" * 64
+PENDING = "audit_pending"
+
+
+def digest(event: AuditEvent, prev_hash: str) -> str:
+    """SHA-256 over every column of the event and the digest before it, in a canonical JSON form."""
+    payload = {
+        "id": event.id,
+        "document_id": event.document_id,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "organ_id": event.organ_id,
+        "organ_name": event.organ_name,
+        "action": event.action,
+        "action_zh": event.action_zh,
+        "version": event.version,
+        "detail": json.loads(json.dumps(event.detail or {}, ensure_ascii=False)),
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.new(ALGORITHM, canonical.encode("utf-8")).hexdigest()
+
+
+def add_pending(session: Session, event: AuditEvent) -> None:
+    """Hold a new event until its transaction commits, when it is sealed into the chain."""
+    session.info.setdefault(PENDING, []).append(event)
+
+
+def pending(session: Session) -> list[AuditEvent]:
+    events: list[AuditEvent] = session.info.get(PENDING, [])
+    return events
+
+
+def seal_pending(session: Session) -> None:
+    """``before_commit``: chain this transaction's events under the head row's lock, in the order recorded."""
+    events = session.info.pop(PENDING, [])
+    if not events:
+        return
+    head = _locked_head(session)
+    for event in events:
+        event.id = head.last_id + 1
+        event.prev_hash = head.last_hash
+        event.hash = digest(event, head.last_hash)
+        session.add(event)
+        head.last_id, head.last_hash = event.id, event.hash
+    session.flush()
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def _locked_head(session: Session) -> AuditChain:
+    query = select(AuditChain).where(AuditChain.id == 1).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    head = session.scalar(query)
+    if head is None:  # created by the migration; a database made without it starts a chain here
+        head = AuditChain(id=1, last_id=0, last_hash=GENESIS, algorithm=ALGORITHM)
+        session.add(head)
+    return head
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The committed chain head: the last sealed event's id and digest."""
+    row = session.get(AuditChain, 1)
+    return (row.last_id, row.last_hash) if row else (0, GENESIS)
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place the chain does not hold, in words for the operator."""
+
+    event_id: int
+    code: str
+    zh: str
+    en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "code": self.code, "message_zh": self.zh, "message_en": self.en}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checked: int
+    head_id: int
+    broken: Break | None
+
+    @property
+    def whole(self) -> bool:
+        return self.broken is None
+
+
+def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        query = select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
+        rows = list(session.scalars(query))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def verify(session: Session) -> Verdict:
+    """Walk the whole chain; the first event that is edited, missing or inserted ends the walk."""
+    expected_prev, expected_id, checked = GENESIS, 1, 0
+    for event in _events(session):
+        broken = _check(event, expected_id, expected_prev)
+        if broken:
+            return Verdict(checked, checked, broken)
+        expected_prev, expected_id, checked = event.hash or "", event.id + 1, checked + 1
+    head_id, head_hash = head(session)
+    if (head_id, head_hash) != (expected_id - 1, expected_prev):
+        return Verdict(
+            checked,
+            expected_id - 1,
+            Break(
+                head_id,
+                "audit_tail_missing",
+                f"链头记录为事件 {head_id}，但最后一条事件为 {expected_id - 1}：末尾事件被删除或链头被改动",
+                f"the chain head names event {head_id} but the last event is {expected_id - 1}: "
+                "events were deleted from the end or the head was altered",
+            ),
+        )
+    return Verdict(checked, head_id, None)
+
+
+def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> Break | None:
+    if event.id > expected_id:
+        gone = f"{expected_id}" if event.id == expected_id + 1 else f"{expected_id}–{event.id - 1}"
+        return Break(
+            expected_id,
+            "audit_event_deleted",
+            f"事件 {gone} 缺失：已被删除",
+            f"event {gone} is missing: it was deleted",
+        )
+    if event.prev_hash != expected_prev:
+        return Break(
+            event.id,
+            "audit_event_inserted",
+            f"事件 {event.id} 与前一事件不相接：它是在系统之外插入的，或前一事件被替换",
+            f"event {event.id} does not follow its predecessor: it was inserted outside the system, "
+            "or the one before it was replaced",
+        )
+    if event.hash != digest(event, event.prev_hash or ""):
+        return Break(
+            event.id,
+            "audit_event_altered",
+            f"事件 {event.id} 的内容与其摘要不符：事件被改动",
+            f"event {event.id} does not match its digest: it was altered",
+        )
+    return None
+
+
+def event_matches(session: Session, event_id: int, recorded_hash: str) -> str | None:
+    """For the fixity audit: None when the event still holds the digest a package recorded, else why not."""
+    event = session.get(AuditEvent, event_id)
+    if event is None:
+        return f"审计事件 {event_id} 已不存在"
+    if event.hash != recorded_hash or digest(event, event.prev_hash or "") != recorded_hash:
+        return f"审计事件 {event_id} 与归档时不符"
+    return None
