@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     status: int = 400
 
-    def __init__(self, code: str, zh: str, en: str, *, status: int | None = None, **details: Any) -> None:
+    def __init__(self, code: str, zh: str, en: str, /, *, status: int | None = None, **details: Any) -> None:
         super().__init__(f"{code}: {en}")
         self.code = code
         self.zh = zh

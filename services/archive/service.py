@@ -234,8 +234,7 @@ class ArchiveService:
             archival_code=code,
             title=main.title,
             doc_number=main.doc_number,
-            responsible="、".join(i.organ.name for i in main.issuers)
-            or (main.owner_organ.name if main.owner_organ else ""),
+            responsible=main.responsible,
             date=(main.written_on or main.created_at.date()).strftime("%Y%m%d"),
             classification=highest_classification(group.documents),
             document_ids=[d.id for d in group.documents],
@@ -440,7 +439,7 @@ class ArchiveService:
         query = select(ArchiveItem).where(ArchiveItem.archival_code == code, ArchiveItem.status == "stored")
         item = self.ctx.session.scalar(query.where(_cleared(user)))
         if item is None:
-            raise not_found("档案", "archive item", code=code)
+            raise not_found("档案", "archive item", archival_code=code)
         return item
 
     def package_seen_by(self, user: User, code: str) -> tuple[ArchiveItem, dict[str, Any], dict[str, Any]]:
@@ -455,7 +454,7 @@ class ArchiveService:
         item = self.item_seen_by(user, code)
         manifest = json.loads(self.ctx.store.get(item.package_prefix + MANIFEST))
         if path != MANIFEST and path not in {entry["path"] for entry in manifest["files"]}:
-            raise not_found("档案文件", "archive file", code=code, path=path)
+            raise not_found("档案文件", "archive file", archival_code=code, path=path)
         return self.ctx.store.get(item.package_prefix + path)
 
     def catalogue_seen_by(self, user: User, year: int, fmt: str) -> bytes:

@@ -145,7 +145,7 @@ class DistributionService:
 
     def return_reply(self, actor: User, task_id: int, reason: str) -> ReplyTask:
         """退回补报: the issuing office sends a report back for completion, with a reason."""
-        task = self._locked_task(task_id)
+        task = self._locked_task(actor, task_id)
         self._require_issuing_office(actor, task.document)
         if task.status != ReplyStatus.reported.value:
             raise Conflict("reply_not_reported", "该单位尚未报送", "this unit has not reported yet")
@@ -243,15 +243,10 @@ class DistributionService:
             raise not_found("反馈任务", "reply task", id=task_id)
         return self.chases(task_id)
 
-    def reply_task(self, task_id: int) -> ReplyTask:
-        task = self.ctx.session.get(ReplyTask, task_id)
-        if task is None:
-            raise not_found("反馈任务", "reply task", id=task_id)
-        return task
-
-    def _locked_task(self, task_id: int) -> ReplyTask:
+    def _locked_task(self, actor: User, task_id: int) -> ReplyTask:
+        """A task, locked, for someone who reads its plan's internal material; to anyone else it does not exist."""
         task = self.ctx.session.scalar(self._for_update(select(ReplyTask).where(ReplyTask.id == task_id), ReplyTask))
-        if task is None:
+        if task is None or not access.may_read(self.ctx.session, actor, task.document_id, Level.internal):
             raise not_found("反馈任务", "reply task", id=task_id)
         return task
 

@@ -216,6 +216,13 @@ class DocumentService:
         return document
 
     def _apply_fields(self, document: Document, actor: User, data: DraftFields) -> None:
+        if not access.is_cleared(actor, data.classification.value):
+            raise Invalid(
+                "classification_above_clearance",
+                f"您的涉密级别不能拟制“{data.classification.value}”公文",
+                f"your clearance does not allow drafting a '{data.classification.value}' document",
+                field="classification",
+            )
         issuer_ids = list(data.issuers)
         if actor.organ_id not in issuer_ids:
             issuer_ids.insert(0, actor.organ_id)

@@ -172,6 +172,7 @@ class Document(Base):
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
+    source_organ: Mapped[Organ | None] = relationship(foreign_keys=[source_organ_id])
     issuers: Mapped[list[DocumentIssuer]] = relationship(
         order_by="DocumentIssuer.position", cascade="all, delete-orphan"
     )
@@ -186,6 +187,14 @@ class Document(Base):
     @property
     def is_joint(self) -> bool:
         return len(self.issuers) > 1
+
+    @property
+    def responsible(self) -> str:
+        """责任者 (DA/T 22 §3.5): the issuing organs, a report-back's sender, or an import's recorded owner."""
+        if self.issuers:
+            return "、".join(i.organ.name for i in self.issuers)
+        organ = self.source_organ or self.owner_organ
+        return organ.name if organ else ""
 
     def linked(self, kind: str) -> int | None:
         """The document this one refers to by a link of this kind (转发, 答复, …), if any."""

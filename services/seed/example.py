@@ -171,7 +171,7 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     drain()
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
-    photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=_tiny_png())
+    photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=tiny_png())
     _act(
         runtime,
         lambda c: DistributionService(c).report_back(
@@ -222,7 +222,7 @@ def _act(runtime: Runtime, action: Callable[[Context], object]) -> None:
         action(ctx)
 
 
-def _tiny_png() -> bytes:
+def tiny_png() -> bytes:
     import base64
 
     return base64.b64decode(

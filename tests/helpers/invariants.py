@@ -7,7 +7,18 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from services.domain.models import AuditEvent, Document, DocumentVersion, ProcessJob, Signoff
+from services.domain.models import (
+    AuditEvent,
+    Chase,
+    Document,
+    DocumentLink,
+    DocumentVersion,
+    DocumentView,
+    InboxItem,
+    ProcessJob,
+    ReplyTask,
+    Signoff,
+)
 from services.runtime import Runtime
 
 
@@ -15,9 +26,14 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
     with runtime.context() as ctx:
         counts = tuple(
             ctx.session.scalar(select(func.count()).select_from(m))
-            for m in (Document, DocumentVersion, AuditEvent, ProcessJob, Signoff)
+            for m in (Document, DocumentVersion, AuditEvent, ProcessJob, Signoff, Chase, DocumentLink, DocumentView)
         )
-        statuses = tuple(ctx.session.scalars(select(Document.status).order_by(Document.id)))
+        statuses = (
+            tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),
+            tuple(ctx.session.execute(select(InboxItem.id, InboxItem.received_at).order_by(InboxItem.id))),
+            tuple(ctx.session.execute(select(ReplyTask.id, ReplyTask.status).order_by(ReplyTask.id))),
+            tuple(ctx.session.execute(select(Signoff.id, Signoff.status).order_by(Signoff.id))),
+        )
     return counts, statuses, tuple(runtime.store.list(""))
 
 

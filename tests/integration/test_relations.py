@@ -50,7 +50,8 @@ def test_a_reply_answers_a_request_and_the_link_is_versioned(
 
     with changes_nothing(runtime):
         for bad in (99999, elsewhere, doc_id):
-            r = client.put(f"/api/v1/documents/{doc_id}", json={**payload, "answers": bad, "base_version": 1}, headers=drafter)
+            changed = {**payload, "answers": bad, "base_version": 1}
+            r = client.put(f"/api/v1/documents/{doc_id}", json=changed, headers=drafter)
             assert r.status_code == 422 and r.json()["error"]["code"] == "relation_invalid", r.text
             assert r.json()["error"]["details"]["field"] == "answers"
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from services.db import stage_object
 from services.audit.service import AuditService
+from services.db import stage_object
 from services.errors import Conflict
 from services.runtime import Runtime
 

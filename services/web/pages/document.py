@@ -17,7 +17,7 @@ from services.distribution.service import OPEN_REPLY, DistributionService
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, ReplyStatus, Role
 from services.domain.models import Document, InboxItem, ReplyTask, User
-from services.errors import DomainError
+from services.errors import Conflict, DomainError
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import FRAME_CSP, page, redirect, secure_headers
@@ -109,6 +109,12 @@ def document_frame(request: Request, document_id: int) -> HTMLResponse:
         document = service.get_visible(user, document_id)
         if not document.rendered_html_key:  # a preview of an unissued text is internal material
             document = service.get_visible(user, document_id, Level.internal)
+            if document.kind != DocKind.outgoing.value:
+                raise Conflict(
+                    "no_layout",
+                    "该公文不是在本系统拟制的，没有版式预览",
+                    "this document was not drafted here and has no layout to preview",
+                )
         if document.rendered_html_key:
             html = ctx.store.get(document.rendered_html_key).decode("utf-8")
         else:

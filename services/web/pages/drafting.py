@@ -57,7 +57,7 @@ def _editor(
         request,
         "editor.html",
         user,
-        http_status=422 if problems else 200,
+        http_status=(409 if conflict else 422) if problems else 200,
         nav="new" if document_id is None else "documents",
         values=values,
         document_id=document_id,

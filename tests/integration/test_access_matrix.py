@@ -1,0 +1,459 @@
+"""The access matrix: every route of the API and the pages, search and the archive, asked by people of every
+relation to a document (lead, co-issuer, 主送, 抄送, another organ, superior, archivist, admin) at two clearances,
+about documents of every kind, state and 密级. Each cell has one answer: allowed, refused exactly as an unknown
+id is, or absent from lists and counts. A route added without an entry in ROUTES fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.api.app import create_app
+from services.config import Settings
+from services.runtime import Runtime
+from services.seed.example import DEMO_PASSWORD
+from tests.helpers.access_world import RANK, Doc, Persona, World, archive_year, build, expected_level
+from tests.helpers.invariants import changes_nothing
+
+UNKNOWN = 987654
+CSRF = "matrix-csrf-token"
+
+
+@dataclass(frozen=True)
+class Call:
+    """How to ask a route about one document."""
+
+    method: str
+    url: str
+    json: Any = None
+    data: Any = None
+    files: Any = None
+
+
+# What a route decides, and how to call it. kind: read (document, level), act (document, level; only the refused
+# cells are asked, each must change nothing), task-read / task-act (a reply task), list, search, archive, admin,
+# self (the caller's own things, no document), public.
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    level: int = 1
+    call: Callable[[Doc, int], Call | None] | None = None
+
+
+def _get(url: str) -> Callable[[Doc, int], Call | None]:
+    return lambda d, i: Call("GET", url.format(id=i, att=d.attachment_id))
+
+
+def _post(url: str, **kw: Any) -> Callable[[Doc, int], Call | None]:
+    return lambda d, i: Call("POST", url.format(id=i), **kw)
+
+
+def _page_post(url: str, **fields: str) -> Callable[[Doc, int], Call | None]:
+    return lambda d, i: Call("POST", url.format(id=i), data={"csrf": CSRF, **fields})
+
+
+def _with_attachment(d: Doc, i: int) -> Call | None:
+    if d.attachment_id is None:
+        return None
+    return Call("GET", f"/api/v1/documents/{i}/attachments/{d.attachment_id if i != UNKNOWN else 1}")
+
+
+DRAFT = {"doc_type": "通知", "title": "关于矩阵修改的通知", "issue_form": "发", "body": "正文。", "base_version": 1}
+EDIT_FORM = {
+    "doc_type": "通知",
+    "title": "关于矩阵修改的通知",
+    "issue_form": "发",
+    "body": "正文。",
+    "base_version": "1",
+}
+NEW_USER = {"username": "zz", "display_name": "z", "organ_id": 1, "roles": ["drafter"], "password": "12345678"}
+NEW_USER = {"username": "zz", "display_name": "z", "organ_id": 1, "roles": ["drafter"], "password": "12345678"}
+A = "/api/v1/documents/{id}"
+P = "/documents/{id}"
+
+ROUTES: dict[str, Spec] = {
+    "GET /api/v1/openapi.json": Spec("public"),
+    "GET /api/v1/docs": Spec("public"),
+    "GET /docs/oauth2-redirect": Spec("public"),
+    "GET /api/v1/health": Spec("public"),
+    "POST /api/v1/auth/login": Spec("self"),
+    "POST /api/v1/auth/logout": Spec("self"),
+    "GET /api/v1/me": Spec("self"),
+    "GET /api/v1/organs": Spec("self"),
+    "POST /api/v1/organs": Spec("admin"),
+    "GET /api/v1/users": Spec("self"),
+    "POST /api/v1/users": Spec("admin"),
+    "GET /api/v1/documents": Spec("list"),
+    "POST /api/v1/documents": Spec("self"),
+    "GET /api/v1/documents/{document_id}": Spec("read", 1, _get(A)),
+    "PUT /api/v1/documents/{document_id}": Spec("act", 2, lambda d, i: Call("PUT", A.format(id=i), json=DRAFT)),
+    "PUT /api/v1/documents/{document_id}/body": Spec(
+        "act",
+        2,
+        lambda d, i: Call("PUT", f"{A}/body".format(id=i), data={"base_version": "1"}, files={"file": ("b.txt", b"x")}),
+    ),
+    "POST /api/v1/documents/{document_id}/attachments": Spec(
+        "act", 2, _post(f"{A}/attachments", files={"file": ("a.txt", b"x")})
+    ),
+    "GET /api/v1/documents/{document_id}/attachments/{attachment_id}": Spec("read", 1, _with_attachment),
+    "GET /api/v1/documents/{document_id}/versions": Spec("read", 2, _get(f"{A}/versions")),
+    "GET /api/v1/documents/{document_id}/versions/{number}/body": Spec("read", 2, _get(f"{A}/versions/1/body")),
+    "GET /api/v1/documents/{document_id}/diff": Spec("read", 2, _get(f"{A}/diff?from=1&to=1")),
+    "POST /api/v1/documents/{document_id}/submit": Spec("act", 2, _post(f"{A}/submit")),
+    "POST /api/v1/documents/{document_id}/review": Spec(
+        "act", 2, _post(f"{A}/review", json={"approve": False, "opinion": "退回"})
+    ),
+    "GET /api/v1/documents/{document_id}/signing-view": Spec("read", 2, _get(f"{A}/signing-view")),
+    "GET /api/v1/documents/{document_id}/signoffs": Spec("read", 2, _get(f"{A}/signoffs")),
+    "POST /api/v1/documents/{document_id}/signoff": Spec("act", 2, _post(f"{A}/signoff", json={"approve": True})),
+    "POST /api/v1/documents/{document_id}/issue": Spec("act", 2, _post(f"{A}/issue")),
+    "GET /api/v1/documents/{document_id}/pdf": Spec("read", 1, _get(f"{A}/pdf")),
+    "GET /api/v1/documents/{document_id}/html": Spec("read", 1, _get(f"{A}/html")),
+    "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),
+    "GET /api/v1/inbox": Spec("list"),
+    "POST /api/v1/documents/{document_id}/receive": Spec("act", 1, _post(f"{A}/receive")),
+    "POST /api/v1/documents/{document_id}/replies": Spec(
+        "act", 1, _post(f"{A}/replies", data={"title": "总结", "body": "正文"})
+    ),
+    "GET /api/v1/documents/{document_id}/distribution": Spec("read", 2, _get(f"{A}/distribution")),
+    "POST /api/v1/documents/{document_id}/chase": Spec("act", 2, _post(f"{A}/chase", json={})),
+    "GET /api/v1/documents/{document_id}/reply-tasks": Spec("read", 1, _get(f"{A}/reply-tasks")),
+    "GET /api/v1/reply-tasks/{task_id}/chases": Spec("task-read"),
+    "POST /api/v1/reply-tasks/{task_id}/return": Spec("task-act"),
+    "GET /api/v1/search": Spec("search"),
+    "POST /api/v1/imports": Spec("self"),
+    "GET /api/v1/documents/{document_id}/links": Spec("read", 1, _get(f"{A}/links")),
+    "POST /api/v1/documents/{document_id}/links": Spec(
+        "act", 2, _post(f"{A}/links", json={"to_id": 1, "kind": "reports_on"})
+    ),
+    "POST /api/v1/archive/runs": Spec("archive"),
+    "GET /api/v1/archive/runs/{run_id}": Spec("archive"),
+    "GET /api/v1/archive/items": Spec("archive"),
+    "GET /api/v1/archive/items/{code}": Spec("archive"),
+    "GET /api/v1/archive/items/{code}/files/{path}": Spec("archive"),
+    "GET /api/v1/archive/catalogue/{year}.{fmt}": Spec("archive"),
+    "POST /api/v1/archive/fixity": Spec("archive"),
+    "GET /api/v1/archive/fixity": Spec("archive"),
+    "GET /login": Spec("public"),
+    "POST /login": Spec("self"),
+    "POST /logout": Spec("self"),
+    "GET /account": Spec("self"),
+    "POST /account/password": Spec("self"),
+    "GET /": Spec("list"),
+    "GET /documents": Spec("list"),
+    "GET /documents/new": Spec("self"),
+    "POST /documents/new": Spec("self"),
+    "GET /documents/{document_id}/edit": Spec("read", 2, _get(f"{P}/edit")),
+    "POST /documents/{document_id}/edit": Spec("act", 2, lambda d, i: Call("POST", f"{P}/edit".format(id=i),
+                                                                          data={"csrf": CSRF, **EDIT_FORM})),
+    "POST /documents/{document_id}/attachments": Spec(
+        "act", 2, lambda d, i: Call("POST", f"{P}/attachments".format(id=i), data={"csrf": CSRF},
+                                    files={"files": ("a.txt", b"x")})
+    ),
+    "POST /documents/{document_id}/submit": Spec("act", 2, _page_post(f"{P}/submit")),
+    "GET /documents/{document_id}/versions": Spec("read", 2, _get(f"{P}/versions")),
+    "GET /documents/{document_id}": Spec("read", 1, _get(P)),
+    "GET /documents/{document_id}/frame": Spec("frame", 1, _get(f"{P}/frame")),
+    "GET /documents/{document_id}/review": Spec("read", 2, _get(f"{P}/review")),
+    "POST /documents/{document_id}/review": Spec("act", 2, _page_post(f"{P}/review", decision="return",
+                                                                       opinion="退回")),
+    "GET /documents/{document_id}/sign": Spec("read", 2, _get(f"{P}/sign")),
+    "POST /documents/{document_id}/sign": Spec("act", 2, _page_post(f"{P}/sign", decision="approve")),
+    "POST /documents/{document_id}/issue": Spec("act", 2, _page_post(f"{P}/issue")),
+    "POST /documents/{document_id}/receive": Spec("act", 1, _page_post(f"{P}/receive")),
+    "GET /documents/{document_id}/reply": Spec("read", 1, _get(f"{P}/reply")),
+    "POST /documents/{document_id}/reply": Spec("act", 1, _page_post(f"{P}/reply", title="总结", body="正文")),
+    "GET /documents/{document_id}/distribution": Spec("read", 2, _get(f"{P}/distribution")),
+    "POST /documents/{document_id}/chase": Spec("act", 2, _page_post(f"{P}/chase")),
+    "POST /reply-tasks/{task_id}/return": Spec("task-act"),
+    "GET /documents/{document_id}/distribution.xlsx": Spec("read", 2, _get(f"{P}/distribution.xlsx")),
+    "GET /search": Spec("search"),
+    "GET /archive": Spec("archive"),
+    "POST /archive/runs": Spec("archive"),
+    "GET /archive/runs/{run_id}": Spec("archive"),
+    "GET /archive/years/{year}": Spec("archive"),
+    "GET /archive/items/{code}": Spec("archive"),
+    "GET /archive/fixity": Spec("archive"),
+    "POST /archive/fixity": Spec("archive"),
+    "GET /admin": Spec("admin"),
+    "POST /admin/organs": Spec("admin"),
+    "POST /admin/users": Spec("admin"),
+}  # fmt: skip
+
+
+def app_routes(app: Any) -> Iterator[str]:
+    def walk(routes: list[Any]) -> Iterator[str]:
+        for r in routes:
+            if hasattr(r, "original_router"):
+                yield from walk(r.original_router.routes)
+            elif getattr(r, "methods", None):
+                for method in sorted(set(r.methods) - {"HEAD"}):
+                    yield f"{method} {r.path}"
+
+    return walk(app.routes)
+
+
+class Asker:
+    """Requests as one persona: the API with the bearer token, the pages with the login and CSRF cookies."""
+
+    def __init__(self, client: TestClient, world: World) -> None:
+        self.client = client
+        self.world = world
+
+    def token(self, p: Persona) -> str:
+        if p.username not in self.world.tokens:
+            r = self.client.post("/api/v1/auth/login", json={"username": p.username, "password": DEMO_PASSWORD})
+            assert r.status_code == 200, r.text
+            self.world.tokens[p.username] = r.json()["token"]
+        return self.world.tokens[p.username]
+
+    def ask(self, p: Persona, call: Call) -> Any:
+        token = self.token(p)
+        headers = (
+            {"Authorization": f"Bearer {token}"}
+            if call.url.startswith("/api/")
+            else {"Cookie": f"gongwen_token={token}; gongwen_csrf={CSRF}"}
+        )
+        return self.client.request(
+            call.method, call.url, headers=headers, json=call.json, data=call.data, files=call.files,
+            follow_redirects=False,
+        )  # fmt: skip
+
+
+def refused(response: Any) -> bool:
+    """Refused exactly as an unknown id: 404 with the not-found code, in JSON or on the error page."""
+    return response.status_code == 404 and "document_not_found" in response.text
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> Iterator[tuple[Asker, Runtime]]:
+    home = tmp_path_factory.mktemp("matrix")
+    settings = Settings(home=home, environment="test", example_data=False)
+    runtime = Runtime(settings)
+    world = build(runtime)
+    archive_year(runtime, world.year)
+    with TestClient(create_app(settings, runtime)) as client:
+        yield Asker(client, world), runtime
+    runtime.close()
+
+
+def test_every_route_has_an_entry(matrix: tuple[Asker, Runtime]) -> None:
+    asker, _ = matrix
+    missing = [r for r in app_routes(asker.client.app) if r not in ROUTES]
+    stale = [r for r in ROUTES if r not in set(app_routes(asker.client.app))]
+    assert not missing, f"routes without an entry in the access matrix: {missing}"
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+def _level_needed(spec: Spec, doc: Doc) -> int:
+    if spec.kind == "frame":  # the issued text for recipients; a preview of an unissued one is internal
+        return 1 if doc.rendered else 2
+    return spec.level
+
+
+def test_reads_answer_alike_for_unknown_and_forbidden(matrix: tuple[Asker, Runtime], capsys: Any) -> None:
+    asker, _ = matrix
+    world = asker.world
+    cells = 0
+    wrong = []
+    for route, spec in ROUTES.items():
+        if spec.kind not in ("read", "frame") or spec.call is None:
+            continue
+        unknown_calls = {}
+        for doc in world.docs:
+            call = spec.call(doc, doc.id)
+            if call is None:
+                continue
+            for p in world.personas:
+                expected = expected_level(p, doc) >= _level_needed(spec, doc)
+                r = asker.ask(p, call)
+                cells += 1
+                if r.status_code >= 500 or refused(r) == expected:
+                    wrong.append((route, p.username, doc.token, doc.state, doc.classification, r.status_code))
+                if not expected and p.username not in unknown_calls:
+                    unknown = spec.call(doc, UNKNOWN)
+                    assert unknown is not None
+                    u = asker.ask(p, unknown)
+                    unknown_calls[p.username] = True
+                    if u.status_code != r.status_code or not refused(u):
+                        wrong.append((route, p.username, "unknown id answers otherwise", u.status_code))
+    with capsys.disabled():
+        print(f"\naccess matrix: {cells} read cells checked")
+    assert not wrong, wrong[:20]
+
+
+def test_acts_on_documents_one_may_not_read_are_refused_and_change_nothing(
+    matrix: tuple[Asker, Runtime], capsys: Any
+) -> None:
+    asker, runtime = matrix
+    world = asker.world
+    cells = 0
+    wrong = []
+    with changes_nothing(runtime):
+        for route, spec in ROUTES.items():
+            if spec.kind != "act" or spec.call is None:
+                continue
+            for doc in world.docs:
+                call = spec.call(doc, doc.id)
+                assert call is not None
+                for p in world.personas:
+                    if expected_level(p, doc) >= spec.level:
+                        continue  # allowed acts are the workflow tests' business
+                    r = asker.ask(p, call)
+                    cells += 1
+                    if not refused(r):
+                        wrong.append((route, p.username, doc.token, doc.state, doc.classification, r.status_code))
+    with capsys.disabled():
+        print(f"access matrix: {cells} refused acts checked, nothing changed")
+    assert not wrong, wrong[:20]
+
+
+def test_reply_tasks_belong_to_the_issuing_office_and_their_unit(matrix: tuple[Asker, Runtime]) -> None:
+    asker, runtime = matrix
+    world = asker.world
+    wrong = []
+    plans = [d for d in world.docs if d.task_id is not None]
+    with changes_nothing(runtime):
+        for doc in plans:
+            for p in world.personas:
+                level = expected_level(p, doc)
+                may_see = level >= 2 or (level >= 1 and p.relation == "main")
+                r = asker.ask(p, Call("GET", f"/api/v1/reply-tasks/{doc.task_id}/chases"))
+                if (r.status_code == 200) != may_see:
+                    wrong.append(("chases", p.username, doc.token, r.status_code))
+                tasks = asker.ask(p, Call("GET", f"/api/v1/documents/{doc.id}/reply-tasks"))
+                if level >= 2:
+                    assert tasks.status_code == 200 and len(tasks.json()) == 1
+                elif level == 1:
+                    own = [t for t in tasks.json() if p.relation == "main"]
+                    if len(tasks.json()) != len(own):
+                        wrong.append(("reply-tasks shows other units", p.username, doc.token))
+                if level < 2:
+                    for call in (
+                        Call("POST", f"/api/v1/reply-tasks/{doc.task_id}/return", json={"reason": "补报"}),
+                        Call("POST", f"/reply-tasks/{doc.task_id}/return", data={"csrf": CSRF, "reason": "补报"}),
+                    ):
+                        r = asker.ask(p, call)
+                        if r.status_code != 404 or "reply_task_not_found" not in r.text:
+                            wrong.append(("return", call.url, p.username, doc.token, r.status_code))
+    assert not wrong, wrong[:20]
+
+
+def _document_of(entry: dict[str, Any]) -> int | None:
+    if "document" in entry:
+        return int(entry["document"]["id"])
+    if "document_id" in entry:
+        return int(entry["document_id"])
+    return int(entry["id"]) if "title" in entry else None
+
+
+def _readable(world: World, p: Persona) -> set[str]:
+    return {d.token for d in world.docs if expected_level(p, d) >= 1}
+
+
+def test_lists_counts_and_search_hold_only_what_one_may_read(matrix: tuple[Asker, Runtime]) -> None:
+    asker, _ = matrix
+    world = asker.world
+    by_id = {d.id: d for d in world.docs}
+    wrong = []
+    for p in world.personas:
+        readable = _readable(world, p)
+        listed = asker.ask(p, Call("GET", "/api/v1/documents?limit=200")).json()
+        tokens = {by_id[d["id"]].token for d in listed if d["id"] in by_id}
+        if tokens != readable:
+            wrong.append(("list", p.username, sorted(tokens ^ readable)))
+        short = asker.ask(p, Call("GET", "/api/v1/documents?limit=3")).json()
+        if len(short) != min(3, len(listed)):
+            wrong.append(("a page comes back short", p.username, len(short)))
+        page = asker.ask(p, Call("GET", "/documents")).text
+        shown = {d.token for d in world.docs if f"矩阵事项{d.token}" in page}
+        if shown - readable:
+            wrong.append(("documents page", p.username, sorted(shown - readable)))
+        inbox = asker.ask(p, Call("GET", "/api/v1/inbox")).json()
+        ids = {_document_of(e) for entries in inbox.values() for e in entries}
+        if {by_id[i].token for i in ids if i in by_id} - readable:
+            wrong.append(("inbox", p.username))
+        home = asker.ask(p, Call("GET", "/")).text
+        if {d.token for d in world.docs if f"矩阵事项{d.token}" in home} - readable:
+            wrong.append(("待办 page", p.username))
+        found = asker.ask(p, Call("GET", "/api/v1/search?q=矩阵&limit=100")).json()
+        hits = {by_id[h["id"]].token for h in found["hits"] if h["id"] in by_id}
+        searchable = {d.token for d in world.docs if d.finished and d.token in readable}
+        if hits != searchable or found["total"] != len(searchable):
+            wrong.append(("search", p.username, sorted(hits ^ searchable), found["total"]))
+        results_page = asker.ask(p, Call("GET", "/search?q=矩阵")).text
+        if {d.token for d in world.docs if f"矩阵事项{d.token}" in results_page} - readable:
+            wrong.append(("search page", p.username))
+    assert not wrong, wrong[:20]
+
+
+def test_the_archive_shows_each_archivist_only_what_their_clearance_allows(matrix: tuple[Asker, Runtime]) -> None:
+    asker, _ = matrix
+    world = asker.world
+    wrong = []
+    admin = next(p for p in world.personas if p.username == "x.admin.t")
+    items = asker.ask(admin, Call("GET", f"/api/v1/archive/items?year={world.year}")).json()
+    assert len(items) == sum(1 for d in world.docs if d.state in ("distributed", "reply"))
+    for p in world.personas:
+        archivist = "archivist" in p.roles or "admin" in p.roles
+        listed = asker.ask(p, Call("GET", f"/api/v1/archive/items?year={world.year}"))
+        if not archivist:
+            assert listed.status_code == 403 and "role_required" in listed.text
+            continue
+        seen = {i["档号"] for i in listed.json()}
+        cleared = {i["档号"] for i in items if RANK[i["classification"]] <= RANK[p.clearance]}
+        if seen != cleared:
+            wrong.append(("items", p.username, sorted(seen ^ cleared)))
+        csv = asker.ask(p, Call("GET", f"/api/v1/archive/catalogue/{world.year}.csv")).text
+        if {i["档号"] for i in items if i["档号"] in csv} != cleared:
+            wrong.append(("catalogue", p.username))
+        page = asker.ask(p, Call("GET", f"/archive/years/{world.year}")).text
+        if {i["档号"] for i in items if i["档号"] in page} != cleared:
+            wrong.append(("catalogue page", p.username))
+        for item in items:
+            code = item["档号"]
+            for call in (
+                Call("GET", f"/api/v1/archive/items/{code}"),
+                Call("GET", f"/api/v1/archive/items/{code}/files/manifest.json"),
+                Call("GET", f"/archive/items/{code}"),
+            ):
+                r = asker.ask(p, call)
+                if (r.status_code == 200) != (code in cleared):
+                    wrong.append((call.url, p.username, r.status_code))
+                if code not in cleared and "archive_item_not_found" not in r.text:
+                    wrong.append(("not as an unknown 档号", call.url, p.username))
+    assert not wrong, wrong[:20]
+
+
+def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime]) -> None:
+    asker, runtime = matrix
+    world = asker.world
+    with changes_nothing(runtime):
+        for p in world.personas:
+            if "admin" in p.roles:
+                continue
+            for call in (
+                Call("POST", "/api/v1/organs", json={"code": "zz", "name": "某某局", "short_name": "某"}),
+                Call("POST", "/api/v1/users", json=NEW_USER),
+                Call("GET", "/admin"),
+                Call("POST", "/admin/organs", data={"csrf": CSRF, "code": "zz", "name": "某某局", "short_name": "某"}),
+            ):
+                r = asker.ask(p, call)
+                assert r.status_code == 403 and "role_required" in r.text, (p.username, call.url, r.status_code)
+            users = asker.ask(p, Call("GET", "/api/v1/users")).json()
+            others = [u for u in users if u["username"] != p.username]
+            assert all(u["clearance"] is None for u in others), p.username
+            mine = asker.ask(p, Call("GET", "/api/v1/me")).json()
+            assert mine["clearance"] == p.clearance
+
+
+def test_matrix_covers_every_relation_kind_state_and_level(matrix: tuple[Asker, Runtime]) -> None:
+    asker, _ = matrix
+    world = asker.world
+    assert {d.state for d in world.docs} == {"draft", "in_review", "signing", "distributed", "reply", "imported"}
+    assert {d.classification for d in world.docs} == set(RANK)
+    assert {p.relation for p in world.personas} >= {"lead", "co", "main", "copy", "other", "superior"}

@@ -1,0 +1,137 @@
+"""The record proves itself: an audit event edited, deleted or inserted behind the application's back is named by
+`gongwen audit verify`, and a fixity run reports the archived package whose history no longer matches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.runtime import Runtime
+from tests.helpers.seed002 import issue
+
+Login = Callable[[str], dict[str, str]]
+
+
+def _verify(runtime: Runtime) -> tuple[int, dict[str, Any]]:
+    env = {
+        "GONGWEN_HOME": str(runtime.settings.home_dir),
+        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
+    }
+    result = CliRunner().invoke(app, ["audit", "verify", "--json"], env=env)
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+@contextmanager
+def behind_the_back(runtime: Runtime) -> Iterator[Any]:
+    """A connection with the append-only triggers dropped, as someone with the database password could."""
+    postgres = runtime.db.engine.dialect.name == "postgresql"
+    with runtime.db.engine.begin() as conn:
+        if postgres:
+            conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+        yield conn
+        if postgres:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+                    "FOR EACH ROW EXECUTE FUNCTION gongwen_audit_append_only()"
+                )
+            )
+        else:
+            for verb in ("UPDATE", "DELETE"):
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+                        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+                    )
+                )
+
+
+def _event_id(runtime: Runtime, action: str) -> int:
+    with runtime.db.engine.connect() as conn:
+        return int(conn.execute(text("SELECT min(id) FROM audit_events WHERE action = :a"), {"a": action}).scalar_one())
+
+
+@pytest.fixture
+def issued(client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]) -> int:
+    return issue(client, login, drain, seeds_dir, dt.date.today() + dt.timedelta(days=10))
+
+
+def test_a_whole_history_verifies(runtime: Runtime, issued: int) -> None:
+    code, verdict = _verify(runtime)
+    assert code == 0 and verdict["whole"] and verdict["checked"] >= 10 and verdict["broken"] is None
+
+
+def test_an_edited_signature_is_named(runtime: Runtime, issued: int) -> None:
+    signed = _event_id(runtime, "signed")
+    with behind_the_back(runtime) as conn:
+        conn.execute(
+            text("UPDATE audit_events SET actor_name = '他人', detail = :d WHERE id = :id"),
+            {"d": json.dumps({"opinion": "不同意"}), "id": signed},
+        )
+    code, verdict = _verify(runtime)
+    assert code == 1 and verdict["broken"]["code"] == "audit_event_altered"
+    assert verdict["broken"]["event_id"] == signed and str(signed) in verdict["broken"]["message_zh"]
+
+
+def test_a_deleted_review_is_named(runtime: Runtime, issued: int) -> None:
+    review = _event_id(runtime, "review_approved")
+    with behind_the_back(runtime) as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": review})
+    code, verdict = _verify(runtime)
+    assert code == 1 and verdict["broken"]["code"] == "audit_event_deleted"
+    assert verdict["broken"]["event_id"] == review
+
+
+def test_a_backdated_insertion_needs_no_trigger_bypass_and_is_still_named(runtime: Runtime, issued: int) -> None:
+    with runtime.db.engine.begin() as conn:
+        last = int(conn.execute(text("SELECT max(id) FROM audit_events")).scalar_one())
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (id, document_id, actor_name, action, action_zh, detail, at) "
+                "VALUES (:id, :doc, '办公室', 'review_approved', '审核通过', '{}', :at)"
+            ),
+            {"id": last + 1, "doc": issued, "at": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+        )
+    code, verdict = _verify(runtime)
+    assert code == 1 and verdict["broken"]["code"] == "audit_event_inserted"
+    assert verdict["broken"]["event_id"] == last + 1
+
+
+def test_deleting_the_last_events_is_seen_at_the_head(runtime: Runtime, issued: int) -> None:
+    with behind_the_back(runtime) as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)"))
+    code, verdict = _verify(runtime)
+    assert code == 1 and verdict["broken"]["code"] == "audit_tail_missing"
+
+
+def test_a_fixity_run_reports_the_package_whose_history_changed(runtime: Runtime, issued: int) -> None:
+    from flows.archive import annual_archive, fixity_audit
+    from flows.runtime import set_runtime
+    from flows.worker import quiet_prefect
+
+    set_runtime(runtime)
+    year = dt.date.today().year
+    with quiet_prefect():
+        annual_archive(year)
+        clean = fixity_audit()
+    assert clean["failures"] == [] and clean["items_checked"] >= 1
+    signed = _event_id(runtime, "signed")
+    with behind_the_back(runtime) as conn:
+        conn.execute(text("UPDATE audit_events SET actor_name = '他人' WHERE id = :id"), {"id": signed})
+    with quiet_prefect():
+        report = fixity_audit()
+    problems = [p for f in report["failures"] for p in f["problems"]]
+    assert f"审计事件 {signed} 与归档时不符" in problems, report

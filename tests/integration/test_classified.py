@@ -1,0 +1,241 @@
+"""Classified stays classified: 密级 is checked before every act, a report is as secret as its plan, recipients see
+the issued text only, lists filter before their LIMIT, and every field survives every kind of save."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.domain.models import User
+from services.runtime import Runtime
+from services.seed.example import read_seed_002
+from tests.helpers.invariants import changes_nothing
+from tests.helpers.seed002 import HEADS, create_with_plan, draft_payload, organ_ids
+
+Login = Callable[[str], dict[str, str]]
+DEADLINE = dt.date.today() + dt.timedelta(days=10)
+
+
+def clear(runtime: Runtime, level: str, *usernames: str) -> None:
+    """Give example users a 密级 clearance (an admin would, on the admin page)."""
+    with runtime.context() as ctx:
+        for user in ctx.session.scalars(select(User).where(User.username.in_(usernames))):
+            user.clearance = level
+
+
+def _issue(client: TestClient, login: Login, drain: Callable[[], None], seeds: Path, classification: str) -> int:
+    """Seed 002, marked with a 密级, from draft to distributed."""
+    drafter = login("mw.drafter")
+    payload = draft_payload(client, drafter, seeds, DEADLINE) | {
+        "classification": classification,
+        "secrecy_period": "5年",
+    }
+    r = client.post("/api/v1/documents", json=payload, headers=drafter)
+    assert r.status_code == 201, r.text
+    doc_id = int(r.json()["id"])
+    seed = read_seed_002(seeds)
+    files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
+    r = client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": seed.plan_title},
+                    headers=drafter)  # fmt: skip
+    assert r.status_code == 201, r.text
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
+    drain()
+    r = client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=login("mw.reviewer"))
+    assert r.status_code == 200, r.text
+    for head in HEADS:
+        r = client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True}, headers=login(head))
+        assert r.status_code == 200, r.text
+    drain()
+    assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "distributed"
+    return doc_id
+
+
+def _not_found(response: object) -> None:
+    r = response
+    assert r.status_code == 404, r.text  # type: ignore[attr-defined]
+    assert r.json()["error"]["code"] == "document_not_found", r.text  # type: ignore[attr-defined]
+
+
+def test_a_recipient_without_clearance_can_neither_receive_nor_report(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    clear(runtime, "绝密", "mw.drafter", "mw.reviewer", *HEADS)
+    doc_id = _issue(client, login, drain, seeds_dir, "绝密")
+    uncleared = login("jyj.drafter")
+    with changes_nothing(runtime):
+        _not_found(client.get(f"/api/v1/documents/{doc_id}", headers=uncleared))
+        _not_found(client.post(f"/api/v1/documents/{doc_id}/receive", headers=uncleared))
+        _not_found(
+            client.post(
+                f"/api/v1/documents/{doc_id}/replies", data={"title": "总结", "body": "正文"}, headers=uncleared
+            )
+        )
+        assert doc_id not in [d["id"] for d in client.get("/api/v1/documents", headers=uncleared).json()]
+        inbox = client.get("/api/v1/inbox", headers=uncleared).json()
+        assert not inbox["to_receive"] and not inbox["replies_due"]
+    rows = client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("mw.registrar"))
+    assert rows.status_code == 404  # the registrar is not cleared for 绝密 either
+    clear(runtime, "绝密", "mw.registrar")
+    jyj = next(r for r in client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("mw.registrar")).json()
+               if r["organ"] == "扎兰屯市教育局")  # fmt: skip
+    assert jyj["received_at"] is None and jyj["reply_status"] == "未报"
+
+
+def test_a_report_is_at_least_as_secret_as_its_plan(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    clear(runtime, "机密", "mw.drafter", "mw.reviewer", "jyj.drafter", *HEADS)
+    doc_id = _issue(client, login, drain, seeds_dir, "机密")
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/replies", data={"title": "教育局总结", "body": "机密总结正文。"},
+        headers=login("jyj.drafter"),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    reply = r.json()
+    assert reply["classification"] == "机密" and reply["secrecy_period"] == "5年"
+    drain()
+    assert client.get(f"/api/v1/documents/{reply['id']}", headers=login("mw.drafter")).status_code == 200
+    _not_found(client.get(f"/api/v1/documents/{reply['id']}", headers=login("mw.registrar")))  # not cleared
+    found = client.get("/api/v1/search", params={"q": "机密总结正文"}, headers=login("mw.registrar")).json()
+    assert found["total"] == 0
+    archivist = client.get("/api/v1/search", params={"q": "机密总结正文"}, headers=login("archivist")).json()
+    assert [h["id"] for h in archivist["hits"]] == [reply["id"]]  # the archivist is cleared for 机密
+
+
+def test_a_recipient_sees_the_issued_text_not_the_issuers_workings(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    from tests.helpers.seed002 import issue
+
+    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    jyj, wjw = login("jyj.drafter"), login("wjw.drafter")
+    assert client.get(f"/api/v1/documents/{doc_id}", headers=jyj).status_code == 200
+    assert client.get(f"/api/v1/documents/{doc_id}/pdf", headers=jyj).status_code == 200
+    for path in ("versions", "versions/1/body", "diff?from=1&to=2", "signoffs", "signing-view", "distribution"):
+        _not_found(client.get(f"/api/v1/documents/{doc_id}/{path}", headers=jyj))
+    events = client.get(f"/api/v1/documents/{doc_id}/audit", headers=jyj).json()
+    actions = {e["action"] for e in events}
+    assert "distributed" in actions and not actions & {"review_approved", "signed", "countersigned", "save"}
+    assert not any("opinion" in e["detail"] for e in events)
+    # Each unit sees its own report-back task; the issuing office sees every unit's.
+    mine = client.get(f"/api/v1/documents/{doc_id}/reply-tasks", headers=jyj).json()
+    assert [t["organ"] for t in mine] == ["扎兰屯市教育局"]
+    every = client.get(f"/api/v1/documents/{doc_id}/reply-tasks", headers=login("mw.registrar")).json()
+    assert len(every) == 8
+    other_task = next(t["id"] for t in every if t["organ"] == "扎兰屯市卫生健康委员会")
+    client.post(f"/api/v1/documents/{doc_id}/chase", json={}, headers=login("mw.registrar"))
+    assert client.get(f"/api/v1/reply-tasks/{other_task}/chases", headers=wjw).status_code == 200
+    r = client.get(f"/api/v1/reply-tasks/{other_task}/chases", headers=jyj)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "reply_task_not_found"
+    # Attachments of the issued version only: the plan's text is there, earlier versions are not.
+    versions = client.get(f"/api/v1/documents/{doc_id}/versions", headers=login("mw.drafter")).json()
+    issued = versions[-1]["attachments"][0]["id"]
+    assert client.get(f"/api/v1/documents/{doc_id}/attachments/{issued}", headers=jyj).status_code == 200
+
+
+def test_a_co_issuers_list_and_its_reads_agree(
+    client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    from tests.helpers.seed002 import issue
+
+    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    r = client.post(
+        f"/api/v1/documents/{doc_id}/replies", data={"title": "卫健委总结", "body": "义诊十二场。"},
+        headers=login("wjw.drafter"),
+    )  # fmt: skip
+    reply_id = r.json()["id"]
+    head = login("tzb.head")  # a co-issuer of the plan
+    listed = [d["id"] for d in client.get("/api/v1/documents", headers=head).json()]
+    opened = client.get(f"/api/v1/documents/{reply_id}", headers=head).status_code
+    assert (reply_id in listed) == (opened == 200) and opened == 200
+
+
+def test_lists_filter_by_clearance_before_the_limit(client: TestClient, login: Login, runtime: Runtime) -> None:
+    clear(runtime, "秘密", "mw.drafter")
+    drafter = login("mw.drafter")
+    ids = organ_ids(client, drafter)
+    for n in range(8):
+        secret = n < 5
+        payload = {"doc_type": "通知", "title": f"关于事项{n}的通知", "issue_form": "字", "body": "正文。",
+                   "main_recipients": [ids["zlt-jyj"]], "classification": "秘密" if secret else "非密",
+                   "secrecy_period": "1年" if secret else None}  # fmt: skip
+        assert client.post("/api/v1/documents", json=payload, headers=drafter).status_code == 201
+    seen = client.get("/api/v1/documents", params={"limit": 3}, headers=login("mw.reviewer")).json()
+    assert [d["title"] for d in seen] == ["关于事项7的通知", "关于事项6的通知", "关于事项5的通知"]
+
+
+def test_nobody_drafts_above_their_own_clearance(client: TestClient, login: Login, runtime: Runtime) -> None:
+    drafter = login("mw.drafter")
+    payload = {"doc_type": "通知", "title": "关于绝密事项的通知", "issue_form": "字", "body": "正文。",
+               "classification": "绝密", "secrecy_period": "长期"}  # fmt: skip
+    with changes_nothing(runtime):
+        r = client.post("/api/v1/documents", json=payload, headers=drafter)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "classification_above_clearance"
+
+
+def test_every_field_survives_a_body_upload(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+) -> None:
+    drafter = login("mw.drafter")
+    payload = draft_payload(client, drafter, seeds_dir, DEADLINE)
+    payload["release_scope"] = "主动公开"
+    payload["report_back"]["method"] = "报送至扎兰屯市民族事务委员会3010室"
+    doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
+    r = client.put(
+        f"/api/v1/documents/{doc_id}/body",
+        files={"file": ("body.txt", "新的正文。".encode(), "text/plain")},
+        data={"base_version": "1"},
+        headers=drafter,
+    )
+    assert r.status_code == 200, r.text
+    versions = client.get(f"/api/v1/documents/{doc_id}/versions", headers=drafter).json()
+    before, after = versions[0]["fields"], versions[1]["fields"]
+    assert after == before and after["release_scope"] == "主动公开"
+    assert after["report_method"] == "报送至扎兰屯市民族事务委员会3010室"
+    body = client.get(f"/api/v1/documents/{doc_id}/versions/2/body", headers=drafter).text
+    assert body == "新的正文。"
+
+
+def test_a_stale_save_is_refused_and_the_editor_shows_both_texts(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+) -> None:
+    from tests.helpers.pages import page_login
+
+    drafter = login("mw.drafter")
+    doc_id = create_with_plan(client, drafter, seeds_dir, DEADLINE)  # version 2
+    payload = draft_payload(client, drafter, seeds_dir, DEADLINE) | {"body": "甲的修改。", "base_version": 2}
+    assert client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=drafter).status_code == 200
+    stale = payload | {"body": "乙的修改。"}
+    with changes_nothing(runtime):
+        r = client.put(f"/api/v1/documents/{doc_id}", json=stale, headers=drafter)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "version_conflict"
+        assert r.json()["error"]["details"] == {"current_version": 3, "base_version": 2}
+        missing = {k: v for k, v in stale.items() if k != "base_version"}
+        r = client.put(f"/api/v1/documents/{doc_id}", json=missing, headers=drafter)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "base_version_required"
+    csrf = page_login(client, "mw.drafter")
+    form = {"csrf": csrf, "doc_type": "通知", "title": payload["title"], "issue_form": "字", "body": "乙的修改。",
+            "classification": "非密", "urgency": "普通", "base_version": "2"}  # fmt: skip
+    with changes_nothing(runtime):
+        page = client.post(f"/documents/{doc_id}/edit", data=form)
+    assert page.status_code == 409 and "草稿已被他人修改" in page.text
+    assert "<del>甲</del>的修改" in page.text and "<ins>乙</ins>的修改" in page.text
+    assert "他人已保存了第 3 版" in page.text
+    assert 'name="base_version" value="3"' in page.text  # saving again is deliberate, on top of version 3
+
+
+def test_unknown_and_forbidden_ids_answer_alike(client: TestClient, login: Login) -> None:
+    drafter = login("mw.drafter")
+    ids = organ_ids(client, drafter)
+    payload = {"doc_type": "通知", "title": "关于内部事项的通知", "issue_form": "字", "body": "正文。",
+               "main_recipients": [ids["zlt-jyj"]]}  # fmt: skip
+    doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
+    other = login("gy-wjw.drafter")
+    forbidden = client.get(f"/api/v1/documents/{doc_id}", headers=other)
+    unknown = client.get("/api/v1/documents/999999", headers=other)
+    assert forbidden.status_code == unknown.status_code == 404
+    assert forbidden.json()["error"]["code"] == unknown.json()["error"]["code"] == "document_not_found"

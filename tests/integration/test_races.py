@@ -1,0 +1,213 @@
+"""Two people at once: nothing lost, nothing half-done, each loser told why (SQLite and PostgreSQL).
+
+Each race starts both transactions together; a pause inside the first one's critical section makes sure the
+second arrives while the first still holds what it locked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.service import DocumentService
+from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob
+from services.errors import DomainError
+from services.runtime import Runtime
+from services.seed.example import read_seed_002, seed_002_draft, user
+from services.workflow.service import WorkflowService
+
+PAUSE = 0.3
+
+
+def race(runtime: Runtime, *actions: Callable[[Context], object]) -> list[object]:
+    """Run each action in its own thread and transaction, started together; results or domain errors."""
+    start = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(n: int) -> None:
+        start.wait()
+        time.sleep(n * PAUSE / 3)  # the first one in takes the lock; the others come while it holds it
+        try:
+            with runtime.context() as ctx:
+                results[n] = actions[n](ctx)
+        except DomainError as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@contextmanager
+def slow(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> Iterator[None]:
+    """Hold the transaction open a while inside ``owner.name`` (after its locks are taken)."""
+    original = getattr(owner, name)
+
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        time.sleep(PAUSE)
+        return result
+
+    monkeypatch.setattr(owner, name, paused)
+    yield
+    monkeypatch.setattr(owner, name, original)
+
+
+def _codes(results: list[object]) -> list[str]:
+    return sorted(r.code if isinstance(r, DomainError) else "ok" for r in results)
+
+
+def _count(runtime: Runtime, model: Any, *where: Any) -> int:
+    with runtime.context() as ctx:
+        return int(ctx.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _draft(runtime: Runtime, seeds: Path) -> int:
+    with runtime.context() as ctx:
+        draft = seed_002_draft(ctx, read_seed_002(seeds), ctx.today() + dt.timedelta(days=10))
+        draft.attachment_notes = []
+        return DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
+
+
+def _to_signing(runtime: Runtime, seeds: Path) -> int:
+    doc_id = _draft(runtime, seeds)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).submit(user(ctx, "mw.drafter"), doc_id)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).run_format_checks(doc_id)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).review(user(ctx, "mw.reviewer"), doc_id, True, "同意")
+    return doc_id
+
+
+def _sign(head: str, doc_id: int, approve: bool = True) -> Callable[[Context], object]:
+    opinion = "同意" if approve else "请修改"
+    return lambda ctx: WorkflowService(ctx).decide_signoff(user(ctx, head), doc_id, approve, opinion)
+
+
+def test_two_saves_of_one_draft_lose_nothing(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _draft(runtime, seeds_dir)
+
+    def save(text: str) -> Callable[[Context], object]:
+        def act(ctx: Context) -> object:
+            draft = seed_002_draft(ctx, read_seed_002(seeds_dir), ctx.today() + dt.timedelta(days=10))
+            draft.attachment_notes, draft.body, draft.base_version = [], text, 1
+            return DocumentService(ctx).save(user(ctx, "mw.drafter"), doc_id, draft).current_version
+
+        return act
+
+    with slow(monkeypatch, DocumentService, "new_version"):
+        results = race(runtime, save("甲改的正文。"), save("乙改的正文。"))
+    assert _codes(results) == ["ok", "version_conflict"]
+    winner = "甲改的正文。" if results[0] == 2 else "乙改的正文。"
+    with runtime.context() as ctx:
+        service = DocumentService(ctx)
+        document = service.get(doc_id)
+        assert document.current_version == 2
+        assert service.body(service.version(document, 2)) == winner  # the saved text is whole and readable
+        keys = set(ctx.session.scalars(select(DocumentVersion.body_key).where(DocumentVersion.document_id == doc_id)))
+    assert keys == set(runtime.store.list(f"documents/{doc_id}/"))  # and no orphan object either
+
+
+def test_two_signings_of_one_round_complete_it_once(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _to_signing(runtime, seeds_dir)
+    with runtime.context() as ctx:
+        _sign("mw.head", doc_id)(ctx)
+    with slow(monkeypatch, WorkflowService, "_slot_for"):
+        results = race(runtime, _sign("tzb.head", doc_id), _sign("xcb.head", doc_id))
+    assert _codes(results) == ["ok", "ok"]
+    with runtime.context() as ctx:
+        assert ctx.session.get(Document, doc_id).status == "signed"  # type: ignore[union-attr]
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "all_signed") == 1
+    assert _count(runtime, ProcessJob, ProcessJob.document_id == doc_id, ProcessJob.step == "issue") == 1
+
+
+def test_one_head_twice_at_once_signs_once(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _to_signing(runtime, seeds_dir)
+    with slow(monkeypatch, WorkflowService, "_slot_for"):
+        results = race(runtime, _sign("tzb.head", doc_id), _sign("tzb.head", doc_id))
+    assert _codes(results) == ["already_decided", "ok"]
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "countersigned") == 1
+
+
+def test_a_signing_against_a_rejection_never_issues(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _to_signing(runtime, seeds_dir)
+    with runtime.context() as ctx:
+        _sign("mw.head", doc_id)(ctx)
+    with slow(monkeypatch, WorkflowService, "_slot_for"):
+        results = race(runtime, _sign("tzb.head", doc_id), _sign("xcb.head", doc_id, approve=False))
+    assert set(_codes(results)) <= {"ok", "illegal_state"} and "ok" in _codes(results)
+    with runtime.context() as ctx:
+        assert ctx.session.get(Document, doc_id).status == "returned"  # type: ignore[union-attr]
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "all_signed") == 0
+    assert _count(runtime, ProcessJob, ProcessJob.document_id == doc_id, ProcessJob.step == "issue") == 0
+
+
+def _distributed(runtime: Runtime, seeds: Path) -> int:
+    doc_id = _to_signing(runtime, seeds)
+    for head in ("mw.head", "tzb.head", "xcb.head"):
+        with runtime.context() as ctx:
+            _sign(head, doc_id)(ctx)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).register(doc_id)
+    with runtime.context() as ctx:
+        WorkflowService(ctx).render(doc_id, runtime.renderer)
+    with runtime.context() as ctx:
+        DistributionService(ctx).distribute(doc_id)
+    return doc_id
+
+
+def test_two_clerks_receive_at_once_one_receipt(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _distributed(runtime, seeds_dir)
+
+    def receive(username: str) -> Callable[[Context], object]:
+        return lambda ctx: DistributionService(ctx).receive(user(ctx, username), doc_id).id
+
+    with slow(monkeypatch, DistributionService, "_item_for"):
+        results = race(runtime, receive("jyj.drafter"), receive("jyj.head"))
+    assert _codes(results) == ["already_received", "ok"]
+    with runtime.context() as ctx:
+        jyj = user(ctx, "jyj.drafter").organ_id
+        item = ctx.session.scalar(select(InboxItem).where(InboxItem.document_id == doc_id, InboxItem.organ_id == jyj))
+        assert item is not None and item.received_at is not None
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "received") == 1
+
+
+def test_two_chases_at_once_chase_each_unit_once_a_day(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc_id = _distributed(runtime, seeds_dir)
+
+    def chase(ctx: Context) -> object:
+        return DistributionService(ctx).chase_now(user(ctx, "mw.registrar"), doc_id, None)
+
+    with slow(monkeypatch, DistributionService, "reply_tasks"):
+        results = race(runtime, chase, chase)
+    # Either the second waits and finds today's chases made, or the database refuses the duplicate: never twice.
+    assert sorted(str(r) if not isinstance(r, DomainError) else r.code for r in results) in (
+        ["0", "8"],
+        ["8", "conflict_integrity"],
+    )
+    assert _count(runtime, Chase) == 8
