@@ -22,13 +22,16 @@ from services.storage import ObjectStore
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+READ_ONLY = "gongwen_read_only"
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, pool_size=20)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -41,9 +44,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Writers take the lock at BEGIN, so two processes never deadlock upgrading read locks.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    """Writers take the write lock at BEGIN, so two never deadlock upgrading read locks; readers take none
+    (WAL: a reader sees the last commit and never waits for, or holds up, a writer)."""
+    read_only = conn.get_execution_options().get(READ_ONLY)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def migrate(url: str) -> None:
@@ -63,11 +68,17 @@ class Database:
         self.store = store
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_commit", seal_pending)
+        reader = self.engine.execution_options(**{READ_ONLY: True}, **_pg_read_only(url))
+        self._readers = sessionmaker(reader, expire_on_commit=False)
+        event.listen(self._readers, "before_flush", _refuse_writes)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """One transaction; a database refusal (constraint, lock, serialisation) becomes a 409 with a stable code."""
-        session = self._sessions()
+    def unit_of_work(self, write: bool = True) -> Iterator[Session]:
+        """One transaction; a database refusal (constraint, lock, serialisation) becomes a 409 with a stable code.
+
+        ``write=False`` is a reader: on SQLite it takes no lock, on PostgreSQL it is READ ONLY, and a change
+        attempted in it is a programming error."""
+        session = self._sessions() if write else self._readers()
         session.info["staged_keys"] = []
         try:
             yield session
@@ -92,6 +103,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _pg_read_only(url: str) -> dict[str, bool]:
+    return {"postgresql_readonly": True} if url.startswith("postgresql") else {}
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only unit of work tried to change data")
 
 
 def unique_key(folder: str, name: str) -> str:

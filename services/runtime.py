@@ -43,9 +43,10 @@ class Runtime:
         return DocumentRenderer(self.settings.templates_dir, self.store, self.settings.fonts_dir)
 
     @contextmanager
-    def context(self) -> Iterator[Context]:
-        """One unit of work: commits when the block ends, rolls back (and removes staged objects) on error."""
-        with self.db.unit_of_work() as session:
+    def context(self, write: bool = True) -> Iterator[Context]:
+        """One unit of work: commits when the block ends, rolls back (and removes staged objects) on error.
+        ``write=False`` reads without taking the write lock (see Database.unit_of_work)."""
+        with self.db.unit_of_work(write) as session:
             yield Context(session=session, store=self.store, settings=self.settings, clock=self.clock)
 
     def close(self) -> None:

@@ -33,7 +33,7 @@ from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-import services.accounts.service as accounts  # noqa: E402
+import services.accounts.passwords as passwords  # noqa: E402
 from services.config import Settings  # noqa: E402
 from services.db import migrate  # noqa: E402
 from services.processes import PREFECT_SERVER_TUNING, wait_for_http  # noqa: E402
@@ -44,7 +44,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 PG_ADMIN_URL = os.environ.get("GONGWEN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 # Login in tests need not cost 50 ms a hash.
-accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords.use(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def pg_available() -> str | None:

@@ -7,20 +7,14 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 
+from services.accounts.passwords import hash_password, needs_rehash, verify
 from services.context import Context
 from services.domain.enums import Classification, Role
 from services.domain.models import AuthToken, Organ, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
-
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def _require_strong(password: str) -> None:
@@ -143,16 +137,16 @@ class UserService:
             return []
         return self.list(viewer.organ_id)
 
-    def login(self, username: str, password: str) -> tuple[str, User]:
+    def active_by_username(self, username: str) -> User | None:
         user = self.ctx.session.scalar(select(User).where(User.username == username))
-        failure = Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")
-        if user is None or not user.active:
-            _hasher.hash(password)  # same cost whether or not the user exists
-            raise failure
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, InvalidHashError):
-            raise failure from None
+        return user if user is not None and user.active else None
+
+    def issue_token(self, user_id: int, password: str) -> tuple[str, User]:
+        """A login token for a user whose password was just verified (upgrading an old hash's parameters)."""
+        user = self.ctx.session.get(User, user_id)
+        assert user is not None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
         token = secrets.token_urlsafe(32)
         expires = self.ctx.now() + dt.timedelta(hours=self.ctx.settings.api.token_hours)
         self.ctx.session.add(AuthToken(token_hash=_token_digest(token), user_id=user.id, expires_at=expires))
@@ -167,7 +161,7 @@ class UserService:
     def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
         """A new password after the current one is proven; every other login of the user ends."""
         try:
-            _hasher.verify(user.password_hash, current)
+            verify(user.password_hash, current)
         except (VerifyMismatchError, InvalidHashError):
             raise Invalid(
                 "password_wrong", "当前密码不正确", "the current password is wrong", field="current"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,26 +25,38 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_token(
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking (their login token) and whether the request may change anything (GET and HEAD may not)."""
+
+    token: str | None
+    read_only: bool
+
+    def writing(self) -> Caller:
+        """For the few reads that also record something (what a signer was shown)."""
+        return replace(self, read_only=False)
+
+
+def get_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> str | None:
+) -> Caller:
+    read_only = request.method in ("GET", "HEAD")
     if credentials is not None:
-        return credentials.credentials
+        return Caller(credentials.credentials, read_only)
     # The pages' login cookie opens the API's downloads (PDF, attachments, catalogues) but never a change:
     # a cookie-authenticated POST could be forged by another site.
-    if request.method in ("GET", "HEAD"):
-        return request.cookies.get(SESSION_COOKIE)
-    return None
+    return Caller(request.cookies.get(SESSION_COOKIE) if read_only else None, read_only)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-TokenDep = Annotated[str | None, Depends(get_token)]
+TokenDep = Annotated[Caller, Depends(get_caller)]
 
 
 @contextmanager
-def user_scope(runtime: Runtime, token: str | None) -> Iterator[tuple[Context, User]]:
-    """One transaction for the request, with the authenticated caller; commits when the block ends."""
-    if not token:
+def user_scope(runtime: Runtime, caller: Caller) -> Iterator[tuple[Context, User]]:
+    """One transaction for the request, with the authenticated caller; commits when the block ends.
+    A GET reads without the write lock."""
+    if not caller.token:
         raise Unauthenticated("login_required", "请先登录", "log in first")
-    with runtime.context() as ctx:
-        yield ctx, UserService(ctx).from_token(token)
+    with runtime.context(write=not caller.read_only) as ctx:
+        yield ctx, UserService(ctx).from_token(caller.token)

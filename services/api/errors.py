@@ -43,9 +43,12 @@ def _page_error(request: Request, status: int, code: str, zh: str, en: str) -> H
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
+        retry = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
         if _is_page(request):
-            return _page_error(request, exc.status, exc.code, exc.zh, exc.en)
-        return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()})
+            response = _page_error(request, exc.status, exc.code, exc.zh, exc.en)
+            response.headers.update(retry)
+            return response
+        return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()}, headers=retry)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse | HTMLResponse:

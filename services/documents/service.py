@@ -206,9 +206,10 @@ class DocumentService:
         self.audit.record("attach", document=document, actor=actor, title=upload.title)
         return document
 
-    def editable(self, actor: User, document_id: int) -> Document:
-        """The draft, locked, if the actor is a drafter of its lead organ and it may still change."""
-        document = self.lock_visible(actor, document_id, Level.internal)
+    def editable(self, actor: User, document_id: int, lock: bool = True) -> Document:
+        """The draft (locked, unless only shown) if the actor drafts for its lead organ and it may still change."""
+        read = self.lock_visible if lock else self.get_visible
+        document = read(actor, document_id, Level.internal)
         require_role(actor, Role.drafter)
         if actor.organ_id != document.lead_organ_id:
             raise Forbidden("not_drafting_organ", "只有主办机关可以修改草稿", "only the lead organ may edit the draft")

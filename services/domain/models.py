@@ -115,6 +115,16 @@ class User(Base):
         return role in self.roles or "admin" in self.roles
 
 
+class LoginThrottle(Base):
+    """Failed logins per account or per address, and until when further attempts are refused."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:<name>" or "addr:<address>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+
+
 class AuthToken(Base):
     __tablename__ = "auth_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -495,6 +505,7 @@ __all__ = [
     "DocumentView",
     "ImportedFile",
     "InboxItem",
+    "LoginThrottle",
     "NumberSequence",
     "Organ",
     "OrganPrefix",

@@ -33,19 +33,26 @@ def login_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='')}"
 
 
+def client_address(request: Request) -> str | None:
+    """The peer's address, for throttling (a proxy in front would have to pass the real one on)."""
+    return request.client.host if request.client else None
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
 @contextmanager
-def web_scope(request: Request) -> Iterator[tuple[Context, User]]:
-    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page."""
+def web_scope(request: Request, write: bool | None = None) -> Iterator[tuple[Context, User]]:
+    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page.
+    A GET page reads without the write lock unless it says it records something."""
     token = request.cookies.get(SESSION_COOKIE)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
         raise LoginRequired(here)
-    with runtime_of(request).context() as ctx:
+    writes = request.method not in ("GET", "HEAD") if write is None else write
+    with runtime_of(request).context(write=writes) as ctx:
         try:
             user = UserService(ctx).from_token(token)
         except Unauthenticated:

@@ -8,23 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from services.domain.models import User
 from services.runtime import Runtime
 from services.seed.example import read_seed_002
+from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.seed002 import HEADS, create_with_plan, draft_payload, organ_ids
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
-
-
-def clear(runtime: Runtime, level: str, *usernames: str) -> None:
-    """Give example users a 密级 clearance (an admin would, on the admin page)."""
-    with runtime.context() as ctx:
-        for user in ctx.session.scalars(select(User).where(User.username.in_(usernames))):
-            user.clearance = level
 
 
 def _issue(client: TestClient, login: Login, drain: Callable[[], None], seeds: Path, classification: str) -> int:

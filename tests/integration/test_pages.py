@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from services.domain.models import Document
 from services.runtime import Runtime
+from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.pages import page_login
 from tests.helpers.seed002 import draft_payload, organ_ids
@@ -121,6 +122,7 @@ def _pages_of(client: TestClient, username: str, paths: list[str]) -> list[tuple
 
 
 def test_pages_show_nothing_a_user_may_not_see(client: TestClient, login: Login, runtime: Runtime) -> None:
+    clear(runtime, "秘密", "mw.drafter")
     drafter = login("mw.drafter")
     ids = organ_ids(client, drafter)
     secret = {"doc_type": "通知", "title": "关于秘密事项的通知", "issue_form": "字", "body": "秘密正文。",

@@ -154,7 +154,7 @@ def review(document_id: int, body: Decision, runtime: RuntimeDep, token: TokenDe
 @router.get("/{document_id}/signing-view")
 def signing_view(document_id: int, runtime: RuntimeDep, token: TokenDep) -> SigningViewOut:
     """What a head sees before signing, with the diff since the version they last saw."""
-    with user_scope(runtime, token) as (ctx, user):
+    with user_scope(runtime, token.writing()) as (ctx, user):  # records what the signer was shown
         workflow = WorkflowService(ctx)
         view = workflow.signing_view(user, document_id)
         document = view["document"]

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from services.accounts import login as logins
 from services.accounts.service import UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.schemas import LoginOut, UserOut
+from services.domain.models import User
+from services.web.session import client_address
 
 router = APIRouter(prefix="/api/v1")
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
 
 
 @router.get("/health", tags=["system"])
@@ -26,17 +29,18 @@ def health(runtime: RuntimeDep) -> dict[str, object]:
 
 
 @router.post("/auth/login", tags=["auth"])
-def login(body: LoginIn, runtime: RuntimeDep) -> LoginOut:
-    with runtime.context() as ctx:
-        token, user = UserService(ctx).login(body.username, body.password)
-        return LoginOut(token=token, user=UserOut.of(user))
+def login(body: LoginIn, runtime: RuntimeDep, request: Request) -> LoginOut:
+    """A login token; wrong passwords are throttled per account and per address (429 with Retry-After)."""
+    token, user = logins.login(runtime.context, body.username, body.password, client_address(request))
+    with runtime.context(write=False) as ctx:
+        return LoginOut(token=token, user=UserOut.of(ctx.session.get_one(User, user.id)))
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)
 def logout(runtime: RuntimeDep, token: TokenDep) -> None:
     with user_scope(runtime, token) as (ctx, _):
-        assert token
-        UserService(ctx).logout(token)
+        assert token.token
+        UserService(ctx).logout(token.token)
 
 
 @router.get("/me", tags=["auth"])

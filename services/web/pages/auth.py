@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services.accounts import login as logins
+from services.accounts.login import Throttled
 from services.accounts.service import UserService
 from services.errors import DomainError, Invalid, Unauthenticated
 from services.web.forms import FormProblem
 from services.web.render import page, redirect, remember_csrf
-from services.web.session import SESSION_COOKIE, read_form, runtime_of, web_scope
+from services.web.session import SESSION_COOKIE, client_address, read_form, runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -35,11 +37,13 @@ def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     target = _safe_next(form.get("next"))
     runtime = runtime_of(request)
     try:
-        with runtime.context() as ctx:
-            token, _ = UserService(ctx).login(username, password)
-    except Unauthenticated as exc:
+        token, _ = logins.login(runtime.context, username, password, client_address(request))
+    except (Unauthenticated, Throttled) as exc:
         error = {"zh": exc.zh, "en": exc.en}
-        return page(request, "login.html", None, http_status=401, next=target, username=username, error=error)
+        again = page(request, "login.html", None, http_status=exc.status, next=target, username=username, error=error)
+        if isinstance(exc, Throttled):
+            again.headers["Retry-After"] = str(exc.details["retry_after"])
+        return again
     response = redirect(target)
     hours = runtime.settings.api.token_hours
     response.set_cookie(

@@ -147,7 +147,7 @@ def review(request: Request, document_id: int, form: FormDep) -> RedirectRespons
 @router.get("/documents/{document_id}/sign")
 def sign_page(request: Request, document_id: int) -> HTMLResponse:
     """What a head sees before signing: the rendering and exactly what changed since they last looked."""
-    with web_scope(request) as (ctx, user):
+    with web_scope(request, write=True) as (ctx, user):  # records what the signer was shown
         workflow = WorkflowService(ctx)
         view = workflow.signing_view(user, document_id)
         document: Document = view["document"]

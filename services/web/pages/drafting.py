@@ -106,7 +106,7 @@ def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 def edit_draft(request: Request, document_id: int) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
-        document = service.editable(user, document_id)
+        document = service.editable(user, document_id, lock=False)
         version = service.version(document)
         values = draft_values_of(version.fields, service.body(version), version.number)
         return _editor(request, ctx, user, values, document_id)

@@ -1,0 +1,131 @@
+"""Logging in: throttled per account and per address, the password hashed outside every transaction.
+
+A login is three short units of work — check the throttle and read the account, then (outside any transaction)
+verify the password, then record the outcome and issue a token — so a burst of wrong passwords never holds the
+database's write lock while it hashes, and a throttled attempt costs no hashing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+
+from services.accounts import passwords
+from services.accounts.service import UserService
+from services.context import Context
+from services.domain.models import LoginThrottle, User
+from services.errors import DomainError, Unauthenticated
+
+Units = Callable[[bool], AbstractContextManager[Context]]  # runtime.context: write=True / False
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How many failures within the window, and how long the lock lasts (doubling per further failure)."""
+
+    account_failures: int = 5
+    address_failures: int = 30
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    first_lock: dt.timedelta = dt.timedelta(seconds=30)
+    longest_lock: dt.timedelta = dt.timedelta(minutes=15)
+
+
+POLICY = ThrottlePolicy()
+
+
+class Throttled(DomainError):
+    status = 429
+
+
+def throttled(seconds: int) -> Throttled:
+    return Throttled(
+        "login_throttled",
+        f"登录失败次数过多，请在 {seconds} 秒后再试",
+        f"too many failed logins; try again in {seconds} s",
+        retry_after=seconds,
+    )
+
+
+class Throttle:
+    def __init__(self, ctx: Context, policy: ThrottlePolicy = POLICY) -> None:
+        self.ctx = ctx
+        self.policy = policy
+
+    def check(self, username: str, address: str | None) -> None:
+        """Refuse before any hashing when the account or the address is locked."""
+        now = self.ctx.now()
+        for key in _keys(username, address):
+            row = self.ctx.session.get(LoginThrottle, key)
+            if row is not None and row.locked_until is not None and row.locked_until > now:
+                raise throttled(math.ceil((row.locked_until - now).total_seconds()))
+
+    def failed(self, username: str, address: str | None) -> None:
+        for key in _keys(username, address):
+            limit = self.policy.account_failures if key.startswith("user:") else self.policy.address_failures
+            self._count(key, limit)
+
+    def succeeded(self, username: str) -> None:
+        row = self.ctx.session.get(LoginThrottle, f"user:{username}")
+        if row is not None:
+            self.ctx.session.delete(row)
+
+    def _count(self, key: str, limit: int) -> None:
+        now = self.ctx.now()
+        query = select(LoginThrottle).where(LoginThrottle.key == key)
+        if self.ctx.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.ctx.session.scalar(query)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_started_at=now)
+            self.ctx.session.add(row)
+        elif now - row.window_started_at > self.policy.window and not _locked(row, now):
+            row.failures, row.window_started_at = 0, now
+        row.failures += 1
+        if row.failures >= limit:
+            lock = self.policy.first_lock * 2 ** (row.failures - limit)
+            row.locked_until = now + min(lock, self.policy.longest_lock)
+
+
+def _locked(row: LoginThrottle, now: dt.datetime) -> bool:
+    return row.locked_until is not None and row.locked_until > now
+
+
+def _keys(username: str, address: str | None) -> list[str]:
+    keys = [f"user:{username[:150]}"]
+    return [*keys, f"addr:{address[:150]}"] if address else keys
+
+
+@dataclass(frozen=True)
+class Account:
+    user_id: int
+    password_hash: str
+
+
+def login(units: Units, username: str, password: str, address: str | None) -> tuple[str, User]:
+    """A login token for the right password; otherwise one answer whether or not the account exists."""
+    with units(False) as ctx:
+        Throttle(ctx).check(username, address)
+        user = UserService(ctx).active_by_username(username)
+        account = Account(user.id, user.password_hash) if user else None
+    ok = _verify(account.password_hash if account else passwords.DUMMY_HASH, password) and account is not None
+    with units(True) as ctx:
+        if not ok:
+            Throttle(ctx).failed(username, address)
+        else:
+            assert account is not None
+            Throttle(ctx).succeeded(username)
+            return UserService(ctx).issue_token(account.user_id, password)
+    raise Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return passwords.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError, VerificationError):
+        return False
