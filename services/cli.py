@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -28,7 +29,13 @@ def _settings() -> Settings:
 
 @app.command()
 def up(
-    example_data: Annotated[bool, typer.Option(help="Load the seed organs, users and documents on first start")] = True,
+    example_data: Annotated[
+        bool | None,
+        typer.Option(
+            "--example-data/--no-example-data",
+            help="Load the seed organs, users and documents on first start (demo accounts with a known password)",
+        ),
+    ] = None,
 ) -> None:
     """Start everything on the embedded defaults: Prefect server, worker, schedules and the API/web pages."""
     from services.processes import Supervisor, gongwen_command, wait_for_http
@@ -47,7 +54,7 @@ def up(
         supervisor.start("api", gongwen_command("api"))
         base = f"http://{settings.api.host}:{settings.api.port}"
         wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.children["api"])
-        if example_data and settings.example_data:
+        if settings.example_data if example_data is None else example_data:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
         console.print(f"Prefect UI: {settings.prefect_api_url.removesuffix('/api')}   home: {settings.home_dir}")
@@ -331,6 +338,7 @@ def audit_verify(
 
 
 def main() -> None:
+    os.umask(0o077)  # everything under GONGWEN_HOME (database, objects, index, logs) is the owner's alone
     try:
         app()
     except DomainError as exc:

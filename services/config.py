@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"
+ENVIRONMENTS = ("development", "test", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -96,32 +97,57 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GONGWEN_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(Path("var"), description="The one data home: database, objects, index, Prefect state.")
-    environment: str = Field("development", description="development | test | production")
+    environment: str = Field(
+        "development", description="development | test | production (any case); production refuses unsafe settings"
+    )
     database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite under the home when unset.")
     storage_url: str | None = Field(None, description="file://… or s3://…; a folder under the home when unset.")
     search_url: str | None = Field(
         None, description="embedded://PATH or http://host:9200 (Elasticsearch); an index under the home when unset."
     )
-    secret_key: str = Field(DEV_SECRET, description="Secret for tokens and CSRF; must be set in production.")
+    secret_key: str = Field(
+        DEV_SECRET,
+        description="Signs the CSRF tokens of the pages (bound to each login); at least 32 characters in production.",
+    )
     timezone: str = Field("Asia/Shanghai", description="Time zone of 成文日期 and deadlines.")
     templates_dir: Path = Field(PROJECT_ROOT / "templates", description="Jinja2 templates.")
     fonts_dir: Path | None = Field(None, description="Folder with the Fandol fonts; found automatically when unset.")
-    example_data: bool = Field(True, description="Load the seed organs, users and documents on first start.")
+    example_data: bool = Field(
+        False,
+        description="Load the seed organs, users and documents on first start (demo accounts with a known "
+        "password: for trying it out, never for a real instance). `gongwen up --example-data` asks for it too.",
+    )
     api: ApiSettings = Field(default_factory=ApiSettings)
     prefect: PrefectSettings = Field(default_factory=PrefectSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in ENVIRONMENTS:
+            raise ValueError(f"GONGWEN_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+        return name
+
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("GONGWEN_SECRET_KEY must be set in production")
+        if not self.secret_key.strip():
+            raise ValueError("GONGWEN_SECRET_KEY must not be empty")
+        if self.is_production and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("GONGWEN_SECRET_KEY must be set to a random value of 32+ characters in production")
         return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     @cached_property
     def home_dir(self) -> Path:
-        self.home.mkdir(parents=True, exist_ok=True)
+        """The data home, private to the user running the instance (documents may be 涉密)."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.home.chmod(0o700)
         return self.home.resolve()
 
     @property

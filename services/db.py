@@ -12,11 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.audit.chain import seal_pending
-from services.errors import Conflict, DomainError
+from services.errors import Conflict, DomainError, Invalid
 from services.storage import ObjectStore
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -126,6 +126,12 @@ def translate_db_error(exc: BaseException) -> DomainError | None:
             "conflict_integrity",
             "与已有数据冲突（可能是他人同时进行了相同操作），请刷新后重试",
             "the change conflicts with existing data (perhaps someone did the same at once); reload and retry",
+        )
+    if isinstance(exc, DataError):
+        return Invalid(
+            "value_invalid",
+            "提交的数据超出允许范围，或含有不能保存的字符",
+            "a value is out of range or holds characters that cannot be stored",
         )
     if isinstance(exc, OperationalError | DBAPIError) and _is_contention(exc):
         return Conflict(

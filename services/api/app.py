@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
+
 from fastapi import FastAPI
 
-from services.api.errors import install_error_handlers
+from services.accounts.service import UserService
+from services.api.errors import ERROR_RESPONSES, install_error_handlers
+from services.api.headers import SecurityHeadersMiddleware
+from services.api.limits import BodyLimitMiddleware, LoginCheck
 from services.api.routes import admin, archive, distribution, documents, imports, search, system
 from services.config import Settings
+from services.errors import Unauthenticated
 from services.runtime import Runtime
 from services.web import install_web
+from services.web.session import SESSION_COOKIE
+
+
+def login_checker(runtime: Runtime) -> LoginCheck:
+    """A valid bearer token (the API) or login cookie (the pages), looked up without the write lock."""
+
+    def valid(headers: dict[bytes, bytes], path: str) -> bool:
+        token = _token_of(headers, api=path.startswith("/api/"))
+        if not token:
+            return False
+        with runtime.context(write=False) as ctx:
+            try:
+                UserService(ctx).from_token(token)
+            except Unauthenticated:
+                return False
+        return True
+
+    return valid
+
+
+def _token_of(headers: dict[bytes, bytes], api: bool) -> str | None:
+    if api:
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+    morsel = cookies.get(SESSION_COOKIE)
+    return morsel.value if morsel else None
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -22,8 +55,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.add_middleware(BodyLimitMiddleware, has_valid_login=login_checker(runtime))
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     for module in (system, admin, documents, distribution, search, imports, archive):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     install_web(app, str(runtime.settings.templates_dir))
     return app

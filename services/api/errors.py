@@ -7,10 +7,40 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import DomainError
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable code, e.g. document_not_found")
+    message_zh: str
+    message_en: str
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers, whatever its status."""
+
+    error: ErrorDetail
+
+
+_WHEN = {
+    400: "请求错误 / bad request",
+    401: "未登录或登录失效 / not logged in",
+    403: "无权执行 / not allowed",
+    404: "不存在（或无权查看，答复相同） / not found (or not yours to see: the same answer)",
+    409: "与当前状态冲突 / conflicts with the current state",
+    413: "内容过大 / body too large",
+    415: "内容类型或编码不支持 / unsupported content",
+    422: "内容不合法 / invalid input",
+    429: "请求过于频繁 / too many attempts (see Retry-After)",
+    503: "依赖的服务暂不可用 / a service it needs is unavailable",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in _WHEN.items()
+}
 
 
 def error_body(code: str, zh: str, en: str, **details: Any) -> dict[str, Any]:
@@ -72,6 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
         names = {
             404: ("not_found", "地址不存在", "no such address"),
             405: ("method_not_allowed", "不支持该方法", "method not allowed"),
+            413: ("body_too_large", "提交的内容过大", "the request body is too large"),
         }
         code, zh, en = names.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
         if _is_page(request):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.domain.enums import Classification, DocType, Urgency
+
+MAX_ID = 2**31 - 1  # the database's integer columns
 
 
 class ReportBack(BaseModel):
@@ -14,9 +17,9 @@ class ReportBack(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     deadline: dt.date
-    materials: list[str] = Field(default_factory=lambda: ["总结"])
-    method: str | None = None
-    contact: str | None = None
+    materials: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=lambda: ["总结"], max_length=50)
+    method: str | None = Field(None, max_length=500)
+    contact: str | None = Field(None, max_length=500)
 
 
 class DraftFields(BaseModel):
@@ -26,22 +29,33 @@ class DraftFields(BaseModel):
     doc_type: DocType
     title: str = Field(min_length=2, max_length=500)
     issue_form: str = Field("发", min_length=1, max_length=20, description="发文形式, picks the 机关代字")
-    issuers: list[int] = Field(
+    issuers: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list,
+        max_length=50,
         description="Issuing organs in header order; the drafter's organ (主办机关) is added when missing",
     )
-    main_recipients: list[int] = Field(default_factory=list, description="主送机关")
-    copy_recipients: list[int] = Field(default_factory=list, description="抄送机关")
+    main_recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=5000, description="主送机关"
+    )
+    copy_recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=5000, description="抄送机关"
+    )
     classification: Classification = Classification.none
     secrecy_period: str | None = Field(None, max_length=40)
     urgency: Urgency = Urgency.normal
-    attachment_notes: list[str] = Field(default_factory=list, description="附件说明: the attachment titles")
+    attachment_notes: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=100, description="附件说明: the attachment titles"
+    )
     remark: str | None = Field(None, max_length=500)
     printing_organ: str | None = Field(None, max_length=200)
     release_scope: str | None = Field(None, max_length=40)
     report_back: ReportBack | None = None
-    forwards: int | None = Field(None, description="被转发文: the received document this one 转发s; filed with it")
-    answers: int | None = Field(None, description="来文 this 复文 answers (a 请示, a 函); filed with it, 复文 first")
+    forwards: int | None = Field(
+        None, ge=1, le=MAX_ID, description="被转发文: the received document this one 转发s; filed with it"
+    )
+    answers: int | None = Field(
+        None, ge=1, le=MAX_ID, description="来文 this 复文 answers (a 请示, a 函); filed with it, 复文 first"
+    )
 
     @field_validator("issuers", "main_recipients", "copy_recipients")
     @classmethod

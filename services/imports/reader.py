@@ -79,7 +79,29 @@ def _checked(text: str, codec: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# A .docx is a zip: its parts, unpacked, must stay within what a document needs (a zip bomb unpacks to GBs).
+MAX_UNPACKED = 64 * 1024 * 1024
+MAX_RATIO = 100
+MAX_PARTS = 5000
+
+
+def check_expansion(data: bytes) -> None:
+    """Refuse a zip whose unpacked size or compression ratio is implausible, before anything is unpacked."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise fail("docx_unreadable", "Word 文件已损坏或不完整", f"the .docx file is damaged: {exc}") from exc
+    unpacked = sum(p.file_size for p in parts)
+    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(len(data), 1):
+        raise fail(
+            "archive_too_expanded",
+            f"文件解压后过大（{unpacked // (1024 * 1024)} MB），疑似压缩炸弹，未予处理",
+            f"the file unpacks to {unpacked // (1024 * 1024)} MB: refused as a likely zip bomb",
+        )
+
+
 def _docx(data: bytes) -> str:
+    check_expansion(data)
     try:
         import docx
 

@@ -77,7 +77,7 @@ def secure_headers(response: HTMLResponse, csp: str) -> None:
 def remember_csrf(request: Request, response: HTMLResponse | RedirectResponse) -> None:
     new = getattr(request.state, "new_csrf", None)
     if new:
-        secure = runtime_of(request).settings.environment == "production"
+        secure = runtime_of(request).settings.is_production
         response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="lax", secure=secure)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,20 +62,36 @@ def web_scope(request: Request, write: bool | None = None) -> Iterator[tuple[Con
         yield ctx, user
 
 
+def csrf_nonce(request: Request) -> str:
+    """This browser's random nonce (a cookie), made on first use; the response sets it."""
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(24)
+        request.state.new_csrf = nonce
+    return str(nonce)
+
+
+def csrf_for(secret: str, binding: str) -> str:
+    """A CSRF token: the instance's secret key signing what it is bound to (the login, or before login the
+    browser's nonce), so a token works only in the session it was made for and cannot be made without the key."""
+    return hmac.new(secret.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
+
+
+def _binding(request: Request) -> str:
+    return request.cookies.get(SESSION_COOKIE) or csrf_nonce(request)
+
+
 def csrf_token(request: Request) -> str:
-    """The CSRF token of this browser, made on first use; the response sets it as a cookie."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = secrets.token_urlsafe(24)
-        request.state.new_csrf = token
-    return str(token)
+    return csrf_for(runtime_of(request).settings.secret_key, _binding(request))
 
 
 async def read_form(request: Request) -> FormData:
-    """The posted form, refused unless it carries this browser's CSRF token (a page of another site cannot)."""
+    """The posted form, refused unless it carries a token signed for this session (another site cannot)."""
     form = await request.form()
-    sent, expected = form.get(CSRF_FIELD), request.cookies.get(CSRF_COOKIE)
-    if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+    sent = form.get(CSRF_FIELD)
+    bound = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE)
+    expected = csrf_for(runtime_of(request).settings.secret_key, bound) if bound else None
+    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
         raise Forbidden(
             "csrf_failed",
             "表单已过期或来自其他网站，请刷新页面后重试",

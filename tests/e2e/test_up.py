@@ -29,7 +29,7 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         }
     )
     log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(gongwen_command("up"), env=env, stdout=log, stderr=log)
+    proc = subprocess.Popen(gongwen_command("up", "--example-data"), env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{api_port}"
     try:
         wait_for_http(base + "/api/v1/health", timeout=240, process=proc)

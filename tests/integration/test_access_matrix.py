@@ -16,6 +16,7 @@ from services.api.app import create_app
 from services.config import Settings
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD
+from services.web.session import csrf_for
 from tests.helpers.access_world import RANK, Doc, Persona, World, archive_year, build, expected_level
 from tests.helpers.invariants import changes_nothing
 
@@ -213,13 +214,16 @@ class Asker:
 
     def ask(self, p: Persona, call: Call) -> Any:
         token = self.token(p)
+        data = call.data
+        if isinstance(data, dict) and data.get("csrf") == CSRF:  # a form: the token signed for this login
+            data = {**data, "csrf": csrf_for(self.client.app.state.runtime.settings.secret_key, token)}
         headers = (
             {"Authorization": f"Bearer {token}"}
             if call.url.startswith("/api/")
             else {"Cookie": f"gongwen_token={token}; gongwen_csrf={CSRF}"}
         )
         return self.client.request(
-            call.method, call.url, headers=headers, json=call.json, data=call.data, files=call.files,
+            call.method, call.url, headers=headers, json=call.json, data=data, files=call.files,
             follow_redirects=False,
         )  # fmt: skip
 

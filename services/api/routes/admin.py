@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from services.access import require_role
 from services.accounts.service import OrganService, UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import IdField, IdQuery
 from services.api.schemas import OrganOut, UserOut
 from services.domain.enums import Classification, Role
 
@@ -18,14 +19,14 @@ class OrganIn(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=2, max_length=200)
     short_name: str = Field(min_length=1, max_length=100)
-    parent_id: int | None = None
+    parent_id: IdField | None = None
     prefixes: dict[str, str] = Field(default_factory=dict, description="发文形式 → 机关代字, e.g. {'发': '国发'}")
 
 
 class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64)
     display_name: str = Field(min_length=1, max_length=100)
-    organ_id: int
+    organ_id: IdField
     roles: list[Role]
     password: str
     clearance: Classification = Classification.none
@@ -46,7 +47,7 @@ def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOu
 
 
 @router.get("/users")
-def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: int | None = None) -> list[UserOut]:
+def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = None) -> list[UserOut]:
     """Admins see every user with roles and 密级 clearance; anyone else only the people of their own organ."""
     with user_scope(runtime, token) as (ctx, user):
         return [UserOut.of(u, viewer=user) for u in UserService(ctx).list_seen_by(user, organ_id)]

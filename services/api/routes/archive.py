@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, YearField, YearPath, YearQuery
 from services.archive.service import ArchiveService
 from services.domain.enums import Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
@@ -26,7 +27,7 @@ MEDIA = {
 
 
 class RunIn(BaseModel):
-    year: int
+    year: YearField
     dry_run: bool = False
 
 
@@ -74,7 +75,7 @@ def start_run(body: RunIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, An
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: int, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def get_run(run_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with user_scope(runtime, token) as (ctx, user):
         require_role(user, Role.archivist)
         return _run_json(ArchiveService(ctx).run(run_id))
@@ -84,7 +85,7 @@ def get_run(run_id: int, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]
 def list_items(
     runtime: RuntimeDep,
     token: TokenDep,
-    year: Annotated[int, Query(ge=1900, le=9999)],
+    year: YearQuery,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
@@ -113,7 +114,7 @@ def get_file(
 
 @router.get("/catalogue/{year}.{fmt}")
 def catalogue(
-    year: Annotated[int, Path(ge=1900, le=9999)],
+    year: YearPath,
     fmt: Literal["csv", "xlsx", "pdf"],
     runtime: RuntimeDep,
     token: TokenDep,

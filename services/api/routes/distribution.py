@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, IdField
 from services.api.schemas import (
     ChaseOut,
     DistributionRow,
@@ -28,7 +29,7 @@ class ReturnIn(BaseModel):
 
 
 class ChaseIn(BaseModel):
-    organ_ids: list[int] | None = None
+    organ_ids: list[IdField] | None = Field(None, max_length=10_000)
 
 
 @router.get("/inbox")
@@ -46,7 +47,7 @@ def inbox(runtime: RuntimeDep, token: TokenDep) -> InboxOut:
 
 
 @router.post("/documents/{document_id}/receive")
-def receive(document_id: int, runtime: RuntimeDep, token: TokenDep) -> InboxItemOut:
+def receive(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> InboxItemOut:
     """签收: the caller's organ confirms receipt."""
     with user_scope(runtime, token) as (ctx, user):
         return InboxItemOut.of(DistributionService(ctx).receive(user, document_id))
@@ -54,7 +55,7 @@ def receive(document_id: int, runtime: RuntimeDep, token: TokenDep) -> InboxItem
 
 @router.post("/documents/{document_id}/replies", status_code=201)
 def report_back(
-    document_id: int,
+    document_id: Id,
     runtime: RuntimeDep,
     token: TokenDep,
     title: Annotated[str, Form(min_length=1, max_length=500)],
@@ -78,33 +79,33 @@ def report_back(
 
 
 @router.get("/documents/{document_id}/distribution")
-def distribution(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[DistributionRow]:
+def distribution(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[DistributionRow]:
     """Per recipient: delivered, received, report status, chases."""
     with user_scope(runtime, token) as (ctx, user):
         return [DistributionRow(**row) for row in DistributionService(ctx).distribution_status(user, document_id)]
 
 
 @router.post("/documents/{document_id}/chase")
-def chase(document_id: int, body: ChaseIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int]:
+def chase(document_id: Id, body: ChaseIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int]:
     """Batch 催办 by the issuing office."""
     with user_scope(runtime, token) as (ctx, user):
         return {"chased": DistributionService(ctx).chase_now(user, document_id, body.organ_ids)}
 
 
 @router.get("/documents/{document_id}/reply-tasks")
-def reply_tasks(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[ReplyTaskOut]:
+def reply_tasks(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ReplyTaskOut]:
     with user_scope(runtime, token) as (ctx, user):
         return [ReplyTaskOut.of(t) for t in DistributionService(ctx).reply_tasks_seen_by(user, document_id)]
 
 
 @router.get("/reply-tasks/{task_id}/chases")
-def task_chases(task_id: int, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
+def task_chases(task_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
     with user_scope(runtime, token) as (ctx, user):
         return [ChaseOut.of(c) for c in DistributionService(ctx).chases_seen_by(user, task_id)]
 
 
 @router.post("/reply-tasks/{task_id}/return")
-def return_reply(task_id: int, body: ReturnIn, runtime: RuntimeDep, token: TokenDep) -> ReplyTaskOut:
+def return_reply(task_id: Id, body: ReturnIn, runtime: RuntimeDep, token: TokenDep) -> ReplyTaskOut:
     """退回补报 with a reason."""
     with user_scope(runtime, token) as (ctx, user):
         return ReplyTaskOut.of(DistributionService(ctx).return_reply(user, task_id, body.reason))

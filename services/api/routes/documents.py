@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.access import Level
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, VersionNumber
 from services.api.schemas import (
     AuditOut,
     DiffOut,
@@ -23,6 +24,7 @@ from services.audit.service import AuditService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
+from services.web.render import FRAME_CSP
 from services.workflow.service import WorkflowService
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -52,13 +54,13 @@ def create_draft(body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> Docu
 
 
 @router.get("/{document_id}")
-def get_document(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def get_document(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(DocumentService(ctx).get_visible(user, document_id))
 
 
 @router.put("/{document_id}")
-def save_draft(document_id: int, body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def save_draft(document_id: Id, body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     """Save the draft as a new version (only while it is a draft or returned)."""
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(DocumentService(ctx).save(user, document_id, body))
@@ -66,7 +68,7 @@ def save_draft(document_id: int, body: DraftInput, runtime: RuntimeDep, token: T
 
 @router.put("/{document_id}/body")
 def upload_body(
-    document_id: int,
+    document_id: Id,
     runtime: RuntimeDep,
     token: TokenDep,
     file: UploadFile,
@@ -84,7 +86,7 @@ def upload_body(
 
 @router.post("/{document_id}/attachments", status_code=201)
 def add_attachment(
-    document_id: int,
+    document_id: Id,
     runtime: RuntimeDep,
     token: TokenDep,
     file: UploadFile,
@@ -103,7 +105,7 @@ def add_attachment(
 
 
 @router.get("/{document_id}/attachments/{attachment_id}")
-def download_attachment(document_id: int, attachment_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+def download_attachment(document_id: Id, attachment_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
     """An attachment of any version for the issuing organs; of the issued version only for recipients."""
     with user_scope(runtime, token) as (ctx, user):
         att = DocumentService(ctx).attachment_for(user, document_id, attachment_id)
@@ -111,14 +113,14 @@ def download_attachment(document_id: int, attachment_id: int, runtime: RuntimeDe
 
 
 @router.get("/{document_id}/versions")
-def list_versions(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[VersionOut]:
+def list_versions(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[VersionOut]:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
         return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))]
 
 
 @router.get("/{document_id}/versions/{number}/body")
-def version_body(document_id: int, number: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+def version_body(document_id: Id, number: VersionNumber, runtime: RuntimeDep, token: TokenDep) -> Response:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)
         version = service.version(service.get_visible(user, document_id, Level.internal), number)
@@ -127,7 +129,7 @@ def version_body(document_id: int, number: int, runtime: RuntimeDep, token: Toke
 
 @router.get("/{document_id}/diff")
 def diff_versions(
-    document_id: int,
+    document_id: Id,
     runtime: RuntimeDep,
     token: TokenDep,
     from_version: Annotated[int, Query(alias="from", ge=1)],
@@ -140,19 +142,19 @@ def diff_versions(
 
 
 @router.post("/{document_id}/submit")
-def submit(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def submit(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(WorkflowService(ctx).submit(user, document_id))
 
 
 @router.post("/{document_id}/review")
-def review(document_id: int, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def review(document_id: Id, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(WorkflowService(ctx).review(user, document_id, body.approve, body.opinion))
 
 
 @router.get("/{document_id}/signing-view")
-def signing_view(document_id: int, runtime: RuntimeDep, token: TokenDep) -> SigningViewOut:
+def signing_view(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> SigningViewOut:
     """What a head sees before signing, with the diff since the version they last saw."""
     with user_scope(runtime, token.writing()) as (ctx, user):  # records what the signer was shown
         workflow = WorkflowService(ctx)
@@ -168,7 +170,7 @@ def signing_view(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Sign
 
 
 @router.get("/{document_id}/signoffs")
-def list_signoffs(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[SignoffOut]:
+def list_signoffs(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[SignoffOut]:
     with user_scope(runtime, token) as (ctx, user):
         workflow = WorkflowService(ctx)
         document = workflow.documents.get_visible(user, document_id, Level.internal)
@@ -176,14 +178,14 @@ def list_signoffs(document_id: int, runtime: RuntimeDep, token: TokenDep) -> lis
 
 
 @router.post("/{document_id}/signoff")
-def decide_signoff(document_id: int, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def decide_signoff(document_id: Id, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     """会签 or 签发 for the caller's organ: approve, or reject with an opinion (returns it to the drafter)."""
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(WorkflowService(ctx).decide_signoff(user, document_id, body.approve, body.opinion))
 
 
 @router.post("/{document_id}/issue", status_code=202)
-def request_issue(document_id: int, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def request_issue(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     with user_scope(runtime, token) as (ctx, user):
         return DocumentOut.of(WorkflowService(ctx).request_issue(user, document_id))
 
@@ -214,20 +216,21 @@ def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool)
         if not key:
             raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
         media = "application/pdf" if pdf else "text/html; charset=utf-8"
-        return Response(ctx.store.get(key), media_type=media)
+        headers = {} if pdf else {"Content-Security-Policy": FRAME_CSP}  # the issued text, never a script
+        return Response(ctx.store.get(key), media_type=media, headers=headers)
 
 
 @router.get("/{document_id}/pdf")
-def document_pdf(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
     return _rendered(document_id, runtime, token, pdf=True)
 
 
 @router.get("/{document_id}/html")
-def document_html(document_id: int, runtime: RuntimeDep, token: TokenDep) -> Response:
+def document_html(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
     return _rendered(document_id, runtime, token, pdf=False)
 
 
 @router.get("/{document_id}/audit")
-def audit_trail(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
+def audit_trail(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
     with user_scope(runtime, token) as (ctx, user):
         return [AuditOut.of(e) for e in AuditService(ctx).for_document(user, document_id)]

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, IdField
 from services.errors import DomainError
 from services.imports.reader import MAX_BYTES
-from services.imports.service import FileOutcome, ImportService
+from services.imports.service import FileOutcome, ImportService, prepare
 
 router = APIRouter(prefix="/api/v1", tags=["imports"])
 
 
 class LinkIn(BaseModel):
-    to_id: int
+    to_id: IdField
     kind: str
 
 
@@ -36,16 +38,25 @@ def import_files(runtime: RuntimeDep, token: TokenDep, files: Annotated[list[Upl
     for upload in files:
         name = upload.filename or ""
         try:
-            data = _read_capped(upload)
-            with user_scope(runtime, token) as (ctx, user):
-                outcomes.append(ImportService(ctx).import_bytes(user, name, data))
+            outcomes.append(_import_one(runtime, token, name, _read_capped(upload)))
         except DomainError as exc:
             outcomes.append(FileOutcome(name, "failed", code=exc.code, message_zh=exc.zh, message_en=exc.en))
     return {"files": [o.as_dict() for o in outcomes]}
 
 
+def _import_one(runtime: RuntimeDep, token: TokenDep, name: str, data: bytes) -> FileOutcome:
+    """Reading and recognising (the slow, memory-hungry part) happen outside any transaction."""
+    with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
+        duplicate = ImportService(ctx).duplicate_of(user, name, data)
+    if duplicate is not None:
+        return duplicate
+    prepared = prepare(name, data)
+    with user_scope(runtime, token) as (ctx, user):
+        return ImportService(ctx).store_recognized(user, prepared)
+
+
 @router.get("/documents/{document_id}/links")
-def links(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
+def links(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
     with user_scope(runtime, token) as (ctx, user):
         return [
             {"from_id": x.from_id, "to_id": x.to_id, "kind": x.kind, "how": x.how}
@@ -54,7 +65,7 @@ def links(document_id: int, runtime: RuntimeDep, token: TokenDep) -> list[dict[s
 
 
 @router.post("/documents/{document_id}/links", status_code=201)
-def link(document_id: int, body: LinkIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def link(document_id: Id, body: LinkIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with user_scope(runtime, token) as (ctx, user):
         made = ImportService(ctx).link(user, document_id, body.to_id, body.kind)
         return {"from_id": made.from_id, "to_id": made.to_id, "kind": made.kind, "how": made.how}

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from search import Filters, Hit, SearchError, SearchQuery, SearchResult
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import YearQuery
 from services.errors import DomainError
 from services.indexing.service import search_as
 
@@ -37,7 +38,7 @@ def search(
     doc_number: str | None = None,
     issuer: str | None = None,
     doc_type: str | None = None,
-    year: int | None = None,
+    year: YearQuery | None = None,
     status: str | None = None,
     retention: str | None = None,
     date_from: dt.date | None = None,

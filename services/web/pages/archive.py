@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
 from services.access import require_role
+from services.api.params import Id, YearPath
 from services.archive.service import ArchiveService
 from services.domain.enums import Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
@@ -46,7 +47,7 @@ def start_run(request: Request, form: FormDep) -> RedirectResponse:
 
 
 @router.get("/archive/runs/{run_id}")
-def run_page(request: Request, run_id: int) -> HTMLResponse:
+def run_page(request: Request, run_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.archivist)
         run = ArchiveService(ctx).run(run_id)
@@ -59,7 +60,7 @@ def run_page(request: Request, run_id: int) -> HTMLResponse:
 @router.get("/archive/years/{year}")
 def catalogue_page(
     request: Request,
-    year: int,
+    year: YearPath,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:

@@ -52,7 +52,7 @@ def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
         max_age=hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=runtime.settings.environment == "production",
+        secure=runtime.settings.is_production,
     )
     remember_csrf(request, response)
     return response

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from services import access
 from services.access import Level
+from services.api.params import Id
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import OPEN_REPLY, DistributionService
@@ -66,7 +67,7 @@ def _actions(
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int) -> HTMLResponse:
+def document_page(request: Request, document_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.get_visible(user, document_id)
@@ -101,7 +102,7 @@ def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | N
 
 
 @router.get("/documents/{document_id}/frame")
-def document_frame(request: Request, document_id: int) -> HTMLResponse:
+def document_frame(request: Request, document_id: Id) -> HTMLResponse:
     """The GB/T 9704 rendering shown in a frame: the issued file, or a preview built from the current version."""
     runtime = runtime_of(request)
     with web_scope(request) as (ctx, user):
@@ -127,7 +128,7 @@ def document_frame(request: Request, document_id: int) -> HTMLResponse:
 
 
 @router.get("/documents/{document_id}/review")
-def review_page(request: Request, document_id: int) -> HTMLResponse:
+def review_page(request: Request, document_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.get_visible(user, document_id, Level.internal)
@@ -137,7 +138,7 @@ def review_page(request: Request, document_id: int) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/review")
-def review(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def review(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     approve = form.get("decision") == "approve"
     with web_scope(request) as (ctx, user):
         WorkflowService(ctx).review(user, document_id, approve, str(form.get("opinion") or "") or None)
@@ -145,7 +146,7 @@ def review(request: Request, document_id: int, form: FormDep) -> RedirectRespons
 
 
 @router.get("/documents/{document_id}/sign")
-def sign_page(request: Request, document_id: int) -> HTMLResponse:
+def sign_page(request: Request, document_id: Id) -> HTMLResponse:
     """What a head sees before signing: the rendering and exactly what changed since they last looked."""
     with web_scope(request, write=True) as (ctx, user):  # records what the signer was shown
         workflow = WorkflowService(ctx)
@@ -164,7 +165,7 @@ def sign_page(request: Request, document_id: int) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/sign", response_model=None)
-def sign(request: Request, document_id: int, form: FormDep) -> HTMLResponse | RedirectResponse:
+def sign(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
     approve = form.get("decision") == "approve"
     opinion = str(form.get("opinion") or "")
     try:
@@ -186,21 +187,21 @@ def sign(request: Request, document_id: int, form: FormDep) -> HTMLResponse | Re
 
 
 @router.post("/documents/{document_id}/issue")
-def request_issue(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def request_issue(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
         WorkflowService(ctx).request_issue(user, document_id)
     return redirect(f"/documents/{document_id}", "issue_requested")
 
 
 @router.post("/documents/{document_id}/receive")
-def receive(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def receive(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
         DistributionService(ctx).receive(user, document_id)
     return redirect(f"/documents/{document_id}", "received")
 
 
 @router.get("/documents/{document_id}/reply")
-def reply_page(request: Request, document_id: int) -> HTMLResponse:
+def reply_page(request: Request, document_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         document = DocumentService(ctx).get_visible(user, document_id)
         task = _mine(ctx, user, document)[1]
@@ -219,7 +220,7 @@ def _topic(title: str) -> str:
 
 
 @router.post("/documents/{document_id}/reply", response_model=None)
-def report_back(request: Request, document_id: int, form: FormDep) -> HTMLResponse | RedirectResponse:
+def report_back(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
     values = {"title": str(form.get("title") or "").strip(), "body": str(form.get("body") or "")}
     try:
         files = uploads(form, "files")

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from services.access import Level
 from services.accounts.service import OrganService
+from services.api.params import Id
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import DocKind
@@ -103,7 +104,7 @@ def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 
 
 @router.get("/documents/{document_id}/edit")
-def edit_draft(request: Request, document_id: int) -> HTMLResponse:
+def edit_draft(request: Request, document_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.editable(user, document_id, lock=False)
@@ -113,7 +114,7 @@ def edit_draft(request: Request, document_id: int) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/edit", response_model=None)
-def save_draft(request: Request, document_id: int, form: FormDep) -> HTMLResponse | RedirectResponse:
+def save_draft(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
     values = draft_values(form)
     try:
         with web_scope(request) as (ctx, user):
@@ -140,7 +141,7 @@ def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]
 
 
 @router.post("/documents/{document_id}/attachments")
-def add_attachments(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def add_attachments(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         for upload in uploads(form, "files"):
@@ -149,7 +150,7 @@ def add_attachments(request: Request, document_id: int, form: FormDep) -> Redire
 
 
 @router.post("/documents/{document_id}/submit")
-def submit(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def submit(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     return _submit(request, document_id)
 
 
@@ -162,7 +163,7 @@ def _submit(request: Request, document_id: int) -> RedirectResponse:
 @router.get("/documents/{document_id}/versions")
 def versions(
     request: Request,
-    document_id: int,
+    document_id: Id,
     old: Annotated[int | None, Query(alias="from", ge=1)] = None,
     new: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> HTMLResponse:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
 from starlette.datastructures import FormData
 
+from services.api.params import Id
 from services.distribution.service import DistributionService
 from services.web.render import page, redirect
 from services.web.session import read_form, runtime_of, web_scope
@@ -23,7 +24,7 @@ COLUMNS = ("单位", "主送/抄送", "送达时间", "签收时间", "截止日
 
 
 @router.get("/documents/{document_id}/distribution")
-def dashboard(request: Request, document_id: int) -> HTMLResponse:
+def dashboard(request: Request, document_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DistributionService(ctx)
         document = service.documents.get_visible(user, document_id)
@@ -33,7 +34,7 @@ def dashboard(request: Request, document_id: int) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/chase")
-def chase(request: Request, document_id: int, form: FormDep) -> RedirectResponse:
+def chase(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
     """Batch 催办 of the units ticked (all open ones when none is ticked)."""
     organ_ids = [int(v) for v in form.getlist("organ_ids") if isinstance(v, str) and v.isdigit()]
     with web_scope(request) as (ctx, user):
@@ -42,7 +43,7 @@ def chase(request: Request, document_id: int, form: FormDep) -> RedirectResponse
 
 
 @router.post("/reply-tasks/{task_id}/return")
-def return_reply(request: Request, task_id: int, form: FormDep) -> RedirectResponse:
+def return_reply(request: Request, task_id: Id, form: FormDep) -> RedirectResponse:
     """退回补报 with the reason typed in the row's form."""
     with web_scope(request) as (ctx, user):
         service = DistributionService(ctx)
@@ -52,7 +53,7 @@ def return_reply(request: Request, task_id: int, form: FormDep) -> RedirectRespo
 
 
 @router.get("/documents/{document_id}/distribution.xlsx")
-def export(request: Request, document_id: int) -> Response:
+def export(request: Request, document_id: Id) -> Response:
     zone = runtime_of(request).settings.timezone
     with web_scope(request) as (ctx, user):
         service = DistributionService(ctx)

@@ -1,0 +1,18 @@
+"""Bounded ids and years for paths, queries and bodies: anything outside answers 422, never a database error."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import Field
+
+MAX_ID = 2**31 - 1  # the database's integer columns
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
+VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
+YearPath = Annotated[int, Path(ge=1000, le=9999)]
+YearQuery = Annotated[int, Query(ge=1000, le=9999)]
+IdField = Annotated[int, Field(ge=1, le=MAX_ID)]
+YearField = Annotated[int, Field(ge=1000, le=9999)]
