@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import flow, task
 
+from flows.failures import failure_of
 from flows.runtime import get_runtime
 from services.distribution.service import DistributionService
 from services.workflow.service import WorkflowService
@@ -61,4 +62,30 @@ def document_issue(document_id: int) -> dict[str, Any]:
     return {"doc_number": number, "pdf": pdf_key, "delivered": delivered}
 
 
+@flow(name="document-checks-batch", flow_run_name="checks-{count}-documents", log_prints=False)
+def document_checks_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
+    """Format checks of the documents submitted together; one task per document, each in its own transaction.
+    Returns the documents whose check failed, with (failure kind, error)."""
+    failed = {}
+    for document_id in document_ids:
+        state = format_checks(document_id, return_state=True)
+        if not state.is_completed():
+            failed[str(document_id)] = failure_of(state, f"format checks of document {document_id} failed")
+    return failed
+
+
+@flow(name="document-issue-batch", flow_run_name="issue-{count}-documents", log_prints=False)
+def document_issue_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
+    """复核/登记, render and 核发 of the documents signed together, document by document."""
+    failed = {}
+    for document_id in document_ids:
+        for step in (register_number, render_and_store, distribute):
+            state = step(document_id, return_state=True)
+            if not state.is_completed():
+                failed[str(document_id)] = failure_of(state, f"{step.name} of document {document_id} failed")
+                break
+    return failed
+
+
 STEP_FLOWS = {"check": document_checks, "issue": document_issue}
+BATCH_FLOWS = {"check": document_checks_batch, "issue": document_issue_batch}

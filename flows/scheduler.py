@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from prefect import serve
@@ -12,6 +13,8 @@ from flows.archive import annual_archive, fixity_audit
 from flows.reminders import reminders
 from services.config import Settings
 
+log = logging.getLogger("gongwen.scheduler")
+
 
 def _scheduled(flow: Any, name: str, cron: str, description: str, settings: Settings) -> RunnerDeployment:
     deployment = flow.to_deployment(
@@ -20,7 +23,43 @@ def _scheduled(flow: Any, name: str, cron: str, description: str, settings: Sett
     return cast(RunnerDeployment, deployment)
 
 
+DEPLOYMENTS = ("gongwen-reminders", "gongwen-annual-archive", "gongwen-fixity-audit")
+
+
+def crash_orphaned_runs() -> int:
+    """Runs of the schedules still Running or Pending when a scheduler starts were left by one that died (an
+    instance has one scheduler): mark them crashed so no run stays Running for ever."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=list(DEPLOYMENTS))),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))
+            ),
+        )
+        for run in runs:
+            message = "调度进程中断，本次运行未完成 / the scheduler stopped while this run was in progress"
+            client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+    return len(runs)
+
+
 def serve_schedules(settings: Settings) -> None:
+    try:
+        crashed = crash_orphaned_runs()
+        if crashed:
+            log.warning("%d scheduled runs left by a stopped scheduler marked crashed", crashed)
+    except Exception as exc:  # Prefect not up yet: serve() below waits for it, and the next start retries
+        log.warning("could not look for runs a stopped scheduler left: %s", exc)
     serve(
         _scheduled(
             reminders,

@@ -1,30 +1,42 @@
-"""The flow runner: takes due steps from the database outbox and runs each as a Prefect flow run.
+"""The flow runner: takes due steps from the database outbox and runs them as Prefect flow runs.
 
-A claimed step carries a lease; if this process dies, the lease runs out and another pass takes the step up
-again. The flows are idempotent on the database, so finishing a half-done step does nothing twice.
+Several workers may run at once (on SQLite as on PostgreSQL): each claims a few due steps with a conditional
+update and a lease, which it renews while they run. Steps of one kind due together run as one flow run (one
+task per document, named after it) — Prefect's bookkeeping costs ≈0.15 s a run, so a burst of submissions is
+checked at tens a second instead of a few. Before a pass the worker asks Prefect whether it answers: when it
+does not, nothing is attempted (and nothing counts as failed) until it does. A step whose worker died is taken
+up again when its lease runs out, and the flow run it left behind is marked crashed.
 """
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import logging
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
+from uuid import UUID
 
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+import httpx
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.archive import annual_archive, fixity_audit
-from flows.document import STEP_FLOWS
-from flows.runtime import set_runtime
+from flows.document import BATCH_FLOWS, STEP_FLOWS
+from flows.failures import failure_of, is_dependency_failure
+from flows.runtime import get_runtime, set_runtime
 from flows.search import reindex, search_index_updates
 from search import SearchError
 from services.indexing.service import IndexingService
-from services.jobs.service import JobService
+from services.jobs.service import DEPENDENCY, STEP, Claimed, JobService, worker_name
 from services.runtime import Runtime
 
 log = logging.getLogger("gongwen.worker")
+BEAT_SECONDS = 5.0  # how often a worker records that it is alive (and puts back steps a recovered service failed)
+CURRENT_JOBS: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("gongwen_jobs", default=())
 
 
 def quiet_prefect() -> AbstractContextManager[object]:
@@ -32,35 +44,193 @@ def quiet_prefect() -> AbstractContextManager[object]:
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
+def remember_run(flow: Any, flow_run: Any, state: Any) -> None:
+    """`on_running` hook of every step flow: the jobs it carries learn its run id (to mark a crash later)."""
+    jobs = CURRENT_JOBS.get()
+    if jobs:
+        with get_runtime().context() as ctx:
+            JobService(ctx).record_run(jobs, str(flow_run.id))
+
+
+def _with_hook(flow: Any) -> Any:
+    return flow.with_options(on_running=[remember_run])
+
+
+STEPS = {name: _with_hook(f) for name, f in STEP_FLOWS.items()}
+BATCHES = {name: _with_hook(f) for name, f in BATCH_FLOWS.items()}
+ARCHIVE, FIXITY = _with_hook(annual_archive), _with_hook(fixity_audit)
+
+
 def run_step(step: str, document_id: int | None, payload: dict[str, Any]) -> Any:
-    """Start the flow of a due step and return its final state."""
+    """Start the flow of one due step and return its final state."""
     if step == "archive":
-        return annual_archive(payload["year"], bool(payload.get("dry_run")), payload.get("run_id"), return_state=True)
+        return ARCHIVE(payload["year"], bool(payload.get("dry_run")), payload.get("run_id"), return_state=True)
     if step == "fixity":
-        return fixity_audit(return_state=True)
-    return STEP_FLOWS[step](document_id, return_state=True)  # type: ignore[operator]
+        return FIXITY(return_state=True)
+    return STEPS[step](document_id, return_state=True)
 
 
 class Worker:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, batch_size: int | None = None) -> None:
         self.runtime = runtime
+        self.name = worker_name()
+        self.batch_size = batch_size or runtime.settings.workflow.batch_size
         self._index_retry_at = 0.0
         self._index_backoff = 1.0
+        self._prefect_down_since: float | None = None
+        self._next_beat = 0.0
         set_runtime(runtime)
 
-    def run_once(self, limit: int = 20) -> int:
-        """Run every step that is due now, then one batch of search-index updates; return how many ran."""
-        with self.runtime.context() as ctx:
-            due = JobService(ctx).due_ids(limit)
+    # -- one pass ----------------------------------------------------------------------------------------------
+
+    def run_once(self, limit: int | None = None) -> int:
+        """Run the steps due now (a few, so other workers get theirs), then a batch of index updates."""
+        if not self._prefect_answers():
+            return 0
+        claimed = self._claim(limit or self.batch_size)
         ran = 0
-        for job_id in due:
-            ran += int(self._run_job(job_id))
-            ran += self._index_updates()  # between steps too: a busy worker keeps the index fresh
+        for group in _groups(claimed):
+            ran += self._run_group(group)
+            ran += self._index_updates()  # between groups too: a busy worker keeps the index fresh
         return ran + self._index_updates()
+
+    def _claim(self, limit: int) -> list[Claimed]:
+        with self.runtime.context(write=False) as ctx:
+            due = JobService(ctx).due_ids(limit * 3)
+        claimed = []
+        for job_id in due:
+            with self.runtime.context() as ctx:
+                job = JobService(ctx).claim(job_id, self.name)
+            if job is not None:
+                claimed.append(job)
+                if job.previous_run_id:
+                    self._mark_crashed(job.previous_run_id, job.id)
+            if len(claimed) >= limit:
+                break
+        return claimed
+
+    def _run_group(self, jobs: list[Claimed]) -> int:
+        token = CURRENT_JOBS.set(tuple(j.id for j in jobs))
+        renewing = _LeaseKeeper(self.runtime, [j.id for j in jobs])
+        try:
+            with quiet_prefect():
+                outcomes = self._outcomes(jobs)
+        except Exception as exc:  # the whole run failed to start or finish: every job in it is retried
+            kind = DEPENDENCY if is_dependency_failure(exc) else STEP
+            outcomes = {j.id: (kind, "".join(traceback.format_exception(exc))) for j in jobs}
+        finally:
+            renewing.stop()
+            CURRENT_JOBS.reset(token)
+        self._settle(outcomes)
+        return len(jobs)
+
+    def _outcomes(self, jobs: list[Claimed]) -> dict[int, tuple[str, str] | str]:
+        """Per job: the flow run id when it went well, else (failure kind, error)."""
+        if len(jobs) == 1 or jobs[0].step not in BATCHES:
+            job = jobs[0]
+            state = run_step(job.step, job.document_id, job.payload)
+            run_id = str(state.state_details.flow_run_id)
+            if state.is_completed():
+                return {job.id: run_id}
+            return {job.id: failure_of(state, f"flow run {run_id} ended {state.type.value}")}
+        ids = [j.document_id for j in jobs]
+        state = BATCHES[jobs[0].step](ids, len(ids), return_state=True)
+        run_id = str(state.state_details.flow_run_id)
+        if not state.is_completed():
+            failure = failure_of(state, f"flow run {run_id} ended {state.type.value}")
+            return {j.id: failure for j in jobs}
+        errors: dict[str, tuple[str, str]] = state.result()
+        return {j.id: tuple(errors[str(j.document_id)]) if str(j.document_id) in errors else run_id for j in jobs}  # type: ignore[misc]
+
+    def _settle(self, outcomes: dict[int, tuple[str, str] | str]) -> None:
+        for job_id, outcome in outcomes.items():
+            with self.runtime.context() as ctx:
+                jobs = JobService(ctx)
+                if isinstance(outcome, str):
+                    jobs.finish(job_id, outcome)
+                else:
+                    kind, error = outcome
+                    log.warning("step %s failed (%s): %s", job_id, kind, error.strip().splitlines()[-1:])
+                    jobs.fail(job_id, error, kind)
+
+    # -- services it needs -------------------------------------------------------------------------------------
+
+    def _prefect_answers(self) -> bool:
+        """Ask Prefect's health endpoint (2 s); while it does not answer, nothing is attempted."""
+        ok, note = _prefect_health()
+        recovered = ok and self._prefect_down_since is not None
+        if recovered or time.monotonic() >= self._next_beat or not ok:
+            self._next_beat = time.monotonic() + BEAT_SECONDS
+            with self.runtime.context() as ctx:
+                jobs = JobService(ctx)
+                jobs.beat(self.name, ok, note)
+                back = jobs.requeue_recovered() if ok else 0
+            if ok:
+                self._crash_stale_index_runs()
+            if recovered or back:
+                log.warning("Prefect answers (down %.0fs); %d failed steps put back", self._down(), back)
+        if ok:
+            self._prefect_down_since = None
+        elif self._prefect_down_since is None:
+            self._prefect_down_since = time.monotonic()
+            log.warning("Prefect does not answer (%s): automated steps wait until it does", note)
+        return ok
+
+    def _down(self) -> float:
+        return time.monotonic() - (self._prefect_down_since or time.monotonic())
+
+    def _mark_crashed(self, flow_run_id: str, job_id: int) -> None:
+        """The run an earlier attempt left behind (its worker died, or Prefect lost it): crashed, not Running."""
+        from prefect.client.orchestration import get_client
+        from prefect.states import Crashed
+
+        try:
+            with get_client(sync_client=True) as client:
+                run = client.read_flow_run(UUID(flow_run_id))
+                if run.state is not None and not run.state.is_final():
+                    message = (
+                        f"步骤 {job_id} 的工作进程中断，已由 {self.name} 重新执行 / worker lost; step taken up again"
+                    )
+                    client.set_flow_run_state(flow_run_id, Crashed(message=message), force=True)
+                    log.warning("flow run %s of step %s marked crashed", flow_run_id, job_id)
+        except Exception as exc:  # the step still runs; the stale run is settled on a later claim
+            log.warning("could not mark flow run %s crashed: %s", flow_run_id, exc)
+
+    def _crash_stale_index_runs(self) -> None:
+        """Index updates are not jobs (a run per batch, seconds long): one still Running long after it began was
+        left by a worker that died, and is marked crashed."""
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterName,
+            FlowRunFilterStartTime,
+            FlowRunFilterState,
+            FlowRunFilterStateType,
+        )
+        from prefect.client.schemas.objects import StateType
+        from prefect.states import Crashed
+
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(
+            seconds=max(60.0, 4 * self.runtime.settings.workflow.lease_seconds)
+        )
+        try:
+            with get_client(sync_client=True) as client:
+                stale = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        name=FlowRunFilterName(any_=["search-index-updates"]),
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])),
+                        start_time=FlowRunFilterStartTime(before_=cutoff),
+                    )
+                )
+                for run in stale:
+                    message = "工作进程中断，本批索引更新将由下一批补上 / worker lost; the next batch catches up"
+                    client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+        except Exception as exc:  # only bookkeeping: the outbox rows are still there
+            log.warning("could not settle stale index-update runs: %s", exc)
 
     def _index_updates(self) -> int:
         """A run per batch, not per update (STACK-NOTES). An unreachable index never blocks the process."""
-        with self.runtime.context() as ctx:
+        with self.runtime.context(write=False) as ctx:
             if IndexingService(ctx).pending() == 0:
                 return 0
         if time.monotonic() < self._index_retry_at:
@@ -75,35 +245,20 @@ class Worker:
         self._index_backoff = min(self._index_backoff * 2, 60.0)
         return 0
 
-    def _run_job(self, job_id: int) -> bool:
-        with self.runtime.context() as ctx:
-            job = JobService(ctx).claim(job_id)
-            step, document_id, payload = (job.step, job.document_id, dict(job.payload)) if job else ("", None, {})
-        if not job:
-            return False
-        try:
-            with quiet_prefect():
-                state = run_step(step, document_id, payload)
-            run_id = str(state.state_details.flow_run_id)
-            if not state.is_completed():
-                raise RuntimeError(f"flow run {run_id} ended {state.type.value}: {state.message}")
-        except Exception as exc:  # the step is retried later; the error is kept on the job
-            log.warning("step %s of document %s failed: %s", step, document_id, exc)
-            with self.runtime.context() as ctx:
-                JobService(ctx).fail(job_id, "".join(traceback.format_exception(exc)))
-            return True
-        with self.runtime.context() as ctx:
-            JobService(ctx).finish(job_id, run_id)
-        return True
+    # -- running ---------------------------------------------------------------------------------------------
 
     def drain(self, timeout: float = 120.0) -> None:
         """Run steps until none is due (tests and the example-data loader use this)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.run_once() == 0:
+            if self.run_once() == 0 and self._nothing_due():
                 self._index_retry_at = 0.0
                 return
         raise TimeoutError("steps still due after the timeout")
+
+    def _nothing_due(self) -> bool:
+        with self.runtime.context(write=False) as ctx:
+            return not JobService(ctx).due_ids(1) and IndexingService(ctx).pending() == 0
 
     def rebuild_index_if_outdated(self) -> bool:
         """An index built by an older analysis chain is rebuilt (searches use it meanwhile)."""
@@ -123,7 +278,7 @@ class Worker:
     def serve(self, stop: threading.Event) -> None:
         poll = self.runtime.settings.workflow.poll_seconds
         self.rebuild_index_if_outdated()
-        log.info("worker polling every %.1fs", poll)
+        log.info("worker %s polling every %.1fs", self.name, poll)
         while not stop.is_set():
             try:
                 ran = self.run_once()
@@ -131,4 +286,46 @@ class Worker:
                 log.exception("worker pass failed")
                 ran = 0
             if ran == 0:
-                stop.wait(poll)
+                stop.wait(poll if self._prefect_down_since is None else min(5.0, 1.0 + self._down() / 10))
+
+
+def _groups(claimed: Sequence[Claimed]) -> list[list[Claimed]]:
+    """Steps of one kind together (archive and fixity runs stay one to a flow run)."""
+    groups: dict[str, list[Claimed]] = {}
+    for job in claimed:
+        key = job.step if job.step in BATCHES else f"{job.step}:{job.id}"
+        groups.setdefault(key, []).append(job)
+    return list(groups.values())
+
+
+def _prefect_health() -> tuple[bool, str | None]:
+    url = str(PREFECT_API_URL.value() or "").rstrip("/")
+    if not url:
+        return True, None  # an ephemeral Prefect (tests without a server) starts with the first flow
+    try:
+        r = httpx.get(f"{url}/health", timeout=2.0)
+        return r.status_code == 200, None if r.status_code == 200 else f"HTTP {r.status_code}"
+    except httpx.HTTPError as exc:
+        return False, type(exc).__name__
+
+
+class _LeaseKeeper:
+    """Renews the leases of running jobs every third of the lease, until stopped."""
+
+    def __init__(self, runtime: Runtime, job_ids: list[int]) -> None:
+        self._stop = threading.Event()
+        self._every = max(0.5, runtime.settings.workflow.lease_seconds / 3)
+        self._thread = threading.Thread(target=self._run, args=(runtime, job_ids), daemon=True)
+        self._thread.start()
+
+    def _run(self, runtime: Runtime, job_ids: list[int]) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                with runtime.context() as ctx:
+                    JobService(ctx).renew(job_ids)
+            except Exception as exc:  # a missed renewal only risks a second (idempotent) run
+                log.warning("could not renew the lease of steps %s: %s", job_ids, exc)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -43,24 +43,25 @@ def up(
     settings = _settings()
     runtime = Runtime(settings)
     runtime.db  # noqa: B018 - migrate before any child starts
-    supervisor = Supervisor(settings)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    supervisor = Supervisor(settings, say=lambda line: console.print(f"[yellow]{line}[/]"))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         if not settings.prefect.api_url:
             console.print(f"[bold]Prefect server[/] starting on {settings.prefect_api_url} …")
             supervisor.start_prefect_server()
-        supervisor.start("worker", gongwen_command("worker"))
-        supervisor.start("scheduler", gongwen_command("scheduler"))
+        for n in range(1, settings.workflow.workers + 1):
+            supervisor.start(f"worker-{n}", gongwen_command("worker"), to_log=True)
+        supervisor.start("scheduler", gongwen_command("scheduler"), to_log=True)
         supervisor.start("api", gongwen_command("api"))
         base = f"http://{settings.api.host}:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.children["api"])
+        wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
         if settings.example_data if example_data is None else example_data:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
         console.print(f"Prefect UI: {settings.prefect_api_url.removesuffix('/api')}   home: {settings.home_dir}")
-        ended = supervisor.watch()
-        console.print(f"[red]{ended} exited; stopping[/]")
-    except KeyboardInterrupt:
+        supervisor.supervise(stop)  # restarts whatever exits; returns on SIGTERM / Ctrl-C
         console.print("stopping …")
     finally:
         supervisor.stop_all()
@@ -306,6 +307,91 @@ def remind() -> None:
     with quiet_prefect():
         result = reminders()
     console.print(result)
+
+
+jobs_app = typer.Typer(
+    help="自动环节: the automated steps (checks, issuing, archival) and the workers running them",
+    invoke_without_command=True,
+)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.callback()
+def jobs_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+) -> None:
+    """What failed, what runs now, what waits, and which workers were seen when."""
+    import json
+
+    from services.jobs.service import JobService
+
+    if ctx.invoked_subcommand is not None:
+        return
+    runtime = Runtime(_settings())
+    with runtime.context(write=False) as unit:
+        service = JobService(unit)
+        listing, beats, now = service.listing(), service.beats(), unit.now()
+        report: dict[str, Any] = {
+            "failed": [_job_json(j) for j in listing["failed"]],
+            "running": [_job_json(j) for j in listing["running"]],
+            "pending": len(listing["pending"]),
+            "workers": [
+                {
+                    "name": b.name,
+                    "seen_seconds_ago": round((now - b.seen_at).total_seconds(), 1),
+                    "prefect_ok": b.prefect_ok,
+                    "note": b.note,
+                }
+                for b in beats
+            ],
+        }
+    runtime.close()
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+        return
+    console.print(f"failed {len(report['failed'])}, running {len(report['running'])}, waiting {report['pending']}")
+    for job in report["failed"]:
+        console.print(f"[red]failed[/] #{job['id']} {job['step']} doc {job['document_id']}: {job['error']}")
+    for job in report["running"]:
+        console.print(f"running #{job['id']} {job['step']} doc {job['document_id']} on {job['worker']}")
+    for beat in report["workers"]:
+        state = "Prefect ok" if beat["prefect_ok"] else f"Prefect NOT answering ({beat['note']})"
+        console.print(f"worker {beat['name']}: seen {beat['seen_seconds_ago']}s ago, {state}")
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    last = (job.last_error or "").strip().splitlines()
+    return {
+        "id": job.id,
+        "step": job.step,
+        "document_id": job.document_id,
+        "attempts": job.attempts,
+        "failure_kind": job.failure_kind,
+        "error": last[-1] if last else None,
+        "worker": job.worker,
+        "started_at": job.started_at,
+        "flow_run_id": job.flow_run_id,
+    }
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="the failed steps to run again")] = None,
+    all_failed: Annotated[bool, typer.Option("--failed", help="every failed step")] = False,
+) -> None:
+    """Run failed steps again now (after fixing what made them fail)."""
+    from services.jobs.service import JobService
+
+    if not ids and not all_failed:
+        raise DomainError(
+            "jobs_none_named", "请给出要重试的环节编号，或使用 --failed", "name the steps, or use --failed"
+        )
+    runtime = Runtime(_settings())
+    with runtime.context() as unit:
+        again = JobService(unit).retry(None if all_failed else list(ids or []))
+    runtime.close()
+    console.print(f"put back to run: {again}")
 
 
 audit_app = typer.Typer(help="审计: the tamper-evident audit trail", no_args_is_help=True)

@@ -34,9 +34,15 @@ class PrefectSettings(BaseModel):
 class WorkflowSettings(BaseModel):
     poll_seconds: float = Field(0.3, description="How often the worker looks for due process steps.")
     lease_seconds: float = Field(
-        60.0, description="A claimed step not finished within this time is taken up again (crash recovery)."
+        30.0,
+        description="A claimed step's lease; its worker renews it while the step runs, so a step is taken up "
+        "again this long after its worker died.",
     )
     max_attempts: int = Field(5, description="Attempts before a process step is marked failed.")
+    batch_size: int = Field(
+        8, ge=1, le=200, description="Steps of one kind a worker takes at once and runs as one flow run."
+    )
+    workers: int = Field(2, ge=1, le=32, description="Worker processes `gongwen up` starts (steps run in parallel).")
     step_delay_seconds: float = Field(
         0.0, description="Pause between the tasks of a flow; only for fault-injection tests."
     )

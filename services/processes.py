@@ -7,7 +7,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,10 @@ def prefect_env(settings: Settings) -> dict[str, str]:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
             "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+            # A stopped or paused server must not hold a step for minutes: short requests, few client retries;
+            # the worker waits for the server itself and puts the steps back when it answers.
+            "PREFECT_API_REQUEST_TIMEOUT": env.get("PREFECT_API_REQUEST_TIMEOUT", "10"),
+            "PREFECT_CLIENT_MAX_RETRIES": env.get("PREFECT_CLIENT_MAX_RETRIES", "2"),
             "PREFECT_LOGGING_LEVEL": env.get("PREFECT_LOGGING_LEVEL", "WARNING"),
             **PREFECT_SERVER_TUNING,
         }
@@ -60,9 +66,24 @@ def gongwen_command(*args: str) -> list[str]:
 
 
 @dataclass
+class Child:
+    name: str
+    command: list[str]
+    to_log: bool
+    proc: subprocess.Popen[bytes]
+    started: float
+    restarts: int = 0
+    restart_at: float | None = None
+
+
+@dataclass
 class Supervisor:
+    """Starts the parts of an instance and keeps them running: a child that exits is started again after a
+    backoff (1 s, doubling to 30 s; back to 1 s once it has stayed up a minute). Only a signal stops it all."""
+
     settings: Settings
-    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
+    say: Callable[[str], None] = print
 
     @property
     def logs(self) -> Path:
@@ -73,44 +94,69 @@ class Supervisor:
     def start(self, name: str, command: list[str], to_log: bool = False) -> subprocess.Popen[bytes]:
         out = open(self.logs / f"{name}.log", "ab") if to_log else None  # noqa: SIM115 - lives with the child
         proc = subprocess.Popen(command, env=prefect_env(self.settings), stdout=out, stderr=out)
-        self.children[name] = proc
+        previous = self.children.get(name)
+        restarts = previous.restarts if previous else 0
+        self.children[name] = Child(name, command, to_log, proc, time.monotonic(), restarts)
         return proc
 
-    def start_prefect_server(self) -> None:
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        return self.children[name].proc
+
+    def start_prefect_server(self, wait: bool = True) -> None:
         self.settings.prefect_home.mkdir(parents=True, exist_ok=True)
         prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
-        self.start(
-            "prefect-server",
-            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.settings.prefect.port)],
-            to_log=True,
-        )
-        wait_for_http(self.settings.prefect_api_url + "/health", timeout=120, process=self.children["prefect-server"])
+        command = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.settings.prefect.port)]
+        self.start("prefect-server", command, to_log=True)
+        if wait:
+            wait_for_http(
+                self.settings.prefect_api_url + "/health", timeout=120, process=self.process("prefect-server")
+            )
 
     def stop(self, name: str, timeout: float = 15) -> None:
-        proc = self.children.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        child = self.children.pop(name, None)
+        if child is None or child.proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
+        child.proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout)
+            child.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            child.proc.kill()
+            child.proc.wait()
 
     def stop_all(self) -> None:
         # The runner before the server: serve() can hang on SIGTERM while its API is going away (STACK-NOTES).
-        for name in ("scheduler", "worker", "api", "prefect-server"):
+        names = [n for n in self.children if n.startswith(("scheduler", "worker"))] + ["api", "prefect-server"]
+        for name in names:
             self.stop(name)
         for name in list(self.children):
             self.stop(name)
 
-    def watch(self) -> str:
-        """Block until a child exits; return its name."""
-        while True:
-            for name, proc in self.children.items():
-                if proc.poll() is not None:
-                    return name
-            time.sleep(0.5)
+    def supervise(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set: restart whatever exits, with backoff, and say so."""
+        while not stop.is_set():
+            now = time.monotonic()
+            for child in list(self.children.values()):
+                self._look_after(child, now)
+            stop.wait(0.5)
+
+    def _look_after(self, child: Child, now: float) -> None:
+        if child.restart_at is None:
+            code = child.proc.poll()
+            if code is None:
+                return
+            if now - child.started > 60:
+                child.restarts = 0
+            delay = min(30.0, 2.0**child.restarts)
+            child.restart_at = now + delay
+            self.say(f"{child.name} exited with {code}; starting it again in {delay:.0f}s")
+        elif now >= child.restart_at:
+            child.restarts += 1
+            if child.name == "prefect-server":
+                self.start_prefect_server(wait=False)
+            else:
+                self.start(child.name, child.command, child.to_log)
+            self.children[child.name].restarts = child.restarts
+            self.say(f"{child.name} started again (restart {child.restarts})")
 
 
 def wait_for_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:

@@ -455,8 +455,23 @@ class ProcessJob(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    failure_kind: Mapped[str | None] = mapped_column(String(12))  # dependency | step
+    requeues: Mapped[int] = mapped_column(Integer, default=0)  # put back by itself after a dependency came back
+    worker: Mapped[str | None] = mapped_column(String(120))
     __table_args__ = (Index("ix_process_jobs_due", "status", "run_after"),)
+
+
+class WorkerBeat(Base):
+    """A worker process's last sign of life and what it found of the services it needs (for the operator)."""
+
+    __tablename__ = "worker_beats"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[dt.datetime]
+    prefect_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportedFile(Base):
@@ -514,6 +529,7 @@ __all__ = [
     "SearchOutbox",
     "Signoff",
     "User",
+    "WorkerBeat",
 ]
 
 

@@ -1,19 +1,45 @@
 """The durable outbox of automated steps. A decision and the step it makes due commit together, so a crash
-between them is impossible; the worker turns each due step into a Prefect flow run and retries on failure."""
+between them is impossible; the worker turns each due step into a Prefect flow run and retries on failure.
+
+A claimed step carries a lease the worker renews while it runs; a worker that dies stops renewing, and the step
+is taken up again when the lease runs out (its old flow run is then marked crashed). A step that fails for want
+of a service (Prefect, object storage) is put back by itself once the service answers again; one that fails on
+its own after every attempt waits for the operator (`gongwen jobs retry`) and shows in the issuing office's 待办.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from services.context import Context
 from services.domain.enums import JobStatus
-from services.domain.models import ProcessJob
+from services.domain.models import Document, ProcessJob, WorkerBeat
+from services.errors import Invalid, not_found
 
 STEPS = ("check", "issue", "archive", "fixity")
+DEPENDENCY, STEP = "dependency", "step"
+MAX_REQUEUES = 20  # a dependency that keeps failing the same step is left to the operator after this
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    step: str
+    document_id: int | None
+    payload: dict[str, Any]
+    previous_run_id: str | None  # the flow run of an attempt whose worker died, to be marked crashed
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class JobService:
@@ -34,62 +60,165 @@ class JobService:
         self.ctx.session.add(job)
         return job
 
-    def due_ids(self, limit: int) -> list[int]:
+    def _due(self) -> Any:
         now = self.ctx.now()
-        query = (
-            select(ProcessJob.id)
-            .where(
-                or_(
-                    (ProcessJob.status == JobStatus.pending.value) & (ProcessJob.run_after <= now),
-                    (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
-                )
-            )
-            .order_by(ProcessJob.id)
-            .limit(limit)
+        return or_(
+            (ProcessJob.status == JobStatus.pending.value) & (ProcessJob.run_after <= now),
+            (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
         )
+
+    def due_ids(self, limit: int) -> list[int]:
+        query = select(ProcessJob.id).where(self._due()).order_by(ProcessJob.id).limit(limit)
         return list(self.ctx.session.scalars(query))
 
-    def claim(self, job_id: int) -> ProcessJob | None:
+    def claim(self, job_id: int, worker: str | None = None) -> Claimed | None:
         """Take a due job with a conditional update, so two workers never both run it."""
         now = self.ctx.now()
-        lease = now + dt.timedelta(seconds=self.ctx.settings.workflow.lease_seconds)
+        previous = self.ctx.session.scalar(select(ProcessJob.flow_run_id).where(ProcessJob.id == job_id))
         result = self.ctx.session.execute(
             update(ProcessJob)
             .where(ProcessJob.id == job_id)
-            .where(
-                or_(
-                    (ProcessJob.status == JobStatus.pending.value) & (ProcessJob.run_after <= now),
-                    (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
-                )
+            .where(self._due())
+            .values(
+                status=JobStatus.running.value,
+                lease_until=now + self._lease(),
+                attempts=ProcessJob.attempts + 1,
+                started_at=now,
+                worker=worker or worker_name(),
+                flow_run_id=None,
             )
-            .values(status=JobStatus.running.value, lease_until=lease, attempts=ProcessJob.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        return self.ctx.session.get(ProcessJob, job_id)
+        job = self.ctx.session.get(ProcessJob, job_id, populate_existing=True)
+        assert job is not None
+        return Claimed(job.id, job.step, job.document_id, dict(job.payload), previous)
+
+    def _lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.ctx.settings.workflow.lease_seconds)
+
+    def record_run(self, job_ids: Sequence[int], flow_run_id: str) -> None:
+        """The flow run now carrying these jobs (so a crash can be marked on it later)."""
+        self.ctx.session.execute(update(ProcessJob).where(ProcessJob.id.in_(job_ids)).values(flow_run_id=flow_run_id))
+
+    def renew(self, job_ids: Sequence[int]) -> None:
+        """The worker is alive: push the leases out again."""
+        self.ctx.session.execute(
+            update(ProcessJob)
+            .where(ProcessJob.id.in_(job_ids), ProcessJob.status == JobStatus.running.value)
+            .values(lease_until=self.ctx.now() + self._lease())
+        )
 
     def finish(self, job_id: int, flow_run_id: str | None) -> None:
-        job = self.ctx.session.get(ProcessJob, job_id)
-        assert job is not None
+        job = self._get(job_id)
         job.status = JobStatus.done.value
         job.finished_at = self.ctx.now()
-        job.flow_run_id = flow_run_id
+        job.flow_run_id = flow_run_id or job.flow_run_id
         job.lease_until = None
+        job.failure_kind = None
 
-    def fail(self, job_id: int, error: str) -> ProcessJob:
-        job = self.ctx.session.get(ProcessJob, job_id)
-        assert job is not None
+    def fail(self, job_id: int, error: str, kind: str = STEP) -> ProcessJob:
+        job = self._get(job_id)
         job.last_error = error[-4000:]
         job.lease_until = None
+        job.failure_kind = kind
         if job.attempts >= self.ctx.settings.workflow.max_attempts:
             job.status = JobStatus.failed.value
             job.finished_at = self.ctx.now()
         else:
             job.status = JobStatus.pending.value
-            job.run_after = self.ctx.now() + dt.timedelta(seconds=2**job.attempts)
+            job.run_after = self.ctx.now() + dt.timedelta(seconds=min(2**job.attempts, 300))
+        return job
+
+    def release(self, job_id: int, why: str, seconds: float) -> None:
+        """Give a claimed job back untried (a service it needs is down): the attempt does not count."""
+        job = self._get(job_id)
+        job.status = JobStatus.pending.value
+        job.attempts = max(0, job.attempts - 1)
+        job.lease_until = None
+        job.last_error = why[-4000:]
+        job.failure_kind = DEPENDENCY
+        job.run_after = self.ctx.now() + dt.timedelta(seconds=seconds)
+
+    def requeue_recovered(self) -> int:
+        """Failed for want of a service that answers again: put back by itself (bounded)."""
+        rows = self.ctx.session.scalars(
+            select(ProcessJob).where(
+                ProcessJob.status == JobStatus.failed.value,
+                ProcessJob.failure_kind == DEPENDENCY,
+                ProcessJob.requeues < MAX_REQUEUES,
+            )
+        )
+        count = 0
+        for job in rows:
+            self._requeue(job)
+            job.requeues += 1
+            count += 1
+        return count
+
+    def retry(self, job_ids: Sequence[int] | None) -> list[int]:
+        """The operator's one command: put failed jobs (these, or all) back to run now."""
+        query = select(ProcessJob).where(ProcessJob.status == JobStatus.failed.value)
+        if job_ids is not None:
+            query = query.where(ProcessJob.id.in_(job_ids))
+            found = {j.id for j in self.ctx.session.scalars(query)}
+            missing = [i for i in job_ids if i not in found]
+            if missing:
+                raise Invalid(
+                    "job_not_failed",
+                    f"这些环节不存在或不是失败状态：{missing}",
+                    f"no failed step with these ids: {missing}",
+                    ids=missing,
+                )
+        jobs = list(self.ctx.session.scalars(query))
+        for job in jobs:
+            self._requeue(job)
+        return [j.id for j in jobs]
+
+    def _requeue(self, job: ProcessJob) -> None:
+        job.status = JobStatus.pending.value
+        job.attempts = 0
+        job.run_after = self.ctx.now()
+        job.finished_at = None
+
+    def _get(self, job_id: int) -> ProcessJob:
+        job = self.ctx.session.get(ProcessJob, job_id)
+        if job is None:
+            raise not_found("自动环节", "job", id=job_id)
         return job
 
     def pending_count(self) -> int:
         query = select(ProcessJob.id).where(ProcessJob.status.in_([JobStatus.pending.value, JobStatus.running.value]))
         return len(list(self.ctx.session.scalars(query)))
+
+    # -- what the operator and the issuing office see ---------------------------------------------------------
+
+    def listing(self, limit: int = 200) -> dict[str, list[ProcessJob]]:
+        """Failed, running and waiting steps, newest first."""
+
+        def of(status: JobStatus) -> list[ProcessJob]:
+            query = select(ProcessJob).where(ProcessJob.status == status.value)
+            return list(self.ctx.session.scalars(query.order_by(ProcessJob.id.desc()).limit(limit)))
+
+        return {"failed": of(JobStatus.failed), "running": of(JobStatus.running), "pending": of(JobStatus.pending)}
+
+    def stalled_documents(self, organ_id: int, readable: Any) -> list[tuple[ProcessJob, Document]]:
+        """The steps of an organ's own documents that failed every attempt (shown in its 待办)."""
+        query = (
+            select(ProcessJob, Document)
+            .join(Document, Document.id == ProcessJob.document_id)
+            .where(ProcessJob.status == JobStatus.failed.value, Document.lead_organ_id == organ_id, readable)
+            .order_by(ProcessJob.id.desc())
+        )
+        return [(job, doc) for job, doc in self.ctx.session.execute(query).tuples()]
+
+    def beat(self, name: str, prefect_ok: bool, note: str | None) -> None:
+        row = self.ctx.session.get(WorkerBeat, name)
+        if row is None:
+            row = WorkerBeat(name=name, pid=os.getpid(), seen_at=self.ctx.now())
+            self.ctx.session.add(row)
+        row.pid, row.seen_at, row.prefect_ok, row.note = os.getpid(), self.ctx.now(), prefect_ok, note
+
+    def beats(self) -> list[WorkerBeat]:
+        return list(self.ctx.session.scalars(select(WorkerBeat).order_by(WorkerBeat.seen_at.desc())))

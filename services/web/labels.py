@@ -49,7 +49,9 @@ MESSAGES = {
     "user_created": "用户已添加。",
     "logged_out": "已退出登录。",
     "password_changed": "密码已修改；其他设备上的登录已退出。",
+    "jobs_retried": "已重新排入自动环节，工作进程将立即执行。",
 }
+STEP_ZH = {"check": "格式检查", "issue": "复核登记、排版印制与核发", "archive": "年度归档", "fixity": "完整性检查"}
 
 GLOBALS: dict[str, Any] = {
     "STATUS_ZH": {k.value: v for k, v in STATUS_ZH.items()},
@@ -62,4 +64,5 @@ GLOBALS: dict[str, Any] = {
     "URGENCIES": [u.value for u in Urgency],
     "ROLES": [r.value for r in Role],
     "FIELD_ZH": FIELD_ZH,
+    "STEP_ZH": STEP_ZH,
 }

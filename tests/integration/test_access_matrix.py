@@ -183,6 +183,8 @@ ROUTES: dict[str, Spec] = {
     "GET /admin": Spec("admin"),
     "POST /admin/organs": Spec("admin"),
     "POST /admin/users": Spec("admin"),
+    "GET /admin/jobs": Spec("admin"),
+    "POST /admin/jobs/retry": Spec("admin"),
 }  # fmt: skip
 
 

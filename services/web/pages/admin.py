@@ -12,6 +12,7 @@ from services.access import require_role
 from services.accounts.service import OrganService, UserService
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.jobs.service import JobService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
 from services.web.session import read_form, runtime_of, web_scope
@@ -84,3 +85,22 @@ def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectRespo
         zh, en = (exc.zh, exc.en) if isinstance(exc, DomainError) else ("取值不合法", str(exc))
         return _admin_page(request, [FormProblem(field="user", zh=zh, en=en)], values, 422)
     return redirect("/admin", "user_created")
+
+
+@router.get("/admin/jobs")
+def jobs_page(request: Request) -> HTMLResponse:
+    """The automated steps: what failed (with a retry), what runs, which workers are alive and what they see."""
+    with web_scope(request) as (ctx, user):
+        require_role(user, Role.admin)
+        jobs = JobService(ctx)
+        return page(request, "admin_jobs.html", user, nav="admin", listing=jobs.listing(), beats=jobs.beats(),
+                    now=ctx.now())  # fmt: skip
+
+
+@router.post("/admin/jobs/retry")
+def retry_jobs(request: Request, form: FormDep) -> RedirectResponse:
+    ids = [int(v) for v in form.getlist("job_ids") if isinstance(v, str) and v.isdigit()]
+    with web_scope(request) as (ctx, user):
+        require_role(user, Role.admin)
+        JobService(ctx).retry(ids or None)
+    return redirect("/admin/jobs", "jobs_retried")

@@ -13,6 +13,7 @@ from services.distribution.service import DistributionService
 from services.documents.service import list_visible
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document
+from services.jobs.service import JobService
 from services.web.render import page
 from services.web.session import web_scope
 
@@ -34,7 +35,8 @@ def inbox(request: Request) -> HTMLResponse:
             )
             drafts = list(ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)))
         today = ctx.today()
-        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today)
+        stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
+        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled)
 
 
 @router.get("/documents")

@@ -1,0 +1,182 @@
+"""Automated steps under faults: nothing is attempted while Prefect does not answer; a step whose worker died is
+taken up again and its run marked crashed; a step failing every attempt reaches the operator and the issuing
+office, and runs again with one command; one failing for want of a service is put back by itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from flows.worker import Worker
+from services.cli import app
+from services.documents.service import DocumentService
+from services.domain.models import Document, ProcessJob
+from services.processes import free_port
+from services.runtime import Runtime
+from services.seed.example import read_seed_002, seed_002_draft, user
+from services.storage import ObjectStoreError
+from services.workflow.service import WorkflowService
+from tests.helpers.pages import page_login
+
+
+def _submitted(runtime: Runtime, seeds: Path) -> int:
+    with runtime.context() as ctx:
+        draft = seed_002_draft(ctx, read_seed_002(seeds), ctx.today() + dt.timedelta(days=10))
+        draft.attachment_notes = []
+        doc_id = DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
+    with runtime.context() as ctx:
+        WorkflowService(ctx).submit(user(ctx, "mw.drafter"), doc_id)
+    return doc_id
+
+
+def _job(runtime: Runtime, doc_id: int) -> ProcessJob:
+    with runtime.context(write=False) as ctx:
+        job = ctx.session.scalar(select(ProcessJob).where(ProcessJob.document_id == doc_id))
+        assert job is not None
+        return job
+
+
+def _status(runtime: Runtime, doc_id: int) -> str:
+    with runtime.context(write=False) as ctx:
+        return ctx.session.get_one(Document, doc_id).status
+
+
+def _cli(runtime: Runtime, *args: str) -> str:
+    env = {
+        "GONGWEN_HOME": str(runtime.settings.home_dir),
+        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_nothing_is_attempted_while_prefect_does_not_answer(
+    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+) -> None:
+    doc_id = _submitted(runtime, seeds_dir)
+    worker = Worker(runtime)
+    with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
+        for _ in range(3):
+            assert worker.run_once() == 0
+    job = _job(runtime, doc_id)
+    assert job.status == "pending" and job.attempts == 0 and _status(runtime, doc_id) == "submitted"
+    beats = json.loads(_cli(runtime, "jobs", "--json").splitlines()[-1])["workers"]
+    assert beats and beats[0]["prefect_ok"] is False
+    worker.drain()
+    assert _status(runtime, doc_id) == "in_review" and _job(runtime, doc_id).status == "done"
+
+
+def test_a_step_failing_every_attempt_reaches_the_office_and_runs_again_with_one_command(
+    runtime: Runtime, client: TestClient, seeds_dir: Path, prefect_server: str
+) -> None:
+    runtime.settings.workflow.max_attempts = 2
+    doc_id = _submitted(runtime, seeds_dir)
+    with runtime.context(write=False) as ctx:
+        service = DocumentService(ctx)
+        key = service.version(service.get(doc_id)).body_key
+    body = runtime.store.get(key)
+    runtime.store.delete(key)  # the step cannot read the draft: it fails on its own, every time
+    worker = Worker(runtime)
+    deadline = time.monotonic() + 60
+    while _job(runtime, doc_id).status != "failed" and time.monotonic() < deadline:
+        worker.run_once()
+        with runtime.context() as ctx:  # no waiting out the backoff in a test
+            ctx.session.get_one(ProcessJob, _job(runtime, doc_id).id).run_after = ctx.now()
+    job = _job(runtime, doc_id)
+    assert job.status == "failed" and job.failure_kind == "step" and job.attempts == 2
+    listed = json.loads(_cli(runtime, "jobs", "--json").splitlines()[-1])
+    assert [j["id"] for j in listed["failed"]] == [job.id]
+    page_login(client, "mw.drafter")
+    inbox = client.get("/").text
+    assert "自动环节未能完成" in inbox and f"/documents/{doc_id}" in inbox
+    page_login(client, "admin")
+    assert f"#{job.id}" in client.get("/admin/jobs").text
+    runtime.store.put(key, body, "text/plain; charset=utf-8")
+    assert f"[{job.id}]" in _cli(runtime, "jobs", "retry", "--failed")
+    worker.drain()
+    assert _status(runtime, doc_id) == "in_review"
+
+
+def test_a_step_that_failed_for_want_of_a_service_is_put_back_by_itself(
+    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime.settings.workflow.max_attempts = 1
+    doc_id = _submitted(runtime, seeds_dir)
+    store = type(runtime.store)
+    original = store.get
+
+    def unavailable(self: object, key: str) -> bytes:
+        raise ObjectStoreError("storage_unavailable", "对象存储不可用", "object storage unavailable")
+
+    monkeypatch.setattr(store, "get", unavailable)
+    worker = Worker(runtime)
+    worker.run_once()
+    job = _job(runtime, doc_id)
+    assert job.status == "failed" and job.failure_kind == "dependency"
+    monkeypatch.setattr(store, "get", original)
+    worker._next_beat = 0.0  # the next pass looks at the services (every few seconds in a running worker)
+    worker.drain()
+    assert _status(runtime, doc_id) == "in_review" and _job(runtime, doc_id).requeues == 1
+
+
+def test_a_long_step_keeps_its_lease_and_runs_once(
+    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+) -> None:
+    runtime.settings.workflow.lease_seconds = 1.0
+    doc_id = _submitted(runtime, seeds_dir)
+    first, second = Worker(runtime), Worker(runtime)
+    second.name = "another-worker"
+    original = WorkflowService.run_format_checks
+
+    def slow(self: WorkflowService, document_id: int) -> object:
+        time.sleep(3.0)  # three leases long
+        return original(self, document_id)
+
+    WorkflowService.run_format_checks = slow  # type: ignore[method-assign]
+    try:
+        thread = threading.Thread(target=first.run_once)
+        thread.start()
+        time.sleep(1.8)
+        assert second.run_once() == 0  # the lease was renewed: nobody takes the step from a live worker
+        thread.join(30)
+    finally:
+        WorkflowService.run_format_checks = original  # type: ignore[method-assign]
+    job = _job(runtime, doc_id)
+    assert job.status == "done" and job.attempts == 1 and _status(runtime, doc_id) == "in_review"
+
+
+def test_the_run_a_dead_worker_left_is_marked_crashed_when_its_step_is_taken_up(
+    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+) -> None:
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.states import Running
+
+    doc_id = _submitted(runtime, seeds_dir)
+
+    @flow(name="document-checks")
+    def left_behind() -> None: ...
+
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run(left_behind, name=f"doc-{doc_id}-checks")
+        client.set_flow_run_state(run.id, Running(), force=True)
+    with runtime.context() as ctx:  # a worker claimed it, started this run, and died
+        job = ctx.session.scalar(select(ProcessJob).where(ProcessJob.document_id == doc_id))
+        assert job is not None
+        job.status, job.attempts, job.flow_run_id = "running", 1, str(run.id)
+        job.lease_until = ctx.now() - dt.timedelta(seconds=1)
+    Worker(runtime).drain()
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run.id).state
+    assert state is not None and state.type.value == "CRASHED"
+    assert _status(runtime, doc_id) == "in_review" and _job(runtime, doc_id).attempts == 2
