@@ -26,7 +26,7 @@ NEW_DRAFT = {
     "doc_type": "通知", "title": "", "issue_form": "", "classification": "非密", "secrecy_period": "",
     "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
     "attachment_notes": "", "report_materials": "", "body": "", "note": "", "forwards": "", "answers": "",
-    "issuers": [], "main_recipients": [], "copy_recipients": [],
+    "issuers": [], "main_recipients": [], "copy_recipients": [], "main_recipients_text": "", "printed_copies": "",
 }  # fmt: skip
 
 
