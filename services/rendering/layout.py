@@ -32,6 +32,7 @@ from services.rendering.titles import break_title
 
 SEAL_MM = 42.0  # a 县级 organ's seal; seals of one row or column keep SEAL_GAP_MM apart (GB/T 9704 §7.3.5.1)
 SEAL_GAP_MM = 3.0
+STAGGER_LINES = 3  # names one per line, seals alternating columns: a column's seals 6 lines (61 mm) apart
 SEAL_BELOW_NAME_MM = 1.4  # the seal's centre a little below its name: 署名和成文日期居印章中心偏下
 TITLE_MAX_MM = grid.BLOCK_W - 2 * grid.em(grid.SIZE_2)  # a title line keeps a character's room each side
 RULE_MM = 0.5
@@ -340,13 +341,15 @@ class LayoutEngine:
         per_row = 1
         while per_row < len(names) and last_centre - per_row * cell_w - widest / 2 >= grid.LEFT:
             per_row += 1
+        group = self._new_group()
+        flow = [FlowLine(blank=True, group=group), FlowLine(blank=True, group=group)]
+        if per_row == 1 and len(names) > 1:
+            return flow + self._staggered(names, date, date_centre, group)
         rows = [
             names[max(0, len(names) - (r + 1) * per_row) : len(names) - r * per_row]
             for r in range(math.ceil(len(names) / per_row))
         ][::-1]
         row_lines = math.ceil((SEAL_MM + SEAL_GAP_MM) / grid.LINE)
-        group = self._new_group()
-        flow = [FlowLine(blank=True, group=group), FlowLine(blank=True, group=group)]
         for r, row in enumerate(rows):
             line = FlowLine(group=group)
             texts = []
@@ -359,6 +362,22 @@ class LayoutEngine:
             flow.append(line)
             if r < len(rows) - 1:
                 flow += [FlowLine(blank=True, group=group) for _ in range(row_lines - 1)]
+        flow.append(FlowLine([Block("date", [date])], group=group))
+        return flow
+
+    def _staggered(self, names: list[Text], date: Text, date_centre: float, group: int) -> list[FlowLine]:
+        """Names too long to stand side by side: one per line, 3 lines apart, their seals alternating between a
+        right column (the last seal's, over the date) and a left one, so that no two seals touch."""
+        flow: list[FlowLine] = []
+        for i, name in enumerate(names):
+            reach = max(name.width, SEAL_MM) / 2
+            on_right = (len(names) - 1 - i) % 2 == 0
+            centre = min(date_centre, grid.RIGHT - reach) if on_right else grid.LEFT + reach
+            line = FlowLine([Block("issuers", [_moved(name, centre - name.width / 2)])], group=group)
+            line.seals.append((centre, grid.LINE / 2 + SEAL_BELOW_NAME_MM, name.text))
+            flow.append(line)
+            if i < len(names) - 1:
+                flow += [FlowLine(blank=True, group=group) for _ in range(STAGGER_LINES - 1)]
         flow.append(FlowLine([Block("date", [date])], group=group))
         return flow
 
@@ -455,10 +474,18 @@ class LayoutEngine:
                 pages.append(Page(len(pages) + 1))
                 tops, slot, body_on_page = _grid_tops(), 0, False
             fits = slot + len(group) <= len(tops)
-            if not fits and len(group) <= len(tops) and not (len(pages) == 1 and not body_on_page):
+            first_page_bare = len(pages) == 1 and not body_on_page
+            if not fits and len(group) <= len(tops) and not first_page_bare:
                 pages.append(Page(len(pages) + 1))
                 tops, slot, body_on_page = _grid_tops(), 0, False
-            for line in group:
+            # Page 1 must show body text (GB/T 9704 §7.3.3): when the whole body travels with the 署名 and does
+            # not fit, page 1 keeps the body but its last line, which goes over with the 署名.
+            leading = next((k for k, line in enumerate(group) if not line.is_body), len(group))
+            split_at = leading - 1 if not fits and first_page_bare and leading > 1 else -1
+            for k, line in enumerate(group):
+                if k == split_at:
+                    pages.append(Page(len(pages) + 1))
+                    tops, slot, body_on_page = _grid_tops(), 0, False
                 if slot >= len(tops):
                     pages.append(Page(len(pages) + 1))
                     tops, slot, body_on_page = _grid_tops(), 0, False

@@ -1,10 +1,12 @@
 """Setting Chinese text on the character grid: clean-up, line breaking with the 禁则, CJK justification.
 
-A full-width character takes one cell of the grid; a digit or a Latin letter its own width. Lines break between
+A full-width character takes one cell of the grid; a digit or a Latin letter its width in cells (a digit half a
+cell). Lines break between
 any two full-width characters, never inside a run of digits or Latin letters (unless it is longer than what is
-left of the line), never before a closing mark and never after an opening one. A justified line is spread over
-every gap between its characters, so it ends exactly at the right edge of the 版心 and no gap is wider than the
-spread (a fraction of a character).
+left of the line), never before a closing mark and never after an opening one: a closing mark that would start a
+line is squeezed into the line before (as word processors compress punctuation). A justified line
+is spread (or squeezed) over every gap between its characters, so it ends exactly at the right edge of the 版心 and
+no gap is wider than the spread (a fraction of a character).
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class Typesetter:
             for char in span.text:
                 advance = self.fonts.advance(span.face, char)
                 full = advance >= 0.99
-                out.append(Glyph(char, span.face, self.cell if full else advance * self.size, full))
+                out.append(Glyph(char, span.face, advance * self.cell, full))
         return out
 
     def width(self, spans: Sequence[Span]) -> float:
@@ -104,8 +106,9 @@ class Typesetter:
             unit = queue.pop(0)
             room = width - (first_indent if not lines else indent)
             unit_width = sum(g.pitch for g in unit)
-            if used + unit_width <= room + 1e-6:
-                current.append(unit)
+            squeeze = len(unit) == 1 and unit[0].char in NO_START and used + unit_width <= room + self.cell + 1e-6
+            if used + unit_width <= room + 1e-6 or (squeeze and current):
+                current.append(unit)  # a closing mark after a full line is squeezed in, not pushed down
                 used += unit_width
                 continue
             if len(unit) > 1 and not unit[0].full and (room - used > 3 * self.cell or unit_width > room):
@@ -129,16 +132,18 @@ class Typesetter:
         for number, glyphs in enumerate(lines):
             start = first_indent if number == 0 else indent
             last = number == len(lines) - 1
-            result.append(self._set(_trim(glyphs), start, width - start if justify and not last else None))
+            result.append(self._set(_trim(glyphs), start, width - start, justify and not last))
         return result
 
-    def _set(self, glyphs: list[Glyph], indent: float, justify_to: float | None) -> SetLine:
-        """One letter-spacing for the whole line: the grid's (cell − em) when not justified, else the spacing
-        that makes the line end exactly at `justify_to` (CJK justification: every gap grows alike)."""
+    def _set(self, glyphs: list[Glyph], indent: float, room: float, justify: bool) -> SetLine:
+        """One letter-spacing for the whole line: the grid's (cell − em), or, for a justified line (and for any
+        line holding a squeezed-in mark), the spacing that makes it end exactly at `room` (CJK justification:
+        every gap grows or shrinks alike)."""
         advances = [self.fonts.advance(g.face, g.char) * self.size for g in glyphs]
         spacing = self.cell - self.size
-        if justify_to is not None and len(glyphs) > 1:
-            spacing = max(spacing, (justify_to - sum(advances)) / (len(glyphs) - 1))
+        fitted = (room - sum(advances)) / (len(glyphs) - 1) if len(glyphs) > 1 else spacing
+        if justify or fitted < spacing:
+            spacing = fitted
         runs: list[Run] = []
         x = 0.0
         start = 0

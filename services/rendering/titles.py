@@ -49,17 +49,21 @@ def break_title(text: str, measure: Callable[[str], float], max_width: float) ->
     pieces = words(text)
     offsets = list(itertools.accumulate(len(p) for p in pieces))[:-1]
     best: tuple[float, list[str]] | None = None
-    for count in range(2, 6):
+    fewest = None
+    for count in range(2, 7):
+        if fewest is not None and count > fewest + 1:
+            break  # one more line than needed may give a better shape; two more never do
         for cuts in _cut_sets(offsets, count - 1, len(text)):
             lines = [text[a:b] for a, b in itertools.pairwise([0, *cuts, len(text)])]
             widths = [measure(line) for line in lines]
             if max(widths) > max_width:
                 continue
-            score = _score(lines, widths)
+            fewest = count if fewest is None else fewest
+            score = _score(lines, widths) + 12.0 * (count - fewest)
             if best is None or score < best[0]:
                 best = (score, lines)
-        if best is not None:
-            return best[1]
+    if best is not None:
+        return best[1]
     return _hard_break(text, measure, max_width)
 
 
@@ -68,7 +72,7 @@ def _cut_sets(offsets: list[int], count: int, length: int) -> list[tuple[int, ..
         return []
     if len(offsets) > 12 and count > 1:  # long titles: only breaks near even splits are worth trying
         wanted = [length * (i + 1) / (count + 1) for i in range(count)]
-        near = sorted({o for w in wanted for o in sorted(offsets, key=lambda o: abs(o - w))[:6]})
+        near = sorted({o for w in wanted for o in sorted(offsets, key=lambda o: abs(o - w))[: 8 if count < 4 else 6]})
         offsets = near
     return list(itertools.combinations(offsets, count))
 
@@ -77,8 +81,9 @@ def _score(lines: list[str], widths: list[float]) -> float:
     """Lower is better: a trapezoid (lengths only growing or only shrinking) or a diamond (longest inside),
     lines of similar length, no line starting with 的/与/》 or ending with 《, breaks after 关于 or 》 welcome."""
     score = 0.0
-    growing = all(a < b for a, b in itertools.pairwise(widths))
-    shrinking = all(a > b for a, b in itertools.pairwise(widths))
+    growing = all(a <= b for a, b in itertools.pairwise(widths))
+    shrinking = all(a >= b for a, b in itertools.pairwise(widths))
+    score += 2.0 * sum(a == b for a, b in itertools.pairwise(widths))  # equal lines make a rectangle
     peak = widths.index(max(widths))
     diamond = (
         len(widths) >= 3

@@ -283,7 +283,10 @@ def many_attachments(seeds: Path) -> DocumentFacts:
         "活动月工作总结报送提纲",
     ]
     plan = read_seed_002(seeds)
-    attachments = [TextAttachment(n, paragraphs(plan_paragraphs(seeds, 3 + i))) for i, n in enumerate(notes[:3])]
+    lengths = (3, 6, 7)  # each ends with a body paragraph, not a heading
+    attachments = [
+        TextAttachment(n, paragraphs(plan_paragraphs(seeds, k))) for n, k in zip(notes, lengths, strict=False)
+    ]
     facts = joint(seeds, [MW])
     return replace(facts, attachment_notes=notes, attachments=attachments, title=plan.title)
 
