@@ -96,9 +96,12 @@ def embedded_font_css(fonts_dir: Path | None, used: dict[str, set[str]]) -> str:
 
 @dataclass(frozen=True)
 class Metrics:
-    """Advance widths in em of one face, read from its hmtx table."""
+    """Advance widths in em of one face (from its hmtx table), its glyph ids, and its bounding box."""
 
     advances: dict[int, float]
+    glyphs: dict[int, int]  # code point → glyph id
+    bbox: tuple[int, int, int, int]  # in 1/1000 em
+    name: str
 
     def advance(self, char: str) -> float:
         found = self.advances.get(ord(char))
@@ -112,11 +115,18 @@ def metrics(font_file: Path) -> Metrics:
     from fontTools.ttLib import TTFont  # a WeasyPrint dependency
 
     font = TTFont(str(font_file), lazy=True)
-    units = font["head"].unitsPerEm
+    head = font["head"]
+    units = head.unitsPerEm
     hmtx = font["hmtx"]
-    advances = {code: hmtx[glyph][0] / units for code, glyph in font.getBestCmap().items()}
+    cmap = font.getBestCmap()
+    advances = {code: hmtx[glyph][0] / units for code, glyph in cmap.items()}
+    order = {name: gid for gid, name in enumerate(font.getGlyphOrder())}
+    glyphs = {code: order[glyph] for code, glyph in cmap.items()}
+    scale = 1000 / units
+    bbox = (round(head.xMin * scale), round(head.yMin * scale), round(head.xMax * scale), round(head.yMax * scale))
+    name = str(font["name"].getDebugName(6) or font_file.stem)
     font.close()
-    return Metrics(advances)
+    return Metrics(advances, glyphs, bbox, name)
 
 
 class FontSet:
@@ -138,6 +148,7 @@ class FontSet:
 # -- subsetting through HarfBuzz (libharfbuzz-subset0, installed for WeasyPrint) -------------------------------
 
 _HB_LOCK = threading.Lock()
+HB_SUBSET_FLAGS_RETAIN_GIDS = 0x2
 
 
 class _HarfBuzz:
@@ -157,6 +168,7 @@ class _HarfBuzz:
             (self.sub, "hb_subset_input_unicode_set", void, [void]),
             (self.sub, "hb_subset_or_fail", void, [void, void]),
             (self.sub, "hb_subset_input_destroy", None, [void]),
+            (self.sub, "hb_subset_input_set_flags", None, [void, ctypes.c_uint]),
         ]
         for lib, name, restype, argtypes in signatures:
             function = getattr(lib, name)
@@ -170,11 +182,13 @@ class _HarfBuzz:
             self.faces[path] = self.hb.hb_face_create(blob, 0)
         return self.faces[path]
 
-    def subset(self, path: Path, chars: Iterable[str]) -> bytes | None:
+    def subset(self, path: Path, chars: Iterable[str], retain_gids: bool) -> bytes | None:
         wanted = self.sub.hb_subset_input_create_or_fail()
         if not wanted:
             return None
         try:
+            if retain_gids:
+                self.sub.hb_subset_input_set_flags(wanted, HB_SUBSET_FLAGS_RETAIN_GIDS)
             codes = self.sub.hb_subset_input_unicode_set(wanted)
             for char in chars:
                 self.hb.hb_set_add(codes, ord(char))
@@ -195,8 +209,9 @@ class _HarfBuzz:
 _harfbuzz: _HarfBuzz | None = None
 
 
-def subset_font(path: Path, chars: Iterable[str]) -> bytes | None:
-    """The font cut down to `chars` (≈10 ms for a 13-page document), or None when HarfBuzz is missing."""
+def subset_font(path: Path, chars: Iterable[str], retain_gids: bool = False) -> bytes | None:
+    """The font cut down to `chars` (≈10 ms for a 13-page document), or None when HarfBuzz is missing; with
+    `retain_gids` every kept glyph keeps its id (for a PDF that draws glyphs by id)."""
     global _harfbuzz
     with _HB_LOCK:
         if _harfbuzz is None:
@@ -204,4 +219,4 @@ def subset_font(path: Path, chars: Iterable[str]) -> bytes | None:
                 _harfbuzz = _HarfBuzz()
             except OSError:
                 return None
-        return _harfbuzz.subset(path, chars)
+        return _harfbuzz.subset(path, chars, retain_gids)

@@ -243,7 +243,7 @@ class LayoutEngine:
             return []
         size = grid.em(grid.SIZE_2)
         text = clean(title)
-        lines = break_title(text, lambda s: self.fonts.width(Face.xbs, s) * size, TITLE_MAX_MM)
+        lines = break_title(text, lambda c: self.fonts.advance(Face.xbs, c) * size, TITLE_MAX_MM)
         group = self._new_group()
         flow = []
         for line in lines:

@@ -4,6 +4,7 @@ browser shows what the PDF shows) and as PDF through WeasyPrint."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from services.rendering.body import chinese_date, paragraphs
 from services.rendering.fonts import FONT_FILES, FontSet, css_ascent, embedded_font_css, find_fonts_dir, font_face_css
 from services.rendering.layout import LayoutEngine
 from services.rendering.model import DocFormat, DocumentFacts, Layout, Signer, TextAttachment, choose_format
+from services.rendering.pdf import PdfWriter
 from services.rendering.titles import set_cache_dir
 from services.storage import ObjectStore
 
@@ -46,7 +48,8 @@ class DocumentRenderer:
         self.fonts = FontSet(self.fonts_dir)
         self.css = (templates_dir / "documents" / "gbt9704.css").read_text(encoding="utf-8")
         self._font_config: Any = None
-        self._for_pdf: tuple[str, str] | None = None
+        self._recent: dict[str, Layout] = {}
+        self._lock = threading.Lock()
         set_cache_dir(cache_dir)
 
     # -- from the record -----------------------------------------------------------------------------------
@@ -118,14 +121,15 @@ class DocumentRenderer:
         if not embed_fonts:
             return page.replace(FONTS_SLOT, font_face_css(self.fonts_dir), 1)
         embedded = page.replace(FONTS_SLOT, embedded_font_css(self.fonts_dir, layout.chars_by_face()), 1)
-        # pdf() is usually asked for right after: it gets the same page with the font files, not the subsets
-        self._for_pdf = (embedded, page.replace(FONTS_SLOT, font_face_css(self.fonts_dir), 1))
+        with self._lock:  # pdf() is usually asked for right after: it draws the same layout directly
+            self._recent[embedded] = layout
+            while len(self._recent) > 8:
+                self._recent.pop(next(iter(self._recent)))
         return embedded
 
     def _page_html(self, layout: Layout, font_faces: str) -> str:
-        title = next((t.text for p in layout.pages for b in p.blocks if b.role == "title" for t in b.texts), "")
         return self.env.get_template("documents/official.html.j2").render(
-            title=title,
+            title=_title(layout),
             pages=layout.pages,
             font_faces=font_faces,
             css=self.css,
@@ -137,6 +141,26 @@ class DocumentRenderer:
         )
 
     def pdf(self, html: str) -> tuple[bytes, int]:
+        """The PDF of a page this renderer just made: drawn from its layout directly; any other HTML (or a layout
+        using characters the Fandol faces lack, which need a fallback font) goes through WeasyPrint."""
+        with self._lock:
+            layout = self._recent.get(html)
+        if layout is not None:
+            found = self.layout_pdf(layout)
+            if found is not None:
+                return found
+        return self._weasyprint_pdf(html)
+
+    def layout_pdf(self, layout: Layout) -> tuple[bytes, int] | None:
+        """The layout drawn straight to PDF, or None when a character has no glyph in its face."""
+        if self.fonts_dir is None:
+            return None
+        writer = PdfWriter(self.fonts_dir)
+        if not writer.covers(layout):
+            return None
+        return writer.write(layout, _title(layout)), len(layout.pages)
+
+    def _weasyprint_pdf(self, html: str) -> tuple[bytes, int]:
         from weasyprint import HTML  # imported late: loading pango costs time the API start need not pay
         from weasyprint.text.fonts import FontConfiguration
 
@@ -153,13 +177,15 @@ class DocumentRenderer:
     def _with_font_files(self, html: str) -> str:
         """The embedded subsets are for browsers; WeasyPrint reads the font files (and subsets them itself),
         which is faster than parsing a megabyte of inlined fonts."""
-        if self._for_pdf is not None and self._for_pdf[0] == html:
-            return self._for_pdf[1]
         start = html.find(FONTS_OPEN)
         end = html.find("</style>", start)
         if start == -1 or end == -1:
             return html
         return html[: start + len(FONTS_OPEN)] + font_face_css(self.fonts_dir) + html[end:]
+
+
+def _title(layout: Layout) -> str:
+    return "".join(t.text for p in layout.pages[:1] for b in p.blocks if b.role == "title" for t in b.texts)
 
 
 def _signers(doc: Document, signoffs: Sequence[Signoff]) -> list[Signer]:

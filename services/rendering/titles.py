@@ -42,9 +42,10 @@ def words(text: str) -> list[str]:
     return [w for w in _segmenter()(text) if w]
 
 
-def break_title(text: str, measure: Callable[[str], float], max_width: float) -> list[str]:
-    """The best breaking of `text` into lines no wider than `max_width` (in the units of `measure`)."""
-    if measure(text) <= max_width:
+def break_title(text: str, char_width: Callable[[str], float], max_width: float) -> list[str]:
+    """The best breaking of `text` into lines no wider than `max_width` (in the units of `char_width`)."""
+    prefix = [0.0, *itertools.accumulate(char_width(c) for c in text)]
+    if prefix[-1] <= max_width:
         return [text]
     pieces = words(text)
     offsets = list(itertools.accumulate(len(p) for p in pieces))[:-1]
@@ -54,17 +55,18 @@ def break_title(text: str, measure: Callable[[str], float], max_width: float) ->
         if fewest is not None and count > fewest + 1:
             break  # one more line than needed may give a better shape; two more never do
         for cuts in _cut_sets(offsets, count - 1, len(text)):
-            lines = [text[a:b] for a, b in itertools.pairwise([0, *cuts, len(text)])]
-            widths = [measure(line) for line in lines]
+            bounds = list(itertools.pairwise([0, *cuts, len(text)]))
+            widths = [prefix[b] - prefix[a] for a, b in bounds]
             if max(widths) > max_width:
                 continue
+            lines = [text[a:b] for a, b in bounds]
             fewest = count if fewest is None else fewest
             score = _score(lines, widths) + 12.0 * (count - fewest)
             if best is None or score < best[0]:
                 best = (score, lines)
     if best is not None:
         return best[1]
-    return _hard_break(text, measure, max_width)
+    return _hard_break(text, char_width, max_width)
 
 
 def _cut_sets(offsets: list[int], count: int, length: int) -> list[tuple[int, ...]]:
@@ -119,10 +121,12 @@ def _inside_book_title(lines: list[str]) -> int:
     return inside
 
 
-def _hard_break(text: str, measure: Callable[[str], float], max_width: float) -> list[str]:
-    lines = [""]
+def _hard_break(text: str, char_width: Callable[[str], float], max_width: float) -> list[str]:
+    lines, used = [""], 0.0
     for char in text:
-        if lines[-1] and measure(lines[-1] + char) > max_width:
+        if lines[-1] and used + char_width(char) > max_width:
             lines.append("")
+            used = 0.0
         lines[-1] += char
+        used += char_width(char)
     return lines

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pdfplumber
 
 from services.rendering import grid
+from services.rendering.fonts import FONT_FILES
 
 PT = 25.4 / 72
 
@@ -97,6 +98,15 @@ class PdfPage:
         return [line for line in self.lines if text in line.text.replace(" ", "")]
 
 
+FAMILIES = {file.removesuffix(".otf"): family for family, file in FONT_FILES.items()}
+
+
+def _family(font_name: str) -> str:
+    """The CSS family of a PDF font (“ABCDEF+FandolFang-Regular” → “GWFang”), whoever wrote the PDF."""
+    name = font_name.split("+")[-1]
+    return FAMILIES.get(name, name)
+
+
 def _red(color: object) -> bool:
     if isinstance(color, tuple | list) and len(color) == 3:
         r, g, b = (float(v) for v in color)
@@ -116,7 +126,7 @@ def read_pdf(data: bytes) -> list[PdfPage]:
                     float(c["x1"]) * PT,
                     (height - float(c["matrix"][5])) * PT,
                     float(c["size"]),
-                    str(c["fontname"]).split("+")[-1],
+                    _family(str(c["fontname"])),
                     _red(c.get("non_stroking_color")),
                 )
                 for c in page.chars
