@@ -45,12 +45,20 @@ class PdfWriter:
         )
 
     def write(self, layout: Layout, title: str) -> bytes:
+        return self.write_all([layout], title)
+
+    def write_all(self, layouts: list[Layout], title: str) -> bytes:
+        """Several layouts one after another in one PDF (a print run: one copy per 份号), fonts shared."""
         pdf = pydyf.PDF()
-        fonts = {face: self._font(pdf, face, chars) for face, chars in sorted(layout.chars_by_face().items())}
+        used: dict[str, set[str]] = {}
+        for layout in layouts:
+            for face, chars in layout.chars_by_face().items():
+                used.setdefault(face, set()).update(chars)
+        fonts = {face: self._font(pdf, face, chars) for face, chars in sorted(used.items())}
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
         names = {face: f"F{i}" for i, face in enumerate(fonts)}
         pdf.add_object(resources)
-        for page in layout.pages:
+        for page in (page for layout in layouts for page in layout.pages):
             content = pydyf.Stream(compress=True)
             for rule in page.rules:
                 self._rule(content, rule)

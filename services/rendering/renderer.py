@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.domain.enums import UPWARD_DOC_TYPES, Classification, RecipientRole, SignoffStatus, Urgency
 from services.domain.models import Document, DocumentVersion, Signoff
+from services.errors import Invalid
 from services.rendering import grid
 from services.rendering.body import chinese_date, paragraphs
 from services.rendering.fonts import FONT_FILES, FontSet, css_ascent, embedded_font_css, find_fonts_dir, font_face_css
@@ -150,6 +151,13 @@ class DocumentRenderer:
             if found is not None:
                 return found
         return self._weasyprint_pdf(html)
+
+    def print_run_pdf(self, layouts: list[Layout]) -> bytes:
+        """One PDF holding every copy of a print run, each its own 份号 (GB/T 9704 §7.2.1)."""
+        writer = PdfWriter(self.fonts_dir) if self.fonts_dir else None
+        if writer is None or not all(writer.covers(layout) for layout in layouts):
+            raise Invalid("print_run_fonts", "字库缺字，无法批量印制", "the fonts lack characters for a print run")
+        return writer.write_all(layouts, _title(layouts[0]))
 
     def layout_pdf(self, layout: Layout) -> tuple[bytes, int] | None:
         """The layout drawn straight to PDF, or None when a character has no glyph in its face."""
