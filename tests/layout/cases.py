@@ -302,6 +302,12 @@ def page_foot(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
     raise AssertionError("no body length ends at a page foot")
 
 
+def recipients_in_colophon(seeds: Path) -> DocumentFacts:
+    """So many 主送 units that page 1 could show no body text: they move to the 版记 (GB/T 9704 §7.3.2)."""
+    units = "、".join(f"{town}人民政府" for town in ["成吉思汗镇", "高台子街道办事处", "扎兰屯市教育局"] * 12)
+    return replace(joint(seeds, [MW]), main_recipients=units)
+
+
 CASES: dict[str, Callable[[Path, LayoutEngine], DocumentFacts]] = {
     "seed-000": lambda s, e: seed_000(s),
     "seed-001": lambda s, e: seed_001(s),
@@ -321,4 +327,5 @@ CASES: dict[str, Callable[[Path, LayoutEngine], DocumentFacts]] = {
     "long-title": lambda s, e: long_title(s),
     "many-attachments": lambda s, e: many_attachments(s),
     "page-foot": page_foot,
+    "recipients-in-colophon": lambda s, e: recipients_in_colophon(s),
 }

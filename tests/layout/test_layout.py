@@ -490,6 +490,27 @@ def test_attachment_pages(rendered: dict[str, Rendered], case: str) -> None:
     checks.done()
 
 
+@pytest.mark.parametrize("case", ALL)
+def test_first_page_shows_body_text(rendered: dict[str, Rendered], case: str) -> None:
+    """公文首页必须显示正文 (GB/T 9704 §7.3.3)."""
+    body = [b for b in rendered[case].layout.pages[0].blocks if b.role.startswith("p ")]
+    print(f"{case}: {len(body)} body lines on page 1")
+    assert body
+
+
+def test_recipients_too_many_for_page_one_move_to_the_colophon(rendered: dict[str, Rendered]) -> None:
+    r, checks = rendered["recipients-in-colophon"], Checks("recipients-in-colophon")
+    checks.equal("no 主送 on page 1", [b for b in r.layout.pages[0].blocks if b.role == "recipients"], [])
+    last = r.pages[-1]
+    main = [x for x in last.lines if x.text.startswith("主送：")]
+    checks.equal("主送 row in the 版记", len(main), 1)
+    if main:
+        checks.near("主送 left +1 字", main[0].x0, grid.LEFT + ONE)
+        copy_to = last.containing("抄送")
+        checks.true("主送 above 抄送", bool(copy_to) and main[0].baseline < copy_to[0].baseline)
+    checks.done()
+
+
 def test_body_ending_at_a_page_foot(rendered: dict[str, Rendered]) -> None:
     """When the body fills a page to its last line, its last lines go over with the 署名, never the 署名 alone."""
     r, checks = rendered["page-foot"], Checks("page-foot")
