@@ -61,7 +61,11 @@ def css_ascent(face: str) -> float:
     return CSS_METRICS.get(face, DEFAULT_METRICS)[0]
 
 
-def _face_rule(family: str, src: str) -> str:
+def _face_rule(family: str, src: str, pinned: bool = False) -> str:
+    """An @font-face rule; `pinned` adds the metric overrides browsers honour (WeasyPrint reads the same
+    metrics from the files and would only warn about the descriptors)."""
+    if not pinned:
+        return f'@font-face {{ font-family: "{family}"; src: {src}; }}'
     ascent, descent = CSS_METRICS.get(family, DEFAULT_METRICS)
     return (
         f'@font-face {{ font-family: "{family}"; src: {src}; ascent-override: {ascent:.0%}; '
@@ -84,10 +88,10 @@ def embedded_font_css(fonts_dir: Path | None, used: dict[str, set[str]]) -> str:
     for family, chars in sorted(used.items()):
         data = subset_font(fonts_dir / FONT_FILES[family], chars)
         if data is None:
-            rules.append(_face_rule(family, f'url("{(fonts_dir / FONT_FILES[family]).as_uri()}")'))
+            rules.append(_face_rule(family, f'url("{(fonts_dir / FONT_FILES[family]).as_uri()}")', pinned=True))
             continue
         encoded = base64.b64encode(data).decode("ascii")
-        rules.append(_face_rule(family, f'url("data:font/otf;base64,{encoded}") format("opentype")'))
+        rules.append(_face_rule(family, f'url("data:font/otf;base64,{encoded}") format("opentype")', pinned=True))
     return "\n".join(rules)
 
 

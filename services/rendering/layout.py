@@ -69,6 +69,8 @@ class LayoutEngine:
         self.body = Typesetter(fonts, grid.em(grid.SIZE_3), grid.CELL)
         self.small = Typesetter(fonts, grid.em(grid.SIZE_4), grid.em(grid.SIZE_4))
         self._groups = 0
+        self._free_slots = 0  # grid lines left free at the foot of the last page, after pagination
+        self._last_tops: list[float] = []
 
     # -- entry ---------------------------------------------------------------------------------------------
 
@@ -702,9 +704,16 @@ def _at_line(text: Text, line_top: float) -> Text:
     )
 
 
+JOINED_ROLES = ("title", "attachment-title")  # one element however many lines (the page's h1 reads whole)
+
+
 def _place(page: Page, line: FlowLine, top: float) -> None:
     for block in line.blocks:
-        page.blocks.append(Block(block.role, [_at_line(t, top) for t in block.texts]))
+        texts = [_at_line(t, top) for t in block.texts]
+        if block.role in JOINED_ROLES and page.blocks and page.blocks[-1].role == block.role:
+            page.blocks[-1].texts.extend(texts)
+        else:
+            page.blocks.append(Block(block.role, texts))
     for cx, below, organ in line.seals:
         page.seals.append(Seal(cx, top + below, SEAL_MM, SEAL_MM, organ))
     for cx, width, below in line.stamps:

@@ -91,7 +91,7 @@ class DocumentRenderer:
             secrecy=f"{doc.classification}★{doc.secrecy_period}" if secret and doc.secrecy_period else (
                 doc.classification if secret else None),
             urgency=doc.urgency if doc.urgency != Urgency.normal.value else None,
-            main_recipients=(getattr(doc, "main_recipients_text", None) or "、".join(main)) or None,
+            main_recipients=(doc.main_recipients_text or "、".join(main)) or None,
             attachment_notes=list(doc.attachment_notes),
             remark=doc.remark,
             attachments=self._text_attachments(version),
@@ -203,7 +203,4 @@ def _signers(doc: Document, signoffs: Sequence[Signoff]) -> list[Signer]:
         (s for s in signoffs if s.status == SignoffStatus.signed.value and s.signer is not None),
         key=lambda s: order.get(s.organ_id, 99),
     )
-    return [
-        Signer(getattr(s.signer, "person_name", None) or NO_NAME, getattr(s.signer, "job_title", None) or "")
-        for s in signed
-    ]
+    return [Signer(s.signer.person_name or NO_NAME, s.signer.job_title or "") for s in signed if s.signer is not None]

@@ -302,6 +302,17 @@ def page_foot(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
     raise AssertionError("no body length ends at a page foot")
 
 
+def blank_before_colophon(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
+    """Content ending low on an even page: the 版记 needs a page of its own, so a blank page goes before it."""
+    base = joint(seeds, [MW])
+    filler = "各单位要结合实际组织开展民族团结进步宣传教育活动。"  # one line
+    for count in range(1, 80):
+        facts = replace(base, paragraphs=paragraphs("\n".join([filler] * count)))
+        if any(page.kind == "blank" for page in engine.compose(facts).pages):
+            return facts
+    raise AssertionError("no body length leaves the last even page without room for the 版记")
+
+
 def recipients_in_colophon(seeds: Path) -> DocumentFacts:
     """So many 主送 units that page 1 could show no body text: they move to the 版记 (GB/T 9704 §7.3.2)."""
     units = "、".join(f"{town}人民政府" for town in ["成吉思汗镇", "高台子街道办事处", "扎兰屯市教育局"] * 12)
@@ -328,4 +339,5 @@ CASES: dict[str, Callable[[Path, LayoutEngine], DocumentFacts]] = {
     "many-attachments": lambda s, e: many_attachments(s),
     "page-foot": page_foot,
     "recipients-in-colophon": lambda s, e: recipients_in_colophon(s),
+    "blank-before-colophon": blank_before_colophon,
 }

@@ -498,6 +498,18 @@ def test_first_page_shows_body_text(rendered: dict[str, Rendered], case: str) ->
     assert body
 
 
+def test_blank_page_before_the_colophon(rendered: dict[str, Rendered]) -> None:
+    """When the last even page has no room, a blank page goes before the 版记 page; neither is numbered."""
+    r, checks = rendered["blank-before-colophon"], Checks("blank-before-colophon")
+    kinds = [p.kind for p in r.layout.pages]
+    checks.equal("page kinds", kinds[-2:], ["blank", "colophon"])
+    checks.equal("the blank page is empty", r.pages[-2].lines, [])
+    checks.equal("no page number on the blank and 版记 pages", [p.folio for p in r.layout.pages[-2:]], [None, None])
+    checks.true("content pages numbered", all(p.folio for p in r.layout.pages[:-2]))
+    checks.equal("the content ended on an even page", (len(kinds) - 2) % 2, 0)
+    checks.done()
+
+
 def test_recipients_too_many_for_page_one_move_to_the_colophon(rendered: dict[str, Rendered]) -> None:
     r, checks = rendered["recipients-in-colophon"], Checks("recipients-in-colophon")
     checks.equal("no 主送 on page 1", [b for b in r.layout.pages[0].blocks if b.role == "recipients"], [])
