@@ -44,7 +44,7 @@ _ATTENDANCE = re.compile(r"^(出席|请假|列席)[：:](.*)$")
 
 @dataclass
 class FlowLine:
-    """One line of the grid as it flows; `place` draws it once its grid line is known."""
+    """One line of the grid as it flows; `_place` draws it once its grid line is known."""
 
     blocks: list[Block] = field(default_factory=list)
     group: int = 0
@@ -82,7 +82,7 @@ class LayoutEngine:
             colophon_main = facts.main_recipients  # GB/T 9704 §7.3.2: too many to show the body on page 1
             flow = self._flow(facts, recipients_here=False)
         pages = self._paginate(header, flow)
-        self._add_colophon(facts, pages, header, colophon_main)
+        self._add_colophon(facts, pages, colophon_main)
         self._number_pages(facts, pages)
         return Layout(facts.format, pages)
 
@@ -502,7 +502,7 @@ class LayoutEngine:
         self._last_tops = tops
         return pages
 
-    def _add_colophon(self, facts: DocumentFacts, pages: list[Page], header: _Header, main: str | None) -> None:
+    def _add_colophon(self, facts: DocumentFacts, pages: list[Page], main: str | None) -> None:
         """版记 on the last even page, its last rule on the 版心's bottom edge (GB/T 9704 §7.4)."""
         rows = self._colophon_rows(facts, main)
         if not rows:
