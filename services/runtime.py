@@ -40,7 +40,9 @@ class Runtime:
 
     @cached_property
     def renderer(self) -> DocumentRenderer:
-        return DocumentRenderer(self.settings.templates_dir, self.store, self.settings.fonts_dir)
+        cache = self.settings.home_dir / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        return DocumentRenderer(self.settings.templates_dir, self.store, self.settings.fonts_dir, cache)
 
     @contextmanager
     def context(self, write: bool = True) -> Iterator[Context]:

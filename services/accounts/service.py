@@ -124,6 +124,16 @@ class UserService:
         self.ctx.session.flush()
         return user
 
+    def set_person(self, user_id: int, person_name: str | None, job_title: str | None) -> User:
+        """The person behind an account: 姓名 (printed as 签发人 on 上行文) and 职务 (beside a 令's 签名章)."""
+        user = self.ctx.session.get(User, user_id)
+        if user is None:
+            raise not_found("用户", "user", id=user_id)
+        user.person_name = (person_name or "").strip() or None
+        user.job_title = (job_title or "").strip() or None
+        self.ctx.session.flush()
+        return user
+
     def list(self, organ_id: int | None = None) -> Sequence[User]:
         query = select(User).order_by(User.id)
         if organ_id is not None:

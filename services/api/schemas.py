@@ -49,6 +49,8 @@ class UserOut(BaseModel):
     organ: str
     roles: list[str]
     clearance: str | None = Field(None, description="密级 clearance: shown to the user themself and to admins only")
+    person_name: str | None = None
+    job_title: str | None = None
 
     @classmethod
     def of(cls, user: User, viewer: User | None = None) -> UserOut:
@@ -62,6 +64,8 @@ class UserOut(BaseModel):
             organ=user.organ.name,
             roles=list(user.roles),
             clearance=user.clearance if shown else None,
+            person_name=user.person_name,
+            job_title=user.job_title,
         )
 
 
@@ -96,6 +100,9 @@ class DocumentOut(BaseModel):
     attachment_notes: list[str]
     remark: str | None
     printing_organ: str | None
+    main_recipients_text: str | None = None
+    printed_copies: int | None = None
+    printed_on: dt.date | None = None
     report_deadline: dt.date | None
     report_materials: list[str]
     report_contact: str | None
@@ -132,6 +139,9 @@ class DocumentOut(BaseModel):
             attachment_notes=list(d.attachment_notes),
             remark=d.remark,
             printing_organ=d.printing_organ,
+            main_recipients_text=d.main_recipients_text,
+            printed_copies=d.printed_copies,
+            printed_on=d.printed_on,
             report_deadline=d.report_deadline,
             report_materials=list(d.report_materials),
             report_contact=d.report_contact,

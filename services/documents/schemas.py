@@ -47,6 +47,10 @@ class DraftFields(BaseModel):
         default_factory=list, max_length=100, description="附件说明: the attachment titles"
     )
     remark: str | None = Field(None, max_length=500)
+    main_recipients_text: str | None = Field(
+        None, max_length=1000, description="主送 as printed, e.g. a 统称; empty: the 主送 organs' names"
+    )
+    printed_copies: int | None = Field(None, ge=1, le=999_999, description="印制份数: each copy gets its 份号")
     printing_organ: str | None = Field(None, max_length=200)
     release_scope: str | None = Field(None, max_length=40)
     report_back: ReportBack | None = None

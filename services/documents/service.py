@@ -241,6 +241,8 @@ class DocumentService:
             setattr(document, key, getattr(data, key).value)
         for key in ("title", "issue_form", "secrecy_period", "remark", "printing_organ", "release_scope"):
             setattr(document, key, getattr(data, key))
+        for key in ("main_recipients_text", "printed_copies"):
+            setattr(document, key, getattr(data, key))
         document.attachment_notes = list(data.attachment_notes)
         rb = data.report_back
         document.report_deadline = rb.deadline if rb else None
@@ -361,6 +363,8 @@ def snapshot_fields(document: Document) -> dict[str, Any]:
         "urgency": document.urgency,
         "attachment_notes": list(document.attachment_notes),
         "remark": document.remark,
+        "main_recipients_text": document.main_recipients_text,
+        "printed_copies": document.printed_copies,
         "printing_organ": document.printing_organ,
         "release_scope": document.release_scope,
         "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,

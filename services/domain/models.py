@@ -103,6 +103,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    person_name: Mapped[str | None] = mapped_column(String(50))  # 姓名, printed as 签发人 (GB/T 9704 §7.2.6)
+    job_title: Mapped[str | None] = mapped_column(String(100))  # 职务, printed beside a 令's 签名章
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -149,6 +151,8 @@ class Document(Base):
     urgency: Mapped[str] = mapped_column(String(8), default=Urgency.normal.value)  # 紧急程度
     attachment_notes: Mapped[list[Any]] = mapped_column(default=list)  # 附件说明, the titles listed
     remark: Mapped[str | None] = mapped_column(Text)  # 附注
+    main_recipients_text: Mapped[str | None] = mapped_column(Text)  # 主送 as written (a 统称 allowed)
+    printed_copies: Mapped[int | None] = mapped_column(Integer)  # 印制份数: one 份号 per copy
     printing_organ: Mapped[str | None] = mapped_column(String(200))  # 印发机关
     printed_on: Mapped[dt.date | None] = mapped_column(Date)  # 印发日期
     release_scope: Mapped[str | None] = mapped_column(String(40))  # 发布层次

@@ -1,37 +1,43 @@
-"""Render an issued document in the GB/T 9704 layout: HTML with print CSS, and PDF through WeasyPrint."""
+"""Render an issued document in the GB/T 9704 layout: the layout model's pages as HTML (fonts embedded, so any
+browser shows what the PDF shows) and as PDF through WeasyPrint."""
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.domain.enums import UPWARD_DOC_TYPES, RecipientRole
+from services.domain.enums import UPWARD_DOC_TYPES, Classification, RecipientRole, SignoffStatus, Urgency
 from services.domain.models import Document, DocumentVersion, Signoff
-from services.rendering.body import Paragraph, chinese_date, paragraphs
-from services.rendering.fonts import find_fonts_dir, font_face_css
+from services.errors import Invalid
+from services.rendering import grid
+from services.rendering.body import chinese_date, paragraphs
+from services.rendering.fonts import FONT_FILES, FontSet, css_ascent, embedded_font_css, find_fonts_dir, font_face_css
+from services.rendering.layout import LayoutEngine
+from services.rendering.model import DocFormat, DocumentFacts, Layout, Signer, TextAttachment, choose_format
+from services.rendering.pdf import PdfWriter
+from services.rendering.titles import set_cache_dir
 from services.storage import ObjectStore
 
+FONTS_OPEN = '<style id="gw-fonts">'
+FONTS_SLOT = "/*@font-face*/"
+WRAPPED = {"title": "h1", "attachment-title": "h2", "doc-number": "p"}
+NO_NAME = "（姓名未登记）"
 
-@dataclass(frozen=True)
-class TextAttachment:
-    title: str
-    paragraphs: list[Paragraph]
 
-
-def header_font_pt(names: list[str]) -> float:
-    """Size the red 发文机关标志 so the longest name fits one line beside 文件 (≈ 116 mm of the 版心)."""
-    longest = max((len(n) for n in names), default=1)
-    limit = 26.0 if len(names) > 1 else 32.0
-    return round(min(limit, 318.0 / longest), 1)
+def copy_numbers(printed_copies: int | None) -> list[str]:
+    """份号: six digits, one per printed copy (GB/T 9704 §7.2.1)."""
+    return [f"{n:06d}" for n in range(1, (printed_copies or 1) + 1)]
 
 
 class DocumentRenderer:
-    def __init__(self, templates_dir: Path, store: ObjectStore, fonts_dir: Path | None = None) -> None:
+    def __init__(
+        self, templates_dir: Path, store: ObjectStore, fonts_dir: Path | None = None, cache_dir: Path | None = None
+    ) -> None:
         self.env = Environment(
             loader=FileSystemLoader(str(templates_dir)),
             autoescape=select_autoescape(["html", "j2"]),
@@ -40,41 +46,61 @@ class DocumentRenderer:
         )
         self.store = store
         self.fonts_dir = find_fonts_dir(fonts_dir)
+        self.fonts = FontSet(self.fonts_dir)
         self.css = (templates_dir / "documents" / "gbt9704.css").read_text(encoding="utf-8")
         self._font_config: Any = None
+        self._recent: dict[str, Layout] = {}
+        self._lock = threading.Lock()
+        set_cache_dir(cache_dir)
+
+    # -- from the record -----------------------------------------------------------------------------------
 
     def document_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         """The document as issued: 发文字号 and 成文日期 must be set."""
         assert doc.written_on is not None and doc.doc_number is not None
-        return self._html(doc, body, version, signoffs)
+        return self.html(self.layout(self.facts(doc, body, version, signoffs)))
 
     def preview_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         """The layout a reviewer or signer checks before registration: 文号 and date are shown as placeholders."""
-        return self._html(doc, body, version, signoffs)
+        return self.html(self.layout(self.facts(doc, body, version, signoffs)))
 
-    def _html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
-        recipients = doc.recipients
+    def facts(
+        self,
+        doc: Document,
+        body: str,
+        version: DocumentVersion,
+        signoffs: Sequence[Signoff],
+        copy_number: str | None = None,
+    ) -> DocumentFacts:
+        """What the page shows of this record, in words."""
+        issuers = [i.organ.name for i in doc.issuers] or [doc.lead_organ.name]
         written_on = chinese_date(doc.written_on) if doc.written_on else "（成文日期：最后签发之日）"
-        context: dict[str, Any] = {
-            "doc": doc,
-            "doc_number": doc.doc_number or "（发文字号：登记时编号）",
-            "issuers": [i.organ for i in doc.issuers],
-            "header_pt": header_font_pt([i.organ.name for i in doc.issuers]),
-            "upward": doc.doc_type in UPWARD_DOC_TYPES,
-            "signer_names": [s.signer.display_name for s in signoffs if s.signer],
-            "main_recipients": [r.organ.name for r in recipients if r.role == RecipientRole.main.value],
-            "copy_recipients": [r.organ.name for r in recipients if r.role == RecipientRole.copy.value],
-            "paragraphs": paragraphs(body),
-            "attachment_notes": doc.attachment_notes,
-            "text_attachments": self._text_attachments(version),
-            "written_on": written_on,
-            "printing_organ": doc.printing_organ or f"{doc.lead_organ.name}办公室",
-            "printed_on": written_on,
-            "copy_number": None,
-            "font_faces": font_face_css(self.fonts_dir),
-            "css": self.css,
-        }
-        return self.env.get_template("documents/official.html.j2").render(**context)
+        main = [r.organ.name for r in doc.recipients if r.role == RecipientRole.main.value]
+        secret = doc.classification != Classification.none.value
+        fmt = choose_format(doc.doc_type, doc.issue_form)
+        return DocumentFacts(
+            format=fmt,
+            title=doc.title,
+            issuers=issuers,
+            doc_number=doc.doc_number or "（发文字号：登记时编号）",
+            written_on=written_on,
+            paragraphs=paragraphs(body),
+            upward=doc.doc_type in UPWARD_DOC_TYPES,
+            signers=_signers(doc, signoffs),
+            copy_number=(copy_number or copy_numbers(None)[0]) if secret else None,
+            secrecy=f"{doc.classification}★{doc.secrecy_period}" if secret and doc.secrecy_period else (
+                doc.classification if secret else None),
+            urgency=doc.urgency if doc.urgency != Urgency.normal.value else None,
+            main_recipients=(doc.main_recipients_text or "、".join(main)) or None,
+            attachment_notes=list(doc.attachment_notes),
+            remark=doc.remark,
+            attachments=self._text_attachments(version),
+            copy_to=[r.organ.name for r in doc.recipients if r.role == RecipientRole.copy.value],
+            printing_organ=doc.printing_organ or f"{doc.lead_organ.name}办公室",
+            printed_on=chinese_date(doc.printed_on) if doc.printed_on else "（印发日期）",
+            order_number=f"第{doc.doc_seq}号" if doc.doc_seq else None,
+            sealed=fmt is not DocFormat.minutes,
+        )  # fmt: skip
 
     def _text_attachments(self, version: DocumentVersion) -> list[TextAttachment]:
         """Text attachments (a plan a 通知 印发s) are laid out as 附件 pages; others are listed only."""
@@ -85,15 +111,96 @@ class DocumentRenderer:
                 found.append(TextAttachment(att.title, paragraphs(text)))
         return found
 
+    # -- from the facts ------------------------------------------------------------------------------------
+
+    def layout(self, facts: DocumentFacts) -> Layout:
+        return LayoutEngine(self.fonts).compose(facts)
+
+    def html(self, layout: Layout, embed_fonts: bool = True) -> str:
+        """The pages as HTML; with `embed_fonts` each face is subset to its characters and inlined."""
+        page = self._page_html(layout, FONTS_SLOT)
+        if not embed_fonts:
+            return page.replace(FONTS_SLOT, font_face_css(self.fonts_dir), 1)
+        embedded = page.replace(FONTS_SLOT, embedded_font_css(self.fonts_dir, layout.chars_by_face()), 1)
+        with self._lock:  # pdf() is usually asked for right after: it draws the same layout directly
+            self._recent[embedded] = layout
+            while len(self._recent) > 8:
+                self._recent.pop(next(iter(self._recent)))
+        return embedded
+
+    def _page_html(self, layout: Layout, font_faces: str) -> str:
+        return self.env.get_template("documents/official.html.j2").render(
+            title=_title(layout),
+            pages=layout.pages,
+            font_faces=font_faces,
+            css=self.css,
+            format_class=layout.format.name,
+            ascents={face: css_ascent(face) for face in FONT_FILES},
+            mm_per_pt=grid.MM_PER_PT,
+            wrapped=WRAPPED,
+            size_classes={grid.SIZE_4: " s14", grid.SIZE_3: " s16", grid.SIZE_2: " s22"},
+        )
+
     def pdf(self, html: str) -> tuple[bytes, int]:
+        """The PDF of a page this renderer just made: drawn from its layout directly; any other HTML (or a layout
+        using characters the Fandol faces lack, which need a fallback font) goes through WeasyPrint."""
+        with self._lock:
+            layout = self._recent.get(html)
+        if layout is not None:
+            found = self.layout_pdf(layout)
+            if found is not None:
+                return found
+        return self._weasyprint_pdf(html)
+
+    def print_run_pdf(self, layouts: list[Layout]) -> bytes:
+        """One PDF holding every copy of a print run, each its own 份号 (GB/T 9704 §7.2.1)."""
+        writer = PdfWriter(self.fonts_dir) if self.fonts_dir else None
+        if writer is None or not all(writer.covers(layout) for layout in layouts):
+            raise Invalid("print_run_fonts", "字库缺字，无法批量印制", "the fonts lack characters for a print run")
+        return writer.write_all(layouts, _title(layouts[0]))
+
+    def layout_pdf(self, layout: Layout) -> tuple[bytes, int] | None:
+        """The layout drawn straight to PDF, or None when a character has no glyph in its face."""
+        if self.fonts_dir is None:
+            return None
+        writer = PdfWriter(self.fonts_dir)
+        if not writer.covers(layout):
+            return None
+        return writer.write(layout, _title(layout)), len(layout.pages)
+
+    def _weasyprint_pdf(self, html: str) -> tuple[bytes, int]:
         from weasyprint import HTML  # imported late: loading pango costs time the API start need not pay
         from weasyprint.text.fonts import FontConfiguration
 
         if self._font_config is None:  # shared: loading the @font-face files again costs ≈20 % of a render
             self._font_config = FontConfiguration()
+        html = self._with_font_files(html)
         document = HTML(string=html, base_url=str(self.fonts_dir or ".")).render(font_config=self._font_config)
         out = io.BytesIO()
         # The 正本 is the fixed-layout archival form (DOMAIN.md §4.5): PDF/A-2b identification and output
         # intent cost ≈0.05 s. No validator (veraPDF) is packaged here, so conformance is claimed, not proven.
         document.write_pdf(out, pdf_variant="pdf/a-2b")
         return out.getvalue(), len(document.pages)
+
+    def _with_font_files(self, html: str) -> str:
+        """The embedded subsets are for browsers; WeasyPrint reads the font files (and subsets them itself),
+        which is faster than parsing a megabyte of inlined fonts."""
+        start = html.find(FONTS_OPEN)
+        end = html.find("</style>", start)
+        if start == -1 or end == -1:
+            return html
+        return html[: start + len(FONTS_OPEN)] + font_face_css(self.fonts_dir) + html[end:]
+
+
+def _title(layout: Layout) -> str:
+    return "".join(t.text for p in layout.pages[:1] for b in p.blocks if b.role == "title" for t in b.texts)
+
+
+def _signers(doc: Document, signoffs: Sequence[Signoff]) -> list[Signer]:
+    """签发人 in organ order: each issuer's head as a person (姓名), never an account's display name."""
+    order = {i.organ_id: i.position for i in doc.issuers}
+    signed = sorted(
+        (s for s in signoffs if s.status == SignoffStatus.signed.value and s.signer is not None),
+        key=lambda s: order.get(s.organ_id, 99),
+    )
+    return [Signer(s.signer.person_name or NO_NAME, s.signer.job_title or "") for s in signed if s.signer is not None]

@@ -46,6 +46,9 @@ ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
     ("gy-wjw", "广元市卫生健康委员会", "广元市卫健委", {"发": "广卫发"}, None),
     ("zw-wjw", "中卫市卫生健康委员会", "中卫市卫健委", {"发": "卫健发"}, None),
 ]
+SEED_002_RECIPIENTS = "各乡镇、街道，市各部、委、办、局和各人民团体，市直属各企事业单位"  # the 统称 as written
+# The people behind example accounts, where a seed names them (seed 001: 广元市卫健委's 主任).
+PEOPLE = {"gy-wjw.head": ("刘峰", "市卫生健康委党组书记、主任")}
 RECIPIENTS = ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj", "zlt-zgh", "zlt-gtz", "zlt-cjsh"]
 ROLE_SETS = {
     "drafter": ["drafter"],
@@ -97,6 +100,8 @@ def load_organs_and_users(ctx: Context) -> None:
         for suffix, roles in ROLE_SETS.items():
             users.create(f"{short}.{suffix}", f"{organ.short_name}{_ROLE_ZH[suffix]}", organ.id, roles, DEMO_PASSWORD)
     admin_organ = by_code["zlt-mw"]
+    for username, (person, job) in PEOPLE.items():
+        users.set_person(user(ctx, username).id, person, job)
     users.create("admin", "系统管理员", admin_organ.id, ["admin"], DEMO_PASSWORD, "绝密")
     users.create("archivist", "档案员", admin_organ.id, ["archivist"], DEMO_PASSWORD, "机密")
 
@@ -118,6 +123,7 @@ def seed_002_draft(ctx: Context, seed: Seed002, deadline: dt.date) -> DraftInput
         issue_form="字",
         issuers=[organs.by_code(c).id for c in ("zlt-tzb", "zlt-xcb", "zlt-mw")],
         main_recipients=[organs.by_code(c).id for c in RECIPIENTS],
+        main_recipients_text=SEED_002_RECIPIENTS,
         copy_recipients=[organs.by_code("zlt-sw").id],
         attachment_notes=[seed.plan_title],
         printing_organ="扎兰屯市民族事务委员会办公室",

@@ -21,6 +21,8 @@ FIELD_ZH = {
     "urgency": "紧急程度",
     "attachment_notes": "附件说明",
     "remark": "附注",
+    "main_recipients_text": "主送（统称）",
+    "printed_copies": "印制份数",
     "printing_organ": "印发机关",
     "report_back": "反馈要求",
     "deadline": "报送截止日期",
@@ -48,7 +50,7 @@ LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients")
 TEXT_FIELDS = (
     "doc_type", "title", "issue_form", "classification", "secrecy_period", "urgency", "remark", "printing_organ",
     "report_deadline", "report_contact", "report_method", "release_scope", "attachment_notes", "report_materials",
-    "body", "note", "forwards", "answers", "base_version",
+    "body", "note", "forwards", "answers", "base_version", "main_recipients_text", "printed_copies",
 )  # fmt: skip
 
 
@@ -91,6 +93,8 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     data: dict[str, Any] = {k: values[k] for k in ("doc_type", "title", "issue_form", "classification", "urgency")}
     data |= {k: values[k] for k in LIST_FIELDS}
     data |= {k: values[k] or None for k in ("secrecy_period", "remark", "printing_organ", "release_scope", "note")}
+    data["main_recipients_text"] = values["main_recipients_text"] or None
+    data["printed_copies"] = values["printed_copies"] or None
     data |= {k: int(values[k]) if str(values[k]).isdigit() else None for k in ("forwards", "answers", "base_version")}
     data["attachment_notes"] = lines(values["attachment_notes"])
     data["body"] = values["body"].replace("\r\n", "\n")

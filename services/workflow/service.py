@@ -263,6 +263,7 @@ class WorkflowService:
         if not document.doc_number:
             raise Conflict("not_numbered", "尚未登记发文字号", "the document has no 发文字号 yet")
         version = self.documents.version(document)
+        document.printed_on = self.ctx.today()  # 印发日期: the day it is printed and issued, not the 成文日期
         html = renderer.document_html(document, self.documents.body(version), version, self.signoffs(document))
         pdf, pages = renderer.pdf(html)
         name = safe_filename(document.doc_number)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.seed.example import RECIPIENTS, read_seed_002
+from services.seed.example import RECIPIENTS, SEED_002_RECIPIENTS, read_seed_002
 
 ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")
 HEADS = ("tzb.head", "xcb.head", "mw.head")
@@ -28,6 +28,7 @@ def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, dead
         "issue_form": "字",
         "issuers": [ids[c] for c in ISSUERS],
         "main_recipients": [ids[c] for c in RECIPIENTS],
+        "main_recipients_text": SEED_002_RECIPIENTS,
         "copy_recipients": [ids["zlt-sw"]],
         "attachment_notes": [seed.plan_title],
         "report_back": {

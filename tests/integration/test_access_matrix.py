@@ -88,6 +88,7 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/organs": Spec("admin"),
     "GET /api/v1/users": Spec("self"),
     "POST /api/v1/users": Spec("admin"),
+    "PATCH /api/v1/users/{user_id}": Spec("admin"),
     "GET /api/v1/documents": Spec("list"),
     "POST /api/v1/documents": Spec("self"),
     "GET /api/v1/documents/{document_id}": Spec("read", 1, _get(A)),
@@ -114,6 +115,7 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/documents/{document_id}/issue": Spec("act", 2, _post(f"{A}/issue")),
     "GET /api/v1/documents/{document_id}/pdf": Spec("read", 1, _get(f"{A}/pdf")),
     "GET /api/v1/documents/{document_id}/html": Spec("read", 1, _get(f"{A}/html")),
+    "GET /api/v1/documents/{document_id}/print.pdf": Spec("read", 2, _get(f"{A}/print.pdf")),
     "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),
     "GET /api/v1/inbox": Spec("list"),
     "POST /api/v1/documents/{document_id}/receive": Spec("act", 1, _post(f"{A}/receive")),
@@ -445,6 +447,7 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
             for call in (
                 Call("POST", "/api/v1/organs", json={"code": "zz", "name": "某某局", "short_name": "某"}),
                 Call("POST", "/api/v1/users", json=NEW_USER),
+                Call("PATCH", "/api/v1/users/1", json={"person_name": "王帅"}),
                 Call("GET", "/admin"),
                 Call("POST", "/admin/organs", data={"csrf": CSRF, "code": "zz", "name": "某某局", "short_name": "某"}),
             ):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from services.access import require_role
 from services.accounts.service import OrganService, UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
-from services.api.params import IdField, IdQuery
+from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import OrganOut, UserOut
 from services.domain.enums import Classification, Role
 
@@ -30,6 +30,13 @@ class UserIn(BaseModel):
     roles: list[Role]
     password: str
     clearance: Classification = Classification.none
+    person_name: str | None = Field(None, max_length=50, description="姓名, printed as 签发人")
+    job_title: str | None = Field(None, max_length=100, description="职务")
+
+
+class PersonIn(BaseModel):
+    person_name: str | None = Field(None, max_length=50, description="姓名, printed as 签发人 on 上行文")
+    job_title: str | None = Field(None, max_length=100, description="职务, printed beside a 令's 签名章")
 
 
 @router.get("/organs")
@@ -65,4 +72,14 @@ def create_user(body: UserIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
             body.password,
             body.clearance.value,
         )
+        if body.person_name or body.job_title:
+            UserService(ctx).set_person(created.id, body.person_name, body.job_title)
         return UserOut.of(created)
+
+
+@router.patch("/users/{user_id}")
+def set_person(user_id: Id, body: PersonIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+    """Set the person behind an account (admin only)."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.admin)
+        return UserOut.of(UserService(ctx).set_person(user_id, body.person_name, body.job_title))

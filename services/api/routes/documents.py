@@ -225,6 +225,16 @@ def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Respo
     return _rendered(document_id, runtime, token, pdf=True)
 
 
+@router.get("/{document_id}/print.pdf")
+def print_run(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+    """印制: every copy of a 涉密 document's print run, each with its 份号 (registrar only)."""
+    from services.rendering.printing import PrintRunService
+
+    with user_scope(runtime, token) as (ctx, user):
+        data = PrintRunService(ctx, runtime.renderer).pdf(user, document_id)
+    return Response(data, media_type="application/pdf")
+
+
 @router.get("/{document_id}/html")
 def document_html(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
     return _rendered(document_id, runtime, token, pdf=False)

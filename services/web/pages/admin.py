@@ -70,17 +70,20 @@ def create_organ(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 
 @router.post("/admin/users", response_model=None)
 def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
-    values = {k: str(form.get(k) or "").strip() for k in ("username", "display_name", "organ_id", "clearance")}
+    keys = ("username", "display_name", "organ_id", "clearance", "person_name", "job_title")
+    values = {k: str(form.get(k) or "").strip() for k in keys}
     roles = [str(r) for r in form.getlist("roles")]
     try:
         with web_scope(request) as (ctx, user):
             require_role(user, Role.admin)
             if not values["organ_id"].isdigit() or len(values["username"]) < 2 or not values["display_name"]:
                 raise Invalid("user_fields", "请填写用户名、姓名并选择机关", "username, name and organ are required")
-            UserService(ctx).create(
+            created = UserService(ctx).create(
                 values["username"], values["display_name"], int(values["organ_id"]), roles,
                 str(form.get("password") or ""), values["clearance"] or "非密",
             )  # fmt: skip
+            if values["person_name"] or values["job_title"]:
+                UserService(ctx).set_person(created.id, values["person_name"], values["job_title"])
     except (DomainError, ValueError) as exc:
         zh, en = (exc.zh, exc.en) if isinstance(exc, DomainError) else ("取值不合法", str(exc))
         return _admin_page(request, [FormProblem(field="user", zh=zh, en=en)], values, 422)

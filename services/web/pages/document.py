@@ -28,7 +28,7 @@ from services.workflow.service import WorkflowService
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 # On screen the print layout has no @page box: show the 版心 (156 mm) on a sheet-like margin.
-SCREEN_PAGE = "<style>@media screen { body { max-width: 156mm; margin: 12mm auto; padding: 0 6mm; } }</style>"
+SCREEN_PAGE = "<style>@media screen { body { margin: 0; } }</style>"  # the pages bring their own screen style
 
 
 def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, ReplyTask | None]:

@@ -29,6 +29,7 @@ NEW_DRAFT = {
     "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
     "report_method": "", "release_scope": "", "attachment_notes": "", "report_materials": "", "body": "", "note": "",
     "forwards": "", "answers": "", "base_version": "", "issuers": [], "main_recipients": [], "copy_recipients": [],
+    "main_recipients_text": "", "printed_copies": "",
 }  # fmt: skip
 
 

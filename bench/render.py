@@ -1,0 +1,75 @@
+"""Benchmark: render each document of the layout test set (tests/layout/cases.py: the seeds and the generated
+cases) the way issuing does — layout, HTML with embedded fonts, PDF — and print seconds per document; the figure
+that matters is seed 002 (GB/T 9704 layout of the joint notice with its plan as 附件), to stay ≤ 0.5 s on 2 cores.
+The first render of a process (font files, the word segmenter's dictionary) is timed apart as `cold_s`.
+
+    .venv/bin/python bench/render.py [--repeat 7] [--only seed-002]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.config import PROJECT_ROOT
+from services.rendering.layout import LayoutEngine
+from services.rendering.renderer import DocumentRenderer
+from services.seed.example import SEEDS_DIR
+from tests.layout.cases import CASES
+
+
+def render_once(renderer: DocumentRenderer, facts: object) -> tuple[float, float, float, int]:
+    """Seconds for layout, HTML and PDF, and the page count."""
+    start = time.perf_counter()
+    layout = renderer.layout(facts)  # type: ignore[arg-type]
+    laid = time.perf_counter()
+    html = renderer.html(layout)
+    written = time.perf_counter()
+    _, pages = renderer.pdf(html)
+    done = time.perf_counter()
+    return laid - start, written - laid, done - written, pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7, help="timed renders per document (the median is kept)")
+    parser.add_argument("--only", action="append", help="a case name (repeatable); all cases by default")
+    args = parser.parse_args()
+    renderer = DocumentRenderer(PROJECT_ROOT / "templates", store=None)  # type: ignore[arg-type]
+    names = args.only or list(CASES)
+    first = CASES[names[0]](SEEDS_DIR, LayoutEngine(renderer.fonts))
+    cold_start = time.perf_counter()  # font files and the word segmenter's dictionary load on first use
+    render_once(renderer, first)
+    cold = time.perf_counter() - cold_start
+    facts = {name: CASES[name](SEEDS_DIR, LayoutEngine(renderer.fonts)) for name in names}
+    results = {}
+    for name in names:
+        runs = [render_once(renderer, facts[name]) for _ in range(args.repeat)]
+        totals = [sum(run[:3]) for run in runs]
+        results[name] = {
+            "pages": runs[0][3],
+            "median_s": round(statistics.median(totals), 3),
+            "min_s": round(min(totals), 3),
+            "layout_s": round(statistics.median(r[0] for r in runs), 3),
+            "html_s": round(statistics.median(r[1] for r in runs), 3),
+            "pdf_s": round(statistics.median(r[2] for r in runs), 3),
+        }
+        print(f"{name:18} {results[name]['pages']:3d} pages  {results[name]['median_s']:.3f} s/document (median)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print(
+        json.dumps(
+            {"cold_s": round(cold, 2), "cores": os.cpu_count(), "load_1min": load, "documents": results},
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""印制: the print run of an issued 涉密 document, one copy per 份号 (GB/T 9704 §7.2.1; DOMAIN.md §1.5 发文:
+登记 → 印制 → 核发)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from services.access import Level, require_role
+from services.context import Context
+from services.documents.service import DocumentService
+from services.domain.enums import Classification, DocStatus, Role
+from services.domain.models import User
+from services.errors import Conflict, Forbidden, Invalid
+from services.rendering.renderer import DocumentRenderer, copy_numbers
+from services.workflow.service import WorkflowService
+
+MAX_COPIES_PER_RUN = 500
+
+
+class PrintRunService:
+    def __init__(self, ctx: Context, renderer: DocumentRenderer) -> None:
+        self.ctx = ctx
+        self.renderer = renderer
+        self.documents = DocumentService(ctx)
+
+    def pdf(self, actor: User, document_id: int) -> bytes:
+        """Every printed copy of an issued document, each numbered: the registrar's print file."""
+        document = self.documents.get_visible(actor, document_id, Level.internal)
+        require_role(actor, Role.registrar)
+        if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
+            raise Forbidden("not_issuing_office", "只有主办机关可以印制", "only the lead organ prints the copies")
+        document.require_status(DocStatus.issued, DocStatus.distributed)
+        if document.classification == Classification.none.value:
+            raise Conflict("not_classified", "非涉密公文不编份号", "only a 涉密 document carries 份号")
+        copies = copy_numbers(document.printed_copies)
+        if len(copies) > MAX_COPIES_PER_RUN:
+            raise Invalid(
+                "print_run_too_large",
+                f"一次最多印制{MAX_COPIES_PER_RUN}份",
+                f"at most {MAX_COPIES_PER_RUN} copies per print run",
+                status=413,
+            )
+        version = self.documents.version(document)
+        signoffs = WorkflowService(self.ctx).signoffs(document)
+        facts = self.renderer.facts(document, self.documents.body(version), version, signoffs)
+        layouts = [self.renderer.layout(replace(facts, copy_number=number)) for number in copies]
+        return self.renderer.print_run_pdf(layouts)
