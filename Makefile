@@ -10,8 +10,7 @@ test:
 	scripts/test.sh
 
 lint: setup
-	.venv/bin/ruff check services search flows tests bench
-	.venv/bin/mypy services search flows
+	scripts/check.sh
 
 bench: setup
 	.venv/bin/python bench/lifecycle.py

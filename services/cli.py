@@ -88,13 +88,19 @@ def _load_examples(runtime: Runtime) -> None:
 
 @app.command()
 def api() -> None:
-    """Serve the API and web pages."""
+    """Serve the API and web pages (GONGWEN_API__WORKERS processes on one port)."""
     import uvicorn
 
-    from services.api.app import create_app
-
     settings = _settings()
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port, log_level="warning")
+    Runtime(settings).db.dispose()  # migrate once, before the server processes start
+    uvicorn.run(
+        "services.api.app:app_from_environment",
+        factory=True,
+        host=settings.api.host,
+        port=settings.api.port,
+        workers=settings.api.workers,
+        log_level="warning",
+    )
 
 
 @app.command()

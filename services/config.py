@@ -17,6 +17,7 @@ class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address the API and web pages listen on.")
     port: int = Field(8000, description="Port the API and web pages listen on.")
     token_hours: int = Field(12, description="Lifetime of a login token, in hours.")
+    workers: int = Field(2, ge=1, le=64, description="API server processes (pages and API are CPU-bound Python).")
 
 
 class PrefectSettings(BaseModel):

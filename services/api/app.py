@@ -62,3 +62,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router, responses=ERROR_RESPONSES)
     install_web(app, str(runtime.settings.templates_dir))
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application as `gongwen api` serves it: settings from the environment (one per server process)."""
+    runtime = Runtime(Settings())
+    runtime.db  # noqa: B018 - migrated by `gongwen up` / `gongwen migrate`; a no-op when already current
+    return create_app(runtime.settings, runtime)
