@@ -4,7 +4,9 @@ Starts a Prefect server (SQLite), the worker and the API as `gongwen up` does, u
 drives every step through HTTP and prints a JSON object on its last line:
 documents per minute (submit → all distributed) and p50/p95 seconds from the last signature to every inbox.
 
-    .venv/bin/python bench/lifecycle.py [--docs 100] [--workers 1]
+    .venv/bin/python bench/lifecycle.py [--docs 100] [--workers 2] [--rate 100] [--checks-only]
+
+`--checks-only` stops once every document has been checked: a burst of submissions (e.g. `--docs 1000`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def _wait_status(runtime: Runtime, ids: list[int], status: str, timeout: float =
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--checks-only", action="store_true", help="submit the burst and time its checks only")
     parser.add_argument(
         "--rate",
         type=float,
@@ -85,7 +88,7 @@ def main() -> None:
         sup.start("api", gongwen_command("api"), to_log=True)
         base = f"http://127.0.0.1:{settings.api.port}"
         wait_for_http(base + "/api/v1/health", 60)
-        result = run(httpx.Client(base_url=base, timeout=60), runtime, args.docs, args.rate)
+        result = run(httpx.Client(base_url=base, timeout=60), runtime, args.docs, args.rate, args.checks_only)
         result.update(
             {
                 "cores": os.cpu_count(),
@@ -100,7 +103,7 @@ def main() -> None:
         sup.stop_all()
 
 
-def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, object]:
+def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: bool = False) -> dict[str, object]:
     admin, drafter, reviewer = _login(http, "admin"), _login(http, "mw.drafter"), _login(http, "mw.reviewer")
     heads = {h: _login(http, h) for h in HEADS}
     organs = {o["code"]: o["id"] for o in http.get("/api/v1/organs", headers=admin).json()}
@@ -130,6 +133,9 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float) -> dict[str, 
         list(pool.map(lambda d: http.post(f"/api/v1/documents/{d}/submit", headers=drafter), ids))
         _wait_status(runtime, ids, "in_review")
         phases["submit_to_checked_s"] = time.monotonic() - started
+        if checks_only:
+            seconds = phases["submit_to_checked_s"]
+            return {"docs": n, "submit_to_checked_s": round(seconds, 1), "checked_per_minute": round(n / seconds * 60)}
         list(
             pool.map(
                 lambda d: http.post(f"/api/v1/documents/{d}/review", json={"approve": True}, headers=reviewer), ids
