@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +71,14 @@ def _page_error(request: Request, status: int, code: str, zh: str, en: str) -> H
     return error_page(request, status, code, zh, en)
 
 
+def _invalid(request: Request, raw: Sequence[Any]) -> JSONResponse | HTMLResponse:
+    errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in raw]
+    code, zh, en = _validation_code(errors)
+    if _is_page(request):
+        return _page_error(request, 422, code, zh, en)
+    return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
@@ -82,20 +91,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse | HTMLResponse:
-        errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
-        code, zh, en = _validation_code(errors)
-        if _is_page(request):
-            return _page_error(request, 422, code, zh, en)
-        return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
+        return _invalid(request, exc.errors())
 
     @app.exception_handler(ValidationError)
     async def invalid_value(request: Request, exc: ValidationError) -> JSONResponse | HTMLResponse:
         """Input checked inside a use case (e.g. a saved draft carried into a new save) and found wanting."""
-        errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
-        code, zh, en = _validation_code(errors)
-        if _is_page(request):
-            return _page_error(request, 422, code, zh, en)
-        return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
+        return _invalid(request, exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse | HTMLResponse:

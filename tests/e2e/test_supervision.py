@@ -4,7 +4,6 @@ left Running."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -21,6 +20,7 @@ from services.domain.models import AuditEvent, Document, InboxItem
 from services.processes import free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
+from tests.helpers import lifecycle
 from tests.helpers.seed002 import HEADS
 
 pytestmark = pytest.mark.slow
@@ -131,24 +131,10 @@ def test_killed_parts_come_back_and_every_document_is_issued_once(
 
 
 def _documents_in_signing(runtime: Runtime, seeds: Path) -> list[int]:
-    from services.seed.example import read_seed_002, seed_002_draft, user
-    from services.workflow.service import WorkflowService
-
-    ids = []
-    for _ in range(DOCS):
-        with runtime.context() as ctx:
-            draft = seed_002_draft(ctx, read_seed_002(seeds), ctx.today() + dt.timedelta(days=10))
-            draft.attachment_notes = []
-            from services.documents.service import DocumentService
-
-            doc_id = DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
-        with runtime.context() as ctx:
-            WorkflowService(ctx).submit(user(ctx, "mw.drafter"), doc_id)
-        ids.append(doc_id)
+    ids = [lifecycle.submitted(runtime, seeds) for _ in range(DOCS)]
     wait_until("the checks ran", lambda: _statuses(runtime, ids) == {"in_review"}, 120)
     for doc_id in ids:
-        with runtime.context() as ctx:
-            WorkflowService(ctx).review(user(ctx, "mw.reviewer"), doc_id, True, "同意")
+        lifecycle.review(runtime, doc_id)
     return ids
 
 

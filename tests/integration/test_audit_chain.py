@@ -13,21 +13,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from services.cli import app
 from services.runtime import Runtime
+from tests.helpers.cli import run_cli
 from tests.helpers.seed002 import issue
 
 Login = Callable[[str], dict[str, str]]
 
 
 def _verify(runtime: Runtime) -> tuple[int, dict[str, Any]]:
-    env = {
-        "GONGWEN_HOME": str(runtime.settings.home_dir),
-        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
-    }
-    result = CliRunner().invoke(app, ["audit", "verify", "--json"], env=env)
+    result = run_cli(runtime, "audit", "verify", "--json")
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
 
 

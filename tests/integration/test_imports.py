@@ -12,21 +12,16 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from services.cli import app
 from services.domain.models import Document, ImportedFile
 from services.runtime import Runtime
+from tests.helpers.cli import run_cli
 
 Login = Callable[[str], dict[str, str]]
 
 
 def _cli(runtime: Runtime, *args: str) -> object:
-    env = {
-        "GONGWEN_HOME": str(runtime.settings.home_dir),
-        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
-    }
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = run_cli(runtime, *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.output.strip().splitlines()[-1])
 

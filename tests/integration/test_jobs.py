@@ -14,28 +14,17 @@ import pytest
 from fastapi.testclient import TestClient
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from flows.worker import Worker
-from services.cli import app
 from services.documents.service import DocumentService
 from services.domain.models import Document, ProcessJob
 from services.processes import free_port
 from services.runtime import Runtime
-from services.seed.example import read_seed_002, seed_002_draft, user
 from services.storage import ObjectStoreError
 from services.workflow.service import WorkflowService
+from tests.helpers import lifecycle
+from tests.helpers.cli import run_cli
 from tests.helpers.pages import page_login
-
-
-def _submitted(runtime: Runtime, seeds: Path) -> int:
-    with runtime.context() as ctx:
-        draft = seed_002_draft(ctx, read_seed_002(seeds), ctx.today() + dt.timedelta(days=10))
-        draft.attachment_notes = []
-        doc_id = DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
-    with runtime.context() as ctx:
-        WorkflowService(ctx).submit(user(ctx, "mw.drafter"), doc_id)
-    return doc_id
 
 
 def _job(runtime: Runtime, doc_id: int) -> ProcessJob:
@@ -51,11 +40,7 @@ def _status(runtime: Runtime, doc_id: int) -> str:
 
 
 def _cli(runtime: Runtime, *args: str) -> str:
-    env = {
-        "GONGWEN_HOME": str(runtime.settings.home_dir),
-        "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
-    }
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = run_cli(runtime, *args)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -63,7 +48,7 @@ def _cli(runtime: Runtime, *args: str) -> str:
 def test_nothing_is_attempted_while_prefect_does_not_answer(
     runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
 ) -> None:
-    doc_id = _submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
     worker = Worker(runtime)
     with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
         for _ in range(3):
@@ -80,7 +65,7 @@ def test_a_step_failing_every_attempt_reaches_the_office_and_runs_again_with_one
     runtime: Runtime, client: TestClient, seeds_dir: Path, prefect_server: str
 ) -> None:
     runtime.settings.workflow.max_attempts = 2
-    doc_id = _submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
     with runtime.context(write=False) as ctx:
         service = DocumentService(ctx)
         key = service.version(service.get(doc_id)).body_key
@@ -111,7 +96,7 @@ def test_a_step_that_failed_for_want_of_a_service_is_put_back_by_itself(
     runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime.settings.workflow.max_attempts = 1
-    doc_id = _submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
     store = type(runtime.store)
     original = store.get
 
@@ -133,7 +118,7 @@ def test_a_long_step_keeps_its_lease_and_runs_once(
     runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
 ) -> None:
     runtime.settings.workflow.lease_seconds = 1.0
-    doc_id = _submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
     first, second = Worker(runtime), Worker(runtime)
     second.name = "another-worker"
     original = WorkflowService.run_format_checks
@@ -162,7 +147,7 @@ def test_the_run_a_dead_worker_left_is_marked_crashed_when_its_step_is_taken_up(
     from prefect.client.orchestration import get_client
     from prefect.states import Running
 
-    doc_id = _submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
 
     @flow(name="document-checks")
     def left_behind() -> None: ...

@@ -24,6 +24,7 @@ from services.errors import DomainError
 from services.runtime import Runtime
 from services.seed.example import read_seed_002, seed_002_draft, user
 from services.workflow.service import WorkflowService
+from tests.helpers import lifecycle
 
 PAUSE = 0.3
 
@@ -74,24 +75,6 @@ def _count(runtime: Runtime, model: Any, *where: Any) -> int:
         return int(ctx.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def _draft(runtime: Runtime, seeds: Path) -> int:
-    with runtime.context() as ctx:
-        draft = seed_002_draft(ctx, read_seed_002(seeds), ctx.today() + dt.timedelta(days=10))
-        draft.attachment_notes = []
-        return DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
-
-
-def _to_signing(runtime: Runtime, seeds: Path) -> int:
-    doc_id = _draft(runtime, seeds)
-    with runtime.context() as ctx:
-        WorkflowService(ctx).submit(user(ctx, "mw.drafter"), doc_id)
-    with runtime.context() as ctx:
-        WorkflowService(ctx).run_format_checks(doc_id)
-    with runtime.context() as ctx:
-        WorkflowService(ctx).review(user(ctx, "mw.reviewer"), doc_id, True, "同意")
-    return doc_id
-
-
 def _sign(head: str, doc_id: int, approve: bool = True) -> Callable[[Context], object]:
     opinion = "同意" if approve else "请修改"
     return lambda ctx: WorkflowService(ctx).decide_signoff(user(ctx, head), doc_id, approve, opinion)
@@ -100,7 +83,7 @@ def _sign(head: str, doc_id: int, approve: bool = True) -> Callable[[Context], o
 def test_two_saves_of_one_draft_lose_nothing(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _draft(runtime, seeds_dir)
+    doc_id = lifecycle.draft(runtime, seeds_dir)
 
     def save(text: str) -> Callable[[Context], object]:
         def act(ctx: Context) -> object:
@@ -126,7 +109,7 @@ def test_two_saves_of_one_draft_lose_nothing(
 def test_two_signings_of_one_round_complete_it_once(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime, seeds_dir)
     with runtime.context() as ctx:
         _sign("mw.head", doc_id)(ctx)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
@@ -141,7 +124,7 @@ def test_two_signings_of_one_round_complete_it_once(
 def test_one_head_twice_at_once_signs_once(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime, seeds_dir)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
         results = race(runtime, _sign("tzb.head", doc_id), _sign("tzb.head", doc_id))
     assert _codes(results) == ["already_decided", "ok"]
@@ -151,7 +134,7 @@ def test_one_head_twice_at_once_signs_once(
 def test_a_signing_against_a_rejection_never_issues(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime, seeds_dir)
     with runtime.context() as ctx:
         _sign("mw.head", doc_id)(ctx)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
@@ -163,24 +146,10 @@ def test_a_signing_against_a_rejection_never_issues(
     assert _count(runtime, ProcessJob, ProcessJob.document_id == doc_id, ProcessJob.step == "issue") == 0
 
 
-def _distributed(runtime: Runtime, seeds: Path) -> int:
-    doc_id = _to_signing(runtime, seeds)
-    for head in ("mw.head", "tzb.head", "xcb.head"):
-        with runtime.context() as ctx:
-            _sign(head, doc_id)(ctx)
-    with runtime.context() as ctx:
-        WorkflowService(ctx).register(doc_id)
-    with runtime.context() as ctx:
-        WorkflowService(ctx).render(doc_id, runtime.renderer)
-    with runtime.context() as ctx:
-        DistributionService(ctx).distribute(doc_id)
-    return doc_id
-
-
 def test_two_clerks_receive_at_once_one_receipt(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _distributed(runtime, seeds_dir)
+    doc_id = lifecycle.distributed(runtime, seeds_dir)
 
     def receive(username: str) -> Callable[[Context], object]:
         return lambda ctx: DistributionService(ctx).receive(user(ctx, username), doc_id).id
@@ -198,7 +167,7 @@ def test_two_clerks_receive_at_once_one_receipt(
 def test_two_chases_at_once_chase_each_unit_once_a_day(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = _distributed(runtime, seeds_dir)
+    doc_id = lifecycle.distributed(runtime, seeds_dir)
 
     def chase(ctx: Context) -> object:
         return DistributionService(ctx).chase_now(user(ctx, "mw.registrar"), doc_id, None)
