@@ -257,8 +257,9 @@ class Worker:
         raise TimeoutError("steps still due after the timeout")
 
     def _nothing_due(self) -> bool:
+        """No step due now (index updates that found the index unreachable wait for their backoff)."""
         with self.runtime.context(write=False) as ctx:
-            return not JobService(ctx).due_ids(1) and IndexingService(ctx).pending() == 0
+            return not JobService(ctx).due_ids(1)
 
     def rebuild_index_if_outdated(self) -> bool:
         """An index built by an older analysis chain is rebuilt (searches use it meanwhile)."""
