@@ -220,7 +220,7 @@ class ElasticsearchIndex:
                 ],
             )
         )
-        words = parsed.highlight_words() + parsed.doc_numbers
+        words = parsed.highlight_words()
         hits = [self._hit(h, words, query.highlight) for h in response["hits"]["hits"]]
         facets = (
             {
@@ -254,7 +254,7 @@ class ElasticsearchIndex:
         must: list[dict[str, Any]] = [
             {"bool": {"should": [self._term(t) for t in group], "minimum_should_match": 1}} for group in parsed.must
         ]
-        must += [{"term": {"doc_number": n}} for n in parsed.doc_numbers]
+        must += [{"term": {"doc_number": n.canonical}} for n in parsed.numbers]
         if not must and not parsed.has_filters:
             return None
         return {

@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -184,7 +184,10 @@ def reindex() -> None:
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
-    as_user: Annotated[str, typer.Option("--as", help="the user the import is recorded for")] = "archivist",
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="the user it is recorded for (default: the system, into the archive's records)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the per-file report as JSON")] = False,
 ) -> None:
     """Import past documents (txt in UTF-8/UTF-16/GB18030, docx, pdf with text, html) as a Prefect flow."""
@@ -196,15 +199,25 @@ def import_(
     from flows.imports import import_files
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
+    from services.accounts.service import UserService
     from services.domain.models import User
     from services.errors import NotFound
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
     with runtime.context() as ctx:
-        actor = ctx.session.scalar(select(User).where(User.username == as_user))
+        if as_user is None:
+            actor: User | None = UserService(ctx).system_user()
+        else:
+            actor = ctx.session.scalar(select(User).where(User.username == as_user, User.active.is_(True)))
         if actor is None:
-            raise NotFound("user_not_found", f"用户不存在：{as_user}", f"no such user: {as_user}")
+            _fail(
+                NotFound(
+                    "user_not_found",
+                    f"用户不存在：{as_user}（不加 --as 则以系统身份导入）",
+                    f"no such user: {as_user} (leave out --as to import as the system)",
+                )
+            )
         actor_id = actor.id
     roots = [str(p.resolve()) for p in paths]
     with Progress(console=console, disable=as_json) as progress, quiet_prefect():
@@ -299,6 +312,12 @@ def remind() -> None:
     with quiet_prefect():
         result = reminders()
     console.print(result)
+
+
+def _fail(exc: DomainError) -> NoReturn:
+    """Print a domain error in one line and exit non-zero (as `main` does for any command)."""
+    console.print(f"[red]{exc.code}[/]: {exc.zh} / {exc.en}")
+    raise typer.Exit(2)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ class OrganOut(BaseModel):
     short_name: str
     parent_id: int | None
     prefixes: dict[str, str]
+    aliases: list[str]
 
     @classmethod
     def of(cls, organ: Organ) -> OrganOut:
@@ -38,6 +39,7 @@ class OrganOut(BaseModel):
             short_name=organ.short_name,
             parent_id=organ.parent_id,
             prefixes={p.form: p.prefix for p in organ.prefixes},
+            aliases=[a.alias for a in organ.aliases],
         )
 
 

@@ -141,9 +141,11 @@ def index(request: pytest.FixtureRequest, tmp_path: Path, seeds_dir: Path) -> It
 PUBLIC = Visibility(None, 0)  # every organ, no clearance
 
 
-def ids(index: SearchIndex, text: str, **kw: object) -> list[int]:
+def ids(index: SearchIndex, text: str, match: str = "exact", **kw: object) -> list[int]:
+    """The documents a query finds as typed (or found by its other forms, or near, with ``match``)."""
     kw.setdefault("visibility", PUBLIC)
-    return sorted(h.id for h in index.search(SearchQuery(text, **kw)).hits)  # type: ignore[arg-type]
+    hits = index.search(SearchQuery(text, **kw)).hits  # type: ignore[arg-type]
+    return sorted(h.id for h in hits if h.match == match)
 
 
 def test_two_character_words(index: SearchIndex) -> None:

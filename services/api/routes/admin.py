@@ -20,6 +20,11 @@ class OrganIn(BaseModel):
     short_name: str = Field(min_length=1, max_length=100)
     parent_id: int | None = None
     prefixes: dict[str, str] = Field(default_factory=dict, description="发文形式 → 机关代字, e.g. {'发': '国发'}")
+    aliases: list[str] = Field(default_factory=list, description="other names people type: 市民委, former names")
+
+
+class AliasesIn(BaseModel):
+    aliases: list[str] = Field(description="the organ's aliases, replacing the ones it has")
 
 
 class UserIn(BaseModel):
@@ -40,9 +45,16 @@ def list_organs(runtime: RuntimeDep, token: TokenDep) -> list[OrganOut]:
 @router.post("/organs", status_code=201)
 def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.admin)
-        organ = OrganService(ctx).create(body.code, body.name, body.short_name, body.prefixes, body.parent_id)
+        organ = OrganService(ctx).create(
+            user, body.code, body.name, body.short_name, body.prefixes, body.parent_id, aliases=body.aliases
+        )
         return OrganOut.of(organ)
+
+
+@router.put("/organs/{organ_id}/aliases")
+def set_aliases(organ_id: int, body: AliasesIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return OrganOut.of(OrganService(ctx).set_aliases(user, organ_id, body.aliases))
 
 
 @router.get("/users")
