@@ -181,7 +181,8 @@ class SearchIndex(Protocol):
     def close(self) -> None: ...
 
 
-def open_search_index(url: str) -> SearchIndex:
+def open_search_index(url: str, options: object | None = None) -> SearchIndex:
+    """``options``: an ``elasticsearch.ElasticsearchOptions`` for an http(s) URL (ignored by the embedded engine)."""
     parsed = urlparse(url)
     if parsed.scheme == "embedded":
         from pathlib import Path
@@ -190,7 +191,7 @@ def open_search_index(url: str) -> SearchIndex:
 
         return EmbeddedIndex(Path(parsed.path))
     if parsed.scheme in {"http", "https"}:
-        from search.elasticsearch import ElasticsearchIndex
+        from search.elasticsearch import ElasticsearchIndex, ElasticsearchOptions
 
-        return ElasticsearchIndex(url)
+        return ElasticsearchIndex(url, options=options if isinstance(options, ElasticsearchOptions) else None)
     raise SearchError("search_url_unsupported", f"不支持的检索地址：{url}", f"unsupported search URL: {url}")

@@ -137,7 +137,7 @@ def search(
     """Search every document in full Chinese text (as an operator: no organ limit)."""
     import json
 
-    from search import Filters, SearchQuery
+    from search import Filters, SearchError, SearchQuery
     from search.analysis import canonical_doc_number
     from services.api.routes.search import result_json
 
@@ -146,7 +146,10 @@ def search(
     filters = Filters(
         doc_number=number, issuer=issuer, doc_type=doc_type, year=year, status=status, retention=retention
     )
-    result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    try:
+        result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    except SearchError as exc:
+        _fail(DomainError(exc.code, exc.zh, exc.en, status=exc.status))
     data = result_json(result)
     if as_json:
         data.pop("facets")
@@ -156,8 +159,13 @@ def search(
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     console.print(f"{'' if result.total_exact else '约 '}{result.total} 件")
+    if result.suggestion:
+        console.print(f"您要找的是不是：{result.suggestion}")
+    marks = {"abbreviation": "  （简称或全称）", "near": "  （词语相近）"}
     for hit in result.hits:
-        console.print(f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {hit.date or ''}")
+        when = hit.date or (f"{hit.year}年" if hit.year else "日期不详")
+        line = f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {when}"
+        console.print(line + marks.get(hit.match, ""))
         console.print("   " + hit.highlight.replace("<em>", "[reverse]").replace("</em>", "[/reverse]"))
 
 

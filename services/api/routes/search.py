@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from search import Filters, Hit, SearchError, SearchQuery, SearchResult
+from search.query import read_year
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.errors import DomainError
 from services.indexing.service import search_as
@@ -19,13 +20,24 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 class SearchOut(BaseModel):
     total: int
     total_exact: bool = True  # false: a very large match, total and facet counts estimated from a sample
-    hits: list[Hit]  # the search package's own dataclass: one definition of a hit
+    hits: list[Hit]  # the search package's own dataclass: one definition of a hit (match: exact/abbreviation/near)
     facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None  # nothing found: the query spelt near, which finds something
+    partial: bool = False  # some shards did not answer: there may be more
+    expanded: list[str] = []  # other forms searched beyond the words as typed
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The one JSON shape of a search, for the API and `gongwen search --json`."""
-    out = SearchOut(total=result.total, total_exact=result.total_exact, hits=result.hits, facets=result.facets)
+    out = SearchOut(
+        total=result.total,
+        total_exact=result.total_exact,
+        hits=result.hits,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        partial=result.partial,
+        expanded=list(result.expanded),
+    )
     return out.model_dump(mode="json")
 
 
@@ -37,7 +49,7 @@ def search(
     doc_number: str | None = None,
     issuer: str | None = None,
     doc_type: str | None = None,
-    year: int | None = None,
+    year: Annotated[str | None, Query(description="2024, or 日期不详 for documents without a date")] = None,
     status: str | None = None,
     retention: str | None = None,
     date_from: dt.date | None = None,
@@ -46,20 +58,20 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchOut:
-    filters = Filters(
-        doc_number=doc_number,
-        issuer=issuer,
-        doc_type=doc_type,
-        year=year,
-        status=status,
-        retention=retention,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
     with user_scope(runtime, token) as (_, user):
         try:
+            filters = Filters(
+                doc_number=doc_number,
+                issuer=issuer,
+                doc_type=doc_type,
+                year=read_year(year) if year else None,
+                status=status,
+                retention=retention,
+                date_from=date_from,
+                date_to=date_to,
+            )
+            query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
             result = search_as(runtime.search_index, user, query)
         except SearchError as exc:
-            raise DomainError(exc.code, exc.zh, exc.en, status=503) from exc
+            raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
     return SearchOut.model_validate(result_json(result))
