@@ -207,7 +207,7 @@ class ElasticsearchIndex:
             raise self.translate(None, type(exc).__name__, str(exc)) from None
 
     def _do(self, fn: Callable[[], T]) -> T:
-        result = self._do(fn)
+        result = self._call(fn)
         assert result is not None
         return result
 
