@@ -152,7 +152,7 @@ class FakeCluster:
             if name in self.indices:
                 return 400, _error("resource_already_exists_exception", f"index [{name}] already exists", 400)
             aliases = (body or {}).get("aliases", {})
-            settings = next((t["template"]["settings"] for t in self.templates.values()), {})
+            settings: dict[str, Any] = next((t["template"]["settings"] for t in self.templates.values()), {})
             self.indices[name] = Index(aliases=dict(aliases), settings=settings)
             return 200, {"acknowledged": True, "index": name}
         if method == "DELETE":
@@ -218,7 +218,7 @@ class FakeCluster:
                 found = index.docs.pop(doc_id, None)
                 items.append({op: {"_id": doc_id, "status": 200 if found else 404, "result": "deleted"}})
             else:
-                index.docs[doc_id] = source
+                index.docs[doc_id] = dict(source or {})
                 items.append({op: {"_id": doc_id, "status": 201, "result": "created"}})
         errors = any("error" in next(iter(i.values())) for i in items)
         return 200, {"took": 1, "errors": errors, "items": items}
@@ -235,4 +235,5 @@ def _decode(body: bytes | None) -> Any:
 
 
 def _error(kind: str, reason: str, status: int) -> dict[str, Any]:
-    return {"error": {"type": kind, "reason": reason, "root_cause": [{"type": kind, "reason": reason}]}, "status": status}
+    cause = {"type": kind, "reason": reason}
+    return {"error": {**cause, "root_cause": [cause]}, "status": status}
