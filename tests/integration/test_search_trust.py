@@ -26,9 +26,9 @@ EXTRA = {
     "wjw.txt": "关于开展健康义诊的通知\n各乡镇：\n请市卫健委组织医疗单位开展健康义诊。\n",
     "tzb.txt": "关于召开座谈会的通知\n各单位：\n统战部定于下周召开民主党派座谈会。\n",
     # a 文号 the recogniser cannot read (closing bracket and 号 lost): kept as text, found, highlighted
-    "broken.txt": "扎兰屯市民族事务委员会文件\n扎民委字〔2023 7\n关于做好秋季防火工作的通知\n各乡镇：\n请做好防火工作。\n",
+    "broken.txt": "扎兰屯市民族事务委员会文件\n扎民委字〔2023 7\n关于做好秋季防火工作的通知\n各乡镇：\n请做好防火。\n",
     # an abbreviation a document defines itself, and another document that uses only the short form
-    "defines.txt": "关于组建服务队的通知\n各社区：\n组建扎兰屯市石榴籽志愿服务队（以下简称石榴籽服务队），开展服务。\n",
+    "defines.txt": "关于组建服务队的通知\n各社区：\n组建扎兰屯市石榴籽志愿服务队（以下简称石榴籽服务队）。\n",
     "uses.txt": "关于社区服务的报告\n市民委：\n石榴籽服务队到社区开展了政策宣讲。\n",
 }
 

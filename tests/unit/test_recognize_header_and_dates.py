@@ -23,7 +23,8 @@ BODY = "各乡镇、街道：\n现将有关事项通知如下。\n"
     ],
 )
 def test_the_classification_line_is_read_and_is_no_organ(header: str, classification: str, period: str | None) -> None:
-    doc = recognize_one(f"000123\n{header}\n特急\n扎兰屯市民族事务委员会文件\n扎民委字〔2024〕9号\n关于做好保密工作的通知\n{BODY}")
+    top = f"000123\n{header}\n特急\n扎兰屯市民族事务委员会文件\n扎民委字〔2024〕9号\n"
+    doc = recognize_one(f"{top}关于做好保密工作的通知\n{BODY}")
     assert doc.value("classification") == classification
     assert doc.value("secrecy_period") == period
     assert doc.value("urgency") == "特急"
@@ -75,7 +76,8 @@ def test_without_a_date_the_year_comes_from_the_number_then_the_title_and_otherw
 
 
 def test_compilation_parts_are_titled_by_the_heading_that_opens_them() -> None:
-    text = "关于2024年活动总结 篇1\n为深入贯彻，开展了活动。\n关于2024年活动总结 篇2\nXX县卫健委活动总结\n活动月期间开展了义诊。\n"
+    text = "关于2024年活动总结 篇1\n为深入贯彻，开展了活动。\n"
+    text += "关于2024年活动总结 篇2\nXX县卫健委活动总结\n活动月期间开展了义诊。\n"
     first, second = recognize(text)
     assert first.title == "关于2024年活动总结 篇1" and second.title == "XX县卫健委活动总结"
     assert first.collection_title == second.collection_title == "关于2024年活动总结"
