@@ -11,8 +11,10 @@ from pydantic import BaseModel
 from search import Filters, Hit, SearchError, SearchQuery, SearchResult
 from search.query import read_year
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.documents.policy import require_role
+from services.domain.enums import Role
 from services.errors import DomainError
-from services.indexing.service import search_as
+from services.indexing.service import IndexingService, search_as
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -39,6 +41,29 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         expanded=list(result.expanded),
     )
     return out.model_dump(mode="json")
+
+
+class SetAsideOut(BaseModel):
+    document_id: int
+    reason: str | None
+    at: dt.datetime | None
+
+
+class IndexStatusOut(BaseModel):
+    pending: int  # changes waiting for the index
+    set_aside: list[SetAsideOut]  # documents the index refused for good, with its reason
+
+
+@router.get("/search/status")
+def index_status(runtime: RuntimeDep, token: TokenDep) -> IndexStatusOut:
+    """For the operator: how far the index is behind, and which documents it refused (admins only)."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.admin)
+        service = IndexingService(ctx)
+        rows = [
+            SetAsideOut(document_id=r.document_id, reason=r.last_error, at=r.set_aside_at) for r in service.set_aside()
+        ]
+        return IndexStatusOut(pending=service.pending(), set_aside=rows)
 
 
 @router.get("/search")

@@ -13,6 +13,7 @@ from services.accounts.service import OrganService, UserService
 from services.documents.policy import require_role
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.indexing.service import IndexingService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
 from services.web.session import read_form, runtime_of, web_scope
@@ -27,8 +28,10 @@ def _admin_page(
     settings = runtime_of(request).settings
     with web_scope(request) as (ctx, user):
         require_role(user, Role.admin)
+        indexing = IndexingService(ctx)
         return page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
+            index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
             problems=problems, values=values,
         )  # fmt: skip
