@@ -119,6 +119,7 @@ def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]])
 
 def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
     pairs = near_pairs(term.words) if term.words else phrase_terms(term.tokens, cost)
+    slop = _tantivy_slop(term)
     matching, relaxed, scoring = [], [], []
     for name, boost in TEXT_FIELDS.items():
         if len(pairs) == 1 and is_single_han(pairs[0][1]):
@@ -136,9 +137,19 @@ def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
             relaxed.append(terms[0])
         else:
             words = list[str | tuple[int, str]](pairs)
-            matching.append(Q.phrase_query(schema, name, words, slop=term.slop))
+            matching.append(Q.phrase_query(schema, name, words, slop=slop))
             relaxed.append(Q.boolean_query([(Occur.Must, t) for t in terms]))
     return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1)
+
+
+def _tantivy_slop(term: Term) -> int:
+    """tantivy charges a sloppy phrase for every token that stands later than its offset says, once per token: a
+    gap of g characters before a word of k tokens costs g·k. So that each gap between the words may be
+    term.slop characters, the budget counts every token after each gap."""
+    if not term.words:
+        return term.slop
+    sizes = [len(query_tokens(w)) for w in term.words]
+    return term.slop * sum(sum(sizes[i:]) for i in range(1, len(sizes)))
 
 
 def _number(schema: tantivy.Schema, number: TypedNumber) -> tantivy.Query:
