@@ -88,6 +88,7 @@ class DocumentOut(BaseModel):
     source_name: str | None
     source_position: int | None
     issuers: list[OrganRef]
+    issuer_names: list[str]  # issuers known only by the text that named them (责任者 of an imported document)
     recipients: list[OrganRef]
     classification: str
     secrecy_period: str | None
@@ -124,6 +125,7 @@ class DocumentOut(BaseModel):
             source_name=d.source_name,
             source_position=d.source_position,
             issuers=[OrganRef(id=i.organ.id, name=i.organ.name) for i in d.issuers],
+            issuer_names=list(d.issuer_names),
             recipients=[OrganRef(id=r.organ.id, name=r.organ.name, role=r.role) for r in d.recipients],
             classification=d.classification,
             secrecy_period=d.secrecy_period,

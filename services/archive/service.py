@@ -211,8 +211,7 @@ class ArchiveService:
             archival_code=code,
             title=main.title,
             doc_number=main.doc_number,
-            responsible="、".join(i.organ.name for i in main.issuers)
-            or (main.owner_organ.name if main.owner_organ else ""),
+            responsible="、".join(main.responsible) or (main.owner_organ.name if main.owner_organ else ""),
             date=(main.written_on or main.created_at.date()).strftime("%Y%m%d"),
             classification=main.classification,
             document_ids=[d.id for d in group.documents],
