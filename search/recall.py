@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
-from search import ABBREVIATION, EXACT, NEAR, Hit, SearchQuery, SearchResult
+from search import ABBREVIATION, EXACT, NEAR, Hit, SearchError, SearchQuery, SearchResult
 from search.analysis import HAN, normalize_text, query_tokens
 from search.query import ParsedQuery, Term
 
@@ -96,7 +96,7 @@ class Staged:
 
         try:
             parsed = parse(text, self.query.filters)
-        except Exception:  # a suggestion that does not parse is no suggestion
+        except SearchError:  # a suggestion that does not parse is no suggestion
             return False
         return self.run(Stage(EXACT, parsed), 0, 1).total > 0
 
