@@ -332,14 +332,20 @@ class ElasticsearchIndex:
                 count += 1
                 yield {"_index": name, "_id": doc.id, "_source": to_source(doc)}
 
+        refused: DocumentsRejected | None = None
         try:
-            self._bulk(actions())
+            try:
+                self._bulk(actions())
+            except DocumentsRejected as exc:  # the others are in: the new generation still goes live
+                refused = exc
             self._call(lambda: self.client.indices.refresh(index=name))
             old = self._swap_alias(name)
         except BaseException:
             self._delete_quietly(name)
             raise
         self._retire(old)
+        if refused is not None:
+            raise refused
         return count
 
     def _swap_alias(self, name: str) -> list[str]:

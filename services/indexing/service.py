@@ -63,6 +63,13 @@ class IndexingService:
         self.ctx.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done)))
         return len(ids)
 
+    def set_aside_refused(self, rejected: dict[int, str]) -> None:
+        """Documents a rebuild could not index, set aside with the reasons as apply_batch does."""
+        now = self.ctx.now()
+        for document_id, reason in rejected.items():
+            row = SearchOutbox(document_id=document_id, created_at=now, set_aside_at=now, last_error=reason[-2000:])
+            self.ctx.session.add(row)
+
     def record_failure(self, error: str) -> None:
         """The index could not be reached or refused the whole batch for now: the rows stay, with the error."""
         due = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None)).order_by(SearchOutbox.id).limit(500)

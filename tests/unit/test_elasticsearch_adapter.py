@@ -262,3 +262,14 @@ def test_source_carries_the_shared_token_streams() -> None:
     assert src["title"] == "关 关于 于义 义诊 诊的 的通 通知 知"
     assert src["number_text"] == "国 国发 发 2024 5 号"
     assert (src["prefix_key"], src["doc_year"], src["doc_seq"], src["year"], src["day"]) == ("国发", 2024, 5, 0, 0)
+
+
+def test_a_rebuild_goes_live_without_the_documents_refused_for_good(cluster: FakeCluster) -> None:
+    index = _index(cluster)
+    index.upsert([_doc(1)])
+    cluster.refuse["2"] = (400, "mapper_parsing_exception")
+    with pytest.raises(DocumentsRejected) as err:
+        index.rebuild(iter([_doc(1), _doc(2), _doc(3)]))
+    assert list(err.value.rejected) == [2]
+    (live,) = cluster.indices
+    assert live != "gw-test-000001" and sorted(cluster.indices[live].docs) == ["1", "3"]
