@@ -21,7 +21,7 @@ from importlib import resources
 
 from search import ABBREVIATION, EXACT, NEAR, Hit, SearchError, SearchQuery, SearchResult
 from search.analysis import HAN, normalize_text, query_tokens
-from search.query import ParsedQuery, Term
+from search.query import ParsedQuery, Term, parse
 
 LITTLE = 5  # the exact words finding fewer documents than this also look for them near each other
 # Characters that may stand between the words of a phrase found near. Kept below what moving a word past
@@ -92,8 +92,6 @@ class Staged:
         return stage, replace(result, hits=hits, expanded=stage.forms)
 
     def _finds(self, text: str) -> bool:
-        from search.query import parse
-
         try:
             parsed = parse(text, self.query.filters)
         except SearchError:  # a suggestion that does not parse is no suggestion
