@@ -58,7 +58,7 @@ def build_schema() -> tantivy.Schema:
     # Fields are only ever appended (an older generation opens with its own schema: see _open).
     for name in ("issuer_names", "prefix_key", "abbr_key"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    b.add_text_field("abbr_pair", tokenizer_name="raw", fast=True, index_option="basic")
+    b.add_text_field("abbr_pair", tokenizer_name="raw", stored=True, index_option="basic")
     for name in ("doc_year", "doc_seq"):
         b.add_integer_field(name, indexed=True)
     return b.build()
@@ -261,13 +261,14 @@ class EmbeddedIndex:
         """The (full, short) pairs documents define that have this word as either form."""
         if not self.built_with_current_analysis():
             return []
-        spec = {"pairs": {"terms": {"field": "abbr_pair", "size": 20}}}
-        try:
-            raw = searcher.aggregate(Q.term_query(SCHEMA, "abbr_key", word), spec)
-        except ValueError:  # no document defines any
-            return []
-        pairs = [str(b["key"]).split("\t") for b in raw.get("pairs", {}).get("buckets", [])]
-        return [(p[0], p[1]) for p in pairs if len(p) == 2]
+        defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
+        found: dict[tuple[str, str], None] = {}
+        for _, addr in defining:
+            for pair in searcher.doc(addr).get_all("abbr_pair"):
+                full, _, short = str(pair).partition("\t")
+                if word in (full, short):
+                    found[(full, short)] = None
+        return list(found)
 
     def _freqs(self, searcher: Any) -> Callable[[list[str]], dict[str, int]]:
         return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
