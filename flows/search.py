@@ -7,6 +7,7 @@ from collections.abc import Callable
 from prefect import flow, task
 
 from flows.runtime import get_runtime
+from search import DocumentsRejected
 from services.indexing.service import IndexingService
 
 
@@ -41,7 +42,11 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
                     progress(100)
                 yield doc
 
-        total = runtime.search_index.rebuild(counted())  # type: ignore[arg-type]
+        try:
+            total = runtime.search_index.rebuild(counted())  # type: ignore[arg-type]
+        except DocumentsRejected as exc:  # the rebuild went live without them: set aside, for the operator
+            service.set_aside_refused(exc.rejected)
+            total = service.searchable_count() - len(exc.rejected)
         if progress:
             progress(total % 100)
     _catch_up_changes_since(start)

@@ -16,10 +16,18 @@ _OPEN = "〔[(（【〖［"
 _CLOSE = "〕])）】〗］"
 
 # NFKC already folds full-width digits and ﹝﹞ (U+FE5D/U+FE5E → 〔〕); it does not unify 【】 or [] with 〔〕
-# (DOMAIN.md §6), so every bracket the year may be typed in is accepted here.
+# (DOMAIN.md §6), so every bracket the year may be typed in is accepted here, and 2024年 in place of brackets.
+_OPEN_RE = f"[{re.escape(_OPEN)}]"
+_CLOSE_RE = f"[{re.escape(_CLOSE)}]"
 _DOC_NUMBER = re.compile(
-    rf"(?P<prefix>[{HAN}A-Za-z]{{1,24}}?)\s*[{re.escape(_OPEN)}]\s*(?P<year>\d{{4}})\s*[{re.escape(_CLOSE)}]"
+    rf"(?P<prefix>[{HAN}A-Za-z]{{1,24}}?)\s*(?:{_OPEN_RE}\s*(?P<year>\d{{4}})\s*{_CLOSE_RE}|(?P<year2>\d{{4}})\s*年)"
     rf"\s*第?\s*(?P<seq>\d{{1,6}})\s*号"
+)
+# What a user types for a 文号 (DOMAIN.md §2.3; 机关代字 + 年份 + 序号): the forms above, the 号 left out after a
+# bracketed year, or no year at all (扎民委字32号; matched with a 年份: filter when one is given).
+_TYPED_NUMBER = re.compile(
+    rf"^(?P<prefix>[{HAN}A-Za-z]{{1,24}}?)?\s*(?:(?:{_OPEN_RE}\s*(?P<year>\d{{4}})\s*{_CLOSE_RE}|(?P<year2>\d{{4}})\s*年)"
+    rf"\s*第?\s*(?P<seq>\d{{1,6}})\s*(?P<hao>号)?|第?\s*(?P<seq2>\d{{1,6}})\s*号)$"
 )
 _CANONICAL = re.compile(rf"^(?P<prefix>[{HAN}A-Za-z]+)〔(?P<year>\d{{4}})〕(?P<seq>[1-9]\d*)号$")
 
@@ -36,6 +44,45 @@ class DocNumber:
         return f"{self.prefix}〔{self.year}〕{self.seq}号"
 
 
+@dataclass(frozen=True)
+class TypedNumber:
+    """A 文号 as typed in a query, any part of it perhaps missing: matched on the parts it has."""
+
+    prefix: str | None
+    year: int | None
+    seq: int
+    text: str  # as typed, for highlighting
+
+    @property
+    def prefix_key(self) -> str | None:
+        return prefix_key(self.prefix) if self.prefix else None
+
+    @property
+    def canonical(self) -> str | None:
+        return str(DocNumber(self.prefix, self.year, self.seq)) if self.prefix and self.year else None
+
+
+def prefix_key(prefix: str) -> str:
+    """The 机关代字 without a closing 字, so 扎民委〔2024〕32号 and 扎民委字〔2024〕32号 are one number."""
+    key = normalize_text(prefix)
+    return key[:-1] if len(key) > 1 and key.endswith("字") else key
+
+
+def parse_typed_number(text: str) -> TypedNumber | None:
+    """A query word that is a 文号 with at least a 序号 and either a 机关代字 or a year; None otherwise."""
+    m = _TYPED_NUMBER.match(normalize(text).strip())
+    if m is None:
+        return None
+    year = m["year"] or m["year2"]
+    seq = int(m["seq"] or m["seq2"])
+    prefix = m["prefix"]
+    if seq == 0 or (m["seq2"] and not prefix) or (m["year2"] and not m["hao"]):
+        return None  # “32号” alone is a word; “2024年9” is a date
+    if prefix and not year and len(prefix) < 2:
+        return None
+    return TypedNumber(prefix, int(year) if year else None, seq, text)
+
+
 def normalize(text: str) -> str:
     """NFKC with width folding; the first step of every analysis chain."""
     return unicodedata.normalize("NFKC", text)
@@ -46,7 +93,7 @@ def parse_doc_number(text: str) -> DocNumber | None:
     match = _DOC_NUMBER.search(normalize(text).strip())
     if match is None or int(match["seq"]) == 0:
         return None
-    return DocNumber(match["prefix"], int(match["year"]), int(match["seq"]))
+    return DocNumber(match["prefix"], int(match["year"] or match["year2"]), int(match["seq"]))
 
 
 def find_doc_numbers(text: str) -> list[tuple[DocNumber, str]]:
@@ -54,7 +101,8 @@ def find_doc_numbers(text: str) -> list[tuple[DocNumber, str]]:
     found = []
     for match in _DOC_NUMBER.finditer(normalize(text)):
         if int(match["seq"]):
-            found.append((DocNumber(match["prefix"], int(match["year"]), int(match["seq"])), match[0]))
+            year = int(match["year"] or match["year2"])
+            found.append((DocNumber(match["prefix"], year, int(match["seq"])), match[0]))
     return found
 
 
@@ -71,24 +119,28 @@ def is_canonical_doc_number(text: str) -> bool:
 #
 # normalise: NFKC (full-width letters and digits), traditional → simplified (OpenCC t2s), lower case, and the
 # whitespace a PDF or a typesetter left between two Chinese characters removed. Then tokens, in order:
-# a run of Han characters gives its overlapping bigrams (a lone character gives itself), any other run of
-# letters or digits — Latin, digits, traditional Mongolian — gives one word. The backends index the tokens
-# joined by spaces and split them on whitespace, so positions are exact and a phrase is consecutive tokens.
+# a run of Han characters gives its first character, its overlapping bigrams and its last character (a lone
+# character gives itself once); any other run of letters or digits — Latin, digits, traditional Mongolian —
+# gives one word. The backends index the tokens joined by spaces and split them on whitespace, so positions are
+# exact and a phrase is consecutive tokens.
 #
-# After a run of two or more Han characters come two FILLER tokens. Inside a run the bigram at position p
-# starts at the run's p-th character, so a phrase needs only every other bigram (and the last): a cover whose
-# steps are at most 2 still pins every character, and the two fillers keep such a cover from reaching across
-# punctuation into the next run. Fewer terms make a dense phrase several times cheaper to evaluate.
+# The single characters at the ends of a run let a character beside digits or a word be found: 第41个 is
+# 第 41 个 in a text that says 扎兰屯市第41个全区, and 2024年 is 2024 年 in 2024年民族团结. A query drops the
+# single at an end of its own text (民族团结 is found inside a longer run), keeps those beside its digits.
+#
+# Inside a run the bigram at position p starts at the run's p-th character after its first single, so a phrase
+# needs only every other bigram (and the last): a cover whose steps are at most 2 still pins every character.
+# Between the last bigram of one run and the first of the next stand at least the two singles, so such a cover
+# never reaches across punctuation or a word into another run. Fewer terms make a dense phrase cheaper.
 
-ANALYSIS_VERSION = 2  # bump when the token stream changes: indexes built with another version are rebuilt
-FILLER = "_"  # never a token of its own: words exclude "_"
+ANALYSIS_VERSION = 3  # bump when the token stream changes: indexes built with another version are rebuilt
 _HAN_RUN = re.compile(rf"[{HAN}]+")
-# At each token start a lookahead captures the token and one character (or a whole word) is consumed: a Han
-# character followed by another captures the bigram, a lone one itself, a word the word; the last character of
-# a longer run captures "" (the place of the fillers).
-_TOKENS = re.compile(
-    rf"(?=([{HAN}]{{2}}|(?<![{HAN}])[{HAN}](?![{HAN}])|[^\W_{HAN}]+|))(?:[{HAN}]|[^\W_{HAN}]+)", re.UNICODE
-)
+# A run of two or more Han characters gets its first character split off as a lone one (split on a lookahead
+# that captures it, joined back with a separator), then one scan captures at each character its bigram, or the
+# character itself at the end of a run, and each word whole.
+_RUN_START = re.compile(rf"(?<![{HAN}])(?=([{HAN}])[{HAN}])")
+_TOKENS = re.compile(rf"(?=([{HAN}]{{2}}|[{HAN}]|[^\W_{HAN}]+))(?:[{HAN}]|[^\W_{HAN}]+)", re.UNICODE)
+_PIECES = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+", re.UNICODE)
 _HAN_GAP = re.compile(rf"(?<=[{HAN}])\s+(?=[{HAN}])")
 _t2s: Any = None
 
@@ -122,15 +174,25 @@ def normalize_text(text: str) -> str:
 
 def token_string(text: str, normalized: bool = False) -> str:
     """Tokens joined by single spaces: what the backends index with a whitespace tokenizer."""
-    joined = " ".join(_TOKENS.findall(text if normalized else normalize_text(text)))
-    return joined.replace("  ", f" {FILLER} {FILLER} ").rstrip()
+    text = text if normalized else normalize_text(text)
+    return " ".join(_TOKENS.findall("\x00".join(_RUN_START.split(text))))
 
 
 def tokens(text: str, normalized: bool = False) -> list[str]:
-    """The token stream of a text, fillers included (positions are list indices), none at its end."""
-    toks = token_string(text, normalized).split()
-    while toks and toks[-1] == FILLER:
+    """The token stream of a text (positions are list indices)."""
+    return token_string(text, normalized).split()
+
+
+def query_tokens(text: str) -> list[str]:
+    """The tokens a typed word or phrase must match side by side: its token stream without the single character
+    at either end of it that a longer run of the text need not end with (a query is found inside a run)."""
+    norm = normalize_text(text)
+    toks = tokens(norm, normalized=True)
+    pieces = _PIECES.findall(norm)
+    if toks and pieces and len(pieces[-1]) >= 2 and _HAN_RUN.fullmatch(pieces[-1]):
         toks.pop()
+    if toks and pieces and len(pieces[0]) >= 2 and _HAN_RUN.fullmatch(pieces[0]):
+        toks.pop(0)
     return toks
 
 
@@ -139,21 +201,20 @@ def is_bigram(token: str) -> bool:
 
 
 def phrase_terms(toks: Sequence[str], cost: Callable[[str], int] | None = None) -> list[tuple[int, str]]:
-    """The (position, token) pairs a phrase query must match. Fillers are left out. With a ``cost`` (how
-    many documents hold a token), each run of bigrams keeps only a cheapest cover that pins every character:
-    its first and last bigram and no two kept bigrams more than 2 apart (see FILLER). Without one, all
-    non-filler tokens are kept at consecutive positions, as an index built before the fillers needs."""
+    """The (position, token) pairs a phrase query must match. With a ``cost`` (how many documents hold a token),
+    each run of bigrams keeps only a cheapest cover that pins every character: its first and last bigram and no
+    two kept bigrams more than 2 apart; singles and words are always kept. Without one, every token is kept."""
     if cost is None:
-        return list(enumerate(t for t in toks if t != FILLER))
+        return list(enumerate(toks))
     pairs: list[tuple[int, str]] = []
     run: list[int] = []
-    for i, tok in enumerate([*toks, FILLER]):
+    for i, tok in enumerate([*toks, ""]):
         if i < len(toks) and is_bigram(tok):
             run.append(i)
             continue
         pairs.extend((j, toks[j]) for j in _cheapest_cover(run, [cost(toks[j]) for j in run]))
         run = []
-        if i < len(toks) and tok != FILLER:
+        if i < len(toks):
             pairs.append((i, tok))
     return sorted(pairs)
 

@@ -13,16 +13,18 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from search import FACETS, Hit, SearchDoc, SearchError, SearchQuery, SearchResult
-from search.analysis import ANALYSIS_VERSION, token_string
+from search import FACETS, UNDATED, UNDATED_ZH, Hit, SearchDoc, SearchError, SearchQuery, SearchResult, check_window
+from search.analysis import ANALYSIS_VERSION, normalize_text, parse_doc_number, prefix_key, token_string
 from search.embedded_plan import TEXT_FIELDS, Plan, any_of, plan
 from search.highlight import snippet
-from search.query import parse
+from search.query import ParsedQuery, parse
+from search.recall import Stage, Staged, defined_abbreviations
 
 KEYWORD_FIELDS = ("doc_number", "issuer", "doc_type", "status", "retention", "kind")
 WRITER_HEAP = 128 * 1024 * 1024
@@ -52,43 +54,70 @@ def build_schema() -> tantivy.Schema:
         b.add_integer_field(name, indexed=True, fast=True)
     b.add_integer_field("organ", indexed=True)
     b.add_bytes_field("stored", stored=True)
-    b.add_integer_field("sample", indexed=True, fast=True)  # SAMPLES pseudo-random slices (last: see _open)
+    b.add_integer_field("sample", indexed=True, fast=True)  # SAMPLES pseudo-random slices
+    # Fields are only ever appended (an older generation opens with its own schema: see _open).
+    for name in ("issuer_names", "prefix_key", "abbr_key"):
+        b.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("abbr_pair", tokenizer_name="raw", stored=True, index_option="basic")
+    for name in ("doc_year", "doc_seq"):
+        b.add_integer_field(name, indexed=True)
     return b.build()
 
 
 SCHEMA = build_schema()
 
 
-def analyze(doc: SearchDoc) -> tuple[SearchDoc, dict[str, str]]:
-    """The token streams of a document's text fields (the costly, parallelisable part of indexing)."""
+def text_fields(doc: SearchDoc, body: str) -> dict[str, str]:
+    """The token streams of a document's text fields, its body already normalised (the costly part of indexing).
+    The title field holds a part's own title and its compilation's; the issuer field every name of every issuer."""
     numbers = " ".join(n for n in (doc.doc_number, doc.doc_number_original) if n)
-    return doc, {
-        "title": token_string(doc.title),
-        "body": token_string(doc.body),
+    title = f"{doc.title}\n{doc.collection_title}" if doc.collection_title else doc.title
+    return {
+        "title": token_string(title),
+        "body": token_string(body, normalized=True),
         "number_text": token_string(numbers),
-        "issuer_text": token_string(" ".join(doc.issuers)),
+        "issuer_text": token_string("\n".join(doc.issuer_names or doc.issuers)),
     }
 
 
-def to_tantivy(doc: SearchDoc, analyzed: dict[str, str] | None = None, sample: bool = True) -> tantivy.Document:
+def defined_pairs(body: str) -> list[str]:
+    """The abbreviations a (normalised) body defines, as "full\tshort" values."""
+    return [f"{full}\t{short}" for full, short in defined_abbreviations(body)] if "简称" in body else []
+
+
+def to_tantivy(doc: SearchDoc, current: bool = True) -> tantivy.Document:
+    """The document for the current schema; ``current=False`` for a generation of an older analysis (still live
+    until the worker rebuilds it), whose schema lacks the fields appended since."""
+    body = normalize_text(doc.body)
     d = tantivy.Document()
     d.add_integer("id", doc.id)
-    for name, text in (analyzed or analyze(doc)[1]).items():
+    for name, text in text_fields(doc, body).items():
         d.add_text(name, text)
     for name in KEYWORD_FIELDS:
         if name != "issuer" and getattr(doc, name):
             d.add_text(name, getattr(doc, name))
     for issuer in doc.issuers:
         d.add_text("issuer", issuer)
-    if doc.date:
-        d.add_integer("year", doc.date.year)
-        d.add_integer("day", int(doc.date.strftime("%Y%m%d")))
+    d.add_integer("year", doc.known_year or UNDATED)
+    d.add_integer("day", doc.day)
     d.add_integer("rank", doc.rank)
     for organ in doc.organs:
         d.add_integer("organ", organ)
     d.add_bytes("stored", json.dumps(_stored(doc), ensure_ascii=False).encode())
-    if sample:
-        d.add_integer("sample", sample_of(doc.id))
+    if not current:
+        return d
+    d.add_integer("sample", sample_of(doc.id))
+    for name in dict.fromkeys((*doc.issuers, *doc.issuer_names)):
+        d.add_text("issuer_names", name)
+    number = parse_doc_number(doc.doc_number) if doc.doc_number else None
+    if number:
+        d.add_text("prefix_key", prefix_key(number.prefix))
+        d.add_integer("doc_year", number.year)
+        d.add_integer("doc_seq", number.seq)
+    for pair in defined_pairs(body):
+        d.add_text("abbr_pair", pair)
+        for form in pair.split("\t"):
+            d.add_text("abbr_key", form)
     return d
 
 
@@ -105,6 +134,8 @@ def _stored(doc: SearchDoc) -> dict[str, Any]:
         "doc_number": doc.doc_number,
         "issuers": list(doc.issuers),
         "date": doc.date.isoformat() if doc.date else None,
+        "year": doc.known_year,
+        "collection_title": doc.collection_title,
         "source": doc.source,
         "doc_type": doc.doc_type,
         "status": doc.status,
@@ -179,7 +210,7 @@ class EmbeddedIndex:
                 writer.delete_documents_by_term("id", doc_id)
             current = self.built_with_current_analysis()
             for doc in docs:
-                writer.add_document(to_tantivy(doc, sample=current))
+                writer.add_document(to_tantivy(doc, current))
             writer.commit()
             writer.wait_merging_threads()
         index.reload()
@@ -215,9 +246,37 @@ class EmbeddedIndex:
     # -- reading ---------------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
+        check_window(query.offset, query.limit)
         parsed = parse(query.text, query.filters)
         searcher = self._open().searcher()
-        found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher))
+
+        def run(stage: Stage, offset: int, limit: int) -> SearchResult:
+            paged = replace(query, offset=offset, limit=limit)
+            return self._search_stage(searcher, stage.parsed, paged, stage.exclude)
+
+        staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
+        return staged.search()
+
+    def _defined(self, searcher: Any, word: str) -> list[tuple[str, str]]:
+        """The (full, short) pairs documents define that have this word as either form."""
+        if not self.built_with_current_analysis():
+            return []
+        defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
+        found: dict[tuple[str, str], None] = {}
+        for _, addr in defining:
+            for pair in searcher.doc(addr).get_all("abbr_pair"):
+                full, _, short = str(pair).partition("\t")
+                if word in (full, short):
+                    found[(full, short)] = None
+        return list(found)
+
+    def _freqs(self, searcher: Any) -> Callable[[list[str]], dict[str, int]]:
+        return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
+
+    def _search_stage(
+        self, searcher: Any, parsed: ParsedQuery, query: SearchQuery, exclude: tuple[ParsedQuery, ...]
+    ) -> SearchResult:
+        found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher), exclude)
         if found is None:
             return SearchResult(0, [], {})
         # tantivy releases the GIL: the count and the facets are gathered on the other threads while this one
@@ -236,8 +295,8 @@ class EmbeddedIndex:
             exact = True
         if not exact:
             total, facets = _scaled(total, facets, SAMPLES / sampled)
-        words = parsed.highlight_words() + parsed.doc_numbers
-        hits = [self._hit(searcher, float(key), addr, words, query.highlight) for key, addr in top]
+        words = parsed.highlight_words()
+        hits = [self._hit(searcher, float(key), addr, words, parsed, query.highlight) for key, addr in top]
         return SearchResult(total, hits, facets if query.facets else {}, total_exact=exact)
 
     def _count(self, searcher: Any, found: Plan, facets: bool, slices: int, split: bool) -> list[Future[Counted]]:
@@ -278,9 +337,12 @@ class EmbeddedIndex:
             return None
         return lambda token: int(searcher.doc_freq("body", token))
 
-    def _hit(self, searcher: Any, score: float, addr: Any, words: list[str], highlight: bool) -> Hit:
+    def _hit(
+        self, searcher: Any, score: float, addr: Any, words: list[str], parsed: ParsedQuery, highlight: bool
+    ) -> Hit:
         doc = searcher.doc(addr)
         data = json.loads(bytes(doc.get_first("stored")))
+        text = data["body"] or data["title"]
         return Hit(
             id=int(doc.get_first("id")),
             title=data["title"],
@@ -288,10 +350,12 @@ class EmbeddedIndex:
             issuers=data["issuers"],
             date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
             score=round(score, 4),
-            highlight=snippet(data["body"] or data["title"], words) if highlight else "",
+            highlight=snippet(text, words, parsed.numbers) if highlight else "",
             source=data["source"],
             doc_type=data["doc_type"],
             status=data["status"],
+            year=data.get("year"),
+            collection_title=data.get("collection_title"),
         )
 
 
@@ -329,11 +393,15 @@ def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool) -> C
         return 0, {}
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS if facets else ():
-        counts[name] = {
-            str(b["key"]).removesuffix(".0") if name == "year" else str(b["key"]): int(b["doc_count"])
-            for b in raw.get(name, {}).get("buckets", [])
-        }
+        counts[name] = {_facet_key(name, b["key"]): int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
     return int(raw["_total"]["value"] or 0), counts
+
+
+def _facet_key(name: str, key: Any) -> str:
+    if name == "year":
+        year = str(key).removesuffix(".0")
+        return UNDATED_ZH if year == str(UNDATED) else year
+    return str(key)
 
 
 def _scaled(

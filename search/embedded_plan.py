@@ -19,9 +19,10 @@ from typing import Any
 
 import tantivy
 
-from search import SearchQuery
-from search.analysis import is_single_han, phrase_terms
+from search import UNDATED, SearchQuery
+from search.analysis import TypedNumber, is_single_han, phrase_terms, query_tokens
 from search.query import ParsedQuery, Term
+from search.recall import near_pairs
 
 TEXT_FIELDS = {"title": 3.0, "body": 1.0, "number_text": 5.0, "issuer_text": 1.5}
 BODY = list(TEXT_FIELDS).index("body")
@@ -69,18 +70,27 @@ class Plan:
 Cost = Callable[[str], int] | None
 
 
-def plan(schema: tantivy.Schema, parsed: ParsedQuery, query: SearchQuery, cost: Cost) -> Plan | None:
-    """None when the query asks for nothing (no word, no 文号, no filter)."""
+def plan(
+    schema: tantivy.Schema,
+    parsed: ParsedQuery,
+    query: SearchQuery,
+    cost: Cost,
+    exclude: tuple[ParsedQuery, ...] = (),
+) -> Plan | None:
+    """None when the query asks for nothing (no word, no 文号, no filter). Documents matching any of
+    ``exclude`` (an earlier stage's query) are left out."""
     groups = [[_word(schema, term, cost) for term in group] for group in parsed.must]
-    fixed: list[tuple[Any, tantivy.Query]] = [
-        (Occur.Must, Q.term_query(schema, "doc_number", number)) for number in parsed.doc_numbers
-    ]
+    fixed: list[tuple[Any, tantivy.Query]] = [(Occur.Must, _number(schema, n)) for n in parsed.numbers]
     if not groups and not fixed:
         if not parsed.has_filters:
             return None
         fixed.append((Occur.Must, Q.all_query()))
     fixed += [(Occur.MustNot, _word(schema, term, cost).matching) for term in parsed.must_not]
     fixed += [(Occur.Must, f) for f in _filters(schema, parsed, query)]
+    for earlier in exclude:
+        before = plan(schema, earlier, query, cost)
+        if before is not None:
+            fixed.append((Occur.MustNot, before.matching))
     matching = _matching(groups, fixed)
     scoring = [(Occur.Should, q) for g in groups for w in g for q in w.scoring]
     scored = Q.boolean_query([(Occur.Must, Q.const_score_query(matching, 0.0)), *scoring]) if scoring else matching
@@ -108,12 +118,14 @@ def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]])
 
 
 def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
-    pairs = phrase_terms(term.tokens, cost)
+    pairs = near_pairs(term.words) if term.words else phrase_terms(term.tokens, cost)
+    slop = _tantivy_slop(term)
     matching, relaxed, scoring = [], [], []
     for name, boost in TEXT_FIELDS.items():
         if len(pairs) == 1 and is_single_han(pairs[0][1]):
-            ch = pairs[0][1]
-            q = Q.regex_query(schema, name, f"{ch}.?|.{ch}")
+            # A lone character is the first character of a token wherever it stands (a bigram's, or a run's
+            # last): the same set Elasticsearch finds with a term query on its first-character sub-field.
+            q = Q.regex_query(schema, name, f"{pairs[0][1]}.?")
             matching.append(q)
             relaxed.append(q)
             scoring.append(Q.boost_query(q, boost))
@@ -124,14 +136,44 @@ def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
             matching.append(terms[0])
             relaxed.append(terms[0])
         else:
-            matching.append(Q.phrase_query(schema, name, list[str | tuple[int, str]](pairs)))
+            words = list[str | tuple[int, str]](pairs)
+            matching.append(Q.phrase_query(schema, name, words, slop=slop))
             relaxed.append(Q.boolean_query([(Occur.Must, t) for t in terms]))
     return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1)
+
+
+def _tantivy_slop(term: Term) -> int:
+    """tantivy charges a sloppy phrase for every token that stands later than its offset says, once per token: a
+    gap of g characters before a word of k tokens costs g·k. So that each gap between the words may be
+    term.slop characters, the budget counts every token after each gap."""
+    if not term.words:
+        return term.slop
+    sizes = [len(query_tokens(w)) for w in term.words]
+    return term.slop * sum(sum(sizes[i:]) for i in range(1, len(sizes)))
+
+
+def _number(schema: tantivy.Schema, number: TypedNumber) -> tantivy.Query:
+    """A typed 文号: its parts on the parsed 文号 fields (机关代字 with or without 字, year, 序号), or its words side
+    by side in the text (a 文号 the recogniser could not read, kept as the document wrote it)."""
+    parts = [Q.term_query(schema, "doc_seq", number.seq)]
+    if number.prefix_key:
+        parts.append(Q.term_query(schema, "prefix_key", number.prefix_key))
+    if number.year:
+        parts.append(Q.term_query(schema, "doc_year", number.year))
+    options = [Q.boolean_query([(Occur.Must, p) for p in parts])]
+    if number.prefix:
+        written = query_tokens(f"{number.prefix} {number.year or ''} {number.seq}")
+        pairs = list[str | tuple[int, str]](enumerate(written))
+        options += [Q.phrase_query(schema, name, pairs) for name in ("number_text", "body")]
+    return any_of(options)
 
 
 def _filters(schema: tantivy.Schema, parsed: ParsedQuery, query: SearchQuery) -> list[tantivy.Query]:
     f = parsed.filters
     out = [Q.term_query(schema, name, value) for name, value in parsed.keyword_filters()]
+    if f.year is not None:  # the year of its 成文日期 (or the year alone), or of its 文号
+        by_date = Q.term_query(schema, "year", f.year)
+        out.append(by_date if f.year == UNDATED else any_of([by_date, Q.term_query(schema, "doc_year", f.year)]))
     if f.date_from or f.date_to:
         low = int(f.date_from.strftime("%Y%m%d")) if f.date_from else None
         high = int(f.date_to.strftime("%Y%m%d")) if f.date_to else None

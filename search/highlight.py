@@ -4,9 +4,11 @@ highlights simplified text and back, and 国发[2024]5号 highlights 国发〔20
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
+from collections.abc import Sequence
 
-from search.analysis import _HAN_GAP, _to_simplified, normalize_text
+from search.analysis import _CLOSE, _HAN_GAP, _OPEN, TypedNumber, _to_simplified, normalize_text, prefix_key
 
 # Full-width ASCII and the ideographic space fold one to one: a C-speed translate covers the usual text.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -37,18 +39,29 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
     return simplified.lower(), origin
 
 
-def snippet(raw: str, words: list[str], width: int = 80) -> str:
+def number_pattern(number: TypedNumber) -> re.Pattern[str]:
+    """A 文号 as documents write it, in the normalised text: any bracket or 年 around the year, 第 and leading
+    zeros before the 序号, the 号 and a closing 字 of the 机关代字 perhaps left out."""
+    opening, closing = f"[{re.escape(_OPEN)}]", f"[{re.escape(_CLOSE)}]"
+    prefix = rf"{re.escape(prefix_key(number.prefix))}字?\s*" if number.prefix else ""
+    year = str(number.year) if number.year else r"\d{4}"
+    dated = rf"(?:{opening}?\s*{year}\s*{closing}?\s*年?\s*)"
+    return re.compile(rf"{prefix}{dated}{'' if number.year else '?'}第?\s*0*{number.seq}(?!\d)(?:\s*号)?")
+
+
+def snippet(raw: str, words: list[str], numbers: Sequence[TypedNumber] = (), width: int = 80) -> str:
     """An HTML-escaped window of the raw text around the densest matches, matches wrapped in <em>."""
     if not raw:
         return ""
     wanted = [normalize_text(w) for w in words if w]
-    offset, text = _likely_window(raw, wanted, width)
+    patterns = [number_pattern(n) for n in numbers]
+    offset, text = _likely_window(raw, wanted, width) if wanted else (0, raw)
     norm, origin = normalize_with_map(text)
-    spans = _match_spans(norm, wanted)
+    spans = _match_spans(norm, wanted, patterns)
     if not spans and offset:
         offset, text = 0, raw
         norm, origin = normalize_with_map(text)
-        spans = _match_spans(norm, wanted)
+        spans = _match_spans(norm, wanted, patterns)
     if not spans:
         return html.escape(raw[:width]) + ("…" if len(raw) > width else "")
     raw_spans = [(origin[a] + offset, origin[b - 1] + 1 + offset) for a, b in spans]
@@ -73,8 +86,8 @@ def _likely_window(raw: str, words: list[str], width: int) -> tuple[int, str]:
     return start, raw[start : start + 3 * width]
 
 
-def _match_spans(norm: str, words: list[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _match_spans(norm: str, words: list[str], patterns: Sequence[re.Pattern[str]] = ()) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = [m.span() for p in patterns for m in p.finditer(norm)][:10]
     for word in sorted(set(words), key=len, reverse=True):
         pos = norm.find(word)
         while pos != -1 and len(spans) < 50:

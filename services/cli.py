@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -151,7 +151,7 @@ def search(
     """Search every document in full Chinese text (as an operator: no organ limit)."""
     import json
 
-    from search import Filters, SearchQuery
+    from search import Filters, SearchError, SearchQuery
     from search.analysis import canonical_doc_number
     from services.api.routes.search import result_json
 
@@ -160,7 +160,10 @@ def search(
     filters = Filters(
         doc_number=number, issuer=issuer, doc_type=doc_type, year=year, status=status, retention=retention
     )
-    result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    try:
+        result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    except SearchError as exc:
+        _fail(DomainError(exc.code, exc.zh, exc.en, status=exc.status))
     data = result_json(result)
     if as_json:
         data.pop("facets")
@@ -170,8 +173,13 @@ def search(
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     console.print(f"{'' if result.total_exact else '约 '}{result.total} 件")
+    if result.suggestion:
+        console.print(f"您要找的是不是：{result.suggestion}")
+    marks = {"abbreviation": "  （简称或全称）", "near": "  （词语相近）"}
     for hit in result.hits:
-        console.print(f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {hit.date or ''}")
+        when = hit.date or (f"{hit.year}年" if hit.year else "日期不详")
+        line = f"[bold]{hit.title}[/]  {hit.doc_number or ''}  {'、'.join(hit.issuers)}  {when}"
+        console.print(line + marks.get(hit.match, ""))
         console.print("   " + hit.highlight.replace("<em>", "[reverse]").replace("</em>", "[/reverse]"))
 
 
@@ -198,7 +206,10 @@ def reindex() -> None:
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
-    as_user: Annotated[str, typer.Option("--as", help="the user the import is recorded for")] = "archivist",
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="the user it is recorded for (default: the system, into the archive's records)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the per-file report as JSON")] = False,
 ) -> None:
     """Import past documents (txt in UTF-8/UTF-16/GB18030, docx, pdf with text, html) as a Prefect flow."""
@@ -210,15 +221,25 @@ def import_(
     from flows.imports import import_files
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
+    from services.accounts.service import UserService
     from services.domain.models import User
     from services.errors import NotFound
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
     with runtime.context() as ctx:
-        actor = ctx.session.scalar(select(User).where(User.username == as_user))
+        if as_user is None:
+            actor: User | None = UserService(ctx).system_user()
+        else:
+            actor = ctx.session.scalar(select(User).where(User.username == as_user, User.active.is_(True)))
         if actor is None:
-            raise NotFound("user_not_found", f"用户不存在：{as_user}", f"no such user: {as_user}")
+            _fail(
+                NotFound(
+                    "user_not_found",
+                    f"用户不存在：{as_user}（不加 --as 则以系统身份导入）",
+                    f"no such user: {as_user} (leave out --as to import as the system)",
+                )
+            )
         actor_id = actor.id
     roots = [str(p.resolve()) for p in paths]
     with Progress(console=console, disable=as_json) as progress, quiet_prefect():
@@ -427,6 +448,12 @@ def audit_verify(
     runtime.close()
     if not verdict.whole:
         raise SystemExit(1)
+
+
+def _fail(exc: DomainError) -> NoReturn:
+    """Print a domain error in one line and exit non-zero (as `main` does for any command)."""
+    console.print(f"[red]{exc.code}[/]: {exc.zh} / {exc.en}")
+    raise typer.Exit(2)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "development-only-secret-change-me"
@@ -98,6 +98,29 @@ class ArchiveSettings(BaseModel):
     )
 
 
+class ElasticsearchSettings(BaseModel):
+    """Used when ``search_url`` is http(s)://… (an Elasticsearch 8 cluster). Credentials may also be given in the
+    URL; they never appear in a message, a log line or a stored error."""
+
+    api_key: SecretStr | None = Field(None, description="An API key (base64 'id:key' as Kibana shows it).")
+    username: str | None = Field(None, description="Basic auth user (e.g. elastic), when no API key is given.")
+    password: SecretStr | None = Field(None, description="Basic auth password.")
+    ca_certs: str | None = Field(None, description="CA file of the cluster's certificate (ES 8 makes its own CA).")
+    ssl_assert_fingerprint: str | None = Field(
+        None, description="Or the SHA-256 fingerprint of the cluster's certificate, instead of a CA file."
+    )
+    verify_certs: bool = Field(True, description="Verify the cluster's TLS certificate (leave on in production).")
+    request_timeout: float = Field(10.0, description="Seconds for a search or a small call.")
+    bulk_timeout: float = Field(120.0, description="Seconds for one bulk request of indexing.")
+    max_retries: int = Field(1, description="Retries of a call on a connection error or 502/503/504.")
+    bulk_retries: int = Field(4, description="Retries, with backoff, of documents refused with 429.")
+    shards: int = Field(1, description="Primary shards of each index generation.")
+    replicas: int = Field(0, description="Replicas of each shard: 0 on a one-node cluster, 1+ on several nodes.")
+    retire_grace: float | None = Field(
+        None, description="Seconds an old generation is kept after a rebuild's swap (default: request_timeout)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything a running instance needs; all state lives under ``home``."""
 
@@ -129,6 +152,7 @@ class Settings(BaseSettings):
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 
     @field_validator("environment")
     @classmethod

@@ -17,6 +17,28 @@ from services.rendering.renderer import DocumentRenderer
 from services.storage import ObjectStore, open_object_store
 
 
+def elasticsearch_options(settings: Settings) -> object:
+    """The Elasticsearch adapter's options from the settings (secrets unwrapped only here)."""
+    from search.elasticsearch import ElasticsearchOptions
+
+    es = settings.elasticsearch
+    return ElasticsearchOptions(
+        api_key=es.api_key.get_secret_value() if es.api_key else None,
+        username=es.username,
+        password=es.password.get_secret_value() if es.password else None,
+        ca_certs=es.ca_certs,
+        ssl_assert_fingerprint=es.ssl_assert_fingerprint,
+        verify_certs=es.verify_certs,
+        request_timeout=es.request_timeout,
+        bulk_timeout=es.bulk_timeout,
+        max_retries=es.max_retries,
+        bulk_retries=es.bulk_retries,
+        shards=es.shards,
+        replicas=es.replicas,
+        retire_grace=es.retire_grace,
+    )
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -36,7 +58,7 @@ class Runtime:
 
     @cached_property
     def search_index(self) -> SearchIndex:
-        return open_search_index(self.settings.effective_search_url)
+        return open_search_index(self.settings.effective_search_url, elasticsearch_options(self.settings))
 
     @cached_property
     def renderer(self) -> DocumentRenderer:

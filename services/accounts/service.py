@@ -10,10 +10,11 @@ from collections.abc import Iterable, Sequence
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 
+from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify
 from services.context import Context
 from services.domain.enums import Classification, Role
-from services.domain.models import AuthToken, Organ, OrganPrefix, User
+from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
 
 
@@ -26,19 +27,38 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class System:
+    """The system acting on its own account (example data, the first start): never a login."""
+
+
+SYSTEM = System()
+Actor = User | System
+SYSTEM_USERNAME = "system"
+MAX_ALIASES = 20
+
+
+def require_admin(actor: Actor) -> None:
+    """Organs are created and renamed by an admin (or by the system itself when it sets up)."""
+    if not isinstance(actor, System):
+        require_role(actor, Role.admin)
+
+
 class OrganService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def create(
         self,
+        actor: Actor,
         code: str,
         name: str,
         short_name: str,
         prefixes: dict[str, str] | None = None,
         parent_id: int | None = None,
         name_alt: str | None = None,
+        aliases: Sequence[str] = (),
     ) -> Organ:
+        require_admin(actor)
         session = self.ctx.session
         if session.scalar(select(Organ.id).where((Organ.code == code) | (Organ.name == name))):
             raise Conflict("organ_exists", f"机关已存在：{name}", f"organ already exists: {name}")
@@ -49,7 +69,43 @@ class OrganService:
         session.flush()
         for form, prefix in (prefixes or {}).items():
             self.add_prefix(organ, form, prefix)
+        if aliases:
+            self.set_aliases(actor, organ.id, aliases)
         return organ
+
+    def set_aliases(self, actor: Actor, organ_id: int, aliases: Sequence[str]) -> Organ:
+        """Replace an organ's aliases (short forms, former names). An alias names one organ only, and is never
+        another organ's full or short name."""
+        require_admin(actor)
+        organ = self.get(organ_id)
+        wanted = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+        self._check_aliases(organ, wanted)
+        keep = {a.alias: a for a in organ.aliases if a.alias in wanted}
+        organ.aliases = [keep.get(a) or OrganAlias(alias=a) for a in wanted]
+        self.ctx.session.flush()
+        return organ
+
+    def _check_aliases(self, organ: Organ, wanted: list[str]) -> None:
+        if len(wanted) > MAX_ALIASES or any(len(a) > 100 for a in wanted):
+            raise Invalid(
+                "aliases_invalid",
+                f"别名最多 {MAX_ALIASES} 个，每个不超过 100 字",
+                f"at most {MAX_ALIASES} aliases of at most 100 characters each",
+            )
+        for alias in wanted:
+            other = self.named(alias)
+            if other is not None and other.id != organ.id:
+                raise Conflict(
+                    "alias_taken", f"“{alias}”已是{other.name}的名称", f"'{alias}' already names {other.name}"
+                )
+
+    def named(self, name: str) -> Organ | None:
+        """The organ known by this full name, short name or alias; None when no organ, or several, bear it."""
+        by_alias = select(OrganAlias.organ_id).where(OrganAlias.alias == name)
+        query = select(Organ).where((Organ.name == name) | (Organ.short_name == name) | Organ.id.in_(by_alias))
+        found = list(self.ctx.session.scalars(query.limit(2)))
+        exact = [o for o in found if o.name == name]
+        return exact[0] if exact else (found[0] if len(found) == 1 else None)
 
     def add_prefix(self, organ: Organ, form: str, prefix: str) -> OrganPrefix:
         if self.ctx.session.scalar(select(OrganPrefix.id).where(OrganPrefix.prefix == prefix)):
@@ -95,6 +151,24 @@ class OrganService:
 class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def system_user(self) -> User:
+        """The account work is recorded under when no person starts it (an import from the command line): an
+        archivist of the organ whose records these are (the 立档单位 of the archive settings), which cannot log
+        in. Made on first use, with that organ when it does not exist yet."""
+        found = self.ctx.session.scalar(select(User).where(User.username == SYSTEM_USERNAME))
+        if found is not None:
+            return found
+        archive = self.ctx.settings.archive
+        organs = OrganService(self.ctx)
+        organ = organs.named(archive.fonds_name) or organs.create(
+            SYSTEM, f"fonds-{archive.fonds_code}", archive.fonds_name, archive.fonds_name
+        )
+        user = self.create(
+            SYSTEM_USERNAME, "系统", organ.id, [Role.archivist.value], secrets.token_urlsafe(24), Classification.none
+        )
+        user.active = False
+        return user
 
     def create(
         self,

@@ -28,6 +28,7 @@ class OrganOut(BaseModel):
     short_name: str
     parent_id: int | None
     prefixes: dict[str, str]
+    aliases: list[str]
 
     @classmethod
     def of(cls, organ: Organ) -> OrganOut:
@@ -38,6 +39,7 @@ class OrganOut(BaseModel):
             short_name=organ.short_name,
             parent_id=organ.parent_id,
             prefixes={p.form: p.prefix for p in organ.prefixes},
+            aliases=[a.alias for a in organ.aliases],
         )
 
 
@@ -92,6 +94,7 @@ class DocumentOut(BaseModel):
     source_name: str | None
     source_position: int | None
     issuers: list[OrganRef]
+    issuer_names: list[str]  # issuers known only by the text that named them (责任者 of an imported document)
     recipients: list[OrganRef]
     classification: str
     secrecy_period: str | None
@@ -131,6 +134,7 @@ class DocumentOut(BaseModel):
             source_name=d.source_name,
             source_position=d.source_position,
             issuers=[OrganRef(id=i.organ.id, name=i.organ.name) for i in d.issuers],
+            issuer_names=list(d.issuer_names),
             recipients=[OrganRef(id=r.organ.id, name=r.organ.name, role=r.role) for r in d.recipients],
             classification=d.classification,
             secrecy_period=d.secrecy_period,

@@ -234,7 +234,7 @@ class ArchiveService:
             archival_code=code,
             title=main.title,
             doc_number=main.doc_number,
-            responsible=main.responsible,
+            responsible="、".join(main.responsible),
             date=(main.written_on or main.created_at.date()).strftime("%Y%m%d"),
             classification=highest_classification(group.documents),
             document_ids=[d.id for d in group.documents],

@@ -84,6 +84,23 @@ class Organ(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     prefixes: Mapped[list[OrganPrefix]] = relationship(back_populates="organ", order_by="OrganPrefix.id")
+    aliases: Mapped[list[OrganAlias]] = relationship(
+        order_by="OrganAlias.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def names(self) -> list[str]:
+        """Every name the organ is known by: full name, short name, then the aliases (former names, short forms)."""
+        return list(dict.fromkeys([self.name, self.short_name, *(a.alias for a in self.aliases)]))
+
+
+class OrganAlias(Base):
+    """Another name of an organ people type: a short form (市民委) or a former name; each names one organ."""
+
+    __tablename__ = "organ_aliases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(100), unique=True)
 
 
 class OrganPrefix(Base):
@@ -162,6 +179,7 @@ class Document(Base):
     doc_seq: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (Index("ix_documents_year_seq", "doc_year", "doc_seq"), Index("ix_documents_title", "title"))
     written_on: Mapped[dt.date | None] = mapped_column(Date)  # 成文日期
+    written_year: Mapped[int | None] = mapped_column(Integer)  # its year alone, when only the year is known
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     signing_round: Mapped[int] = mapped_column(Integer, default=0)
     returned_reason: Mapped[str | None] = mapped_column(Text)
@@ -183,6 +201,8 @@ class Document(Base):
     source_name: Mapped[str | None] = mapped_column(Text)  # an imported document's file name
     source_position: Mapped[int | None] = mapped_column(Integer)  # its 篇N inside a compilation
     owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # who imported it
+    issuer_names: Mapped[list[Any]] = mapped_column(default=list)  # 责任者 that are no organ of ours, as written
+    collection_title: Mapped[str | None] = mapped_column(Text)  # the compilation a 篇 was imported from
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
@@ -199,16 +219,23 @@ class Document(Base):
     )
 
     @property
-    def is_joint(self) -> bool:
-        return len(self.issuers) > 1
+    def responsible(self) -> list[str]:
+        """责任者 (DA/T 22 §3.5): the issuing organs' names, then issuers known only by the text that named them;
+        for a report-back its sender, for an import with neither the organ that holds it."""
+        names = [i.organ.name for i in self.issuers] + list(self.issuer_names)
+        if names:
+            return names
+        organ = self.source_organ or self.owner_organ
+        return [organ.name] if organ else []
 
     @property
-    def responsible(self) -> str:
-        """责任者 (DA/T 22 §3.5): the issuing organs, a report-back's sender, or an import's recorded owner."""
-        if self.issuers:
-            return "、".join(i.organ.name for i in self.issuers)
-        organ = self.source_organ or self.owner_organ
-        return organ.name if organ else ""
+    def year(self) -> int | None:
+        """The year of 成文日期, or the year alone when only that is known (from the 文号 or the title)."""
+        return self.written_on.year if self.written_on else self.written_year
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.issuers) > 1
 
     def linked(self, kind: str) -> int | None:
         """The document this one refers to by a link of this kind (转发, 答复, …), if any."""
@@ -479,11 +506,14 @@ class WorkerBeat(Base):
 
 
 class ImportedFile(Base):
-    """One imported file, by the SHA-256 of its bytes: importing it again changes nothing."""
+    """One imported file in one organ's records, by the SHA-256 of its bytes: importing it again into the same
+    records changes nothing; another organ importing it gets its own record."""
 
     __tablename__ = "imported_files"
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
+    __table_args__ = (UniqueConstraint("sha256", "owner_organ_id", name="uq_imported_files_sha256_owner"),)
     filename: Mapped[str] = mapped_column(Text)
     size: Mapped[int] = mapped_column(Integer)
     format: Mapped[str] = mapped_column(String(8))
@@ -527,6 +557,7 @@ __all__ = [
     "LoginThrottle",
     "NumberSequence",
     "Organ",
+    "OrganAlias",
     "OrganPrefix",
     "ProcessJob",
     "ReplyTask",
@@ -546,6 +577,7 @@ class SearchOutbox(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    set_aside_at: Mapped[dt.datetime | None]  # the index refused this document for good: last_error says why
 
 
 class ArchiveRun(Base):

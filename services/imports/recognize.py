@@ -34,11 +34,22 @@ CN_DIGITS = {
     "八": 8,
     "九": 9,
     "十": 10,
+    "○": 0,
+    "O": 0,
+    "Ｏ": 0,
 }
-_DATE_AR = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
-_DATE_CN = re.compile(
-    r"^([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$"
-)
+# 成文日期 as the corpus writes it (DOMAIN.md §1.2, §6): 2024年9月5日, 二〇二四年九月五日 (〇 also as ○ or O),
+# 2024.9.5, 2024-09-05 or 2024/9/5 (a clock time may follow), alone on a line, perhaps in brackets.
+_DATE_AR = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_CN_DIGIT = "[〇零○OＯ一二三四五六七八九]"
+_DATE_CN = re.compile(rf"^({_CN_DIGIT}{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})日$")
+_DATE_DOTS = re.compile(r"^(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+# Lines of a header that are not organs (GB/T 9704 elements above the 发文机关标志, DOMAIN.md §1.2).
+_SECRECY = re.compile(r"^(绝密|机密|秘密)\s*(?:[★☆*＊]\s*(\S{1,10}))?$")
+_URGENCY = re.compile(r"^(特急|加急)$")
+_COPY_NUMBER = re.compile(r"^\d{6}$")  # 份号
+_SIGNER = re.compile(r"^签发人[:：]")
 _DEADLINE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前")
 _PHASE = re.compile(r"([\u4e00-\u9fff]{2,6}阶段)\s*[（(]([^（()）]{3,40})[)）]")
 _PHASE_END = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(底|上旬|中旬|下旬|末))?\s*(?:之)?前")
@@ -63,6 +74,8 @@ class Recognized:
     fields: dict[str, Found] = field(default_factory=dict)
     position: int | None = None  # 篇N of a compilation
     first_line: int = 0
+    preamble: list[str] = field(default_factory=list)  # the lines above the body: header lines and 主送
+    collection_title: str | None = None  # the compilation a 篇 comes from
 
     def value(self, name: str) -> Any:
         found = self.fields.get(name)
@@ -99,20 +112,34 @@ def cn_number(text: str) -> int:
 
 
 def parse_date_line(line: str) -> dt.date | None:
-    """成文日期 in Arabic (2024年9月5日) or Chinese numerals (二〇二四年九月五日)."""
-    line = normalize(line).replace(" ", "")
-    for pattern in (_DATE_AR, _DATE_CN):
-        m = pattern.match(line)
-        if m:
-            try:
-                return dt.date(cn_number(m[1]), cn_number(m[2]), cn_number(m[3]))
-            except ValueError:
-                return None
-    return None
+    """A line that is a date and nothing else: 2024年9月5日, 二〇二四年九月五日, 2024.9.5, 2024-09-05 15:44."""
+    line = re.sub(r"\s+", "", normalize(line)).strip("（）()")
+    parts: tuple[str, str, str] | None = None
+    if m := _DATE_AR.match(line) or _DATE_CN.match(line):
+        parts = (m[1], m[2], m[3])
+    elif m := _DATE_DOTS.match(line):
+        parts = (m[1], m[3], m[4])
+    if parts is None:
+        return None
+    try:
+        return dt.date(cn_number(parts[0]), cn_number(parts[1]), cn_number(parts[2]))
+    except (ValueError, KeyError):
+        return None
 
 
-def split_compilation(text: str) -> list[tuple[int, str, int, str]]:
-    """(position, title, first line, text) for each 篇 of a compilation; [] when the text is one document."""
+@dataclass(frozen=True)
+class Part:
+    """One 篇 of a compilation: its number, the compilation's title, the heading that opens it, its text."""
+
+    position: int
+    collection_title: str
+    heading: str
+    first_line: int
+    text: str
+
+
+def split_compilation(text: str) -> list[Part]:
+    """Each 篇 of a compilation; [] when the text is one document."""
     lines = text.splitlines()
     marks = [(i, m) for i, line in enumerate(lines) if (m := _COMPILATION.match(line.strip()))]
     if len(marks) < 2:
@@ -120,20 +147,40 @@ def split_compilation(text: str) -> list[tuple[int, str, int, str]]:
     pieces = []
     for k, (i, m) in enumerate(marks):
         end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
-        pieces.append((cn_number(m["n"]), m["title"].strip(), i, "\n".join(lines[i + 1 : end])))
+        heading = re.sub(r"\s+", " ", lines[i].strip())
+        pieces.append(Part(cn_number(m["n"]), m["title"].strip(), heading, i, "\n".join(lines[i + 1 : end])))
     return pieces
 
 
 def recognize(text: str) -> list[Recognized]:
-    pieces = split_compilation(text)
-    if not pieces:
+    parts = split_compilation(text)
+    if not parts:
         return [recognize_one(text)]
     docs = []
-    for position, title, first, piece in pieces:
-        doc = recognize_one(piece, given_title=title)
-        doc.position, doc.first_line = position, first
+    for part in parts:
+        doc = recognize_one(part.text, given_title=part_title(part))
+        doc.position, doc.first_line, doc.collection_title = part.position, part.first_line, part.collection_title
+        if "doc_type" not in doc.fields and "genre" not in doc.fields:
+            _doc_type(part.collection_title, doc.fields)
+        if "written_on" not in doc.fields and "year" not in doc.fields:
+            _year_of_title(part.collection_title, doc.fields)
         docs.append(doc)
     return docs
+
+
+def part_title(part: Part) -> str:
+    """A 篇's own title: a title line that opens its text, else the heading that opens it (…篇3), so the parts of
+    a compilation can be told apart; the compilation's title is kept beside it."""
+    first = next((clean for line in part.text.splitlines() if (clean := line.strip())), "")
+    if first and _looks_like_title(first):
+        return first
+    return part.heading
+
+
+def _looks_like_title(line: str) -> bool:
+    if len(line) > 60 or any(p in line for p in "。；，,"):
+        return False
+    return line.startswith("关于") or line.endswith(GENRES + tuple(DOC_TYPES))
 
 
 def recognize_one(text: str, given_title: str | None = None) -> Recognized:
@@ -146,6 +193,7 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
     if title:
         fields["title"] = Found(title, 0.95 if given_title or title.startswith("关于") else 0.8)
     _doc_number(header, fields)
+    _classification(header, fields)
     _issuers(header, fields)
     _doc_type(title, fields)
     start = title_at
@@ -158,9 +206,15 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
         fields["main_recipients"] = Found(names, 0.85, salutation[1])
         start = salutation[0]
     body_lines = [line for i, line in nonempty if i > start]
+    title_lines = [line for i, line in nonempty if title_at <= i <= start and line not in title]
+    preamble = header + ([salutation[1]] if salutation else [])
     date_at = _written_on(body_lines, fields)
     if date_at is not None:
         _signers(body_lines[:date_at], fields)
+    else:
+        _date_after_title(title_lines + body_lines[:2], fields)
+    if "written_on" not in fields and not _year_of_number(fields):
+        _year_of_title(title, fields)
     paragraphs = join_broken_lines(body_lines)
     _attachments(body_lines, fields)
     _contacts(body_lines, fields)
@@ -172,7 +226,7 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
     headings = [{"level": heading_level(p), "text": p} for p in paragraphs if heading_level(p) and len(p) < 40]
     if headings:
         fields["headings"] = Found(headings, 0.8)
-    return Recognized(title=title, body="\n".join(paragraphs), fields=fields)
+    return Recognized(title=title, body="\n".join(paragraphs), fields=fields, preamble=preamble)
 
 
 def join_broken_lines(lines: list[str]) -> list[str]:
@@ -220,17 +274,42 @@ def _doc_number(header: list[str], fields: dict[str, Found]) -> None:
             return
 
 
+def _classification(header: list[str], fields: dict[str, Found]) -> None:
+    """密级和保密期限 (机密★5年) and 紧急程度 (特急), top left of the header (DOMAIN.md §1.2)."""
+    for line in header:
+        compact = re.sub(r"\s+", "", normalize(line))
+        if m := _SECRECY.match(compact):
+            fields["classification"] = Found(m[1], 0.95, line)
+            if m[2]:
+                fields["secrecy_period"] = Found(m[2], 0.9, line)
+        elif m := _URGENCY.match(compact):
+            fields["urgency"] = Found(m[1], 0.95, line)
+
+
+def is_header_mark(line: str) -> bool:
+    """A header line that is no organ's name: 密级, 紧急程度, 份号, 签发人 or the 文号."""
+    compact = re.sub(r"\s+", "", normalize(line))
+    marks = (_SECRECY, _URGENCY, _COPY_NUMBER, _SIGNER)
+    return any(p.match(compact) for p in marks) or bool(find_doc_numbers(line))
+
+
+def reads_as_organ(name: str) -> bool:
+    """Whether a line reads as the name of an organ (ends as organs' names do, and is short)."""
+    return 2 <= len(name) <= 40 and ORGAN_SUFFIX.search(name) is not None and not any(p in name for p in "。，；：:")
+
+
 def _issuers(header: list[str], fields: dict[str, Found]) -> None:
+    """The 发文机关标志 lines that read as organs' names (a joint document has several); any other header line is
+    no issuer (the Mongolian line of a bilingual header, a web page's heading)."""
     names = []
     for line in header:
-        if find_doc_numbers(line) or not re.search(r"[\u3400-\u9fff]", line):
-            continue  # the 文号, or the Mongolian line of a bilingual header
+        if is_header_mark(line) or not re.search(r"[\u3400-\u9fff]", line):
+            continue
         name = line.removesuffix("文件").strip()
-        if name and len(name) <= 40:
+        if reads_as_organ(name):
             names.append(name)
     if names:
-        sure = all(ORGAN_SUFFIX.search(n) for n in names)
-        fields["issuers"] = Found(names, 0.9 if sure else 0.6)
+        fields["issuers"] = Found(names, 0.9)
 
 
 def _doc_type(title: str, fields: dict[str, Found]) -> None:
@@ -251,6 +330,32 @@ def _written_on(body: list[str], fields: dict[str, Found]) -> int | None:
             fields["written_on"] = Found(date, 0.9, body[k])
             return k
     return None
+
+
+def _date_after_title(lines: list[str], fields: dict[str, Found]) -> None:
+    """A date standing right under the title (a 纪要 or a speech dates itself there)."""
+    for line in lines:
+        date = parse_date_line(line)
+        if date:
+            fields["written_on"] = Found(date, 0.8, line)
+            return
+
+
+def _year_of_number(fields: dict[str, Found]) -> bool:
+    """No 成文日期: the year of the 文号 is its year, less surely (a 文号 is numbered in the year of signing)."""
+    number = fields.get("doc_number")
+    m = re.search(r"〔(\d{4})〕", number.value) if number else None
+    if m:
+        fields["year"] = Found(int(m[1]), 0.7, number.raw if number else None)
+    return m is not None
+
+
+def _year_of_title(title: str, fields: dict[str, Found]) -> bool:
+    """No date and no 文号: a year the title names (“关于2024年…总结”), less surely still."""
+    m = _YEAR.search(normalize(title))
+    if m:
+        fields["year"] = Found(int(m[1]), 0.5, m[0])
+    return m is not None
 
 
 def _signers(before_date: list[str], fields: dict[str, Found]) -> None:
@@ -316,13 +421,8 @@ def _context_year(fields: dict[str, Found], title: str) -> int | None:
     written = fields.get("written_on")
     if written:
         return int(written.value.year)
-    number = fields.get("doc_number")
-    if number:
-        m = re.search(r"〔(\d{4})〕", number.value)
-        if m:
-            return int(m[1])
-    m = re.search(r"(20\d{2}|19\d{2})\s*年", title)
-    return int(m[1]) if m else None
+    year = fields.get("year")
+    return int(year.value) if year else None
 
 
 def _report_deadline(flat: str, year: int | None, fields: dict[str, Found]) -> None:

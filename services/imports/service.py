@@ -18,11 +18,11 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import DocKind, DocStatus, Role
+from services.domain.enums import Classification, DocKind, DocStatus, Role, Urgency
 from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
 from services.errors import DomainError, Invalid
 from services.imports.reader import ReadText, read_file
-from services.imports.recognize import Recognized, recognize
+from services.imports.recognize import Recognized, reads_as_organ, recognize
 from services.indexing.service import IndexingService
 
 
@@ -80,10 +80,13 @@ class ImportService:
         return duplicate or self.store_recognized(actor, prepare(name, data))
 
     def duplicate_of(self, actor: User, name: str, data: bytes) -> FileOutcome | None:
+        """The same bytes already in the importing organ's records (another organ's copy is no duplicate)."""
         if not actor.has_role(Role.drafter):
             require_role(actor, Role.archivist)
         digest = hashlib.sha256(data).hexdigest()
-        existing = self.ctx.session.scalar(select(ImportedFile).where(ImportedFile.sha256 == digest))
+        existing = self.ctx.session.scalar(
+            select(ImportedFile).where(ImportedFile.sha256 == digest, ImportedFile.owner_organ_id == actor.organ_id)
+        )
         if existing is None:
             return None
         return FileOutcome(
@@ -100,8 +103,10 @@ class ImportService:
         if again is not None:
             return again
         base, data, digest, read = prepared.name, prepared.data, prepared.digest, prepared.read
-        original_key = f"imports/{digest}/original-{safe_filename(base)}"
-        text_key = f"imports/{digest}/text.txt"
+        # Keys per owner organ: a failed import of a file another organ holds never removes that organ's copy.
+        folder = f"imports/{digest}/organ-{actor.organ_id}"
+        original_key = f"{folder}/original-{safe_filename(base)}"
+        text_key = f"{folder}/text.txt"
         stage_object(self.ctx.session, self.ctx.store, original_key, data, "application/octet-stream")
         stage_object(self.ctx.session, self.ctx.store, text_key, read.text.encode(), "text/plain; charset=utf-8")
         created = [self._create(actor, base, doc) for doc in prepared.docs]
@@ -116,6 +121,7 @@ class ImportService:
                 original_key=original_key,
                 text_key=text_key,
                 document_ids=ids,
+                owner_organ_id=actor.organ_id,
                 imported_by_id=actor.id,
                 imported_at=self.ctx.now(),
             )
@@ -126,7 +132,7 @@ class ImportService:
         return FileOutcome(base, "imported", ids, format=read.format, encoding=read.encoding)
 
     def _create(self, actor: User, source: str, rec: Recognized) -> tuple[Document, str]:
-        issuers = [self._organ(n) for n in (rec.value("issuers") or [])]
+        issuers, named = self._issuers(actor, rec.value("issuers") or [])
         document = Document(
             kind=DocKind.imported.value,
             status=DocStatus.imported.value,
@@ -136,6 +142,12 @@ class ImportService:
             issue_form="",
             doc_number=None,
             written_on=rec.value("written_on"),
+            written_year=None if rec.value("written_on") else rec.value("year"),
+            classification=rec.value("classification") or Classification.none.value,
+            secrecy_period=rec.value("secrecy_period"),
+            urgency=rec.value("urgency") or Urgency.normal.value,
+            issuer_names=named,
+            collection_title=rec.collection_title,
             report_deadline=rec.value("report_deadline"),
             attachment_notes=list(rec.value("attachments") or []),
             current_version=0,
@@ -154,7 +166,13 @@ class ImportService:
         self.ctx.session.add(document)
         self.ctx.session.flush()
         version = DocumentService(self.ctx).new_version(document, actor, rec.body or rec.title, "导入", carried=[])
-        version.fields = {**version.fields, "recognized": rec.as_json(), "source": source, "position": rec.position}
+        version.fields = {
+            **version.fields,
+            "recognized": rec.as_json(),
+            "source": source,
+            "position": rec.position,
+            "preamble": rec.preamble,
+        }
         self.audit.record("imported", document=document, actor=actor, source=source, position=rec.position)
         IndexingService(self.ctx).enqueue(document.id)
         return document, rec.body
@@ -162,13 +180,22 @@ class ImportService:
     def _number_taken(self, number: str) -> bool:
         return self.ctx.session.scalar(select(Document.id).where(Document.doc_number == number)) is not None
 
-    def _organ(self, name: str) -> Organ:
-        """A known organ by full or short name; otherwise an external organ record for the imported issuer."""
-        organ = self.ctx.session.scalar(select(Organ).where((Organ.name == name) | (Organ.short_name == name)))
-        if organ is not None:
-            return organ
-        code = "ext-" + hashlib.sha1(name.encode()).hexdigest()[:10]
-        return OrganService(self.ctx).create(code, name, name)
+    def _issuers(self, actor: User, names: list[str]) -> tuple[list[Organ], list[str]]:
+        """Issuers that are organs we know (by any of their names), and the others kept as text (责任者). Only an
+        admin's import makes an organ of an unknown issuer, and only of a line that reads as an organ's name."""
+        organs: list[Organ] = []
+        as_text: list[str] = []
+        service = OrganService(self.ctx)
+        for name in names:
+            organ = service.named(name)
+            if organ is None and actor.has_role(Role.admin) and reads_as_organ(name):
+                code = "ext-" + hashlib.sha1(name.encode()).hexdigest()[:10]
+                organ = service.create(actor, code, name, name)
+            if organ is None:
+                as_text.append(name)
+            elif organ not in organs:
+                organs.append(organ)
+        return organs, list(dict.fromkeys(as_text))
 
     # -- links -------------------------------------------------------------------------------------------
 

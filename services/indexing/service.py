@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from search import SearchDoc, SearchIndex, SearchQuery, SearchResult, Visibility
+from search import DocumentsRejected, SearchDoc, SearchIndex, SearchQuery, SearchResult, Visibility
 from services import access
 from services.context import Context
-from services.domain.enums import CLASSIFICATION_RANK, Classification
+from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind
 from services.domain.models import Document, SearchOutbox, User
 
 SEARCHABLE = access.FINISHED
@@ -24,23 +26,49 @@ class IndexingService:
         self.ctx.session.add(SearchOutbox(document_id=document_id, created_at=self.ctx.now()))
 
     def pending(self) -> int:
-        return int(self.ctx.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0)
+        query = select(func.count()).select_from(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None))
+        return int(self.ctx.session.scalar(query) or 0)
+
+    def set_aside(self) -> list[SearchOutbox]:
+        """Documents the index refused for good, with its reason: for the operator to look at."""
+        query = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_not(None)).order_by(SearchOutbox.id)
+        return list(self.ctx.session.scalars(query))
 
     def apply_batch(self, index: SearchIndex, limit: int = 500) -> int:
-        """Index the next batch of changed documents; rows leave the outbox only once the index has them."""
-        rows = list(self.ctx.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)))
+        """Index the next batch of changed documents; rows leave the outbox only once the index has them. A
+        document the index refuses for good is set aside with the reason, and never holds up the others."""
+        due = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None)).order_by(SearchOutbox.id).limit(limit)
+        rows = list(self.ctx.session.scalars(due))
         if not rows:
             return 0
         ids = sorted({r.document_id for r in rows})
         docs = [self.search_doc(d) for d in self.ctx.session.scalars(select(Document).where(Document.id.in_(ids)))]
-        index.upsert([d for d in docs if d is not None])
+        refused: dict[int, str] = {}
+        try:
+            index.upsert([d for d in docs if d is not None])
+        except DocumentsRejected as exc:
+            refused = exc.rejected
         gone = [i for i in ids if i not in {d.id for d in docs if d is not None}]
         index.delete(gone)
-        self.ctx.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+        for row in rows:
+            if row.document_id in refused:
+                row.set_aside_at = self.ctx.now()
+                row.last_error = refused[row.document_id][-2000:]
+        done = [r.id for r in rows if r.document_id not in refused]
+        self.ctx.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done)))
         return len(ids)
 
+    def set_aside_refused(self, rejected: dict[int, str]) -> None:
+        """Documents a rebuild could not index, set aside with the reasons as apply_batch does."""
+        now = self.ctx.now()
+        for document_id, reason in rejected.items():
+            row = SearchOutbox(document_id=document_id, created_at=now, set_aside_at=now, last_error=reason[-2000:])
+            self.ctx.session.add(row)
+
     def record_failure(self, error: str) -> None:
-        for row in self.ctx.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(500)):
+        """The index could not be reached or refused the whole batch for now: the rows stay, with the error."""
+        due = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None)).order_by(SearchOutbox.id).limit(500)
+        for row in self.ctx.session.scalars(due):
             row.attempts += 1
             row.last_error = error[-2000:]
 
@@ -75,7 +103,8 @@ class IndexingService:
 
         documents = DocumentService(self.ctx)
         version = documents.version(document)
-        texts = [documents.body(version)]
+        # The whole text: an imported document's header lines (发文机关标志, 文号 as written) and 主送 first.
+        texts = ["\n".join(version.fields.get("preamble") or []), documents.body(version)]
         texts += [
             self.ctx.store.get(a.key).decode("utf-8", errors="replace")
             for a in version.attachments
@@ -84,17 +113,42 @@ class IndexingService:
         return SearchDoc(
             id=document.id,
             title=document.title,
-            body="\n".join(texts),
-            doc_number=document.doc_number,
-            issuers=tuple(i.organ.name for i in document.issuers),
+            body="\n".join(t for t in texts if t),
+            doc_number=document.doc_number or _recognized_number(version.fields),
+            issuers=tuple(document.responsible),
             doc_type=document.doc_type,
             status=document.status,
             kind=document.kind,
-            date=document.written_on or document.created_at.date(),
+            date=_date_of(document),
+            year=document.year,
             organs=tuple(sorted(access.reader_organs(self.ctx.session, document.id))),
             rank=CLASSIFICATION_RANK[Classification(document.classification)],
             source=document.source_name,
+            issuer_names=_issuer_names(document),
+            collection_title=document.collection_title,
         )
+
+
+def _date_of(document: Document) -> dt.date | None:
+    """成文日期; a reply (来文) made here is dated the day it was sent. An imported document without one has no
+    date at all (its year may be known): never the day it was imported."""
+    if document.written_on or document.kind == DocKind.imported.value:
+        return document.written_on
+    return document.created_at.date()
+
+
+def _recognized_number(fields: dict[str, Any]) -> str | None:
+    """The 文号 an imported text carries, when the document row could not take it (another organ's copy holds
+    that unique 文号): still searchable by it."""
+    found = (fields.get("recognized") or {}).get("doc_number") or {}
+    value = found.get("value")
+    return str(value) if value else None
+
+
+def _issuer_names(document: Document) -> tuple[str, ...]:
+    """Every name of every issuer (full, short, aliases), then issuers known by text only: what 机关: matches."""
+    names = [name for issuer in document.issuers for name in issuer.organ.names]
+    return tuple(dict.fromkeys([*names, *document.issuer_names]))
 
 
 def visibility_of(user: User) -> Visibility:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.accounts.service import OrganService, UserService
+from services.accounts.service import SYSTEM, OrganService, UserService
 from services.config import PROJECT_ROOT
 from services.context import Context
 from services.distribution.service import DistributionService
@@ -49,6 +49,19 @@ ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
 SEED_002_RECIPIENTS = "各乡镇、街道，市各部、委、办、局和各人民团体，市直属各企事业单位"  # the 统称 as written
 # The people behind example accounts, where a seed names them (seed 001: 广元市卫健委's 主任).
 PEOPLE = {"gy-wjw.head": ("刘峰", "市卫生健康委党组书记、主任")}
+# Other names people type for these organs (short forms in seed 002's text and signature block, former names).
+ALIASES: dict[str, list[str]] = {
+    "zlt-sw": ["扎兰屯市委", "中共扎兰屯市委", "市委"],
+    "zlt-tzb": ["统战部", "扎兰屯市委统战部", "中共扎兰屯市委统战部"],
+    "zlt-xcb": ["宣传部", "扎兰屯市委宣传部", "中共扎兰屯市委宣传部"],
+    "zlt-mw": ["民委", "扎兰屯市民委", "扎兰屯市民族宗教事务局"],
+    "zlt-jyj": ["教育局"],
+    "zlt-wjw": ["扎兰屯市卫健委"],
+    "zlt-wlj": ["市文旅局", "市文体旅游广电局", "市文旅广电局", "扎兰屯市文旅广电局"],
+    "zlt-gtz": ["高台子街道办事处"],
+    "gy-wjw": ["广元市卫生健康委"],
+    "zw-wjw": ["中卫市卫生计生委", "中卫市卫生和计划生育委员会"],
+}
 RECIPIENTS = ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj", "zlt-zgh", "zlt-gtz", "zlt-cjsh"]
 ROLE_SETS = {
     "drafter": ["drafter"],
@@ -94,7 +107,7 @@ def load_organs_and_users(ctx: Context) -> None:
     by_code: dict[str, Organ] = {}
     for code, name, short, prefixes, parent in ORGANS:
         parent_id = by_code[parent].id if parent else None
-        by_code[code] = organs.create(code, name, short, prefixes, parent_id)
+        by_code[code] = organs.create(SYSTEM, code, name, short, prefixes, parent_id, aliases=ALIASES.get(code, ()))
     for code, organ in by_code.items():
         short = code.removeprefix("zlt-")
         for suffix, roles in ROLE_SETS.items():

@@ -46,6 +46,7 @@ MESSAGES = {
     "run_started": "归档已开始。",
     "fixity_started": "完整性检查已开始。",
     "organ_created": "机关已添加。",
+    "aliases_saved": "机关别名已保存。",
     "user_created": "用户已添加。",
     "logged_out": "已退出登录。",
     "password_changed": "密码已修改；其他设备上的登录已退出。",

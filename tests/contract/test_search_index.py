@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Filters, SearchDoc, SearchIndex, SearchQuery, Visibility, open_search_index
+from search import Filters, QueryInvalid, SearchDoc, SearchIndex, SearchQuery, Visibility, open_search_index
 
 ES_URL = os.environ.get("GONGWEN_TEST_ES_URL")
 MONGOLIAN = "ᠵᠠᠯᠠᠨᠲᠤ ᠰᠢ ᠪᠣᠯᠠᠭ ᠠᠨᠠᠨᠠᠭ"
@@ -130,20 +130,34 @@ def index(request: pytest.FixtureRequest, tmp_path: Path, seeds_dir: Path) -> It
     else:
         if not ES_URL:
             pytest.skip("Elasticsearch contract tests need GONGWEN_TEST_ES_URL (e.g. http://127.0.0.1:9200)")
-        from search.elasticsearch import ElasticsearchIndex
+        from search.elasticsearch import ElasticsearchIndex, ElasticsearchOptions
 
-        idx = ElasticsearchIndex(ES_URL, alias=f"gongwen-test-{uuid.uuid4().hex[:8]}")
+        options = ElasticsearchOptions(retire_grace=0.5, initial_backoff=0.2)
+        idx = ElasticsearchIndex(ES_URL, alias=f"gongwen-test-{uuid.uuid4().hex[:8]}", options=options)
+        request.addfinalizer(lambda: _remove_everything_of(idx))
     idx.upsert(corpus(seeds_dir))
     yield idx
     idx.close()
 
 
+def _remove_everything_of(index: SearchIndex) -> None:
+    """The live suite leaves no index or template behind (each test has an alias of its own)."""
+    from search.elasticsearch import ElasticsearchIndex
+
+    assert isinstance(index, ElasticsearchIndex)
+    index.client.indices.delete(index=f"{index.alias}-*", ignore_unavailable=True, allow_no_indices=True)
+    index.client.indices.delete_index_template(name=index.alias, ignore=[404])
+    index.close()
+
+
 PUBLIC = Visibility(None, 0)  # every organ, no clearance
 
 
-def ids(index: SearchIndex, text: str, **kw: object) -> list[int]:
+def ids(index: SearchIndex, text: str, match: str = "exact", **kw: object) -> list[int]:
+    """The documents a query finds as typed (or found by its other forms, or near, with ``match``)."""
     kw.setdefault("visibility", PUBLIC)
-    return sorted(h.id for h in index.search(SearchQuery(text, **kw)).hits)  # type: ignore[arg-type]
+    hits = index.search(SearchQuery(text, **kw)).hits  # type: ignore[arg-type]
+    return sorted(h.id for h in hits if h.match == match)
 
 
 def test_two_character_words(index: SearchIndex) -> None:
@@ -279,3 +293,56 @@ def test_an_index_knows_it_was_built_by_the_current_analysis(index: SearchIndex,
     assert index.built_with_current_analysis()
     index.rebuild(iter(corpus(seeds_dir)))
     assert index.built_with_current_analysis() and ids(index, "石榴") == [3]
+
+
+@pytest.mark.parametrize("typed", ["第41个", "是第41个", "41个全区", "9月", "2024年"])
+def test_a_character_beside_digits_is_found(index: SearchIndex, typed: str) -> None:
+    assert 3 in ids(index, typed)
+
+
+def test_a_lone_character_finds_it_anywhere_in_a_word(index: SearchIndex) -> None:
+    assert ids(index, "榴") == [3]  # inside 石榴籽
+    assert ids(index, "籽") == [3]
+
+
+@pytest.mark.parametrize(
+    "typed", ["扎民委字2024年32号", "扎民委〔2024〕32号", "扎民委字〔2024〕32", "扎民委字32号", "32号 年份:2024"]
+)
+def test_a_doc_number_as_typed(index: SearchIndex, typed: str) -> None:
+    assert ids(index, typed) == [3]
+
+
+def test_a_year_is_that_of_the_date_or_of_the_doc_number(index: SearchIndex) -> None:
+    index.upsert([SearchDoc(8, "关于2021年工作的报告", "工作报告。", "扎民委字〔2021〕3号", date=dt.date(2022, 1, 4))])
+    assert ids(index, "工作报告", filters=Filters(year=2021)) == [8]
+    assert ids(index, "工作报告", filters=Filters(year=2022)) == [8]
+
+
+def test_an_undated_document_is_a_facet_value_and_sorted_last(index: SearchIndex) -> None:
+    index.upsert([SearchDoc(9, "民族工作方案", "民族工作。"), SearchDoc(10, "民族工作计划", "民族工作。", year=2019)])
+    found = index.search(SearchQuery("民族", sort="date", visibility=PUBLIC))
+    assert dict(found.facets["year"])["日期不详"] == 1 and dict(found.facets["year"])["2019"] == 1
+    assert [h.id for h in found.hits] == [3, 5, 2, 10, 1, 9]  # a year alone after that year's dated; no date last
+    assert ids(index, "民族", filters=Filters(year=0)) == [9]
+
+
+def test_deep_pages_are_refused_alike(index: SearchIndex) -> None:
+    with pytest.raises(QueryInvalid) as err:
+        index.search(SearchQuery("民族", offset=9_995, limit=10, visibility=PUBLIC))
+    assert err.value.code == "search_window_exceeded"
+
+
+def test_other_forms_and_near_words_come_after_the_exact_hits_marked(index: SearchIndex) -> None:
+    index.upsert([SearchDoc(11, "关于开展义诊的通知", "请市卫健委组织义诊。", organs=(6,))])
+    result = index.search(SearchQuery("卫生健康委员会", visibility=PUBLIC, limit=50))
+    matches = [(h.id, h.match) for h in result.hits]
+    assert (11, "abbreviation") in matches and (2, "exact") in matches
+    kinds = [m for _, m in matches]
+    assert kinds == sorted(kinds, key=lambda m: m != "exact")  # every exact hit before any other
+    assert ids(index, "民族团结活动月", "near") == [3]  # 民族团结进步活动月
+    assert index.search(SearchQuery("民族量子团结", visibility=PUBLIC)).total == 0
+
+
+def test_a_misspelling_suggests_a_near_spelling_that_finds_something(index: SearchIndex) -> None:
+    result = index.search(SearchQuery("名族团结", visibility=PUBLIC))
+    assert result.total == 0 and result.suggestion == "民族团结"

@@ -10,7 +10,7 @@ from services.accounts.service import OrganService, UserService
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
-from services.domain.models import Document, ReplyTask, User
+from services.domain.models import ReplyTask, User
 from services.imports.service import ImportService
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
@@ -197,10 +197,6 @@ def _import(runtime: Runtime, classification: str, token: str) -> Doc:
     with runtime.context() as ctx:
         outcome = ImportService(ctx).import_bytes(_in(ctx, "mk.lead.drafter"), f"{token}.txt", text.encode())
         doc_id = outcome.document_ids[0]
-        document = ctx.session.get(Document, doc_id)
-        assert document is not None
-        if document.classification != classification:  # until the importer reads the 密级 line itself
-            document.classification = classification
     return _doc(runtime, doc_id, "imported", classification, token)
 
 

@@ -9,11 +9,13 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.domain.models import Document, ImportedFile
+from services.domain.models import Document, ImportedFile, Organ
+from services.indexing.service import IndexingService
 from services.runtime import Runtime
 from tests.helpers.cli import run_cli
 
@@ -183,3 +185,99 @@ def test_a_cli_import_is_searchable_when_it_ends(
     _cli(runtime, "import", str(next(seeds_dir.glob("001_*"))), "--json")
     hits = _cli(runtime, "search", "广卫发[2022]17号", "--json")["hits"]  # type: ignore[index]
     assert [h["source"] for h in hits] == [next(seeds_dir.glob("001_*")).name]
+
+
+CLASSIFIED = (
+    "000123\n机密★5年\n特急\n扎兰屯市民族事务委员会文件\n扎民委字〔2024〕40号\n"
+    "关于石榴籽工程保密事项的通知\n各乡镇：\n石榴籽工程的实施细节。\n"
+)
+
+
+def _import(client: TestClient, headers: dict[str, str], name: str, text: str) -> dict[str, Any]:
+    files = [("files", (name, text.encode(), "text/plain"))]
+    report = client.post("/api/v1/imports", files=files, headers=headers)
+    assert report.status_code == 200, report.text
+    return dict(report.json()["files"][0])
+
+
+def test_an_import_keeps_the_classification_its_header_states(
+    client: TestClient, login: Login, runtime: Runtime
+) -> None:
+    outcome = _import(client, login("archivist"), "classified.txt", CLASSIFIED)
+    with runtime.context() as ctx:
+        IndexingService(ctx).apply_batch(runtime.search_index)
+        document = ctx.session.get(Document, outcome["document_ids"][0])
+        assert document is not None
+        assert (document.classification, document.secrecy_period, document.urgency) == ("机密", "5年", "特急")
+    search = {"q": "石榴籽工程"}
+    cleared = client.get("/api/v1/search", params=search, headers=login("archivist")).json()
+    assert [h["id"] for h in cleared["hits"]] == outcome["document_ids"]  # cleared for 机密: found
+    uncleared = client.get("/api/v1/search", params=search, headers=login("mw.drafter")).json()
+    assert uncleared["total"] == 0 and uncleared["hits"] == []  # the owning organ's drafter, not cleared
+
+
+def _organ_count(runtime: Runtime) -> int:
+    with runtime.context() as ctx:
+        return int(ctx.session.scalar(select(func.count()).select_from(Organ)) or 0)
+
+
+def test_the_importer_makes_no_organ_of_a_line_it_cannot_read_and_only_an_admin_makes_any(
+    client: TestClient, login: Login, runtime: Runtime
+) -> None:
+    header = "机密★5年\n第一部分\n某某县民族事务联络处\n"
+    before = _organ_count(runtime)
+    drafted = _import(client, login("mw.drafter"), "a.txt", f"{header}关于开展联络工作的通知\n各乡镇：\n请配合。\n")
+    assert _organ_count(runtime) == before  # a drafter's import creates no organ at all
+    with runtime.context() as ctx:
+        document = ctx.session.get(Document, drafted["document_ids"][0])
+        assert document is not None and document.issuers == []
+        assert document.issuer_names == ["某某县民族事务联络处"]  # kept as text: 责任者
+    admin = _import(client, login("admin"), "b.txt", f"{header}关于开展联络工作的函\n各乡镇：\n请配合。\n")
+    with runtime.context() as ctx:
+        names = set(ctx.session.scalars(select(Organ.name)))
+        document = ctx.session.get(Document, admin["document_ids"][0])
+        assert document is not None and [i.organ.name for i in document.issuers] == ["某某县民族事务联络处"]
+    assert _organ_count(runtime) == before + 1  # the line that reads as an organ, and only it
+    assert not names & {"机密★5年", "第一部分"}
+
+
+def test_an_imported_issuer_known_by_an_alias_is_that_organ(client: TestClient, login: Login, runtime: Runtime) -> None:
+    outcome = _import(client, login("mw.drafter"), "c.txt", "市民委\n关于召开座谈会的通知\n各单位：\n定于下周召开。\n")
+    with runtime.context() as ctx:
+        document = ctx.session.get(Document, outcome["document_ids"][0])
+        assert document is not None and [i.organ.code for i in document.issuers] == ["zlt-mw"]
+
+
+def test_the_same_file_imported_by_two_organs_gives_each_its_own_record(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+) -> None:
+    seed = next(seeds_dir.glob("001_*"))
+    files = [("files", (seed.name, seed.read_bytes(), "text/plain"))]
+    ours = client.post("/api/v1/imports", files=files, headers=login("mw.drafter")).json()["files"][0]
+    theirs = client.post("/api/v1/imports", files=files, headers=login("jyj.drafter")).json()["files"][0]
+    assert ours["status"] == theirs["status"] == "imported"
+    assert set(ours["document_ids"]).isdisjoint(theirs["document_ids"])
+    for user, outcome in (("mw.drafter", ours), ("jyj.drafter", theirs)):
+        doc_id = outcome["document_ids"][0]
+        assert client.get(f"/api/v1/documents/{doc_id}", headers=login(user)).status_code == 200
+    again = client.post("/api/v1/imports", files=files, headers=login("jyj.drafter")).json()["files"][0]
+    assert again["status"] == "duplicate" and again["document_ids"] == theirs["document_ids"]
+    with runtime.context() as ctx:
+        IndexingService(ctx).apply_batch(runtime.search_index)
+    for user in ("mw.drafter", "jyj.drafter"):  # each finds its own copy by its 文号
+        found = client.get("/api/v1/search", params={"q": "广卫发〔2022〕17号"}, headers=login(user)).json()
+        assert found["total"] == 1
+
+
+def test_a_cli_import_into_a_fresh_home_is_recorded_for_the_system(
+    runtime: Runtime, seeds_dir: Path, prefect_server: str
+) -> None:
+    outcome = _cli(runtime, "import", str(next(seeds_dir.glob("002_*"))), "--json")
+    assert [o["status"] for o in outcome] == ["imported"]  # type: ignore[attr-defined]
+    with runtime.context() as ctx:
+        document = ctx.session.scalar(select(Document))
+        assert document is not None and document.drafter is not None
+        assert document.drafter.username == "system" and not document.drafter.active
+        assert document.owner_organ is not None and document.owner_organ.name == runtime.settings.archive.fonds_name
+    refused = run_cli(runtime, "import", str(seeds_dir), "--as", "nobody")
+    assert refused.exit_code == 2 and "user_not_found" in refused.output and "nobody" in refused.output

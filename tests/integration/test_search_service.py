@@ -124,9 +124,11 @@ def test_cli_search_prints_one_json_object(
     result = CliRunner().invoke(app, ["search", f"{typed} 石榴", "--json", "--limit", "5"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
-    assert set(data) == {"total", "total_exact", "hits"} and data["total"] == 1 and data["total_exact"] is True
+    assert set(data) == {"total", "total_exact", "hits", "suggestion", "partial", "expanded"}
+    assert data["total"] == 1 and data["total_exact"] is True and data["suggestion"] is None
     hit = data["hits"][0]
-    assert set(hit) == {"id", "title", "doc_number", "issuers", "date", "score", "highlight", "source"}
+    keys = {"id", "title", "doc_number", "issuers", "date", "score", "highlight", "source"}
+    assert set(hit) == keys | {"year", "collection_title", "match"} and hit["match"] == "exact"
     assert hit["id"] == doc_id and hit["source"] is None
 
 

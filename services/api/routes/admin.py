@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -21,6 +23,15 @@ class OrganIn(BaseModel):
     short_name: str = Field(min_length=1, max_length=100)
     parent_id: IdField | None = None
     prefixes: dict[str, str] = Field(default_factory=dict, description="发文形式 → 机关代字, e.g. {'发': '国发'}")
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="other names people type: 市民委, former names"
+    )
+
+
+class AliasesIn(BaseModel):
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        max_length=50, description="the organ's aliases, replacing the ones it has"
+    )
 
 
 class UserIn(BaseModel):
@@ -48,9 +59,16 @@ def list_organs(runtime: RuntimeDep, token: TokenDep) -> list[OrganOut]:
 @router.post("/organs", status_code=201)
 def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.admin)
-        organ = OrganService(ctx).create(body.code, body.name, body.short_name, body.prefixes, body.parent_id)
+        organ = OrganService(ctx).create(
+            user, body.code, body.name, body.short_name, body.prefixes, body.parent_id, aliases=body.aliases
+        )
         return OrganOut.of(organ)
+
+
+@router.put("/organs/{organ_id}/aliases")
+def set_aliases(organ_id: Id, body: AliasesIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return OrganOut.of(OrganService(ctx).set_aliases(user, organ_id, body.aliases))
 
 
 @router.get("/users")

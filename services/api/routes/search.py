@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from search import Filters, Hit, SearchError, SearchQuery, SearchResult
+from search.query import read_year
+from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
-from services.api.params import YearQuery
+from services.domain.enums import Role
 from services.errors import DomainError
-from services.indexing.service import search_as
+from services.indexing.service import IndexingService, search_as
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -20,14 +22,48 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 class SearchOut(BaseModel):
     total: int
     total_exact: bool = True  # false: a very large match, total and facet counts estimated from a sample
-    hits: list[Hit]  # the search package's own dataclass: one definition of a hit
+    hits: list[Hit]  # the search package's own dataclass: one definition of a hit (match: exact/abbreviation/near)
     facets: dict[str, list[tuple[str, int]]]
+    suggestion: str | None = None  # nothing found: the query spelt near, which finds something
+    partial: bool = False  # some shards did not answer: there may be more
+    expanded: list[str] = []  # other forms searched beyond the words as typed
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The one JSON shape of a search, for the API and `gongwen search --json`."""
-    out = SearchOut(total=result.total, total_exact=result.total_exact, hits=result.hits, facets=result.facets)
+    out = SearchOut(
+        total=result.total,
+        total_exact=result.total_exact,
+        hits=result.hits,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        partial=result.partial,
+        expanded=list(result.expanded),
+    )
     return out.model_dump(mode="json")
+
+
+class SetAsideOut(BaseModel):
+    document_id: int
+    reason: str | None
+    at: dt.datetime | None
+
+
+class IndexStatusOut(BaseModel):
+    pending: int  # changes waiting for the index
+    set_aside: list[SetAsideOut]  # documents the index refused for good, with its reason
+
+
+@router.get("/search/status")
+def index_status(runtime: RuntimeDep, token: TokenDep) -> IndexStatusOut:
+    """For the operator: how far the index is behind, and which documents it refused (admins only)."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_role(user, Role.admin)
+        service = IndexingService(ctx)
+        rows = [
+            SetAsideOut(document_id=r.document_id, reason=r.last_error, at=r.set_aside_at) for r in service.set_aside()
+        ]
+        return IndexStatusOut(pending=service.pending(), set_aside=rows)
 
 
 @router.get("/search")
@@ -38,7 +74,9 @@ def search(
     doc_number: str | None = None,
     issuer: str | None = None,
     doc_type: str | None = None,
-    year: YearQuery | None = None,
+    year: Annotated[
+        str | None, Query(max_length=20, description="2024, or 日期不详 for documents without a date")
+    ] = None,
     status: str | None = None,
     retention: str | None = None,
     date_from: dt.date | None = None,
@@ -47,20 +85,20 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchOut:
-    filters = Filters(
-        doc_number=doc_number,
-        issuer=issuer,
-        doc_type=doc_type,
-        year=year,
-        status=status,
-        retention=retention,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
     with user_scope(runtime, token) as (_, user):
         try:
+            filters = Filters(
+                doc_number=doc_number,
+                issuer=issuer,
+                doc_type=doc_type,
+                year=read_year(year) if year else None,
+                status=status,
+                retention=retention,
+                date_from=date_from,
+                date_to=date_to,
+            )
+            query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
             result = search_as(runtime.search_index, user, query)
         except SearchError as exc:
-            raise DomainError(exc.code, exc.zh, exc.en, status=503) from exc
+            raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
     return SearchOut.model_validate(result_json(result))

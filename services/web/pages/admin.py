@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -10,8 +11,10 @@ from starlette.datastructures import FormData
 
 from services.access import require_role
 from services.accounts.service import OrganService, UserService
+from services.api.params import Id
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
@@ -27,8 +30,10 @@ def _admin_page(
     settings = runtime_of(request).settings
     with web_scope(request) as (ctx, user):
         require_role(user, Role.admin)
+        indexing = IndexingService(ctx)
         return page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
+            index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
             problems=problems, values=values,
         )  # fmt: skip
@@ -54,7 +59,8 @@ def parse_prefixes(text: str) -> dict[str, str]:
 
 @router.post("/admin/organs", response_model=None)
 def create_organ(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
-    values = {k: str(form.get(k) or "").strip() for k in ("code", "name", "short_name", "prefixes", "parent_id")}
+    fields = ("code", "name", "short_name", "prefixes", "parent_id", "aliases")
+    values = {k: str(form.get(k) or "").strip() for k in fields}
     try:
         with web_scope(request) as (ctx, user):
             require_role(user, Role.admin)
@@ -62,10 +68,29 @@ def create_organ(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
             prefixes = parse_prefixes(values["prefixes"])
             if len(values["name"]) < 2 or not values["code"] or not values["short_name"]:
                 raise Invalid("organ_fields", "请填写机关代码、全称和简称", "code, name and short name are required")
-            OrganService(ctx).create(values["code"], values["name"], values["short_name"], prefixes, parent)
+            OrganService(ctx).create(
+                user, values["code"], values["name"], values["short_name"], prefixes, parent,
+                aliases=parse_aliases(values["aliases"]),
+            )  # fmt: skip
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="organ", zh=exc.zh, en=exc.en)], values, exc.status)
     return redirect("/admin", "organ_created")
+
+
+def parse_aliases(text: str) -> list[str]:
+    """'市民委，民委' (separated by commas, 、 or new lines) → ['市民委', '民委']."""
+    return [a.strip() for a in re.split(r"[,，、\n]", text) if a.strip()]
+
+
+@router.post("/admin/organs/{organ_id}/aliases", response_model=None)
+def set_aliases(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    text = str(form.get("aliases") or "")
+    try:
+        with web_scope(request) as (ctx, user):
+            OrganService(ctx).set_aliases(user, organ_id, parse_aliases(text))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="aliases", zh=exc.zh, en=exc.en)], {}, exc.status)
+    return redirect("/admin", "aliases_saved")
 
 
 @router.post("/admin/users", response_model=None)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from search import Filters, SearchError, SearchQuery, SearchResult
+from search.query import read_year
 from services.indexing.service import search_as
 from services.web.render import page
 from services.web.session import runtime_of, web_scope
@@ -18,6 +19,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 FILTERS = ("doc_number", "issuer", "doc_type", "year", "status", "retention", "date_from", "date_to")
 FACET_ZH = {"year": "年度", "issuer": "发文机关", "doc_type": "文种", "status": "状态", "retention": "保管期限"}
+MATCH_ZH = {"abbreviation": "简称或全称", "near": "词语相近"}
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -28,12 +30,13 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _filters(chosen: dict[str, str]) -> Filters:
+    """The filters chosen in the form or by a facet; a year that cannot be read is an error saying why."""
     year = chosen.get("year", "")
     return Filters(
         doc_number=chosen.get("doc_number") or None,
         issuer=chosen.get("issuer") or None,
         doc_type=chosen.get("doc_type") or None,
-        year=int(year) if year.isdigit() else None,
+        year=read_year(year) if year else None,
         status=chosen.get("status") or None,
         retention=chosen.get("retention") or None,
         date_from=_date(chosen.get("date_from")),
@@ -79,15 +82,18 @@ def search_page(
     chosen = {k: v for k, v in chosen.items() if v}
     index = runtime_of(request).search_index
     with web_scope(request) as (_, user):
-        result, error = None, None
+        result, error, status = None, None, 200
         if q.strip() or chosen:
-            query = SearchQuery(q, _filters(chosen), sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
             try:
+                filters = _filters(chosen)
+                query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
                 result = search_as(index, user, query)
             except SearchError as exc:
-                error = {"zh": exc.zh, "en": exc.en, "code": exc.code}
+                error, status = {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status
+        suggestion_url = _url(result.suggestion, sort, chosen) if result and result.suggestion else None
         return page(
-            request, "search.html", user, http_status=503 if error else 200, nav="search", q=q, sort=sort,
+            request, "search.html", user, http_status=status, nav="search", q=q, sort=sort,
+            suggestion_url=suggestion_url, match_zh=MATCH_ZH,
             chosen=chosen, result=result, error=error, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
             facets=_facet_links(q, sort, chosen, result) if result else {},
             prev_url=_url(q, sort, chosen, page_no - 1), next_url=_url(q, sort, chosen, page_no + 1),
