@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.api.errors import install_error_handlers
-from services.api.routes import admin, archive, distribution, documents, imports, search, system
+from services.api.routes import admin, archive, distribution, documents, imports, obligations, search, system
 from services.config import Settings
 from services.runtime import Runtime
 from services.web import install_web
@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (system, admin, documents, distribution, search, imports, archive):
+    for module in (system, admin, documents, distribution, obligations, search, imports, archive):
         app.include_router(module.router)
     install_web(app, str(runtime.settings.templates_dir))
     return app

@@ -1,0 +1,198 @@
+"""Every query of obligations, submissions, chases and tasks (routes, pages and flows ask the services, never SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from services.domain.enums import DocStatus, SubmissionStatus, TaskState
+from services.domain.models import (
+    Chase,
+    Document,
+    Obligation,
+    ObligationOwner,
+    PlanTask,
+    Submission,
+    TaskAssignment,
+)
+from services.obligations.rules import Tally
+
+Row = TypeVar("Row", Obligation, Submission, TaskAssignment)
+Key = tuple[int, int, dt.date]  # obligation, organ, period due
+
+
+def for_update(session: Session, query: Select[tuple[Row]], entity: type[Row]) -> Select[tuple[Row]]:
+    """Row locks on PostgreSQL (SQLite's writers are serialised by BEGIN IMMEDIATE); fresh values after the lock."""
+    query = query.execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=entity)
+    return query
+
+
+class ObligationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def obligation(self, obligation_id: int, lock: bool = False) -> Obligation | None:
+        query = select(Obligation).where(Obligation.id == obligation_id)
+        return self.session.scalar(for_update(self.session, query, Obligation) if lock else query)
+
+    def submission(self, submission_id: int, lock: bool = False) -> Submission | None:
+        query = select(Submission).where(Submission.id == submission_id)
+        return self.session.scalar(for_update(self.session, query, Submission) if lock else query)
+
+    def assignment(self, assignment_id: int, lock: bool = False) -> TaskAssignment | None:
+        query = select(TaskAssignment).where(TaskAssignment.id == assignment_id)
+        return self.session.scalar(for_update(self.session, query, TaskAssignment) if lock else query)
+
+    def of_document(self, document_id: int) -> Sequence[Obligation]:
+        query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
+        return self.session.scalars(query).all()
+
+    def owed_by(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[Obligation]:
+        """Obligations this organ owes on distributed plans it may read."""
+        query = (
+            select(Obligation)
+            .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(ObligationOwner.organ_id == organ_id, Document.status == DocStatus.distributed.value, readable)
+            .order_by(Obligation.document_id, Obligation.position)
+        )
+        return self.session.scalars(query).all()
+
+    def distributed(self) -> Sequence[Obligation]:
+        query = (
+            select(Obligation)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(Document.status == DocStatus.distributed.value)
+            .order_by(Obligation.id)
+        )
+        return self.session.scalars(query).all()
+
+    def tallies(
+        self, obligation_ids: Iterable[int], organ_ids: Iterable[int] | None = None, due: dt.date | None = None
+    ) -> dict[Key, Tally]:
+        """Per obligation × unit × period: the reports still standing, when the last needed one came, and
+        whether the latest was returned. ``at_least`` per obligation decides which report completes a period."""
+        ids = list(obligation_ids)
+        if not ids:
+            return {}
+        query = select(
+            Submission.obligation_id,
+            Submission.organ_id,
+            Submission.period_due,
+            Submission.status,
+            Submission.submitted_on,
+            Obligation.at_least,
+        ).join(Obligation, Obligation.id == Submission.obligation_id)
+        query = query.where(Submission.obligation_id.in_(ids))
+        if organ_ids is not None:
+            query = query.where(Submission.organ_id.in_(list(organ_ids)))
+        if due is not None:
+            query = query.where(Submission.period_due == due)
+        found: dict[Key, Tally] = {}
+        for ob, organ, period_due, status, on, at_least in self.session.execute(query.order_by(Submission.id)):
+            key = (ob, organ, period_due)
+            tally = found.get(key, Tally())
+            if status == SubmissionStatus.returned.value:
+                found[key] = Tally(tally.standing, tally.reached_on, last_returned=True)
+                continue
+            standing = tally.standing + 1
+            reached = on if standing == at_least else tally.reached_on
+            found[key] = Tally(standing, reached, last_returned=False)
+        return found
+
+    def chase_counts(self, obligation_ids: Iterable[int]) -> dict[Key, int]:
+        ids = list(obligation_ids)
+        query = (
+            select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
+            .where(Chase.obligation_id.in_(ids))
+            .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
+        )
+        return {(ob, organ, due): int(n) for ob, organ, due, n in self.session.execute(query)}
+
+    def chased_on(self, day: dt.date, obligation_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+        query = select(Chase.obligation_id, Chase.organ_id).where(Chase.chased_on == day)
+        if obligation_ids is not None:
+            query = query.where(Chase.obligation_id.in_(list(obligation_ids)))
+        return {(ob, organ) for ob, organ in self.session.execute(query)}
+
+    def chases(self, obligation_id: int, organ_id: int | None = None) -> Sequence[Chase]:
+        query = select(Chase).where(Chase.obligation_id == obligation_id)
+        if organ_id is not None:
+            query = query.where(Chase.organ_id == organ_id)
+        return self.session.scalars(query.order_by(Chase.id)).all()
+
+    def chases_of_organ(self, organ_id: int, readable: ColumnElement[bool], limit: int = 50) -> Sequence[Chase]:
+        query = (
+            select(Chase)
+            .join(Obligation, Obligation.id == Chase.obligation_id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(Chase.organ_id == organ_id, readable)
+            .order_by(Chase.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def latest_submissions(self, obligation_ids: Iterable[int], due: dt.date | None = None) -> dict[Key, int]:
+        """The newest report's reply document per obligation × unit × period (the dashboard opens it)."""
+        ids = list(obligation_ids)
+        query = select(
+            Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id
+        ).where(Submission.obligation_id.in_(ids))
+        if due is not None:
+            query = query.where(Submission.period_due == due)
+        return {(ob, organ, d): reply for ob, organ, d, reply in self.session.execute(query.order_by(Submission.id))}
+
+    def submissions(
+        self, obligation_id: int, organ_id: int | None = None, status: SubmissionStatus | None = None
+    ) -> Sequence[Submission]:
+        query = select(Submission).where(Submission.obligation_id == obligation_id)
+        if organ_id is not None:
+            query = query.where(Submission.organ_id == organ_id)
+        if status is not None:
+            query = query.where(Submission.status == status.value)
+        return self.session.scalars(query.order_by(Submission.id)).all()
+
+    def arrivals_for(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Submission]:
+        """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them."""
+        query = (
+            select(Submission)
+            .join(Obligation, Obligation.id == Submission.obligation_id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(
+                Submission.status == SubmissionStatus.arrived.value,
+                Document.lead_organ_id == organ_id,
+                readable,
+            )
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def tasks_of(self, document_id: int, organ_id: int | None = None) -> Sequence[PlanTask]:
+        query = select(PlanTask).where(PlanTask.document_id == document_id)
+        if organ_id is not None:
+            mine = select(TaskAssignment.task_id).where(TaskAssignment.organ_id == organ_id)
+            query = query.where(PlanTask.id.in_(mine))
+        return self.session.scalars(query.order_by(PlanTask.position)).all()
+
+    def assignments_of(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[TaskAssignment]:
+        """Open tasks of a unit on distributed plans it may read (its 待办)."""
+        query = (
+            select(TaskAssignment)
+            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+            .join(Document, Document.id == PlanTask.document_id)
+            .where(
+                TaskAssignment.organ_id == organ_id,
+                TaskAssignment.state != TaskState.done.value,
+                Document.status == DocStatus.distributed.value,
+                readable,
+            )
+            .order_by(PlanTask.document_id, PlanTask.position)
+        )
+        return self.session.scalars(query).all()
