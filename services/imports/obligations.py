@@ -11,7 +11,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from search.analysis import normalize
+from services.context import Context
+from services.domain.models import Document, DocumentVersion
 from services.imports.recognize import clean_lines, cn_number, join_broken_lines
 
 _DATE = r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前"
@@ -258,3 +262,13 @@ def _task_units(p: str) -> tuple[list[str], str, float]:
         if units and all(_UNIT.search(u) and len(u) <= 20 for u in units):
             return units, paren[0].strip(), 0.85
     return [], "", 0.0
+
+
+def plan_of_import(ctx: Context, document_id: int) -> dict[str, Any]:
+    """What the importer recognised in one imported document, for its per-file report."""
+    version = ctx.session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.number)
+    )
+    title = ctx.session.scalar(select(Document.title).where(Document.id == document_id))
+    plan = (version.fields.get("plan") if version else None) or FoundPlan().as_json()
+    return {"document_id": document_id, "title": title, **plan}

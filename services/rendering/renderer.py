@@ -62,7 +62,9 @@ class DocumentRenderer:
             "header_pt": header_font_pt([i.organ.name for i in doc.issuers]),
             "upward": doc.doc_type in UPWARD_DOC_TYPES,
             "signer_names": [s.signer.display_name for s in signoffs if s.signer],
-            "main_recipients": [r.organ.name for r in recipients if r.role == RecipientRole.main.value],
+            "main_recipients": [doc.main_recipients_text.rstrip("：:")]
+            if doc.main_recipients_text
+            else [r.organ.name for r in recipients if r.role == RecipientRole.main.value],
             "copy_recipients": [r.organ.name for r in recipients if r.role == RecipientRole.copy.value],
             "paragraphs": paragraphs(body),
             "attachment_notes": doc.attachment_notes,

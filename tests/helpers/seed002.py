@@ -30,11 +30,14 @@ def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, dead
         "main_recipients": [ids[c] for c in RECIPIENTS],
         "copy_recipients": [ids["zlt-sw"]],
         "attachment_notes": [seed.plan_title],
-        "report_back": {
-            "deadline": deadline.isoformat(),
-            "materials": ["活动月工作总结", "图片影像资料"],
-            "contact": "王帅 18804706566",
-        },
+        "obligations": [
+            {
+                "title": "活动月工作总结",
+                "materials": ["活动月工作总结", "图片影像资料"],
+                "due_on": deadline.isoformat(),
+                "contact": "王帅 18804706566",
+            }
+        ],
         "body": seed.body,
     }
 
@@ -65,3 +68,8 @@ def issue(client: TestClient, login: Any, drain: Any, seeds: Path, deadline: dt.
     drain()
     assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "distributed"
     return doc_id
+
+
+def obligation_id(client: TestClient, headers: dict[str, str], doc_id: int, title: str | None = None) -> int:
+    found = client.get(f"/api/v1/documents/{doc_id}/obligations", headers=headers).json()
+    return int(next(o["id"] for o in found if title in (None, o["title"])))

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from services.access import require_role
+from services.accounts.groups import GroupService
 from services.accounts.service import OrganService, UserService
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
@@ -29,6 +30,7 @@ def _admin_page(
         return page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
+            groups=GroupService(ctx).list(),
             problems=problems, values=values,
         )  # fmt: skip
 
@@ -84,3 +86,29 @@ def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectRespo
         zh, en = (exc.zh, exc.en) if isinstance(exc, DomainError) else ("取值不合法", str(exc))
         return _admin_page(request, [FormProblem(field="user", zh=zh, en=en)], values, 422)
     return redirect("/admin", "user_created")
+
+
+def _members(form: FormData) -> list[int]:
+    return [int(v) for v in form.getlist("members") if isinstance(v, str) and v.isdigit()]
+
+
+@router.post("/admin/groups", response_model=None)
+def create_group(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    """A new 单位分组 with its members."""
+    values = {"name": str(form.get("name") or "").strip()}
+    try:
+        with web_scope(request) as (ctx, user):
+            GroupService(ctx).create(user, values["name"], _members(form))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin", "group_saved")
+
+
+@router.post("/admin/groups/{group_id}", response_model=None)
+def set_group_members(request: Request, group_id: int, form: FormDep) -> HTMLResponse | RedirectResponse:
+    try:
+        with web_scope(request) as (ctx, user):
+            GroupService(ctx).set_members(user, group_id, _members(form))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
+    return redirect("/admin", "group_saved")
