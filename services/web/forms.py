@@ -100,6 +100,8 @@ def _rows(form: FormData, prefix: str) -> list[dict[str, Any]]:
         row: dict[str, Any] = {f: str(form.get(f"{prefix}-{n}-{f}") or "").strip() for f in ROWS[prefix]}
         for f in MULTI.get(prefix, ()):
             row[f] = [str(v) for v in form.getlist(f"{prefix}-{n}-{f}") if isinstance(v, str)]
+        if prefix == "ob":
+            row["units_text"] = ""
         first = ROWS[prefix][0]
         if row[first] or (prefix == "ob" and (row["due_on"] or row["ends_on"])):
             rows.append(row)

@@ -73,3 +73,11 @@ def issue(client: TestClient, login: Any, drain: Any, seeds: Path, deadline: dt.
 def obligation_id(client: TestClient, headers: dict[str, str], doc_id: int, title: str | None = None) -> int:
     found = client.get(f"/api/v1/documents/{doc_id}/obligations", headers=headers).json()
     return int(next(o["id"] for o in found if title in (None, o["title"])))
+
+
+def report(
+    client: TestClient, headers: dict[str, str], obligation: int, title: str, body: str, files: Any = None
+) -> Any:
+    """A unit's report on an obligation (the current period)."""
+    data = {"title": title, "body": body}
+    return client.post(f"/api/v1/obligations/{obligation}/submissions", data=data, files=files, headers=headers)

@@ -82,6 +82,8 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     versions = client.get(f"/api/v1/documents/{doc['id']}/versions", headers=login("archivist")).json()
     recognized = versions[0]["fields"]["recognized"]
     assert recognized["report_deadline"]["value"] == "2024-09-22"
+    plan = versions[0]["fields"]["plan"]
+    assert [(o["title"], o["due_on"]) for o in plan["obligations"]] == [("活动月工作总结", "2024-09-22")]
     assert 0 < recognized["doc_number"]["confidence"] <= 1
 
 
@@ -167,6 +169,7 @@ def test_a_200_mb_file_is_refused_without_being_read(
             "message_en": "the file is larger than 100 MB",
             "format": None,
             "encoding": None,
+            "plans": [],
         }
     ]
     assert _state(runtime) == before
