@@ -449,7 +449,7 @@ class ObligationService:
     ) -> list[Expected]:
         schedule = schedule_of(obligation)
         current = period_of(schedule, today)
-        if current.start > today:
+        if obligation.cadence and current.start > today:  # a cadence that has not begun asks nothing yet
             return []
         candidates = [current]
         if obligation.cadence and schedule.starts_on and current.start > schedule.starts_on:
