@@ -417,6 +417,7 @@ class UnitRow(BaseModel):
     organ: str
     received_at: dt.datetime | None
     cells: dict[int, ExpectedOut]
+    late: dict[int, int] = Field(description="Per obligation: how many of its periods are overdue, all told")
 
 
 class DashboardOut(BaseModel):
@@ -439,6 +440,7 @@ class DashboardOut(BaseModel):
                 UnitRow(
                     organ_id=u, organ=name, received_at=d.received.get(u),
                     cells={o.id: ExpectedOut.of(d.cells[(o.id, u)]) for o in d.obligations if (o.id, u) in d.cells},
+                    late={o.id: d.late[(o.id, u)] for o in d.obligations if (o.id, u) in d.late},
                 )
                 for u, name in d.units
             ],

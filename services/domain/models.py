@@ -133,7 +133,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default=DocStatus.draft.value, index=True)
     doc_type: Mapped[str] = mapped_column(String(8))  # 文种
     title: Mapped[str] = mapped_column(Text)  # 标题
-    lead_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # 主办机关; unknown for some imports
+    lead_organ_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organs.id"), index=True
+    )  # 主办机关; unknown for some imports
     issue_form: Mapped[str] = mapped_column(String(20))  # 发文形式, picks the 机关代字
     classification: Mapped[str] = mapped_column(String(8), default=Classification.none.value)  # 密级
     secrecy_period: Mapped[str | None] = mapped_column(String(40))  # 保密期限
@@ -155,8 +157,8 @@ class Document(Base):
     drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     main_recipients_text: Mapped[str | None] = mapped_column(Text)  # the 主送 line as the drafter wrote it (统称)
     main_groups: Mapped[list[Any]] = mapped_column(default=list)  # 单位分组 addressed; members are in recipients
-    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # a reply's plan
-    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # a reply's sender
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)  # a reply's plan
+    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # a reply's sender
     rendered_pdf_key: Mapped[str | None] = mapped_column(Text)
     rendered_html_key: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
@@ -167,7 +169,7 @@ class Document(Base):
 
     source_name: Mapped[str | None] = mapped_column(Text)  # an imported document's file name
     source_position: Mapped[int | None] = mapped_column(Integer)  # its 篇N inside a compilation
-    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # who imported it
+    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # who imported it
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
@@ -245,7 +247,7 @@ class DocumentIssuer(Base):
 
     __tablename__ = "document_issuers"
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
-    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
     organ: Mapped[Organ] = relationship()
 
@@ -408,7 +410,7 @@ class Obligation(Base):
     method: Mapped[str | None] = mapped_column(Text)  # 报送方式
     contact: Mapped[str | None] = mapped_column(Text)  # 联系人
     document: Mapped[Document] = relationship(back_populates="obligations")
-    owners: Mapped[list[ObligationOwner]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    owners: Mapped[list[ObligationOwner]] = relationship(cascade="all, delete-orphan")
 
     @property
     def owner_ids(self) -> set[int]:
@@ -441,7 +443,7 @@ class Submission(Base):
     obligation: Mapped[Obligation] = relationship()
     organ: Mapped[Organ] = relationship()
     reply: Mapped[Document] = relationship(foreign_keys=[reply_document_id])
-    __table_args__ = (Index("ix_submissions_expected", "obligation_id", "organ_id", "period_due"),)
+    __table_args__ = (Index("ix_submissions_expected", "obligation_id", "organ_id", "period_due", "status"),)
 
     def move(self, to: SubmissionStatus) -> None:
         """签收 or 退回补报, once: a report already handled is refused with ``submission_decided``."""

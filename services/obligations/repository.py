@@ -6,15 +6,18 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from services.domain.enums import DocStatus, SubmissionStatus, TaskState
 from services.domain.models import (
     Chase,
     Document,
+    DocumentRecipient,
+    InboxItem,
     Obligation,
     ObligationOwner,
+    Organ,
     PlanTask,
     Submission,
     TaskAssignment,
@@ -74,7 +77,10 @@ class ObligationRepository:
         return self.session.scalars(query).all()
 
     def tallies(
-        self, obligation_ids: Iterable[int], organ_ids: Iterable[int] | None = None, due: dt.date | None = None
+        self,
+        obligation_ids: Iterable[int],
+        organ_ids: Iterable[int] | None = None,
+        dues: Iterable[dt.date] | None = None,
     ) -> dict[Key, Tally]:
         """Per obligation × unit × period: the reports still standing, when the last needed one came, and
         whether the latest was returned. ``at_least`` per obligation decides which report completes a period."""
@@ -92,19 +98,20 @@ class ObligationRepository:
         query = query.where(Submission.obligation_id.in_(ids))
         if organ_ids is not None:
             query = query.where(Submission.organ_id.in_(list(organ_ids)))
-        if due is not None:
-            query = query.where(Submission.period_due == due)
-        found: dict[Key, Tally] = {}
+        if dues is not None:
+            query = query.where(Submission.period_due.in_(list(dues)))
+        returned = SubmissionStatus.returned.value
+        acc: dict[Key, list[object]] = {}  # standing, reached on, newest returned: folded in order, frozen once
         for ob, organ, period_due, status, on, at_least in self.session.execute(query.order_by(Submission.id)):
-            key = (ob, organ, period_due)
-            tally = found.get(key, Tally())
-            if status == SubmissionStatus.returned.value:
-                found[key] = Tally(tally.standing, tally.reached_on, last_returned=True)
+            entry = acc.setdefault((ob, organ, period_due), [0, None, False])
+            if status == returned:
+                entry[2] = True
                 continue
-            standing = tally.standing + 1
-            reached = on if standing == at_least else tally.reached_on
-            found[key] = Tally(standing, reached, last_returned=False)
-        return found
+            entry[0] = int(entry[0]) + 1  # type: ignore[call-overload]
+            if entry[0] == at_least:
+                entry[1] = on
+            entry[2] = False
+        return {key: Tally(*entry) for key, entry in acc.items()}  # type: ignore[arg-type]
 
     def chase_counts(self, obligation_ids: Iterable[int]) -> dict[Key, int]:
         ids = list(obligation_ids)
@@ -138,14 +145,88 @@ class ObligationRepository:
         )
         return self.session.scalars(query).all()
 
-    def latest_submissions(self, obligation_ids: Iterable[int], due: dt.date | None = None) -> dict[Key, int]:
+    def late_counts(
+        self, obligations: Iterable[Obligation], today: dt.date
+    ) -> dict[tuple[int, int], tuple[int, int]]:
+        """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
+        many wait on a 补报 (every report, or the newest, returned). Aggregated in the database: a row per unit."""
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        single = [o.id for o in obligations if o.at_least == 1]
+        several = [o.id for o in obligations if o.at_least > 1]
+        standing = Submission.status != SubmissionStatus.returned.value
+        if single:  # one report meets a period: count the periods with a standing one, and those with any
+            query = (
+                select(
+                    Submission.obligation_id,
+                    Submission.organ_id,
+                    func.count(func.distinct(case((standing, Submission.period_due)))),
+                    func.count(func.distinct(Submission.period_due)),
+                )
+                .where(Submission.obligation_id.in_(single), Submission.period_due < today)
+                .group_by(Submission.obligation_id, Submission.organ_id)
+            )
+            for ob, organ, met, reported in self.session.execute(query):
+                found[(ob, organ)] = (int(met), int(reported) - int(met))
+        if several:
+            found |= self._late_counts_of_several(several, today)
+        return found
+
+    def _late_counts_of_several(self, ids: list[int], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
+        standing = Submission.status != SubmissionStatus.returned.value
+        per = (
+            select(
+                Submission.obligation_id.label("ob"),
+                Submission.organ_id.label("organ"),
+                func.sum(case((standing, 1), else_=0)).label("standing"),
+                func.max(Submission.id).label("last"),
+                func.max(case((~standing, Submission.id))).label("last_returned"),
+            )
+            .where(Submission.obligation_id.in_(ids), Submission.period_due < today)
+            .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
+            .subquery()
+        )
+        met = per.c.standing >= Obligation.at_least
+        waiting = (per.c.last == per.c.last_returned) & (per.c.standing < Obligation.at_least)
+        query = (
+            select(per.c.ob, per.c.organ, func.sum(case((met, 1), else_=0)), func.sum(case((waiting, 1), else_=0)))
+            .join(Obligation, Obligation.id == per.c.ob)
+            .group_by(per.c.ob, per.c.organ)
+        )
+        return {(ob, organ): (int(m), int(w)) for ob, organ, m, w in self.session.execute(query)}
+
+    def owners_of(self, obligation_ids: Iterable[int]) -> dict[int, set[int]]:
+        query = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
+            ObligationOwner.obligation_id.in_(list(obligation_ids))
+        )
+        found: dict[int, set[int]] = {}
+        for ob, organ in self.session.execute(query):
+            found.setdefault(ob, set()).add(organ)
+        return found
+
+    def names(self, document_id: int) -> dict[int, str]:
+        """The recipients of a document with their names, in order (one query)."""
+        query = (
+            select(DocumentRecipient.organ_id, Organ.name)
+            .join(Organ, Organ.id == DocumentRecipient.organ_id)
+            .where(DocumentRecipient.document_id == document_id)
+            .order_by(DocumentRecipient.position)
+        )
+        return dict(self.session.execute(query).tuples().all())
+
+    def received(self, document_id: int) -> dict[int, dt.datetime | None]:
+        query = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == document_id)
+        return dict(self.session.execute(query).tuples().all())
+
+    def latest_submissions(
+        self, obligation_ids: Iterable[int], dues: Iterable[dt.date] | None = None
+    ) -> dict[Key, int]:
         """The newest report's reply document per obligation × unit × period (the dashboard opens it)."""
         ids = list(obligation_ids)
         query = select(
             Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id
         ).where(Submission.obligation_id.in_(ids))
-        if due is not None:
-            query = query.where(Submission.period_due == due)
+        if dues is not None:
+            query = query.where(Submission.period_due.in_(list(dues)))
         return {(ob, organ, d): reply for ob, organ, d, reply in self.session.execute(query.order_by(Submission.id))}
 
     def submissions(

@@ -36,6 +36,7 @@ from services.obligations.repository import Key, ObligationRepository
 from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
+RECENT_PERIODS = 8  # the dashboard lists the overdue periods among each cadence's last eight; it counts them all
 
 
 def schedule_of(obligation: Obligation) -> Schedule:
@@ -90,6 +91,7 @@ class Dashboard:
     day: dt.date
     today: dt.date
     received: dict[int, dt.datetime | None] = field(default_factory=dict)
+    late: dict[tuple[int, int], int] = field(default_factory=dict)  # every overdue period per obligation × unit
 
 
 class ObligationService:
@@ -144,19 +146,24 @@ class ObligationService:
     def expected(
         self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period
     ) -> list[Expected]:
-        today = self.ctx.today()
-        return [
-            Expected(
-                obligation,
-                organ,
-                period,
-                expected_status(period.due, tallies.get((obligation.id, organ, period.due), Tally()),
-                                obligation.at_least, today),
-                tallies.get((obligation.id, organ, period.due), Tally()).standing,
-                today,
-            )
-            for organ in organ_ids
-        ]  # fmt: skip
+        today, ob, at_least, due, empty = self.ctx.today(), obligation.id, obligation.at_least, period.due, Tally()
+        found = []
+        for organ in organ_ids:
+            tally = tallies.get((ob, organ, due), empty)
+            status = expected_status(due, tally, at_least, today)
+            found.append(Expected(obligation, organ, period, status, tally.standing, today))
+        return found
+
+    def _overdue(
+        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period, today: dt.date
+    ) -> list[Expected]:
+        """The units 逾期 for one period (only those become rows: most units have reported)."""
+        ob, at_least, due, empty, found = obligation.id, obligation.at_least, period.due, Tally(), []
+        for organ in organ_ids:
+            tally = tallies.get((ob, organ, due), empty)
+            if expected_status(due, tally, at_least, today) == ExpectedStatus.overdue:
+                found.append(Expected(obligation, organ, period, ExpectedStatus.overdue, tally.standing, today))
+        return found
 
     def all_expected(
         self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
@@ -178,41 +185,51 @@ class ObligationService:
         group_id: int | None = None,
         overdue_only: bool = False,
     ) -> Dashboard:
+        """One period of each obligation (the one holding ``day``, today's by default) for every unit, every unit's
+        count of overdue periods, and the overdue periods among each cadence's most recent ones."""
         document = self.documents.get_visible(actor, document_id, Level.internal)
         today = self.ctx.today()
         day = day or today
         obligations = [o for o in self.repo.of_document(document_id) if obligation_id in (None, o.id)]
-        owners: dict[int, str] = {}
-        for o in obligations:
-            owners.update({w.organ_id: "" for w in o.owners})
-        received = {i.organ_id: i.received_at for i in self._inbox(document_id)}
-        names = {r.organ_id: r.organ.name for r in document.recipients}
-        units = [o for o in names if o in owners or not obligations]
+        owned = self.repo.owners_of(o.id for o in obligations)
+        owners = set().union(*owned.values()) if owned else set()
+        names = self.repo.names(document_id)
+        units = [u for u in names if u in owners or not obligations]
         if group_id is not None:
             members = set(GroupService(self.ctx).members([group_id]))
             units = [u for u in units if u in members]
         ids = [o.id for o in obligations]
-        tallies = self.repo.tallies(ids, units)
+        chosen = {o.id: period_of(schedule_of(o), day) for o in obligations}
+        recent = {o.id: [p for p in periods(schedule_of(o), today) if p.due < today][-RECENT_PERIODS:] for o in obligations}
+        dues = {p.due for p in chosen.values()} | {p.due for ps in recent.values() for p in ps}
+        tallies = self.repo.tallies(ids, units, dues)
         chases = self.repo.chase_counts(ids)
-        replies = self.repo.latest_submissions(ids)
+        replies = self.repo.latest_submissions(ids, {p.due for p in chosen.values()})
+        counts = self.repo.late_counts(obligations, today)
         cells: dict[tuple[int, int], Expected] = {}
         overdue: list[Expected] = []
+        late: dict[tuple[int, int], int] = {}
         for o in obligations:
-            mine = [u for u in units if u in o.owner_ids]
-            period = period_of(schedule_of(o), day)
+            mine = [u for u in units if u in owned.get(o.id, set())]
+            period = chosen[o.id]
             for e in self.expected(o, mine, tallies, period):
                 key = (o.id, e.organ_id, period.due)
                 cells[(o.id, e.organ_id)] = _with(e, chases.get(key, 0), replies.get(key))
-            overdue += [e for e in self.all_expected(o, mine, tallies) if e.status == ExpectedStatus.overdue]
+            past = sum(1 for _ in periods(schedule_of(o), today) if _.due < today)
+            for u in mine:
+                met, waiting = counts.get((o.id, u), (0, 0))
+                late[(o.id, u)] = past - met - waiting
+            for p in recent[o.id]:
+                overdue += self._overdue(o, mine, tallies, p, today)
         if overdue_only:
-            late = {e.organ_id for e in overdue}
-            units = [u for u in units if u in late]
-        return Dashboard(document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received)
-
-    def _inbox(self, document_id: int) -> Sequence[object]:
-        from services.distribution.service import DistributionService
-
-        return DistributionService(self.ctx).inbox_items(document_id)
+            units = [u for u in units if any(late.get((o, u), 0) for o in ids)]
+            kept = set(units)
+            overdue = [e for e in overdue if e.organ_id in kept]
+        overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
+        received = self.repo.received(document_id)
+        return Dashboard(
+            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late
+        )
 
     # -- a unit's 待办 -----------------------------------------------------------------------------------
 
@@ -265,7 +282,7 @@ class ObligationService:
         period = self._period(obligation, period_due)
         if not title.strip() or not body.strip():
             raise Invalid("reply_empty", "报送须有标题和正文", "a report needs a title and a body")
-        tally = self.repo.tallies([obligation.id], [actor.organ_id], period.due).get(
+        tally = self.repo.tallies([obligation.id], [actor.organ_id], [period.due]).get(
             (obligation.id, actor.organ_id, period.due), Tally()
         )
         if obligation.cadence is None and tally.standing >= obligation.at_least:

@@ -133,7 +133,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("reply_document_id", name=op.f("uq_submissions_reply_document_id")),
     )
     with op.batch_alter_table("submissions", schema=None) as batch_op:
-        batch_op.create_index("ix_submissions_expected", ["obligation_id", "organ_id", "period_due"], unique=False)
+        batch_op.create_index(
+            "ix_submissions_expected", ["obligation_id", "organ_id", "period_due", "status"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_submissions_organ_id"), ["organ_id"], unique=False)
 
     op.create_table(
@@ -204,6 +206,10 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_reply_tasks_document_id"))
         batch_op.drop_index(batch_op.f("ix_reply_tasks_organ_id"))
     op.drop_table("reply_tasks")
+    # Who may read what (services/access.py) asks by these columns; with thousands of reports they need indexes.
+    for column in ("lead_organ_id", "reply_to_id", "source_organ_id", "owner_organ_id"):
+        op.create_index(f"ix_documents_{column}", "documents", [column], unique=False)
+    op.create_index("ix_document_issuers_organ_id", "document_issuers", ["organ_id"], unique=False)
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_column("report_method")
         batch_op.drop_column("report_deadline")
@@ -274,6 +280,9 @@ def _move_task(conn: sa.Connection, task: Any, obligation_id: int, submissions: 
 def downgrade() -> None:
     """The old shape comes back empty: obligations, cadences, tasks and chases do not fit one deadline."""
     op.execute("DELETE FROM chases")
+    op.drop_index("ix_document_issuers_organ_id", table_name="document_issuers")
+    for column in ("lead_organ_id", "reply_to_id", "source_organ_id", "owner_organ_id"):
+        op.drop_index(f"ix_documents_{column}", table_name="documents")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("report_contact", sa.TEXT(), nullable=True))
         batch_op.add_column(sa.Column("report_materials", sa.JSON(), nullable=False, server_default="[]"))

@@ -100,7 +100,7 @@ def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | N
         "received": sum(1 for r in rows if r["received_at"]),
         "reported": sum(1 for s in statuses if s in (ExpectedStatus.reported, ExpectedStatus.late)),
         "expected": len(statuses),
-        "overdue": len(board.overdue),
+        "overdue": sum(board.late.values()),
     }
 
 
