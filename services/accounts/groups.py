@@ -19,7 +19,7 @@ class GroupService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def list(self) -> Sequence[RecipientGroup]:
+    def all(self) -> Sequence[RecipientGroup]:
         return self.ctx.session.scalars(select(RecipientGroup).order_by(RecipientGroup.id)).all()
 
     def get(self, group_id: int) -> RecipientGroup:

@@ -324,7 +324,8 @@ class ExpectedOut(BaseModel):
             obligation_id=o.id, obligation=o.title, materials=list(o.materials), document_id=o.document_id,
             document_title=o.document.title, organ_id=e.organ_id, period_start=e.period.start,
             period_due=e.period.due, period_label=e.label, status=e.status.value, standing=e.standing,
-            at_least=o.at_least, missing=e.missing, days_left=e.days_left, chases=e.chases, reply_document_id=e.reply_id,
+            at_least=o.at_least, missing=e.missing, days_left=e.days_left, chases=e.chases,
+            reply_document_id=e.reply_id,
         )  # fmt: skip
 
 

@@ -38,7 +38,7 @@ class UnitNames:
         for organ in ctx.session.scalars(select(Organ)):
             self.organs[_key(organ.short_name)] = organ.id
             self.organs[_key(organ.name)] = organ.id
-        self.groups = {_key(g.name): (g.id, [m.organ_id for m in g.members]) for g in GroupService(ctx).list()}
+        self.groups = {_key(g.name): (g.id, [m.organ_id for m in g.members]) for g in GroupService(ctx).all()}
 
     def resolve(self, names: list[str]) -> tuple[list[int], list[int], list[str]]:
         """(organ ids, group ids, names nothing matched); a group named as 各… also matches without 各."""

@@ -24,7 +24,7 @@ from services.domain.models import (
 )
 from services.obligations.rules import Tally
 
-Row = TypeVar("Row", Obligation, Submission, TaskAssignment)
+Row = TypeVar("Row", Obligation, Submission, TaskAssignment, InboxItem)
 Key = tuple[int, int, dt.date]  # obligation, organ, period due
 
 
@@ -145,9 +145,7 @@ class ObligationRepository:
         )
         return self.session.scalars(query).all()
 
-    def late_counts(
-        self, obligations: Iterable[Obligation], today: dt.date
-    ) -> dict[tuple[int, int], tuple[int, int]]:
+    def late_counts(self, obligations: Iterable[Obligation], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
         """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
         many wait on a 补报 (every report, or the newest, returned). Aggregated in the database: a row per unit."""
         found: dict[tuple[int, int], tuple[int, int]] = {}

@@ -155,7 +155,12 @@ class ObligationService:
         return found
 
     def _overdue(
-        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period, today: dt.date
+        self,
+        obligation: Obligation,
+        organ_ids: Sequence[int],
+        tallies: dict[Key, Tally],
+        period: Period,
+        today: dt.date,
     ) -> list[Expected]:
         """The units 逾期 for one period (only those become rows: most units have reported)."""
         ob, at_least, due, empty, found = obligation.id, obligation.at_least, period.due, Tally(), []
@@ -196,11 +201,13 @@ class ObligationService:
         names = self.repo.names(document_id)
         units = [u for u in names if u in owners or not obligations]
         if group_id is not None:
-            members = set(GroupService(self.ctx).members([group_id]))
+            members: set[int] = set(GroupService(self.ctx).members([group_id]))
             units = [u for u in units if u in members]
         ids = [o.id for o in obligations]
         chosen = {o.id: period_of(schedule_of(o), day) for o in obligations}
-        recent = {o.id: [p for p in periods(schedule_of(o), today) if p.due < today][-RECENT_PERIODS:] for o in obligations}
+        recent = {
+            o.id: [p for p in periods(schedule_of(o), today) if p.due < today][-RECENT_PERIODS:] for o in obligations
+        }
         dues = {p.due for p in chosen.values()} | {p.due for ps in recent.values() for p in ps}
         tallies = self.repo.tallies(ids, units, dues)
         chases = self.repo.chase_counts(ids)

@@ -164,7 +164,9 @@ def test_seed_001_tracked_through_the_pages(
     page = c.user("gy-dyyy.drafter")
     chases = page.get_by_role("region", name=re.compile("催办通知"))
     expect(chases).to_contain_text("（6月6日—6月12日还差 1 次）（还有 1 天截止）")
-    expect(chases).to_contain_text("《关于印发〈市卫生健康委创建全国民族团结进步示范市实施方案〉的通知》要求的工作动态信息")
+    expect(chases).to_contain_text(
+        "《关于印发〈市卫生健康委创建全国民族团结进步示范市实施方案〉的通知》要求的工作动态信息"
+    )
     visit(pages, page, "chased-current-week")
 
     # In December another unit is chased for the 总结, naming the material and the date.

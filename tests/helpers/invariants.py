@@ -34,9 +34,22 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
         counts = tuple(
             ctx.session.scalar(select(func.count()).select_from(m))
             for m in (
-                Document, DocumentVersion, AuditEvent, ProcessJob, Signoff, Chase, DocumentLink, DocumentView,
-                Obligation, ObligationOwner, Phase, PlanTask, Submission, TaskReport, RecipientGroupMember,
-            )  # fmt: skip
+                Document,
+                DocumentVersion,
+                AuditEvent,
+                ProcessJob,
+                Signoff,
+                Chase,
+                DocumentLink,
+                DocumentView,
+                Obligation,
+                ObligationOwner,
+                Phase,
+                PlanTask,
+                Submission,
+                TaskReport,
+                RecipientGroupMember,
+            )
         )
         statuses = (
             tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),

@@ -48,7 +48,7 @@ def organ_id(ctx: Context, code: str) -> int:
 def seed_001_draft(ctx: Context) -> DraftInput:
     """Seed 001 as its drafter sets it: the 主送 groups and line, three phases, three dated obligations, the
     weekly cadence for the six named hospitals and the monthly one for the other 委直属 unit."""
-    groups = {g.name: g.id for g in GroupService(ctx).list()}
+    groups = {g.name: g.id for g in GroupService(ctx).all()}
     hospitals = [organ_id(ctx, c) for c in GY_HOSPITALS]
     return DraftInput.model_validate(
         {

@@ -146,7 +146,7 @@ def progress(assignment_id: int, body: ProgressIn, runtime: RuntimeDep, token: T
 @router.get("/recipient-groups")
 def groups(runtime: RuntimeDep, token: TokenDep) -> list[GroupOut]:
     with user_scope(runtime, token) as (ctx, _user):
-        return [GroupOut.of(g) for g in GroupService(ctx).list()]
+        return [GroupOut.of(g) for g in GroupService(ctx).all()]
 
 
 @router.post("/recipient-groups", status_code=201)

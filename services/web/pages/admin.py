@@ -30,7 +30,7 @@ def _admin_page(
         return page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
-            groups=GroupService(ctx).list(),
+            groups=GroupService(ctx).all(),
             problems=problems, values=values,
         )  # fmt: skip
 

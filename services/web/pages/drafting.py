@@ -80,7 +80,7 @@ def _editor(
         attachments=attachments,
         incoming=incoming_documents(ctx, user),
         conflict=conflict,
-        groups=GroupService(ctx).list(),
+        groups=GroupService(ctx).all(),
         cadences=CADENCE_ZH,
         proposal=proposal,
     )

@@ -54,7 +54,7 @@ def dashboard(
         ]
         return page(
             request, "distribution.html", user, nav="documents", board=board, document=board.document,
-            arrivals=arrivals, groups=GroupService(ctx).list(), cadence_zh=cadence_zh,
+            arrivals=arrivals, groups=GroupService(ctx).all(), cadence_zh=cadence_zh,
             filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
         )  # fmt: skip
 
