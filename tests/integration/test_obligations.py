@@ -324,3 +324,27 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client: TestClient, ru
         assert r.status_code == 422 and r.json()["error"]["code"] == "reason_required"
     r = client.post(f"/api/v1/obligations/{plan}/chase", json={}, headers=registrar)
     assert r.status_code == 200 and r.json() == {"chased": 7}
+
+
+def test_an_imported_plan_is_re_issued_with_what_it_asks(client: TestClient, runtime: Runtime, seeds_dir: Path) -> None:
+    """Seed 001 imported from its file, then drafted anew from it: the recognised obligations, cadences and
+    phases come back in the editor, with the old dates for the drafter to change."""
+    from services.imports.service import ImportService
+    from services.seed.example import user
+    from tests.helpers.pages import page_login
+
+    at(runtime, D(2026, 5, 6))
+    data = next(seeds_dir.glob("001_*.txt")).read_bytes()
+    with runtime.context() as ctx:
+        doc_id = ImportService(ctx).import_bytes(user(ctx, "gy-wjw.drafter"), "001.txt", data).document_ids[0]
+    page_login(client, "gy-wjw.drafter")
+    page = client.get(f"/documents/{doc_id}")
+    assert "以此为模板拟稿" in page.text
+    editor = client.get(f"/documents/new?from={doc_id}")
+    assert editor.status_code == 200
+    for value in ("创建工作方案", "2022-05-30", "工作总结、佐证材料", "部署阶段", "2022-09-30"):
+        assert f'value="{value}"' in editor.text, value
+    assert 'value="weekly" selected' in editor.text and 'value="monthly" selected' in editor.text
+    page_login(client, "mw.drafter")  # another organ's drafter: the import is not theirs to read
+    refused = client.get(f"/documents/new?from={doc_id}")
+    assert refused.status_code == 404 and "document_not_found" in refused.text

@@ -63,6 +63,7 @@ def _actions(user: User, level: Level, document: Document, item: InboxItem | Non
         "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
         "track": (lead or user.has_role(Role.admin)) and status == DocStatus.distributed,
         "versions": internal,
+        "reissue": user.has_role(Role.drafter) and document.kind == DocKind.imported,
     }
 
 

@@ -96,10 +96,24 @@ def incoming_documents(ctx: Context, user: User) -> list[Document]:
 
 
 @router.get("/documents/new")
-def new_draft(request: Request) -> HTMLResponse:
+def new_draft(request: Request, source: Annotated[int | None, Query(alias="from", ge=1)] = None) -> HTMLResponse:
+    """A new draft; ``from`` a past plan (an imported one, say), with its title, text and the obligations, phases
+    and tasks recognised in it proposed again, to be re-dated and re-issued."""
     with web_scope(request) as (ctx, user):
         values = dict(NEW_DRAFT, issue_form=next((p.form for p in user.organ.prefixes), ""))
+        if source is not None:
+            values.update(_from_past_plan(ctx, user, source))
         return _editor(request, ctx, user, values, None)
+
+
+def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any]:
+    service = DocumentService(ctx)
+    document = service.get_visible(user, document_id)
+    version = service.version(document)
+    body = service.body(version)
+    year = document.written_on.year if document.written_on else document.doc_year
+    found = propose(ctx, body + "\n" + _text_attachments(ctx, version), year)
+    return {"title": document.title, "body": body, "proposal": found, **plan_values(asdict(found))}
 
 
 @router.post("/documents/new", response_model=None)
