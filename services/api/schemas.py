@@ -419,6 +419,8 @@ class UnitRow(BaseModel):
     received_at: dt.datetime | None
     cells: dict[int, ExpectedOut]
     late: dict[int, int] = Field(description="Per obligation: how many of its periods are overdue, all told")
+    tasks_done: int = 0
+    tasks: int = Field(0, description="Tasks this unit is responsible for (牵头 or 配合)")
 
 
 class DashboardOut(BaseModel):
@@ -442,6 +444,7 @@ class DashboardOut(BaseModel):
                     organ_id=u, organ=name, received_at=d.received.get(u),
                     cells={o.id: ExpectedOut.of(d.cells[(o.id, u)]) for o in d.obligations if (o.id, u) in d.cells},
                     late={o.id: d.late[(o.id, u)] for o in d.obligations if (o.id, u) in d.late},
+                    tasks_done=d.tasks.get(u, (0, 0))[0], tasks=d.tasks.get(u, (0, 0))[1],
                 )
                 for u, name in d.units
             ],

@@ -192,6 +192,17 @@ class ObligationRepository:
         )
         return {(ob, organ): (int(m), int(w)) for ob, organ, m, w in self.session.execute(query)}
 
+    def task_counts(self, document_id: int) -> dict[int, tuple[int, int]]:
+        """Per responsible unit of a plan: tasks done, tasks in all."""
+        done = case((TaskAssignment.state == TaskState.done.value, 1), else_=0)
+        query = (
+            select(TaskAssignment.organ_id, func.sum(done), func.count())
+            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+            .where(PlanTask.document_id == document_id)
+            .group_by(TaskAssignment.organ_id)
+        )
+        return {organ: (int(d), int(n)) for organ, d, n in self.session.execute(query)}
+
     def owners_of(self, obligation_ids: Iterable[int]) -> dict[int, set[int]]:
         query = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
             ObligationOwner.obligation_id.in_(list(obligation_ids))

@@ -92,6 +92,7 @@ class Dashboard:
     today: dt.date
     received: dict[int, dt.datetime | None] = field(default_factory=dict)
     late: dict[tuple[int, int], int] = field(default_factory=dict)  # every overdue period per obligation × unit
+    tasks: dict[int, tuple[int, int]] = field(default_factory=dict)  # per unit: tasks done, tasks in all
 
 
 class ObligationService:
@@ -199,7 +200,8 @@ class ObligationService:
         owned = self.repo.owners_of(o.id for o in obligations)
         owners = set().union(*owned.values()) if owned else set()
         names = self.repo.names(document_id)
-        units = [u for u in names if u in owners or not obligations]
+        tasks = self.repo.task_counts(document_id)
+        units = [u for u in names if u in owners or u in tasks or not obligations]
         if group_id is not None:
             members: set[int] = set(GroupService(self.ctx).members([group_id]))
             units = [u for u in units if u in members]
@@ -235,7 +237,7 @@ class ObligationService:
         overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
         received = self.repo.received(document_id)
         return Dashboard(
-            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late
+            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks
         )
 
     # -- a unit's 待办 -----------------------------------------------------------------------------------

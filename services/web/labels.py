@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain.enums import Classification, DocStatus, DocType, Role, Urgency
+from services.domain.enums import CADENCE_ZH, Classification, DocStatus, DocType, Role, Urgency
 from services.web.forms import FIELD_ZH
 
 STATUS_ZH = {
@@ -65,4 +65,5 @@ GLOBALS: dict[str, Any] = {
     "URGENCIES": [u.value for u in Urgency],
     "ROLES": [r.value for r in Role],
     "FIELD_ZH": FIELD_ZH,
+    "CADENCE_ZH": {k.value: v for k, v in CADENCE_ZH.items()},
 }

@@ -198,6 +198,9 @@ def test_seed_002_tasks_each_unit_reports_on_its_own(client: TestClient, runtime
     state = {(t["text"][:2], a["organ_id"]): a for t in office for a in t["assignments"]}
     assert state[("7.", jyj)]["state"] == "已完成" and state[("7.", jyj)]["progress"] == "全市各级各类学校均已开展。"
     assert {a["state"] for k, a in state.items() if k[1] != jyj} == {"未开始"}
+    board = client.get(f"/api/v1/documents/{doc_id}/obligations/matrix", headers=_login(client, "mw.registrar")).json()
+    row = next(u for u in board["units"] if u["organ_id"] == jyj)
+    assert (row["tasks_done"], row["tasks"]) == (1, len(expected))  # tasks by unit on the dashboard
     todo = client.get("/api/v1/inbox", headers=jyj_headers).json()["tasks"]
     assert school["id"] not in {t["task_id"] for t in todo} and todo  # done tasks leave the 待办
 
