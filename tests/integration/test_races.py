@@ -255,3 +255,21 @@ def test_a_receipt_against_a_return_one_wins(
         assert (row.returned_reason is not None) == (winner == "已退回")  # nothing half-done
     done = _count(runtime, AuditEvent, AuditEvent.action.in_(["submission_accepted", "reply_returned"]))
     assert done == 1
+
+
+def test_two_reports_of_one_dated_obligation_at_once_one_stands(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clerks of one unit send its 总结 at once: the obligation row is locked, one report stands and the other
+    is told it is already reported; no half-made reply document is left behind."""
+    doc_id = _distributed(runtime, seeds_dir)
+    obligation = _obligation(runtime, doc_id)
+
+    def send(username: str) -> Callable[[Context], object]:
+        return lambda ctx: ObligationService(ctx).report(user(ctx, username), obligation, None, "总结", "正文。", []).id
+
+    with slow(monkeypatch, ObligationRepository, "obligation"):
+        results = race(runtime, send("jyj.drafter"), send("jyj.head"))
+    assert _codes(results) == ["already_reported", "ok"]
+    assert _count(runtime, Submission) == 1
+    assert _count(runtime, Document, Document.kind == "reply") == 1
