@@ -186,7 +186,9 @@ def test_seed_002_tasks_each_unit_reports_on_its_own(client: TestClient, runtime
     r = client.post(f"/api/v1/task-assignments/{assignment}/progress",
                     json={"note": "全市各级各类学校均已开展。", "done": True}, headers=jyj_headers)  # fmt: skip
     assert r.status_code == 200 and r.json()["state"] == "已完成"
-    with changes_nothing(runtime):  # done stays done; another unit's task is not its to report on
+    with changes_nothing(runtime):  # done stays done; another unit's task is not its to report on; words needed
+        blank = client.post(f"/api/v1/task-assignments/{assignment}/progress", json={"note": "  "}, headers=jyj_headers)
+        assert blank.status_code == 422 and blank.json()["error"]["code"] == "progress_empty"
         again = client.post(
             f"/api/v1/task-assignments/{assignment}/progress", json={"note": "再报"}, headers=jyj_headers
         )
@@ -253,6 +255,13 @@ def test_seed_000_a_late_unit_shows_as_late_the_same_minute(client: TestClient, 
     back = client.post(f"/api/v1/submissions/{arrivals[1]['id']}/return", json={"reason": "缺少活动照片说明"},
                        headers=registrar)  # fmt: skip
     assert back.json()["status"] == "已退回"
+    with changes_nothing(runtime):  # a report is handled once
+        again = client.post(
+            f"/api/v1/submissions/{arrivals[0]['id']}/return", json={"reason": "再退"}, headers=registrar
+        )
+        assert again.status_code == 409 and again.json()["error"]["code"] == "submission_decided"
+        other = client.post(f"/api/v1/submissions/{arrivals[0]['id']}/accept", headers=_login(client, "zw-zyy.drafter"))
+        assert other.status_code == 404 and other.json()["error"]["code"] == "submission_not_found"
     board = client.get(f"/api/v1/documents/{doc_id}/obligations/matrix", headers=registrar).json()
     cells = {u["organ"]: u["cells"][str(summary)]["status"] for u in board["units"]}
     assert cells == {"中卫市人民医院": "已报", "中卫市中医医院": "退回补报"}
