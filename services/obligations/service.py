@@ -224,7 +224,8 @@ class ObligationService:
             for e in self.expected(o, mine, tallies, period):
                 key = (o.id, e.organ_id, period.due)
                 cells[(o.id, e.organ_id)] = _with(e, chases.get(key, 0), replies.get(key))
-            past = sum(1 for _ in periods(schedule_of(o), today) if _.due < today)
+            # expected_status counted over every past period: neither met (已报/迟报) nor waiting on a 补报 is 逾期
+            past = sum(1 for p in periods(schedule_of(o), today) if p.due < today)
             for u in mine:
                 met, waiting = counts.get((o.id, u), (0, 0))
                 late[(o.id, u)] = past - met - waiting

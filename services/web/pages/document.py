@@ -219,7 +219,7 @@ def _reply_form(
     problems: list[FormProblem], status: int,
 ) -> HTMLResponse:  # fmt: skip
     owed = [o for o in ObligationService(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
-    open_periods = [e for e in _mine(ctx, user, document)[1]]
+    open_periods = _mine(ctx, user, document)[1]
     return page(request, "reply.html", user, http_status=status, nav="inbox", document=document, owed=owed,
                 open_periods=open_periods, values=values, problems=problems)  # fmt: skip
 
