@@ -122,7 +122,7 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: 
         "issue_form": "字",
         "issuers": [organs["zlt-tzb"], organs["zlt-xcb"], organs["zlt-mw"]],
         "main_recipients": recipients,
-        "report_back": {"deadline": "2099-09-22"},
+        "obligations": [{"title": "总结", "due_on": "2099-09-22"}],
         "body": body,
     }
     ids = [http.post("/api/v1/documents", json=payload, headers=drafter).json()["id"] for _ in range(n)]

@@ -30,6 +30,7 @@ from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
 from services.indexing.service import IndexingService
+from services.obligations.service import ObligationService
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, RECIPIENTS, load_organs_and_users, read_seed_002, user
 from services.workflow.service import WorkflowService
@@ -51,7 +52,7 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
             issuers=[organs["zlt-tzb"], organs["zlt-xcb"], organs["zlt-mw"]],
             main_recipients=[organs[c] for c in RECIPIENTS],
             copy_recipients=[organs["zlt-sw"]],
-            report_back={"deadline": "2099-06-30", "materials": ["总结"]},  # type: ignore[arg-type]
+            obligations=[{"title": "总结", "due_on": "2099-06-30"}],  # type: ignore[list-item]
             body=seed.body + f"\n样例{i + 1}。",
         )
         with runtime.context() as ctx:
@@ -88,7 +89,8 @@ def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
     with runtime.context() as ctx:
         DistributionService(ctx).distribute(doc_id)
         DistributionService(ctx).receive(user(ctx, "jyj.drafter"), doc_id)
-        DistributionService(ctx).report_back(user(ctx, "jyj.drafter"), doc_id, "市教育局工作总结", "总结正文。", [])
+        obligation = DocumentService(ctx).get(doc_id).obligations[0].id
+        ObligationService(ctx).report(user(ctx, "jyj.drafter"), obligation, None, "市教育局工作总结", "总结正文。", [])
 
 
 def browser_session(base: str, username: str) -> httpx.Client:

@@ -65,7 +65,7 @@ def serve_schedules(settings: Settings) -> None:
             reminders,
             "gongwen-reminders",
             settings.reminders.cron,
-            "催办: mark 逾期 and chase units near or past their report-back deadline",
+            "催办: chase units near or past a due date and for the current period of a cadence",
             settings,
         ),
         _scheduled(

@@ -14,11 +14,16 @@ from services.domain.models import (
     Document,
     DocumentVersion,
     InboxItem,
+    Obligation,
     Organ,
-    ReplyTask,
+    PlanTask,
+    RecipientGroup,
     Signoff,
+    Submission,
+    TaskAssignment,
     User,
 )
+from services.obligations.service import Dashboard, Expected, cadence_zh
 
 
 class OrganOut(BaseModel):
@@ -104,11 +109,9 @@ class DocumentOut(BaseModel):
     remark: str | None
     printing_organ: str | None
     main_recipients_text: str | None = None
+    main_groups: list[int]
     printed_copies: int | None = None
     printed_on: dt.date | None = None
-    report_deadline: dt.date | None
-    report_materials: list[str]
-    report_contact: str | None
     current_version: int
     signing_round: int
     returned_reason: str | None
@@ -146,9 +149,7 @@ class DocumentOut(BaseModel):
             main_recipients_text=d.main_recipients_text,
             printed_copies=d.printed_copies,
             printed_on=d.printed_on,
-            report_deadline=d.report_deadline,
-            report_materials=list(d.report_materials),
-            report_contact=d.report_contact,
+            main_groups=list(d.main_groups),
             current_version=d.current_version,
             signing_round=d.signing_round,
             returned_reason=d.returned_reason,
@@ -271,39 +272,108 @@ class InboxItemOut(BaseModel):
         )
 
 
-class ReplyTaskOut(BaseModel):
+class GroupOut(BaseModel):
     id: int
+    name: str
+    members: list[OrganRef]
+
+    @classmethod
+    def of(cls, g: RecipientGroup) -> GroupOut:
+        return cls(id=g.id, name=g.name, members=[OrganRef(id=m.organ.id, name=m.organ.name) for m in g.members])
+
+
+class ObligationOut(BaseModel):
+    id: int
+    document_id: int
+    position: int
+    title: str
+    materials: list[str]
+    phase: str | None
+    due_on: dt.date | None
+    cadence: str | None
+    cadence_zh: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    at_least: int
+    owners: list[OrganRef]
+    method: str | None
+    contact: str | None
+
+    @classmethod
+    def of(cls, o: Obligation, names: dict[int, str]) -> ObligationOut:
+        return cls(
+            id=o.id, document_id=o.document_id, position=o.position, title=o.title, materials=list(o.materials),
+            phase=o.phase, due_on=o.due_on, cadence=o.cadence, cadence_zh=cadence_zh(o), starts_on=o.starts_on,
+            ends_on=o.ends_on, at_least=o.at_least, method=o.method, contact=o.contact,
+            owners=[OrganRef(id=w, name=names.get(w, "")) for w in sorted(o.owner_ids)],
+        )  # fmt: skip
+
+
+class ExpectedOut(BaseModel):
+    """One expected submission (obligation × unit × period) with its status as of today."""
+
+    obligation_id: int
+    obligation: str
+    materials: list[str]
     document_id: int
     document_title: str
     organ_id: int
-    organ: str
-    deadline: dt.date
+    period_start: dt.date
+    period_due: dt.date
+    period_label: str
     status: str
-    reported_at: dt.datetime | None
+    standing: int
+    at_least: int
+    missing: int
+    days_left: int
+    chases: int
     reply_document_id: int | None
-    returned_reason: str | None
-    chase_count: int
 
     @classmethod
-    def of(cls, t: ReplyTask) -> ReplyTaskOut:
+    def of(cls, e: Expected) -> ExpectedOut:
+        o = e.obligation
         return cls(
-            id=t.id,
-            document_id=t.document_id,
-            document_title=t.document.title,
-            organ_id=t.organ_id,
-            organ=t.organ.name,
-            deadline=t.deadline,
-            status=t.status,
-            reported_at=t.reported_at,
-            reply_document_id=t.reply_document_id,
-            returned_reason=t.returned_reason,
-            chase_count=t.chase_count,
-        )
+            obligation_id=o.id, obligation=o.title, materials=list(o.materials), document_id=o.document_id,
+            document_title=o.document.title, organ_id=e.organ_id, period_start=e.period.start,
+            period_due=e.period.due, period_label=e.label, status=e.status.value, standing=e.standing,
+            at_least=o.at_least, missing=e.missing, days_left=e.days_left, chases=e.chases,
+            reply_document_id=e.reply_id,
+        )  # fmt: skip
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    obligation_id: int
+    obligation: str
+    document_id: int
+    organ_id: int
+    organ: str
+    period_due: dt.date
+    reply_document_id: int
+    reply_title: str
+    submitted_at: dt.datetime
+    submitted_on: dt.date
+    late: bool
+    status: str
+    returned_reason: str | None
+
+    @classmethod
+    def of(cls, s: Submission) -> SubmissionOut:
+        return cls(
+            id=s.id, obligation_id=s.obligation_id, obligation=s.obligation.title,
+            document_id=s.obligation.document_id, organ_id=s.organ_id, organ=s.organ.name, period_due=s.period_due,
+            reply_document_id=s.reply_document_id, reply_title=s.reply.title, submitted_at=s.submitted_at,
+            submitted_on=s.submitted_on, late=s.submitted_on > s.period_due, status=s.status,
+            returned_reason=s.returned_reason,
+        )  # fmt: skip
 
 
 class ChaseOut(BaseModel):
     id: int
-    reply_task_id: int
+    obligation_id: int
+    document_id: int
+    organ_id: int
+    period_due: dt.date
     chased_on: dt.date
     method: str
     message: str
@@ -312,8 +382,86 @@ class ChaseOut(BaseModel):
     @classmethod
     def of(cls, c: Chase) -> ChaseOut:
         return cls(
-            id=c.id, reply_task_id=c.reply_task_id, chased_on=c.chased_on, method=c.method, message=c.message, at=c.at
-        )
+            id=c.id, obligation_id=c.obligation_id, document_id=c.obligation.document_id, organ_id=c.organ_id,
+            period_due=c.period_due, chased_on=c.chased_on, method=c.method, message=c.message, at=c.at,
+        )  # fmt: skip
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    task_id: int
+    document_id: int
+    task: str
+    organ_id: int
+    organ: str
+    role: str
+    state: str
+    progress: str | None
+    updated_at: dt.datetime | None
+    done_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, a: TaskAssignment) -> AssignmentOut:
+        return cls(
+            id=a.id, task_id=a.task_id, document_id=a.task.document_id, task=a.task.text, organ_id=a.organ_id,
+            organ=a.organ.name, role=a.role, state=a.state, progress=a.progress, updated_at=a.updated_at,
+            done_at=a.done_at,
+        )  # fmt: skip
+
+
+class TaskOut(BaseModel):
+    id: int
+    document_id: int
+    position: int
+    text: str
+    units_text: str | None
+    assignments: list[AssignmentOut]
+
+    @classmethod
+    def of(cls, t: PlanTask, assignments: list[TaskAssignment]) -> TaskOut:
+        return cls(
+            id=t.id, document_id=t.document_id, position=t.position, text=t.text, units_text=t.units_text,
+            assignments=[AssignmentOut.of(a) for a in assignments],
+        )  # fmt: skip
+
+
+class UnitRow(BaseModel):
+    organ_id: int
+    organ: str
+    received_at: dt.datetime | None
+    cells: dict[int, ExpectedOut]
+    late: dict[int, int] = Field(description="Per obligation: how many of its periods are overdue, all told")
+    tasks_done: int = 0
+    tasks: int = Field(0, description="Tasks this unit is responsible for (牵头 or 配合)")
+
+
+class DashboardOut(BaseModel):
+    """The obligations × units matrix for one period of each cadence (``day``), and every overdue period."""
+
+    document_id: int
+    day: dt.date
+    today: dt.date
+    obligations: list[ObligationOut]
+    units: list[UnitRow]
+    overdue: list[ExpectedOut]
+
+    @classmethod
+    def of(cls, d: Dashboard) -> DashboardOut:
+        names = dict(d.units)
+        return cls(
+            document_id=d.document.id, day=d.day, today=d.today,
+            obligations=[ObligationOut.of(o, names) for o in d.obligations],
+            units=[
+                UnitRow(
+                    organ_id=u, organ=name, received_at=d.received.get(u),
+                    cells={o.id: ExpectedOut.of(d.cells[(o.id, u)]) for o in d.obligations if (o.id, u) in d.cells},
+                    late={o.id: d.late[(o.id, u)] for o in d.obligations if (o.id, u) in d.late},
+                    tasks_done=d.tasks.get(u, (0, 0))[0], tasks=d.tasks.get(u, (0, 0))[1],
+                )
+                for u, name in d.units
+            ],
+            overdue=[ExpectedOut.of(e) for e in d.overdue],
+        )  # fmt: skip
 
 
 class InboxOut(BaseModel):
@@ -321,7 +469,9 @@ class InboxOut(BaseModel):
     to_review: list[DocumentOut]
     to_sign: list[DocumentOut]
     to_receive: list[InboxItemOut]
-    replies_due: list[ReplyTaskOut]
+    obligations_due: list[ExpectedOut]
+    arrivals: list[SubmissionOut]
+    tasks: list[AssignmentOut]
     chases: list[ChaseOut]
 
 
@@ -357,9 +507,3 @@ class DistributionRow(BaseModel):
     role: str
     delivered_at: dt.datetime
     received_at: dt.datetime | None
-    reply_task_id: int | None
-    reply_status: str | None
-    deadline: dt.date | None
-    reported_at: dt.datetime | None
-    reply_document_id: int | None
-    chase_count: int

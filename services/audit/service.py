@@ -34,6 +34,9 @@ ACTIONS_ZH = {
     "reply_returned": "退回补报",
     "overdue": "逾期未报",
     "chased": "催办",
+    "submission_accepted": "签收报送",
+    "task_progress": "报告任务进展",
+    "task_done": "任务完成",
     "imported": "导入",
     "archived": "归档",
 }

@@ -7,19 +7,51 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.domain.enums import Classification, DocType, Urgency
+from services.domain.enums import Cadence, Classification, DocType, Urgency
 
 MAX_ID = 2**31 - 1  # the database's integer columns
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class ReportBack(BaseModel):
-    """反馈要求 (DOMAIN.md §5): what each 主送 unit must send back, by when, to whom."""
+class PhaseIn(BaseModel):
+    """阶段: a named stage of the plan with its date range (seed 001: 部署阶段 by 5月底)."""
 
-    model_config = ConfigDict(extra="forbid")
-    deadline: dt.date
-    materials: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=lambda: ["总结"], max_length=50)
-    method: str | None = Field(None, max_length=500)
-    contact: str | None = Field(None, max_length=500)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=40)
+    starts_on: dt.date | None = None
+    ends_on: dt.date
+
+
+class ObligationIn(BaseModel):
+    """反馈事项 (DOMAIN.md §5): what is reported, its materials, who owes it, and a due date or a cadence.
+
+    Owners: the organs and recipient groups named; neither means every 主送 unit.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: str = Field(min_length=1, max_length=200, description="What is reported, e.g. 工作动态信息")
+    materials: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=20, description="总结, 照片, 佐证材料 …"
+    )
+    phase: str | None = Field(None, max_length=40, description="The name of the 阶段 it belongs to")
+    due_on: dt.date | None = Field(None, description="One due date; or give a cadence instead")
+    cadence: Cadence | None = None
+    starts_on: dt.date | None = Field(None, description="A cadence's first day (default: the issuing date)")
+    ends_on: dt.date | None = Field(None, description="A cadence's last day (required with a cadence)")
+    at_least: int = Field(1, ge=1, le=100, description="Reports per period")
+    owner_organs: list[DbId] = Field(default_factory=list, max_length=2000)
+    owner_groups: list[DbId] = Field(default_factory=list, max_length=100)
+    method: str | None = Field(None, max_length=500, description="报送方式")
+    contact: str | None = Field(None, max_length=500, description="联系人")
+
+
+class TaskIn(BaseModel):
+    """任务分工: a task line and its responsible units, lead (牵头) first, the others 配合."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=2000)
+    units: list[DbId] = Field(default_factory=list, max_length=200, description="Lead first")
+    units_text: str | None = Field(None, max_length=500, description="The units as written in the text")
 
 
 class DraftFields(BaseModel):
@@ -29,17 +61,16 @@ class DraftFields(BaseModel):
     doc_type: DocType
     title: str = Field(min_length=2, max_length=500)
     issue_form: str = Field("发", min_length=1, max_length=20, description="发文形式, picks the 机关代字")
-    issuers: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+    issuers: list[DbId] = Field(
         default_factory=list,
         max_length=50,
         description="Issuing organs in header order; the drafter's organ (主办机关) is added when missing",
     )
-    main_recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        default_factory=list, max_length=5000, description="主送机关"
+    main_recipients: list[DbId] = Field(default_factory=list, max_length=5000, description="主送机关")
+    main_groups: list[DbId] = Field(
+        default_factory=list, max_length=100, description="单位分组 addressed as 主送: every member is distributed to"
     )
-    copy_recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        default_factory=list, max_length=5000, description="抄送机关"
-    )
+    copy_recipients: list[DbId] = Field(default_factory=list, max_length=5000, description="抄送机关")
     classification: Classification = Classification.none
     secrecy_period: str | None = Field(None, max_length=40)
     urgency: Urgency = Urgency.normal
@@ -53,7 +84,9 @@ class DraftFields(BaseModel):
     printed_copies: int | None = Field(None, ge=1, le=999_999, description="印制份数: each copy gets its 份号")
     printing_organ: str | None = Field(None, max_length=200)
     release_scope: str | None = Field(None, max_length=40)
-    report_back: ReportBack | None = None
+    phases: list[PhaseIn] = Field(default_factory=list, max_length=20)
+    obligations: list[ObligationIn] = Field(default_factory=list, max_length=50)
+    tasks: list[TaskIn] = Field(default_factory=list, max_length=300)
     forwards: int | None = Field(
         None, ge=1, le=MAX_ID, description="被转发文: the received document this one 转发s; filed with it"
     )
@@ -61,7 +94,7 @@ class DraftFields(BaseModel):
         None, ge=1, le=MAX_ID, description="来文 this 复文 answers (a 请示, a 函); filed with it, 复文 first"
     )
 
-    @field_validator("issuers", "main_recipients", "copy_recipients")
+    @field_validator("issuers", "main_recipients", "copy_recipients", "main_groups")
     @classmethod
     def _no_repeats(cls, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from services import access
 from services.access import Level, require_role
+from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
@@ -28,6 +29,7 @@ from services.domain.models import (
     User,
 )
 from services.errors import Conflict, Forbidden, Invalid, not_found
+from services.obligations.plan import apply_plan, plan_of_old_fields, plan_snapshot
 
 EDITABLE = (DocStatus.draft, DocStatus.returned)
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
@@ -227,8 +229,9 @@ class DocumentService:
         issuer_ids = list(data.issuers)
         if actor.organ_id not in issuer_ids:
             issuer_ids.insert(0, actor.organ_id)
-        self.organs.get_many(issuer_ids + data.main_recipients + data.copy_recipients)
-        overlap = set(data.main_recipients) & set(data.copy_recipients)
+        main = list(dict.fromkeys(data.main_recipients + GroupService(self.ctx).members(data.main_groups)))
+        self.organs.get_many(issuer_ids + main + data.copy_recipients)
+        overlap = set(main) & set(data.copy_recipients)
         if overlap:
             raise Invalid("recipient_twice", "同一机关不能既主送又抄送", "an organ is both 主送 and 抄送")
         if not any(p.form == data.issue_form for p in self.organs.get(actor.organ_id).prefixes):
@@ -244,17 +247,13 @@ class DocumentService:
         for key in ("main_recipients_text", "printed_copies"):
             setattr(document, key, getattr(data, key))
         document.attachment_notes = list(data.attachment_notes)
-        rb = data.report_back
-        document.report_deadline = rb.deadline if rb else None
-        document.report_materials = list(rb.materials) if rb else []
-        document.report_method = rb.method if rb else None
-        document.report_contact = rb.contact if rb else None
+        document.main_groups = list(data.main_groups)
+        document.main_recipients_text = data.main_recipients_text or None
         self._sync_relations(document, actor, data)
         _sync_issuers(document, issuer_ids)
-        recipients = [(o, RecipientRole.main) for o in data.main_recipients] + [
-            (o, RecipientRole.copy) for o in data.copy_recipients
-        ]
+        recipients = [(o, RecipientRole.main) for o in main] + [(o, RecipientRole.copy) for o in data.copy_recipients]
         _sync_recipients(document, recipients)
+        apply_plan(self.ctx, document, data)
 
     def _sync_relations(self, document: Document, actor: User, data: DraftFields) -> None:
         """转发 / 答复 links, kept where unchanged (a link re-added in the same flush would collide)."""
@@ -357,34 +356,25 @@ def snapshot_fields(document: Document) -> dict[str, Any]:
         "issue_form": document.issue_form,
         "issuers": [i.organ_id for i in document.issuers],
         "main_recipients": [r.organ_id for r in document.recipients if r.role == RecipientRole.main.value],
+        "main_groups": list(document.main_groups),
+        "main_recipients_text": document.main_recipients_text,
         "copy_recipients": [r.organ_id for r in document.recipients if r.role == RecipientRole.copy.value],
         "classification": document.classification,
         "secrecy_period": document.secrecy_period,
         "urgency": document.urgency,
         "attachment_notes": list(document.attachment_notes),
         "remark": document.remark,
-        "main_recipients_text": document.main_recipients_text,
         "printed_copies": document.printed_copies,
         "printing_organ": document.printing_organ,
         "release_scope": document.release_scope,
-        "report_deadline": document.report_deadline.isoformat() if document.report_deadline else None,
-        "report_materials": list(document.report_materials),
-        "report_method": document.report_method,
-        "report_contact": document.report_contact,
+        **plan_snapshot(document),
         **{kind.value: document.linked(kind.value) for kind in DRAFT_RELATIONS},
     }
 
 
 def draft_input_of(fields: dict[str, Any], body: str, note: str | None, base_version: int) -> DraftInput:
     """A saved version's fields as the input of the next save: every field survives (only the body changes)."""
-    data = {k: v for k, v in fields.items() if not k.startswith("report_")}
-    if fields.get("report_deadline"):
-        data["report_back"] = {
-            "deadline": fields["report_deadline"],
-            "materials": fields.get("report_materials") or [],
-            "method": fields.get("report_method"),
-            "contact": fields.get("report_contact"),
-        }
+    data = {k: v for k, v in fields.items() if not k.startswith("report_")} | plan_of_old_fields(fields)
     return DraftInput.model_validate({**data, "body": body, "note": note, "base_version": base_version})
 
 

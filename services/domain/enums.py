@@ -96,13 +96,48 @@ class RecipientRole(StrEnum):
     copy = "抄送"
 
 
-class ReplyStatus(StrEnum):
-    """Status of one unit's expected report-back (DOMAIN.md §5)."""
+class ExpectedStatus(StrEnum):
+    """Status of one expected submission (obligation × unit × period), computed from today's date when read
+    (DOMAIN.md §5: 未报 / 已报 / 逾期 / 退回补报; 迟报 is a report that came after its due date)."""
 
     pending = "未报"
     reported = "已报"
+    late = "迟报"
     overdue = "逾期"
     returned = "退回补报"
+
+
+OPEN_STATUSES = frozenset({ExpectedStatus.pending, ExpectedStatus.overdue, ExpectedStatus.returned})
+
+
+class Cadence(StrEnum):
+    """How often a recurring obligation asks for a report (seed 001: 每周 / 每月)."""
+
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+
+
+CADENCE_ZH = {Cadence.weekly: "每周", Cadence.monthly: "每月", Cadence.quarterly: "每季度"}
+
+
+class SubmissionStatus(StrEnum):
+    """One report as the issuing office handles it (DOMAIN.md §5: 收文 签收; 退回补报 with a reason)."""
+
+    arrived = "待签收"
+    accepted = "已签收"
+    returned = "已退回"
+
+
+class TaskRole(StrEnum):
+    lead = "牵头"
+    support = "配合"
+
+
+class TaskState(StrEnum):
+    todo = "未开始"
+    doing = "进行中"
+    done = "已完成"
 
 
 class JobStatus(StrEnum):

@@ -28,9 +28,10 @@ from services.domain.enums import (
     DocStatus,
     JobStatus,
     RecipientRole,
-    ReplyStatus,
     SignoffKind,
     SignoffStatus,
+    SubmissionStatus,
+    TaskState,
     Urgency,
 )
 from services.errors import Conflict
@@ -161,7 +162,9 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default=DocStatus.draft.value, index=True)
     doc_type: Mapped[str] = mapped_column(String(8))  # 文种
     title: Mapped[str] = mapped_column(Text)  # 标题
-    lead_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # 主办机关; unknown for some imports
+    lead_organ_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organs.id"), index=True
+    )  # 主办机关; unknown for some imports
     issue_form: Mapped[str] = mapped_column(String(20))  # 发文形式, picks the 机关代字
     classification: Mapped[str] = mapped_column(String(8), default=Classification.none.value)  # 密级
     secrecy_period: Mapped[str | None] = mapped_column(String(40))  # 保密期限
@@ -184,12 +187,9 @@ class Document(Base):
     signing_round: Mapped[int] = mapped_column(Integer, default=0)
     returned_reason: Mapped[str | None] = mapped_column(Text)
     drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    report_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 反馈要求 (DOMAIN.md §5)
-    report_materials: Mapped[list[Any]] = mapped_column(default=list)
-    report_method: Mapped[str | None] = mapped_column(Text)
-    report_contact: Mapped[str | None] = mapped_column(Text)
-    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # a reply's plan
-    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # a reply's sender
+    main_groups: Mapped[list[Any]] = mapped_column(default=list)  # 单位分组 addressed; members are in recipients
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)  # a reply's plan
+    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # a reply's sender
     rendered_pdf_key: Mapped[str | None] = mapped_column(Text)
     rendered_html_key: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
@@ -200,7 +200,7 @@ class Document(Base):
 
     source_name: Mapped[str | None] = mapped_column(Text)  # an imported document's file name
     source_position: Mapped[int | None] = mapped_column(Integer)  # its 篇N inside a compilation
-    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))  # who imported it
+    owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # who imported it
     issuer_names: Mapped[list[Any]] = mapped_column(default=list)  # 责任者 that are no organ of ours, as written
     collection_title: Mapped[str | None] = mapped_column(Text)  # the compilation a 篇 was imported from
 
@@ -217,6 +217,11 @@ class Document(Base):
     outgoing_links: Mapped[list[DocumentLink]] = relationship(
         foreign_keys="DocumentLink.from_id", cascade="all, delete-orphan", order_by="DocumentLink.id", lazy="selectin"
     )
+    phases: Mapped[list[Phase]] = relationship(order_by="Phase.position", cascade="all, delete-orphan")
+    obligations: Mapped[list[Obligation]] = relationship(
+        order_by="Obligation.position", cascade="all, delete-orphan", back_populates="document"
+    )
+    plan_tasks: Mapped[list[PlanTask]] = relationship(order_by="PlanTask.position", cascade="all, delete-orphan")
 
     @property
     def responsible(self) -> list[str]:
@@ -282,7 +287,7 @@ class DocumentIssuer(Base):
 
     __tablename__ = "document_issuers"
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
-    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
     organ: Mapped[Organ] = relationship()
 
@@ -389,56 +394,194 @@ class InboxItem(Base):
     __table_args__ = (UniqueConstraint("document_id", "organ_id"),)
 
 
-class ReplyTask(Base):
-    """应报任务: one unit's expected report-back on a distributed document (DOMAIN.md §5)."""
+class RecipientGroup(Base):
+    """单位分组 (委直属各单位, 各乡镇、街道 …): a 主送 line may name the group; distribution reaches every member."""
 
-    __tablename__ = "reply_tasks"
+    __tablename__ = "recipient_groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    members: Mapped[list[RecipientGroupMember]] = relationship(
+        order_by="RecipientGroupMember.position", cascade="all, delete-orphan"
+    )
+
+
+class RecipientGroupMember(Base):
+    __tablename__ = "recipient_group_members"
+    group_id: Mapped[int] = mapped_column(ForeignKey("recipient_groups.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    organ: Mapped[Organ] = relationship()
+
+
+class Phase(Base):
+    """阶段 of a plan (seed 001: 部署 / 推进 / 评估), with its own date range; it may group obligations."""
+
+    __tablename__ = "plan_phases"
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
-    deadline: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(8), default=ReplyStatus.pending.value)
-    reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
-    reported_at: Mapped[dt.datetime | None]
-    returned_reason: Mapped[str | None] = mapped_column(Text)
-    chase_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
-    organ: Mapped[Organ] = relationship()
-    document: Mapped[Document] = relationship(foreign_keys=[document_id])
-    __table_args__ = (UniqueConstraint("document_id", "organ_id"),)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
 
-    def move(self, to: ReplyStatus) -> None:
-        if to not in REPLY_TRANSITIONS[ReplyStatus(self.status)]:
+
+class Obligation(Base):
+    """反馈事项: what a plan asks units to report, with its materials, who owes it, and a due date or a cadence.
+
+    An expected submission is one owner × one period of it: a dated obligation has one period; a cadence has
+    one per week, month or quarter from ``starts_on`` to ``ends_on``, each coming into being as its start passes.
+    """
+
+    __tablename__ = "obligations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))  # e.g. 创建工作方案, 工作动态信息
+    materials: Mapped[list[Any]] = mapped_column(default=list)  # 总结, 照片, 佐证材料 …
+    phase: Mapped[str | None] = mapped_column(String(40))  # the name of the 阶段 it belongs to
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    cadence: Mapped[str | None] = mapped_column(String(12))  # Cadence
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    at_least: Mapped[int] = mapped_column(Integer, default=1)  # reports per period
+    owner_groups: Mapped[list[Any]] = mapped_column(default=list)  # as the drafter chose them, for the editor
+    owner_organs: Mapped[list[Any]] = mapped_column(default=list)
+    method: Mapped[str | None] = mapped_column(Text)  # 报送方式
+    contact: Mapped[str | None] = mapped_column(Text)  # 联系人
+    document: Mapped[Document] = relationship(back_populates="obligations")
+    owners: Mapped[list[ObligationOwner]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def owner_ids(self) -> set[int]:
+        return {o.organ_id for o in self.owners}
+
+
+class ObligationOwner(Base):
+    """A unit that owes an obligation (resolved from 主送, a named subset or a recipient group)."""
+
+    __tablename__ = "obligation_owners"
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True, index=True)
+
+
+class Submission(Base):
+    """One report (a document of kind reply) answering one obligation for one period of one unit."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    period_due: Mapped[dt.date] = mapped_column(Date)  # the due date of the period it answers: its key
+    reply_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)  # local date, compared with the due date (迟报)
+    status: Mapped[str] = mapped_column(String(8), default=SubmissionStatus.arrived.value)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+    obligation: Mapped[Obligation] = relationship()
+    organ: Mapped[Organ] = relationship()
+    reply: Mapped[Document] = relationship(foreign_keys=[reply_document_id])
+    __table_args__ = (Index("ix_submissions_expected", "obligation_id", "organ_id", "period_due", "status"),)
+
+    def move(self, to: SubmissionStatus) -> None:
+        """签收 or 退回补报, once: a report already handled is refused with ``submission_decided``."""
+        if to not in SUBMISSION_TRANSITIONS[SubmissionStatus(self.status)]:
             raise Conflict(
-                "illegal_reply_state",
-                f"报送状态为“{self.status}”，不能转为“{to.value}”",
-                f"the report-back is '{self.status}'; it cannot become '{to.value}'",
+                "submission_decided",
+                f"该报送已处理（{self.status}），不能再{'签收' if to == SubmissionStatus.accepted else '退回'}",
+                f"this report was already handled ('{self.status}'); it cannot become '{to.value}'",
+                status_now=self.status,
             )
         self.status = to.value
 
 
-REPLY_TRANSITIONS: dict[ReplyStatus, frozenset[ReplyStatus]] = {
-    ReplyStatus.pending: frozenset({ReplyStatus.reported, ReplyStatus.overdue}),
-    ReplyStatus.overdue: frozenset({ReplyStatus.reported}),
-    ReplyStatus.returned: frozenset({ReplyStatus.reported}),
-    ReplyStatus.reported: frozenset({ReplyStatus.returned}),
+SUBMISSION_TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
+    SubmissionStatus.arrived: frozenset({SubmissionStatus.accepted, SubmissionStatus.returned}),
+    SubmissionStatus.accepted: frozenset(),
+    SubmissionStatus.returned: frozenset(),
 }
 
 
 class Chase(Base):
-    """催办: one recorded chase of a unit (by system notice, phone, …)."""
+    """催办: one recorded chase of a unit for one obligation and period, at most once a day per unit and obligation."""
 
     __tablename__ = "chases"
     id: Mapped[int] = mapped_column(primary_key=True)
-    reply_task_id: Mapped[int] = mapped_column(ForeignKey("reply_tasks.id"), index=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    period_due: Mapped[dt.date] = mapped_column(Date)
     chased_on: Mapped[dt.date] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     seen_at: Mapped[dt.datetime | None]
-    task: Mapped[ReplyTask] = relationship()
-    __table_args__ = (UniqueConstraint("reply_task_id", "chased_on", "method"),)
+    obligation: Mapped[Obligation] = relationship()
+    organ: Mapped[Organ] = relationship()
+    __table_args__ = (UniqueConstraint("obligation_id", "organ_id", "chased_on"),)
+
+
+class PlanTask(Base):
+    """任务分工: one task line of a plan with its responsible units, lead (牵头) first, others 配合."""
+
+    __tablename__ = "plan_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    units_text: Mapped[str | None] = mapped_column(Text)  # the parenthesis as written, e.g. （市农牧局，各乡镇街道）
+    assignments: Mapped[list[TaskAssignment]] = relationship(
+        order_by="TaskAssignment.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class TaskAssignment(Base):
+    """One responsible unit of a task, its role and how far it has got."""
+
+    __tablename__ = "task_assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("plan_tasks.id"), index=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(4))  # TaskRole
+    state: Mapped[str] = mapped_column(String(8), default=TaskState.todo.value)
+    progress: Mapped[str | None] = mapped_column(Text)  # the latest progress note
+    updated_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+    task: Mapped[PlanTask] = relationship(back_populates="assignments")
+    organ: Mapped[Organ] = relationship()
+    __table_args__ = (UniqueConstraint("task_id", "organ_id"),)
+
+    def move(self, to: TaskState) -> None:
+        if to not in TASK_TRANSITIONS[TaskState(self.state)]:
+            raise Conflict(
+                "task_state",
+                f"任务已{self.state}，不能再转为“{to.value}”",
+                f"the task is '{self.state}'; it cannot become '{to.value}'",
+                status_now=self.state,
+            )
+        self.state = to.value
+
+
+TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
+    TaskState.todo: frozenset({TaskState.doing, TaskState.done}),
+    TaskState.doing: frozenset({TaskState.doing, TaskState.done}),
+    TaskState.done: frozenset(),
+}
+
+
+class TaskReport(Base):
+    """A progress report of a responsible unit on its task."""
+
+    __tablename__ = "task_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("task_assignments.id"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):
@@ -556,13 +699,21 @@ __all__ = [
     "InboxItem",
     "LoginThrottle",
     "NumberSequence",
+    "Obligation",
+    "ObligationOwner",
     "Organ",
     "OrganAlias",
     "OrganPrefix",
+    "Phase",
+    "PlanTask",
     "ProcessJob",
-    "ReplyTask",
+    "RecipientGroup",
+    "RecipientGroupMember",
     "SearchOutbox",
     "Signoff",
+    "Submission",
+    "TaskAssignment",
+    "TaskReport",
     "User",
     "WorkerBeat",
 ]

@@ -21,6 +21,7 @@ from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import Classification, DocKind, DocStatus, Role, Urgency
 from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
 from services.errors import DomainError, Invalid
+from services.imports.obligations import plan_of_import, recognize_plan
 from services.imports.reader import ReadText, read_file
 from services.imports.recognize import Recognized, reads_as_organ, recognize
 from services.indexing.service import IndexingService
@@ -38,6 +39,7 @@ class FileOutcome:
     message_en: str | None = None
     format: str | None = None
     encoding: str | None = None
+    plans: list[dict[str, Any]] = field(default_factory=list)  # per document: obligations, phases, tasks found
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -95,6 +97,7 @@ class ImportService:
             list(existing.document_ids),
             format=existing.format,
             encoding=existing.encoding,
+            plans=[plan_of_import(self.ctx, i) for i in existing.document_ids],
         )
 
     def store_recognized(self, actor: User, prepared: Prepared) -> FileOutcome:
@@ -129,7 +132,8 @@ class ImportService:
         self.ctx.session.flush()
         for document, body in created:
             self.link_automatically(document, body)
-        return FileOutcome(base, "imported", ids, format=read.format, encoding=read.encoding)
+        plans = [plan_of_import(self.ctx, i) for i in ids]
+        return FileOutcome(base, "imported", ids, format=read.format, encoding=read.encoding, plans=plans)
 
     def _create(self, actor: User, source: str, rec: Recognized) -> tuple[Document, str]:
         issuers, named = self._issuers(actor, rec.value("issuers") or [])
@@ -148,7 +152,6 @@ class ImportService:
             urgency=rec.value("urgency") or Urgency.normal.value,
             issuer_names=named,
             collection_title=rec.collection_title,
-            report_deadline=rec.value("report_deadline"),
             attachment_notes=list(rec.value("attachments") or []),
             current_version=0,
             source_name=source,
@@ -166,9 +169,11 @@ class ImportService:
         self.ctx.session.add(document)
         self.ctx.session.flush()
         version = DocumentService(self.ctx).new_version(document, actor, rec.body or rec.title, "导入", carried=[])
+        plan = recognize_plan(rec.body, _year_of(rec)).as_json()
         version.fields = {
             **version.fields,
             "recognized": rec.as_json(),
+            "plan": plan,
             "source": source,
             "position": rec.position,
             "preamble": rec.preamble,
@@ -254,3 +259,15 @@ class ImportService:
             | ((DocumentLink.to_id == document_id) & DocumentLink.from_id.in_(readable))
         )
         return list(self.ctx.session.scalars(query.order_by(DocumentLink.id)))
+
+
+def _year_of(rec: Recognized) -> int | None:
+    """The year that completes a date written without one: 成文日期, the 文号's year, or one in the title."""
+    written = rec.value("written_on")
+    if written is not None:
+        return int(written.year)
+    for text in (rec.value("doc_number") or "", rec.title):
+        m = re.search(r"((?:19|20)\d{2})", text)
+        if m:
+            return int(m[1])
+    return None

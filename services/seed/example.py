@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from services.accounts.groups import GroupService
 from services.accounts.service import SYSTEM, OrganService, UserService
 from services.config import PROJECT_ROOT
 from services.context import Context
@@ -22,6 +23,8 @@ from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.models import Organ, User
 from services.imports.recognize import join_broken_lines
+from services.obligations.proposal import propose
+from services.obligations.service import ObligationService
 from services.runtime import Runtime
 from services.workflow.service import WorkflowService
 
@@ -45,8 +48,24 @@ ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
     ("zlt-cjsh", "扎兰屯市成吉思汗镇人民政府", "成吉思汗镇", {}, None),
     ("gy-wjw", "广元市卫生健康委员会", "广元市卫健委", {"发": "广卫发"}, None),
     ("zw-wjw", "中卫市卫生健康委员会", "中卫市卫健委", {"发": "卫健发"}, None),
+    # Seed 001's units: the six hospitals named for weekly reports, another 委直属 unit, a 委机关 office.
+    ("gy-zxyy", "广元市中心医院", "市中心医院", {}, "gy-wjw"),
+    ("gy-dyyy", "广元市第一人民医院", "市第一人民医院", {}, "gy-wjw"),
+    ("gy-zyyy", "广元市中医医院", "市中医医院", {}, "gy-wjw"),
+    ("gy-jwzx", "广元市精神卫生中心", "市精神卫生中心", {}, "gy-wjw"),
+    ("gy-cdc", "广元市疾病预防控制中心", "市疾病预防控制中心", {}, "gy-wjw"),
+    ("gy-fyy", "广元市妇幼保健院", "市妇幼保健院", {}, "gy-wjw"),
+    ("gy-zfzd", "广元市卫生健康综合行政执法支队", "市卫生健康综合行政执法支队", {}, "gy-wjw"),
+    ("gy-jgdb", "广元市卫生健康委员会机关党办", "委机关党办", {}, "gy-wjw"),
 ]
-SEED_002_RECIPIENTS = "各乡镇、街道，市各部、委、办、局和各人民团体，市直属各企事业单位"  # the 统称 as written
+GY_HOSPITALS = ["gy-zxyy", "gy-dyyy", "gy-zyyy", "gy-jwzx", "gy-cdc", "gy-fyy"]
+# 单位分组 as the seeds address them (seed 001 and 002 主送 lines, seed 002's task units).
+GROUPS: list[tuple[str, list[str]]] = [
+    ("委直属各单位", [*GY_HOSPITALS, "gy-zfzd"]),
+    ("委机关各科室", ["gy-jgdb"]),
+    ("各乡镇、街道", ["zlt-gtz", "zlt-cjsh"]),
+    ("市直各部门", ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj"]),
+]
 # The people behind example accounts, where a seed names them (seed 001: 广元市卫健委's 主任).
 PEOPLE = {"gy-wjw.head": ("刘峰", "市卫生健康委党组书记、主任")}
 # Other names people type for these organs (short forms in seed 002's text and signature block, former names).
@@ -112,6 +131,8 @@ def load_organs_and_users(ctx: Context) -> None:
         short = code.removeprefix("zlt-")
         for suffix, roles in ROLE_SETS.items():
             users.create(f"{short}.{suffix}", f"{organ.short_name}{_ROLE_ZH[suffix]}", organ.id, roles, DEMO_PASSWORD)
+    for name, codes in GROUPS:
+        GroupService(ctx).create(None, name, [by_code[c].id for c in codes])
     admin_organ = by_code["zlt-mw"]
     for username, (person, job) in PEOPLE.items():
         users.set_person(user(ctx, username).id, person, job)
@@ -128,24 +149,39 @@ def user(ctx: Context, username: str) -> User:
     return found
 
 
-def seed_002_draft(ctx: Context, seed: Seed002, deadline: dt.date) -> DraftInput:
+SEED_002_MAIN_LINE = "各乡镇、街道，市各部、委、办、局和各人民团体，市直属各企事业单位"
+
+
+def seed_002_draft(ctx: Context, seed: Seed002, deadline: dt.date, with_tasks: bool = False) -> DraftInput:
+    """Seed 002 as a draft: its 主送 line as written, its one obligation (总结 and photos by the deadline) and,
+    when asked, its task lines with their responsible units as recognised from the plan."""
     organs = OrganService(ctx)
+    issuers = [organs.by_code(c).id for c in ("zlt-tzb", "zlt-xcb", "zlt-mw")]
+    main = [organs.by_code(c).id for c in RECIPIENTS]
+    tasks = []
+    if with_tasks:
+        found = propose(ctx, seed.plan_text, deadline.year, set(main), set(issuers))
+        tasks = [t for t in found.tasks if t["units"]]
     return DraftInput(
         doc_type="通知",
         title=seed.title,
         issue_form="字",
-        issuers=[organs.by_code(c).id for c in ("zlt-tzb", "zlt-xcb", "zlt-mw")],
-        main_recipients=[organs.by_code(c).id for c in RECIPIENTS],
-        main_recipients_text=SEED_002_RECIPIENTS,
+        issuers=issuers,
+        main_recipients=main,
+        main_recipients_text=SEED_002_MAIN_LINE,
         copy_recipients=[organs.by_code("zlt-sw").id],
         attachment_notes=[seed.plan_title],
         printing_organ="扎兰屯市民族事务委员会办公室",
-        report_back={
-            "deadline": deadline,
-            "materials": ["活动月工作总结", "图片影像资料"],
-            "method": "报送至扎兰屯市民族事务委员会3010室，电子版报送至 z1tsmj@163.com",
-            "contact": "王帅 18804706566；杨婉婷 13500601048",
-        },
+        obligations=[
+            {
+                "title": "活动月工作总结",
+                "materials": ["活动月工作总结", "图片影像资料"],
+                "due_on": deadline,
+                "method": "报送至扎兰屯市民族事务委员会3010室，电子版报送至 z1tsmj@163.com",
+                "contact": "王帅 18804706566；杨婉婷 13500601048",
+            }
+        ],
+        tasks=tasks,
         body=seed.body,
     )
 
@@ -193,23 +229,28 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=tiny_png())
     _act(
         runtime,
-        lambda c: DistributionService(c).report_back(
+        lambda c: ObligationService(c).report(
             user(c, "wjw.drafter"),
-            done,
+            _first_obligation(c, done),
+            None,
             "扎兰屯市卫生健康委员会关于民族团结进步活动月工作的总结",
             "活动月期间，我委组织医疗卫生单位深入基层开展健康义诊、社区健康讲座等活动。\n一、主要做法\n"
             "（一）开展健康义诊。共组织义诊12场，服务各族群众1300余人次。",
             [photo],
         ),
     )
-    _act(runtime, lambda c: DistributionService(c).chase_now(user(c, "mw.registrar"), done, None))
+    _act(runtime, lambda c: ObligationService(c).chase_now(user(c, "mw.registrar"), _first_obligation(c, done), None))
     return ids
+
+
+def _first_obligation(ctx: Context, document_id: int) -> int:
+    return DocumentService(ctx).get(document_id).obligations[0].id
 
 
 def _create(runtime: Runtime, seed: Seed002, deadline: dt.date, title_suffix: str) -> int:
     with runtime.context() as ctx:
         drafter = user(ctx, "mw.drafter")
-        document = DocumentService(ctx).create_draft(drafter, seed_002_draft(ctx, seed, deadline))
+        document = DocumentService(ctx).create_draft(drafter, seed_002_draft(ctx, seed, deadline, with_tasks=True))
         plan = AttachmentUpload(
             title=seed.plan_title,
             filename=f"{seed.plan_title}.txt",
@@ -229,7 +270,8 @@ def _revise(runtime: Runtime, document_id: int, seed: Seed002) -> None:
     with runtime.context() as ctx:
         service = DocumentService(ctx)
         document = service.get(document_id)
-        draft = seed_002_draft(ctx, seed, document.report_deadline or ctx.today())
+        due = document.obligations[0].due_on if document.obligations else None
+        draft = seed_002_draft(ctx, seed, due or ctx.today(), with_tasks=True)
         draft.body = seed.body + "各单位宣传报道材料请于活动结束后5个工作日内报送。"
         draft.note = "按市委宣传部意见补充宣传报道报送时限"
         draft.base_version = document.current_version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,11 +22,21 @@ FIELD_ZH = {
     "urgency": "紧急程度",
     "attachment_notes": "附件说明",
     "remark": "附注",
-    "main_recipients_text": "主送（统称）",
     "printed_copies": "印制份数",
     "printing_organ": "印发机关",
-    "report_back": "反馈要求",
-    "deadline": "报送截止日期",
+    "main_groups": "主送单位分组",
+    "main_recipients_text": "主送机关（统称）",
+    "phases": "阶段",
+    "obligations": "反馈事项",
+    "tasks": "任务分工",
+    "name": "名称",
+    "starts_on": "开始日期",
+    "ends_on": "结束日期",
+    "due_on": "截止日期",
+    "cadence": "报送周期",
+    "at_least": "每期至少次数",
+    "text": "任务内容",
+    "units": "责任单位",
     "materials": "报送材料",
     "contact": "联系人",
     "body": "正文",
@@ -46,12 +57,22 @@ PROBLEM_ZH = {
     "int_parsing": "取值不合法",
     "value_error": "有重复或不合法的项",
 }
-LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients")
+LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients", "main_groups")
 TEXT_FIELDS = (
     "doc_type", "title", "issue_form", "classification", "secrecy_period", "urgency", "remark", "printing_organ",
-    "report_deadline", "report_contact", "report_method", "release_scope", "attachment_notes", "report_materials",
-    "body", "note", "forwards", "answers", "base_version", "main_recipients_text", "printed_copies",
+    "release_scope", "attachment_notes", "main_recipients_text", "body", "note", "forwards", "answers",
+    "base_version", "printed_copies",
 )  # fmt: skip
+# Rows of the plan in the editor: phase-N-name, ob-N-title, task-N-text …; the first field of each decides
+# whether a row was filled in. Multi-value fields (owners, other units) are lists.
+ROWS = {
+    "phase": ("name", "starts_on", "ends_on"),
+    "ob": ("title", "materials", "due_on", "cadence", "starts_on", "ends_on", "at_least", "phase", "method",
+           "contact"),
+    "task": ("text", "lead", "units_text"),
+}  # fmt: skip
+MULTI = {"ob": ("owners",), "task": ("others",)}
+MAX_ROWS = 300
 
 
 class FormProblem(BaseModel):
@@ -69,7 +90,69 @@ def draft_values(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key) or "") for key in TEXT_FIELDS}
     for key in LIST_FIELDS:
         values[key] = [int(v) for v in form.getlist(key) if isinstance(v, str) and v.isdigit()]
+    values["phases"], values["obligations"], values["tasks"] = (_rows(form, p) for p in ("phase", "ob", "task"))
     return values
+
+
+def _rows(form: FormData, prefix: str) -> list[dict[str, Any]]:
+    found = {int(m[1]) for key in form if (m := re.match(rf"^{prefix}-(\d{{1,4}})-", key))}
+    rows = []
+    for n in sorted(found)[:MAX_ROWS]:
+        row: dict[str, Any] = {f: str(form.get(f"{prefix}-{n}-{f}") or "").strip() for f in ROWS[prefix]}
+        for f in MULTI.get(prefix, ()):
+            row[f] = [str(v) for v in form.getlist(f"{prefix}-{n}-{f}") if isinstance(v, str)]
+        if prefix == "ob":
+            row["units_text"] = ""
+        first = ROWS[prefix][0]
+        if row[first] or (prefix == "ob" and (row["due_on"] or row["ends_on"])):
+            rows.append(row)
+    return rows
+
+
+def plan_values(fields: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """A saved (or proposed) plan as editor rows."""
+    phases = [{k: p.get(k) or "" for k in ROWS["phase"]} for p in fields.get("phases") or []]
+    obligations = []
+    for o in fields.get("obligations") or []:
+        row = {k: o.get(k) or "" for k in ROWS["ob"]}
+        row["materials"] = "、".join(o.get("materials") or [])
+        row["at_least"] = str(o.get("at_least") or 1)
+        row["owners"] = [f"o:{i}" for i in o.get("owner_organs") or []] + [
+            f"g:{i}" for i in o.get("owner_groups") or []
+        ]
+        row["units_text"] = o.get("units_text") or ""
+        obligations.append(row)
+    tasks = []
+    for t in fields.get("tasks") or []:
+        units = [str(u) for u in t.get("units") or []]
+        tasks.append({"text": t.get("text") or "", "lead": units[0] if units else "", "others": units[1:],
+                      "units_text": t.get("units_text") or ""})  # fmt: skip
+    return {"phases": phases, "obligations": obligations, "tasks": tasks}
+
+
+def _plan_input(values: dict[str, Any]) -> dict[str, Any]:
+    def day(text: str) -> str | None:
+        return text or None
+
+    phases = [{"name": r["name"], "starts_on": day(r["starts_on"]), "ends_on": day(r["ends_on"])}
+              for r in values.get("phases", [])]  # fmt: skip
+    obligations = [
+        {
+            "title": r["title"], "materials": [m for m in re.split(r"[、，,\n]", r["materials"]) if m.strip()],
+            "due_on": day(r["due_on"]), "cadence": r["cadence"] or None, "starts_on": day(r["starts_on"]),
+            "ends_on": day(r["ends_on"]), "at_least": r["at_least"] or 1, "phase": r["phase"] or None,
+            "owner_organs": [int(v[2:]) for v in r.get("owners", []) if v.startswith("o:") and v[2:].isdigit()],
+            "owner_groups": [int(v[2:]) for v in r.get("owners", []) if v.startswith("g:") and v[2:].isdigit()],
+            "method": r["method"] or None, "contact": r["contact"] or None,
+        }
+        for r in values.get("obligations", [])
+    ]  # fmt: skip
+    tasks = []
+    for r in values.get("tasks", []):
+        lead = [int(r["lead"])] if r["lead"].isdigit() else []
+        others = [int(o) for o in r.get("others", []) if o.isdigit() and [int(o)] != lead]
+        tasks.append({"text": r["text"], "units": lead + others, "units_text": r.get("units_text") or None})
+    return {"phases": phases, "obligations": obligations, "tasks": tasks}
 
 
 def draft_values_of(fields: dict[str, Any], body: str, version: int) -> dict[str, Any]:
@@ -77,7 +160,7 @@ def draft_values_of(fields: dict[str, Any], body: str, version: int) -> dict[str
     values = {key: fields.get(key) or "" for key in TEXT_FIELDS}
     values.update({key: list(fields.get(key) or []) for key in LIST_FIELDS})
     values["attachment_notes"] = "\n".join(fields.get("attachment_notes") or [])
-    values["report_materials"] = "\n".join(fields.get("report_materials") or [])
+    values.update(plan_values(fields))
     values.update(
         body=body,
         note="",
@@ -92,19 +175,15 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     """Validate the typed draft; raises FormErrors naming each field in Chinese and English."""
     data: dict[str, Any] = {k: values[k] for k in ("doc_type", "title", "issue_form", "classification", "urgency")}
     data |= {k: values[k] for k in LIST_FIELDS}
-    data |= {k: values[k] or None for k in ("secrecy_period", "remark", "printing_organ", "release_scope", "note")}
-    data["main_recipients_text"] = values["main_recipients_text"] or None
+    data |= {
+        k: values[k] or None
+        for k in ("secrecy_period", "remark", "printing_organ", "release_scope", "note", "main_recipients_text")
+    }
     data["printed_copies"] = values["printed_copies"] or None
     data |= {k: int(values[k]) if str(values[k]).isdigit() else None for k in ("forwards", "answers", "base_version")}
     data["attachment_notes"] = lines(values["attachment_notes"])
     data["body"] = values["body"].replace("\r\n", "\n")
-    if values["report_deadline"]:
-        data["report_back"] = {
-            "deadline": values["report_deadline"],
-            "materials": lines(values["report_materials"]) or ["总结"],
-            "method": values["report_method"] or None,
-            "contact": values["report_contact"] or None,
-        }
+    data |= _plan_input(values)
     try:
         return DraftInput.model_validate(data)
     except ValidationError as exc:
@@ -112,13 +191,17 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
 
 
 def _problem(error: Any) -> FormProblem:
-    names = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+    loc = list(error.get("loc", ()))
+    names = [str(part) for part in loc if isinstance(part, str)]
     field = names[-1] if names else "form"
     kind = str(error.get("type", ""))
+    row = ""
+    if len(loc) > 1 and isinstance(loc[1], int):  # e.g. ("obligations", 0, "due_on")
+        row = f"{FIELD_ZH.get(str(loc[0]), str(loc[0]))}第 {loc[1] + 1} 项 "
     return FormProblem(
         field=field,
-        zh=f"{FIELD_ZH.get(field, field)}：{PROBLEM_ZH.get(kind, '填写有误')}",
-        en=f"{field}: {error.get('msg', 'invalid')}",
+        zh=f"{row}{FIELD_ZH.get(field, field)}：{PROBLEM_ZH.get(kind, '填写有误')}",
+        en=f"{'.'.join(str(p) for p in loc) or field}: {error.get('msg', 'invalid')}",
     )
 
 

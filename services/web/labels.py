@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain.enums import Classification, DocStatus, DocType, Role, Urgency
+from services.domain.enums import CADENCE_ZH, Classification, DocStatus, DocType, Role, Urgency
 from services.web.forms import FIELD_ZH
 
 STATUS_ZH = {
@@ -40,9 +40,12 @@ MESSAGES = {
     "rejected": "已退回拟稿处室。",
     "issue_requested": "已重新发起登记印发。",
     "received": "已签收。",
-    "reported": "总结已报送。",
+    "reported": "已报送。",
     "chased": "已发出催办。",
     "returned_reply": "已退回补报。",
+    "accepted": "已签收该报送。",
+    "progress": "任务进展已报告。",
+    "group_saved": "单位分组已保存。",
     "run_started": "归档已开始。",
     "fixity_started": "完整性检查已开始。",
     "organ_created": "机关已添加。",
@@ -66,4 +69,5 @@ GLOBALS: dict[str, Any] = {
     "ROLES": [r.value for r in Role],
     "FIELD_ZH": FIELD_ZH,
     "STEP_ZH": STEP_ZH,
+    "CADENCE_ZH": {k.value: v for k, v in CADENCE_ZH.items()},
 }

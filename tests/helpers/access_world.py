@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from services.accounts.service import OrganService, UserService
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
-from services.domain.models import ReplyTask, User
+from services.domain.models import Submission, User
 from services.imports.service import ImportService
 from services.indexing.service import IndexingService
+from services.obligations.service import ObligationService
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users, tiny_png
 from services.workflow.service import WorkflowService
@@ -47,8 +50,10 @@ class Doc:
     classification: str
     token: str  # a unique mark in the title, e.g. M07
     attachment_id: int | None
-    task_id: int | None  # the 主送 unit's reply task, on a distributed plan
     rendered: bool
+    obligation_id: int | None = None  # the plan's obligation, owed by the 主送 unit
+    submission_id: int | None = None  # a reply's submission
+    assignment_id: int | None = None  # the 主送 unit's task on the plan
 
     @property
     def finished(self) -> bool:
@@ -149,7 +154,8 @@ def _draft(ids: dict[str, int], classification: str, token: str) -> DraftInput:
         classification=classification,
         secrecy_period=None if classification == "非密" else "5年",
         attachment_notes=[f"矩阵附件{token}"],
-        report_back={"deadline": dt.date.today() + dt.timedelta(days=30), "materials": ["总结"]},
+        obligations=[{"title": "总结", "due_on": dt.date.today() + dt.timedelta(days=30)}],
+        tasks=[{"text": f"矩阵任务{token}", "units": [ids["main"]]}],
         body=f"各单位：矩阵事项{token}的正文。请认真组织实施。",
     )
 
@@ -184,10 +190,12 @@ def _make(runtime: Runtime, ids: dict[str, int], state: str, classification: str
 def _reply(runtime: Runtime, plan: Doc, token: str) -> Doc:
     with runtime.context() as ctx:
         photo = AttachmentUpload(title="照片", filename=f"{token}.png", content_type="image/png", data=tiny_png())
-        reply = DistributionService(ctx).report_back(
-            _in(ctx, "mk.main.drafter"), plan.id, f"关于矩阵事项{token}的总结", f"矩阵事项{token}的总结正文。", [photo]
-        )
-        reply_id = reply.id
+        assert plan.obligation_id is not None
+        submission = ObligationService(ctx).report(
+            _in(ctx, "mk.main.drafter"), plan.obligation_id, None, f"关于矩阵事项{token}的总结",
+            f"矩阵事项{token}的总结正文。", [photo],
+        )  # fmt: skip
+        reply_id = submission.reply_document_id
     return _doc(runtime, reply_id, "reply", plan.classification, token)
 
 
@@ -206,10 +214,15 @@ def _doc(runtime: Runtime, doc_id: int, state: str, classification: str, token: 
         document = service.get(doc_id)
         version = service.version(document)
         attachment = version.attachments[0].id if version.attachments else None
-        tasks = DistributionService(ctx).reply_tasks(doc_id)
-        main_task = next((t.id for t in tasks if isinstance(t, ReplyTask)), None)
         assert document.classification == classification, (token, document.classification)
-        return Doc(doc_id, state, classification, token, attachment, main_task, bool(document.rendered_html_key))
+        distributed = state == "distributed"
+        submission = ctx.session.scalar(select(Submission.id).where(Submission.reply_document_id == doc_id))
+        return Doc(
+            doc_id, state, classification, token, attachment, bool(document.rendered_html_key),
+            obligation_id=document.obligations[0].id if distributed else None,
+            submission_id=submission,
+            assignment_id=document.plan_tasks[0].assignments[0].id if distributed else None,
+        )  # fmt: skip
 
 
 def _index(runtime: Runtime) -> None:

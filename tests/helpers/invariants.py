@@ -15,9 +15,16 @@ from services.domain.models import (
     DocumentVersion,
     DocumentView,
     InboxItem,
+    Obligation,
+    ObligationOwner,
+    Phase,
+    PlanTask,
     ProcessJob,
-    ReplyTask,
+    RecipientGroupMember,
     Signoff,
+    Submission,
+    TaskAssignment,
+    TaskReport,
 )
 from services.runtime import Runtime
 
@@ -26,12 +33,30 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
     with runtime.context() as ctx:
         counts = tuple(
             ctx.session.scalar(select(func.count()).select_from(m))
-            for m in (Document, DocumentVersion, AuditEvent, ProcessJob, Signoff, Chase, DocumentLink, DocumentView)
+            for m in (
+                Document,
+                DocumentVersion,
+                AuditEvent,
+                ProcessJob,
+                Signoff,
+                Chase,
+                DocumentLink,
+                DocumentView,
+                Obligation,
+                ObligationOwner,
+                Phase,
+                PlanTask,
+                Submission,
+                TaskReport,
+                RecipientGroupMember,
+            )
         )
         statuses = (
             tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),
             tuple(ctx.session.execute(select(InboxItem.id, InboxItem.received_at).order_by(InboxItem.id))),
-            tuple(ctx.session.execute(select(ReplyTask.id, ReplyTask.status).order_by(ReplyTask.id))),
+            tuple(ctx.session.execute(select(Submission.id, Submission.status).order_by(Submission.id))),
+            tuple(ctx.session.execute(select(TaskAssignment.id, TaskAssignment.state).order_by(TaskAssignment.id))),
+            tuple(ctx.session.execute(select(Obligation.id, Obligation.starts_on, Obligation.ends_on))),
             tuple(ctx.session.execute(select(Signoff.id, Signoff.status).order_by(Signoff.id))),
         )
     return counts, statuses, tuple(runtime.store.list(""))

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.seed.example import RECIPIENTS, SEED_002_RECIPIENTS, read_seed_002
+from services.seed.example import RECIPIENTS, SEED_002_MAIN_LINE, read_seed_002
 
 ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")
 HEADS = ("tzb.head", "xcb.head", "mw.head")
@@ -28,14 +28,17 @@ def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, dead
         "issue_form": "字",
         "issuers": [ids[c] for c in ISSUERS],
         "main_recipients": [ids[c] for c in RECIPIENTS],
-        "main_recipients_text": SEED_002_RECIPIENTS,
+        "main_recipients_text": SEED_002_MAIN_LINE,
         "copy_recipients": [ids["zlt-sw"]],
         "attachment_notes": [seed.plan_title],
-        "report_back": {
-            "deadline": deadline.isoformat(),
-            "materials": ["活动月工作总结", "图片影像资料"],
-            "contact": "王帅 18804706566",
-        },
+        "obligations": [
+            {
+                "title": "活动月工作总结",
+                "materials": ["活动月工作总结", "图片影像资料"],
+                "due_on": deadline.isoformat(),
+                "contact": "王帅 18804706566",
+            }
+        ],
         "body": seed.body,
     }
 
@@ -66,3 +69,16 @@ def issue(client: TestClient, login: Any, drain: Any, seeds: Path, deadline: dt.
     drain()
     assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "distributed"
     return doc_id
+
+
+def obligation_id(client: TestClient, headers: dict[str, str], doc_id: int, title: str | None = None) -> int:
+    found = client.get(f"/api/v1/documents/{doc_id}/obligations", headers=headers).json()
+    return int(next(o["id"] for o in found if title in (None, o["title"])))
+
+
+def report(
+    client: TestClient, headers: dict[str, str], obligation: int, title: str, body: str, files: Any = None
+) -> Any:
+    """A unit's report on an obligation (the current period)."""
+    data = {"title": title, "body": body}
+    return client.post(f"/api/v1/obligations/{obligation}/submissions", data=data, files=files, headers=headers)

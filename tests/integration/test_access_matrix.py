@@ -122,14 +122,19 @@ ROUTES: dict[str, Spec] = {
     "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),
     "GET /api/v1/inbox": Spec("list"),
     "POST /api/v1/documents/{document_id}/receive": Spec("act", 1, _post(f"{A}/receive")),
-    "POST /api/v1/documents/{document_id}/replies": Spec(
-        "act", 1, _post(f"{A}/replies", data={"title": "总结", "body": "正文"})
-    ),
     "GET /api/v1/documents/{document_id}/distribution": Spec("read", 2, _get(f"{A}/distribution")),
-    "POST /api/v1/documents/{document_id}/chase": Spec("act", 2, _post(f"{A}/chase", json={})),
-    "GET /api/v1/documents/{document_id}/reply-tasks": Spec("read", 1, _get(f"{A}/reply-tasks")),
-    "GET /api/v1/reply-tasks/{task_id}/chases": Spec("task-read"),
-    "POST /api/v1/reply-tasks/{task_id}/return": Spec("task-act"),
+    "GET /api/v1/documents/{document_id}/obligations": Spec("read", 1, _get(f"{A}/obligations")),
+    "GET /api/v1/documents/{document_id}/obligations/matrix": Spec("read", 2, _get(f"{A}/obligations/matrix")),
+    "GET /api/v1/documents/{document_id}/tasks": Spec("read", 1, _get(f"{A}/tasks")),
+    "POST /api/v1/obligations/{obligation_id}/submissions": Spec("obligation-act"),
+    "GET /api/v1/obligations/{obligation_id}/chases": Spec("obligation-read"),
+    "POST /api/v1/obligations/{obligation_id}/chase": Spec("obligation-act"),
+    "POST /api/v1/submissions/{submission_id}/accept": Spec("submission-act"),
+    "POST /api/v1/submissions/{submission_id}/return": Spec("submission-act"),
+    "POST /api/v1/task-assignments/{assignment_id}/progress": Spec("assignment-act"),
+    "GET /api/v1/recipient-groups": Spec("self"),
+    "POST /api/v1/recipient-groups": Spec("admin"),
+    "PUT /api/v1/recipient-groups/{group_id}": Spec("admin"),
     "GET /api/v1/search": Spec("search"),
     "POST /api/v1/imports": Spec("self"),
     "GET /api/v1/documents/{document_id}/links": Spec("read", 1, _get(f"{A}/links")),
@@ -174,9 +179,12 @@ ROUTES: dict[str, Spec] = {
     "GET /documents/{document_id}/reply": Spec("read", 1, _get(f"{P}/reply")),
     "POST /documents/{document_id}/reply": Spec("act", 1, _page_post(f"{P}/reply", title="总结", body="正文")),
     "GET /documents/{document_id}/distribution": Spec("read", 2, _get(f"{P}/distribution")),
-    "POST /documents/{document_id}/chase": Spec("act", 2, _page_post(f"{P}/chase")),
-    "POST /reply-tasks/{task_id}/return": Spec("task-act"),
     "GET /documents/{document_id}/distribution.xlsx": Spec("read", 2, _get(f"{P}/distribution.xlsx")),
+    "GET /documents/{document_id}/tasks": Spec("read", 1, _get(f"{P}/tasks")),
+    "POST /obligations/{obligation_id}/chase": Spec("obligation-act"),
+    "POST /submissions/{submission_id}/accept": Spec("submission-act"),
+    "POST /submissions/{submission_id}/return": Spec("submission-act"),
+    "POST /task-assignments/{assignment_id}/progress": Spec("assignment-act"),
     "GET /search": Spec("search"),
     "GET /archive": Spec("archive"),
     "POST /archive/runs": Spec("archive"),
@@ -190,6 +198,8 @@ ROUTES: dict[str, Spec] = {
     "POST /admin/users": Spec("admin"),
     "GET /admin/jobs": Spec("admin"),
     "POST /admin/jobs/retry": Spec("admin"),
+    "POST /admin/groups": Spec("admin"),
+    "POST /admin/groups/{group_id}": Spec("admin"),
 }  # fmt: skip
 
 
@@ -323,34 +333,64 @@ def test_acts_on_documents_one_may_not_read_are_refused_and_change_nothing(
     assert not wrong, wrong[:20]
 
 
-def test_reply_tasks_belong_to_the_issuing_office_and_their_unit(matrix: tuple[Asker, Runtime]) -> None:
+def _refused_as_unknown(r: Any, code: str) -> bool:
+    return bool(r.status_code == 404 and code in r.text)
+
+
+def _api_and_page(method: str, path: str, **kw: Any) -> list[Call]:
+    form = {"csrf": CSRF, **{k: str(v) for k, v in (kw.get("json") or {}).items()}}
+    return [Call(method, f"/api/v1{path}", **kw), Call(method, path, data=form)]
+
+
+def test_obligations_belong_to_the_issuing_office_and_the_units_owing_them(matrix: tuple[Asker, Runtime]) -> None:
+    """Who sees and acts on obligations, reports, chases and tasks: the issuing office everything (acting is the
+    lead organ's), a unit only what it owes; anyone else is answered as for an unknown id, and nothing changes."""
     asker, runtime = matrix
     world = asker.world
     wrong = []
-    plans = [d for d in world.docs if d.task_id is not None]
+    plans = [d for d in world.docs if d.obligation_id is not None]
+    replies = {d.token: d for d in world.docs if d.submission_id is not None}
     with changes_nothing(runtime):
         for doc in plans:
             for p in world.personas:
                 level = expected_level(p, doc)
-                may_see = level >= 2 or (level >= 1 and p.relation == "main")
-                r = asker.ask(p, Call("GET", f"/api/v1/reply-tasks/{doc.task_id}/chases"))
-                if (r.status_code == 200) != may_see:
+                owner = level >= 1 and p.relation == "main"
+                lead = level >= 2 and (p.relation == "lead" or "admin" in p.roles)
+                r = asker.ask(p, Call("GET", f"/api/v1/obligations/{doc.obligation_id}/chases"))
+                if (r.status_code == 200) != (level >= 2 or owner):
                     wrong.append(("chases", p.username, doc.token, r.status_code))
-                tasks = asker.ask(p, Call("GET", f"/api/v1/documents/{doc.id}/reply-tasks"))
-                if level >= 2:
-                    assert tasks.status_code == 200 and len(tasks.json()) == 1
-                elif level == 1:
-                    own = [t for t in tasks.json() if p.relation == "main"]
-                    if len(tasks.json()) != len(own):
-                        wrong.append(("reply-tasks shows other units", p.username, doc.token))
-                if level < 2:
-                    for call in (
-                        Call("POST", f"/api/v1/reply-tasks/{doc.task_id}/return", json={"reason": "补报"}),
-                        Call("POST", f"/reply-tasks/{doc.task_id}/return", data={"csrf": CSRF, "reason": "补报"}),
-                    ):
+                listed = asker.ask(p, Call("GET", f"/api/v1/documents/{doc.id}/obligations"))
+                if level >= 1 and len(listed.json()) != (1 if level >= 2 or owner else 0):
+                    wrong.append(("obligations listed", p.username, doc.token, listed.text[:80]))
+                tasks = asker.ask(p, Call("GET", f"/api/v1/documents/{doc.id}/tasks"))
+                if level >= 1 and len(tasks.json()) != (1 if level >= 2 or owner else 0):
+                    wrong.append(("tasks listed", p.username, doc.token))
+                if not owner:
+                    r = asker.ask(p, Call("POST", f"/api/v1/obligations/{doc.obligation_id}/submissions",
+                                          data={"title": "总结", "body": "正文"}))  # fmt: skip
+                    expected = "not_owed" if level >= 1 else "obligation_not_found"
+                    if expected not in r.text or r.status_code != (409 if level >= 1 else 404):
+                        wrong.append(("report", p.username, doc.token, r.status_code))
+                if not lead:
+                    for call in _api_and_page("POST", f"/obligations/{doc.obligation_id}/chase", json={}):
                         r = asker.ask(p, call)
-                        if r.status_code != 404 or "reply_task_not_found" not in r.text:
-                            wrong.append(("return", call.url, p.username, doc.token, r.status_code))
+                        ok = r.status_code == 403 if level >= 2 else _refused_as_unknown(r, "obligation_not_found")
+                        if not ok:
+                            wrong.append(("chase", call.url, p.username, doc.token, r.status_code))
+                    reply = replies.get(f"M{int(doc.token[1:]) + 1:02d}")
+                    for action in ("accept", "return") if reply else ():
+                        for call in _api_and_page("POST", f"/submissions/{reply.submission_id}/{action}",
+                                                  json={"reason": "补报"}):  # fmt: skip
+                            r = asker.ask(p, call)
+                            ok = r.status_code == 403 if level >= 2 else _refused_as_unknown(r, "submission_not_found")
+                            if not ok:
+                                wrong.append((action, call.url, p.username, doc.token, r.status_code))
+                if not owner:
+                    for call in _api_and_page("POST", f"/task-assignments/{doc.assignment_id}/progress",
+                                              json={"note": "进展", "done": True}):  # fmt: skip
+                        r = asker.ask(p, call)
+                        if not _refused_as_unknown(r, "task_assignment_not_found"):
+                            wrong.append(("progress", call.url, p.username, doc.token, r.status_code))
     assert not wrong, wrong[:20]
 
 

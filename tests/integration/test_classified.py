@@ -13,7 +13,7 @@ from services.runtime import Runtime
 from services.seed.example import read_seed_002
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.seed002 import HEADS, create_with_plan, draft_payload, organ_ids
+from tests.helpers.seed002 import HEADS, create_with_plan, draft_payload, obligation_id, organ_ids, report
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
@@ -58,23 +58,27 @@ def test_a_recipient_without_clearance_can_neither_receive_nor_report(
     clear(runtime, "绝密", "mw.drafter", "mw.reviewer", *HEADS)
     doc_id = _issue(client, login, drain, seeds_dir, "绝密")
     uncleared = login("jyj.drafter")
+    summary = obligation_id(client, login("mw.drafter"), doc_id)
     with changes_nothing(runtime):
         _not_found(client.get(f"/api/v1/documents/{doc_id}", headers=uncleared))
         _not_found(client.post(f"/api/v1/documents/{doc_id}/receive", headers=uncleared))
-        _not_found(
-            client.post(
-                f"/api/v1/documents/{doc_id}/replies", data={"title": "总结", "body": "正文"}, headers=uncleared
-            )
-        )
+        r = report(client, uncleared, summary, "总结", "正文")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "obligation_not_found", r.text
+        unknown = report(client, uncleared, summary + 999, "总结", "正文")
+        assert unknown.status_code == 404 and unknown.json() == {
+            "error": {**r.json()["error"], "details": {"id": summary + 999}}
+        }
         assert doc_id not in [d["id"] for d in client.get("/api/v1/documents", headers=uncleared).json()]
         inbox = client.get("/api/v1/inbox", headers=uncleared).json()
-        assert not inbox["to_receive"] and not inbox["replies_due"]
+        assert not inbox["to_receive"] and not inbox["obligations_due"]
     rows = client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("mw.registrar"))
     assert rows.status_code == 404  # the registrar is not cleared for 绝密 either
     clear(runtime, "绝密", "mw.registrar")
     jyj = next(r for r in client.get(f"/api/v1/documents/{doc_id}/distribution", headers=login("mw.registrar")).json()
                if r["organ"] == "扎兰屯市教育局")  # fmt: skip
-    assert jyj["received_at"] is None and jyj["reply_status"] == "未报"
+    assert jyj["received_at"] is None
+    board = client.get(f"/api/v1/documents/{doc_id}/obligations/matrix", headers=login("mw.registrar")).json()
+    assert next(u for u in board["units"] if u["organ"] == "扎兰屯市教育局")["cells"][str(summary)]["status"] == "未报"
 
 
 def test_a_report_is_at_least_as_secret_as_its_plan(
@@ -82,12 +86,10 @@ def test_a_report_is_at_least_as_secret_as_its_plan(
 ) -> None:
     clear(runtime, "机密", "mw.drafter", "mw.reviewer", "jyj.drafter", *HEADS)
     doc_id = _issue(client, login, drain, seeds_dir, "机密")
-    r = client.post(
-        f"/api/v1/documents/{doc_id}/replies", data={"title": "教育局总结", "body": "机密总结正文。"},
-        headers=login("jyj.drafter"),
-    )  # fmt: skip
+    r = report(client, login("jyj.drafter"), obligation_id(client, login("mw.drafter"), doc_id), "教育局总结",
+               "机密总结正文。")  # fmt: skip
     assert r.status_code == 201, r.text
-    reply = r.json()
+    reply = client.get(f"/api/v1/documents/{r.json()['reply_document_id']}", headers=login("mw.drafter")).json()
     assert reply["classification"] == "机密" and reply["secrecy_period"] == "5年"
     drain()
     assert client.get(f"/api/v1/documents/{reply['id']}", headers=login("mw.drafter")).status_code == 200
@@ -113,16 +115,18 @@ def test_a_recipient_sees_the_issued_text_not_the_issuers_workings(
     actions = {e["action"] for e in events}
     assert "distributed" in actions and not actions & {"review_approved", "signed", "countersigned", "save"}
     assert not any("opinion" in e["detail"] for e in events)
-    # Each unit sees its own report-back task; the issuing office sees every unit's.
-    mine = client.get(f"/api/v1/documents/{doc_id}/reply-tasks", headers=jyj).json()
-    assert [t["organ"] for t in mine] == ["扎兰屯市教育局"]
-    every = client.get(f"/api/v1/documents/{doc_id}/reply-tasks", headers=login("mw.registrar")).json()
-    assert len(every) == 8
-    other_task = next(t["id"] for t in every if t["organ"] == "扎兰屯市卫生健康委员会")
-    client.post(f"/api/v1/documents/{doc_id}/chase", json={}, headers=login("mw.registrar"))
-    assert client.get(f"/api/v1/reply-tasks/{other_task}/chases", headers=wjw).status_code == 200
-    r = client.get(f"/api/v1/reply-tasks/{other_task}/chases", headers=jyj)
-    assert r.status_code == 404 and r.json()["error"]["code"] == "reply_task_not_found"
+    # Each unit sees the obligations it owes and its own chases; the issuing office sees every unit's.
+    summary = obligation_id(client, jyj, doc_id)
+    every = client.get(f"/api/v1/documents/{doc_id}/obligations", headers=login("mw.registrar")).json()
+    assert len(every[0]["owners"]) == 8
+    client.post(f"/api/v1/obligations/{summary}/chase", json={}, headers=login("mw.registrar"))
+    mine = client.get(f"/api/v1/obligations/{summary}/chases", headers=jyj).json()
+    theirs = client.get(f"/api/v1/obligations/{summary}/chases", headers=wjw).json()
+    jyj_id, wjw_id = organ_ids(client, jyj)["zlt-jyj"], organ_ids(client, jyj)["zlt-wjw"]
+    assert {c["organ_id"] for c in mine} == {jyj_id} and {c["organ_id"] for c in theirs} == {wjw_id}
+    assert len(client.get(f"/api/v1/obligations/{summary}/chases", headers=login("mw.registrar")).json()) == 8
+    r = client.get(f"/api/v1/obligations/{summary}/chases", headers=login("gy-wjw.drafter"))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "obligation_not_found"
     # Attachments of the issued version only: the plan's text is there, earlier versions are not.
     versions = client.get(f"/api/v1/documents/{doc_id}/versions", headers=login("mw.drafter")).json()
     issued = versions[-1]["attachments"][0]["id"]
@@ -135,11 +139,9 @@ def test_a_co_issuers_list_and_its_reads_agree(
     from tests.helpers.seed002 import issue
 
     doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
-    r = client.post(
-        f"/api/v1/documents/{doc_id}/replies", data={"title": "卫健委总结", "body": "义诊十二场。"},
-        headers=login("wjw.drafter"),
-    )  # fmt: skip
-    reply_id = r.json()["id"]
+    r = report(client, login("wjw.drafter"), obligation_id(client, login("wjw.drafter"), doc_id), "卫健委总结",
+               "义诊十二场。")  # fmt: skip
+    reply_id = r.json()["reply_document_id"]
     head = login("tzb.head")  # a co-issuer of the plan
     listed = [d["id"] for d in client.get("/api/v1/documents", headers=head).json()]
     opened = client.get(f"/api/v1/documents/{reply_id}", headers=head).status_code
@@ -175,7 +177,7 @@ def test_every_field_survives_a_body_upload(
     drafter = login("mw.drafter")
     payload = draft_payload(client, drafter, seeds_dir, DEADLINE)
     payload["release_scope"] = "主动公开"
-    payload["report_back"]["method"] = "报送至扎兰屯市民族事务委员会3010室"
+    payload["obligations"][0]["method"] = "报送至扎兰屯市民族事务委员会3010室"
     doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
     r = client.put(
         f"/api/v1/documents/{doc_id}/body",
@@ -187,7 +189,7 @@ def test_every_field_survives_a_body_upload(
     versions = client.get(f"/api/v1/documents/{doc_id}/versions", headers=drafter).json()
     before, after = versions[0]["fields"], versions[1]["fields"]
     assert after == before and after["release_scope"] == "主动公开"
-    assert after["report_method"] == "报送至扎兰屯市民族事务委员会3010室"
+    assert after["obligations"][0]["method"] == "报送至扎兰屯市民族事务委员会3010室"
     body = client.get(f"/api/v1/documents/{doc_id}/versions/2/body", headers=drafter).text
     assert body == "新的正文。"
 

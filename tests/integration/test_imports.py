@@ -48,9 +48,22 @@ def test_folder_import_reports_per_file_and_is_idempotent(
     assert by_name["002-gbk.txt"]["status"] == "imported" and by_name["002-gbk.txt"]["encoding"] == "gb18030"
     counts = {name[:3]: len(o["document_ids"]) for name, o in by_name.items() if o["status"] == "imported"}
     assert counts == {"000": 1, "001": 1, "002": 1, "003": 10, "004": 8}
+    # Per document, what the plan asks: obligations (title, date or cadence with count, units) and tasks.
+    plans = {name[:3]: o["plans"] for name, o in by_name.items() if o["status"] == "imported"}
+    assert [len(p) for p in plans["003"]] and all(not p["obligations"] and not p["tasks"] for p in plans["003"])
+    seed_001 = plans["001"][0]["obligations"]
+    assert [(o["title"], o["due_on"], o["cadence"], o["at_least"]) for o in seed_001] == [
+        ("创建工作方案", "2022-05-30", None, 1), ("创建工作推进情况", "2022-06-20", None, 1),
+        ("工作总结", "2022-12-20", None, 1), ("工作动态信息", None, "weekly", 1), ("工作动态信息", None, "monthly", 1),
+    ]  # fmt: skip
+    assert seed_001[3]["units"][0] == "市中心医院" and len(seed_001[3]["units"]) == 6
+    assert [p["name"] for p in plans["001"][0]["phases"]] == ["部署阶段", "推进阶段", "评估阶段"]
+    tasks = plans["002"][0]["tasks"]
+    assert len(tasks) == 18 and (tasks[6]["lead"], tasks[6]["others"]) == ("市教育局", ["扎兰屯职业学院"])
     before = _state(runtime)
     again = _cli(runtime, "import", str(folder), "--json")
     assert {o["status"] for o in again if o["filename"] != "empty.txt"} == {"duplicate"}  # type: ignore[attr-defined]
+    assert next(o for o in again if o["filename"].startswith("001"))["plans"][0]["obligations"] == seed_001  # type: ignore[attr-defined]
     assert _state(runtime) == before
 
 
@@ -79,6 +92,8 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     versions = client.get(f"/api/v1/documents/{doc['id']}/versions", headers=login("archivist")).json()
     recognized = versions[0]["fields"]["recognized"]
     assert recognized["report_deadline"]["value"] == "2024-09-22"
+    plan = versions[0]["fields"]["plan"]
+    assert [(o["title"], o["due_on"]) for o in plan["obligations"]] == [("活动月工作总结", "2024-09-22")]
     assert 0 < recognized["doc_number"]["confidence"] <= 1
 
 
@@ -164,6 +179,7 @@ def test_a_200_mb_file_is_refused_without_being_read(
             "message_en": "the file is larger than 100 MB",
             "format": None,
             "encoding": None,
+            "plans": [],
         }
     ]
     assert _state(runtime) == before

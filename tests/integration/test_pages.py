@@ -15,7 +15,7 @@ from services.runtime import Runtime
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.pages import page_login
-from tests.helpers.seed002 import draft_payload, organ_ids
+from tests.helpers.seed002 import draft_payload, obligation_id, organ_ids, report
 
 Login = Callable[[str], dict[str, str]]
 SCRIPT = '<script>alert("公文")</script>'
@@ -65,11 +65,13 @@ def test_a_draft_that_does_not_validate_is_shown_again_with_everything_typed(
                 "title": "",
                 "issue_form": "字",
                 "body": body,
-                "report_deadline": "明天",
+                "ob-0-title": "工作总结",
+                "ob-0-due_on": "明天",
             },
         )
     assert r.status_code == 422
-    assert "草稿未保存" in r.text and "标题：太短" in r.text and "报送截止日期" in r.text
+    assert "草稿未保存" in r.text and "标题：太短" in r.text and "反馈事项第 1 项 截止日期" in r.text
+    assert 'value="工作总结"' in r.text  # the obligation typed is shown again too
     assert "这是一段还没有标题的草稿正文，不能丢。" in r.text
 
 
@@ -96,8 +98,8 @@ def test_user_text_is_escaped_on_every_page(
             f"/api/v1/documents/{doc_id}/signoff", json={"approve": True, "opinion": SCRIPT}, headers=login(head)
         )
     drain()
-    reply = {"title": f"总结{SCRIPT}", "body": SCRIPT}
-    client.post(f"/api/v1/documents/{doc_id}/replies", data=reply, headers=login("jyj.drafter"))
+    summary = obligation_id(client, drafter, doc_id)
+    assert report(client, login("jyj.drafter"), summary, f"总结{SCRIPT}", SCRIPT).status_code == 201
     drain()
     seen += _pages_of(client, "jyj.drafter", ["/", f"/documents/{doc_id}", f"/documents/{doc_id}/frame"])
     seen += _pages_of(client, "mw.registrar", [f"/documents/{doc_id}/distribution", f"/documents/{doc_id + 1}"])

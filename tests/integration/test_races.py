@@ -19,8 +19,10 @@ from sqlalchemy import func, select
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.service import DocumentService
-from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob
+from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob, Submission
 from services.errors import DomainError
+from services.obligations.repository import ObligationRepository
+from services.obligations.service import ObligationService
 from services.runtime import Runtime
 from services.seed.example import read_seed_002, seed_002_draft, user
 from services.workflow.service import WorkflowService
@@ -164,19 +166,79 @@ def test_two_clerks_receive_at_once_one_receipt(
     assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "received") == 1
 
 
+def _obligation(runtime: Runtime, doc_id: int) -> int:
+    with runtime.context() as ctx:
+        return DocumentService(ctx).get(doc_id).obligations[0].id
+
+
 def test_two_chases_at_once_chase_each_unit_once_a_day(
     runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doc_id = lifecycle.distributed(runtime, seeds_dir)
+    obligation = _obligation(runtime, doc_id)
 
     def chase(ctx: Context) -> object:
-        return DistributionService(ctx).chase_now(user(ctx, "mw.registrar"), doc_id, None)
+        return ObligationService(ctx).chase_now(user(ctx, "mw.registrar"), obligation, None)
 
-    with slow(monkeypatch, DistributionService, "reply_tasks"):
+    with slow(monkeypatch, ObligationRepository, "obligation"):
         results = race(runtime, chase, chase)
-    # Either the second waits and finds today's chases made, or the database refuses the duplicate: never twice.
+    # The second waits on the obligation's lock and finds today's chases made: it is told nobody is left.
     assert sorted(str(r) if not isinstance(r, DomainError) else r.code for r in results) in (
-        ["0", "8"],
+        ["8", "nobody_to_chase"],
         ["8", "conflict_integrity"],
     )
     assert _count(runtime, Chase) == 8
+
+
+def _reported(runtime: Runtime, seeds: Path) -> int:
+    """Seed 002 distributed and 市教育局's summary in: the id of its submission."""
+    doc_id = lifecycle.distributed(runtime, seeds)
+    obligation = _obligation(runtime, doc_id)
+    with runtime.context() as ctx:
+        jyj = user(ctx, "jyj.drafter")
+        return ObligationService(ctx).report(jyj, obligation, None, "教育局总结", "总结正文。", []).id
+
+
+def test_a_receipt_against_a_return_one_wins(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issuing office 签收s a report while another clerk 退回s it: exactly one wins, the other is told why."""
+    submission_id = _reported(runtime, seeds_dir)
+
+    def accept(ctx: Context) -> object:
+        return ObligationService(ctx).accept(user(ctx, "mw.registrar"), submission_id).status
+
+    def give_back(ctx: Context) -> object:
+        return ObligationService(ctx).return_(user(ctx, "mw.drafter"), submission_id, "缺少照片").status
+
+    with slow(monkeypatch, ObligationRepository, "submission"):
+        results = race(runtime, accept, give_back)
+    codes = _codes(results)
+    assert codes == ["ok", "submission_decided"], results
+    loser = next(r for r in results if isinstance(r, DomainError))
+    assert loser.status == 409 and "已处理" in loser.zh
+    winner = next(r for r in results if not isinstance(r, DomainError))
+    with runtime.context() as ctx:
+        row = ctx.session.get(Submission, submission_id)
+        assert row is not None and row.status == winner
+        assert (row.returned_reason is not None) == (winner == "已退回")  # nothing half-done
+    done = _count(runtime, AuditEvent, AuditEvent.action.in_(["submission_accepted", "reply_returned"]))
+    assert done == 1
+
+
+def test_two_reports_of_one_dated_obligation_at_once_one_stands(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clerks of one unit send its 总结 at once: the obligation row is locked, one report stands and the other
+    is told it is already reported; no half-made reply document is left behind."""
+    doc_id = lifecycle.distributed(runtime, seeds_dir)
+    obligation = _obligation(runtime, doc_id)
+
+    def send(username: str) -> Callable[[Context], object]:
+        return lambda ctx: ObligationService(ctx).report(user(ctx, username), obligation, None, "总结", "正文。", []).id
+
+    with slow(monkeypatch, ObligationRepository, "obligation"):
+        results = race(runtime, send("jyj.drafter"), send("jyj.head"))
+    assert _codes(results) == ["already_reported", "ok"]
+    assert _count(runtime, Submission) == 1
+    assert _count(runtime, Document, Document.kind == "reply") == 1

@@ -20,7 +20,7 @@ from services.cli import app
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
 from tests.conftest import _free_port
-from tests.helpers.seed002 import issue
+from tests.helpers.seed002 import issue, obligation_id, report
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=30)
@@ -48,11 +48,9 @@ def test_issued_documents_are_found_by_those_who_may_see_them(
     facets = _search(client, login("mw.drafter"), "民族团结")["facets"]
     assert ["通知", 1] in facets["doc_type"]  # type: ignore[index]
 
-    r = client.post(
-        f"/api/v1/documents/{doc_id}/replies",
-        data={"title": "市卫健委活动月工作总结", "body": "开展健康义诊12场，服务各族群众1300余人次。"},
-        headers=login("wjw.drafter"),
-    )
+    wjw = login("wjw.drafter")
+    r = report(client, wjw, obligation_id(client, wjw, doc_id), "市卫健委活动月工作总结",
+               "开展健康义诊12场，服务各族群众1300余人次。")  # fmt: skip
     assert r.status_code == 201
     drain()
     reply_hits = _search(client, login("mw.registrar"), "服务各族群众")["hits"]

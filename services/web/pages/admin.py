@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from services.access import require_role
+from services.accounts.groups import GroupService
 from services.accounts.service import OrganService, UserService
 from services.api.params import Id
 from services.domain.enums import Role
@@ -35,6 +36,7 @@ def _admin_page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
             index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
+            groups=GroupService(ctx).all(),
             problems=problems, values=values,
         )  # fmt: skip
 
@@ -132,3 +134,29 @@ def retry_jobs(request: Request, form: FormDep) -> RedirectResponse:
         require_role(user, Role.admin)
         JobService(ctx).retry(ids or None)
     return redirect("/admin/jobs", "jobs_retried")
+
+
+def _members(form: FormData) -> list[int]:
+    return [int(v) for v in form.getlist("members") if isinstance(v, str) and v.isdigit()]
+
+
+@router.post("/admin/groups", response_model=None)
+def create_group(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    """A new 单位分组 with its members."""
+    values = {"name": str(form.get("name") or "").strip()}
+    try:
+        with web_scope(request) as (ctx, user):
+            GroupService(ctx).create(user, values["name"], _members(form))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin", "group_saved")
+
+
+@router.post("/admin/groups/{group_id}", response_model=None)
+def set_group_members(request: Request, group_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    try:
+        with web_scope(request) as (ctx, user):
+            GroupService(ctx).set_members(user, group_id, _members(form))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
+    return redirect("/admin", "group_saved")

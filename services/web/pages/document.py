@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,11 +15,12 @@ from services.access import Level
 from services.api.params import Id
 from services.audit.service import AuditService
 from services.context import Context
-from services.distribution.service import OPEN_REPLY, DistributionService
+from services.distribution.service import DistributionService
 from services.documents.service import DocumentService
-from services.domain.enums import DocKind, DocStatus, ReplyStatus, Role
-from services.domain.models import Document, InboxItem, ReplyTask, User
-from services.errors import Conflict, DomainError
+from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
+from services.domain.models import Document, InboxItem, User
+from services.errors import Conflict, DomainError, Invalid
+from services.obligations.service import Expected, ObligationService
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import FRAME_CSP, page, redirect, secure_headers
@@ -31,24 +33,22 @@ FormDep = Annotated[FormData, Depends(read_form)]
 SCREEN_PAGE = "<style>@media screen { body { margin: 0; } }</style>"  # the pages bring their own screen style
 
 
-def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, ReplyTask | None]:
-    """The caller's organ's inbox item and open report-back task on this document, if any."""
+def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:
+    """The caller's organ's inbox item on this document and what it still owes on it."""
     item = ctx.session.scalar(
         select(InboxItem).where(InboxItem.document_id == document.id, InboxItem.organ_id == user.organ_id)
     )
-    task = ctx.session.scalar(
-        select(ReplyTask).where(
-            ReplyTask.document_id == document.id,
-            ReplyTask.organ_id == user.organ_id,
-            ReplyTask.status.in_(OPEN_REPLY),
-        )
+    owed = [e for e in ObligationService(ctx).todo(user) if e.obligation.document_id == document.id]
+    return item, owed
+
+
+def _owes(ctx: Context, user: User, document: Document) -> bool:
+    return document.status == DocStatus.distributed.value and any(
+        user.organ_id in o.owner_ids for o in document.obligations
     )
-    return item, task
 
 
-def _actions(
-    user: User, level: Level, document: Document, item: InboxItem | None, task: ReplyTask | None
-) -> dict[str, bool]:
+def _actions(user: User, level: Level, document: Document, item: InboxItem | None, owes: bool) -> dict[str, bool]:
     internal = level >= Level.internal
     lead = internal and user.organ_id == document.lead_organ_id
     issuer = internal and user.organ_id in {i.organ_id for i in document.issuers}
@@ -60,9 +60,11 @@ def _actions(
         "sign": issuer and user.has_role(Role.signer) and status == DocStatus.signing,
         "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
         "receive": item is not None and item.received_at is None,
-        "report": task is not None,
+        "report": owes,
+        "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
         "track": (lead or user.has_role(Role.admin)) and status == DocStatus.distributed,
         "versions": internal,
+        "reissue": user.has_role(Role.drafter) and document.kind == DocKind.imported,
     }
 
 
@@ -73,7 +75,7 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
         document = service.get_visible(user, document_id)
         level = access.level_of(ctx.session, user, document_id) or Level.issued
         version = service.version(document)
-        item, task = _mine(ctx, user, document)
+        item, owed = _mine(ctx, user, document)
         internal = level >= Level.internal
         context: dict[str, Any] = {
             "document": document,
@@ -81,8 +83,8 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
             "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
             "signoffs": WorkflowService(ctx).signoffs(document, current_round_only=False) if internal else [],
             "events": AuditService(ctx).for_document(user, document.id),
-            "actions": _actions(user, level, document, item, task),
-            "task": task,
+            "actions": _actions(user, level, document, item, _owes(ctx, user, document)),
+            "owed": owed,
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
             "distribution": _summary(ctx, user, document),
         }
@@ -93,11 +95,14 @@ def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | N
     if document.status != DocStatus.distributed.value or user.organ_id != document.lead_organ_id:
         return None
     rows = DistributionService(ctx).distribution_status(user, document.id)
+    board = ObligationService(ctx).dashboard(user, document.id)
+    statuses = [e.status for e in board.cells.values()]
     return {
         "recipients": len(rows),
         "received": sum(1 for r in rows if r["received_at"]),
-        "reported": sum(1 for r in rows if r["reply_status"] == ReplyStatus.reported.value),
-        "overdue": sum(1 for r in rows if r["reply_status"] == ReplyStatus.overdue.value),
+        "reported": sum(1 for s in statuses if s in (ExpectedStatus.reported, ExpectedStatus.late)),
+        "expected": len(statuses),
+        "overdue": sum(board.late.values()),
     }
 
 
@@ -201,13 +206,29 @@ def receive(request: Request, document_id: Id, form: FormDep) -> RedirectRespons
 
 
 @router.get("/documents/{document_id}/reply")
-def reply_page(request: Request, document_id: Id) -> HTMLResponse:
+def reply_page(request: Request, document_id: Id, obligation: int | None = None) -> HTMLResponse:
+    """报送: the obligations this unit owes on the plan, each with its open periods."""
     with web_scope(request) as (ctx, user):
         document = DocumentService(ctx).get_visible(user, document_id)
-        task = _mine(ctx, user, document)[1]
         title = f"{user.organ.name}关于{_topic(document.title)}的工作总结"
-        return page(request, "reply.html", user, nav="inbox", document=document, task=task,
-                    values={"title": title, "body": ""}, problems=[])  # fmt: skip
+        values = {"title": title, "body": "", "choice": _default_choice(ctx, user, document, obligation)}
+        return _reply_form(request, ctx, user, document, values, [], 200)
+
+
+def _reply_form(
+    request: Request, ctx: Context, user: User, document: Document, values: dict[str, Any],
+    problems: list[FormProblem], status: int,
+) -> HTMLResponse:  # fmt: skip
+    owed = [o for o in ObligationService(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
+    open_periods = _mine(ctx, user, document)[1]
+    return page(request, "reply.html", user, http_status=status, nav="inbox", document=document, owed=owed,
+                open_periods=open_periods, values=values, problems=problems)  # fmt: skip
+
+
+def _default_choice(ctx: Context, user: User, document: Document, obligation: int | None) -> str:
+    open_periods = _mine(ctx, user, document)[1]
+    chosen = [e for e in open_periods if obligation in (None, e.obligation.id)]
+    return f"{chosen[0].obligation.id}:{chosen[0].period.due.isoformat()}" if chosen else ""
 
 
 def _topic(title: str) -> str:
@@ -219,17 +240,32 @@ def _topic(title: str) -> str:
     return inner
 
 
+def _choice(value: str) -> tuple[int, dt.date | None]:
+    """'12:2022-06-12' → obligation 12, the period due 2022-06-12; '12' → the current period."""
+    head, _, day = value.partition(":")
+    if not head.isdigit():
+        raise Invalid("obligation_required", "请选择报送的事项", "choose the obligation this report answers")
+    try:
+        return int(head), dt.date.fromisoformat(day) if day else None
+    except ValueError:
+        raise Invalid("period_unknown", "报送期不正确", "invalid period", field="period") from None
+
+
 @router.post("/documents/{document_id}/reply", response_model=None)
 def report_back(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
-    values = {"title": str(form.get("title") or "").strip(), "body": str(form.get("body") or "")}
+    values = {k: str(form.get(k) or "").strip() for k in ("title", "body", "choice")}
+    values["body"] = str(form.get("body") or "")
     try:
         files = uploads(form, "files")
+        obligation_id, period_due = _choice(values["choice"])
         with web_scope(request) as (ctx, user):
-            DistributionService(ctx).report_back(user, document_id, values["title"], values["body"], files)
+            DocumentService(ctx).get_visible(user, document_id)
+            if obligation_id not in {o.id for o in DocumentService(ctx).get(document_id).obligations}:
+                raise Invalid("obligation_required", "请选择本文的反馈事项", "choose an obligation of this plan")
+            ObligationService(ctx).report(user, obligation_id, period_due, values["title"], values["body"], files)
     except DomainError as exc:
         with web_scope(request) as (ctx, user):
             document = DocumentService(ctx).get_visible(user, document_id)
             problem = FormProblem(field="form", zh=exc.zh, en=exc.en)
-            return page(request, "reply.html", user, http_status=exc.status, nav="inbox", document=document,
-                        task=_mine(ctx, user, document)[1], values=values, problems=[problem])  # fmt: skip
+            return _reply_form(request, ctx, user, document, values, [problem], exc.status)
     return redirect(f"/documents/{document_id}", "reported")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -9,15 +10,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from services.access import Level
+from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
 from services.api.params import Id
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
-from services.domain.enums import DocKind
-from services.domain.models import Document, User
+from services.domain.enums import CADENCE_ZH, DocKind
+from services.domain.models import Document, DocumentVersion, User
 from services.errors import DomainError
+from services.obligations.proposal import Proposal, propose
 from services.web.diffview import side_by_side
-from services.web.forms import FormErrors, FormProblem, draft_input, draft_values, draft_values_of, uploads
+from services.web.forms import (
+    FormErrors,
+    FormProblem,
+    draft_input,
+    draft_values,
+    draft_values_of,
+    plan_values,
+    uploads,
+)
 from services.web.render import page, redirect
 from services.web.session import read_form, web_scope
 from services.workflow.service import WorkflowService
@@ -26,10 +37,10 @@ router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 NEW_DRAFT = {
     "doc_type": "通知", "title": "", "issue_form": "", "classification": "非密", "secrecy_period": "",
-    "urgency": "普通", "remark": "", "printing_organ": "", "report_deadline": "", "report_contact": "",
-    "report_method": "", "release_scope": "", "attachment_notes": "", "report_materials": "", "body": "", "note": "",
-    "forwards": "", "answers": "", "base_version": "", "issuers": [], "main_recipients": [], "copy_recipients": [],
-    "main_recipients_text": "", "printed_copies": "",
+    "urgency": "普通", "remark": "", "printing_organ": "", "release_scope": "", "attachment_notes": "",
+    "main_recipients_text": "", "body": "", "note": "", "forwards": "", "answers": "", "base_version": "",
+    "issuers": [], "main_recipients": [], "copy_recipients": [], "main_groups": [], "phases": [], "obligations": [],
+    "tasks": [],
 }  # fmt: skip
 
 
@@ -51,6 +62,7 @@ def _editor(
 ) -> HTMLResponse:
     organs = OrganService(ctx).list()
     forms = [p.form for p in user.organ.prefixes]
+    proposal = values.pop("proposal", None)
     attachments = []
     if document_id is not None:
         service = DocumentService(ctx)
@@ -69,6 +81,9 @@ def _editor(
         attachments=attachments,
         incoming=incoming_documents(ctx, user),
         conflict=conflict,
+        groups=GroupService(ctx).all(),
+        cadences=CADENCE_ZH,
+        proposal=proposal,
     )
 
 
@@ -82,10 +97,24 @@ def incoming_documents(ctx: Context, user: User) -> list[Document]:
 
 
 @router.get("/documents/new")
-def new_draft(request: Request) -> HTMLResponse:
+def new_draft(request: Request, source: Annotated[int | None, Query(alias="from", ge=1)] = None) -> HTMLResponse:
+    """A new draft; ``from`` a past plan (an imported one, say), with its title, text and the obligations, phases
+    and tasks recognised in it proposed again, to be re-dated and re-issued."""
     with web_scope(request) as (ctx, user):
         values = dict(NEW_DRAFT, issue_form=next((p.form for p in user.organ.prefixes), ""))
+        if source is not None:
+            values.update(_from_past_plan(ctx, user, source))
         return _editor(request, ctx, user, values, None)
+
+
+def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any]:
+    service = DocumentService(ctx)
+    document = service.get_visible(user, document_id)
+    version = service.version(document)
+    body = service.body(version)
+    year = document.written_on.year if document.written_on else document.doc_year
+    found = propose(ctx, body + "\n" + _text_attachments(ctx, version), year)
+    return {"title": document.title, "body": body, "proposal": found, **plan_values(asdict(found))}
 
 
 @router.post("/documents/new", response_model=None)
@@ -105,13 +134,35 @@ def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 
 
 @router.get("/documents/{document_id}/edit")
-def edit_draft(request: Request, document_id: Id) -> HTMLResponse:
+def edit_draft(request: Request, document_id: Id, propose: bool = False) -> HTMLResponse:
+    """The draft's fields; with ``propose`` (or while the plan is empty) the phases, obligations and tasks
+    recognised in the body and its text attachments are proposed, to be confirmed or edited and saved."""
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.editable(user, document_id, lock=False)
         version = service.version(document)
         values = draft_values_of(version.fields, service.body(version), version.number)
+        if propose or not (document.obligations or document.plan_tasks or document.phases):
+            found = _proposal(ctx, document, service.body(version) + "\n" + _text_attachments(ctx, version))
+            if found.obligations or found.tasks or found.phases or propose:
+                values.update(plan_values(asdict(found)))
+                values["proposal"] = found
         return _editor(request, ctx, user, values, document_id)
+
+
+def _proposal(ctx: Context, document: Document, text: str) -> Proposal:
+    recipients = {r.organ_id for r in document.recipients}
+    issuers = {i.organ_id for i in document.issuers}
+    return propose(ctx, text, ctx.today().year, recipients, issuers)
+
+
+def _text_attachments(ctx: Context, version: DocumentVersion) -> str:
+    """Plain-text attachments (the plan a notice 印发s) hold most of a plan's obligations and tasks."""
+    texts = []
+    for att in version.attachments:
+        if att.content_type.startswith("text/plain") and att.size < 2_000_000:
+            texts.append(ctx.store.get(att.key).decode("utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 @router.post("/documents/{document_id}/edit", response_model=None)

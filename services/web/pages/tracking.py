@@ -1,7 +1,9 @@
-"""The issuing office's distribution dashboard: per recipient received / reported / overdue, 催办, XLSX export."""
+"""The issuing office's dashboard: obligations × units (a period of each cadence), receipts, 逾期, reports to
+签收 or return, 催办 per obligation, XLSX export; and the plan's tasks with their progress."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,88 +14,144 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
 from starlette.datastructures import FormData
 
+from services.accounts.groups import GroupService
 from services.api.params import Id
-from services.distribution.service import DistributionService
+from services.domain.enums import SubmissionStatus
+from services.obligations.service import Dashboard, ObligationService, cadence_zh
+from services.obligations.tasks import TaskService
 from services.web.render import page, redirect
 from services.web.session import read_form, runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COLUMNS = ("单位", "主送/抄送", "送达时间", "签收时间", "截止日期", "反馈状态", "报送时间", "催办次数")
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 @router.get("/documents/{document_id}/distribution")
-def dashboard(request: Request, document_id: Id) -> HTMLResponse:
+def dashboard(
+    request: Request,
+    document_id: Id,
+    day: str | None = None,
+    obligation: str | None = None,
+    group: str | None = None,
+    overdue: str | None = None,
+) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        service = DistributionService(ctx)
-        document = service.documents.get_visible(user, document_id)
-        rows = service.distribution_status(user, document_id)
-        today = ctx.today()
-        return page(request, "distribution.html", user, nav="documents", document=document, rows=rows, today=today)
+        service = ObligationService(ctx)
+        board = service.dashboard(user, document_id, _day(day), _int(obligation), _int(group), overdue == "1")
+        arrivals = [
+            s for o in board.obligations for s in service.repo.submissions(o.id, status=SubmissionStatus.arrived)
+        ]
+        return page(
+            request, "distribution.html", user, nav="documents", board=board, document=board.document,
+            arrivals=arrivals, groups=GroupService(ctx).all(), cadence_zh=cadence_zh,
+            filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
+        )  # fmt: skip
 
 
-@router.post("/documents/{document_id}/chase")
-def chase(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
-    """Batch 催办 of the units ticked (all open ones when none is ticked)."""
+@router.post("/obligations/{obligation_id}/chase")
+def chase(request: Request, obligation_id: Id, form: FormDep) -> RedirectResponse:
+    """催办 of one obligation: the units ticked (every open one when none is), for the period shown."""
     organ_ids = [int(v) for v in form.getlist("organ_ids") if isinstance(v, str) and v.isdigit()]
+    period = _day(str(form.get("period_due") or ""))
     with web_scope(request) as (ctx, user):
-        DistributionService(ctx).chase_now(user, document_id, organ_ids or None)
+        service = ObligationService(ctx)
+        service.chase_now(user, obligation_id, organ_ids or None, period)
+        document_id = service.visible(user, obligation_id).document_id
     return redirect(f"/documents/{document_id}/distribution", "chased")
 
 
-@router.post("/reply-tasks/{task_id}/return")
-def return_reply(request: Request, task_id: Id, form: FormDep) -> RedirectResponse:
-    """退回补报 with the reason typed in the row's form."""
+@router.post("/submissions/{submission_id}/accept")
+def accept(request: Request, submission_id: Id, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
-        service = DistributionService(ctx)
-        task = service.return_reply(user, task_id, str(form.get("reason") or "").strip())
-        document_id = task.document_id
+        submission = ObligationService(ctx).accept(user, submission_id)
+        document_id = submission.obligation.document_id
+    return redirect(f"/documents/{document_id}/distribution", "accepted")
+
+
+@router.post("/submissions/{submission_id}/return")
+def return_submission(request: Request, submission_id: Id, form: FormDep) -> RedirectResponse:
+    """退回补报 with the reason typed in the report's form."""
+    with web_scope(request) as (ctx, user):
+        submission = ObligationService(ctx).return_(user, submission_id, str(form.get("reason") or ""))
+        document_id = submission.obligation.document_id
     return redirect(f"/documents/{document_id}/distribution", "returned_reply")
 
 
 @router.get("/documents/{document_id}/distribution.xlsx")
-def export(request: Request, document_id: Id) -> Response:
+def export(request: Request, document_id: Id, day: str | None = None) -> Response:
     zone = runtime_of(request).settings.timezone
     with web_scope(request) as (ctx, user):
-        service = DistributionService(ctx)
-        document = service.documents.get_visible(user, document_id)
-        rows = service.distribution_status(user, document_id)
-        title, number = document.title, document.doc_number or str(document.id)
-    data = workbook(title, rows, zone)
-    name = f"分发情况-{number}.xlsx"
+        board = ObligationService(ctx).dashboard(user, document_id, _day(day))
+        data = workbook(board, zone)
+        number = board.document.doc_number or str(board.document.id)
+    name = f"反馈情况-{number}.xlsx"
     return Response(
         data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
     )
 
 
-def workbook(title: str, rows: list[dict[str, Any]], zone: str) -> bytes:
+def workbook(board: Dashboard, zone: str) -> bytes:
+    """One sheet of the matrix (units × obligations for the period shown) and one of every overdue period."""
     tz = ZoneInfo(zone)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "分发情况"
-    sheet.append([title])
-    sheet.append(list(COLUMNS))
-    for r in rows:
-        sheet.append(
-            [
-                r["organ"],
-                r["role"],
-                _local(r["delivered_at"], tz),
-                _local(r["received_at"], tz),
-                r["deadline"],
-                r["reply_status"] or "",
-                _local(r["reported_at"], tz),
-                r["chase_count"],
-            ]
-        )
-    for column, width in zip("ABCDEFGH", (34, 10, 18, 18, 12, 10, 18, 10), strict=True):
-        sheet.column_dimensions[column].width = width
+    sheet.title = "反馈情况"
+    sheet.append([board.document.title])
+    sheet.append(["单位", "签收时间", *[f"{o.title}（{_period_of(board, o.id)}）" for o in board.obligations]])
+    for organ_id, name in board.units:
+        cells = [board.cells.get((o.id, organ_id)) for o in board.obligations]
+        row: list[Any] = [name, _local(board.received.get(organ_id), tz)]
+        row += [f"{c.status.value}（{c.standing}/{c.obligation.at_least}）" if c else "" for c in cells]
+        sheet.append(row)
+    late = book.create_sheet("逾期明细")
+    late.append(["单位", "反馈事项", "报送期", "截止日期", "逾期天数"])
+    names = dict(board.units)
+    for e in board.overdue:
+        late.append([names.get(e.organ_id, ""), e.obligation.title, e.label, e.period.due, -e.days_left])
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 18
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
+def _period_of(board: Dashboard, obligation_id: int) -> str:
+    return next((e.label for (o, _), e in board.cells.items() if o == obligation_id), "")
+
+
 def _local(value: Any, tz: ZoneInfo) -> Any:
     return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
+
+
+@router.get("/documents/{document_id}/tasks")
+def tasks_page(request: Request, document_id: Id) -> HTMLResponse:
+    """任务分工: the issuing office sees every task and unit; a unit its own tasks, with a form to report."""
+    with web_scope(request) as (ctx, user):
+        from services.documents.service import DocumentService
+
+        document = DocumentService(ctx).get_visible(user, document_id)
+        tasks = TaskService(ctx).seen_by(user, document_id)
+        return page(request, "tasks.html", user, nav="documents", document=document, tasks=tasks)
+
+
+@router.post("/task-assignments/{assignment_id}/progress")
+def progress(request: Request, assignment_id: Id, form: FormDep) -> RedirectResponse:
+    with web_scope(request) as (ctx, user):
+        assignment = TaskService(ctx).report_progress(
+            user, assignment_id, str(form.get("note") or ""), form.get("done") == "1"
+        )
+        document_id = assignment.task.document_id
+    return redirect(f"/documents/{document_id}/tasks", "progress")

@@ -1,0 +1,164 @@
+"""反馈事项: what a plan asks of each unit, the reports that answer it, 签收 / 退回补报, 催办, the dashboard; the
+plan's tasks with their progress; recipient groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from services.accounts.groups import GroupService
+from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, IdField
+from services.api.schemas import (
+    AssignmentOut,
+    ChaseOut,
+    DashboardOut,
+    GroupOut,
+    ObligationOut,
+    SubmissionOut,
+    TaskOut,
+)
+from services.documents.schemas import AttachmentUpload
+from services.documents.service import decode_utf8_text
+from services.obligations.service import ObligationService
+from services.obligations.tasks import TaskService
+
+router = APIRouter(prefix="/api/v1", tags=["obligations"])
+
+
+class ReturnIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ChaseIn(BaseModel):
+    organ_ids: list[IdField] | None = Field(
+        None, max_length=10_000, description="Units to chase; all open ones when absent"
+    )
+    period_due: dt.date | None = Field(None, description="One period (its due date); the most pressing when absent")
+
+
+class ProgressIn(BaseModel):
+    note: str = Field(min_length=1, max_length=5000)
+    done: bool = False
+
+
+class GroupIn(BaseModel):
+    name: str = Field(min_length=2, max_length=100)
+    members: list[IdField] = Field(min_length=1, max_length=2000)
+
+
+class MembersIn(BaseModel):
+    members: list[IdField] = Field(min_length=1, max_length=2000)
+
+
+@router.get("/documents/{document_id}/obligations")
+def obligations(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ObligationOut]:
+    """The issuing office sees every obligation; a recipient those it owes."""
+    with user_scope(runtime, token) as (ctx, user):
+        found = ObligationService(ctx).seen_by(user, document_id)
+        names = {r.organ_id: r.organ.name for o in found for r in o.document.recipients}
+        return [ObligationOut.of(o, names) for o in found]
+
+
+@router.get("/documents/{document_id}/obligations/matrix")
+def matrix(
+    document_id: Id,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    day: dt.date | None = Query(None, description="Which period of each cadence (default: today's)"),
+    obligation: int | None = None,
+    group: int | None = None,
+    overdue: bool = False,
+) -> DashboardOut:
+    """The issuing office's obligations × units dashboard."""
+    with user_scope(runtime, token) as (ctx, user):
+        board = ObligationService(ctx).dashboard(user, document_id, day, obligation, group, overdue)
+        return DashboardOut.of(board)
+
+
+@router.post("/obligations/{obligation_id}/submissions", status_code=201)
+def report(
+    obligation_id: Id,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    title: Annotated[str, Form(min_length=1, max_length=500)],
+    period_due: Annotated[dt.date | None, Form()] = None,
+    body: Annotated[str | None, Form()] = None,
+    body_file: Annotated[UploadFile | None, File()] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> SubmissionOut:
+    """报送: a unit's report on one obligation (and period), as text or a UTF-8 file, with photos attached."""
+    text = body if body is not None else (decode_utf8_text(body_file.file.read()) if body_file else "")
+    uploads = [
+        AttachmentUpload(
+            title=(f.filename or "附件").rsplit(".", 1)[0],
+            filename=f.filename or "附件",
+            content_type=f.content_type or "application/octet-stream",
+            data=f.file.read(),
+        )
+        for f in files or []
+    ]
+    with user_scope(runtime, token) as (ctx, user):
+        return SubmissionOut.of(ObligationService(ctx).report(user, obligation_id, period_due, title, text, uploads))
+
+
+@router.get("/obligations/{obligation_id}/chases")
+def chases(obligation_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
+    with user_scope(runtime, token) as (ctx, user):
+        return [ChaseOut.of(c) for c in ObligationService(ctx).chases_seen_by(user, obligation_id)]
+
+
+@router.post("/obligations/{obligation_id}/chase")
+def chase(obligation_id: Id, body: ChaseIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int]:
+    """催办 by the issuing office: the units still open on this obligation, at most once a day each."""
+    with user_scope(runtime, token) as (ctx, user):
+        return {"chased": ObligationService(ctx).chase_now(user, obligation_id, body.organ_ids, body.period_due)}
+
+
+@router.post("/submissions/{submission_id}/accept")
+def accept(submission_id: Id, runtime: RuntimeDep, token: TokenDep) -> SubmissionOut:
+    """签收 a report (the issuing office has looked at it and accepts it)."""
+    with user_scope(runtime, token) as (ctx, user):
+        return SubmissionOut.of(ObligationService(ctx).accept(user, submission_id))
+
+
+@router.post("/submissions/{submission_id}/return")
+def return_submission(submission_id: Id, body: ReturnIn, runtime: RuntimeDep, token: TokenDep) -> SubmissionOut:
+    """退回补报 with a reason."""
+    with user_scope(runtime, token) as (ctx, user):
+        return SubmissionOut.of(ObligationService(ctx).return_(user, submission_id, body.reason))
+
+
+@router.get("/documents/{document_id}/tasks")
+def tasks(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[TaskOut]:
+    """任务分工: every task and unit for the issuing office; a unit sees only its own tasks."""
+    with user_scope(runtime, token) as (ctx, user):
+        return [TaskOut.of(t, a) for t, a in TaskService(ctx).seen_by(user, document_id)]
+
+
+@router.post("/task-assignments/{assignment_id}/progress")
+def progress(assignment_id: Id, body: ProgressIn, runtime: RuntimeDep, token: TokenDep) -> AssignmentOut:
+    """A responsible unit reports progress on its task, or that it is done."""
+    with user_scope(runtime, token) as (ctx, user):
+        return AssignmentOut.of(TaskService(ctx).report_progress(user, assignment_id, body.note, body.done))
+
+
+@router.get("/recipient-groups")
+def groups(runtime: RuntimeDep, token: TokenDep) -> list[GroupOut]:
+    with user_scope(runtime, token) as (ctx, _user):
+        return [GroupOut.of(g) for g in GroupService(ctx).all()]
+
+
+@router.post("/recipient-groups", status_code=201)
+def create_group(body: GroupIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return GroupOut.of(GroupService(ctx).create(user, body.name, body.members))
+
+
+@router.put("/recipient-groups/{group_id}")
+def set_members(group_id: Id, body: MembersIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return GroupOut.of(GroupService(ctx).set_members(user, group_id, body.members))

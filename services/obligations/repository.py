@@ -1,0 +1,288 @@
+"""Every query of obligations, submissions, chases and tasks (routes, pages and flows ask the services, never SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
+
+from services.domain.enums import DocStatus, SubmissionStatus, TaskState
+from services.domain.models import (
+    Chase,
+    Document,
+    DocumentRecipient,
+    InboxItem,
+    Obligation,
+    ObligationOwner,
+    Organ,
+    PlanTask,
+    Submission,
+    TaskAssignment,
+)
+from services.obligations.rules import Tally
+
+Row = TypeVar("Row", Obligation, Submission, TaskAssignment, InboxItem)
+Key = tuple[int, int, dt.date]  # obligation, organ, period due
+
+
+def for_update(session: Session, query: Select[tuple[Row]], entity: type[Row]) -> Select[tuple[Row]]:
+    """Row locks on PostgreSQL (SQLite's writers are serialised by BEGIN IMMEDIATE); fresh values after the lock."""
+    query = query.execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=entity)
+    return query
+
+
+class ObligationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def obligation(self, obligation_id: int, lock: bool = False) -> Obligation | None:
+        query = select(Obligation).where(Obligation.id == obligation_id)
+        return self.session.scalar(for_update(self.session, query, Obligation) if lock else query)
+
+    def submission(self, submission_id: int, lock: bool = False) -> Submission | None:
+        query = select(Submission).where(Submission.id == submission_id)
+        return self.session.scalar(for_update(self.session, query, Submission) if lock else query)
+
+    def assignment(self, assignment_id: int, lock: bool = False) -> TaskAssignment | None:
+        query = select(TaskAssignment).where(TaskAssignment.id == assignment_id)
+        return self.session.scalar(for_update(self.session, query, TaskAssignment) if lock else query)
+
+    def of_document(self, document_id: int) -> Sequence[Obligation]:
+        query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
+        return self.session.scalars(query).all()
+
+    def owed_by(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[Obligation]:
+        """Obligations this organ owes on distributed plans it may read."""
+        query = (
+            select(Obligation)
+            .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(ObligationOwner.organ_id == organ_id, Document.status == DocStatus.distributed.value, readable)
+            .order_by(Obligation.document_id, Obligation.position)
+        )
+        return self.session.scalars(query).all()
+
+    def distributed(self) -> Sequence[Obligation]:
+        query = (
+            select(Obligation)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(Document.status == DocStatus.distributed.value)
+            .order_by(Obligation.id)
+        )
+        return self.session.scalars(query).all()
+
+    def tallies(
+        self,
+        obligation_ids: Iterable[int],
+        organ_ids: Iterable[int] | None = None,
+        dues: Iterable[dt.date] | None = None,
+    ) -> dict[Key, Tally]:
+        """Per obligation × unit × period: the reports still standing, when the last needed one came, and
+        whether the latest was returned. ``at_least`` per obligation decides which report completes a period."""
+        ids = list(obligation_ids)
+        if not ids:
+            return {}
+        query = select(
+            Submission.obligation_id,
+            Submission.organ_id,
+            Submission.period_due,
+            Submission.status,
+            Submission.submitted_on,
+            Obligation.at_least,
+        ).join(Obligation, Obligation.id == Submission.obligation_id)
+        query = query.where(Submission.obligation_id.in_(ids))
+        if organ_ids is not None:
+            query = query.where(Submission.organ_id.in_(list(organ_ids)))
+        if dues is not None:
+            query = query.where(Submission.period_due.in_(list(dues)))
+        returned = SubmissionStatus.returned.value
+        acc: dict[Key, list[object]] = {}  # standing, reached on, newest returned: folded in order, frozen once
+        for ob, organ, period_due, status, on, at_least in self.session.execute(query.order_by(Submission.id)):
+            entry = acc.setdefault((ob, organ, period_due), [0, None, False])
+            if status == returned:
+                entry[2] = True
+                continue
+            entry[0] = int(entry[0]) + 1  # type: ignore[call-overload]
+            if entry[0] == at_least:
+                entry[1] = on
+            entry[2] = False
+        return {key: Tally(*entry) for key, entry in acc.items()}  # type: ignore[arg-type]
+
+    def chase_counts(self, obligation_ids: Iterable[int]) -> dict[Key, int]:
+        ids = list(obligation_ids)
+        query = (
+            select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
+            .where(Chase.obligation_id.in_(ids))
+            .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
+        )
+        return {(ob, organ, due): int(n) for ob, organ, due, n in self.session.execute(query)}
+
+    def chased_on(self, day: dt.date, obligation_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+        query = select(Chase.obligation_id, Chase.organ_id).where(Chase.chased_on == day)
+        if obligation_ids is not None:
+            query = query.where(Chase.obligation_id.in_(list(obligation_ids)))
+        return {(ob, organ) for ob, organ in self.session.execute(query)}
+
+    def chases(self, obligation_id: int, organ_id: int | None = None) -> Sequence[Chase]:
+        query = select(Chase).where(Chase.obligation_id == obligation_id)
+        if organ_id is not None:
+            query = query.where(Chase.organ_id == organ_id)
+        return self.session.scalars(query.order_by(Chase.id)).all()
+
+    def chases_of_organ(self, organ_id: int, readable: ColumnElement[bool], limit: int = 50) -> Sequence[Chase]:
+        query = (
+            select(Chase)
+            .join(Obligation, Obligation.id == Chase.obligation_id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(Chase.organ_id == organ_id, readable)
+            .order_by(Chase.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def late_counts(self, obligations: Iterable[Obligation], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
+        """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
+        many wait on a 补报 (every report, or the newest, returned). Aggregated in the database: a row per unit."""
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        single = [o.id for o in obligations if o.at_least == 1]
+        several = [o.id for o in obligations if o.at_least > 1]
+        standing = Submission.status != SubmissionStatus.returned.value
+        if single:  # one report meets a period: count the periods with a standing one, and those with any
+            query = (
+                select(
+                    Submission.obligation_id,
+                    Submission.organ_id,
+                    func.count(func.distinct(case((standing, Submission.period_due)))),
+                    func.count(func.distinct(Submission.period_due)),
+                )
+                .where(Submission.obligation_id.in_(single), Submission.period_due < today)
+                .group_by(Submission.obligation_id, Submission.organ_id)
+            )
+            for ob, organ, met, reported in self.session.execute(query):
+                found[(ob, organ)] = (int(met), int(reported) - int(met))
+        if several:
+            found |= self._late_counts_of_several(several, today)
+        return found
+
+    def _late_counts_of_several(self, ids: list[int], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
+        standing = Submission.status != SubmissionStatus.returned.value
+        per = (
+            select(
+                Submission.obligation_id.label("ob"),
+                Submission.organ_id.label("organ"),
+                func.sum(case((standing, 1), else_=0)).label("standing"),
+                func.max(Submission.id).label("last"),
+                func.max(case((~standing, Submission.id))).label("last_returned"),
+            )
+            .where(Submission.obligation_id.in_(ids), Submission.period_due < today)
+            .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
+            .subquery()
+        )
+        met = per.c.standing >= Obligation.at_least
+        waiting = (per.c.last == per.c.last_returned) & (per.c.standing < Obligation.at_least)
+        query = (
+            select(per.c.ob, per.c.organ, func.sum(case((met, 1), else_=0)), func.sum(case((waiting, 1), else_=0)))
+            .join(Obligation, Obligation.id == per.c.ob)
+            .group_by(per.c.ob, per.c.organ)
+        )
+        return {(ob, organ): (int(m), int(w)) for ob, organ, m, w in self.session.execute(query)}
+
+    def task_counts(self, document_id: int) -> dict[int, tuple[int, int]]:
+        """Per responsible unit of a plan: tasks done, tasks in all."""
+        done = case((TaskAssignment.state == TaskState.done.value, 1), else_=0)
+        query = (
+            select(TaskAssignment.organ_id, func.sum(done), func.count())
+            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+            .where(PlanTask.document_id == document_id)
+            .group_by(TaskAssignment.organ_id)
+        )
+        return {organ: (int(d), int(n)) for organ, d, n in self.session.execute(query)}
+
+    def owners_of(self, obligation_ids: Iterable[int]) -> dict[int, set[int]]:
+        query = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
+            ObligationOwner.obligation_id.in_(list(obligation_ids))
+        )
+        found: dict[int, set[int]] = {}
+        for ob, organ in self.session.execute(query):
+            found.setdefault(ob, set()).add(organ)
+        return found
+
+    def names(self, document_id: int) -> dict[int, str]:
+        """The recipients of a document with their names, in order (one query)."""
+        query = (
+            select(DocumentRecipient.organ_id, Organ.name)
+            .join(Organ, Organ.id == DocumentRecipient.organ_id)
+            .where(DocumentRecipient.document_id == document_id)
+            .order_by(DocumentRecipient.position)
+        )
+        return dict(self.session.execute(query).tuples().all())
+
+    def received(self, document_id: int) -> dict[int, dt.datetime | None]:
+        query = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == document_id)
+        return dict(self.session.execute(query).tuples().all())
+
+    def latest_submissions(
+        self, obligation_ids: Iterable[int], dues: Iterable[dt.date] | None = None
+    ) -> dict[Key, int]:
+        """The newest report's reply document per obligation × unit × period (the dashboard opens it)."""
+        ids = list(obligation_ids)
+        query = select(
+            Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id
+        ).where(Submission.obligation_id.in_(ids))
+        if dues is not None:
+            query = query.where(Submission.period_due.in_(list(dues)))
+        return {(ob, organ, d): reply for ob, organ, d, reply in self.session.execute(query.order_by(Submission.id))}
+
+    def submissions(
+        self, obligation_id: int, organ_id: int | None = None, status: SubmissionStatus | None = None
+    ) -> Sequence[Submission]:
+        query = select(Submission).where(Submission.obligation_id == obligation_id)
+        if organ_id is not None:
+            query = query.where(Submission.organ_id == organ_id)
+        if status is not None:
+            query = query.where(Submission.status == status.value)
+        return self.session.scalars(query.order_by(Submission.id)).all()
+
+    def arrivals_for(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Submission]:
+        """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them."""
+        query = (
+            select(Submission)
+            .join(Obligation, Obligation.id == Submission.obligation_id)
+            .join(Document, Document.id == Obligation.document_id)
+            .where(
+                Submission.status == SubmissionStatus.arrived.value,
+                Document.lead_organ_id == organ_id,
+                readable,
+            )
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def tasks_of(self, document_id: int, organ_id: int | None = None) -> Sequence[PlanTask]:
+        query = select(PlanTask).where(PlanTask.document_id == document_id)
+        if organ_id is not None:
+            mine = select(TaskAssignment.task_id).where(TaskAssignment.organ_id == organ_id)
+            query = query.where(PlanTask.id.in_(mine))
+        return self.session.scalars(query.order_by(PlanTask.position)).all()
+
+    def assignments_of(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[TaskAssignment]:
+        """Open tasks of a unit on distributed plans it may read (its 待办)."""
+        query = (
+            select(TaskAssignment)
+            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+            .join(Document, Document.id == PlanTask.document_id)
+            .where(
+                TaskAssignment.organ_id == organ_id,
+                TaskAssignment.state != TaskState.done.value,
+                Document.status == DocStatus.distributed.value,
+                readable,
+            )
+            .order_by(PlanTask.document_id, PlanTask.position)
+        )
+        return self.session.scalars(query).all()

@@ -1,0 +1,523 @@
+"""反馈事项 at work (DOMAIN.md §5): reports that name the obligation and period they answer, the issuing office's
+签收 and 退回补报, the obligations × units dashboard, each unit's open obligations, and 催办 by the rules.
+
+An expected submission is one owner × one period of an obligation; its status is computed from today's date
+whenever it is read (services/obligations/rules.py), never stored and never waiting for a nightly job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from services import access
+from services.access import Level
+from services.accounts.groups import GroupService
+from services.audit.service import AuditService
+from services.context import Context
+from services.documents.schemas import AttachmentUpload
+from services.documents.service import DocumentService
+from services.domain.enums import (
+    CADENCE_ZH,
+    OPEN_STATUSES,
+    Cadence,
+    DocKind,
+    DocStatus,
+    DocType,
+    ExpectedStatus,
+    Role,
+    SubmissionStatus,
+)
+from services.domain.models import Chase, Document, Obligation, Submission, User
+from services.errors import Conflict, Forbidden, Invalid, not_found
+from services.indexing.service import IndexingService
+from services.obligations.repository import Key, ObligationRepository
+from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
+
+MAX_REPORT_BYTES = 50 * 1024 * 1024
+RECENT_PERIODS = 8  # the dashboard lists the overdue periods among each cadence's last eight; it counts them all
+
+
+def schedule_of(obligation: Obligation) -> Schedule:
+    return Schedule(obligation.due_on, obligation.cadence, obligation.starts_on, obligation.ends_on)
+
+
+def cadence_zh(obligation: Obligation) -> str:
+    if obligation.cadence is None:
+        return ""
+    return f"{CADENCE_ZH[Cadence(obligation.cadence)]}至少 {obligation.at_least} 次"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One expected submission as of today: obligation × unit × period, with its status."""
+
+    obligation: Obligation
+    organ_id: int
+    period: Period
+    status: ExpectedStatus
+    standing: int
+    today: dt.date
+    chases: int = 0
+    reply_id: int | None = None
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.obligation.at_least - self.standing)
+
+    @property
+    def days_left(self) -> int:
+        return (self.period.due - self.today).days
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def label(self) -> str:
+        return self.period.label(self.obligation.cadence)
+
+
+@dataclass
+class Dashboard:
+    """The issuing office's obligations × units matrix for one period of each cadence, and what is overdue."""
+
+    document: Document
+    obligations: list[Obligation]
+    units: list[tuple[int, str]]
+    cells: dict[tuple[int, int], Expected]
+    overdue: list[Expected]
+    day: dt.date
+    today: dt.date
+    received: dict[int, dt.datetime | None] = field(default_factory=dict)
+    late: dict[tuple[int, int], int] = field(default_factory=dict)  # every overdue period per obligation × unit
+    tasks: dict[int, tuple[int, int]] = field(default_factory=dict)  # per unit: tasks done, tasks in all
+
+
+class ObligationService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.repo = ObligationRepository(ctx.session)
+        self.documents = DocumentService(ctx)
+        self.audit = AuditService(ctx)
+
+    # -- distribution ------------------------------------------------------------------------------------
+
+    def open_on_distribution(self, document: Document) -> None:
+        """A cadence starts no earlier than the day the plan goes out: no period is owed before it arrives."""
+        today = self.ctx.today()
+        for obligation in document.obligations:
+            if obligation.cadence and (obligation.starts_on is None or obligation.starts_on < today):
+                obligation.starts_on = min(today, obligation.ends_on or today)
+
+    # -- who sees what -----------------------------------------------------------------------------------
+
+    def _issuing_office(self, actor: User, document_id: int) -> bool:
+        """The plan's issuing organs read everything about it; acting on reports is its lead organ's office's."""
+        return access.may_read(self.ctx.session, actor, document_id, Level.internal)
+
+    def visible(self, actor: User, obligation_id: int) -> Obligation:
+        """An obligation for the issuing office or a unit owing it; to anyone else it does not exist."""
+        obligation = self.repo.obligation(obligation_id)
+        if obligation is None or not self._sees(actor, obligation):
+            raise not_found("反馈事项", "obligation", id=obligation_id)
+        return obligation
+
+    def _sees(self, actor: User, obligation: Obligation) -> bool:
+        if self._issuing_office(actor, obligation.document_id):
+            return True
+        owes = actor.organ_id in obligation.owner_ids
+        return owes and access.may_read(self.ctx.session, actor, obligation.document_id)
+
+    def seen_by(self, actor: User, document_id: int) -> list[Obligation]:
+        """The issuing office sees every obligation of the plan; a recipient only those it owes."""
+        level = access.level_of(self.ctx.session, actor, document_id)
+        if level is None:
+            raise access.document_not_found(document_id)
+        found = list(self.repo.of_document(document_id))
+        return found if level >= Level.internal else [o for o in found if actor.organ_id in o.owner_ids]
+
+    def _require_lead(self, actor: User, document: Document) -> None:
+        if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
+            raise Forbidden("not_issuing_office", "只有主办机关可以办理", "only the lead organ may do this")
+
+    # -- expected submissions ----------------------------------------------------------------------------
+
+    def expected(
+        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period
+    ) -> list[Expected]:
+        today, ob, at_least, due, empty = self.ctx.today(), obligation.id, obligation.at_least, period.due, Tally()
+        found = []
+        for organ in organ_ids:
+            tally = tallies.get((ob, organ, due), empty)
+            status = expected_status(due, tally, at_least, today)
+            found.append(Expected(obligation, organ, period, status, tally.standing, today))
+        return found
+
+    def _overdue(
+        self,
+        obligation: Obligation,
+        organ_ids: Sequence[int],
+        tallies: dict[Key, Tally],
+        period: Period,
+        today: dt.date,
+    ) -> list[Expected]:
+        """The units 逾期 for one period (only those become rows: most units have reported)."""
+        ob, at_least, due, empty, found = obligation.id, obligation.at_least, period.due, Tally(), []
+        for organ in organ_ids:
+            tally = tallies.get((ob, organ, due), empty)
+            if expected_status(due, tally, at_least, today) == ExpectedStatus.overdue:
+                found.append(Expected(obligation, organ, period, ExpectedStatus.overdue, tally.standing, today))
+        return found
+
+    def all_expected(
+        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
+    ) -> list[Expected]:
+        """Every begun period of every unit: what the 逾期 filter and the 催办 rules look through."""
+        found = []
+        for period in periods(schedule_of(obligation), self.ctx.today()):
+            found += self.expected(obligation, organ_ids, tallies, period)
+        return found
+
+    # -- the issuing office's dashboard ------------------------------------------------------------------
+
+    def dashboard(
+        self,
+        actor: User,
+        document_id: int,
+        day: dt.date | None = None,
+        obligation_id: int | None = None,
+        group_id: int | None = None,
+        overdue_only: bool = False,
+    ) -> Dashboard:
+        """One period of each obligation (the one holding ``day``, today's by default) for every unit, every unit's
+        count of overdue periods, and the overdue periods among each cadence's most recent ones."""
+        document = self.documents.get_visible(actor, document_id, Level.internal)
+        today = self.ctx.today()
+        day = day or today
+        obligations = [o for o in self.repo.of_document(document_id) if obligation_id in (None, o.id)]
+        owned = self.repo.owners_of(o.id for o in obligations)
+        owners = set().union(*owned.values()) if owned else set()
+        names = self.repo.names(document_id)
+        tasks = self.repo.task_counts(document_id)
+        units = [u for u in names if u in owners or u in tasks or not obligations]
+        if group_id is not None:
+            members: set[int] = set(GroupService(self.ctx).members([group_id]))
+            units = [u for u in units if u in members]
+        ids = [o.id for o in obligations]
+        chosen = {o.id: period_of(schedule_of(o), day) for o in obligations}
+        recent = {
+            o.id: [p for p in periods(schedule_of(o), today) if p.due < today][-RECENT_PERIODS:] for o in obligations
+        }
+        dues = {p.due for p in chosen.values()} | {p.due for ps in recent.values() for p in ps}
+        tallies = self.repo.tallies(ids, units, dues)
+        chases = self.repo.chase_counts(ids)
+        replies = self.repo.latest_submissions(ids, {p.due for p in chosen.values()})
+        counts = self.repo.late_counts(obligations, today)
+        cells: dict[tuple[int, int], Expected] = {}
+        overdue: list[Expected] = []
+        late: dict[tuple[int, int], int] = {}
+        for o in obligations:
+            mine = [u for u in units if u in owned.get(o.id, set())]
+            period = chosen[o.id]
+            for e in self.expected(o, mine, tallies, period):
+                key = (o.id, e.organ_id, period.due)
+                cells[(o.id, e.organ_id)] = _with(e, chases.get(key, 0), replies.get(key))
+            # expected_status counted over every past period: neither met (已报/迟报) nor waiting on a 补报 is 逾期
+            past = sum(1 for p in periods(schedule_of(o), today) if p.due < today)
+            for u in mine:
+                met, waiting = counts.get((o.id, u), (0, 0))
+                late[(o.id, u)] = past - met - waiting
+            for p in recent[o.id]:
+                overdue += self._overdue(o, mine, tallies, p, today)
+        if overdue_only:
+            units = [u for u in units if any(late.get((o, u), 0) for o in ids)]
+            kept = set(units)
+            overdue = [e for e in overdue if e.organ_id in kept]
+        overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
+        received = self.repo.received(document_id)
+        return Dashboard(
+            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks
+        )
+
+    # -- a unit's 待办 -----------------------------------------------------------------------------------
+
+    def todo(self, actor: User) -> list[Expected]:
+        """Every open obligation of the caller's unit: the current period (or the one date) with days left,
+        and every earlier period still 逾期 or 退回补报."""
+        owed = self.repo.owed_by(actor.organ_id, access.readable_filter(actor))
+        tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
+        today = self.ctx.today()
+        found: list[Expected] = []
+        for o in owed:
+            current = period_of(schedule_of(o), today)
+            for e in self.all_expected(o, [actor.organ_id], tallies):
+                if e.is_open and (e.period == current or e.status != ExpectedStatus.pending):
+                    found.append(e)
+        return sorted(found, key=lambda e: (e.period.due, e.obligation.id))
+
+    def arrivals(self, actor: User) -> Sequence[Submission]:
+        """Reports waiting for the caller's office to 签收 or return."""
+        return self.repo.arrivals_for(actor.organ_id, access.readable_filter(actor, Level.internal))
+
+    def chases_for(self, actor: User) -> Sequence[Chase]:
+        return self.repo.chases_of_organ(actor.organ_id, access.readable_filter(actor))
+
+    def chases_seen_by(self, actor: User, obligation_id: int) -> Sequence[Chase]:
+        obligation = self.visible(actor, obligation_id)
+        if self._issuing_office(actor, obligation.document_id):
+            return self.repo.chases(obligation_id)
+        return self.repo.chases(obligation_id, actor.organ_id)
+
+    # -- reporting ---------------------------------------------------------------------------------------
+
+    def report(
+        self,
+        actor: User,
+        obligation_id: int,
+        period_due: dt.date | None,
+        title: str,
+        body: str,
+        uploads: list[AttachmentUpload],
+    ) -> Submission:
+        """A unit reports on one obligation for one period: a reply document of its own, linked to the plan.
+
+        The reply takes the plan's 密级 and 保密期限: a report on a 涉密 plan is at least as secret (DOMAIN.md §1.6).
+        """
+        obligation = self._owed(actor, obligation_id)
+        plan = self.documents.get(obligation.document_id)
+        if plan.status != DocStatus.distributed.value:
+            raise Conflict("plan_not_distributed", "该方案尚未分发，不能报送", "the plan has not been distributed")
+        period = self._period(obligation, period_due)
+        if not title.strip() or not body.strip():
+            raise Invalid("reply_empty", "报送须有标题和正文", "a report needs a title and a body")
+        tally = self.repo.tallies([obligation.id], [actor.organ_id], [period.due]).get(
+            (obligation.id, actor.organ_id, period.due), Tally()
+        )
+        if obligation.cadence is None and tally.standing >= obligation.at_least:
+            raise Conflict("already_reported", "本事项已报送，无需重复报送", "already reported for this obligation")
+        for upload in uploads:
+            if not upload.data:
+                raise Invalid(
+                    "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
+                )
+            if len(upload.data) > MAX_REPORT_BYTES:
+                raise Invalid("attachment_too_large", "附件超过 50 MB", "an attachment is over 50 MB", status=413)
+        reply = self._reply_document(actor, plan, title.strip(), body, uploads)
+        submission = Submission(
+            obligation_id=obligation.id,
+            organ_id=actor.organ_id,
+            period_due=period.due,
+            reply_document_id=reply.id,
+            submitted_at=self.ctx.now(),
+            submitted_on=self.ctx.today(),
+        )
+        self.ctx.session.add(submission)
+        self.ctx.session.flush()
+        late = self.ctx.today() > period.due
+        self.audit.record(
+            "reported", document=plan, actor=actor, reply_id=reply.id, obligation=obligation.title,
+            period=period.label(obligation.cadence), late=late,
+        )  # fmt: skip
+        self.audit.record("reply_received", document=reply, actor=actor, plan_id=plan.id)
+        return submission
+
+    def _owed(self, actor: User, obligation_id: int) -> Obligation:
+        """The obligation, locked, if the caller's unit owes it; refused clearly if the unit may read the plan
+        but owes nothing; otherwise exactly as an unknown obligation."""
+        obligation = self.repo.obligation(obligation_id, lock=True)
+        if obligation is None or not access.may_read(self.ctx.session, actor, obligation.document_id):
+            raise not_found("反馈事项", "obligation", id=obligation_id)
+        if actor.organ_id not in obligation.owner_ids:
+            raise Conflict(
+                "not_owed",
+                f"本单位无需报送“{obligation.title}”",
+                f"your unit does not owe '{obligation.title}'",
+                obligation_id=obligation_id,
+            )
+        return obligation
+
+    def _period(self, obligation: Obligation, period_due: dt.date | None) -> Period:
+        today = self.ctx.today()
+        if period_due is None:
+            return period_of(schedule_of(obligation), today)
+        begun = {p.due: p for p in periods(schedule_of(obligation), today)}
+        if period_due not in begun:
+            raise Invalid(
+                "period_unknown",
+                f"“{obligation.title}”没有截至 {period_due.isoformat()} 的报送期，或该期尚未开始",
+                f"'{obligation.title}' has no begun period due {period_due.isoformat()}",
+                field="period",
+            )
+        return begun[period_due]
+
+    def _reply_document(
+        self, actor: User, plan: Document, title: str, body: str, uploads: list[AttachmentUpload]
+    ) -> Document:
+        reply = Document(
+            kind=DocKind.reply.value,
+            status=DocStatus.received.value,
+            doc_type=DocType.报告.value,
+            title=title,
+            lead_organ_id=actor.organ_id,
+            source_organ_id=actor.organ_id,
+            issue_form="报",
+            drafter_id=actor.id,
+            reply_to_id=plan.id,
+            current_version=0,
+            written_on=self.ctx.today(),
+            classification=plan.classification,
+            secrecy_period=plan.secrecy_period,
+        )
+        self.ctx.session.add(reply)
+        self.ctx.session.flush()
+        version = self.documents.new_version(reply, actor, body, "报送", carried=[])
+        for upload in uploads:
+            self.documents.store_attachment(reply, version, upload)
+        IndexingService(self.ctx).enqueue(reply.id)
+        return reply
+
+    # -- the issuing office handles a report -------------------------------------------------------------
+
+    def accept(self, actor: User, submission_id: int) -> Submission:
+        """签收: the issuing office has looked at the report and accepts it."""
+        submission = self._handled(actor, submission_id)
+        submission.move(SubmissionStatus.accepted)
+        submission.decided_at, submission.decided_by_id = self.ctx.now(), actor.id
+        self.audit.record(
+            "submission_accepted", document=submission.obligation.document, actor=actor,
+            organ_id=submission.organ_id, reply_id=submission.reply_document_id,
+        )  # fmt: skip
+        return submission
+
+    def return_(self, actor: User, submission_id: int, reason: str) -> Submission:
+        """退回补报, with a reason: the unit owes that period again."""
+        if not reason.strip():
+            raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+        submission = self._handled(actor, submission_id)
+        submission.move(SubmissionStatus.returned)
+        submission.decided_at, submission.decided_by_id = self.ctx.now(), actor.id
+        submission.returned_reason = reason.strip()
+        self.audit.record(
+            "reply_returned", document=submission.obligation.document, actor=actor,
+            organ_id=submission.organ_id, reason=reason.strip(), reply_id=submission.reply_document_id,
+        )  # fmt: skip
+        return submission
+
+    def _handled(self, actor: User, submission_id: int) -> Submission:
+        """The report, locked, for its plan's issuing office; to anyone else it does not exist."""
+        submission = self.repo.submission(submission_id, lock=True)
+        if submission is None or not self._issuing_office(actor, submission.obligation.document_id):
+            raise not_found("报送", "submission", id=submission_id)
+        self._require_lead(actor, submission.obligation.document)
+        return submission
+
+    # -- 催办 --------------------------------------------------------------------------------------------
+
+    def chase_now(
+        self, actor: User, obligation_id: int, organ_ids: list[int] | None, period_due: dt.date | None = None
+    ) -> int:
+        """The issuing office chases the units still open on one obligation (one period, or the most pressing),
+        each at most once a day. Reaching nobody is said, and changes nothing."""
+        obligation = self.repo.obligation(obligation_id, lock=True)
+        if obligation is None or not self._issuing_office(actor, obligation.document_id):
+            raise not_found("反馈事项", "obligation", id=obligation_id)
+        self._require_lead(actor, obligation.document)
+        units = [u for u in obligation.owner_ids if organ_ids is None or u in organ_ids]
+        period = self._period(obligation, period_due) if period_due else None
+        targets = self._pressing(obligation, units, period)
+        done_today = self.repo.chased_on(self.ctx.today(), [obligation.id])
+        targets = [e for e in targets if (obligation.id, e.organ_id) not in done_today]
+        if not targets:
+            raise Conflict(
+                "nobody_to_chase",
+                "没有可催办的单位：所选单位都已报送，或今天已催办过",
+                "nobody to chase: the units chosen have reported or were chased today",
+            )
+        self._record_chases(targets, "notice", actor)
+        return len(targets)
+
+    def _pressing(self, obligation: Obligation, units: Sequence[int], period: Period | None) -> list[Expected]:
+        """Per unit, what a chase is about: the given period, else an overdue or returned one, else the current."""
+        tallies = self.repo.tallies([obligation.id], units)
+        if period is not None:
+            return [e for e in self.expected(obligation, units, tallies, period) if e.is_open]
+        current = period_of(schedule_of(obligation), self.ctx.today())
+        best: dict[int, Expected] = {}
+        for e in self.all_expected(obligation, units, tallies):
+            if not e.is_open or (e.status == ExpectedStatus.pending and e.period != current):
+                continue
+            if e.organ_id not in best or _more_pressing(e, best[e.organ_id]):
+                best[e.organ_id] = e
+        return [best[u] for u in units if u in best]
+
+    def chase_due(self) -> dict[str, int]:
+        """The scheduled run, by the rules of DOMAIN.md §5: a unit is chased when a due date is near
+        (``days_before``) or past, and for the current period of a cadence near its end or the one just missed;
+        at most once a day per unit and obligation."""
+        today = self.ctx.today()
+        near = self.ctx.settings.reminders.days_before
+        counts = {"chased": 0, "overdue": 0, "obligations": 0}
+        obligations = self.repo.distributed()
+        done_today = self.repo.chased_on(today)
+        tallies = self.repo.tallies([o.id for o in obligations])
+        for obligation in obligations:
+            targets = self._due_targets(obligation, tallies, today, near)
+            targets = [e for e in targets if (obligation.id, e.organ_id) not in done_today]
+            if targets:
+                counts["obligations"] += 1
+                counts["overdue"] += sum(1 for e in targets if e.status == ExpectedStatus.overdue)
+                counts["chased"] += self._record_chases(targets, "system", None)
+        return counts
+
+    def _due_targets(
+        self, obligation: Obligation, tallies: dict[Key, Tally], today: dt.date, near: int
+    ) -> list[Expected]:
+        schedule = schedule_of(obligation)
+        current = period_of(schedule, today)
+        if obligation.cadence and current.start > today:  # a cadence that has not begun asks nothing yet
+            return []
+        candidates = [current]
+        if obligation.cadence and schedule.starts_on and current.start > schedule.starts_on:
+            candidates.insert(0, period_of(schedule, current.start - dt.timedelta(days=1)))
+        owners = sorted(obligation.owner_ids)
+        best: dict[int, Expected] = {}
+        for period in candidates:
+            ending = (period.due - today).days <= near
+            for e in self.expected(obligation, owners, tallies, period):
+                wanted = e.status in (ExpectedStatus.overdue, ExpectedStatus.returned) or (e.is_open and ending)
+                if wanted and e.organ_id not in best:
+                    best[e.organ_id] = e
+        return list(best.values())
+
+    def _record_chases(self, targets: list[Expected], method: str, actor: User | None) -> int:
+        today = self.ctx.today()
+        for e in targets:
+            o = e.obligation
+            message = chase_message(
+                o.document.title, o.title, list(o.materials), e.period, o.cadence, e.status, e.missing, today
+            )
+            self.ctx.session.add(
+                Chase(
+                    obligation_id=o.id, organ_id=e.organ_id, period_due=e.period.due, chased_on=today,
+                    method=method, message=message, by_user_id=actor.id if actor else None, at=self.ctx.now(),
+                )
+            )  # fmt: skip
+        first = targets[0].obligation
+        self.audit.record(
+            "chased", document=first.document, actor=actor, obligation=first.title, method=method,
+            target_organ_ids=[e.organ_id for e in targets],
+        )  # fmt: skip
+        self.ctx.session.flush()
+        return len(targets)
+
+
+def _more_pressing(a: Expected, b: Expected) -> bool:
+    """Overdue before returned before pending; then the earlier due date."""
+    rank = {ExpectedStatus.overdue: 0, ExpectedStatus.returned: 1, ExpectedStatus.pending: 2}
+    return (rank.get(a.status, 3), a.period.due) < (rank.get(b.status, 3), b.period.due)
+
+
+def _with(e: Expected, chases: int, reply_id: int | None) -> Expected:
+    return Expected(e.obligation, e.organ_id, e.period, e.status, e.standing, e.today, chases, reply_id)
