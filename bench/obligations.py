@@ -30,7 +30,7 @@ from sqlalchemy import insert, select
 
 from bench.api import api_process, bench_settings
 from bench.pages import browser_session
-from services.accounts.service import OrganService, UserService
+from services.accounts.service import OrganService, SYSTEM, UserService
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
@@ -47,7 +47,7 @@ REPORTED, LATE = 0.85, 0.05  # of the unit-weeks: on time, late; the rest are ne
 def make_units(runtime: Runtime, n: int) -> list[int]:
     with runtime.context() as ctx:
         organs = OrganService(ctx)
-        ids = [organs.create(f"bench-u{i:03d}", f"基准测试单位{i:03d}", f"单位{i:03d}").id for i in range(n)]
+        ids = [organs.create(SYSTEM, f"bench-u{i:03d}", f"基准测试单位{i:03d}", f"单位{i:03d}").id for i in range(n)]
         UserService(ctx).create("bench-u000.drafter", "单位000拟稿人", ids[0], ["drafter"], DEMO_PASSWORD)
     return ids
 

@@ -36,7 +36,7 @@ def _route(method: str, pattern: str, max_mb: int, upload: bool = True) -> Limit
 LIMITS = (
     _route("PUT", r"/api/v1/documents/\d+/body", 8),  # ≤ 2 M characters of UTF-8
     _route("POST", r"/api/v1/documents/\d+/attachments", 51),
-    _route("POST", r"/api/v1/documents/\d+/replies", 101),
+    _route("POST", r"/api/v1/obligations/\d+/submissions", 101),  # a report with its photos
     _route("POST", r"/api/v1/imports", 101),
     _route("POST", r"/api/v1/documents", 8, upload=False),
     _route("PUT", r"/api/v1/documents/\d+", 8, upload=False),

@@ -30,7 +30,7 @@ def test_ids_and_years_out_of_range_are_422(client: TestClient, login: Login, ru
             "/api/v1/documents/99999999999999999999",
             "/api/v1/documents/2147483648/versions",
             "/api/v1/documents/0",
-            "/api/v1/reply-tasks/-1/chases",
+            "/api/v1/obligations/-1/chases",
         ):
             r = client.get(path, headers=drafter)
             assert r.status_code == 422 and _code(r) == "invalid_payload", path

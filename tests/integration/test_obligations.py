@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.accounts.service import OrganService, UserService
+from services.accounts.service import OrganService, SYSTEM, UserService
 from services.documents.schemas import DraftInput
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
@@ -209,7 +209,7 @@ def test_seed_002_tasks_each_unit_reports_on_its_own(client: TestClient, runtime
 
 def _seed_000_draft(ctx: Any) -> DraftInput:
     organs = OrganService(ctx)
-    units = [organs.create(code, name, short).id for code, name, short in (
+    units = [organs.create(SYSTEM, code, name, short).id for code, name, short in (
         ("zw-rmyy", "中卫市人民医院", "市人民医院"), ("zw-zyy", "中卫市中医医院", "市中医医院"))]  # fmt: skip
     for code, unit in zip(("zw-rmyy", "zw-zyy"), units, strict=True):
         UserService(ctx).create(f"{code}.drafter", f"{code}拟稿人", unit, ["drafter"], DEMO_PASSWORD)

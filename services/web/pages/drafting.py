@@ -40,7 +40,7 @@ NEW_DRAFT = {
     "urgency": "普通", "remark": "", "printing_organ": "", "release_scope": "", "attachment_notes": "",
     "main_recipients_text": "", "body": "", "note": "", "forwards": "", "answers": "", "base_version": "",
     "issuers": [], "main_recipients": [], "copy_recipients": [], "main_groups": [], "phases": [], "obligations": [],
-    "tasks": [],
+    "tasks": [], "printed_copies": "",
 }  # fmt: skip
 
 
