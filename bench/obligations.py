@@ -30,7 +30,7 @@ from sqlalchemy import insert, select
 
 from bench.api import api_process, bench_settings
 from bench.pages import browser_session
-from services.accounts.service import OrganService, SYSTEM, UserService
+from services.accounts.service import SYSTEM, OrganService, UserService
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService

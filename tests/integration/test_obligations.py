@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.accounts.service import OrganService, SYSTEM, UserService
+from services.accounts.service import SYSTEM, OrganService, UserService
 from services.documents.schemas import DraftInput
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
