@@ -87,7 +87,7 @@ def _issue(c: Clocked, doc_id: int, run_steps: Callable[[], None]) -> None:
     page = c.user("gy-wjw.drafter")
     page.goto(f"/documents/{doc_id}")
     expect(page.locator("dl.fields")).to_contain_text("广卫发〔2022〕1号")
-    expect(page.frame_locator("iframe.preview").locator("p.salutation")).to_contain_text(SEED_001_MAIN_LINE + "：")
+    expect(page.frame_locator("iframe.preview").locator(".recipients").first).to_contain_text(SEED_001_MAIN_LINE + "：")
     visit(c.pages, page, "issued")
 
 
