@@ -3,6 +3,7 @@ browser shows what the PDF shows) and as PDF through WeasyPrint."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from collections.abc import Sequence
@@ -55,10 +56,17 @@ class DocumentRenderer:
 
     # -- from the record -----------------------------------------------------------------------------------
 
-    def document_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
-        """The document as issued: 发文字号 and 成文日期 must be set."""
+    def document_html(
+        self,
+        doc: Document,
+        body: str,
+        version: DocumentVersion,
+        signoffs: Sequence[Signoff],
+        printed_on: dt.date | None = None,
+    ) -> str:
+        """The document as issued: 发文字号 and 成文日期 must be set; 印发日期 is the record's unless given."""
         assert doc.written_on is not None and doc.doc_number is not None
-        return self.html(self.layout(self.facts(doc, body, version, signoffs)))
+        return self.html(self.layout(self.facts(doc, body, version, signoffs, printed_on=printed_on)))
 
     def preview_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         """The layout a reviewer or signer checks before registration: 文号 and date are shown as placeholders."""
@@ -71,8 +79,10 @@ class DocumentRenderer:
         version: DocumentVersion,
         signoffs: Sequence[Signoff],
         copy_number: str | None = None,
+        printed_on: dt.date | None = None,
     ) -> DocumentFacts:
         """What the page shows of this record, in words."""
+        printed_on = printed_on or doc.printed_on
         issuers = [i.organ.name for i in doc.issuers] or [doc.lead_organ.name]
         written_on = chinese_date(doc.written_on) if doc.written_on else "（成文日期：最后签发之日）"
         main = [r.organ.name for r in doc.recipients if r.role == RecipientRole.main.value]
@@ -97,7 +107,7 @@ class DocumentRenderer:
             attachments=self._text_attachments(version),
             copy_to=[r.organ.name for r in doc.recipients if r.role == RecipientRole.copy.value],
             printing_organ=doc.printing_organ or f"{doc.lead_organ.name}办公室",
-            printed_on=chinese_date(doc.printed_on) if doc.printed_on else "（印发日期）",
+            printed_on=chinese_date(printed_on) if printed_on else "（印发日期）",
             order_number=f"第{doc.doc_seq}号" if doc.doc_seq else None,
             sealed=fmt is not DocFormat.minutes,
         )  # fmt: skip

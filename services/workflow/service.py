@@ -6,6 +6,8 @@ with ids. Each automated step reads the database to decide what to do, so runnin
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -255,25 +257,61 @@ class WorkflowService:
         return int(seq)
 
     def render(self, document_id: int, renderer: DocumentRenderer) -> str:
-        """Render the GB/T 9704 layout to HTML and PDF and store both; re-rendering overwrites the same keys."""
-        document = self.documents.lock(document_id)
+        """Render and store in this one transaction (tools and tests; the issue flow splits the two)."""
+        rendered = self.render_issued(document_id, renderer)
+        return self.store_rendered(document_id, rendered) if rendered else self.rendered_key(document_id)
+
+    def render_issued(self, document_id: int, renderer: DocumentRenderer) -> Rendered | None:
+        """The GB/T 9704 layout as HTML and PDF, made without holding a lock (the CPU-heavy half of 印制):
+        None when an earlier run already stored it."""
+        document = self.documents.get(document_id)
         if document.rendered_pdf_key and document.status != DocStatus.signed.value:
-            return document.rendered_pdf_key
+            return None
         document.require_status(DocStatus.signed)
         if not document.doc_number:
             raise Conflict("not_numbered", "尚未登记发文字号", "the document has no 发文字号 yet")
         version = self.documents.version(document)
-        document.printed_on = self.ctx.today()  # 印发日期: the day it is printed and issued, not the 成文日期
-        html = renderer.document_html(document, self.documents.body(version), version, self.signoffs(document))
+        printed_on = self.ctx.today()  # 印发日期: the day it is printed and issued, not the 成文日期
+        body = self.documents.body(version)
+        html = renderer.document_html(document, body, version, self.signoffs(document), printed_on=printed_on)
         pdf, pages = renderer.pdf(html)
+        return Rendered(version.number, html, pdf, pages, printed_on)
+
+    def store_rendered(self, document_id: int, rendered: Rendered) -> str:
+        """Store what `render_issued` made and issue the document, under its row lock (a short write)."""
+        document = self.documents.lock(document_id)
+        if document.rendered_pdf_key and document.status != DocStatus.signed.value:
+            return document.rendered_pdf_key  # another run stored it meanwhile
+        document.require_status(DocStatus.signed)
+        if document.current_version != rendered.version or not document.doc_number:
+            raise Conflict(
+                "render_stale", "排版期间公文已变化，请重新排版", "the document changed while it was laid out"
+            )
         name = safe_filename(document.doc_number)
         html_key = unique_key(f"documents/{document.id}/issued", f"{name}.html")
         pdf_key = unique_key(f"documents/{document.id}/issued", f"{name}.pdf")
-        stage_object(self.ctx.session, self.ctx.store, html_key, html.encode(), "text/html; charset=utf-8")
-        stage_object(self.ctx.session, self.ctx.store, pdf_key, pdf, "application/pdf")
+        stage_object(self.ctx.session, self.ctx.store, html_key, rendered.html.encode(), "text/html; charset=utf-8")
+        stage_object(self.ctx.session, self.ctx.store, pdf_key, rendered.pdf, "application/pdf")
         document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
-        document.page_count = pages
+        document.page_count = rendered.pages
+        document.printed_on = rendered.printed_on
         document.move(DocStatus.issued)
         document.issued_at = self.ctx.now()
-        self.audit.record("rendered", document=document, actor=None, pages=pages)
-        return document.rendered_pdf_key
+        self.audit.record("rendered", document=document, actor=None, pages=rendered.pages)
+        return pdf_key
+
+    def rendered_key(self, document_id: int) -> str:
+        key = self.documents.get(document_id).rendered_pdf_key
+        assert key is not None
+        return key
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The issued layout of one version, ready to store."""
+
+    version: int
+    html: str
+    pdf: bytes
+    pages: int
+    printed_on: dt.date
