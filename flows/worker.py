@@ -88,11 +88,8 @@ class Worker:
         if not self._prefect_answers():
             return 0
         claimed = self._claim(limit or self.batch_size)
-        ran = 0
-        for group in _groups(claimed):
-            ran += self._run_group(group)
-            ran += self._index_updates()  # between groups too: a busy worker keeps the index fresh
-        return ran + self._index_updates()
+        ran = sum(self._run_group(group) for group in _groups(claimed))
+        return ran + self._index_updates()  # once a pass: one index-update run per batch of changes
 
     def _claim(self, limit: int) -> list[Claimed]:
         with self.runtime.context(write=False) as ctx:

@@ -26,6 +26,7 @@ from services.domain.models import (
     DocumentLink,
     DocumentRecipient,
     DocumentVersion,
+    Organ,
     User,
 )
 from services.errors import Conflict, Forbidden, Invalid, not_found
@@ -230,7 +231,7 @@ class DocumentService:
         if actor.organ_id not in issuer_ids:
             issuer_ids.insert(0, actor.organ_id)
         main = list(dict.fromkeys(data.main_recipients + GroupService(self.ctx).members(data.main_groups)))
-        self.organs.get_many(issuer_ids + main + data.copy_recipients)
+        organs = {o.id: o for o in self.organs.get_many(issuer_ids + main + data.copy_recipients)}
         overlap = set(main) & set(data.copy_recipients)
         if overlap:
             raise Invalid("recipient_twice", "同一机关不能既主送又抄送", "an organ is both 主送 and 抄送")
@@ -250,9 +251,9 @@ class DocumentService:
         document.main_groups = list(data.main_groups)
         document.main_recipients_text = data.main_recipients_text or None
         self._sync_relations(document, actor, data)
-        _sync_issuers(document, issuer_ids)
+        _sync_issuers(document, issuer_ids, organs)
         recipients = [(o, RecipientRole.main) for o in main] + [(o, RecipientRole.copy) for o in data.copy_recipients]
-        _sync_recipients(document, recipients)
+        _sync_recipients(document, recipients, organs)
         apply_plan(self.ctx, document, data)
 
     def _sync_relations(self, document: Document, actor: User, data: DraftFields) -> None:
@@ -332,17 +333,17 @@ class DocumentService:
         self.ctx.session.flush()
 
 
-def _sync_issuers(document: Document, organ_ids: list[int]) -> None:
+def _sync_issuers(document: Document, organ_ids: list[int], organs: dict[int, Organ]) -> None:
     """Update the issuer rows in place (replacing them would insert before deleting the same keys)."""
     existing = {i.organ_id: i for i in document.issuers}
-    document.issuers = [existing.get(o) or DocumentIssuer(organ_id=o) for o in organ_ids]
+    document.issuers = [existing.get(o) or DocumentIssuer(organ_id=o, organ=organs[o]) for o in organ_ids]
     for position, issuer in enumerate(document.issuers):
         issuer.position = position
 
 
-def _sync_recipients(document: Document, recipients: list[tuple[int, RecipientRole]]) -> None:
+def _sync_recipients(document: Document, recipients: list[tuple[int, RecipientRole]], organs: dict[int, Organ]) -> None:
     existing = {r.organ_id: r for r in document.recipients}
-    document.recipients = [existing.get(o) or DocumentRecipient(organ_id=o) for o, _ in recipients]
+    document.recipients = [existing.get(o) or DocumentRecipient(organ_id=o, organ=organs[o]) for o, _ in recipients]
     for position, (row, (_, role)) in enumerate(zip(document.recipients, recipients, strict=True)):
         row.position = position
         row.role = role.value

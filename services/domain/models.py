@@ -85,9 +85,7 @@ class Organ(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     prefixes: Mapped[list[OrganPrefix]] = relationship(back_populates="organ", order_by="OrganPrefix.id")
-    aliases: Mapped[list[OrganAlias]] = relationship(
-        order_by="OrganAlias.id", cascade="all, delete-orphan", lazy="selectin"
-    )
+    aliases: Mapped[list[OrganAlias]] = relationship(order_by="OrganAlias.id", cascade="all, delete-orphan")
 
     @property
     def names(self) -> list[str]:
@@ -289,7 +287,7 @@ class DocumentIssuer(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
-    organ: Mapped[Organ] = relationship()
+    organ: Mapped[Organ] = relationship(lazy="joined")  # a document is shown with its organs' names
 
 
 class DocumentRecipient(Base):
@@ -298,7 +296,7 @@ class DocumentRecipient(Base):
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(4), default=RecipientRole.main.value)
     position: Mapped[int] = mapped_column(Integer)
-    organ: Mapped[Organ] = relationship()
+    organ: Mapped[Organ] = relationship(lazy="joined")
 
 
 class DocumentVersion(Base):
