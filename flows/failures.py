@@ -25,6 +25,10 @@ def failure_of(state: Any, summary: str) -> tuple[str, str]:
     try:
         state.result()
     except BaseException as exc:  # the run's own exception
-        kind = DEPENDENCY if is_dependency_failure(exc) else STEP
-        return kind, f"{summary}: {''.join(traceback.format_exception(exc))}"
+        return failure_of_exception(exc, summary)
     return STEP, summary
+
+
+def failure_of_exception(exc: BaseException, summary: str) -> tuple[str, str]:
+    kind = DEPENDENCY if is_dependency_failure(exc) else STEP
+    return kind, f"{summary}: {''.join(traceback.format_exception(exc))}"

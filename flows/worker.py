@@ -35,6 +35,7 @@ from services.jobs.service import DEPENDENCY, STEP, Claimed, JobService, worker_
 from services.runtime import Runtime
 
 log = logging.getLogger("gongwen.worker")
+CHECKS_PER_STEP = 6  # a worker takes up to 6 × batch_size due checks at once (a few ms each), other steps batch_size
 BEAT_SECONDS = 5.0  # how often a worker records that it is alive (and puts back steps a recovered service failed)
 CURRENT_JOBS: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("gongwen_jobs", default=())
 
@@ -92,18 +93,18 @@ class Worker:
         return ran + self._index_updates()  # once a pass: one index-update run per batch of changes
 
     def _claim(self, limit: int) -> list[Claimed]:
+        """A few due steps (checks, being cheap, many more), taken in one conditional update."""
         with self.runtime.context(write=False) as ctx:
-            due = JobService(ctx).due_ids(limit * 3)
-        claimed = []
-        for job_id in due:
-            with self.runtime.context() as ctx:
-                job = JobService(ctx).claim(job_id, self.name)
-            if job is not None:
-                claimed.append(job)
-                if job.previous_run_id:
-                    self._mark_crashed(job.previous_run_id, job.id)
-            if len(claimed) >= limit:
-                break
+            due = JobService(ctx).due(limit * CHECKS_PER_STEP)
+        heavy = [job_id for job_id, step in due if step != "check"][:limit]
+        wanted = heavy or [job_id for job_id, step in due if step == "check"]
+        if not wanted:
+            return []
+        with self.runtime.context() as ctx:
+            claimed = JobService(ctx).claim_many(wanted, self.name)
+        for job in claimed:
+            if job.previous_run_id:
+                self._mark_crashed(job.previous_run_id, job.id)
         return claimed
 
     def _run_group(self, jobs: list[Claimed]) -> int:
@@ -256,7 +257,7 @@ class Worker:
     def _nothing_due(self) -> bool:
         """No step due now (index updates that found the index unreachable wait for their backoff)."""
         with self.runtime.context(write=False) as ctx:
-            return not JobService(ctx).due_ids(1)
+            return not JobService(ctx).due(1)
 
     def rebuild_index_if_outdated(self) -> bool:
         """An index built by an older analysis chain is rebuilt (searches use it meanwhile)."""

@@ -67,33 +67,45 @@ class JobService:
             (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
         )
 
-    def due_ids(self, limit: int) -> list[int]:
-        query = select(ProcessJob.id).where(self._due()).order_by(ProcessJob.id).limit(limit)
-        return list(self.ctx.session.scalars(query))
+    def due(self, limit: int) -> list[tuple[int, str]]:
+        """(id, step) of the due jobs, oldest first."""
+        query = select(ProcessJob.id, ProcessJob.step).where(self._due()).order_by(ProcessJob.id).limit(limit)
+        return [(job_id, step) for job_id, step in self.ctx.session.execute(query).tuples()]
 
     def claim(self, job_id: int, worker: str | None = None) -> Claimed | None:
         """Take a due job with a conditional update, so two workers never both run it."""
+        claimed = self.claim_many([job_id], worker)
+        return claimed[0] if claimed else None
+
+    def claim_many(self, job_ids: Sequence[int], worker: str | None = None) -> list[Claimed]:
+        """Take those of these jobs that are still due, in one conditional update (another worker gets the rest)."""
         now = self.ctx.now()
-        previous = self.ctx.session.scalar(select(ProcessJob.flow_run_id).where(ProcessJob.id == job_id))
-        result = self.ctx.session.execute(
-            update(ProcessJob)
-            .where(ProcessJob.id == job_id)
-            .where(self._due())
-            .values(
-                status=JobStatus.running.value,
-                lease_until=now + self._lease(),
-                attempts=ProcessJob.attempts + 1,
-                started_at=now,
-                worker=worker or worker_name(),
-                flow_run_id=None,
+        rows = self.ctx.session.execute(select(ProcessJob.id, ProcessJob.flow_run_id).where(ProcessJob.id.in_(job_ids)))
+        previous = {job_id: run_id for job_id, run_id in rows.tuples()}
+        taken = set(
+            self.ctx.session.scalars(
+                update(ProcessJob)
+                .where(ProcessJob.id.in_(job_ids))
+                .where(self._due())
+                .values(
+                    status=JobStatus.running.value,
+                    lease_until=now + self._lease(),
+                    attempts=ProcessJob.attempts + 1,
+                    started_at=now,
+                    worker=worker or worker_name(),
+                    flow_run_id=None,
+                )
+                .returning(ProcessJob.id)
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        job = self.ctx.session.get(ProcessJob, job_id, populate_existing=True)
-        assert job is not None
-        return Claimed(job.id, job.step, job.document_id, dict(job.payload), previous)
+        jobs = self.ctx.session.scalars(
+            select(ProcessJob)
+            .where(ProcessJob.id.in_(taken))
+            .order_by(ProcessJob.id)
+            .execution_options(populate_existing=True)
+        )
+        return [Claimed(j.id, j.step, j.document_id, dict(j.payload), previous.get(j.id)) for j in jobs]
 
     def _lease(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.ctx.settings.workflow.lease_seconds)

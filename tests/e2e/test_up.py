@@ -36,7 +36,8 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         http = httpx.Client(base_url=base, timeout=30)
         deadline = time.monotonic() + 240
         docs: list[dict[str, object]] = []
-        expected = ["distributed", "draft", "in_review", "signing"]
+        # the four stages of seed 002, and the report-back a recipient sent, which the issuing office reads
+        expected = ["distributed", "draft", "in_review", "received", "signing"]
         while time.monotonic() < deadline and sorted(str(d["status"]) for d in docs) != expected:
             token = http.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": DEMO_PASSWORD})
             if token.status_code == 200:
@@ -44,14 +45,17 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
                 docs = http.get("/api/v1/documents", headers=headers).json()
             time.sleep(1)
         assert sorted(str(d["status"]) for d in docs) == expected
-        assert all(len(d["issuers"]) == 3 for d in docs)  # type: ignore[arg-type]
+        plans = [d for d in docs if d["status"] != "received"]
+        assert all(len(d["issuers"]) == 3 for d in plans)  # type: ignore[arg-type]
+        report = next(d for d in docs if d["status"] == "received")
+        issued = next(d for d in docs if d["status"] == "distributed")
+        assert report["reply_to_id"] == issued["id"]
         prefect = f"http://127.0.0.1:{prefect_port}/api"
         deployments = {d["name"]: d for d in httpx.post(f"{prefect}/deployments/filter", json={}).json()}
         assert set(deployments) == {"gongwen-reminders", "gongwen-annual-archive", "gongwen-fixity-audit"}
         schedule = deployments["gongwen-annual-archive"]["schedules"][0]["schedule"]
         assert schedule["cron"] == "0 2 1 3 *" and schedule["timezone"] == "Asia/Shanghai"
         runs = {r["name"] for r in httpx.post(f"{prefect}/flow_runs/filter", json={}).json()}
-        issued = next(d for d in docs if d["status"] == "distributed")
         assert f"doc-{issued['id']}-issue" in runs
         assert (tmp_path / "home" / "gongwen.db").is_file() and (tmp_path / "home" / "prefect").is_dir()
     finally:
