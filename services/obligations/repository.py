@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from services.domain.enums import DocStatus, SubmissionStatus, TaskState
 from services.domain.models import (
@@ -258,6 +258,11 @@ class ObligationRepository:
                 Submission.status == SubmissionStatus.arrived.value,
                 Document.lead_organ_id == organ_id,
                 readable,
+            )
+            .options(
+                contains_eager(Submission.obligation),
+                joinedload(Submission.organ),
+                joinedload(Submission.reply).load_only(Document.id, Document.title),
             )
             .order_by(Submission.id)
             .limit(limit)

@@ -6,13 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from services import access
 from services.distribution.service import DistributionService
-from services.documents.service import list_visible
-from services.domain.enums import DocKind, DocStatus, Role
-from services.domain.models import Document
+from services.documents.service import list_visible, open_drafts
+from services.domain.enums import DocStatus, Role
 from services.jobs.service import JobService
 from services.web.render import page
 from services.web.session import web_scope
@@ -25,15 +23,7 @@ PAGE_SIZE = 30
 def inbox(request: Request) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         mine = DistributionService(ctx).inbox(user)
-        drafts: list[Document] = []
-        if user.has_role(Role.drafter):
-            query = select(Document).where(
-                access.readable_filter(user),
-                Document.lead_organ_id == user.organ_id,
-                Document.kind == DocKind.outgoing.value,
-                Document.status.in_([DocStatus.draft.value, DocStatus.submitted.value]),
-            )
-            drafts = list(ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)))
+        drafts = open_drafts(ctx, user) if user.has_role(Role.drafter) else []
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
         return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled)
@@ -45,7 +35,7 @@ def documents(
 ) -> HTMLResponse:
     status = status if status in {s.value for s in DocStatus} else None
     with web_scope(request) as (ctx, user):
-        found = list_visible(ctx, user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
+        found = list_visible(ctx, user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE, with_parties=False)
         return page(
             request,
             "documents.html",
