@@ -507,8 +507,11 @@ class LayoutEngine:
         rows = self._colophon_rows(facts, main)
         if not rows:
             return
+        per_page = len(_grid_tops())
+        if len(rows) > per_page:
+            self._add_long_colophon(facts, pages, rows, per_page)
+            return
         last = len(pages)
-        letter = facts.format is DocFormat.letter
         if self._colophon_fits(pages[-1], len(rows)) and (last == 1 or last % 2 == 0):
             page, tops = pages[-1], self._last_tops
         elif last % 2 == 1:
@@ -518,9 +521,36 @@ class LayoutEngine:
             pages.append(Page(last + 1, kind="blank"))
             page, tops = Page(last + 2, kind="colophon"), _grid_tops()
             pages.append(page)
-        first_slot = len(tops) - len(rows)
-        for offset, (row, thin_above) in enumerate(rows):
-            top = tops[first_slot + offset]
+        self._draw_colophon(facts, page, tops[len(tops) - len(rows) :], rows, first=True, last=True)
+
+    def _add_long_colophon(
+        self, facts: DocumentFacts, pages: list[Page], rows: list[tuple[list[Text], bool]], per_page: int
+    ) -> None:
+        """A 版记 longer than a page (a 主送 of hundreds of units moved here, §7.3.2) starts on a page of its own
+        and ends on the bottom edge of the last page, which is even."""
+        chunks = [rows[max(0, end - per_page) : end] for end in range(len(rows), 0, -per_page)][::-1]
+        if (len(pages) + len(chunks)) % 2:
+            pages.append(Page(len(pages) + 1, kind="blank"))
+        for k, chunk in enumerate(chunks):
+            page, tops = Page(len(pages) + 1, kind="colophon"), _grid_tops()
+            pages.append(page)
+            last = k == len(chunks) - 1
+            placed = tops[len(tops) - len(chunk) :] if last else tops[: len(chunk)]
+            self._draw_colophon(facts, page, placed, chunk, first=k == 0, last=last)
+
+    def _draw_colophon(
+        self,
+        facts: DocumentFacts,
+        page: Page,
+        tops: list[float],
+        rows: list[tuple[list[Text], bool]],
+        *,
+        first: bool,
+        last: bool,
+    ) -> None:
+        """Rows of the 版记 on these grid lines; its thick first and last rules where it begins and ends."""
+        letter = facts.format is DocFormat.letter
+        for top, (row, thin_above) in zip(tops, rows, strict=True):
             for text in row:
                 page.blocks.append(Block(text.role, [_at_line(text, top)]))
             if not letter and thin_above:
@@ -534,19 +564,21 @@ class LayoutEngine:
                         "colophon-thin",
                     )
                 )
-        if not letter:
-            first_top = tops[first_slot]
-            bottom = tops[-1] + grid.LINE
+        if letter:
+            return
+        if first:
             page.rules.append(
                 Rule(
                     grid.LEFT,
-                    first_top - COLOPHON_THICK_MM,
+                    tops[0] - COLOPHON_THICK_MM,
                     grid.BLOCK_W,
                     COLOPHON_THICK_MM,
                     grid.BLACK,
                     "colophon-first",
                 )
             )
+        if last:
+            bottom = tops[-1] + grid.LINE
             page.rules.append(
                 Rule(
                     grid.LEFT, bottom - COLOPHON_THICK_MM, grid.BLOCK_W, COLOPHON_THICK_MM, grid.BLACK, "colophon-last"

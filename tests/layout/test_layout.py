@@ -9,16 +9,20 @@ import base64
 import io
 import itertools
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
 
 from services.rendering import grid
 from services.rendering.model import DocFormat, Page, Seal
+from services.rendering.renderer import DocumentRenderer
 from services.rendering.text import NO_END, NO_START, clean
+from tests.layout import cases
 from tests.layout.cases import CASES
 from tests.layout.conftest import Rendered
-from tests.layout.measure import Char, Checks, Line, PdfPage
+from tests.layout.measure import Char, Checks, Line, PdfPage, read_pdf
 
 ALL = list(CASES)
 ONE = grid.em(grid.SIZE_4)  # one 4号 character: 版记 and 页码 insets
@@ -570,3 +574,23 @@ def test_html_embeds_subset_fonts(rendered: dict[str, Rendered]) -> None:
         assert not missing, f"{face} subset lacks {sorted(missing)[:10]}"
         assert len(cmap) < 3 * len(chars) + 50, f"{face} is not cut down ({len(cmap)} characters)"
         print(f"seed-002: {face} embedded with {len(cmap)} characters, {len(data) // 1024} KiB")
+
+
+def test_colophon_longer_than_a_page(renderer: DocumentRenderer, seeds_dir: Path) -> None:
+    """A plan sent to 200 units by name: the 主送 moves to the 版记, which then spans pages — it starts on a page of
+    its own, ends on the bottom edge of an even last page, and names every unit (it once crashed the 印制)."""
+    units = [f"扎兰屯市第{n}单位" for n in range(1, 201)]
+    facts = replace(cases.joint(seeds_dir, [cases.MW]), main_recipients="、".join(units))
+    layout = renderer.layout(facts)
+    pages = read_pdf(renderer.pdf(renderer.html(layout))[0])
+    checks = Checks("colophon-longer-than-a-page")
+    kinds = [p.kind for p in layout.pages]
+    colophon = [i for i, kind in enumerate(kinds) if kind == "colophon"]
+    checks.at_least("版记 pages", len(colophon), 2)
+    checks.equal("版记 pages follow one another to the end", colophon, list(range(colophon[0], len(kinds))))
+    checks.equal("the last page is even", len(kinds) % 2, 0)
+    text = "".join(line.text for i in colophon for line in pages[i].lines if not line.text.startswith("—"))
+    checks.equal("units named in the 版记", [u for u in units if u not in text.replace(" ", "")], [])
+    rules = sorted((x for x in pages[-1].rects if not x.red and x.width > 150), key=lambda x: x.top)
+    checks.near("last rule's bottom edge (版心 bottom)", rules[-1].bottom if rules else 0.0, grid.BOTTOM)
+    checks.done()
