@@ -52,6 +52,7 @@ FINISHED = (
 )
 # Events a recipient sees on the timeline of a document it received (besides its own organ's events).
 PUBLIC_EVENTS = frozenset({"numbered", "rendered", "distributed"})
+INCOMING_EVENT = "incoming"  # a step of the receiving organ's 收文 handling
 
 
 def cleared_levels(user: User) -> list[str]:
@@ -166,7 +167,10 @@ def sees_every_organ(user: User) -> bool:
 
 
 def visible_event(user: User, level: Level, event: AuditEvent) -> bool:
-    """A recipient sees the public steps of a document and its own organ's acts, never internal opinions."""
+    """A recipient sees the public steps of a document and its own organ's acts, never internal opinions; a 收文's
+    handling is seen by the organ that handles it only (the drafter of a 请示 does not see the superior's 批办)."""
+    if event.action == INCOMING_EVENT:
+        return event.organ_id == user.organ_id or user.has_role(Role.admin)
     if level >= Level.internal:
         return True
     return event.action in PUBLIC_EVENTS or event.organ_id == user.organ_id

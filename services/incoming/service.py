@@ -267,6 +267,25 @@ class IncomingService:
             supervised=self.repo.supervised(actor, self.ctx.today()) if office or actor.department_id else [],
         )
 
+    def steps_for(self, actor: User, record: IncomingRecord) -> dict[str, bool]:
+        """Which handling steps this user may take on the record now (the handling page shows their forms)."""
+        mine = record.organ_id == actor.organ_id
+        office = mine and self._is_office(actor)
+        head = mine and actor.has_role(Role.signer)
+        state = IncomingState(record.state)
+        handling = state in (IncomingState.handling, IncomingState.circulating)
+        part = next((p for p in record.parts if p.department_id == actor.department_id and p.done_at is None), None)
+        reader = next((r for r in record.readers if r.user_id == actor.id and r.read_at is None), None)
+        return {
+            "review": office and state == IncomingState.registered,
+            "propose": office and state == IncomingState.accepted,
+            "instruct": head and state == IncomingState.proposed,
+            "handle": mine and state == IncomingState.handling and part is not None,
+            "circulate": (office or head) and handling,
+            "read": mine and reader is not None and state in OPEN_INCOMING,
+            "close": office and handling,
+        }
+
     def departments(self, organ_id: int) -> Sequence[Department]:
         return self.repo.departments(organ_id)
 

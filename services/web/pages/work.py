@@ -13,6 +13,7 @@ from services.distribution.service import DistributionService
 from services.documents.service import list_visible
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document
+from services.incoming.service import IncomingService
 from services.jobs.service import JobService
 from services.web.render import page
 from services.web.session import web_scope
@@ -36,7 +37,11 @@ def inbox(request: Request) -> HTMLResponse:
             drafts = list(ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)))
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
-        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled)
+        incoming = IncomingService(ctx).owed(user)
+        return page(
+            request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled,
+            incoming=incoming,
+        )  # fmt: skip
 
 
 @router.get("/documents")
