@@ -539,9 +539,11 @@ class IncomingService:
         )
         organ = self.ctx.session.get(Organ, record.organ_id)
         document = self.ctx.session.get(Document, record.document_id) if record.document_id else None
+        # The audit trail records who took which step when; the opinion itself stays on the 收文's own timeline
+        # (and its 收文处理单), which only the receiving organ reads.
         self.audit.record(
             "incoming", document=document, actor=actor, organ=organ, step=action, record_id=record.id,
-            number=record.number, opinion=opinion,
+            number=record.number,
         )  # fmt: skip
 
 
