@@ -95,7 +95,11 @@ class IncomingRepository:
             self._filtered(select(func.count(IncomingRecord.id)), user, today, open_only, overdue, nature)
         )
         rows = self.session.scalars(
-            query.options(selectinload(IncomingRecord.lead_department))
+            query.options(
+                selectinload(IncomingRecord.lead_department),
+                selectinload(IncomingRecord.parts).selectinload(IncomingPart.department),
+                selectinload(IncomingRecord.readers).selectinload(IncomingReader.user),
+            )
             .order_by(IncomingRecord.year.desc(), IncomingRecord.seq.desc())
             .limit(limit)
             .offset(offset)
@@ -174,8 +178,9 @@ class IncomingRepository:
         )
         return self.session.scalars(query.order_by(IncomingReader.id)).all()
 
-    def supervised(self, user: User, today: dt.date) -> Sequence[IncomingRecord]:
-        """督办 notices: open records past their 办理时限 where the user's department leads (or the office)."""
+    def supervised(self, user: User, today: dt.date, office: bool) -> Sequence[IncomingRecord]:
+        """督办 notices: open records past their 办理时限 — all of them for the office, else those the user's
+        department leads."""
         query = select(IncomingRecord).where(
             IncomingRecord.id.in_(access.readable_incoming(user)),
             IncomingRecord.organ_id == user.organ_id,
@@ -183,7 +188,7 @@ class IncomingRepository:
             IncomingRecord.supervised_on.is_not(None),
             IncomingRecord.deadline < today,
         )
-        if user.department_id is not None:
+        if not office:
             query = query.where(IncomingRecord.lead_department_id == user.department_id)
         return self.session.scalars(query.order_by(IncomingRecord.id)).all()
 

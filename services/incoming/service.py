@@ -264,7 +264,7 @@ class IncomingService:
             parts=self.repo.parts_owed(actor),
             reads=self.repo.reads_owed(actor),
             close=self.repo.closable(actor) if office else [],
-            supervised=self.repo.supervised(actor, self.ctx.today()) if office or actor.department_id else [],
+            supervised=self.repo.supervised(actor, self.ctx.today(), office) if office or actor.department_id else [],
         )
 
     def steps_for(self, actor: User, record: IncomingRecord) -> dict[str, bool]:
