@@ -447,7 +447,7 @@ def test_the_incoming_register_is_the_receiving_organs_within_its_clearance(matr
     asker, runtime = matrix
     world = asker.world
     with runtime.context() as ctx:
-        codes = dict(ctx.session.execute(select(Organ.id, Organ.code)).tuples())
+        codes = {organ_id: code for organ_id, code in ctx.session.execute(select(Organ.id, Organ.code))}
         records = [(r.id, codes[r.organ_id], r.classification) for r in ctx.session.scalars(select(IncomingRecord))]
     assert {code for _, code, _ in records} >= {RELATIONS["main"], RELATIONS["copy"], RELATIONS["lead"]}
     assert {level for _, _, level in records} == set(RANK)
@@ -489,8 +489,12 @@ def test_the_incoming_register_is_the_receiving_organs_within_its_clearance(matr
                 url = route.split(" ", 1)[1].replace("{record_id}", "987654")
                 method = route.split(" ", 1)[0]
                 body = INCOMING_ACTS.get(url.rsplit("/", 1)[1]) if method == "POST" else None
-                call = Call(method, url, json=body) if url.startswith("/api/") else Call(
-                    method, url, data={"csrf": CSRF, "opinion": "x", "note": "x", "result": "x"})  # fmt: skip
+                form = {"csrf": CSRF, **{k: str(v[0] if isinstance(v, list) else v) for k, v in (body or {}).items()}}
+                call = (
+                    Call(method, url, json=body)
+                    if url.startswith("/api/") or not body
+                    else Call(method, url, data=form)
+                )
                 r = asker.ask(p, call)
                 if not (r.status_code == 404 and ("incoming_not_found" in r.text or "scan_not_found" in r.text)):
                     wrong.append(("unknown", url, p.username, r.status_code))
