@@ -73,7 +73,7 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
 
 def seed_incoming(runtime: Runtime, n: int) -> dict[str, int]:
     """N paper 收文 registered at the 市政府 ten days ago, spread over every handling step: registered, proposed,
-    being handled by 文教科 with 财务科 (a 3-day 办理时限, so now 超时限), circulated, closed."""
+    being handled by 文教科 with 财务科 (a 3-day 办理时限, so now 超时限), handled by 文教科 and circulated, closed."""
     import datetime as dt
 
     from services.domain.models import utcnow
@@ -120,7 +120,8 @@ def _handle(
         assert isinstance(day, dt.date)
         instruct = InstructIn(
             opinion="请文教科牵头，财务科配合", lead_department_id=departments["文教科"],
-            support_department_ids=[departments["财务科"]], deadline=day + dt.timedelta(days=3),
+            support_department_ids=[departments["财务科"]] if step == "handling" else [],
+            deadline=day + dt.timedelta(days=3),
         )  # fmt: skip
         acts.append(lambda: service.instruct(head, rid, instruct))  # type: ignore[arg-type]
     if step in ("circulated", "closed"):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from services import access
 from services.domain.enums import OPEN_INCOMING, IncomingState
@@ -162,6 +162,7 @@ class IncomingRepository:
                 IncomingPart.done_at.is_(None),
                 IncomingRecord.state == IncomingState.handling.value,
             )
+            .options(contains_eager(IncomingPart.record))  # the 待办 lists each part's record: one query
         )
         return self.session.scalars(query.order_by(IncomingPart.id)).all()
 
@@ -175,6 +176,7 @@ class IncomingRepository:
                 IncomingReader.read_at.is_(None),
                 IncomingRecord.state.in_(OPEN),
             )
+            .options(contains_eager(IncomingReader.record))
         )
         return self.session.scalars(query.order_by(IncomingReader.id)).all()
 
