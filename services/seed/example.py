@@ -61,8 +61,9 @@ ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
     # 市教育局's superior: its 请示 go up to the 市政府 and come back answered by a 批复.
     ("zlt-zf", "扎兰屯市人民政府", "市政府", {"发": "扎政发", "函": "扎政函"}, None),
 ]
-# Superiors set once both organs exist (the list keeps every organ's place, and so its id).
-SUPERIORS = {"zlt-jyj": "zlt-zf"}
+# Superiors set once both organs exist (the list keeps every organ's place, and so its id): 市民委's 请示 go up to
+# the 市委 (the 统一战线 line of seed 002's issuers), 市教育局's to the 市政府.
+SUPERIORS = {"zlt-jyj": "zlt-zf", "zlt-mw": "zlt-sw"}
 # 机关代字 of organs that draft as well as receive.
 PREFIXES = {"zlt-jyj": {"发": "扎教发"}}
 # 内设机构 (科室) and the example users who belong to them.

@@ -120,14 +120,9 @@ def test_close_waits_for_every_handling_part(client: TestClient, runtime: Runtim
 def test_a_qingshi_goes_up_to_the_drafting_organs_superior_only(client: TestClient, runtime: Runtime) -> None:
     at(runtime, D(2026, 3, 2))
     zf, mw = organ(client, "zlt-zf"), organ(client, "zlt-mw")
-    # 市民委 has no superior: its 请示 has nowhere to go.
-    draft = {
-        **QINGSHI,
-        "title": "扎兰屯市民族事务委员会关于经费的请示",
-        "issue_form": "字",
-        "main_recipients": [zf["id"]],
-    }
-    r = client.post("/api/v1/documents", json=draft, headers=login(client, "mw.drafter"))
+    # 广元市卫健委 has no superior among our organs: its 请示 has nowhere to go.
+    draft = {**QINGSHI, "title": "广元市卫生健康委员会关于经费的请示", "main_recipients": [zf["id"]]}
+    r = client.post("/api/v1/documents", json=draft, headers=login(client, "gy-wjw.drafter"))
     assert r.status_code == 201, r.text
     no_superior = r.json()["id"]
     # 市教育局's 请示 addressed to 市民委, which is not its superior.
@@ -135,8 +130,8 @@ def test_a_qingshi_goes_up_to_the_drafting_organs_superior_only(client: TestClie
                     headers=login(client, "jyj.drafter"))  # fmt: skip
     not_superior = r.json()["id"]
     with changes_nothing(runtime):
-        refused(client.post(f"/api/v1/documents/{no_superior}/submit", headers=login(client, "mw.drafter")), 422,
-                "no_superior")  # fmt: skip
+        refused(client.post(f"/api/v1/documents/{no_superior}/submit", headers=login(client, "gy-wjw.drafter")),
+                422, "no_superior")  # fmt: skip
         refused(client.post(f"/api/v1/documents/{not_superior}/submit", headers=login(client, "jyj.drafter")), 422,
                 "qingshi_not_to_superior")  # fmt: skip
 
