@@ -128,6 +128,8 @@ class IncomingService:
                 f"您的密级权限不足以登记“{data.classification.value}”文件",
                 f"your clearance does not cover '{data.classification.value}'",
             )
+        if data.received_on is not None and data.received_on > self.ctx.today():
+            raise Invalid("received_in_future", "收文日期不能晚于今天", "the date received is in the future")
         if scan is not None and not scan.data:
             raise Invalid("scan_empty", "扫描件为空", "the scan is empty", field="scan")
         if scan is not None and len(scan.data) > MAX_SCAN_BYTES:

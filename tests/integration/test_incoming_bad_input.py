@@ -178,6 +178,7 @@ def test_huge_and_malformed_input_is_refused(client: TestClient, runtime: Runtim
         assert paper(client, source_name="").status_code == 422
         assert paper(client, copies="0").status_code == 422
         assert paper(client, classification="顶级").status_code == 422
+        refused(paper(client, received_on="2026-03-03"), 422, "received_in_future")
         assert post(client, "zf.drafter", f"{rid}/handle", {"note": "办" * 6000}).status_code == 422
         assert post(client, "zf.registrar", f"{rid}/circulate", {"user_ids": list(range(1, 200))}).status_code == 422
         assert post(client, "zf.registrar", f"{rid}/circulate", {"user_ids": [2**40]}).status_code == 422
