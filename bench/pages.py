@@ -1,10 +1,11 @@
 """Benchmark: every page's answer time through real HTTP with N documents in the system (default 1,000).
 
 Builds a fresh home with the example organs and users and N joint documents at every stage (drafts, in review,
-being signed, issued and distributed with receipts and report-backs), starts the API as `gongwen up` does, and
+being signed, issued and distributed with receipts and report-backs) and M 收文 records in the 市政府's register
+at every handling step (default 1,000; a third past their 办理时限), starts the API as `gongwen up` does, and
 requests each page as the user who works on it. Prints a JSON object on its last line: p50/p95 ms per page.
 
-    .venv/bin/python bench/pages.py [--docs 1000] [--requests 60]
+    .venv/bin/python bench/pages.py [--docs 1000] [--incoming 1000] [--requests 60]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 # bench/search.py would shadow the search package: the project root goes first.
@@ -29,6 +31,9 @@ from services.accounts.service import OrganService
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
+from services.domain.enums import IncomingNature, Urgency
+from services.incoming.schemas import InstructIn, PaperIn
+from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
@@ -64,6 +69,69 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
         while IndexingService(ctx).apply_batch(runtime.search_index):
             pass
     return stages
+
+
+def seed_incoming(runtime: Runtime, n: int) -> dict[str, int]:
+    """N paper 收文 registered at the 市政府 ten days ago, spread over every handling step: registered, proposed,
+    being handled by 文教科 with 财务科 (a 3-day 办理时限, so now 超时限), handled by 文教科 and circulated, closed."""
+    import datetime as dt
+
+    from services.domain.models import utcnow
+
+    then = utcnow() - dt.timedelta(days=10)
+    runtime.clock = lambda: then
+    steps = ("registered", "proposed", "handling", "circulated", "closed")
+    counts = dict.fromkeys(steps, 0)
+    with runtime.context() as ctx:
+        service = IncomingService(ctx)
+        departments = {d.name: d.id for d in service.departments(user(ctx, "zf.registrar").organ_id)}
+    for start in range(0, n, 100):
+        with runtime.context() as ctx:
+            service = IncomingService(ctx)
+            office, head, clerk = user(ctx, "zf.registrar"), user(ctx, "zf.head"), user(ctx, "zf.drafter")
+            for i in range(start, min(n, start + 100)):
+                step = steps[i % len(steps)]
+                data = PaperIn(
+                    source_name="呼伦贝尔市教育局", doc_number=f"呼教发〔2026〕{i + 1}号",
+                    title=f"关于开展第{i + 1}批校园安全检查的通知",
+                    urgency=Urgency.urgent if i % 7 == 0 else Urgency.normal,
+                    nature=IncomingNature.read if i % 4 == 0 and step == "proposed" else IncomingNature.handle,
+                )  # fmt: skip
+                record = service.register_paper(office, data, None)
+                _handle(service, record.id, step, office, head, clerk, departments, then.date())
+                counts[step] += 1
+    runtime.clock = utcnow
+    return counts
+
+
+def _handle(
+    service: IncomingService, rid: int, step: str, office: object, head: object, clerk: object,
+    departments: dict[str, int], day: object,
+) -> None:  # fmt: skip
+    import datetime as dt
+
+    if step == "registered":
+        return
+    acts: list[Callable[[], object]] = [
+        lambda: service.review(office, rid, True, "同意"),  # type: ignore[arg-type]
+        lambda: service.propose(office, rid, "拟请文教科牵头办理"),  # type: ignore[arg-type]
+    ]
+    if step != "proposed":
+        assert isinstance(day, dt.date)
+        instruct = InstructIn(
+            opinion="请文教科牵头，财务科配合", lead_department_id=departments["文教科"],
+            support_department_ids=[departments["财务科"]] if step == "handling" else [],
+            deadline=day + dt.timedelta(days=3),
+        )  # fmt: skip
+        acts.append(lambda: service.instruct(head, rid, instruct))  # type: ignore[arg-type]
+    if step in ("circulated", "closed"):
+        acts.append(lambda: service.circulate(office, rid, [head.id], "请阅"))  # type: ignore[arg-type, attr-defined]
+        acts.append(lambda: service.handle(clerk, rid, "已办理"))  # type: ignore[arg-type]
+    if step == "closed":
+        acts.append(lambda: service.read(head, rid, None))  # type: ignore[arg-type]
+        acts.append(lambda: service.close(office, rid, "已办理完毕"))  # type: ignore[arg-type]
+    for act in acts:
+        act()
 
 
 def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
@@ -102,9 +170,9 @@ def browser_session(base: str, username: str) -> httpx.Client:
 
 
 def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from services.domain.models import Document
+    from services.domain.models import Document, IncomingRecord
 
     with runtime.context() as ctx:
 
@@ -116,6 +184,7 @@ def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
             return found
 
         issued, draft, review, signing = first("distributed"), first("draft"), first("in_review"), first("signing")
+        handled = ctx.session.scalar(select(func.max(IncomingRecord.id)).where(IncomingRecord.state == "closed"))
     return [
         ("mw.drafter", "/"),
         ("mw.drafter", "/documents"),
@@ -136,6 +205,15 @@ def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
         ("archivist", "/search?q=%22石榴籽%22&doc_type=通知"),
         ("archivist", "/archive"),
         ("admin", "/admin"),
+        ("zf.registrar", "/"),
+        ("zf.registrar", "/incoming"),
+        ("zf.registrar", "/incoming?open=1"),
+        ("zf.registrar", "/incoming?overdue=1"),
+        ("zf.registrar", "/incoming?nature=阅件"),
+        ("zf.registrar", f"/incoming/{handled}"),
+        ("zf.registrar", f"/incoming/{handled}/sheet"),
+        ("zf.drafter", "/"),
+        ("zf.head", "/"),
     ]
 
 
@@ -160,6 +238,7 @@ def measure(base: str, targets: list[tuple[str, str]], requests: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--incoming", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="gongwen-bench-pages-"))
@@ -169,6 +248,7 @@ def main() -> None:
         load_organs_and_users(ctx)
     started = time.perf_counter()
     stages = seed_documents(runtime, args.docs)
+    incoming = seed_incoming(runtime, args.incoming)
     seeded = time.perf_counter() - started
     targets = pages_to_measure(runtime)
     runtime.close()
@@ -177,8 +257,9 @@ def main() -> None:
     worst = max(f["p95_ms"] for f in figures.values())
     for page, f in figures.items():
         print(f"{page:60s} p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms", file=sys.stderr)
-    result = {"documents": args.docs, "stages": stages, "seed_s": round(seeded, 1), "cores": os.cpu_count(),
-              "requests_per_page": args.requests, "worst_p95_ms": worst, "pages": figures}  # fmt: skip
+    result = {"documents": args.docs, "stages": stages, "incoming": incoming, "seed_s": round(seeded, 1),
+              "cores": os.cpu_count(), "requests_per_page": args.requests, "worst_p95_ms": worst,
+              "pages": figures}  # fmt: skip
     print(json.dumps(result, ensure_ascii=False))
 
 

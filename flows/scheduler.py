@@ -11,6 +11,7 @@ from prefect.schedules import Cron
 
 from flows.archive import annual_archive, fixity_audit
 from flows.reminders import reminders
+from flows.supervision import supervision
 from services.config import Settings
 
 log = logging.getLogger("gongwen.scheduler")
@@ -23,7 +24,7 @@ def _scheduled(flow: Any, name: str, cron: str, description: str, settings: Sett
     return cast(RunnerDeployment, deployment)
 
 
-DEPLOYMENTS = ("gongwen-reminders", "gongwen-annual-archive", "gongwen-fixity-audit")
+DEPLOYMENTS = ("gongwen-reminders", "gongwen-supervision", "gongwen-annual-archive", "gongwen-fixity-audit")
 
 
 def crash_orphaned_runs() -> int:
@@ -66,6 +67,13 @@ def serve_schedules(settings: Settings) -> None:
             "gongwen-reminders",
             settings.reminders.cron,
             "催办: chase units near or past a due date and for the current period of a cadence",
+            settings,
+        ),
+        _scheduled(
+            supervision,
+            "gongwen-supervision",
+            settings.reminders.supervise_cron,
+            "督办: 收文 handling past its 办理时限 gets a 督办 entry and a notice in the 待办",
             settings,
         ),
         _scheduled(

@@ -14,6 +14,9 @@ every grant (DOMAIN.md §1.6: a 涉密 document is read only by those cleared fo
 | archivists: every finished document             | internal |
 | admins: every document                          | internal |
 
+A 收文 record (the register of what reached an organ) is read by its receiving organ only, within the reader's
+密级 clearance, and by admins: :func:`readable_incoming` is that rule, beside the documents' grants.
+
 ``issued`` is the issued text and its attachments; ``internal`` adds drafts, versions, diffs, opinions, the
 whole audit trail and the distribution status. Every check in the system (get, lists, counts, search, archive,
 pages, every act on a document) is derived from :func:`readable`; an id one may not read answers exactly as an
@@ -31,7 +34,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, union_all
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
-from services.domain.models import AuditEvent, Document, DocumentIssuer, InboxItem, User
+from services.domain.models import AuditEvent, Document, DocumentIssuer, InboxItem, IncomingRecord, User
 from services.errors import Forbidden, NotFound
 
 
@@ -49,6 +52,7 @@ FINISHED = (
 )
 # Events a recipient sees on the timeline of a document it received (besides its own organ's events).
 PUBLIC_EVENTS = frozenset({"numbered", "rendered", "distributed"})
+INCOMING_EVENT = "incoming"  # a step of the receiving organ's 收文 handling
 
 
 def cleared_levels(user: User) -> list[str]:
@@ -115,6 +119,15 @@ def readable(user: User, level: Level = Level.issued) -> Select[tuple[int]]:
     return query.where(by_organ)
 
 
+def readable_incoming(user: User) -> Select[tuple[int]]:
+    """Ids of the 收文 records this user may read: their own organ's, within their clearance (admins: every organ's).
+    A linked document is read through :func:`readable` as before (a recipient's grant is its inbox item)."""
+    query = select(IncomingRecord.id).where(IncomingRecord.classification.in_(cleared_levels(user)))
+    if user.has_role(Role.admin):
+        return query
+    return query.where(IncomingRecord.organ_id == user.organ_id)
+
+
 def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bool]:
     """A WHERE clause over ``Document`` for lists and counts (applied inside the query, before LIMIT)."""
     return Document.id.in_(readable(user, level))
@@ -154,7 +167,10 @@ def sees_every_organ(user: User) -> bool:
 
 
 def visible_event(user: User, level: Level, event: AuditEvent) -> bool:
-    """A recipient sees the public steps of a document and its own organ's acts, never internal opinions."""
+    """A recipient sees the public steps of a document and its own organ's acts, never internal opinions; a 收文's
+    handling is seen by the organ that handles it only (the drafter of a 请示 does not see the superior's 批办)."""
+    if event.action == INCOMING_EVENT:
+        return event.organ_id == user.organ_id or user.has_role(Role.admin)
     if level >= Level.internal:
         return True
     return event.action in PUBLIC_EVENTS or event.organ_id == user.organ_id

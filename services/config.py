@@ -52,6 +52,7 @@ class WorkflowSettings(BaseModel):
 class ReminderSettings(BaseModel):
     cron: str = Field("0 8 * * *", description="When the 催办 flow runs (cron, server time zone).")
     days_before: int = Field(2, description="Chase units this many days before the deadline, and after it.")
+    supervise_cron: str = Field("30 8 * * *", description="When the 督办 flow of 收文 past its 办理时限 runs.")
 
 
 DEFAULT_RETENTION = {

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from services import access
 from services.access import require_role
@@ -56,10 +56,12 @@ from services.domain.models import (
     Document,
     DocumentLink,
     FixityCheck,
+    IncomingRecord,
     Signoff,
     User,
 )
 from services.errors import Conflict, Invalid, not_found
+from services.incoming.sheet import sheet_pdf
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.storage import ObjectNotFound
@@ -137,8 +139,8 @@ class ArchiveService:
         )
         docs = list(self.ctx.session.scalars(query))
         by_id = {d.id: Group(d) for d in docs if d.kind == DocKind.outgoing.value}
-        groups = list(by_id.values())
         joined = self._join_related(by_id)
+        groups = [g for g in by_id.values() if g.main.id not in joined]
         for doc in docs:
             if doc.kind == DocKind.outgoing.value or doc.id in joined:
                 continue
@@ -150,19 +152,27 @@ class ArchiveService:
         return groups
 
     def _join_related(self, by_id: dict[int, Group]) -> set[int]:
-        """转发文 + 被转发文 and 复文 + 来文 are one 件, the 转发文 / 复文 first (DA/T 22 §3.1)."""
+        """转发文 + 被转发文 and 复文 + 来文 are one 件, the 转发文 / 复文 first (DA/T 22 §3.1). An outgoing document
+        is a 件 of its own, except a 请示 sent up through this system and answered by its 批复: 请示 + 批复 are one
+        件, the 批复 first. A document is filed once."""
         query = (
             select(DocumentLink.from_id, DocumentLink.kind, Document)
             .join(Document, Document.id == DocumentLink.to_id)
             .where(DocumentLink.from_id.in_(by_id), DocumentLink.kind.in_([k.value for k in DRAFT_RELATIONS]))
-            .where(Document.id.not_in(by_id), Document.id.not_in(select(ArchivedDocument.document_id)))
+            .where(
+                or_(Document.id.not_in(by_id), DocumentLink.kind == LinkKind.answers.value),
+                Document.id.not_in(select(ArchivedDocument.document_id)),
+            )
             .order_by(DocumentLink.id)
-        )  # an outgoing document is a 件 of its own; a document is filed once
+        )
         joined: set[int] = set()
         for from_id, kind, target in self.ctx.session.execute(query).tuples():
-            if target.id not in joined:
-                by_id[from_id].members.append((target, DRAFT_RELATIONS[LinkKind(kind)]))
-                joined.add(target.id)
+            if target.id in joined or from_id in joined or target.id == from_id:
+                continue
+            by_id[from_id].members.append((target, DRAFT_RELATIONS[LinkKind(kind)]))
+            joined.add(target.id)
+            if target.id in by_id:  # the 来文's own members (what it 转发s) follow it
+                by_id[from_id].members.extend(by_id[target.id].members)
         return joined
 
     def precheck(self, group: Group) -> list[str]:
@@ -270,7 +280,11 @@ class ArchiveService:
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
             expected_attachments += len(doc.attachment_notes) if doc.kind == DocKind.outgoing.value else 0
             files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
-        pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf"))
+            if n > 0:  # a 来文 carries the 收文处理单 of the organ that filed it (DA/T 22 §3.1: 处理单 stays with it)
+                for name, sheet in self._incoming_sheets(doc, docs[0].lead_organ_id):
+                    files[f"{lead}-收文处理单-{name}.pdf"] = sheet
+        # 件 pages are the documents' own: the 处理单 filed beside them are not counted
+        pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf") and "处理单" not in path)
         item.pages = pages or sum(1 for p in files if p.endswith(".txt"))
         metadata = self._metadata(item, docs)
         files[METADATA] = json.dumps(metadata, ensure_ascii=False, indent=2, default=str).encode()
@@ -336,6 +350,14 @@ class ArchiveService:
                 "机构": item.organ_code,
             },
         }
+
+    def _incoming_sheets(self, doc: Document, organ_id: int | None) -> list[tuple[str, bytes]]:
+        """The 收文处理单 (PDF) of a 来文 in the filing organ's 收文 register."""
+        query = select(IncomingRecord).where(IncomingRecord.document_id == doc.id, IncomingRecord.organ_id == organ_id)
+        return [
+            (f"{r.year}-{r.seq}", sheet_pdf(r, self.ctx.settings, r.organ.name))
+            for r in self.ctx.session.scalars(query.order_by(IncomingRecord.id))
+        ]
 
     def _process_sheet(self, doc: Document) -> str:
         """发文稿纸 / 处理单: who did what, when, with every signature and opinion."""

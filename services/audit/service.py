@@ -12,6 +12,7 @@ from services.context import Context
 from services.domain.models import AuditEvent, Document, Organ, User
 
 ACTIONS_ZH = {
+    "incoming": "收文办理",
     "create": "起草",
     "save": "修改",
     "attach": "添加附件",

@@ -16,6 +16,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document, InboxItem, Signoff, User
 from services.errors import Conflict, Forbidden
+from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.obligations.repository import for_update
 from services.obligations.service import ObligationService
@@ -49,6 +50,10 @@ class DistributionService:
                     )
                 )
                 created += 1
+        incoming = IncomingService(self.ctx)
+        for recipient in document.recipients:  # every organ it reaches registers it as 收文 (DOMAIN.md §1.5)
+            incoming.on_delivery(document, recipient.organ_id)
+        incoming.close_by_reply(document)  # a 批复 closes the 请示 it answers
         ObligationService(self.ctx).open_on_distribution(document)
         document.move(DocStatus.distributed)
         document.distributed_at = self.ctx.now()

@@ -158,3 +158,58 @@ class LinkKind(StrEnum):
 
 # What the drafter sets on a draft, with the role the linked document takes in the 件.
 DRAFT_RELATIONS = {LinkKind.forwards: "被转发文", LinkKind.answers: "来文"}
+
+
+class IncomingOrigin(StrEnum):
+    """How a document reached the organ as 收文."""
+
+    distributed = "distributed"  # 分发 into the organ's inbox (a 请示 sent up arrives this way too)
+    report = "report"  # a report-back submission reaching the issuing office
+    paper = "paper"  # an external paper document registered by hand
+
+
+class IncomingNature(StrEnum):
+    """阅件 and 办件 are registered and handled separately (DOMAIN.md §1.5)."""
+
+    read = "阅件"
+    handle = "办件"
+
+
+class IncomingState(StrEnum):
+    registered = "registered"  # 已登记, 待初审
+    accepted = "accepted"  # 初审通过, 待拟办
+    proposed = "proposed"  # 已拟办, 待批办
+    handling = "handling"  # 承办中
+    circulating = "circulating"  # 传阅中
+    closed = "closed"  # 办结
+    returned = "returned"  # 退回来文机关
+
+    @property
+    def zh(self) -> str:
+        return INCOMING_STATE_ZH[self]
+
+
+INCOMING_STATE_ZH = {
+    IncomingState.registered: "待初审",
+    IncomingState.accepted: "待拟办",
+    IncomingState.proposed: "待批办",
+    IncomingState.handling: "承办中",
+    IncomingState.circulating: "传阅中",
+    IncomingState.closed: "已办结",
+    IncomingState.returned: "已退回",
+}
+OPEN_INCOMING = frozenset(
+    {
+        IncomingState.registered,
+        IncomingState.accepted,
+        IncomingState.proposed,
+        IncomingState.handling,
+        IncomingState.circulating,
+    }
+)
+URGENT = frozenset({Urgency.urgent, Urgency.very_urgent})
+
+
+class PartRole(StrEnum):
+    lead = "主办"
+    support = "协办"

@@ -26,6 +26,7 @@ from services.domain.enums import (
     Classification,
     DocKind,
     DocStatus,
+    IncomingState,
     JobStatus,
     RecipientRole,
     SignoffKind,
@@ -122,15 +123,29 @@ class User(Base):
     person_name: Mapped[str | None] = mapped_column(String(50))  # 姓名, printed as 签发人 (GB/T 9704 §7.2.6)
     job_title: Mapped[str | None] = mapped_column(String(100))  # 职务, printed beside a 令's 签名章
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)  # 科室, at most one
     roles: Mapped[list[Any]] = mapped_column(default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
     clearance: Mapped[str] = mapped_column(String(8), default=Classification.none.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     organ: Mapped[Organ] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     def has_role(self, role: str) -> bool:
         return role in self.roles or "admin" in self.roles
+
+
+class Department(Base):
+    """内设机构 (科室) inside one organ: 承办 and 传阅 name them (DOMAIN.md §1.5)."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organ: Mapped[Organ] = relationship()
+    __table_args__ = (UniqueConstraint("organ_id", "name"),)
 
 
 class LoginThrottle(Base):
@@ -686,6 +701,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "Chase",
+    "Department",
     "DocKind",
     "Document",
     "DocumentIssuer",
@@ -695,6 +711,11 @@ __all__ = [
     "DocumentView",
     "ImportedFile",
     "InboxItem",
+    "IncomingPart",
+    "IncomingReader",
+    "IncomingRecord",
+    "IncomingSequence",
+    "IncomingStep",
     "LoginThrottle",
     "NumberSequence",
     "Obligation",
@@ -795,3 +816,132 @@ class FixityCheck(Base):
     items_checked: Mapped[int] = mapped_column(Integer, default=0)
     files_checked: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class IncomingSequence(Base):
+    """Gap-free 收文号 per organ and year: the counter row is locked by its UPDATE until commit (like the 发文字号)."""
+
+    __tablename__ = "incoming_sequences"
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IncomingRecord(Base):
+    """收文: one document that reached an organ, registered with its 收文号 and handled to 办结 (DOMAIN.md §1.5)."""
+
+    __tablename__ = "incoming_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))  # the receiving organ
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)  # 收文号: gap-free per organ and year
+    received_on: Mapped[dt.date] = mapped_column(Date)  # 收文日期
+    origin: Mapped[str] = mapped_column(String(12))  # IncomingOrigin
+    source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
+    source_name: Mapped[str] = mapped_column(String(200))  # 来文机关, as registered
+    doc_number: Mapped[str | None] = mapped_column(String(80))  # 文号
+    title: Mapped[str] = mapped_column(Text)  # 标题
+    classification: Mapped[str] = mapped_column(String(8), default=Classification.none.value)  # 密级
+    urgency: Mapped[str] = mapped_column(String(8), default=Urgency.normal.value)  # 紧急程度
+    copies: Mapped[int] = mapped_column(Integer, default=1)  # 份数
+    nature: Mapped[str] = mapped_column(String(4))  # 阅件 | 办件
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    scan_key: Mapped[str | None] = mapped_column(Text)  # a paper document's scan in object storage
+    scan_name: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default=IncomingState.registered.value, index=True)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)  # 办理时限
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    supervised_on: Mapped[dt.date | None] = mapped_column(Date)  # the last 督办
+    result: Mapped[str | None] = mapped_column(Text)  # 办结 with the result
+    reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))  # the 批复 closing a 请示
+    closed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organ: Mapped[Organ] = relationship(foreign_keys=[organ_id])
+    lead_department: Mapped[Department | None] = relationship()
+    parts: Mapped[list[IncomingPart]] = relationship(
+        order_by="IncomingPart.id", cascade="all, delete-orphan", back_populates="record"
+    )
+    readers: Mapped[list[IncomingReader]] = relationship(
+        order_by="IncomingReader.id", cascade="all, delete-orphan", back_populates="record"
+    )
+    steps: Mapped[list[IncomingStep]] = relationship(order_by="IncomingStep.id", cascade="all, delete-orphan")
+    __table_args__ = (
+        UniqueConstraint("organ_id", "year", "seq"),
+        UniqueConstraint("organ_id", "document_id", name="uq_incoming_records_organ_document"),
+        Index("ix_incoming_records_register", "organ_id", "state", "year"),
+    )
+
+    @property
+    def number(self) -> str:
+        """收文号 as printed on the 收文处理单."""
+        return f"收〔{self.year}〕{self.seq}号"
+
+    def move(self, to: IncomingState) -> None:
+        """The one way a 收文 record changes state: along INCOMING_TRANSITIONS, or refused."""
+        if to not in INCOMING_TRANSITIONS[IncomingState(self.state)]:
+            raise Conflict(
+                "incoming_illegal_state",
+                f"收文当前为“{IncomingState(self.state).zh}”，不能转为“{to.zh}”",
+                f"the incoming record is '{self.state}'; it cannot become '{to.value}'",
+                status_now=self.state,
+            )
+        self.state = to.value
+
+
+# 登记 → 初审 (accept or return) → 拟办 → 批办 → 承办 / 传阅 → 办结 (DOMAIN.md §1.5). A 批复 closes a 请示 from
+# any open step.
+INCOMING_TRANSITIONS: dict[IncomingState, frozenset[IncomingState]] = {
+    IncomingState.registered: frozenset({IncomingState.accepted, IncomingState.returned, IncomingState.closed}),
+    IncomingState.accepted: frozenset({IncomingState.proposed, IncomingState.closed}),
+    IncomingState.proposed: frozenset({IncomingState.handling, IncomingState.circulating, IncomingState.closed}),
+    IncomingState.handling: frozenset({IncomingState.circulating, IncomingState.closed}),
+    IncomingState.circulating: frozenset({IncomingState.closed}),
+    IncomingState.closed: frozenset(),
+    IncomingState.returned: frozenset(),
+}
+
+
+class IncomingPart(Base):
+    """承办: one department's part of the handling; the lead (主办) department's part is the result."""
+
+    __tablename__ = "incoming_parts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("incoming_records.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[str] = mapped_column(String(4))  # 主办 | 协办
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department: Mapped[Department] = relationship()
+    done_by: Mapped[User | None] = relationship()
+    record: Mapped[IncomingRecord] = relationship(back_populates="parts")
+    __table_args__ = (UniqueConstraint("record_id", "department_id"),)
+
+
+class IncomingReader(Base):
+    """传阅: one named person the paper goes to, and when they 阅'd it."""
+
+    __tablename__ = "incoming_readers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("incoming_records.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+    opinion: Mapped[str | None] = mapped_column(Text)
+    user: Mapped[User] = relationship()
+    record: Mapped[IncomingRecord] = relationship(back_populates="readers")
+    __table_args__ = (UniqueConstraint("record_id", "user_id"),)
+
+
+class IncomingStep(Base):
+    """One decision on a 收文 by a named user (or the scheduled 督办), with opinion and time: the timeline."""
+
+    __tablename__ = "incoming_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("incoming_records.id"), index=True)
+    action: Mapped[str] = mapped_column(String(8))  # 登记 初审 退回 拟办 批办 承办 传阅 阅 督办 办结
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -31,6 +31,7 @@ from services.domain.enums import (
 )
 from services.domain.models import Chase, Document, Obligation, Submission, User
 from services.errors import Conflict, Forbidden, Invalid, not_found
+from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.obligations.repository import Key, ObligationRepository
 from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
@@ -321,6 +322,7 @@ class ObligationService:
             period=period.label(obligation.cadence), late=late,
         )  # fmt: skip
         self.audit.record("reply_received", document=reply, actor=actor, plan_id=plan.id)
+        IncomingService(self.ctx).on_report(reply, plan)  # a 收文 of the issuing office
         return submission
 
     def _owed(self, actor: User, obligation_id: int) -> Obligation:

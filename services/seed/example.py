@@ -23,6 +23,7 @@ from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.models import Organ, User
 from services.imports.recognize import join_broken_lines
+from services.incoming.service import DepartmentService
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
@@ -57,7 +58,25 @@ ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
     ("gy-fyy", "广元市妇幼保健院", "市妇幼保健院", {}, "gy-wjw"),
     ("gy-zfzd", "广元市卫生健康综合行政执法支队", "市卫生健康综合行政执法支队", {}, "gy-wjw"),
     ("gy-jgdb", "广元市卫生健康委员会机关党办", "委机关党办", {}, "gy-wjw"),
+    # 市教育局's superior: its 请示 go up to the 市政府 and come back answered by a 批复.
+    ("zlt-zf", "扎兰屯市人民政府", "市政府", {"发": "扎政发", "函": "扎政函"}, None),
 ]
+# Superiors set once both organs exist (the list keeps every organ's place, and so its id): 市民委's 请示 go up to
+# the 市委 (the 统一战线 line of seed 002's issuers), 市教育局's to the 市政府.
+SUPERIORS = {"zlt-jyj": "zlt-zf", "zlt-mw": "zlt-sw"}
+# 机关代字 of organs that draft as well as receive.
+PREFIXES = {"zlt-jyj": {"发": "扎教发"}}
+# 内设机构 (科室) and the example users who belong to them.
+DEPARTMENTS: dict[str, list[str]] = {
+    "zlt-mw": ["办公室", "民族工作股", "政策法规股"],
+    "zlt-jyj": ["办公室", "基础教育股", "计划财务股"],
+    "zlt-zf": ["秘书科", "文教科", "财务科"],
+}
+MEMBERS = {
+    "mw.reviewer": "办公室", "mw.registrar": "办公室", "mw.drafter": "民族工作股",
+    "jyj.reviewer": "办公室", "jyj.registrar": "办公室", "jyj.drafter": "基础教育股",
+    "zf.reviewer": "秘书科", "zf.registrar": "秘书科", "zf.drafter": "文教科",
+}  # fmt: skip
 GY_HOSPITALS = ["gy-zxyy", "gy-dyyy", "gy-zyyy", "gy-jwzx", "gy-cdc", "gy-fyy"]
 # 单位分组 as the seeds address them (seed 001 and 002 主送 lines, seed 002's task units).
 GROUPS: list[tuple[str, list[str]]] = [
@@ -126,7 +145,10 @@ def load_organs_and_users(ctx: Context) -> None:
     by_code: dict[str, Organ] = {}
     for code, name, short, prefixes, parent in ORGANS:
         parent_id = by_code[parent].id if parent else None
+        prefixes = {**prefixes, **PREFIXES.get(code, {})}
         by_code[code] = organs.create(SYSTEM, code, name, short, prefixes, parent_id, aliases=ALIASES.get(code, ()))
+    for code, superior in SUPERIORS.items():
+        by_code[code].parent_id = by_code[superior].id
     for code, organ in by_code.items():
         short = code.removeprefix("zlt-")
         for suffix, roles in ROLE_SETS.items():
@@ -138,6 +160,20 @@ def load_organs_and_users(ctx: Context) -> None:
         users.set_person(user(ctx, username).id, person, job)
     users.create("admin", "系统管理员", admin_organ.id, ["admin"], DEMO_PASSWORD, "绝密")
     users.create("archivist", "档案员", admin_organ.id, ["archivist"], DEMO_PASSWORD, "机密")
+    load_departments(ctx, by_code)
+
+
+def load_departments(ctx: Context, by_code: dict[str, Organ]) -> None:
+    departments = DepartmentService(ctx)
+    made = {
+        (code, name): departments.create(None, by_code[code].id, name)
+        for code, names in DEPARTMENTS.items()
+        for name in names
+    }
+    for username, department in MEMBERS.items():
+        member = user(ctx, username)
+        code = next(c for c, o in by_code.items() if o.id == member.organ_id)
+        departments.assign(None, member.id, made[(code, department)].id)
 
 
 _ROLE_ZH = {"drafter": "拟稿人", "reviewer": "办公室审核", "head": "负责人", "registrar": "登记员"}

@@ -54,6 +54,15 @@ MESSAGES = {
     "logged_out": "已退出登录。",
     "password_changed": "密码已修改；其他设备上的登录已退出。",
     "jobs_retried": "已重新排入自动环节，工作进程将立即执行。",
+    "incoming_registered": "收文已登记。",
+    "incoming_reviewed": "初审已通过。",
+    "incoming_returned": "已退回来文机关。",
+    "incoming_proposed": "拟办意见已提交。",
+    "incoming_instructed": "批办意见已提交。",
+    "incoming_handled": "承办情况已记录。",
+    "incoming_circulated": "已送传阅。",
+    "incoming_read": "已阅。",
+    "incoming_closed": "已办结。",
 }
 STEP_ZH = {"check": "格式检查", "issue": "复核登记、排版印制与核发", "archive": "年度归档", "fixity": "完整性检查"}
 

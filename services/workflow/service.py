@@ -24,6 +24,7 @@ from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
 from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid
+from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
@@ -40,6 +41,7 @@ class WorkflowService:
 
     def submit(self, actor: User, document_id: int) -> Document:
         document = self.documents.editable(actor, document_id)
+        require_superior_addressee(document, document.lead_organ.parent_id)
         document.move(DocStatus.submitted)
         document.returned_reason = None
         self.audit.record("submit", document=document, actor=actor)

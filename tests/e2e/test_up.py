@@ -52,7 +52,12 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         assert report["reply_to_id"] == issued["id"]
         prefect = f"http://127.0.0.1:{prefect_port}/api"
         deployments = {d["name"]: d for d in httpx.post(f"{prefect}/deployments/filter", json={}).json()}
-        assert set(deployments) == {"gongwen-reminders", "gongwen-annual-archive", "gongwen-fixity-audit"}
+        assert set(deployments) == {
+            "gongwen-reminders",
+            "gongwen-supervision",
+            "gongwen-annual-archive",
+            "gongwen-fixity-audit",
+        }
         schedule = deployments["gongwen-annual-archive"]["schedules"][0]["schedule"]
         assert schedule["cron"] == "0 2 1 3 *" and schedule["timezone"] == "Asia/Shanghai"
         runs = {r["name"] for r in httpx.post(f"{prefect}/flow_runs/filter", json={}).json()}

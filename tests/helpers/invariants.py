@@ -15,6 +15,10 @@ from services.domain.models import (
     DocumentVersion,
     DocumentView,
     InboxItem,
+    IncomingPart,
+    IncomingReader,
+    IncomingRecord,
+    IncomingStep,
     Obligation,
     ObligationOwner,
     Phase,
@@ -49,6 +53,10 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
                 Submission,
                 TaskReport,
                 RecipientGroupMember,
+                IncomingRecord,
+                IncomingStep,
+                IncomingPart,
+                IncomingReader,
             )
         )
         statuses = (
@@ -58,6 +66,13 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
             tuple(ctx.session.execute(select(TaskAssignment.id, TaskAssignment.state).order_by(TaskAssignment.id))),
             tuple(ctx.session.execute(select(Obligation.id, Obligation.starts_on, Obligation.ends_on))),
             tuple(ctx.session.execute(select(Signoff.id, Signoff.status).order_by(Signoff.id))),
+            tuple(
+                ctx.session.execute(
+                    select(IncomingRecord.id, IncomingRecord.state, IncomingRecord.deadline).order_by(IncomingRecord.id)
+                )
+            ),
+            tuple(ctx.session.execute(select(IncomingPart.id, IncomingPart.done_at).order_by(IncomingPart.id))),
+            tuple(ctx.session.execute(select(IncomingReader.id, IncomingReader.read_at).order_by(IncomingReader.id))),
         )
     return counts, statuses, tuple(runtime.store.list(""))
 

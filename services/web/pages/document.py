@@ -20,6 +20,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
+from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
@@ -88,6 +89,8 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
             "distribution": _summary(ctx, user, document),
         }
+        incoming = IncomingService(ctx)
+        context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
         return page(request, "document.html", user, nav="documents", **context)
 
 

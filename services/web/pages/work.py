@@ -11,6 +11,7 @@ from services import access
 from services.distribution.service import DistributionService
 from services.documents.service import list_visible, open_drafts
 from services.domain.enums import DocStatus, Role
+from services.incoming.service import IncomingService
 from services.jobs.service import JobService
 from services.web.render import page
 from services.web.session import web_scope
@@ -26,7 +27,11 @@ def inbox(request: Request) -> HTMLResponse:
         drafts = open_drafts(ctx, user) if user.has_role(Role.drafter) else []
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
-        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled)
+        incoming = IncomingService(ctx).owed(user)
+        return page(
+            request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled,
+            incoming=incoming,
+        )  # fmt: skip
 
 
 @router.get("/documents")

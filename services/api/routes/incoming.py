@@ -1,0 +1,330 @@
+"""收文: the register of what reached the caller's organ, each record's handling (初审, 拟办, 批办, 承办, 传阅, 阅,
+办结), the 收文处理单, where a document is now; departments (科室) inside organs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.access import require_read
+from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.params import Id, IdField, IdQuery
+from services.documents.schemas import AttachmentUpload
+from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
+from services.domain.models import Department, IncomingRecord
+from services.incoming.schemas import (
+    CirculateIn,
+    CloseIn,
+    DepartmentIn,
+    HandleIn,
+    InstructIn,
+    OpinionIn,
+    PaperIn,
+    ReadIn,
+    ReviewIn,
+)
+from services.incoming.service import DepartmentService, IncomingService
+from services.incoming.sheet import sheet_pdf
+
+router = APIRouter(prefix="/api/v1", tags=["incoming"])
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    organ_id: int
+    name: str
+
+    @classmethod
+    def of(cls, d: Department) -> DepartmentOut:
+        return cls(id=d.id, organ_id=d.organ_id, name=d.name)
+
+
+class StepOut(BaseModel):
+    action: str
+    actor: str
+    opinion: str | None
+    detail: dict[str, Any]
+    at: dt.datetime
+
+
+class PartOut(BaseModel):
+    department_id: int
+    department: str
+    role: str
+    note: str | None
+    done_at: dt.datetime | None
+
+
+class ReaderOut(BaseModel):
+    user_id: int
+    name: str
+    read_at: dt.datetime | None
+    opinion: str | None
+
+
+class IncomingOut(BaseModel):
+    id: int
+    organ_id: int
+    number: str
+    year: int
+    seq: int
+    received_on: dt.date
+    origin: str
+    source_name: str
+    doc_number: str | None
+    title: str
+    classification: str
+    urgency: str
+    copies: int
+    nature: str
+    document_id: int | None
+    state: str
+    state_zh: str
+    deadline: dt.date | None
+    overdue: bool
+    where_now: str
+    result: str | None
+    reply_document_id: int | None
+    has_scan: bool
+
+    @classmethod
+    def of(cls, r: IncomingRecord, service: IncomingService) -> IncomingOut:
+        return cls(
+            id=r.id, organ_id=r.organ_id, number=r.number, year=r.year, seq=r.seq, received_on=r.received_on,
+            origin=r.origin, source_name=r.source_name, doc_number=r.doc_number, title=r.title,
+            classification=r.classification, urgency=r.urgency, copies=r.copies, nature=r.nature,
+            document_id=r.document_id, state=r.state, state_zh=IncomingState(r.state).zh, deadline=r.deadline,
+            overdue=service.is_overdue(r), where_now=service.where_now(r), result=r.result,
+            reply_document_id=r.reply_document_id, has_scan=r.scan_key is not None,
+        )  # fmt: skip
+
+
+class IncomingDetailOut(IncomingOut):
+    steps: list[StepOut]
+    parts: list[PartOut]
+    readers: list[ReaderOut]
+
+    @classmethod
+    def of(cls, r: IncomingRecord, service: IncomingService) -> IncomingDetailOut:
+        base = IncomingOut.of(r, service).model_dump()
+        return cls(
+            **base,
+            steps=[StepOut(action=s.action, actor=s.actor_name, opinion=s.opinion, detail=s.detail, at=s.at)
+                   for s in r.steps],
+            parts=[PartOut(department_id=p.department_id, department=p.department.name, role=p.role, note=p.note,
+                           done_at=p.done_at) for p in r.parts],
+            readers=[ReaderOut(user_id=x.user_id, name=x.user.display_name, read_at=x.read_at, opinion=x.opinion)
+                     for x in r.readers],
+        )  # fmt: skip
+
+
+class RegisterOut(BaseModel):
+    total: int
+    items: list[IncomingOut]
+
+
+class OwedOut(BaseModel):
+    review: list[IncomingOut]
+    propose: list[IncomingOut]
+    instruct: list[IncomingOut]
+    handle: list[IncomingOut]
+    read: list[IncomingOut]
+    close: list[IncomingOut]
+    supervised: list[IncomingOut]
+
+
+class AssignIn(BaseModel):
+    department_id: IdField | None = None
+
+
+@router.get("/incoming")
+def register(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    open: bool = Query(False, description="未办结 only"),
+    overdue: bool = Query(False, description="超时限 only"),
+    nature: IncomingNature | None = Query(None, description="阅件 or 办件"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> RegisterOut:
+    """The 收文 register of the caller's organ, newest first."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        rows, total = service.register(user, open, overdue, nature, limit, offset)
+        return RegisterOut(total=total, items=[IncomingOut.of(r, service) for r in rows])
+
+
+@router.post("/incoming", status_code=201)
+def register_paper(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    source_name: Annotated[str, Form(min_length=2, max_length=200)],
+    title: Annotated[str, Form(min_length=2, max_length=500)],
+    doc_number: Annotated[str | None, Form(max_length=80)] = None,
+    classification: Annotated[Classification, Form()] = Classification.none,
+    urgency: Annotated[Urgency, Form()] = Urgency.normal,
+    copies: Annotated[int, Form(ge=1, le=9999)] = 1,
+    nature: Annotated[IncomingNature, Form()] = IncomingNature.handle,
+    received_on: Annotated[dt.date | None, Form()] = None,
+    scan: Annotated[UploadFile | None, File()] = None,
+) -> IncomingDetailOut:
+    """登记 an external paper document by hand, with its scan."""
+    data = PaperIn(
+        source_name=source_name, title=title, doc_number=doc_number, classification=classification,
+        urgency=urgency, copies=copies, nature=nature, received_on=received_on,
+    )  # fmt: skip
+    upload = (
+        AttachmentUpload(
+            title="扫描件",
+            filename=scan.filename or "scan",
+            content_type=scan.content_type or "application/octet-stream",
+            data=scan.file.read(),
+        )
+        if scan is not None
+        else None
+    )
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.register_paper(user, data, upload), service)
+
+
+@router.get("/incoming/todo")
+def todo(runtime: RuntimeDep, token: TokenDep) -> OwedOut:
+    """The 收文 handling steps waiting on the caller (their 待办)."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        owed = service.owed(user)
+
+        def out(rows: Any) -> list[IncomingOut]:
+            return [IncomingOut.of(r, service) for r in rows]
+
+        return OwedOut(
+            review=out(owed.review), propose=out(owed.propose), instruct=out(owed.instruct),
+            handle=out(p.record for p in owed.parts) if owed.parts else [],
+            read=out(x.record for x in owed.reads) if owed.reads else [],
+            close=out(owed.close), supervised=out(owed.supervised),
+        )  # fmt: skip
+
+
+@router.get("/incoming/{record_id}")
+def record(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.get(user, record_id), service)
+
+
+@router.get("/incoming/{record_id}/scan")
+def scan(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+    """The scan of a paper document."""
+    with user_scope(runtime, token) as (ctx, user):
+        found = IncomingService(ctx).scan(user, record_id)
+        name, data = found
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.get("/incoming/{record_id}/sheet.pdf")
+def sheet(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+    """收文处理单 as PDF."""
+    with user_scope(runtime, token) as (ctx, user):
+        found = IncomingService(ctx).get(user, record_id)
+        pdf = sheet_pdf(found, ctx.settings, found.organ.name)
+        number = found.number
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(f'收文处理单-{number}.pdf')}"},
+    )
+
+
+@router.post("/incoming/{record_id}/review")
+def review(record_id: Id, body: ReviewIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """初审: accept, or return to the sender with a reason."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.review(user, record_id, body.accept, body.reason, body.nature), service)
+
+
+@router.post("/incoming/{record_id}/propose")
+def propose(record_id: Id, body: OpinionIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """拟办: the office's proposal."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.propose(user, record_id, body.opinion), service)
+
+
+@router.post("/incoming/{record_id}/instruct")
+def instruct(record_id: Id, body: InstructIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """批办 by a head: lead and 协办 departments, 办理时限."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.instruct(user, record_id, body), service)
+
+
+@router.post("/incoming/{record_id}/handle")
+def handle(record_id: Id, body: HandleIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """承办: the caller's department records its part."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.handle(user, record_id, body.note), service)
+
+
+@router.post("/incoming/{record_id}/circulate")
+def circulate(record_id: Id, body: CirculateIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """传阅 to named people of the organ."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.circulate(user, record_id, body.user_ids, body.opinion), service)
+
+
+@router.post("/incoming/{record_id}/read")
+def read(record_id: Id, body: ReadIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """阅: the caller has read it."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.read(user, record_id, body.opinion), service)
+
+
+@router.post("/incoming/{record_id}/close")
+def close(record_id: Id, body: CloseIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+    """办结 with the result."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = IncomingService(ctx)
+        return IncomingDetailOut.of(service.close(user, record_id, body.result), service)
+
+
+@router.get("/documents/{document_id}/incoming")
+def where_now(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[IncomingDetailOut]:
+    """Where the paper is now: the 收文 records of this document the caller may read."""
+    with user_scope(runtime, token) as (ctx, user):
+        require_read(ctx.session, user, document_id)
+        service = IncomingService(ctx)
+        return [IncomingDetailOut.of(r, service) for r in service.for_document(user, document_id)]
+
+
+@router.get("/departments")
+def departments(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = None) -> list[DepartmentOut]:
+    with user_scope(runtime, token) as (ctx, _user):
+        return [DepartmentOut.of(d) for d in DepartmentService(ctx).list(organ_id)]
+
+
+@router.post("/departments", status_code=201)
+def create_department(body: DepartmentIn, runtime: RuntimeDep, token: TokenDep) -> DepartmentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DepartmentOut.of(DepartmentService(ctx).create(user, body.organ_id, body.name))
+
+
+@router.put("/users/{user_id}/department")
+def assign_department(user_id: Id, body: AssignIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int | None]:
+    """Put a user in a department of their organ (or in none)."""
+    with user_scope(runtime, token) as (ctx, user):
+        member = DepartmentService(ctx).assign(user, user_id, body.department_id)
+        return {"user_id": member.id, "department_id": member.department_id}
