@@ -10,7 +10,17 @@ from services.accounts.service import UserService
 from services.api.errors import ERROR_RESPONSES, install_error_handlers
 from services.api.headers import SecurityHeadersMiddleware
 from services.api.limits import BodyLimitMiddleware, LoginCheck
-from services.api.routes import admin, archive, distribution, documents, imports, obligations, search, system
+from services.api.routes import (
+    admin,
+    archive,
+    distribution,
+    documents,
+    imports,
+    obligations,
+    registrar,
+    search,
+    system,
+)
 from services.config import Settings
 from services.errors import Unauthenticated
 from services.runtime import Runtime
@@ -58,7 +68,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimitMiddleware, has_valid_login=login_checker(runtime))
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
-    for module in (system, admin, documents, distribution, obligations, search, imports, archive):
+    for module in (system, admin, documents, distribution, obligations, registrar, search, imports, archive):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     install_web(app, str(runtime.settings.templates_dir))
     return app

@@ -62,6 +62,7 @@ from services.domain.models import (
 from services.errors import Conflict, Invalid, not_found
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
+from services.registrar.sheet import IssuingSheetService, sheet_html, sheet_pdf
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
@@ -270,6 +271,8 @@ class ArchiveService:
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
             expected_attachments += len(doc.attachment_notes) if doc.kind == DocKind.outgoing.value else 0
             files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
+            if doc.kind == DocKind.outgoing.value:  # its 处理单 is the 发文稿纸, also as PDF (DOMAIN.md §3.1, §4.5)
+                files[f"{lead}-处理单.pdf"] = sheet_pdf(IssuingSheetService(self.ctx).of(doc), self.ctx.settings)
         pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf"))
         item.pages = pages or sum(1 for p in files if p.endswith(".txt"))
         metadata = self._metadata(item, docs)
@@ -341,6 +344,8 @@ class ArchiveService:
         """发文稿纸 / 处理单: who did what, when, with every signature and opinion."""
         import html
 
+        if doc.kind == DocKind.outgoing.value:
+            return sheet_html(IssuingSheetService(self.ctx).of(doc), self.ctx.settings)
         rows = "".join(
             f"<tr><td>{html.escape(s.organ.name)}</td><td>{html.escape(s.kind)}</td><td>{html.escape(s.status)}</td>"
             f"<td>{html.escape(s.signer.display_name if s.signer else '')}</td><td>{html.escape(s.opinion or '')}</td>"

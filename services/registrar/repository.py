@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from services.domain.enums import REGISTRAR_STEPS
-from services.domain.models import Document, IssueRecord
+from services.domain.models import AuditEvent, Document, IssueRecord
 
 WAITING = tuple(s.value for s in REGISTRAR_STEPS)
 
@@ -44,3 +44,8 @@ class RegistrarRepository:
             self.session.add(record)
             self.session.flush()
         return record
+
+    def last_event(self, document_id: int, action: str) -> AuditEvent | None:
+        """The latest event of this kind on the document (the 核稿 of the round that was signed)."""
+        query = select(AuditEvent).where(AuditEvent.document_id == document_id, AuditEvent.action == action)
+        return self.session.scalar(query.order_by(AuditEvent.id.desc()).limit(1))

@@ -29,7 +29,6 @@ from services.registrar.repository import registered_copy_numbers
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
 
-
 # Every signature is in from here on (the registrar's gate, then issuing).
 SIGNED_STATES = frozenset(
     s.value

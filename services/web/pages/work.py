@@ -14,6 +14,7 @@ from services.documents.service import list_visible
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document
 from services.jobs.service import JobService
+from services.registrar.service import RegistrarService
 from services.web.render import page
 from services.web.session import web_scope
 
@@ -36,7 +37,10 @@ def inbox(request: Request) -> HTMLResponse:
             drafts = list(ctx.session.scalars(query.order_by(Document.id.desc()).limit(50)))
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
-        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled)
+        registrar = RegistrarService(ctx)
+        to_register = [(d, registrar.step_of(d)) for d in registrar.queue(user)]
+        return page(request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled,
+                    to_register=to_register)  # fmt: skip
 
 
 @router.get("/documents")
