@@ -38,6 +38,7 @@ class Box:
 
 @dataclass(frozen=True)
 class IssuingSheet:
+    lead: str  # the 主办机关, whose sheet it is
     title: str
     issuers: list[str]
     doc_number: str
@@ -92,6 +93,7 @@ class IssuingSheetService:
         numbers = list(record.copy_numbers) if record else []
         copies = record.copies if record and record.copies else document.printed_copies
         return IssuingSheet(
+            lead=document.lead_organ.name,
             title=document.title,
             issuers=[i.organ.name for i in document.issuers],
             doc_number=document.doc_number or "",
