@@ -268,3 +268,64 @@ def test_the_issuing_sheet_page_prints_on_a4_for_the_issuing_organs_only(
     assert page.status_code == 200, page.text
     assert "size: A4 portrait" in page.text and "发文稿纸" in page.text and OPINIONS["mw.head"] in page.text
     error(client.get(f"{A}/{doc_id}/issuing-sheet.pdf", headers=login("jyj.drafter")), 404, "document_not_found")
+
+
+def test_the_registrar_walks_the_steps_through_the_pages(
+    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+) -> None:
+    from tests.helpers.pages import page_login
+
+    gate_on(client, login)
+    doc_id = signed(client, login, drain, seeds_dir)
+    ids = organ_ids(client, login("admin"))
+    to = recipients(client, login, doc_id)
+    csrf = page_login(client, "mw.registrar")
+    home = client.get("/")
+    assert "待复核、登记、用印、核发（1）" in home.text and f"/documents/{doc_id}/recheck" in home.text
+    queue = client.get("/registrar")
+    assert queue.status_code == 200 and "复核" in queue.text and f"/documents/{doc_id}/recheck" in queue.text
+    document = client.get(f"/documents/{doc_id}")
+    assert f'href="/documents/{doc_id}/recheck"' in document.text and "发文稿纸" in document.text
+
+    form = client.get(f"/documents/{doc_id}/recheck")
+    assert form.status_code == 200 and 'name="csrf"' in form.text and "同意印发" in form.text
+    # a form without its CSRF token is refused and changes nothing
+    with changes_nothing(runtime):
+        r = client.post(f"/documents/{doc_id}/recheck", data={"decision": "confirm"}, follow_redirects=False)
+        assert r.status_code == 403, r.text
+    r = client.post(f"/documents/{doc_id}/recheck", data={"csrf": csrf, "decision": "confirm", "opinion": "无误"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].endswith("msg=rechecked")
+
+    register = client.get(f"/documents/{doc_id}/register")
+    assert all(f'name="recipients" value="{i}" checked' in register.text for i in to)
+    with changes_nothing(runtime):
+        r = client.post(f"/documents/{doc_id}/register",
+                        data={"csrf": csrf, "recipients": [str(i) for i in to], "copies": "十份"})  # fmt: skip
+        assert r.status_code == 422 and "印制份数须为正整数" in r.text and "十份" in r.text
+        r = client.post(f"/documents/{doc_id}/register",
+                        data={"csrf": csrf, "recipients": [str(i) for i in to[1:]], "copies": "10"})  # fmt: skip
+        assert r.status_code == 422 and "分送范围与签发稿的主送、抄送不一致" in r.text
+    r = client.post(f"/documents/{doc_id}/register", data={"csrf": csrf, "recipients": [str(i) for i in to],
+                    "copies": "10"}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].endswith("msg=registered")
+
+    seal = client.get(f"/documents/{doc_id}/seal")
+    assert all(f'name="seal-{ids[c]}"' in seal.text for c in ("zlt-tzb", "zlt-xcb", "zlt-mw"))
+    names = {f"seal-{ids[c]}": p for c, p in (("zlt-tzb", "张敏"), ("zlt-xcb", "李华"), ("zlt-mw", "王芳"))}
+    with changes_nothing(runtime):
+        r = client.post(f"/documents/{doc_id}/seal", data={"csrf": csrf, **names, f"seal-{ids['zlt-mw']}": ""})
+        assert (r.status_code == 422 and "扎兰屯市民委" in r.text) or "市民委" in r.text
+    r = client.post(f"/documents/{doc_id}/seal", data={"csrf": csrf, **names}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("msg=sealed")
+    release = client.get(f"/documents/{doc_id}/release")
+    assert "印制 10 份" in release.text and "王芳" in release.text
+    r = client.post(f"/documents/{doc_id}/release", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("msg=released")
+    drain()
+    page = client.get(f"/documents/{doc_id}")
+    for step in ("复核", "登记", "用印", "核发", "印制 10 份", "张敏", "核发分送"):
+        assert step in page.text, step
+    # a step page once the step is done says so and offers no form
+    again = client.get(f"/documents/{doc_id}/register")
+    assert "不能办理“登记”" in again.text and 'action="/documents/' not in again.text
