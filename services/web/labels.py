@@ -59,6 +59,7 @@ MESSAGES = {
     "fixity_started": "完整性检查已开始。",
     "organ_created": "机关已添加。",
     "aliases_saved": "机关别名已保存。",
+    "gate_saved": "已更改该机关的印发方式。",
     "user_created": "用户已添加。",
     "logged_out": "已退出登录。",
     "password_changed": "密码已修改；其他设备上的登录已退出。",

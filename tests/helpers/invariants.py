@@ -19,6 +19,7 @@ from services.domain.models import (
     NumberSequence,
     Obligation,
     ObligationOwner,
+    Organ,
     Phase,
     PlanTask,
     ProcessJob,
@@ -59,6 +60,7 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
         statuses = (
             tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),
             tuple(ctx.session.execute(select(Document.doc_number, Document.printed_copies).order_by(Document.id))),
+            tuple(ctx.session.execute(select(Organ.id, Organ.registrar_gate).order_by(Organ.id))),
             tuple(ctx.session.execute(select(NumberSequence.prefix, NumberSequence.year, NumberSequence.last_seq))),
             tuple(
                 ctx.session.execute(

@@ -92,6 +92,7 @@ ROUTES: dict[str, Spec] = {
     "PUT /api/v1/organs/{organ_id}/aliases": Spec("admin"),
     "GET /api/v1/search/status": Spec("admin"),
     "POST /admin/organs/{organ_id}/aliases": Spec("admin"),
+    "POST /admin/organs/{organ_id}/registrar-gate": Spec("admin"),
     "GET /api/v1/documents": Spec("list"),
     "POST /api/v1/documents": Spec("self"),
     "GET /api/v1/documents/{document_id}": Spec("read", 1, _get(A)),
@@ -515,6 +516,8 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
                 Call("PUT", "/api/v1/organs/1/aliases", json={"aliases": ["某"]}),
                 Call("GET", "/api/v1/search/status"),
                 Call("POST", "/admin/organs/1/aliases", data={"csrf": CSRF, "aliases": "某"}),
+                Call("PUT", "/api/v1/organs/1/registrar-gate", json={"registrar_gate": False}),
+                Call("POST", "/admin/organs/1/registrar-gate", data={"csrf": CSRF, "registrar_gate": "off"}),
                 Call("GET", "/admin"),
                 Call("POST", "/admin/organs", data={"csrf": CSRF, "code": "zz", "name": "某某局", "short_name": "某"}),
             ):
@@ -530,6 +533,8 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
 def test_matrix_covers_every_relation_kind_state_and_level(matrix: tuple[Asker, Runtime]) -> None:
     asker, _ = matrix
     world = asker.world
-    assert {d.state for d in world.docs} == {"draft", "in_review", "signing", "distributed", "reply", "imported"}
+    assert {d.state for d in world.docs} == {
+        "draft", "in_review", "signing", "rechecking", "distributed", "reply", "imported"
+    }  # fmt: skip
     assert {d.classification for d in world.docs} == set(RANK)
     assert {p.relation for p in world.personas} >= {"lead", "co", "main", "copy", "other", "superior"}

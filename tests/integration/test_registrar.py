@@ -24,7 +24,7 @@ from tests.helpers.seed002 import HEADS, ISSUER_NAMES, draft_payload, organ_ids
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
 A = "/api/v1/documents"
-OPINIONS = {"tzb.head": "同意，统战部会签", "xcb.head": "同意，宣传部会签", "mw.head": "同意印发"}
+OPINIONS = {"tzb.head": "同意。统战部", "xcb.head": "同意。宣传部", "mw.head": "同意印发"}
 
 
 def pdf_text(data: bytes) -> str:
@@ -96,7 +96,7 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     assert client.get("/api/v1/registrar/queue", headers=login("mw.drafter")).json() == []
     assert client.get(f"{A}/{doc_id}", headers=registrar).json()["doc_number"] is None
 
-    r = client.post(f"{A}/{doc_id}/recheck", json={"opinion": "文字无误，同意登记"}, headers=registrar)
+    r = client.post(f"{A}/{doc_id}/recheck", json={"opinion": "文字无误，可以编号"}, headers=registrar)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "registering"
 
@@ -142,14 +142,53 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
     text = pdf_text(sheet.content)
     for expected in (
-        "发文稿纸", "签发", "同意印发", "会签", "同意，统战部会签", "同意，宣传部会签", "核稿", "格式规范，同意",
-        "拟稿", "市民委拟稿人", "复核", "文字无误，同意登记", "登记", f"扎民委字〔{year}〕1号", "用印", "张敏", "李华",
+        "发文稿纸", "签发", "同意印发", "会签", "同意。统战部", "同意。宣传部", "核稿", "格式规范，同意",
+        "拟稿", "市民委拟稿人", "复核", "文字无误，可以编号", "登记", f"扎民委字〔{year}〕1号", "用印", "张敏", "李华",
         "王芳", "印制份数", "000101—000103", "机密★1年", "民族团结进步活动月工作方案",
     ):  # fmt: skip
         assert expected.replace(" ", "") in text, expected
     # the lead organ's sheet; 签发 before 会签, each opinion beside its organ
     assert text.startswith("扎兰屯市民族事务委员会发文稿纸")
-    assert text.index("同意印发") < text.index("同意，统战部会签")
+    assert text.index("同意印发") < text.index("同意。统战部")
+    in_its_box(sheet.content)
+
+
+def in_its_box(pdf: bytes) -> None:
+    """Each opinion lies in its box: right of its label, left of the next column's label, between its row's label
+    and the next row's (the sheet is one A4 page)."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        assert len(document.pages) == 1
+        page = document.pages[0]
+
+        def at(text: str) -> tuple[float, float]:
+            """Where the text is; of several places (拟稿 and 拟稿人), the leftmost: labels are in the left columns."""
+            found = page.search(re.escape(text), regex=True)
+            assert found, text
+            first = min(found, key=lambda m: float(m["x0"]))
+            return float(first["x0"]), float(first["top"])
+
+        boxes = [  # (content, its label, the label to its right or None, the label of the next row)
+            ("同意印发", "签发", "会签", "核稿"),
+            ("同意。统战部", "会签", None, "拟稿"),
+            ("同意。宣传部", "会签", None, "拟稿"),
+            ("格式规范，同意", "核稿", "拟稿", "标题"),
+            ("市民委拟稿人", "拟稿", None, "标题"),
+            ("文字无误，可以编号", "复核", "登记", "用印"),
+            ("000101—000103", "份号", None, "复核"),
+            ("张敏", "用印", None, None),
+        ]
+        for content, label, right, below in boxes:
+            x, y = at(content)
+            lx, ly = at(label)
+            assert x > lx, (content, label)
+            if right:
+                assert x < at(right)[0], (content, right)
+            if below:
+                assert y < at(below)[1], (content, below)
+            # top-aligned in its box: not above its row (the label is centred in the row)
+            assert y > ly - 60, (content, label)
 
 
 def test_a_substantive_change_at_recheck_goes_back_to_every_signer(
