@@ -62,7 +62,7 @@ from services.domain.models import (
 from services.errors import Conflict, Invalid, not_found
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
-from services.registrar.sheet import IssuingSheetService, sheet_html, sheet_pdf
+from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
@@ -271,8 +271,8 @@ class ArchiveService:
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
             expected_attachments += len(doc.attachment_notes) if doc.kind == DocKind.outgoing.value else 0
             files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
-            if doc.kind == DocKind.outgoing.value:  # its 处理单 is the 发文稿纸, also as PDF (DOMAIN.md §3.1, §4.5)
-                files[f"{lead}-处理单.pdf"] = sheet_pdf(IssuingSheetService(self.ctx).of(doc), self.ctx.settings)
+            if doc.issuing_sheet_key:  # a 发文's 处理单 is its 发文稿纸, also as PDF (DOMAIN.md §3.1, §4.5)
+                files[f"{lead}-处理单.pdf"] = self.ctx.store.get(doc.issuing_sheet_key)
         pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf"))
         item.pages = pages or sum(1 for p in files if p.endswith(".txt"))
         metadata = self._metadata(item, docs)

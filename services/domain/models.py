@@ -193,6 +193,7 @@ class Document(Base):
     source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # a reply's sender
     rendered_pdf_key: Mapped[str | None] = mapped_column(Text)
     rendered_html_key: Mapped[str | None] = mapped_column(Text)
+    issuing_sheet_key: Mapped[str | None] = mapped_column(Text)  # 发文稿纸 PDF, made at 印制 (filed as its 处理单)
     page_count: Mapped[int | None] = mapped_column(Integer)
     issued_at: Mapped[dt.datetime | None]
     distributed_at: Mapped[dt.datetime | None]

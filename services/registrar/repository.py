@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from services.domain.enums import REGISTRAR_STEPS
-from services.domain.models import AuditEvent, Document, IssueRecord
+from services.domain.models import AuditEvent, Document, IssueRecord, Signoff
 
 WAITING = tuple(s.value for s in REGISTRAR_STEPS)
 
@@ -49,3 +49,8 @@ class RegistrarRepository:
         """The latest event of this kind on the document (the 核稿 of the round that was signed)."""
         query = select(AuditEvent).where(AuditEvent.document_id == document_id, AuditEvent.action == action)
         return self.session.scalar(query.order_by(AuditEvent.id.desc()).limit(1))
+
+    def signoffs(self, document: Document) -> Sequence[Signoff]:
+        """The signatures of the round that was signed (the current one), in organ order of signing slots."""
+        query = select(Signoff).where(Signoff.document_id == document.id, Signoff.round == document.signing_round)
+        return self.session.scalars(query.order_by(Signoff.id)).all()

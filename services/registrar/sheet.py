@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,7 +22,6 @@ from services.errors import Conflict
 from services.registrar.repository import RegistrarRepository
 from services.rendering.body import chinese_date
 from services.rendering.fonts import find_fonts_dir, font_face_css
-from services.workflow.service import WorkflowService
 
 TEMPLATE = "documents/issuing_sheet.html.j2"
 
@@ -86,7 +86,7 @@ class IssuingSheetService:
         review = self.repository.last_event(document.id, "review_approved")
         signoffs = [
             s
-            for s in WorkflowService(self.ctx).signoffs(document)
+            for s in self.repository.signoffs(document)
             if s.status == SignoffStatus.signed.value and s.signer is not None
         ]
         main = [r.organ.name for r in document.recipients if r.role == RecipientRole.main.value]
@@ -159,12 +159,18 @@ def _numbers(numbers: list[str]) -> str:
     return "、".join(f"{r[0]:06d}" if len(r) == 1 else f"{r[0]:06d}—{r[-1]:06d}" for r in runs)
 
 
+@lru_cache(maxsize=4)
+def _environment(templates_dir: str) -> Environment:
+    """One environment per templates folder: the template is compiled once (the archive fills thousands)."""
+    return Environment(loader=FileSystemLoader(templates_dir), autoescape=select_autoescape(["j2"]))
+
+
 def sheet_html(
     sheet: IssuingSheet, settings: Settings, links: dict[str, str] | None = None, font_files: bool = False
 ) -> str:
     """The sheet as a page (with links back and to the PDF), or, without links, as a file (the archive's, or
     with the local font files named, the PDF's source)."""
-    env = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=select_autoescape(["j2"]))
+    env = _environment(str(settings.templates_dir))
     faces = font_face_css(find_fonts_dir(settings.fonts_dir)) if font_files else ""
     return env.get_template(TEMPLATE).render(sheet=sheet, font_faces=faces, for_pdf=not links, **(links or {}))
 

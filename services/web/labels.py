@@ -17,7 +17,7 @@ STATUS_ZH = {
     DocStatus.registering: "待登记",
     DocStatus.sealing: "待用印",
     DocStatus.releasing: "待核发",
-    DocStatus.signed: "待登记印发",
+    DocStatus.signed: "待印发",
     DocStatus.issued: "已印制",
     DocStatus.distributed: "已分发",
     DocStatus.received: "已收到",

@@ -26,6 +26,7 @@ from services.domain.models import Document, DocumentView, NumberSequence, Signo
 from services.errors import Conflict, Forbidden, Invalid
 from services.jobs.service import JobService
 from services.registrar.repository import registered_copy_numbers
+from services.registrar.sheet import IssuingSheetService, sheet_pdf
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
 
@@ -303,7 +304,9 @@ class WorkflowService:
         first_copy = next(iter(registered_copy_numbers(self.ctx.session, document.id)), None)
         html = renderer.document_html(document, body, version, signoffs, printed_on=printed_on, copy_number=first_copy)
         pdf, pages = renderer.pdf(html)
-        return Rendered(version.number, html, pdf, pages, printed_on)
+        # 发文稿纸: every box is filled by now (复核 and 登记 done, seals recorded); filed as its 处理单
+        sheet = sheet_pdf(IssuingSheetService(self.ctx).of(document), self.ctx.settings)
+        return Rendered(version.number, html, pdf, pages, printed_on, sheet)
 
     def store_rendered(self, document_id: int, rendered: Rendered) -> str:
         """Store what `render_issued` made and issue the document, under its row lock (a short write)."""
@@ -318,9 +321,12 @@ class WorkflowService:
         name = safe_filename(document.doc_number)
         html_key = unique_key(f"documents/{document.id}/issued", f"{name}.html")
         pdf_key = unique_key(f"documents/{document.id}/issued", f"{name}.pdf")
+        sheet_key = unique_key(f"documents/{document.id}/issued", f"{name}-发文稿纸.pdf")
         stage_object(self.ctx.session, self.ctx.store, html_key, rendered.html.encode(), "text/html; charset=utf-8")
         stage_object(self.ctx.session, self.ctx.store, pdf_key, rendered.pdf, "application/pdf")
+        stage_object(self.ctx.session, self.ctx.store, sheet_key, rendered.issuing_sheet, "application/pdf")
         document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
+        document.issuing_sheet_key = sheet_key
         document.page_count = rendered.pages
         document.printed_on = rendered.printed_on
         document.move(DocStatus.issued)
@@ -343,3 +349,4 @@ class Rendered:
     pdf: bytes
     pages: int
     printed_on: dt.date
+    issuing_sheet: bytes  # 发文稿纸 PDF

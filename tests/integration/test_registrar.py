@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from services.runtime import Runtime
 from services.seed.example import read_seed_002
+from tests.helpers.access_world import archive_year
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.seed002 import HEADS, ISSUER_NAMES, draft_payload, organ_ids
@@ -151,6 +152,16 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     assert text.startswith("扎兰屯市民族事务委员会发文稿纸")
     assert text.index("同意印发") < text.index("同意。统战部")
     in_its_box(sheet.content)
+
+    # filed as the 发文's 处理单 (HTML and PDF), the same sheet
+    archive_year(runtime, year)
+    filed = [k for k in runtime.store.list("archive/") if k.endswith("01-处理单.pdf")]
+    assert len(filed) == 1, filed
+    assert "同意印发" in pdf_text(runtime.store.get(filed[0])) and "000101—000103" in pdf_text(
+        runtime.store.get(filed[0])
+    )
+    html = runtime.store.get(filed[0].replace(".pdf", ".html")).decode()
+    assert "发文稿纸" in html and "文字无误，可以编号" in html and "@font-face" not in html
 
 
 def in_its_box(pdf: bytes) -> None:

@@ -1,6 +1,7 @@
 """the registrar's gate before issuing: a per-organ setting, the registrar's record (复核, 登记 with 分送范围,
-印制份数 and 份号, 核发) and one seal record per issuing organ (用印). Organs that exist keep the automatic path
-(the gate is off for them); organs created from now on have it on.
+印制份数 and 份号, 核发), one seal record per issuing organ (用印) and the key of a document's 发文稿纸 PDF, made
+when it is printed. Organs that exist keep the automatic path (the gate is off for them); organs created from now
+on have it on.
 
 Revision ID: 0018
 Revises: 0013
@@ -22,6 +23,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("organs") as batch:
         batch.add_column(sa.Column("registrar_gate", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("documents") as batch:
+        batch.add_column(sa.Column("issuing_sheet_key", sa.Text(), nullable=True))
     op.create_table(
         "issue_records",
         sa.Column("document_id", sa.Integer(), nullable=False),
@@ -64,5 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("seal_records")
     op.drop_table("issue_records")
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_column("issuing_sheet_key")
     with op.batch_alter_table("organs") as batch:
         batch.drop_column("registrar_gate")
