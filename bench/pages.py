@@ -1,8 +1,9 @@
 """Benchmark: every page's answer time through real HTTP with N documents in the system (default 1,000).
 
-Builds a fresh home with the example organs and users and N joint documents at every stage (drafts, in review,
-being signed, issued and distributed with receipts and report-backs) and M 收文 records in the 市政府's register
-at every handling step (default 1,000; a third past their 办理时限), starts the API as `gongwen up` does, and
+Builds a fresh home with the example organs and users (市民委 with the registrar's gate on) and N joint documents at
+every stage (drafts, in review, being signed, waiting for the registrar's 复核/登记/用印/核发, issued through the
+registrar and distributed with receipts and report-backs) and M 收文 records in the 市政府's register at every
+handling step (default 1,000; a third past their 办理时限), starts the API as `gongwen up` does, and
 requests each page as the user who works on it. Prints a JSON object on its last line: p50/p95 ms per page.
 
     .venv/bin/python bench/pages.py [--docs 1000] [--incoming 1000] [--requests 60]
@@ -36,11 +37,13 @@ from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.obligations.service import ObligationService
+from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
-from services.seed.example import DEMO_PASSWORD, RECIPIENTS, load_organs_and_users, read_seed_002, user
+from services.seed.example import DEMO_PASSWORD, GATED, RECIPIENTS, load_organs_and_users, read_seed_002, user
 from services.workflow.service import WorkflowService
 
 ISSUED_SHARE = 0.1  # every tenth document goes all the way (rendering costs ≈0.3 s each)
+REGISTRAR_STEPS = ("rechecking", "registering", "sealing", "releasing")  # another tenth waits at one of these
 
 
 def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
@@ -48,7 +51,7 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
     seed = read_seed_002()
     with runtime.context() as ctx:
         organs = {o.code: o.id for o in OrganService(ctx).list()}
-    stages = {"draft": 0, "in_review": 0, "signing": 0, "distributed": 0}
+    stages = {"draft": 0, "in_review": 0, "signing": 0, **dict.fromkeys(REGISTRAR_STEPS, 0), "distributed": 0}
     for i in range(n):
         draft = DraftInput(
             doc_type="通知",  # type: ignore[arg-type]
@@ -62,7 +65,10 @@ def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
         )
         with runtime.context() as ctx:
             doc_id = DocumentService(ctx).create_draft(user(ctx, "mw.drafter"), draft).id
-        stage = "distributed" if i % round(1 / ISSUED_SHARE) == 0 else ("draft", "in_review", "signing")[i % 3]
+        every = round(1 / ISSUED_SHARE)
+        stage = "distributed" if i % every == 0 else ("draft", "in_review", "signing")[i % 3]
+        if i % every == every // 2:
+            stage = REGISTRAR_STEPS[(i // every) % len(REGISTRAR_STEPS)]
         _advance(runtime, doc_id, stage)
         stages[stage] += 1
     with runtime.context() as ctx:
@@ -150,6 +156,8 @@ def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
     for head in ("tzb.head", "xcb.head", "mw.head"):
         with runtime.context() as ctx:
             WorkflowService(ctx).decide_signoff(user(ctx, head), doc_id, True, "同意")
+    if _through_registrar(runtime, doc_id, stage):
+        return
     with runtime.context() as ctx:
         WorkflowService(ctx).register(doc_id)
     with runtime.context() as ctx:
@@ -159,6 +167,25 @@ def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
         DistributionService(ctx).receive(user(ctx, "jyj.drafter"), doc_id)
         obligation = DocumentService(ctx).get(doc_id).obligations[0].id
         ObligationService(ctx).report(user(ctx, "jyj.drafter"), obligation, None, "市教育局工作总结", "总结正文。", [])
+
+
+def _through_registrar(runtime: Runtime, doc_id: int, stage: str) -> bool:
+    """市民委's registrar takes the steps up to ``stage``; True when the document is to wait there."""
+    for step in REGISTRAR_STEPS:
+        if step == stage:
+            return True
+        with runtime.context() as ctx:
+            registrar, service = user(ctx, "mw.registrar"), RegistrarService(ctx)
+            document = service.documents.get(doc_id)
+            if step == "rechecking":
+                service.recheck(registrar, doc_id, "无误")
+            elif step == "registering":
+                service.register(registrar, doc_id, Registration([r.organ_id for r in document.recipients], 20))
+            elif step == "sealing":
+                service.seal(registrar, doc_id, {i.organ_id: "用印人" for i in document.issuers})
+            else:
+                service.release(registrar, doc_id)
+    return False
 
 
 def browser_session(base: str, username: str) -> httpx.Client:
@@ -185,6 +212,7 @@ def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
 
         issued, draft, review, signing = first("distributed"), first("draft"), first("in_review"), first("signing")
         handled = ctx.session.scalar(select(func.max(IncomingRecord.id)).where(IncomingRecord.state == "closed"))
+        recheck, register, seal = first("rechecking"), first("registering"), first("sealing")
     return [
         ("mw.drafter", "/"),
         ("mw.drafter", "/documents"),
@@ -197,6 +225,12 @@ def pages_to_measure(runtime: Runtime) -> list[tuple[str, str]]:
         ("mw.reviewer", f"/documents/{review}/review"),
         ("xcb.head", "/"),
         ("xcb.head", f"/documents/{signing}/sign"),
+        ("mw.registrar", "/"),
+        ("mw.registrar", "/registrar"),
+        ("mw.registrar", f"/documents/{recheck}/recheck"),
+        ("mw.registrar", f"/documents/{register}/register"),
+        ("mw.registrar", f"/documents/{seal}/seal"),
+        ("mw.registrar", f"/documents/{issued}/issuing-sheet"),
         ("mw.registrar", f"/documents/{issued}/distribution"),
         ("mw.registrar", f"/documents/{issued}/distribution.xlsx"),
         ("jyj.drafter", "/"),
@@ -245,7 +279,7 @@ def main() -> None:
     settings = bench_settings(home)
     runtime = Runtime(settings)
     with runtime.context() as ctx:
-        load_organs_and_users(ctx)
+        load_organs_and_users(ctx, gated=GATED)
     started = time.perf_counter()
     stages = seed_documents(runtime, args.docs)
     incoming = seed_incoming(runtime, args.incoming)

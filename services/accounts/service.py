@@ -57,6 +57,7 @@ class OrganService:
         parent_id: int | None = None,
         name_alt: str | None = None,
         aliases: Sequence[str] = (),
+        registrar_gate: bool = True,
     ) -> Organ:
         require_admin(actor)
         session = self.ctx.session
@@ -64,13 +65,29 @@ class OrganService:
             raise Conflict("organ_exists", f"机关已存在：{name}", f"organ already exists: {name}")
         if parent_id is not None:
             self.get(parent_id)
-        organ = Organ(code=code, name=name, short_name=short_name, parent_id=parent_id, name_alt=name_alt)
+        organ = Organ(
+            code=code,
+            name=name,
+            short_name=short_name,
+            parent_id=parent_id,
+            name_alt=name_alt,
+            registrar_gate=registrar_gate,
+        )
         session.add(organ)
         session.flush()
         for form, prefix in (prefixes or {}).items():
             self.add_prefix(organ, form, prefix)
         if aliases:
             self.set_aliases(actor, organ.id, aliases)
+        return organ
+
+    def set_registrar_gate(self, actor: Actor, organ_id: int, on: bool) -> Organ:
+        """Whether the organ's documents wait for its registrar after the last signature (DOMAIN.md §1.5 发文);
+        documents already waiting stay in the registrar's queue."""
+        require_admin(actor)
+        organ = self.get(organ_id)
+        organ.registrar_gate = on
+        self.ctx.session.flush()
         return organ
 
     def set_aliases(self, actor: Actor, organ_id: int, aliases: Sequence[str]) -> Organ:

@@ -18,6 +18,7 @@ from services.api.routes import (
     imports,
     incoming,
     obligations,
+    registrar,
     search,
     system,
 )
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimitMiddleware, has_valid_login=login_checker(runtime))
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
-    for module in (system, admin, documents, distribution, obligations, incoming, search, imports, archive):
+    for module in (system, admin, documents, distribution, obligations, registrar, incoming, search, imports, archive):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     install_web(app, str(runtime.settings.templates_dir))
     return app

@@ -34,6 +34,7 @@ class OrganOut(BaseModel):
     parent_id: int | None
     prefixes: dict[str, str]
     aliases: list[str]
+    registrar_gate: bool
 
     @classmethod
     def of(cls, organ: Organ) -> OrganOut:
@@ -45,6 +46,7 @@ class OrganOut(BaseModel):
             parent_id=organ.parent_id,
             prefixes={p.form: p.prefix for p in organ.prefixes},
             aliases=[a.alias for a in organ.aliases],
+            registrar_gate=organ.registrar_gate,
         )
 
 

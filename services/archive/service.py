@@ -64,6 +64,7 @@ from services.errors import Conflict, Invalid, not_found
 from services.incoming.sheet import sheet_pdf
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
+from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
@@ -280,6 +281,8 @@ class ArchiveService:
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
             expected_attachments += len(doc.attachment_notes) if doc.kind == DocKind.outgoing.value else 0
             files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
+            if doc.issuing_sheet_key:  # a 发文's 处理单 is its 发文稿纸, also as PDF (DOMAIN.md §3.1, §4.5)
+                files[f"{lead}-处理单.pdf"] = self.ctx.store.get(doc.issuing_sheet_key)
             if n > 0:  # a 来文 carries the 收文处理单 of the organ that filed it (DA/T 22 §3.1: 处理单 stays with it)
                 for name, sheet in self._incoming_sheets(doc, docs[0].lead_organ_id):
                     files[f"{lead}-收文处理单-{name}.pdf"] = sheet
@@ -363,6 +366,8 @@ class ArchiveService:
         """发文稿纸 / 处理单: who did what, when, with every signature and opinion."""
         import html
 
+        if doc.kind == DocKind.outgoing.value:
+            return sheet_html(IssuingSheetService(self.ctx).of(doc), self.ctx.settings)
         rows = "".join(
             f"<tr><td>{html.escape(s.organ.name)}</td><td>{html.escape(s.kind)}</td><td>{html.escape(s.status)}</td>"
             f"<td>{html.escape(s.signer.display_name if s.signer else '')}</td><td>{html.escape(s.opinion or '')}</td>"

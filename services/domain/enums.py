@@ -73,11 +73,24 @@ class DocStatus(StrEnum):
     returned = "returned"  # back with the drafter, with a reason
     in_review = "in_review"  # 审核 by the office
     signing = "signing"  # 会签 / 签发 in parallel
-    signed = "signed"  # every signature in: 复核, 登记 and issuing are due
+    rechecking = "rechecking"  # every signature in; the registrar's gate: 复核 of the signed text (DOMAIN.md §1.5)
+    registering = "registering"  # 复核 done: 登记 (分送范围, 印制份数, 份号, 发文字号) is due
+    sealing = "sealing"  # 登记 done: 用印 of every issuing organ's seal is due
+    releasing = "releasing"  # sealed: the registrar's 核发 is due
+    signed = "signed"  # cleared for issuing: the automatic 复核/登记 (when not done by hand), 印制 and 核发 are due
     issued = "issued"  # numbered and rendered
     distributed = "distributed"  # in every recipient's inbox
     received = "received"  # a reply that has arrived (来文)
     imported = "imported"  # brought in from a file; not issued by this system
+
+
+# The registrar's steps before issuing, in order, with the state each one waits in (DOMAIN.md §1.5 发文).
+REGISTRAR_STEPS = {
+    DocStatus.rechecking: "复核",
+    DocStatus.registering: "登记",
+    DocStatus.sealing: "用印",
+    DocStatus.releasing: "核发",
+}
 
 
 class SignoffKind(StrEnum):

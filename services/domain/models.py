@@ -84,6 +84,9 @@ class Organ(Base):
     short_name: Mapped[str] = mapped_column(String(100))
     name_alt: Mapped[str | None] = mapped_column(Text)  # e.g. the Mongolian line of a bilingual header
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
+    # After the last signature its documents wait for its registrar's 复核/登记/用印/核发 (DOMAIN.md §1.5);
+    # off: the automatic 复核/登记 and issuing follow the last signature at once.
+    registrar_gate: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     prefixes: Mapped[list[OrganPrefix]] = relationship(back_populates="organ", order_by="OrganPrefix.id")
     aliases: Mapped[list[OrganAlias]] = relationship(order_by="OrganAlias.id", cascade="all, delete-orphan")
@@ -205,6 +208,7 @@ class Document(Base):
     source_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # a reply's sender
     rendered_pdf_key: Mapped[str | None] = mapped_column(Text)
     rendered_html_key: Mapped[str | None] = mapped_column(Text)
+    issuing_sheet_key: Mapped[str | None] = mapped_column(Text)  # 发文稿纸 PDF, made at 印制 (filed as its 处理单)
     page_count: Mapped[int | None] = mapped_column(Integer)
     issued_at: Mapped[dt.datetime | None]
     distributed_at: Mapped[dt.datetime | None]
@@ -286,7 +290,12 @@ DOCUMENT_TRANSITIONS: dict[DocStatus, frozenset[DocStatus]] = {
     DocStatus.returned: frozenset({DocStatus.submitted}),
     DocStatus.submitted: frozenset({DocStatus.in_review, DocStatus.returned}),
     DocStatus.in_review: frozenset({DocStatus.signing, DocStatus.returned}),
-    DocStatus.signing: frozenset({DocStatus.signed, DocStatus.returned}),
+    DocStatus.signing: frozenset({DocStatus.signed, DocStatus.rechecking, DocStatus.returned}),
+    # The registrar's gate: a substantive change at 复核 sends the new version back to the signers.
+    DocStatus.rechecking: frozenset({DocStatus.registering, DocStatus.signing}),
+    DocStatus.registering: frozenset({DocStatus.sealing}),
+    DocStatus.sealing: frozenset({DocStatus.releasing}),
+    DocStatus.releasing: frozenset({DocStatus.signed}),
     DocStatus.signed: frozenset({DocStatus.issued}),
     DocStatus.issued: frozenset({DocStatus.distributed}),
     DocStatus.distributed: frozenset(),
@@ -370,6 +379,44 @@ class Signoff(Base):
         if self.status != SignoffStatus.pending.value or to == SignoffStatus.pending:
             raise Conflict("already_decided", "您所在机关已在本轮签署", "your organ already decided in this round")
         self.status = to.value
+
+
+class IssueRecord(Base):
+    """The registrar's record of one document before issuing (DOMAIN.md §1.5 发文: 复核 → 登记 → 印制 → 核发;
+    §4.1 process metadata): who decided each step, when, and what was registered."""
+
+    __tablename__ = "issue_records"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    rechecked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rechecked_at: Mapped[dt.datetime | None]
+    recheck_opinion: Mapped[str | None] = mapped_column(Text)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[dt.datetime | None]
+    recipients: Mapped[list[Any]] = mapped_column(default=list)  # 分送范围 as confirmed: [{organ, role}]
+    copies: Mapped[int | None] = mapped_column(Integer)  # 印制份数
+    copy_numbers: Mapped[list[Any]] = mapped_column(default=list)  # 份号, 6 digits, one per printed copy
+    sealed_at: Mapped[dt.datetime | None]
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[dt.datetime | None]
+    rechecked_by: Mapped[User | None] = relationship(foreign_keys=[rechecked_by_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    released_by: Mapped[User | None] = relationship(foreign_keys=[released_by_id])
+    seals: Mapped[list[SealRecord]] = relationship(order_by="SealRecord.position", cascade="all, delete-orphan")
+
+
+class SealRecord(Base):
+    """用印: one issuing organ's seal pressed on the document, by whom and when (GB/T 9704 §7.3.5.1: each
+    issuing organ's seal, in organ order)."""
+
+    __tablename__ = "seal_records"
+    document_id: Mapped[int] = mapped_column(ForeignKey("issue_records.document_id"), primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    applied_by: Mapped[str] = mapped_column(String(50))  # the person who pressed the seal, as the registrar wrote
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    applied_at: Mapped[dt.datetime]
+    organ: Mapped[Organ] = relationship()
+    recorded_by: Mapped[User] = relationship()
 
 
 class DocumentView(Base):
@@ -716,6 +763,7 @@ __all__ = [
     "IncomingRecord",
     "IncomingSequence",
     "IncomingStep",
+    "IssueRecord",
     "LoginThrottle",
     "NumberSequence",
     "Obligation",
@@ -728,6 +776,7 @@ __all__ = [
     "ProcessJob",
     "RecipientGroup",
     "RecipientGroupMember",
+    "SealRecord",
     "SearchOutbox",
     "Signoff",
     "Submission",

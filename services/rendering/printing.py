@@ -11,6 +11,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import Classification, DocStatus, Role
 from services.domain.models import User
 from services.errors import Conflict, Forbidden, Invalid
+from services.registrar.repository import registered_copy_numbers
 from services.rendering.renderer import DocumentRenderer, copy_numbers
 from services.workflow.service import WorkflowService
 
@@ -32,7 +33,8 @@ class PrintRunService:
         document.require_status(DocStatus.issued, DocStatus.distributed)
         if document.classification == Classification.none.value:
             raise Conflict("not_classified", "非涉密公文不编份号", "only a 涉密 document carries 份号")
-        copies = copy_numbers(document.printed_copies)
+        # The 份号 registered at 登记 (the registrar's gate), else 000001… for every printed copy.
+        copies = registered_copy_numbers(self.ctx.session, document.id) or copy_numbers(document.printed_copies)
         if len(copies) > MAX_COPIES_PER_RUN:
             raise Invalid(
                 "print_run_too_large",

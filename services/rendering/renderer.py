@@ -63,10 +63,13 @@ class DocumentRenderer:
         version: DocumentVersion,
         signoffs: Sequence[Signoff],
         printed_on: dt.date | None = None,
+        copy_number: str | None = None,
     ) -> str:
-        """The document as issued: 发文字号 and 成文日期 must be set; 印发日期 is the record's unless given."""
+        """The document as issued: 发文字号 and 成文日期 must be set; 印发日期 is the record's unless given; a 涉密
+        document shows the 份号 given (the first registered copy) or 000001."""
         assert doc.written_on is not None and doc.doc_number is not None
-        return self.html(self.layout(self.facts(doc, body, version, signoffs, printed_on=printed_on)))
+        facts = self.facts(doc, body, version, signoffs, copy_number=copy_number, printed_on=printed_on)
+        return self.html(self.layout(facts))
 
     def preview_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         """The layout a reviewer or signer checks before registration: 文号 and date are shown as placeholders."""

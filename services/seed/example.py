@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from services.imports.recognize import join_broken_lines
 from services.incoming.service import DepartmentService
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
+from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
 from services.workflow.service import WorkflowService
 
@@ -100,6 +101,7 @@ ALIASES: dict[str, list[str]] = {
     "gy-wjw": ["广元市卫生健康委"],
     "zw-wjw": ["中卫市卫生计生委", "中卫市卫生和计划生育委员会"],
 }
+GATED = ("zlt-mw",)  # 市民委 issues through its registrar (复核, 登记, 用印, 核发); the others automatically
 RECIPIENTS = ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj", "zlt-zgh", "zlt-gtz", "zlt-cjsh"]
 ROLE_SETS = {
     "drafter": ["drafter"],
@@ -139,14 +141,18 @@ def has_data(ctx: Context) -> bool:
     return bool(ctx.session.scalar(select(func.count(Organ.id))))
 
 
-def load_organs_and_users(ctx: Context) -> None:
+def load_organs_and_users(ctx: Context, gated: Collection[str] = ()) -> None:
+    """The example organs and their users; the organs named in ``gated`` (by code) have the registrar's gate on,
+    the others issue automatically after the last signature."""
     organs = OrganService(ctx)
     users = UserService(ctx)
     by_code: dict[str, Organ] = {}
     for code, name, short, prefixes, parent in ORGANS:
         parent_id = by_code[parent].id if parent else None
         prefixes = {**prefixes, **PREFIXES.get(code, {})}
-        by_code[code] = organs.create(SYSTEM, code, name, short, prefixes, parent_id, aliases=ALIASES.get(code, ()))
+        by_code[code] = organs.create(
+            SYSTEM, code, name, short, prefixes, parent_id, aliases=ALIASES.get(code, ()), registrar_gate=code in gated
+        )
     for code, superior in SUPERIORS.items():
         by_code[code].parent_id = by_code[superior].id
     for code, organ in by_code.items():
@@ -230,7 +236,7 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     with runtime.context() as ctx:
         if has_data(ctx):
             return []
-        load_organs_and_users(ctx)
+        load_organs_and_users(ctx, gated=GATED)
     if not (seeds_dir / SEED_002).is_file():
         return []
     seed = read_seed_002(seeds_dir)
@@ -259,6 +265,7 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     _act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "tzb.head"), signing, True, "同意"))
     for head in ("tzb.head", "xcb.head", "mw.head"):
         _sign(runtime, head, done)
+    _through_registrar(runtime, done)
     drain()
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
@@ -277,6 +284,18 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     )
     _act(runtime, lambda c: ObligationService(c).chase_now(user(c, "mw.registrar"), _first_obligation(c, done), None))
     return ids
+
+
+def _through_registrar(runtime: Runtime, document_id: int) -> None:
+    """市民委's registrar: 复核, 登记 (分送范围 as signed, 30 copies), 用印 of the three seals, 核发."""
+    _act(runtime, lambda c: RegistrarService(c).recheck(user(c, "mw.registrar"), document_id, "文字无误"))
+    with runtime.context() as ctx:
+        document = DocumentService(ctx).get(document_id)
+        recipients = [r.organ_id for r in document.recipients]
+        seals = {i.organ_id: f"{i.organ.short_name}办公室" for i in document.issuers}
+        RegistrarService(ctx).register(user(ctx, "mw.registrar"), document_id, Registration(recipients, 30))
+    _act(runtime, lambda c: RegistrarService(c).seal(user(c, "mw.registrar"), document_id, seals))
+    _act(runtime, lambda c: RegistrarService(c).release(user(c, "mw.registrar"), document_id))
 
 
 def _first_obligation(ctx: Context, document_id: int) -> int:

@@ -6,14 +6,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from services.web.pages import admin, archive, auth, document, drafting, incoming, search, tracking, work
+from services.web.pages import admin, archive, auth, document, drafting, incoming, registrar, search, tracking, work
 from services.web.render import page
 from services.web.session import LoginRequired, login_url
 
 
 def install_web(app: FastAPI, templates_dir: str) -> None:
     app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
-    for module in (auth, work, drafting, document, tracking, incoming, search, archive, admin):
+    for module in (auth, work, drafting, document, registrar, tracking, incoming, search, archive, admin):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -26,8 +26,24 @@ from services.domain.models import Document, DocumentView, NumberSequence, Signo
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
+from services.registrar.repository import registered_copy_numbers
+from services.registrar.sheet import IssuingSheetService, sheet_pdf
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
+
+# Every signature is in from here on (the registrar's gate, then issuing).
+SIGNED_STATES = frozenset(
+    s.value
+    for s in (
+        DocStatus.rechecking,
+        DocStatus.registering,
+        DocStatus.sealing,
+        DocStatus.releasing,
+        DocStatus.signed,
+        DocStatus.issued,
+        DocStatus.distributed,
+    )
+)
 
 
 class WorkflowService:
@@ -96,7 +112,7 @@ class WorkflowService:
             raise Forbidden("not_reviewing_organ", "只有主办机关办公室可以审核", "only the lead organ reviews")
         document.require_status(DocStatus.in_review)
         if approve:
-            self._open_signing_round(document)
+            self.open_signing_round(document)
             self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
         else:
             if not opinion or not opinion.strip():
@@ -106,8 +122,9 @@ class WorkflowService:
             self.audit.record("review_returned", document=document, actor=actor, opinion=opinion)
         return document
 
-    def _open_signing_round(self, document: Document) -> None:
-        """Every issuing organ's head signs in parallel: co-issuers 会签, the lead 签发 (条例 Art. 22)."""
+    def open_signing_round(self, document: Document) -> None:
+        """Every issuing organ's head signs in parallel: co-issuers 会签, the lead 签发 (条例 Art. 22); also after
+        a substantive change at 复核, which goes back to the signers (DOMAIN.md §1.5)."""
         document.move(DocStatus.signing)
         document.signing_round += 1
         for issuer in document.issuers:
@@ -166,7 +183,7 @@ class WorkflowService:
     def decide_signoff(self, actor: User, document_id: int, approve: bool, opinion: str | None) -> Document:
         document = self.documents.lock_visible(actor, document_id, Level.internal)
         if document.status != DocStatus.signing.value:
-            if document.status in {DocStatus.signed.value, DocStatus.issued.value, DocStatus.distributed.value}:
+            if document.status in SIGNED_STATES:
                 raise Conflict("already_signed", "本文已完成签发", "the document is already signed off")
             document.require_status(DocStatus.signing)
         slot = self._slot_for(actor, document)
@@ -191,10 +208,14 @@ class WorkflowService:
 
     def _complete_round_if_signed(self, document: Document) -> None:
         slots = self.signoffs(document)
-        if all(s.status == SignoffStatus.signed.value for s in slots):
+        if not all(s.status == SignoffStatus.signed.value for s in slots):
+            return
+        document.written_on = self.ctx.today()  # 成文日期: the last co-issuer's signing date (Art. 9)
+        self.audit.record("all_signed", document=document, actor=None, written_on=document.written_on.isoformat())
+        if document.lead_organ.registrar_gate:
+            document.move(DocStatus.rechecking)  # waits for the lead organ's registrar (services/registrar)
+        else:
             document.move(DocStatus.signed)
-            document.written_on = self.ctx.today()  # 成文日期: the last co-issuer's signing date (Art. 9)
-            self.audit.record("all_signed", document=document, actor=None, written_on=document.written_on.isoformat())
             self.jobs.enqueue("issue", document.id)
 
     # -- registrar -----------------------------------------------------------------------------------------
@@ -219,17 +240,23 @@ class WorkflowService:
         if document.doc_number:
             return document.doc_number
         document.require_status(DocStatus.signed)
-        self._verify_signed_version(document)
+        self.verify_signed_version(document)
+        self.allocate_number(document)
+        self.audit.record("numbered", document=document, actor=None, doc_number=document.doc_number)
+        assert document.doc_number is not None
+        return document.doc_number
+
+    def allocate_number(self, document: Document) -> str:
+        """The next 发文字号 of the lead's sequence for the 成文日期's year (the caller holds the row lock)."""
         prefix = self._prefix(document)
         assert document.written_on is not None
         year = document.written_on.year
         number = DocNumber(prefix, year, self._next_seq(prefix, year))
         document.doc_number, document.doc_prefix = str(number), prefix
         document.doc_year, document.doc_seq = year, number.seq
-        self.audit.record("numbered", document=document, actor=None, doc_number=document.doc_number)
         return document.doc_number
 
-    def _verify_signed_version(self, document: Document) -> None:
+    def verify_signed_version(self, document: Document) -> None:
         """复核: every signature of the last round was given to the version about to be issued."""
         versions = {s.version for s in self.signoffs(document)}
         if versions != {document.current_version}:
@@ -275,9 +302,13 @@ class WorkflowService:
         version = self.documents.version(document)
         printed_on = self.ctx.today()  # 印发日期: the day it is printed and issued, not the 成文日期
         body = self.documents.body(version)
-        html = renderer.document_html(document, body, version, self.signoffs(document), printed_on=printed_on)
+        signoffs = self.signoffs(document)
+        first_copy = next(iter(registered_copy_numbers(self.ctx.session, document.id)), None)
+        html = renderer.document_html(document, body, version, signoffs, printed_on=printed_on, copy_number=first_copy)
         pdf, pages = renderer.pdf(html)
-        return Rendered(version.number, html, pdf, pages, printed_on)
+        # 发文稿纸: every box is filled by now (复核 and 登记 done, seals recorded); filed as its 处理单
+        sheet = sheet_pdf(IssuingSheetService(self.ctx).of(document), self.ctx.settings)
+        return Rendered(version.number, html, pdf, pages, printed_on, sheet)
 
     def store_rendered(self, document_id: int, rendered: Rendered) -> str:
         """Store what `render_issued` made and issue the document, under its row lock (a short write)."""
@@ -292,9 +323,12 @@ class WorkflowService:
         name = safe_filename(document.doc_number)
         html_key = unique_key(f"documents/{document.id}/issued", f"{name}.html")
         pdf_key = unique_key(f"documents/{document.id}/issued", f"{name}.pdf")
+        sheet_key = unique_key(f"documents/{document.id}/issued", f"{name}-发文稿纸.pdf")
         stage_object(self.ctx.session, self.ctx.store, html_key, rendered.html.encode(), "text/html; charset=utf-8")
         stage_object(self.ctx.session, self.ctx.store, pdf_key, rendered.pdf, "application/pdf")
+        stage_object(self.ctx.session, self.ctx.store, sheet_key, rendered.issuing_sheet, "application/pdf")
         document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
+        document.issuing_sheet_key = sheet_key
         document.page_count = rendered.pages
         document.printed_on = rendered.printed_on
         document.move(DocStatus.issued)
@@ -317,3 +351,4 @@ class Rendered:
     pdf: bytes
     pages: int
     printed_on: dt.date
+    issuing_sheet: bytes  # 发文稿纸 PDF

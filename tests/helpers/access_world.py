@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from services.accounts.service import OrganService, UserService
+from services.accounts.service import SYSTEM, OrganService, UserService
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
@@ -32,7 +32,7 @@ RELATIONS = {
 }
 LEVELS = ("非密", "秘密", "机密", "绝密")
 RANK = {level: n for n, level in enumerate(LEVELS)}
-STATES = ("draft", "in_review", "signing", "distributed", "reply", "imported")
+STATES = ("draft", "in_review", "signing", "rechecking", "distributed", "reply", "imported")
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def expected_level(p: Persona, d: Doc) -> int:
     if r == "lead":
         return 2
     if r == "co":
-        return 2 if d.state in ("signing", "distributed") else 0
+        return 2 if d.state in ("signing", "rechecking", "distributed") else 0
     if r in ("main", "copy"):
         return 1 if d.state == "distributed" else 0
     return 0
@@ -172,15 +172,19 @@ def _make(runtime: Runtime, ids: dict[str, int], state: str, classification: str
         )
         service.add_attachment(maker, document.id, upload)
         doc_id = document.id
-    steps = STATES.index(state)
+    steps = {"draft": 0, "in_review": 1, "signing": 2, "rechecking": 3, "distributed": 3}[state]
     if steps >= 1:
         _act(runtime, lambda ctx: WorkflowService(ctx).submit(_in(ctx, "mk.lead.drafter"), doc_id))
         _act(runtime, lambda ctx: WorkflowService(ctx).run_format_checks(doc_id))
     if steps >= 2:
         _act(runtime, lambda ctx: WorkflowService(ctx).review(_in(ctx, "mk.lead.drafter"), doc_id, True, "同意"))
     if steps >= 3:
+        gated = state == "rechecking"  # signed by an organ with the registrar's gate on: waits for its registrar
+        _act(runtime, lambda ctx: OrganService(ctx).set_registrar_gate(SYSTEM, ids["lead"], gated))
         for head in ("mk.lead.signer", "mk.co.signer"):
             _act(runtime, lambda ctx, h=head: WorkflowService(ctx).decide_signoff(_in(ctx, h), doc_id, True, "同意"))
+        _act(runtime, lambda ctx: OrganService(ctx).set_registrar_gate(SYSTEM, ids["lead"], False))
+    if state == "distributed":
         _act(runtime, lambda ctx: WorkflowService(ctx).register(doc_id))
         _act(runtime, lambda ctx: WorkflowService(ctx).render(doc_id, runtime.renderer))
         _act(runtime, lambda ctx: DistributionService(ctx).distribute(doc_id))

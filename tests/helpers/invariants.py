@@ -19,12 +19,16 @@ from services.domain.models import (
     IncomingReader,
     IncomingRecord,
     IncomingStep,
+    IssueRecord,
+    NumberSequence,
     Obligation,
     ObligationOwner,
+    Organ,
     Phase,
     PlanTask,
     ProcessJob,
     RecipientGroupMember,
+    SealRecord,
     Signoff,
     Submission,
     TaskAssignment,
@@ -57,10 +61,28 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
                 IncomingStep,
                 IncomingPart,
                 IncomingReader,
+                IssueRecord,
+                SealRecord,
             )
         )
         statuses = (
             tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),
+            tuple(ctx.session.execute(select(Document.doc_number, Document.printed_copies).order_by(Document.id))),
+            tuple(ctx.session.execute(select(Organ.id, Organ.registrar_gate).order_by(Organ.id))),
+            tuple(ctx.session.execute(select(NumberSequence.prefix, NumberSequence.year, NumberSequence.last_seq))),
+            tuple(
+                ctx.session.execute(
+                    select(
+                        IssueRecord.document_id,
+                        IssueRecord.rechecked_at,
+                        IssueRecord.registered_at,
+                        IssueRecord.copies,
+                        IssueRecord.copy_numbers,
+                        IssueRecord.sealed_at,
+                        IssueRecord.released_at,
+                    ).order_by(IssueRecord.document_id)
+                )
+            ),
             tuple(ctx.session.execute(select(InboxItem.id, InboxItem.received_at).order_by(InboxItem.id))),
             tuple(ctx.session.execute(select(Submission.id, Submission.status).order_by(Submission.id))),
             tuple(ctx.session.execute(select(TaskAssignment.id, TaskAssignment.state).order_by(TaskAssignment.id))),

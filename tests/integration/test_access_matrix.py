@@ -92,6 +92,7 @@ ROUTES: dict[str, Spec] = {
     "PUT /api/v1/organs/{organ_id}/aliases": Spec("admin"),
     "GET /api/v1/search/status": Spec("admin"),
     "POST /admin/organs/{organ_id}/aliases": Spec("admin"),
+    "POST /admin/organs/{organ_id}/registrar-gate": Spec("admin"),
     "GET /api/v1/documents": Spec("list"),
     "POST /api/v1/documents": Spec("self"),
     "GET /api/v1/documents/{document_id}": Spec("read", 1, _get(A)),
@@ -120,6 +121,16 @@ ROUTES: dict[str, Spec] = {
     "GET /api/v1/documents/{document_id}/html": Spec("read", 1, _get(f"{A}/html")),
     "GET /api/v1/documents/{document_id}/print.pdf": Spec("read", 2, _get(f"{A}/print.pdf")),
     "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),
+    "GET /api/v1/registrar/queue": Spec("list"),
+    "GET /api/v1/documents/{document_id}/issue-record": Spec("read", 2, _get(f"{A}/issue-record")),
+    "GET /api/v1/documents/{document_id}/issuing-sheet.pdf": Spec("read", 2, _get(f"{A}/issuing-sheet.pdf")),
+    "POST /api/v1/documents/{document_id}/recheck": Spec("act", 2, _post(f"{A}/recheck", json={"opinion": "无误"})),
+    "POST /api/v1/documents/{document_id}/register": Spec(
+        "act", 2, _post(f"{A}/register", json={"recipients": [1], "copies": 2, "copy_numbers": "000001 000002"})
+    ),
+    "POST /api/v1/documents/{document_id}/seal": Spec("act", 2, _post(f"{A}/seal", json={"seals": {"1": "某某"}})),
+    "POST /api/v1/documents/{document_id}/release": Spec("act", 2, _post(f"{A}/release")),
+    "PUT /api/v1/organs/{organ_id}/registrar-gate": Spec("admin"),
     "GET /api/v1/inbox": Spec("list"),
     "POST /api/v1/documents/{document_id}/receive": Spec("act", 1, _post(f"{A}/receive")),
     "GET /api/v1/documents/{document_id}/distribution": Spec("read", 2, _get(f"{A}/distribution")),
@@ -204,6 +215,17 @@ ROUTES: dict[str, Spec] = {
     "GET /documents/{document_id}/sign": Spec("read", 2, _get(f"{P}/sign")),
     "POST /documents/{document_id}/sign": Spec("act", 2, _page_post(f"{P}/sign", decision="approve")),
     "POST /documents/{document_id}/issue": Spec("act", 2, _page_post(f"{P}/issue")),
+    "GET /registrar": Spec("list"),
+    "GET /documents/{document_id}/recheck": Spec("read", 2, _get(f"{P}/recheck")),
+    "POST /documents/{document_id}/recheck": Spec("act", 2, _page_post(f"{P}/recheck", decision="confirm")),
+    "GET /documents/{document_id}/register": Spec("read", 2, _get(f"{P}/register")),
+    "POST /documents/{document_id}/register": Spec("act", 2, _page_post(f"{P}/register", recipients="1", copies="2",
+                                                                           copy_numbers="000001 000002")),
+    "GET /documents/{document_id}/seal": Spec("read", 2, _get(f"{P}/seal")),
+    "POST /documents/{document_id}/seal": Spec("act", 2, _page_post(f"{P}/seal", **{"seal-1": "某某"})),
+    "GET /documents/{document_id}/release": Spec("read", 2, _get(f"{P}/release")),
+    "POST /documents/{document_id}/release": Spec("act", 2, _page_post(f"{P}/release")),
+    "GET /documents/{document_id}/issuing-sheet": Spec("read", 2, _get(f"{P}/issuing-sheet")),
     "POST /documents/{document_id}/receive": Spec("act", 1, _page_post(f"{P}/receive")),
     "GET /documents/{document_id}/reply": Spec("read", 1, _get(f"{P}/reply")),
     "POST /documents/{document_id}/reply": Spec("act", 1, _page_post(f"{P}/reply", title="总结", body="正文")),
@@ -602,6 +624,8 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
                 Call("PUT", "/api/v1/organs/1/aliases", json={"aliases": ["某"]}),
                 Call("GET", "/api/v1/search/status"),
                 Call("POST", "/admin/organs/1/aliases", data={"csrf": CSRF, "aliases": "某"}),
+                Call("PUT", "/api/v1/organs/1/registrar-gate", json={"registrar_gate": False}),
+                Call("POST", "/admin/organs/1/registrar-gate", data={"csrf": CSRF, "registrar_gate": "off"}),
                 Call("GET", "/admin"),
                 Call("POST", "/admin/organs", data={"csrf": CSRF, "code": "zz", "name": "某某局", "short_name": "某"}),
             ):
@@ -617,6 +641,8 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
 def test_matrix_covers_every_relation_kind_state_and_level(matrix: tuple[Asker, Runtime]) -> None:
     asker, _ = matrix
     world = asker.world
-    assert {d.state for d in world.docs} == {"draft", "in_review", "signing", "distributed", "reply", "imported"}
+    assert {d.state for d in world.docs} == {
+        "draft", "in_review", "signing", "rechecking", "distributed", "reply", "imported"
+    }  # fmt: skip
     assert {d.classification for d in world.docs} == set(RANK)
     assert {p.relation for p in world.personas} >= {"lead", "co", "main", "copy", "other", "superior"}

@@ -242,3 +242,42 @@ def test_two_reports_of_one_dated_obligation_at_once_one_stands(
     assert _codes(results) == ["already_reported", "ok"]
     assert _count(runtime, Submission) == 1
     assert _count(runtime, Document, Document.kind == "reply") == 1
+
+
+def test_two_registrars_registering_one_document_at_once_take_one_number(
+    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registrar's gate (docs/registrar.md): the second registrar is told the step was taken; the 发文字号
+    sequence moves once."""
+    from services.accounts.service import SYSTEM, OrganService, UserService
+    from services.domain.models import NumberSequence
+    from services.registrar.service import RegistrarService, Registration
+    from services.seed.example import DEMO_PASSWORD
+
+    with runtime.context() as ctx:
+        mw = user(ctx, "mw.registrar").organ_id
+        OrganService(ctx).set_registrar_gate(SYSTEM, mw, True)
+        UserService(ctx).create("mw.registrar2", "市民委第二登记员", mw, ["registrar"], DEMO_PASSWORD)
+    doc_id = lifecycle.to_signing(runtime, seeds_dir)
+    lifecycle.sign(runtime, doc_id, *lifecycle.HEADS)
+
+    def recheck(name: str) -> Callable[[Context], object]:
+        return lambda ctx: RegistrarService(ctx).recheck(user(ctx, name), doc_id, "无误")
+
+    def register(name: str) -> Callable[[Context], object]:
+        def act(ctx: Context) -> object:
+            to = [r.organ_id for r in DocumentService(ctx).get(doc_id).recipients]
+            return RegistrarService(ctx).register(user(ctx, name), doc_id, Registration(to, 5)).doc_number
+
+        return act
+
+    with slow(monkeypatch, WorkflowService, "verify_signed_version"):
+        results = race(runtime, recheck("mw.registrar"), recheck("mw.registrar2"))
+    assert _codes(results) == ["ok", "registrar_step_not_due"]
+    with slow(monkeypatch, WorkflowService, "allocate_number"):
+        results = race(runtime, register("mw.registrar"), register("mw.registrar2"))
+    assert _codes(results) == ["ok", "registrar_step_not_due"]
+    with runtime.context() as ctx:
+        assert [s.last_seq for s in ctx.session.scalars(select(NumberSequence))] == [1]
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "registered") == 1
+    assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "rechecked") == 1

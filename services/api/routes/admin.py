@@ -26,6 +26,11 @@ class OrganIn(BaseModel):
     aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=50, description="other names people type: 市民委, former names"
     )
+    registrar_gate: bool = Field(True, description="documents wait for the registrar after the last signature")
+
+
+class GateIn(BaseModel):
+    registrar_gate: bool = Field(description="on: 复核/登记/用印/核发 by the registrar; off: automatic after signing")
 
 
 class AliasesIn(BaseModel):
@@ -60,9 +65,23 @@ def list_organs(runtime: RuntimeDep, token: TokenDep) -> list[OrganOut]:
 def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
     with user_scope(runtime, token) as (ctx, user):
         organ = OrganService(ctx).create(
-            user, body.code, body.name, body.short_name, body.prefixes, body.parent_id, aliases=body.aliases
+            user,
+            body.code,
+            body.name,
+            body.short_name,
+            body.prefixes,
+            body.parent_id,
+            aliases=body.aliases,
+            registrar_gate=body.registrar_gate,
         )
         return OrganOut.of(organ)
+
+
+@router.put("/organs/{organ_id}/registrar-gate")
+def set_registrar_gate(organ_id: Id, body: GateIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+    """The registrar's gate before issuing, on or off for one organ (admins)."""
+    with user_scope(runtime, token) as (ctx, user):
+        return OrganOut.of(OrganService(ctx).set_registrar_gate(user, organ_id, body.registrar_gate))
 
 
 @router.put("/organs/{organ_id}/aliases")

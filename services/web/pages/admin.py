@@ -84,6 +84,14 @@ def parse_aliases(text: str) -> list[str]:
     return [a.strip() for a in re.split(r"[,，、\n]", text) if a.strip()]
 
 
+@router.post("/admin/organs/{organ_id}/registrar-gate")
+def set_registrar_gate(request: Request, organ_id: Id, form: FormDep) -> RedirectResponse:
+    """The registrar's gate before issuing, on or off for one organ (docs/registrar.md)."""
+    with web_scope(request) as (ctx, user):
+        OrganService(ctx).set_registrar_gate(user, organ_id, form.get("registrar_gate") == "on")
+    return redirect("/admin", "gate_saved")
+
+
 @router.post("/admin/organs/{organ_id}/aliases", response_model=None)
 def set_aliases(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
     text = str(form.get("aliases") or "")

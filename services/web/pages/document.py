@@ -17,7 +17,7 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.service import DocumentService
-from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
+from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
 from services.incoming.service import IncomingService
@@ -60,6 +60,8 @@ def _actions(user: User, level: Level, document: Document, item: InboxItem | Non
         "review": lead and user.has_role(Role.reviewer) and status == DocStatus.in_review,
         "sign": issuer and user.has_role(Role.signer) and status == DocStatus.signing,
         "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
+        "registrar_step": lead and user.has_role(Role.registrar) and DocStatus(status) in REGISTRAR_STEPS,
+        "issuing_sheet": internal and document.kind == DocKind.outgoing,
         "receive": item is not None and item.received_at is None,
         "report": owes,
         "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,

@@ -13,6 +13,7 @@ from services.documents.service import list_visible, open_drafts
 from services.domain.enums import DocStatus, Role
 from services.incoming.service import IncomingService
 from services.jobs.service import JobService
+from services.registrar.service import RegistrarService
 from services.web.render import page
 from services.web.session import web_scope
 
@@ -28,9 +29,11 @@ def inbox(request: Request) -> HTMLResponse:
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
         incoming = IncomingService(ctx).owed(user)
+        registrar = RegistrarService(ctx)
+        to_register = [(d, registrar.step_of(d)) for d in registrar.queue(user)]
         return page(
             request, "inbox.html", user, nav="inbox", mine=mine, drafts=drafts, today=today, stalled=stalled,
-            incoming=incoming,
+            incoming=incoming, to_register=to_register,
         )  # fmt: skip
 
 

@@ -1,0 +1,56 @@
+"""Every query of the registrar's gate: the queue, the record of a document, its registered 份号."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from services.domain.enums import REGISTRAR_STEPS
+from services.domain.models import AuditEvent, Document, IssueRecord, Signoff
+
+WAITING = tuple(s.value for s in REGISTRAR_STEPS)
+
+
+def registered_copy_numbers(session: Session, document_id: int) -> list[str]:
+    """The 份号 registered at 登记, in print order (empty when none were registered)."""
+    numbers = session.scalar(select(IssueRecord.copy_numbers).where(IssueRecord.document_id == document_id))
+    return [str(n) for n in numbers or []]
+
+
+class RegistrarRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def queue(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Document]:
+        """Documents of this lead organ waiting for its registrar (复核, 登记, 用印 or 核发), oldest first."""
+        query = (
+            select(Document)
+            .where(readable, Document.lead_organ_id == organ_id, Document.status.in_(WAITING))
+            .order_by(Document.updated_at, Document.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def record(self, document_id: int) -> IssueRecord | None:
+        return self.session.get(IssueRecord, document_id)
+
+    def record_for_update(self, document: Document) -> IssueRecord:
+        """The document's record, created on first use (the caller holds the document's row lock)."""
+        record = self.session.get(IssueRecord, document.id, populate_existing=True)
+        if record is None:
+            record = IssueRecord(document_id=document.id, recipients=[], copy_numbers=[])
+            self.session.add(record)
+            self.session.flush()
+        return record
+
+    def last_event(self, document_id: int, action: str) -> AuditEvent | None:
+        """The latest event of this kind on the document (the 核稿 of the round that was signed)."""
+        query = select(AuditEvent).where(AuditEvent.document_id == document_id, AuditEvent.action == action)
+        return self.session.scalar(query.order_by(AuditEvent.id.desc()).limit(1))
+
+    def signoffs(self, document: Document) -> Sequence[Signoff]:
+        """The signatures of the round that was signed (the current one), in organ order of signing slots."""
+        query = select(Signoff).where(Signoff.document_id == document.id, Signoff.round == document.signing_round)
+        return self.session.scalars(query.order_by(Signoff.id)).all()

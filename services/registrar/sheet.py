@@ -1,0 +1,181 @@
+"""发文稿纸: the issuing sheet an office prints and carries with a 发文 (DOMAIN.md §1.4–1.5: 拟稿, 核稿, 会签, 签发,
+复核, 登记, 用印; §3.1: the 处理单 / 发文稿纸 stays with its document in the archive), as HTML with print CSS
+for A4 and as PDF. Every box is filled from the record: the draft, the audit events and the signatures of the
+round that was signed, and the registrar's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.access import Level
+from services.config import Settings
+from services.context import Context
+from services.documents.service import DocumentService
+from services.domain.enums import DocKind, RecipientRole, SignoffKind, SignoffStatus
+from services.domain.models import Document, Signoff, User
+from services.errors import Conflict
+from services.registrar.repository import RegistrarRepository
+from services.rendering.body import chinese_date
+from services.rendering.fonts import find_fonts_dir, font_face_css
+
+TEMPLATE = "documents/issuing_sheet.html.j2"
+
+
+@dataclass(frozen=True)
+class Box:
+    """One filled box of the sheet: whose, what they wrote, who, when."""
+
+    organ: str = ""
+    opinion: str = ""
+    person: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
+class IssuingSheet:
+    lead: str  # the 主办机关, whose sheet it is
+    title: str
+    issuers: list[str]
+    doc_number: str
+    classification: str
+    secrecy_period: str
+    urgency: str
+    copies: str
+    copy_numbers: str
+    main: str
+    copy_to: str
+    drafted: Box
+    reviewed: Box | None
+    countersigned: list[Box] = field(default_factory=list)
+    signed: Box | None = None
+    rechecked: Box | None = None
+    registered: Box | None = None
+    sealed: list[Box] = field(default_factory=list)
+
+
+def person(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.person_name or user.display_name
+
+
+class IssuingSheetService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.documents = DocumentService(ctx)
+        self.repository = RegistrarRepository(ctx.session)
+        self.zone = ZoneInfo(ctx.settings.timezone)
+
+    def for_reader(self, actor: User, document_id: int) -> IssuingSheet:
+        """The sheet as an issuing organ reads it (its opinions are internal material)."""
+        return self.of(self.documents.get_visible(actor, document_id, Level.internal))
+
+    def of(self, document: Document) -> IssuingSheet:
+        if document.kind != DocKind.outgoing.value:
+            raise Conflict(
+                "no_issuing_sheet",
+                "只有本系统拟制的发文才有发文稿纸",
+                "only a document drafted here has an issuing sheet",
+            )
+        record = self.repository.record(document.id)
+        review = self.repository.last_event(document.id, "review_approved")
+        signoffs = [
+            s
+            for s in self.repository.signoffs(document)
+            if s.status == SignoffStatus.signed.value and s.signer is not None
+        ]
+        main = [r.organ.name for r in document.recipients if r.role == RecipientRole.main.value]
+        numbers = list(record.copy_numbers) if record else []
+        copies = record.copies if record and record.copies else document.printed_copies
+        return IssuingSheet(
+            lead=document.lead_organ.name,
+            title=document.title,
+            issuers=[i.organ.name for i in document.issuers],
+            doc_number=document.doc_number or "",
+            classification=document.classification,
+            secrecy_period=document.secrecy_period or "",
+            urgency=document.urgency,
+            copies=str(copies) if copies else "",
+            copy_numbers=_numbers(numbers),
+            main=document.main_recipients_text or "、".join(main),
+            copy_to="、".join(r.organ.name for r in document.recipients if r.role == RecipientRole.copy.value),
+            drafted=Box(
+                organ=document.drafter.organ.name if document.drafter else document.lead_organ.name,
+                person=person(document.drafter),
+                date=self._date(document.created_at),
+            ),
+            reviewed=Box(
+                organ=review.organ_name or "",
+                opinion=str(review.detail.get("opinion") or ""),
+                person=review.actor_name,
+                date=self._date(review.at),
+            )
+            if review
+            else None,
+            countersigned=[self._signoff(s) for s in signoffs if s.kind == SignoffKind.countersign.value],
+            signed=next((self._signoff(s) for s in signoffs if s.kind == SignoffKind.sign.value), None),
+            rechecked=Box(
+                opinion=record.recheck_opinion or "无实质性修改", person=person(record.rechecked_by),
+                date=self._date(record.rechecked_at),
+            )
+            if record and record.rechecked_at
+            else None,
+            registered=Box(
+                opinion=document.doc_number or "", person=person(record.registered_by),
+                date=self._date(record.registered_at),
+            )
+            if record and record.registered_at
+            else None,
+            sealed=[Box(organ=s.organ.name, person=s.applied_by, date=self._date(s.applied_at)) for s in record.seals]
+            if record
+            else [],
+        )  # fmt: skip
+
+    def _signoff(self, signoff: Signoff) -> Box:
+        return Box(
+            organ=signoff.organ.name,
+            opinion=signoff.opinion or "同意",
+            person=person(signoff.signer),
+            date=self._date(signoff.decided_at),
+        )
+
+    def _date(self, value: dt.datetime | None) -> str:
+        return chinese_date(value.astimezone(self.zone).date()) if value else ""
+
+
+def _numbers(numbers: list[str]) -> str:
+    """份号 as the sheet prints them: every number, runs shortened to their ends (000001—000030)."""
+    runs: list[list[int]] = []
+    for n in (int(x) for x in numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return "、".join(f"{r[0]:06d}" if len(r) == 1 else f"{r[0]:06d}—{r[-1]:06d}" for r in runs)
+
+
+@lru_cache(maxsize=4)
+def _environment(templates_dir: str) -> Environment:
+    """One environment per templates folder: the template is compiled once (the archive fills thousands)."""
+    return Environment(loader=FileSystemLoader(templates_dir), autoescape=select_autoescape(["j2"]))
+
+
+def sheet_html(
+    sheet: IssuingSheet, settings: Settings, links: dict[str, str] | None = None, font_files: bool = False
+) -> str:
+    """The sheet as a page (with links back and to the PDF), or, without links, as a file (the archive's, or
+    with the local font files named, the PDF's source)."""
+    env = _environment(str(settings.templates_dir))
+    faces = font_face_css(find_fonts_dir(settings.fonts_dir)) if font_files else ""
+    return env.get_template(TEMPLATE).render(sheet=sheet, font_faces=faces, for_pdf=not links, **(links or {}))
+
+
+def sheet_pdf(sheet: IssuingSheet, settings: Settings) -> bytes:
+    from weasyprint import HTML  # imported late: loading pango costs time the API start need not pay
+
+    return bytes(HTML(string=sheet_html(sheet, settings, font_files=True)).write_pdf())

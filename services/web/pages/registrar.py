@@ -1,0 +1,154 @@
+"""The registrar's pages: the queue, one form per step before issuing (复核, 登记, 用印, 核发) and the 发文稿纸."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from services.api.params import Id
+from services.domain.enums import DocStatus
+from services.domain.models import User
+from services.errors import Invalid
+from services.registrar.service import RegistrarService, Registration
+from services.registrar.sheet import IssuingSheetService, sheet_html
+from services.web.forms import FormProblem
+from services.web.render import PAGE_CSP, page, redirect, secure_headers
+from services.web.session import read_form, runtime_of, web_scope
+from services.workflow.service import WorkflowService
+
+router = APIRouter(include_in_schema=False)
+FormDep = Annotated[FormData, Depends(read_form)]
+STEPS = {"recheck": "复核", "register": "登记", "seal": "用印", "release": "核发"}
+MAX_NUMBER_FIELD = 200_000
+
+
+@router.get("/registrar")
+def queue_page(request: Request) -> HTMLResponse:
+    """登记人员的待办: the lead organ's documents waiting for 复核, 登记, 用印 or 核发."""
+    with web_scope(request) as (ctx, user):
+        service = RegistrarService(ctx)
+        rows = [(d, service.step_of(d)) for d in service.queue(user)]
+        return page(request, "registrar_queue.html", user, nav="registrar", rows=rows)
+
+
+def _step_page(request: Request, document_id: int, step: str, http_status: int = 200, **form: Any) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        service = RegistrarService(ctx)
+        document, record = service.record(user, document_id)
+        version = service.documents.version(document)
+        context: dict[str, Any] = {
+            "document": document,
+            "record": record,
+            "step": step,
+            "step_zh": STEPS[step],
+            "due": service.step_of(document),
+            "signoffs": WorkflowService(ctx).signoffs(document),
+            "body": service.documents.body(version) if step == "recheck" else "",
+            "problems": [],
+            "values": {},
+            **form,
+        }
+        return page(request, "registrar_step.html", user, http_status=http_status, nav="registrar", **context)
+
+
+Act = Callable[[RegistrarService, User], str]
+
+
+def _decide(request: Request, document_id: int, step: str, act: Act, form: FormData) -> HTMLResponse | RedirectResponse:
+    """Take the step; a refused form is shown again with the problem and what was typed. ``act`` returns the
+    message to show after the redirect."""
+    try:
+        with web_scope(request) as (ctx, user):
+            message = act(RegistrarService(ctx), user)
+    except Invalid as exc:
+        problem = FormProblem(field=str(exc.details.get("field") or ""), zh=exc.zh, en=exc.en)
+        values = {k: str(v)[:MAX_NUMBER_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+        return _step_page(request, document_id, step, 422, problems=[problem], values=values)
+    return redirect(f"/documents/{document_id}", message)
+
+
+@router.get("/documents/{document_id}/recheck")
+def recheck_page(request: Request, document_id: Id) -> HTMLResponse:
+    return _step_page(request, document_id, "recheck")
+
+
+@router.post("/documents/{document_id}/recheck", response_model=None)
+def recheck(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    opinion = str(form.get("opinion") or "")
+    changed = str(form.get("body") or "") if form.get("decision") == "change" else None
+
+    def act(service: RegistrarService, user: User) -> str:
+        document = service.recheck(user, document_id, opinion, changed)
+        return "recheck_changed" if document.status == DocStatus.signing.value else "rechecked"
+
+    return _decide(request, document_id, "recheck", act, form)
+
+
+@router.get("/documents/{document_id}/register")
+def register_page(request: Request, document_id: Id) -> HTMLResponse:
+    return _step_page(request, document_id, "register")
+
+
+@router.post("/documents/{document_id}/register", response_model=None)
+def register(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    recipients = [int(v) for v in form.getlist("recipients") if isinstance(v, str) and v.isdigit() and len(v) < 10]
+    raw_copies = str(form.get("copies") or "").strip()
+    numbers = str(form.get("copy_numbers") or "")
+
+    def act(service: RegistrarService, user: User) -> str:
+        if not raw_copies.isdigit() or len(raw_copies) > 9:
+            raise Invalid("printed_copies_invalid", "印制份数须为正整数", "the number of copies must be a whole number",
+                          field="copies")  # fmt: skip
+        service.register(user, document_id, Registration(recipients, int(raw_copies), numbers[: MAX_NUMBER_FIELD + 1]))
+        return "registered"
+
+    return _decide(request, document_id, "register", act, form)
+
+
+@router.get("/documents/{document_id}/seal")
+def seal_page(request: Request, document_id: Id) -> HTMLResponse:
+    return _step_page(request, document_id, "seal")
+
+
+@router.post("/documents/{document_id}/seal", response_model=None)
+def seal(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    names = {
+        int(key.removeprefix("seal-")): str(value)
+        for key, value in form.items()
+        if key.startswith("seal-") and key.removeprefix("seal-").isdigit() and len(key) < 20
+    }
+
+    def act(service: RegistrarService, user: User) -> str:
+        service.seal(user, document_id, names)
+        return "sealed"
+
+    return _decide(request, document_id, "seal", act, form)
+
+
+@router.get("/documents/{document_id}/release")
+def release_page(request: Request, document_id: Id) -> HTMLResponse:
+    return _step_page(request, document_id, "release")
+
+
+@router.post("/documents/{document_id}/release", response_model=None)
+def release(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    def act(service: RegistrarService, user: User) -> str:
+        service.release(user, document_id)
+        return "released"
+
+    return _decide(request, document_id, "release", act, form)
+
+
+@router.get("/documents/{document_id}/issuing-sheet")
+def issuing_sheet(request: Request, document_id: Id) -> HTMLResponse:
+    """发文稿纸 as a page that prints on A4 (print CSS), with a link to its PDF."""
+    with web_scope(request) as (ctx, user):
+        sheet = IssuingSheetService(ctx).for_reader(user, document_id)
+    links = {"back": f"/documents/{document_id}", "pdf": f"/api/v1/documents/{document_id}/issuing-sheet.pdf"}
+    response = HTMLResponse(sheet_html(sheet, runtime_of(request).settings, links))
+    secure_headers(response, PAGE_CSP)
+    return response
