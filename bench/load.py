@@ -30,7 +30,7 @@ from bench.api import bench_settings
 from bench.pages import seed_documents
 from services.processes import Supervisor, gongwen_command, wait_for_http
 from services.runtime import Runtime
-from services.seed.example import DEMO_PASSWORD, load_organs_and_users
+from services.seed.example import DEMO_PASSWORD, GATED, load_organs_and_users
 
 READERS = ("mw.drafter", "mw.reviewer", "mw.head", "mw.registrar", "jyj.drafter", "wjw.drafter", "archivist")
 PG_ADMIN = os.environ.get("GONGWEN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -206,7 +206,7 @@ def main() -> None:
         settings = bench_settings(home)
         runtime = Runtime(settings)
         with runtime.context() as ctx:
-            load_organs_and_users(ctx)
+            load_organs_and_users(ctx, gated=GATED)  # as `gongwen up` sets the example organs
         seed_documents(runtime, args.docs)
         runtime.close()
         sup = Supervisor(settings, say=print)

@@ -32,7 +32,7 @@ from services.accounts.service import OrganService
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
-from services.domain.enums import IncomingNature, Urgency
+from services.domain.enums import DocStatus, IncomingNature, Urgency
 from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
@@ -170,7 +170,11 @@ def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
 
 
 def _through_registrar(runtime: Runtime, doc_id: int, stage: str) -> bool:
-    """市民委's registrar takes the steps up to ``stage``; True when the document is to wait there."""
+    """市民委's registrar takes the steps up to ``stage``; True when the document is to wait there. False at once
+    when 市民委 issues without its registrar (the document is already signed)."""
+    with runtime.context(write=False) as ctx:
+        if DocumentService(ctx).get(doc_id).status == DocStatus.signed.value:
+            return False
     for step in REGISTRAR_STEPS:
         if step == stage:
             return True
