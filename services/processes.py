@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -25,6 +27,26 @@ PREFECT_SERVER_TUNING = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "100",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "2",
 }
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a child asks the kernel to be killed when `gongwen up` dies, even by SIGKILL or the OOM killer,
+    so that no worker or server runs on without its supervisor. Resolved once, before any fork."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def ask() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    return ask
+
+
+DIE_WITH_PARENT = _parent_death_signal()
 
 
 def prefect_env(settings: Settings) -> dict[str, str]:
@@ -93,7 +115,11 @@ class Supervisor:
 
     def start(self, name: str, command: list[str], to_log: bool = False) -> subprocess.Popen[bytes]:
         out = open(self.logs / f"{name}.log", "ab") if to_log else None  # noqa: SIM115 - lives with the child
-        proc = subprocess.Popen(command, env=prefect_env(self.settings), stdout=out, stderr=out)
+        # preexec_fn only calls prctl, resolved before the fork. The signal follows the thread that starts the
+        # child: `gongwen up` starts and restarts children from its main thread, which lives as long as it does.
+        proc = subprocess.Popen(
+            command, env=prefect_env(self.settings), stdout=out, stderr=out, preexec_fn=DIE_WITH_PARENT
+        )
         previous = self.children.get(name)
         restarts = previous.restarts if previous else 0
         self.children[name] = Child(name, command, to_log, proc, time.monotonic(), restarts)
@@ -113,23 +139,26 @@ class Supervisor:
             )
 
     def stop(self, name: str, timeout: float = 15) -> None:
-        child = self.children.pop(name, None)
-        if child is None or child.proc.poll() is not None:
-            return
-        child.proc.send_signal(signal.SIGTERM)
-        try:
-            child.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            child.proc.kill()
-            child.proc.wait()
+        self._stop_together([name], timeout)
 
-    def stop_all(self) -> None:
-        # The runner before the server: serve() can hang on SIGTERM while its API is going away (STACK-NOTES).
-        names = [n for n in self.children if n.startswith(("scheduler", "worker"))] + ["api", "prefect-server"]
-        for name in names:
-            self.stop(name)
-        for name in list(self.children):
-            self.stop(name)
+    def stop_all(self, timeout: float = 15) -> None:
+        """Everything stopped within about twice ``timeout``, whatever hangs on SIGTERM (then killed)."""
+        # The runners before the server: serve() can hang on SIGTERM while its API is going away (STACK-NOTES).
+        self._stop_together([n for n in self.children if n.startswith(("scheduler", "worker"))], timeout)
+        self._stop_together(list(self.children), timeout)
+
+    def _stop_together(self, names: list[str], timeout: float) -> None:
+        """SIGTERM to each at once, one shared deadline, then SIGKILL to whatever is still running."""
+        children = [c for c in (self.children.pop(n, None) for n in names) if c and c.proc.poll() is None]
+        for child in children:
+            child.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in children:
+            try:
+                child.proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
 
     def supervise(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: restart whatever exits, with backoff, and say so."""
