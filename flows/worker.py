@@ -36,6 +36,7 @@ from services.runtime import Runtime
 
 log = logging.getLogger("gongwen.worker")
 CHECKS_PER_STEP = 6  # a worker takes up to 6 × batch_size due checks at once (a few ms each), other steps batch_size
+STALE_AFTER_SECONDS = 60.0  # a lost run is settled once this old (and at least four leases)
 BEAT_SECONDS = 5.0  # how often a worker records that it is alive (and puts back steps a recovered service failed)
 CURRENT_JOBS: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("gongwen_jobs", default=())
 
@@ -58,6 +59,9 @@ def _with_hook(flow: Any) -> Any:
 
 
 STEPS = {name: _with_hook(f) for name, f in STEP_FLOWS.items()}
+# The flows the worker runs whose runs it settles when they were lost (a reindex runs long and alone: not swept).
+_SWEPT: list[Any] = [*STEP_FLOWS.values(), *BATCH_FLOWS.values(), annual_archive, fixity_audit]
+SWEPT_FLOWS = {str(f.name) for f in _SWEPT} | {"search-index-updates"}
 BATCHES = {name: _with_hook(f) for name, f in BATCH_FLOWS.items()}
 ARCHIVE, FIXITY = _with_hook(annual_archive), _with_hook(fixity_audit)
 
@@ -164,7 +168,7 @@ class Worker:
                 jobs.beat(self.name, ok, note)
                 back = jobs.requeue_recovered() if ok else 0
             if ok:
-                self._crash_stale_index_runs()
+                self._crash_stale_runs()
             if recovered or back:
                 log.warning("Prefect answers (down %.0fs); %d failed steps put back", self._down(), back)
         if ok:
@@ -194,14 +198,16 @@ class Worker:
         except Exception as exc:  # the step still runs; the stale run is settled on a later claim
             log.warning("could not mark flow run %s crashed: %s", flow_run_id, exc)
 
-    def _crash_stale_index_runs(self) -> None:
-        """Index updates are not jobs (a run per batch, seconds long): one still Running long after it began was
-        left by a worker that died, and is marked crashed."""
+    def _crash_stale_runs(self) -> None:
+        """A run of our steps or index updates still Pending or Running long after it began, that no live step
+        holds, was left by a worker that died or a Prefect server that went away mid-run (before its hook could
+        record it): marked crashed, so nothing stays Running for ever. Live steps renew their leases and hold
+        their run; index updates last seconds."""
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.filters import (
+            FlowFilter,
+            FlowFilterName,
             FlowRunFilter,
-            FlowRunFilterName,
-            FlowRunFilterStartTime,
             FlowRunFilterState,
             FlowRunFilterStateType,
         )
@@ -209,22 +215,30 @@ class Worker:
         from prefect.states import Crashed
 
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(
-            seconds=max(60.0, 4 * self.runtime.settings.workflow.lease_seconds)
+            seconds=max(STALE_AFTER_SECONDS, 4 * self.runtime.settings.workflow.lease_seconds)
         )
         try:
             with get_client(sync_client=True) as client:
-                stale = client.read_flow_runs(
+                runs = client.read_flow_runs(
+                    flow_filter=FlowFilter(name=FlowFilterName(any_=sorted(SWEPT_FLOWS))),
                     flow_run_filter=FlowRunFilter(
-                        name=FlowRunFilterName(any_=["search-index-updates"]),
-                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING])),
-                        start_time=FlowRunFilterStartTime(before_=cutoff),
-                    )
+                        state=FlowRunFilterState(
+                            type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
+                        )
+                    ),
                 )
-                for run in stale:
-                    message = "工作进程中断，本批索引更新将由下一批补上 / worker lost; the next batch catches up"
-                    client.set_flow_run_state(run.id, Crashed(message=message), force=True)
-        except Exception as exc:  # only bookkeeping: the outbox rows are still there
-            log.warning("could not settle stale index-update runs: %s", exc)
+                old = [r for r in runs if (r.start_time or r.expected_start_time or r.created or cutoff) < cutoff]
+                if not old:
+                    return
+                with self.runtime.context(write=False) as ctx:
+                    held = JobService(ctx).live_run_ids()
+                for run in old:
+                    if str(run.id) not in held:
+                        message = "工作进程或 Prefect 中断，该步骤已另行完成或重试 / run lost; its step is retried"
+                        client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+                        log.warning("stale flow run %s (%s) marked crashed", run.id, run.name)
+        except Exception as exc:  # only bookkeeping: the steps themselves are in the outbox
+            log.warning("could not settle stale flow runs: %s", exc)
 
     def _index_updates(self) -> int:
         """A run per batch, not per update (STACK-NOTES). An unreachable index never blocks the process."""

@@ -110,6 +110,16 @@ class JobService:
     def _lease(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.ctx.settings.workflow.lease_seconds)
 
+    def live_run_ids(self) -> set[str]:
+        """The flow runs that steps being run now (lease not yet expired) are carried by."""
+        now = self.ctx.now()
+        query = select(ProcessJob.flow_run_id).where(
+            ProcessJob.status == JobStatus.running.value,
+            ProcessJob.lease_until >= now,
+            ProcessJob.flow_run_id.is_not(None),
+        )
+        return {str(run_id) for run_id in self.ctx.session.scalars(query)}
+
     def record_run(self, job_ids: Sequence[int], flow_run_id: str) -> None:
         """The flow run now carrying these jobs (so a crash can be marked on it later)."""
         self.ctx.session.execute(update(ProcessJob).where(ProcessJob.id.in_(job_ids)).values(flow_run_id=flow_run_id))

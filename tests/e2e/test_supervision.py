@@ -126,7 +126,10 @@ def test_killed_parts_come_back_and_every_document_is_issued_once(
             .having(func.count() > 1)
         ).all()  # fmt: skip
         assert doubles == []
-    wait_until("no flow run is left Running", lambda: _running_runs(prefect) == [], 90)
+    try:
+        wait_until("no flow run is left Running", lambda: _running_runs(prefect) == [], 150)
+    finally:
+        assert _running_runs(prefect) == []  # names the runs left behind
     runtime.close()
 
 

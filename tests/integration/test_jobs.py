@@ -165,3 +165,37 @@ def test_the_run_a_dead_worker_left_is_marked_crashed_when_its_step_is_taken_up(
         state = client.read_flow_run(run.id).state
     assert state is not None and state.type.value == "CRASHED"
     assert _status(runtime, doc_id) == "in_review" and _job(runtime, doc_id).attempts == 2
+
+
+def test_a_run_lost_before_its_step_could_record_it_is_settled(
+    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect went away between creating a run and running it (so no step ever learnt its id): the run would stay
+    Pending for ever. The worker's sweep marks such runs crashed, but never the run a live step holds."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.states import Pending, Running
+
+    import flows.worker as worker_module
+
+    doc_id = lifecycle.submitted(runtime, seeds_dir)
+
+    @flow(name="document-issue")
+    def issue() -> None: ...
+
+    with get_client(sync_client=True) as client:
+        lost = client.create_flow_run(issue, name="issue-1-documents", state=Pending())
+        held = client.create_flow_run(issue, name=f"doc-{doc_id}-issue")
+        client.set_flow_run_state(held.id, Running(), force=True)
+    with runtime.context() as ctx:  # a live step (its lease renewed) carries the second run
+        job = ctx.session.scalar(select(ProcessJob).where(ProcessJob.document_id == doc_id))
+        assert job is not None
+        job.status, job.attempts, job.flow_run_id = "running", 1, str(held.id)
+        job.lease_until = ctx.now() + dt.timedelta(minutes=5)
+    monkeypatch.setattr(worker_module, "STALE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(runtime.settings.workflow, "lease_seconds", 0.1)
+    time.sleep(0.5)
+    Worker(runtime)._crash_stale_runs()
+    with get_client(sync_client=True) as client:
+        states = {run.id: client.read_flow_run(run.id).state for run in (lost, held)}
+    assert {k: s.type.value for k, s in states.items() if s} == {lost.id: "CRASHED", held.id: "RUNNING"}
