@@ -41,6 +41,17 @@ BEAT_SECONDS = 5.0  # how often a worker records that it is alive (and puts back
 CURRENT_JOBS: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("gongwen_jobs", default=())
 
 
+def _in_state(state_type: Any) -> Any:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+
+    return FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state_type])))
+
+
+def _began(run: Any, default: dt.datetime) -> dt.datetime:
+    began: dt.datetime = run.start_time or run.expected_start_time or run.created or default
+    return began
+
+
 def quiet_prefect() -> AbstractContextManager[object]:
     """A sync flow otherwise waits ≈1 s joining its heartbeat thread (STACK-NOTES.md)."""
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
@@ -199,18 +210,11 @@ class Worker:
             log.warning("could not mark flow run %s crashed: %s", flow_run_id, exc)
 
     def _crash_stale_runs(self) -> None:
-        """A run of our steps or index updates still Pending or Running long after it began, that no live step
-        holds, was left by a worker that died or a Prefect server that went away mid-run (before its hook could
-        record it): marked crashed, so nothing stays Running for ever. Live steps renew their leases and hold
-        their run; index updates last seconds."""
+        """Runs lost when a worker died or Prefect went away mid-run (before a step could record its run): any run
+        still Pending long after it was due, and any run of our steps still Running that no live step holds, are
+        marked crashed, so nothing stays Running for ever. Live steps renew their leases and hold their run."""
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import (
-            FlowFilter,
-            FlowFilterName,
-            FlowRunFilter,
-            FlowRunFilterState,
-            FlowRunFilterStateType,
-        )
+        from prefect.client.schemas.filters import FlowFilter, FlowFilterName
         from prefect.client.schemas.objects import StateType
         from prefect.states import Crashed
 
@@ -219,15 +223,16 @@ class Worker:
         )
         try:
             with get_client(sync_client=True) as client:
-                runs = client.read_flow_runs(
+                pending = client.read_flow_runs(flow_run_filter=_in_state(StateType.PENDING))
+                running = client.read_flow_runs(
                     flow_filter=FlowFilter(name=FlowFilterName(any_=sorted(SWEPT_FLOWS))),
-                    flow_run_filter=FlowRunFilter(
-                        state=FlowRunFilterState(
-                            type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
-                        )
-                    ),
+                    flow_run_filter=_in_state(StateType.RUNNING),
                 )
-                old = [r for r in runs if (r.start_time or r.expected_start_time or r.created or cutoff) < cutoff]
+                # Pending is a moment's state: one this old was lost, whoever made it. Running runs of the
+                # scheduler's deployments are its own to settle (it does at start); of our steps, those no live
+                # step holds.
+                old = [r for r in pending if _began(r, cutoff) < cutoff]
+                old += [r for r in running if r.deployment_id is None and _began(r, cutoff) < cutoff]
                 if not old:
                     return
                 with self.runtime.context(write=False) as ctx:

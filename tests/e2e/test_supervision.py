@@ -169,4 +169,4 @@ def _running_runs(prefect: str) -> list[str]:
         ).json()
     except httpx.HTTPError:
         return ["prefect not answering"]
-    return [r["name"] for r in runs]
+    return [f"{r['name']} ({r['state_type']}, flow {r['flow_id']}, deployment {r['deployment_id']})" for r in runs]
