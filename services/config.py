@@ -18,6 +18,13 @@ class ApiSettings(BaseModel):
     port: int = Field(8000, description="Port the API and web pages listen on.")
     token_hours: int = Field(12, description="Lifetime of a login token, in hours.")
     workers: int = Field(2, ge=1, le=64, description="API server processes (pages and API are CPU-bound Python).")
+    threads: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Requests one API process works on at once; the rest wait their turn. Pages hold the GIL, so "
+        "more threads only make every request slower (40, the server's default, tripled the CPU a request costs).",
+    )
 
 
 class PrefectSettings(BaseModel):

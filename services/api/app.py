@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from http.cookies import SimpleCookie
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from services.accounts.service import UserService
@@ -55,9 +58,21 @@ def _token_of(headers: dict[bytes, bytes], api: bool) -> str | None:
     return morsel.value if morsel else None
 
 
+def _bounded_threads(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Sync routes run on at most ``threads`` threads of this process (the rest queue on the event loop)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime(settings or Settings())
     app = FastAPI(
+        lifespan=_bounded_threads(runtime.settings.api.threads),
         title="gongwen",
         version="0.1.0",
         description="公文 drafting, joint sign-off, issuing, distribution and report-back",

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from services import access
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.service import DocumentService
+from services.documents.service import AS_LISTED_WITH_PARTIES, DocumentService
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document, InboxItem, Signoff, User
 from services.errors import Conflict, Forbidden
@@ -111,20 +112,24 @@ class DistributionService:
         if actor.has_role(Role.drafter):
             mine["returned"] = list(
                 session.scalars(
-                    select(Document).where(
+                    select(Document)
+                    .where(
                         readable,
                         Document.lead_organ_id == actor.organ_id,
                         Document.status == DocStatus.returned.value,
                         Document.kind == DocKind.outgoing.value,
                     )
+                    .options(*AS_LISTED_WITH_PARTIES)
                 )
             )
         if actor.has_role(Role.reviewer):
             mine["to_review"] = list(
                 session.scalars(
-                    select(Document).where(
+                    select(Document)
+                    .where(
                         readable, Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
                     )
+                    .options(*AS_LISTED_WITH_PARTIES)
                 )
             )
         if actor.has_role(Role.signer):
@@ -138,6 +143,7 @@ class DistributionService:
                         Signoff.organ_id == actor.organ_id,
                         Signoff.status == "pending",
                     )
+                    .options(*AS_LISTED_WITH_PARTIES)
                 )
             )
         mine["to_receive"] = list(
@@ -145,6 +151,7 @@ class DistributionService:
                 select(InboxItem)
                 .join(Document, Document.id == InboxItem.document_id)
                 .where(readable, InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
+                .options(contains_eager(InboxItem.document).options(*AS_LISTED_WITH_PARTIES))
                 .order_by(InboxItem.id)
             )
         )

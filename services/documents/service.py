@@ -387,7 +387,12 @@ def sha256_hex(data: bytes) -> str:
 # What a listed document shows: its lead organ, and for the API its issuers and recipients, loaded with the page
 # in a few queries, not two per row (a plan to every 乡镇 has dozens of recipients: the list page shows none).
 AS_LISTED = (joinedload(Document.lead_organ),)
-AS_LISTED_WITH_PARTIES = (*AS_LISTED, selectinload(Document.issuers), selectinload(Document.recipients))
+AS_LISTED_WITH_PARTIES = (  # everything DocumentOut shows, in four queries for any number of documents
+    *AS_LISTED,
+    selectinload(Document.issuers),
+    selectinload(Document.recipients),
+    selectinload(Document.outgoing_links),
+)
 
 
 def list_visible(
