@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from http.cookies import SimpleCookie
@@ -10,7 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from services.accounts.service import UserService
-from services.api.errors import ERROR_RESPONSES, install_error_handlers
+from services.api.errors import install_error_handlers
 from services.api.headers import SecurityHeadersMiddleware
 from services.api.limits import BodyLimitMiddleware, LoginCheck
 from services.api.routes import (
@@ -25,6 +26,7 @@ from services.api.routes import (
     search,
     system,
 )
+from services.api.routing import serve
 from services.config import Settings
 from services.errors import Unauthenticated
 from services.runtime import Runtime
@@ -64,6 +66,8 @@ def _bounded_threads(threads: int) -> Callable[[FastAPI], AbstractAsyncContextMa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        gc.collect()
+        gc.freeze()
         yield
 
     return lifespan
@@ -85,7 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     for module in (system, admin, documents, distribution, obligations, registrar, incoming, search, imports, archive):
-        app.include_router(module.router, responses=ERROR_RESPONSES)
+        serve(app, module.router)
     install_web(app, str(runtime.settings.templates_dir))
     return app
 

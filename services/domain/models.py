@@ -543,7 +543,12 @@ class Submission(Base):
     obligation: Mapped[Obligation] = relationship()
     organ: Mapped[Organ] = relationship()
     reply: Mapped[Document] = relationship(foreign_keys=[reply_document_id])
-    __table_args__ = (Index("ix_submissions_expected", "obligation_id", "organ_id", "period_due", "status"),)
+    __table_args__ = (
+        Index("ix_submissions_expected", "obligation_id", "organ_id", "period_due", "status"),
+        # covers the tally of a plan's periods (services/obligations/repository.py: tallies, late_counts)
+        Index("ix_submissions_tally", "obligation_id", "period_due", "organ_id", "status", "submitted_on"),
+        Index("ix_submissions_waiting", "status", "obligation_id"),  # reports still to be 签收 (a few of many)
+    )
 
     def move(self, to: SubmissionStatus) -> None:
         """签收 or 退回补报, once: a report already handled is refused with ``submission_decided``."""
@@ -580,7 +585,10 @@ class Chase(Base):
     seen_at: Mapped[dt.datetime | None]
     obligation: Mapped[Obligation] = relationship()
     organ: Mapped[Organ] = relationship()
-    __table_args__ = (UniqueConstraint("obligation_id", "organ_id", "chased_on"),)
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "organ_id", "chased_on"),
+        Index("ix_chases_period", "obligation_id", "period_due", "organ_id"),  # the dashboard's count per period
+    )
 
 
 class PlanTask(Base):

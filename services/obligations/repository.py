@@ -83,41 +83,46 @@ class ObligationRepository:
         dues: Iterable[dt.date] | None = None,
     ) -> dict[Key, Tally]:
         """Per obligation × unit × period: the reports still standing, when the last needed one came, and
-        whether the latest was returned. ``at_least`` per obligation decides which report completes a period."""
+        whether the latest was returned. ``at_least`` per obligation decides which report completes a period.
+        Read as plain rows, not ORM ones (a year of weekly reports from 200 units is thousands of them)."""
         ids = list(obligation_ids)
         if not ids:
             return {}
         query = select(
+            Submission.id,
             Submission.obligation_id,
             Submission.organ_id,
             Submission.period_due,
-            Submission.status,
+            Submission.status == SubmissionStatus.returned.value,
             Submission.submitted_on,
-            Obligation.at_least,
-        ).join(Obligation, Obligation.id == Submission.obligation_id)
-        query = query.where(Submission.obligation_id.in_(ids))
+        ).where(Submission.obligation_id.in_(ids))
         if organ_ids is not None:
             query = query.where(Submission.organ_id.in_(list(organ_ids)))
         if dues is not None:
             query = query.where(Submission.period_due.in_(list(dues)))
-        returned = SubmissionStatus.returned.value
-        acc: dict[Key, list[object]] = {}  # standing, reached on, newest returned: folded in order, frozen once
-        for ob, organ, period_due, status, on, at_least in self.session.execute(query.order_by(Submission.id)):
+        at_least = dict(
+            self.session.execute(select(Obligation.id, Obligation.at_least).where(Obligation.id.in_(ids)))
+            .tuples()
+            .all()
+        )
+        rows = sorted(self.session.connection().execute(query), key=lambda row: row[0])  # by id: arrival order
+        acc: dict[Key, list[object]] = {}  # standing, reached on, newest returned: folded in arrival order
+        for _, ob, organ, period_due, returned, on in rows:
             entry = acc.setdefault((ob, organ, period_due), [0, None, False])
-            if status == returned:
+            if returned:
                 entry[2] = True
                 continue
             entry[0] = int(entry[0]) + 1  # type: ignore[call-overload]
-            if entry[0] == at_least:
+            if entry[0] == at_least[ob]:
                 entry[1] = on
             entry[2] = False
         return {key: Tally(*entry) for key, entry in acc.items()}  # type: ignore[arg-type]
 
-    def chase_counts(self, obligation_ids: Iterable[int]) -> dict[Key, int]:
-        ids = list(obligation_ids)
+    def chase_counts(self, obligation_ids: Iterable[int], dues: Iterable[dt.date]) -> dict[Key, int]:
+        """How often each unit was chased for the given periods (a daily 催办 run adds hundreds a day)."""
         query = (
             select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
-            .where(Chase.obligation_id.in_(ids))
+            .where(Chase.obligation_id.in_(list(obligation_ids)), Chase.period_due.in_(list(dues)))
             .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
         )
         return {(ob, organ, due): int(n) for ob, organ, due, n in self.session.execute(query)}
@@ -247,6 +252,23 @@ class ObligationRepository:
         if status is not None:
             query = query.where(Submission.status == status.value)
         return self.session.scalars(query.order_by(Submission.id)).all()
+
+    def arrived(self, obligation_ids: Iterable[int], limit: int = 200) -> Sequence[Submission]:
+        """Reports on these obligations waiting to be 签收 or returned, with what the dashboard shows of each."""
+        query = (
+            select(Submission)
+            .where(
+                Submission.obligation_id.in_(list(obligation_ids)), Submission.status == SubmissionStatus.arrived.value
+            )
+            .options(
+                joinedload(Submission.obligation),
+                joinedload(Submission.organ),
+                joinedload(Submission.reply).load_only(Document.id, Document.title),
+            )
+            .order_by(Submission.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
 
     def arrivals_for(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Submission]:
         """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them."""

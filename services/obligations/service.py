@@ -37,7 +37,7 @@ from services.obligations.repository import Key, ObligationRepository
 from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
 
 MAX_REPORT_BYTES = 50 * 1024 * 1024
-RECENT_PERIODS = 8  # the dashboard lists the overdue periods among each cadence's last eight; it counts them all
+RECENT_PERIODS = 4  # the dashboard lists the overdue periods among each cadence's last four; it counts them all
 
 
 def schedule_of(obligation: Obligation) -> Schedule:
@@ -94,6 +94,8 @@ class Dashboard:
     received: dict[int, dt.datetime | None] = field(default_factory=dict)
     late: dict[tuple[int, int], int] = field(default_factory=dict)  # every overdue period per obligation × unit
     tasks: dict[int, tuple[int, int]] = field(default_factory=dict)  # per unit: tasks done, tasks in all
+    recent_periods: int = RECENT_PERIODS  # how many of a cadence's last periods ``overdue`` looks through
+    arrivals: Sequence[Submission] = ()  # reports waiting for the office to 签收 or return
 
 
 class ObligationService:
@@ -213,8 +215,9 @@ class ObligationService:
         }
         dues = {p.due for p in chosen.values()} | {p.due for ps in recent.values() for p in ps}
         tallies = self.repo.tallies(ids, units, dues)
-        chases = self.repo.chase_counts(ids)
-        replies = self.repo.latest_submissions(ids, {p.due for p in chosen.values()})
+        shown = {p.due for p in chosen.values()}
+        chases = self.repo.chase_counts(ids, shown)
+        replies = self.repo.latest_submissions(ids, shown)
         counts = self.repo.late_counts(obligations, today)
         cells: dict[tuple[int, int], Expected] = {}
         overdue: list[Expected] = []
@@ -239,8 +242,9 @@ class ObligationService:
         overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
         received = self.repo.received(document_id)
         return Dashboard(
-            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks
-        )
+            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks,
+            arrivals=self.repo.arrived(ids),
+        )  # fmt: skip
 
     # -- a unit's 待办 -----------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from services.api.routing import serve
 from services.web.pages import admin, archive, auth, document, drafting, incoming, registrar, search, tracking, work
 from services.web.render import page
 from services.web.session import LoginRequired, login_url
@@ -14,7 +15,7 @@ from services.web.session import LoginRequired, login_url
 def install_web(app: FastAPI, templates_dir: str) -> None:
     app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
     for module in (auth, work, drafting, document, registrar, tracking, incoming, search, archive, admin):
-        app.include_router(module.router)
+        serve(app, module.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_: Request, exc: LoginRequired) -> RedirectResponse:

@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from services.access import require_role
 from services.accounts.service import OrganService, UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import OrganOut, UserOut
 from services.domain.enums import Classification, Role
 
-router = APIRouter(prefix="/api/v1", tags=["organs and users"])
+router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)
 
 
 class OrganIn(BaseModel):

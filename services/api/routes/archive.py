@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, YearField, YearPath, YearQuery
 from services.archive.service import ArchiveService
 from services.domain.enums import Role
@@ -18,7 +19,7 @@ from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
 from services.jobs.service import JobService
 
-router = APIRouter(prefix="/api/v1/archive", tags=["archive"])
+router = APIRouter(prefix="/api/v1/archive", tags=["archive"], responses=ERROR_RESPONSES)
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id
 from services.api.schemas import (
     AssignmentOut,
@@ -18,7 +19,7 @@ from services.api.schemas import (
 )
 from services.distribution.service import DistributionService
 
-router = APIRouter(prefix="/api/v1", tags=["distribution"])
+router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 
 
 @router.get("/inbox")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.access import Level
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, VersionNumber
 from services.api.schemas import (
     AuditOut,
@@ -27,7 +28,7 @@ from services.errors import Conflict
 from services.web.render import FRAME_CSP
 from services.workflow.service import WorkflowService
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
 
 class Decision(BaseModel):

@@ -9,12 +9,13 @@ from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
 from services.errors import DomainError
 from services.imports.reader import MAX_BYTES
 from services.imports.service import FileOutcome, ImportService, prepare
 
-router = APIRouter(prefix="/api/v1", tags=["imports"])
+router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
 
 
 class LinkIn(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from services.access import require_read
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField, IdQuery
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
@@ -31,7 +32,7 @@ from services.incoming.schemas import (
 from services.incoming.service import DepartmentService, IncomingService
 from services.incoming.sheet import sheet_pdf
 
-router = APIRouter(prefix="/api/v1", tags=["incoming"])
+router = APIRouter(prefix="/api/v1", tags=["incoming"], responses=ERROR_RESPONSES)
 
 
 class DepartmentOut(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.accounts.groups import GroupService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
 from services.api.schemas import (
     AssignmentOut,
@@ -26,7 +27,7 @@ from services.documents.service import decode_utf8_text
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 
-router = APIRouter(prefix="/api/v1", tags=["obligations"])
+router = APIRouter(prefix="/api/v1", tags=["obligations"], responses=ERROR_RESPONSES)
 
 
 class ReturnIn(BaseModel):

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
 from services.api.schemas import DocumentOut
 from services.domain.models import IssueRecord
@@ -17,7 +18,7 @@ from services.registrar.rules import MAX_PRINTED_COPIES
 from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import IssuingSheetService, sheet_pdf
 
-router = APIRouter(prefix="/api/v1", tags=["registrar"])
+router = APIRouter(prefix="/api/v1", tags=["registrar"], responses=ERROR_RESPONSES)
 D = "/documents/{document_id}"
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import text
 from services.accounts import login as logins
 from services.accounts.service import UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
+from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
 from services.web.session import client_address
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
 
 class LoginIn(BaseModel):

@@ -4,7 +4,7 @@ when it is printed. Organs that exist keep the automatic path (the gate is off f
 on have it on.
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0017
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 
 from services.accounts.groups import GroupService
 from services.api.params import Id
-from services.domain.enums import SubmissionStatus
 from services.obligations.service import Dashboard, ObligationService, cadence_zh
 from services.obligations.tasks import TaskService
 from services.web.render import page, redirect
@@ -50,12 +49,9 @@ def dashboard(
     with web_scope(request) as (ctx, user):
         service = ObligationService(ctx)
         board = service.dashboard(user, document_id, _day(day), _int(obligation), _int(group), overdue == "1")
-        arrivals = [
-            s for o in board.obligations for s in service.repo.submissions(o.id, status=SubmissionStatus.arrived)
-        ]
         return page(
             request, "distribution.html", user, nav="documents", board=board, document=board.document,
-            arrivals=arrivals, groups=GroupService(ctx).all(), cadence_zh=cadence_zh,
+            arrivals=board.arrivals, groups=GroupService(ctx).all(), cadence_zh=cadence_zh,
             filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
         )  # fmt: skip
 
