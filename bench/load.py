@@ -40,11 +40,13 @@ PG_ADMIN = os.environ.get("GONGWEN_TEST_PG_URL", "postgresql+psycopg://postgres@
 class Tally:
     times: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    first_error: dict[str, str] = field(default_factory=dict)  # what went wrong, once per kind
 
-    def add(self, kind: str, seconds: float, ok: bool) -> None:
+    def add(self, kind: str, seconds: float, ok: bool, why: str = "") -> None:
         self.times.setdefault(kind, []).append(seconds)
         if not ok:
             self.errors[kind] = self.errors.get(kind, 0) + 1
+            self.first_error.setdefault(kind, why)
 
     def all(self, prefix: str = "") -> list[float]:
         return [t for k, v in self.times.items() if k.startswith(prefix) for t in v]
@@ -82,9 +84,10 @@ async def reader(client: httpx.AsyncClient, heads: dict[str, dict[str, str]], id
         try:
             r = await client.get(url, headers=heads[who])
             ok = r.status_code in (200, 404)  # a document another organ may not read answers 404 by design
-        except httpx.HTTPError:
-            ok = False
-        tally.add(f"read:{kind}", time.perf_counter() - started, ok)
+            why = f"{url} → {r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as exc:
+            ok, why = False, f"{url} → {exc!r}"
+        tally.add(f"read:{kind}", time.perf_counter() - started, ok, why)
 
 
 async def writer(client: httpx.AsyncClient, head: dict[str, str], tally: Tally, until: float) -> None:
@@ -98,9 +101,10 @@ async def writer(client: httpx.AsyncClient, head: dict[str, str], tally: Tally, 
             if ok:
                 r = await client.post(f"/api/v1/documents/{r.json()['id']}/submit", headers=head)
                 ok = r.status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        tally.add("write:draft+submit", time.perf_counter() - started, ok)
+            why = f"{r.request.url.path} → {r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as exc:
+            ok, why = False, repr(exc)
+        tally.add("write:draft+submit", time.perf_counter() - started, ok, why)
 
 
 async def guesser(client: httpx.AsyncClient, until: float, counts: dict[int, int]) -> None:
@@ -167,6 +171,7 @@ def summary(tally: Tally, elapsed: float) -> dict[str, object]:
         "writes": len(tally.times.get("write:draft+submit", [])),
         "write_p95_ms": round(pct(tally.times.get("write:draft+submit", []), 0.95), 1),
         "errors": dict(tally.errors),
+        "first_error": dict(tally.first_error),
         "per_kind_p95_ms": {k: round(pct(v, 0.95), 1) for k, v in sorted(tally.times.items())},
     }
 

@@ -99,6 +99,7 @@ def api() -> None:
         host=settings.api.host,
         port=settings.api.port,
         workers=settings.api.workers,
+        timeout_keep_alive=settings.api.keep_alive_seconds,
         log_level="warning",
     )
 

@@ -18,6 +18,13 @@ class ApiSettings(BaseModel):
     port: int = Field(8000, description="Port the API and web pages listen on.")
     token_hours: int = Field(12, description="Lifetime of a login token, in hours.")
     workers: int = Field(2, ge=1, le=64, description="API server processes (pages and API are CPU-bound Python).")
+    keep_alive_seconds: int = Field(
+        65,
+        gt=0,
+        le=600,
+        description="How long an idle connection stays open. Longer than a client's or proxy's own idle limit, so "
+        "the server never closes a connection at the moment the client reuses it (uvicorn's 5 s did under load).",
+    )
     threads: int = Field(
         4,
         ge=1,
