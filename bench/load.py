@@ -213,6 +213,9 @@ def main() -> None:
         with runtime.context() as ctx:
             load_organs_and_users(ctx, gated=GATED)  # as `gongwen up` sets the example organs
         seed_documents(runtime, args.docs)
+        if url:  # statistics as autovacuum keeps them on a running server (a fresh database has none: bad plans)
+            with runtime.db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE")
         runtime.close()
         sup = Supervisor(settings, say=print)
         try:
