@@ -254,33 +254,20 @@ class ObligationRepository:
         return self.session.scalars(query.order_by(Submission.id)).all()
 
     def arrived(self, obligation_ids: Iterable[int], limit: int = 200) -> Sequence[Submission]:
-        """Reports on these obligations waiting to be 签收 or returned, with what the dashboard shows of each."""
-        query = (
-            select(Submission)
-            .where(
-                Submission.obligation_id.in_(list(obligation_ids)), Submission.status == SubmissionStatus.arrived.value
-            )
-            .options(
-                joinedload(Submission.obligation),
-                joinedload(Submission.organ),
-                joinedload(Submission.reply).load_only(Document.id, Document.title),
-            )
-            .order_by(Submission.id)
-            .limit(limit)
-        )
-        return self.session.scalars(query).all()
+        """Reports on these obligations waiting to be 签收 or returned (the dashboard's list)."""
+        return self._waiting([Submission.obligation_id.in_(list(obligation_ids))], limit)
 
     def arrivals_for(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Submission]:
         """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them."""
+        return self._waiting([Document.lead_organ_id == organ_id, readable], limit)
+
+    def _waiting(self, conditions: list[ColumnElement[bool]], limit: int) -> Sequence[Submission]:
+        """Reports not yet 签收 or returned, with their obligation, unit and reply's title, oldest first."""
         query = (
             select(Submission)
             .join(Obligation, Obligation.id == Submission.obligation_id)
             .join(Document, Document.id == Obligation.document_id)
-            .where(
-                Submission.status == SubmissionStatus.arrived.value,
-                Document.lead_organ_id == organ_id,
-                readable,
-            )
+            .where(Submission.status == SubmissionStatus.arrived.value, *conditions)
             .options(
                 contains_eager(Submission.obligation),
                 joinedload(Submission.organ),
