@@ -30,7 +30,7 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, exists, or_, select, union_all
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
@@ -57,7 +57,11 @@ INCOMING_EVENT = "incoming"  # a step of the receiving organ's 收文 handling
 
 def cleared_levels(user: User) -> list[str]:
     """The 密级 a user is cleared for, from 非密 up to their clearance."""
-    rank = CLASSIFICATION_RANK[Classification(user.clearance)]
+    return _levels_up_to(user.clearance)
+
+
+def _levels_up_to(clearance: str) -> list[str]:
+    rank = CLASSIFICATION_RANK[Classification(clearance)]
     return [c.value for c, r in CLASSIFICATION_RANK.items() if r <= rank]
 
 
@@ -133,26 +137,39 @@ def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bo
     return Document.id.in_(readable(user, level))
 
 
-def readable_one(user: User, document_id: int, level: Level = Level.issued) -> Select[tuple[int]]:
-    """:func:`readable` narrowed to one document before the grants are looked up: each grant is asked about
-    this document only (an index lookup), not for the organ's every document (a plan's office holds a grant on
-    each of its thousands of reports)."""
-    query = select(Document.id).where(Document.id == document_id, Document.classification.in_(cleared_levels(user)))
-    if user.has_role(Role.admin):
-        return query
-    parts = [
-        g.query.where(g.organ == user.organ_id, g.document == document_id).with_only_columns(g.document)
-        for g in _grants()
-        if g.level >= level
-    ]
-    by_organ = Document.id.in_(union_all(*parts).subquery().select())
-    if user.has_role(Role.archivist):
-        return query.where(or_(Document.status.in_(FINISHED), by_organ))
-    return query.where(by_organ)
-
-
 def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
-    return bool(session.scalar(select(exists(readable_one(user, document_id, level)))))
+    shape = _Reader(user.organ_id, user.clearance, user.has_role(Role.admin), user.has_role(Role.archivist))
+    return bool(session.scalar(_may_read_statement(shape, level), {"document_id": document_id}))
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What :func:`readable` depends on of a user."""
+
+    organ_id: int
+    clearance: str
+    admin: bool
+    archivist: bool
+
+
+@lru_cache(maxsize=4096)
+def _may_read_statement(reader: _Reader, level: Level) -> Select[tuple[bool]]:
+    """:func:`readable` for one document (bound as ``document_id``), each grant asked about that document only:
+    index lookups instead of the organ's whole readable set (a plan's office holds a grant on each of its thousands
+    of reports). Built once per reader and level, so SQLAlchemy compiles it once."""
+    document_id = bindparam("document_id", type_=Integer)
+    query = select(Document.id).where(
+        Document.id == document_id, Document.classification.in_(_levels_up_to(reader.clearance))
+    )
+    if not reader.admin:
+        parts = [
+            g.query.where(g.organ == reader.organ_id, g.document == document_id).with_only_columns(g.document)
+            for g in _grants()
+            if g.level >= level
+        ]
+        by_organ = Document.id.in_(union_all(*parts).subquery().select())
+        query = query.where(or_(Document.status.in_(FINISHED), by_organ) if reader.archivist else by_organ)
+    return select(exists(query))
 
 
 def require_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> None:

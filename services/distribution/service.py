@@ -13,7 +13,7 @@ from services import access
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.service import AS_LISTED_WITH_PARTIES, DocumentService
+from services.documents.service import AS_LISTED, AS_LISTED_WITH_PARTIES, DocumentService
 from services.domain.enums import DocKind, DocStatus, Role
 from services.domain.models import Document, InboxItem, Signoff, User
 from services.errors import Conflict, Forbidden
@@ -104,9 +104,11 @@ class DistributionService:
             for item in self.inbox_items(document.id)
         ]
 
-    def inbox(self, actor: User) -> dict[str, list[Any]]:
-        """待办: everything that waits on this user, by kind, limited to what the user may read."""
+    def inbox(self, actor: User, with_parties: bool = True) -> dict[str, list[Any]]:
+        """待办: everything that waits on this user, by kind, limited to what the user may read; documents with
+        their issuers and recipients when ``with_parties`` (the API shows them; a plan may have 200 recipients)."""
         session = self.ctx.session
+        shown = AS_LISTED_WITH_PARTIES if with_parties else AS_LISTED
         readable = access.readable_filter(actor)
         mine: dict[str, list[Any]] = {k: [] for k in ("returned", "to_review", "to_sign", "to_receive")}
         if actor.has_role(Role.drafter):
@@ -119,7 +121,7 @@ class DistributionService:
                         Document.status == DocStatus.returned.value,
                         Document.kind == DocKind.outgoing.value,
                     )
-                    .options(*AS_LISTED_WITH_PARTIES)
+                    .options(*shown)
                 )
             )
         if actor.has_role(Role.reviewer):
@@ -129,7 +131,7 @@ class DistributionService:
                     .where(
                         readable, Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
                     )
-                    .options(*AS_LISTED_WITH_PARTIES)
+                    .options(*shown)
                 )
             )
         if actor.has_role(Role.signer):
@@ -143,7 +145,7 @@ class DistributionService:
                         Signoff.organ_id == actor.organ_id,
                         Signoff.status == "pending",
                     )
-                    .options(*AS_LISTED_WITH_PARTIES)
+                    .options(*shown)
                 )
             )
         mine["to_receive"] = list(
@@ -151,7 +153,7 @@ class DistributionService:
                 select(InboxItem)
                 .join(Document, Document.id == InboxItem.document_id)
                 .where(readable, InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
-                .options(contains_eager(InboxItem.document).options(*AS_LISTED_WITH_PARTIES))
+                .options(contains_eager(InboxItem.document).options(*shown))
                 .order_by(InboxItem.id)
             )
         )

@@ -24,7 +24,7 @@ PAGE_SIZE = 30
 @router.get("/")
 def inbox(request: Request) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        mine = DistributionService(ctx).inbox(user)
+        mine = DistributionService(ctx).inbox(user, with_parties=False)
         drafts = open_drafts(ctx, user) if user.has_role(Role.drafter) else []
         today = ctx.today()
         stalled = JobService(ctx).stalled_documents(user.organ_id, access.readable_filter(user))
