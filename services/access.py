@@ -106,21 +106,48 @@ def _grants() -> tuple[_Grant, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _granted_to_organ(organ_id: int, level: Level) -> Select[Any]:
-    """Ids of the documents an organ holds a grant of at least ``level`` on."""
-    parts = [g.query.where(g.organ == organ_id).with_only_columns(g.document) for g in _grants() if g.level >= level]
+def _granted_to_organ(organ_id: int, level: Level, document: Any = None) -> Select[Any]:
+    """Ids of the documents an organ holds a grant of at least ``level`` on; with ``document`` (a value or bound
+    parameter), each grant is asked about that document only."""
+    parts = [
+        g.query.where(g.organ == organ_id, *([] if document is None else [g.document == document])).with_only_columns(
+            g.document
+        )
+        for g in _grants()
+        if g.level >= level
+    ]
     return union_all(*parts).subquery().select()
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What :func:`readable` depends on of a user."""
+
+    organ_id: int
+    clearance: str
+    admin: bool
+    archivist: bool
+
+
+def _reader(user: User) -> _Reader:
+    return _Reader(user.organ_id, user.clearance, user.has_role(Role.admin), user.has_role(Role.archivist))
+
+
+def _readable(reader: _Reader, level: Level, document: Any = None) -> Select[tuple[int]]:
+    query = select(Document.id).where(Document.classification.in_(_levels_up_to(reader.clearance)))
+    if document is not None:
+        query = query.where(Document.id == document)
+    if reader.admin:
+        return query
+    by_organ = Document.id.in_(_granted_to_organ(reader.organ_id, level, document))
+    if reader.archivist:
+        return query.where(or_(Document.status.in_(FINISHED), by_organ))
+    return query.where(by_organ)
 
 
 def readable(user: User, level: Level = Level.issued) -> Select[tuple[int]]:
     """The one statement: ids of every document this user may read at ``level`` or above."""
-    query = select(Document.id).where(Document.classification.in_(cleared_levels(user)))
-    if user.has_role(Role.admin):
-        return query
-    by_organ = Document.id.in_(_granted_to_organ(user.organ_id, level))
-    if user.has_role(Role.archivist):
-        return query.where(or_(Document.status.in_(FINISHED), by_organ))
-    return query.where(by_organ)
+    return _readable(_reader(user), level)
 
 
 def readable_incoming(user: User) -> Select[tuple[int]]:
@@ -138,18 +165,7 @@ def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bo
 
 
 def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
-    shape = _Reader(user.organ_id, user.clearance, user.has_role(Role.admin), user.has_role(Role.archivist))
-    return bool(session.scalar(_may_read_statement(shape, level), {"document_id": document_id}))
-
-
-@dataclass(frozen=True)
-class _Reader:
-    """What :func:`readable` depends on of a user."""
-
-    organ_id: int
-    clearance: str
-    admin: bool
-    archivist: bool
+    return bool(session.scalar(_may_read_statement(_reader(user), level), {"document_id": document_id}))
 
 
 @lru_cache(maxsize=4096)
@@ -157,19 +173,7 @@ def _may_read_statement(reader: _Reader, level: Level) -> Select[tuple[bool]]:
     """:func:`readable` for one document (bound as ``document_id``), each grant asked about that document only:
     index lookups instead of the organ's whole readable set (a plan's office holds a grant on each of its thousands
     of reports). Built once per reader and level, so SQLAlchemy compiles it once."""
-    document_id = bindparam("document_id", type_=Integer)
-    query = select(Document.id).where(
-        Document.id == document_id, Document.classification.in_(_levels_up_to(reader.clearance))
-    )
-    if not reader.admin:
-        parts = [
-            g.query.where(g.organ == reader.organ_id, g.document == document_id).with_only_columns(g.document)
-            for g in _grants()
-            if g.level >= level
-        ]
-        by_organ = Document.id.in_(union_all(*parts).subquery().select())
-        query = query.where(or_(Document.status.in_(FINISHED), by_organ) if reader.archivist else by_organ)
-    return select(exists(query))
+    return select(exists(_readable(reader, level, bindparam("document_id", type_=Integer))))
 
 
 def require_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> None:
