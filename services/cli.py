@@ -54,12 +54,13 @@ def up(
         for n in range(1, settings.workflow.workers + 1):
             supervisor.start(f"worker-{n}", gongwen_command("worker"), to_log=True)
         supervisor.start("scheduler", gongwen_command("scheduler"), to_log=True)
-        supervisor.start("api", gongwen_command("api"))
+        supervisor.start("api", gongwen_command("api", "--no-setup-notice"))
         base = f"http://{settings.api.host}:{settings.api.port}"
         wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
         if settings.example_data if example_data is None else example_data:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
+        _announce_setup(runtime, base)
         console.print(f"Prefect UI: {settings.prefect_api_url.removesuffix('/api')}   home: {settings.home_dir}")
         supervisor.supervise(stop)  # restarts whatever exits; returns on SIGTERM / Ctrl-C
         console.print("stopping …")
@@ -86,13 +87,38 @@ def _load_examples(runtime: Runtime) -> None:
         console.print(f"example data loaded: documents {ids}; users such as mw.drafter / {DEMO_PASSWORD}")
 
 
+def _announce_setup(runtime: Runtime, base: str) -> None:
+    """While no active administrator exists, print where the first one is made (and with which token)."""
+    from services.accounts import setup
+    from services.accounts.people import PeopleService
+
+    with runtime.context(write=False) as ctx:
+        has_admin = PeopleService(ctx).has_active_admin()
+    if has_admin:
+        setup.forget_token(runtime.settings)
+        return
+    token = setup.issue_token(runtime.settings)
+    console.print(
+        f"[bold yellow]首次设置 / first setup[/]: no administrator yet. Open {base}/setup?token={token} "
+        "or run `gongwen admin create USERNAME --person-name … --organ …`"
+    )
+
+
 @app.command()
-def api() -> None:
+def api(
+    setup_notice: Annotated[
+        bool, typer.Option("--setup-notice/--no-setup-notice", hidden=True, help="print the first-setup line")
+    ] = True,
+) -> None:
     """Serve the API and web pages (GONGWEN_API__WORKERS processes on one port)."""
     import uvicorn
 
     settings = _settings()
-    Runtime(settings).db.dispose()  # migrate once, before the server processes start
+    runtime = Runtime(settings)
+    runtime.db  # noqa: B018 - migrate once, before the server processes start
+    if setup_notice:
+        _announce_setup(runtime, f"http://{settings.api.host}:{settings.api.port}")
+    runtime.close()
     uvicorn.run(
         "services.api.app:app_from_environment",
         factory=True,
@@ -449,6 +475,45 @@ def audit_verify(
     runtime.close()
     if not verdict.whole:
         raise SystemExit(1)
+
+
+admin_app = typer.Typer(help="管理员: the first administrator of a new install", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.command("create")
+def admin_create(
+    username: Annotated[str, typer.Argument(help="the administrator's login name")],
+    person_name: Annotated[str, typer.Option("--person-name", help="姓名")],
+    organ: Annotated[str, typer.Option("--organ", help="机关 full name (created when no organ bears it)")],
+    organ_short_name: Annotated[
+        str | None, typer.Option("--organ-short-name", help="简称 of a new organ (default: the full name)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input, not a prompt")
+    ] = False,
+) -> None:
+    """Create an administrator (the first one of a new install, or another when none can log in)."""
+    import sys
+
+    from services.accounts import setup
+    from services.accounts.people import PeopleService
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    runtime = Runtime(_settings())
+    try:
+        with runtime.context() as ctx:
+            user = PeopleService(ctx).create_admin(username, person_name, organ, password, organ_short_name)
+            organ_name = user.organ.name
+    except DomainError as exc:
+        _fail(exc)
+    finally:
+        runtime.close()
+    setup.forget_token(runtime.settings)
+    console.print(f"administrator created: {username} ({person_name}, {organ_name})")
 
 
 def _fail(exc: DomainError) -> NoReturn:

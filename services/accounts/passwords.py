@@ -31,3 +31,32 @@ def verify(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return bool(HASHER.check_needs_rehash(password_hash))
+
+
+MIN_LENGTH = 8
+# Passwords people reach for first; a guessing script tries them first too.
+COMMON = frozenset(
+    {
+        "password", "password1", "passw0rd", "12345678", "123456789", "1234567890", "87654321", "11111111",
+        "88888888", "66666666", "00000000", "abcd1234", "abc12345", "qwertyui", "qwerty123", "1qaz2wsx",
+        "iloveyou", "admin123", "administrator", "woaini1314", "a1234567", "aa123456", "gongwen", "gongwen123",
+    }
+)  # fmt: skip
+
+
+def weakness(password: str, username: str = "") -> tuple[str, str, str] | None:
+    """Why a new password is too weak (code, Chinese, English), or None when it will do: at least 8 characters,
+    not one repeated character, not a well-known password, not the username, and not of one kind of character
+    only (all digits or all letters) unless it is at least 12 long."""
+    lowered = password.lower()
+    if len(password) < MIN_LENGTH:
+        return "password_too_short", f"密码至少 {MIN_LENGTH} 位", f"password must have at least {MIN_LENGTH} characters"
+    if len(set(password)) == 1 or lowered in COMMON or (username and username.lower() in lowered):
+        return "password_weak", "密码过于常见或包含用户名，请另选", "the password is common or contains the username"
+    if len(password) < 12 and (password.isdigit() or password.isalpha()):
+        return (
+            "password_weak",
+            "密码不足 12 位时须同时包含字母和数字或符号",
+            "a password shorter than 12 characters must mix letters with digits or symbols",
+        )
+    return None

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 
 from services.access import require_role
-from services.accounts.passwords import hash_password, needs_rehash, verify
+from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
+from services.audit.service import AuditService
 from services.context import Context
 from services.domain.enums import Classification, Role
 from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
 
 
-def _require_strong(password: str) -> None:
-    if len(password) < 8:
-        raise Invalid("password_too_short", "密码至少 8 位", "password must have at least 8 characters")
+def require_strong(password: str, username: str = "") -> None:
+    found = weakness(password, username)
+    if found is not None:
+        raise Invalid(*found, field="password")
 
 
 def _token_digest(token: str) -> str:
@@ -34,6 +39,7 @@ class System:
 SYSTEM = System()
 Actor = User | System
 SYSTEM_USERNAME = "system"
+USERNAME = re.compile(r"[\w.@-]{2,64}")
 MAX_ALIASES = 20
 
 
@@ -41,6 +47,32 @@ def require_admin(actor: Actor) -> None:
     """Organs are created and renamed by an admin (or by the system itself when it sets up)."""
     if not isinstance(actor, System):
         require_role(actor, Role.admin)
+
+
+@dataclass(frozen=True)
+class OrganChange:
+    """What an admin may change about an organ besides its aliases and the registrar's gate."""
+
+    name: str
+    short_name: str
+    parent_id: int | None
+    prefixes: dict[str, str]
+
+    @classmethod
+    def of(cls, organ: Organ) -> OrganChange:
+        prefixes = {p.form: p.prefix for p in organ.prefixes}
+        return cls(organ.name, organ.short_name, organ.parent_id, prefixes)
+
+    def cleaned(self) -> OrganChange:
+        prefixes = {f.strip(): p.strip() for f, p in self.prefixes.items()}
+        return OrganChange(self.name.strip(), self.short_name.strip(), self.parent_id, prefixes)
+
+    def differences(self, after: OrganChange) -> dict[str, list[Any]]:
+        return {
+            f.name: [getattr(self, f.name), getattr(after, f.name)]
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(after, f.name)
+        }
 
 
 class OrganService:
@@ -79,6 +111,8 @@ class OrganService:
             self.add_prefix(organ, form, prefix)
         if aliases:
             self.set_aliases(actor, organ.id, aliases)
+        if isinstance(actor, User):
+            AuditService(self.ctx).record("organ_created", document=None, actor=actor, organ=organ, code=code)
         return organ
 
     def set_registrar_gate(self, actor: Actor, organ_id: int, on: bool) -> Organ:
@@ -115,6 +149,73 @@ class OrganService:
                 raise Conflict(
                     "alias_taken", f"“{alias}”已是{other.name}的名称", f"'{alias}' already names {other.name}"
                 )
+
+    def update(self, actor: User, organ_id: int, change: OrganChange) -> Organ:
+        """Rename an organ, or change its parent or 机关代字. A former name stays an alias (imports and search
+        still know it); documents keep the name they were issued under (DocumentIssuer.issued_name); a new
+        机关代字 starts its own sequence."""
+        require_role(actor, Role.admin)
+        organ = self.get(organ_id)
+        change = change.cleaned()
+        before = OrganChange.of(organ)
+        self._check_names(organ, change)
+        self._check_parent(organ, change.parent_id)
+        former = [n for n in (organ.name, organ.short_name) if n not in (change.name, change.short_name)]
+        organ.name, organ.short_name, organ.parent_id = change.name, change.short_name, change.parent_id
+        self._replace_prefixes(organ, change.prefixes)
+        if former:
+            self.set_aliases(actor, organ.id, [*(a.alias for a in organ.aliases), *former])
+        changes = before.differences(change)
+        if changes:
+            AuditService(self.ctx).record("organ_changed", document=None, actor=actor, organ=organ, changes=changes)
+        return organ
+
+    def _check_names(self, organ: Organ, change: OrganChange) -> None:
+        if len(change.name) < 2 or not change.short_name or len(change.name) > 200 or len(change.short_name) > 100:
+            raise Invalid(
+                "organ_fields",
+                "请填写机关全称（2–200 字）和简称",
+                "a full name (2–200 characters) and a short name are required",
+                field="name",
+            )
+        for name in (change.name, change.short_name):
+            other = self.named(name)
+            if other is not None and other.id != organ.id:
+                zh, en = f"“{name}”已是{other.name}的名称", f"'{name}' already names {other.name}"
+                raise Conflict("organ_exists", zh, en, field="name")
+
+    def _check_parent(self, organ: Organ, parent_id: int | None) -> None:
+        if parent_id is None:
+            return
+        self.get(parent_id)
+        if parent_id == organ.id or parent_id in self.subordinates(organ.id):
+            raise Invalid(
+                "parent_cycle",
+                "上级机关不能是本机关或其下级机关",
+                "an organ cannot sit under itself or one of its subordinates",
+                field="parent_id",
+            )
+
+    def _replace_prefixes(self, organ: Organ, prefixes: dict[str, str]) -> None:
+        if {p.form: p.prefix for p in organ.prefixes} == prefixes:
+            return
+        for form, prefix in prefixes.items():
+            holder = self.ctx.session.scalar(select(OrganPrefix.organ_id).where(OrganPrefix.prefix == prefix))
+            if holder is not None and holder != organ.id:
+                raise Conflict(
+                    "prefix_exists",
+                    f"机关代字已被使用：{prefix}",
+                    f"机关代字 already in use: {prefix}",
+                    field="prefixes",
+                )
+            if not form or len(form) > 20 or not prefix or len(prefix) > 40:
+                raise Invalid("prefix_format", "机关代字格式应为 发文形式=代字", "write form=prefix", field="prefixes")
+        for row in list(organ.prefixes):
+            organ.prefixes.remove(row)
+            self.ctx.session.delete(row)
+        self.ctx.session.flush()
+        for form, prefix in prefixes.items():
+            self.add_prefix(organ, form, prefix)
 
     def named(self, name: str) -> Organ | None:
         """The organ known by this full name, short name or alias; None when no organ, or several, bear it."""
@@ -202,7 +303,14 @@ class UserService:
         unknown = [r for r in roles if r not in {x.value for x in Role}]
         if unknown:
             raise Invalid("role_unknown", f"未知角色：{unknown}", f"unknown roles: {unknown}")
-        _require_strong(password)
+        if not USERNAME.fullmatch(username):
+            raise Invalid(
+                "username_invalid",
+                "用户名为 2–64 个字母、数字或 . _ - @，不含空格",
+                "a username is 2–64 letters, digits or . _ - @",
+                field="username",
+            )
+        require_strong(password, username)
         if self.ctx.session.scalar(select(User.id).where(User.username == username)):
             raise Conflict("user_exists", f"用户名已存在：{username}", f"username taken: {username}")
         OrganService(self.ctx).get(organ_id)
@@ -270,10 +378,11 @@ class UserService:
             raise Invalid(
                 "password_wrong", "当前密码不正确", "the current password is wrong", field="current"
             ) from None
-        _require_strong(new)
+        require_strong(new, user.username)
         if new == current:
             raise Invalid("password_unchanged", "新密码不能与当前密码相同", "the new password equals the current one")
         user.password_hash = hash_password(new)
+        user.must_change_password = False
         keep = _token_digest(keep_token) if keep_token else None
         for row in self.ctx.session.scalars(select(AuthToken).where(AuthToken.user_id == user.id)):
             if row.token_hash != keep:

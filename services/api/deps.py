@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.accounts.service import UserService
 from services.context import Context
 from services.domain.models import User
-from services.errors import Unauthenticated
+from services.errors import Forbidden, Unauthenticated
 from services.runtime import Runtime
 from services.web.session import SESSION_COOKIE
 
@@ -53,10 +53,17 @@ TokenDep = Annotated[Caller, Depends(get_caller)]
 
 
 @contextmanager
-def user_scope(runtime: Runtime, caller: Caller) -> Iterator[tuple[Context, User]]:
+def user_scope(runtime: Runtime, caller: Caller, password_pending_ok: bool = False) -> Iterator[tuple[Context, User]]:
     """One transaction for the request, with the authenticated caller; commits when the block ends.
-    A GET reads without the write lock."""
+    A GET reads without the write lock. A caller whose password an admin reset may only change it."""
     if not caller.token:
         raise Unauthenticated("login_required", "请先登录", "log in first")
     with runtime.context(write=not caller.read_only) as ctx:
-        yield ctx, UserService(ctx).from_token(caller.token)
+        user = UserService(ctx).from_token(caller.token)
+        if user.must_change_password and not password_pending_ok:
+            raise Forbidden(
+                "password_change_required",
+                "管理员已重置您的密码，请先修改密码",
+                "an administrator reset your password: change it first (POST /api/v1/me/password)",
+            )
+        yield ctx, user

@@ -11,6 +11,7 @@ from services.domain.models import (
     Attachment,
     AuditEvent,
     Chase,
+    Department,
     Document,
     DocumentVersion,
     InboxItem,
@@ -60,6 +61,9 @@ class UserOut(BaseModel):
     clearance: str | None = Field(None, description="密级 clearance: shown to the user themself and to admins only")
     person_name: str | None = None
     job_title: str | None = None
+    department_id: int | None = None
+    active: bool = True
+    must_change_password: bool = Field(False, description="an admin reset the password: change it before anything")
 
     @classmethod
     def of(cls, user: User, viewer: User | None = None) -> UserOut:
@@ -75,7 +79,20 @@ class UserOut(BaseModel):
             clearance=user.clearance if shown else None,
             person_name=user.person_name,
             job_title=user.job_title,
+            department_id=user.department_id,
+            active=user.active,
+            must_change_password=user.must_change_password,
         )
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    organ_id: int
+    name: str
+
+    @classmethod
+    def of(cls, d: Department) -> DepartmentOut:
+        return cls(id=d.id, organ_id=d.organ_id, name=d.name)
 
 
 class LoginOut(BaseModel):
@@ -138,9 +155,9 @@ class DocumentOut(BaseModel):
             lead_organ=OrganRef(id=d.lead_organ.id, name=d.lead_organ.name) if d.lead_organ else None,
             source_name=d.source_name,
             source_position=d.source_position,
-            issuers=[OrganRef(id=i.organ.id, name=i.organ.name) for i in d.issuers],
+            issuers=[OrganRef(id=i.organ.id, name=i.name) for i in d.issuers],
             issuer_names=list(d.issuer_names),
-            recipients=[OrganRef(id=r.organ.id, name=r.organ.name, role=r.role) for r in d.recipients],
+            recipients=[OrganRef(id=r.organ.id, name=r.name, role=r.role) for r in d.recipients],
             classification=d.classification,
             secrecy_period=d.secrecy_period,
             urgency=d.urgency,

@@ -45,7 +45,23 @@ ACTIONS_ZH = {
     "task_done": "任务完成",
     "imported": "导入",
     "archived": "归档",
+    # Keeping people and organs (no document): who changed which account or organ, and how.
+    "admin_created": "创建管理员",
+    "user_created": "新建用户",
+    "user_changed": "修改用户",
+    "user_disabled": "停用用户",
+    "user_enabled": "启用用户",
+    "password_reset": "重置密码",
+    "organ_created": "新建机关",
+    "organ_changed": "修改机关",
+    "department_created": "新建科室",
+    "department_renamed": "科室更名",
+    "department_removed": "撤销科室",
 }
+ADMINISTRATIVE = (
+    "admin_created", "user_created", "user_changed", "user_disabled", "user_enabled", "password_reset",
+    "organ_created", "organ_changed", "department_created", "department_renamed", "department_removed",
+)  # fmt: skip
 
 
 class AuditService:
@@ -77,6 +93,11 @@ class AuditService:
         )
         chain.add_pending(self.ctx.session, event)  # sealed into the hash chain when the transaction commits
         return event
+
+    def administrative(self, limit: int = 50) -> list[AuditEvent]:
+        """The latest changes to people, organs and departments, newest first (admins read them)."""
+        query = select(AuditEvent).where(AuditEvent.action.in_(ADMINISTRATIVE)).order_by(AuditEvent.id.desc())
+        return list(self.ctx.session.scalars(query.limit(limit)))
 
     def for_document(self, user: User, document_id: int) -> list[AuditEvent]:
         """The timeline of a document as this user may see it: internal readers see every event."""

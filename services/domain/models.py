@@ -131,6 +131,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     clearance: Mapped[str] = mapped_column(String(8), default=Classification.none.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when an admin resets the password: every page and API call but changing it is refused until it is.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     organ: Mapped[Organ] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -244,7 +246,7 @@ class Document(Base):
     def responsible(self) -> list[str]:
         """责任者 (DA/T 22 §3.5): the issuing organs' names, then issuers known only by the text that named them;
         for a report-back its sender, for an import with neither the organ that holds it."""
-        names = [i.organ.name for i in self.issuers] + list(self.issuer_names)
+        names = [i.name for i in self.issuers] + list(self.issuer_names)
         if names:
             return names
         organ = self.source_organ or self.owner_organ
@@ -311,7 +313,13 @@ class DocumentIssuer(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
+    issued_name: Mapped[str | None] = mapped_column(String(200))  # the organ's name when the 文号 was given
     organ: Mapped[Organ] = relationship(lazy="joined")  # a document is shown with its organs' names
+
+    @property
+    def name(self) -> str:
+        """The name the document was issued under; while a draft, the organ's name now."""
+        return self.issued_name or self.organ.name
 
 
 class DocumentRecipient(Base):
@@ -320,7 +328,12 @@ class DocumentRecipient(Base):
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(4), default=RecipientRole.main.value)
     position: Mapped[int] = mapped_column(Integer)
+    issued_name: Mapped[str | None] = mapped_column(String(200))  # the organ's name when the 文号 was given
     organ: Mapped[Organ] = relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return self.issued_name or self.organ.name
 
 
 class DocumentVersion(Base):

@@ -549,45 +549,6 @@ class IncomingService:
         )  # fmt: skip
 
 
-class DepartmentService:
-    """内设机构 (科室): created by an admin inside an organ; a user belongs to at most one."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.repo = IncomingRepository(ctx.session)
-
-    def create(self, actor: User | None, organ_id: int, name: str) -> Department:
-        if actor is not None and not actor.has_role(Role.admin):
-            raise Forbidden("role_required", "需要“admin”角色", "this action needs the 'admin' role", role="admin")
-        if self.ctx.session.get(Organ, organ_id) is None:
-            raise NotFound("organ_not_found", "机关不存在", "organ not found", id=organ_id)
-        if any(d.name == name.strip() for d in self.repo.departments(organ_id)):
-            raise Conflict("department_exists", f"本机关已有“{name.strip()}”", "this organ already has it")
-        department = Department(organ_id=organ_id, name=name.strip(), created_at=self.ctx.now())
-        self.ctx.session.add(department)
-        self.ctx.session.flush()
-        return department
-
-    def list(self, organ_id: int | None = None) -> Sequence[Department]:
-        return self.repo.departments(organ_id)
-
-    def assign(self, actor: User | None, user_id: int, department_id: int | None) -> User:
-        """Put a user in a department of their own organ, or in none."""
-        if actor is not None and not actor.has_role(Role.admin):
-            raise Forbidden("role_required", "需要“admin”角色", "this action needs the 'admin' role", role="admin")
-        user = self.ctx.session.get(User, user_id)
-        if user is None:
-            raise NotFound("user_not_found", "用户不存在", "user not found", id=user_id)
-        if department_id is not None:
-            department = self.repo.department(department_id)
-            if department is None or department.organ_id != user.organ_id:
-                raise Invalid(
-                    "department_not_ours", "科室须为该用户所在机关的内设机构", "the department is of another organ"
-                )
-        user.department_id = department_id
-        return user
-
-
 def require_superior_addressee(document: Document, parent_id: int | None) -> None:
     """A 请示 goes up to one superior (DOMAIN.md §1.3): its drafting organ must have one, and it is the 主送."""
     if document.doc_type != DocType.请示.value:

@@ -86,9 +86,9 @@ class DocumentRenderer:
     ) -> DocumentFacts:
         """What the page shows of this record, in words."""
         printed_on = printed_on or doc.printed_on
-        issuers = [i.organ.name for i in doc.issuers] or [doc.lead_organ.name]
+        issuers = [i.name for i in doc.issuers] or [doc.lead_organ.name]
         written_on = chinese_date(doc.written_on) if doc.written_on else "（成文日期：最后签发之日）"
-        main = [r.organ.name for r in doc.recipients if r.role == RecipientRole.main.value]
+        main = [r.name for r in doc.recipients if r.role == RecipientRole.main.value]
         secret = doc.classification != Classification.none.value
         fmt = choose_format(doc.doc_type, doc.issue_form)
         return DocumentFacts(
@@ -108,7 +108,7 @@ class DocumentRenderer:
             attachment_notes=list(doc.attachment_notes),
             remark=doc.remark,
             attachments=self._text_attachments(version),
-            copy_to=[r.organ.name for r in doc.recipients if r.role == RecipientRole.copy.value],
+            copy_to=[r.name for r in doc.recipients if r.role == RecipientRole.copy.value],
             printing_organ=doc.printing_organ or f"{doc.lead_organ.name}办公室",
             printed_on=chinese_date(printed_on) if printed_on else "（印发日期）",
             order_number=f"第{doc.doc_seq}号" if doc.doc_seq else None,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from services.accounts.departments import DepartmentService
 from services.accounts.groups import GroupService
 from services.accounts.service import SYSTEM, OrganService, UserService
 from services.config import PROJECT_ROOT
@@ -23,7 +24,6 @@ from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.models import Organ, User
 from services.imports.recognize import join_broken_lines
-from services.incoming.service import DepartmentService
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
 from services.registrar.service import RegistrarService, Registration

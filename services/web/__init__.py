@@ -7,19 +7,35 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.api.routing import serve
-from services.web.pages import admin, archive, auth, document, drafting, incoming, registrar, search, tracking, work
+from services.web.pages import (
+    admin,
+    archive,
+    auth,
+    document,
+    drafting,
+    incoming,
+    people,
+    registrar,
+    search,
+    tracking,
+    work,
+)
 from services.web.render import page
-from services.web.session import LoginRequired, login_url
+from services.web.session import LoginRequired, PasswordChangeRequired, login_url
 
 
 def install_web(app: FastAPI, templates_dir: str) -> None:
     app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
-    for module in (auth, work, drafting, document, registrar, tracking, incoming, search, archive, admin):
+    for module in (auth, work, drafting, document, registrar, tracking, incoming, search, archive, admin, people):
         serve(app, module.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(_: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_account(_: Request, exc: PasswordChangeRequired) -> RedirectResponse:
+        return RedirectResponse("/account?must=password", status_code=303)
 
 
 def error_page(request: Request, status: int, code: str, zh: str, en: str) -> HTMLResponse:

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from services.accounts.service import UserService
+from services.config import Settings
 from services.context import Context
 from services.domain.models import User
 from services.errors import Forbidden, Unauthenticated
@@ -31,8 +32,24 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+class PasswordChangeRequired(Exception):
+    """An admin reset the password: every page but the account page leads there until it is changed."""
+
+
 def login_url(next_url: str) -> str:
     return f"/login?next={quote(next_url, safe='')}"
+
+
+def set_login_cookie(response: Response, token: str, settings: Settings) -> None:
+    """The login token as an HttpOnly cookie that lasts as long as the token."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.api.token_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+    )
 
 
 def client_address(request: Request) -> str | None:
@@ -46,9 +63,12 @@ def runtime_of(request: Request) -> Runtime:
 
 
 @contextmanager
-def web_scope(request: Request, write: bool | None = None) -> Iterator[tuple[Context, User]]:
-    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page.
-    A GET page reads without the write lock unless it says it records something."""
+def web_scope(
+    request: Request, write: bool | None = None, password_pending_ok: bool = False
+) -> Iterator[tuple[Context, User]]:
+    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page,
+    a password an admin reset to the account page. A GET page reads without the write lock unless it says it
+    records something."""
     token = request.cookies.get(SESSION_COOKIE)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not token:
@@ -59,6 +79,8 @@ def web_scope(request: Request, write: bool | None = None) -> Iterator[tuple[Con
             user = UserService(ctx).from_token(token)
         except Unauthenticated:
             raise LoginRequired(here) from None
+        if user.must_change_password and not password_pending_ok:
+            raise PasswordChangeRequired()
         yield ctx, user
 
 

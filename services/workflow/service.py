@@ -254,6 +254,10 @@ class WorkflowService:
         number = DocNumber(prefix, year, self._next_seq(prefix, year))
         document.doc_number, document.doc_prefix = str(number), prefix
         document.doc_year, document.doc_seq = year, number.seq
+        for issuer in document.issuers:  # a later rename does not change what was issued
+            issuer.issued_name = issuer.organ.name
+        for recipient in document.recipients:
+            recipient.issued_name = recipient.organ.name
         return document.doc_number
 
     def verify_signed_version(self, document: Document) -> None:

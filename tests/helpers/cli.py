@@ -8,7 +8,7 @@ from services.cli import app
 from services.runtime import Runtime
 
 
-def run_cli(runtime: Runtime, *args: str) -> Result:
+def run_cli(runtime: Runtime, *args: str, input: str | None = None) -> Result:
     settings = runtime.settings
     env = {"GONGWEN_HOME": str(settings.home_dir), "GONGWEN_DATABASE_URL": settings.effective_database_url}
-    return CliRunner().invoke(app, list(args), env=env)
+    return CliRunner().invoke(app, list(args), env=env, input=input)

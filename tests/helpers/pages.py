@@ -7,14 +7,14 @@ import re
 from fastapi.testclient import TestClient
 
 
-def page_login(client: TestClient, username: str) -> str:
+def page_login(client: TestClient, username: str, password: str = "gongwen-demo") -> str:
     """Log the client in through the login form; returns the CSRF token its forms carry from then on."""
     client.cookies.clear()
     form = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     r = client.post(
         "/login",
-        data={"csrf": csrf, "username": username, "password": "gongwen-demo", "next": "/"},
+        data={"csrf": csrf, "username": username, "password": password, "next": "/"},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

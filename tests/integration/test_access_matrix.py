@@ -71,8 +71,7 @@ EDIT_FORM = {
     "body": "正文。",
     "base_version": "1",
 }
-NEW_USER = {"username": "zz", "display_name": "z", "organ_id": 1, "roles": ["drafter"], "password": "12345678"}
-NEW_USER = {"username": "zz", "display_name": "z", "organ_id": 1, "roles": ["drafter"], "password": "12345678"}
+NEW_USER = {"username": "zz", "display_name": "z", "organ_id": 1, "roles": ["drafter"], "password": "Matrix-pw-2026"}
 A = "/api/v1/documents/{id}"
 P = "/documents/{id}"
 
@@ -90,6 +89,26 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/users": Spec("admin"),
     "PATCH /api/v1/users/{user_id}": Spec("admin"),
     "PUT /api/v1/organs/{organ_id}/aliases": Spec("admin"),
+    "PATCH /api/v1/organs/{organ_id}": Spec("admin"),
+    "PATCH /api/v1/departments/{department_id}": Spec("admin"),
+    "DELETE /api/v1/departments/{department_id}": Spec("admin"),
+    "POST /api/v1/users/{user_id}/disable": Spec("admin"),
+    "POST /api/v1/users/{user_id}/enable": Spec("admin"),
+    "POST /api/v1/users/{user_id}/password-reset": Spec("admin"),
+    "GET /api/v1/admin/history": Spec("admin"),
+    "POST /api/v1/me/password": Spec("self"),
+    "GET /admin/users/{user_id}": Spec("admin"),
+    "POST /admin/users/{user_id}": Spec("admin"),
+    "POST /admin/users/{user_id}/disable": Spec("admin"),
+    "POST /admin/users/{user_id}/enable": Spec("admin"),
+    "POST /admin/users/{user_id}/password-reset": Spec("admin"),
+    "GET /admin/organs/{organ_id}": Spec("admin"),
+    "POST /admin/organs/{organ_id}": Spec("admin"),
+    "POST /admin/organs/{organ_id}/departments": Spec("admin"),
+    "POST /admin/departments/{department_id}": Spec("admin"),
+    "POST /admin/departments/{department_id}/remove": Spec("admin"),
+    "GET /setup": Spec("public"),
+    "POST /setup": Spec("public"),
     "GET /api/v1/search/status": Spec("admin"),
     "POST /admin/organs/{organ_id}/aliases": Spec("admin"),
     "POST /admin/organs/{organ_id}/registrar-gate": Spec("admin"),
@@ -628,6 +647,27 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
                 Call("POST", "/admin/organs/1/registrar-gate", data={"csrf": CSRF, "registrar_gate": "off"}),
                 Call("GET", "/admin"),
                 Call("POST", "/admin/organs", data={"csrf": CSRF, "code": "zz", "name": "某某局", "short_name": "某"}),
+                Call("PATCH", "/api/v1/organs/1", json={"name": "某某局"}),
+                Call("PATCH", "/api/v1/departments/1", json={"name": "某科"}),
+                Call("DELETE", "/api/v1/departments/1"),
+                Call("POST", "/api/v1/users/1/disable"),
+                Call("POST", "/api/v1/users/1/enable"),
+                Call("POST", "/api/v1/users/1/password-reset", json={"password": "Taken-over-2026"}),
+                Call("GET", "/api/v1/admin/history"),
+                Call("GET", "/admin/users/1"),
+                Call(
+                    "POST",
+                    "/admin/users/1",
+                    data={"csrf": CSRF, "display_name": "某", "organ_id": "1", "clearance": "绝密", "roles": "admin"},
+                ),  # fmt: skip
+                Call("POST", "/admin/users/1/disable", data={"csrf": CSRF}),
+                Call("POST", "/admin/users/1/enable", data={"csrf": CSRF}),
+                Call("POST", "/admin/users/1/password-reset", data={"csrf": CSRF, "password": "Taken-over-2026"}),
+                Call("GET", "/admin/organs/1"),
+                Call("POST", "/admin/organs/1", data={"csrf": CSRF, "name": "某某局", "short_name": "某"}),
+                Call("POST", "/admin/organs/1/departments", data={"csrf": CSRF, "name": "某科"}),
+                Call("POST", "/admin/departments/1", data={"csrf": CSRF, "name": "某科"}),
+                Call("POST", "/admin/departments/1/remove", data={"csrf": CSRF}),
             ):
                 r = asker.ask(p, call)
                 assert r.status_code == 403 and "role_required" in r.text, (p.username, call.url, r.status_code)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from services.access import require_role
-from services.accounts.service import OrganService, UserService
+from services.accounts.departments import DepartmentService
+from services.accounts.people import PeopleService, Profile
+from services.accounts.service import OrganChange, OrganService, UserService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField, IdQuery
-from services.api.schemas import OrganOut, UserOut
+from services.api.schemas import AuditOut, DepartmentOut, OrganOut, UserOut
 from services.domain.enums import Classification, Role
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)
@@ -49,11 +51,44 @@ class UserIn(BaseModel):
     clearance: Classification = Classification.none
     person_name: str | None = Field(None, max_length=50, description="姓名, printed as 签发人")
     job_title: str | None = Field(None, max_length=100, description="职务")
+    department_id: IdField | None = None
 
 
-class PersonIn(BaseModel):
+class UserChangeIn(BaseModel):
+    display_name: str | None = Field(None, min_length=1, max_length=100)
     person_name: str | None = Field(None, max_length=50, description="姓名, printed as 签发人 on 上行文")
     job_title: str | None = Field(None, max_length=100, description="职务, printed beside a 令's 签名章")
+    organ_id: IdField | None = None
+    department_id: IdField | None = Field(None, description="科室 of the user's organ; null: none")
+    roles: list[Role] | None = Field(None, min_length=1, max_length=len(Role))
+    clearance: Classification | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> UserChangeIn:
+        for name in ("display_name", "organ_id", "roles", "clearance"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class PasswordResetIn(BaseModel):
+    password: str | None = Field(None, max_length=256, description="the temporary password; left out: one is made")
+
+
+class PasswordResetOut(BaseModel):
+    user_id: int
+    temporary_password: str = Field(description="shown once: give it to the user, who must change it at login")
+
+
+class OrganChangeIn(BaseModel):
+    name: str | None = Field(None, min_length=2, max_length=200, description="a rename keeps the old name as alias")
+    short_name: str | None = Field(None, min_length=1, max_length=100)
+    parent_id: IdField | None = Field(None, description="null: no superior")
+    prefixes: dict[str, str] | None = Field(None, description="发文形式 → 机关代字, replacing the organ's")
+
+
+class DepartmentRenameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
 
 
 @router.get("/organs")
@@ -91,6 +126,31 @@ def set_aliases(organ_id: Id, body: AliasesIn, runtime: RuntimeDep, token: Token
         return OrganOut.of(OrganService(ctx).set_aliases(user, organ_id, body.aliases))
 
 
+@router.patch("/organs/{organ_id}")
+def change_organ(organ_id: Id, body: OrganChangeIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+    """Rename an organ or change its parent or 机关代字 (admins); fields left out stay as they are. Issued
+    documents keep the name they were issued under."""
+    with user_scope(runtime, token) as (ctx, user):
+        organs = OrganService(ctx)
+        change = replace(OrganChange.of(organs.get(organ_id)), **body.model_dump(exclude_unset=True))
+        return OrganOut.of(organs.update(user, organ_id, change))
+
+
+@router.patch("/departments/{department_id}")
+def rename_department(
+    department_id: Id, body: DepartmentRenameIn, runtime: RuntimeDep, token: TokenDep
+) -> DepartmentOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return DepartmentOut.of(DepartmentService(ctx).rename(user, department_id, body.name))
+
+
+@router.delete("/departments/{department_id}", status_code=204)
+def remove_department(department_id: Id, runtime: RuntimeDep, token: TokenDep) -> None:
+    """Remove a department nobody belongs to and no 收文 names (rename it otherwise)."""
+    with user_scope(runtime, token) as (ctx, user):
+        DepartmentService(ctx).remove(user, department_id)
+
+
 @router.get("/users")
 def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = None) -> list[UserOut]:
     """Admins see every user with roles and 密级 clearance; anyone else only the people of their own organ."""
@@ -101,23 +161,61 @@ def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = 
 @router.post("/users", status_code=201)
 def create_user(body: UserIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.admin)
-        created = UserService(ctx).create(
-            body.username,
-            body.display_name,
-            body.organ_id,
-            [r.value for r in body.roles],
-            body.password,
-            body.clearance.value,
+        profile = Profile(
+            display_name=body.display_name,
+            person_name=body.person_name,
+            job_title=body.job_title,
+            organ_id=body.organ_id,
+            department_id=body.department_id,
+            roles=tuple(r.value for r in body.roles),
+            clearance=body.clearance.value,
         )
-        if body.person_name or body.job_title:
-            UserService(ctx).set_person(created.id, body.person_name, body.job_title)
-        return UserOut.of(created)
+        return UserOut.of(PeopleService(ctx).create(user, body.username, profile, body.password), viewer=user)
 
 
 @router.patch("/users/{user_id}")
-def set_person(user_id: Id, body: PersonIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
-    """Set the person behind an account (admin only)."""
+def change_user(user_id: Id, body: UserChangeIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+    """Change what an admin keeps about a user; fields left out stay as they are. Moving a user to another organ
+    without naming a department takes them out of their old one. Nobody raises their own 密级 clearance; the last
+    active administrator keeps the role."""
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.admin)
-        return UserOut.of(UserService(ctx).set_person(user_id, body.person_name, body.job_title))
+        people = PeopleService(ctx)
+        target = people.get(user, user_id)
+        changes = body.model_dump(exclude_unset=True)
+        if "organ_id" in changes and changes["organ_id"] != target.organ_id and "department_id" not in changes:
+            changes["department_id"] = None
+        if "roles" in changes:
+            changes["roles"] = tuple(Role(r).value for r in changes["roles"])
+        if "clearance" in changes:
+            changes["clearance"] = Classification(changes["clearance"]).value
+        profile = replace(Profile.of(target), **changes)
+        return UserOut.of(people.update(user, user_id, profile), viewer=user)
+
+
+@router.post("/users/{user_id}/disable")
+def disable_user(user_id: Id, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+    """The account can no longer log in; every login it holds ends at once."""
+    with user_scope(runtime, token) as (ctx, user):
+        return UserOut.of(PeopleService(ctx).disable(user, user_id), viewer=user)
+
+
+@router.post("/users/{user_id}/enable")
+def enable_user(user_id: Id, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+    with user_scope(runtime, token) as (ctx, user):
+        return UserOut.of(PeopleService(ctx).enable(user, user_id), viewer=user)
+
+
+@router.post("/users/{user_id}/password-reset")
+def reset_password(user_id: Id, body: PasswordResetIn, runtime: RuntimeDep, token: TokenDep) -> PasswordResetOut:
+    """A temporary password (given, or made when left out), shown once; the user must choose a new one at their
+    next login, and every login they hold ends now."""
+    with user_scope(runtime, token) as (ctx, user):
+        temporary = PeopleService(ctx).reset_password(user, user_id, body.password)
+        return PasswordResetOut(user_id=user_id, temporary_password=temporary)
+
+
+@router.get("/admin/history")
+def administrative_history(runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
+    """The latest changes to people, organs and departments, newest first (admins)."""
+    with user_scope(runtime, token) as (ctx, user):
+        return [AuditOut.of(e) for e in PeopleService(ctx).history(user)]

@@ -12,12 +12,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.access import require_read
+from services.accounts.departments import DepartmentService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField, IdQuery
+from services.api.schemas import DepartmentOut
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
-from services.domain.models import Department, IncomingRecord
+from services.domain.models import IncomingRecord
 from services.incoming.schemas import (
     CirculateIn,
     CloseIn,
@@ -29,20 +31,10 @@ from services.incoming.schemas import (
     ReadIn,
     ReviewIn,
 )
-from services.incoming.service import DepartmentService, IncomingService
+from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["incoming"], responses=ERROR_RESPONSES)
-
-
-class DepartmentOut(BaseModel):
-    id: int
-    organ_id: int
-    name: str
-
-    @classmethod
-    def of(cls, d: Department) -> DepartmentOut:
-        return cls(id=d.id, organ_id=d.organ_id, name=d.name)
 
 
 class StepOut(BaseModel):

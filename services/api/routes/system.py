@@ -39,12 +39,24 @@ def login(body: LoginIn, runtime: RuntimeDep, request: Request) -> LoginOut:
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)
 def logout(runtime: RuntimeDep, token: TokenDep) -> None:
-    with user_scope(runtime, token) as (ctx, _):
+    with user_scope(runtime, token, password_pending_ok=True) as (ctx, _):
         assert token.token
         UserService(ctx).logout(token.token)
 
 
 @router.get("/me", tags=["auth"])
 def me(runtime: RuntimeDep, token: TokenDep) -> UserOut:
-    with user_scope(runtime, token) as (_, user):
+    with user_scope(runtime, token, password_pending_ok=True) as (_, user):
         return UserOut.of(user)
+
+
+class PasswordIn(BaseModel):
+    current: str = Field(max_length=256)
+    new: str = Field(max_length=256)
+
+
+@router.post("/me/password", tags=["auth"], status_code=204)
+def change_password(body: PasswordIn, runtime: RuntimeDep, token: TokenDep) -> None:
+    """Change one's own password (required after an admin reset it); every other login of the user ends."""
+    with user_scope(runtime, token, password_pending_ok=True) as (ctx, user):
+        UserService(ctx).change_password(user, body.current, body.new, token.token)

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from services.access import require_role
 from services.accounts.groups import GroupService
+from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganService, UserService
 from services.api.params import Id
 from services.domain.enums import Role
@@ -22,6 +23,12 @@ from services.web.render import page, redirect
 from services.web.session import read_form, runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
+# The fields a change to a user or an organ names, in the words of the pages.
+CHANGE_ZH = {
+    "display_name": "姓名", "person_name": "签发人姓名", "job_title": "职务", "organ_id": "机关",
+    "department_id": "科室", "roles": "角色", "clearance": "密级权限", "name": "名称", "short_name": "简称",
+    "parent_id": "上级机关", "prefixes": "机关代字",
+}  # fmt: skip
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
@@ -36,7 +43,7 @@ def _admin_page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
             index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
             users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
-            groups=GroupService(ctx).all(),
+            groups=GroupService(ctx).all(), history=PeopleService(ctx).history(user), FIELD_ZH=CHANGE_ZH,
             problems=problems, values=values,
         )  # fmt: skip
 
@@ -107,21 +114,19 @@ def set_aliases(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse |
 def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     keys = ("username", "display_name", "organ_id", "clearance", "person_name", "job_title")
     values = {k: str(form.get(k) or "").strip() for k in keys}
-    roles = [str(r) for r in form.getlist("roles")]
+    roles = tuple(str(r) for r in form.getlist("roles"))
     try:
         with web_scope(request) as (ctx, user):
-            require_role(user, Role.admin)
-            if not values["organ_id"].isdigit() or len(values["username"]) < 2 or not values["display_name"]:
-                raise Invalid("user_fields", "请填写用户名、姓名并选择机关", "username, name and organ are required")
-            created = UserService(ctx).create(
-                values["username"], values["display_name"], int(values["organ_id"]), roles,
-                str(form.get("password") or ""), values["clearance"] or "非密",
+            if not values["organ_id"].isdigit() or len(values["organ_id"]) > 18:
+                raise Invalid("user_fields", "请选择机关", "choose an organ")
+            profile = Profile(
+                display_name=values["display_name"], person_name=values["person_name"], job_title=values["job_title"],
+                organ_id=int(values["organ_id"]), department_id=None, roles=roles,
+                clearance=values["clearance"] or "非密",
             )  # fmt: skip
-            if values["person_name"] or values["job_title"]:
-                UserService(ctx).set_person(created.id, values["person_name"], values["job_title"])
-    except (DomainError, ValueError) as exc:
-        zh, en = (exc.zh, exc.en) if isinstance(exc, DomainError) else ("取值不合法", str(exc))
-        return _admin_page(request, [FormProblem(field="user", zh=zh, en=en)], values, 422)
+            PeopleService(ctx).create(user, values["username"], profile, str(form.get("password") or ""))
+    except DomainError as exc:
+        return _admin_page(request, [FormProblem(field="user", zh=exc.zh, en=exc.en)], values, exc.status)
     return redirect("/admin", "user_created")
 
 

@@ -14,7 +14,7 @@ from services.accounts.service import UserService
 from services.errors import DomainError, Invalid, Unauthenticated
 from services.web.forms import FormProblem
 from services.web.render import page, redirect, remember_csrf
-from services.web.session import SESSION_COOKIE, client_address, read_form, runtime_of, web_scope
+from services.web.session import SESSION_COOKIE, client_address, read_form, runtime_of, set_login_cookie, web_scope
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -45,15 +45,7 @@ def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
             again.headers["Retry-After"] = str(exc.details["retry_after"])
         return again
     response = redirect(target)
-    hours = runtime.settings.api.token_hours
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.is_production,
-    )
+    set_login_cookie(response, token, runtime.settings)
     remember_csrf(request, response)
     return response
 
@@ -71,7 +63,7 @@ def logout(request: Request, form: FormDep) -> RedirectResponse:
 
 @router.get("/account")
 def account_page(request: Request) -> HTMLResponse:
-    with web_scope(request) as (_, user):
+    with web_scope(request, password_pending_ok=True) as (_, user):
         return page(request, "account.html", user, nav="account", problems=[])
 
 
@@ -79,12 +71,12 @@ def account_page(request: Request) -> HTMLResponse:
 def change_password(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     current, new = str(form.get("current") or ""), str(form.get("new") or "")
     try:
-        with web_scope(request) as (ctx, user):
+        with web_scope(request, password_pending_ok=True) as (ctx, user):
             if new != str(form.get("repeat") or ""):
                 raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ")
             UserService(ctx).change_password(user, current, new, request.cookies.get(SESSION_COOKIE))
     except DomainError as exc:
-        with web_scope(request) as (_, user):
+        with web_scope(request, password_pending_ok=True) as (_, user):
             problem = FormProblem(field="password", zh=exc.zh, en=exc.en)
             return page(request, "account.html", user, http_status=exc.status, nav="account", problems=[problem])
     return redirect("/account", "password_changed")

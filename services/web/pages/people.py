@@ -1,0 +1,289 @@
+"""Keeping people and organs in the pages: a user's profile, disabling and password resets; an organ's names,
+parent, 机关代字 and departments; and the one-time setup page that makes a new install's first administrator.
+Errors show in Chinese at the field they concern, with what was typed kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from services.access import require_role
+from services.accounts import setup
+from services.accounts.departments import DepartmentService
+from services.accounts.login import login as log_in
+from services.accounts.people import PeopleService, Profile
+from services.accounts.service import OrganChange, OrganService
+from services.api.params import Id
+from services.context import Context
+from services.domain.enums import Role
+from services.domain.models import User
+from services.errors import DomainError, Invalid, NotFound
+from services.web.pages.admin import parse_aliases, parse_prefixes
+from services.web.render import page, redirect
+from services.web.session import client_address, read_form, runtime_of, set_login_cookie, web_scope
+
+router = APIRouter(include_in_schema=False)
+FormDep = Annotated[FormData, Depends(read_form)]
+Errors = dict[str, str]
+PROFILE_FIELDS = ("display_name", "person_name", "job_title", "organ_id", "department_id", "clearance")
+
+
+def _errors_of(exc: DomainError, default: str) -> Errors:
+    return {str(exc.details.get("field") or default): exc.zh}
+
+
+def _number(text: str, field: str, label: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise Invalid("form_value", f"{label}取值不合法", f"{field} is not a valid choice", field=field)
+    return int(text)
+
+
+# -- a user ------------------------------------------------------------------------------------------------------
+
+
+def _user_page(
+    request: Request, ctx: Context, actor: User, user_id: int, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    target = PeopleService(ctx).get(actor, user_id)
+    values = extra.pop("values", None) or _profile_values(target)
+    return page(
+        request, "admin_user.html", actor, http_status=status, nav="admin", target=target, values=values,
+        organs=OrganService(ctx).list(), departments=DepartmentService(ctx).list(),
+        **({"errors": {}, "temporary": None} | extra),
+    )  # fmt: skip
+
+
+def _profile_values(user: User) -> dict[str, Any]:
+    return {
+        "display_name": user.display_name, "person_name": user.person_name or "", "job_title": user.job_title or "",
+        "organ_id": str(user.organ_id), "department_id": str(user.department_id or ""), "clearance": user.clearance,
+        "roles": list(user.roles),
+    }  # fmt: skip
+
+
+@router.get("/admin/users/{user_id}")
+def user_page(request: Request, user_id: Id) -> HTMLResponse:
+    with web_scope(request) as (ctx, actor):
+        return _user_page(request, ctx, actor, user_id)
+
+
+def _profile_from(values: dict[str, Any]) -> Profile:
+    organ_id = _number(values["organ_id"], "organ_id", "机关")
+    if organ_id is None:
+        raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
+    return Profile(
+        display_name=values["display_name"], person_name=values["person_name"], job_title=values["job_title"],
+        organ_id=organ_id, department_id=_number(values["department_id"], "department_id", "科室"),
+        roles=tuple(values["roles"]), clearance=values["clearance"],
+    )  # fmt: skip
+
+
+@router.post("/admin/users/{user_id}", response_model=None)
+def save_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in PROFILE_FIELDS}
+    values["roles"] = [str(r) for r in form.getlist("roles")]
+    return _act(
+        request, user_id, lambda ctx, actor: PeopleService(ctx).update(actor, user_id, _profile_from(values)),
+        "user_saved", values=values,
+    )  # fmt: skip
+
+
+@router.post("/admin/users/{user_id}/disable", response_model=None)
+def disable_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).disable(actor, user_id), "user_disabled")
+
+
+@router.post("/admin/users/{user_id}/enable", response_model=None)
+def enable_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).enable(actor, user_id), "user_enabled")
+
+
+def _act(
+    request: Request, user_id: int, action: Callable[[Context, User], object], done: str, **kept: Any
+) -> HTMLResponse | RedirectResponse:
+    """Do ``action``; on a refusal show the user's page again with the error at its field and the input kept."""
+    try:
+        with web_scope(request) as (ctx, actor):
+            action(ctx, actor)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        with web_scope(request, write=False) as (ctx, actor):
+            errors = _errors_of(exc, "status")
+            return _user_page(request, ctx, actor, user_id, exc.status, errors=errors, **kept)
+    return redirect(f"/admin/users/{user_id}", done)
+
+
+@router.post("/admin/users/{user_id}/password-reset", response_model=None)
+def reset_password(request: Request, user_id: Id, form: FormDep) -> HTMLResponse:
+    """Shows the temporary password once, on this answer only (never stored but as its hash)."""
+    chosen = str(form.get("password") or "")
+    try:
+        with web_scope(request) as (ctx, actor):
+            temporary = PeopleService(ctx).reset_password(actor, user_id, chosen or None)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        with web_scope(request, write=False) as (ctx, actor):
+            errors = {"password": exc.zh}
+            return _user_page(request, ctx, actor, user_id, exc.status, errors=errors)
+    with web_scope(request, write=False) as (ctx, actor):
+        return _user_page(request, ctx, actor, user_id, temporary=temporary)
+
+
+# -- an organ and its departments -------------------------------------------------------------------------------
+
+
+def _organ_page(
+    request: Request, ctx: Context, actor: User, organ_id: int, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    require_role(actor, Role.admin)
+    organs = OrganService(ctx)
+    organ = organs.get(organ_id)
+    values = extra.pop("values", None) or {
+        "name": organ.name, "short_name": organ.short_name, "parent_id": str(organ.parent_id or ""),
+        "prefixes": "，".join(f"{p.form}={p.prefix}" for p in organ.prefixes),
+        "aliases": "，".join(a.alias for a in organ.aliases),
+    }  # fmt: skip
+    return page(
+        request, "admin_organ.html", actor, http_status=status, nav="admin", organ=organ, organs=organs.list(),
+        departments=DepartmentService(ctx).list(organ_id), values=values,
+        **({"errors": {}, "typed": {}, "new_department": ""} | extra),
+    )  # fmt: skip
+
+
+@router.get("/admin/organs/{organ_id}")
+def organ_page(request: Request, organ_id: Id) -> HTMLResponse:
+    with web_scope(request) as (ctx, actor):
+        return _organ_page(request, ctx, actor, organ_id)
+
+
+@router.post("/admin/organs/{organ_id}", response_model=None)
+def save_organ(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    values = {k: str(form.get(k) or "").strip() for k in ("name", "short_name", "parent_id", "prefixes", "aliases")}
+
+    def save(ctx: Context, actor: User) -> None:
+        parent = _number(values["parent_id"], "parent_id", "上级机关")
+        prefixes = _with_field(lambda: parse_prefixes(values["prefixes"]), "prefixes")
+        organs = OrganService(ctx)
+        organs.update(actor, organ_id, OrganChange(values["name"], values["short_name"], parent, prefixes))
+        organs.set_aliases(actor, organ_id, parse_aliases(values["aliases"]))
+
+    return _organ_act(request, organ_id, save, "organ_saved", values=values)
+
+
+def _with_field(parse: Callable[[], dict[str, str]], field: str) -> dict[str, str]:
+    try:
+        return parse()
+    except DomainError as exc:
+        exc.details.setdefault("field", field)
+        raise
+
+
+@router.post("/admin/organs/{organ_id}/departments", response_model=None)
+def add_department(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    name = str(form.get("name") or "")
+    return _organ_act(
+        request, organ_id, lambda ctx, actor: DepartmentService(ctx).create(actor, organ_id, name),
+        "department_saved", new_department=name,
+    )  # fmt: skip
+
+
+@router.post("/admin/departments/{department_id}", response_model=None)
+def rename_department(request: Request, department_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    name = str(form.get("name") or "")
+    return _department_act(request, department_id, lambda s, actor: s.rename(actor, department_id, name), name)
+
+
+@router.post("/admin/departments/{department_id}/remove", response_model=None)
+def remove_department(request: Request, department_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    return _department_act(request, department_id, lambda s, actor: s.remove(actor, department_id), None)
+
+
+def _department_act(
+    request: Request, department_id: int, action: Callable[[DepartmentService, User], object], typed: str | None
+) -> HTMLResponse | RedirectResponse:
+    with web_scope(request, write=False) as (ctx, actor):
+        require_role(actor, Role.admin)
+        organ_id = DepartmentService(ctx).get(department_id).organ_id
+    kept = {"typed": {department_id: typed}} if typed is not None else {}
+    return _organ_act(
+        request, organ_id, lambda ctx, actor: action(DepartmentService(ctx), actor), "department_saved",
+        error_field=f"department-{department_id}", **kept,
+    )  # fmt: skip
+
+
+def _organ_act(
+    request: Request, organ_id: int, action: Callable[[Context, User], object], done: str,
+    error_field: str = "new_department", **kept: Any,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    try:
+        with web_scope(request) as (ctx, actor):
+            action(ctx, actor)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        with web_scope(request, write=False) as (ctx, actor):
+            default = "name" if "values" in kept else error_field
+            errors = _errors_of(exc, default) if "values" in kept else {error_field: exc.zh}
+            return _organ_page(request, ctx, actor, organ_id, exc.status, errors=errors, **kept)
+    return redirect(f"/admin/organs/{organ_id}", done)
+
+
+# -- the first administrator -------------------------------------------------------------------------------------
+
+SETUP_FIELDS = ("token", "username", "person_name", "organ", "organ_short_name")
+
+
+def _setup_open(request: Request) -> bool:
+    runtime = runtime_of(request)
+    with runtime.context(write=False) as ctx:
+        if PeopleService(ctx).has_active_admin():
+            return False
+    return setup.token_path(runtime.settings).is_file()
+
+
+def _no_setup() -> NotFound:
+    return NotFound("setup_closed", "页面不存在（本系统已有管理员）", "not found: an administrator exists")
+
+
+@router.get("/setup")
+def setup_page(request: Request, token: str = "") -> HTMLResponse:
+    """Answers only while no active administrator exists (and the setup token was issued at start)."""
+    if not _setup_open(request):
+        raise _no_setup()
+    values = dict.fromkeys(SETUP_FIELDS, "") | {"token": token[:100]}
+    return page(request, "setup.html", None, values=values, errors={})
+
+
+@router.post("/setup", response_model=None)
+def make_first_admin(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    if not _setup_open(request):
+        raise _no_setup()
+    values = {k: str(form.get(k) or "").strip() for k in SETUP_FIELDS}
+    password = str(form.get("password") or "")
+    runtime = runtime_of(request)
+    try:
+        if password != str(form.get("repeat") or ""):
+            raise Invalid("password_mismatch", "两次输入的密码不一致", "the passwords differ", field="password")
+        with setup.claimed(runtime.settings, values["token"]), runtime.context() as ctx:
+            people = PeopleService(ctx)
+            if people.has_active_admin():
+                raise _no_setup()
+            people.create_admin(values["username"], values["person_name"], values["organ"], password,
+                                values["organ_short_name"])  # fmt: skip
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return page(request, "setup.html", None, http_status=exc.status, values=values,
+                    errors=_errors_of(exc, "username"))  # fmt: skip
+    token, _ = log_in(runtime.context, values["username"], password, client_address(request))
+    response = redirect("/admin", "first_admin_created")
+    set_login_cookie(response, token, runtime.settings)
+    return response
