@@ -659,7 +659,7 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
                     "POST",
                     "/admin/users/1",
                     data={"csrf": CSRF, "display_name": "某", "organ_id": "1", "clearance": "绝密", "roles": "admin"},
-                ),  # fmt: skip
+                ),
                 Call("POST", "/admin/users/1/disable", data={"csrf": CSRF}),
                 Call("POST", "/admin/users/1/enable", data={"csrf": CSRF}),
                 Call("POST", "/admin/users/1/password-reset", data={"csrf": CSRF, "password": "Taken-over-2026"}),

@@ -58,30 +58,64 @@ def field_error(html: str, field: str) -> str:
 
 
 def test_an_office_goes_live_from_an_empty_home(fresh: TestClient, runtime: Runtime) -> None:
-    weak = run_cli(runtime, "admin", "create", "chief", "--person-name", "李明", "--organ", ORGAN,
-                   "--password-stdin", input="12345678\n")  # fmt: skip
+    weak = run_cli(
+        runtime,
+        "admin",
+        "create",
+        "chief",
+        "--person-name",
+        "李明",
+        "--organ",
+        ORGAN,
+        "--password-stdin",
+        input="12345678\n",
+    )
     assert weak.exit_code != 0 and "password_weak" in weak.output
     with runtime.context(write=False) as ctx:
         assert ctx.session.scalar(select(User).where(User.username == "chief")) is None  # the refusal changed nothing
     make_admin(runtime)
 
     csrf = page_login(fresh, "chief", ADMIN_PASSWORD)
-    r = fresh.post("/admin/organs", data={"csrf": csrf, "code": "zlt-jyj", "name": "扎兰屯市教育局",
-                                          "short_name": "市教育局", "prefixes": "发=扎教发"})  # fmt: skip
+    r = fresh.post(
+        "/admin/organs",
+        data={
+            "csrf": csrf,
+            "code": "zlt-jyj",
+            "name": "扎兰屯市教育局",
+            "short_name": "市教育局",
+            "prefixes": "发=扎教发",
+        },
+    )
     assert r.status_code == 200 and "机关已添加" in r.text
     organ_id = int(re.search(r'<a href="/admin/organs/(\d+)">扎兰屯市教育局</a>', r.text).group(1))  # type: ignore[union-attr]
     r = fresh.post(f"/admin/organs/{organ_id}/departments", data={"csrf": csrf, "name": "基础教育股"})
     assert "科室已保存" in r.text and 'value="基础教育股"' in r.text
     department_id = int(re.search(r'action="/admin/departments/(\d+)"', r.text).group(1))  # type: ignore[union-attr]
-    r = fresh.post("/admin/users", data={"csrf": csrf, "username": "jyj.clerk", "display_name": "王芳",
-                                         "organ_id": str(organ_id), "clearance": "非密", "password": "Desk-pass-77",
-                                         "roles": ["drafter"]})  # fmt: skip
+    r = fresh.post(
+        "/admin/users",
+        data={
+            "csrf": csrf,
+            "username": "jyj.clerk",
+            "display_name": "王芳",
+            "organ_id": str(organ_id),
+            "clearance": "非密",
+            "password": "Desk-pass-77",
+            "roles": ["drafter"],
+        },
+    )
     assert "用户已添加" in r.text
     user_id = int(re.search(r'<a href="/admin/users/(\d+)">jyj.clerk</a>', r.text).group(1))  # type: ignore[union-attr]
 
-    profile = {"csrf": csrf, "display_name": "王芳", "person_name": "", "job_title": "股长",
-               "organ_id": str(organ_id), "department_id": str(department_id), "clearance": "机密",
-               "roles": ["drafter", "registrar"]}  # fmt: skip
+    profile = {
+        "csrf": csrf,
+        "display_name": "王芳",
+        "person_name": "",
+        "job_title": "股长",
+        "organ_id": str(organ_id),
+        "department_id": str(department_id),
+        "clearance": "机密",
+        "roles": ["drafter", "registrar"],
+    }
     r = fresh.post(f"/admin/users/{user_id}", data=profile)
     assert "用户信息已保存" in r.text
     clerk = api_login(fresh, "jyj.clerk", "Desk-pass-77")
@@ -108,9 +142,15 @@ def test_an_office_goes_live_from_an_empty_home(fresh: TestClient, runtime: Runt
     assert fresh.get("/api/v1/documents", headers=clerk).status_code == 200
 
     assert admin_actions(runtime) == [
-        "admin_created", "organ_created", "department_created", "user_created", "user_changed", "user_disabled",
-        "user_enabled", "password_reset",
-    ]  # fmt: skip
+        "admin_created",
+        "organ_created",
+        "department_created",
+        "user_created",
+        "user_changed",
+        "user_disabled",
+        "user_enabled",
+        "password_reset",
+    ]
     with runtime.context(write=False) as ctx:
         assert verify(ctx.session).whole
         changed_event = ctx.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_changed"))
@@ -124,8 +164,17 @@ def test_a_reset_password_leads_every_page_to_the_account_page(fresh: TestClient
     make_admin(runtime)
     admin = api_login(fresh, "chief", ADMIN_PASSWORD)
     organ_id = fresh.get("/api/v1/me", headers=admin).json()["organ_id"]
-    made = fresh.post("/api/v1/users", headers=admin, json={"username": "mw.clerk", "display_name": "赵敏",
-                      "organ_id": organ_id, "roles": ["drafter"], "password": "Desk-pass-77"})  # fmt: skip
+    made = fresh.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "mw.clerk",
+            "display_name": "赵敏",
+            "organ_id": organ_id,
+            "roles": ["drafter"],
+            "password": "Desk-pass-77",
+        },
+    )
     assert made.status_code == 201, made.text
     reset = fresh.post(f"/api/v1/users/{made.json()['id']}/password-reset", headers=admin, json={})
     temporary = reset.json()["temporary_password"]
@@ -135,8 +184,10 @@ def test_a_reset_password_leads_every_page_to_the_account_page(fresh: TestClient
     account = fresh.get("/account")
     assert "管理员已重置您的密码" in account.text
     csrf = session_csrf(fresh)
-    fresh.post("/account/password", data={"csrf": csrf, "current": temporary, "new": "Mine-now-2026",
-                                           "repeat": "Mine-now-2026"})  # fmt: skip
+    fresh.post(
+        "/account/password",
+        data={"csrf": csrf, "current": temporary, "new": "Mine-now-2026", "repeat": "Mine-now-2026"},
+    )
     assert fresh.get("/", follow_redirects=False).status_code == 200
 
 
@@ -144,9 +195,18 @@ def test_nobody_raises_their_own_clearance(fresh: TestClient, runtime: Runtime) 
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
     organ_id = fresh.get("/api/v1/me", headers=chief).json()["organ_id"]
-    second = fresh.post("/api/v1/users", headers=chief, json={"username": "deputy", "display_name": "副职",
-                        "organ_id": organ_id, "roles": ["admin"], "password": "Second-pass-55",
-                        "clearance": "秘密"})  # fmt: skip
+    second = fresh.post(
+        "/api/v1/users",
+        headers=chief,
+        json={
+            "username": "deputy",
+            "display_name": "副职",
+            "organ_id": organ_id,
+            "roles": ["admin"],
+            "password": "Second-pass-55",
+            "clearance": "秘密",
+        },
+    )
     deputy = api_login(fresh, "deputy", "Second-pass-55")
     deputy_id = second.json()["id"]
     raised = fresh.patch(f"/api/v1/users/{deputy_id}", headers=deputy, json={"clearance": "绝密"})
@@ -158,8 +218,16 @@ def test_nobody_raises_their_own_clearance(fresh: TestClient, runtime: Runtime) 
     assert by_other.status_code == 200 and by_other.json()["clearance"] == "机密"
 
     csrf = page_login(fresh, "deputy", "Second-pass-55")
-    form = {"csrf": csrf, "display_name": "副职", "person_name": "", "job_title": "", "organ_id": str(organ_id),
-            "department_id": "", "clearance": "绝密", "roles": ["admin"]}  # fmt: skip
+    form = {
+        "csrf": csrf,
+        "display_name": "副职",
+        "person_name": "",
+        "job_title": "",
+        "organ_id": str(organ_id),
+        "department_id": "",
+        "clearance": "绝密",
+        "roles": ["admin"],
+    }
     page = fresh.post(f"/admin/users/{deputy_id}", data=form)
     assert page.status_code == 403 and "不能提高自己的密级权限" in field_error(page.text, "clearance")
     assert "<option selected>绝密</option>" in page.text  # what was chosen is kept
@@ -175,8 +243,17 @@ def test_the_last_active_administrator_stays(fresh: TestClient, runtime: Runtime
     demoted = fresh.patch(f"/api/v1/users/{me['id']}", headers=chief, json={"roles": ["archivist"]})
     assert demoted.status_code == 409 and demoted.json()["error"]["code"] == "last_admin"
     assert fresh.get("/api/v1/me", headers=chief).json()["roles"] == ["admin"]
-    other = fresh.post("/api/v1/users", headers=chief, json={"username": "chief2", "display_name": "第二管理员",
-                       "organ_id": me["organ_id"], "roles": ["admin"], "password": "Second-admin-9"})  # fmt: skip
+    other = fresh.post(
+        "/api/v1/users",
+        headers=chief,
+        json={
+            "username": "chief2",
+            "display_name": "第二管理员",
+            "organ_id": me["organ_id"],
+            "roles": ["admin"],
+            "password": "Second-admin-9",
+        },
+    )
     assert fresh.post(f"/api/v1/users/{me['id']}/disable", headers=chief).status_code == 200
     assert fresh.get("/api/v1/me", headers=chief).status_code == 401
     second = api_login(fresh, "chief2", "Second-admin-9")
@@ -188,8 +265,17 @@ def test_people_are_kept_by_admins_only(fresh: TestClient, runtime: Runtime) -> 
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
     me = fresh.get("/api/v1/me", headers=chief).json()
-    made = fresh.post("/api/v1/users", headers=chief, json={"username": "clerk", "display_name": "科员",
-                      "organ_id": me["organ_id"], "roles": ["drafter"], "password": "Desk-pass-77"})  # fmt: skip
+    made = fresh.post(
+        "/api/v1/users",
+        headers=chief,
+        json={
+            "username": "clerk",
+            "display_name": "科员",
+            "organ_id": me["organ_id"],
+            "roles": ["drafter"],
+            "password": "Desk-pass-77",
+        },
+    )
     clerk = api_login(fresh, "clerk", "Desk-pass-77")
     clerk_id = made.json()["id"]
     for call in (
@@ -221,12 +307,25 @@ def test_people_are_kept_by_admins_only(fresh: TestClient, runtime: Runtime) -> 
 def test_an_organ_renamed_keeps_its_old_name_as_alias_and_refuses_cycles(fresh: TestClient, runtime: Runtime) -> None:
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
-    parent = fresh.post("/api/v1/organs", headers=chief, json={"code": "zlt-zf", "name": "扎兰屯市人民政府",
-                        "short_name": "市政府"}).json()  # fmt: skip
-    child = fresh.post("/api/v1/organs", headers=chief, json={"code": "zlt-mzj", "name": "扎兰屯市民族宗教事务局",
-                       "short_name": "市民宗局", "parent_id": parent["id"], "prefixes": {"发": "扎民宗发"}}).json()  # fmt: skip
-    renamed = fresh.patch(f"/api/v1/organs/{child['id']}", headers=chief,
-                          json={"name": "扎兰屯市民族事务局", "short_name": "市民族局", "prefixes": {"发": "扎民族发"}})  # fmt: skip
+    parent = fresh.post(
+        "/api/v1/organs", headers=chief, json={"code": "zlt-zf", "name": "扎兰屯市人民政府", "short_name": "市政府"}
+    ).json()
+    child = fresh.post(
+        "/api/v1/organs",
+        headers=chief,
+        json={
+            "code": "zlt-mzj",
+            "name": "扎兰屯市民族宗教事务局",
+            "short_name": "市民宗局",
+            "parent_id": parent["id"],
+            "prefixes": {"发": "扎民宗发"},
+        },
+    ).json()
+    renamed = fresh.patch(
+        f"/api/v1/organs/{child['id']}",
+        headers=chief,
+        json={"name": "扎兰屯市民族事务局", "short_name": "市民族局", "prefixes": {"发": "扎民族发"}},
+    )
     assert renamed.status_code == 200, renamed.text
     body = renamed.json()
     assert body["name"] == "扎兰屯市民族事务局" and body["prefixes"] == {"发": "扎民族发"}
@@ -246,8 +345,18 @@ def test_departments_in_use_are_renamed_not_removed(fresh: TestClient, runtime: 
     organ_id = fresh.get("/api/v1/me", headers=chief).json()["organ_id"]
     office = fresh.post("/api/v1/departments", headers=chief, json={"organ_id": organ_id, "name": "办公室"}).json()
     spare = fresh.post("/api/v1/departments", headers=chief, json={"organ_id": organ_id, "name": "临时股"}).json()
-    fresh.post("/api/v1/users", headers=chief, json={"username": "clerk", "display_name": "科员", "organ_id": organ_id,
-               "roles": ["drafter"], "password": "Desk-pass-77", "department_id": office["id"]})  # fmt: skip
+    fresh.post(
+        "/api/v1/users",
+        headers=chief,
+        json={
+            "username": "clerk",
+            "display_name": "科员",
+            "organ_id": organ_id,
+            "roles": ["drafter"],
+            "password": "Desk-pass-77",
+            "department_id": office["id"],
+        },
+    )
     removed = fresh.delete(f"/api/v1/departments/{office['id']}", headers=chief)
     assert removed.status_code == 409 and removed.json()["error"]["code"] == "department_in_use"
     renamed = fresh.patch(f"/api/v1/departments/{office['id']}", headers=chief, json={"name": "综合办公室"})
@@ -269,8 +378,16 @@ def test_the_setup_page_makes_one_first_administrator(fresh: TestClient, runtime
     form = fresh.get(f"/setup?token={token}")
     assert form.status_code == 200 and f'value="{token}"' in form.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    values = {"csrf": csrf, "token": "guessed", "username": "chief", "person_name": "李明", "organ": ORGAN,
-              "organ_short_name": "市民委", "password": ADMIN_PASSWORD, "repeat": ADMIN_PASSWORD}  # fmt: skip
+    values = {
+        "csrf": csrf,
+        "token": "guessed",
+        "username": "chief",
+        "person_name": "李明",
+        "organ": ORGAN,
+        "organ_short_name": "市民委",
+        "password": ADMIN_PASSWORD,
+        "repeat": ADMIN_PASSWORD,
+    }
     wrong = fresh.post("/setup", data=values)
     assert wrong.status_code == 403 and "设置口令不正确" in field_error(wrong.text, "token")
     assert 'value="李明"' in wrong.text and 'value="扎兰屯市民族事务委员会"' in wrong.text
@@ -293,9 +410,8 @@ def test_a_setup_token_is_held_by_one_person_at_a_time(runtime: Runtime) -> None
     from services.errors import Forbidden
 
     token = setup.issue_token(runtime.settings)
-    with setup.claimed(runtime.settings, token):
-        with pytest.raises(Forbidden), setup.claimed(runtime.settings, token):
-            pass  # the second person, while the first makes the administrator
+    with setup.claimed(runtime.settings, token), pytest.raises(Forbidden), setup.claimed(runtime.settings, token):
+        pass  # the second person, while the first makes the administrator
     assert not setup.token_path(runtime.settings).exists()  # spent by the first
     token = setup.issue_token(runtime.settings)
     with pytest.raises(RuntimeError), setup.claimed(runtime.settings, token):
@@ -307,8 +423,17 @@ def test_a_disabled_users_logins_end_everywhere(fresh: TestClient, runtime: Runt
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
     organ_id = fresh.get("/api/v1/me", headers=chief).json()["organ_id"]
-    made = fresh.post("/api/v1/users", headers=chief, json={"username": "clerk", "display_name": "科员",
-                      "organ_id": organ_id, "roles": ["drafter"], "password": "Desk-pass-77"}).json()  # fmt: skip
+    made = fresh.post(
+        "/api/v1/users",
+        headers=chief,
+        json={
+            "username": "clerk",
+            "display_name": "科员",
+            "organ_id": organ_id,
+            "roles": ["drafter"],
+            "password": "Desk-pass-77",
+        },
+    ).json()
     logins = [api_login(fresh, "clerk", "Desk-pass-77") for _ in range(3)]
     fresh.post(f"/api/v1/users/{made['id']}/disable", headers=chief)
     assert all(fresh.get("/api/v1/me", headers=h).status_code == 401 for h in logins)
@@ -330,8 +455,17 @@ def test_issued_documents_keep_the_name_they_were_issued_under(
     assert "扎兰屯市民族事务委员会" in [i["name"] for i in issued["issuers"]]
     page = client.get(f"/documents/{doc_id}", cookies={"gongwen_token": admin["Authorization"].split()[1]})
     assert "扎兰屯市民族事务委员会" in page.text
-    draft = client.post("/api/v1/documents", headers=login("mw.drafter"), json={
-        "doc_type": "通知", "title": "关于更名后发文的通知", "issue_form": "字", "issuers": [mw], "body": "正文。"})  # fmt: skip
+    draft = client.post(
+        "/api/v1/documents",
+        headers=login("mw.drafter"),
+        json={
+            "doc_type": "通知",
+            "title": "关于更名后发文的通知",
+            "issue_form": "字",
+            "issuers": [mw],
+            "body": "正文。",
+        },
+    )
     assert draft.status_code == 201, draft.text
     assert [i["name"] for i in draft.json()["issuers"]] == ["扎兰屯市民族和宗教事务委员会"]
     found = client.get("/api/v1/search", params={"q": "机关:扎兰屯市民族事务委员会"}, headers=admin)
