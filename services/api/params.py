@@ -11,7 +11,9 @@ MAX_ID = 2**31 - 1  # the database's integer columns
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
-VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+MAX_VERSION = 1_000_000
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 YearPath = Annotated[int, Path(ge=1000, le=9999)]
 YearQuery = Annotated[int, Query(ge=1000, le=9999)]
 IdField = Annotated[int, Field(ge=1, le=MAX_ID)]

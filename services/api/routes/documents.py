@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.access import Level
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, VersionNumber
+from services.api.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.api.schemas import (
     AuditOut,
     DiffOut,
@@ -42,7 +42,7 @@ def list_documents(
     token: TokenDep,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[DocumentOut]:
     with user_scope(runtime, token) as (ctx, user):
         return [DocumentOut.of(d) for d in list_visible(ctx, user, status, limit, offset)]
@@ -133,8 +133,8 @@ def diff_versions(
     document_id: Id,
     runtime: RuntimeDep,
     token: TokenDep,
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int, Query(alias="to", ge=1)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_VERSION)],
 ) -> DiffOut:
     with user_scope(runtime, token) as (ctx, user):
         service = DocumentService(ctx)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.accounts.groups import GroupService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField
+from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import (
     AssignmentOut,
     ChaseOut,
@@ -70,8 +70,8 @@ def matrix(
     runtime: RuntimeDep,
     token: TokenDep,
     day: dt.date | None = Query(None, description="Which period of each cadence (default: today's)"),
-    obligation: int | None = None,
-    group: int | None = None,
+    obligation: IdQuery | None = None,
+    group: IdQuery | None = None,
     overdue: bool = False,
 ) -> DashboardOut:
     """The issuing office's obligations × units dashboard."""

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 
 from services import access
 from services.access import Level
-from services.api.params import Id
+from services.api.params import Id, IdQuery
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
@@ -211,7 +211,7 @@ def receive(request: Request, document_id: Id, form: FormDep) -> RedirectRespons
 
 
 @router.get("/documents/{document_id}/reply")
-def reply_page(request: Request, document_id: Id, obligation: int | None = None) -> HTMLResponse:
+def reply_page(request: Request, document_id: Id, obligation: IdQuery | None = None) -> HTMLResponse:
     """报送: the obligations this unit owes on the plan, each with its open periods."""
     with web_scope(request) as (ctx, user):
         document = DocumentService(ctx).get_visible(user, document_id)

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from services.access import Level
 from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
-from services.api.params import Id
+from services.api.params import MAX_ID, MAX_VERSION, Id
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
@@ -97,7 +97,9 @@ def incoming_documents(ctx: Context, user: User) -> list[Document]:
 
 
 @router.get("/documents/new")
-def new_draft(request: Request, source: Annotated[int | None, Query(alias="from", ge=1)] = None) -> HTMLResponse:
+def new_draft(
+    request: Request, source: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None
+) -> HTMLResponse:
     """A new draft; ``from`` a past plan (an imported one, say), with its title, text and the obligations, phases
     and tasks recognised in it proposed again, to be re-dated and re-issued."""
     with web_scope(request) as (ctx, user):
@@ -216,8 +218,8 @@ def _submit(request: Request, document_id: int) -> RedirectResponse:
 def versions(
     request: Request,
     document_id: Id,
-    old: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    new: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    old: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1, le=MAX_VERSION)] = None,
 ) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
