@@ -41,6 +41,14 @@ def up(
     from services.processes import Supervisor, gongwen_command, wait_for_http
 
     settings = _settings()
+    if example_data and settings.is_production:
+        _fail(
+            DomainError(
+                "example_data_in_production",
+                "生产环境不能加载示例数据（示例账户的密码是公开的）",
+                "example data (demo accounts with a known password) is never loaded in production",
+            )
+        )
     runtime = Runtime(settings)
     runtime.db  # noqa: B018 - migrate before any child starts
     supervisor = Supervisor(settings, say=lambda line: console.print(f"[yellow]{line}[/]"))
@@ -514,6 +522,18 @@ def admin_create(
         runtime.close()
     setup.forget_token(runtime.settings)
     console.print(f"administrator created: {username} ({person_name}, {organ_name})")
+
+
+secret_app = typer.Typer(help="密钥: secrets for the settings", no_args_is_help=True)
+app.add_typer(secret_app, name="secret")
+
+
+@secret_app.command("new")
+def secret_new() -> None:
+    """Print a random value for GONGWEN_SECRET_KEY (64 URL-safe characters, 384 bits)."""
+    import secrets
+
+    typer.echo(secrets.token_urlsafe(48))
 
 
 def _fail(exc: DomainError) -> NoReturn:

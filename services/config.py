@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import zlib
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
@@ -136,6 +139,22 @@ class ElasticsearchSettings(BaseModel):
     )
 
 
+MIN_SECRET_BITS = 128
+
+
+def secret_bits(secret: str) -> float:
+    """A cautious estimate of a secret's entropy: the smaller of its length times the Shannon entropy of its
+    characters (``aaaa…`` scores 0) and the bits it compresses to (a repeated pattern such as ``0123456789…``
+    compresses to little however long it is)."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    compressed = deflate.compress(secret.encode()) + deflate.flush()
+    return min(per_char * len(secret), 8.0 * len(compressed))
+
+
 class Settings(BaseSettings):
     """Everything a running instance needs; all state lives under ``home``."""
 
@@ -178,11 +197,18 @@ class Settings(BaseSettings):
         return name
 
     @model_validator(mode="after")
-    def _refuse_unsafe_secret(self) -> Settings:
+    def _refuse_unsafe_settings(self) -> Settings:
         if not self.secret_key.strip():
             raise ValueError("GONGWEN_SECRET_KEY must not be empty")
         if self.is_production and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
             raise ValueError("GONGWEN_SECRET_KEY must be set to a random value of 32+ characters in production")
+        if self.is_production and secret_bits(self.secret_key) < MIN_SECRET_BITS:
+            raise ValueError(
+                "GONGWEN_SECRET_KEY looks guessable (repeated or patterned characters): "
+                "`gongwen secret new` prints a good one"
+            )
+        if self.is_production and self.example_data:
+            raise ValueError("GONGWEN_EXAMPLE_DATA loads demo accounts with a known password: never in production")
         return self
 
     @property

@@ -21,16 +21,36 @@ from tests.helpers.pages import page_login
 from tests.helpers.seed002 import issue
 
 Login = Callable[[str], dict[str, str]]
-GOOD_SECRET = "x" * 40
+GOOD_SECRET = "kQ3v-9Zr_Lw2Hn8sYbT6uJc4Xe1Pa7Dm0Gf5"
 
 
 @pytest.mark.parametrize(
     ("environment", "secret"),
-    [("Production", DEV_SECRET), ("PRODUCTION", "short"), ("production", ""), ("prod", GOOD_SECRET), ("test", " ")],
-)
+    [
+        ("Production", DEV_SECRET), ("PRODUCTION", "short"), ("production", ""), ("prod", GOOD_SECRET), ("test", " "),
+        ("production", "x" * 40), ("production", "ab" * 20), ("production", "0123456789" * 4),
+    ],
+)  # fmt: skip
 def test_unsafe_settings_are_refused(tmp_path: Path, environment: str, secret: str) -> None:
     with pytest.raises(ValidationError):
         Settings(home=tmp_path, environment=environment, secret_key=secret)
+
+
+def test_example_data_is_refused_in_production(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="never in production"):
+        Settings(home=tmp_path, environment="production", secret_key=GOOD_SECRET, example_data=True)
+    env = {**os.environ, "GONGWEN_HOME": str(tmp_path / "home"), "GONGWEN_ENVIRONMENT": "production",
+           "GONGWEN_SECRET_KEY": GOOD_SECRET}  # fmt: skip
+    up = subprocess.run([*gongwen_command("up", "--example-data")], env=env, capture_output=True, timeout=120)
+    assert up.returncode != 0 and "example_data_in_production" in up.stdout.decode()
+
+
+def test_a_new_secret_is_good_enough_for_production(tmp_path: Path) -> None:
+    made = subprocess.run(gongwen_command("secret", "new"), capture_output=True, timeout=60, check=True)
+    secret = made.stdout.decode().strip()
+    assert Settings(home=tmp_path, environment="production", secret_key=secret).secret_key == secret
+    again = subprocess.run(gongwen_command("secret", "new"), capture_output=True, timeout=60, check=True)
+    assert again.stdout.decode().strip() != secret
 
 
 def test_production_is_recognised_in_any_case_and_demo_data_is_off_by_default(tmp_path: Path) -> None:
