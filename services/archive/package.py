@@ -11,45 +11,16 @@ import io
 import json
 import shlex
 import subprocess
-import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from services.archive.rules import ARCHIVAL_CODE
+from services.formats import sniff
 
 MANIFEST = "manifest.json"
 METADATA = "metadata.json"
 REQUIRED_METADATA = ("档号", "题名", "责任者", "日期", "保管期限", "全宗号", "年度", "件号")
-
-
-def sniff(name: str, data: bytes) -> str:
-    """The format the bytes really are, whatever the name says."""
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if data.startswith((b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe")):
-        return "executable"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return "unknown"
-        if any(n.endswith("vbaProject.bin") for n in names):
-            return "macro"
-        return "docx" if "word/document.xml" in names else "zip"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "unknown"
-    if name.endswith(".json"):
-        return "json"
-    return "html" if name.endswith(".html") else "text"
 
 
 ALLOWED = {"pdf", "png", "jpeg", "gif", "text", "json", "html", "docx"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.domain.enums import Cadence, Classification, DocType, Urgency
+from services.formats import upload_media_type
 
 MAX_ID = 2**31 - 1  # the database's integer columns
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -114,7 +115,15 @@ class DraftInput(DraftFields):
 
 
 class AttachmentUpload(BaseModel):
+    """An uploaded file: its media type is read from its bytes (services/formats.py), never taken from the sender;
+    a file whose bytes are not what its name claims is refused on construction."""
+
     title: str
     filename: str
     content_type: str
     data: bytes
+
+    @model_validator(mode="after")
+    def _type_from_bytes(self) -> AttachmentUpload:
+        self.content_type = upload_media_type(self.filename, self.data)
+        return self

@@ -229,16 +229,33 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
     return Recognized(title=title, body="\n".join(paragraphs), fields=fields, preamble=preamble)
 
 
+HEADING_PREFIX = 24  # a heading's number (十二、 （二十一） 12.) is far shorter: the rest need not be read
+
+
 def join_broken_lines(lines: list[str]) -> list[str]:
-    """Rejoin paragraphs a page break or a hard wrap split mid-sentence."""
+    """Rejoin paragraphs a page break or a hard wrap split mid-sentence. Linear in the text: each paragraph is
+    gathered as pieces and joined once (appending to a growing string copied it every time: 5 s for 1.9 MB)."""
     out: list[str] = []
+    pieces: list[str] = []
+    length = 0
     for line in (x for x in lines if x):
-        short_heading = bool(out) and heading_level(out[-1]) > 0 and len(out[-1]) < 40
-        if out and out[-1][-1] not in SENTENCE_END and not heading_level(line) and not short_heading:
-            out[-1] += line
+        if not pieces:
+            pieces, length = [line], len(line)
+            continue
+        short_heading = length < 40 and _heading("".join(pieces)) > 0
+        if pieces[-1][-1] not in SENTENCE_END and not _heading(line) and not short_heading:
+            pieces.append(line)
+            length += len(line)
         else:
-            out.append(line)
+            out.append("".join(pieces))
+            pieces, length = [line], len(line)
+    if pieces:
+        out.append("".join(pieces))
     return out
+
+
+def _heading(line: str) -> int:
+    return heading_level(line[:HEADING_PREFIX])
 
 
 def _title_index(nonempty: list[tuple[int, str]]) -> int:

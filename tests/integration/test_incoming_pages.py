@@ -89,7 +89,7 @@ def test_paper_forms_refuse_bad_input_escape_text_and_other_organs(client: TestC
         "/incoming/new",
         data={"csrf": csrf, "source_name": SCRIPT, "title": f"关于{SCRIPT}的通知", "classification": "非密",
               "urgency": "加急", "copies": "1", "nature": "办件", "received_on": "2026-03-02"},
-        files={"scan": ("scan.png", b"\x89PNG scan", "image/png")},
+        files={"scan": ("scan.png", b"\x89PNG\r\n\x1a\n scan", "image/png")},
     )  # fmt: skip
     assert r.status_code == 200 and "收文已登记" in r.text
     assert SCRIPT not in r.text and "&lt;script&gt;" in r.text
