@@ -28,6 +28,12 @@ class ApiSettings(BaseModel):
         description="How long an idle connection stays open. Longer than a client's or proxy's own idle limit, so "
         "the server never closes a connection at the moment the client reuses it (uvicorn's 5 s did under load).",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies in front of the API: only from them is "
+        "X-Forwarded-For believed, and the client is the last address in it that is not one of them. Empty: the "
+        "peer's own address is the client's (login throttling counts per client address).",
+    )
     threads: int = Field(
         4,
         ge=1,

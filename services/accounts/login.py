@@ -1,4 +1,5 @@
-"""Logging in: throttled per account and per address, the password hashed outside every transaction.
+"""Logging in: throttled per account and address (see ThrottlePolicy), the password hashed outside every
+transaction.
 
 A login is three short units of work — check the throttle and read the account, then (outside any transaction)
 verify the password, then record the outcome and issue a token — so a burst of wrong passwords never holds the
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.accounts import passwords
 from services.accounts.service import UserService
 from services.context import Context
-from services.domain.models import LoginThrottle, User
+from services.domain.models import KnownLogin, LoginThrottle, User
 from services.errors import DomainError, Unauthenticated
 
 Units = Callable[[bool], AbstractContextManager[Context]]  # runtime.context: write=True / False
@@ -27,13 +30,22 @@ Units = Callable[[bool], AbstractContextManager[Context]]  # runtime.context: wr
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    """How many failures within the window, and how long the lock lasts (doubling per further failure)."""
+    """How many failures within the window, and how long a lock lasts (doubling per further failure up to the
+    longest). Three counts, so that no guesser can lock people out:
 
-    account_failures: int = 5
+    - one account from one address: locks that pair only;
+    - one account from many addresses (a guesser rotating addresses): locks the account for addresses it never
+      logged in from, never for the ones its owner uses;
+    - many accounts from one address (spraying, or an office behind one NAT): locks the address for users who
+      never logged in from it, never for the people who work there."""
+
+    pair_failures: int = 5
+    account_failures: int = 20
     address_failures: int = 30
     window: dt.timedelta = dt.timedelta(minutes=15)
     first_lock: dt.timedelta = dt.timedelta(seconds=30)
     longest_lock: dt.timedelta = dt.timedelta(minutes=15)
+    remember: dt.timedelta = dt.timedelta(days=90)  # how long a login makes an address known for its user
 
 
 POLICY = ThrottlePolicy()
@@ -58,22 +70,44 @@ class Throttle:
         self.policy = policy
 
     def check(self, username: str, address: str | None) -> None:
-        """Refuse before any hashing when the account or the address is locked."""
+        """Refuse before any hashing when the pair is locked, or the account or the address is and this user
+        never logged in from this address."""
         now = self.ctx.now()
-        for key in _keys(username, address):
+        keys = [_pair(username, address)]
+        if not self._known(username, address, now):
+            keys += _wide_keys(username, address)
+        for key in keys:
             row = self.ctx.session.get(LoginThrottle, key)
             if row is not None and row.locked_until is not None and row.locked_until > now:
                 raise throttled(math.ceil((row.locked_until - now).total_seconds()))
 
     def failed(self, username: str, address: str | None) -> None:
-        for key in _keys(username, address):
-            limit = self.policy.account_failures if key.startswith("user:") else self.policy.address_failures
-            self._count(key, limit)
+        self._count(_pair(username, address), self.policy.pair_failures)
+        for key in _wide_keys(username, address):
+            self._count(key, self.policy.account_failures if key.startswith("user:") else self.policy.address_failures)
 
-    def succeeded(self, username: str) -> None:
-        row = self.ctx.session.get(LoginThrottle, f"user:{username}")
+    def succeeded(self, username: str, address: str | None) -> None:
+        row = self.ctx.session.get(LoginThrottle, _pair(username, address))
         if row is not None:
             self.ctx.session.delete(row)
+        if address:
+            self._remember(username, address)
+
+    def _remember(self, username: str, address: str) -> None:
+        """Insert or refresh, safe when the same user logs in twice at once from the same address."""
+        values = {"username": username[:64], "address": address[:150], "last_at": self.ctx.now()}
+        dialect = self.ctx.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(KnownLogin).values(**values)
+        self.ctx.session.execute(
+            statement.on_conflict_do_update(index_elements=["username", "address"], set_={"last_at": values["last_at"]})
+        )
+
+    def _known(self, username: str, address: str | None, now: dt.datetime) -> bool:
+        if not address:
+            return False
+        known = self.ctx.session.get(KnownLogin, (username[:64], address[:150]))
+        return known is not None and now - known.last_at <= self.policy.remember
 
     def _count(self, key: str, limit: int) -> None:
         now = self.ctx.now()
@@ -88,7 +122,7 @@ class Throttle:
             row.failures, row.window_started_at = 0, now
         row.failures += 1
         if row.failures >= limit:
-            lock = self.policy.first_lock * 2 ** (row.failures - limit)
+            lock = self.policy.first_lock * 2 ** min(row.failures - limit, 20)
             row.locked_until = now + min(lock, self.policy.longest_lock)
 
 
@@ -96,7 +130,11 @@ def _locked(row: LoginThrottle, now: dt.datetime) -> bool:
     return row.locked_until is not None and row.locked_until > now
 
 
-def _keys(username: str, address: str | None) -> list[str]:
+def _pair(username: str, address: str | None) -> str:
+    return f"pair:{username[:150]} {(address or '-')[:150]}"
+
+
+def _wide_keys(username: str, address: str | None) -> list[str]:
     keys = [f"user:{username[:150]}"]
     return [*keys, f"addr:{address[:150]}"] if address else keys
 
@@ -119,7 +157,7 @@ def login(units: Units, username: str, password: str, address: str | None) -> tu
             Throttle(ctx).failed(username, address)
         else:
             assert account is not None
-            Throttle(ctx).succeeded(username)
+            Throttle(ctx).succeeded(username, address)
             return UserService(ctx).issue_token(account.user_id, password)
     raise Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")
 

@@ -157,10 +157,20 @@ class LoginThrottle(Base):
     """Failed logins per account or per address, and until when further attempts are refused."""
 
     __tablename__ = "login_throttle"
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:<name>" or "addr:<address>"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)  # "pair:<name> <address>", "user:…", "addr:…"
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime]
     locked_until: Mapped[dt.datetime | None]
+
+
+class KnownLogin(Base):
+    """An address a user logged in from: the throttle never blocks a user at an address they used before for
+    what others did there or to their account elsewhere."""
+
+    __tablename__ = "known_logins"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(150), primary_key=True)
+    last_at: Mapped[dt.datetime]
 
 
 class AuthToken(Base):
