@@ -4,10 +4,13 @@ claims (an HTML page named .pdf, a program named .png)."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 
 from services.errors import Invalid
+
+TEXT_PROBE = 64 * 1024  # text is told by its first 64 KB (a character cut at the end is no error)
 
 
 def sniff(name: str, data: bytes) -> str:
@@ -31,7 +34,7 @@ def sniff(name: str, data: bytes) -> str:
             return "macro"
         return "docx" if "word/document.xml" in names else "zip"
     try:
-        data.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(data[:TEXT_PROBE], final=len(data) <= TEXT_PROBE)
     except UnicodeDecodeError:
         return "unknown"
     if name.endswith(".json"):

@@ -12,10 +12,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.errors import DomainError
+from services.limits import MB, Upload, request_cap
 
 # Whether the request's headers carry a login valid now (a cheap read, no write lock); run off the event loop.
 LoginCheck = Callable[[dict[bytes, bytes], str], bool]
-MB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MB  # JSON and ordinary forms
 
 
@@ -27,23 +27,25 @@ class Limit:
     upload: bool  # an upload route: the caller's login is checked before the body is read
 
 
-def _route(method: str, pattern: str, max_mb: int, upload: bool = True) -> Limit:
-    return Limit(method, re.compile(f"^{pattern}$"), max_mb * MB, upload)
+def _route(method: str, pattern: str, max_bytes: int, upload: bool = True) -> Limit:
+    return Limit(method, re.compile(f"^{pattern}$"), max_bytes, upload)
 
 
-# One place for every route that takes more than an ordinary form (see services/documents/service.py for the
-# 50 MB attachment limit and services/imports/reader.py for the 100 MB import limit they enforce again).
+BODY = 8 * MB  # a document's text: ≤ 2 M characters of UTF-8, with the form around it
+# Every route that takes more than an ordinary form; the file limits themselves are services/limits.py's.
 LIMITS = (
-    _route("PUT", r"/api/v1/documents/\d+/body", 8),  # ≤ 2 M characters of UTF-8
-    _route("POST", r"/api/v1/documents/\d+/attachments", 51),
-    _route("POST", r"/api/v1/obligations/\d+/submissions", 101),  # a report with its photos
-    _route("POST", r"/api/v1/imports", 101),
-    _route("POST", r"/api/v1/documents", 8, upload=False),
-    _route("PUT", r"/api/v1/documents/\d+", 8, upload=False),
-    _route("POST", r"/documents/new", 101),
-    _route("POST", r"/documents/\d+/edit", 8),
-    _route("POST", r"/documents/\d+/attachments", 101),
-    _route("POST", r"/documents/\d+/reply", 101),
+    _route("PUT", r"/api/v1/documents/\d+/body", BODY),
+    _route("POST", r"/api/v1/documents/\d+/attachments", request_cap(Upload.attachment)),
+    _route("POST", r"/api/v1/obligations/\d+/submissions", request_cap(Upload.report_file)),
+    _route("POST", r"/api/v1/imports", request_cap(Upload.import_file)),
+    _route("POST", r"/api/v1/incoming", request_cap(Upload.scan)),
+    _route("POST", r"/api/v1/documents", BODY, upload=False),
+    _route("PUT", r"/api/v1/documents/\d+", BODY, upload=False),
+    _route("POST", r"/documents/new", request_cap(Upload.attachment) + BODY),
+    _route("POST", r"/documents/\d+/edit", BODY),
+    _route("POST", r"/documents/\d+/attachments", request_cap(Upload.attachment)),
+    _route("POST", r"/documents/\d+/reply", request_cap(Upload.report_file)),
+    _route("POST", r"/incoming/new", request_cap(Upload.scan)),
 )
 
 

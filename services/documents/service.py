@@ -31,10 +31,10 @@ from services.domain.models import (
     User,
 )
 from services.errors import Conflict, Forbidden, Invalid, not_found
+from services.limits import Upload, check_size
 from services.obligations.plan import apply_plan, plan_of_old_fields, plan_snapshot
 
 EDITABLE = (DocStatus.draft, DocStatus.returned)
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^\w.\-\u3400-\u9fff]+")
 
 
@@ -200,8 +200,7 @@ class DocumentService:
         document = self.editable(actor, document_id)
         if not upload.data:
             raise Invalid("attachment_empty", "附件为空", "the attachment is empty")
-        if len(upload.data) > MAX_ATTACHMENT_BYTES:
-            raise Invalid("attachment_too_large", "附件超过 50 MB", "the attachment is over 50 MB", status=413)
+        check_size(Upload.attachment, len(upload.data))
         previous = self.version(document)
         version = self.new_version(
             document, actor, self.body(previous), f"添加附件：{upload.title}", carried=list(previous.attachments)

@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from services.errors import Invalid
+from services.limits import Upload, check_size
 
-MAX_BYTES = 100 * 1024 * 1024
 HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -40,8 +40,7 @@ MAX_TEXT_RATIO = 40
 def read_file(name: str, data: bytes) -> ReadText:
     if not data:
         raise fail("file_empty", "文件为空", "the file is empty")
-    if len(data) > MAX_BYTES:
-        raise fail("file_too_large", "文件超过 100 MB", "the file is larger than 100 MB")
+    check_size(Upload.import_file, len(data))
     read = _read(name, data)
     return ReadText(within_text_limit(read.text, len(data)), read.format, read.encoding)
 

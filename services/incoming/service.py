@@ -44,8 +44,8 @@ from services.domain.models import (
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.incoming.repository import IncomingRepository
 from services.incoming.schemas import InstructIn, PaperIn
+from services.limits import Upload, check_size
 
-MAX_SCAN_BYTES = 50 * 1024 * 1024
 # 文种 read for information rather than handled (阅件); everything else arrives as a 办件 (DOMAIN.md §1.5).
 READ_ONLY_TYPES = frozenset({DocType.报告, DocType.通报, DocType.公报, DocType.纪要, DocType.公告, DocType.通告})
 
@@ -132,8 +132,8 @@ class IncomingService:
             raise Invalid("received_in_future", "收文日期不能晚于今天", "the date received is in the future")
         if scan is not None and not scan.data:
             raise Invalid("scan_empty", "扫描件为空", "the scan is empty", field="scan")
-        if scan is not None and len(scan.data) > MAX_SCAN_BYTES:
-            raise Invalid("scan_too_large", "扫描件超过 50 MB", "the scan is over 50 MB", status=413)
+        if scan is not None:
+            check_size(Upload.scan, len(scan.data))
         record = self._new(
             organ_id=actor.organ_id,
             origin=IncomingOrigin.paper,

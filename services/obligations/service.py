@@ -33,10 +33,10 @@ from services.domain.models import Chase, Document, Obligation, Submission, User
 from services.errors import Conflict, Forbidden, Invalid, not_found
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
+from services.limits import Upload, check_size
 from services.obligations.repository import Key, ObligationRepository
 from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
 
-MAX_REPORT_BYTES = 50 * 1024 * 1024
 RECENT_PERIODS = 4  # the dashboard lists the overdue periods among each cadence's last four; it counts them all
 
 
@@ -307,8 +307,7 @@ class ObligationService:
                 raise Invalid(
                     "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
                 )
-            if len(upload.data) > MAX_REPORT_BYTES:
-                raise Invalid("attachment_too_large", "附件超过 50 MB", "an attachment is over 50 MB", status=413)
+            check_size(Upload.report_file, len(upload.data))
         reply = self._reply_document(actor, plan, title.strip(), body, uploads)
         submission = Submission(
             obligation_id=obligation.id,

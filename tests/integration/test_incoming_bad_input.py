@@ -71,6 +71,19 @@ def test_paper_registration_with_a_scan(client: TestClient, runtime: Runtime) ->
     assert paper(client).json()["seq"] == 2
 
 
+def test_a_scan_is_received_up_to_the_upload_limit_and_refused_beyond(client: TestClient, runtime: Runtime) -> None:
+    at(runtime, D(2026, 3, 2))
+    form = {"source_name": "呼伦贝尔市教育局", "title": "关于开展校园安全检查的通知", "nature": "办件"}
+    registrar = login(client, "zf.registrar")
+    five_mb = b"%PDF-1.4\n" + b"0" * (5 << 20)  # over the ordinary 1 MB body cap
+    r = client.post("/api/v1/incoming", data=form, files={"scan": ("扫描件.pdf", five_mb)}, headers=registrar)
+    assert r.status_code == 201, r.text[:300]
+    too_big = b"%PDF-1.4\n" + b"0" * (51 << 20)
+    r = client.post("/api/v1/incoming", data=form, files={"scan": ("扫描件.pdf", too_big)}, headers=registrar)
+    assert r.status_code == 413 and r.json()["error"]["code"] in ("scan_too_large", "body_too_large")
+    assert paper(client).json()["seq"] == 2  # the refused one took no 收文号
+
+
 def test_heads_instruct_departments_of_their_own_organ_and_urgent_ones_get_a_time_limit(
     client: TestClient, runtime: Runtime
 ) -> None:

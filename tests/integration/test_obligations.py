@@ -309,7 +309,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client: TestClient, ru
         r = client.post(f"/api/v1/obligations/{weekly['id']}/submissions", data={"title": "空", "body": " "},
                         headers=_login(client, "gy-zxyy.drafter"))  # fmt: skip
         assert r.status_code == 422 and r.json()["error"]["code"] == "reply_empty"
-        huge = {"files": ("大.jpg", b"x" * (50 * 1024 * 1024 + 1), "image/jpeg")}
+        huge = {"files": ("大.jpg", b"\xff\xd8\xff" + b"x" * (50 * 1024 * 1024 - 2), "image/jpeg")}
         r = _report(client, "gy-zxyy.drafter", weekly["id"], **huge)
         assert r.status_code == 413 and r.json()["error"]["code"] == "attachment_too_large"
         # Groups are the admin's; a group of units that do not exist is refused.

@@ -12,8 +12,8 @@ from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
 from services.errors import DomainError
-from services.imports.reader import MAX_BYTES
 from services.imports.service import FileOutcome, ImportService, prepare
+from services.limits import FILE_LIMITS, Upload, check_size
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
 
@@ -24,9 +24,8 @@ class LinkIn(BaseModel):
 
 
 def _read_capped(upload: UploadFile) -> bytes:
-    data = upload.file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DomainError("file_too_large", "文件超过 100 MB", "the file is larger than 100 MB", status=413)
+    data = upload.file.read(FILE_LIMITS[Upload.import_file].max_bytes + 1)
+    check_size(Upload.import_file, len(data))
     return data
 
 
