@@ -352,10 +352,12 @@ def fixity(
         result = fixity_audit()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    console.print(f"checked {result['items_checked']} 件; {len(result['failures'])} failed")
-    for failure in result["failures"]:
-        console.print(f"[red]{failure['档号']}[/]: {'；'.join(failure['problems'])}")
+    else:
+        console.print(f"checked {result['items_checked']} 件; {len(result['failures'])} failed")
+        for failure in result["failures"]:
+            console.print(f"[red]{failure['档号']}[/]: {'；'.join(failure['problems'])}")
+    if result["failures"]:
+        raise SystemExit(1)  # a mismatch is an alarm: schedulers and monitors read the exit status
 
 
 @app.command()
@@ -474,12 +476,14 @@ def audit_verify(
         verdict = verify(ctx.session)
     if as_json:
         broken = verdict.broken.as_dict() if verdict.broken else None
-        typer.echo(json.dumps({"whole": verdict.whole, "checked": verdict.checked, "broken": broken}))
-    elif verdict.broken is None:
+        breaks = [b.as_dict() for b in verdict.breaks]
+        typer.echo(json.dumps({"whole": verdict.whole, "checked": verdict.checked, "broken": broken, "breaks": breaks}))
+    elif verdict.whole:
         console.print(f"审计链完整 / audit chain whole: {verdict.checked} events, head {verdict.head_id}")
     else:
-        b = verdict.broken
-        console.print(f"[red]{b.code}[/] 事件 {b.event_id}: {b.zh} / {b.en}")
+        console.print(f"审计链有 {len(verdict.breaks)} 处不符 / {len(verdict.breaks)} breaks in the audit chain:")
+        for b in verdict.breaks:
+            console.print(f"[red]{b.code}[/] 事件 {b.event_id}: {b.zh} / {b.en}")
     runtime.close()
     if not verdict.whole:
         raise SystemExit(1)

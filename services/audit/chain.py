@@ -109,11 +109,16 @@ class Break:
 class Verdict:
     checked: int
     head_id: int
-    broken: Break | None
+    breaks: tuple[Break, ...] = ()
+
+    @property
+    def broken(self) -> Break | None:
+        """The first place the chain does not hold."""
+        return self.breaks[0] if self.breaks else None
 
     @property
     def whole(self) -> bool:
-        return self.broken is None
+        return not self.breaks
 
 
 def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
@@ -129,30 +134,38 @@ def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
 
 
 def verify(session: Session) -> Verdict:
-    """Walk the whole chain; the first event that is edited, missing or inserted ends the walk."""
+    """Walk the whole chain and name every event edited, missing or inserted: after a break the walk takes up
+    the chain again from the event that broke it, so one forgery does not hide the next."""
     expected_prev, expected_id, checked = GENESIS, 1, 0
+    breaks: list[Break] = []
     for event in _events(session):
-        broken = _check(event, expected_id, expected_prev)
-        if broken:
-            return Verdict(checked, checked, broken)
+        breaks.extend(_check(event, expected_id, expected_prev))
         expected_prev, expected_id, checked = event.hash or "", event.id + 1, checked + 1
     head_id, head_hash = head(session)
-    if (head_id, head_hash) != (expected_id - 1, expected_prev):
-        return Verdict(
-            checked,
-            expected_id - 1,
+    past_head = any(b.event_id > head_id for b in breaks)  # events appended behind the system's back: named
+    if (head_id, head_hash) != (expected_id - 1, expected_prev) and not past_head:
+        breaks.append(
             Break(
                 head_id,
                 "audit_tail_missing",
                 f"链头记录为事件 {head_id}，但最后一条事件为 {expected_id - 1}：末尾事件被删除或链头被改动",
                 f"the chain head names event {head_id} but the last event is {expected_id - 1}: "
                 "events were deleted from the end or the head was altered",
-            ),
+            )
         )
-    return Verdict(checked, head_id, None)
+    return Verdict(checked, head_id, tuple(breaks))
 
 
-def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> Break | None:
+def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> list[Break]:
+    """What is wrong at this event: events missing before it, or it does not follow its predecessor, and (on its
+    own) its content does not match its digest."""
+    missing = _missing_before(event, expected_id)
+    unlinked = None if missing else _not_following(event, expected_prev)
+    altered = None if unlinked else _altered(event)  # an inserted event's own digest says nothing more
+    return [b for b in (missing, unlinked, altered) if b is not None]
+
+
+def _missing_before(event: AuditEvent, expected_id: int) -> Break | None:
     if event.id > expected_id:
         gone = f"{expected_id}" if event.id == expected_id + 1 else f"{expected_id}–{event.id - 1}"
         return Break(
@@ -161,6 +174,10 @@ def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> Break | N
             f"事件 {gone} 缺失：已被删除",
             f"event {gone} is missing: it was deleted",
         )
+    return None
+
+
+def _not_following(event: AuditEvent, expected_prev: str) -> Break | None:
     if event.prev_hash != expected_prev:
         return Break(
             event.id,
@@ -169,6 +186,10 @@ def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> Break | N
             f"event {event.id} does not follow its predecessor: it was inserted outside the system, "
             "or the one before it was replaced",
         )
+    return None
+
+
+def _altered(event: AuditEvent) -> Break | None:
     if event.hash != digest(event, event.prev_hash or ""):
         return Break(
             event.id,

@@ -130,3 +130,42 @@ def test_a_fixity_run_reports_the_package_whose_history_changed(runtime: Runtime
         report = fixity_audit()
     problems = [p for f in report["failures"] for p in f["problems"]]
     assert f"审计事件 {signed} 与归档时不符" in problems, report
+
+
+def test_three_forgeries_at_once_are_each_named(runtime: Runtime, issued: int) -> None:
+    signed, review = _event_id(runtime, "signed"), _event_id(runtime, "review_approved")
+    with behind_the_back(runtime) as conn:
+        conn.execute(text("UPDATE audit_events SET actor_name = '他人' WHERE id = :id"), {"id": signed})
+        conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": review})
+        last = int(conn.execute(text("SELECT max(id) FROM audit_events")).scalar_one())
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (id, document_id, actor_name, action, action_zh, detail, at) "
+                "VALUES (:id, :doc, '办公室', 'signed', '签发', '{}', :at)"
+            ),
+            {"id": last + 1, "doc": issued, "at": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
+        )
+    code, verdict = _verify(runtime)
+    named = sorted((b["event_id"], b["code"]) for b in verdict["breaks"])
+    assert code == 1 and named == sorted(
+        [(signed, "audit_event_altered"), (review, "audit_event_deleted"), (last + 1, "audit_event_inserted")]
+    )
+    text_report = run_cli(runtime, "audit", "verify")
+    assert text_report.exit_code == 1 and "3 处不符" in text_report.output
+
+
+def test_fixity_exits_non_zero_on_a_mismatch(runtime: Runtime, issued: int) -> None:
+    from flows.archive import annual_archive
+    from flows.runtime import set_runtime
+    from flows.worker import quiet_prefect
+
+    set_runtime(runtime)
+    with quiet_prefect():
+        annual_archive(dt.date.today().year)
+    assert run_cli(runtime, "fixity").exit_code == 0
+    objects = runtime.settings.home_dir / "objects"
+    stored = next(p for p in objects.rglob("metadata.json") if ".locks" not in p.parts)
+    stored.chmod(0o644)  # someone with the disk in hand, past the write-once lock
+    stored.write_bytes(b"{}")
+    result = run_cli(runtime, "fixity")
+    assert result.exit_code == 1 and "1 failed" in result.output
