@@ -13,8 +13,8 @@ from prefect import flow, task
 from flows.runtime import get_runtime
 from services.domain.models import User
 from services.errors import DomainError
-from services.imports.reader import MAX_BYTES
 from services.imports.service import FileOutcome, ImportService, Prepared, prepare
+from services.limits import Upload, check_size
 
 log = logging.getLogger("gongwen.imports")
 BATCH = 200  # files per Prefect task
@@ -22,8 +22,7 @@ STORE_CHUNK = 20  # files per transaction: short enough that other writers barel
 
 
 def _read(path: Path) -> bytes:
-    if path.stat().st_size > MAX_BYTES:
-        raise DomainError("file_too_large", "文件超过 100 MB", "the file is larger than 100 MB", status=413)
+    check_size(Upload.import_file, path.stat().st_size)  # before a byte is read
     return path.read_bytes()
 
 
