@@ -49,6 +49,8 @@ def up(
                 "example data (demo accounts with a known password) is never loaded in production",
             )
         )
+    base = f"http://{settings.api.host}:{settings.api.port}"
+    _refuse_if_running(settings.api.host, settings.api.port)
     runtime = Runtime(settings)
     runtime.db  # noqa: B018 - migrate before any child starts
     supervisor = Supervisor(settings, say=lambda line: console.print(f"[yellow]{line}[/]"))
@@ -63,8 +65,9 @@ def up(
             supervisor.start(f"worker-{n}", gongwen_command("worker"), to_log=True)
         supervisor.start("scheduler", gongwen_command("scheduler"), to_log=True)
         supervisor.start("api", gongwen_command("api", "--no-setup-notice"))
-        base = f"http://{settings.api.host}:{settings.api.port}"
         wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
+        if _health(base).get("instance") != supervisor.instance:  # another server took the port meanwhile
+            _fail(_instance_running(base))
         if settings.example_data if example_data is None else example_data:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
@@ -93,6 +96,48 @@ def _load_examples(runtime: Runtime) -> None:
     ids = load_examples(runtime, wait_for_worker)
     if ids:
         console.print(f"example data loaded: documents {ids}; users such as mw.drafter / {DEMO_PASSWORD}")
+
+
+def _health(base: str, timeout: float = 10) -> dict[str, Any]:
+    """The health answer of whatever serves on that address, or {} when nothing does."""
+    import httpx
+
+    try:
+        answer = httpx.get(base + "/api/v1/health", timeout=timeout)
+        found: dict[str, Any] = answer.json() if answer.status_code == 200 else {}
+        return found
+    except (httpx.HTTPError, ValueError):
+        return {}
+
+
+def _instance_running(base: str) -> DomainError:
+    pid = _health(base).get("pid", "?")
+    return DomainError(
+        "instance_running",
+        f"{base} 上已有 gongwen 在运行（进程 {pid}）：先停止它（kill {pid}），或换用 GONGWEN_API__PORT",
+        f"gongwen already serves {base} (process {pid}): stop it first (kill {pid}) or set GONGWEN_API__PORT",
+    )
+
+
+def _refuse_if_running(host: str, port: int) -> None:
+    """Refuse to start over a port something listens on: a gongwen left running (named with its process id),
+    or another program."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        return  # nothing listens: the port is ours
+    base = f"http://{host}:{port}"
+    if _health(base):
+        _fail(_instance_running(base))
+    _fail(
+        DomainError(
+            "port_in_use",
+            f"端口 {port} 已被其他程序占用：换用 GONGWEN_API__PORT",
+            f"port {port} is used by another program: set GONGWEN_API__PORT",
+        )
+    )
 
 
 def _announce_setup(runtime: Runtime, base: str) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,16 @@ def _parent_death_signal() -> Callable[[], None] | None:
 
 
 DIE_WITH_PARENT = _parent_death_signal()
+INSTANCE_ENV = "GONGWEN_INSTANCE"  # set by `gongwen up` for its children: its API names it in the health answer
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """For a process started by another that cannot ask for it (uvicorn's worker processes): die when the parent
+    does, and at once if it already has."""
+    if DIE_WITH_PARENT is not None:
+        DIE_WITH_PARENT()
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def prefect_env(settings: Settings) -> dict[str, str]:
@@ -106,6 +117,7 @@ class Supervisor:
     settings: Settings
     children: dict[str, Child] = field(default_factory=dict)
     say: Callable[[str], None] = print
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
     def logs(self) -> Path:
@@ -117,9 +129,8 @@ class Supervisor:
         out = open(self.logs / f"{name}.log", "ab") if to_log else None  # noqa: SIM115 - lives with the child
         # preexec_fn only calls prctl, resolved before the fork. The signal follows the thread that starts the
         # child: `gongwen up` starts and restarts children from its main thread, which lives as long as it does.
-        proc = subprocess.Popen(
-            command, env=prefect_env(self.settings), stdout=out, stderr=out, preexec_fn=DIE_WITH_PARENT
-        )
+        env = {**prefect_env(self.settings), INSTANCE_ENV: self.instance}
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=out, preexec_fn=DIE_WITH_PARENT)
         previous = self.children.get(name)
         restarts = previous.restarts if previous else 0
         self.children[name] = Child(name, command, to_log, proc, time.monotonic(), restarts)

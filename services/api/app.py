@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from http.cookies import SimpleCookie
@@ -29,6 +30,7 @@ from services.api.routes import (
 from services.api.routing import serve
 from services.config import Settings
 from services.errors import Unauthenticated
+from services.processes import die_with_parent
 from services.runtime import Runtime
 from services.web import install_web
 from services.web.session import SESSION_COOKIE
@@ -94,6 +96,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def app_from_environment() -> FastAPI:
     """The application as `gongwen api` serves it: settings from the environment (one per server process)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:  # one of uvicorn's workers: it must not outlive the server
+        die_with_parent(parent.pid)
     runtime = Runtime(Settings())
     runtime.db  # noqa: B018 - migrated by `gongwen up` / `gongwen migrate`; a no-op when already current
     app = create_app(runtime.settings, runtime)

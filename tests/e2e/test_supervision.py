@@ -170,3 +170,36 @@ def _running_runs(prefect: str) -> list[str]:
     except httpx.HTTPError:
         return ["prefect not answering"]
     return [f"{r['name']} ({r['state_type']}, flow {r['flow_id']}, deployment {r['deployment_id']})" for r in runs]
+
+
+def test_a_killed_up_leaves_nothing_running_and_a_second_up_refuses_while_one_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    api_port, prefect_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGWEN_"))}
+    env.update(
+        {
+            "GONGWEN_HOME": str(home),
+            "GONGWEN_API__PORT": str(api_port),
+            "GONGWEN_API__WORKERS": "2",
+            "GONGWEN_PREFECT__PORT": str(prefect_port),
+            "GONGWEN_WORKFLOW__WORKERS": "1",
+        }
+    )
+    with open(tmp_path / "up.log", "wb") as log:
+        up = subprocess.Popen(gongwen_command("up"), env=env, stdout=log, stderr=log)
+        try:
+            wait_for_http(f"http://127.0.0.1:{api_port}/api/v1/health", timeout=240, process=up)
+            wait_until("both API workers serve", lambda: len(children_of(home, "multiprocessing")) >= 2, 60)
+            second = subprocess.run(gongwen_command("up"), env=env, capture_output=True, timeout=120)
+            said = second.stdout.decode()
+            server_pid = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/health").json()["pid"]
+            assert second.returncode != 0 and "instance_running" in said and str(server_pid) in said, said
+            assert up.poll() is None  # the first one is untouched
+            up.send_signal(signal.SIGKILL)
+            up.wait(10)
+            wait_until("no process of the instance is left", lambda: children_of(home, "") == [], 5)
+        finally:
+            if up.poll() is None:
+                up.kill()
+            for pid in children_of(home, ""):
+                os.kill(pid, signal.SIGKILL)

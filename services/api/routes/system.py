@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -12,6 +15,7 @@ from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
+from services.processes import INSTANCE_ENV
 from services.web.session import client_address
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -24,9 +28,16 @@ class LoginIn(BaseModel):
 
 @router.get("/health", tags=["system"])
 def health(runtime: RuntimeDep) -> dict[str, object]:
+    """Alive, with its database; and which `gongwen up` started it (``instance``) and the server's process id,
+    so that a new `gongwen up` tells its own API from one left running."""
     with runtime.context() as ctx:
         ctx.session.execute(text("SELECT 1"))
-    return {"status": "ok", "database": runtime.db.engine.dialect.name}
+    parent = multiprocessing.parent_process()
+    server_pid = parent.pid if parent is not None and parent.pid is not None else os.getpid()
+    return {
+        "status": "ok", "database": runtime.db.engine.dialect.name, "instance": os.environ.get(INSTANCE_ENV),
+        "pid": server_pid,
+    }  # fmt: skip
 
 
 @router.post("/auth/login", tags=["auth"])
