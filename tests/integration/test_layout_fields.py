@@ -102,3 +102,9 @@ def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     assert len(copies) == 3 * len(pages)
     numbers = [re.match(r"\d{6}", copies[i * len(pages)]) for i in range(3)]
     assert [m.group() if m else None for m in numbers] == ["000001", "000002", "000003"]
+    part = client.get(f"/api/v1/documents/{doc_id}/print.pdf?first=2&last=3", headers=staff("registrar"))
+    assert part.status_code == 200, part.text
+    assert [t[:6] for t in _text(part.content)[:: len(pages)]] == ["000002", "000003"]
+    for query in ("first=3&last=2", "first=2&last=4", "first=0", "last=999999"):
+        r = client.get(f"/api/v1/documents/{doc_id}/print.pdf?{query}", headers=staff("registrar"))
+        assert r.status_code == 422, (query, r.status_code)

@@ -25,6 +25,7 @@ from services.audit.service import AuditService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
+from services.registrar.rules import MAX_PRINTED_COPIES
 from services.web.render import FRAME_CSP
 from services.workflow.service import WorkflowService
 
@@ -227,12 +228,19 @@ def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Respo
 
 
 @router.get("/{document_id}/print.pdf")
-def print_run(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
-    """印制: every copy of a 涉密 document's print run, each with its 份号 (registrar only)."""
+def print_run(
+    document_id: Id,
+    runtime: RuntimeDep,
+    token: TokenDep,
+    first: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="first copy (1-based)")] = None,
+    last: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="last copy, inclusive")] = None,
+) -> Response:
+    """印制: the copies of a 涉密 document's print run, each with its 份号 (registrar only): all of them, or a range
+    when more were registered than one print file holds (500)."""
     from services.rendering.printing import PrintRunService
 
     with user_scope(runtime, token) as (ctx, user):
-        data = PrintRunService(ctx, runtime.renderer).pdf(user, document_id)
+        data = PrintRunService(ctx, runtime.renderer).pdf(user, document_id, first, last)
     return Response(data, media_type="application/pdf")
 
 
