@@ -20,7 +20,7 @@ from services.db import stage_object
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import Classification, DocKind, DocStatus, Role, Urgency
 from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
-from services.errors import DomainError, Invalid
+from services.errors import DomainError, Forbidden, Invalid
 from services.imports.obligations import plan_of_import, recognize_plan
 from services.imports.reader import ReadText, read_file
 from services.imports.recognize import Recognized, reads_as_organ, recognize
@@ -65,6 +65,18 @@ def prepare(name: str, data: bytes) -> Prepared:
     return Prepared(base, data, hashlib.sha256(data).hexdigest(), read, docs)
 
 
+def _require_cleared(actor: User, docs: list[Recognized]) -> None:
+    """Nobody files a document above their own 密级 clearance (DOMAIN.md §1.6): they could not read it back."""
+    for doc in docs:
+        level = doc.value("classification") or Classification.none.value
+        if not access.is_cleared(actor, level):
+            raise Forbidden(
+                "import_above_clearance",
+                f"文件中的公文标为“{level}”，超出您的密级权限，不能导入",
+                f"the file holds a document marked {level}, above your clearance: not imported",
+            )
+
+
 def check_name(name: str) -> str:
     if not name or "\x00" in name or any(part == ".." for part in re.split(r"[\\/]", name)):
         raise Invalid("file_name_invalid", f"文件名不合法：{name!r}", f"invalid file name: {name!r}")
@@ -105,6 +117,7 @@ class ImportService:
         again = self.duplicate_of(actor, prepared.name, prepared.data)
         if again is not None:
             return again
+        _require_cleared(actor, prepared.docs)
         base, data, digest, read = prepared.name, prepared.data, prepared.digest, prepared.read
         # Keys per owner organ: a failed import of a file another organ holds never removes that organ's copy.
         folder = f"imports/{digest}/organ-{actor.organ_id}"

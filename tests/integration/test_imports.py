@@ -232,6 +232,14 @@ def test_an_import_keeps_the_classification_its_header_states(
     assert uncleared["total"] == 0 and uncleared["hits"] == []  # the owning organ's drafter, not cleared
 
 
+def test_nobody_imports_a_document_above_their_clearance(client: TestClient, login: Login, runtime: Runtime) -> None:
+    before = _state(runtime)
+    outcome = _import(client, login("mw.drafter"), "classified.txt", CLASSIFIED)
+    assert outcome["status"] == "failed" and outcome["code"] == "import_above_clearance"
+    assert "超出您的密级权限" in outcome["message_zh"] and outcome["document_ids"] == []
+    assert _state(runtime) == before
+
+
 def _organ_count(runtime: Runtime) -> int:
     with runtime.context() as ctx:
         return int(ctx.session.scalar(select(func.count()).select_from(Organ)) or 0)
@@ -242,7 +250,8 @@ def test_the_importer_makes_no_organ_of_a_line_it_cannot_read_and_only_an_admin_
 ) -> None:
     header = "机密★5年\n第一部分\n某某县民族事务联络处\n"
     before = _organ_count(runtime)
-    drafted = _import(client, login("mw.drafter"), "a.txt", f"{header}关于开展联络工作的通知\n各乡镇：\n请配合。\n")
+    uncleared = header.replace("机密★5年", "特急")  # a drafter imports nothing above their clearance
+    drafted = _import(client, login("mw.drafter"), "a.txt", f"{uncleared}关于开展联络工作的通知\n各乡镇：\n请配合。\n")
     assert _organ_count(runtime) == before  # a drafter's import creates no organ at all
     with runtime.context() as ctx:
         document = ctx.session.get(Document, drafted["document_ids"][0])
