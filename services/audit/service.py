@@ -45,6 +45,8 @@ ACTIONS_ZH = {
     "task_done": "任务完成",
     "imported": "导入",
     "archived": "归档",
+    "retention_changed": "修改保管期限表",
+    "fonds_set": "设置全宗",
 }
 
 

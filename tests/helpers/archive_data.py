@@ -14,6 +14,22 @@ from services.imports.recognize import recognize
 from services.runtime import Runtime
 
 LEADS = ("zlt-mw", "zlt-tzb", "zlt-xcb", "gy-wjw")
+# Each organ that keeps records has its own 全宗 (DOMAIN.md §3.7).
+FONDS = {"zlt-mw": "Z001", "zlt-tzb": "Z002", "zlt-xcb": "Z003", "gy-wjw": "G001", "zlt-zf": "Z010", "zlt-jyj": "Z011"}
+
+
+def give_fonds(runtime: Runtime, codes: dict[str, str] = FONDS) -> dict[str, str]:
+    """Each of these organs (by code) gets its 全宗号, as an admin sets it; returns organ code → 全宗号."""
+    from services.archive.fonds import FondsService
+    from services.seed.example import user
+
+    with runtime.context() as ctx:
+        admin = user(ctx, "admin")
+        for organ_code, fonds_code in codes.items():
+            organ = ctx.session.scalar(select(Organ).where(Organ.code == organ_code))
+            assert organ is not None, organ_code
+            FondsService(ctx).set(admin, organ.id, fonds_code, organ.name)
+    return dict(codes)
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +42,7 @@ def tiny_pdf() -> bytes:
 def make_year(runtime: Runtime, seeds: Path, year: int, generated: int, seed: int = 7) -> list[int]:
     """Seed texts and ``generated`` more, each issued with a number, a PDF, a final text; some with a photo."""
     rng = random.Random(seed)
+    give_fonds(runtime)
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
     ids = []
     with runtime.context() as ctx:

@@ -234,8 +234,11 @@ def test_forwarded_and_answered_documents_are_filed_with_the_forwarding_and_answ
         ctx.session.add(DocumentLink(from_id=ids[0], to_id=request, kind="answers", how="manual"))
         ctx.session.add(DocumentLink(from_id=ids[1], to_id=forwarded, kind="forwards", how="manual"))
     report = _archive(year_home)["report"]
-    assert report["stored"] == 8  # type: ignore[index]  # the two incoming documents are not 件 of their own
+    # the two incoming documents are not 件 of their own; the 请示 + 批复 件 is kept by both organs (§3.7)
+    assert report["stored"] == 9  # type: ignore[index]
     with year_home.context() as ctx:
+        pair = [i for i in ctx.session.scalars(select(ArchiveItem)) if i.document_ids[0] == ids[0]]
+        assert sorted(i.fonds_code for i in pair) == ["Z001", "Z011"]  # 市民委 answered, 市教育局 asked
         items = {i.document_ids[0]: i for i in ctx.session.scalars(select(ArchiveItem))}
         assert items[ids[0]].document_ids == [ids[0], request]  # 复文 first, 来文 after
         assert items[ids[1]].document_ids == [ids[1], forwarded]  # 转发文 first, 被转发文 after
