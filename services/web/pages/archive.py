@@ -114,10 +114,10 @@ def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> 
     fonds = FondsService(ctx).seen_by(user)
     organs = list(ctx.session.scalars(select(Organ).order_by(Organ.id))) if user.has_role(Role.admin) else []
     return page(request, "archive/fonds.html", user, nav="archive", fonds=fonds, organs=organs,
-                http_status=422 if typed else 200, **typed)  # fmt: skip
+                http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
 
 
-@router.post("/archive/fonds")
+@router.post("/archive/fonds", response_model=None)
 def set_fonds(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     organ_text, code, name = (str(form.get(k) or "").strip() for k in ("organ_id", "code", "name"))
     with web_scope(request) as (ctx, user):
@@ -146,10 +146,10 @@ def _retention_page(request: Request, ctx: Context, user: User, **typed: object)
     history = service.history(user)
     return page(request, "archive/retention.html", user, nav="archive", schedule=service.in_force(),
                 history=history, keys=KEYS, kinds=KINDS, periods=PERIODS,
-                http_status=422 if typed else 200, **typed)  # fmt: skip
+                http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
 
 
-@router.post("/archive/retention")
+@router.post("/archive/retention", response_model=None)
 def change_retention(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     key, period, reason = (str(form.get(k) or "").strip() for k in ("key", "period", "reason"))
     with web_scope(request) as (ctx, user):
