@@ -483,9 +483,11 @@ class ArchiveService:
         organ: str | None = None,
         fonds: str | None = None,
     ) -> list[ArchiveItem]:
-        """The stored 件 of a year in a fonds the user keeps, within clearance (a 件 above it is simply absent)."""
-        code = self.fonds_seen_by(user, fonds).code
-        return [i for i in self.stored_items(code, year, retention, organ) if access.is_cleared(user, i.classification)]
+        """The stored 件 of a year in the fonds named or in every fonds the user keeps, within clearance (a 件
+        above it is simply absent)."""
+        codes = [self.fonds.require_seen(user, fonds).code] if fonds else self.fonds.codes_seen_by(user)
+        items = [i for code in codes for i in self.stored_items(code, year, retention, organ)]
+        return [i for i in items if access.is_cleared(user, i.classification)]
 
     def item_seen_by(self, user: User, code: str) -> ArchiveItem:
         kept = self.fonds.codes_seen_by(user)

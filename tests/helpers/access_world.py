@@ -241,6 +241,18 @@ def archive_year(runtime: Runtime, year: int) -> dict[str, object]:
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
 
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from services.domain.models import Obligation, Submission
+    from tests.helpers.archive_data import give_fonds
+
+    give_fonds(runtime, {RELATIONS["lead"]: "Z002"})  # the documents' lead organ keeps its own 全宗
+    with runtime.context() as ctx:  # the plans' reporting is over: every report is in and 签收 (else held back)
+        ended = ctx.today() - dt.timedelta(days=1)
+        ctx.session.execute(update(Obligation).values(due_on=ended, ends_on=None))
+        ctx.session.execute(update(Submission).values(status="已签收"))
     set_runtime(runtime)
     with quiet_prefect():
         result: dict[str, object] = annual_archive(year)
