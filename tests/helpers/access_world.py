@@ -237,14 +237,13 @@ def _index(runtime: Runtime) -> None:
 
 def archive_year(runtime: Runtime, year: int) -> dict[str, object]:
     """The annual archival run of the year, as the real Prefect flow (needs the test Prefect server)."""
-    from flows.archive import annual_archive
-    from flows.runtime import set_runtime
-    from flows.worker import quiet_prefect
-
     import datetime as dt
 
     from sqlalchemy import update
 
+    from flows.archive import annual_archive
+    from flows.runtime import set_runtime
+    from flows.worker import quiet_prefect
     from services.domain.models import Obligation, Submission
     from tests.helpers.archive_data import give_fonds
 

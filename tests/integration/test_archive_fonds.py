@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from services.accounts.service import UserService
+from services.context import Context
 from services.domain.models import (
     ArchiveItem,
     AuditEvent,
@@ -27,7 +28,6 @@ from services.domain.models import (
     Organ,
     Submission,
 )
-from services.context import Context
 from services.runtime import Runtime
 from tests.helpers.archive_data import FONDS, issued
 from tests.helpers.pages import page_login
