@@ -237,21 +237,13 @@ def _index(runtime: Runtime) -> None:
 
 def archive_year(runtime: Runtime, year: int) -> dict[str, object]:
     """The annual archival run of the year, as the real Prefect flow (needs the test Prefect server)."""
-    import datetime as dt
-
-    from sqlalchemy import update
-
     from flows.archive import annual_archive
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
-    from services.domain.models import Obligation, Submission
-    from tests.helpers.archive_data import give_fonds
+    from tests.helpers.archive_data import give_fonds, reporting_over
 
     give_fonds(runtime, {RELATIONS["lead"]: "Z002"})  # the documents' lead organ keeps its own 全宗
-    with runtime.context() as ctx:  # the plans' reporting is over: every report is in and 签收 (else held back)
-        ended = ctx.today() - dt.timedelta(days=1)
-        ctx.session.execute(update(Obligation).values(due_on=ended, ends_on=None))
-        ctx.session.execute(update(Submission).values(status="已签收"))
+    reporting_over(runtime)
     set_runtime(runtime)
     with quiet_prefect():
         result: dict[str, object] = annual_archive(year)

@@ -39,6 +39,19 @@ def tiny_pdf() -> bytes:
     return bytes(HTML(string="<p>正本</p>").write_pdf())
 
 
+def reporting_over(runtime: Runtime) -> None:
+    """Every plan's reporting is over: the last periods are past and every report is 签收 (else the annual run
+    holds the plans and their reports back)."""
+    from sqlalchemy import update
+
+    from services.domain.models import Obligation, Submission
+
+    with runtime.context() as ctx:
+        ended = ctx.today() - dt.timedelta(days=1)
+        ctx.session.execute(update(Obligation).values(due_on=ended, ends_on=None))
+        ctx.session.execute(update(Submission).values(status="已签收"))
+
+
 def make_year(runtime: Runtime, seeds: Path, year: int, generated: int, seed: int = 7) -> list[int]:
     """Seed texts and ``generated`` more, each issued with a number, a PDF, a final text; some with a photo."""
     rng = random.Random(seed)

@@ -47,8 +47,10 @@ def year_home(tmp_path: Path, sqlite_template: Path, prefect_server: str) -> Ite
 
 
 def _catalogue(runtime: Runtime) -> list[list[str]]:
-    data = runtime.store.get(f"catalogues/{YEAR}/归档文件目录.csv").decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(data)))
+    """The header, then the rows of every fonds' catalogue of the year, fonds by fonds."""
+    keys = sorted(k for k in runtime.store.list("catalogues/") if k.endswith(f"/{YEAR}/归档文件目录.csv"))
+    tables = [list(csv.reader(io.StringIO(runtime.store.get(k).decode("utf-8-sig")))) for k in keys]
+    return tables[0][:1] + [row for table in tables for row in table[1:]]
 
 
 def _archive(runtime: Runtime) -> dict[str, object]:
@@ -67,8 +69,9 @@ def test_a_year_of_seeds_and_1000_generated_documents(year_home: Runtime, seeds_
     codes = [r[1] for r in rows[1:]]
     assert len(set(codes)) == 1005 and all(ARCHIVAL_CODE.match(c) for c in codes)
     assert report["gaps"] == []  # type: ignore[index]
+    assert {c["fonds"] for c in report["catalogues"]} == {"Z001", "Z002", "Z003", "G001"}  # type: ignore[index]
     for fmt in ("xlsx", "pdf"):
-        assert year_home.store.exists(f"catalogues/{YEAR}/归档文件目录.{fmt}")
+        assert year_home.store.exists(f"catalogues/Z002/{YEAR}/归档文件目录.{fmt}")
     with quiet_prefect():
         assert fixity_audit()["failures"] == []
     package = year_home.store.list(f"archive/{YEAR}/{codes[0]}/")
