@@ -156,6 +156,19 @@ def test_each_item_is_filed_in_the_fonds_of_every_organ_that_keeps_it(
         client.get(f"/api/v1/archive/runs/{run['id']}", headers=theirs),  # a run of every fonds is the admin's
     ):
         assert refused.status_code == 404, refused.text
+    page_login(client, "jyj.archivist")
+    fonds_page = client.get("/archive/fonds").text
+    assert "Z011" in fonds_page and "Z001" not in fonds_page and "设置机关的全宗" not in fonds_page
+    assert client.get("/archive/years/2025", params={"fonds": "Z001"}).status_code == 404
+    assert where[notice, "Z011"].archival_code in client.get("/archive/years/2025").text
+    csrf = page_login(client, "admin")
+    typo = client.post("/archive/fonds", data={"csrf": csrf, "organ_id": str(_organ(runtime, "zlt-wjw")),
+                                               "code": "卫健", "name": "扎兰屯市卫生健康委员会"})  # fmt: skip
+    assert (
+        typo.status_code == 422
+        and "全宗号应为 4 位字母或数字" in typo.text
+        and 'value="扎兰屯市卫生健康委员会"' in typo.text
+    )
     again = _run(client, theirs, drain)  # their own fonds: nothing left to file, and it says so
     assert again["fonds"] == "Z011" and again["report"]["selected"] == 0
     assert again["report"]["eligibility"]["already_filed"] >= 2 and "已归档" in again["report"]["explanation"]
