@@ -11,6 +11,7 @@ from prefect import flow, task
 
 from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
+from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
 from services.domain.models import ArchiveItem
 
@@ -25,21 +26,31 @@ def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
 
 @task(name="archive-select-and-number")
 def select_and_number(run_id: int) -> dict[str, Any]:
-    """Group and pre-check the year's finished documents, then number the passing 件 in one transaction."""
+    """Choose the 件 of the year and their fonds, pre-check them, then number the passing 件 in one transaction
+    with the retention schedule in force; the report says what waits and why, and which schedule was used."""
     started = time.perf_counter()
     with get_runtime().context() as ctx:
         service = ArchiveService(ctx)
         run = service.run(run_id)
-        groups = service.groups(run.year)
-        failed = {g.main.id: problems for g in groups if (problems := service.precheck(g))}
-        passing = [g for g in groups if g.main.id not in failed]
+        schedule = RetentionService(ctx).in_force()
+        selection = service.select(run)
+        failed: dict[int, list[str]] = {}
+        for filing in selection.filings:
+            if filing.group.main.id not in failed and (problems := service.precheck(filing.group)):
+                failed[filing.group.main.id] = problems
+        passing = [f for f in selection.filings if f.group.main.id not in failed]
         selected = time.perf_counter()
         if not run.dry_run:
-            service.number(run, passing)
+            service.number(run, passing, schedule)
         report = {
-            "selected": len(groups),
+            "selected": len(selection.filings),
             "numbered": 0 if run.dry_run else len(passing),
             "precheck_failed": [{"document_id": k, "problems": v} for k, v in failed.items()],
+            "held_back": selection.held,
+            "eligibility": selection.counts,
+            "explanation": selection.explanation(),
+            "retention_schedule": schedule.as_report(),
+            "fonds": run.fonds_code,
         }
         run.report = {**run.report, **report}
     _add_seconds(run_id, "select", selected - started)
@@ -86,23 +97,26 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
 
 @task(name="archive-catalogue")
 def write_catalogue(run_id: int) -> dict[str, Any]:
+    """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds), with each fonds' 件号 gaps."""
     started = time.perf_counter()
-    runtime = get_runtime()
-    with runtime.context() as ctx:
+    with get_runtime().context() as ctx:
         service = ArchiveService(ctx)
         run = service.run(run_id)
-        items = service.stored_items(run.year)
-        base = f"catalogues/{run.year}/归档文件目录"
-        for suffix, data in (
-            ("csv", as_csv(items)),
-            ("xlsx", as_xlsx(items, run.year)),
-            ("pdf", as_pdf(items, run.year, ctx.settings)),
-        ):
-            ctx.store.put(f"{base}.{suffix}", data, "application/octet-stream")
-        gaps = service.gaps(run.year)
-        run.report = {**run.report, "catalogue_rows": len(items), "catalogue": f"{base}.csv", "gaps": gaps}
+        catalogues, gaps, rows = [], [], 0
+        for fonds in service.filed_fonds(run.year, run.fonds_code):
+            items = service.stored_items(fonds.code, run.year)
+            for fmt, data in (
+                ("csv", as_csv(items)),
+                ("xlsx", as_xlsx(items, run.year)),
+                ("pdf", as_pdf(items, run.year, ctx.settings, fonds)),
+            ):
+                ctx.store.put(service.catalogue_key(fonds.code, run.year, fmt), data, "application/octet-stream")
+            catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": len(items)})
+            gaps += service.gaps(fonds.code, run.year)
+            rows += len(items)
+        run.report = {**run.report, "catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps}
     _add_seconds(run_id, "catalogue", time.perf_counter() - started)
-    return {"rows": len(items), "gaps": gaps}
+    return {"rows": rows, "gaps": gaps}
 
 
 @flow(name="annual-archive", flow_run_name="archive-{year}")
@@ -111,19 +125,20 @@ def annual_archive(
     dry_run: bool = False,
     run_id: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fonds: str | None = None,
 ) -> dict[str, Any]:
-    """年度归档 of ``year`` (the previous year when run by the schedule)."""
+    """年度归档 of ``year`` (the previous year when run by the schedule) in one fonds, or in every fonds."""
     runtime = get_runtime()
     with runtime.context() as ctx:
         service = ArchiveService(ctx)
         year = year or ctx.today().year - 1
-        run = service.run(run_id) if run_id else service.start_run(year, dry_run)
-        run_id = run.id
+        run = service.run(run_id) if run_id else service.start_run(year, dry_run, fonds)
+        run_id, fonds = run.id, run.fonds_code
     report = select_and_number(run_id)
     if dry_run:
         return _finish(run_id, "dry-run")
     with runtime.context() as ctx:
-        pending = ArchiveService(ctx).pending_items(year)
+        pending = ArchiveService(ctx).pending_items(year, fonds)
     results: list[dict[str, Any]] = []
     for start in range(0, len(pending), ITEMS_PER_TASK):
         chunk = pending[start : start + ITEMS_PER_TASK]

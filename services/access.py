@@ -220,3 +220,12 @@ def require_role(user: User, role: Role) -> None:
         raise Forbidden(
             "role_required", f"需要“{role.value}”角色", f"this action needs the '{role.value}' role", role=role.value
         )
+
+
+def archive_fonds_organ(user: User) -> int | None:
+    """Whose 全宗 a user keeps (DOMAIN.md §3.7): an archivist their own organ's, an admin every organ's (None).
+    Anyone else keeps none and is refused."""
+    if user.has_role(Role.admin):
+        return None
+    require_role(user, Role.archivist)
+    return user.organ_id

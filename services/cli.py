@@ -349,6 +349,7 @@ def archive_run(
     year: Annotated[int, typer.Option(help="the year whose finished documents are filed")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="select, group and check only; store nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run report as JSON")] = False,
+    fonds: Annotated[str | None, typer.Option(help="the 全宗号 of one fonds (default: every fonds)")] = None,
 ) -> None:
     """Run the archival of one year as a Prefect flow, with a progress bar; safe to run again after a kill."""
     import json
@@ -367,7 +368,7 @@ def archive_run(
         def advance(done: int, total: int) -> None:
             progress.update(bar, total=total, advance=done)
 
-        result = annual_archive(year, dry_run, None, advance)
+        result = annual_archive(year, dry_run, None, advance, fonds)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, default=str))
         return
@@ -375,8 +376,12 @@ def archive_run(
     console.print(
         f"{year}: selected {report.get('selected', 0)}, numbered {report.get('numbered', 0)}, "
         f"stored {report.get('stored', 0)}, failed {len(report.get('failed', []))}, "
-        f"catalogue rows {report.get('catalogue_rows', 0)}"
+        f"catalogue rows {report.get('catalogue_rows', 0)}, held back {len(report.get('held_back', []))}"
     )
+    if report.get("explanation"):
+        console.print(report["explanation"])
+    for held in report.get("held_back", []):
+        console.print(f"暂缓 #{held['document_id']} {held['title']}：{'；'.join(held['reasons'])}")
     console.print(f"stage seconds: {result['stage_seconds']}")
 
 

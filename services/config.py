@@ -103,14 +103,21 @@ DEFAULT_RETENTION = {
 
 
 class ArchiveSettings(BaseModel):
-    fonds_code: str = Field("Z001", description="全宗号 (4 characters) in every 档号.")
-    fonds_name: str = Field("扎兰屯市民族事务委员会", description="全宗名称 on the catalogue cover.")
+    fonds_code: str = Field(
+        "Z001", description="全宗号 (4 characters) of the organ named by fonds_name until an admin sets its own."
+    )
+    fonds_name: str = Field(
+        "扎兰屯市民族事务委员会",
+        description="The 立档单位 whose records command-line imports go into; its 全宗名称 until an admin sets one. "
+        "Every other organ's 全宗 is set on the archive's 全宗 page (docs/archive-package.md).",
+    )
     scheme: str = Field(
         "year-organ-retention",
         description="Classification: year-organ-retention, year-retention-organ or year-retention (DA/T 22 §3.2).",
     )
     retention: dict[str, str] = Field(
-        default_factory=lambda: dict(DEFAULT_RETENTION), description="保管期限 by 文种, or 'reply' / 'imported'."
+        default_factory=lambda: dict(DEFAULT_RETENTION),
+        description="The first 保管期限表 (by 文种, or 'reply' / 'imported'); archivists edit it on the pages.",
     )
     group_replies_with_plan: bool = Field(
         False, description="File the report-backs in the plan's 件 instead of as 件 of their own."

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.config import Settings
 from services.domain.models import ArchiveItem
+
+if TYPE_CHECKING:
+    from services.archive.fonds import FondsRef
 from services.rendering.fonts import find_fonts_dir, font_face_css
 
 HEADERS = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
@@ -59,7 +63,7 @@ def as_xlsx(items: list[ArchiveItem], year: int) -> bytes:
     return out.getvalue()
 
 
-def as_pdf(items: list[ArchiveItem], year: int, settings: Settings) -> bytes:
+def as_pdf(items: list[ArchiveItem], year: int, settings: Settings, fonds: FondsRef) -> bytes:
     from weasyprint import HTML
 
     env = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=select_autoescape(["j2"]))
@@ -67,8 +71,8 @@ def as_pdf(items: list[ArchiveItem], year: int, settings: Settings) -> bytes:
         year=year,
         headers=HEADERS,
         rows=rows(items),
-        fonds_code=settings.archive.fonds_code,
-        fonds_name=settings.archive.fonds_name,
+        fonds_code=fonds.code,
+        fonds_name=fonds.name,
         retentions="、".join(sorted({i.retention for i in items})) or "—",
         organs="、".join(sorted({i.organ_code or "" for i in items})) or "—",
         font_faces=font_face_css(find_fonts_dir(settings.fonts_dir)),
@@ -76,10 +80,10 @@ def as_pdf(items: list[ArchiveItem], year: int, settings: Settings) -> bytes:
     return bytes(HTML(string=page).write_pdf())
 
 
-def catalogue_bytes(items: list[ArchiveItem], year: int, fmt: str, settings: Settings) -> bytes:
-    """The catalogue of these 件 in one of the three formats archivists download."""
+def catalogue_bytes(items: list[ArchiveItem], year: int, fmt: str, settings: Settings, fonds: FondsRef) -> bytes:
+    """The catalogue of these 件 of one fonds in one of the three formats archivists download."""
     if fmt == "csv":
         return as_csv(items)
     if fmt == "xlsx":
         return as_xlsx(items, year)
-    return as_pdf(items, year, settings)
+    return as_pdf(items, year, settings, fonds)

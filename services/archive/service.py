@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 
 from services import access
-from services.access import require_role
 from services.archive.catalogue import catalogue_bytes
+from services.archive.fonds import FondsRef, FondsService
 from services.archive.package import (
     MANIFEST,
     METADATA,
@@ -27,7 +27,9 @@ from services.archive.package import (
     manifest_for,
     pdf_pages,
 )
+from services.archive.retention import Schedule
 from services.archive.rules import (
+    RETENTION_RANK,
     RETENTION_YEARS,
     Group,
     archival_code,
@@ -35,18 +37,16 @@ from services.archive.rules import (
     organ_code,
     retention_of,
 )
+from services.archive.selection import Filing, Selection, Selector
 from services.audit import chain
 from services.audit.service import AuditService
 from services.context import Context
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import (
     CLASSIFICATION_RANK,
-    DRAFT_RELATIONS,
     Classification,
     DocKind,
     DocStatus,
-    LinkKind,
-    Role,
 )
 from services.domain.models import (
     ArchivedDocument,
@@ -54,7 +54,6 @@ from services.domain.models import (
     ArchiveRun,
     AuditEvent,
     Document,
-    DocumentLink,
     FixityCheck,
     IncomingRecord,
     Signoff,
@@ -84,41 +83,73 @@ class ArchiveService:
         self.ctx = ctx
         self.settings = ctx.settings.archive
         self.documents = DocumentService(ctx)
+        self.fonds = FondsService(ctx)
 
     # -- run bookkeeping -----------------------------------------------------------------------------------
 
-    def start_run(self, year: int, dry_run: bool) -> ArchiveRun:
+    def start_run(self, year: int, dry_run: bool, fonds: str | None = None) -> ArchiveRun:
         if not 1900 < year <= self.ctx.today().year:
             raise Invalid("archive_year_invalid", f"年度不正确：{year}", f"invalid year: {year}")
-        run = ArchiveRun(year=year, dry_run=dry_run, started_at=self.ctx.now())
+        if fonds is not None and self.fonds.by_code(fonds) is None:
+            raise not_found("全宗", "fonds", code=fonds)
+        run = ArchiveRun(year=year, dry_run=dry_run, started_at=self.ctx.now(), fonds_code=fonds)
         self.ctx.session.add(run)
         self.ctx.session.flush()
         return run
 
-    def queue_run(self, year: int, dry_run: bool) -> ArchiveRun:
-        """Record a run and hand it to the worker, which runs it as the annual-archive Prefect flow."""
-        run = self.start_run(year, dry_run)
-        JobService(self.ctx).enqueue("archive", None, payload={"year": year, "dry_run": dry_run, "run_id": run.id})
+    def queue_run(self, user: User, year: int, dry_run: bool, fonds: str | None = None) -> ArchiveRun:
+        """Record a run of the fonds the user keeps and hand it to the worker (the annual-archive Prefect flow).
+        An archivist runs their organ's fonds; an admin one named fonds or every fonds."""
+        scope = self._run_scope(user, fonds)
+        run = self.start_run(year, dry_run, scope)
+        payload = {"year": year, "dry_run": dry_run, "run_id": run.id, "fonds": scope}
+        JobService(self.ctx).enqueue("archive", None, payload=payload)
+        return run
+
+    def _run_scope(self, user: User, fonds: str | None) -> str | None:
+        if access.archive_fonds_organ(user) is None:
+            return None if fonds is None else self.fonds.require_seen(user, fonds).code
+        mine = self.fonds.seen_by(user)
+        if not mine:
+            raise Invalid(
+                "fonds_missing",
+                f"{user.organ.name}尚未设全宗号，请管理员先设置",
+                "your organ has no fonds yet; an admin sets it",
+            )
+        return mine[0].code if fonds is None else self.fonds.require_seen(user, fonds).code
+
+    def runs_seen_by(self, user: User, limit: int = 20) -> list[ArchiveRun]:
+        """Runs of the fonds the user keeps (an admin sees every run)."""
+        query = select(ArchiveRun).order_by(ArchiveRun.id.desc()).limit(limit)
+        if access.archive_fonds_organ(user) is not None:
+            query = query.where(ArchiveRun.fonds_code.in_(self.fonds.codes_seen_by(user)))
+        return list(self.ctx.session.scalars(query))
+
+    def run_seen_by(self, user: User, run_id: int) -> ArchiveRun:
+        run = self.run(run_id)
+        if access.archive_fonds_organ(user) is not None and run.fonds_code not in self.fonds.codes_seen_by(user):
+            raise not_found("归档任务", "archive run", id=run_id)
         return run
 
     def overview(self, user: User) -> list[dict[str, Any]]:
-        """Stored 件 the user is cleared for, per year, 保管期限 and 机构, for the archivists' year list."""
-        require_role(user, Role.archivist)
+        """Stored 件 of the fonds the user keeps, within clearance, per fonds, year, 保管期限 and 机构."""
+        codes = self.fonds.codes_seen_by(user)
         query = (
             select(
+                ArchiveItem.fonds_code,
                 ArchiveItem.year,
                 ArchiveItem.retention,
                 ArchiveItem.organ_code,
                 func.count(),
                 func.sum(ArchiveItem.package_bytes),
             )
-            .where(ArchiveItem.status == "stored", _cleared(user))
-            .group_by(ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
-            .order_by(ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
+            .where(ArchiveItem.status == "stored", _cleared(user), ArchiveItem.fonds_code.in_(codes))
+            .group_by(ArchiveItem.fonds_code, ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
+            .order_by(ArchiveItem.fonds_code, ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
         )
         return [
-            {"year": y, "retention": r, "organ": o, "items": n, "bytes": b or 0}
-            for y, r, o, n, b in self.ctx.session.execute(query)
+            {"fonds": f, "year": y, "retention": r, "organ": o, "items": n, "bytes": b or 0}
+            for f, y, r, o, n, b in self.ctx.session.execute(query)
         ]
 
     def run(self, run_id: int) -> ArchiveRun:
@@ -129,52 +160,9 @@ class ArchiveService:
 
     # -- stage 1: select, group, pre-check ------------------------------------------------------------------
 
-    def groups(self, year: int) -> list[Group]:
-        """Finished documents signed in the year (DA/T 22 §3.2: the 签发 year) not yet filed, as 件."""
-        filed = select(ArchivedDocument.document_id)
-        query = (
-            select(Document)
-            .where(Document.status.in_(FINISHED), Document.id.not_in(filed))
-            .where(Document.written_on >= dt.date(year, 1, 1), Document.written_on <= dt.date(year, 12, 31))
-            .order_by(Document.written_on, Document.id)
-        )
-        docs = list(self.ctx.session.scalars(query))
-        by_id = {d.id: Group(d) for d in docs if d.kind == DocKind.outgoing.value}
-        joined = self._join_related(by_id)
-        groups = [g for g in by_id.values() if g.main.id not in joined]
-        for doc in docs:
-            if doc.kind == DocKind.outgoing.value or doc.id in joined:
-                continue
-            plan = by_id.get(doc.reply_to_id or 0)
-            if self.settings.group_replies_with_plan and plan is not None:
-                plan.members.append((doc, "来文"))  # 复文 before 来文: the plan leads its 件
-            else:
-                groups.append(Group(doc))
-        return groups
-
-    def _join_related(self, by_id: dict[int, Group]) -> set[int]:
-        """转发文 + 被转发文 and 复文 + 来文 are one 件, the 转发文 / 复文 first (DA/T 22 §3.1). An outgoing document
-        is a 件 of its own, except a 请示 sent up through this system and answered by its 批复: 请示 + 批复 are one
-        件, the 批复 first. A document is filed once."""
-        query = (
-            select(DocumentLink.from_id, DocumentLink.kind, Document)
-            .join(Document, Document.id == DocumentLink.to_id)
-            .where(DocumentLink.from_id.in_(by_id), DocumentLink.kind.in_([k.value for k in DRAFT_RELATIONS]))
-            .where(
-                or_(Document.id.not_in(by_id), DocumentLink.kind == LinkKind.answers.value),
-                Document.id.not_in(select(ArchivedDocument.document_id)),
-            )
-            .order_by(DocumentLink.id)
-        )
-        joined: set[int] = set()
-        for from_id, kind, target in self.ctx.session.execute(query).tuples():
-            if target.id in joined or from_id in joined or target.id == from_id:
-                continue
-            by_id[from_id].members.append((target, DRAFT_RELATIONS[LinkKind(kind)]))
-            joined.add(target.id)
-            if target.id in by_id:  # the 来文's own members (what it 转发s) follow it
-                by_id[from_id].members.extend(by_id[target.id].members)
-        return joined
+    def select(self, run: ArchiveRun) -> Selection:
+        """What this run files (its fonds, or every fonds), what waits and why (services/archive/selection)."""
+        return Selector(self.ctx, self.settings.group_replies_with_plan).select(run.year, run.fonds_code)
 
     def precheck(self, group: Group) -> list[str]:
         """Content that must exist before a 档号 is given: the 正本 of a 发文, the final text, attachments."""
@@ -197,35 +185,36 @@ class ArchiveService:
 
     # -- stage 2: number -----------------------------------------------------------------------------------
 
-    def number(self, run: ArchiveRun, groups: list[Group]) -> list[ArchiveItem]:
-        """Give every group its 档号 in one transaction: 件号 continue each category without a gap."""
+    def number(self, run: ArchiveRun, filings: list[Filing], schedule: Schedule) -> list[ArchiveItem]:
+        """Give every 件 its 档号 in one transaction: 件号 continue each fonds' lowest category without a gap."""
         scheme = self.settings.scheme
         keyed = []
-        for group in groups:
-            retention = max(
-                (retention_of(d, self.settings.retention) for d in group.documents),
-                key=lambda r: -["D10", "D30", "Y"].index(r),
+        for filing in filings:
+            retention = min(
+                (retention_of(d, schedule.rules) for d in filing.group.documents), key=lambda r: RETENTION_RANK[r]
             )
-            organ = organ_code(group.main)
-            keyed.append((category(run.year, retention, organ, scheme), group))
+            organ = organ_code(filing.group.main)
+            keyed.append((category(run.year, retention, organ, scheme), filing))
         keyed.sort(
-            key=lambda kg: (
-                kg[0][1],
-                kg[0][2] or "",
-                kg[1].main.written_on or dt.date.min,
-                kg[1].main.doc_number or "",
-                kg[1].main.id,
+            key=lambda kf: (
+                kf[1].fonds.code,
+                kf[0][1],
+                kf[0][2] or "",
+                kf[1].group.main.written_on or dt.date.min,
+                kf[1].group.main.doc_number or "",
+                kf[1].group.main.id,
             )
         )
         items = []
-        for (year, retention, lowest_organ), group in keyed:
-            next_no = self._last_no(year, retention, lowest_organ) + 1
-            items.append(self._item(run, group, year, retention, lowest_organ, next_no))
+        for (year, retention, lowest_organ), filing in keyed:
+            next_no = self._last_no(filing.fonds.code, year, retention, lowest_organ) + 1
+            items.append(self._item(run, filing, year, retention, lowest_organ, next_no))
             self.ctx.session.flush()
         return items
 
-    def _last_no(self, year: int, retention: str, organ: str | None) -> int:
+    def _last_no(self, fonds: str, year: int, retention: str, organ: str | None) -> int:
         query = select(func.max(ArchiveItem.item_no)).where(
+            ArchiveItem.fonds_code == fonds,
             ArchiveItem.year == year,
             ArchiveItem.retention == retention,
             (ArchiveItem.organ_code == organ) if organ else ArchiveItem.organ_code.is_(None),
@@ -233,11 +222,15 @@ class ArchiveService:
         return int(self.ctx.session.scalar(query) or 0)
 
     def _item(
-        self, run: ArchiveRun, group: Group, year: int, retention: str, organ: str | None, no: int
+        self, run: ArchiveRun, filing: Filing, year: int, retention: str, organ: str | None, no: int
     ) -> ArchiveItem:
+        group = filing.group
         main = group.main
-        code = archival_code(self.settings.fonds_code, year, retention, organ, no)
+        code = archival_code(filing.fonds.code, year, retention, organ, no)
         item = ArchiveItem(
+            fonds_code=filing.fonds.code,
+            is_copy=filing.is_copy,
+            remark=filing.remark,
             year=year,
             retention=retention,
             organ_code=organ,
@@ -255,21 +248,25 @@ class ArchiveService:
         )
         self.ctx.session.add(item)
         self.ctx.session.flush()
-        self.ctx.session.add(ArchivedDocument(document_id=main.id, item_id=item.id, role="正本"))
+        fonds = filing.fonds.code
+        self.ctx.session.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item_id=item.id, role="正本"))
         for doc, role in group.members:
-            self.ctx.session.add(ArchivedDocument(document_id=doc.id, item_id=item.id, role=role))
+            self.ctx.session.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item_id=item.id, role=role))
         return item
 
     # -- stage 3: package, check, store ---------------------------------------------------------------------
 
-    def pending_items(self, year: int) -> list[int]:
+    def pending_items(self, year: int, fonds: str | None = None) -> list[int]:
         query = select(ArchiveItem.id).where(ArchiveItem.year == year, ArchiveItem.status != "stored")
+        if fonds is not None:
+            query = query.where(ArchiveItem.fonds_code == fonds)
         return list(self.ctx.session.scalars(query.order_by(ArchiveItem.id)))
 
     def package(self, item: ArchiveItem) -> tuple[dict[str, bytes], dict[str, Any], int]:
         """Content files and metadata of a 件; returns the number of attachments the 附件说明 promises."""
         files: dict[str, bytes] = {}
         expected_attachments = 0
+        fonds = self._fonds_of(item)
         docs = [self.documents.get(i) for i in item.document_ids]
         for n, doc in enumerate(docs):
             lead = "01" if n == 0 else f"{10 + n:02d}"
@@ -283,17 +280,23 @@ class ArchiveService:
             files[f"{lead}-处理单.html"] = self._process_sheet(doc).encode()
             if doc.issuing_sheet_key:  # a 发文's 处理单 is its 发文稿纸, also as PDF (DOMAIN.md §3.1, §4.5)
                 files[f"{lead}-处理单.pdf"] = self.ctx.store.get(doc.issuing_sheet_key)
-            if n > 0:  # a 来文 carries the 收文处理单 of the organ that filed it (DA/T 22 §3.1: 处理单 stays with it)
-                for name, sheet in self._incoming_sheets(doc, docs[0].lead_organ_id):
-                    files[f"{lead}-收文处理单-{name}.pdf"] = sheet
+            # a 收文 carries the 收文处理单 of the organ whose fonds files it (DA/T 22 §3.1: 处理单 stays with it)
+            for name, sheet in self._incoming_sheets(doc, fonds.organ_id):
+                files[f"{lead}-收文处理单-{name}.pdf"] = sheet
         # 件 pages are the documents' own: the 处理单 filed beside them are not counted
         pages = sum(pdf_pages(data) for path, data in files.items() if path.endswith(".pdf") and "处理单" not in path)
         item.pages = pages or sum(1 for p in files if p.endswith(".txt"))
-        metadata = self._metadata(item, docs)
+        metadata = self._metadata(item, docs, fonds)
         files[METADATA] = json.dumps(metadata, ensure_ascii=False, indent=2, default=str).encode()
         return files, metadata, expected_attachments
 
-    def _metadata(self, item: ArchiveItem, docs: list[Document]) -> dict[str, Any]:
+    def _fonds_of(self, item: ArchiveItem) -> FondsRef:
+        fonds = self.fonds.by_code(item.fonds_code)
+        if fonds is None:
+            raise not_found("全宗", "fonds", code=item.fonds_code)
+        return fonds
+
+    def _metadata(self, item: ArchiveItem, docs: list[Document], fonds: FondsRef) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
         in_item = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
@@ -316,8 +319,9 @@ class ArchiveService:
             ]
         head_id, head_hash = chain.head(self.ctx.session)
         return {
-            "全宗号": self.settings.fonds_code,
-            "全宗名称": self.settings.fonds_name,
+            "全宗号": fonds.code,
+            "全宗名称": fonds.name,
+            "立档单位": fonds.organ_name,
             "档案门类": "WS",
             "年度": item.year,
             "保管期限": item.retention,
@@ -338,6 +342,8 @@ class ArchiveService:
             "紧急程度": main.urgency,
             "附件说明": main.attachment_notes,
             "附注": main.remark,
+            "备注": item.remark,
+            "复制件": item.is_copy,
             "组件": [
                 {"文件": d.id, "题名": d.title, "文号": d.doc_number, "类型": d.kind, "角色": roles.get(d.id, "正本")}
                 for d in docs
@@ -345,7 +351,7 @@ class ArchiveService:
             "业务实体": events,
             "审计链": {"算法": chain.ALGORITHM, "链头事件": head_id, "链头摘要": head_hash},
             "归档章": {
-                "全宗号": self.settings.fonds_code,
+                "全宗号": fonds.code,
                 "年度": item.year,
                 "保管期限": item.retention,
                 "件号": item.item_no,
@@ -393,7 +399,9 @@ class ArchiveService:
         if (
             item.doc_number
             and self.ctx.session.scalar(
-                select(func.count()).select_from(ArchiveItem).where(ArchiveItem.doc_number == item.doc_number)
+                select(func.count())
+                .select_from(ArchiveItem)
+                .where(ArchiveItem.doc_number == item.doc_number, ArchiveItem.fonds_code == item.fonds_code)
             )
             != 1
         ):
@@ -444,8 +452,12 @@ class ArchiveService:
 
     # -- catalogue ------------------------------------------------------------------------------------------
 
-    def stored_items(self, year: int, retention: str | None = None, organ: str | None = None) -> list[ArchiveItem]:
-        query = select(ArchiveItem).where(ArchiveItem.year == year, ArchiveItem.status == "stored")
+    def stored_items(
+        self, fonds: str, year: int, retention: str | None = None, organ: str | None = None
+    ) -> list[ArchiveItem]:
+        query = select(ArchiveItem).where(
+            ArchiveItem.fonds_code == fonds, ArchiveItem.year == year, ArchiveItem.status == "stored"
+        )
         if retention:
             query = query.where(ArchiveItem.retention == retention)
         if organ:
@@ -454,17 +466,33 @@ class ArchiveService:
             self.ctx.session.scalars(query.order_by(ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.item_no))
         )
 
+    def fonds_seen_by(self, user: User, fonds: str | None) -> FondsRef:
+        """The fonds asked for, or the user's only one; refused as unknown when the user does not keep it."""
+        if fonds:
+            return self.fonds.require_seen(user, fonds)
+        mine = self.fonds.seen_by(user)
+        if len(mine) != 1:
+            raise Invalid("fonds_required", "请选择全宗", "name the fonds (fonds=…)", field="fonds")
+        return mine[0]
+
     def items_seen_by(
-        self, user: User, year: int, retention: str | None = None, organ: str | None = None
+        self,
+        user: User,
+        year: int,
+        retention: str | None = None,
+        organ: str | None = None,
+        fonds: str | None = None,
     ) -> list[ArchiveItem]:
-        """The stored 件 of a year this archivist is cleared for (an item above the clearance is simply absent)."""
-        require_role(user, Role.archivist)
-        return [i for i in self.stored_items(year, retention, organ) if access.is_cleared(user, i.classification)]
+        """The stored 件 of a year in the fonds named or in every fonds the user keeps, within clearance (a 件
+        above it is simply absent)."""
+        codes = [self.fonds.require_seen(user, fonds).code] if fonds else self.fonds.codes_seen_by(user)
+        items = [i for code in codes for i in self.stored_items(code, year, retention, organ)]
+        return [i for i in items if access.is_cleared(user, i.classification)]
 
     def item_seen_by(self, user: User, code: str) -> ArchiveItem:
-        require_role(user, Role.archivist)
+        kept = self.fonds.codes_seen_by(user)
         query = select(ArchiveItem).where(ArchiveItem.archival_code == code, ArchiveItem.status == "stored")
-        item = self.ctx.session.scalar(query.where(_cleared(user)))
+        item = self.ctx.session.scalar(query.where(_cleared(user), ArchiveItem.fonds_code.in_(kept)))
         if item is None:
             raise not_found("档案", "archive item", archival_code=code)
         return item
@@ -484,22 +512,34 @@ class ArchiveService:
             raise not_found("档案文件", "archive file", archival_code=code, path=path)
         return self.ctx.store.get(item.package_prefix + path)
 
-    def catalogue_seen_by(self, user: User, year: int, fmt: str) -> bytes:
-        """The 归档文件目录 as filed when the user is cleared for every 件 of the year, else one of what they see."""
-        items = self.items_seen_by(user, year)
-        if len(items) == len(self.stored_items(year)):
-            return self.ctx.store.get(f"catalogues/{year}/归档文件目录.{fmt}")
-        return catalogue_bytes(items, year, fmt, self.ctx.settings)
+    @staticmethod
+    def catalogue_key(fonds: str, year: int, fmt: str) -> str:
+        return f"catalogues/{fonds}/{year}/归档文件目录.{fmt}"
 
-    def gaps(self, year: int) -> list[str]:
-        """完整性: 件号 must run 1..N in every category."""
+    def catalogue_seen_by(self, user: User, year: int, fmt: str, fonds: str | None = None) -> bytes:
+        """A fonds' 归档文件目录 as filed when the user is cleared for every 件 of it, else one of what they see."""
+        ref = self.fonds_seen_by(user, fonds)
+        items = self.items_seen_by(user, year, fonds=ref.code)
+        key = self.catalogue_key(ref.code, year, fmt)
+        if len(items) == len(self.stored_items(ref.code, year)) and self.ctx.store.exists(key):
+            return self.ctx.store.get(key)
+        return catalogue_bytes(items, year, fmt, self.ctx.settings, ref)
+
+    def filed_fonds(self, year: int, fonds: str | None) -> list[FondsRef]:
+        """The fonds holding stored 件 of the year (one, when a run is of one fonds)."""
+        query = select(ArchiveItem.fonds_code).where(ArchiveItem.year == year, ArchiveItem.status == "stored")
+        codes = sorted(set(self.ctx.session.scalars(query)) if fonds is None else {fonds})
+        return [ref for code in codes if (ref := self.fonds.by_code(code)) is not None]
+
+    def gaps(self, fonds: str, year: int) -> list[str]:
+        """完整性: 件号 must run 1..N in every lowest category of the fonds."""
         problems = []
         categories: dict[tuple[str, str | None], list[int]] = {}
-        for item in self.stored_items(year):
+        for item in self.stored_items(fonds, year):
             categories.setdefault((item.retention, item.organ_code), []).append(item.item_no)
         for (retention, organ), numbers in categories.items():
             if sorted(numbers) != list(range(1, len(numbers) + 1)):
-                problems.append(f"{year}-{retention}-{organ or ''}：件号不连续")
+                problems.append(f"{fonds}-WS·{year}-{retention}-{organ or ''}：件号不连续")
         return problems
 
     # -- fixity ---------------------------------------------------------------------------------------------

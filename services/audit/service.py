@@ -45,6 +45,8 @@ ACTIONS_ZH = {
     "task_done": "任务完成",
     "imported": "导入",
     "archived": "归档",
+    "retention_changed": "修改保管期限表",
+    "fonds_set": "设置全宗",
     # Keeping people and organs (no document): who changed which account or organ, and how.
     "admin_created": "创建管理员",
     "user_created": "新建用户",

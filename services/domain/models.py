@@ -46,6 +46,10 @@ NAMING = {
 }
 
 
+# 责任者 of a document whose issuer is not known (DA/T 22 §3.5 catalogue column, filled rather than guessed).
+UNSTATED_ISSUER = "未注明"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -255,10 +259,13 @@ class Document(Base):
     @property
     def responsible(self) -> list[str]:
         """责任者 (DA/T 22 §3.5): the issuing organs' names, then issuers known only by the text that named them;
-        for a report-back its sender, for an import with neither the organ that holds it."""
+        for a report-back its sender. An import whose issuer was not recognised is 未注明: the organ that holds
+        it did not write it (its records are its fonds, not its authorship)."""
         names = [i.name for i in self.issuers] + list(self.issuer_names)
         if names:
             return names
+        if self.kind == DocKind.imported.value:
+            return [UNSTATED_ISSUER]
         organ = self.source_organ or self.owner_organ
         return [organ.name] if organ else []
 
@@ -787,6 +794,7 @@ __all__ = [
     "DocumentRecipient",
     "DocumentVersion",
     "DocumentView",
+    "Fonds",
     "ImportedFile",
     "InboxItem",
     "IncomingPart",
@@ -807,6 +815,7 @@ __all__ = [
     "ProcessJob",
     "RecipientGroup",
     "RecipientGroupMember",
+    "RetentionSchedule",
     "SealRecord",
     "SearchOutbox",
     "Signoff",
@@ -843,6 +852,7 @@ class ArchiveRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fonds_code: Mapped[str | None] = mapped_column(String(4))  # the one fonds it files; None: every fonds (admin)
 
 
 class ArchiveItem(Base):
@@ -871,19 +881,51 @@ class ArchiveItem(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("archive_runs.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     stored_at: Mapped[dt.datetime | None]
+    fonds_code: Mapped[str] = mapped_column(String(4))  # 全宗号 of the fonds it is filed in (DOMAIN.md §3.7)
+    is_copy: Mapped[bool] = mapped_column(Boolean, default=False)  # a co-issuer's copy of a joint document
     __table_args__ = (
-        UniqueConstraint("year", "retention", "organ_code", "item_no"),
-        Index("ix_archive_items_browse", "year", "retention", "organ_code"),
+        UniqueConstraint("fonds_code", "year", "retention", "organ_code", "item_no"),
+        Index("ix_archive_items_browse", "fonds_code", "year", "retention", "organ_code"),
     )
 
 
 class ArchivedDocument(Base):
-    """Which 件 a document was filed in: a document is filed once."""
+    """Which 件 a document was filed in: once in each fonds that keeps it (DOMAIN.md §3.7)."""
 
     __tablename__ = "archived_documents"
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    fonds_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("archive_items.id"), index=True)
     role: Mapped[str] = mapped_column(String(8))  # 正本 | 来文 …
+
+
+class Fonds(Base):
+    """全宗: the records of one 立档单位 (DOMAIN.md §3.7); its 全宗号 leads every 档号 of its 件."""
+
+    __tablename__ = "fonds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(4), unique=True)  # 全宗号
+    name: Mapped[str] = mapped_column(String(200))  # 全宗名称
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organ: Mapped[Organ] = relationship()
+
+
+class RetentionSchedule(Base):
+    """One version of the 保管期限表 (DOMAIN.md §3.6): each change makes a new version with the whole table; the
+    latest is in force from its creation."""
+
+    __tablename__ = "retention_schedules"
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # 文种 or kind → Y | D30 | D10
+    changed_key: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str | None] = mapped_column(String(4))
+    period: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_by_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class FixityCheck(Base):

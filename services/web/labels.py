@@ -57,6 +57,8 @@ MESSAGES = {
     "group_saved": "单位分组已保存。",
     "run_started": "归档已开始。",
     "fixity_started": "完整性检查已开始。",
+    "fonds_saved": "全宗已保存。",
+    "retention_saved": "保管期限表已修改，新版本即日起施行。",
     "organ_created": "机关已添加。",
     "aliases_saved": "机关别名已保存。",
     "gate_saved": "已更改该机关的印发方式。",

@@ -240,7 +240,10 @@ def archive_year(runtime: Runtime, year: int) -> dict[str, object]:
     from flows.archive import annual_archive
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
+    from tests.helpers.archive_data import give_fonds, reporting_over
 
+    give_fonds(runtime, {RELATIONS["lead"]: "Z002"})  # the documents' lead organ keeps its own 全宗
+    reporting_over(runtime)
     set_runtime(runtime)
     with quiet_prefect():
         result: dict[str, object] = annual_archive(year)

@@ -14,6 +14,22 @@ from services.imports.recognize import recognize
 from services.runtime import Runtime
 
 LEADS = ("zlt-mw", "zlt-tzb", "zlt-xcb", "gy-wjw")
+# Each organ that keeps records has its own 全宗 (DOMAIN.md §3.7).
+FONDS = {"zlt-mw": "Z001", "zlt-tzb": "Z002", "zlt-xcb": "Z003", "gy-wjw": "G001", "zlt-zf": "Z010", "zlt-jyj": "Z011"}
+
+
+def give_fonds(runtime: Runtime, codes: dict[str, str] = FONDS) -> dict[str, str]:
+    """Each of these organs (by code) gets its 全宗号, as an admin sets it; returns organ code → 全宗号."""
+    from services.archive.fonds import FondsService
+    from services.seed.example import user
+
+    with runtime.context() as ctx:
+        admin = user(ctx, "admin")
+        for organ_code, fonds_code in codes.items():
+            organ = ctx.session.scalar(select(Organ).where(Organ.code == organ_code))
+            assert organ is not None, organ_code
+            FondsService(ctx).set(admin, organ.id, fonds_code, organ.name)
+    return dict(codes)
 
 
 @lru_cache(maxsize=1)
@@ -23,9 +39,23 @@ def tiny_pdf() -> bytes:
     return bytes(HTML(string="<p>正本</p>").write_pdf())
 
 
+def reporting_over(runtime: Runtime) -> None:
+    """Every plan's reporting is over: the last periods are past and every report is 签收 (else the annual run
+    holds the plans and their reports back)."""
+    from sqlalchemy import update
+
+    from services.domain.models import Obligation, Submission
+
+    with runtime.context() as ctx:
+        ended = ctx.today() - dt.timedelta(days=1)
+        ctx.session.execute(update(Obligation).values(due_on=ended, ends_on=None))
+        ctx.session.execute(update(Submission).values(status="已签收"))
+
+
 def make_year(runtime: Runtime, seeds: Path, year: int, generated: int, seed: int = 7) -> list[int]:
     """Seed texts and ``generated`` more, each issued with a number, a PDF, a final text; some with a photo."""
     rng = random.Random(seed)
+    give_fonds(runtime)
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
     ids = []
     with runtime.context() as ctx:
@@ -95,3 +125,30 @@ def _png() -> bytes:
     return base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
     )
+
+
+def issued(
+    runtime: Runtime,
+    issuers: list[str],
+    title: str,
+    written_on: dt.date,
+    doc_type: str = "通知",
+    number: str | None = None,
+) -> int:
+    """A document issued and distributed by these organs (by code, the lead first), as issuing leaves it."""
+    with runtime.context() as ctx:
+        organs = [ctx.session.scalar(select(Organ).where(Organ.code == c)) for c in issuers]
+        lead = organs[0]
+        assert lead is not None and all(organs)
+        doc = Document(doc_type=doc_type, title=title, lead_organ_id=lead.id, issue_form="发", status="distributed",
+                       current_version=1, signing_round=1, written_on=written_on, doc_number=number)  # fmt: skip
+        doc.issuers = [DocumentIssuer(organ_id=o.id, position=n) for n, o in enumerate(organs) if o is not None]
+        ctx.session.add(doc)
+        ctx.session.flush()
+        body_key, pdf_key = f"documents/{doc.id}/v1/body.txt", f"documents/{doc.id}/issued/{doc.id}.pdf"
+        ctx.store.put(body_key, title.encode(), "text/plain")
+        ctx.store.put(pdf_key, tiny_pdf(), "application/pdf")
+        doc.rendered_pdf_key = pdf_key
+        ctx.session.add(DocumentVersion(document_id=doc.id, number=1, body_key=body_key, body_sha256="-",
+                                        body_size=len(title.encode()), fields={}))  # fmt: skip
+        return doc.id

@@ -47,8 +47,10 @@ def year_home(tmp_path: Path, sqlite_template: Path, prefect_server: str) -> Ite
 
 
 def _catalogue(runtime: Runtime) -> list[list[str]]:
-    data = runtime.store.get(f"catalogues/{YEAR}/归档文件目录.csv").decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(data)))
+    """The header, then the rows of every fonds' catalogue of the year, fonds by fonds."""
+    keys = sorted(k for k in runtime.store.list("catalogues/") if k.endswith(f"/{YEAR}/归档文件目录.csv"))
+    tables = [list(csv.reader(io.StringIO(runtime.store.get(k).decode("utf-8-sig")))) for k in keys]
+    return tables[0][:1] + [row for table in tables for row in table[1:]]
 
 
 def _archive(runtime: Runtime) -> dict[str, object]:
@@ -67,8 +69,9 @@ def test_a_year_of_seeds_and_1000_generated_documents(year_home: Runtime, seeds_
     codes = [r[1] for r in rows[1:]]
     assert len(set(codes)) == 1005 and all(ARCHIVAL_CODE.match(c) for c in codes)
     assert report["gaps"] == []  # type: ignore[index]
+    assert {c["fonds"] for c in report["catalogues"]} == {"Z001", "Z002", "Z003", "G001"}  # type: ignore[index]
     for fmt in ("xlsx", "pdf"):
-        assert year_home.store.exists(f"catalogues/{YEAR}/归档文件目录.{fmt}")
+        assert year_home.store.exists(f"catalogues/Z002/{YEAR}/归档文件目录.{fmt}")
     with quiet_prefect():
         assert fixity_audit()["failures"] == []
     package = year_home.store.list(f"archive/{YEAR}/{codes[0]}/")
@@ -234,8 +237,11 @@ def test_forwarded_and_answered_documents_are_filed_with_the_forwarding_and_answ
         ctx.session.add(DocumentLink(from_id=ids[0], to_id=request, kind="answers", how="manual"))
         ctx.session.add(DocumentLink(from_id=ids[1], to_id=forwarded, kind="forwards", how="manual"))
     report = _archive(year_home)["report"]
-    assert report["stored"] == 8  # type: ignore[index]  # the two incoming documents are not 件 of their own
+    # the two incoming documents are not 件 of their own; the 请示 + 批复 件 is kept by both organs (§3.7)
+    assert report["stored"] == 9  # type: ignore[index]
     with year_home.context() as ctx:
+        pair = [i for i in ctx.session.scalars(select(ArchiveItem)) if i.document_ids[0] == ids[0]]
+        assert sorted(i.fonds_code for i in pair) == ["Z001", "Z011"]  # 市民委 answered, 市教育局 asked
         items = {i.document_ids[0]: i for i in ctx.session.scalars(select(ArchiveItem))}
         assert items[ids[0]].document_ids == [ids[0], request]  # 复文 first, 来文 after
         assert items[ids[1]].document_ids == [ids[1], forwarded]  # 转发文 first, 被转发文 after

@@ -116,7 +116,10 @@ def test_a_fixity_run_reports_the_package_whose_history_changed(runtime: Runtime
     from flows.archive import annual_archive, fixity_audit
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
+    from tests.helpers.archive_data import give_fonds, reporting_over
 
+    give_fonds(runtime)
+    reporting_over(runtime)  # the plan is filed once its reporting is over
     set_runtime(runtime)
     year = dt.date.today().year
     with quiet_prefect():

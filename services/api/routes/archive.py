@@ -6,13 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, YearField, YearPath, YearQuery
+from services.archive.fonds import FondsRef, FondsService
+from services.archive.retention import KEYS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
 from services.domain.enums import Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
@@ -27,15 +29,30 @@ MEDIA = {
 }
 
 
+FondsCode = Annotated[str | None, Query(max_length=4, description="全宗号 (default: the fonds the user keeps)")]
+
+
 class RunIn(BaseModel):
     year: YearField
     dry_run: bool = False
+    fonds: str | None = Field(None, max_length=4, description="全宗号; an archivist runs their organ's fonds")
+
+
+class FondsIn(BaseModel):
+    code: str = Field(max_length=8, description="全宗号, 4 letters or digits")
+    name: str = Field(max_length=200, description="全宗名称")
+
+
+class RetentionIn(BaseModel):
+    period: str = Field(max_length=8, description="Y (永久), D30 or D10")
+    reason: str | None = Field(None, max_length=500)
 
 
 def _run_json(run: ArchiveRun) -> dict[str, Any]:
     return {
         "id": run.id,
         "year": run.year,
+        "fonds": run.fonds_code,
         "dry_run": run.dry_run,
         "status": run.status,
         "started_at": run.started_at,
@@ -49,6 +66,9 @@ def _run_json(run: ArchiveRun) -> dict[str, Any]:
 def _item_json(item: ArchiveItem) -> dict[str, Any]:
     return {
         "档号": item.archival_code,
+        "fonds": item.fonds_code,
+        "copy": item.is_copy,
+        "remark": item.remark,
         "year": item.year,
         "retention": item.retention,
         "organ": item.organ_code,
@@ -69,17 +89,16 @@ def _item_json(item: ArchiveItem) -> dict[str, Any]:
 
 @router.post("/runs", status_code=202)
 def start_run(body: RunIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
-    """Queue an archival run; the worker runs it as a Prefect flow. Watch it at GET /runs/{id}."""
+    """Queue an archival run of a fonds the user keeps; the worker runs it as a Prefect flow. Watch it at
+    GET /runs/{id}: its report lists what was held back and why, and the retention schedule it used."""
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        return _run_json(ArchiveService(ctx).queue_run(body.year, body.dry_run))
+        return _run_json(ArchiveService(ctx).queue_run(user, body.year, body.dry_run, body.fonds))
 
 
 @router.get("/runs/{run_id}")
 def get_run(run_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        return _run_json(ArchiveService(ctx).run(run_id))
+        return _run_json(ArchiveService(ctx).run_seen_by(user, run_id))
 
 
 @router.get("/items")
@@ -89,9 +108,10 @@ def list_items(
     year: YearQuery,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
+    fonds: FondsCode = None,
 ) -> list[dict[str, Any]]:
     with user_scope(runtime, token) as (ctx, user):
-        return [_item_json(i) for i in ArchiveService(ctx).items_seen_by(user, year, retention, organ)]
+        return [_item_json(i) for i in ArchiveService(ctx).items_seen_by(user, year, retention, organ, fonds)]
 
 
 @router.get("/items/{code}")
@@ -119,9 +139,60 @@ def catalogue(
     fmt: Literal["csv", "xlsx", "pdf"],
     runtime: RuntimeDep,
     token: TokenDep,
+    fonds: FondsCode = None,
 ) -> Response:
     with user_scope(runtime, token) as (ctx, user):
-        return Response(ArchiveService(ctx).catalogue_seen_by(user, year, fmt), media_type=MEDIA[fmt])
+        return Response(ArchiveService(ctx).catalogue_seen_by(user, year, fmt, fonds), media_type=MEDIA[fmt])
+
+
+@router.get("/fonds")
+def list_fonds(runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
+    """The fonds the user keeps: an archivist their organ's, an admin every organ's."""
+    with user_scope(runtime, token) as (ctx, user):
+        return [_fonds_json(f) for f in FondsService(ctx).seen_by(user)]
+
+
+@router.put("/fonds/{organ_id}")
+def set_fonds(organ_id: Id, body: FondsIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    """Give an organ its own 全宗号 and 全宗名称 (admins only; audited)."""
+    with user_scope(runtime, token) as (ctx, user):
+        fonds = FondsService(ctx).set(user, organ_id, body.code, body.name)
+        return {"code": fonds.code, "name": fonds.name, "organ_id": fonds.organ_id}
+
+
+@router.get("/retention")
+def retention_schedule(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    """The 保管期限表 in force (version, since when) and its past versions."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = RetentionService(ctx)
+        history = service.history(user)
+        schedule = service.in_force()
+        return {
+            **schedule.as_report(),
+            "rules": schedule.rules,
+            "keys": KEYS,
+            "periods": list(PERIODS),
+            "history": [
+                {"version": v.id, "key": v.changed_key, "previous": v.previous, "period": v.period,
+                 "reason": v.reason, "by": v.changed_by_name, "at": v.created_at}
+                for v in history
+            ],
+        }  # fmt: skip
+
+
+@router.put("/retention/{key}")
+def change_retention(
+    key: Annotated[str, Path(max_length=16)], body: RetentionIn, runtime: RuntimeDep, token: TokenDep
+) -> dict[str, Any]:
+    """Set the 保管期限 of one 文种 or kind (archivists and admins): a new version of the table, audited."""
+    with user_scope(runtime, token) as (ctx, user):
+        version = RetentionService(ctx).change(user, key, body.period, body.reason)
+        return {"version": version.id, "key": key, "period": version.period, "previous": version.previous,
+                "since": version.created_at}  # fmt: skip
+
+
+def _fonds_json(fonds: FondsRef) -> dict[str, Any]:
+    return {"code": fonds.code, "name": fonds.name, "organ_id": fonds.organ_id, "organ": fonds.organ_name}
 
 
 @router.post("/fixity", status_code=202)

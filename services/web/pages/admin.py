@@ -1,4 +1,4 @@
-"""Admin: organs with their 机关代字, users and roles, and the retention schedule in force."""
+"""Admin: organs with their 机关代字, 单位分组, users and roles, and the changes made to them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
-from services.web.session import read_form, runtime_of, web_scope
+from services.web.session import read_form, web_scope
 
 router = APIRouter(include_in_schema=False)
 # The fields a change to a user or an organ names, in the words of the pages.
@@ -35,14 +35,13 @@ FormDep = Annotated[FormData, Depends(read_form)]
 def _admin_page(
     request: Request, problems: list[FormProblem], values: dict[str, str], status: int = 200
 ) -> HTMLResponse:
-    settings = runtime_of(request).settings
     with web_scope(request) as (ctx, user):
         require_role(user, Role.admin)
         indexing = IndexingService(ctx)
         return page(
             request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
             index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
-            users=UserService(ctx).list(), retention=settings.archive.retention, archive=settings.archive,
+            users=UserService(ctx).list(),
             groups=GroupService(ctx).all(), history=PeopleService(ctx).history(user), FIELD_ZH=CHANGE_ZH,
             problems=problems, values=values,
         )  # fmt: skip

@@ -11,10 +11,13 @@ from starlette.datastructures import FormData
 
 from services.access import require_role
 from services.api.params import Id, YearPath
+from services.archive.fonds import FondsService
+from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
+from services.context import Context
 from services.domain.enums import Role
-from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
-from services.errors import Invalid
+from services.domain.models import ArchiveItem, FixityCheck, Organ, User
+from services.errors import DomainError, Invalid
 from services.jobs.service import JobService
 from services.web.render import page, redirect
 from services.web.session import read_form, web_scope
@@ -28,10 +31,10 @@ def archive_home(request: Request) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.archivist)
         service = ArchiveService(ctx)
-        runs = list(ctx.session.scalars(select(ArchiveRun).order_by(ArchiveRun.id.desc()).limit(20)))
         last_year = ctx.today().year - 1
-        return page(request, "archive/home.html", user, nav="archive", overview=service.overview(user), runs=runs,
-                    last_year=last_year)  # fmt: skip
+        return page(request, "archive/home.html", user, nav="archive", overview=service.overview(user),
+                    runs=service.runs_seen_by(user), last_year=last_year, fonds=FondsService(ctx).seen_by(user),
+                    schedule=RetentionService(ctx).in_force())  # fmt: skip
 
 
 @router.post("/archive/runs")
@@ -39,9 +42,9 @@ def start_run(request: Request, form: FormDep) -> RedirectResponse:
     year_text = str(form.get("year") or "")
     if not year_text.isdigit():
         raise Invalid("archive_year_invalid", f"年度不正确：{year_text}", f"invalid year: {year_text}")
+    fonds = str(form.get("fonds") or "") or None
     with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        run = ArchiveService(ctx).queue_run(int(year_text), form.get("dry_run") == "1")
+        run = ArchiveService(ctx).queue_run(user, int(year_text), form.get("dry_run") == "1", fonds)
         run_id = run.id
     return redirect(f"/archive/runs/{run_id}", "run_started")
 
@@ -49,8 +52,7 @@ def start_run(request: Request, form: FormDep) -> RedirectResponse:
 @router.get("/archive/runs/{run_id}")
 def run_page(request: Request, run_id: Id) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        run = ArchiveService(ctx).run(run_id)
+        run = ArchiveService(ctx).run_seen_by(user, run_id)
         stored = ctx.session.scalar(
             select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == "stored")
         )
@@ -63,15 +65,16 @@ def catalogue_page(
     year: YearPath,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
+    fonds: Annotated[str | None, Query(max_length=4)] = None,
 ) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
         service = ArchiveService(ctx)
-        items = service.items_seen_by(user, year, retention or None, organ or None)
-        categories = [row for row in service.overview(user) if row["year"] == year]
+        ref = service.fonds_seen_by(user, fonds or None)
+        items = service.items_seen_by(user, year, retention or None, organ or None, ref.code)
+        categories = [row for row in service.overview(user) if row["year"] == year and row["fonds"] == ref.code]
         return page(request, "archive/catalogue.html", user, nav="archive", year=year, items=items,
-                    categories=categories, retention=retention or "", organ=organ or "",
-                    gaps=service.gaps(year))  # fmt: skip
+                    categories=categories, retention=retention or "", organ=organ or "", fonds=ref,
+                    gaps=service.gaps(ref.code, year))  # fmt: skip
 
 
 @router.get("/archive/items/{code}")
@@ -96,3 +99,67 @@ def start_fixity(request: Request, form: FormDep) -> RedirectResponse:
         require_role(user, Role.archivist)
         JobService(ctx).enqueue("fixity", None)
     return redirect("/archive/fixity", "fixity_started")
+
+
+# -- 全宗 (admins set each organ's) and the 保管期限表 (archivists keep it) ------------------------------------------
+
+
+@router.get("/archive/fonds")
+def fonds_page(request: Request) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        return _fonds_page(request, ctx, user)
+
+
+def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
+    fonds = FondsService(ctx).seen_by(user)
+    organs = list(ctx.session.scalars(select(Organ).order_by(Organ.id))) if user.has_role(Role.admin) else []
+    return page(request, "archive/fonds.html", user, nav="archive", fonds=fonds, organs=organs,
+                http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
+
+
+@router.post("/archive/fonds", response_model=None)
+def set_fonds(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    organ_text, code, name = (str(form.get(k) or "").strip() for k in ("organ_id", "code", "name"))
+    with web_scope(request) as (ctx, user):
+        try:
+            if not organ_text.isdigit() or len(organ_text) > 9:
+                raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
+            FondsService(ctx).set(user, int(organ_text), code, name)
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            ctx.session.rollback()
+            field = str(exc.details.get("field", "code"))
+            typed = {"organ_id": organ_text, "code": code, "name": name}
+            return _fonds_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    return redirect("/archive/fonds", "fonds_saved")
+
+
+@router.get("/archive/retention")
+def retention_page(request: Request) -> HTMLResponse:
+    with web_scope(request) as (ctx, user):
+        return _retention_page(request, ctx, user)
+
+
+def _retention_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
+    service = RetentionService(ctx)
+    history = service.history(user)
+    return page(request, "archive/retention.html", user, nav="archive", schedule=service.in_force(),
+                history=history, keys=KEYS, kinds=KINDS, periods=PERIODS,
+                http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
+
+
+@router.post("/archive/retention", response_model=None)
+def change_retention(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+    key, period, reason = (str(form.get(k) or "").strip() for k in ("key", "period", "reason"))
+    with web_scope(request) as (ctx, user):
+        try:
+            RetentionService(ctx).change(user, key, period, reason[:500])
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            ctx.session.rollback()
+            field = str(exc.details.get("field", "period"))
+            typed = {"key": key, "period": period, "reason": reason}
+            return _retention_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    return redirect("/archive/retention", "retention_saved")
