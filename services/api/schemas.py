@@ -290,12 +290,15 @@ class ObligationOut(BaseModel):
     position: int
     title: str
     materials: list[str]
+    optional_materials: list[str]
     phase: str | None
     due_on: dt.date | None
     cadence: str | None
     cadence_zh: str
     starts_on: dt.date | None
     ends_on: dt.date | None
+    partial_first: bool
+    stopped_on: dt.date | None
     at_least: int
     owners: list[OrganRef]
     method: str | None
@@ -305,8 +308,9 @@ class ObligationOut(BaseModel):
     def of(cls, o: Obligation, names: dict[int, str]) -> ObligationOut:
         return cls(
             id=o.id, document_id=o.document_id, position=o.position, title=o.title, materials=list(o.materials),
-            phase=o.phase, due_on=o.due_on, cadence=o.cadence, cadence_zh=cadence_zh(o), starts_on=o.starts_on,
-            ends_on=o.ends_on, at_least=o.at_least, method=o.method, contact=o.contact,
+            optional_materials=list(o.optional_materials or []), phase=o.phase, due_on=o.due_on, cadence=o.cadence,
+            cadence_zh=cadence_zh(o), starts_on=o.starts_on, ends_on=o.ends_on, partial_first=bool(o.partial_first),
+            stopped_on=o.stopped_on, at_least=o.at_least, method=o.method, contact=o.contact,
             owners=[OrganRef(id=w, name=names.get(w, "")) for w in sorted(o.owner_ids)],
         )  # fmt: skip
 

@@ -70,6 +70,12 @@ def _check_obligation(
             "the due date is before issuing",
             n,
         )
+    strays = [m for m in ob.optional_materials if m not in (ob.materials or [ob.title])]
+    if strays:
+        raise _bad(
+            "optional_material_unknown", f"{where}的可选材料不在报送材料中：{'、'.join(strays)}",
+            "an optional material is not among the materials", n,
+        )  # fmt: skip
     if ob.phase is not None and ob.phase not in phases:
         raise _bad("phase_unknown", f"{where}所属阶段“{ob.phase}”不在本方案的阶段中", "no such phase", n)
     owners = list(dict.fromkeys(ob.owner_organs + GroupService(ctx).members(ob.owner_groups))) or main
@@ -105,11 +111,13 @@ def _obligation(n: int, ob: ObligationIn, owners: list[int]) -> Obligation:
         position=n,
         title=ob.title,
         materials=list(ob.materials) or [ob.title],
+        optional_materials=list(dict.fromkeys(ob.optional_materials)),
         phase=ob.phase,
         due_on=ob.due_on,
         cadence=ob.cadence.value if ob.cadence else None,
         starts_on=ob.starts_on,
         ends_on=ob.ends_on,
+        partial_first=ob.partial_first,
         at_least=ob.at_least,
         owner_groups=list(ob.owner_groups),
         owner_organs=list(ob.owner_organs),
@@ -137,11 +145,13 @@ def plan_snapshot(document: Document) -> dict[str, Any]:
             {
                 "title": o.title,
                 "materials": list(o.materials),
+                "optional_materials": list(o.optional_materials or []),
                 "phase": o.phase,
                 "due_on": _iso(o.due_on),
                 "cadence": o.cadence,
                 "starts_on": _iso(o.starts_on),
                 "ends_on": _iso(o.ends_on),
+                "partial_first": bool(o.partial_first),
                 "at_least": o.at_least,
                 "owner_organs": list(o.owner_organs),
                 "owner_groups": list(o.owner_groups),

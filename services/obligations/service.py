@@ -33,6 +33,7 @@ from services.domain.models import Chase, Document, Obligation, Submission, User
 from services.errors import Conflict, Forbidden, Invalid, not_found
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
+from services.obligations.materials import describe_missing, missing_materials
 from services.obligations.repository import Key, ObligationRepository
 from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
 
@@ -309,6 +310,7 @@ class ObligationService:
                 )
             if len(upload.data) > MAX_REPORT_BYTES:
                 raise Invalid("attachment_too_large", "附件超过 50 MB", "an attachment is over 50 MB", status=413)
+        _require_materials(obligation, body, uploads)
         reply = self._reply_document(actor, plan, title.strip(), body, uploads)
         submission = Submission(
             obligation_id=obligation.id,
@@ -517,6 +519,20 @@ class ObligationService:
         )  # fmt: skip
         self.ctx.session.flush()
         return len(targets)
+
+
+def _require_materials(obligation: Obligation, body: str, uploads: list[AttachmentUpload]) -> None:
+    """Every material the obligation asks for, unless marked optional, is part of the report."""
+    missing = missing_materials(list(obligation.materials), list(obligation.optional_materials or []), body, uploads)
+    if missing:
+        names = [m for m, _ in missing]
+        raise Invalid(
+            "report_material_missing",
+            f"报送材料不全，缺少：{describe_missing(missing)}",
+            f"the report lacks required materials: {', '.join(names)}",
+            field="files",
+            missing=names,
+        )
 
 
 def _more_pressing(a: Expected, b: Expected) -> bool:
