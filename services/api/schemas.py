@@ -334,6 +334,7 @@ class ExpectedOut(BaseModel):
     days_left: int
     chases: int
     reply_document_id: int | None
+    owed: int = Field(0, description="How many periods the unit owes on this obligation, this one included")
 
     @classmethod
     def of(cls, e: Expected) -> ExpectedOut:
@@ -343,7 +344,7 @@ class ExpectedOut(BaseModel):
             document_title=o.document.title, organ_id=e.organ_id, period_start=e.period.start,
             period_due=e.period.due, period_label=e.label, status=e.status.value, standing=e.standing,
             at_least=o.at_least, missing=e.missing, days_left=e.days_left, chases=e.chases,
-            reply_document_id=e.reply_id,
+            reply_document_id=e.reply_id, owed=len(e.owed),
         )  # fmt: skip
 
 

@@ -58,8 +58,6 @@ def _check_obligation(
         raise _bad("obligation_without_date", f"{where}须有截止日期或报送周期", "needs a due date or a cadence", n)
     if ob.due_on is not None and ob.cadence is not None:
         raise _bad("obligation_date_and_cadence", f"{where}不能既有截止日期又有报送周期", "has both", n)
-    if ob.cadence is not None and ob.ends_on is None:
-        raise _bad("cadence_without_end", f"{where}按周期报送，须有结束日期", "a cadence needs an end date", n)
     if ob.cadence is not None and ob.starts_on and ob.ends_on and ob.starts_on > ob.ends_on:
         raise _bad("cadence_end_before_start", f"{where}的结束日期早于开始日期", "the cadence ends before it starts", n)
     last = ob.due_on or ob.ends_on

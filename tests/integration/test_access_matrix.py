@@ -140,6 +140,7 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/obligations/{obligation_id}/submissions": Spec("obligation-act"),
     "GET /api/v1/obligations/{obligation_id}/chases": Spec("obligation-read"),
     "POST /api/v1/obligations/{obligation_id}/chase": Spec("obligation-act"),
+    "POST /api/v1/obligations/{obligation_id}/stop": Spec("obligation-act"),
     "POST /api/v1/submissions/{submission_id}/accept": Spec("submission-act"),
     "POST /api/v1/submissions/{submission_id}/return": Spec("submission-act"),
     "POST /api/v1/task-assignments/{assignment_id}/progress": Spec("assignment-act"),
