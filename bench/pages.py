@@ -40,7 +40,13 @@ from services.obligations.service import ObligationService
 from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
 from services.seed.example import (
-    DEMO_PASSWORD, GATED, RECIPIENTS, load_organs_and_users, read_seed_002, tiny_png, user,
+    DEMO_PASSWORD,
+    GATED,
+    RECIPIENTS,
+    load_organs_and_users,
+    read_seed_002,
+    tiny_png,
+    user,
 )  # fmt: skip
 from services.workflow.service import WorkflowService
 

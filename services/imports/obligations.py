@@ -194,8 +194,8 @@ def _cadences(flat: str, year: int | None) -> list[FoundObligation]:
         found.append(
             FoundObligation(
                 title, [title], units, cadence=CADENCE_OF[m[1]], at_least=cn_number(m[2].replace("两", "二")),
-                starts_on=_date(*begins.groups(), year) if begins else None,
-                ends_on=_date(*ends.groups(), year) if ends else None,
+                starts_on=_date(begins[1], begins[2], begins[3], year) if begins else None,
+                ends_on=_date(ends[1], ends[2], ends[3], year) if ends else None,
                 confidence=0.85 if units else 0.6, raw=subject + m[0],
             )
         )  # fmt: skip

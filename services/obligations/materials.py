@@ -79,9 +79,7 @@ def missing_materials(
 ) -> list[tuple[str, Kind]]:
     """The required materials a report does not carry, each with what it would have needed."""
     skip = set(optional)
-    return [
-        (m, kind_of(m)) for m in materials if m not in skip and not satisfied(kind_of(m), body, uploads)
-    ]
+    return [(m, kind_of(m)) for m in materials if m not in skip and not satisfied(kind_of(m), body, uploads)]
 
 
 def describe_missing(missing: Sequence[tuple[str, Kind]]) -> str:

@@ -310,7 +310,6 @@ class ObligationService:
         and every earlier period still 逾期 or 退回补报."""
         owed = self.repo.owed_by(actor.organ_id, access.readable_filter(actor))
         tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
-        today = self.ctx.today()
         found: list[Expected] = []
         for o in owed:
             mine = self.open_periods(o, [actor.organ_id], tallies).get(actor.organ_id, [])

@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 
 from services.context import Context
 from services.distribution.service import DistributionService
+from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob, Submission
 from services.errors import DomainError
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
-from services.documents.schemas import AttachmentUpload
 from services.seed.example import read_seed_002, seed_002_draft, tiny_png, user
 from services.workflow.service import WorkflowService
 from tests.helpers import lifecycle
@@ -241,9 +241,9 @@ def test_two_reports_of_one_dated_obligation_at_once_one_stands(
     obligation = _obligation(runtime, doc_id)
 
     def send(username: str) -> Callable[[Context], object]:
-        return lambda ctx: ObligationService(ctx).report(
-            user(ctx, username), obligation, None, "总结", "正文。", _photo()
-        ).id
+        return lambda ctx: (
+            ObligationService(ctx).report(user(ctx, username), obligation, None, "总结", "正文。", _photo()).id
+        )
 
     with slow(monkeypatch, ObligationRepository, "obligation"):
         results = race(runtime, send("jyj.drafter"), send("jyj.head"))

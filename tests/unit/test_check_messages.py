@@ -38,7 +38,8 @@ def test_a_command_titled_as_a_government_order_passes() -> None:
 
 
 def test_a_wrong_title_says_what_it_ends_with() -> None:
-    passed, zh = _by_code(replace(GOOD, doc_type="命令", title="关于嘉奖抗洪抢险有功人员的通知"))["title_ends_with_doc_type"]
+    wrong = replace(GOOD, doc_type="命令", title="关于嘉奖抗洪抢险有功人员的通知")
+    passed, zh = _by_code(wrong)["title_ends_with_doc_type"]
     assert not passed and zh == "标题应以文种“命令”或“令”结尾，现以“…险有功人员的通知”结尾"
     passed, zh = _by_code(replace(GOOD, doc_type="报告"))["title_ends_with_doc_type"]
     assert not passed and "“报告”" in zh and "工作方案》的通知" in zh
@@ -48,7 +49,9 @@ def test_attachment_mismatches_name_the_titles() -> None:
     one_each = replace(GOOD, attachment_notes=["活动月工作方案"], attachment_titles=["活动月工作安排"])
     result = check_attachment_notes_match(one_each)
     assert not result.passed
-    assert result.zh == "附件说明与所附附件不一致：附件说明列有而未附：“活动月工作方案”；已附而附件说明未列：“活动月工作安排”"
+    assert result.zh == (
+        "附件说明与所附附件不一致：附件说明列有而未附：“活动月工作方案”；已附而附件说明未列：“活动月工作安排”"
+    )
     missing = check_attachment_notes_match(replace(GOOD, attachment_titles=[]))
     assert missing.zh == "附件说明与所附附件不一致：附件说明列有而未附：“扎兰屯市第41个全区民族团结进步活动月工作方案”"
     order = check_attachment_notes_match(replace(GOOD, attachment_notes=["乙", "甲"], attachment_titles=["甲", "乙"]))
