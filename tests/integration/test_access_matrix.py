@@ -234,6 +234,7 @@ ROUTES: dict[str, Spec] = {
     "GET /documents/{document_id}/distribution.xlsx": Spec("read", 2, _get(f"{P}/distribution.xlsx")),
     "GET /documents/{document_id}/tasks": Spec("read", 1, _get(f"{P}/tasks")),
     "POST /obligations/{obligation_id}/chase": Spec("obligation-act"),
+    "POST /obligations/{obligation_id}/stop": Spec("obligation-act"),
     "POST /submissions/{submission_id}/accept": Spec("submission-act"),
     "POST /submissions/{submission_id}/return": Spec("submission-act"),
     "POST /task-assignments/{assignment_id}/progress": Spec("assignment-act"),

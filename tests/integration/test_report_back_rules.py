@@ -21,6 +21,7 @@ from services.obligations.service import ObligationService, schedule_of
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, GY_HOSPITALS, tiny_png
 from tests.helpers.invariants import changes_nothing
+from tests.helpers.pages import page_login
 from tests.helpers.plans import D, act, at, issue, organ_id, seed_001_draft
 
 SEED_000_TITLE = "关于印发《中卫市卫生计生系统2018年“民族团结月”活动实施方案》的通知"
@@ -232,3 +233,24 @@ def test_an_open_cadence_runs_to_the_plans_last_phase_unless_the_office_stops_it
 def _cookie(client: TestClient, username: str) -> dict[str, str]:
     r = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
     return {"gongwen_token": r.json()["token"]}
+
+
+def test_the_issuing_office_stops_a_cadence_from_its_dashboard(
+    client: TestClient, runtime: Runtime, seeds_dir: Path
+) -> None:
+    at(runtime, D(2022, 5, 20))
+    doc_id = issue(runtime, "gy-wjw.drafter", _seed_001_as_recognised(seeds_dir), ["gy-wjw.head"])
+    weekly = _weekly(client, doc_id)
+    at(runtime, D(2022, 7, 6))
+    csrf = page_login(client, "gy-wjw.drafter")
+    board = client.get(f"/documents/{doc_id}/distribution")
+    assert "停止周期报送" in board.text
+    with changes_nothing(runtime):
+        blank = client.post(f"/obligations/{weekly}/stop", data={"csrf": csrf, "reason": " "}, follow_redirects=False)
+        assert blank.status_code == 422 and "须说明理由" in blank.text
+    r = client.post(
+        f"/obligations/{weekly}/stop", data={"csrf": csrf, "reason": "改为按月报送"}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    board = client.get(f"/documents/{doc_id}/distribution")
+    assert "已于2022年7月6日停止" in board.text and "停止周期报送</button>" not in board.text
