@@ -25,6 +25,9 @@ def apply_plan(ctx: Context, document: Document, data: DraftFields) -> None:
     main = [r.organ_id for r in document.recipients if r.role == RecipientRole.main.value]
     _check_phases(data.phases)
     names = {p.name for p in data.phases}
+    plan_end = max((p.ends_on for p in data.phases), default=None)
+    for n, ob in enumerate(data.obligations):
+        _check_open_cadence(n, ob, plan_end, today)
     owners = [_check_obligation(ctx, n, ob, names, recipients, main, today) for n, ob in enumerate(data.obligations)]
     issuers = {i.organ_id for i in document.issuers}
     for n, task in enumerate(data.tasks):
@@ -84,6 +87,20 @@ def _check_obligation(
         names = "、".join(o.name for o in OrganService(ctx).get_many(strangers))
         raise _bad("owner_not_recipient", f"{where}的报送单位不是本文的收文单位：{names}", "not a recipient", n)
     return owners
+
+
+def _check_open_cadence(n: int, ob: ObligationIn, plan_end: dt.date | None, today: dt.date) -> None:
+    """A cadence with no end date runs to the end of the plan's last phase: that end must still be ahead."""
+    if ob.cadence is None or ob.ends_on is not None or plan_end is None:
+        return
+    where = f"第 {n + 1} 项反馈事项“{ob.title}”"
+    if plan_end < max(today, ob.starts_on or today):
+        raise _bad(
+            "cadence_after_plan_end",
+            f"{where}未设结束日期，应报送至方案最后阶段结束（{plan_end.isoformat()}），但该日期已早于开始日期",
+            "an open cadence runs to the plan's last phase, which ends before the cadence starts",
+            n,
+        )
 
 
 def _check_task(ctx: Context, n: int, task: TaskIn, allowed: set[int]) -> None:

@@ -113,7 +113,8 @@ def period_of(schedule: Schedule, day: dt.date) -> Period:
     due = period_end(schedule.cadence, day)
     if schedule.ends_on is not None:
         due = min(due, schedule.ends_on)
-    return periods(Schedule(None, schedule.cadence, schedule.starts_on, due, schedule.partial_first))[-1]
+    begun = periods(Schedule(None, schedule.cadence, schedule.starts_on, due, schedule.partial_first))
+    return begun[-1] if begun else Period(first, max(first, due))  # a cadence ending before it starts: its one span
 
 
 def expected_status(due: dt.date, tally: Tally, at_least: int, today: dt.date) -> ExpectedStatus:

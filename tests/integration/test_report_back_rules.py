@@ -254,3 +254,16 @@ def test_the_issuing_office_stops_a_cadence_from_its_dashboard(
     assert r.status_code == 303, r.text
     board = client.get(f"/documents/{doc_id}/distribution")
     assert "已于2022年7月6日停止" in board.text and "停止周期报送</button>" not in board.text
+
+
+def test_an_open_cadence_of_a_plan_whose_last_phase_is_over_is_refused(client: TestClient, runtime: Runtime) -> None:
+    at(runtime, D(2022, 11, 1))
+    draft = {
+        "doc_type": "通知", "title": SEED_000_TITLE, "issue_form": "发", "body": "正文。",
+        "phases": [{"name": "评估阶段", "starts_on": "2022-10-01", "ends_on": "2022-10-20"}],
+        "obligations": [{"title": "工作动态信息", "cadence": "weekly"}],
+    }  # fmt: skip
+    with changes_nothing(runtime):
+        r = client.post("/api/v1/documents", json=draft, headers=_login(client, "gy-wjw.drafter"))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "cadence_after_plan_end", r.text
+    assert "2022-10-20" in r.json()["error"]["message_zh"]

@@ -56,3 +56,9 @@ def test_the_recogniser_proposes_the_window_it_can_read() -> None:
     weekly, monthly = recognize_plan(text, 2022).obligations
     assert (weekly.cadence, weekly.starts_on, weekly.ends_on) == ("weekly", D(2022, 6, 1), D(2022, 10, 20))
     assert (monthly.cadence, monthly.starts_on, monthly.ends_on) == ("monthly", None, None)
+
+
+def test_a_cadence_that_ends_before_it_starts_still_has_one_span_to_show() -> None:
+    ended = Schedule(None, "weekly", D(2022, 11, 2), D(2022, 10, 20))
+    assert periods(ended, D(2022, 12, 1)) == []
+    assert period_of(ended, D(2022, 12, 1)).start == D(2022, 11, 2)
