@@ -30,7 +30,7 @@ import httpx
 from bench.api import api_process, bench_settings
 from services.accounts.service import OrganService
 from services.distribution.service import DistributionService
-from services.documents.schemas import DraftInput
+from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.enums import DocStatus, IncomingNature, Urgency
 from services.incoming.schemas import InstructIn, PaperIn
@@ -39,7 +39,15 @@ from services.indexing.service import IndexingService
 from services.obligations.service import ObligationService
 from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
-from services.seed.example import DEMO_PASSWORD, GATED, RECIPIENTS, load_organs_and_users, read_seed_002, user
+from services.seed.example import (
+    DEMO_PASSWORD,
+    GATED,
+    RECIPIENTS,
+    load_organs_and_users,
+    read_seed_002,
+    tiny_png,
+    user,
+)  # fmt: skip
 from services.workflow.service import WorkflowService
 
 ISSUED_SHARE = 0.1  # every tenth document goes all the way (rendering costs ≈0.3 s each)
@@ -166,7 +174,10 @@ def _advance(runtime: Runtime, doc_id: int, stage: str) -> None:
         DistributionService(ctx).distribute(doc_id)
         DistributionService(ctx).receive(user(ctx, "jyj.drafter"), doc_id)
         obligation = DocumentService(ctx).get(doc_id).obligations[0].id
-        ObligationService(ctx).report(user(ctx, "jyj.drafter"), obligation, None, "市教育局工作总结", "总结正文。", [])
+        photo = AttachmentUpload(title="活动照片", filename="photo.png", content_type="image/png", data=tiny_png())
+        ObligationService(ctx).report(
+            user(ctx, "jyj.drafter"), obligation, None, "市教育局工作总结", "总结正文。", [photo]
+        )
 
 
 def _through_registrar(runtime: Runtime, doc_id: int, stage: str) -> bool:

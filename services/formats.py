@@ -42,6 +42,29 @@ def sniff(name: str, data: bytes) -> str:
     return "html" if name.endswith(".html") else "text"
 
 
+ISO_IMAGE_BRANDS = (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif")
+
+
+def is_image(data: bytes) -> bool:
+    """JPEG, PNG, GIF, WebP, BMP, TIFF or HEIF/AVIF, by their opening bytes."""
+    heads = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+    if data.startswith(heads):
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return True
+    return data[4:8] == b"ftyp" and data[8:12] in ISO_IMAGE_BRANDS
+
+
+def is_video(data: bytes) -> bool:
+    """MP4/MOV/3GP (an ISO media file not of an image brand), AVI, Matroska/WebM, ASF/WMV, MPEG, FLV."""
+    if data[4:8] == b"ftyp":
+        return data[8:12] not in ISO_IMAGE_BRANDS
+    if data[:4] == b"RIFF" and data[8:12] == b"AVI ":
+        return True
+    heads = (b"\x1a\x45\xdf\xa3", b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3", b"FLV")
+    return data.startswith(heads)
+
+
 # What a file name's suffix promises, as the formats sniff() tells apart.
 PROMISED = {
     "pdf": "pdf", "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "docx": "docx", "txt": "text",

@@ -307,12 +307,15 @@ class ObligationOut(BaseModel):
     position: int
     title: str
     materials: list[str]
+    optional_materials: list[str]
     phase: str | None
     due_on: dt.date | None
     cadence: str | None
     cadence_zh: str
     starts_on: dt.date | None
     ends_on: dt.date | None
+    partial_first: bool
+    stopped_on: dt.date | None
     at_least: int
     owners: list[OrganRef]
     method: str | None
@@ -322,8 +325,9 @@ class ObligationOut(BaseModel):
     def of(cls, o: Obligation, names: dict[int, str]) -> ObligationOut:
         return cls(
             id=o.id, document_id=o.document_id, position=o.position, title=o.title, materials=list(o.materials),
-            phase=o.phase, due_on=o.due_on, cadence=o.cadence, cadence_zh=cadence_zh(o), starts_on=o.starts_on,
-            ends_on=o.ends_on, at_least=o.at_least, method=o.method, contact=o.contact,
+            optional_materials=list(o.optional_materials or []), phase=o.phase, due_on=o.due_on, cadence=o.cadence,
+            cadence_zh=cadence_zh(o), starts_on=o.starts_on, ends_on=o.ends_on, partial_first=bool(o.partial_first),
+            stopped_on=o.stopped_on, at_least=o.at_least, method=o.method, contact=o.contact,
             owners=[OrganRef(id=w, name=names.get(w, "")) for w in sorted(o.owner_ids)],
         )  # fmt: skip
 
@@ -347,6 +351,7 @@ class ExpectedOut(BaseModel):
     days_left: int
     chases: int
     reply_document_id: int | None
+    owed: int = Field(0, description="How many periods the unit owes on this obligation, this one included")
 
     @classmethod
     def of(cls, e: Expected) -> ExpectedOut:
@@ -356,7 +361,7 @@ class ExpectedOut(BaseModel):
             document_title=o.document.title, organ_id=e.organ_id, period_start=e.period.start,
             period_due=e.period.due, period_label=e.label, status=e.status.value, standing=e.standing,
             at_least=o.at_least, missing=e.missing, days_left=e.days_left, chases=e.chases,
-            reply_document_id=e.reply_id,
+            reply_document_id=e.reply_id, owed=len(e.owed),
         )  # fmt: skip
 
 

@@ -40,6 +40,7 @@ ACTIONS_ZH = {
     "reply_returned": "退回补报",
     "overdue": "逾期未报",
     "chased": "催办",
+    "cadence_stopped": "停止周期报送",
     "submission_accepted": "签收报送",
     "task_progress": "报告任务进展",
     "task_done": "任务完成",

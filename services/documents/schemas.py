@@ -34,11 +34,17 @@ class ObligationIn(BaseModel):
     materials: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=20, description="总结, 照片, 佐证材料 …"
     )
+    optional_materials: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=20, description="Materials a unit may leave out; the others are required"
+    )
     phase: str | None = Field(None, max_length=40, description="The name of the 阶段 it belongs to")
     due_on: dt.date | None = Field(None, description="One due date; or give a cadence instead")
     cadence: Cadence | None = None
     starts_on: dt.date | None = Field(None, description="A cadence's first day (default: the issuing date)")
-    ends_on: dt.date | None = Field(None, description="A cadence's last day (required with a cadence)")
+    ends_on: dt.date | None = Field(
+        None, description="A cadence's last day; none: to the end of the plan's last phase, or until stopped"
+    )
+    partial_first: bool = Field(False, description="A cadence's first period may be partial (from the start day)")
     at_least: int = Field(1, ge=1, le=100, description="Reports per period")
     owner_organs: list[DbId] = Field(default_factory=list, max_length=2000)
     owner_groups: list[DbId] = Field(default_factory=list, max_length=100)

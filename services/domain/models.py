@@ -528,12 +528,16 @@ class Obligation(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))  # e.g. 创建工作方案, 工作动态信息
-    materials: Mapped[list[Any]] = mapped_column(default=list)  # 总结, 照片, 佐证材料 …
+    materials: Mapped[list[Any]] = mapped_column(default=list)  # 总结, 照片, 佐证材料 …: required parts of a report
+    optional_materials: Mapped[list[Any]] = mapped_column(default=list)  # those among them a unit may leave out
     phase: Mapped[str | None] = mapped_column(String(40))  # the name of the 阶段 it belongs to
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     cadence: Mapped[str | None] = mapped_column(String(12))  # Cadence
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
-    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)  # none: open-ended, to the plan's last phase or a stop
+    partial_first: Mapped[bool] = mapped_column(Boolean, default=False)  # the drafter asked for a partial first period
+    stopped_on: Mapped[dt.date | None] = mapped_column(Date)  # the issuing office stopped the cadence that day
+    stopped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at_least: Mapped[int] = mapped_column(Integer, default=1)  # reports per period
     owner_groups: Mapped[list[Any]] = mapped_column(default=list)  # as the drafter chose them, for the editor
     owner_organs: Mapped[list[Any]] = mapped_column(default=list)

@@ -100,7 +100,7 @@ def recognize_plan(text: str, year: int | None) -> FoundPlan:
     flat = "".join(paragraphs)
     plan = FoundPlan(phases=_phases(flat, year), tasks=_tasks(paragraphs))
     plan.obligations = _dated_each(flat, year) or _dated(flat, year)
-    plan.obligations += _cadences(flat, plan.obligations)
+    plan.obligations += _cadences(flat, year)
     return plan
 
 
@@ -174,21 +174,29 @@ def _dated(flat: str, year: int | None) -> list[FoundObligation]:
     return found
 
 
-def _cadences(flat: str, dated: list[FoundObligation]) -> list[FoundObligation]:
-    """'A、B每周至少报送1条以上工作动态信息' → weekly, at least 1, owed by A and B. Start and end are rarely
-    written: the end is proposed as the plan's last due date, with a low confidence."""
+_WINDOW_FROM = re.compile(r"(?:自|从)\s*(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日\s*(?:起|开始)")
+_WINDOW_TO = re.compile(r"(?:至|到)\s*(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日\s*(?:止|结束)?")
+
+
+def _cadences(flat: str, year: int | None) -> list[FoundObligation]:
+    """'A、B每周至少报送1条以上工作动态信息' → weekly, at least 1, owed by A and B. A start (“自6月1日起”) and an end
+    (“至10月20日”) written in the same sentence are proposed; none written, the cadence is open-ended: it runs to the
+    end of the plan's last phase, or until the issuing office stops it (services/obligations/service.py)."""
     found = []
-    last_due = max((o.due_on for o in dated if o.due_on), default=None)
     for m in _CADENCE.finditer(flat):
         before = flat[: m.start()]
         cut = max(before.rfind(c) for c in "，,。；;：:")
         subject = before[cut + 1 :].strip()
+        sentence = before[max(before.rfind(c) for c in "。；;") + 1 :]
         units = [u for u in re.split(r"[、，,]", subject) if u and _UNIT.search(u)]
         title = m[3]
+        begins, ends = _WINDOW_FROM.search(sentence), _WINDOW_TO.search(sentence)
         found.append(
             FoundObligation(
                 title, [title], units, cadence=CADENCE_OF[m[1]], at_least=cn_number(m[2].replace("两", "二")),
-                ends_on=last_due, confidence=0.85 if units else 0.6, raw=subject + m[0],
+                starts_on=_date(begins[1], begins[2], begins[3], year) if begins else None,
+                ends_on=_date(ends[1], ends[2], ends[3], year) if ends else None,
+                confidence=0.85 if units else 0.6, raw=subject + m[0],
             )
         )  # fmt: skip
     return found

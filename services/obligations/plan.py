@@ -25,6 +25,9 @@ def apply_plan(ctx: Context, document: Document, data: DraftFields) -> None:
     main = [r.organ_id for r in document.recipients if r.role == RecipientRole.main.value]
     _check_phases(data.phases)
     names = {p.name for p in data.phases}
+    plan_end = max((p.ends_on for p in data.phases), default=None)
+    for n, ob in enumerate(data.obligations):
+        _check_open_cadence(n, ob, plan_end, today)
     owners = [_check_obligation(ctx, n, ob, names, recipients, main, today) for n, ob in enumerate(data.obligations)]
     issuers = {i.organ_id for i in document.issuers}
     for n, task in enumerate(data.tasks):
@@ -58,8 +61,6 @@ def _check_obligation(
         raise _bad("obligation_without_date", f"{where}须有截止日期或报送周期", "needs a due date or a cadence", n)
     if ob.due_on is not None and ob.cadence is not None:
         raise _bad("obligation_date_and_cadence", f"{where}不能既有截止日期又有报送周期", "has both", n)
-    if ob.cadence is not None and ob.ends_on is None:
-        raise _bad("cadence_without_end", f"{where}按周期报送，须有结束日期", "a cadence needs an end date", n)
     if ob.cadence is not None and ob.starts_on and ob.ends_on and ob.starts_on > ob.ends_on:
         raise _bad("cadence_end_before_start", f"{where}的结束日期早于开始日期", "the cadence ends before it starts", n)
     last = ob.due_on or ob.ends_on
@@ -70,6 +71,12 @@ def _check_obligation(
             "the due date is before issuing",
             n,
         )
+    strays = [m for m in ob.optional_materials if m not in (ob.materials or [ob.title])]
+    if strays:
+        raise _bad(
+            "optional_material_unknown", f"{where}的可选材料不在报送材料中：{'、'.join(strays)}",
+            "an optional material is not among the materials", n,
+        )  # fmt: skip
     if ob.phase is not None and ob.phase not in phases:
         raise _bad("phase_unknown", f"{where}所属阶段“{ob.phase}”不在本方案的阶段中", "no such phase", n)
     owners = list(dict.fromkeys(ob.owner_organs + GroupService(ctx).members(ob.owner_groups))) or main
@@ -80,6 +87,20 @@ def _check_obligation(
         names = "、".join(o.name for o in OrganService(ctx).get_many(strangers))
         raise _bad("owner_not_recipient", f"{where}的报送单位不是本文的收文单位：{names}", "not a recipient", n)
     return owners
+
+
+def _check_open_cadence(n: int, ob: ObligationIn, plan_end: dt.date | None, today: dt.date) -> None:
+    """A cadence with no end date runs to the end of the plan's last phase: that end must still be ahead."""
+    if ob.cadence is None or ob.ends_on is not None or plan_end is None:
+        return
+    where = f"第 {n + 1} 项反馈事项“{ob.title}”"
+    if plan_end < max(today, ob.starts_on or today):
+        raise _bad(
+            "cadence_after_plan_end",
+            f"{where}未设结束日期，应报送至方案最后阶段结束（{plan_end.isoformat()}），但该日期已早于开始日期",
+            "an open cadence runs to the plan's last phase, which ends before the cadence starts",
+            n,
+        )
 
 
 def _check_task(ctx: Context, n: int, task: TaskIn, allowed: set[int]) -> None:
@@ -105,11 +126,13 @@ def _obligation(n: int, ob: ObligationIn, owners: list[int]) -> Obligation:
         position=n,
         title=ob.title,
         materials=list(ob.materials) or [ob.title],
+        optional_materials=list(dict.fromkeys(ob.optional_materials)),
         phase=ob.phase,
         due_on=ob.due_on,
         cadence=ob.cadence.value if ob.cadence else None,
         starts_on=ob.starts_on,
         ends_on=ob.ends_on,
+        partial_first=ob.partial_first,
         at_least=ob.at_least,
         owner_groups=list(ob.owner_groups),
         owner_organs=list(ob.owner_organs),
@@ -137,11 +160,13 @@ def plan_snapshot(document: Document) -> dict[str, Any]:
             {
                 "title": o.title,
                 "materials": list(o.materials),
+                "optional_materials": list(o.optional_materials or []),
                 "phase": o.phase,
                 "due_on": _iso(o.due_on),
                 "cadence": o.cadence,
                 "starts_on": _iso(o.starts_on),
                 "ends_on": _iso(o.ends_on),
+                "partial_first": bool(o.partial_first),
                 "at_least": o.at_least,
                 "owner_organs": list(o.owner_organs),
                 "owner_groups": list(o.owner_groups),

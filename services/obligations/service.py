@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services import access
 from services.access import Level
@@ -34,14 +34,39 @@ from services.errors import Conflict, Forbidden, Invalid, not_found
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.limits import Upload, check_size
+from services.obligations.materials import describe_missing, missing_materials
 from services.obligations.repository import Key, ObligationRepository
-from services.obligations.rules import Period, Schedule, Tally, chase_message, expected_status, period_of, periods
+from services.obligations.rules import (
+    Period,
+    Schedule,
+    Tally,
+    backlog_message,
+    chase_message,
+    expected_status,
+    first_start,
+    period_end,
+    period_of,
+    periods,
+)
 
 RECENT_PERIODS = 4  # the dashboard lists the overdue periods among each cadence's last four; it counts them all
 
 
 def schedule_of(obligation: Obligation) -> Schedule:
-    return Schedule(obligation.due_on, obligation.cadence, obligation.starts_on, obligation.ends_on)
+    partial = bool(obligation.partial_first)
+    return Schedule(obligation.due_on, obligation.cadence, obligation.starts_on, last_day(obligation), partial)
+
+
+def last_day(obligation: Obligation) -> dt.date | None:
+    """A cadence's last day: its end date, else the end of the plan's last phase, else none (open-ended); a stop
+    by the issuing office ends it with the period in progress that day (periods already begun stay owed)."""
+    if obligation.cadence is None:
+        return obligation.ends_on
+    end = obligation.ends_on or max((p.ends_on for p in obligation.document.phases), default=None)
+    if obligation.stopped_on is not None:
+        last = period_end(obligation.cadence, obligation.stopped_on)
+        end = last if end is None else min(end, last)
+    return end
 
 
 def cadence_zh(obligation: Obligation) -> str:
@@ -62,6 +87,7 @@ class Expected:
     today: dt.date
     chases: int = 0
     reply_id: int | None = None
+    owed: tuple[Period, ...] = ()  # every open period the unit owes on this obligation (待办, 催办), when counted
 
     @property
     def missing(self) -> int:
@@ -144,6 +170,37 @@ class ObligationService:
     def _require_lead(self, actor: User, document: Document) -> None:
         if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
             raise Forbidden("not_issuing_office", "只有主办机关可以办理", "only the lead organ may do this")
+
+    # -- stopping an open-ended cadence -------------------------------------------------------------------
+
+    def stop(self, actor: User, obligation_id: int, reason: str) -> Obligation:
+        """The issuing office stops a cadence: the period in progress is its last, none begins after (audited)."""
+        obligation = self.repo.obligation(obligation_id, lock=True)
+        if obligation is None or not self._issuing_office(actor, obligation.document_id):
+            raise not_found("反馈事项", "obligation", id=obligation_id)
+        self._require_lead(actor, obligation.document)
+        if not reason.strip():
+            raise Invalid("reason_required", "停止周期报送须说明理由", "stopping a cadence needs a reason")
+        if obligation.cadence is None:
+            raise Conflict("not_a_cadence", "该事项按截止日期报送，不是周期报送", "the obligation has no cadence")
+        if obligation.stopped_on is not None:
+            raise Conflict(
+                "cadence_stopped", f"该周期报送已于{obligation.stopped_on.isoformat()}停止", "the cadence is stopped"
+            )
+        today, schedule = self.ctx.today(), schedule_of(obligation)
+        if obligation.document.status != DocStatus.distributed.value or first_start(schedule) > today:
+            raise Conflict(
+                "cadence_not_begun", "该周期报送尚未开始，不能停止", "the cadence has not begun: nothing to stop"
+            )
+        if schedule.ends_on is not None and schedule.ends_on < today:
+            raise Conflict("cadence_ended", "该周期报送已经结束", "the cadence has already ended")
+        obligation.stopped_on, obligation.stopped_by_id = today, actor.id
+        last = period_of(schedule_of(obligation), today)
+        self.audit.record(
+            "cadence_stopped", document=obligation.document, actor=actor, obligation=obligation.title,
+            obligation_id=obligation.id, reason=reason.strip(), last_period=last.label(obligation.cadence),
+        )  # fmt: skip
+        return obligation
 
     # -- expected submissions ----------------------------------------------------------------------------
 
@@ -253,14 +310,23 @@ class ObligationService:
         and every earlier period still 逾期 or 退回补报."""
         owed = self.repo.owed_by(actor.organ_id, access.readable_filter(actor))
         tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
-        today = self.ctx.today()
         found: list[Expected] = []
         for o in owed:
-            current = period_of(schedule_of(o), today)
-            for e in self.all_expected(o, [actor.organ_id], tallies):
-                if e.is_open and (e.period == current or e.status != ExpectedStatus.pending):
-                    found.append(e)
+            mine = self.open_periods(o, [actor.organ_id], tallies).get(actor.organ_id, [])
+            found += [replace(e, owed=tuple(m.period for m in mine)) for e in mine]
         return sorted(found, key=lambda e: (e.period.due, e.obligation.id))
+
+    def open_periods(
+        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
+    ) -> dict[int, list[Expected]]:
+        """Per unit, every period it still owes, oldest first: each begun one 逾期 or 退回补报, and the current one
+        while not yet met."""
+        current = period_of(schedule_of(obligation), self.ctx.today())
+        found: dict[int, list[Expected]] = {}
+        for e in self.all_expected(obligation, organ_ids, tallies):
+            if e.is_open and (e.period == current or e.status != ExpectedStatus.pending):
+                found.setdefault(e.organ_id, []).append(e)
+        return found
 
     def arrivals(self, actor: User) -> Sequence[Submission]:
         """Reports waiting for the caller's office to 签收 or return."""
@@ -308,6 +374,7 @@ class ObligationService:
                     "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
                 )
             check_size(Upload.report_file, len(upload.data))
+        _require_materials(obligation, body, uploads)
         reply = self._reply_document(actor, plan, title.strip(), body, uploads)
         submission = Submission(
             obligation_id=obligation.id,
@@ -448,14 +515,13 @@ class ObligationService:
         tallies = self.repo.tallies([obligation.id], units)
         if period is not None:
             return [e for e in self.expected(obligation, units, tallies, period) if e.is_open]
-        current = period_of(schedule_of(obligation), self.ctx.today())
+        open_ = self.open_periods(obligation, units, tallies)
         best: dict[int, Expected] = {}
-        for e in self.all_expected(obligation, units, tallies):
-            if not e.is_open or (e.status == ExpectedStatus.pending and e.period != current):
-                continue
-            if e.organ_id not in best or _more_pressing(e, best[e.organ_id]):
-                best[e.organ_id] = e
-        return [best[u] for u in units if u in best]
+        for unit, owed in open_.items():
+            for e in owed:
+                if unit not in best or _more_pressing(e, best[unit]):
+                    best[unit] = e
+        return [replace(best[u], owed=tuple(e.period for e in open_[u])) for u in units if u in best]
 
     def chase_due(self) -> dict[str, int]:
         """The scheduled run, by the rules of DOMAIN.md §5: a unit is chased when a due date is near
@@ -479,30 +545,31 @@ class ObligationService:
     def _due_targets(
         self, obligation: Obligation, tallies: dict[Key, Tally], today: dt.date, near: int
     ) -> list[Expected]:
-        schedule = schedule_of(obligation)
-        current = period_of(schedule, today)
+        """Per unit, one chase naming every period it owes: due when one of them is 逾期 or 退回补报 or ends within
+        ``near`` days; about the oldest of those."""
+        current = period_of(schedule_of(obligation), today)
         if obligation.cadence and current.start > today:  # a cadence that has not begun asks nothing yet
             return []
-        candidates = [current]
-        if obligation.cadence and schedule.starts_on and current.start > schedule.starts_on:
-            candidates.insert(0, period_of(schedule, current.start - dt.timedelta(days=1)))
-        owners = sorted(obligation.owner_ids)
-        best: dict[int, Expected] = {}
-        for period in candidates:
-            ending = (period.due - today).days <= near
-            for e in self.expected(obligation, owners, tallies, period):
-                wanted = e.status in (ExpectedStatus.overdue, ExpectedStatus.returned) or (e.is_open and ending)
-                if wanted and e.organ_id not in best:
-                    best[e.organ_id] = e
-        return list(best.values())
+        found = []
+        for owed in self.open_periods(obligation, sorted(obligation.owner_ids), tallies).values():
+            pressing = [
+                e for e in owed
+                if e.status in (ExpectedStatus.overdue, ExpectedStatus.returned) or e.days_left <= near
+            ]  # fmt: skip
+            if pressing:
+                found.append(replace(pressing[0], owed=tuple(e.period for e in owed)))
+        return found
 
     def _record_chases(self, targets: list[Expected], method: str, actor: User | None) -> int:
         today = self.ctx.today()
         for e in targets:
             o = e.obligation
-            message = chase_message(
-                o.document.title, o.title, list(o.materials), e.period, o.cadence, e.status, e.missing, today
-            )
+            if len(e.owed) > 1:
+                message = backlog_message(o.document.title, o.title, list(o.materials), e.owed, o.cadence, today)
+            else:
+                message = chase_message(
+                    o.document.title, o.title, list(o.materials), e.period, o.cadence, e.status, e.missing, today
+                )
             self.ctx.session.add(
                 Chase(
                     obligation_id=o.id, organ_id=e.organ_id, period_due=e.period.due, chased_on=today,
@@ -518,6 +585,20 @@ class ObligationService:
         return len(targets)
 
 
+def _require_materials(obligation: Obligation, body: str, uploads: list[AttachmentUpload]) -> None:
+    """Every material the obligation asks for, unless marked optional, is part of the report."""
+    missing = missing_materials(list(obligation.materials), list(obligation.optional_materials or []), body, uploads)
+    if missing:
+        names = [m for m, _ in missing]
+        raise Invalid(
+            "report_material_missing",
+            f"报送材料不全，缺少：{describe_missing(missing)}",
+            f"the report lacks required materials: {', '.join(names)}",
+            field="files",
+            missing=names,
+        )
+
+
 def _more_pressing(a: Expected, b: Expected) -> bool:
     """Overdue before returned before pending; then the earlier due date."""
     rank = {ExpectedStatus.overdue: 0, ExpectedStatus.returned: 1, ExpectedStatus.pending: 2}
@@ -525,4 +606,4 @@ def _more_pressing(a: Expected, b: Expected) -> bool:
 
 
 def _with(e: Expected, chases: int, reply_id: int | None) -> Expected:
-    return Expected(e.obligation, e.organ_id, e.period, e.status, e.standing, e.today, chases, reply_id)
+    return replace(e, chases=chases, reply_id=reply_id)

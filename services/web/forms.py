@@ -115,7 +115,7 @@ def plan_values(fields: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     obligations = []
     for o in fields.get("obligations") or []:
         row = {k: o.get(k) or "" for k in ROWS["ob"]}
-        row["materials"] = "、".join(o.get("materials") or [])
+        row["materials"] = materials_line(o.get("materials") or [], o.get("optional_materials") or [])
         row["at_least"] = str(o.get("at_least") or 1)
         row["owners"] = [f"o:{i}" for i in o.get("owner_organs") or []] + [
             f"g:{i}" for i in o.get("owner_groups") or []
@@ -130,6 +130,27 @@ def plan_values(fields: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return {"phases": phases, "obligations": obligations, "tasks": tasks}
 
 
+OPTIONAL_MARK = "（可选）"
+
+
+def materials_line(materials: list[str], optional: list[str]) -> str:
+    """“工作总结、照片（可选）”: the materials as the editor shows them, an optional one marked."""
+    return "、".join(m + OPTIONAL_MARK if m in optional else m for m in materials)
+
+
+def materials_of_line(line: str) -> dict[str, list[str]]:
+    """The editor's materials line back as materials and the optional ones (marked “（可选）” or “(可选)”)."""
+    materials, optional = [], []
+    for item in re.split(r"[、，,\n]", line):
+        name = re.sub(r"[（(]\s*可选\s*[）)]\s*$", "", item.strip()).strip()
+        if not name:
+            continue
+        materials.append(name)
+        if name != item.strip():
+            optional.append(name)
+    return {"materials": materials, "optional_materials": optional}
+
+
 def _plan_input(values: dict[str, Any]) -> dict[str, Any]:
     def day(text: str) -> str | None:
         return text or None
@@ -138,7 +159,7 @@ def _plan_input(values: dict[str, Any]) -> dict[str, Any]:
               for r in values.get("phases", [])]  # fmt: skip
     obligations = [
         {
-            "title": r["title"], "materials": [m for m in re.split(r"[、，,\n]", r["materials"]) if m.strip()],
+            "title": r["title"], **materials_of_line(r["materials"]),
             "due_on": day(r["due_on"]), "cadence": r["cadence"] or None, "starts_on": day(r["starts_on"]),
             "ends_on": day(r["ends_on"]), "at_least": r["at_least"] or 1, "phase": r["phase"] or None,
             "owner_organs": [int(v[2:]) for v in r.get("owners", []) if v.startswith("o:") and v[2:].isdigit()],

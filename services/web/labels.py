@@ -51,6 +51,7 @@ MESSAGES = {
     "received": "已签收。",
     "reported": "已报送。",
     "chased": "已发出催办。",
+    "stopped": "已停止周期报送：本期为最后一期。",
     "returned_reply": "已退回补报。",
     "accepted": "已签收该报送。",
     "progress": "任务进展已报告。",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from search.analysis import find_doc_numbers, normalize
@@ -38,28 +38,41 @@ class DraftView:
     secrecy_period: str | None
     lead_subordinate_ids: set[int]
     lead_prefixes: list[str]
+    organ_names: dict[int, str] = field(default_factory=dict)  # for messages that name the organs concerned
 
 
 def _result(code: str, passed: bool, zh: str, en: str, blocking: bool = True) -> CheckResult:
     return CheckResult(code, passed, blocking, zh, en)
 
 
+TITLE_ENDINGS = {"命令": ("命令", "令"), "令": ("令",)}  # 命令(令): “…人民政府令” is a 命令's title
+
+
 def check_title_ends_with_doc_type(d: DraftView) -> CheckResult:
     """标题 = 发文机关名称 + 事由 + 文种 (Art. 9)."""
-    names = {d.doc_type, "命令" if d.doc_type == DocType.令 else d.doc_type}
-    ok = any(d.title.rstrip().endswith(n) for n in names)
+    endings = TITLE_ENDINGS.get(d.doc_type, (d.doc_type,))
+    title = d.title.rstrip()
+    ok = title.endswith(endings)
+    wanted = "”或“".join(endings)
+    tail = "…" + title[-8:] if len(title) > 8 else title
     return _result(
         "title_ends_with_doc_type",
         ok,
-        f"标题应以文种“{d.doc_type}”结尾",
-        f"the title must end with its 文种 '{d.doc_type}'",
+        f"标题应以文种“{wanted}”结尾，现以“{tail}”结尾",
+        f"the title must end with its 文种 '{' or '.join(endings)}'; it ends with '{tail}'",
     )
 
 
 def check_qingshi_single_main(d: DraftView) -> CheckResult:
     """上行文主送一个上级机关; 请示一文一事 (DOMAIN.md §1.3)."""
     ok = d.doc_type != DocType.请示 or len(d.main_recipient_ids) == 1
-    return _result("qingshi_one_main_recipient", ok, "请示只能主送一个上级机关", "a 请示 has exactly one 主送 organ")
+    names = "、".join(d.organ_names.get(o, f"#{o}") for o in d.main_recipient_ids) or "无"
+    return _result(
+        "qingshi_one_main_recipient",
+        ok,
+        f"请示只能主送一个上级机关，现主送 {len(d.main_recipient_ids)} 个：{names}",
+        f"a 请示 has exactly one 主送 organ; it has {len(d.main_recipient_ids)}: {names}",
+    )
 
 
 def check_has_main_recipient(d: DraftView) -> CheckResult:
@@ -73,12 +86,26 @@ def check_attachment_notes_match(d: DraftView) -> CheckResult:
     notes = [normalize(n).strip().rstrip("。.；;") for n in d.attachment_notes]
     titles = [normalize(t).strip() for t in d.attachment_titles]
     ok = notes == titles
-    return _result(
-        "attachment_notes_match",
-        ok,
-        f"附件说明（{len(notes)} 项）与所附附件（{len(titles)} 项）不一致",
-        f"附件说明 ({len(notes)}) does not match the attachments ({len(titles)})",
-    )
+    zh, en = _attachment_difference(notes, titles) if not ok else ("", "")
+    return _result("attachment_notes_match", ok, f"附件说明与所附附件不一致：{zh}", f"附件说明 ≠ attachments: {en}")
+
+
+def _attachment_difference(notes: list[str], titles: list[str]) -> tuple[str, str]:
+    """What differs, by name: listed but not attached, attached but not listed, or the same names out of order."""
+    listed_only = [n for n in notes if n not in titles]
+    attached_only = [t for t in titles if t not in notes]
+    zh: list[str] = []
+    en: list[str] = []
+    if listed_only:
+        zh.append("附件说明列有而未附：" + "、".join(f"“{n}”" for n in listed_only))
+        en.append("listed, not attached: " + ", ".join(listed_only))
+    if attached_only:
+        zh.append("已附而附件说明未列：" + "、".join(f"“{t}”" for t in attached_only))
+        en.append("attached, not listed: " + ", ".join(attached_only))
+    if not zh:
+        zh.append(f"顺序或项数不同（附件说明：{'、'.join(notes)}；所附附件：{'、'.join(titles)}）")
+        en.append(f"order or count differs (listed: {', '.join(notes)}; attached: {', '.join(titles)})")
+    return "；".join(zh), "; ".join(en)
 
 
 def check_no_typed_doc_number(d: DraftView) -> CheckResult:
@@ -94,12 +121,14 @@ def check_no_typed_doc_number(d: DraftView) -> CheckResult:
 
 def check_upward_copy_rule(d: DraftView) -> CheckResult:
     """上行文 never 抄送 the sender's subordinates (DOMAIN.md §1.3)."""
-    bad = d.doc_type in UPWARD_DOC_TYPES and bool(set(d.copy_recipient_ids) & d.lead_subordinate_ids)
+    upward = d.doc_type in UPWARD_DOC_TYPES
+    bad = [o for o in d.copy_recipient_ids if o in d.lead_subordinate_ids] if upward else []
+    names = "、".join(d.organ_names.get(o, f"#{o}") for o in bad)
     return _result(
         "upward_no_copy_to_subordinates",
         not bad,
-        "上行文不得抄送下级机关",
-        "an upward document is never copied to subordinates",
+        f"上行文不得抄送下级机关：{names}" if bad else "上行文不得抄送下级机关",
+        f"an upward document is never copied to subordinates: {names}" if bad else "no copy to subordinates",
     )
 
 

@@ -21,7 +21,7 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
+from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
 from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
@@ -101,6 +101,7 @@ class WorkflowService:
             secrecy_period=document.secrecy_period,
             lead_subordinate_ids=organs.subordinates(document.lead_organ_id),
             lead_prefixes=[p.prefix for p in document.lead_organ.prefixes],
+            organ_names={r.organ_id: r.organ.name for r in document.recipients},
         )
 
     # -- reviewer ------------------------------------------------------------------------------------------
@@ -187,6 +188,8 @@ class WorkflowService:
                 raise Conflict("already_signed", "本文已完成签发", "the document is already signed off")
             document.require_status(DocStatus.signing)
         slot = self._slot_for(actor, document)
+        if approve:
+            require_signer_name(actor, document)
         slot.signer_id = actor.id
         slot.opinion = (opinion or "").strip() or None
         slot.version = document.current_version
@@ -356,3 +359,15 @@ class Rendered:
     pages: int
     printed_on: dt.date
     issuing_sheet: bytes  # 发文稿纸 PDF
+
+
+def require_signer_name(actor: User, document: Document) -> None:
+    """A 上行文 prints every signer's name as 签发人 (DOMAIN.md §1.2; GB/T 9704 §7.2.6): whoever signs one must have a
+    registered name, or the page would print a placeholder where the name belongs."""
+    if document.doc_type in UPWARD_DOC_TYPES and not (actor.person_name or "").strip():
+        raise Conflict(
+            "signer_name_missing",
+            f"上行文须标注签发人姓名：{actor.display_name}的姓名尚未登记，请管理员在用户管理中登记姓名后再签发",
+            f"an upward document prints its signer's name: {actor.username} has no registered name; "
+            "the admin registers it before signing",
+        )

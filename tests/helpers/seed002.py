@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.seed.example import RECIPIENTS, SEED_002_MAIN_LINE, read_seed_002
+from services.seed.example import RECIPIENTS, SEED_002_MAIN_LINE, read_seed_002, tiny_png
 
 ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")
 HEADS = ("tzb.head", "xcb.head", "mw.head")
@@ -79,6 +79,9 @@ def obligation_id(client: TestClient, headers: dict[str, str], doc_id: int, titl
 def report(
     client: TestClient, headers: dict[str, str], obligation: int, title: str, body: str, files: Any = None
 ) -> Any:
-    """A unit's report on an obligation (the current period)."""
+    """A unit's report on an obligation (the current period), with a photo unless other files are given: seed 002
+    asks for its 总结 with 图片影像资料."""
     data = {"title": title, "body": body}
+    if files is None:
+        files = [("files", ("活动照片.png", tiny_png(), "image/png"))]
     return client.post(f"/api/v1/obligations/{obligation}/submissions", data=data, files=files, headers=headers)

@@ -287,7 +287,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client: TestClient, ru
         return draft
 
     cases = [
-        (with_obligation(ends_on=None), "cadence_without_end", "须有结束日期"),
+        (with_obligation(optional_materials=["照片"]), "optional_material_unknown", "照片"),
         (with_obligation(cadence=None, due_on="2022-05-01"), "due_before_issue", "早于发文日期"),
         (with_obligation(owner_organs=[stranger]), "owner_not_recipient", "扎兰屯市教育局"),
         (with_obligation(cadence=None), "obligation_without_date", "须有截止日期或报送周期"),

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 
 from services.context import Context
 from services.distribution.service import DistributionService
+from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
 from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob, Submission
 from services.errors import DomainError
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
-from services.seed.example import read_seed_002, seed_002_draft, user
+from services.seed.example import read_seed_002, seed_002_draft, tiny_png, user
 from services.workflow.service import WorkflowService
 from tests.helpers import lifecycle
 
@@ -190,13 +191,18 @@ def test_two_chases_at_once_chase_each_unit_once_a_day(
     assert _count(runtime, Chase) == 8
 
 
+def _photo() -> list[AttachmentUpload]:
+    """Seed 002 asks for its 总结 with 图片影像资料."""
+    return [AttachmentUpload(title="活动照片", filename="photo.png", content_type="image/png", data=tiny_png())]
+
+
 def _reported(runtime: Runtime, seeds: Path) -> int:
     """Seed 002 distributed and 市教育局's summary in: the id of its submission."""
     doc_id = lifecycle.distributed(runtime, seeds)
     obligation = _obligation(runtime, doc_id)
     with runtime.context() as ctx:
         jyj = user(ctx, "jyj.drafter")
-        return ObligationService(ctx).report(jyj, obligation, None, "教育局总结", "总结正文。", []).id
+        return ObligationService(ctx).report(jyj, obligation, None, "教育局总结", "总结正文。", _photo()).id
 
 
 def test_a_receipt_against_a_return_one_wins(
@@ -235,7 +241,9 @@ def test_two_reports_of_one_dated_obligation_at_once_one_stands(
     obligation = _obligation(runtime, doc_id)
 
     def send(username: str) -> Callable[[Context], object]:
-        return lambda ctx: ObligationService(ctx).report(user(ctx, username), obligation, None, "总结", "正文。", []).id
+        return lambda ctx: (
+            ObligationService(ctx).report(user(ctx, username), obligation, None, "总结", "正文。", _photo()).id
+        )
 
     with slow(monkeypatch, ObligationRepository, "obligation"):
         results = race(runtime, send("jyj.drafter"), send("jyj.head"))

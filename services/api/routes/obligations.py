@@ -119,6 +119,19 @@ def chase(obligation_id: Id, body: ChaseIn, runtime: RuntimeDep, token: TokenDep
         return {"chased": ObligationService(ctx).chase_now(user, obligation_id, body.organ_ids, body.period_due)}
 
 
+class StopIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why the issuing office stops the cadence")
+
+
+@router.post("/obligations/{obligation_id}/stop")
+def stop(obligation_id: Id, body: StopIn, runtime: RuntimeDep, token: TokenDep) -> ObligationOut:
+    """The issuing office stops a cadence: the period in progress is its last (audited)."""
+    with user_scope(runtime, token) as (ctx, user):
+        service = ObligationService(ctx)
+        obligation = service.stop(user, obligation_id, body.reason)
+        return ObligationOut.of(obligation, service.repo.names(obligation.document_id))
+
+
 @router.post("/submissions/{submission_id}/accept")
 def accept(submission_id: Id, runtime: RuntimeDep, token: TokenDep) -> SubmissionOut:
     """签收 a report (the issuing office has looked at it and accepts it)."""

@@ -68,6 +68,15 @@ def chase(request: Request, obligation_id: Id, form: FormDep) -> RedirectRespons
     return redirect(f"/documents/{document_id}/distribution", "chased")
 
 
+@router.post("/obligations/{obligation_id}/stop")
+def stop(request: Request, obligation_id: Id, form: FormDep) -> RedirectResponse:
+    """The issuing office stops a cadence, with the reason typed beside it: the period in progress is its last."""
+    with web_scope(request) as (ctx, user):
+        obligation = ObligationService(ctx).stop(user, obligation_id, str(form.get("reason") or ""))
+        document_id = obligation.document_id
+    return redirect(f"/documents/{document_id}/distribution", "stopped")
+
+
 @router.post("/submissions/{submission_id}/accept")
 def accept(request: Request, submission_id: Id, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
