@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.naming import RunLabel, archive_label, fixity_label
 from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.service import ArchiveService
@@ -23,7 +25,7 @@ def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
         run.stage_seconds = {**run.stage_seconds, stage: round(run.stage_seconds.get(stage, 0.0) + seconds, 3)}
 
 
-@task(name="archive-select-and-number")
+@task(name="archive-select-and-number", cache_policy=NO_CACHE)
 def select_and_number(run_id: int) -> dict[str, Any]:
     """Group and pre-check the year's finished documents, then number the passing 件 in one transaction."""
     started = time.perf_counter()
@@ -47,7 +49,7 @@ def select_and_number(run_id: int) -> dict[str, Any]:
     return report
 
 
-@task(name="archive-package-check-store", task_run_name="archive-items-{first_id}")
+@task(name="archive-package-check-store", task_run_name="archive-items-{first_id}", cache_policy=NO_CACHE)
 def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list[dict[str, Any]]:
     """Package, 四性-check and store each 件 in its own transaction; a failing 件 is not stored."""
     runtime = get_runtime()
@@ -84,7 +86,7 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
     return results
 
 
-@task(name="archive-catalogue")
+@task(name="archive-catalogue", cache_policy=NO_CACHE)
 def write_catalogue(run_id: int) -> dict[str, Any]:
     started = time.perf_counter()
     runtime = get_runtime()
@@ -105,7 +107,25 @@ def write_catalogue(run_id: int) -> dict[str, Any]:
     return {"rows": len(items), "gaps": gaps}
 
 
-@flow(name="annual-archive", flow_run_name="archive-{year}")
+def archive_year(year: int | None) -> int:
+    """The year given, or the previous one (as the schedule runs it), in the instance's zone."""
+    with get_runtime().context(write=False) as ctx:
+        return year or ctx.today().year - 1
+
+
+def archive_run_label(year: int | None, dry_run: bool) -> RunLabel:
+    return archive_label(archive_year(year), get_runtime().settings.archive.fonds_code, dry_run)
+
+
+def _archive_run_name() -> str:
+    """A run nobody labelled (the schedule's) is named from its parameters."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    return archive_run_label(parameters.get("year"), bool(parameters.get("dry_run"))).name
+
+
+@flow(name="annual-archive", flow_run_name=_archive_run_name)
 def annual_archive(
     year: int | None = None,
     dry_run: bool = False,
@@ -114,9 +134,9 @@ def annual_archive(
 ) -> dict[str, Any]:
     """年度归档 of ``year`` (the previous year when run by the schedule)."""
     runtime = get_runtime()
+    year = archive_year(year)
     with runtime.context() as ctx:
         service = ArchiveService(ctx)
-        year = year or ctx.today().year - 1
         run = service.run(run_id) if run_id else service.start_run(year, dry_run)
         run_id = run.id
     report = select_and_number(run_id)
@@ -158,7 +178,7 @@ def _finish(run_id: int, status: str) -> dict[str, Any]:
         }
 
 
-@flow(name="fixity-audit", flow_run_name="fixity-audit")
+@flow(name="fixity-audit", flow_run_name=fixity_label().name)
 def fixity_audit(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     with get_runtime().context() as ctx:
         check = ArchiveService(ctx).fixity(progress)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_runtime
 from services.domain.models import User
@@ -73,7 +74,7 @@ def import_path(actor_id: int, path: Path) -> FileOutcome:
     return import_paths(actor_id, [path])[0]
 
 
-@task(name="import-batch", task_run_name="import-batch-{first}")
+@task(name="import-batch", task_run_name="import-batch-{first}", cache_policy=NO_CACHE)
 def import_batch(actor_id: int, paths: list[str], first: int) -> list[dict[str, Any]]:
     return [o.as_dict() for o in import_paths(actor_id, [Path(p) for p in paths])]
 

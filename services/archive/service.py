@@ -45,6 +45,7 @@ from services.domain.enums import (
     Classification,
     DocKind,
     DocStatus,
+    JobStep,
     LinkKind,
     Role,
 )
@@ -98,7 +99,9 @@ class ArchiveService:
     def queue_run(self, year: int, dry_run: bool) -> ArchiveRun:
         """Record a run and hand it to the worker, which runs it as the annual-archive Prefect flow."""
         run = self.start_run(year, dry_run)
-        JobService(self.ctx).enqueue("archive", None, payload={"year": year, "dry_run": dry_run, "run_id": run.id})
+        JobService(self.ctx).enqueue(
+            JobStep.archive, None, payload={"year": year, "dry_run": dry_run, "run_id": run.id}
+        )
         return run
 
     def overview(self, user: User) -> list[dict[str, Any]]:

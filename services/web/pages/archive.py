@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from services.access import require_role
 from services.api.params import Id, YearPath
 from services.archive.service import ArchiveService
-from services.domain.enums import Role
+from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import Invalid
 from services.jobs.service import JobService
@@ -94,5 +94,5 @@ def fixity_page(request: Request) -> HTMLResponse:
 def start_fixity(request: Request, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.archivist)
-        JobService(ctx).enqueue("fixity", None)
+        JobService(ctx).enqueue(JobStep.fixity, None)
     return redirect("/archive/fixity", "fixity_started")
