@@ -21,7 +21,7 @@ from services.jobs.service import JobService, RunSubject
 
 log = logging.getLogger("gongwen.runs")
 SEPARATOR = " · "
-MAX_TITLE = 30  # characters of a title kept in a run's name (the middle elided: 关于…的通知)
+MAX_TITLE = 40  # characters of a title kept in a run's name (a longer one loses its middle: 关于…的通知)
 MAX_SUBJECTS = 120  # characters of subjects in a batch run's name before `等N件`
 DOC_TAG = re.compile(r"^doc:(\d+)$")
 STEP_TAG = "step:"
@@ -39,7 +39,7 @@ def short_title(title: str) -> str:
     title = " ".join(title.split())
     if len(title) <= MAX_TITLE:
         return title
-    return title[: MAX_TITLE - 9] + "…" + title[-8:]
+    return title[: MAX_TITLE - 11] + "…" + title[-10:]
 
 
 def subject_name(subject: RunSubject) -> str:
@@ -47,7 +47,9 @@ def subject_name(subject: RunSubject) -> str:
 
 
 def document_label(step: JobStep, subjects: Sequence[RunSubject]) -> RunLabel:
-    """One document's run, or a batch's: every subject named while the name stays short, then `等N件`."""
+    """One document's run, or a batch's: its documents in the order they were made (tags carry no order),
+    each named while the name stays short, then `等N件`."""
+    subjects = sorted(subjects, key=lambda s: s.document_id)
     names: list[str] = []
     for subject in subjects:
         if names and len("、".join([*names, subject_name(subject)])) > MAX_SUBJECTS:

@@ -28,11 +28,10 @@ def run_cli(runtime: Runtime, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env=cli_env(runtime))
 
 
-def run_gongwen(runtime: Runtime, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_gongwen(runtime: Runtime, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """`gongwen …` as an operator runs it: its own process, which learns the Prefect server from the settings
-    only (no PREFECT_* variable), its output and errors kept apart."""
+    only (no PREFECT_* variable; ``settings`` are more GONGWEN_* variables), its output and errors kept apart."""
     gongwen = Path(sys.executable).parent / "gongwen"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGWEN_"))}
-    return subprocess.run(
-        [str(gongwen), *args], env={**env, **cli_env(runtime)}, capture_output=True, text=True, timeout=timeout
-    )
+    env = {**env, **cli_env(runtime), **settings}
+    return subprocess.run([str(gongwen), *args], env=env, capture_output=True, text=True, timeout=300)
