@@ -61,9 +61,14 @@ def document_label(step: JobStep, subjects: Sequence[RunSubject]) -> RunLabel:
     return RunLabel(f"{named}{SEPARATOR}{step.zh}", tags)
 
 
+def archive_tags(fonds_code: str) -> tuple[str, ...]:
+    """What every archive run is tagged with, the scheduled ones too (whose year is known only when they run)."""
+    return (f"{STEP_TAG}{JobStep.archive.value}", f"fonds:{fonds_code}")
+
+
 def archive_label(year: int, fonds_code: str, dry_run: bool) -> RunLabel:
     name = f"{year} 年度归档{SEPARATOR}全宗 {fonds_code}" + ("（试运行）" if dry_run else "")
-    tags = (f"{STEP_TAG}{JobStep.archive.value}", f"year:{year}", f"fonds:{fonds_code}")
+    tags = (*archive_tags(fonds_code), f"year:{year}")
     return RunLabel(name, (*tags, "dry-run") if dry_run else tags)
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -364,12 +365,13 @@ def jobs_list(
     if ctx.invoked_subcommand is not None:
         return
     runtime = Runtime(_settings())
+    zone = ZoneInfo(runtime.settings.timezone)
     with runtime.context(write=False) as unit:
         service = JobService(unit)
         listing, beats, now = service.listing(), service.beats(), unit.now()
         report: dict[str, Any] = {
-            "failed": [_job_json(j) for j in listing["failed"]],
-            "running": [_job_json(j) for j in listing["running"]],
+            "failed": [_job_json(j, zone) for j in listing["failed"]],
+            "running": [_job_json(j, zone) for j in listing["running"]],
             "pending": len(listing["pending"]),
             "workers": [
                 {
@@ -395,7 +397,7 @@ def jobs_list(
         console.print(f"worker {beat['name']}: seen {beat['seen_seconds_ago']}s ago, {state}")
 
 
-def _job_json(job: Any) -> dict[str, Any]:
+def _job_json(job: Any, zone: ZoneInfo) -> dict[str, Any]:
     last = (job.last_error or "").strip().splitlines()
     return {
         "id": job.id,
@@ -405,7 +407,7 @@ def _job_json(job: Any) -> dict[str, Any]:
         "failure_kind": job.failure_kind,
         "error": last[-1] if last else None,
         "worker": job.worker,
-        "started_at": job.started_at,
+        "started_at": job.started_at.astimezone(zone).isoformat(timespec="seconds") if job.started_at else None,
         "flow_run_id": job.flow_run_id,
     }
 
