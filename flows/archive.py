@@ -10,7 +10,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.naming import RunLabel, archive_label, fixity_label
+from flows.naming import RunLabel, archive_label, fixity_label, given_name
 from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.service import ArchiveService
@@ -125,7 +125,7 @@ def _archive_run_name() -> str:
     return archive_run_label(parameters.get("year"), bool(parameters.get("dry_run"))).name
 
 
-@flow(name="annual-archive", flow_run_name=_archive_run_name)
+@flow(name="annual-archive", flow_run_name=given_name(_archive_run_name))
 def annual_archive(
     year: int | None = None,
     dry_run: bool = False,
@@ -178,7 +178,7 @@ def _finish(run_id: int, status: str) -> dict[str, Any]:
         }
 
 
-@flow(name="fixity-audit", flow_run_name=fixity_label().name)
+@flow(name="fixity-audit", flow_run_name=given_name(fixity_label().name))
 def fixity_audit(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     with get_runtime().context() as ctx:
         check = ArchiveService(ctx).fixity(progress)

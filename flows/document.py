@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.failures import failure_of, failure_of_exception
-from flows.naming import rename_document_runs
+from flows.naming import given_name, rename_document_runs
 from flows.runtime import get_runtime
 from services.distribution.service import DistributionService
 from services.domain.enums import JobStep
@@ -70,12 +70,12 @@ def distribute(document_id: int) -> int:
         return DistributionService(ctx).distribute(document_id)
 
 
-@flow(name="document-checks", log_prints=False)
+@flow(name="document-checks", flow_run_name=given_name(), log_prints=False)
 def document_checks(document_id: int) -> list[dict[str, Any]]:
     return format_checks(document_id)
 
 
-@flow(name="document-issue", log_prints=False)
+@flow(name="document-issue", flow_run_name=given_name(), log_prints=False)
 def document_issue(document_id: int) -> dict[str, Any]:
     number = register_number(document_id)
     rename_document_runs([document_id])
@@ -100,14 +100,14 @@ def format_checks_batch(document_ids: list[int]) -> dict[str, tuple[str, str]]:
     return failed
 
 
-@flow(name="document-checks-batch", log_prints=False)
+@flow(name="document-checks-batch", flow_run_name=given_name(), log_prints=False)
 def document_checks_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """Format checks of the documents submitted together. Returns those whose check failed, with
     (failure kind, error)."""
     return format_checks_batch(document_ids)
 
 
-@flow(name="document-issue-batch", log_prints=False)
+@flow(name="document-issue-batch", flow_run_name=given_name(), log_prints=False)
 def document_issue_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """复核/登记, render and 核发 of the documents signed together, document by document."""
     failed = {}

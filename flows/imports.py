@@ -11,6 +11,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.naming import given_name
 from flows.runtime import get_runtime
 from services.domain.models import User
 from services.errors import DomainError
@@ -79,7 +80,7 @@ def import_batch(actor_id: int, paths: list[str], first: int) -> list[dict[str, 
     return [o.as_dict() for o in import_paths(actor_id, [Path(p) for p in paths])]
 
 
-@flow(name="import-files", flow_run_name="import-files")
+@flow(name="import-files", flow_run_name=given_name("import-files"))
 def import_files(
     actor_id: int, roots: list[str], progress: Callable[[int, int], None] | None = None
 ) -> list[dict[str, Any]]:

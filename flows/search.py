@@ -7,6 +7,7 @@ from collections.abc import Callable
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.naming import given_name
 from flows.runtime import get_runtime
 from search import DocumentsRejected
 from services.indexing.service import IndexingService
@@ -67,7 +68,7 @@ def _catch_up_changes_since(start: object) -> None:
             service.enqueue(doc_id)
 
 
-@flow(name="reindex", flow_run_name="reindex")
+@flow(name="reindex", flow_run_name=given_name("reindex"))
 def reindex(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database and object storage, then swap it in."""
     return rebuild_index(progress)
