@@ -24,7 +24,7 @@ from services.jobs.service import JobService, RunSubject
 log = logging.getLogger("gongwen.runs")
 SEPARATOR = " · "
 MAX_TITLE = 40  # characters of a title kept in a run's name (a longer one loses its middle: 关于…的通知)
-MAX_SUBJECTS = 120  # characters of subjects in a batch run's name before `等N件`
+MAX_SUBJECTS = 140  # characters of subjects in a batch run's name before `等N件`
 DOC_TAG = re.compile(r"^doc:(\d+)$")
 STEP_TAG = "step:"
 IMPORT, REINDEX = "import", "reindex"  # runs no outbox step starts
@@ -50,9 +50,10 @@ def subject_name(subject: RunSubject) -> str:
 
 
 def document_label(step: JobStep, subjects: Sequence[RunSubject]) -> RunLabel:
-    """One document's run, or a batch's: its documents in the order they were made (tags carry no order),
-    each named while the name stays short, then `等N件`."""
-    subjects = sorted(subjects, key=lambda s: s.document_id)
+    """One document's run, or a batch's: its documents — those with a 文号 first, as that is what an operator
+    searches for, then in the order they were made (tags carry no order) — each named while the name stays
+    short, then `等N件`."""
+    subjects = sorted(subjects, key=lambda s: (s.doc_number is None, s.document_id))
     names: list[str] = []
     for subject in subjects:
         if names and len("、".join([*names, subject_name(subject)])) > MAX_SUBJECTS:

@@ -37,6 +37,12 @@ def test_a_large_batch_names_a_few_and_counts_the_rest_but_tags_every_document()
     assert label.tags.count("organ:zlt-mw") == 1
 
 
+def test_in_a_batch_the_numbered_documents_come_first_so_a_search_for_their_number_finds_the_run() -> None:
+    subjects = [_subject(i, title=f"{LONG}（{i}）") for i in range(1, 6)] + [_subject(9, "扎民委字〔2026〕9号")]
+    label = document_label(JobStep.issue, subjects)
+    assert label.name.startswith("扎民委字〔2026〕9号、关于印发") and label.name.endswith(" 等6件 · 核发")
+
+
 def test_archive_and_import_runs_say_what_they_cover() -> None:
     archive = archive_label(2025, "Z001", dry_run=True)
     assert archive.name == "2025 年度归档 · 全宗 Z001（试运行）"
