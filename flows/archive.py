@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.naming import RunLabel, archive_label, fixity_label, given_name
 from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.retention import RetentionService
@@ -24,7 +26,7 @@ def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
         run.stage_seconds = {**run.stage_seconds, stage: round(run.stage_seconds.get(stage, 0.0) + seconds, 3)}
 
 
-@task(name="archive-select-and-number")
+@task(name="archive-select-and-number", cache_policy=NO_CACHE)
 def select_and_number(run_id: int) -> dict[str, Any]:
     """Choose the 件 of the year and their fonds, pre-check them, then number the passing 件 in one transaction
     with the retention schedule in force; the report says what waits and why, and which schedule was used."""
@@ -58,7 +60,7 @@ def select_and_number(run_id: int) -> dict[str, Any]:
     return report
 
 
-@task(name="archive-package-check-store", task_run_name="archive-items-{first_id}")
+@task(name="archive-package-check-store", task_run_name="archive-items-{first_id}", cache_policy=NO_CACHE)
 def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list[dict[str, Any]]:
     """Package, 四性-check and store each 件 in its own transaction; a failing 件 is not stored."""
     runtime = get_runtime()
@@ -95,7 +97,7 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
     return results
 
 
-@task(name="archive-catalogue")
+@task(name="archive-catalogue", cache_policy=NO_CACHE)
 def write_catalogue(run_id: int) -> dict[str, Any]:
     """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds), with each fonds' 件号 gaps."""
     started = time.perf_counter()
@@ -119,7 +121,29 @@ def write_catalogue(run_id: int) -> dict[str, Any]:
     return {"rows": rows, "gaps": gaps}
 
 
-@flow(name="annual-archive", flow_run_name="archive-{year}")
+def archive_year(year: int | None) -> int:
+    """The year given, or the previous one (as the schedule runs it), in the instance's zone."""
+    with get_runtime().context(write=False) as ctx:
+        return year or ctx.today().year - 1
+
+
+EVERY_FONDS = "全部"
+
+
+def archive_run_label(year: int | None, dry_run: bool, fonds: str | None = None) -> RunLabel:
+    """The run's name and tags: its year and the fonds it files into (every fonds when none is named)."""
+    return archive_label(archive_year(year), fonds or EVERY_FONDS, dry_run)
+
+
+def _archive_run_name() -> str:
+    """A run nobody labelled (the schedule's) is named from its parameters."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    return archive_run_label(parameters.get("year"), bool(parameters.get("dry_run")), parameters.get("fonds")).name
+
+
+@flow(name="annual-archive", flow_run_name=given_name(_archive_run_name))
 def annual_archive(
     year: int | None = None,
     dry_run: bool = False,
@@ -129,9 +153,9 @@ def annual_archive(
 ) -> dict[str, Any]:
     """年度归档 of ``year`` (the previous year when run by the schedule) in one fonds, or in every fonds."""
     runtime = get_runtime()
+    year = archive_year(year)
     with runtime.context() as ctx:
         service = ArchiveService(ctx)
-        year = year or ctx.today().year - 1
         run = service.run(run_id) if run_id else service.start_run(year, dry_run, fonds)
         run_id, fonds = run.id, run.fonds_code
     report = select_and_number(run_id)
@@ -173,7 +197,7 @@ def _finish(run_id: int, status: str) -> dict[str, Any]:
         }
 
 
-@flow(name="fixity-audit", flow_run_name="fixity-audit")
+@flow(name="fixity-audit", flow_run_name=given_name(fixity_label().name))
 def fixity_audit(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     with get_runtime().context() as ctx:
         check = ArchiveService(ctx).fixity(progress)

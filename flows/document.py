@@ -1,5 +1,9 @@
 """Prefect flows that take a document through its automated steps. Each task calls one service method with
-ids, in its own transaction; each reads the database first, so a retried or repeated run does nothing twice."""
+ids, in its own transaction; each reads the database first, so a retried or repeated run does nothing twice.
+
+Every task of the project has `cache_policy=NO_CACHE`: what a task does depends on the database, not on its
+inputs, so a cache key over them would be wrong (and for a callable input, a progress bar, Prefect cannot compute
+one and logs a ValueError traceback)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import time
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.failures import failure_of, failure_of_exception
+from flows.naming import given_name, rename_document_runs
 from flows.runtime import get_runtime
 from services.distribution.service import DistributionService
+from services.domain.enums import JobStep
 from services.workflow.service import WorkflowService
 
 
@@ -20,20 +27,26 @@ def _pause_for_fault_tests() -> None:
         time.sleep(delay)
 
 
-@task(name="format-checks", task_run_name="format-checks-doc-{document_id}")
+@task(name="format-checks", task_run_name="format-checks-doc-{document_id}", cache_policy=NO_CACHE)
 def format_checks(document_id: int) -> list[dict[str, Any]]:
     with get_runtime().context() as ctx:
         return WorkflowService(ctx).run_format_checks(document_id)
 
 
-@task(name="register-number", task_run_name="register-doc-{document_id}")
+@task(name="register-number", task_run_name="register-doc-{document_id}", cache_policy=NO_CACHE)
 def register_number(document_id: int) -> str:
     """复核 and 登记: not safe to blindly repeat, so it is idempotent on the document row (one number ever)."""
     with get_runtime().context() as ctx:
         return WorkflowService(ctx).register(document_id)
 
 
-@task(name="render-and-store", task_run_name="render-doc-{document_id}", retries=2, retry_delay_seconds=1)
+@task(
+    name="render-and-store",
+    task_run_name="render-doc-{document_id}",
+    retries=2,
+    retry_delay_seconds=1,
+    cache_policy=NO_CACHE,
+)
 def render_and_store(document_id: int) -> str:
     """印制: laid out in a read-only transaction (no write lock held for the ≈0.2 s it takes), stored in a short one."""
     runtime = get_runtime()
@@ -44,21 +57,28 @@ def render_and_store(document_id: int) -> str:
         return workflow.store_rendered(document_id, rendered) if rendered else workflow.rendered_key(document_id)
 
 
-@task(name="distribute", task_run_name="distribute-doc-{document_id}", retries=2, retry_delay_seconds=1)
+@task(
+    name="distribute",
+    task_run_name="distribute-doc-{document_id}",
+    retries=2,
+    retry_delay_seconds=1,
+    cache_policy=NO_CACHE,
+)
 def distribute(document_id: int) -> int:
     """核发: one task for every recipient at once (a run per recipient would cost too much, STACK-NOTES)."""
     with get_runtime().context() as ctx:
         return DistributionService(ctx).distribute(document_id)
 
 
-@flow(name="document-checks", flow_run_name="doc-{document_id}-checks", log_prints=False)
+@flow(name="document-checks", flow_run_name=given_name(), log_prints=False)
 def document_checks(document_id: int) -> list[dict[str, Any]]:
     return format_checks(document_id)
 
 
-@flow(name="document-issue", flow_run_name="doc-{document_id}-issue", log_prints=False)
+@flow(name="document-issue", flow_run_name=given_name(), log_prints=False)
 def document_issue(document_id: int) -> dict[str, Any]:
     number = register_number(document_id)
+    rename_document_runs([document_id])
     _pause_for_fault_tests()
     pdf_key = render_and_store(document_id)
     _pause_for_fault_tests()
@@ -66,7 +86,7 @@ def document_issue(document_id: int) -> dict[str, Any]:
     return {"doc_number": number, "pdf": pdf_key, "delivered": delivered}
 
 
-@task(name="format-checks-batch", task_run_name="format-checks-docs-{document_ids}")
+@task(name="format-checks-batch", task_run_name="format-checks-docs-{document_ids}", cache_policy=NO_CACHE)
 def format_checks_batch(document_ids: list[int]) -> dict[str, tuple[str, str]]:
     """Checks are a few milliseconds each, Prefect's bookkeeping of a task tens: a burst is checked in one task,
     each document in its own transaction (one failing leaves the others checked)."""
@@ -80,14 +100,14 @@ def format_checks_batch(document_ids: list[int]) -> dict[str, tuple[str, str]]:
     return failed
 
 
-@flow(name="document-checks-batch", flow_run_name="checks-{count}-documents", log_prints=False)
+@flow(name="document-checks-batch", flow_run_name=given_name(), log_prints=False)
 def document_checks_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """Format checks of the documents submitted together. Returns those whose check failed, with
     (failure kind, error)."""
     return format_checks_batch(document_ids)
 
 
-@flow(name="document-issue-batch", flow_run_name="issue-{count}-documents", log_prints=False)
+@flow(name="document-issue-batch", flow_run_name=given_name(), log_prints=False)
 def document_issue_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """复核/登记, render and 核发 of the documents signed together, document by document."""
     failed = {}
@@ -97,8 +117,9 @@ def document_issue_batch(document_ids: list[int], count: int) -> dict[str, tuple
             if not state.is_completed():
                 failed[str(document_id)] = failure_of(state, f"{step.name} of document {document_id} failed")
                 break
+    rename_document_runs(document_ids)
     return failed
 
 
-STEP_FLOWS = {"check": document_checks, "issue": document_issue}
-BATCH_FLOWS = {"check": document_checks_batch, "issue": document_issue_batch}
+STEP_FLOWS = {JobStep.check: document_checks, JobStep.issue: document_issue}
+BATCH_FLOWS = {JobStep.check: document_checks_batch, JobStep.issue: document_issue_batch}

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.naming import given_name
 from flows.runtime import get_runtime
 from services.domain.models import User
 from services.errors import DomainError
@@ -72,12 +74,12 @@ def import_path(actor_id: int, path: Path) -> FileOutcome:
     return import_paths(actor_id, [path])[0]
 
 
-@task(name="import-batch", task_run_name="import-batch-{first}")
+@task(name="import-batch", task_run_name="import-batch-{first}", cache_policy=NO_CACHE)
 def import_batch(actor_id: int, paths: list[str], first: int) -> list[dict[str, Any]]:
     return [o.as_dict() for o in import_paths(actor_id, [Path(p) for p in paths])]
 
 
-@flow(name="import-files", flow_run_name="import-files")
+@flow(name="import-files", flow_run_name=given_name("import-files"))
 def import_files(
     actor_id: int, roots: list[str], progress: Callable[[int, int], None] | None = None
 ) -> list[dict[str, Any]]:

@@ -4,12 +4,13 @@ cadence, at most once a day per unit and obligation."""
 from __future__ import annotations
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_runtime
 from services.obligations.service import ObligationService
 
 
-@task(name="chase-due-obligations")
+@task(name="chase-due-obligations", cache_policy=NO_CACHE)
 def chase_due_obligations() -> dict[str, int]:
     """All units and obligations in one task: one Prefect run per recipient would cost more than the work."""
     with get_runtime().context() as ctx:

@@ -9,7 +9,8 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.archive import annual_archive, fixity_audit
+from flows.archive import EVERY_FONDS, annual_archive, fixity_audit
+from flows.naming import archive_tags, fixity_label
 from flows.reminders import reminders
 from flows.supervision import supervision
 from services.config import Settings
@@ -17,9 +18,14 @@ from services.config import Settings
 log = logging.getLogger("gongwen.scheduler")
 
 
-def _scheduled(flow: Any, name: str, cron: str, description: str, settings: Settings) -> RunnerDeployment:
+def _scheduled(
+    flow: Any, name: str, cron: str, description: str, settings: Settings, tags: tuple[str, ...] = ()
+) -> RunnerDeployment:
     deployment = flow.to_deployment(
-        name=name, schedule=Cron(cron, timezone=settings.timezone), description=description, tags=["gongwen"]
+        name=name,
+        schedule=Cron(cron, timezone=settings.timezone),
+        description=description,
+        tags=["gongwen", *tags],
     )
     return cast(RunnerDeployment, deployment)
 
@@ -80,8 +86,9 @@ def serve_schedules(settings: Settings) -> None:
             annual_archive,
             "gongwen-annual-archive",
             settings.archive.cron,
-            "年度归档: the previous year's finished documents into the archive (DA/T 22)",
+            "年度归档: the previous year's finished documents into every organ's fonds (DA/T 22)",
             settings,
+            archive_tags(EVERY_FONDS),
         ),
         _scheduled(
             fixity_audit,
@@ -89,6 +96,7 @@ def serve_schedules(settings: Settings) -> None:
             settings.archive.fixity_cron,
             "Re-read every archived object and verify its digest",
             settings,
+            fixity_label().tags,
         ),
         print_starting_message=False,
     )

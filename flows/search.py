@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.naming import given_name
 from flows.runtime import get_runtime
 from search import DocumentsRejected
 from services.indexing.service import IndexingService
 
 
-@task(name="apply-index-updates", retries=0)
+@task(name="apply-index-updates", retries=0, cache_policy=NO_CACHE)
 def apply_index_updates(limit: int = 500) -> int:
     """One batch of the outbox into the index; on failure the rows stay and the error is recorded."""
     runtime = get_runtime()
@@ -29,7 +31,7 @@ def search_index_updates() -> int:
     return apply_index_updates()
 
 
-@task(name="rebuild-index")
+@task(name="rebuild-index", cache_policy=NO_CACHE)
 def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     runtime = get_runtime()
     with runtime.context() as ctx:
@@ -66,7 +68,7 @@ def _catch_up_changes_since(start: object) -> None:
             service.enqueue(doc_id)
 
 
-@flow(name="reindex", flow_run_name="reindex")
+@flow(name="reindex", flow_run_name=given_name("reindex"))
 def reindex(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database and object storage, then swap it in."""
     return rebuild_index(progress)

@@ -4,12 +4,13 @@ notice in the 待办 of its lead department and office — the way 催办 (flows
 from __future__ import annotations
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_runtime
 from services.incoming.service import IncomingService
 
 
-@task(name="supervise-overdue-incoming")
+@task(name="supervise-overdue-incoming", cache_policy=NO_CACHE)
 def supervise_overdue_incoming() -> dict[str, int]:
     """Every overdue record in one task: a Prefect run per record would cost more than the work."""
     with get_runtime().context() as ctx:

@@ -24,12 +24,14 @@ from uuid import UUID
 import httpx
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-from flows.archive import annual_archive, fixity_audit
+from flows.archive import annual_archive, archive_run_label, fixity_audit
 from flows.document import BATCH_FLOWS, STEP_FLOWS
 from flows.failures import failure_of, is_dependency_failure
+from flows.naming import document_run_label, fixity_label, reindex_label, run_labelled
 from flows.runtime import get_runtime, set_runtime
 from flows.search import reindex, search_index_updates
 from search import SearchError
+from services.domain.enums import JobStep
 from services.indexing.service import IndexingService
 from services.jobs.service import DEPENDENCY, STEP, Claimed, JobService, worker_name
 from services.runtime import Runtime
@@ -77,13 +79,22 @@ BATCHES = {name: _with_hook(f) for name, f in BATCH_FLOWS.items()}
 ARCHIVE, FIXITY = _with_hook(annual_archive), _with_hook(fixity_audit)
 
 
-def run_step(step: str, document_id: int | None, payload: dict[str, Any]) -> Any:
-    """Start the flow of one due step and return its final state."""
-    if step == "archive":
-        return ARCHIVE(payload["year"], bool(payload.get("dry_run")), payload.get("run_id"), return_state=True)
-    if step == "fixity":
-        return FIXITY(return_state=True)
-    return STEPS[step](document_id, return_state=True)
+def run_step(step: JobStep, document_id: int | None, payload: dict[str, Any]) -> Any:
+    """Start the flow of one due step, named and tagged for what it works on, and return its final state."""
+    if step == JobStep.archive:
+        year, dry_run = payload["year"], bool(payload.get("dry_run"))
+        label = archive_run_label(year, dry_run, payload.get("fonds"))
+        return run_labelled(ARCHIVE, label, year, dry_run, payload.get("run_id"), return_state=True)
+    if step == JobStep.fixity:
+        return run_labelled(FIXITY, fixity_label(), return_state=True)
+    assert document_id is not None, step
+    return run_labelled(STEPS[step], document_run_label(step, [document_id]), document_id, return_state=True)
+
+
+def run_batch(step: JobStep, document_ids: list[int]) -> Any:
+    """One flow run for the documents due for the same step (named after as many as fit)."""
+    label = document_run_label(step, document_ids)
+    return run_labelled(BATCHES[step], label, document_ids, len(document_ids), return_state=True)
 
 
 class Worker:
@@ -111,8 +122,8 @@ class Worker:
         """A few due steps (checks, being cheap, many more), taken in one conditional update."""
         with self.runtime.context(write=False) as ctx:
             due = JobService(ctx).due(limit * CHECKS_PER_STEP)
-        heavy = [job_id for job_id, step in due if step != "check"][:limit]
-        wanted = heavy or [job_id for job_id, step in due if step == "check"]
+        heavy = [job_id for job_id, step in due if step != JobStep.check][:limit]
+        wanted = heavy or [job_id for job_id, step in due if step == JobStep.check]
         if not wanted:
             return []
         with self.runtime.context() as ctx:
@@ -146,8 +157,8 @@ class Worker:
             if state.is_completed():
                 return {job.id: run_id}
             return {job.id: failure_of(state, f"flow run {run_id} ended {state.type.value}")}
-        ids = [j.document_id for j in jobs]
-        state = BATCHES[jobs[0].step](ids, len(ids), return_state=True)
+        ids = [j.document_id for j in jobs if j.document_id is not None]
+        state = run_batch(jobs[0].step, ids)
         run_id = str(state.state_details.flow_run_id)
         if not state.is_completed():
             failure = failure_of(state, f"flow run {run_id} ended {state.type.value}")
@@ -287,11 +298,14 @@ class Worker:
             log.warning("search index not reachable to check its analysis version: %s", exc.en)
             return False
         log.info("search index built with an older analysis chain: rebuilding it")
+        with self.runtime.context(write=False) as ctx:
+            label = reindex_label(IndexingService(ctx).searchable_count())
         with quiet_prefect():
-            state = reindex(return_state=True)
-        if not state.is_completed():
+            state = run_labelled(reindex, label, return_state=True)
+        done: bool = state.is_completed()
+        if not done:
             log.warning("rebuilding the search index failed: %s (run `gongwen reindex`)", state.message)
-        return state.is_completed()
+        return done
 
     def serve(self, stop: threading.Event) -> None:
         poll = self.runtime.settings.workflow.poll_seconds

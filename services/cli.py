@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -185,7 +186,8 @@ def api(
 
 @app.command()
 def worker() -> None:
-    """Run due process steps as Prefect flow runs until stopped."""
+    """Run due process steps as Prefect flow runs until stopped (waiting while the instance's Prefect is down)."""
+    from flows.server import instance_prefect
     from flows.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -193,7 +195,8 @@ def worker() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    Worker(runtime).serve(stop)
+    with instance_prefect(runtime.settings, start=False):
+        Worker(runtime).serve(stop)
     runtime.close()
 
 
@@ -268,18 +271,19 @@ def reindex() -> None:
     """Rebuild the search index from the database and object storage (a Prefect flow), then swap it in."""
     from rich.progress import Progress
 
+    from flows.naming import reindex_label, run_labelled
     from flows.runtime import set_runtime
     from flows.search import reindex as reindex_flow
-    from flows.worker import quiet_prefect
+    from flows.server import instance_prefect
     from services.indexing.service import IndexingService
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
     with runtime.context() as ctx:
         total = IndexingService(ctx).searchable_count()
-    with Progress(console=console) as progress, quiet_prefect():
+    with instance_prefect(runtime.settings), Progress(console=console) as progress:
         bar = progress.add_task("重建索引 reindexing", total=total)
-        count = reindex_flow(lambda n: progress.advance(bar, n))
+        count = run_labelled(reindex_flow, reindex_label(total), lambda n: progress.advance(bar, n))
     console.print(f"indexed {count} documents")
 
 
@@ -298,9 +302,10 @@ def import_(
     from rich.progress import Progress
     from sqlalchemy import select
 
-    from flows.imports import import_files
+    from flows.imports import collect, import_files
+    from flows.naming import import_label, run_labelled
     from flows.runtime import set_runtime
-    from flows.worker import quiet_prefect
+    from flows.server import instance_prefect
     from services.accounts.service import UserService
     from services.domain.models import User
     from services.errors import NotFound
@@ -322,13 +327,14 @@ def import_(
             )
         actor_id = actor.id
     roots = [str(p.resolve()) for p in paths]
-    with Progress(console=console, disable=as_json) as progress, quiet_prefect():
+    with instance_prefect(runtime.settings), Progress(console=console, disable=as_json) as progress:
         bar = progress.add_task("导入 importing", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(bar, total=total, advance=done)
 
-        outcomes = import_files(actor_id, roots, advance)
+        label = import_label(len(collect([Path(r) for r in roots])), roots)
+        outcomes = run_labelled(import_files, label, actor_id, roots, advance)
     if as_json:
         typer.echo(json.dumps(outcomes, ensure_ascii=False))
         return
@@ -356,19 +362,21 @@ def archive_run(
 
     from rich.progress import Progress
 
-    from flows.archive import annual_archive
+    from flows.archive import annual_archive, archive_run_label
+    from flows.naming import run_labelled
     from flows.runtime import set_runtime
-    from flows.worker import quiet_prefect
+    from flows.server import instance_prefect
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
-    with Progress(console=console, disable=as_json) as progress, quiet_prefect():
+    with instance_prefect(runtime.settings), Progress(console=console, disable=as_json) as progress:
         bar = progress.add_task(f"{year} 年度归档", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(bar, total=total, advance=done)
 
-        result = annual_archive(year, dry_run, None, advance, fonds)
+        label = archive_run_label(year, dry_run, fonds)
+        result = run_labelled(annual_archive, label, year, dry_run, None, advance, fonds)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, default=str))
         return
@@ -394,11 +402,11 @@ def fixity(
 
     from flows.archive import fixity_audit
     from flows.runtime import set_runtime
-    from flows.worker import quiet_prefect
+    from flows.server import instance_prefect
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
-    with quiet_prefect():
+    with instance_prefect(runtime.settings):
         result = fixity_audit()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
@@ -415,10 +423,11 @@ def remind() -> None:
     """Run the 催办 flow now."""
     from flows.reminders import reminders
     from flows.runtime import set_runtime
-    from flows.worker import quiet_prefect
+    from flows.server import instance_prefect
 
-    set_runtime(Runtime(_settings()))
-    with quiet_prefect():
+    runtime = Runtime(_settings())
+    set_runtime(runtime)
+    with instance_prefect(runtime.settings):
         result = reminders()
     console.print(result)
 
@@ -443,12 +452,13 @@ def jobs_list(
     if ctx.invoked_subcommand is not None:
         return
     runtime = Runtime(_settings())
+    zone = ZoneInfo(runtime.settings.timezone)
     with runtime.context(write=False) as unit:
         service = JobService(unit)
         listing, beats, now = service.listing(), service.beats(), unit.now()
         report: dict[str, Any] = {
-            "failed": [_job_json(j) for j in listing["failed"]],
-            "running": [_job_json(j) for j in listing["running"]],
+            "failed": [_job_json(j, zone) for j in listing["failed"]],
+            "running": [_job_json(j, zone) for j in listing["running"]],
             "pending": len(listing["pending"]),
             "workers": [
                 {
@@ -474,7 +484,7 @@ def jobs_list(
         console.print(f"worker {beat['name']}: seen {beat['seen_seconds_ago']}s ago, {state}")
 
 
-def _job_json(job: Any) -> dict[str, Any]:
+def _job_json(job: Any, zone: ZoneInfo) -> dict[str, Any]:
     last = (job.last_error or "").strip().splitlines()
     return {
         "id": job.id,
@@ -484,7 +494,7 @@ def _job_json(job: Any) -> dict[str, Any]:
         "failure_kind": job.failure_kind,
         "error": last[-1] if last else None,
         "worker": job.worker,
-        "started_at": job.started_at,
+        "started_at": job.started_at.astimezone(zone).isoformat(timespec="seconds") if job.started_at else None,
         "flow_run_id": job.flow_run_id,
     }
 
@@ -596,8 +606,26 @@ def _fail(exc: DomainError) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _instance_environment() -> None:
+    """Before Prefect is imported: its state under the home, its API the instance's server (never a temporary
+    one), and local times — Prefect's log lines, the worker's — in the instance's zone."""
+    import time as clock
+
+    from pydantic import ValidationError
+
+    from services.processes import prefect_env
+
+    try:
+        settings = _settings()
+    except ValidationError:  # reported by the command that reads them
+        return
+    os.environ.update(prefect_env(settings))
+    clock.tzset()
+
+
 def main() -> None:
     os.umask(0o077)  # everything under GONGWEN_HOME (database, objects, index, logs) is the owner's alone
+    _instance_environment()
     try:
         app()
     except DomainError as exc:

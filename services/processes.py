@@ -67,6 +67,7 @@ def prefect_env(settings: Settings) -> dict[str, str]:
         {
             "GONGWEN_HOME": str(settings.home_dir),
             "PREFECT_HOME": str(settings.prefect_home),
+            "TZ": settings.timezone,  # log lines (ours and Prefect's) in the instance's zone
             "PREFECT_API_URL": settings.prefect_api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",

@@ -47,6 +47,7 @@ from services.domain.enums import (
     Classification,
     DocKind,
     DocStatus,
+    JobStep,
 )
 from services.domain.models import (
     ArchivedDocument,
@@ -103,7 +104,7 @@ class ArchiveService:
         scope = self._run_scope(user, fonds)
         run = self.start_run(year, dry_run, scope)
         payload = {"year": year, "dry_run": dry_run, "run_id": run.id, "fonds": scope}
-        JobService(self.ctx).enqueue("archive", None, payload=payload)
+        JobService(self.ctx).enqueue(JobStep.archive, None, payload=payload)
         return run
 
     def _run_scope(self, user: User, fonds: str | None) -> str | None:

@@ -160,6 +160,28 @@ class JobStatus(StrEnum):
     failed = "failed"
 
 
+class JobStep(StrEnum):
+    """The automated steps the outbox hands to the worker; each runs as a Prefect flow (flows/)."""
+
+    check = "check"  # 格式检查 after 提交
+    issue = "issue"  # 复核/登记, 印制 and 核发 after 签发
+    archive = "archive"  # 年度归档
+    fixity = "fixity"  # 完整性检查 of the archive
+
+    @property
+    def zh(self) -> str:
+        """The short name an operator reads in a Prefect run's name."""
+        return JOB_STEP_ZH[self]
+
+
+JOB_STEP_ZH = {
+    JobStep.check: "格式检查",
+    JobStep.issue: "核发",
+    JobStep.archive: "年度归档",
+    JobStep.fixity: "完整性检查",
+}
+
+
 class LinkKind(StrEnum):
     """How one document refers to another (DA/T 22 §3.1 files some of them together as one 件)."""
 

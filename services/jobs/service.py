@@ -20,11 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from services.context import Context
-from services.domain.enums import JobStatus
-from services.domain.models import Document, ProcessJob, WorkerBeat
+from services.domain.enums import JobStatus, JobStep
+from services.domain.models import Document, Organ, ProcessJob, WorkerBeat
 from services.errors import Invalid, not_found
 
-STEPS = ("check", "issue", "archive", "fixity")
 DEPENDENCY, STEP = "dependency", "step"
 MAX_REQUEUES = 20  # a dependency that keeps failing the same step is left to the operator after this
 
@@ -32,10 +31,20 @@ MAX_REQUEUES = 20  # a dependency that keeps failing the same step is left to th
 @dataclass(frozen=True)
 class Claimed:
     id: int
-    step: str
+    step: JobStep
     document_id: int | None
     payload: dict[str, Any]
     previous_run_id: str | None  # the flow run of an attempt whose worker died, to be marked crashed
+
+
+@dataclass(frozen=True)
+class RunSubject:
+    """What an operator knows a document by: its 文号 once registered, else its title, and its lead organ."""
+
+    document_id: int
+    doc_number: str | None
+    title: str
+    organ_code: str | None
 
 
 def worker_name() -> str:
@@ -47,11 +56,14 @@ class JobService:
         self.ctx = ctx
 
     def enqueue(
-        self, step: str, document_id: int | None, dedupe_key: str | None = None, payload: dict[str, Any] | None = None
+        self,
+        step: JobStep,
+        document_id: int | None,
+        dedupe_key: str | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> ProcessJob:
-        assert step in STEPS, step
         job = ProcessJob(
-            step=step,
+            step=JobStep(step).value,
             document_id=document_id,
             payload=payload or {},
             dedupe_key=dedupe_key or f"{step}:{document_id}:{uuid.uuid4().hex}",
@@ -67,10 +79,10 @@ class JobService:
             (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
         )
 
-    def due(self, limit: int) -> list[tuple[int, str]]:
+    def due(self, limit: int) -> list[tuple[int, JobStep]]:
         """(id, step) of the due jobs, oldest first."""
         query = select(ProcessJob.id, ProcessJob.step).where(self._due()).order_by(ProcessJob.id).limit(limit)
-        return [(job_id, step) for job_id, step in self.ctx.session.execute(query).tuples()]
+        return [(job_id, JobStep(step)) for job_id, step in self.ctx.session.execute(query).tuples()]
 
     def claim(self, job_id: int, worker: str | None = None) -> Claimed | None:
         """Take a due job with a conditional update, so two workers never both run it."""
@@ -105,7 +117,17 @@ class JobService:
             .order_by(ProcessJob.id)
             .execution_options(populate_existing=True)
         )
-        return [Claimed(j.id, j.step, j.document_id, dict(j.payload), previous.get(j.id)) for j in jobs]
+        return [Claimed(j.id, JobStep(j.step), j.document_id, dict(j.payload), previous.get(j.id)) for j in jobs]
+
+    def subjects(self, document_ids: Sequence[int]) -> list[RunSubject]:
+        """The documents the runs of these steps work on, in the order given (unknown ids left out)."""
+        query = (
+            select(Document.id, Document.doc_number, Document.title, Organ.code)
+            .outerjoin(Organ, Organ.id == Document.lead_organ_id)
+            .where(Document.id.in_(document_ids))
+        )
+        found = {row[0]: RunSubject(*row) for row in self.ctx.session.execute(query).tuples()}
+        return [found[i] for i in document_ids if i in found]
 
     def _lease(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.ctx.settings.workflow.lease_seconds)

@@ -13,7 +13,7 @@ from services.access import Level, require_role
 from services.audit.service import AuditService
 from services.context import Context
 from services.documents.service import DocumentService
-from services.domain.enums import REGISTRAR_STEPS, DocStatus, Role
+from services.domain.enums import REGISTRAR_STEPS, DocStatus, JobStep, Role
 from services.domain.models import Document, IssueRecord, SealRecord, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.jobs.service import JobService
@@ -143,7 +143,7 @@ class RegistrarService:
         record = self.repository.record_for_update(document)
         record.released_by_id, record.released_at = actor.id, self.ctx.now()
         document.move(DocStatus.signed)
-        JobService(self.ctx).enqueue("issue", document.id)
+        JobService(self.ctx).enqueue(JobStep.issue, document.id)
         self.audit.record("released", document=document, actor=actor, doc_number=document.doc_number)
         return document
 

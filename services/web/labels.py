@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain.enums import CADENCE_ZH, Classification, DocStatus, DocType, Role, Urgency
+from services.domain.enums import CADENCE_ZH, Classification, DocStatus, DocType, JobStep, Role, Urgency
 from services.web.forms import FIELD_ZH
 
 STATUS_ZH = {
@@ -83,7 +83,12 @@ MESSAGES = {
     "incoming_read": "已阅。",
     "incoming_closed": "已办结。",
 }
-STEP_ZH = {"check": "格式检查", "issue": "复核登记、排版印制与核发", "archive": "年度归档", "fixity": "完整性检查"}
+STEP_ZH = {
+    JobStep.check: "格式检查",
+    JobStep.issue: "复核登记、排版印制与核发",
+    JobStep.archive: "年度归档",
+    JobStep.fixity: "完整性检查",
+}
 
 GLOBALS: dict[str, Any] = {
     "STATUS_ZH": {k.value: v for k, v in STATUS_ZH.items()},

@@ -21,7 +21,7 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, RecipientRole, Role, SignoffKind, SignoffStatus
+from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, JobStep, RecipientRole, Role, SignoffKind, SignoffStatus
 from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
@@ -61,7 +61,7 @@ class WorkflowService:
         document.move(DocStatus.submitted)
         document.returned_reason = None
         self.audit.record("submit", document=document, actor=actor)
-        self.jobs.enqueue("check", document.id)
+        self.jobs.enqueue(JobStep.check, document.id)
         return document
 
     # -- automated: format checks --------------------------------------------------------------------------
@@ -219,7 +219,7 @@ class WorkflowService:
             document.move(DocStatus.rechecking)  # waits for the lead organ's registrar (services/registrar)
         else:
             document.move(DocStatus.signed)
-            self.jobs.enqueue("issue", document.id)
+            self.jobs.enqueue(JobStep.issue, document.id)
 
     # -- registrar -----------------------------------------------------------------------------------------
 
@@ -231,7 +231,7 @@ class WorkflowService:
             raise Conflict("already_issued", "本文已印发", "the document is already issued")
         if document.status != DocStatus.signed.value:
             raise Conflict("not_signed", "公文尚未完成签发，不能登记印发", "the document is not signed off yet")
-        self.jobs.enqueue("issue", document.id)
+        self.jobs.enqueue(JobStep.issue, document.id)
         self.audit.record("reissue_requested", document=document, actor=actor)
         return document
 

@@ -59,8 +59,12 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         }
         schedule = deployments["gongwen-annual-archive"]["schedules"][0]["schedule"]
         assert schedule["cron"] == "0 2 1 3 *" and schedule["timezone"] == "Asia/Shanghai"
-        runs = {r["name"] for r in httpx.post(f"{prefect}/flow_runs/filter", json={}).json()}
-        assert f"doc-{issued['id']}-issue" in runs
+        number = str(issued["doc_number"])  # the operator searches the Prefect UI for the 文号
+        found = httpx.post(f"{prefect}/flow_runs/filter", json={"flow_runs": {"name": {"like_": number}}}).json()
+        steps = {t for r in found for t in r["tags"] if t.startswith("step:")}
+        assert steps == {"step:check", "step:issue"}, [(r["name"], r["tags"]) for r in found]
+        assert all(number in r["name"] and {f"doc:{issued['id']}", "organ:zlt-mw"} <= set(r["tags"]) for r in found)
+        assert all(r["state_type"] == "COMPLETED" for r in found)
         audit = http.get(f"/api/v1/documents/{issued['id']}/audit", headers=headers).json()
         assert [e["action"] for e in audit if e["action"] in ("rechecked", "registered", "sealed", "released")] == [
             "rechecked", "registered", "sealed", "released"

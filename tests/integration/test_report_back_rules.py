@@ -73,13 +73,17 @@ def test_a_report_without_the_photo_it_owes_is_refused_naming_it(client: TestCli
     assert summary["materials"] == ["活动情况总结", "活动照片"] and summary["optional_materials"] == []
     at(runtime, D(2018, 10, 8))
     renamed = ("活动照片.jpg", b"this is the summary typed again, not a photo", "image/jpeg")
-    for files in (None, [("files", renamed)]):  # nothing attached; a text file renamed and claimed a JPEG
+    not_a_photo = ("活动照片.doc", b"this is the summary typed again, not a photo", "image/jpeg")
+    for files in (None, [("files", not_a_photo)]):  # nothing attached; a file claimed a JPEG that is none
         with changes_nothing(runtime):
             r = _send(client, summary["id"], "zw-rmyy.drafter", files)
         assert r.status_code == 422, r.text
         error = r.json()["error"]
         assert error["code"] == "report_material_missing" and error["details"]["missing"] == ["活动照片"]
         assert error["message_zh"] == "报送材料不全，缺少：活动照片（须附至少一张图片）"
+    with changes_nothing(runtime):  # a text file renamed .jpg is refused before anything is counted
+        r = _send(client, summary["id"], "zw-rmyy.drafter", [("files", renamed)])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "file_type_mismatch"
     photo = ("活动照片.png", tiny_png(), "application/octet-stream")  # what it is counts, not what it claims
     r = _send(client, summary["id"], "zw-rmyy.drafter", [("files", photo)])
     assert r.status_code == 201, r.text

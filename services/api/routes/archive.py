@@ -16,7 +16,7 @@ from services.api.params import Id, YearField, YearPath, YearQuery
 from services.archive.fonds import FondsRef, FondsService
 from services.archive.retention import KEYS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
-from services.domain.enums import Role
+from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
 from services.jobs.service import JobService
@@ -199,7 +199,7 @@ def _fonds_json(fonds: FondsRef) -> dict[str, Any]:
 def start_fixity(runtime: RuntimeDep, token: TokenDep) -> dict[str, str]:
     with user_scope(runtime, token) as (ctx, user):
         require_role(user, Role.archivist)
-        JobService(ctx).enqueue("fixity", None)
+        JobService(ctx).enqueue(JobStep.fixity, None)
         return {"status": "queued"}
 
 

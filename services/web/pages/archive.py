@@ -15,7 +15,7 @@ from services.archive.fonds import FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
 from services.context import Context
-from services.domain.enums import Role
+from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, FixityCheck, Organ, User
 from services.errors import DomainError, Invalid
 from services.jobs.service import JobService
@@ -97,7 +97,7 @@ def fixity_page(request: Request) -> HTMLResponse:
 def start_fixity(request: Request, form: FormDep) -> RedirectResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.archivist)
-        JobService(ctx).enqueue("fixity", None)
+        JobService(ctx).enqueue(JobStep.fixity, None)
     return redirect("/archive/fixity", "fixity_started")
 
 
