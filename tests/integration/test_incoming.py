@@ -193,14 +193,18 @@ def test_qingshi_registered_handled_supervised_and_closed_by_its_pifu(
                      "请文教科牵头办理", "已阅，同意文教科意见", "督办", "已批复"):  # fmt: skip
         assert expected in text, expected
 
-    # The archive run files the 请示 and its 批复 as one 件, the 复文 first, with the 收文处理单.
+    # The archive run files the 请示 and its 批复 as one 件, the 复文 first, in the fonds of both organs (国家档案局令
+    # 第8号 Art. 7), the answering organ's with its 收文处理单.
     from tests.helpers.access_world import archive_year
+    from tests.helpers.archive_data import give_fonds
 
+    give_fonds(runtime, {"zlt-zf": "Z003", "zlt-jyj": "Z004"})
     archive_year(runtime, 2026)
-    items = client.get("/api/v1/archive/items", params={"year": 2026}, headers=login(client, "archivist")).json()
-    together = [i for i in items if qs_id in i["document_ids"]]
-    assert len(together) == 1 and together[0]["document_ids"] == [pifu_id, qs_id]
-    package = client.get(f"/api/v1/archive/items/{together[0]['档号']}", headers=login(client, "archivist")).json()
+    items = client.get("/api/v1/archive/items", params={"year": 2026}, headers=login(client, "admin")).json()
+    together = {i["档号"][:4]: i for i in items if qs_id in i["document_ids"]}
+    assert sorted(together) == ["Z003", "Z004"]
+    assert all(i["document_ids"] == [pifu_id, qs_id] for i in together.values())
+    package = client.get(f"/api/v1/archive/items/{together['Z003']['档号']}", headers=login(client, "admin")).json()
     assert any("收文处理单" in str(entry) for entry in package["manifest"]["files"]), package["manifest"]
 
 
