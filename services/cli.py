@@ -41,6 +41,9 @@ def up(
     from services.processes import Supervisor, gongwen_command, wait_for_http
 
     settings = _settings()
+    examples = settings.example_data if example_data is None else example_data
+    if examples:
+        _check_example_documents()
     runtime = Runtime(settings)
     runtime.db  # noqa: B018 - migrate before any child starts
     supervisor = Supervisor(settings, say=lambda line: console.print(f"[yellow]{line}[/]"))
@@ -57,7 +60,7 @@ def up(
         supervisor.start("api", gongwen_command("api"))
         base = f"http://{settings.api.host}:{settings.api.port}"
         wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
-        if settings.example_data if example_data is None else example_data:
+        if examples:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
         console.print(f"Prefect UI: {settings.prefect_api_url.removesuffix('/api')}   home: {settings.home_dir}")
@@ -66,6 +69,18 @@ def up(
     finally:
         supervisor.stop_all()
         runtime.close()
+
+
+def _check_example_documents() -> None:
+    """Read the example documents before anything starts: a broken install says so and exits 1."""
+    from services.seed.texts import joint_notice, summaries
+
+    try:
+        joint_notice()
+        summaries()
+    except (OSError, ValueError) as exc:
+        console.print(f"[bold red]example data cannot be loaded[/]: {exc}")
+        raise typer.Exit(1) from exc
 
 
 def _load_examples(runtime: Runtime) -> None:
@@ -81,9 +96,15 @@ def _load_examples(runtime: Runtime) -> None:
             time.sleep(0.3)
         raise TimeoutError("the worker did not finish the example steps")
 
-    ids = load_examples(runtime, wait_for_worker)
+    try:
+        ids = load_examples(runtime, wait_for_worker)
+    except Exception as exc:  # whatever stopped it, the operator asked for example data and did not get it
+        console.print(f"[bold red]example data could not be loaded[/]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from exc
     if ids:
         console.print(f"example data loaded: documents {ids}; users such as mw.drafter / {DEMO_PASSWORD}")
+    else:
+        console.print("example data: this home already holds organs and users, nothing loaded again")
 
 
 @app.command()
