@@ -171,6 +171,11 @@ def test_joint_notice_tasks_each_unit_reports_on_its_own(client: TestClient, run
     assert [(a["organ"], a["role"]) for a in first["assignments"][:2]] == [
         ("中共扎兰屯市委员会统一战线工作部", "牵头"), ("扎兰屯市民族事务委员会", "配合"),
     ]  # fmt: skip
+    photos = next(t for t in office if t["text"].startswith("7."))  # its lead written as 市文旅局, an alias
+    assert (photos["assignments"][0]["organ"], photos["assignments"][0]["role"]) == (
+        "扎兰屯市文化旅游体育广电局",
+        "牵头",
+    )
     jyj = _organ(runtime, "zlt-jyj")
     expected = {t["id"] for t in office if any(a["organ_id"] == jyj for a in t["assignments"])}
     mine = client.get(f"/api/v1/documents/{doc_id}/tasks", headers=_login(client, "jyj.drafter")).json()
