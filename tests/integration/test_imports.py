@@ -99,25 +99,23 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     assert 0 < recognized["doc_number"]["confidence"] <= 1
 
 
-def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login, seeds_dir: Path) -> None:
+def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login) -> None:
     headers = login("archivist")
-    plan = (
-        "市卫生健康委创建全国民族团结进步示范市实施方案\n一、指导思想\n坚持以习近平新时代中国特色社会主义思想为指导。"
-    )
-    summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2024]32号文件要求，我局开展了活动。"
+    plan = "扎兰屯市2025年民族团结进步示范单位创建工作实施方案\n一、创建目标\n年内在全市培育市级民族团结进步示范单位。"
+    summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2025]27号文件要求，我局开展了活动。"
     files = [
         ("files", ("plan.txt", plan.encode(), "text/plain")),
-        ("files", ("002.txt", next(seeds_dir.glob("002_*")).read_bytes(), "text/plain")),
-        ("files", ("001.txt", next(seeds_dir.glob("001_*")).read_bytes(), "text/plain")),
+        ("files", ("joint.txt", (EXAMPLES / JOINT_NOTICE).read_bytes(), "text/plain")),
+        ("files", ("notice.txt", (EXAMPLES / PLAN_NOTICE).read_bytes(), "text/plain")),
         ("files", ("summary.txt", summary.encode(), "text/plain")),
     ]
     ids = [f["document_ids"][0] for f in client.post("/api/v1/imports", files=files, headers=headers).json()["files"]]
-    plan_id, notice_002, notice_001, summary_id = ids
-    assert {"from_id": summary_id, "to_id": notice_002, "kind": "reports_on", "how": "doc_number"} in client.get(
+    plan_id, joint_id, notice_id, summary_id = ids
+    assert {"from_id": summary_id, "to_id": joint_id, "kind": "reports_on", "how": "doc_number"} in client.get(
         f"/api/v1/documents/{summary_id}/links", headers=headers
     ).json()
-    assert {"from_id": notice_001, "to_id": plan_id, "kind": "issues_plan", "how": "title"} in client.get(
-        f"/api/v1/documents/{notice_001}/links", headers=headers
+    assert {"from_id": notice_id, "to_id": plan_id, "kind": "issues_plan", "how": "title"} in client.get(
+        f"/api/v1/documents/{notice_id}/links", headers=headers
     ).json()
     manual = client.post(
         f"/api/v1/documents/{summary_id}/links", json={"to_id": plan_id, "kind": "reports_on"}, headers=headers
