@@ -1,5 +1,6 @@
-"""A generator of realistic official-document prose (~2,000 characters), built from the seed documents'
-sentences, with organs, dates and 发文字号 of its own. Deterministic for a given seed."""
+"""A generator of realistic official-document prose (~2,000 characters), built from the sentences of the project's
+example documents (services/seed/documents/), with organs, dates and 发文字号 of its own. Deterministic for a given
+seed."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import datetime as dt
 import random
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from search import SearchDoc
+from services.seed.texts import every_text
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 ORGANS = [
     ("扎兰屯市民族事务委员会", "扎民委字"),
     ("广元市卫生健康委员会", "广卫发"),
@@ -49,7 +49,7 @@ STATUSES = ["distributed", "distributed", "received", "archived"]
 
 
 def _sentences() -> list[str]:
-    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    text = "".join(every_text())
     text = re.sub(r"[#*\s]+", "", text)
     return [s + "。" for s in text.split("。") if 15 <= len(s) <= 160 and "_" not in s]
 

@@ -39,15 +39,8 @@ from services.indexing.service import IndexingService
 from services.obligations.service import ObligationService
 from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
-from services.seed.example import (
-    DEMO_PASSWORD,
-    GATED,
-    RECIPIENTS,
-    load_organs_and_users,
-    read_seed_002,
-    tiny_png,
-    user,
-)  # fmt: skip
+from services.seed.example import DEMO_PASSWORD, GATED, RECIPIENTS, load_organs_and_users, tiny_png, user
+from services.seed.texts import joint_notice
 from services.workflow.service import WorkflowService
 
 ISSUED_SHARE = 0.1  # every tenth document goes all the way (rendering costs ≈0.3 s each)
@@ -55,8 +48,9 @@ REGISTRAR_STEPS = ("rechecking", "registering", "sealing", "releasing")  # anoth
 
 
 def seed_documents(runtime: Runtime, n: int) -> dict[str, int]:
-    """N documents of seed 002's shape; a tenth issued and distributed, the rest spread over the earlier stages."""
-    seed = read_seed_002()
+    """N documents of the example joint notice's shape; a tenth issued and distributed, the rest spread over the
+    earlier stages."""
+    seed = joint_notice()
     with runtime.context() as ctx:
         organs = {o.code: o.id for o in OrganService(ctx).list()}
     stages = {"draft": 0, "in_review": 0, "signing": 0, **dict.fromkeys(REGISTRAR_STEPS, 0), "distributed": 0}

@@ -1,9 +1,10 @@
-"""Benchmark: render each document of the layout test set (tests/layout/cases.py: the seeds and the generated
-cases) the way issuing does — layout, HTML with embedded fonts, PDF — and print seconds per document; the figure
-that matters is seed 002 (GB/T 9704 layout of the joint notice with its plan as 附件), to stay ≤ 0.5 s on 2 cores.
+"""Benchmark: render each document of the layout test set (tests/layout/cases.py: the example joint notice, the
+generated cases, and the seeds when ../shared/seeds is there) the way issuing does — layout, HTML with embedded
+fonts, PDF — and print seconds per document; the figure that matters is the joint notice with its plan as 附件
+(example-notice; seed-002 is the same shape), to stay ≤ 0.5 s on 2 cores.
 The first render of a process (font files, the word segmenter's dictionary) is timed apart as `cold_s`.
 
-    .venv/bin/python bench/render.py [--repeat 7] [--only seed-002]
+    .venv/bin/python bench/render.py [--repeat 7] [--only example-notice]
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.config import PROJECT_ROOT
 from services.rendering.layout import LayoutEngine
 from services.rendering.renderer import DocumentRenderer
-from services.seed.example import SEEDS_DIR
-from tests.layout.cases import CASES
+from tests.conftest import SEEDS
+from tests.layout.cases import CASES, SEED_CASES, build
 
 
 def render_once(renderer: DocumentRenderer, facts: object) -> tuple[float, float, float, int]:
@@ -43,12 +44,12 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="a case name (repeatable); all cases by default")
     args = parser.parse_args()
     renderer = DocumentRenderer(PROJECT_ROOT / "templates", store=None)  # type: ignore[arg-type]
-    names = args.only or list(CASES)
-    first = CASES[names[0]](SEEDS_DIR, LayoutEngine(renderer.fonts))
+    names = args.only or [*CASES, *(SEED_CASES if SEEDS.is_dir() else ())]
+    first = build(names[0], SEEDS, LayoutEngine(renderer.fonts))
     cold_start = time.perf_counter()  # font files and the word segmenter's dictionary load on first use
     render_once(renderer, first)
     cold = time.perf_counter() - cold_start
-    facts = {name: CASES[name](SEEDS_DIR, LayoutEngine(renderer.fonts)) for name in names}
+    facts = {name: build(name, SEEDS, LayoutEngine(renderer.fonts)) for name in names}
     results = {}
     for name in names:
         runs = [render_once(renderer, facts[name]) for _ in range(args.repeat)]

@@ -42,7 +42,8 @@ def up(
     from services.processes import Supervisor, gongwen_command, wait_for_http
 
     settings = _settings()
-    if example_data and settings.is_production:
+    examples = settings.example_data if example_data is None else example_data
+    if examples and settings.is_production:
         _fail(
             DomainError(
                 "example_data_in_production",
@@ -50,6 +51,8 @@ def up(
                 "example data (demo accounts with a known password) is never loaded in production",
             )
         )
+    if examples:
+        _check_example_documents()
     base = f"http://{settings.api.host}:{settings.api.port}"
     _refuse_if_running(settings.api.host, settings.api.port)
     runtime = Runtime(settings)
@@ -69,7 +72,7 @@ def up(
         wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
         if _health(base).get("instance") != supervisor.instance:  # another server took the port meanwhile
             _fail(_instance_running(base))
-        if settings.example_data if example_data is None else example_data:
+        if examples:
             _load_examples(runtime)
         console.print(f"[bold green]gongwen is up[/]: {base}  (API docs {base}/api/v1/docs)")
         _announce_setup(runtime, base)
@@ -79,6 +82,18 @@ def up(
     finally:
         supervisor.stop_all()
         runtime.close()
+
+
+def _check_example_documents() -> None:
+    """Read the example documents before anything starts: a broken install says so and exits 1."""
+    from services.seed.texts import joint_notice, summaries
+
+    try:
+        joint_notice()
+        summaries()
+    except (OSError, ValueError) as exc:
+        console.print(f"[bold red]example data cannot be loaded[/]: {exc}")
+        raise typer.Exit(1) from exc
 
 
 def _load_examples(runtime: Runtime) -> None:
@@ -94,9 +109,15 @@ def _load_examples(runtime: Runtime) -> None:
             time.sleep(0.3)
         raise TimeoutError("the worker did not finish the example steps")
 
-    ids = load_examples(runtime, wait_for_worker)
+    try:
+        ids = load_examples(runtime, wait_for_worker)
+    except Exception as exc:  # whatever stopped it, the operator asked for example data and did not get it
+        console.print(f"[bold red]example data could not be loaded[/]: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from exc
     if ids:
         console.print(f"example data loaded: documents {ids}; users such as mw.drafter / {DEMO_PASSWORD}")
+    else:
+        console.print("example data: this home already holds organs and users, nothing loaded again")
 
 
 def _health(base: str, timeout: float = 10) -> dict[str, Any]:

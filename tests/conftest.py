@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,7 @@ from services.runtime import Runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS_MISSING = f"seed documents not found at {SEEDS} (../shared/seeds beside the project)"
 PG_ADMIN_URL = os.environ.get("GONGWEN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 # Login in tests need not cost 50 ms a hash.
@@ -58,10 +60,20 @@ def pg_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL} ({type(exc).__name__}); set GONGWEN_TEST_PG_URL"
 
 
+def seed_params(names: list[str]) -> list[Any]:
+    """Parameters of a test whose subject is each seed document: the names when ../shared/seeds is there, else
+    one skipped parameter that says why (instead of one skip per seed)."""
+    if SEEDS.is_dir():
+        return list(names)
+    return [pytest.param("", marks=pytest.mark.skip(reason=SEEDS_MISSING), id="seeds-missing")]
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
+    """The seed documents, for the tests whose subject is a seed itself; every other test uses the project's own
+    example documents (services/seed/documents/)."""
     if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not found at {SEEDS} (../shared/seeds beside the project)")
+        pytest.skip(SEEDS_MISSING)
     return SEEDS
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from services.accounts.groups import GroupService
 from services.context import Context
@@ -31,13 +32,14 @@ def _key(name: str) -> str:
 
 
 class UnitNames:
-    """Unit names as plans write them (市教育局, 各乡镇街道) → organs (full or short name) or recipient groups."""
+    """Unit names as plans write them (市教育局, 市文旅局, 各乡镇街道) → organs (full or short name or an alias) or
+    recipient groups."""
 
     def __init__(self, ctx: Context) -> None:
         self.organs = {}
-        for organ in ctx.session.scalars(select(Organ)):
-            self.organs[_key(organ.short_name)] = organ.id
-            self.organs[_key(organ.name)] = organ.id
+        for organ in ctx.session.scalars(select(Organ).options(selectinload(Organ.aliases))):
+            for name in organ.names:
+                self.organs[_key(name)] = organ.id
         self.groups = {_key(g.name): (g.id, [m.organ_id for m in g.members]) for g in GroupService(ctx).all()}
 
     def resolve(self, names: list[str]) -> tuple[list[int], list[int], list[str]]:

@@ -1,4 +1,5 @@
-"""Example data: the organs and users behind the seed documents, and seed 002 at every stage of its life.
+"""Example data: the example organs and users, and the project's own joint notice (services/seed/documents/) at
+every stage of its life.
 
 Loaded by `gongwen up` on first start so a new user sees a joint document drafted, in review, being signed
 (with a rejection and a revision), issued and distributed, with receipts, a report-back and a chase.
@@ -7,34 +8,28 @@ Loaded by `gongwen up` on first start so a new user sees a joint document drafte
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from services.accounts.departments import DepartmentService
 from services.accounts.groups import GroupService
 from services.accounts.service import SYSTEM, OrganService, UserService
-from services.config import PROJECT_ROOT
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService
 from services.domain.models import Organ, User
-from services.imports.recognize import join_broken_lines
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
 from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
+from services.seed.texts import Notice, joint_notice, summaries
 from services.workflow.service import WorkflowService
 
-SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
-SEED_002 = "002_9f21baf2fe8408e4.txt"
 DEMO_PASSWORD = "gongwen-demo"  # example data only; README says so
 
-# (code, full name, short name, {发文形式: 机关代字}, parent code). 扎民委字 is seed 002's; 广卫发 seed 001's.
+# (code, full name, short name, {发文形式: 机关代字}, parent code). 扎民委字 is the joint notice's; 广卫发 seed 001's.
 ORGANS: list[tuple[str, str, str, dict[str, str], str | None]] = [
     ("zlt-sw", "中共扎兰屯市委员会", "扎兰屯市委", {"发": "扎党发"}, None),
     ("zlt-tzb", "中共扎兰屯市委员会统一战线工作部", "市委统战部", {"发": "扎统发"}, "zlt-sw"),
@@ -79,7 +74,7 @@ MEMBERS = {
     "zf.reviewer": "秘书科", "zf.registrar": "秘书科", "zf.drafter": "文教科",
 }  # fmt: skip
 GY_HOSPITALS = ["gy-zxyy", "gy-dyyy", "gy-zyyy", "gy-jwzx", "gy-cdc", "gy-fyy"]
-# 单位分组 as the seeds address them (seed 001 and 002 主送 lines, seed 002's task units).
+# 单位分组 as the documents address them (seed 001's 主送 line; the joint notice's 主送 line and task units).
 GROUPS: list[tuple[str, list[str]]] = [
     ("委直属各单位", [*GY_HOSPITALS, "gy-zfzd"]),
     ("委机关各科室", ["gy-jgdb"]),
@@ -109,32 +104,6 @@ ROLE_SETS = {
     "head": ["signer"],
     "registrar": ["registrar"],
 }
-
-
-@dataclass(frozen=True)
-class Seed002:
-    title: str
-    body: str
-    plan_title: str
-    plan_text: str
-
-
-def read_seed_002(seeds_dir: Path = SEEDS_DIR) -> Seed002:
-    lines = (seeds_dir / SEED_002).read_text(encoding="utf-8").splitlines()
-    title_at = next(i for i, line in enumerate(lines) if line.startswith("## 关于印发"))
-    salutation_at = next(i for i in range(title_at, len(lines)) if lines[i].rstrip().endswith("："))
-    signature_at = next(i for i in range(salutation_at, len(lines)) if lines[i].startswith("中共扎兰屯市委宣传部"))
-    plan_at = next(i for i in range(signature_at, len(lines)) if lines[i].startswith("# "))
-    body = "".join(line.strip() for line in lines[salutation_at + 1 : signature_at])
-    squash = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff\d])")
-    plan_title = squash.sub("", lines[plan_at].lstrip("# ").strip())
-    plan = join_broken_lines([re.sub(r"^#+\s*|\*\*", "", line).strip() for line in lines[plan_at + 1 :]])
-    return Seed002(
-        title=lines[title_at].lstrip("# ").strip(),
-        body=body,
-        plan_title=plan_title,
-        plan_text="\n".join(squash.sub("", p) if len(p) < 60 else p for p in plan),
-    )
 
 
 def has_data(ctx: Context) -> bool:
@@ -191,59 +160,64 @@ def user(ctx: Context, username: str) -> User:
     return found
 
 
-SEED_002_MAIN_LINE = "各乡镇、街道，市各部、委、办、局和各人民团体，市直属各企事业单位"
+ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")  # the joint notice's: 市民委 leads (扎民委字)
+# What the joint notice asks back (工作要求 (三)): each unit's 总结 with photos, where to send it, whom to ask.
+REPORT_TITLE = "活动月工作总结"
+REPORT_MATERIALS = ["活动月工作总结", "图片资料"]
+REPORT_METHOD = "报送至扎兰屯市民族事务委员会民族工作股，电子版通过电子政务外网同步报送"
+REPORT_CONTACT = "市民委民族工作股 0470-0000000"
 
 
-def seed_002_draft(ctx: Context, seed: Seed002, deadline: dt.date, with_tasks: bool = False) -> DraftInput:
-    """Seed 002 as a draft: its 主送 line as written, its one obligation (总结 and photos by the deadline) and,
-    when asked, its task lines with their responsible units as recognised from the plan."""
+def joint_notice_draft(ctx: Context, notice: Notice, deadline: dt.date, with_tasks: bool = False) -> DraftInput:
+    """The joint notice as a draft: its 主送 line as written, its one obligation (总结 and photos by the deadline)
+    and, when asked, its task lines with their responsible units as recognised from the plan."""
     organs = OrganService(ctx)
-    issuers = [organs.by_code(c).id for c in ("zlt-tzb", "zlt-xcb", "zlt-mw")]
+    issuers = [organs.by_code(c).id for c in ISSUERS]
     main = [organs.by_code(c).id for c in RECIPIENTS]
     tasks = []
     if with_tasks:
-        found = propose(ctx, seed.plan_text, deadline.year, set(main), set(issuers))
+        found = propose(ctx, notice.plan_text, deadline.year, set(main), set(issuers))
         tasks = [t for t in found.tasks if t["units"]]
     return DraftInput(
         doc_type="通知",
-        title=seed.title,
+        title=notice.title,
         issue_form="字",
         issuers=issuers,
         main_recipients=main,
-        main_recipients_text=SEED_002_MAIN_LINE,
+        main_recipients_text=notice.main_line,
         copy_recipients=[organs.by_code("zlt-sw").id],
-        attachment_notes=[seed.plan_title],
+        attachment_notes=[notice.plan_title],
         printing_organ="扎兰屯市民族事务委员会办公室",
         obligations=[
             {
-                "title": "活动月工作总结",
-                "materials": ["活动月工作总结", "图片影像资料"],
+                "title": REPORT_TITLE,
+                "materials": REPORT_MATERIALS,
                 "due_on": deadline,
-                "method": "报送至扎兰屯市民族事务委员会3010室，电子版报送至 z1tsmj@163.com",
-                "contact": "王帅 18804706566；杨婉婷 13500601048",
+                "method": REPORT_METHOD,
+                "contact": REPORT_CONTACT,
             }
         ],
         tasks=tasks,
-        body=seed.body,
+        body=notice.body,
     )
 
 
 Step = Callable[[], None]
 
 
-def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) -> list[int]:
-    """Load organs, users and seed 002 at each stage; `drain` runs the due automated steps (Prefect flows)."""
+def load_examples(runtime: Runtime, drain: Step) -> list[int]:
+    """Load organs, users and the joint notice at each stage; `drain` runs the due automated steps (Prefect
+    flows). The documents are read first: when they cannot be (a broken install) this raises and loads nothing."""
+    notice = joint_notice()
+    wjw_report = next(s for s in summaries() if s.title.startswith("扎兰屯市卫生健康委员会"))
     with runtime.context() as ctx:
         if has_data(ctx):
             return []
         load_organs_and_users(ctx, gated=GATED)
-    if not (seeds_dir / SEED_002).is_file():
-        return []
-    seed = read_seed_002(seeds_dir)
     with runtime.context() as ctx:
         deadline = ctx.today() + dt.timedelta(days=10)
     stages = ["draft", "in_review", "signing", "distributed"]
-    ids = [_create(runtime, seed, deadline, title_suffix=stage) for stage in stages]
+    ids = [_create(runtime, notice, deadline) for _ in stages]
     _act(runtime, lambda c: [WorkflowService(c).submit(user(c, "mw.drafter"), i) for i in ids[1:]])
     drain()
     _act(
@@ -258,7 +232,7 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
             user(c, "xcb.head"), signing, False, "请在工作要求中补充宣传报道的报送时限"
         ),
     )
-    _revise(runtime, signing, seed)
+    _revise(runtime, signing, notice)
     _act(runtime, lambda c: WorkflowService(c).submit(user(c, "mw.drafter"), signing))
     drain()
     _act(runtime, lambda c: WorkflowService(c).review(user(c, "mw.reviewer"), signing, True, "已按意见修改"))
@@ -269,16 +243,15 @@ def load_examples(runtime: Runtime, drain: Step, seeds_dir: Path = SEEDS_DIR) ->
     drain()
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
-    photo = AttachmentUpload(title="义诊活动照片", filename="yizhen.png", content_type="image/png", data=tiny_png())
+    photo = AttachmentUpload(title="村屯义诊照片", filename="yizhen.png", content_type="image/png", data=tiny_png())
     _act(
         runtime,
         lambda c: ObligationService(c).report(
             user(c, "wjw.drafter"),
             _first_obligation(c, done),
             None,
-            "扎兰屯市卫生健康委员会关于民族团结进步活动月工作的总结",
-            "活动月期间，我委组织医疗卫生单位深入基层开展健康义诊、社区健康讲座等活动。\n一、主要做法\n"
-            "（一）开展健康义诊。共组织义诊12场，服务各族群众1300余人次。",
+            wjw_report.title,
+            wjw_report.body,
             [photo],
         ),
     )
@@ -302,15 +275,16 @@ def _first_obligation(ctx: Context, document_id: int) -> int:
     return DocumentService(ctx).get(document_id).obligations[0].id
 
 
-def _create(runtime: Runtime, seed: Seed002, deadline: dt.date, title_suffix: str) -> int:
+def _create(runtime: Runtime, notice: Notice, deadline: dt.date) -> int:
     with runtime.context() as ctx:
         drafter = user(ctx, "mw.drafter")
-        document = DocumentService(ctx).create_draft(drafter, seed_002_draft(ctx, seed, deadline, with_tasks=True))
+        draft = joint_notice_draft(ctx, notice, deadline, with_tasks=True)
+        document = DocumentService(ctx).create_draft(drafter, draft)
         plan = AttachmentUpload(
-            title=seed.plan_title,
-            filename=f"{seed.plan_title}.txt",
+            title=notice.plan_title,
+            filename=f"{notice.plan_title}.txt",
             content_type="text/plain; charset=utf-8",
-            data=seed.plan_text.encode(),
+            data=notice.plan_text.encode(),
         )
         DocumentService(ctx).add_attachment(drafter, document.id, plan)
         return document.id
@@ -321,13 +295,13 @@ def _sign(runtime: Runtime, head: str, document_id: int) -> None:
         WorkflowService(ctx).decide_signoff(user(ctx, head), document_id, True, "同意")
 
 
-def _revise(runtime: Runtime, document_id: int, seed: Seed002) -> None:
+def _revise(runtime: Runtime, document_id: int, notice: Notice) -> None:
     with runtime.context() as ctx:
         service = DocumentService(ctx)
         document = service.get(document_id)
         due = document.obligations[0].due_on if document.obligations else None
-        draft = seed_002_draft(ctx, seed, due or ctx.today(), with_tasks=True)
-        draft.body = seed.body + "各单位宣传报道材料请于活动结束后5个工作日内报送。"
+        draft = joint_notice_draft(ctx, notice, due or ctx.today(), with_tasks=True)
+        draft.body = notice.body + "各单位宣传报道材料请于每项活动结束后5个工作日内报送。"
         draft.note = "按市委宣传部意见补充宣传报道报送时限"
         draft.base_version = document.current_version
         service.save(user(ctx, "mw.drafter"), document_id, draft)

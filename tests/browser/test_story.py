@@ -8,12 +8,12 @@ import re
 import struct
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.seed.example import RECIPIENTS, read_seed_002
+from services.seed.example import RECIPIENTS, REPORT_CONTACT, REPORT_MATERIALS
+from services.seed.texts import joint_notice
 from tests.browser.conftest import Pages
 
 pytestmark = pytest.mark.slow
@@ -63,8 +63,8 @@ def tick(page: Page, group: str, codes: list[str]) -> None:
         box.get_by_label(ORGAN_NAMES[code], exact=True).check()
 
 
-def draft(pages: Pages, seeds: Path, deadline: dt.date) -> int:
-    seed = read_seed_002(seeds)
+def draft(pages: Pages, deadline: dt.date) -> int:
+    seed = joint_notice()
     page: Page = pages.as_user("mw.drafter")  # type: ignore[assignment]
     visit(pages, page, "inbox-drafter")
     page.get_by_role("link", name="拟稿", exact=True).click()
@@ -77,9 +77,9 @@ def draft(pages: Pages, seeds: Path, deadline: dt.date) -> int:
     page.get_by_label("正文", exact=True).fill(seed.body)
     page.get_by_label("附件说明（每行一个附件名称）", exact=True).fill(seed.plan_title)
     page.locator("#ob-0-title").fill("活动月工作总结")
-    page.locator("#ob-0-materials").fill("活动月工作总结、图片影像资料")
+    page.locator("#ob-0-materials").fill("、".join(REPORT_MATERIALS))
     page.locator("#ob-0-due_on").fill(deadline.isoformat())
-    page.locator("#ob-0-contact").fill("王帅 18804706566")
+    page.locator("#ob-0-contact").fill(REPORT_CONTACT)
     plan = {"name": f"{seed.plan_title}.txt", "mimeType": "text/plain", "buffer": seed.plan_text.encode()}
     page.get_by_label("附件文件", exact=True).set_input_files([plan])
     visit(pages, page, "draft-new")
@@ -113,11 +113,11 @@ def sign(pages: Pages, head: str, doc_id: int, name: str) -> Page:
     return page
 
 
-def test_seed_002_story_through_the_pages(
-    pages: Pages, seeds_dir: Path, run_steps: Callable[[], None], live_url: str
+def test_the_example_joint_notice_story_through_the_pages(
+    pages: Pages, run_steps: Callable[[], None], live_url: str
 ) -> None:
     deadline = dt.date.today() + dt.timedelta(days=10)
-    doc_id = draft(pages, seeds_dir, deadline)
+    doc_id = draft(pages, deadline)
     review(pages, doc_id, run_steps, "格式规范，同意")
 
     page = sign(pages, "tzb.head", doc_id, "sign-tzb")

@@ -23,7 +23,7 @@ from services.processes import gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 from tests.conftest import _free_port
-from tests.helpers.seed002 import HEADS
+from tests.helpers.joint_notice import HEADS
 
 pytestmark = pytest.mark.slow
 DOCS = 6
@@ -95,21 +95,19 @@ def _statuses(runtime: Runtime) -> list[str]:
         return list(ctx.session.scalars(select(Document.status).order_by(Document.id)))
 
 
-def test_killing_api_and_worker_loses_nothing_and_does_nothing_twice(
-    stack: tuple[Stack, Runtime], seeds_dir: Path
-) -> None:
+def test_killing_api_and_worker_loses_nothing_and_does_nothing_twice(stack: tuple[Stack, Runtime]) -> None:
     s, runtime = stack
     s.start("api")
     s.start("worker")
     http = httpx.Client(base_url=s.base, timeout=30)
-    from tests.helpers.seed002 import draft_payload
+    from tests.helpers.joint_notice import draft_payload
 
     class _Client:  # draft_payload reads organs through anything with .get(url, headers=)
         def get(self, url: str, headers: dict[str, str]) -> httpx.Response:
             return http.get(url, headers=headers)
 
     drafter = _login(http, "mw.drafter")
-    payload = draft_payload(_Client(), drafter, seeds_dir, dt.date.today() + dt.timedelta(days=9))  # type: ignore[arg-type]
+    payload = draft_payload(_Client(), drafter, dt.date.today() + dt.timedelta(days=9))  # type: ignore[arg-type]
     payload["attachment_notes"] = []  # no attachment is uploaded here
     ids = [http.post("/api/v1/documents", json=payload, headers=drafter).json()["id"] for _ in range(DOCS)]
     for doc_id in ids:

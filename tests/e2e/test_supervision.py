@@ -21,7 +21,7 @@ from services.processes import free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 from tests.helpers import lifecycle
-from tests.helpers.seed002 import HEADS
+from tests.helpers.joint_notice import HEADS
 
 pytestmark = pytest.mark.slow
 DOCS = 4
@@ -92,13 +92,13 @@ def _sign_all(base: str, ids: list[int]) -> None:
 
 
 def test_killed_parts_come_back_and_every_document_is_issued_once(
-    instance: tuple[Path, str, str, subprocess.Popen[bytes]], seeds_dir: Path
+    instance: tuple[Path, str, str, subprocess.Popen[bytes]],
 ) -> None:
     home, base, prefect, up = instance
     runtime = Runtime(Settings(home=home))
     with runtime.context() as ctx:
         load_organs_and_users(ctx)
-    ids = _documents_in_signing(runtime, seeds_dir)
+    ids = _documents_in_signing(runtime)
     _sign_all(base, ids)  # the issue steps are due now, each paused a second between its tasks
 
     workers = children_of(home, "gongwen worker")
@@ -133,8 +133,8 @@ def test_killed_parts_come_back_and_every_document_is_issued_once(
     runtime.close()
 
 
-def _documents_in_signing(runtime: Runtime, seeds: Path) -> list[int]:
-    ids = [lifecycle.submitted(runtime, seeds) for _ in range(DOCS)]
+def _documents_in_signing(runtime: Runtime) -> list[int]:
+    ids = [lifecycle.submitted(runtime) for _ in range(DOCS)]
     wait_until("the checks ran", lambda: _statuses(runtime, ids) == {"in_review"}, 120)
     for doc_id in ids:
         lifecycle.review(runtime, doc_id)

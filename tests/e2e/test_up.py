@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,12 +14,13 @@ import pytest
 
 from services.processes import gongwen_command, wait_for_http
 from services.seed.example import DEMO_PASSWORD
+from services.seed.texts import joint_notice, summaries
 from tests.conftest import _free_port
 
 pytestmark = pytest.mark.slow
 
 
-def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path: Path, seeds_dir: Path) -> None:
+def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path: Path) -> None:
     api_port, prefect_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGWEN_"))}
     env.update(
@@ -36,7 +38,8 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         http = httpx.Client(base_url=base, timeout=30)
         deadline = time.monotonic() + 240
         docs: list[dict[str, object]] = []
-        # seed 002 at every stage (the distributed one issued through 市民委's registrar) and a unit's report on it
+        # the example joint notice at every stage (the distributed one issued through 市民委's registrar) and a
+        # unit's report on it
         expected = ["distributed", "draft", "in_review", "received", "signing"]
         while time.monotonic() < deadline and sorted(str(d["status"]) for d in docs) != expected:
             token = http.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": DEMO_PASSWORD})
@@ -49,6 +52,8 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
         report = next(d for d in docs if d["status"] == "received")
         issued = next(d for d in docs if d["status"] == "distributed")
         assert report["reply_to_id"] == issued["id"]
+        assert {d["title"] for d in docs if d["kind"] == "outgoing"} == {joint_notice().title}
+        assert report["title"] == next(s.title for s in summaries() if s.title.startswith("扎兰屯市卫生健康委员会"))
         prefect = f"http://127.0.0.1:{prefect_port}/api"
         deployments = {d["name"]: d for d in httpx.post(f"{prefect}/deployments/filter", json={}).json()}
         assert set(deployments) == {
@@ -78,3 +83,34 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
             proc.kill()
         log.close()
     assert proc.returncode is not None
+
+
+BROKEN_INSTALL = """
+import sys
+from pathlib import Path
+
+import services.seed.texts as texts
+
+texts.DOCUMENTS_DIR = Path(sys.argv.pop(1))  # the package's example documents, missing as in a broken install
+from services.cli import main
+
+main()
+"""
+
+
+def test_up_says_when_the_example_data_cannot_load_and_exits_non_zero(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGWEN_"))}
+    env["GONGWEN_HOME"] = str(tmp_path / "home")
+    missing = tmp_path / "no-documents"
+    missing.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", BROKEN_INSTALL, str(missing), "up", "--example-data"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    said = (done.stdout + done.stderr).decode()
+    assert done.returncode == 1, said
+    assert "example data cannot be loaded" in said and "joint-notice.txt" in said
+    assert "Traceback" not in said and "gongwen is up" not in said
+    assert not (tmp_path / "home" / "gongwen.db").exists()  # refused before anything started

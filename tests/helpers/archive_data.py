@@ -1,17 +1,18 @@
-"""A year of finished documents for the archive tests: the seeds plus generated ones, as issuing leaves them."""
+"""A year of finished documents for the archive tests: the example documents plus generated ones, as issuing leaves
+them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import select
 
 from services.domain.models import Attachment, Document, DocumentIssuer, DocumentVersion, Organ
 from services.imports.recognize import recognize
 from services.runtime import Runtime
+from services.seed.texts import every_text
 
 LEADS = ("zlt-mw", "zlt-tzb", "zlt-xcb", "gy-wjw")
 # Each organ that keeps records has its own 全宗 (DOMAIN.md §3.7).
@@ -52,11 +53,12 @@ def reporting_over(runtime: Runtime) -> None:
         ctx.session.execute(update(Submission).values(status="已签收"))
 
 
-def make_year(runtime: Runtime, seeds: Path, year: int, generated: int, seed: int = 7) -> list[int]:
-    """Seed texts and ``generated`` more, each issued with a number, a PDF, a final text; some with a photo."""
+def make_year(runtime: Runtime, year: int, generated: int, seed: int = 7) -> list[int]:
+    """The three example documents and ``generated`` more, each issued with a number, a PDF, a final text; some
+    with a photo."""
     rng = random.Random(seed)
     give_fonds(runtime)
-    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))]
+    texts = every_text()
     ids = []
     with runtime.context() as ctx:
         organs = {o.code: o for o in ctx.session.scalars(select(Organ).where(Organ.code.in_(LEADS)))}

@@ -7,13 +7,12 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from services.runtime import Runtime
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.seed002 import create_with_plan
+from tests.helpers.joint_notice import create_with_plan
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
@@ -51,11 +50,9 @@ def test_an_unknown_archive_code_is_404(client: TestClient, login: Login) -> Non
         assert r.status_code == 404
 
 
-def test_empty_blank_and_oversized_bodies_are_refused(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
-) -> None:
+def test_empty_blank_and_oversized_bodies_are_refused(client: TestClient, login: Login, runtime: Runtime) -> None:
     drafter = login("mw.drafter")
-    doc_id = create_with_plan(client, drafter, seeds_dir, DEADLINE)
+    doc_id = create_with_plan(client, drafter, DEADLINE)
     with changes_nothing(runtime):
         for text, status in ((b"", 422), (b"   \n  ", 422), ("字".encode() * 2_000_001, 422), (b"x" * (9 << 20), 413)):
             r = client.put(

@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy import text
 
 from services.runtime import Runtime
 from tests.helpers.cli import run_cli
-from tests.helpers.seed002 import issue
+from tests.helpers.joint_notice import issue
 
 Login = Callable[[str], dict[str, str]]
 
@@ -60,8 +59,8 @@ def _event_id(runtime: Runtime, action: str) -> int:
 
 
 @pytest.fixture
-def issued(client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]) -> int:
-    return issue(client, login, drain, seeds_dir, dt.date.today() + dt.timedelta(days=10))
+def issued(client: TestClient, login: Login, drain: Callable[[], None]) -> int:
+    return issue(client, login, drain, dt.date.today() + dt.timedelta(days=10))
 
 
 def test_a_whole_history_verifies(runtime: Runtime, issued: int) -> None:

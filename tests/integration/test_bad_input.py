@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.runtime import Runtime
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.seed002 import create_with_plan, draft_payload
+from tests.helpers.joint_notice import create_with_plan, draft_payload
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=20)
@@ -25,8 +24,8 @@ def _error(response: object, status: int, code: str) -> None:
     assert err["message_zh"] and err["message_en"]
 
 
-def _to_signing(client: TestClient, login: Login, drain: Callable[[], None], seeds: Path) -> int:
-    doc_id = create_with_plan(client, login("mw.drafter"), seeds, DEADLINE)
+def _to_signing(client: TestClient, login: Login, drain: Callable[[], None]) -> int:
+    doc_id = create_with_plan(client, login("mw.drafter"), DEADLINE)
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=login("mw.drafter"))
     drain()
     r = client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=login("mw.reviewer"))
@@ -42,9 +41,9 @@ def test_malformed_and_incomplete_payloads(client: TestClient, login: Login, run
         _error(client.post("/api/v1/documents", json=[1, 2], headers=headers), 422, "invalid_payload")
 
 
-def test_unknown_organ_and_unknown_form(client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path) -> None:
+def test_unknown_organ_and_unknown_form(client: TestClient, login: Login, runtime: Runtime) -> None:
     headers = login("mw.drafter")
-    payload = draft_payload(client, headers, seeds_dir, DEADLINE)
+    payload = draft_payload(client, headers, DEADLINE)
     with changes_nothing(runtime):
         _error(
             client.post("/api/v1/documents", json={**payload, "main_recipients": [99999]}, headers=headers),
@@ -59,10 +58,10 @@ def test_unknown_organ_and_unknown_form(client: TestClient, login: Login, runtim
 
 
 def test_hand_typed_doc_number_is_refused(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     headers = login("mw.drafter")
-    payload = draft_payload(client, headers, seeds_dir, DEADLINE)
+    payload = draft_payload(client, headers, DEADLINE)
     with changes_nothing(runtime):
         _error(
             client.post("/api/v1/documents", json={**payload, "doc_number": "扎民委字〔2024〕32号"}, headers=headers),
@@ -80,9 +79,9 @@ def test_hand_typed_doc_number_is_refused(
 
 
 def test_signer_of_another_organ_and_signing_twice(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
-    doc_id = _to_signing(client, login, drain, seeds_dir)
+    doc_id = _to_signing(client, login, drain)
     approve = {"approve": True, "opinion": "同意"}
     with changes_nothing(runtime):
         _error(
@@ -112,17 +111,17 @@ def test_signer_of_another_organ_and_signing_twice(
 
 
 def test_issuing_an_unsigned_document(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
-    doc_id = _to_signing(client, login, drain, seeds_dir)
+    doc_id = _to_signing(client, login, drain)
     with changes_nothing(runtime):
         _error(client.post(f"/api/v1/documents/{doc_id}/issue", headers=login("mw.registrar")), 409, "not_signed")
         _error(client.post(f"/api/v1/documents/{doc_id}/issue", headers=login("mw.drafter")), 403, "role_required")
 
 
-def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path) -> None:
+def test_non_utf8_uploads(client: TestClient, login: Login, runtime: Runtime) -> None:
     headers = login("mw.drafter")
-    doc_id = create_with_plan(client, headers, seeds_dir, DEADLINE)
+    doc_id = create_with_plan(client, headers, DEADLINE)
     gbk = "各乡镇、街道：现将方案印发给你们。".encode("gb18030")
     with changes_nothing(runtime):
         _error(
@@ -165,12 +164,10 @@ def test_authentication_is_required(client: TestClient, runtime: Runtime) -> Non
         )
 
 
-def test_editing_after_submission_and_foreign_drafts(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
-) -> None:
+def test_editing_after_submission_and_foreign_drafts(client: TestClient, login: Login, runtime: Runtime) -> None:
     headers = login("mw.drafter")
-    doc_id = create_with_plan(client, headers, seeds_dir, DEADLINE)
-    payload = draft_payload(client, headers, seeds_dir, DEADLINE)
+    doc_id = create_with_plan(client, headers, DEADLINE)
+    payload = draft_payload(client, headers, DEADLINE)
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=headers)
     with changes_nothing(runtime):
         payload["base_version"] = 2
@@ -184,11 +181,9 @@ def test_editing_after_submission_and_foreign_drafts(
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "照片 (1).jpg"])
-def test_attachment_names_never_escape(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, name: str
-) -> None:
+def test_attachment_names_never_escape(client: TestClient, login: Login, runtime: Runtime, name: str) -> None:
     headers = login("mw.drafter")
-    doc_id = create_with_plan(client, headers, seeds_dir, DEADLINE)
+    doc_id = create_with_plan(client, headers, DEADLINE)
     r = client.post(
         f"/api/v1/documents/{doc_id}/attachments", files={"file": (name, b"data", "image/jpeg")}, headers=headers
     )

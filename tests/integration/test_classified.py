@@ -5,31 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from services.runtime import Runtime
-from services.seed.example import read_seed_002
+from services.seed.texts import joint_notice
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.seed002 import HEADS, create_with_plan, draft_payload, obligation_id, organ_ids, report
+from tests.helpers.joint_notice import HEADS, create_with_plan, draft_payload, obligation_id, organ_ids, report
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
 
 
-def _issue(client: TestClient, login: Login, drain: Callable[[], None], seeds: Path, classification: str) -> int:
+def _issue(client: TestClient, login: Login, drain: Callable[[], None], classification: str) -> int:
     """Seed 002, marked with a 密级, from draft to distributed."""
     drafter = login("mw.drafter")
-    payload = draft_payload(client, drafter, seeds, DEADLINE) | {
+    payload = draft_payload(client, drafter, DEADLINE) | {
         "classification": classification,
         "secrecy_period": "5年",
     }
     r = client.post("/api/v1/documents", json=payload, headers=drafter)
     assert r.status_code == 201, r.text
     doc_id = int(r.json()["id"])
-    seed = read_seed_002(seeds)
+    seed = joint_notice()
     files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
     r = client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, data={"title": seed.plan_title},
                     headers=drafter)  # fmt: skip
@@ -53,10 +52,10 @@ def _not_found(response: object) -> None:
 
 
 def test_a_recipient_without_clearance_can_neither_receive_nor_report(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     clear(runtime, "绝密", "mw.drafter", "mw.reviewer", *HEADS)
-    doc_id = _issue(client, login, drain, seeds_dir, "绝密")
+    doc_id = _issue(client, login, drain, "绝密")
     uncleared = login("jyj.drafter")
     summary = obligation_id(client, login("mw.drafter"), doc_id)
     with changes_nothing(runtime):
@@ -82,10 +81,10 @@ def test_a_recipient_without_clearance_can_neither_receive_nor_report(
 
 
 def test_a_report_is_at_least_as_secret_as_its_plan(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     clear(runtime, "机密", "mw.drafter", "mw.reviewer", "jyj.drafter", *HEADS)
-    doc_id = _issue(client, login, drain, seeds_dir, "机密")
+    doc_id = _issue(client, login, drain, "机密")
     r = report(client, login("jyj.drafter"), obligation_id(client, login("mw.drafter"), doc_id), "教育局总结",
                "机密总结正文。")  # fmt: skip
     assert r.status_code == 201, r.text
@@ -101,11 +100,11 @@ def test_a_report_is_at_least_as_secret_as_its_plan(
 
 
 def test_a_recipient_sees_the_issued_text_not_the_issuers_workings(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
-    from tests.helpers.seed002 import issue
+    from tests.helpers.joint_notice import issue
 
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     jyj, wjw = login("jyj.drafter"), login("wjw.drafter")
     assert client.get(f"/api/v1/documents/{doc_id}", headers=jyj).status_code == 200
     assert client.get(f"/api/v1/documents/{doc_id}/pdf", headers=jyj).status_code == 200
@@ -133,12 +132,10 @@ def test_a_recipient_sees_the_issued_text_not_the_issuers_workings(
     assert client.get(f"/api/v1/documents/{doc_id}/attachments/{issued}", headers=jyj).status_code == 200
 
 
-def test_a_co_issuers_list_and_its_reads_agree(
-    client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]
-) -> None:
-    from tests.helpers.seed002 import issue
+def test_a_co_issuers_list_and_its_reads_agree(client: TestClient, login: Login, drain: Callable[[], None]) -> None:
+    from tests.helpers.joint_notice import issue
 
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     r = report(client, login("wjw.drafter"), obligation_id(client, login("wjw.drafter"), doc_id), "卫健委总结",
                "义诊十二场。")  # fmt: skip
     reply_id = r.json()["reply_document_id"]
@@ -171,11 +168,9 @@ def test_nobody_drafts_above_their_own_clearance(client: TestClient, login: Logi
         assert r.status_code == 422 and r.json()["error"]["code"] == "classification_above_clearance"
 
 
-def test_every_field_survives_a_body_upload(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
-) -> None:
+def test_every_field_survives_a_body_upload(client: TestClient, login: Login, runtime: Runtime) -> None:
     drafter = login("mw.drafter")
-    payload = draft_payload(client, drafter, seeds_dir, DEADLINE)
+    payload = draft_payload(client, drafter, DEADLINE)
     payload["release_scope"] = "主动公开"
     payload["obligations"][0]["method"] = "报送至扎兰屯市民族事务委员会3010室"
     doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
@@ -195,13 +190,13 @@ def test_every_field_survives_a_body_upload(
 
 
 def test_a_stale_save_is_refused_and_the_editor_shows_both_texts(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+    client: TestClient, login: Login, runtime: Runtime
 ) -> None:
     from tests.helpers.pages import page_login
 
     drafter = login("mw.drafter")
-    doc_id = create_with_plan(client, drafter, seeds_dir, DEADLINE)  # version 2
-    payload = draft_payload(client, drafter, seeds_dir, DEADLINE) | {"body": "甲的修改。", "base_version": 2}
+    doc_id = create_with_plan(client, drafter, DEADLINE)  # version 2
+    payload = draft_payload(client, drafter, DEADLINE) | {"body": "甲的修改。", "base_version": 2}
     assert client.put(f"/api/v1/documents/{doc_id}", json=payload, headers=drafter).status_code == 200
     stale = payload | {"body": "乙的修改。"}
     with changes_nothing(runtime):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -442,11 +441,11 @@ def test_a_disabled_users_logins_end_everywhere(fresh: TestClient, runtime: Runt
 
 
 def test_issued_documents_keep_the_name_they_were_issued_under(
-    client: TestClient, login: Callable[[str], dict[str, str]], drain: Callable[[], None], seeds_dir: Path
+    client: TestClient, login: Callable[[str], dict[str, str]], drain: Callable[[], None]
 ) -> None:
-    from tests.helpers.seed002 import issue, organ_ids
+    from tests.helpers.joint_notice import issue, organ_ids
 
-    doc_id = issue(client, login, drain, seeds_dir, dt.date.today() + dt.timedelta(days=10))
+    doc_id = issue(client, login, drain, dt.date.today() + dt.timedelta(days=10))
     admin = login("admin")
     mw = organ_ids(client, admin)["zlt-mw"]
     renamed = client.patch(f"/api/v1/organs/{mw}", headers=admin, json={"name": "扎兰屯市民族和宗教事务委员会"})

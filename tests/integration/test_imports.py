@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from services.domain.models import Document, ImportedFile, Organ
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
+from services.seed.texts import DOCUMENTS_DIR as EXAMPLES
+from services.seed.texts import JOINT_NOTICE, PLAN_NOTICE
 from tests.helpers.cli import run_cli
 
 Login = Callable[[str], dict[str, str]]
@@ -97,25 +99,23 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     assert 0 < recognized["doc_number"]["confidence"] <= 1
 
 
-def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login, seeds_dir: Path) -> None:
+def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login) -> None:
     headers = login("archivist")
-    plan = (
-        "市卫生健康委创建全国民族团结进步示范市实施方案\n一、指导思想\n坚持以习近平新时代中国特色社会主义思想为指导。"
-    )
-    summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2024]32号文件要求，我局开展了活动。"
+    plan = "扎兰屯市2025年民族团结进步示范单位创建工作实施方案\n一、创建目标\n年内在全市培育市级民族团结进步示范单位。"
+    summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2025]27号文件要求，我局开展了活动。"
     files = [
         ("files", ("plan.txt", plan.encode(), "text/plain")),
-        ("files", ("002.txt", next(seeds_dir.glob("002_*")).read_bytes(), "text/plain")),
-        ("files", ("001.txt", next(seeds_dir.glob("001_*")).read_bytes(), "text/plain")),
+        ("files", ("joint.txt", (EXAMPLES / JOINT_NOTICE).read_bytes(), "text/plain")),
+        ("files", ("notice.txt", (EXAMPLES / PLAN_NOTICE).read_bytes(), "text/plain")),
         ("files", ("summary.txt", summary.encode(), "text/plain")),
     ]
     ids = [f["document_ids"][0] for f in client.post("/api/v1/imports", files=files, headers=headers).json()["files"]]
-    plan_id, notice_002, notice_001, summary_id = ids
-    assert {"from_id": summary_id, "to_id": notice_002, "kind": "reports_on", "how": "doc_number"} in client.get(
+    plan_id, joint_id, notice_id, summary_id = ids
+    assert {"from_id": summary_id, "to_id": joint_id, "kind": "reports_on", "how": "doc_number"} in client.get(
         f"/api/v1/documents/{summary_id}/links", headers=headers
     ).json()
-    assert {"from_id": notice_001, "to_id": plan_id, "kind": "issues_plan", "how": "title"} in client.get(
-        f"/api/v1/documents/{notice_001}/links", headers=headers
+    assert {"from_id": notice_id, "to_id": plan_id, "kind": "issues_plan", "how": "title"} in client.get(
+        f"/api/v1/documents/{notice_id}/links", headers=headers
     ).json()
     manual = client.post(
         f"/api/v1/documents/{summary_id}/links", json={"to_id": plan_id, "kind": "reports_on"}, headers=headers
@@ -134,9 +134,9 @@ def _truncated_docx() -> bytes:
 
 
 def test_broken_input_gets_a_clear_error_per_file_and_leaves_nothing(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+    client: TestClient, login: Login, runtime: Runtime
 ) -> None:
-    good = next(seeds_dir.glob("000_*"))
+    good = EXAMPLES / PLAN_NOTICE
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
     files = [
         ("files", ("empty.txt", b"", "text/plain")),
@@ -196,11 +196,11 @@ def test_zip_bombs_are_not_docx(client: TestClient, login: Login) -> None:
 
 
 def test_a_cli_import_is_searchable_when_it_ends(
-    runtime: Runtime, example_users: None, seeds_dir: Path, tmp_path: Path, prefect_server: str
+    runtime: Runtime, example_users: None, tmp_path: Path, prefect_server: str
 ) -> None:
-    _cli(runtime, "import", str(next(seeds_dir.glob("001_*"))), "--json")
-    hits = _cli(runtime, "search", "广卫发[2022]17号", "--json")["hits"]  # type: ignore[index]
-    assert [h["source"] for h in hits] == [next(seeds_dir.glob("001_*")).name]
+    _cli(runtime, "import", str(EXAMPLES / PLAN_NOTICE), "--json")
+    hits = _cli(runtime, "search", "扎民委字[2025]11号", "--json")["hits"]  # type: ignore[index]
+    assert [h["source"] for h in hits] == [PLAN_NOTICE]
 
 
 CLASSIFIED = (
@@ -274,10 +274,9 @@ def test_an_imported_issuer_known_by_an_alias_is_that_organ(client: TestClient, 
 
 
 def test_the_same_file_imported_by_two_organs_gives_each_its_own_record(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path
+    client: TestClient, login: Login, runtime: Runtime
 ) -> None:
-    seed = next(seeds_dir.glob("001_*"))
-    files = [("files", (seed.name, seed.read_bytes(), "text/plain"))]
+    files = [("files", (PLAN_NOTICE, (EXAMPLES / PLAN_NOTICE).read_bytes(), "text/plain"))]
     ours = client.post("/api/v1/imports", files=files, headers=login("mw.drafter")).json()["files"][0]
     theirs = client.post("/api/v1/imports", files=files, headers=login("jyj.drafter")).json()["files"][0]
     assert ours["status"] == theirs["status"] == "imported"
@@ -290,19 +289,17 @@ def test_the_same_file_imported_by_two_organs_gives_each_its_own_record(
     with runtime.context() as ctx:
         IndexingService(ctx).apply_batch(runtime.search_index)
     for user in ("mw.drafter", "jyj.drafter"):  # each finds its own copy by its 文号
-        found = client.get("/api/v1/search", params={"q": "广卫发〔2022〕17号"}, headers=login(user)).json()
+        found = client.get("/api/v1/search", params={"q": "扎民委字〔2025〕11号"}, headers=login(user)).json()
         assert found["total"] == 1
 
 
-def test_a_cli_import_into_a_fresh_home_is_recorded_for_the_system(
-    runtime: Runtime, seeds_dir: Path, prefect_server: str
-) -> None:
-    outcome = _cli(runtime, "import", str(next(seeds_dir.glob("002_*"))), "--json")
+def test_a_cli_import_into_a_fresh_home_is_recorded_for_the_system(runtime: Runtime, prefect_server: str) -> None:
+    outcome = _cli(runtime, "import", str(EXAMPLES / JOINT_NOTICE), "--json")
     assert [o["status"] for o in outcome] == ["imported"]  # type: ignore[attr-defined]
     with runtime.context() as ctx:
         document = ctx.session.scalar(select(Document))
         assert document is not None and document.drafter is not None
         assert document.drafter.username == "system" and not document.drafter.active
         assert document.owner_organ is not None and document.owner_organ.name == runtime.settings.archive.fonds_name
-    refused = run_cli(runtime, "import", str(seeds_dir), "--as", "nobody")
+    refused = run_cli(runtime, "import", str(EXAMPLES), "--as", "nobody")
     assert refused.exit_code == 2 and "user_not_found" in refused.output and "nobody" in refused.output

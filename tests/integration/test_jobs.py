@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,9 +45,9 @@ def _cli(runtime: Runtime, *args: str) -> str:
 
 
 def test_nothing_is_attempted_while_prefect_does_not_answer(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, example_users: None, prefect_server: str
 ) -> None:
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
     worker = Worker(runtime)
     with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
         for _ in range(3):
@@ -62,10 +61,10 @@ def test_nothing_is_attempted_while_prefect_does_not_answer(
 
 
 def test_a_step_failing_every_attempt_reaches_the_office_and_runs_again_with_one_command(
-    runtime: Runtime, client: TestClient, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, client: TestClient, prefect_server: str
 ) -> None:
     runtime.settings.workflow.max_attempts = 2
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
     with runtime.context(write=False) as ctx:
         service = DocumentService(ctx)
         key = service.version(service.get(doc_id)).body_key
@@ -93,10 +92,10 @@ def test_a_step_failing_every_attempt_reaches_the_office_and_runs_again_with_one
 
 
 def test_a_step_that_failed_for_want_of_a_service_is_put_back_by_itself(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, prefect_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime.settings.workflow.max_attempts = 1
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
     store = type(runtime.store)
     original = store.get
 
@@ -114,11 +113,9 @@ def test_a_step_that_failed_for_want_of_a_service_is_put_back_by_itself(
     assert _status(runtime, doc_id) == "in_review" and _job(runtime, doc_id).requeues == 1
 
 
-def test_a_long_step_keeps_its_lease_and_runs_once(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
-) -> None:
+def test_a_long_step_keeps_its_lease_and_runs_once(runtime: Runtime, example_users: None, prefect_server: str) -> None:
     runtime.settings.workflow.lease_seconds = 1.0
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
     first, second = Worker(runtime), Worker(runtime)
     second.name = "another-worker"
     original = WorkflowService.run_format_checks
@@ -141,13 +138,13 @@ def test_a_long_step_keeps_its_lease_and_runs_once(
 
 
 def test_the_run_a_dead_worker_left_is_marked_crashed_when_its_step_is_taken_up(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, example_users: None, prefect_server: str
 ) -> None:
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.states import Running
 
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
 
     @flow(name="document-checks")
     def left_behind() -> None: ...
@@ -168,7 +165,7 @@ def test_the_run_a_dead_worker_left_is_marked_crashed_when_its_step_is_taken_up(
 
 
 def test_a_run_lost_before_its_step_could_record_it_is_settled(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, prefect_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Prefect went away between creating a run and running it (so no step ever learnt its id): the run would stay
     Pending for ever. The worker's sweep marks such runs crashed, but never the run a live step holds."""
@@ -178,7 +175,7 @@ def test_a_run_lost_before_its_step_could_record_it_is_settled(
 
     import flows.worker as worker_module
 
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
 
     @flow(name="document-issue")
     def issue() -> None: ...

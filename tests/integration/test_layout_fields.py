@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from tests.helpers.seed002 import organ_ids
+from tests.helpers.joint_notice import organ_ids
 
 Login = Callable[[str], dict[str, str]]
 

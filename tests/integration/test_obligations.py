@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,7 +14,8 @@ from services.accounts.service import SYSTEM, OrganService, UserService
 from services.documents.schemas import DraftInput
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
-from services.seed.example import DEMO_PASSWORD, read_seed_002, seed_002_draft
+from services.seed.example import DEMO_PASSWORD, joint_notice_draft
+from services.seed.texts import joint_notice
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.plans import D, act, at, issue, organ_id, seed_001_draft
 
@@ -154,37 +154,42 @@ def _organ(runtime: Runtime, code: str) -> int:
     return int(act(runtime, lambda c: organ_id(c, code)))  # type: ignore[call-overload]
 
 
-def test_seed_002_tasks_each_unit_reports_on_its_own(client: TestClient, runtime: Runtime, seeds_dir: Path) -> None:
-    seed = read_seed_002(seeds_dir)
-    at(runtime, D(2024, 9, 6))
+def test_joint_notice_tasks_each_unit_reports_on_its_own(client: TestClient, runtime: Runtime) -> None:
+    notice = joint_notice()
+    at(runtime, D(2025, 8, 27))
 
     def draft(ctx: Any) -> DraftInput:
-        found = seed_002_draft(ctx, seed, D(2024, 9, 22), with_tasks=True)
+        found = joint_notice_draft(ctx, notice, D(2025, 10, 10), with_tasks=True)
         found.attachment_notes = []  # the plan's text is not attached here; its tasks are in the draft
         return found
 
     doc_id = issue(runtime, "mw.drafter", draft, ["tzb.head", "xcb.head", "mw.head"])
     office = client.get(f"/api/v1/documents/{doc_id}/tasks", headers=_login(client, "mw.registrar")).json()
-    assert len(office) >= 15
+    assert len(office) == 12
     first = office[0]
-    assert first["text"] == "1. 举办民族团结进步引领动员活动"
+    assert first["text"] == "1. 举办活动月启动仪式暨“同心杯”全民健步走"
     assert [(a["organ"], a["role"]) for a in first["assignments"][:2]] == [
         ("中共扎兰屯市委员会统一战线工作部", "牵头"), ("扎兰屯市民族事务委员会", "配合"),
     ]  # fmt: skip
+    photos = next(t for t in office if t["text"].startswith("7."))  # its lead written as 市文旅局, an alias
+    assert (photos["assignments"][0]["organ"], photos["assignments"][0]["role"]) == (
+        "扎兰屯市文化旅游体育广电局",
+        "牵头",
+    )
     jyj = _organ(runtime, "zlt-jyj")
     expected = {t["id"] for t in office if any(a["organ_id"] == jyj for a in t["assignments"])}
     mine = client.get(f"/api/v1/documents/{doc_id}/tasks", headers=_login(client, "jyj.drafter")).json()
-    assert {t["id"] for t in mine} == expected and "7. 开展“校园民族团结日”主题活动" in {t["text"] for t in mine}
+    assert {t["id"] for t in mine} == expected and "5. 开展“民族团结进校园”主题活动" in {t["text"] for t in mine}
     assert all([a["organ_id"] for a in t["assignments"]] == [jyj] for t in mine)  # only its own part
-    school = next(t for t in mine if t["text"].startswith("7."))
+    school = next(t for t in mine if t["text"].startswith("5."))
     assert school["assignments"][0]["role"] == "牵头"
     assignment = school["assignments"][0]["id"]
     jyj_headers = _login(client, "jyj.drafter")
-    r = client.post(f"/api/v1/task-assignments/{assignment}/progress", json={"note": "已在3所学校开展开学第一课。"},
+    r = client.post(f"/api/v1/task-assignments/{assignment}/progress", json={"note": "已在3所学校召开开学主题班会。"},
                     headers=jyj_headers)  # fmt: skip
     assert r.status_code == 200 and r.json()["state"] == "进行中"
     r = client.post(f"/api/v1/task-assignments/{assignment}/progress",
-                    json={"note": "全市各级各类学校均已开展。", "done": True}, headers=jyj_headers)  # fmt: skip
+                    json={"note": "全市中小学均已开展。", "done": True}, headers=jyj_headers)  # fmt: skip
     assert r.status_code == 200 and r.json()["state"] == "已完成"
     with changes_nothing(runtime):  # done stays done; another unit's task is not its to report on; words needed
         blank = client.post(f"/api/v1/task-assignments/{assignment}/progress", json={"note": "  "}, headers=jyj_headers)
@@ -198,7 +203,7 @@ def test_seed_002_tasks_each_unit_reports_on_its_own(client: TestClient, runtime
         assert r.status_code == 404 and r.json()["error"]["code"] == "task_assignment_not_found"
     office = client.get(f"/api/v1/documents/{doc_id}/tasks", headers=_login(client, "mw.registrar")).json()
     state = {(t["text"][:2], a["organ_id"]): a for t in office for a in t["assignments"]}
-    assert state[("7.", jyj)]["state"] == "已完成" and state[("7.", jyj)]["progress"] == "全市各级各类学校均已开展。"
+    assert state[("5.", jyj)]["state"] == "已完成" and state[("5.", jyj)]["progress"] == "全市中小学均已开展。"
     assert {a["state"] for k, a in state.items() if k[1] != jyj} == {"未开始"}
     board = client.get(f"/api/v1/documents/{doc_id}/obligations/matrix", headers=_login(client, "mw.registrar")).json()
     row = next(u for u in board["units"] if u["organ_id"] == jyj)
@@ -338,25 +343,26 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client: TestClient, ru
     assert r.status_code == 200 and r.json() == {"chased": 7}
 
 
-def test_an_imported_plan_is_re_issued_with_what_it_asks(client: TestClient, runtime: Runtime, seeds_dir: Path) -> None:
-    """Seed 001 imported from its file, then drafted anew from it: the recognised obligations, cadences and
-    phases come back in the editor, with the old dates for the drafter to change."""
+def test_an_imported_plan_is_re_issued_with_what_it_asks(client: TestClient, runtime: Runtime) -> None:
+    """市民委's plan of last year imported from its file, then drafted anew from it: the recognised obligations,
+    cadences and phases come back in the editor, with the old dates for the drafter to change."""
     from services.imports.service import ImportService
     from services.seed.example import user
+    from services.seed.texts import PLAN_NOTICE, document_text
     from tests.helpers.pages import page_login
 
     at(runtime, D(2026, 5, 6))
-    data = next(seeds_dir.glob("001_*.txt")).read_bytes()
+    data = document_text(PLAN_NOTICE).encode()
     with runtime.context() as ctx:
-        doc_id = ImportService(ctx).import_bytes(user(ctx, "gy-wjw.drafter"), "001.txt", data).document_ids[0]
-    page_login(client, "gy-wjw.drafter")
+        doc_id = ImportService(ctx).import_bytes(user(ctx, "mw.drafter"), "plan.txt", data).document_ids[0]
+    page_login(client, "mw.drafter")
     page = client.get(f"/documents/{doc_id}")
     assert "以此为模板拟稿" in page.text
     editor = client.get(f"/documents/new?from={doc_id}")
     assert editor.status_code == 200
-    for value in ("创建工作方案", "2022-05-30", "工作总结、佐证材料", "部署阶段", "2022-09-30"):
+    for value in ("创建工作计划", "2025-04-30", "创建工作总结、影像资料", "动员申报阶段", "2025-10-31"):
         assert f'value="{value}"' in editor.text, value
     assert 'value="weekly" selected' in editor.text and 'value="monthly" selected' in editor.text
-    page_login(client, "mw.drafter")  # another organ's drafter: the import is not theirs to read
+    page_login(client, "gy-wjw.drafter")  # another organ's drafter: the import is not theirs to read
     refused = client.get(f"/documents/new?from={doc_id}")
     assert refused.status_code == 404 and "document_not_found" in refused.text

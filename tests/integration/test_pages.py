@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,8 +13,8 @@ from services.domain.models import Document
 from services.runtime import Runtime
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
+from tests.helpers.joint_notice import draft_payload, obligation_id, organ_ids, report
 from tests.helpers.pages import page_login
-from tests.helpers.seed002 import draft_payload, obligation_id, organ_ids, report
 
 Login = Callable[[str], dict[str, str]]
 SCRIPT = '<script>alert("公文")</script>'
@@ -76,10 +75,10 @@ def test_a_draft_that_does_not_validate_is_shown_again_with_everything_typed(
 
 
 def test_user_text_is_escaped_on_every_page(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
     drafter = login("mw.drafter")
-    payload = draft_payload(client, drafter, seeds_dir, DEADLINE)
+    payload = draft_payload(client, drafter, DEADLINE)
     payload |= {"title": f"关于{SCRIPT}的通知", "body": payload["body"] + SCRIPT, "remark": SCRIPT}
     payload["attachment_notes"] = [SCRIPT]
     doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
@@ -172,11 +171,11 @@ def test_admin_adds_an_organ_with_its_prefixes_and_a_user(client: TestClient) ->
 
 
 def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixity(
-    client: TestClient, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     from tests.helpers.archive_data import make_year
 
-    make_year(runtime, seeds_dir, 2025, 6)
+    make_year(runtime, 2025, 6)
     csrf = page_login(client, "archivist")
     r = client.post("/archive/runs", data={"csrf": csrf, "year": "2025"}, follow_redirects=False)
     run_url = r.headers["location"].split("?")[0]
@@ -188,10 +187,10 @@ def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixit
     assert "四性检测" in done.text and "编目" in done.text  # per-stage timing
     catalogue = client.get("/archive/years/2025")
     codes = re.findall(r'href="/archive/items/([^"]+)"', catalogue.text)
-    assert len(codes) == 11 and "共 11 件" in catalogue.text
+    assert len(codes) == 9 and "共 9 件" in catalogue.text  # the three example documents and six generated
     assert all(re.fullmatch(r"Z001-WS·2025-(Y|D30|D10)-[A-Z]+-\d{4}", c) for c in codes), codes
     d30 = client.get("/archive/years/2025", params={"retention": "D30"})
-    assert 0 < len(re.findall(r'href="/archive/items/', d30.text)) <= 11
+    assert 0 < len(re.findall(r'href="/archive/items/', d30.text)) <= 9
     item = client.get(f"/archive/items/{codes[0]}")
     assert "01-正本.pdf" in item.text and "真实性" in item.text and "manifest" not in item.text.split("<main")[0]
     home = client.get("/archive")
@@ -199,7 +198,7 @@ def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixit
     client.post("/archive/fixity", data={"csrf": csrf})
     drain()
     fixity = client.get("/archive/fixity")
-    assert "全部一致" in fixity.text and ">11<" in fixity.text
+    assert "全部一致" in fixity.text and ">9<" in fixity.text
     bad = client.post("/archive/runs", data={"csrf": csrf, "year": "3000"})
     assert bad.status_code == 422 and "archive_year_invalid" in bad.text
 

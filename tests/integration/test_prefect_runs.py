@@ -26,6 +26,7 @@ from services.config import Settings
 from services.domain.models import Document
 from services.processes import free_port
 from services.runtime import Runtime
+from services.seed.texts import DOCUMENTS_DIR, JOINT_NOTICE, PLAN_NOTICE, document_text
 from tests.helpers import lifecycle
 from tests.helpers.cli import run_gongwen
 
@@ -56,11 +57,11 @@ def _issue(runtime: Runtime, worker: Worker, *doc_ids: int) -> None:
 
 
 def test_an_issued_documents_runs_are_found_by_its_number_with_its_tags(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, example_users: None, prefect_server: str
 ) -> None:
     since = dt.datetime.now(dt.UTC)
     worker = Worker(runtime)
-    doc_id = lifecycle.submitted(runtime, seeds_dir)
+    doc_id = lifecycle.submitted(runtime)
     worker.drain()
     title = _document(runtime, doc_id).title
     checks = _runs(since, tags=[f"doc:{doc_id}", "step:check"])
@@ -78,11 +79,11 @@ def test_an_issued_documents_runs_are_found_by_its_number_with_its_tags(
 
 
 def test_documents_checked_and_issued_together_are_each_named_and_tagged_in_their_run(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, example_users: None, prefect_server: str
 ) -> None:
     since = dt.datetime.now(dt.UTC)
     worker = Worker(runtime)
-    first, second = lifecycle.submitted(runtime, seeds_dir), lifecycle.submitted(runtime, seeds_dir)
+    first, second = lifecycle.submitted(runtime), lifecycle.submitted(runtime)
     worker.drain()
     _issue(runtime, worker, first, second)
     numbers = [_document(runtime, i).doc_number for i in (first, second)]
@@ -102,13 +103,14 @@ def _quiet(result: Any) -> None:
 
 
 def test_import_and_reindex_run_on_the_instances_server_named_and_tagged_without_a_traceback(
-    runtime: Runtime, example_users: None, seeds_dir: Path, tmp_path: Path, prefect_server: str
+    runtime: Runtime, example_users: None, tmp_path: Path, prefect_server: str
 ) -> None:
     since = dt.datetime.now(dt.UTC)
     folder = tmp_path / "inbox"
     folder.mkdir()
-    for seed in sorted(seeds_dir.glob("00[012]_*")):
-        (folder / seed.name).write_bytes(seed.read_bytes())
+    for name in (JOINT_NOTICE, PLAN_NOTICE, "notice.txt"):  # three single documents of our own
+        text = document_text(JOINT_NOTICE if name == "notice.txt" else name)
+        (folder / name).write_text(text.replace("27号", "28号") if name == "notice.txt" else text, encoding="utf-8")
     imported = run_gongwen(runtime, "import", str(folder))
     _quiet(imported)
     assert "imported 3" in imported.stdout
@@ -138,10 +140,10 @@ def test_a_command_run_while_the_instance_is_down_starts_the_instances_own_serve
 
 
 def test_a_configured_server_that_does_not_answer_is_an_error_and_nothing_is_imported(
-    runtime: Runtime, example_users: None, seeds_dir: Path, prefect_server: str
+    runtime: Runtime, example_users: None, prefect_server: str
 ) -> None:
     down = f"http://127.0.0.1:{free_port()}/api"
-    result = run_gongwen(runtime, "import", str(seeds_dir), GONGWEN_PREFECT__API_URL=down)
+    result = run_gongwen(runtime, "import", str(DOCUMENTS_DIR), GONGWEN_PREFECT__API_URL=down)
     assert result.returncode == 2 and "prefect_unreachable" in result.stdout and "Traceback" not in result.stderr
     assert not (runtime.settings.prefect_home / "prefect.db").exists()  # no server of its own started either
     with runtime.context(write=False) as ctx:

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from services.config import DEV_SECRET, Settings
 from services.processes import gongwen_command
 from services.runtime import Runtime
+from tests.helpers.joint_notice import issue
 from tests.helpers.pages import page_login
-from tests.helpers.seed002 import issue
 
 Login = Callable[[str], dict[str, str]]
 GOOD_SECRET = "kQ3v-9Zr_Lw2Hn8sYbT6uJc4Xe1Pa7Dm0Gf5"
@@ -71,9 +71,9 @@ def test_a_csrf_token_works_only_for_the_login_it_was_signed_for(client: TestCli
 
 
 def test_every_html_answer_has_a_policy_and_cannot_be_framed_elsewhere(
-    client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, drain: Callable[[], None]
 ) -> None:
-    doc_id = issue(client, login, drain, seeds_dir, dt.date.today() + dt.timedelta(days=10))
+    doc_id = issue(client, login, drain, dt.date.today() + dt.timedelta(days=10))
     html = client.get(f"/api/v1/documents/{doc_id}/html", headers=login("jyj.drafter"))
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "script-src" not in html.headers["content-security-policy"]

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,8 @@ from services.errors import DomainError
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
-from services.seed.example import read_seed_002, seed_002_draft, tiny_png, user
+from services.seed.example import joint_notice_draft, tiny_png, user
+from services.seed.texts import joint_notice
 from services.workflow.service import WorkflowService
 from tests.helpers import lifecycle
 
@@ -84,13 +84,13 @@ def _sign(head: str, doc_id: int, approve: bool = True) -> Callable[[Context], o
 
 
 def test_two_saves_of_one_draft_lose_nothing(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.draft(runtime, seeds_dir)
+    doc_id = lifecycle.draft(runtime)
 
     def save(text: str) -> Callable[[Context], object]:
         def act(ctx: Context) -> object:
-            draft = seed_002_draft(ctx, read_seed_002(seeds_dir), ctx.today() + dt.timedelta(days=10))
+            draft = joint_notice_draft(ctx, joint_notice(), ctx.today() + dt.timedelta(days=10))
             draft.attachment_notes, draft.body, draft.base_version = [], text, 1
             return DocumentService(ctx).save(user(ctx, "mw.drafter"), doc_id, draft).current_version
 
@@ -110,9 +110,9 @@ def test_two_saves_of_one_draft_lose_nothing(
 
 
 def test_two_signings_of_one_round_complete_it_once(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime)
     with runtime.context() as ctx:
         _sign("mw.head", doc_id)(ctx)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
@@ -125,9 +125,9 @@ def test_two_signings_of_one_round_complete_it_once(
 
 
 def test_one_head_twice_at_once_signs_once(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
         results = race(runtime, _sign("tzb.head", doc_id), _sign("tzb.head", doc_id))
     assert _codes(results) == ["already_decided", "ok"]
@@ -135,9 +135,9 @@ def test_one_head_twice_at_once_signs_once(
 
 
 def test_a_signing_against_a_rejection_never_issues(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime)
     with runtime.context() as ctx:
         _sign("mw.head", doc_id)(ctx)
     with slow(monkeypatch, WorkflowService, "_slot_for"):
@@ -150,9 +150,9 @@ def test_a_signing_against_a_rejection_never_issues(
 
 
 def test_two_clerks_receive_at_once_one_receipt(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.distributed(runtime, seeds_dir)
+    doc_id = lifecycle.distributed(runtime)
 
     def receive(username: str) -> Callable[[Context], object]:
         return lambda ctx: DistributionService(ctx).receive(user(ctx, username), doc_id).id
@@ -173,9 +173,9 @@ def _obligation(runtime: Runtime, doc_id: int) -> int:
 
 
 def test_two_chases_at_once_chase_each_unit_once_a_day(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc_id = lifecycle.distributed(runtime, seeds_dir)
+    doc_id = lifecycle.distributed(runtime)
     obligation = _obligation(runtime, doc_id)
 
     def chase(ctx: Context) -> object:
@@ -192,13 +192,13 @@ def test_two_chases_at_once_chase_each_unit_once_a_day(
 
 
 def _photo() -> list[AttachmentUpload]:
-    """Seed 002 asks for its 总结 with 图片影像资料."""
+    """The example notice asks for its 总结 with pictures."""
     return [AttachmentUpload(title="活动照片", filename="photo.png", content_type="image/png", data=tiny_png())]
 
 
-def _reported(runtime: Runtime, seeds: Path) -> int:
+def _reported(runtime: Runtime) -> int:
     """Seed 002 distributed and 市教育局's summary in: the id of its submission."""
-    doc_id = lifecycle.distributed(runtime, seeds)
+    doc_id = lifecycle.distributed(runtime)
     obligation = _obligation(runtime, doc_id)
     with runtime.context() as ctx:
         jyj = user(ctx, "jyj.drafter")
@@ -206,10 +206,10 @@ def _reported(runtime: Runtime, seeds: Path) -> int:
 
 
 def test_a_receipt_against_a_return_one_wins(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The issuing office 签收s a report while another clerk 退回s it: exactly one wins, the other is told why."""
-    submission_id = _reported(runtime, seeds_dir)
+    submission_id = _reported(runtime)
 
     def accept(ctx: Context) -> object:
         return ObligationService(ctx).accept(user(ctx, "mw.registrar"), submission_id).status
@@ -233,11 +233,11 @@ def test_a_receipt_against_a_return_one_wins(
 
 
 def test_two_reports_of_one_dated_obligation_at_once_one_stands(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two clerks of one unit send its 总结 at once: the obligation row is locked, one report stands and the other
     is told it is already reported; no half-made reply document is left behind."""
-    doc_id = lifecycle.distributed(runtime, seeds_dir)
+    doc_id = lifecycle.distributed(runtime)
     obligation = _obligation(runtime, doc_id)
 
     def send(username: str) -> Callable[[Context], object]:
@@ -253,7 +253,7 @@ def test_two_reports_of_one_dated_obligation_at_once_one_stands(
 
 
 def test_two_registrars_registering_one_document_at_once_take_one_number(
-    runtime: Runtime, example_users: None, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The registrar's gate (docs/registrar.md): the second registrar is told the step was taken; the 发文字号
     sequence moves once."""
@@ -266,7 +266,7 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
         mw = user(ctx, "mw.registrar").organ_id
         OrganService(ctx).set_registrar_gate(SYSTEM, mw, True)
         UserService(ctx).create("mw.registrar2", "市民委第二登记员", mw, ["registrar"], DEMO_PASSWORD)
-    doc_id = lifecycle.to_signing(runtime, seeds_dir)
+    doc_id = lifecycle.to_signing(runtime)
     lifecycle.sign(runtime, doc_id, *lifecycle.HEADS)
 
     def recheck(name: str) -> Callable[[Context], object]:

@@ -9,18 +9,17 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from services.runtime import Runtime
-from services.seed.example import read_seed_002
+from services.seed.texts import joint_notice
 from tests.helpers.access_world import archive_year
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.seed002 import HEADS, ISSUER_NAMES, draft_payload, organ_ids
+from tests.helpers.joint_notice import HEADS, ISSUER_NAMES, draft_payload, organ_ids
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=10)
@@ -40,18 +39,16 @@ def gate_on(client: TestClient, login: Login, on: bool = True) -> None:
     assert r.json()["registrar_gate"] is on
 
 
-def signed(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds: Path, classification: str = "非密"
-) -> int:
+def signed(client: TestClient, login: Login, drain: Callable[[], None], classification: str = "非密") -> int:
     """Seed 002 from draft to the last signature, each head writing an opinion."""
     drafter = login("mw.drafter")
-    payload = draft_payload(client, drafter, seeds, DEADLINE)
+    payload = draft_payload(client, drafter, DEADLINE)
     if classification != "非密":
         payload |= {"classification": classification, "secrecy_period": "1年"}
     r = client.post(A, json=payload, headers=drafter)
     assert r.status_code == 201, r.text
     doc_id = int(r.json()["id"])
-    seed = read_seed_002(seeds)
+    seed = joint_notice()
     files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
     r = client.post(f"{A}/{doc_id}/attachments", files=files, data={"title": seed.plan_title}, headers=drafter)
     assert r.status_code == 201, r.text
@@ -85,11 +82,11 @@ def error(r: Any, status_code: int, code: str) -> None:
 
 
 def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registration_seal_and_release(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     gate_on(client, login)
     clear(runtime, "机密", "mw.drafter", "mw.reviewer", "mw.registrar", "jyj.drafter", *HEADS)
-    doc_id = signed(client, login, drain, seeds_dir, "机密")
+    doc_id = signed(client, login, drain, "机密")
     registrar = login("mw.registrar")
     drain()  # nothing automatic follows the third signature now
     assert status(client, login, doc_id) == "rechecking"
@@ -145,7 +142,7 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     for expected in (
         "发文稿纸", "签发", "同意印发", "会签", "同意。统战部", "同意。宣传部", "核稿", "格式规范，同意",
         "拟稿", "市民委拟稿人", "复核", "文字无误，可以编号", "登记", f"扎民委字〔{year}〕1号", "用印", "张敏", "李华",
-        "王芳", "印制份数", "000101—000103", "机密★1年", "民族团结进步活动月工作方案",
+        "王芳", "印制份数", "000101—000103", "机密★1年", "民族团结进步活动月系列活动方案",
     ):  # fmt: skip
         assert expected.replace(" ", "") in text, expected
     # the lead organ's sheet; 签发 before 会签, each opinion beside its organ
@@ -203,17 +200,19 @@ def in_its_box(pdf: bytes) -> None:
 
 
 def test_a_substantive_change_at_recheck_goes_back_to_every_signer(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     gate_on(client, login)
-    doc_id = signed(client, login, drain, seeds_dir)
+    doc_id = signed(client, login, drain)
     registrar = login("mw.registrar")
     before = client.get(f"{A}/{doc_id}", headers=registrar).json()
-    body = read_seed_002(seeds_dir).body.replace("认真组织实施", "认真抓好落实")
+    original = joint_notice().body
+    body = original.replace("按时报送工作总结", "按时报送书面总结")
+    assert body != original and "书面" not in original
     with changes_nothing(runtime):
         error(client.post(f"{A}/{doc_id}/recheck", json={"changed_body": body}, headers=registrar), 422,
               "reason_required")  # fmt: skip
-    r = client.post(f"{A}/{doc_id}/recheck", json={"changed_body": body, "opinion": "“组织实施”改为“抓好落实”"},
+    r = client.post(f"{A}/{doc_id}/recheck", json={"changed_body": body, "opinion": "“工作总结”改为“书面总结”"},
                     headers=registrar)  # fmt: skip
     assert r.status_code == 200, r.text
     after = r.json()
@@ -223,7 +222,7 @@ def test_a_substantive_change_at_recheck_goes_back_to_every_signer(
     # each head is asked again, and sees exactly what changed
     view = client.get(f"{A}/{doc_id}/signing-view", headers=login("xcb.head")).json()
     assert view["last_seen_version"] == before["current_version"]
-    assert "抓好落实" in str(view["diff_since_last_seen"])
+    assert "书面" in str(view["diff_since_last_seen"])
     for head in HEADS:
         r = client.post(f"{A}/{doc_id}/signoff", json={"approve": True}, headers=login(head))
         assert r.status_code == 200, r.text
@@ -231,11 +230,11 @@ def test_a_substantive_change_at_recheck_goes_back_to_every_signer(
 
 
 def test_the_automatic_path_stays_for_an_organ_with_the_gate_off(
-    client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, drain: Callable[[], None]
 ) -> None:
     gate_on(client, login, on=True)
     gate_on(client, login, on=False)
-    doc_id = signed(client, login, drain, seeds_dir)
+    doc_id = signed(client, login, drain)
     drain()
     assert status(client, login, doc_id) == "distributed"
     assert client.get("/api/v1/registrar/queue", headers=login("mw.registrar")).json() == []
@@ -243,11 +242,11 @@ def test_the_automatic_path_stays_for_an_organ_with_the_gate_off(
 
 
 def test_the_wrong_people_and_bad_registrations_change_nothing(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     gate_on(client, login)
     clear(runtime, "机密", "mw.drafter", "mw.reviewer", "mw.registrar", "tzb.registrar", *HEADS)
-    doc_id = signed(client, login, drain, seeds_dir, "机密")
+    doc_id = signed(client, login, drain, "机密")
     registrar = login("mw.registrar")
     with changes_nothing(runtime):
         error(client.post(f"{A}/{doc_id}/recheck", json={}, headers=login("mw.drafter")), 403, "role_required")
@@ -307,10 +306,10 @@ def test_the_wrong_people_and_bad_registrations_change_nothing(
 
 
 def test_the_issuing_sheet_page_prints_on_a4_for_the_issuing_organs_only(
-    client: TestClient, login: Login, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, drain: Callable[[], None]
 ) -> None:
     gate_on(client, login)
-    doc_id = signed(client, login, drain, seeds_dir)
+    doc_id = signed(client, login, drain)
     from tests.helpers.pages import page_login
 
     page_login(client, "mw.registrar")
@@ -321,12 +320,12 @@ def test_the_issuing_sheet_page_prints_on_a4_for_the_issuing_organs_only(
 
 
 def test_the_registrar_walks_the_steps_through_the_pages(
-    client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
+    client: TestClient, login: Login, runtime: Runtime, drain: Callable[[], None]
 ) -> None:
     from tests.helpers.pages import page_login
 
     gate_on(client, login)
-    doc_id = signed(client, login, drain, seeds_dir)
+    doc_id = signed(client, login, drain)
     ids = organ_ids(client, login("admin"))
     to = recipients(client, login, doc_id)
     csrf = page_login(client, "mw.registrar")

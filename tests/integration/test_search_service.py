@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +19,7 @@ from services.cli import app
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
 from tests.conftest import _free_port
-from tests.helpers.seed002 import issue, obligation_id, report
+from tests.helpers.joint_notice import issue, obligation_id, report
 
 Login = Callable[[str], dict[str, str]]
 DEADLINE = dt.date.today() + dt.timedelta(days=30)
@@ -33,9 +32,9 @@ def _search(client: TestClient, headers: dict[str, str], q: str, **params: objec
 
 
 def test_issued_documents_are_found_by_those_who_may_see_them(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path
+    client: TestClient, login: Login, drain: Callable[[], None]
 ) -> None:
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     found = _search(client, login("mw.drafter"), "石榴")
     assert found["total"] == 1
     hit = found["hits"][0]  # type: ignore[index]
@@ -59,11 +58,11 @@ def test_issued_documents_are_found_by_those_who_may_see_them(
 
 
 def test_issuing_goes_on_while_the_index_is_unreachable(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
     working = runtime.search_index
     runtime.__dict__["search_index"] = ElasticsearchIndex(f"http://127.0.0.1:{_free_port()}")
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)  # asserts it reached every inbox
+    doc_id = issue(client, login, drain, DEADLINE)  # asserts it reached every inbox
     with runtime.context() as ctx:
         assert IndexingService(ctx).pending() >= 1
     runtime.__dict__["search_index"] = working
@@ -75,9 +74,9 @@ def test_issuing_goes_on_while_the_index_is_unreachable(
 
 
 def test_reindex_rebuilds_everything_from_the_database(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     runtime.search_index.delete([doc_id])
     assert _search(client, login("mw.drafter"), "石榴")["total"] == 0
     set_runtime(runtime)
@@ -89,11 +88,11 @@ def test_reindex_rebuilds_everything_from_the_database(
 
 
 def test_an_index_built_by_an_older_analysis_is_rebuilt_when_the_worker_starts(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
     from flows.worker import Worker
 
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     worker = Worker(runtime)
     assert worker.rebuild_index_if_outdated() is False  # current: nothing to do
     index = runtime.search_index
@@ -110,9 +109,9 @@ def test_an_index_built_by_an_older_analysis_is_rebuilt_when_the_worker_starts(
 
 
 def test_cli_search_prints_one_json_object(
-    client: TestClient, login: Login, drain: Callable[[], None], seeds_dir: Path, runtime: Runtime
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
-    doc_id = issue(client, login, drain, seeds_dir, DEADLINE)
+    doc_id = issue(client, login, drain, DEADLINE)
     env = {
         "GONGWEN_HOME": str(runtime.settings.home_dir),
         "GONGWEN_DATABASE_URL": runtime.settings.effective_database_url,
@@ -134,14 +133,13 @@ def test_an_estimated_total_is_said_to_be_one(
     client: TestClient,
     login: Login,
     drain: Callable[[], None],
-    seeds_dir: Path,
     runtime: Runtime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from search import embedded as engine
     from tests.helpers.pages import page_login
 
-    issue(client, login, drain, seeds_dir, DEADLINE)
+    issue(client, login, drain, DEADLINE)
     if not isinstance(runtime.search_index, EmbeddedIndex):
         pytest.skip("sampling is the embedded engine's")
     assert _search(client, login("archivist"), '"石榴籽"')["total_exact"] is True

@@ -1,4 +1,5 @@
-"""Search as an archivist tries it on the imported seeds (and a few small texts beside them): the right dates,
+"""Search as an archivist tries it on the imported example documents (and a few small texts beside them): the right
+dates,
 every word of the page, the names people type, 文号 as typed, help when a query cannot be read or finds nothing,
 recall beyond the exact words ranked after them and marked, and compilations whose parts can be told apart.
 The import and the index are built once for the module (the embedded engine; the database is SQLite here —
@@ -30,7 +31,12 @@ EXTRA = {
     # an abbreviation a document defines itself, and another document that uses only the short form
     "defines.txt": "关于组建服务队的通知\n各社区：\n组建扎兰屯市石榴籽志愿服务队（以下简称石榴籽服务队）。\n",
     "uses.txt": "关于社区服务的报告\n市民委：\n石榴籽服务队到社区开展了政策宣讲。\n",
+    # no 成文日期: the year of its 文号, and the year of its title
+    "numbered.txt": "扎兰屯市民族事务委员会文件\n扎民委字〔2023〕12号\n关于做好少数民族流动人口服务工作的通知\n"
+    "各乡镇、街道：\n请各乡镇、街道做好少数民族流动人口服务工作。\n",
+    "titled.txt": "关于2022年民族团结进步创建工作的总结\n市民委：\n我局围绕创建目标开展了各项工作。\n",
 }
+EXAMPLES = ("joint-notice.txt", "plan.txt", "summaries.txt")
 
 
 @dataclass
@@ -48,14 +54,15 @@ class Archive:
     def found(self, q: str, match: str = "exact", **params: Any) -> set[int]:
         return {h["id"] for h in self.search(q, **params)["hits"] if h["match"] == match}
 
-    def seed(self, name: str) -> set[int]:
-        return set(next(ids for file, ids in self.ids.items() if file.startswith(name)))
+    def of(self, name: str) -> set[int]:
+        return set(self.ids[name])
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, sqlite_template: Path) -> Iterator[Archive]:
+def archive(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Archive]:
     from services.api.app import create_app
     from services.seed.example import DEMO_PASSWORD, load_organs_and_users
+    from services.seed.texts import document_text
 
     home = tmp_path_factory.mktemp("trust")
     shutil.copy(sqlite_template, home / "gongwen.db")
@@ -68,7 +75,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, sqlite_te
     with TestClient(create_app(settings, runtime)) as client:
         token = client.post("/api/v1/auth/login", json={"username": "archivist", "password": DEMO_PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['token']}"}
-        files = [("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(seeds_dir.glob("*.txt"))]
+        files = [("files", (name, document_text(name).encode(), "text/plain")) for name in EXAMPLES]
         files += [("files", (name, text.encode(), "text/plain")) for name, text in EXTRA.items()]
         report = client.post("/api/v1/imports", files=files, headers=headers).json()["files"]
         assert [f["status"] for f in report] == ["imported"] * len(files), report
@@ -79,70 +86,70 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path, sqlite_te
 
 
 def test_a_year_finds_every_document_of_that_year_by_its_date_number_or_title(archive: Archive) -> None:
-    expected = archive.seed("002") | archive.seed("003")  # 成文日期 2024-09-05; ten parts titled “关于2024年…”
-    assert len(expected) == 11
-    assert {h["id"] for h in archive.search("年份:2024")["hits"]} == expected
-    assert {h["id"] for h in archive.search("", year="2024")["hits"]} == expected
-    assert {h["id"] for h in archive.search("年份:2022")["hits"]} == archive.seed("001")  # from its 文号
-    assert {h["id"] for h in archive.search("年份:2018")["hits"]} == archive.seed("000")  # from its title
+    expected = archive.of("joint-notice.txt") | archive.of("plan.txt")  # 成文日期 2025-08-26 and 2025-04-02
+    assert len(expected) == 2
+    assert {h["id"] for h in archive.search("年份:2025")["hits"]} == expected
+    assert {h["id"] for h in archive.search("", year="2025")["hits"]} == expected
+    assert {h["id"] for h in archive.search("年份:2023")["hits"]} == archive.of("numbered.txt")  # from its 文号
+    assert {h["id"] for h in archive.search("年份:2022")["hits"]} == archive.of("titled.txt")  # from its title
 
 
 def test_no_document_is_dated_the_day_it_was_imported(archive: Archive) -> None:
     facets = dict(archive.search("民族")["facets"]["year"])
     assert str(dt.date.today().year) not in facets
-    assert set(facets) <= {"2018", "2022", "2024", "日期不详"}
-    hit = next(h for h in archive.search("广卫发〔2022〕17号")["hits"])
-    assert hit["date"] is None and hit["year"] == 2022
+    assert set(facets) <= {"2022", "2023", "2025", "日期不详"}
+    hit = next(h for h in archive.search("扎民委字〔2023〕12号")["hits"])
+    assert hit["date"] is None and hit["year"] == 2023
 
 
 def test_documents_without_a_date_are_a_facet_value_and_sorted_last(archive: Archive) -> None:
-    undated = archive.seed("004")
-    assert dict(archive.search("创建活动方案")["facets"]["year"])["日期不详"] >= len(undated)
+    undated = archive.of("summaries.txt")  # five units' 总结, none dated
+    assert dict(archive.search("活动月")["facets"]["year"])["日期不详"] >= len(undated)
     assert undated <= {h["id"] for h in archive.search("年份:日期不详")["hits"]}
     ordered = archive.search("民族团结", sort="date")["hits"]
     years = [h["year"] for h in ordered]
-    assert years.index(None) > years.index(2018) and all(y is None for y in years[years.index(None) :])
+    assert years.index(None) > years.index(2022) and all(y is None for y in years[years.index(None) :])
 
 
-@pytest.mark.parametrize("typed", ["第41个", "是第41个", "41个全区", "9月"])
+@pytest.mark.parametrize("typed", ["第42个", "是第42个", "42个全区", "9月"])
 def test_a_character_beside_digits_is_found(archive: Archive, typed: str) -> None:
-    assert archive.seed("002") <= archive.found(typed)
+    assert archive.of("joint-notice.txt") <= archive.found(typed)
 
 
 def test_a_year_as_written_in_the_text_is_found(archive: Archive) -> None:
-    assert archive.seed("002") | archive.seed("003") <= archive.found("2024年")
+    assert archive.of("joint-notice.txt") | archive.of("plan.txt") <= archive.found("2025年")
 
 
 @pytest.mark.parametrize("typed", ["机关:市民委", "机关:统战部", "机关:扎兰屯市民族事务委员会", "扎兰屯市民委"])
 def test_issuers_are_found_by_the_names_people_type(archive: Archive, typed: str) -> None:
-    assert archive.seed("002") <= archive.found(typed)
+    assert archive.of("joint-notice.txt") <= archive.found(typed)
 
 
 @pytest.mark.parametrize(
     "typed",
-    ["扎民委字〔2024〕32号", "扎民委字2024年32号", "扎民委〔2024〕32号", "扎民委字〔2024〕32", "扎民委字32号"],
+    ["扎民委字〔2025〕27号", "扎民委字2025年27号", "扎民委〔2025〕27号", "扎民委字〔2025〕27", "扎民委字27号"],
 )
 def test_a_doc_number_is_found_as_typed(archive: Archive, typed: str) -> None:
-    assert archive.found(typed) == archive.seed("002")
+    assert archive.found(typed) == archive.of("joint-notice.txt")
 
 
 def test_a_bare_number_with_a_year_is_a_doc_number(archive: Archive) -> None:
-    assert archive.found("32号 年份:2024") == archive.seed("002")
-    assert archive.found("17号 年份:2022") == archive.seed("001")
+    assert archive.found("27号 年份:2025") == archive.of("joint-notice.txt")
+    assert archive.found("12号 年份:2023") == archive.of("numbered.txt")
 
 
 def test_the_header_is_indexed_and_a_broken_number_is_found_with_a_highlight(archive: Archive) -> None:
     hits = archive.search("扎民委字〔2023〕7号")["hits"]
     assert [h["id"] for h in hits] == archive.ids["broken.txt"]
     assert "<em>扎民委字〔2023 7</em>" in hits[0]["highlight"]
-    assert archive.seed("001") <= archive.found("广元市卫生健康委员会文件")  # a header line, word for word
+    assert archive.of("plan.txt") <= archive.found("扎兰屯市民族事务委员会文件")  # a header line, word for word
 
 
 def test_filters_are_read_as_people_write_them(archive: Archive) -> None:
-    assert archive.found("年份:2024年 第41个") == archive.seed("002")
-    assert archive.found("日期:2024 第41个") == archive.seed("002")
-    assert archive.found("日期:2024年9月 第41个") == archive.seed("002")
-    assert archive.found("日期:2024年8月 第41个") == set()
+    assert archive.found("年份:2025年 第42个") == archive.of("joint-notice.txt")
+    assert archive.found("日期:2025 第42个") == archive.of("joint-notice.txt")
+    assert archive.found("日期:2025年8月 第42个") == archive.of("joint-notice.txt")
+    assert archive.found("日期:2025年9月 第42个") == set()
 
 
 @pytest.mark.parametrize(("typed", "wants"), [("年份:去年", "年份要写四位数的年"), ("日期:明天", "日期要写成")])
@@ -170,7 +177,7 @@ def test_an_abbreviation_a_document_defines_is_used_for_others(archive: Archive)
 
 def test_a_phrase_split_by_other_words_is_found_near_and_an_absent_word_finds_nothing(archive: Archive) -> None:
     assert archive.found("民族团结活动月") == set()
-    assert archive.seed("002") <= archive.found("民族团结活动月", "near")
+    assert archive.of("joint-notice.txt") <= archive.found("民族团结活动月", "near")
     nothing = archive.search("民族量子团结")
     assert nothing["total"] == 0 and nothing["hits"] == []
 
@@ -184,7 +191,7 @@ def test_a_misspelling_finds_nothing_and_suggests_a_near_spelling(archive: Archi
 
 
 def test_the_parts_of_a_compilation_can_be_told_apart(archive: Archive) -> None:
-    hits = archive.search("宣传月活动总结")["hits"]
-    parts = [h for h in hits if h["id"] in archive.seed("003")]
-    assert len(parts) == 10 and len({h["title"] for h in parts}) == 10
-    assert all(h["collection_title"] == "关于2024年民族团结进步宣传月活动总结" for h in parts)
+    hits = archive.search("活动月")["hits"]
+    parts = [h for h in hits if h["id"] in archive.of("summaries.txt")]
+    assert len(parts) == 5 and len({h["title"] for h in parts}) == 5
+    assert all(h["collection_title"] == "扎兰屯市第42个全区民族团结进步活动月工作总结" for h in parts)

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
@@ -16,7 +15,7 @@ from flows.reminders import reminders
 from flows.worker import quiet_prefect
 from services.domain.models import NumberSequence
 from services.runtime import Runtime
-from tests.helpers.seed002 import HEADS, ISSUER_NAMES, create_with_plan, draft_payload, obligation_id
+from tests.helpers.joint_notice import HEADS, ISSUER_NAMES, create_with_plan, draft_payload, obligation_id
 
 Login = Callable[[str], dict[str, str]]
 REVISION = "各单位宣传报道材料请于活动结束后5个工作日内报送。"
@@ -33,13 +32,13 @@ def _status(client: TestClient, headers: dict[str, str], doc_id: int) -> str:
 
 
 def test_joint_notice_lives_its_whole_life(
-    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime, seeds_dir: Path
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
 ) -> None:
     drafter = login("mw.drafter")
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     with runtime.context() as ctx:  # 民委 has issued 31 documents this year: this one must be 32
         ctx.session.add(NumberSequence(prefix="扎民委字", year=today.year, last_seq=31))
-    doc_id = create_with_plan(client, drafter, seeds_dir, deadline=today + dt.timedelta(days=1))
+    doc_id = create_with_plan(client, drafter, deadline=today + dt.timedelta(days=1))
 
     assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter).json()["status"] == "submitted"
     drain()
@@ -68,7 +67,7 @@ def test_joint_notice_lives_its_whole_life(
     assert [d["id"] for d in inbox["returned"]] == [doc_id]
 
     # The drafter revises; it goes through checks and review again.
-    payload = draft_payload(client, drafter, seeds_dir, deadline=today + dt.timedelta(days=1))
+    payload = draft_payload(client, drafter, deadline=today + dt.timedelta(days=1))
     payload["body"] += REVISION
     payload["note"] = "按宣传部意见修改"
     payload["base_version"] = 2

@@ -1,5 +1,6 @@
-"""The documents the layout is measured on: generated cases (single and joint issuers, 上行文, 涉密, 信函, 命令,
-纪要, a body ending at a page foot, long titles, many attachments) and the seed documents. Shared by the layout
+"""The documents the layout is measured on: the example joint notice with its plan, generated cases (single and
+joint issuers, 上行文, 涉密, 信函, 命令, 纪要, a body ending at a page foot, long titles, many attachments) built from
+the example documents, and the seed documents when ../shared/seeds is there (SEED_CASES). Shared by the layout
 tests, the README gallery and `bench/render.py`."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from services.rendering import grid
 from services.rendering.body import paragraphs
 from services.rendering.layout import LayoutEngine
 from services.rendering.model import DocFormat, DocumentFacts, Signer, TextAttachment
-from services.seed.example import read_seed_002
+from services.seed.texts import joint_notice, read_notice
 
 MW = "扎兰屯市民族事务委员会"
 TZB = "中共扎兰屯市委员会统一战线工作部"
@@ -78,7 +79,7 @@ def seed_001(seeds: Path) -> DocumentFacts:
 
 
 def seed_002(seeds: Path) -> DocumentFacts:
-    seed = read_seed_002(seeds)
+    seed = read_notice(seeds / "002_9f21baf2fe8408e4.txt")
     return DocumentFacts(
         format=DocFormat.document,
         title=seed.title,
@@ -151,13 +152,32 @@ def _notice(issuers: list[str], title: str, body: str, **more: object) -> Docume
     return replace(facts, **more)  # type: ignore[arg-type]
 
 
-def plan_paragraphs(seeds: Path, count: int) -> str:
-    return "\n".join(p.text for p in paragraphs(read_seed_002(seeds).plan_text)[:count])
+def example_notice() -> DocumentFacts:
+    """The example joint notice (扎民委字〔2025〕27号) with its plan of twelve tasks as 附件."""
+    notice = joint_notice()
+    return DocumentFacts(
+        format=DocFormat.document,
+        title=notice.title,
+        issuers=[TZB, XCB, MW],
+        doc_number="扎民委字〔2025〕27号",
+        written_on="2025年8月26日",
+        paragraphs=paragraphs(notice.body),
+        main_recipients=notice.main_line,
+        attachment_notes=[notice.plan_title],
+        attachments=[TextAttachment(notice.plan_title, paragraphs(notice.plan_text))],
+        copy_to=["中共扎兰屯市委员会"],
+        printing_organ=f"{MW}办公室",
+        printed_on="2025年8月27日",
+    )
 
 
-def joint(seeds: Path, issuers: list[str]) -> DocumentFacts:
+def plan_paragraphs(count: int) -> str:
+    return "\n".join(p.text for p in paragraphs(joint_notice().plan_text)[:count])
+
+
+def joint(issuers: list[str]) -> DocumentFacts:
     title = "关于做好2024年民族团结进步活动月宣传报道工作的通知"
-    return _notice(issuers, title, plan_paragraphs(seeds, 6), copy_to=["中共扎兰屯市委员会", "扎兰屯市人民政府"])
+    return _notice(issuers, title, plan_paragraphs(6), copy_to=["中共扎兰屯市委员会", "扎兰屯市人民政府"])
 
 
 def upward_request() -> DocumentFacts:
@@ -180,8 +200,8 @@ def upward_request() -> DocumentFacts:
     )
 
 
-def upward_joint(seeds: Path) -> DocumentFacts:
-    facts = joint(seeds, [MW, TZB])
+def upward_joint() -> DocumentFacts:
+    facts = joint([MW, TZB])
     return replace(
         facts,
         title="关于2024年民族团结进步活动月工作情况的报告",
@@ -192,9 +212,9 @@ def upward_joint(seeds: Path) -> DocumentFacts:
     )
 
 
-def secret(seeds: Path) -> DocumentFacts:
+def secret() -> DocumentFacts:
     return replace(
-        joint(seeds, [MW]),
+        joint([MW]),
         copy_number="000001",
         secrecy="机密★1年",
         urgency="特急",
@@ -240,8 +260,8 @@ def order() -> DocumentFacts:
     )
 
 
-def minutes(seeds: Path) -> DocumentFacts:
-    body = plan_paragraphs(seeds, 4) + (
+def minutes() -> DocumentFacts:
+    body = plan_paragraphs(3) + (
         "\n出席：市委统战部、市委宣传部、市民委、市教育局、市文旅广电局、市卫健委、市公安局、市统计局、市总工会、"
         "团市委、市妇联主要负责同志\n列席：各乡镇、街道分管负责同志"
     )
@@ -259,41 +279,39 @@ def minutes(seeds: Path) -> DocumentFacts:
     )
 
 
-def long_title(seeds: Path) -> DocumentFacts:
+def long_title() -> DocumentFacts:
     title = (
         "中共扎兰屯市委员会统一战线工作部、中共扎兰屯市委员会宣传部、扎兰屯市民族事务委员会关于进一步加强新时代"
         "民族团结进步宣传教育工作推动铸牢中华民族共同体意识走深走实的实施意见"
     )
-    return replace(joint(seeds, [TZB, XCB, MW]), title=title)
+    return replace(joint([TZB, XCB, MW]), title=title)
 
 
-def many_attachments(seeds: Path) -> DocumentFacts:
+def many_attachments() -> DocumentFacts:
     notes = [
-        "扎兰屯市第41个全区民族团结进步活动月重点活动及任务分工表",
-        "“从党的民族政策中找答案”系列教育活动方案",
-        "民族团结进步典型事迹宣传活动报送表",
-        "“校园民族团结日”主题活动安排",
-        "“全国推广普通话宣传周”系列活动安排",
-        "“中国农民丰收节”系列活动安排",
-        "“中国统计开放日”系列活动安排",
-        "“民族团结群团领航”活动方案",
-        "“民族团结惠民生”活动各单位联系人名单及联系方式汇总表",
-        "“寻找民族团结互助好邻居”活动推荐表",
-        "“礼赞中华、为国放歌”系列活动节目单",
+        "扎兰屯市第42个全区民族团结进步活动月重点活动及任务分工表",
+        "活动月启动仪式暨“同心杯”全民健步走活动安排",
+        "党员干部专题读书班学习安排",
+        "“石榴籽”宣讲小分队成员名单及宣讲场次表",
+        "“民族团结进校园”主题活动安排",
+        "“健康义诊进村屯”义诊队组成及村屯安排表",
+        "“北疆印象”民族团结进步摄影展征稿启事",
+        "法治宣传和反诈宣传进社区活动安排",
+        "“中秋邻里节”活动各社区联系人名单及联系方式汇总表",
+        "“数说扎兰屯”统计图解发布计划",
+        "职工民族团结趣味运动会竞赛规程",
         "活动月工作总结报送提纲",
     ]
-    plan = read_seed_002(seeds)
+    plan = joint_notice()
     lengths = (3, 6, 7)  # each ends with a body paragraph, not a heading
-    attachments = [
-        TextAttachment(n, paragraphs(plan_paragraphs(seeds, k))) for n, k in zip(notes, lengths, strict=False)
-    ]
-    facts = joint(seeds, [MW])
+    attachments = [TextAttachment(n, paragraphs(plan_paragraphs(k))) for n, k in zip(notes, lengths, strict=False)]
+    facts = joint([MW])
     return replace(facts, attachment_notes=notes, attachments=attachments, title=plan.title)
 
 
-def page_foot(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
+def page_foot(engine: LayoutEngine) -> DocumentFacts:
     """A body whose last line is the last line of page 2: the signature block cannot follow it there."""
-    base = joint(seeds, [MW])
+    base = joint([MW])
     filler = "各单位要结合实际组织开展民族团结进步宣传教育活动。"  # one line
     for count in range(1, 80):
         facts = replace(base, paragraphs=paragraphs("\n".join([filler] * count)))
@@ -302,9 +320,9 @@ def page_foot(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
     raise AssertionError("no body length ends at a page foot")
 
 
-def blank_before_colophon(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
+def blank_before_colophon(engine: LayoutEngine) -> DocumentFacts:
     """Content ending low on an even page: the 版记 needs a page of its own, so a blank page goes before it."""
-    base = joint(seeds, [MW])
+    base = joint([MW])
     filler = "各单位要结合实际组织开展民族团结进步宣传教育活动。"  # one line
     for count in range(1, 80):
         facts = replace(base, paragraphs=paragraphs("\n".join([filler] * count)))
@@ -313,31 +331,41 @@ def blank_before_colophon(seeds: Path, engine: LayoutEngine) -> DocumentFacts:
     raise AssertionError("no body length leaves the last even page without room for the 版记")
 
 
-def recipients_in_colophon(seeds: Path) -> DocumentFacts:
+def recipients_in_colophon() -> DocumentFacts:
     """So many 主送 units that page 1 could show no body text: they move to the 版记 (GB/T 9704 §7.3.2)."""
     units = "、".join(f"{town}人民政府" for town in ["成吉思汗镇", "高台子街道办事处", "扎兰屯市教育局"] * 12)
-    return replace(joint(seeds, [MW]), main_recipients=units)
+    return replace(joint([MW]), main_recipients=units)
 
 
-CASES: dict[str, Callable[[Path, LayoutEngine], DocumentFacts]] = {
-    "seed-000": lambda s, e: seed_000(s),
-    "seed-001": lambda s, e: seed_001(s),
-    "seed-002": lambda s, e: seed_002(s),
-    "seed-003-report": lambda s, e: seed_003_report(s),
-    "seed-004-plan": lambda s, e: seed_004_plan(s),
-    "single": lambda s, e: joint(s, [MW]),
-    "joint-2": lambda s, e: joint(s, [TZB, MW]),
-    "joint-3": lambda s, e: joint(s, [TZB, XCB, MW]),
-    "joint-5": lambda s, e: joint(s, [TZB, XCB, MW, JYJ, WLJ]),
-    "upward-request": lambda s, e: upward_request(),
-    "upward-joint": lambda s, e: upward_joint(s),
-    "secret": lambda s, e: secret(s),
-    "letter": lambda s, e: letter(),
-    "order": lambda s, e: order(),
-    "minutes": lambda s, e: minutes(s),
-    "long-title": lambda s, e: long_title(s),
-    "many-attachments": lambda s, e: many_attachments(s),
+# Cases of the project's own: always laid out.
+CASES: dict[str, Callable[[LayoutEngine], DocumentFacts]] = {
+    "example-notice": lambda e: example_notice(),
+    "single": lambda e: joint([MW]),
+    "joint-2": lambda e: joint([TZB, MW]),
+    "joint-3": lambda e: joint([TZB, XCB, MW]),
+    "joint-5": lambda e: joint([TZB, XCB, MW, JYJ, WLJ]),
+    "upward-request": lambda e: upward_request(),
+    "upward-joint": lambda e: upward_joint(),
+    "secret": lambda e: secret(),
+    "letter": lambda e: letter(),
+    "order": lambda e: order(),
+    "minutes": lambda e: minutes(),
+    "long-title": lambda e: long_title(),
+    "many-attachments": lambda e: many_attachments(),
     "page-foot": page_foot,
-    "recipients-in-colophon": lambda s, e: recipients_in_colophon(s),
+    "recipients-in-colophon": lambda e: recipients_in_colophon(),
     "blank-before-colophon": blank_before_colophon,
 }
+# The seed documents (../shared/seeds beside the project): laid out when they are there.
+SEED_CASES: dict[str, Callable[[Path], DocumentFacts]] = {
+    "seed-000": seed_000,
+    "seed-001": seed_001,
+    "seed-002": seed_002,
+    "seed-003-report": seed_003_report,
+    "seed-004-plan": seed_004_plan,
+}
+
+
+def build(name: str, seeds: Path, engine: LayoutEngine) -> DocumentFacts:
+    """The facts of a case by its name (a seed case reads its seed from ``seeds``)."""
+    return SEED_CASES[name](seeds) if name in SEED_CASES else CASES[name](engine)

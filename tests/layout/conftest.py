@@ -1,9 +1,9 @@
-"""Every case of tests/layout/cases.py rendered once per session to PDF (and HTML), read back for measuring."""
+"""Every case of tests/layout/cases.py rendered once per session to PDF (and HTML), read back for measuring; the
+seed cases only when ../shared/seeds is there (a test asking for one otherwise skips, saying why)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +12,8 @@ from services.rendering.fonts import find_fonts_dir
 from services.rendering.layout import LayoutEngine
 from services.rendering.model import DocumentFacts, Layout
 from services.rendering.renderer import DocumentRenderer
-from tests.layout.cases import CASES
+from tests.conftest import SEEDS, SEEDS_MISSING
+from tests.layout.cases import CASES, SEED_CASES, build
 from tests.layout.measure import PdfPage, read_pdf
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts" / "layout"
@@ -35,12 +36,19 @@ def renderer() -> DocumentRenderer:
     return DocumentRenderer(PROJECT_ROOT / "templates", store=None)  # type: ignore[arg-type]  # no attachments read
 
 
+class RenderedCases(dict[str, Rendered]):
+    def __missing__(self, name: str) -> Rendered:
+        if name in SEED_CASES:
+            pytest.skip(f"{name}: {SEEDS_MISSING}")
+        raise KeyError(name)
+
+
 @pytest.fixture(scope="session")
-def rendered(renderer: DocumentRenderer, seeds_dir: Path) -> dict[str, Rendered]:
+def rendered(renderer: DocumentRenderer) -> dict[str, Rendered]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for name, build in CASES.items():
-        facts = build(seeds_dir, LayoutEngine(renderer.fonts))
+    out = RenderedCases()
+    for name in [*CASES, *(SEED_CASES if SEEDS.is_dir() else ())]:
+        facts = build(name, SEEDS, LayoutEngine(renderer.fonts))
         layout = renderer.layout(facts)
         html = renderer.html(layout)
         pdf, _ = renderer.pdf(html)

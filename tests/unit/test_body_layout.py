@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from services.rendering.body import chinese_date, paragraphs
-from services.seed.example import read_seed_002
+from services.seed.texts import joint_notice
 
 
 def test_heading_levels() -> None:
@@ -25,9 +24,11 @@ def test_written_date_has_no_padding() -> None:
     assert chinese_date(dt.date(2024, 9, 5)) == "2024年9月5日"
 
 
-def test_seed_002_plan_keeps_its_structure(seeds_dir: Path) -> None:
-    seed = read_seed_002(seeds_dir)
-    levels = [p.level for p in paragraphs(seed.plan_text)]
-    assert levels.count(1) == 3  # 一、活动主题 二、重点活动及任务分工 三、工作要求
-    assert seed.plan_title == "扎兰屯市第41个全区民族团结进步活动月工作方案"
-    assert "请于9月22日前" in seed.plan_text
+def test_the_example_plan_keeps_its_structure() -> None:
+    notice = joint_notice()
+    levels = [p.level for p in paragraphs(notice.plan_text)]
+    assert levels.count(1) == 4  # 一、活动主题 二、时间安排 三、重点活动及任务分工 四、工作要求
+    assert levels.count(2) == 9  # three phases, three kinds of activity, three requirements
+    assert levels.count(3) == 12  # the twelve numbered tasks
+    assert notice.plan_title == "扎兰屯市第42个全区民族团结进步活动月系列活动方案"
+    assert "请于2025年10月10日前" in notice.plan_text

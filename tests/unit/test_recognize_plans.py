@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from services.imports.obligations import FoundPlan, recognize_plan
+from tests.conftest import seed_params
 
 D = dt.date
 HOSPITALS = ["市中心医院", "市第一人民医院", "市中医医院", "市精神卫生中心", "市疾病预防控制中心", "市妇幼保健院"]
@@ -69,7 +70,7 @@ def _plan(seeds: Path, name: str) -> FoundPlan:
     return recognize_plan(text, EXPECTED[name]["year"])
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", seed_params(sorted(EXPECTED)))
 def test_each_seed_field_by_field(seeds_dir: Path, name: str) -> None:
     plan, expected = _plan(seeds_dir, name), EXPECTED[name]
     found = [(o.title, o.materials, o.due_on, o.cadence, o.at_least, o.units) for o in plan.obligations]

@@ -11,6 +11,7 @@ import pytest
 
 from services.imports.reader import read_file
 from services.imports.recognize import Recognized, recognize
+from tests.conftest import seed_params
 
 D = dt.date
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -96,13 +97,13 @@ def _check(docs: list[Recognized], expected: dict[str, Any]) -> None:
         assert first.value(absent) is None, f"{absent} was invented"
 
 
-@pytest.mark.parametrize("seed", sorted(EXPECTED))
+@pytest.mark.parametrize("seed", seed_params(sorted(EXPECTED)))
 def test_seed_fields_from_utf8(seeds_dir: Path, seed: str) -> None:
     name, data = _seed_text(seeds_dir, seed)
     _check(recognize(read_file(name, data).text), EXPECTED[seed])
 
 
-@pytest.mark.parametrize("seed", sorted(EXPECTED))
+@pytest.mark.parametrize("seed", seed_params(sorted(EXPECTED)))
 def test_same_fields_from_gb18030_and_utf8_bom(seeds_dir: Path, seed: str) -> None:
     name, data = _seed_text(seeds_dir, seed)
     text = data.decode("utf-8")
@@ -114,7 +115,7 @@ def test_same_fields_from_gb18030_and_utf8_bom(seeds_dir: Path, seed: str) -> No
     _check(recognize(bom.text), EXPECTED[seed])
 
 
-@pytest.mark.parametrize("seed", sorted(EXPECTED))
+@pytest.mark.parametrize("seed", seed_params(sorted(EXPECTED)))
 def test_same_fields_from_docx(seeds_dir: Path, seed: str) -> None:
     import docx
 
@@ -142,7 +143,7 @@ def _pdf_of(text: str) -> bytes:
     return bytes(HTML(string=page).write_pdf())
 
 
-@pytest.mark.parametrize("seed", sorted(EXPECTED))
+@pytest.mark.parametrize("seed", seed_params(sorted(EXPECTED)))
 def test_same_fields_from_pdf(seeds_dir: Path, seed: str) -> None:
     name, data = _seed_text(seeds_dir, seed)
     read = read_file(name.replace(".txt", ".pdf"), _pdf_of(data.decode("utf-8")))

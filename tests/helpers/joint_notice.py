@@ -1,16 +1,15 @@
-"""Seed 002 as an API payload: the joint notice of 市委统战部, 市委宣传部 and 市民委 (lead, 扎民委字)."""
+"""The example joint notice as an API payload: 市委统战部, 市委宣传部 and 市民委 (lead, 扎民委字)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.seed.example import RECIPIENTS, SEED_002_MAIN_LINE, read_seed_002, tiny_png
+from services.seed.example import ISSUERS, RECIPIENTS, REPORT_CONTACT, REPORT_MATERIALS, REPORT_TITLE, tiny_png
+from services.seed.texts import joint_notice
 
-ISSUERS = ("zlt-tzb", "zlt-xcb", "zlt-mw")
 HEADS = ("tzb.head", "xcb.head", "mw.head")
 ISSUER_NAMES = ("中共扎兰屯市委员会统一战线工作部", "中共扎兰屯市委员会宣传部", "扎兰屯市民族事务委员会")
 
@@ -19,8 +18,8 @@ def organ_ids(client: TestClient, headers: dict[str, str]) -> dict[str, int]:
     return {o["code"]: o["id"] for o in client.get("/api/v1/organs", headers=headers).json()}
 
 
-def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, deadline: dt.date) -> dict[str, Any]:
-    seed = read_seed_002(seeds)
+def draft_payload(client: TestClient, headers: dict[str, str], deadline: dt.date) -> dict[str, Any]:
+    seed = joint_notice()
     ids = organ_ids(client, headers)
     return {
         "doc_type": "通知",
@@ -28,24 +27,24 @@ def draft_payload(client: TestClient, headers: dict[str, str], seeds: Path, dead
         "issue_form": "字",
         "issuers": [ids[c] for c in ISSUERS],
         "main_recipients": [ids[c] for c in RECIPIENTS],
-        "main_recipients_text": SEED_002_MAIN_LINE,
+        "main_recipients_text": seed.main_line,
         "copy_recipients": [ids["zlt-sw"]],
         "attachment_notes": [seed.plan_title],
         "obligations": [
             {
-                "title": "活动月工作总结",
-                "materials": ["活动月工作总结", "图片影像资料"],
+                "title": REPORT_TITLE,
+                "materials": REPORT_MATERIALS,
                 "due_on": deadline.isoformat(),
-                "contact": "王帅 18804706566",
+                "contact": REPORT_CONTACT,
             }
         ],
         "body": seed.body,
     }
 
 
-def create_with_plan(client: TestClient, headers: dict[str, str], seeds: Path, deadline: dt.date) -> int:
-    seed = read_seed_002(seeds)
-    r = client.post("/api/v1/documents", json=draft_payload(client, headers, seeds, deadline), headers=headers)
+def create_with_plan(client: TestClient, headers: dict[str, str], deadline: dt.date) -> int:
+    seed = joint_notice()
+    r = client.post("/api/v1/documents", json=draft_payload(client, headers, deadline), headers=headers)
     assert r.status_code == 201, r.text
     doc_id: int = r.json()["id"]
     files = {"file": (f"{seed.plan_title}.txt", seed.plan_text.encode(), "text/plain")}
@@ -56,10 +55,10 @@ def create_with_plan(client: TestClient, headers: dict[str, str], seeds: Path, d
     return doc_id
 
 
-def issue(client: TestClient, login: Any, drain: Any, seeds: Path, deadline: dt.date) -> int:
-    """Seed 002 from draft to distributed, every head signing at once."""
+def issue(client: TestClient, login: Any, drain: Any, deadline: dt.date) -> int:
+    """The joint notice from draft to distributed, every head signing at once."""
     drafter = login("mw.drafter")
-    doc_id = create_with_plan(client, drafter, seeds, deadline)
+    doc_id = create_with_plan(client, drafter, deadline)
     client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
     drain()
     client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=login("mw.reviewer"))
@@ -79,8 +78,8 @@ def obligation_id(client: TestClient, headers: dict[str, str], doc_id: int, titl
 def report(
     client: TestClient, headers: dict[str, str], obligation: int, title: str, body: str, files: Any = None
 ) -> Any:
-    """A unit's report on an obligation (the current period), with a photo unless other files are given: seed 002
-    asks for its 总结 with 图片影像资料."""
+    """A unit's report on an obligation (the current period), with a photo unless other files are given: the
+    example notice asks for its 总结 with pictures."""
     data = {"title": title, "body": body}
     if files is None:
         files = [("files", ("活动照片.png", tiny_png(), "image/png"))]
