@@ -44,8 +44,21 @@ def _draft(c: Clocked, drafter: str, doc_type: str, form: str, title: str, to: s
     return doc_id
 
 
-def _issue(c: Clocked, prefix: str, doc_id: int, run_steps: Callable[[], None]) -> None:
+def _name_the_signer(c: Clocked, username: str) -> None:
+    """A 上行文 prints its 签发人's name: the admin registers it on the user's page (here the account's own name)."""
+    page = c.user("admin")
+    page.goto("/admin")
+    page.get_by_role("link", name=username, exact=True).click()
+    display_name = page.get_by_label("姓名（显示名）", exact=True).input_value()
+    page.get_by_label("签发人姓名（上行文打印此姓名）", exact=True).fill(display_name)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("用户信息已保存")
+
+
+def _issue(c: Clocked, prefix: str, doc_id: int, run_steps: Callable[[], None], upward: bool = False) -> None:
     run_steps()
+    if upward:
+        _name_the_signer(c, f"{prefix}.head")
     page = c.user(f"{prefix}.reviewer")
     page.goto(f"/documents/{doc_id}/review")
     page.get_by_label("审核意见", exact=True).fill("同意")
@@ -88,7 +101,7 @@ def test_a_qingshi_received_handled_and_answered_through_the_pages(
     c.on(D(2026, 3, 2))
     body = "为深入开展民族团结进步教育，我局拟在全市增设三所民族团结进步教育示范学校。\n妥否，请批示。"
     qs = _draft(c, "jyj.drafter", "请示", "发", QINGSHI_TITLE, "扎兰屯市人民政府", body)
-    _issue(c, "jyj", qs, run_steps)
+    _issue(c, "jyj", qs, run_steps, upward=True)
 
     # The 市政府's office: the 待办 and the register hold it with 收文号 1.
     page = c.user("zf.registrar")
