@@ -160,7 +160,9 @@ def test_fixity_exits_non_zero_on_a_mismatch(runtime: Runtime, issued: int) -> N
     from flows.archive import annual_archive
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
+    from tests.helpers.archive_data import reporting_over
 
+    reporting_over(runtime)  # the plan is filed once its reporting is over
     set_runtime(runtime)
     with quiet_prefect():
         annual_archive(dt.date.today().year)

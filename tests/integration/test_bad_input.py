@@ -184,9 +184,8 @@ def test_editing_after_submission_and_foreign_drafts(client: TestClient, login: 
 def test_attachment_names_never_escape(client: TestClient, login: Login, runtime: Runtime, name: str) -> None:
     headers = login("mw.drafter")
     doc_id = create_with_plan(client, headers, DEADLINE)
-    r = client.post(
-        f"/api/v1/documents/{doc_id}/attachments", files={"file": (name, b"data", "image/jpeg")}, headers=headers
-    )
+    files = {"file": (name, b"\xff\xd8\xff data", "image/jpeg")}
+    r = client.post(f"/api/v1/documents/{doc_id}/attachments", files=files, headers=headers)
     assert r.status_code == 201
     keys = runtime.store.list(f"documents/{doc_id}/")
     assert all(".." not in k.split("/") and k.startswith(f"documents/{doc_id}/v") for k in keys)

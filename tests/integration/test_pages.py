@@ -187,10 +187,10 @@ def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixit
     assert "四性检测" in done.text and "编目" in done.text  # per-stage timing
     catalogue = client.get("/archive/years/2025")
     codes = re.findall(r'href="/archive/items/([^"]+)"', catalogue.text)
-    assert len(codes) == 9 and "共 9 件" in catalogue.text  # the three example documents and six generated
+    assert len(codes) == 3 and "共 3 件" in catalogue.text  # 市民委's three of the nine: its archivist's 全宗
     assert all(re.fullmatch(r"Z001-WS·2025-(Y|D30|D10)-[A-Z]+-\d{4}", c) for c in codes), codes
     d30 = client.get("/archive/years/2025", params={"retention": "D30"})
-    assert 0 < len(re.findall(r'href="/archive/items/', d30.text)) <= 9
+    assert 0 < len(re.findall(r'href="/archive/items/', d30.text)) <= 3
     item = client.get(f"/archive/items/{codes[0]}")
     assert "01-正本.pdf" in item.text and "真实性" in item.text and "manifest" not in item.text.split("<main")[0]
     home = client.get("/archive")
@@ -198,7 +198,7 @@ def test_archivist_starts_a_run_watches_it_and_reads_catalogue_package_and_fixit
     client.post("/archive/fixity", data={"csrf": csrf})
     drain()
     fixity = client.get("/archive/fixity")
-    assert "全部一致" in fixity.text and ">9<" in fixity.text
+    assert "全部一致" in fixity.text and ">3<" in fixity.text  # the archivist's 全宗: its three 件
     bad = client.post("/archive/runs", data={"csrf": csrf, "year": "3000"})
     assert bad.status_code == 422 and "archive_year_invalid" in bad.text
 
