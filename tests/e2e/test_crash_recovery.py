@@ -43,6 +43,7 @@ class Stack:
             "GONGWEN_WORKFLOW__STEP_DELAY_SECONDS": "0.7",
             "GONGWEN_WORKFLOW__LEASE_SECONDS": "4",
             "PREFECT_API_URL": prefect_api,
+            "GONGWEN_PREFECT__API_URL": prefect_api,  # the server the instance uses, as an operator sets it
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
