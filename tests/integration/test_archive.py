@@ -137,7 +137,7 @@ def test_killed_three_times_ends_with_the_catalogue_of_an_uninterrupted_run(
     expected = _catalogue(twin)
     twin.close()
 
-    env = {**os.environ, "GONGWEN_HOME": str(year_home.settings.home_dir), "PREFECT_API_URL": prefect_server}
+    env = {**os.environ, "GONGWEN_HOME": str(year_home.settings.home_dir), "GONGWEN_PREFECT__API_URL": prefect_server}
     rng = random.Random(11)
     for _ in range(3):
         proc = subprocess.Popen(

@@ -31,6 +31,7 @@ from services.domain.models import (
 from services.runtime import Runtime
 from tests.helpers.archive_data import FONDS, issued
 from tests.helpers.pages import page_login
+from tests.helpers.seeds import seed_subject
 
 Login = Callable[[str], dict[str, str]]
 YEAR = 2025
@@ -288,6 +289,7 @@ def test_retention_changes_are_audited_refused_validated_and_used_by_the_run(
     assert fonds_form.status_code == 403  # only an admin sets a 全宗
 
 
+@seed_subject
 def test_imported_seeds_without_a_recognised_issuer_are_unstated_not_the_holders(
     client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
 ) -> None:

@@ -20,6 +20,7 @@ from services.runtime import Runtime
 from services.seed.texts import DOCUMENTS_DIR as EXAMPLES
 from services.seed.texts import JOINT_NOTICE, PLAN_NOTICE
 from tests.helpers.cli import run_cli
+from tests.helpers.seeds import seed_subject
 
 Login = Callable[[str], dict[str, str]]
 
@@ -37,6 +38,7 @@ def _state(runtime: Runtime) -> tuple[int, int, list[str]]:
     return docs, files, runtime.store.list("imports/")
 
 
+@seed_subject
 def test_folder_import_reports_per_file_and_is_idempotent(
     runtime: Runtime, example_users: None, seeds_dir: Path, tmp_path: Path, prefect_server: str
 ) -> None:
@@ -69,6 +71,7 @@ def test_folder_import_reports_per_file_and_is_idempotent(
     assert _state(runtime) == before
 
 
+@seed_subject
 def test_imported_documents_are_searchable_by_content_issuer_and_number(
     client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
 ) -> None:

@@ -23,6 +23,7 @@ from services.seed.example import DEMO_PASSWORD, GY_HOSPITALS, tiny_png
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.pages import page_login
 from tests.helpers.plans import D, act, at, issue, organ_id, seed_001_draft
+from tests.helpers.seeds import seed_subject
 
 SEED_000_TITLE = "关于印发《中卫市卫生计生系统2018年“民族团结月”活动实施方案》的通知"
 
@@ -163,6 +164,7 @@ def _todo(client: TestClient, who: str) -> list[dict[str, Any]]:
     return list(client.get("/api/v1/inbox", headers=_login(client, who)).json()["obligations_due"])
 
 
+@seed_subject
 def test_seed_001_owes_no_stub_week_and_is_chased_for_its_whole_backlog(
     client: TestClient, runtime: Runtime, seeds_dir: Path
 ) -> None:
@@ -200,6 +202,7 @@ def test_seed_001_owes_no_stub_week_and_is_chased_for_its_whole_backlog(
     assert "本事项尚欠 5 期" in page.text
 
 
+@seed_subject
 def test_an_open_cadence_runs_to_the_plans_last_phase_unless_the_office_stops_it(
     client: TestClient, runtime: Runtime, seeds_dir: Path
 ) -> None:
@@ -239,6 +242,7 @@ def _cookie(client: TestClient, username: str) -> dict[str, str]:
     return {"gongwen_token": r.json()["token"]}
 
 
+@seed_subject
 def test_the_issuing_office_stops_a_cadence_from_its_dashboard(
     client: TestClient, runtime: Runtime, seeds_dir: Path
 ) -> None:
