@@ -45,6 +45,17 @@ def api_login(client: TestClient, username: str, password: str) -> dict[str, str
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
+def add_user(
+    client: TestClient, admin: dict[str, str], username: str, roles: list[str], password: str, **more: object
+) -> dict[str, object]:
+    """A user made by an admin through the API, in the admin's own organ unless ``organ_id`` is given."""
+    organ_id = more.pop("organ_id", None) or client.get("/api/v1/me", headers=admin).json()["organ_id"]
+    body = {"username": username, "display_name": username, "organ_id": organ_id, "roles": roles, "password": password}
+    made = client.post("/api/v1/users", headers=admin, json=body | more)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
 def admin_actions(runtime: Runtime) -> list[str]:
     with runtime.context(write=False) as ctx:
         query = select(AuditEvent.action).where(AuditEvent.action.in_(ADMINISTRATIVE)).order_by(AuditEvent.id)
@@ -162,20 +173,8 @@ def test_an_office_goes_live_from_an_empty_home(fresh: TestClient, runtime: Runt
 def test_a_reset_password_leads_every_page_to_the_account_page(fresh: TestClient, runtime: Runtime) -> None:
     make_admin(runtime)
     admin = api_login(fresh, "chief", ADMIN_PASSWORD)
-    organ_id = fresh.get("/api/v1/me", headers=admin).json()["organ_id"]
-    made = fresh.post(
-        "/api/v1/users",
-        headers=admin,
-        json={
-            "username": "mw.clerk",
-            "display_name": "赵敏",
-            "organ_id": organ_id,
-            "roles": ["drafter"],
-            "password": "Desk-pass-77",
-        },
-    )
-    assert made.status_code == 201, made.text
-    reset = fresh.post(f"/api/v1/users/{made.json()['id']}/password-reset", headers=admin, json={})
+    made = add_user(fresh, admin, "mw.clerk", ["drafter"], "Desk-pass-77", display_name="赵敏")
+    reset = fresh.post(f"/api/v1/users/{made['id']}/password-reset", headers=admin, json={})
     temporary = reset.json()["temporary_password"]
     page_login(fresh, "mw.clerk", temporary)
     r = fresh.get("/", follow_redirects=False)
@@ -194,20 +193,9 @@ def test_nobody_raises_their_own_clearance(fresh: TestClient, runtime: Runtime) 
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
     organ_id = fresh.get("/api/v1/me", headers=chief).json()["organ_id"]
-    second = fresh.post(
-        "/api/v1/users",
-        headers=chief,
-        json={
-            "username": "deputy",
-            "display_name": "副职",
-            "organ_id": organ_id,
-            "roles": ["admin"],
-            "password": "Second-pass-55",
-            "clearance": "秘密",
-        },
-    )
+    second = add_user(fresh, chief, "deputy", ["admin"], "Second-pass-55", display_name="副职", clearance="秘密")
     deputy = api_login(fresh, "deputy", "Second-pass-55")
-    deputy_id = second.json()["id"]
+    deputy_id = second["id"]
     raised = fresh.patch(f"/api/v1/users/{deputy_id}", headers=deputy, json={"clearance": "绝密"})
     assert raised.status_code == 403 and raised.json()["error"]["code"] == "clearance_self_raise"
     assert fresh.get("/api/v1/me", headers=deputy).json()["clearance"] == "秘密"
@@ -242,21 +230,13 @@ def test_the_last_active_administrator_stays(fresh: TestClient, runtime: Runtime
     demoted = fresh.patch(f"/api/v1/users/{me['id']}", headers=chief, json={"roles": ["archivist"]})
     assert demoted.status_code == 409 and demoted.json()["error"]["code"] == "last_admin"
     assert fresh.get("/api/v1/me", headers=chief).json()["roles"] == ["admin"]
-    other = fresh.post(
-        "/api/v1/users",
-        headers=chief,
-        json={
-            "username": "chief2",
-            "display_name": "第二管理员",
-            "organ_id": me["organ_id"],
-            "roles": ["admin"],
-            "password": "Second-admin-9",
-        },
+    other = add_user(
+        fresh, chief, "chief2", ["admin"], "Second-admin-9", display_name="第二管理员", organ_id=me["organ_id"]
     )
     assert fresh.post(f"/api/v1/users/{me['id']}/disable", headers=chief).status_code == 200
     assert fresh.get("/api/v1/me", headers=chief).status_code == 401
     second = api_login(fresh, "chief2", "Second-admin-9")
-    last = fresh.post(f"/api/v1/users/{other.json()['id']}/disable", headers=second)
+    last = fresh.post(f"/api/v1/users/{other['id']}/disable", headers=second)
     assert last.status_code == 409 and last.json()["error"]["code"] == "last_admin"
 
 
@@ -264,19 +244,9 @@ def test_people_are_kept_by_admins_only(fresh: TestClient, runtime: Runtime) -> 
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
     me = fresh.get("/api/v1/me", headers=chief).json()
-    made = fresh.post(
-        "/api/v1/users",
-        headers=chief,
-        json={
-            "username": "clerk",
-            "display_name": "科员",
-            "organ_id": me["organ_id"],
-            "roles": ["drafter"],
-            "password": "Desk-pass-77",
-        },
-    )
+    made = add_user(fresh, chief, "clerk", ["drafter"], "Desk-pass-77", display_name="科员", organ_id=me["organ_id"])
     clerk = api_login(fresh, "clerk", "Desk-pass-77")
-    clerk_id = made.json()["id"]
+    clerk_id = made["id"]
     for call in (
         lambda: fresh.patch(f"/api/v1/users/{clerk_id}", headers=clerk, json={"roles": ["admin"]}),
         lambda: fresh.patch(f"/api/v1/users/{clerk_id}", headers=clerk, json={"clearance": "绝密"}),
@@ -421,18 +391,7 @@ def test_a_setup_token_is_held_by_one_person_at_a_time(runtime: Runtime) -> None
 def test_a_disabled_users_logins_end_everywhere(fresh: TestClient, runtime: Runtime) -> None:
     make_admin(runtime)
     chief = api_login(fresh, "chief", ADMIN_PASSWORD)
-    organ_id = fresh.get("/api/v1/me", headers=chief).json()["organ_id"]
-    made = fresh.post(
-        "/api/v1/users",
-        headers=chief,
-        json={
-            "username": "clerk",
-            "display_name": "科员",
-            "organ_id": organ_id,
-            "roles": ["drafter"],
-            "password": "Desk-pass-77",
-        },
-    ).json()
+    made = add_user(fresh, chief, "clerk", ["drafter"], "Desk-pass-77", display_name="科员")
     logins = [api_login(fresh, "clerk", "Desk-pass-77") for _ in range(3)]
     fresh.post(f"/api/v1/users/{made['id']}/disable", headers=chief)
     assert all(fresh.get("/api/v1/me", headers=h).status_code == 401 for h in logins)

@@ -6,21 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.workflow.checks import DraftView, check_attachment_notes_match, run_checks
+from tests.helpers.drafts import GOOD as DRAFT
 
-GOOD = DraftView(
-    doc_type="通知",
-    title="关于印发《扎兰屯市第41个全区民族团结进步活动月工作方案》的通知",
-    body="现印发给你们，请结合工作实际，认真组织实施。",
-    issuer_ids=[2, 3, 4],
-    lead_organ_id=4,
-    main_recipient_ids=[5, 6],
-    copy_recipient_ids=[1],
-    attachment_notes=["扎兰屯市第41个全区民族团结进步活动月工作方案"],
-    attachment_titles=["扎兰屯市第41个全区民族团结进步活动月工作方案"],
-    classification="非密",
-    secrecy_period=None,
-    lead_subordinate_ids={9},
-    lead_prefixes=["扎民委字"],
+GOOD = replace(
+    DRAFT,
     organ_names={1: "扎兰屯市人民政府", 5: "扎兰屯市教育局", 6: "扎兰屯市卫生健康委员会", 9: "成吉思汗镇"},
 )
 
