@@ -295,10 +295,12 @@ class GroupOut(BaseModel):
     id: int
     name: str
     members: list[OrganRef]
+    aliases: list[str] = []
 
     @classmethod
     def of(cls, g: RecipientGroup) -> GroupOut:
-        return cls(id=g.id, name=g.name, members=[OrganRef(id=m.organ.id, name=m.organ.name) for m in g.members])
+        members = [OrganRef(id=m.organ.id, name=m.organ.name) for m in g.members]
+        return cls(id=g.id, name=g.name, members=members, aliases=[a.alias for a in g.aliases])
 
 
 class ObligationOut(BaseModel):
