@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from services.access import require_role
 from services.accounts.service import OrganService
@@ -22,7 +23,11 @@ class GroupService:
         self.ctx = ctx
 
     def all(self) -> Sequence[RecipientGroup]:
-        return self.ctx.session.scalars(select(RecipientGroup).order_by(RecipientGroup.id)).all()
+        """Every group with its members and aliases (one statement each, not one per group)."""
+        query = select(RecipientGroup).options(
+            selectinload(RecipientGroup.members), selectinload(RecipientGroup.aliases)
+        )
+        return self.ctx.session.scalars(query.order_by(RecipientGroup.id)).all()
 
     def get(self, group_id: int) -> RecipientGroup:
         group = self.ctx.session.get(RecipientGroup, group_id)
