@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from search.analysis import issuer_key
 from search.recall import curated
 
-MAX_FORMS = 64  # per document: a joint document of many issuers keeps its first forms
+MAX_FORMS = 64  # derived forms per document (every name as written is always kept)
 _LEVEL = "自治区|自治州|自治县|自治旗|特别行政区|省|市|县|区|旗|州|盟"
 _PARTY = re.compile(rf"^(?:中共|中国共产党)(?P<place>.{{1,12}}?(?:{_LEVEL}))委员会(?P<rest>.*)$")
 _PLACE = re.compile(rf"^(?P<place>.{{1,8}}?(?P<level>{_LEVEL}))(?P<rest>.{{2,}})$")
@@ -23,12 +23,10 @@ _PLACE = re.compile(rf"^(?P<place>.{{1,8}}?(?P<level>{_LEVEL}))(?P<rest>.{{2,}})
 
 def issuer_forms(names: Iterable[str]) -> list[str]:
     """Every name as written and normalised, then the short forms derived from each, each once."""
-    out: dict[str, None] = {}
-    for name in names:
-        out.setdefault(name, None)
-        for form in _forms(issuer_key(name)):
-            out.setdefault(form, None)
-    return list(out)[:MAX_FORMS]
+    names = list(names)
+    written = dict.fromkeys([*names, *(issuer_key(n) for n in names)])
+    derived = dict.fromkeys(f for n in names for f in _forms(issuer_key(n)) if f not in written)
+    return [*written, *list(derived)[:MAX_FORMS]]
 
 
 def _forms(name: str) -> list[str]:

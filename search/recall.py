@@ -191,11 +191,17 @@ def _shared(a: str, b: str) -> int:
 
 
 def _stems(full: str, short: str) -> list[tuple[str, str]]:
-    """The pair without what both forms share at the end or the start: 民族团结进步宣传月 ↔ 民宣月 also teaches
-    民族团结进步宣传 ↔ 民宣; 国家民族事务委员会 ↔ 国家民委 also 民族事务委员会 ↔ 民委."""
+    """The pair without the words both forms share at the end or the start: 民族团结进步宣传月 ↔ 民宣月 also teaches
+    民族团结进步宣传 ↔ 民宣; 国家民族事务委员会 ↔ 国家民委 also 民族事务委员会 ↔ 民委. A shared character that is only
+    part of a word (意识 ↔ 识) is no stem, nor a shared head of one character. Segmenting the full form loads jieba,
+    only for a text that defines an abbreviation."""
     tail = _shared(full[::-1], short[::-1])
     head = _shared(full, short)
-    cuts = [(full[:-k], short[:-k]) for k in range(tail, 0, -1)] + [(full[k:], short[k:]) for k in range(head, 0, -1)]
+    if not tail and not head:
+        return []
+    bounds = word_bounds(full)
+    cuts = [(full[:-k], short[:-k]) for k in range(tail, 0, -1) if len(full) - k in bounds]
+    cuts += [(full[k:], short[k:]) for k in range(head, 1, -1) if k in bounds]  # a shared head of 2+: 国家, 全区
     stems = [(f, s) for f, s in cuts if _is_abbreviation(f, s)]
     longest_tail = next(((f, s) for f, s in stems if full.startswith(f)), None)
     longest_head = next(((f, s) for f, s in stems if full.endswith(f)), None)
@@ -300,6 +306,14 @@ def _jieba() -> object:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()  # writes its dictionary cache to the system's temp folder
     return jieba
+
+
+def word_bounds(text: str) -> set[int]:
+    """Where words of a phrase start or end, the words inside a long one too (jieba's search mode: 国家民族事务委员会
+    is also 国家 | 民族 | 事务 | 委员会)."""
+    jieba = _jieba()
+    found = jieba.tokenize(text, mode="search", HMM=False)  # type: ignore[attr-defined]
+    return {edge for _, start, end in found for edge in (start, end)}
 
 
 def segment(text: str) -> list[str]:
