@@ -380,6 +380,8 @@ def _written_on(body: list[str], fields: dict[str, Found]) -> int | None:
 def _published_at(lines: list[str], fields: dict[str, Found]) -> None:
     """A web page's publication time (2024-03-19 15:44:11) near the title: its own field, never 成文日期."""
     for line in lines:
+        if len(line) > 60 or "。" in line:  # a sentence of the body that names a day and an hour is no 发布时间
+            continue
         m = _PUBLISHED.search(normalize(line))
         if m is None:
             continue
