@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from search.analysis import issuer_key
 from search.recall import curated
@@ -24,9 +25,17 @@ _PLACE = re.compile(rf"^(?P<place>.{{1,8}}?(?P<level>{_LEVEL}))(?P<rest>.{{2,}})
 def issuer_forms(names: Iterable[str]) -> list[str]:
     """Every name as written and normalised, then the short forms derived from each, each once."""
     names = list(names)
-    written = dict.fromkeys([*names, *(issuer_key(n) for n in names)])
-    derived = dict.fromkeys(f for n in names for f in _forms(issuer_key(n)) if f not in written)
+    written = dict.fromkeys([*names, *(_derived(n)[0] for n in names)])
+    derived = dict.fromkeys(f for n in names for f in _derived(n)[1:] if f not in written)
     return [*written, *list(derived)[:MAX_FORMS]]
+
+
+@lru_cache(maxsize=8192)
+def _derived(name: str) -> tuple[str, ...]:
+    """One name as the filter matches it, then its forms; the same issuers head thousands of documents, so each
+    is derived once."""
+    key = issuer_key(name)
+    return (key, *_forms(key))
 
 
 def _forms(name: str) -> list[str]:

@@ -174,7 +174,8 @@ def set_group_members(request: Request, group_id: Id, form: FormDep) -> HTMLResp
     try:
         with web_scope(request) as (ctx, user):
             GroupService(ctx).set_members(user, group_id, _members(form))
-            GroupService(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
+            if "aliases" in form:  # a form without the field leaves the aliases as they are
+                GroupService(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
     return redirect("/admin", "group_saved")
