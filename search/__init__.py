@@ -146,6 +146,15 @@ EXACT, ABBREVIATION, NEAR = "exact", "abbreviation", "near"
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the searcher should know about the answer (not an error): a stable code and the words."""
+
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     hits: list[Hit]
@@ -154,6 +163,7 @@ class SearchResult:
     suggestion: str | None = None  # nothing found: the query with a near spelling that finds something
     partial: bool = False  # some shards did not answer in time: there may be more
     expanded: tuple[str, ...] = ()  # the other forms searched beyond the exact words (ranked after them)
+    notices: tuple[Notice, ...] = ()  # e.g. a 机关: value that names no issuer of any document one may read
 
 
 FACETS = ("year", "issuer", "doc_type", "status", "retention")

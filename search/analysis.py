@@ -133,7 +133,7 @@ def is_canonical_doc_number(text: str) -> bool:
 # Between the last bigram of one run and the first of the next stand at least the two singles, so such a cover
 # never reaches across punctuation or a word into another run. Fewer terms make a dense phrase cheaper.
 
-ANALYSIS_VERSION = 3  # bump when the token stream changes: indexes built with another version are rebuilt
+ANALYSIS_VERSION = 4  # bump when the token stream changes: indexes built with another version are rebuilt
 _HAN_RUN = re.compile(rf"[{HAN}]+")
 # A run of two or more Han characters gets its first character split off as a lone one (split on a lookahead
 # that captures it, joined back with a separator), then one scan captures at each character its bigram, or the
@@ -170,6 +170,11 @@ def normalize_text(text: str) -> str:
     if _NFKC_RELEVANT.search(text):
         text = unicodedata.normalize("NFKC", text)
     return _HAN_GAP.sub("", _to_simplified(text)).lower()
+
+
+def issuer_key(name: str) -> str:
+    """An issuer's name as the 机关: filter matches it (search.names derives the short forms from it)."""
+    return normalize_text(name).strip()
 
 
 def token_string(text: str, normalized: bool = False) -> str:

@@ -46,6 +46,7 @@ from search.analysis import (
     token_string,
 )
 from search.highlight import snippet
+from search.names import issuer_forms
 from search.query import ParsedQuery, Term, parse
 from search.recall import Stage, Staged, defined_abbreviations
 
@@ -119,7 +120,7 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
         "doc_year": number.year if number else None,
         "doc_seq": number.seq if number else None,
         "issuer": list(doc.issuers),
-        "issuer_names": list(dict.fromkeys((*doc.issuers, *doc.issuer_names))),
+        "issuer_names": issuer_forms((*doc.issuers, *doc.issuer_names)),
         "abbr_pair": [f"{full}\t{short}" for full, short in pairs],
         "abbr_key": list(dict.fromkeys(form for pair in pairs for form in pair)),
         "doc_type": doc.doc_type,

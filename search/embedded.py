@@ -23,6 +23,7 @@ from search import FACETS, UNDATED, UNDATED_ZH, Hit, SearchDoc, SearchError, Sea
 from search.analysis import ANALYSIS_VERSION, normalize_text, parse_doc_number, prefix_key, token_string
 from search.embedded_plan import TEXT_FIELDS, Plan, any_of, plan
 from search.highlight import snippet
+from search.names import issuer_forms
 from search.query import ParsedQuery, parse
 from search.recall import Stage, Staged, defined_abbreviations
 
@@ -107,7 +108,7 @@ def to_tantivy(doc: SearchDoc, current: bool = True) -> tantivy.Document:
     if not current:
         return d
     d.add_integer("sample", sample_of(doc.id))
-    for name in dict.fromkeys((*doc.issuers, *doc.issuer_names)):
+    for name in issuer_forms((*doc.issuers, *doc.issuer_names)):
         d.add_text("issuer_names", name)
     number = parse_doc_number(doc.doc_number) if doc.doc_number else None
     if number:

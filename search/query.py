@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from search import UNDATED, UNDATED_ZH, Filters, QueryInvalid
-from search.analysis import TypedNumber, normalize, normalize_text, parse_typed_number, query_tokens
+from search.analysis import TypedNumber, issuer_key, normalize, normalize_text, parse_typed_number, query_tokens
 
 FIELD_ALIASES = {
     "文号": "doc_number",
@@ -80,7 +80,7 @@ class ParsedQuery:
         f = self.filters
         pairs = (
             ("doc_number", f.doc_number),
-            ("issuer_names", f.issuer),
+            ("issuer_names", issuer_key(f.issuer) if f.issuer else None),
             ("doc_type", f.doc_type),
             ("status", f.status),
             ("retention", f.retention),

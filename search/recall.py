@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
-from search import ABBREVIATION, EXACT, NEAR, Hit, SearchError, SearchQuery, SearchResult
+from search import ABBREVIATION, EXACT, NEAR, Filters, Hit, Notice, SearchError, SearchQuery, SearchResult
 from search.analysis import HAN, normalize_text, query_tokens
 from search.query import ParsedQuery, Term, parse
 
@@ -77,7 +77,19 @@ class Staged:
         merged = merge([r for _, r in results], self.query)
         if merged.total == 0 and self.token_freqs is not None:
             merged = replace(merged, suggestion=suggest(self.query.text, self.parsed, self.token_freqs, self._finds))
+        if merged.total == 0 and self._names_no_issuer():
+            issuer = self.parsed.filters.issuer or ""
+            merged = replace(merged, notices=(*merged.notices, unknown_issuer(issuer)))
         return merged
+
+    def _names_no_issuer(self) -> bool:
+        """Whether the 机关: value matches no issuer (full name, short name, alias or a form derived from a full
+        name) of any document the searcher may read, whatever the other words and filters."""
+        issuer = self.parsed.filters.issuer
+        if not issuer:
+            return False
+        alone = ParsedQuery(filters=Filters(issuer=issuer))
+        return self.run(Stage(EXACT, alone), 0, 1).total == 0
 
     def _next(self, stage: Stage, before: list[tuple[Stage, SearchResult]]) -> tuple[Stage, SearchResult]:
         """A later stage's page: where the earlier stages' documents end, its own begin."""
@@ -97,6 +109,14 @@ class Staged:
         except SearchError:  # a suggestion that does not parse is no suggestion
             return False
         return self.run(Stage(EXACT, parsed), 0, 1).total > 0
+
+
+def unknown_issuer(value: str) -> Notice:
+    return Notice(
+        "issuer_unknown",
+        f"没有发文机关为“{value}”的公文：请检查机关名称，可写全称、规范简称或别名（如 机关:市民委）",
+        f"no document was issued by '{value}': check the name (a full name, short name or alias)",
+    )
 
 
 def merge(results: list[SearchResult], query: SearchQuery) -> SearchResult:
@@ -147,10 +167,45 @@ def defined_abbreviations(text: str) -> list[tuple[str, str]]:
         for start in range(len(before) - len(short), -1, -1):
             full = before[start:]
             if full[0] == short[0] and _in_order(short, full):
-                if not (full.startswith(short) or full.endswith(short)):
+                if _is_abbreviation(full, short):
                     found[(full, short)] = None
+                    found.update(dict.fromkeys(_stems(full, short)))
                 break
     return list(found)
+
+
+def _is_abbreviation(full: str, short: str) -> bool:
+    """The short form keeps the full one's first character and its characters in order, and is more than its head
+    or tail cut off (“方案” for “实施方案” is no abbreviation)."""
+    return (
+        len(short) >= 2
+        and full[0] == short[0]
+        and _in_order(short, full)
+        and not (full.startswith(short) or full.endswith(short))
+    )
+
+
+def _shared(a: str, b: str) -> int:
+    """How many characters two strings share at their start."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _stems(full: str, short: str) -> list[tuple[str, str]]:
+    """The pair without the words both forms share at the end or the start: 民族团结进步宣传月 ↔ 民宣月 also teaches
+    民族团结进步宣传 ↔ 民宣; 国家民族事务委员会 ↔ 国家民委 also 民族事务委员会 ↔ 民委. A shared character that is only
+    part of a word (意识 ↔ 识) is no stem, nor a shared head of one character. Segmenting the full form loads jieba,
+    only for a text that defines an abbreviation."""
+    tail = _shared(full[::-1], short[::-1])
+    head = _shared(full, short)
+    if not tail and not head:
+        return []
+    bounds = word_bounds(full)
+    cuts = [(full[:-k], short[:-k]) for k in range(tail, 0, -1) if len(full) - k in bounds]
+    cuts += [(full[k:], short[k:]) for k in range(head, 1, -1) if k in bounds]  # a shared head of 2+: 国家, 全区
+    stems = [(f, s) for f, s in cuts if _is_abbreviation(f, s)]
+    longest_tail = next(((f, s) for f, s in stems if full.startswith(f)), None)
+    longest_head = next(((f, s) for f, s in stems if full.endswith(f)), None)
+    return [p for p in dict.fromkeys((longest_tail, longest_head)) if p is not None]
 
 
 def _in_order(short: str, full: str) -> bool:
@@ -251,6 +306,14 @@ def _jieba() -> object:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()  # writes its dictionary cache to the system's temp folder
     return jieba
+
+
+def word_bounds(text: str) -> set[int]:
+    """Where words of a phrase start or end, the words inside a long one too (jieba's search mode: 国家民族事务委员会
+    is also 国家 | 民族 | 事务 | 委员会)."""
+    jieba = _jieba()
+    found = jieba.tokenize(text, mode="search", HMM=False)  # type: ignore[attr-defined]
+    return {edge for _, start, end in found for edge in (start, end)}
 
 
 def segment(text: str) -> list[str]:

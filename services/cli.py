@@ -279,6 +279,8 @@ def search(
     console.print(f"{'' if result.total_exact else '约 '}{result.total} 件")
     if result.suggestion:
         console.print(f"您要找的是不是：{result.suggestion}")
+    for notice in result.notices:
+        console.print(notice.zh)
     marks = {"abbreviation": "  （简称或全称）", "near": "  （词语相近）"}
     for hit in result.hits:
         when = hit.date or (f"{hit.year}年" if hit.year else "日期不详")

@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from services.access import require_role
 from services.accounts.service import OrganService
 from services.context import Context
 from services.domain.enums import Role
-from services.domain.models import RecipientGroup, RecipientGroupMember, User
+from services.domain.models import RecipientGroup, RecipientGroupAlias, RecipientGroupMember, User
 from services.errors import Conflict, Invalid, not_found
+
+MAX_GROUP_ALIASES = 20
 
 
 class GroupService:
@@ -20,7 +23,11 @@ class GroupService:
         self.ctx = ctx
 
     def all(self) -> Sequence[RecipientGroup]:
-        return self.ctx.session.scalars(select(RecipientGroup).order_by(RecipientGroup.id)).all()
+        """Every group with its members and aliases (one statement each, not one per group)."""
+        query = select(RecipientGroup).options(
+            selectinload(RecipientGroup.members), selectinload(RecipientGroup.aliases)
+        )
+        return self.ctx.session.scalars(query.order_by(RecipientGroup.id)).all()
 
     def get(self, group_id: int) -> RecipientGroup:
         group = self.ctx.session.get(RecipientGroup, group_id)
@@ -34,6 +41,12 @@ class GroupService:
     def by_name(self, name: str) -> RecipientGroup | None:
         return self.ctx.session.scalar(select(RecipientGroup).where(RecipientGroup.name == name))
 
+    def named(self, name: str) -> RecipientGroup | None:
+        """The group known by this name or alias."""
+        by_alias = select(RecipientGroupAlias.group_id).where(RecipientGroupAlias.alias == name)
+        query = select(RecipientGroup).where((RecipientGroup.name == name) | RecipientGroup.id.in_(by_alias))
+        return self.ctx.session.scalar(query.limit(1))
+
     def members(self, group_ids: Iterable[int]) -> list[int]:
         """Every member of the groups, in group order, each once."""
         found: dict[int, None] = {}
@@ -41,19 +54,49 @@ class GroupService:
             found.update(dict.fromkeys(m.organ_id for m in group.members))
         return list(found)
 
-    def create(self, actor: User | None, name: str, organ_ids: list[int]) -> RecipientGroup:
+    def create(
+        self, actor: User | None, name: str, organ_ids: list[int], aliases: Sequence[str] = ()
+    ) -> RecipientGroup:
         if actor is not None:
             require_role(actor, Role.admin)
         name = name.strip()
         if not 2 <= len(name) <= 100:
             raise Invalid("group_name", "分组名称应为 2–100 个字", "a group name has 2–100 characters")
-        if self.by_name(name) is not None:
+        if self.named(name) is not None:
             raise Conflict("group_exists", f"单位分组已存在：{name}", f"the group already exists: {name}")
         group = RecipientGroup(name=name, created_at=self.ctx.now())
-        self.ctx.session.add(group)
         self._set_members(group, organ_ids)
+        self._set_aliases(group, aliases)
+        self.ctx.session.add(group)
         self.ctx.session.flush()
         return group
+
+    def set_aliases(self, actor: User, group_id: int, aliases: Sequence[str]) -> RecipientGroup:
+        """Replace the other names plans address the group by (各市直部门, 市直部门 for 市直各部门)."""
+        require_role(actor, Role.admin)
+        group = self.get(group_id)
+        self._set_aliases(group, aliases)
+        self.ctx.session.flush()
+        return group
+
+    def _set_aliases(self, group: RecipientGroup, aliases: Sequence[str]) -> None:
+        """An alias names one group only and is never another group's name; the group's own name is no alias."""
+        wanted = [a for a in dict.fromkeys(a.strip() for a in aliases) if a and a != group.name]
+        if len(wanted) > MAX_GROUP_ALIASES or any(len(a) > 100 for a in wanted):
+            raise Invalid(
+                "group_aliases_invalid",
+                f"分组别名最多 {MAX_GROUP_ALIASES} 个，每个不超过 100 字",
+                f"at most {MAX_GROUP_ALIASES} aliases of at most 100 characters each",
+            )
+        for alias in wanted:
+            other = self.named(alias)
+            if other is not None and other is not group:
+                raise Conflict(
+                    "group_alias_taken", f"“{alias}”已是分组“{other.name}”的名称",
+                    f"'{alias}' already names the group {other.name}",
+                )  # fmt: skip
+        keep = {a.alias: a for a in group.aliases if a.alias in wanted}
+        group.aliases = [keep.get(a) or RecipientGroupAlias(alias=a) for a in wanted]
 
     def set_members(self, actor: User, group_id: int, organ_ids: list[int]) -> RecipientGroup:
         require_role(actor, Role.admin)

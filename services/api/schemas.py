@@ -117,6 +117,7 @@ class DocumentOut(BaseModel):
     lead_organ: OrganRef | None
     source_name: str | None
     source_position: int | None
+    published_at: dt.datetime | None = None  # an imported web page's 发布时间 (not its 成文日期)
     issuers: list[OrganRef]
     issuer_names: list[str]  # issuers known only by the text that named them (责任者 of an imported document)
     recipients: list[OrganRef]
@@ -155,6 +156,7 @@ class DocumentOut(BaseModel):
             lead_organ=OrganRef(id=d.lead_organ.id, name=d.lead_organ.name) if d.lead_organ else None,
             source_name=d.source_name,
             source_position=d.source_position,
+            published_at=d.published_at,
             issuers=[OrganRef(id=i.organ.id, name=i.name) for i in d.issuers],
             issuer_names=list(d.issuer_names),
             recipients=[OrganRef(id=r.organ.id, name=r.name, role=r.role) for r in d.recipients],
@@ -295,10 +297,12 @@ class GroupOut(BaseModel):
     id: int
     name: str
     members: list[OrganRef]
+    aliases: list[str] = []
 
     @classmethod
     def of(cls, g: RecipientGroup) -> GroupOut:
-        return cls(id=g.id, name=g.name, members=[OrganRef(id=m.organ.id, name=m.organ.name) for m in g.members])
+        members = [OrganRef(id=m.organ.id, name=m.organ.name) for m in g.members]
+        return cls(id=g.id, name=g.name, members=members, aliases=[a.alias for a in g.aliases])
 
 
 class ObligationOut(BaseModel):

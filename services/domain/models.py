@@ -236,6 +236,7 @@ class Document(Base):
     owner_organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"), index=True)  # who imported it
     issuer_names: Mapped[list[Any]] = mapped_column(default=list)  # 责任者 that are no organ of ours, as written
     collection_title: Mapped[str | None] = mapped_column(Text)  # the compilation a 篇 was imported from
+    published_at: Mapped[dt.datetime | None]  # an imported web page's 发布时间 (never its 成文日期)
 
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
@@ -494,6 +495,23 @@ class RecipientGroup(Base):
     members: Mapped[list[RecipientGroupMember]] = relationship(
         order_by="RecipientGroupMember.position", cascade="all, delete-orphan"
     )
+    aliases: Mapped[list[RecipientGroupAlias]] = relationship(
+        order_by="RecipientGroupAlias.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def names(self) -> list[str]:
+        """The group's name, then the other names documents address it by (各市直部门 for 市直各部门)."""
+        return [self.name, *(a.alias for a in self.aliases)]
+
+
+class RecipientGroupAlias(Base):
+    """Another name of a 单位分组 as plans write it (a word-order variant, 各 or not); each names one group."""
+
+    __tablename__ = "recipient_group_aliases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("recipient_groups.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(100), unique=True)
 
 
 class RecipientGroupMember(Base):

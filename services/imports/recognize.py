@@ -45,6 +45,10 @@ _CN_DIGIT = "[〇零○OＯ一二三四五六七八九]"
 _DATE_CN = re.compile(rf"^({_CN_DIGIT}{{4}})年([一二三四五六七八九十]{{1,3}})月([一二三四五六七八九十]{{1,3}})日$")
 _DATE_DOTS = re.compile(r"^(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?:\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+# A web page's 发布时间: a date with its clock time, alone or labelled (发布时间：2024-03-19 15:44:11), above the body.
+_PUBLISHED = re.compile(
+    r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?!\d)"
+)
 # Lines of a header that are not organs (GB/T 9704 elements above the 发文机关标志, DOMAIN.md §1.2).
 _SECRECY = re.compile(r"^(绝密|机密|秘密)\s*(?:[★☆*＊]\s*(\S{1,10}))?$")
 _URGENCY = re.compile(r"^(特急|加急)$")
@@ -156,16 +160,27 @@ def recognize(text: str) -> list[Recognized]:
     parts = split_compilation(text)
     if not parts:
         return [recognize_one(text)]
+    preface = _preface(text, parts[0])
     docs = []
     for part in parts:
         doc = recognize_one(part.text, given_title=part_title(part))
         doc.position, doc.first_line, doc.collection_title = part.position, part.first_line, part.collection_title
+        doc.preamble = [*preface, *doc.preamble]
+        if "published_at" not in doc.fields:
+            _published_at(preface, doc.fields)
         if "doc_type" not in doc.fields and "genre" not in doc.fields:
             _doc_type(part.collection_title, doc.fields)
         if "written_on" not in doc.fields and "year" not in doc.fields:
             _year_of_title(part.collection_title, doc.fields)
         docs.append(doc)
     return docs
+
+
+def _preface(text: str, first: Part) -> list[str]:
+    """The lines a compilation opens with before its first 篇 (a web page's heading, 发布时间), its title left out:
+    kept with every part, as they stand above each."""
+    lines = [line for line in clean_lines("\n".join(text.splitlines()[: first.first_line])) if line]
+    return [line for line in lines if line != first.collection_title]
 
 
 def part_title(part: Part) -> str:
@@ -198,21 +213,23 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
     _doc_type(title, fields)
     start = title_at
     rest = [(i, line) for i, line in nonempty if i > start]
-    salutation = next(
-        ((i, line) for i, line in rest[:3] if line.endswith(("：", ":")) and "。" not in line and len(line) < 150), None
-    )
+    salutation = _salutation(rest)
     if salutation:
         names = [n.strip() for n in re.split(r"[，,]", salutation[1].rstrip("：:")) if n.strip()]
         fields["main_recipients"] = Found(names, 0.85, salutation[1])
         start = salutation[0]
     body_lines = [line for i, line in nonempty if i > start]
     title_lines = [line for i, line in nonempty if title_at <= i <= start and line not in title]
-    preamble = header + ([salutation[1]] if salutation else [])
+    between = [line for i, line in nonempty if title_at < i < start and line not in title]
+    # Every line above the body is kept (DOMAIN.md §1.2 header, and what a web page puts under its title: a 文号,
+    # perhaps broken, 信息来源, 发布时间), then the 主送.
+    preamble = header + between + ([salutation[1]] if salutation else [])
+    _published_at(header + title_lines + between + body_lines[:2], fields)
     date_at = _written_on(body_lines, fields)
     if date_at is not None:
         _signers(body_lines[:date_at], fields)
     else:
-        _date_after_title(title_lines + body_lines[:2], fields)
+        _date_after_title([x for x in title_lines + body_lines[:2] if not _PUBLISHED.search(x)], fields)
     if "written_on" not in fields and not _year_of_number(fields):
         _year_of_title(title, fields)
     paragraphs = join_broken_lines(body_lines)
@@ -227,6 +244,17 @@ def recognize_one(text: str, given_title: str | None = None) -> Recognized:
     if headings:
         fields["headings"] = Found(headings, 0.8)
     return Recognized(title=title, body="\n".join(paragraphs), fields=fields, preamble=preamble)
+
+
+def _salutation(rest: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The 主送 line (ending in ：) right under the title, or under the short lines a web page puts there (文号,
+    信息来源, 发布时间); never past a sentence of the body."""
+    for i, line in rest[:8]:
+        if line.endswith(("：", ":")) and "。" not in line and len(line) < 150:
+            return i, line
+        if "。" in line or len(line) > 60 or _heading(line):
+            return None
+    return None
 
 
 HEADING_PREFIX = 24  # a heading's number (十二、 （二十一） 12.) is far shorter: the rest need not be read
@@ -347,6 +375,23 @@ def _written_on(body: list[str], fields: dict[str, Found]) -> int | None:
             fields["written_on"] = Found(date, 0.9, body[k])
             return k
     return None
+
+
+def _published_at(lines: list[str], fields: dict[str, Found]) -> None:
+    """A web page's publication time (2024-03-19 15:44:11) near the title: its own field, never 成文日期."""
+    for line in lines:
+        if len(line) > 60 or "。" in line:  # a sentence of the body that names a day and an hour is no 发布时间
+            continue
+        m = _PUBLISHED.search(normalize(line))
+        if m is None:
+            continue
+        try:
+            year, month, day, hour, minute, second = (int(x) for x in m.groups(default="0"))
+            at = dt.datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            continue
+        fields["published_at"] = Found(at, 0.85, line)
+        return
 
 
 def _date_after_title(lines: list[str], fields: dict[str, Found]) -> None:

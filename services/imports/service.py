@@ -3,10 +3,12 @@ normalised text, create imported documents, link them, and make them searchable 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -165,6 +167,7 @@ class ImportService:
             urgency=rec.value("urgency") or Urgency.normal.value,
             issuer_names=named,
             collection_title=rec.collection_title,
+            published_at=self._published_at(rec),
             attachment_notes=list(rec.value("attachments") or []),
             current_version=0,
             source_name=source,
@@ -194,6 +197,11 @@ class ImportService:
         self.audit.record("imported", document=document, actor=actor, source=source, position=rec.position)
         IndexingService(self.ctx).enqueue(document.id)
         return document, rec.body
+
+    def _published_at(self, rec: Recognized) -> dt.datetime | None:
+        """A web page's 发布时间, written in local time (GONGWEN_TIMEZONE); kept apart from 成文日期."""
+        at = rec.value("published_at")
+        return at.replace(tzinfo=ZoneInfo(self.ctx.settings.timezone)) if at else None
 
     def _number_taken(self, number: str) -> bool:
         return self.ctx.session.scalar(select(Document.id).where(Document.doc_number == number)) is not None

@@ -74,12 +74,13 @@ MEMBERS = {
     "zf.reviewer": "秘书科", "zf.registrar": "秘书科", "zf.drafter": "文教科",
 }  # fmt: skip
 GY_HOSPITALS = ["gy-zxyy", "gy-dyyy", "gy-zyyy", "gy-jwzx", "gy-cdc", "gy-fyy"]
-# 单位分组 as the documents address them (seed 001's 主送 line; the joint notice's 主送 line and task units).
-GROUPS: list[tuple[str, list[str]]] = [
-    ("委直属各单位", [*GY_HOSPITALS, "gy-zfzd"]),
-    ("委机关各科室", ["gy-jgdb"]),
-    ("各乡镇、街道", ["zlt-gtz", "zlt-cjsh"]),
-    ("市直各部门", ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj"]),
+# 单位分组 as the documents address them (seed 001's 主送 line; the joint notice's 主送 line and task units), with
+# the other ways plans write them (seed 002: 各市直部门 and 市直各部门 in one text).
+GROUPS: list[tuple[str, list[str], list[str]]] = [
+    ("委直属各单位", [*GY_HOSPITALS, "gy-zfzd"], ["各委直属单位", "委直属单位"]),
+    ("委机关各科室", ["gy-jgdb"], ["委机关科室"]),
+    ("各乡镇、街道", ["zlt-gtz", "zlt-cjsh"], ["各乡镇街道", "乡镇街道", "各乡镇（街道）"]),
+    ("市直各部门", ["zlt-jyj", "zlt-wjw", "zlt-wlj", "zlt-gaj", "zlt-tjj"], ["各市直部门", "市直部门"]),
 ]
 # The people behind example accounts, where a seed names them (seed 001: 广元市卫健委's 主任).
 PEOPLE = {"gy-wjw.head": ("刘峰", "市卫生健康委党组书记、主任")}
@@ -93,6 +94,7 @@ ALIASES: dict[str, list[str]] = {
     "zlt-wjw": ["扎兰屯市卫健委"],
     "zlt-wlj": ["市文旅局", "市文体旅游广电局", "市文旅广电局", "扎兰屯市文旅广电局"],
     "zlt-gtz": ["高台子街道办事处"],
+    "zlt-cjsh": ["成吉思汗镇人民政府"],
     "gy-wjw": ["广元市卫生健康委"],
     "zw-wjw": ["中卫市卫生计生委", "中卫市卫生和计划生育委员会"],
 }
@@ -128,8 +130,8 @@ def load_organs_and_users(ctx: Context, gated: Collection[str] = ()) -> None:
         short = code.removeprefix("zlt-")
         for suffix, roles in ROLE_SETS.items():
             users.create(f"{short}.{suffix}", f"{organ.short_name}{_ROLE_ZH[suffix]}", organ.id, roles, DEMO_PASSWORD)
-    for name, codes in GROUPS:
-        GroupService(ctx).create(None, name, [by_code[c].id for c in codes])
+    for name, codes, aliases in GROUPS:
+        GroupService(ctx).create(None, name, [by_code[c].id for c in codes], aliases)
     admin_organ = by_code["zlt-mw"]
     for username, (person, job) in PEOPLE.items():
         users.set_person(user(ctx, username).id, person, job)
@@ -177,7 +179,8 @@ def joint_notice_draft(ctx: Context, notice: Notice, deadline: dt.date, with_tas
     tasks = []
     if with_tasks:
         found = propose(ctx, notice.plan_text, deadline.year, set(main), set(issuers))
-        tasks = [t for t in found.tasks if t["units"]]
+        tasks = [{"text": t["text"], "units": t["units"], "units_text": t["units_text"]} for t in found.tasks]
+        tasks = [t for t in tasks if t["units"]]
     return DraftInput(
         doc_type="通知",
         title=notice.title,

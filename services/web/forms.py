@@ -121,12 +121,17 @@ def plan_values(fields: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             f"g:{i}" for i in o.get("owner_groups") or []
         ]
         row["units_text"] = o.get("units_text") or ""
+        row["unmatched"], row["outside"] = o.get("unmatched") or [], o.get("outside") or []
         obligations.append(row)
     tasks = []
     for t in fields.get("tasks") or []:
         units = [str(u) for u in t.get("units") or []]
-        tasks.append({"text": t.get("text") or "", "lead": units[0] if units else "", "others": units[1:],
-                      "units_text": t.get("units_text") or ""})  # fmt: skip
+        lead, others = (units[0] if units else "", units[1:])
+        if "lead" in t:  # a proposal: its lead may be unknown while its 配合 units are known
+            lead, others = ("" if t["lead"] is None else str(t["lead"])), [str(u) for u in t["others"]]
+        tasks.append({"text": t.get("text") or "", "lead": lead, "others": others,
+                      "units_text": t.get("units_text") or "",
+                      "unmatched": t.get("unmatched") or [], "outside": t.get("outside") or []})  # fmt: skip
     return {"phases": phases, "obligations": obligations, "tasks": tasks}
 
 
@@ -205,10 +210,20 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     data["attachment_notes"] = lines(values["attachment_notes"])
     data["body"] = values["body"].replace("\r\n", "\n")
     data |= _plan_input(values)
+    leaderless = [n for n, r in enumerate(values.get("tasks", []), 1) if not r["lead"].isdigit() and r.get("others")]
+    if leaderless:
+        raise FormErrors([_no_lead(n) for n in leaderless])
     try:
         return DraftInput.model_validate(data)
     except ValidationError as exc:
         raise FormErrors([_problem(e) for e in exc.errors()]) from None
+
+
+def _no_lead(n: int) -> FormProblem:
+    """A task with 配合 units and no 牵头: the first 配合 unit is never made the lead in its place."""
+    return FormProblem(
+        field="tasks", zh=f"任务第 {n} 项：有配合单位时须选择牵头单位", en=f"task {n}: choose a lead for its units"
+    )
 
 
 def _problem(error: Any) -> FormProblem:

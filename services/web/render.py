@@ -36,18 +36,18 @@ def environment(templates_dir: Path, timezone: str) -> Environment:
         lstrip_blocks=True,
     )
     zone = ZoneInfo(timezone)
-    env.filters["local"] = lambda value: _local_time(value, zone)
+    env.filters["local"] = lambda value, seconds=False: _local_time(value, zone, seconds)
     env.filters["zh_date"] = _zh_date
     env.globals.update(labels.GLOBALS)
     return env
 
 
-def _local_time(value: dt.datetime | None, zone: ZoneInfo) -> str:
+def _local_time(value: dt.datetime | None, zone: ZoneInfo, seconds: bool = False) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _zh_date(value: dt.date | None) -> str:

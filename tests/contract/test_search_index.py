@@ -346,3 +346,25 @@ def test_other_forms_and_near_words_come_after_the_exact_hits_marked(index: Sear
 def test_a_misspelling_suggests_a_near_spelling_that_finds_something(index: SearchIndex) -> None:
     result = index.search(SearchQuery("名族团结", visibility=PUBLIC))
     assert result.total == 0 and result.suggestion == "民族团结"
+
+
+def test_an_issuer_is_found_by_the_short_forms_of_its_full_name(index: SearchIndex) -> None:
+    """Only full names are indexed here (no organ, no alias): 机关: still takes the place cut to its level or
+    dropped, 委员会 as 委 and the field's short forms; a name no issuer has is said to be so."""
+    assert ids(index, "机关:统战部") == ids(index, "机关:市委统战部") == [3]
+    assert ids(index, "机关:市民委") == ids(index, "机关:民族事务委员会") == [1, 2, 3, 5]
+    assert ids(index, "机关:扎兰屯市卫健委") == ids(index, "机关:卫生健康委") == [4]
+    unknown = index.search(SearchQuery("机关:市档案局", visibility=PUBLIC))
+    assert unknown.total == 0 and [n.code for n in unknown.notices] == ["issuer_unknown"]
+    known = index.search(SearchQuery("机关:市卫健委 石榴籽", visibility=PUBLIC))
+    assert known.total == 0 and known.notices == ()
+
+
+def test_a_learnt_abbreviation_also_teaches_its_stem(index: SearchIndex) -> None:
+    index.upsert(
+        [
+            SearchDoc(21, "关于开展宣传月活动的通知", "九月开展民族团结进步宣传月（简称民宣月）活动。", organs=(6,)),
+            SearchDoc(22, "关于报送工作信息的通知", "请每月报送民宣工作信息。", organs=(6,)),
+        ]
+    )
+    assert ids(index, "民族团结进步宣传") == [21] and ids(index, "民族团结进步宣传", "abbreviation") == [22]

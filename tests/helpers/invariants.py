@@ -27,6 +27,7 @@ from services.domain.models import (
     Phase,
     PlanTask,
     ProcessJob,
+    RecipientGroupAlias,
     RecipientGroupMember,
     SealRecord,
     Signoff,
@@ -67,6 +68,7 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
         )
         statuses = (
             tuple(ctx.session.scalars(select(Document.status).order_by(Document.id))),
+            tuple(ctx.session.scalars(select(RecipientGroupAlias.alias).order_by(RecipientGroupAlias.id))),
             tuple(ctx.session.execute(select(Document.doc_number, Document.printed_copies).order_by(Document.id))),
             tuple(ctx.session.execute(select(Organ.id, Organ.registrar_gate).order_by(Organ.id))),
             tuple(ctx.session.execute(select(NumberSequence.prefix, NumberSequence.year, NumberSequence.last_seq))),

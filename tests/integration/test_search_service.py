@@ -121,7 +121,8 @@ def test_cli_search_prints_one_json_object(
     result = CliRunner().invoke(app, ["search", f"{typed} 石榴", "--json", "--limit", "5"], env=env)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output.strip().splitlines()[-1])
-    assert set(data) == {"total", "total_exact", "hits", "suggestion", "partial", "expanded"}
+    assert set(data) == {"total", "total_exact", "hits", "suggestion", "partial", "expanded", "notices"}
+    assert data["notices"] == []
     assert data["total"] == 1 and data["total_exact"] is True and data["suggestion"] is None
     hit = data["hits"][0]
     keys = {"id", "title", "doc_number", "issuers", "date", "score", "highlight", "source"}

@@ -109,3 +109,34 @@ def test_a_cover_matches_exactly_where_the_characters_stand_side_by_side() -> No
         phrases += [m[0] for m in re.finditer(f"[{han}41]{{2,}}", text[start:])]
         for phrase in (p for p in phrases if "4141" not in p):  # 4141 typed is one number, not 41 41
             assert _occurs(phrase, text) == (phrase in _as_matched(text)), (phrase, text)
+
+
+def test_issuer_forms_keep_every_written_name_and_derive_short_forms() -> None:
+    from search.names import MAX_FORMS, issuer_forms
+
+    forms = issuer_forms(["广元市卫生健康委员会"])
+    assert forms[0] == "广元市卫生健康委员会"
+    assert {"广元市卫健委", "市卫健委", "卫健委", "卫生健康委员会", "卫生健康委"} <= set(forms)
+    party = issuer_forms(["中共扎兰屯市委员会统一战线工作部"])
+    assert {"中共扎兰屯市委统战部", "扎兰屯市委统战部", "市委统战部", "统战部"} <= set(party)
+    assert "市委" in issuer_forms(["中共扎兰屯市委员会"])
+    assert issuer_forms(["某某"]) == ["某某"]  # nothing to derive from a name without a place or a long form
+    many = [f"扎兰屯市第{n}卫生健康委员会" for n in range(40)]
+    kept = issuer_forms(many)
+    assert set(many) <= set(kept) and len(kept) <= len(many) + MAX_FORMS  # the written names are never cut
+    assert issuer_forms(["關於衛生健康委員會"])[:2] == ["關於衛生健康委員會", "关于卫生健康委员会"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("开展民族团结进步宣传月（简称民宣月）", [("民族团结进步宣传月", "民宣月"), ("民族团结进步宣传", "民宣")]),
+        ("国家民族事务委员会（以下简称国家民委）", [("国家民族事务委员会", "国家民委"), ("民族事务委员会", "民委")]),
+        ("铸牢中华民族共同体意识（简称铸牢意识）", [("铸牢中华民族共同体意识", "铸牢意识")]),  # no stem of 2+ left
+        ("《扎兰屯市活动实施方案》（简称“方案”）", []),  # a tail cut off is no abbreviation
+    ],
+)
+def test_a_defined_abbreviation_teaches_its_stem(text: str, pairs: list[tuple[str, str]]) -> None:
+    from search.recall import defined_abbreviations
+
+    assert defined_abbreviations(text) == pairs

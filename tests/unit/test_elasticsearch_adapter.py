@@ -273,3 +273,23 @@ def test_a_rebuild_goes_live_without_the_documents_refused_for_good(cluster: Fak
     assert list(err.value.rejected) == [2]
     (live,) = cluster.indices
     assert live != "gw-test-000001" and sorted(cluster.indices[live].docs) == ["1", "3"]
+
+
+def test_source_carries_the_issuers_short_forms_and_the_stems_of_learnt_abbreviations() -> None:
+    doc = SearchDoc(
+        8, "通知", "开展民族团结进步宣传月（简称民宣月）活动。", issuers=("中共扎兰屯市委员会统一战线工作部",)
+    )
+    src = to_source(doc)
+    assert {"中共扎兰屯市委员会统一战线工作部", "扎兰屯市委统战部", "市委统战部", "统战部"} <= set(src["issuer_names"])
+    assert src["abbr_pair"] == ["民族团结进步宣传月\t民宣月", "民族团结进步宣传\t民宣"]
+    assert {"民族团结进步宣传", "民宣"} <= set(src["abbr_key"])
+
+
+def test_an_issuer_nobody_has_is_checked_with_the_filter_alone(cluster: FakeCluster) -> None:
+    index = _index(cluster)
+    index.upsert([_doc(1)])
+    result = index.search(SearchQuery("义诊 机关:扎兰屯市档案局", visibility=EVERYONE))
+    assert [n.code for n in result.notices] == ["issuer_unknown"]
+    alone = [r.body for r in cluster.requests if r.path.endswith("/_search")][-1]
+    text = json.dumps(alone, ensure_ascii=False)
+    assert '{"term": {"issuer_names": "扎兰屯市档案局"}}' in text and "义诊" not in text

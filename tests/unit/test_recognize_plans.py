@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from services.imports.obligations import FoundPlan, recognize_plan
+from services.runtime import Runtime
 from tests.conftest import seed_params
+from tests.helpers.seeds import seed_subject
 
 D = dt.date
 HOSPITALS = ["市中心医院", "市第一人民医院", "市中医医院", "市精神卫生中心", "市疾病预防控制中心", "市妇幼保健院"]
@@ -63,6 +65,38 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "003": {"year": 2024, "obligations": [], "phases": [], "tasks": 0},  # summaries ask nothing of anyone
     "004": {"year": None, "obligations": [], "phases": [], "tasks": 0},
 }
+# What the drafter is proposed with the example organs and groups registered (services/seed/example.py), field by
+# field: per obligation (owner organs, owner groups, 未识别); per task (牵头, 配合 in order, 未识别). A unit written as
+# a group (各乡镇街道) stands for the group's members; a 牵头 nobody registered leaves the task without a lead.
+TOWNS = ["高台子街道", "成吉思汗镇"]
+DEPARTMENTS = ["市教育局", "市卫健委", "市文旅广电局", "市公安局", "市统计局"]
+PROPOSED: dict[str, dict[str, Any]] = {
+    "000": {"obligations": [([], [], [])], "tasks": {}},
+    "001": {
+        "obligations": [
+            ([], [], []),
+            ([], [], []),
+            ([], [], []),
+            (HOSPITALS, [], []),
+            ([], [], ["委直属其他单位", "委注册医疗机构"]),
+        ],
+        "tasks": {},
+    },
+    "002": {
+        "obligations": [([], ["市直各部门", "各乡镇、街道"], [])],
+        "tasks": {
+            "17. 开展“在旅游中感悟”系列交流活动": ("市文旅广电局", ["市民委", *TOWNS], []),
+            "1. 举办民族团结进步引领动员活动": ("市委统战部", ["市民委", *DEPARTMENTS, *TOWNS], ["市工商联"]),
+            "9. 开展“中国农民丰收节”系列活动": (None, TOWNS, ["市农牧局"]),
+            "6. 开展主题党日活动": (
+                "市委统战部",
+                ["市民委", "市文旅广电局", *DEPARTMENTS[:2], *DEPARTMENTS[3:], *TOWNS],
+                [],
+            ),
+            "16. 开展“在运动中交融”系列交流活动": (DEPARTMENTS[0], [*DEPARTMENTS[1:], *TOWNS], []),
+        },
+    },
+}
 
 
 def _plan(seeds: Path, name: str) -> FoundPlan:
@@ -81,6 +115,42 @@ def test_each_seed_field_by_field(seeds_dir: Path, name: str) -> None:
     for text, units in expected.get("some_tasks", {}).items():
         assert by_text[text] == units, text
     assert all(0 < x.confidence <= 1 for x in [*plan.obligations, *plan.phases, *plan.tasks])
+
+
+@seed_subject
+@pytest.mark.parametrize("name", seed_params(sorted(PROPOSED)))
+def test_each_seed_proposed_with_the_organs_and_groups_we_know(
+    runtime: Runtime, example_users: None, seeds_dir: Path, name: str
+) -> None:
+    """Seed 002 task 17 “（市文旅局、市民委、各乡镇街道）”: 市文旅局 is an alias of 市文旅广电局, which leads; the 总结
+    is owed by the group 市直各部门 (written 各市直部门) and 各乡镇、街道; nothing unknown is dropped in silence."""
+    from services.domain.models import Organ, RecipientGroup
+    from services.obligations.proposal import propose
+
+    text = next(seeds_dir.glob(f"{name}_*.txt")).read_text("utf-8")
+    expected = PROPOSED[name]
+    with runtime.context() as ctx:
+        found = propose(ctx, text, EXPECTED[name]["year"])
+        organ = {o.id: o.short_name for o in ctx.session.query(Organ)}
+        group = {g.id: g.name for g in ctx.session.query(RecipientGroup)}
+    obligations = [
+        ([organ[i] for i in o["owner_organs"]], [group[i] for i in o["owner_groups"]], o["unmatched"])
+        for o in found.obligations
+    ]
+    assert obligations == expected["obligations"]
+    tasks = {t["text"]: t for t in found.tasks}
+    for text_, (lead, others, unknown) in expected["tasks"].items():
+        task = tasks[text_]
+        assert (organ.get(task["lead"]), [organ[i] for i in task["others"]], task["unmatched"]) == (
+            lead,
+            others,
+            unknown,
+        ), text_
+        assert task["units"] == ([task["lead"], *task["others"]] if lead else [])
+    written = {u for t in found.tasks for u in t["units_text"].strip("（()）").replace(",", "、").split("、")}
+    written |= {u for o in found.obligations for u in o["units_text"].split("、") if u}
+    known = {n for t in found.tasks for n in t["unmatched"]} | {n for o in found.obligations for n in o["unmatched"]}
+    assert known == set(found.unmatched) and known <= written  # every unknown name is listed, as written
 
 
 def test_a_cadence_without_written_dates_is_open_ended(seeds_dir: Path) -> None:

@@ -51,7 +51,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
             ["市委统战部", "市工商联", "市民委", "市直各部门", "各乡镇街道"],
         ),
     },
-    "003": {"count": 10, "title": "关于2024年民族团结进步宣传月活动总结", "genre": "总结", "year": 2024},
+    "003": {
+        "count": 10,
+        "title": "关于2024年民族团结进步宣传月活动总结",
+        "genre": "总结",
+        "year": 2024,
+        "published_at": dt.datetime(2024, 3, 19, 15, 44, 11),  # the web page's 发布时间, above 篇1: no 成文日期
+        "preamble": ["作文网实用文档工作总结列表页", "2024-03-19 15:44:11工作总结"],
+    },
     "004": {"count": 8, "title": "政协民族团结进步创建活动方案", "genre": "方案"},
 }
 
@@ -81,6 +88,7 @@ def _check(docs: list[Recognized], expected: dict[str, Any]) -> None:
         "signers",
         "attachments",
         "year",
+        "published_at",
     ):
         if name in expected:
             assert first.value(name) == expected[name], name
@@ -93,7 +101,9 @@ def _check(docs: list[Recognized], expected: dict[str, Any]) -> None:
         tasks = first.value("tasks")
         assert (tasks[0]["task"], tasks[0]["units"]) == expected["first_task"]
         assert len(tasks) >= 15
-    for absent in {"doc_number", "written_on", "issuers", "year", "classification"} - set(expected):
+    if "preamble" in expected:  # kept with every part, as it stands above each
+        assert all(d.preamble[: len(expected["preamble"])] == expected["preamble"] for d in docs)
+    for absent in {"doc_number", "written_on", "issuers", "year", "classification", "published_at"} - set(expected):
         assert first.value(absent) is None, f"{absent} was invented"
 
 

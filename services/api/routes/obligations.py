@@ -49,10 +49,12 @@ class ProgressIn(BaseModel):
 class GroupIn(BaseModel):
     name: str = Field(min_length=2, max_length=100)
     members: list[IdField] = Field(min_length=1, max_length=2000)
+    aliases: list[str] = Field(default_factory=list, max_length=20, description="Other names plans use: 各市直部门")
 
 
 class MembersIn(BaseModel):
     members: list[IdField] = Field(min_length=1, max_length=2000)
+    aliases: list[str] | None = Field(None, max_length=20, description="Replace the group's aliases (none: keep)")
 
 
 @router.get("/documents/{document_id}/obligations")
@@ -169,10 +171,15 @@ def groups(runtime: RuntimeDep, token: TokenDep) -> list[GroupOut]:
 @router.post("/recipient-groups", status_code=201)
 def create_group(body: GroupIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
     with user_scope(runtime, token) as (ctx, user):
-        return GroupOut.of(GroupService(ctx).create(user, body.name, body.members))
+        return GroupOut.of(GroupService(ctx).create(user, body.name, body.members, body.aliases))
 
 
 @router.put("/recipient-groups/{group_id}")
 def set_members(group_id: Id, body: MembersIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
+    """A group's members, and its aliases when given."""
     with user_scope(runtime, token) as (ctx, user):
-        return GroupOut.of(GroupService(ctx).set_members(user, group_id, body.members))
+        service = GroupService(ctx)
+        group = service.set_members(user, group_id, body.members)
+        if body.aliases is not None:
+            group = service.set_aliases(user, group_id, body.aliases)
+        return GroupOut.of(group)

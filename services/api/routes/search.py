@@ -20,6 +20,12 @@ from services.indexing.service import IndexingService, search_as
 router = APIRouter(prefix="/api/v1", tags=["search"], responses=ERROR_RESPONSES)
 
 
+class NoticeOut(BaseModel):
+    code: str
+    message_zh: str
+    message_en: str
+
+
 class SearchOut(BaseModel):
     total: int
     total_exact: bool = True  # false: a very large match, total and facet counts estimated from a sample
@@ -28,6 +34,7 @@ class SearchOut(BaseModel):
     suggestion: str | None = None  # nothing found: the query spelt near, which finds something
     partial: bool = False  # some shards did not answer: there may be more
     expanded: list[str] = []  # other forms searched beyond the words as typed
+    notices: list[NoticeOut] = []  # what the searcher should know, e.g. a 机关: value naming no issuer
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -40,6 +47,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         suggestion=result.suggestion,
         partial=result.partial,
         expanded=list(result.expanded),
+        notices=[NoticeOut(code=n.code, message_zh=n.zh, message_en=n.en) for n in result.notices],
     )
     return out.model_dump(mode="json")
 

@@ -90,6 +90,11 @@ def parse_aliases(text: str) -> list[str]:
     return [a.strip() for a in re.split(r"[,，、\n]", text) if a.strip()]
 
 
+def group_aliases(text: str) -> list[str]:
+    """A group's other names, separated by commas, semicolons or new lines (a name may hold 、: 各乡镇、街道)."""
+    return [a.strip() for a in re.split(r"[,，;；\n]", text) if a.strip()]
+
+
 @router.post("/admin/organs/{organ_id}/registrar-gate")
 def set_registrar_gate(request: Request, organ_id: Id, form: FormDep) -> RedirectResponse:
     """The registrar's gate before issuing, on or off for one organ (docs/registrar.md)."""
@@ -155,10 +160,10 @@ def _members(form: FormData) -> list[int]:
 @router.post("/admin/groups", response_model=None)
 def create_group(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
     """A new 单位分组 with its members."""
-    values = {"name": str(form.get("name") or "").strip()}
+    values = {"name": str(form.get("name") or "").strip(), "group_aliases": str(form.get("aliases") or "")}
     try:
         with web_scope(request) as (ctx, user):
-            GroupService(ctx).create(user, values["name"], _members(form))
+            GroupService(ctx).create(user, values["name"], _members(form), group_aliases(values["group_aliases"]))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
     return redirect("/admin", "group_saved")
@@ -169,6 +174,8 @@ def set_group_members(request: Request, group_id: Id, form: FormDep) -> HTMLResp
     try:
         with web_scope(request) as (ctx, user):
             GroupService(ctx).set_members(user, group_id, _members(form))
+            if "aliases" in form:  # a form without the field leaves the aliases as they are
+                GroupService(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
     return redirect("/admin", "group_saved")
