@@ -220,5 +220,26 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def ofd_pages(data: bytes) -> int:
+    """The pages of an OFD package, found the way a reader finds them (OFD.xml → DocRoot → Pages, each page's
+    Content.xml parsed); ValueError saying what is wrong when it does not open."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ET.fromstring(archive.read("OFD.xml"))
+            if root.tag != _q("OFD"):
+                raise ValueError(f"OFD.xml's root is {root.tag}")
+            doc_root = root.findtext(f"{_q('DocBody')}/{_q('DocRoot')}") or ""
+            document = ET.fromstring(archive.read(doc_root.lstrip("/")))
+            folder = doc_root.lstrip("/").rpartition("/")[0]
+            pages = document.findall(f"{_q('Pages')}/{_q('Page')}")
+            for page in pages:
+                location = page.get("BaseLoc", "")
+                absolute = location.startswith("/")
+                ET.fromstring(archive.read(location.lstrip("/") if absolute else f"{folder}/{location}"))
+            return len(pages)
+    except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _title(layout: Layout) -> str:
     return "".join(t.text for p in layout.pages[:1] for b in p.blocks if b.role == "title" for t in b.texts)
