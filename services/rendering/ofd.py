@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -75,7 +76,7 @@ class OfdInfo:
 
 
 class _Ids:
-    """Object ids, unique in the document (GB/T 33190 §7.5: ST_ID); the last one is Document.xml's MaxUnitID."""
+    """Object ids, unique in the document (GB/T 33190's ST_ID); the last one is Document.xml's MaxUnitID."""
 
     def __init__(self) -> None:
         self.last = 0
@@ -163,13 +164,29 @@ class OfdWriter:
         attributes = {"X": _num(PADDING), "Y": _num(text.baseline - text.em_top + PADDING)}
         deltas = list(self._deltas(text, size))
         if deltas:
-            attributes["DeltaX"] = " ".join(deltas)
+            attributes["DeltaX"] = _repeats(deltas)
         ET.SubElement(element, _q("TextCode"), attributes).text = text.text
         return element
 
     def _deltas(self, text: Text, size: float) -> Iterator[str]:
+        advance = self._advance(text.face)
         for char in text.text[:-1]:
-            yield _num(self.fonts.advance(text.face, char) * size + text.spacing)
+            yield _num(advance(char) * size + text.spacing)
+
+    def _advance(self, face: str) -> Callable[[str], float]:
+        """The advance in em of a character of this face, as the layout model measured it."""
+        if self.fonts_dir is None:
+            return lambda char: self.fonts.advance(face, char)
+        return metrics(self.fonts_dir / FONT_FILES[face]).advance
+
+
+def _repeats(values: list[str]) -> str:
+    """A DeltaX list, each run of equal values written “g count value” (GB/T 33190's shorthand)."""
+    parts = []
+    for value, run in itertools.groupby(values):
+        count = len(list(run))
+        parts.append(f"g {count} {value}" if count > 2 else " ".join([value] * count))
+    return " ".join(parts)
 
 
 def _path(rule: Rule, object_id: str) -> ET.Element:
@@ -199,7 +216,7 @@ def _ofd(info: OfdInfo) -> ET.Element:
     root = ET.Element(_q("OFD"), {"Version": "1.0", "DocType": "OFD"})
     body = ET.SubElement(root, _q("DocBody"))
     doc_info = ET.SubElement(body, _q("DocInfo"))
-    ET.SubElement(doc_info, _q("DocID")).text = uuid.uuid4().hex  # 32 characters (GB/T 33190 §7.4)
+    ET.SubElement(doc_info, _q("DocID")).text = uuid.uuid4().hex  # 32 characters, as CT_DocInfo asks
     ET.SubElement(doc_info, _q("Title")).text = info.title
     ET.SubElement(doc_info, _q("CreationDate")).text = info.created.isoformat()
     ET.SubElement(doc_info, _q("Creator")).text = CREATOR

@@ -28,6 +28,7 @@ from tests.layout.test_layout import ALL
 
 TOLERANCE = 0.5  # mm
 COUNTS: dict[str, tuple[int, int, int]] = {}  # case → (pages, text pieces, positions compared)
+CHARACTERS: dict[str, int] = {}  # case → characters compared one by one
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -37,6 +38,8 @@ def _print_counts() -> Iterator[None]:
     if COUNTS:
         pages, pieces, positions = (sum(c[i] for c in COUNTS.values()) for i in range(3))
         print(f"\nOFD read back: {len(COUNTS)} documents, {pages} pages, {pieces} text pieces, {positions} positions")
+    if CHARACTERS:
+        print(f"OFD characters placed as in the PDF: {sum(CHARACTERS.values())} in {len(CHARACTERS)} documents")
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +132,56 @@ def test_docinfo_names_the_document(ofds: dict[str, bytes], rendered: dict[str, 
     assert info.custom_data["成文日期"] == facts.written_on
 
 
+def _expand(delta_x: str | None) -> list[float]:
+    """A DeltaX list with its “g count value” runs written out."""
+    tokens, values = (delta_x or "").split(), []
+    while tokens:
+        token = tokens.pop(0)
+        if token == "g":
+            count, value = int(tokens.pop(0)), float(tokens.pop(0))
+            values += [value] * count
+        else:
+            values.append(float(token))
+    return values
+
+
+def _glyph_origins(content: ET.Element) -> list[tuple[str, float, float]]:
+    """Every character of a page's TextObjects at its own origin: Boundary + X/Y + the DeltaX before it."""
+    found = []
+    for text in content.iter(f"{{{NS}}}TextObject"):
+        left, top = (float(v) for v in text.get("Boundary", "").split()[:2])
+        for code in text.iterfind(f"{{{NS}}}TextCode"):
+            x, y = left + float(code.get("X", "0")), top + float(code.get("Y", "0"))
+            deltas = _expand(code.get("DeltaX"))
+            for index, char in enumerate(code.text or ""):
+                if not char.isspace():
+                    found.append((char, x + sum(deltas[:index]), y))
+    return found
+
+
+@pytest.mark.parametrize("case", ALL)
+def test_every_character_sits_where_the_pdf_draws_it(
+    rendered: dict[str, Rendered], ofds: dict[str, bytes], case: str
+) -> None:
+    """A second reading path, character by character (the reader above sees pieces of text): each character's
+    origin from the OFD's own numbers, against the PDF character with the same text nearest to it."""
+    compared = 0
+    with zipfile.ZipFile(io.BytesIO(ofds[case])) as archive:
+        for number, pdf_page in enumerate(rendered[case].pages):
+            content = _xml(archive, f"Doc_0/Pages/Page_{number}/Content.xml")
+            chars = _pdf_chars(pdf_page)
+            for char, x, y in _glyph_origins(content):
+                same = [c for c in chars if c.text == char and abs(c.baseline - y) <= TOLERANCE]
+                nearest = min((abs(c.x0 - x) for c in same), default=None)
+                assert nearest is not None and nearest <= TOLERANCE, (
+                    f"p{number + 1}: {char!r} at ({x:.2f}, {y:.2f}) is {nearest} mm from the PDF's"
+                )
+                compared += 1
+            assert compared or not chars
+    CHARACTERS[case] = compared
+    print(f"{case}: {compared} characters within ±{TOLERANCE} mm")
+
+
 def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
     return ET.fromstring(archive.read(name))
 
@@ -136,7 +189,7 @@ def _xml(archive: zipfile.ZipFile, name: str) -> ET.Element:
 @pytest.mark.parametrize("case", ALL)
 def test_every_character_has_its_glyph_in_the_embedded_font(ofds: dict[str, bytes], case: str) -> None:
     """What the reader does not check: each TextObject's font is embedded, and the subset has every character it
-    draws; ids are unique and MaxUnitID is the largest (GB/T 33190 §7.5)."""
+    draws; ids are unique and MaxUnitID is the largest."""
     ns = {"ofd": NS}
     with zipfile.ZipFile(io.BytesIO(ofds[case])) as archive:
         res = _xml(archive, "Doc_0/PublicRes.xml")
