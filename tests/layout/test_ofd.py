@@ -19,6 +19,7 @@ import ofdkit
 import pytest
 from fontTools.ttLib import TTFont
 
+from services.archive.package import check_package
 from services.rendering.model import DocumentFacts
 from services.rendering.ofd import NS, OfdInfo, OfdWriter
 from services.rendering.renderer import DocumentRenderer
@@ -225,3 +226,39 @@ def test_without_fonts_the_ofd_names_them_and_still_reads(rendered: dict[str, Re
     with ofdkit.open(data) as doc:
         assert doc.info.title == "无字库"
         assert [r.text for r in doc.pages[0].runs] == [t.text for t in layout.pages[0].texts() if t.text]
+
+
+def test_the_four_checks_open_the_ofd_and_hold_it_to_its_pdf(
+    rendered: dict[str, Rendered], ofds: dict[str, bytes]
+) -> None:
+    """The archive's 四性 check: an OFD that opens, beside a PDF of as many pages, passes; a ZIP named .ofd, an OFD
+    whose page is missing, and an OFD of another document (other page count) or without its PDF do not."""
+    metadata = {"文种": "通知"}
+    good = {"01-正本.pdf": rendered["single"].pdf, "01-正本.ofd": ofds["single"]}
+    result, formats = check_package(good, metadata, 0, scanner=None)
+    assert formats["01-正本.ofd"] == "ofd" and result.usability.passed and not _ofd_problems(result.integrity.problems)
+
+    plain_zip = io.BytesIO()
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("readme.txt", "不是 OFD")
+    result, _ = check_package(dict(good, **{"01-正本.ofd": plain_zip.getvalue()}), metadata, 0, scanner=None)
+    assert any("01-正本.ofd：声明为 ofd，实为 zip" in p for p in result.usability.problems)
+
+    torn = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ofds["single"])) as source, zipfile.ZipFile(torn, "w") as archive:
+        for name in source.namelist():
+            if name != "Doc_0/Pages/Page_1/Content.xml":
+                archive.writestr(name, source.read(name))
+    result, _ = check_package(dict(good, **{"01-正本.ofd": torn.getvalue()}), metadata, 0, scanner=None)
+    assert any(p.startswith("01-正本.ofd：OFD 无法打开") for p in result.usability.problems)
+
+    other = dict(good, **{"01-正本.ofd": ofds["joint-5"]})  # 4 pages beside a PDF of 2
+    result, _ = check_package(other, metadata, 0, scanner=None)
+    assert _ofd_problems(result.integrity.problems) == ["01-正本.ofd：OFD 与 PDF 正本页数不一致（4 与 2）"]
+
+    result, _ = check_package({"01-正本.ofd": ofds["single"]}, metadata, 0, scanner=None)
+    assert "01-正本.ofd：缺少同名 PDF 正本" in result.integrity.problems
+
+
+def _ofd_problems(problems: list[str]) -> list[str]:
+    return [p for p in problems if ".ofd" in p]
