@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from services.limits import OFD_XML_MAX
 from services.rendering import grid
 from services.rendering.fonts import FONT_FILES, FontSet, metrics, subset_font
 from services.rendering.model import DocumentFacts, Layout, Page, Rule, Text
@@ -242,20 +243,28 @@ def ofd_pages(data: bytes) -> int:
     Content.xml parsed); ValueError saying what is wrong when it does not open."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ET.fromstring(archive.read("OFD.xml"))
+            root = _part(archive, "OFD.xml")
             if root.tag != _q("OFD"):
                 raise ValueError(f"OFD.xml's root is {root.tag}")
             doc_root = root.findtext(f"{_q('DocBody')}/{_q('DocRoot')}") or ""
-            document = ET.fromstring(archive.read(doc_root.lstrip("/")))
+            document = _part(archive, doc_root.lstrip("/"))
             folder = doc_root.lstrip("/").rpartition("/")[0]
             pages = document.findall(f"{_q('Pages')}/{_q('Page')}")
             for page in pages:
                 location = page.get("BaseLoc", "")
                 absolute = location.startswith("/")
-                ET.fromstring(archive.read(location.lstrip("/") if absolute else f"{folder}/{location}"))
+                _part(archive, location.lstrip("/") if absolute else f"{folder}/{location}")
             return len(pages)
     except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
         raise ValueError(str(exc)) from exc
+
+
+def _part(archive: zipfile.ZipFile, name: str) -> ET.Element:
+    """One XML part, refused unread when it declares more than OFD_XML_MAX (a ZIP cannot inflate past what it
+    declares: zipfile stops there)."""
+    if archive.getinfo(name).file_size > OFD_XML_MAX:
+        raise ValueError(f"{name} is larger than {OFD_XML_MAX} bytes")
+    return ET.fromstring(archive.read(name))
 
 
 def _title(layout: Layout) -> str:

@@ -20,6 +20,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from services.archive.package import check_package
+from services.limits import OFD_XML_MAX
 from services.rendering.model import DocumentFacts
 from services.rendering.ofd import NS, OfdInfo, OfdWriter
 from services.rendering.renderer import DocumentRenderer
@@ -232,7 +233,8 @@ def test_the_four_checks_open_the_ofd_and_hold_it_to_its_pdf(
     rendered: dict[str, Rendered], ofds: dict[str, bytes]
 ) -> None:
     """The archive's 四性 check: an OFD that opens, beside a PDF of as many pages, passes; a ZIP named .ofd, an OFD
-    whose page is missing, and an OFD of another document (other page count) or without its PDF do not."""
+    whose page is missing or inflates past the limit, and an OFD of another document (other page count) or without
+    its PDF do not."""
     metadata = {"文种": "通知"}
     good = {"01-正本.pdf": rendered["single"].pdf, "01-正本.ofd": ofds["single"]}
     result, formats = check_package(good, metadata, 0, scanner=None)
@@ -251,6 +253,15 @@ def test_the_four_checks_open_the_ofd_and_hold_it_to_its_pdf(
                 archive.writestr(name, source.read(name))
     result, _ = check_package(dict(good, **{"01-正本.ofd": torn.getvalue()}), metadata, 0, scanner=None)
     assert any(p.startswith("01-正本.ofd：OFD 无法打开") for p in result.usability.problems)
+
+    inflating = io.BytesIO()  # a page that inflates past the limit is refused unread
+    with zipfile.ZipFile(io.BytesIO(ofds["single"])) as source, zipfile.ZipFile(inflating, "w") as archive:
+        for name in source.namelist():
+            page = name == "Doc_0/Pages/Page_0/Content.xml"
+            archive.writestr(name, source.read(name) + b" " * (OFD_XML_MAX if page else 0), zipfile.ZIP_DEFLATED)
+    assert len(inflating.getvalue()) < OFD_XML_MAX // 100
+    result, _ = check_package(dict(good, **{"01-正本.ofd": inflating.getvalue()}), metadata, 0, scanner=None)
+    assert any("Page_0/Content.xml is larger than" in p for p in result.usability.problems)
 
     other = dict(good, **{"01-正本.ofd": ofds["joint-5"]})  # 4 pages beside a PDF of 2
     result, _ = check_package(other, metadata, 0, scanner=None)
