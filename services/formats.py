@@ -32,6 +32,8 @@ def sniff(name: str, data: bytes) -> str:
             return "unknown"
         if any(n.endswith("vbaProject.bin") for n in names):
             return "macro"
+        if "OFD.xml" in names:
+            return "ofd"  # GB/T 33190: a ZIP whose entry point is OFD.xml
         return "docx" if "word/document.xml" in names else "zip"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data[:TEXT_PROBE], final=len(data) <= TEXT_PROBE)

@@ -36,6 +36,9 @@ FILE_LIMITS = {
 # them: the body's cap for a route is the most it may need, checked before anything is read.
 PER_REQUEST = {Upload.attachment: 1, Upload.report_file: 2, Upload.scan: 1, Upload.import_file: 1}
 FORM_ROOM = 1 * MB
+# An OFD's XML parts (OFD.xml, Document.xml, a page) are opened only up to this size when an OFD is checked (the
+# archive's 四性 check): a page of ours is tens of KB; a ZIP declaring more is not read, it is refused.
+OFD_XML_MAX = 16 * MB
 
 
 def request_cap(kind: Upload) -> int:

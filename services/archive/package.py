@@ -17,13 +17,14 @@ from typing import Any
 
 from services.archive.rules import ARCHIVAL_CODE
 from services.formats import sniff
+from services.rendering.ofd import ofd_pages
 
 MANIFEST = "manifest.json"
 METADATA = "metadata.json"
 REQUIRED_METADATA = ("档号", "题名", "责任者", "日期", "保管期限", "全宗号", "年度", "件号")
 
 
-ALLOWED = {"pdf", "png", "jpeg", "gif", "text", "json", "html", "docx"}
+ALLOWED = {"pdf", "ofd", "png", "jpeg", "gif", "text", "json", "html", "docx"}
 
 
 @dataclass
@@ -117,6 +118,7 @@ def check_package(
         result.authenticity.fail(f"档号格式不正确：{metadata.get('档号')}")
     if not any(p.endswith(".pdf") for p in files) and metadata.get("文种") not in (None, "报告"):
         result.integrity.fail("缺少正本（版式文件）")
+    _same_pages(files, formats, result.integrity)
     attachments = [p for p in files if "附件" in p]
     if len(attachments) < expected_attachments:
         result.integrity.fail(f"附件不全：应有 {expected_attachments} 件，实有 {len(attachments)} 件")
@@ -135,6 +137,7 @@ def _usable(path: str, data: bytes, fmt: str, check: Check) -> None:
     declared = path.rsplit(".", 1)[-1].lower()
     expected = {
         "pdf": "pdf",
+        "ofd": "ofd",
         "png": "png",
         "jpg": "jpeg",
         "jpeg": "jpeg",
@@ -153,11 +156,34 @@ def _usable(path: str, data: bytes, fmt: str, check: Check) -> None:
                 check.fail(f"{path}：PDF 没有页面")
         except Exception as exc:  # any parser error means the file does not open
             check.fail(f"{path}：PDF 无法打开（{type(exc).__name__}）")
+    elif fmt == "ofd":
+        try:
+            if ofd_pages(data) < 1:
+                check.fail(f"{path}：OFD 没有页面")
+        except ValueError as exc:
+            check.fail(f"{path}：OFD 无法打开（{exc}）")
     elif fmt == "json":
         try:
             json.loads(data)
         except ValueError:
             check.fail(f"{path}：JSON 无法解析")
+
+
+def _same_pages(files: dict[str, bytes], formats: dict[str, str], check: Check) -> None:
+    """A 正本's OFD is the same document as its PDF: both are there, with as many pages."""
+    for path, data in files.items():
+        if not path.endswith("正本.ofd") or formats[path] != "ofd":
+            continue
+        pdf = files.get(path.removesuffix(".ofd") + ".pdf")
+        if pdf is None:
+            check.fail(f"{path}：缺少同名 PDF 正本")
+            continue
+        try:
+            pages = ofd_pages(data)
+        except ValueError:
+            continue  # the usability check names it
+        if pages != pdf_pages(pdf):
+            check.fail(f"{path}：OFD 与 PDF 正本页数不一致（{pages} 与 {pdf_pages(pdf)}）")
 
 
 def _clean(scanner: str, data: bytes) -> bool:

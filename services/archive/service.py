@@ -274,6 +274,8 @@ class ArchiveService:
             version = self.documents.version(doc)
             if doc.rendered_pdf_key:
                 files[f"{lead}-正本.pdf"] = self.ctx.store.get(doc.rendered_pdf_key)
+            if doc.rendered_ofd_key and self.ctx.store.exists(doc.rendered_ofd_key):  # none before OFD was written
+                files[f"{lead}-正本.ofd"] = self.ctx.store.get(doc.rendered_ofd_key)
             files[f"{lead}-定稿.txt"] = self.ctx.store.get(version.body_key)
             for k, att in enumerate(version.attachments, 1):
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)
@@ -296,6 +298,13 @@ class ArchiveService:
         if fonds is None:
             raise not_found("全宗", "fonds", code=item.fonds_code)
         return fonds
+
+    def _format_info(self, main: Document) -> str:
+        if not main.rendered_pdf_key:
+            return "文本"
+        pdf = "正本 PDF/A-2b（生成时声明，未经 veraPDF 验证）"
+        has_ofd = main.rendered_ofd_key and self.ctx.store.exists(main.rendered_ofd_key)
+        return f"{pdf}，OFD（GB/T 33190）" if has_ofd else pdf
 
     def _metadata(self, item: ArchiveItem, docs: list[Document], fonds: FondsRef) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
@@ -339,7 +348,7 @@ class ArchiveService:
             "主送机关": [r.organ.name for r in main.recipients if r.role == "主送"],
             "抄送机关": [r.organ.name for r in main.recipients if r.role == "抄送"],
             "成文日期": main.written_on.isoformat() if main.written_on else None,
-            "格式信息": "正本 PDF/A-2b（生成时声明，未经 veraPDF 验证）" if main.rendered_pdf_key else "文本",
+            "格式信息": self._format_info(main),
             "紧急程度": main.urgency,
             "附件说明": main.attachment_notes,
             "附注": main.remark,

@@ -185,6 +185,11 @@ class AuthToken(Base):
     user: Mapped[User] = relationship()
 
 
+def ofd_key_beside(pdf_key: str) -> str:
+    """Where the OFD of the 正本 whose PDF is at `pdf_key` is stored: the same folder and name, .ofd."""
+    return pdf_key.removesuffix(".pdf") + ".ofd"
+
+
 class Document(Base):
     """A 公文 record with the GB/T 33480 field list (DOMAIN.md §4.3)."""
 
@@ -278,6 +283,12 @@ class Document(Base):
     @property
     def is_joint(self) -> bool:
         return len(self.issuers) > 1
+
+    @property
+    def rendered_ofd_key(self) -> str | None:
+        """The 正本's OFD (GB/T 33190), stored beside its PDF under the same name (documents issued before OFD was
+        written have none: callers check that the object exists)."""
+        return ofd_key_beside(self.rendered_pdf_key) if self.rendered_pdf_key else None
 
     def linked(self, kind: str) -> int | None:
         """The document this one refers to by a link of this kind (转发, 答复, …), if any."""

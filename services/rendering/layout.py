@@ -84,7 +84,7 @@ class LayoutEngine:
         pages = self._paginate(header, flow)
         self._add_colophon(facts, pages, colophon_main)
         self._number_pages(facts, pages)
-        return Layout(facts.format, pages)
+        return Layout(facts.format, pages, facts)
 
     def body_end(self, facts: DocumentFacts) -> tuple[int, int]:
         """(page index, grid line) of the last body line if nothing followed the body."""

@@ -148,6 +148,7 @@ class Page:
 class Layout:
     format: DocFormat
     pages: list[Page]
+    facts: DocumentFacts | None = None  # what was laid out (the OFD's DocInfo names its 文号 and 发文机关)
 
     def chars_by_face(self) -> dict[str, set[str]]:
         used: dict[str, set[str]] = {}

@@ -14,12 +14,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.domain.enums import UPWARD_DOC_TYPES, Classification, RecipientRole, SignoffStatus, Urgency
 from services.domain.models import Document, DocumentVersion, Signoff
-from services.errors import Invalid
+from services.errors import Conflict, Invalid
 from services.rendering import grid
 from services.rendering.body import chinese_date, paragraphs
 from services.rendering.fonts import FONT_FILES, FontSet, css_ascent, embedded_font_css, find_fonts_dir, font_face_css
 from services.rendering.layout import LayoutEngine
 from services.rendering.model import DocFormat, DocumentFacts, Layout, Signer, TextAttachment, choose_format
+from services.rendering.ofd import OfdWriter
 from services.rendering.pdf import PdfWriter
 from services.rendering.titles import set_cache_dir
 from services.storage import ObjectStore
@@ -164,6 +165,17 @@ class DocumentRenderer:
             if found is not None:
                 return found
         return self._weasyprint_pdf(html)
+
+    def ofd(self, html: str) -> bytes:
+        """The OFD of a page this renderer just made (GB/T 33190), drawn from the same layout as its PDF."""
+        with self._lock:
+            layout = self._recent.get(html)
+        if layout is None:
+            raise Conflict("ofd_layout_gone", "版式已失效，请重新排版", "the layout of this page is gone; render again")
+        return self.layout_ofd(layout)
+
+    def layout_ofd(self, layout: Layout) -> bytes:
+        return OfdWriter(self.fonts_dir).write(layout)
 
     def print_run_pdf(self, layouts: list[Layout]) -> bytes:
         """One PDF holding every copy of a print run, each its own 份号 (GB/T 9704 §7.2.1)."""

@@ -22,12 +22,13 @@ from services.context import Context
 from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, JobStep, RecipientRole, Role, SignoffKind, SignoffStatus
-from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
+from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User, ofd_key_beside
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
 from services.registrar.repository import registered_copy_numbers
 from services.registrar.sheet import IssuingSheetService, sheet_pdf
+from services.rendering.ofd import MIME as OFD_MIME
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
 
@@ -313,9 +314,10 @@ class WorkflowService:
         first_copy = next(iter(registered_copy_numbers(self.ctx.session, document.id)), None)
         html = renderer.document_html(document, body, version, signoffs, printed_on=printed_on, copy_number=first_copy)
         pdf, pages = renderer.pdf(html)
+        ofd = renderer.ofd(html)  # the same layout as OFD (GB/T 33190), stored beside the PDF
         # 发文稿纸: every box is filled by now (复核 and 登记 done, seals recorded); filed as its 处理单
         sheet = sheet_pdf(IssuingSheetService(self.ctx).of(document), self.ctx.settings)
-        return Rendered(version.number, html, pdf, pages, printed_on, sheet)
+        return Rendered(version.number, html, pdf, pages, printed_on, sheet, ofd)
 
     def store_rendered(self, document_id: int, rendered: Rendered) -> str:
         """Store what `render_issued` made and issue the document, under its row lock (a short write)."""
@@ -333,6 +335,7 @@ class WorkflowService:
         sheet_key = unique_key(f"documents/{document.id}/issued", f"{name}-发文稿纸.pdf")
         stage_object(self.ctx.session, self.ctx.store, html_key, rendered.html.encode(), "text/html; charset=utf-8")
         stage_object(self.ctx.session, self.ctx.store, pdf_key, rendered.pdf, "application/pdf")
+        stage_object(self.ctx.session, self.ctx.store, ofd_key_beside(pdf_key), rendered.ofd, OFD_MIME)
         stage_object(self.ctx.session, self.ctx.store, sheet_key, rendered.issuing_sheet, "application/pdf")
         document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
         document.issuing_sheet_key = sheet_key
@@ -359,6 +362,7 @@ class Rendered:
     pages: int
     printed_on: dt.date
     issuing_sheet: bytes  # 发文稿纸 PDF
+    ofd: bytes  # the 正本 as OFD
 
 
 def require_signer_name(actor: User, document: Document) -> None:

@@ -137,6 +137,7 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/documents/{document_id}/signoff": Spec("act", 2, _post(f"{A}/signoff", json={"approve": True})),
     "POST /api/v1/documents/{document_id}/issue": Spec("act", 2, _post(f"{A}/issue")),
     "GET /api/v1/documents/{document_id}/pdf": Spec("read", 1, _get(f"{A}/pdf")),
+    "GET /api/v1/documents/{document_id}/ofd": Spec("read", 1, _get(f"{A}/ofd")),
     "GET /api/v1/documents/{document_id}/html": Spec("read", 1, _get(f"{A}/html")),
     "GET /api/v1/documents/{document_id}/print.pdf": Spec("read", 2, _get(f"{A}/print.pdf")),
     "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),

@@ -26,6 +26,7 @@ from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
 from services.registrar.rules import MAX_PRINTED_COPIES
+from services.rendering.ofd import MIME as OFD_MIME
 from services.web.render import FRAME_CSP
 from services.workflow.service import WorkflowService
 
@@ -225,6 +226,21 @@ def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool)
 @router.get("/{document_id}/pdf")
 def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
     return _rendered(document_id, runtime, token, pdf=True)
+
+
+@router.get("/{document_id}/ofd")
+def document_ofd(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+    """The 正本 as OFD (GB/T 33190), the same pages as its PDF; documents issued before OFD was written have none."""
+    with user_scope(runtime, token) as (ctx, user):
+        document = DocumentService(ctx).get_visible(user, document_id)
+        key = document.rendered_ofd_key
+        if not document.rendered_pdf_key:
+            raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
+        if key is None or not ctx.store.exists(key):
+            raise Conflict("no_ofd", "该公文印制时尚未生成 OFD 版式文件", "this document was issued without an OFD")
+        name = f"{document.doc_number or document.id}.ofd"
+        headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+        return Response(ctx.store.get(key), media_type=OFD_MIME, headers=headers)
 
 
 @router.get("/{document_id}/print.pdf")

@@ -90,6 +90,7 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
             "owed": owed,
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
             "distribution": _summary(ctx, user, document),
+            "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
         }
         incoming = IncomingService(ctx)
         context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
