@@ -38,6 +38,7 @@ from services.imports.recognize import Recognized, reads_as_organ, recognize
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.limits import Upload, check_size
+from services.storage import ObjectStore
 
 OnStage = Callable[[ImportStage], None]
 
@@ -338,25 +339,17 @@ class ImportJobService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def submit(self, actor: User, uploads: Sequence[tuple[str, bytes]]) -> ImportJob:
-        """Store the files (bounded by the import limit) and queue their import; nothing is read or recognised here.
-        A bad name or an oversized file refuses the whole upload and stores nothing."""
+    def queue(self, actor: User, files: Sequence[JobFile]) -> ImportJob:
+        """Queue the import of files already in the store (`store_uploads`); nothing is read or recognised here."""
         require_importer(actor)
-        if not uploads:
+        if not files:
             raise Invalid("files_missing", "请选择要导入的文件", "no file was uploaded")
-        for _, data in uploads:
-            check_size(Upload.import_file, len(data))
-        folder = f"{UPLOAD_PREFIX}/{uuid.uuid4().hex}"
-        files = []
-        for k, (name, data) in enumerate(uploads):
-            key = f"{folder}/{k}"  # the name as given is checked with the file's other faults, and reported with them
-            stage_object(self.ctx.session, self.ctx.store, key, data, "application/octet-stream")
-            files.append({"name": name, "key": key, "size": len(data)})
-        names = [name.replace("\\", "/").rsplit("/", 1)[-1] for name, _ in uploads]
-        job = ImportJob(owner_id=actor.id, files=files, total=len(files), created_at=self.ctx.now())
+        rows = [{"name": f.name, "key": f.key, "size": f.size} for f in files]
+        job = ImportJob(owner_id=actor.id, files=rows, total=len(rows), created_at=self.ctx.now())
         self.ctx.session.add(job)
         self.ctx.session.flush()
-        payload = {"import_job_id": job.id, "names": names[:3], "files": len(files)}
+        names = [f.name.replace("\\", "/").rsplit("/", 1)[-1] for f in files[:3]]
+        payload = {"import_job_id": job.id, "names": names, "files": len(files)}
         JobService(self.ctx).enqueue(JobStep.import_files, None, payload=payload)
         return job
 
@@ -410,6 +403,30 @@ class ImportJobService:
         if job is None:
             raise not_found("导入任务", "import job", id=job_id)
         return job
+
+
+def store_uploads(store: ObjectStore, uploads: Sequence[tuple[str, bytes]]) -> list[JobFile]:
+    """Put an upload's files in the store before any transaction opens (writing 100 MB holds no database lock),
+    each bounded by the import limit; an oversized one refuses the upload and nothing stays stored. The name as
+    given is checked with the file's other faults when the job runs, and reported with them."""
+    for _, data in uploads:
+        check_size(Upload.import_file, len(data))
+    folder = f"{UPLOAD_PREFIX}/{uuid.uuid4().hex}"
+    files: list[JobFile] = []
+    try:
+        for k, (name, data) in enumerate(uploads):
+            key = f"{folder}/{k}"
+            store.put(key, data, "application/octet-stream")
+            files.append(JobFile(name, key, len(data)))
+    except BaseException:
+        discard_uploads(store, files)
+        raise
+    return files
+
+
+def discard_uploads(store: ObjectStore, files: Sequence[JobFile]) -> None:
+    for f in files:
+        store.delete(f.key)
 
 
 def job_files(job: ImportJob) -> list[JobFile]:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
-from services.imports.service import ImportJobService, ImportService, job_view, require_importer
+from services.imports.service import (
+    ImportJobService,
+    ImportService,
+    discard_uploads,
+    job_view,
+    require_importer,
+    store_uploads,
+)
 from services.limits import FILE_LIMITS, Upload, check_size
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
@@ -30,14 +38,24 @@ def read_capped(upload: UploadFile) -> bytes:
 
 
 @router.post("/imports", status_code=202)
-def import_files(runtime: RuntimeDep, token: TokenDep, files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
+def import_files(
+    runtime: RuntimeDep, token: TokenDep, files: Annotated[list[UploadFile], File()], response: Response
+) -> dict[str, Any]:
     """Store the files and queue their import; the answer comes at once with the job to follow
-    (`GET /api/v1/imports/jobs/{id}`): its stage, files done of total, and each file's outcome when it is done."""
+    (`GET /api/v1/imports/jobs/{id}`): its stage, files done of total, and each file's outcome when it is done.
+    `Server-Timing: handler` says how long this request's thread worked on it."""
+    started = time.perf_counter()
     with user_scope(runtime, replace(token, read_only=True)) as (_, user):
         require_importer(user)  # authenticate (and refuse a non-importer) before reading any upload
-    uploads = [(upload.filename or "", read_capped(upload)) for upload in files]
-    with user_scope(runtime, token) as (ctx, user):
-        return job_view(ImportJobService(ctx).submit(user, uploads))
+    stored = store_uploads(runtime.store, [(upload.filename or "", read_capped(upload)) for upload in files])
+    try:
+        with user_scope(runtime, token) as (ctx, user):
+            view = job_view(ImportJobService(ctx).queue(user, stored))
+    except BaseException:
+        discard_uploads(runtime.store, stored)
+        raise
+    response.headers["Server-Timing"] = f"handler;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return view
 
 
 @router.get("/imports/jobs")

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
 from services.api.params import Id
-from services.imports.service import ImportJobService, job_view, require_importer
+from services.imports.service import ImportJobService, discard_uploads, job_view, require_importer, store_uploads
 from services.limits import FILE_LIMITS, Upload, check_size
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form, runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -33,10 +33,15 @@ def upload(request: Request, form: FormDep) -> RedirectResponse:
     """The files are stored and queued; the page that follows shows the job's progress."""
     with web_scope(request, write=False) as (_, user):
         require_importer(user)
-    uploads = [(f.filename or "", _read_capped(f)) for f in form.getlist("files") if isinstance(f, UploadFile)]
-    uploads = [(name, data) for name, data in uploads if name]
-    with web_scope(request) as (ctx, user):
-        job_id = ImportJobService(ctx).submit(user, uploads).id
+    chosen = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    store = runtime_of(request).store
+    stored = store_uploads(store, [(f.filename or "", _read_capped(f)) for f in chosen])
+    try:
+        with web_scope(request) as (ctx, user):
+            job_id = ImportJobService(ctx).queue(user, stored).id
+    except BaseException:
+        discard_uploads(store, stored)
+        raise
     return redirect(f"/imports/jobs/{job_id}", "import_queued")
 
 
