@@ -48,6 +48,7 @@ LINE = "这一行文字没有句末标点而且会一直这样写下去"
 TARGETS = ("admin", "mw.head", "mw.drafter", "archivist")
 OFFICE = "192.168.10.20"  # where the targets' owners work (their address behind the proxy)
 PART_SECONDS = 120.0
+FUZZ_SECONDS = 100.0
 
 
 # -- hostile files -------------------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def lying_docx(unpacked: int = 1 << 30, declared: int = 4096) -> bytes:
     for name, data, lie in members:
         raw = name.encode()
         stored = lie is None
-        size = len(data) if stored else lie
+        size = len(data) if lie is None else lie
         crc = zlib.crc32(data) if stored else 0
         method = 0 if stored else 8
         offset = out.tell()
@@ -387,7 +388,7 @@ def _malformed(rng: random.Random) -> tuple[str, str, dict[str, str], bytes | No
         f"/api/v1/obligations/{big}/matrix", f"/{junk}",
     ]  # fmt: skip
     path = rng.choice(paths)
-    method = rng.choice(["GET", "POST", "PUT", "DELETE", "PATCH"])
+    method = rng.choice(["GET", "GET", "GET", "POST", "POST", "PUT", "DELETE"])
     bodies = [b"{", b'{"username": [1,2,3]}', json.dumps({"title": junk * 50}).encode(),
               os.urandom(rng.randrange(1, 4096)),
               b"--x\r\nContent-Disposition: form-data; name=files; filename=a.txt\r\n\r\nabc", None]  # fmt: skip
@@ -417,9 +418,12 @@ async def _fuzz(base: str, count: int, head: dict[str, str], on_progress: Callab
             on_progress(done)
 
         queue = iter(range(count))
+        until = time.monotonic() + FUZZ_SECONDS
 
         async def loop() -> None:
             for n in queue:
+                if time.monotonic() > until:  # the part stays within its 2 minutes on a slow machine
+                    return
                 await one(n)
 
         await asyncio.gather(*(loop() for _ in range(8)))
@@ -432,15 +436,21 @@ def part_c(base: str, api_pid: int, count: int) -> dict[str, Any]:
         head = {"Authorization": f"Bearer {token_of(client, 'mw.drafter')}"}
     marks = {"start": round(settle(base, api_pid, 1.0), 1)}
 
+    fuzz_started = time.monotonic()
+
     def progress(done: int) -> None:
-        if done == count // 2:
+        """Halfway by count or by the time bound, whichever comes first."""
+        halfway = done >= count // 2 or time.monotonic() - fuzz_started >= FUZZ_SECONDS / 2
+        if halfway and "middle" not in marks:
             marks["middle"] = round(sum(rss_mb(api_pid).values()), 1)
 
     statuses = asyncio.run(_fuzz(base, count, head, progress))
+    sent = sum(statuses.values())
     marks["end"] = round(sum(rss_mb(api_pid).values()), 1)
     marks["end_settled"] = round(settle(base, api_pid, 3.0), 1)
     return {
-        "requests": count,
+        "requests": sent,
+        "requests_asked": count,
         "api_rss_mb": marks,
         "per_process_end_mb": [round(v, 1) for v in rss_mb(api_pid).values()],
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
