@@ -93,10 +93,6 @@ def _store(actor_id: int, items: list[tuple[int, Prepared]], outcomes: dict[int,
                 outcomes[k] = failed_outcome(item.name, exc)
 
 
-def import_path(actor_id: int, path: Path) -> FileOutcome:
-    return import_paths(actor_id, [path])[0]
-
-
 @task(name="import-batch", task_run_name="import-batch-{first}", cache_policy=NO_CACHE)
 def import_batch(
     actor_id: int, paths: list[str], first: int, total: int, progress: Progress | None = None
