@@ -27,7 +27,7 @@ MAX_TITLE = 40  # characters of a title kept in a run's name (a longer one loses
 MAX_SUBJECTS = 140  # characters of subjects in a batch run's name before `等N件`
 DOC_TAG = re.compile(r"^doc:(\d+)$")
 STEP_TAG = "step:"
-IMPORT, REINDEX = "import", "reindex"  # runs no outbox step starts
+REINDEX = "reindex"  # runs no outbox step starts
 _GIVEN: ContextVar[str | None] = ContextVar("gongwen_run_name", default=None)
 
 
@@ -84,7 +84,8 @@ def import_label(files: int, roots: Sequence[str]) -> RunLabel:
     from pathlib import PurePath
 
     where = "、".join(PurePath(r).name for r in roots[:2]) + (" 等" if len(roots) > 2 else "")
-    return RunLabel(f"导入 {files} 个文件{SEPARATOR}{where}", (f"{STEP_TAG}{IMPORT}", f"files:{files}"))
+    tags = (f"{STEP_TAG}{JobStep.import_files.value}", f"files:{files}")
+    return RunLabel(f"导入 {files} 个文件{SEPARATOR}{where}", tags)
 
 
 def reindex_label(documents: int) -> RunLabel:

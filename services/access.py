@@ -229,3 +229,9 @@ def archive_fonds_organ(user: User) -> int | None:
         return None
     require_role(user, Role.archivist)
     return user.organ_id
+
+
+def may_see_import_job(user: User, owner_id: int) -> bool:
+    """An import job, its progress and its per-file report are its uploader's alone (an admin included: the files
+    may be above anyone else's clearance until they are read)."""
+    return user.id == owner_id

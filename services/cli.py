@@ -330,6 +330,7 @@ def import_(
     from flows.runtime import set_runtime
     from flows.server import instance_prefect
     from services.accounts.service import UserService
+    from services.domain.enums import ImportStage
     from services.domain.models import User
     from services.errors import NotFound
 
@@ -353,8 +354,8 @@ def import_(
     with instance_prefect(runtime.settings), Progress(console=console, disable=as_json) as progress:
         bar = progress.add_task("导入 importing", total=None)
 
-        def advance(done: int, total: int) -> None:
-            progress.update(bar, total=total, advance=done)
+        def advance(stage: ImportStage, done: int, total: int, name: str) -> None:
+            progress.update(bar, total=total, completed=done, description=f"{stage.value} {name}".strip())
 
         label = import_label(len(collect([Path(r) for r in roots])), roots)
         outcomes = run_labelled(import_files, label, actor_id, roots, advance)

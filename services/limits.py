@@ -54,3 +54,8 @@ def check_size(kind: Upload, size: int) -> None:
             limit.code, f"{limit.what_zh}超过 {mb} MB", f"{limit.what_en} is larger than {mb} MB", status=413,
             max_bytes=limit.max_bytes,
         )  # fmt: skip
+
+
+# A throttled login is answered this long after it came (at most: never later than its Retry-After), waiting on the
+# event loop, not on a thread: a guessing loop slows to one try per wait and costs the server next to nothing.
+THROTTLED_ANSWER_SECONDS = 0.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.errors import DomainError
+from services.limits import THROTTLED_ANSWER_SECONDS
 
 
 class ErrorDetail(BaseModel):
@@ -83,6 +85,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
         retry = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
+        if exc.status == 429 and "retry_after" in exc.details:
+            await anyio.sleep(min(float(exc.details["retry_after"]), THROTTLED_ANSWER_SECONDS))
         if _is_page(request):
             response = _page_error(request, exc.status, exc.code, exc.zh, exc.en)
             response.headers.update(retry)

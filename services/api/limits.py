@@ -46,6 +46,7 @@ LIMITS = (
     _route("POST", r"/documents/\d+/attachments", request_cap(Upload.attachment)),
     _route("POST", r"/documents/\d+/reply", request_cap(Upload.report_file)),
     _route("POST", r"/incoming/new", request_cap(Upload.scan)),
+    _route("POST", r"/imports", request_cap(Upload.import_file)),
 )
 
 

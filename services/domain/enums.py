@@ -167,6 +167,7 @@ class JobStep(StrEnum):
     issue = "issue"  # 复核/登记, 印制 and 核发 after 签发
     archive = "archive"  # 年度归档
     fixity = "fixity"  # 完整性检查 of the archive
+    import_files = "import"  # 导入 of uploaded files
 
     @property
     def zh(self) -> str:
@@ -179,7 +180,27 @@ JOB_STEP_ZH = {
     JobStep.issue: "核发",
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
+    JobStep.import_files: "导入",
 }
+
+
+class ImportJobStatus(StrEnum):
+    """An upload's import, run by the worker off the request thread."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class ImportStage(StrEnum):
+    """Where an import job is: what its progress line names (read, recognise, store)."""
+
+    queued = "排队"
+    reading = "读取"
+    recognizing = "识别"
+    storing = "入库"
+    finished = "完成"
 
 
 class LinkKind(StrEnum):

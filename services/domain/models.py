@@ -26,6 +26,8 @@ from services.domain.enums import (
     Classification,
     DocKind,
     DocStatus,
+    ImportJobStatus,
+    ImportStage,
     IncomingState,
     JobStatus,
     RecipientRole,
@@ -797,6 +799,47 @@ class ImportedFile(Base):
     document_ids: Mapped[list[Any]] = mapped_column(default=list)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ImportJob(Base):
+    """One upload's import, run by the worker: its files wait in the store until read, its progress (stage, files
+    done of total) is what the uploader's page and the API show, its outcome is the per-file report."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ImportJobStatus.queued.value)
+    stage: Mapped[str] = mapped_column(String(8), default=ImportStage.queued.value)
+    done: Mapped[int] = mapped_column(Integer, default=0)  # files finished
+    total: Mapped[int] = mapped_column(Integer, default=0)  # files uploaded
+    files: Mapped[list[Any]] = mapped_column(default=list)  # [{"name", "key", "size"}] as uploaded
+    outcomes: Mapped[list[Any]] = mapped_column(default=list)  # the per-file report, one entry per finished file
+    code: Mapped[str | None] = mapped_column(String(64))  # why the whole job failed (a file's own reason is its own)
+    message_zh: Mapped[str | None] = mapped_column(Text)
+    message_en: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    def move(self, to: ImportJobStatus) -> None:
+        """The one way an import job changes state: along IMPORT_JOB_TRANSITIONS, or refused."""
+        if to not in IMPORT_JOB_TRANSITIONS[ImportJobStatus(self.status)]:
+            raise Conflict(
+                "illegal_state",
+                f"导入任务当前状态为“{self.status}”，不能转为“{to.value}”",
+                f"the import job is '{self.status}'; it cannot become '{to.value}'",
+                status_now=self.status,
+            )
+        self.status = to.value
+
+
+# A job runs once a worker takes it; one whose worker died stays running and is taken up again where it stopped.
+IMPORT_JOB_TRANSITIONS: dict[ImportJobStatus, frozenset[ImportJobStatus]] = {
+    ImportJobStatus.queued: frozenset({ImportJobStatus.running, ImportJobStatus.failed}),
+    ImportJobStatus.running: frozenset({ImportJobStatus.done, ImportJobStatus.failed}),
+    ImportJobStatus.done: frozenset(),
+    ImportJobStatus.failed: frozenset(),
+}
 
 
 class DocumentLink(Base):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,13 +22,27 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import Classification, DocKind, DocStatus, Role, Urgency
-from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, Organ, User
-from services.errors import DomainError, Forbidden, Invalid
+from services.domain.enums import (
+    Classification,
+    DocKind,
+    DocStatus,
+    ImportJobStatus,
+    ImportStage,
+    JobStep,
+    Role,
+    Urgency,
+)
+from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, ImportJob, Organ, User
+from services.errors import DomainError, Forbidden, Invalid, not_found
 from services.imports.obligations import plan_of_import, recognize_plan
 from services.imports.reader import ReadText, read_file
 from services.imports.recognize import Recognized, reads_as_organ, recognize
 from services.indexing.service import IndexingService
+from services.jobs.service import JobService
+from services.limits import Upload, check_size
+from services.storage import ObjectStore
+
+OnStage = Callable[[ImportStage], None]
 
 
 @dataclass
@@ -58,9 +74,14 @@ class Prepared:
     docs: list[Recognized]
 
 
-def prepare(name: str, data: bytes) -> Prepared:
+def prepare(name: str, data: bytes, on_stage: OnStage | None = None) -> Prepared:
+    """Read and recognise one file (pure work); ``on_stage`` hears when each stage begins."""
     base = check_name(name)
+    if on_stage:
+        on_stage(ImportStage.reading)
     read = read_file(base, data)
+    if on_stage:
+        on_stage(ImportStage.recognizing)
     docs = recognize(read.text)
     if not any(d.title or d.body.strip() for d in docs):
         raise Invalid("nothing_recognised", "文件中没有可识别的公文内容", "no document content was recognised")
@@ -77,6 +98,19 @@ def _require_cleared(actor: User, docs: list[Recognized]) -> None:
                 f"文件中的公文标为“{level}”，超出您的密级权限，不能导入",
                 f"the file holds a document marked {level}, above your clearance: not imported",
             )
+
+
+def require_importer(actor: User) -> None:
+    """Drafters import into their organ's records, archivists into the archive's."""
+    if not actor.has_role(Role.drafter):
+        require_role(actor, Role.archivist)
+
+
+def failed_outcome(name: str, exc: Exception) -> FileOutcome:
+    """A file that could not be imported, with the reason a user reads (a domain refusal's own code)."""
+    if isinstance(exc, DomainError):
+        return FileOutcome(name, "failed", code=exc.code, message_zh=exc.zh, message_en=exc.en)
+    return FileOutcome(name, "failed", code="file_unreadable", message_zh="文件无法读取", message_en=str(exc)[:500])
 
 
 def check_name(name: str) -> str:
@@ -97,8 +131,7 @@ class ImportService:
 
     def duplicate_of(self, actor: User, name: str, data: bytes) -> FileOutcome | None:
         """The same bytes already in the importing organ's records (another organ's copy is no duplicate)."""
-        if not actor.has_role(Role.drafter):
-            require_role(actor, Role.archivist)
+        require_importer(actor)
         digest = hashlib.sha256(data).hexdigest()
         existing = self.ctx.session.scalar(
             select(ImportedFile).where(ImportedFile.sha256 == digest, ImportedFile.owner_organ_id == actor.organ_id)
@@ -292,3 +325,136 @@ def _year_of(rec: Recognized) -> int | None:
         if m:
             return int(m[1])
     return None
+
+
+# -- imports as jobs: the request stores the upload and answers at once; the worker reads, recognises and stores ----
+
+UPLOAD_PREFIX = "import-uploads"
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """One uploaded file of a job, as the worker finds it in the store."""
+
+    name: str
+    key: str
+    size: int
+
+
+class ImportJobService:
+    """An upload's import as a job: submitted by its owner, run by the worker file by file, seen by its owner only."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def queue(self, actor: User, files: Sequence[JobFile]) -> ImportJob:
+        """Queue the import of files already in the store (`store_uploads`); nothing is read or recognised here."""
+        require_importer(actor)
+        if not files:
+            raise Invalid("files_missing", "请选择要导入的文件", "no file was uploaded")
+        rows = [{"name": f.name, "key": f.key, "size": f.size} for f in files]
+        job = ImportJob(owner_id=actor.id, files=rows, total=len(rows), created_at=self.ctx.now())
+        self.ctx.session.add(job)
+        self.ctx.session.flush()
+        names = [f.name.replace("\\", "/").rsplit("/", 1)[-1] for f in files[:3]]
+        payload = {"import_job_id": job.id, "names": names, "files": len(files)}
+        JobService(self.ctx).enqueue(JobStep.import_files, None, payload=payload)
+        return job
+
+    def seen_by(self, actor: User, job_id: int) -> ImportJob:
+        job = self.ctx.session.get(ImportJob, job_id)
+        if job is None or not access.may_see_import_job(actor, job.owner_id):
+            raise not_found("导入任务", "import job", id=job_id)
+        return job
+
+    def recent_of(self, actor: User, limit: int = 20) -> list[ImportJob]:
+        query = select(ImportJob).where(ImportJob.owner_id == actor.id).order_by(ImportJob.id.desc()).limit(limit)
+        return list(self.ctx.session.scalars(query))
+
+    # -- the worker's side -----------------------------------------------------------------------------------
+
+    def begin(self, job_id: int) -> ImportJob:
+        """Taken by a worker: running (a job whose worker died is already running and goes on where it stopped;
+        a finished one is left as it is)."""
+        job = self._get(job_id)
+        if job.status == ImportJobStatus.queued.value:
+            job.move(ImportJobStatus.running)
+            job.started_at = self.ctx.now()
+        return job
+
+    def at_stage(self, job_id: int, stage: ImportStage) -> None:
+        self._get(job_id).stage = stage.value
+
+    def record(self, job_id: int, outcome: FileOutcome) -> None:
+        """One more file finished (in the transaction that stored it, so a retried job never imports it twice)."""
+        job = self._get(job_id)
+        job.outcomes = [*job.outcomes, outcome.as_dict()]
+        job.done = len(job.outcomes)
+
+    def finish(self, job_id: int) -> list[str]:
+        """Done when any file was imported (or was already), failed with the first file's reason when none was;
+        returns the keys of the uploaded files, no longer needed."""
+        job = self._get(job_id)
+        failed = [o for o in job.outcomes if o["status"] == "failed"]
+        if failed and len(failed) == len(job.outcomes):
+            first = failed[0]
+            job.code, job.message_zh, job.message_en = first["code"], first["message_zh"], first["message_en"]
+            job.move(ImportJobStatus.failed)
+        else:
+            job.move(ImportJobStatus.done)
+        job.stage = ImportStage.finished.value
+        job.finished_at = self.ctx.now()
+        return [f["key"] for f in job.files]
+
+    def _get(self, job_id: int) -> ImportJob:
+        job = self.ctx.session.get(ImportJob, job_id)
+        if job is None:
+            raise not_found("导入任务", "import job", id=job_id)
+        return job
+
+
+def store_uploads(store: ObjectStore, uploads: Sequence[tuple[str, bytes]]) -> list[JobFile]:
+    """Put an upload's files in the store before any transaction opens (writing 100 MB holds no database lock),
+    each bounded by the import limit; an oversized one refuses the upload and nothing stays stored. The name as
+    given is checked with the file's other faults when the job runs, and reported with them."""
+    for _, data in uploads:
+        check_size(Upload.import_file, len(data))
+    folder = f"{UPLOAD_PREFIX}/{uuid.uuid4().hex}"
+    files: list[JobFile] = []
+    try:
+        for k, (name, data) in enumerate(uploads):
+            key = f"{folder}/{k}"
+            store.put(key, data, "application/octet-stream")
+            files.append(JobFile(name, key, len(data)))
+    except BaseException:
+        discard_uploads(store, files)
+        raise
+    return files
+
+
+def discard_uploads(store: ObjectStore, files: Sequence[JobFile]) -> None:
+    for f in files:
+        store.delete(f.key)
+
+
+def job_files(job: ImportJob) -> list[JobFile]:
+    return [JobFile(f["name"], f["key"], int(f["size"])) for f in job.files]
+
+
+def job_view(job: ImportJob) -> dict[str, Any]:
+    """What the API and the pages show of a job: status, stage, files done of total, the per-file report."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "stage": job.stage,
+        "done": job.done,
+        "total": job.total,
+        "fraction": round(job.done / job.total, 3) if job.total else 0.0,
+        "code": job.code,
+        "message_zh": job.message_zh,
+        "message_en": job.message_en,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "files": list(job.outcomes),
+        "waiting": [f["name"] for f in job.files[job.done :]],
+    }

@@ -13,6 +13,7 @@ from services.web.pages import (
     auth,
     document,
     drafting,
+    imports,
     incoming,
     people,
     registrar,
@@ -26,7 +27,8 @@ from services.web.session import LoginRequired, PasswordChangeRequired, login_ur
 
 def install_web(app: FastAPI, templates_dir: str) -> None:
     app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
-    for module in (auth, work, drafting, document, registrar, tracking, incoming, search, archive, admin, people):
+    pages = (auth, work, drafting, document, registrar, tracking, incoming, imports, search, archive, admin, people)
+    for module in pages:
         serve(app, module.router)
 
     @app.exception_handler(LoginRequired)

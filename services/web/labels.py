@@ -82,12 +82,14 @@ MESSAGES = {
     "incoming_circulated": "已送传阅。",
     "incoming_read": "已阅。",
     "incoming_closed": "已办结。",
+    "import_queued": "文件已上传，正在排队导入。",
 }
 STEP_ZH = {
     JobStep.check: "格式检查",
     JobStep.issue: "复核登记、排版印制与核发",
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
+    JobStep.import_files: "导入文件",
 }
 
 GLOBALS: dict[str, Any] = {

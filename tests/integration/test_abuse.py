@@ -9,8 +9,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from services.domain.models import Document
 from services.runtime import Runtime
+from tests.helpers.imports import import_files
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.joint_notice import create_with_plan
 
@@ -108,9 +111,13 @@ def _zip_bomb() -> bytes:
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(client: TestClient, login: Login, runtime: Runtime) -> None:
     bomb = _zip_bomb()
     assert len(bomb) < 400_000
-    with changes_nothing(runtime):
-        r = client.post("/api/v1/imports", files={"files": ("方案.docx", bomb)}, headers=login("mw.drafter"))
-    assert r.status_code == 200
-    (outcome,) = r.json()["files"]
+    before = _documents(runtime)
+    (outcome,) = import_files(client, runtime, login("mw.drafter"), [("files", ("方案.docx", bomb, "application/zip"))])
     assert outcome["status"] == "failed" and outcome["code"] == "archive_too_expanded"
-    assert runtime.store.list("imports/") == []
+    assert runtime.store.list("imports/") == [] and runtime.store.list("import-uploads/") == []
+    assert _documents(runtime) == before
+
+
+def _documents(runtime: Runtime) -> int:
+    with runtime.context(write=False) as ctx:
+        return int(ctx.session.scalar(select(func.count()).select_from(Document)) or 0)

@@ -198,6 +198,8 @@ ROUTES: dict[str, Spec] = {
     "PUT /api/v1/recipient-groups/{group_id}": Spec("admin"),
     "GET /api/v1/search": Spec("search"),
     "POST /api/v1/imports": Spec("self"),
+    "GET /api/v1/imports/jobs": Spec("self"),
+    "GET /api/v1/imports/jobs/{job_id}": Spec("self"),
     "GET /api/v1/documents/{document_id}/links": Spec("read", 1, _get(f"{A}/links")),
     "POST /api/v1/documents/{document_id}/links": Spec(
         "act", 2, _post(f"{A}/links", json={"to_id": 1, "kind": "reports_on"})
@@ -214,6 +216,9 @@ ROUTES: dict[str, Spec] = {
     "PUT /api/v1/archive/fonds/{organ_id}": Spec("admin"),
     "GET /api/v1/archive/retention": Spec("archive"),
     "PUT /api/v1/archive/retention/{key}": Spec("archive"),
+    "GET /imports": Spec("self"),
+    "POST /imports": Spec("self"),
+    "GET /imports/jobs/{job_id}": Spec("self"),
     "GET /login": Spec("public"),
     "POST /login": Spec("self"),
     "POST /logout": Spec("self"),

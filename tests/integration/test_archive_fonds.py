@@ -30,6 +30,7 @@ from services.domain.models import (
 )
 from services.runtime import Runtime
 from tests.helpers.archive_data import FONDS, issued
+from tests.helpers.imports import import_files
 from tests.helpers.pages import page_login
 from tests.helpers.seeds import seed_subject
 
@@ -294,7 +295,7 @@ def test_imported_seeds_without_a_recognised_issuer_are_unstated_not_the_holders
     client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
 ) -> None:
     files = [("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(seeds_dir.glob("00[34]_*.txt"))]
-    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    report = import_files(client, runtime, login("archivist"), files)
     ids = [i for f in report for i in f["document_ids"]]
     assert len(ids) == 18
     with runtime.context() as ctx:

@@ -20,6 +20,7 @@ from services.runtime import Runtime
 from services.seed.texts import DOCUMENTS_DIR as EXAMPLES
 from services.seed.texts import JOINT_NOTICE, PLAN_NOTICE
 from tests.helpers.cli import run_cli
+from tests.helpers.imports import import_files
 from tests.helpers.seeds import seed_subject
 
 Login = Callable[[str], dict[str, str]]
@@ -76,7 +77,7 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     client: TestClient, login: Login, runtime: Runtime, seeds_dir: Path, drain: Callable[[], None]
 ) -> None:
     files = [("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(seeds_dir.glob("*.txt"))]
-    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    report = import_files(client, runtime, login("archivist"), files)
     assert [f["status"] for f in report] == ["imported"] * 5
     drain()
     hits = _cli(runtime, "search", "扎民委字（2024）32号", "--json")["hits"]  # type: ignore[index]
@@ -102,7 +103,7 @@ def test_imported_documents_are_searchable_by_content_issuer_and_number(
     assert 0 < recognized["doc_number"]["confidence"] <= 1
 
 
-def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login) -> None:
+def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Login, runtime: Runtime) -> None:
     headers = login("archivist")
     plan = "扎兰屯市2025年民族团结进步示范单位创建工作实施方案\n一、创建目标\n年内在全市培育市级民族团结进步示范单位。"
     summary = "关于民族团结进步活动月工作的总结\n根据扎民委字[2025]27号文件要求，我局开展了活动。"
@@ -112,7 +113,7 @@ def test_summaries_and_notices_link_to_their_plans(client: TestClient, login: Lo
         ("files", ("notice.txt", (EXAMPLES / PLAN_NOTICE).read_bytes(), "text/plain")),
         ("files", ("summary.txt", summary.encode(), "text/plain")),
     ]
-    ids = [f["document_ids"][0] for f in client.post("/api/v1/imports", files=files, headers=headers).json()["files"]]
+    ids = [f["document_ids"][0] for f in import_files(client, runtime, headers, files)]
     plan_id, joint_id, notice_id, summary_id = ids
     assert {"from_id": summary_id, "to_id": joint_id, "kind": "reports_on", "how": "doc_number"} in client.get(
         f"/api/v1/documents/{summary_id}/links", headers=headers
@@ -150,7 +151,7 @@ def test_broken_input_gets_a_clear_error_per_file_and_leaves_nothing(
         ("files", ("latin1.txt", "café naïve résumé déjà".encode("latin-1") * 20, "text/plain")),
     ]
     before = _state(runtime)
-    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    report = import_files(client, runtime, login("archivist"), files)
     codes = {f["filename"]: f["code"] for f in report}
     assert codes == {
         "empty.txt": "file_empty",
@@ -188,13 +189,12 @@ def test_a_200_mb_file_is_refused_without_being_read(
     assert _state(runtime) == before
 
 
-def test_zip_bombs_are_not_docx(client: TestClient, login: Login) -> None:
+def test_zip_bombs_are_not_docx(client: TestClient, login: Login, runtime: Runtime) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("hello.txt", "不是 Word 文件")
-    report = client.post(
-        "/api/v1/imports", files=[("files", ("x.docx", out.getvalue(), "application/zip"))], headers=login("archivist")
-    ).json()["files"]
+    files = [("files", ("x.docx", out.getvalue(), "application/zip"))]
+    report = import_files(client, runtime, login("archivist"), files)
     assert report[0]["code"] == "docx_unreadable"
 
 
@@ -213,10 +213,8 @@ CLASSIFIED = (
 
 
 def _import(client: TestClient, headers: dict[str, str], name: str, text: str) -> dict[str, Any]:
-    files = [("files", (name, text.encode(), "text/plain"))]
-    report = client.post("/api/v1/imports", files=files, headers=headers)
-    assert report.status_code == 200, report.text
-    return dict(report.json()["files"][0])
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    return import_files(client, runtime, headers, [("files", (name, text.encode(), "text/plain"))])[0]
 
 
 def test_an_import_keeps_the_classification_its_header_states(
@@ -280,14 +278,14 @@ def test_the_same_file_imported_by_two_organs_gives_each_its_own_record(
     client: TestClient, login: Login, runtime: Runtime
 ) -> None:
     files = [("files", (PLAN_NOTICE, (EXAMPLES / PLAN_NOTICE).read_bytes(), "text/plain"))]
-    ours = client.post("/api/v1/imports", files=files, headers=login("mw.drafter")).json()["files"][0]
-    theirs = client.post("/api/v1/imports", files=files, headers=login("jyj.drafter")).json()["files"][0]
+    ours = import_files(client, runtime, login("mw.drafter"), files)[0]
+    theirs = import_files(client, runtime, login("jyj.drafter"), files)[0]
     assert ours["status"] == theirs["status"] == "imported"
     assert set(ours["document_ids"]).isdisjoint(theirs["document_ids"])
     for user, outcome in (("mw.drafter", ours), ("jyj.drafter", theirs)):
         doc_id = outcome["document_ids"][0]
         assert client.get(f"/api/v1/documents/{doc_id}", headers=login(user)).status_code == 200
-    again = client.post("/api/v1/imports", files=files, headers=login("jyj.drafter")).json()["files"][0]
+    again = import_files(client, runtime, login("jyj.drafter"), files)[0]
     assert again["status"] == "duplicate" and again["document_ids"] == theirs["document_ids"]
     with runtime.context() as ctx:
         IndexingService(ctx).apply_batch(runtime.search_index)

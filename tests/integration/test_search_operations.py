@@ -16,6 +16,7 @@ from search.elasticsearch_fake import FakeCluster
 from services.domain.models import Organ, SearchOutbox
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
+from tests.helpers.imports import import_files
 from tests.helpers.pages import page_login
 
 Login = Callable[[str], dict[str, str]]
@@ -24,7 +25,8 @@ TEXTS = {f"{i}.txt": f"关于第{i}次座谈会的通知\n各单位：\n定于�
 
 def _import_three(client: TestClient, login: Login) -> list[int]:
     files = [("files", (name, text.encode(), "text/plain")) for name, text in TEXTS.items()]
-    report = client.post("/api/v1/imports", files=files, headers=login("archivist")).json()["files"]
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    report = import_files(client, runtime, login("archivist"), files)
     return [f["document_ids"][0] for f in report]
 
 

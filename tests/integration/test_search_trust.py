@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from services.config import Settings
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
+from tests.helpers.imports import import_files
 from tests.helpers.pages import page_login
 
 EXTRA = {
@@ -77,7 +78,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> 
         headers = {"Authorization": f"Bearer {token.json()['token']}"}
         files = [("files", (name, document_text(name).encode(), "text/plain")) for name in EXAMPLES]
         files += [("files", (name, text.encode(), "text/plain")) for name, text in EXTRA.items()]
-        report = client.post("/api/v1/imports", files=files, headers=headers).json()["files"]
+        report = import_files(client, runtime, headers, files)
         assert [f["status"] for f in report] == ["imported"] * len(files), report
         with runtime.context() as ctx:
             IndexingService(ctx).apply_batch(runtime.search_index, 5000)

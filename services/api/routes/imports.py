@@ -1,18 +1,25 @@
-"""Imports over HTTP: upload files, get a per-file report; link documents by hand."""
+"""Imports over HTTP: upload files and follow their import job to its per-file report; link documents by hand."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
-from services.errors import DomainError
-from services.imports.service import FileOutcome, ImportService, prepare
+from services.imports.service import (
+    ImportJobService,
+    ImportService,
+    discard_uploads,
+    job_view,
+    require_importer,
+    store_uploads,
+)
 from services.limits import FILE_LIMITS, Upload, check_size
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
@@ -23,36 +30,46 @@ class LinkIn(BaseModel):
     kind: str
 
 
-def _read_capped(upload: UploadFile) -> bytes:
+def read_capped(upload: UploadFile) -> bytes:
+    """An uploaded file's bytes (spooled to disk by the server as they came), refused past the import limit."""
     data = upload.file.read(FILE_LIMITS[Upload.import_file].max_bytes + 1)
     check_size(Upload.import_file, len(data))
     return data
 
 
-@router.post("/imports")
-def import_files(runtime: RuntimeDep, token: TokenDep, files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
-    """Each file in its own transaction: a failed one is reported and leaves nothing behind."""
-    with user_scope(runtime, token):
-        pass  # authenticate before reading any upload
-    outcomes = []
-    for upload in files:
-        name = upload.filename or ""
-        try:
-            outcomes.append(_import_one(runtime, token, name, _read_capped(upload)))
-        except DomainError as exc:
-            outcomes.append(FileOutcome(name, "failed", code=exc.code, message_zh=exc.zh, message_en=exc.en))
-    return {"files": [o.as_dict() for o in outcomes]}
+@router.post("/imports", status_code=202)
+def import_files(
+    runtime: RuntimeDep, token: TokenDep, files: Annotated[list[UploadFile], File()], response: Response
+) -> dict[str, Any]:
+    """Store the files and queue their import; the answer comes at once with the job to follow
+    (`GET /api/v1/imports/jobs/{id}`): its stage, files done of total, and each file's outcome when it is done.
+    `Server-Timing: handler` says how long this request's thread worked on it."""
+    started = time.perf_counter()
+    with user_scope(runtime, replace(token, read_only=True)) as (_, user):
+        require_importer(user)  # authenticate (and refuse a non-importer) before reading any upload
+    stored = store_uploads(runtime.store, [(upload.filename or "", read_capped(upload)) for upload in files])
+    try:
+        with user_scope(runtime, token) as (ctx, user):
+            view = job_view(ImportJobService(ctx).queue(user, stored))
+    except BaseException:
+        discard_uploads(runtime.store, stored)
+        raise
+    response.headers["Server-Timing"] = f"handler;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return view
 
 
-def _import_one(runtime: RuntimeDep, token: TokenDep, name: str, data: bytes) -> FileOutcome:
-    """Reading and recognising (the slow, memory-hungry part) happen outside any transaction."""
+@router.get("/imports/jobs")
+def import_jobs(runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
+    """The caller's own recent import jobs, newest first."""
     with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
-        duplicate = ImportService(ctx).duplicate_of(user, name, data)
-    if duplicate is not None:
-        return duplicate
-    prepared = prepare(name, data)
-    with user_scope(runtime, token) as (ctx, user):
-        return ImportService(ctx).store_recognized(user, prepared)
+        return [job_view(job) for job in ImportJobService(ctx).recent_of(user)]
+
+
+@router.get("/imports/jobs/{job_id}")
+def import_job(job_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    """One of the caller's import jobs; another user's answers as an unknown id does."""
+    with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
+        return job_view(ImportJobService(ctx).seen_by(user, job_id))
 
 
 @router.get("/documents/{document_id}/links")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -16,6 +18,7 @@ from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
 from services.processes import INSTANCE_ENV
+from services.runtime import Runtime
 from services.web.session import client_address
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -26,12 +29,23 @@ class LoginIn(BaseModel):
     password: str = Field(max_length=256)
 
 
-@router.get("/health", tags=["system"])
-def health(runtime: RuntimeDep) -> dict[str, object]:
-    """Alive, with its database; and which `gongwen up` started it (``instance``) and the server's process id,
-    so that a new `gongwen up` tells its own API from one left running."""
-    with runtime.context() as ctx:
+# Health has a thread of its own: a busy process (every request thread at work on an upload or a page) still
+# answers it at once, and its database check reads without waiting for the write lock.
+_HEALTH_THREAD = anyio.CapacityLimiter(1)
+
+
+def _database_answers(runtime: Runtime) -> None:
+    with runtime.context(write=False) as ctx:
         ctx.session.execute(text("SELECT 1"))
+
+
+@router.get("/health", tags=["system"])
+async def health(request: Request) -> dict[str, object]:
+    """Alive, with its database; and which `gongwen up` started it (``instance``) and the server's process id,
+    so that a new `gongwen up` tells its own API from one left running. (No sync dependency: FastAPI would run
+    it on a request thread.)"""
+    runtime: Runtime = request.app.state.runtime
+    await anyio.to_thread.run_sync(_database_answers, runtime, limiter=_HEALTH_THREAD)
     parent = multiprocessing.parent_process()
     server_pid = parent.pid if parent is not None and parent.pid is not None else os.getpid()
     return {
