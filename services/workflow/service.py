@@ -10,22 +10,30 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
-from search.analysis import DocNumber
 from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, JobStep, RecipientRole, Role, SignoffKind, SignoffStatus
-from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User
+from services.domain.enums import (
+    UPWARD_DOC_TYPES,
+    DocStatus,
+    JobStep,
+    NumberFamily,
+    RecipientRole,
+    Role,
+    SignoffKind,
+    SignoffStatus,
+    number_family,
+)
+from services.domain.models import Document, DocumentView, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
+from services.numbering.service import NumberingService
 from services.registrar.repository import registered_copy_numbers
 from services.registrar.sheet import IssuingSheetService, sheet_pdf
 from services.rendering.renderer import DocumentRenderer
@@ -250,18 +258,15 @@ class WorkflowService:
         return document.doc_number
 
     def allocate_number(self, document: Document) -> str:
-        """The next 发文字号 of the lead's sequence for the 成文日期's year (the caller holds the row lock)."""
-        prefix = self._prefix(document)
-        assert document.written_on is not None
-        year = document.written_on.year
-        number = DocNumber(prefix, year, self._next_seq(prefix, year))
-        document.doc_number, document.doc_prefix = str(number), prefix
-        document.doc_year, document.doc_seq = year, number.seq
+        """The next number of the document's family (the caller holds the row lock): the 发文字号 of the lead's
+        机关代字 for the 成文日期's year, or the lead organ's 令号 / 纪要期号 (DOMAIN.md §2.3, §2.5)."""
+        prefix = self._prefix(document) if number_family(document.doc_type) is NumberFamily.document else None
+        number = NumberingService(self.ctx, self.audit).number(document, prefix)
         for issuer in document.issuers:  # a later rename does not change what was issued
             issuer.issued_name = issuer.organ.name
         for recipient in document.recipients:
             recipient.issued_name = recipient.organ.name
-        return document.doc_number
+        return number
 
     def verify_signed_version(self, document: Document) -> None:
         """复核: every signature of the last round was given to the version about to be issued."""
@@ -276,21 +281,6 @@ class WorkflowService:
             if row.form == document.issue_form:
                 return row.prefix
         raise Invalid("issue_form_unknown", "主办机关缺少机关代字", "the lead organ has no 机关代字 for this form")
-
-    def _next_seq(self, prefix: str, year: int) -> int:
-        session = self.ctx.session
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(NumberSequence).values(prefix=prefix, year=year, last_seq=0).on_conflict_do_nothing())
-        # The UPDATE takes the row lock until commit: a concurrent issuer waits, and a rolled-back
-        # transaction returns its number, so the sequence has no gap.
-        seq = session.execute(
-            update(NumberSequence)
-            .where(NumberSequence.prefix == prefix, NumberSequence.year == year)
-            .values(last_seq=NumberSequence.last_seq + 1)
-            .returning(NumberSequence.last_seq)
-        ).scalar_one()
-        return int(seq)
 
     def render(self, document_id: int, renderer: DocumentRenderer) -> str:
         """Render and store in this one transaction (tools and tests; the issue flow splits the two)."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from search.analysis import is_canonical_doc_number
 from services.config import Settings
 from services.domain.enums import DocStatus, SignoffKind, SignoffStatus
-from services.domain.models import AuditEvent, Document, DocumentIssuer, NumberSequence, Organ, Signoff
+from services.domain.models import AuditEvent, Document, DocumentIssuer, NumberCounter, Organ, Signoff
 from services.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +104,7 @@ def test_200_documents_from_4_processes_get_200_numbers_without_gap(
     with runtime.context() as ctx:
         seqs = list(ctx.session.scalars(select(Document.doc_seq).where(Document.id.in_(ids))))
         numbers = set(ctx.session.scalars(select(Document.doc_number).where(Document.id.in_(ids))))
-        last = ctx.session.get(NumberSequence, ("扎民委字", 2025))
+        last = ctx.session.get(NumberCounter, ("发文字号", "扎民委字", 2025))
         events = ctx.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "numbered"))
     runtime.close()
     assert sorted(seqs) == list(range(1, 201))

@@ -258,7 +258,7 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
     """The registrar's gate (docs/registrar.md): the second registrar is told the step was taken; the 发文字号
     sequence moves once."""
     from services.accounts.service import SYSTEM, OrganService, UserService
-    from services.domain.models import NumberSequence
+    from services.domain.models import NumberCounter
     from services.registrar.service import RegistrarService, Registration
     from services.seed.example import DEMO_PASSWORD
 
@@ -286,6 +286,6 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
         results = race(runtime, register("mw.registrar"), register("mw.registrar2"))
     assert _codes(results) == ["ok", "registrar_step_not_due"]
     with runtime.context() as ctx:
-        assert [s.last_seq for s in ctx.session.scalars(select(NumberSequence))] == [1]
+        assert [s.last_seq for s in ctx.session.scalars(select(NumberCounter))] == [1]
     assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "registered") == 1
     assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "rechecked") == 1
