@@ -188,7 +188,8 @@ def test_the_next_number_is_never_at_or_below_one_issued(client: TestClient, log
         ]
         bad_year = client.put(prefix_url, json={"year": 99999, "next_number": 40}, headers=admin)
     assert (below.status_code, below.json()["error"]["code"]) == (409, "next_number_below_issued")
-    assert below.json()["error"]["details"]["highest_issued"] == 2 and "不能小于 3" in below.json()["error"]["message_zh"]
+    refusal = below.json()["error"]
+    assert refusal["details"]["highest_issued"] == 2 and "不能小于 3" in refusal["message_zh"]
     assert (order_below.status_code, order_below.json()["error"]["code"]) == (409, "next_number_below_issued")
     assert (clerk.status_code, clerk.json()["error"]["code"]) == (403, "role_required")
     assert other_organ.status_code == 404
