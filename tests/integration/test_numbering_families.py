@@ -3,6 +3,7 @@ own, and an office going live sets where a sequence starts — never at or below
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from services.documents.schemas import DraftInput
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD
 from tests.helpers.invariants import changes_nothing
+from tests.helpers.pages import page_login
 from tests.helpers.plans import D, at, issue, organ_id, seed_001_draft
 from tests.helpers.seeds import seed_subject
 
@@ -56,7 +58,7 @@ def _doc(client: TestClient, login: Login, doc_id: int) -> dict[str, Any]:
 
 
 def _html(client: TestClient, login: Login, doc_id: int) -> str:
-    return client.get(f"/api/v1/documents/{doc_id}/html", headers=_fresh(client, "zf.drafter")).text
+    return str(client.get(f"/api/v1/documents/{doc_id}/html", headers=_fresh(client, "zf.drafter")).text)
 
 
 def _sequences(client: TestClient, headers: dict[str, str], organ: int, year: int) -> dict[str, dict[str, Any]]:
@@ -204,3 +206,47 @@ def test_the_next_number_is_never_at_or_below_one_issued(client: TestClient, log
     # Lowered again after a mistake, but not below what was issued since.
     assert client.put(prefix_url, json={"year": 2026, "next_number": 10}, headers=admin).status_code == 409
     assert client.put(prefix_url, json={"year": 2026, "next_number": 11}, headers=admin).status_code == 200
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<p class="field-error" id="err-{field}" role="alert">([^<]*)</p>', html)
+    return found.group(1) if found else ""
+
+
+def test_the_admin_sets_the_next_number_on_the_organ_page(client: TestClient, login: Login, runtime: Runtime) -> None:
+    """In Chinese only: a refused number is shown at its field with what was typed; a good one is saved."""
+    at(runtime, D(2026, 3, 2))
+    _issue(runtime, _notice)
+    zf = _organ(client, login("admin"), "zlt-zf")
+    csrf = page_login(client, "admin")
+    page = client.get(f"/admin/organs/{zf}?year=2026")
+    assert page.status_code == 200 and "编号序列" in page.text and "扎政发" in page.text
+    action = re.search(rf'action="/admin/organs/{zf}/numbering/prefixes/(\d+)"', page.text)
+    assert action is not None
+    key = f"next-prefix-{action.group(1)}"
+    url = f"/admin/organs/{zf}/numbering/prefixes/{action.group(1)}"
+    with changes_nothing(runtime):
+        below = client.post(url, data={"csrf": csrf, "year": "2026", "next_number": "1"})
+        words = client.post(url, data={"csrf": csrf, "year": "2026", "next_number": "十七"})
+        no_csrf = client.post(url, data={"year": "2026", "next_number": "40"})
+    assert below.status_code == 409 and "不能小于 2" in _field_error(below.text, key)
+    assert f'id="{key}" name="next_number" inputmode="numeric" maxlength="7" size="8" value="1"' in below.text
+    assert words.status_code == 422 and "阿拉伯数字" in _field_error(words.text, key) and 'value="十七"' in words.text
+    assert "next_number" not in _field_error(words.text, key) and no_csrf.status_code == 403
+    saved = client.post(url, data={"csrf": csrf, "year": "2026", "next_number": "１７"})  # full-width digits
+    assert saved.status_code == 200 and "编号设置已保存" in saved.text and f'id="{key}"' in saved.text
+    assert _doc(client, login, _issue(runtime, _notice))["doc_number"] == "扎政发〔2026〕17号"
+
+    added = client.post(
+        f"/admin/organs/{zf}/numbering/series",
+        data={"csrf": csrf, "family": "令号", "series_name": "扎兰屯市人民政府令"},
+    )
+    assert added.status_code == 200 and "扎兰屯市人民政府令" in added.text and "跨年连续" in added.text
+    again = client.post(
+        f"/admin/organs/{zf}/numbering/series",
+        data={"csrf": csrf, "family": "令号", "series_name": "扎兰屯市人民政府令"},
+    )
+    assert again.status_code == 409 and "已有名为" in _field_error(again.text, "series_name")
+    clerk = page_login(client, "zf.registrar")
+    refused = client.post(url, data={"csrf": clerk, "year": "2026", "next_number": "90"})
+    assert refused.status_code == 403
