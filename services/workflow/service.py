@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
+from services import access
 from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
@@ -29,7 +31,7 @@ from services.domain.enums import (
     SignoffStatus,
     number_family,
 )
-from services.domain.models import Document, DocumentView, Signoff, User
+from services.domain.models import Document, DocumentView, Organ, Signoff, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
@@ -63,12 +65,15 @@ class WorkflowService:
 
     # -- drafter -------------------------------------------------------------------------------------------
 
-    def submit(self, actor: User, document_id: int) -> Document:
+    def submit(self, actor: User, document_id: int, confirm_uncleared: bool = False) -> Document:
+        """Submit for the format checks; an organ without the registrar's gate issues at the last signature, so a
+        recipient where nobody may read the document is named here and must be confirmed."""
         document = self.documents.editable(actor, document_id)
         require_superior_addressee(document, document.lead_organ.parent_id)
+        uncleared = [] if document.lead_organ.registrar_gate else confirm_delivery(document, confirm_uncleared)
         document.move(DocStatus.submitted)
         document.returned_reason = None
-        self.audit.record("submit", document=document, actor=actor)
+        self.audit.record("submit", document=document, actor=actor, **uncleared_detail(uncleared))
         self.jobs.enqueue(JobStep.check, document.id)
         return document
 
@@ -361,3 +366,36 @@ def require_signer_name(actor: User, document: Document) -> None:
             f"an upward document prints its signer's name: {actor.username} has no registered name; "
             "the admin registers it before signing",
         )
+
+
+def recipients_without_clearance(document: Document) -> list[Organ]:
+    """The recipient organs where nobody is cleared for the document's 密级 (the rule: services/access.py)."""
+    session = object_session(document)
+    assert session is not None
+    organs = {r.organ_id: r.organ for r in document.recipients}
+    found = access.organs_without_clearance(session, organs, document.classification)
+    return [organ for organ_id, organ in organs.items() if organ_id in found]
+
+
+def confirm_delivery(document: Document, confirmed: bool) -> list[str]:
+    """A 涉密 document distributed where nobody may read it reaches nobody (DOMAIN.md §1.6): at 登记, at 核发, and at
+    submission when the organ has no registrar, such recipients are named and the sender must confirm. Returns the
+    names confirmed (kept in the audit event)."""
+    uncleared = recipients_without_clearance(document)
+    names = [o.name for o in uncleared]
+    if names and not confirmed:
+        level, listed = document.classification, "、".join(names)
+        raise Conflict(
+            "recipients_without_clearance",
+            f"以下收文机关无人具有“{level}”及以上密级权限，分送后无人能够阅读：{listed}。确需照此分送，请勾选确认后再提交",
+            f"nobody at these recipient organs is cleared for {level}: {listed}; confirm to distribute anyway",
+            field="confirm_uncleared",
+            organs=[{"id": o.id, "name": o.name} for o in uncleared],
+        )
+    return names
+
+
+def uncleared_detail(names: list[str]) -> dict[str, Any]:
+    if not names:
+        return {}
+    return {"uncleared_recipients": names, "note": "已确认分送至无相应密级人员的机关：" + "、".join(names)}
