@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from services.accounts.service import UserService
+from services.accounts.service import SYSTEM, OrganService, UserService
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
 from services.obligations.service import ObligationService
+from services.registrar.service import RegistrarService
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, user
 from services.workflow.service import WorkflowService
@@ -154,3 +155,38 @@ def _fresh(client: TestClient, username: str) -> dict[str, str]:
 
 def _id(runtime: Runtime, code: str) -> int:
     return int(act(runtime, lambda c: organ_id(c, code)))  # type: ignore[call-overload]
+
+
+def test_the_registrar_confirms_on_the_register_and_release_pages(
+    client: TestClient, login: Login, runtime: Runtime
+) -> None:
+    """With the registrar's gate on, submission warns of nothing; 登记 and 核发 show the organs and a confirm box, and
+    a form sent without it comes back with the warning and what was typed."""
+    at(runtime, D(2026, 3, 2))
+    clear(runtime, "机密", "mw.drafter", "mw.reviewer", "mw.head", "mw.registrar", "jyj.drafter")
+    act(runtime, lambda c: OrganService(c).set_registrar_gate(SYSTEM, organ_id(c, "zlt-mw"), True))
+    doc_id = _draft(runtime)
+    act(runtime, lambda c: WorkflowService(c).submit(user(c, "mw.drafter"), doc_id))  # no registrar's warning yet
+    act(runtime, lambda c: WorkflowService(c).run_format_checks(doc_id))
+    act(runtime, lambda c: WorkflowService(c).review(user(c, "mw.reviewer"), doc_id, True, "同意"))
+    act(runtime, lambda c: WorkflowService(c).decide_signoff(user(c, "mw.head"), doc_id, True, "同意"))
+    act(runtime, lambda c: RegistrarService(c).recheck(user(c, "mw.registrar"), doc_id, "无误"))
+    to = [str(_id(runtime, "zlt-jyj")), str(_id(runtime, "zlt-wjw"))]
+    csrf = page_login(client, "mw.registrar")
+    form = client.get(f"/documents/{doc_id}/register").text
+    assert f"分送后无人能够阅读：{WJW}。" in form and 'name="confirm_uncleared"' in form
+    typed = {"csrf": csrf, "recipients": to, "copies": "2", "copy_numbers": "000001-000002"}
+    with changes_nothing(runtime):
+        refused = client.post(f"/documents/{doc_id}/register", data=typed)
+    assert refused.status_code == 409 and "请勾选确认" in refused.text and "000001-000002" in refused.text
+    done = client.post(f"/documents/{doc_id}/register", data={**typed, "confirm_uncleared": "on"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303 and done.headers["location"].endswith("msg=registered")
+    seals = {"csrf": csrf, f"seal-{_id(runtime, 'zlt-mw')}": "王芳"}
+    assert client.post(f"/documents/{doc_id}/seal", data=seals, follow_redirects=False).status_code == 303
+    assert WJW in client.get(f"/documents/{doc_id}/release").text
+    with changes_nothing(runtime):
+        assert client.post(f"/documents/{doc_id}/release", data={"csrf": csrf}).status_code == 409
+    released = client.post(f"/documents/{doc_id}/release", data={"csrf": csrf, "confirm_uncleared": "on"},
+                           follow_redirects=False)  # fmt: skip
+    assert released.status_code == 303 and released.headers["location"].endswith("msg=released")

@@ -71,7 +71,7 @@ def _decide(request: Request, document_id: int, step: str, act: Act, form: FormD
             raise
         problem = FormProblem(field=str(exc.details.get("field") or ""), zh=exc.zh, en=exc.en)
         values = {k: str(v)[:MAX_NUMBER_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-        return _step_page(request, document_id, step, 422, problems=[problem], values=values)
+        return _step_page(request, document_id, step, exc.status, problems=[problem], values=values)
     return redirect(f"/documents/{document_id}", message)
 
 
