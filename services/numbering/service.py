@@ -65,14 +65,15 @@ class NumberingService:
         return document.doc_number
 
     def series_for(self, organ: Organ, family: NumberFamily, title: str) -> NumberSeries:
-        """The organ's series for a 令 or 纪要: the one whose name the title carries (a 纪要 of its 常务会议), else
-        its first; an organ without one gets the usual one on first use (令: on across years; 纪要: yearly)."""
+        """The organ's series for a 令 or 纪要. A 令: the organ's 令 series (its first). A 纪要: the meeting series its
+        title names (常务会议纪要), else the organ's general one. Made on first use when missing: “全称＋令”, on
+        across years; “全称＋纪要”, restarting yearly (DOMAIN.md §2.5)."""
         found = self.series_of(organ.id, family)
+        if family is NumberFamily.order and found:
+            return found[0]
         named = [s for s in found if _short(s, organ) in title]
         if named:
             return max(named, key=lambda s: len(_short(s, organ)))
-        if found:
-            return found[0]
         return self._usual_series(organ, family)
 
     def _usual_series(self, organ: Organ, family: NumberFamily) -> NumberSeries:
@@ -172,8 +173,8 @@ class NumberingService:
         self, actor: User, organ_id: int, family: NumberFamily, name: str, restart_yearly: bool,
         series_id: int | None = None,
     ) -> NumberSeries:  # fmt: skip
-        """Add a 令 or meeting series to an organ, or rename one; whether it restarts yearly can change only while
-        it has issued nothing (its numbers would otherwise be counted twice)."""
+        """Add a 令 or meeting series to an organ, or change one that has issued nothing yet: an issued number
+        carries its series' name, so a later rename or restart rule would let two documents meet on one 文号."""
         require_role(actor, Role.admin)
         organ = OrganService(self.ctx).get(organ_id)
         if family not in SERIES_FAMILIES:
@@ -195,12 +196,14 @@ class NumberingService:
             before: dict[str, object] = {}
         else:
             series = self._series(organ_id, series_id)
-            if series.restart_yearly != restart_yearly and self._issued_in_series(series, None):
+            if series.family != family.value:
+                raise Invalid("series_family_fixed", "不能改变序列的种类", "a series keeps its family", field="family")
+            if self._issued_in_series(series, None):
                 raise Conflict(
                     "series_in_use",
-                    "该序列已有编号，不能再改变是否每年重新编号",
-                    "the series has issued numbers: whether it restarts yearly is fixed",
-                    field="restart_yearly",
+                    "该序列已有公文编号，不能再更名或改变是否每年重新编号",
+                    "the series has numbered documents: its name and restart rule are fixed",
+                    field="series_name",
                 )
             before = {"name": series.name, "restart_yearly": series.restart_yearly}
             series.name, series.restart_yearly = name, restart_yearly
@@ -237,7 +240,8 @@ class NumberingService:
         if next_number <= highest:
             raise Conflict(
                 "next_number_below_issued",
-                f"{label}已编到第 {highest} 号，起始编号不能小于 {highest + 1}",
+                f"{label}已编到第 {highest} {'期' if family is NumberFamily.minutes else '号'}，"
+                f"起始编号不能小于 {highest + 1}",
                 f"{label} has issued up to {highest}: the next number cannot be below {highest + 1}",
                 field="next_number",
                 highest_issued=highest,

@@ -139,6 +139,11 @@ def test_a_meeting_series_set_by_the_admin_numbers_its_minutes(
     )
     assert r.status_code == 201 and r.json()["next_number"] == 1, r.text
     series = r.json()["series_id"]
+    series_url = f"/api/v1/admin/organs/{zf}/numbering/series/{series}"
+    renamed = {"family": "期号", "name": "扎兰屯市人民政府常务会议纪要", "restart_yearly": True}
+    r = client.put(series_url, json={**renamed, "name": "扎兰屯市政府常务会议纪要"}, headers=admin)
+    assert r.status_code == 200 and r.json()["label"] == "扎兰屯市政府常务会议纪要", r.text
+    assert client.put(series_url, json=renamed, headers=admin).status_code == 200  # unused: may change again
     r = client.put(
         f"/api/v1/admin/organs/{zf}/numbering/series/{series}/next",
         json={"year": 2026, "next_number": 9},
@@ -149,7 +154,7 @@ def test_a_meeting_series_set_by_the_admin_numbers_its_minutes(
     other = _issue(runtime, _minutes("扎兰屯市人民政府专题会议纪要"))
     assert _doc(client, login, standing)["doc_number"] == "扎兰屯市人民政府常务会议纪要〔2026〕第9期"
     assert "第9期" in _html(client, login, standing)
-    assert _doc(client, login, other)["doc_number"] == "扎兰屯市人民政府常务会议纪要〔2026〕第10期"  # its only one
+    assert _doc(client, login, other)["doc_number"] == "扎兰屯市人民政府纪要〔2026〕第1期"  # not a 常务会议
     with changes_nothing(runtime):
         taken = client.post(
             f"/api/v1/admin/organs/{zf}/numbering/series",
@@ -159,7 +164,11 @@ def test_a_meeting_series_set_by_the_admin_numbers_its_minutes(
         no_year = client.put(
             f"/api/v1/admin/organs/{zf}/numbering/series/{series}/next", json={"next_number": 30}, headers=admin
         )
+        in_use = client.put(series_url, json={**renamed, "restart_yearly": False}, headers=admin)
+        other_family = client.put(series_url, json={**renamed, "family": "令号"}, headers=admin)
     assert (taken.status_code, taken.json()["error"]["code"]) == (409, "series_name_taken")
+    assert (in_use.status_code, in_use.json()["error"]["code"]) == (409, "series_in_use")
+    assert other_family.status_code == 422
     assert (no_year.status_code, no_year.json()["error"]["code"]) == (422, "year_required")
 
 

@@ -274,6 +274,15 @@ def add_series(organ_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDe
         return _series_out(numbering, user, organ_id, series.id, ctx.today().year)
 
 
+@router.put("/admin/organs/{organ_id}/numbering/series/{series_id}")
+def change_series(organ_id: Id, series_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDep) -> SequenceOut:
+    """Rename a series or change whether it restarts yearly, while it has numbered nothing (``series_in_use``)."""
+    with user_scope(runtime, token) as (ctx, user):
+        numbering = NumberingService(ctx)
+        numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly, series_id)
+        return _series_out(numbering, user, organ_id, series_id, ctx.today().year)
+
+
 @router.put("/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}/next")
 def set_next_document_number(
     organ_id: Id, prefix_id: Id, body: NextNumberIn, runtime: RuntimeDep, token: TokenDep
