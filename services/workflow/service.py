@@ -372,9 +372,9 @@ def recipients_without_clearance(document: Document) -> list[Organ]:
     """The recipient organs where nobody is cleared for the document's 密级 (the rule: services/access.py)."""
     session = object_session(document)
     assert session is not None
-    organs = {r.organ_id: r.organ for r in document.recipients}
-    found = access.organs_without_clearance(session, organs, document.classification)
-    return [organ for organ_id, organ in organs.items() if organ_id in found]
+    found = access.organs_without_clearance(session, [r.organ_id for r in document.recipients], document.classification)
+    organs = {r.organ_id: r.organ for r in document.recipients if r.organ_id in found}  # loaded only when named
+    return list(organs.values())
 
 
 def confirm_delivery(document: Document, confirmed: bool) -> list[str]:
