@@ -251,6 +251,7 @@ def set_next_document_number(
     key, text, year_text = f"next-prefix-{prefix_id}", _form_text(form, "next_number"), _form_text(form, "year")
 
     def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)  # before reading the form: a clerk learns nothing from its errors
         year = _year(year_text, None)
         NumberingService(ctx).set_next_in_prefix(actor, organ_id, prefix_id, year, _whole(text))
 
@@ -264,6 +265,7 @@ def set_next_series_number(
     key, text, year_text = f"next-series-{series_id}", _form_text(form, "next_number"), _form_text(form, "year")
 
     def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)
         year = _year(year_text, None) if year_text else None
         NumberingService(ctx).set_next_in_series(actor, organ_id, series_id, year, _whole(text))
 
@@ -276,6 +278,7 @@ def add_series(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | 
              "restart_yearly": _form_text(form, "restart_yearly")}  # fmt: skip
 
     def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)
         if typed["family"] not in {f.value for f in SERIES_FAMILIES}:
             raise Invalid("series_family_invalid", "请选择令号或纪要期号", "choose 令号 or 期号", field="family")
         family = NumberFamily(typed["family"])
