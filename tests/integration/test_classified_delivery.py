@@ -4,10 +4,12 @@ units are shown apart on the dashboard (无相应密级人员) and never chased.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from services.accounts.service import SYSTEM, OrganService, UserService
 from services.context import Context
@@ -130,6 +132,9 @@ def test_a_unit_nobody_may_read_for_is_shown_apart_and_never_chased(
     page_login(client, "mw.registrar")
     page = client.get(f"/documents/{doc_id}/distribution").text
     assert "无相应密级人员（1）" in page and re.search(rf"<li>{WJW}</li>", page)
+    sheet = load_workbook(io.BytesIO(client.get(f"/documents/{doc_id}/distribution.xlsx").content))["反馈情况"]
+    rows = [[c for c in row if c is not None] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows[0][0] == "扎兰屯市教育局" and rows[1] == [WJW, "无相应密级人员"]
 
     with changes_nothing(runtime):
         refused = client.post(f"/api/v1/obligations/{obligation}/chase", json={"organ_ids": [_id(runtime, "zlt-wjw")]},
