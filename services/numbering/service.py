@@ -22,6 +22,7 @@ from services.errors import Conflict, Invalid, not_found
 from services.numbering import allocator
 
 MAX_NEXT = 999_999
+YEARS = (1949, 2200)  # the years a sequence may be set for
 MAX_SERIES_NAME = 100
 
 
@@ -315,5 +316,5 @@ def _series_name(name: str) -> str:
 
 
 def _check_year(year: int) -> None:
-    if not 1949 <= year <= 2200:
+    if not YEARS[0] <= year <= YEARS[1]:
         raise Invalid("year_invalid", "年度不合法", "the year is out of range", field="year")

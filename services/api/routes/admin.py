@@ -17,10 +17,10 @@ from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import AuditOut, DepartmentOut, OrganOut, UserOut
 from services.domain.enums import Classification, NumberFamily, Role
 from services.domain.models import User
-from services.numbering.service import NumberingService, SequenceView
+from services.numbering.service import MAX_NEXT, MAX_SERIES_NAME, YEARS, NumberingService, SequenceView
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)
-YearQuery = Annotated[int | None, Query(ge=1949, le=2200, description="the year of the yearly sequences")]
+YearQuery = Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="the year of the yearly sequences")]
 
 
 class OrganIn(BaseModel):
@@ -247,13 +247,13 @@ class SequenceOut(BaseModel):
 
 class SeriesIn(BaseModel):
     family: Literal[NumberFamily.order, NumberFamily.minutes] = Field(description="令号 or 期号")
-    name: str = Field(min_length=2, max_length=100, description="e.g. 扎兰屯市人民政府令, …常务会议纪要")
+    name: str = Field(min_length=2, max_length=MAX_SERIES_NAME, description="e.g. 扎兰屯市人民政府令, …常务会议纪要")
     restart_yearly: bool = Field(description="numbers start again at 1 each January (纪要 usually, 令 usually not)")
 
 
 class NextNumberIn(BaseModel):
-    next_number: int = Field(ge=1, le=999_999, description="the number the next document takes")
-    year: int | None = Field(None, ge=1949, le=2200, description="required for a sequence that restarts yearly")
+    next_number: int = Field(ge=1, le=MAX_NEXT, description="the number the next document takes")
+    year: int | None = Field(None, ge=YEARS[0], le=YEARS[1], description="required for a sequence that restarts yearly")
 
 
 @router.get("/admin/organs/{organ_id}/numbering")
