@@ -25,6 +25,7 @@ unknown id does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
@@ -67,6 +68,18 @@ def _levels_up_to(clearance: str) -> list[str]:
 
 def is_cleared(user: User, classification: str) -> bool:
     return classification in cleared_levels(user)
+
+
+def organs_without_clearance(session: Session, organ_ids: Iterable[int], classification: str) -> set[int]:
+    """The organs among ``organ_ids`` where no active person is cleared for ``classification``: a document of that
+    密级 delivered there is read by nobody (DOMAIN.md §1.6), so it must not pass for delivered, or be chased."""
+    wanted = set(organ_ids)
+    if not wanted or classification == Classification.none.value:
+        return set()
+    rank = CLASSIFICATION_RANK[Classification(classification)]
+    enough = [c.value for c, r in CLASSIFICATION_RANK.items() if r >= rank]
+    cleared = select(User.organ_id).where(User.organ_id.in_(wanted), User.active, User.clearance.in_(enough))
+    return wanted - set(session.scalars(cleared.distinct()))
 
 
 @dataclass(frozen=True)

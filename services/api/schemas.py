@@ -463,6 +463,14 @@ class UnitRow(BaseModel):
     tasks: int = Field(0, description="Tasks this unit is responsible for (牵头 or 配合)")
 
 
+class ConfirmDeliveryIn(BaseModel):
+    confirm_recipients_without_clearance: bool = Field(
+        False,
+        description="distribute even to recipient organs where nobody is cleared for the 密级 (refused otherwise "
+        "with recipients_without_clearance naming them)",
+    )
+
+
 class DashboardOut(BaseModel):
     """The obligations × units matrix for one period of each cadence (``day``), and every overdue period."""
 
@@ -472,6 +480,11 @@ class DashboardOut(BaseModel):
     obligations: list[ObligationOut]
     units: list[UnitRow]
     overdue: list[ExpectedOut]
+    units_without_clearance: list[OrganRef] = Field(
+        default_factory=list,
+        description="无相应密级人员: units where nobody is cleared for the 密级 (the plan reached nobody there); "
+        "not in ``units``, never overdue, never chased",
+    )
 
     @classmethod
     def of(cls, d: Dashboard) -> DashboardOut:
@@ -489,6 +502,7 @@ class DashboardOut(BaseModel):
                 for u, name in d.units
             ],
             overdue=[ExpectedOut.of(e) for e in d.overdue],
+            units_without_clearance=[OrganRef(id=u, name=name) for u, name in d.uncleared],
         )  # fmt: skip
 
 

@@ -60,10 +60,13 @@ ACTIONS_ZH = {
     "department_created": "新建科室",
     "department_renamed": "科室更名",
     "department_removed": "撤销科室",
+    "numbering_set": "设置起始编号",
+    "series_saved": "设置编号序列",
 }
 ADMINISTRATIVE = (
     "admin_created", "user_created", "user_changed", "user_disabled", "user_enabled", "password_reset",
     "organ_created", "organ_changed", "department_created", "department_renamed", "department_removed",
+    "numbering_set", "series_saved",
 )  # fmt: skip
 
 

@@ -38,6 +38,28 @@ class DocType(StrEnum):
 UPWARD_DOC_TYPES = frozenset({DocType.请示, DocType.报告})  # 上行文 (DOMAIN.md §1.3)
 
 
+class NumberFamily(StrEnum):
+    """The gap-free numbers the system gives (DOMAIN.md §2.3, §2.5): a 令 and a 纪要 are not numbered by the
+    发文字号, and a 收文 gets its 收文号 from the receiving organ."""
+
+    document = "发文字号"  # per 机关代字 and year
+    order = "令号"  # per issuing organ's 令 series, usually running on across years
+    minutes = "期号"  # per meeting series of an organ, usually restarting each year
+    incoming = "收文号"  # per receiving organ and year
+
+
+SERIES_FAMILIES = (NumberFamily.order, NumberFamily.minutes)  # configured per organ (name, restart yearly)
+
+
+def number_family(doc_type: str) -> NumberFamily:
+    """Which sequence numbers a document of this 文种 when it is issued."""
+    if doc_type in (DocType.命令, DocType.令):
+        return NumberFamily.order
+    if doc_type == DocType.纪要:
+        return NumberFamily.minutes
+    return NumberFamily.document
+
+
 class Classification(StrEnum):
     """密级 (DOMAIN.md §1.2)."""
 

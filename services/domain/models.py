@@ -219,6 +219,10 @@ class Document(Base):
     doc_prefix: Mapped[str | None] = mapped_column(String(40))
     doc_year: Mapped[int | None] = mapped_column(Integer)
     doc_seq: Mapped[int | None] = mapped_column(Integer)
+    # A 令 or 纪要 is numbered in a series of its organ (DOMAIN.md §2.5), not by the 发文字号: doc_number then holds
+    # the series' name with its number (扎兰屯市人民政府令第3号, …纪要〔2026〕第2期), unique as every 文号 is and never
+    # of the 机关代字〔年〕N号 form; doc_seq is the N the header prints as 第N号 / 第N期.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("number_series.id"))
     __table_args__ = (Index("ix_documents_year_seq", "doc_year", "doc_seq"), Index("ix_documents_title", "title"))
     written_on: Mapped[dt.date | None] = mapped_column(Date)  # 成文日期
     written_year: Mapped[int | None] = mapped_column(Integer)  # its year alone, when only the year is known
@@ -248,6 +252,7 @@ class Document(Base):
     lead_organ: Mapped[Organ] = relationship(foreign_keys=[lead_organ_id])
     owner_organ: Mapped[Organ | None] = relationship(foreign_keys=[owner_organ_id])
     source_organ: Mapped[Organ | None] = relationship(foreign_keys=[source_organ_id])
+    series: Mapped[NumberSeries | None] = relationship()
     issuers: Mapped[list[DocumentIssuer]] = relationship(
         order_by="DocumentIssuer.position", cascade="all, delete-orphan"
     )
@@ -473,13 +478,29 @@ class DocumentView(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class NumberSequence(Base):
-    """Gap-free 序号 per (机关代字, 年份) (DOMAIN.md §2.3)."""
+class NumberCounter(Base):
+    """One gap-free counter (DOMAIN.md §2.3, §2.5): the last number given in a sequence. ``scope`` is the 机关代字
+    of a 发文字号, the organ id of a 收文号, the series id of a 令号 or 期号; ``year`` is 0 for a series that runs on
+    across years. services/numbering/allocator.py is the one place that moves it."""
 
-    __tablename__ = "number_sequences"
-    prefix: Mapped[str] = mapped_column(String(40), primary_key=True)
+    __tablename__ = "number_counters"
+    family: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NumberSeries(Base):
+    """A sequence of an organ beside its 发文字号 (DOMAIN.md §2.5): its 令号, or the 期号 of one meeting series."""
+
+    __tablename__ = "number_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    family: Mapped[str] = mapped_column(String(8))  # NumberFamily.order or .minutes
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # 扎兰屯市人民政府令, …常务会议纪要
+    restart_yearly: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organ: Mapped[Organ] = relationship()
 
 
 class InboxItem(Base):
@@ -876,11 +897,11 @@ __all__ = [
     "IncomingPart",
     "IncomingReader",
     "IncomingRecord",
-    "IncomingSequence",
     "IncomingStep",
     "IssueRecord",
     "LoginThrottle",
-    "NumberSequence",
+    "NumberCounter",
+    "NumberSeries",
     "Obligation",
     "ObligationOwner",
     "Organ",
@@ -1014,15 +1035,6 @@ class FixityCheck(Base):
     items_checked: Mapped[int] = mapped_column(Integer, default=0)
     files_checked: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[list[Any]] = mapped_column(default=list)
-
-
-class IncomingSequence(Base):
-    """Gap-free 收文号 per organ and year: the counter row is locked by its UPDATE until commit (like the 发文字号)."""
-
-    __tablename__ = "incoming_sequences"
-    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IncomingRecord(Base):

@@ -6,21 +6,19 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from services import access
-from services.domain.enums import OPEN_INCOMING, IncomingState
+from services.domain.enums import OPEN_INCOMING, IncomingState, NumberFamily
 from services.domain.models import (
     Department,
     IncomingPart,
     IncomingReader,
     IncomingRecord,
-    IncomingSequence,
     User,
 )
+from services.numbering import allocator
 
 OPEN = [s.value for s in OPEN_INCOMING]
 
@@ -32,20 +30,8 @@ class IncomingRepository:
     # -- 收文号 ------------------------------------------------------------------------------------------
 
     def next_seq(self, organ_id: int, year: int) -> int:
-        """The next 收文号 of the organ and year, gap-free: the counter row is created once, then its UPDATE takes
-        the row lock until commit (FOR UPDATE on PostgreSQL; SQLite serialises writers), so a concurrent register
-        waits and a rolled-back one gives its number back — the 发文字号's allocator (WorkflowService._next_seq)."""
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        self.session.execute(
-            insert(IncomingSequence).values(organ_id=organ_id, year=year, last_seq=0).on_conflict_do_nothing()
-        )
-        seq = self.session.execute(
-            update(IncomingSequence)
-            .where(IncomingSequence.organ_id == organ_id, IncomingSequence.year == year)
-            .values(last_seq=IncomingSequence.last_seq + 1)
-            .returning(IncomingSequence.last_seq)
-        ).scalar_one()
-        return int(seq)
+        """The next 收文号 of the organ and year, gap-free (the one allocator, services/numbering/allocator.py)."""
+        return allocator.next_seq(self.session, NumberFamily.incoming, str(organ_id), year)
 
     # -- records -----------------------------------------------------------------------------------------
 

@@ -122,6 +122,9 @@ class Dashboard:
     tasks: dict[int, tuple[int, int]] = field(default_factory=dict)  # per unit: tasks done, tasks in all
     recent_periods: int = RECENT_PERIODS  # how many of a cadence's last periods ``overdue`` looks through
     arrivals: Sequence[Submission] = ()  # reports waiting for the office to 签收 or return
+    # Units where nobody is cleared for the plan's 密级: it reached nobody there, so they are shown apart
+    # (无相应密级人员), never as 未报 or 逾期, and never chased.
+    uncleared: list[tuple[int, str]] = field(default_factory=list)
 
 
 class ObligationService:
@@ -262,6 +265,8 @@ class ObligationService:
         names = self.repo.names(document_id)
         tasks = self.repo.task_counts(document_id)
         units = [u for u in names if u in owners or u in tasks or not obligations]
+        apart = access.organs_without_clearance(self.ctx.session, units, document.classification)
+        units = [u for u in units if u not in apart]
         if group_id is not None:
             members: set[int] = set(GroupService(self.ctx).members([group_id]))
             units = [u for u in units if u in members]
@@ -300,7 +305,7 @@ class ObligationService:
         received = self.repo.received(document_id)
         return Dashboard(
             document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks,
-            arrivals=self.repo.arrived(ids),
+            arrivals=self.repo.arrived(ids), uncleared=[(u, names[u]) for u in names if u in apart],
         )  # fmt: skip
 
     # -- a unit's 待办 -----------------------------------------------------------------------------------
@@ -496,7 +501,7 @@ class ObligationService:
         if obligation is None or not self._issuing_office(actor, obligation.document_id):
             raise not_found("反馈事项", "obligation", id=obligation_id)
         self._require_lead(actor, obligation.document)
-        units = [u for u in obligation.owner_ids if organ_ids is None or u in organ_ids]
+        units = [u for u in self._chaseable(obligation) if organ_ids is None or u in organ_ids]
         period = self._period(obligation, period_due) if period_due else None
         targets = self._pressing(obligation, units, period)
         done_today = self.repo.chased_on(self.ctx.today(), [obligation.id])
@@ -504,8 +509,8 @@ class ObligationService:
         if not targets:
             raise Conflict(
                 "nobody_to_chase",
-                "没有可催办的单位：所选单位都已报送，或今天已催办过",
-                "nobody to chase: the units chosen have reported or were chased today",
+                "没有可催办的单位：所选单位都已报送、今天已催办过，或无相应密级人员",
+                "nobody to chase: the units chosen have reported, were chased today or have nobody cleared",
             )
         self._record_chases(targets, "notice", actor)
         return len(targets)
@@ -551,7 +556,7 @@ class ObligationService:
         if obligation.cadence and current.start > today:  # a cadence that has not begun asks nothing yet
             return []
         found = []
-        for owed in self.open_periods(obligation, sorted(obligation.owner_ids), tallies).values():
+        for owed in self.open_periods(obligation, self._chaseable(obligation), tallies).values():
             pressing = [
                 e for e in owed
                 if e.status in (ExpectedStatus.overdue, ExpectedStatus.returned) or e.days_left <= near
@@ -559,6 +564,14 @@ class ObligationService:
             if pressing:
                 found.append(replace(pressing[0], owed=tuple(e.period for e in owed)))
         return found
+
+    def _chaseable(self, obligation: Obligation) -> list[int]:
+        """The units owing an obligation that can read the plan: where nobody is cleared for its 密级 the plan
+        reached nobody, so a chase would be a chase of nobody (and would count as one)."""
+        owners = sorted(obligation.owner_ids)
+        classification = obligation.document.classification
+        apart = access.organs_without_clearance(self.ctx.session, owners, classification)
+        return [u for u in owners if u not in apart]
 
     def _record_chases(self, targets: list[Expected], method: str, actor: User | None) -> int:
         today = self.ctx.today()

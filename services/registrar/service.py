@@ -20,7 +20,7 @@ from services.jobs.service import JobService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.rules import check_copies, needs_copy_numbers, parse_copy_numbers
 from services.rendering.model import DocFormat, choose_format
-from services.workflow.service import WorkflowService
+from services.workflow.service import WorkflowService, confirm_delivery, uncleared_detail
 
 MAX_OPINION = 2000
 MAX_NAME = 50
@@ -33,6 +33,7 @@ class Registration:
     recipient_ids: Sequence[int]  # 分送范围 as the registrar confirmed it: must be the signed text's recipients
     copies: int  # 印制份数
     copy_numbers: str = ""  # 份号 as written (required for 机密/绝密)
+    confirm_uncleared: bool = False  # distribute to recipients where nobody is cleared for the 密级, knowingly
 
 
 class RegistrarService:
@@ -91,6 +92,7 @@ class RegistrarService:
         copies = check_copies(registration.copies)
         numbers = self._copy_numbers(document, registration.copy_numbers, copies)
         recipients = self._confirmed_recipients(document, registration.recipient_ids)
+        uncleared = confirm_delivery(document, registration.confirm_uncleared)
         self.workflow.verify_signed_version(document)
         number = self.workflow.allocate_number(document)
         document.printed_copies = copies
@@ -106,6 +108,7 @@ class RegistrarService:
             copies=copies,
             copy_numbers=_span(numbers),
             recipients=len(recipients),
+            **uncleared_detail(uncleared),
         )
         return document
 
@@ -137,14 +140,19 @@ class RegistrarService:
         self.audit.record("sealed", document=document, actor=actor, seals=seals, note="；".join(seals) or "不用印")
         return document
 
-    def release(self, actor: User, document_id: int) -> Document:
-        """核发: the registrar releases the registered, sealed document; 印制 and distribution follow (outbox)."""
+    def release(self, actor: User, document_id: int, confirm_uncleared: bool = False) -> Document:
+        """核发: the registrar releases the registered, sealed document; 印制 and distribution follow (outbox). A
+        recipient where nobody is cleared for the 密级 (now: clearances change) is named and must be confirmed."""
         document = self._take(actor, document_id, DocStatus.releasing)
+        uncleared = confirm_delivery(document, confirm_uncleared)
         record = self.repository.record_for_update(document)
         record.released_by_id, record.released_at = actor.id, self.ctx.now()
         document.move(DocStatus.signed)
         JobService(self.ctx).enqueue(JobStep.issue, document.id)
-        self.audit.record("released", document=document, actor=actor, doc_number=document.doc_number)
+        self.audit.record(
+            "released", document=document, actor=actor, doc_number=document.doc_number,
+            **uncleared_detail(uncleared),
+        )  # fmt: skip
         return document
 
     # -- helpers ---------------------------------------------------------------------------------------------

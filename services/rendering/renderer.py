@@ -96,7 +96,7 @@ class DocumentRenderer:
             format=fmt,
             title=doc.title,
             issuers=issuers,
-            doc_number=doc.doc_number or "（发文字号：登记时编号）",
+            doc_number=_header_number(doc, fmt),
             written_on=written_on,
             paragraphs=paragraphs(body),
             upward=doc.doc_type in UPWARD_DOC_TYPES,
@@ -112,7 +112,7 @@ class DocumentRenderer:
             copy_to=[r.name for r in doc.recipients if r.role == RecipientRole.copy.value],
             printing_organ=doc.printing_organ or f"{doc.lead_organ.name}办公室",
             printed_on=chinese_date(printed_on) if printed_on else "（印发日期）",
-            order_number=f"第{doc.doc_seq}号" if doc.doc_seq else None,
+            order_number=f"第{doc.doc_seq}号" if doc.doc_seq else None,  # 令号 (DOMAIN.md §2.5)
             sealed=fmt is not DocFormat.minutes,
         )  # fmt: skip
 
@@ -229,3 +229,12 @@ def _signers(doc: Document, signoffs: Sequence[Signoff]) -> list[Signer]:
         key=lambda s: order.get(s.organ_id, 99),
     )
     return [Signer(s.signer.person_name or NO_NAME, s.signer.job_title or "") for s in signed if s.signer is not None]
+
+
+def _header_number(doc: Document, fmt: DocFormat) -> str:
+    """The number the header prints: a 纪要 of a meeting series its 期号 “第N期” (DOMAIN.md §2.5), anything else its
+    发文字号 (a 令 prints its 令号 from ``order_number``)."""
+    if fmt is DocFormat.minutes and doc.series_id is not None and doc.doc_seq:
+        return f"第{doc.doc_seq}期"
+    unnumbered = {DocFormat.order: "令号", DocFormat.minutes: "期号"}.get(fmt, "发文字号")
+    return doc.doc_number or f"（{unnumbered}：登记时编号）"

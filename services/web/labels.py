@@ -69,6 +69,7 @@ MESSAGES = {
     "user_enabled": "已启用该用户。",
     "organ_saved": "机关信息已保存；已印发的公文仍用印发时的名称。",
     "department_saved": "科室已保存。",
+    "numbering_saved": "编号设置已保存，已记入管理日志。",
     "first_admin_created": "第一位管理员已创建并已登录。请添加机关、科室和用户。",
     "logged_out": "已退出登录。",
     "password_changed": "密码已修改；其他设备上的登录已退出。",

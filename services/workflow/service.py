@@ -10,22 +10,32 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from search.analysis import DocNumber
+from services import access
 from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object, unique_key
 from services.documents.service import DocumentService, safe_filename
-from services.domain.enums import UPWARD_DOC_TYPES, DocStatus, JobStep, RecipientRole, Role, SignoffKind, SignoffStatus
-from services.domain.models import Document, DocumentView, NumberSequence, Signoff, User, ofd_key_beside
+from services.domain.enums import (
+    UPWARD_DOC_TYPES,
+    DocStatus,
+    JobStep,
+    NumberFamily,
+    RecipientRole,
+    Role,
+    SignoffKind,
+    SignoffStatus,
+    number_family,
+)
+from services.domain.models import Document, DocumentView, Organ, Signoff, User, ofd_key_beside
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
+from services.numbering.service import NumberingService
 from services.registrar.repository import registered_copy_numbers
 from services.registrar.sheet import IssuingSheetService, sheet_pdf
 from services.rendering.ofd import MIME as OFD_MIME
@@ -56,12 +66,15 @@ class WorkflowService:
 
     # -- drafter -------------------------------------------------------------------------------------------
 
-    def submit(self, actor: User, document_id: int) -> Document:
+    def submit(self, actor: User, document_id: int, confirm_uncleared: bool = False) -> Document:
+        """Submit for the format checks; an organ without the registrar's gate issues at the last signature, so a
+        recipient where nobody may read the document is named here and must be confirmed."""
         document = self.documents.editable(actor, document_id)
         require_superior_addressee(document, document.lead_organ.parent_id)
+        uncleared = [] if document.lead_organ.registrar_gate else confirm_delivery(document, confirm_uncleared)
         document.move(DocStatus.submitted)
         document.returned_reason = None
-        self.audit.record("submit", document=document, actor=actor)
+        self.audit.record("submit", document=document, actor=actor, **uncleared_detail(uncleared))
         self.jobs.enqueue(JobStep.check, document.id)
         return document
 
@@ -251,18 +264,15 @@ class WorkflowService:
         return document.doc_number
 
     def allocate_number(self, document: Document) -> str:
-        """The next 发文字号 of the lead's sequence for the 成文日期's year (the caller holds the row lock)."""
-        prefix = self._prefix(document)
-        assert document.written_on is not None
-        year = document.written_on.year
-        number = DocNumber(prefix, year, self._next_seq(prefix, year))
-        document.doc_number, document.doc_prefix = str(number), prefix
-        document.doc_year, document.doc_seq = year, number.seq
+        """The next number of the document's family (the caller holds the row lock): the 发文字号 of the lead's
+        机关代字 for the 成文日期's year, or the lead organ's 令号 / 纪要期号 (DOMAIN.md §2.3, §2.5)."""
+        prefix = self._prefix(document) if number_family(document.doc_type) is NumberFamily.document else None
+        number = NumberingService(self.ctx, self.audit).number(document, prefix)
         for issuer in document.issuers:  # a later rename does not change what was issued
             issuer.issued_name = issuer.organ.name
         for recipient in document.recipients:
             recipient.issued_name = recipient.organ.name
-        return document.doc_number
+        return number
 
     def verify_signed_version(self, document: Document) -> None:
         """复核: every signature of the last round was given to the version about to be issued."""
@@ -277,21 +287,6 @@ class WorkflowService:
             if row.form == document.issue_form:
                 return row.prefix
         raise Invalid("issue_form_unknown", "主办机关缺少机关代字", "the lead organ has no 机关代字 for this form")
-
-    def _next_seq(self, prefix: str, year: int) -> int:
-        session = self.ctx.session
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(NumberSequence).values(prefix=prefix, year=year, last_seq=0).on_conflict_do_nothing())
-        # The UPDATE takes the row lock until commit: a concurrent issuer waits, and a rolled-back
-        # transaction returns its number, so the sequence has no gap.
-        seq = session.execute(
-            update(NumberSequence)
-            .where(NumberSequence.prefix == prefix, NumberSequence.year == year)
-            .values(last_seq=NumberSequence.last_seq + 1)
-            .returning(NumberSequence.last_seq)
-        ).scalar_one()
-        return int(seq)
 
     def render(self, document_id: int, renderer: DocumentRenderer) -> str:
         """Render and store in this one transaction (tools and tests; the issue flow splits the two)."""
@@ -375,3 +370,36 @@ def require_signer_name(actor: User, document: Document) -> None:
             f"an upward document prints its signer's name: {actor.username} has no registered name; "
             "the admin registers it before signing",
         )
+
+
+def recipients_without_clearance(document: Document) -> list[Organ]:
+    """The recipient organs where nobody is cleared for the document's 密级 (the rule: services/access.py)."""
+    session = object_session(document)
+    assert session is not None
+    found = access.organs_without_clearance(session, [r.organ_id for r in document.recipients], document.classification)
+    organs = {r.organ_id: r.organ for r in document.recipients if r.organ_id in found}  # loaded only when named
+    return list(organs.values())
+
+
+def confirm_delivery(document: Document, confirmed: bool) -> list[str]:
+    """A 涉密 document distributed where nobody may read it reaches nobody (DOMAIN.md §1.6): at 登记, at 核发, and at
+    submission when the organ has no registrar, such recipients are named and the sender must confirm. Returns the
+    names confirmed (kept in the audit event)."""
+    uncleared = recipients_without_clearance(document)
+    names = [o.name for o in uncleared]
+    if names and not confirmed:
+        level, listed = document.classification, "、".join(names)
+        raise Conflict(
+            "recipients_without_clearance",
+            f"以下收文机关无人具有“{level}”及以上密级权限，分送后无人能够阅读：{listed}。确需照此分送，请勾选确认后再提交",
+            f"nobody at these recipient organs is cleared for {level}: {listed}; confirm to distribute anyway",
+            field="confirm_uncleared",
+            organs=[{"id": o.id, "name": o.name} for o in uncleared],
+        )
+    return names
+
+
+def uncleared_detail(names: list[str]) -> dict[str, Any]:
+    if not names:
+        return {}
+    return {"uncleared_recipients": names, "note": "已确认分送至无相应密级人员的机关：" + "、".join(names)}

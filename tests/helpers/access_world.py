@@ -174,7 +174,8 @@ def _make(runtime: Runtime, ids: dict[str, int], state: str, classification: str
         doc_id = document.id
     steps = {"draft": 0, "in_review": 1, "signing": 2, "rechecking": 3, "distributed": 3}[state]
     if steps >= 1:
-        _act(runtime, lambda ctx: WorkflowService(ctx).submit(_in(ctx, "mk.lead.drafter"), doc_id))
+        # the 抄送 organ's people hold at most 机密 (the matrix is about them): sent knowingly
+        _act(runtime, lambda ctx: WorkflowService(ctx).submit(_in(ctx, "mk.lead.drafter"), doc_id, True))
         _act(runtime, lambda ctx: WorkflowService(ctx).run_format_checks(doc_id))
     if steps >= 2:
         _act(runtime, lambda ctx: WorkflowService(ctx).review(_in(ctx, "mk.lead.drafter"), doc_id, True, "同意"))

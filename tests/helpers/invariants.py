@@ -20,7 +20,8 @@ from services.domain.models import (
     IncomingRecord,
     IncomingStep,
     IssueRecord,
-    NumberSequence,
+    NumberCounter,
+    NumberSeries,
     Obligation,
     ObligationOwner,
     Organ,
@@ -71,7 +72,14 @@ def _snapshot(runtime: Runtime) -> tuple[object, ...]:
             tuple(ctx.session.scalars(select(RecipientGroupAlias.alias).order_by(RecipientGroupAlias.id))),
             tuple(ctx.session.execute(select(Document.doc_number, Document.printed_copies).order_by(Document.id))),
             tuple(ctx.session.execute(select(Organ.id, Organ.registrar_gate).order_by(Organ.id))),
-            tuple(ctx.session.execute(select(NumberSequence.prefix, NumberSequence.year, NumberSequence.last_seq))),
+            tuple(
+                ctx.session.execute(
+                    select(
+                        NumberCounter.family, NumberCounter.scope, NumberCounter.year, NumberCounter.last_seq
+                    ).order_by(NumberCounter.family, NumberCounter.scope)
+                )
+            ),
+            tuple(ctx.session.execute(select(NumberSeries.id, NumberSeries.name, NumberSeries.restart_yearly))),
             tuple(
                 ctx.session.execute(
                     select(

@@ -112,6 +112,14 @@ ROUTES: dict[str, Spec] = {
     "GET /api/v1/search/status": Spec("admin"),
     "POST /admin/organs/{organ_id}/aliases": Spec("admin"),
     "POST /admin/organs/{organ_id}/registrar-gate": Spec("admin"),
+    "GET /api/v1/admin/organs/{organ_id}/numbering": Spec("admin"),
+    "POST /api/v1/admin/organs/{organ_id}/numbering/series": Spec("admin"),
+    "PUT /api/v1/admin/organs/{organ_id}/numbering/series/{series_id}": Spec("admin"),
+    "PUT /api/v1/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}/next": Spec("admin"),
+    "PUT /api/v1/admin/organs/{organ_id}/numbering/series/{series_id}/next": Spec("admin"),
+    "POST /admin/organs/{organ_id}/numbering/prefixes/{prefix_id}": Spec("admin"),
+    "POST /admin/organs/{organ_id}/numbering/series/{series_id}": Spec("admin"),
+    "POST /admin/organs/{organ_id}/numbering/series": Spec("admin"),
     "GET /api/v1/documents": Spec("list"),
     "POST /api/v1/documents": Spec("self"),
     "GET /api/v1/documents/{document_id}": Spec("read", 1, _get(A)),
@@ -649,6 +657,9 @@ def test_the_archive_shows_each_archivist_only_what_their_clearance_allows(matri
     assert not wrong, wrong[:20]
 
 
+SERIES = {"family": "令号", "name": "某某令", "restart_yearly": False}
+
+
 def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime]) -> None:
     asker, runtime = matrix
     world = asker.world
@@ -688,6 +699,14 @@ def test_admin_routes_and_other_peoples_clearance(matrix: tuple[Asker, Runtime])
                 Call("POST", "/admin/organs/1/departments", data={"csrf": CSRF, "name": "某科"}),
                 Call("POST", "/admin/departments/1", data={"csrf": CSRF, "name": "某科"}),
                 Call("POST", "/admin/departments/1/remove", data={"csrf": CSRF}),
+                Call("GET", "/api/v1/admin/organs/1/numbering"),
+                Call("POST", "/api/v1/admin/organs/1/numbering/series", json=SERIES),
+                Call("PUT", "/api/v1/admin/organs/1/numbering/series/1", json=SERIES),
+                Call("PUT", "/api/v1/admin/organs/1/numbering/prefixes/1/next", json={"year": 2026, "next_number": 9}),
+                Call("PUT", "/api/v1/admin/organs/1/numbering/series/1/next", json={"next_number": 9}),
+                Call("POST", "/admin/organs/1/numbering/prefixes/1", data={"csrf": CSRF, "next_number": "9"}),
+                Call("POST", "/admin/organs/1/numbering/series/1", data={"csrf": CSRF, "next_number": "9"}),
+                Call("POST", "/admin/organs/1/numbering/series", data={"csrf": CSRF, "series_name": "某某令"}),
             ):
                 r = asker.ask(p, call)
                 assert r.status_code == 403 and "role_required" in r.text, (p.username, call.url, r.status_code)

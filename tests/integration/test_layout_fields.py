@@ -75,7 +75,8 @@ def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     too_many = client.post("/api/v1/documents", json=payload | {"printed_copies": 0}, headers=drafter)
     assert too_many.status_code == 422
     doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
-    assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter).status_code == 200
+    confirm = {"confirm_recipients_without_clearance": True}  # its recipients have nobody cleared for 机密
+    assert client.post(f"/api/v1/documents/{doc_id}/submit", json=confirm, headers=drafter).status_code == 200
     drain()
     client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=staff("reviewer"))
     assert (

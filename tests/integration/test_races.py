@@ -258,7 +258,7 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
     """The registrar's gate (docs/registrar.md): the second registrar is told the step was taken; the 发文字号
     sequence moves once."""
     from services.accounts.service import SYSTEM, OrganService, UserService
-    from services.domain.models import NumberSequence
+    from services.domain.models import NumberCounter
     from services.registrar.service import RegistrarService, Registration
     from services.seed.example import DEMO_PASSWORD
 
@@ -286,6 +286,50 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
         results = race(runtime, register("mw.registrar"), register("mw.registrar2"))
     assert _codes(results) == ["ok", "registrar_step_not_due"]
     with runtime.context() as ctx:
-        assert [s.last_seq for s in ctx.session.scalars(select(NumberSequence))] == [1]
+        assert [s.last_seq for s in ctx.session.scalars(select(NumberCounter))] == [1]
     assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "registered") == 1
     assert _count(runtime, AuditEvent, AuditEvent.document_id == doc_id, AuditEvent.action == "rechecked") == 1
+
+
+def test_two_orders_registered_at_once_take_consecutive_linghao(
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two 令 of one organ registered at the same moment (DOMAIN.md §2.5): the 令号 counter's row lock makes the
+    second wait; they take 第1号 and 第2号, never one number twice, and the organ's 发文字号 does not move."""
+    from services.domain.models import NumberCounter
+    from tests.helpers.signed import signed_documents
+
+    first, second = signed_documents(runtime, 2, ("命令",))
+    with slow(monkeypatch, WorkflowService, "allocate_number"):
+        results = race(runtime, lambda ctx: WorkflowService(ctx).register(first),
+                       lambda ctx: WorkflowService(ctx).register(second))  # fmt: skip
+    assert sorted(str(r) for r in results) == ["扎兰屯市民族事务委员会令第1号", "扎兰屯市民族事务委员会令第2号"]
+    with runtime.context() as ctx:
+        counters = [(c.family, c.last_seq) for c in ctx.session.scalars(select(NumberCounter))]
+    assert counters == [("令号", 2)]
+
+
+def test_the_admin_setting_the_next_number_while_a_clerk_registers(
+    runtime: Runtime, example_users: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin sets 扎民委字's next number to 5 while a document is being numbered: the setting waits for the
+    number just taken (1), is checked against it, and the next document takes 5 — no collision, no number lost."""
+    from services.numbering.service import NumberingService
+    from tests.helpers.signed import signed_documents
+
+    first, second = signed_documents(runtime, 2)
+    with runtime.context() as ctx:
+        prefix = next(p.id for p in user(ctx, "mw.drafter").organ.prefixes if p.prefix == "扎民委字")
+        organ = user(ctx, "mw.drafter").organ_id
+
+    def set_next(ctx: Context) -> object:
+        return NumberingService(ctx).set_next_in_prefix(user(ctx, "admin"), organ, prefix, 2025, 5)
+
+    with slow(monkeypatch, WorkflowService, "allocate_number"):
+        results = race(runtime, lambda ctx: WorkflowService(ctx).register(first), set_next)
+    assert results == ["扎民委字〔2025〕1号", 5]
+    with runtime.context() as ctx:
+        assert WorkflowService(ctx).register(second) == "扎民委字〔2025〕5号"
+    with runtime.context() as ctx, pytest.raises(DomainError) as refused:  # 5 is issued now: not again
+        NumberingService(ctx).set_next_in_prefix(user(ctx, "admin"), organ, prefix, 2025, 5)
+    assert refused.value.code == "next_number_below_issued"

@@ -100,6 +100,13 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
 
     numbers = "000101-000103"
     body = {"recipients": recipients(client, login, doc_id), "copies": 3, "copy_numbers": numbers}
+    with changes_nothing(runtime):  # only 市教育局 has someone cleared for 机密: the others are named, no number taken
+        r = client.post(f"{A}/{doc_id}/register", json=body, headers=registrar)
+    error(r, 409, "recipients_without_clearance")
+    named = [o["name"] for o in r.json()["error"]["details"]["organs"]]
+    assert "扎兰屯市卫生健康委员会" in named and "扎兰屯市教育局" not in named and "扎兰屯市卫生健康委员会" in r.json()[
+        "error"]["message_zh"]  # fmt: skip
+    body["confirm_recipients_without_clearance"] = True
     r = client.post(f"{A}/{doc_id}/register", json=body, headers=registrar)
     assert r.status_code == 200, r.text
     year = dt.date.today().year
@@ -115,8 +122,15 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     )
     assert record["copy_numbers"] == ["000101", "000102", "000103"]
 
-    r = client.post(f"{A}/{doc_id}/release", headers=registrar)
+    with changes_nothing(runtime):  # 核发 names them again (clearances may have changed since 登记)
+        error(client.post(f"{A}/{doc_id}/release", headers=registrar), 409, "recipients_without_clearance")
+    r = client.post(f"{A}/{doc_id}/release", json={"confirm_recipients_without_clearance": True}, headers=registrar)
     assert r.status_code == 202, r.text
+    events = client.get(f"{A}/{doc_id}/audit", headers=registrar).json()
+    confirmed = [e for e in events if e["action"] in ("registered", "released")]
+    assert (
+        all("扎兰屯市卫生健康委员会" in e["detail"]["uncleared_recipients"] for e in confirmed) and len(confirmed) == 2
+    )
     drain()
     assert status(client, login, doc_id) == "distributed"
     assert client.get(f"{A}/{doc_id}", headers=login("jyj.drafter")).status_code == 200  # reached its recipient
@@ -286,7 +300,8 @@ def test_the_wrong_people_and_bad_registrations_change_nothing(
             )
             assert re.search(r"[\u4e00-\u9fff]", r.json()["error"]["message_zh"])
     # full-width digits and 、, as a clerk types them
-    typed = {"recipients": to, "copies": 2, "copy_numbers": "００００１１、000012"}
+    typed = {"recipients": to, "copies": 2, "copy_numbers": "００００１１、000012",
+             "confirm_recipients_without_clearance": True}  # fmt: skip
     r = client.post(f"{A}/{doc_id}/register", json=typed, headers=registrar)
     assert r.status_code == 200, r.text
     assert r.json()["doc_number"].endswith("〕1号")  # the refused registrations took no number

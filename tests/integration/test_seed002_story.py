@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from flows.reminders import reminders
 from flows.worker import quiet_prefect
-from services.domain.models import NumberSequence
 from services.runtime import Runtime
 from tests.helpers.joint_notice import HEADS, ISSUER_NAMES, create_with_plan, draft_payload, obligation_id
 
@@ -36,8 +35,17 @@ def test_joint_notice_lives_its_whole_life(
 ) -> None:
     drafter = login("mw.drafter")
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    with runtime.context() as ctx:  # 民委 has issued 31 documents this year: this one must be 32
-        ctx.session.add(NumberSequence(prefix="扎民委字", year=today.year, last_seq=31))
+    # 民委 issued 31 documents this year before going live: the admin sets 32 as the next, so this one is 32
+    admin = login("admin")
+    mw = next(o for o in client.get("/api/v1/organs", headers=admin).json() if o["code"] == "zlt-mw")["id"]
+    sequences = client.get(f"/api/v1/admin/organs/{mw}/numbering", headers=admin).json()
+    prefix = next(s["prefix_id"] for s in sequences if s["label"] == "扎民委字")
+    r = client.put(
+        f"/api/v1/admin/organs/{mw}/numbering/prefixes/{prefix}/next",
+        json={"next_number": 32, "year": today.year},
+        headers=admin,
+    )
+    assert r.status_code == 200 and r.json()["next_number"] == 32, r.text
     doc_id = create_with_plan(client, drafter, deadline=today + dt.timedelta(days=1))
 
     assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter).json()["status"] == "submitted"

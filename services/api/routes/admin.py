@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from services.accounts.departments import DepartmentService
@@ -15,9 +15,12 @@ from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import AuditOut, DepartmentOut, OrganOut, UserOut
-from services.domain.enums import Classification, Role
+from services.domain.enums import Classification, NumberFamily, Role
+from services.domain.models import User
+from services.numbering.service import MAX_NEXT, MAX_SERIES_NAME, YEARS, NumberingService, SequenceView
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)
+YearQuery = Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description="the year of the yearly sequences")]
 
 
 class OrganIn(BaseModel):
@@ -219,3 +222,92 @@ def administrative_history(runtime: RuntimeDep, token: TokenDep) -> list[AuditOu
     """The latest changes to people, organs and departments, newest first (admins)."""
     with user_scope(runtime, token) as (ctx, user):
         return [AuditOut.of(e) for e in PeopleService(ctx).history(user)]
+
+
+# -- numbering: an organ's sequences, its 令 and meeting series, the next number when going live ----------------
+
+
+class SequenceOut(BaseModel):
+    family: NumberFamily = Field(description="发文字号, 令号 or 期号")
+    label: str = Field(description="the 机关代字 or the series' name")
+    year: int | None = Field(description="the year shown; null for a series that runs on across years")
+    highest_issued: int = Field(description="the highest number a document carries (0: none yet)")
+    next_number: int
+    prefix_id: int | None = None
+    series_id: int | None = None
+    restart_yearly: bool
+
+    @classmethod
+    def of(cls, s: SequenceView) -> SequenceOut:
+        return cls(
+            family=s.family, label=s.label, year=s.year, highest_issued=s.highest_issued, next_number=s.next_number,
+            prefix_id=s.prefix_id, series_id=s.series_id, restart_yearly=s.restart_yearly,
+        )  # fmt: skip
+
+
+class SeriesIn(BaseModel):
+    family: Literal[NumberFamily.order, NumberFamily.minutes] = Field(description="令号 or 期号")
+    name: str = Field(min_length=2, max_length=MAX_SERIES_NAME, description="e.g. 扎兰屯市人民政府令, …常务会议纪要")
+    restart_yearly: bool = Field(description="numbers start again at 1 each January (纪要 usually, 令 usually not)")
+
+
+class NextNumberIn(BaseModel):
+    next_number: int = Field(ge=1, le=MAX_NEXT, description="the number the next document takes")
+    year: int | None = Field(None, ge=YEARS[0], le=YEARS[1], description="required for a sequence that restarts yearly")
+
+
+@router.get("/admin/organs/{organ_id}/numbering")
+def organ_sequences(organ_id: Id, runtime: RuntimeDep, token: TokenDep, year: YearQuery = None) -> list[SequenceOut]:
+    """Every sequence of the organ (admins): 发文字号 per 机关代字 for the year (this year by default), 令 and
+    meeting series, each with the highest number issued and the next."""
+    with user_scope(runtime, token) as (ctx, user):
+        found = NumberingService(ctx).sequences(user, organ_id, year or ctx.today().year)
+        return [SequenceOut.of(s) for s in found]
+
+
+@router.post("/admin/organs/{organ_id}/numbering/series", status_code=201)
+def add_series(organ_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDep) -> SequenceOut:
+    """Add a 令 or meeting series to the organ (admins; audited)."""
+    with user_scope(runtime, token) as (ctx, user):
+        numbering = NumberingService(ctx)
+        series = numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly)
+        return _series_out(numbering, user, organ_id, series.id, ctx.today().year)
+
+
+@router.put("/admin/organs/{organ_id}/numbering/series/{series_id}")
+def change_series(organ_id: Id, series_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDep) -> SequenceOut:
+    """Rename a series or change whether it restarts yearly, while it has numbered nothing (``series_in_use``)."""
+    with user_scope(runtime, token) as (ctx, user):
+        numbering = NumberingService(ctx)
+        numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly, series_id)
+        return _series_out(numbering, user, organ_id, series_id, ctx.today().year)
+
+
+@router.put("/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}/next")
+def set_next_document_number(
+    organ_id: Id, prefix_id: Id, body: NextNumberIn, runtime: RuntimeDep, token: TokenDep
+) -> SequenceOut:
+    """The next 发文字号 of one 机关代字 and year, when the office goes live (admins; audited): never at or below
+    a number already issued (``next_number_below_issued``)."""
+    with user_scope(runtime, token) as (ctx, user):
+        year = body.year or ctx.today().year
+        numbering = NumberingService(ctx)
+        numbering.set_next_in_prefix(user, organ_id, prefix_id, year, body.next_number)
+        found = numbering.sequences(user, organ_id, year)
+        return SequenceOut.of(next(s for s in found if s.prefix_id == prefix_id))
+
+
+@router.put("/admin/organs/{organ_id}/numbering/series/{series_id}/next")
+def set_next_series_number(
+    organ_id: Id, series_id: Id, body: NextNumberIn, runtime: RuntimeDep, token: TokenDep
+) -> SequenceOut:
+    """The next 令号 or 期号 of one series (admins; audited; ``year`` for a series that restarts yearly)."""
+    with user_scope(runtime, token) as (ctx, user):
+        numbering = NumberingService(ctx)
+        numbering.set_next_in_series(user, organ_id, series_id, body.year, body.next_number)
+        return _series_out(numbering, user, organ_id, series_id, body.year or ctx.today().year)
+
+
+def _series_out(numbering: NumberingService, user: User, organ_id: int, series_id: int, year: int) -> SequenceOut:
+    found = numbering.sequences(user, organ_id, year)
+    return SequenceOut.of(next(s for s in found if s.series_id == series_id))

@@ -15,6 +15,7 @@ from services.api.errors import ERROR_RESPONSES
 from services.api.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.api.schemas import (
     AuditOut,
+    ConfirmDeliveryIn,
     DiffOut,
     DocumentOut,
     SigningViewOut,
@@ -145,9 +146,12 @@ def diff_versions(
 
 
 @router.post("/{document_id}/submit")
-def submit(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def submit(document_id: Id, runtime: RuntimeDep, token: TokenDep, body: ConfirmDeliveryIn | None = None) -> DocumentOut:
+    """Submit for the format checks. An organ without the registrar's gate is warned here of recipients where nobody
+    is cleared for the 密级 (``recipients_without_clearance``) until the request confirms them."""
+    confirm = body is not None and body.confirm_recipients_without_clearance
     with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(WorkflowService(ctx).submit(user, document_id))
+        return DocumentOut.of(WorkflowService(ctx).submit(user, document_id, confirm))
 
 
 @router.post("/{document_id}/review")

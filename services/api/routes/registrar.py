@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.params import Id, IdField
-from services.api.schemas import DocumentOut
+from services.api.schemas import ConfirmDeliveryIn, DocumentOut
 from services.domain.models import IssueRecord
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.registrar.service import RegistrarService, Registration
@@ -34,6 +34,9 @@ class RegisterIn(BaseModel):
     copies: Annotated[int, Field(ge=-(10**9), le=10**9)] = Field(description=f"印制份数, 1 to {MAX_PRINTED_COPIES}")
     copy_numbers: str = Field(
         "", max_length=200_000, description="份号, six digits each or ranges 000001-000030 (机密/绝密: required)"
+    )
+    confirm_recipients_without_clearance: bool = Field(
+        False, description="distribute even where nobody is cleared for the 密级 (else recipients_without_clearance)"
     )
 
 
@@ -117,7 +120,9 @@ def recheck(document_id: Id, body: RecheckIn, runtime: RuntimeDep, token: TokenD
 def register(document_id: Id, body: RegisterIn, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
     """登记: 分送范围, 印制份数, 份号 (机密/绝密); the 发文字号 is allocated now."""
     with user_scope(runtime, token) as (ctx, user):
-        registration = Registration(body.recipients, body.copies, body.copy_numbers)
+        registration = Registration(
+            body.recipients, body.copies, body.copy_numbers, body.confirm_recipients_without_clearance
+        )
         return DocumentOut.of(RegistrarService(ctx).register(user, document_id, registration))
 
 
@@ -129,10 +134,14 @@ def seal(document_id: Id, body: SealIn, runtime: RuntimeDep, token: TokenDep) ->
 
 
 @router.post(f"{D}/release", status_code=202)
-def release(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
-    """核发: 印制 and distribution follow as automated steps."""
+def release(
+    document_id: Id, runtime: RuntimeDep, token: TokenDep, body: ConfirmDeliveryIn | None = None
+) -> DocumentOut:
+    """核发: 印制 and distribution follow as automated steps. Recipients where nobody is cleared for the 密级 are
+    named (``recipients_without_clearance``) until the request confirms them."""
+    confirm = body is not None and body.confirm_recipients_without_clearance
     with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(RegistrarService(ctx).release(user, document_id))
+        return DocumentOut.of(RegistrarService(ctx).release(user, document_id, confirm))
 
 
 @router.get(f"{D}/issuing-sheet.pdf")

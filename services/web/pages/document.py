@@ -26,7 +26,7 @@ from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import FRAME_CSP, page, redirect, secure_headers
 from services.web.session import read_form, runtime_of, web_scope
-from services.workflow.service import WorkflowService
+from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -73,6 +73,11 @@ def _actions(user: User, level: Level, document: Document, item: InboxItem | Non
 
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: Id) -> HTMLResponse:
+    return show_document(request, document_id)
+
+
+def show_document(request: Request, document_id: int, http_status: int = 200, problem: str = "") -> HTMLResponse:
+    """The document's page; ``problem``: why the decision just tried on it was refused (in Chinese)."""
     with web_scope(request) as (ctx, user):
         service = DocumentService(ctx)
         document = service.get_visible(user, document_id)
@@ -92,9 +97,13 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
             "distribution": _summary(ctx, user, document),
             "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
         }
+        # Without a registrar the document is issued at its last signature: the drafter confirms at submission.
+        warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
+        context["uncleared"] = recipients_without_clearance(document) if warn else []
+        context["problem"] = problem
         incoming = IncomingService(ctx)
         context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
-        return page(request, "document.html", user, nav="documents", **context)
+        return page(request, "document.html", user, http_status=http_status, nav="documents", **context)
 
 
 def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | None:

@@ -17,7 +17,7 @@ from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
-from services.errors import DomainError
+from services.errors import Conflict, DomainError
 from services.obligations.proposal import Proposal, propose
 from services.web.diffview import side_by_side
 from services.web.forms import (
@@ -29,6 +29,7 @@ from services.web.forms import (
     plan_values,
     uploads,
 )
+from services.web.pages.document import show_document
 from services.web.render import page, redirect
 from services.web.session import read_form, web_scope
 from services.workflow.service import WorkflowService
@@ -203,14 +204,20 @@ def add_attachments(request: Request, document_id: Id, form: FormDep) -> Redirec
     return redirect(f"/documents/{document_id}/edit", "attached")
 
 
-@router.post("/documents/{document_id}/submit")
-def submit(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
-    return _submit(request, document_id)
+@router.post("/documents/{document_id}/submit", response_model=None)
+def submit(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    return _submit(request, document_id, form.get("confirm_uncleared") == "on")
 
 
-def _submit(request: Request, document_id: int) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        WorkflowService(ctx).submit(user, document_id)
+def _submit(request: Request, document_id: int, confirmed: bool = False) -> HTMLResponse | RedirectResponse:
+    """Submit; recipients where nobody is cleared for the 密级 are shown on the document's page to be confirmed."""
+    try:
+        with web_scope(request) as (ctx, user):
+            WorkflowService(ctx).submit(user, document_id, confirmed)
+    except Conflict as exc:
+        if exc.code != "recipients_without_clearance":
+            raise
+        return show_document(request, document_id, exc.status, exc.zh)
     return redirect(f"/documents/{document_id}", "submitted")
 
 

@@ -19,9 +19,10 @@ from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganChange, OrganService
 from services.api.params import Id
 from services.context import Context
-from services.domain.enums import Role
+from services.domain.enums import SERIES_FAMILIES, NumberFamily, Role
 from services.domain.models import User
 from services.errors import DomainError, Invalid, NotFound
+from services.numbering.service import NumberingService
 from services.web.pages.admin import parse_aliases, parse_prefixes
 from services.web.render import page, redirect
 from services.web.session import client_address, read_form, runtime_of, set_login_cookie, web_scope
@@ -151,10 +152,12 @@ def _organ_page(
         "prefixes": "，".join(f"{p.form}={p.prefix}" for p in organ.prefixes),
         "aliases": "，".join(a.alias for a in organ.aliases),
     }  # fmt: skip
+    year = extra.pop("year", None) or _year(request.query_params.get("year", ""), ctx.today().year)
     return page(
         request, "admin_organ.html", actor, http_status=status, nav="admin", organ=organ, organs=organs.list(),
-        departments=DepartmentService(ctx).list(organ_id), values=values,
-        **({"errors": {}, "typed": {}, "new_department": ""} | extra),
+        departments=DepartmentService(ctx).list(organ_id), values=values, year=year,
+        sequences=NumberingService(ctx).sequences(actor, organ_id, year), families=SERIES_FAMILIES,
+        **({"errors": {}, "typed": {}, "new_department": "", "typed_next": {}, "new_series": NEW_SERIES} | extra),
     )  # fmt: skip
 
 
@@ -234,6 +237,89 @@ def _organ_act(
             errors = _errors_of(exc, default) if "values" in kept else {error_field: exc.zh}
             return _organ_page(request, ctx, actor, organ_id, exc.status, errors=errors, **kept)
     return redirect(f"/admin/organs/{organ_id}", done)
+
+
+# -- numbering: where each sequence starts when the office goes live, the organ's 令 and meeting series ------------
+
+NEW_SERIES = {"family": NumberFamily.minutes.value, "series_name": "", "restart_yearly": "on"}
+
+
+@router.post("/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}", response_model=None)
+def set_next_document_number(
+    request: Request, organ_id: Id, prefix_id: Id, form: FormDep
+) -> HTMLResponse | RedirectResponse:
+    key, text, year_text = f"next-prefix-{prefix_id}", _form_text(form, "next_number"), _form_text(form, "year")
+
+    def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)  # before reading the form: a clerk learns nothing from its errors
+        year = _year(year_text, None)
+        NumberingService(ctx).set_next_in_prefix(actor, organ_id, prefix_id, year, _whole(text))
+
+    return _numbering_act(request, organ_id, save, key, text, year_text)
+
+
+@router.post("/admin/organs/{organ_id}/numbering/series/{series_id}", response_model=None)
+def set_next_series_number(
+    request: Request, organ_id: Id, series_id: Id, form: FormDep
+) -> HTMLResponse | RedirectResponse:
+    key, text, year_text = f"next-series-{series_id}", _form_text(form, "next_number"), _form_text(form, "year")
+
+    def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)
+        year = _year(year_text, None) if year_text else None
+        NumberingService(ctx).set_next_in_series(actor, organ_id, series_id, year, _whole(text))
+
+    return _numbering_act(request, organ_id, save, key, text, year_text)
+
+
+@router.post("/admin/organs/{organ_id}/numbering/series", response_model=None)
+def add_series(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+    typed = {"family": _form_text(form, "family"), "series_name": _form_text(form, "series_name"),
+             "restart_yearly": _form_text(form, "restart_yearly")}  # fmt: skip
+
+    def save(ctx: Context, actor: User) -> None:
+        require_role(actor, Role.admin)
+        if typed["family"] not in {f.value for f in SERIES_FAMILIES}:
+            raise Invalid("series_family_invalid", "请选择令号或纪要期号", "choose 令号 or 期号", field="family")
+        family = NumberFamily(typed["family"])
+        NumberingService(ctx).save_series(actor, organ_id, family, typed["series_name"], bool(typed["restart_yearly"]))
+
+    return _organ_act(request, organ_id, save, "numbering_saved", error_field="series_name", new_series=typed)
+
+
+def _numbering_act(
+    request: Request, organ_id: int, save: Callable[[Context, User], object], key: str, text: str, year_text: str
+) -> HTMLResponse | RedirectResponse:
+    year = _year(year_text, None) if year_text.isdigit() and len(year_text) == 4 else None
+    response = _organ_act(request, organ_id, save, "numbering_saved", error_field=key, typed_next={key: text},
+                          **({"year": year} if year else {}))  # fmt: skip
+    if isinstance(response, RedirectResponse) and year:
+        return redirect(f"/admin/organs/{organ_id}?year={year}", "numbering_saved")
+    return response
+
+
+def _form_text(form: FormData, name: str) -> str:
+    return str(form.get(name) or "").strip()[:200]
+
+
+def _whole(text: str) -> int:
+    """A next number as typed: digits only (full-width digits read as digits)."""
+    digits = text.translate(FULL_WIDTH_DIGITS)
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 7:
+        raise Invalid("next_number_invalid", "起始编号须填写阿拉伯数字，如 17", "the next number must be digits",
+                      field="next_number")  # fmt: skip
+    return int(digits)
+
+
+def _year(text: str, default: int | None) -> int:
+    if text.isascii() and text.isdigit() and len(text) == 4:
+        return int(text)
+    if default is None:
+        raise Invalid("year_invalid", "年度不合法，请填写四位年份", "the year must have four digits", field="year")
+    return default
+
+
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 # -- the first administrator -------------------------------------------------------------------------------------

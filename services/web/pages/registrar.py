@@ -12,18 +12,19 @@ from starlette.datastructures import FormData
 from services.api.params import Id
 from services.domain.enums import DocStatus
 from services.domain.models import User
-from services.errors import Invalid
+from services.errors import Conflict, Invalid
 from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
 from services.web.session import read_form, runtime_of, web_scope
-from services.workflow.service import WorkflowService
+from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 STEPS = {"recheck": "复核", "register": "登记", "seal": "用印", "release": "核发"}
 MAX_NUMBER_FIELD = 200_000
+UNCLEARED = "recipients_without_clearance"  # a warning the registrar confirms on the form, not an error page
 
 
 @router.get("/registrar")
@@ -48,6 +49,7 @@ def _step_page(request: Request, document_id: int, step: str, http_status: int =
             "due": service.step_of(document),
             "signoffs": WorkflowService(ctx).signoffs(document),
             "body": service.documents.body(version) if step == "recheck" else "",
+            "uncleared": recipients_without_clearance(document) if step in ("register", "release") else [],
             "problems": [],
             "values": {},
             **form,
@@ -64,10 +66,12 @@ def _decide(request: Request, document_id: int, step: str, act: Act, form: FormD
     try:
         with web_scope(request) as (ctx, user):
             message = act(RegistrarService(ctx), user)
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
+        if isinstance(exc, Conflict) and exc.code != UNCLEARED:
+            raise
         problem = FormProblem(field=str(exc.details.get("field") or ""), zh=exc.zh, en=exc.en)
         values = {k: str(v)[:MAX_NUMBER_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-        return _step_page(request, document_id, step, 422, problems=[problem], values=values)
+        return _step_page(request, document_id, step, exc.status, problems=[problem], values=values)
     return redirect(f"/documents/{document_id}", message)
 
 
@@ -98,12 +102,14 @@ def register(request: Request, document_id: Id, form: FormDep) -> HTMLResponse |
     recipients = [int(v) for v in form.getlist("recipients") if isinstance(v, str) and v.isdigit() and len(v) < 10]
     raw_copies = str(form.get("copies") or "").strip()
     numbers = str(form.get("copy_numbers") or "")
+    confirmed = form.get("confirm_uncleared") == "on"
 
     def act(service: RegistrarService, user: User) -> str:
         if not raw_copies.isdigit() or len(raw_copies) > 9:
             raise Invalid("printed_copies_invalid", "印制份数须为正整数", "the number of copies must be a whole number",
                           field="copies")  # fmt: skip
-        service.register(user, document_id, Registration(recipients, int(raw_copies), numbers[: MAX_NUMBER_FIELD + 1]))
+        registration = Registration(recipients, int(raw_copies), numbers[: MAX_NUMBER_FIELD + 1], confirmed)
+        service.register(user, document_id, registration)
         return "registered"
 
     return _decide(request, document_id, "register", act, form)
@@ -137,7 +143,7 @@ def release_page(request: Request, document_id: Id) -> HTMLResponse:
 @router.post("/documents/{document_id}/release", response_model=None)
 def release(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
     def act(service: RegistrarService, user: User) -> str:
-        service.release(user, document_id)
+        service.release(user, document_id, form.get("confirm_uncleared") == "on")
         return "released"
 
     return _decide(request, document_id, "release", act, form)

@@ -121,6 +121,8 @@ def workbook(board: Dashboard, zone: str) -> bytes:
         row: list[Any] = [name, _local(board.received.get(organ_id), tz)]
         row += [f"{c.status.value}（{c.standing}/{c.obligation.at_least}）" if c else "" for c in cells]
         sheet.append(row)
+    for _, name in board.uncleared:  # the plan reached nobody there: neither 未报 nor 逾期
+        sheet.append([name, "无相应密级人员"])
     late = book.create_sheet("逾期明细")
     late.append(["单位", "反馈事项", "报送期", "截止日期", "逾期天数"])
     names = dict(board.units)
