@@ -14,15 +14,10 @@ from services.accounts.service import UserService
 from services.context import Context
 from services.domain.models import User
 from services.errors import Forbidden, Unauthenticated
+from services.http.request import SESSION_COOKIE, runtime_of
 from services.runtime import Runtime
-from services.web.session import SESSION_COOKIE
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ def get_caller(
     return Caller(request.cookies.get(SESSION_COOKIE) if read_only else None, read_only)
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 TokenDep = Annotated[Caller, Depends(get_caller)]
 
 

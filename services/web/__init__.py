@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from services.api.routing import serve
+from services.http.routing import serve
 from services.web.pages import (
     admin,
     archive,

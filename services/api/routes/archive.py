@@ -12,13 +12,13 @@ from sqlalchemy import select
 from services.access import require_role
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, YearField, YearPath, YearQuery
 from services.archive.fonds import FondsRef, FondsService
 from services.archive.retention import KEYS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
 from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
+from services.http.params import Id, YearField, YearPath, YearQuery
 from services.jobs.service import JobService
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"], responses=ERROR_RESPONSES)

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id
 from services.api.schemas import (
     AssignmentOut,
     ChaseOut,
@@ -18,6 +17,7 @@ from services.api.schemas import (
     SubmissionOut,
 )
 from services.distribution.service import DistributionService
+from services.http.params import Id
 
 router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 

@@ -15,11 +15,11 @@ from services.access import require_read
 from services.accounts.departments import DepartmentService
 from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import DepartmentOut
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
 from services.domain.models import IncomingRecord
+from services.http.params import Id, IdField, IdQuery
 from services.incoming.schemas import (
     CirculateIn,
     CloseIn,

@@ -15,8 +15,8 @@ from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
+from services.http.request import client_address
 from services.processes import INSTANCE_ENV
-from services.web.session import client_address
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 

@@ -13,9 +13,9 @@ from services.access import require_role
 from services.accounts.groups import GroupService
 from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganService, UserService
-from services.api.params import Id
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.http.params import Id
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.web.forms import FormProblem

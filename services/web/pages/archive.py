@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
 from services.access import require_role
-from services.api.params import Id, YearPath
 from services.archive.fonds import FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
 from services.archive.service import ArchiveService
@@ -18,6 +17,7 @@ from services.context import Context
 from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, FixityCheck, Organ, User
 from services.errors import DomainError, Invalid
+from services.http.params import Id, YearPath
 from services.jobs.service import JobService
 from services.web.render import page, redirect
 from services.web.session import read_form, web_scope

@@ -12,12 +12,12 @@ from starlette.datastructures import FormData
 from services.access import Level
 from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
-from services.api.params import MAX_ID, MAX_VERSION, Id
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import DomainError
+from services.http.params import MAX_ID, MAX_VERSION, Id
 from services.obligations.proposal import Proposal, propose
 from services.web.diffview import side_by_side
 from services.web.forms import (

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from services.api.params import Id
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import IncomingNature, IncomingState
 from services.errors import Invalid
+from services.http.params import Id
 from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_html
