@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.http.routing import serve
+from services.http.scope import LoginRequired, PasswordChangeRequired, login_url
 from services.web.pages import (
     admin,
     archive,
@@ -21,7 +22,6 @@ from services.web.pages import (
     work,
 )
 from services.web.render import page
-from services.web.session import LoginRequired, PasswordChangeRequired, login_url
 
 
 def install_web(app: FastAPI, templates_dir: str) -> None:

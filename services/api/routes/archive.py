@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.access import require_role
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.archive.fonds import FondsRef, FondsService
 from services.archive.retention import KEYS, PERIODS, RetentionService
@@ -19,6 +18,7 @@ from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
 from services.http.params import Id, YearField, YearPath, YearQuery
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.jobs.service import JobService
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"], responses=ERROR_RESPONSES)

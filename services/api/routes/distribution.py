@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import (
     AssignmentOut,
@@ -18,6 +17,7 @@ from services.api.schemas import (
 )
 from services.distribution.service import DistributionService
 from services.http.params import Id
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 
 router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 

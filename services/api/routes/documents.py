@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.access import Level
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import (
     AuditOut,
@@ -26,6 +25,7 @@ from services.documents.service import DocumentService, decode_utf8_text, draft_
 from services.errors import Conflict
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.workflow.service import WorkflowService
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
 
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.errors import DomainError
 from services.http.params import Id, IdField
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.imports.service import FileOutcome, ImportService, prepare
 from services.limits import FILE_LIMITS, Upload, check_size
 

@@ -18,9 +18,10 @@ from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, FixityCheck, Organ, User
 from services.errors import DomainError, Invalid
 from services.http.params import Id, YearPath
+from services.http.scope import web_scope
 from services.jobs.service import JobService
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -22,12 +22,13 @@ from services.errors import Conflict, DomainError, Invalid
 from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import page, redirect, secure_headers
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)

@@ -18,6 +18,7 @@ from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import DomainError
 from services.http.params import MAX_ID, MAX_VERSION, Id
+from services.http.scope import web_scope
 from services.obligations.proposal import Proposal, propose
 from services.web.diffview import side_by_side
 from services.web.forms import (
@@ -30,7 +31,7 @@ from services.web.forms import (
     uploads,
 )
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)

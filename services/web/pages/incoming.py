@@ -15,11 +15,12 @@ from services.documents.schemas import AttachmentUpload
 from services.domain.enums import IncomingNature, IncomingState
 from services.errors import Invalid
 from services.http.params import Id
+from services.http.scope import web_scope
 from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_html
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -23,9 +23,10 @@ from services.domain.models import User
 from services.errors import DomainError, Invalid, NotFound
 from services.http.params import Id
 from services.http.request import client_address, runtime_of
+from services.http.scope import web_scope
 from services.web.pages.admin import parse_aliases, parse_prefixes
 from services.web.render import page, redirect
-from services.web.session import read_form, set_login_cookie, web_scope
+from services.web.session import read_form, set_login_cookie
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

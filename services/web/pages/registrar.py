@@ -14,11 +14,12 @@ from services.domain.models import User
 from services.errors import Invalid
 from services.http.params import Id
 from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)

@@ -17,10 +17,11 @@ from starlette.datastructures import FormData
 from services.accounts.groups import GroupService
 from services.http.params import Id
 from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.obligations.service import Dashboard, ObligationService, cadence_zh
 from services.obligations.tasks import TaskService
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -11,11 +11,11 @@ from services import access
 from services.distribution.service import DistributionService
 from services.documents.service import list_visible, open_drafts
 from services.domain.enums import DocStatus, Role
+from services.http.scope import web_scope
 from services.incoming.service import IncomingService
 from services.jobs.service import JobService
 from services.registrar.service import RegistrarService
 from services.web.render import page
-from services.web.session import web_scope
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
