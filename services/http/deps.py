@@ -23,11 +23,28 @@ from fastapi import Depends, Request
 
 from services import compose
 from services.accounts.departments import DepartmentService
+from services.accounts.groups import GroupService
+from services.accounts.people import PeopleService
+from services.accounts.service import OrganService, UserService
+from services.archive.fonds import FondsService
+from services.archive.retention import RetentionService
+from services.archive.service import ArchiveService
+from services.audit.service import AuditService
 from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.service import DocumentService
 from services.domain.models import User
 from services.http.scope import TokenDep, user_scope, web_scope
+from services.imports.service import ImportService
 from services.incoming.service import IncomingService
+from services.indexing.service import IndexingService
+from services.jobs.service import JobService
+from services.obligations.service import ObligationService
+from services.obligations.tasks import TaskService
+from services.registrar.service import RegistrarService
+from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
+from services.workflow.service import WorkflowService
 
 T = TypeVar("T")
 
@@ -77,5 +94,23 @@ def provide(factory: Callable[[Context], T]) -> Any:
     return Depends(build)
 
 
-Incoming = Annotated[IncomingService, provide(compose.incoming)]
+Audit = Annotated[AuditService, provide(compose.audit)]
+Users = Annotated[UserService, provide(compose.users)]
+Organs = Annotated[OrganService, provide(compose.organs)]
+Groups = Annotated[GroupService, provide(compose.groups)]
+People = Annotated[PeopleService, provide(compose.people)]
 Departments = Annotated[DepartmentService, provide(compose.departments)]
+Documents = Annotated[DocumentService, provide(compose.documents)]
+Workflow = Annotated[WorkflowService, provide(compose.workflow)]
+Registrar = Annotated[RegistrarService, provide(compose.registrar)]
+IssuingSheets = Annotated[IssuingSheetService, provide(compose.issuing_sheets)]
+Distribution = Annotated[DistributionService, provide(compose.distribution)]
+Obligations = Annotated[ObligationService, provide(compose.obligations)]
+Tasks = Annotated[TaskService, provide(compose.tasks)]
+Incoming = Annotated[IncomingService, provide(compose.incoming)]
+Imports = Annotated[ImportService, provide(compose.imports)]
+Archive = Annotated[ArchiveService, provide(compose.archive)]
+Fonds = Annotated[FondsService, provide(compose.fonds)]
+Retention = Annotated[RetentionService, provide(compose.retention)]
+Jobs = Annotated[JobService, provide(compose.jobs)]
+Indexing = Annotated[IndexingService, provide(compose.indexing)]
