@@ -195,7 +195,7 @@ def api(
         _announce_setup(runtime, f"http://{settings.api.host}:{settings.api.port}")
     runtime.close()
     uvicorn.run(
-        "services.api.app:app_from_environment",
+        "services.app:app_from_environment",
         factory=True,
         host=settings.api.host,
         port=settings.api.port,

@@ -144,7 +144,7 @@ def example_users(runtime: Runtime) -> None:
 
 @pytest.fixture
 def client(runtime: Runtime, example_users: None) -> Iterator[TestClient]:
-    from services.api.app import create_app
+    from services.app import create_app
 
     with TestClient(create_app(runtime.settings, runtime)) as c:
         yield c

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -67,40 +67,38 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
-def _page_error(request: Request, status: int, code: str, zh: str, en: str) -> HTMLResponse:
-    from services.web import error_page  # the pages answer in HTML, the API in JSON
-
-    return error_page(request, status, code, zh, en)
+# The pages answer in HTML, the API in JSON: the app hands in how a page shows an error (services.web.error_page).
+PageError = Callable[[Request, int, str, str, str], HTMLResponse]
 
 
-def _invalid(request: Request, raw: Sequence[Any]) -> JSONResponse | HTMLResponse:
+def _invalid(request: Request, raw: Sequence[Any], page_error: PageError) -> JSONResponse | HTMLResponse:
     errors = [{"loc": list(e.get("loc", [])), "type": e.get("type"), "msg": e.get("msg")} for e in raw]
     code, zh, en = _validation_code(errors)
     if _is_page(request):
-        return _page_error(request, 422, code, zh, en)
+        return page_error(request, 422, code, zh, en)
     return JSONResponse(status_code=422, content=error_body(code, zh, en, errors=errors))
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, page_error: PageError) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
         retry = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else {}
         if exc.status == 429 and "retry_after" in exc.details:
             await anyio.sleep(min(float(exc.details["retry_after"]), THROTTLED_ANSWER_SECONDS))
         if _is_page(request):
-            response = _page_error(request, exc.status, exc.code, exc.zh, exc.en)
+            response = page_error(request, exc.status, exc.code, exc.zh, exc.en)
             response.headers.update(retry)
             return response
         return JSONResponse(status_code=exc.status, content={"error": exc.as_dict()}, headers=retry)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse | HTMLResponse:
-        return _invalid(request, exc.errors())
+        return _invalid(request, exc.errors(), page_error)
 
     @app.exception_handler(ValidationError)
     async def invalid_value(request: Request, exc: ValidationError) -> JSONResponse | HTMLResponse:
         """Input checked inside a use case (e.g. a saved draft carried into a new save) and found wanting."""
-        return _invalid(request, exc.errors())
+        return _invalid(request, exc.errors(), page_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse | HTMLResponse:
@@ -111,5 +109,5 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         code, zh, en = names.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
         if _is_page(request):
-            return _page_error(request, exc.status_code, code, zh, en)
+            return page_error(request, exc.status_code, code, zh, en)
         return JSONResponse(status_code=exc.status_code, content=error_body(code, zh, en))

@@ -73,10 +73,12 @@ class Owed:
 
 
 class IncomingService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self, ctx: Context, *, repo: IncomingRepository | None = None, audit: AuditService | None = None
+    ) -> None:
         self.ctx = ctx
-        self.repo = IncomingRepository(ctx.session)
-        self.audit = AuditService(ctx)
+        self.repo = repo or IncomingRepository(ctx.session)
+        self.audit = audit or AuditService(ctx)
 
     # -- registration (登记) ----------------------------------------------------------------------------------
 

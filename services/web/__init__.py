@@ -6,7 +6,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from services.api.routing import serve
+from services.http.routing import serve
+from services.http.scope import LoginRequired, PasswordChangeRequired, login_url
 from services.web.pages import (
     admin,
     archive,
@@ -22,7 +23,6 @@ from services.web.pages import (
     work,
 )
 from services.web.render import page
-from services.web.session import LoginRequired, PasswordChangeRequired, login_url
 
 
 def install_web(app: FastAPI, templates_dir: str) -> None:

@@ -13,16 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.domain.models import User
+from services.http.request import runtime_of
 from services.web import labels
-from services.web.session import CSRF_COOKIE, csrf_token, runtime_of
+from services.web.session import CSRF_COOKIE, csrf_token
 
 # No inline script anywhere: user text that slipped through escaping still could not run.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
-)
-FRAME_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self' data:; img-src data:; frame-ancestors 'self'"
 )
 
 

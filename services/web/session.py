@@ -4,41 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from urllib.parse import quote
 
 from fastapi import Request, Response
 from starlette.datastructures import FormData
 
-from services.accounts.service import UserService
 from services.config import Settings
-from services.context import Context
-from services.domain.models import User
-from services.errors import Forbidden, Unauthenticated
-from services.runtime import Runtime
+from services.errors import Forbidden
+from services.http.request import SESSION_COOKIE, runtime_of
 
-SESSION_COOKIE = "gongwen_token"
 CSRF_COOKIE = "gongwen_csrf"
 CSRF_FIELD = "csrf"
-
-
-class LoginRequired(Exception):
-    """The page needs a logged-in user; answered with a redirect to the login page."""
-
-    def __init__(self, next_url: str) -> None:
-        super().__init__(next_url)
-        self.next_url = next_url
-
-
-class PasswordChangeRequired(Exception):
-    """An admin reset the password: every page but the account page leads there until it is changed."""
-
-
-def login_url(next_url: str) -> str:
-    return f"/login?next={quote(next_url, safe='')}"
 
 
 def set_login_cookie(response: Response, token: str, settings: Settings) -> None:
@@ -51,59 +27,6 @@ def set_login_cookie(response: Response, token: str, settings: Settings) -> None
         samesite="lax",
         secure=settings.is_production,
     )
-
-
-def client_address(request: Request) -> str | None:
-    """The client's address, for throttling: the peer's, or behind trusted proxies the last address of
-    X-Forwarded-For that is not one of them (anything left of it the client could have written itself)."""
-    peer = request.client.host if request.client else None
-    trusted = runtime_of(request).settings.api.trusted_proxies
-    if peer is None or not trusted or not _is_trusted(peer, trusted):
-        return peer
-    forwarded = [a.strip() for a in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if a.strip()]
-    for address in reversed(forwarded):
-        if not _is_trusted(address, trusted):
-            return address[:150]
-    return peer
-
-
-def _is_trusted(address: str, trusted: list[str]) -> bool:
-    for entry in trusted:
-        if address == entry:
-            return True
-        try:
-            if ipaddress.ip_address(address) in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-@contextmanager
-def web_scope(
-    request: Request, write: bool | None = None, password_pending_ok: bool = False
-) -> Iterator[tuple[Context, User]]:
-    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page,
-    a password an admin reset to the account page. A GET page reads without the write lock unless it says it
-    records something."""
-    token = request.cookies.get(SESSION_COOKIE)
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not token:
-        raise LoginRequired(here)
-    writes = request.method not in ("GET", "HEAD") if write is None else write
-    with runtime_of(request).context(write=writes) as ctx:
-        try:
-            user = UserService(ctx).from_token(token)
-        except Unauthenticated:
-            raise LoginRequired(here) from None
-        if user.must_change_password and not password_pending_ok:
-            raise PasswordChangeRequired()
-        yield ctx, user
 
 
 def csrf_nonce(request: Request) -> str:

@@ -47,7 +47,7 @@ def web_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
 
 @pytest.fixture
 def live_url(web_runtime: Runtime) -> Iterator[str]:
-    from services.api.app import create_app
+    from services.app import create_app
 
     port = free_port()
     server = uvicorn.Server(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services.api.app import create_app
+from services.app import create_app
 from services.config import Settings
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD

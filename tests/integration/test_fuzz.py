@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from services.api.app import create_app
+from services.app import create_app
 from services.config import Settings
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users

@@ -27,7 +27,7 @@ ORGAN = "扎兰屯市民族事务委员会"
 @pytest.fixture
 def fresh(runtime: Runtime) -> Iterator[TestClient]:
     """The app on a home with no example data: no organ, no user but what a test makes."""
-    from services.api.app import create_app
+    from services.app import create_app
 
     with TestClient(create_app(runtime.settings, runtime)) as c:
         yield c

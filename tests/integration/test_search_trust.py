@@ -61,7 +61,7 @@ class Archive:
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Archive]:
-    from services.api.app import create_app
+    from services.app import create_app
     from services.seed.example import DEMO_PASSWORD, load_organs_and_users
     from services.seed.texts import document_text
 

@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from services.api.app import create_app
+from services.app import create_app
 from services.config import Settings
 
 

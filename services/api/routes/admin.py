@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field, model_validator
 from services.accounts.departments import DepartmentService
 from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganChange, OrganService, UserService
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import AuditOut, DepartmentOut, OrganOut, UserOut
 from services.domain.enums import Classification, NumberFamily, Role
 from services.domain.models import User
+from services.http.params import Id, IdField, IdQuery
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.numbering.service import MAX_NEXT, MAX_SERIES_NAME, YEARS, NumberingService, SequenceView
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)

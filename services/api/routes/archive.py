@@ -10,16 +10,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.access import require_role
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, YearField, YearPath, YearQuery
-from services.archive.fonds import FondsRef, FondsService
-from services.archive.retention import KEYS, PERIODS, RetentionService
-from services.archive.service import ArchiveService
+from services.archive.fonds import FondsRef
+from services.archive.retention import KEYS, PERIODS
 from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
 from services.errors import not_found
-from services.jobs.service import JobService
+from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
+from services.http.params import Id, YearField, YearPath, YearQuery
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"], responses=ERROR_RESPONSES)
 MEDIA = {
@@ -88,107 +86,99 @@ def _item_json(item: ArchiveItem) -> dict[str, Any]:
 
 
 @router.post("/runs", status_code=202)
-def start_run(body: RunIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def start_run(user: CurrentUser, archive: Archive, body: RunIn) -> dict[str, Any]:
     """Queue an archival run of a fonds the user keeps; the worker runs it as a Prefect flow. Watch it at
     GET /runs/{id}: its report lists what was held back and why, and the retention schedule it used."""
-    with user_scope(runtime, token) as (ctx, user):
-        return _run_json(ArchiveService(ctx).queue_run(user, body.year, body.dry_run, body.fonds))
+    return _run_json(archive.queue_run(user, body.year, body.dry_run, body.fonds))
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
-    with user_scope(runtime, token) as (ctx, user):
-        return _run_json(ArchiveService(ctx).run_seen_by(user, run_id))
+def get_run(user: CurrentUser, archive: Archive, run_id: Id) -> dict[str, Any]:
+    return _run_json(archive.run_seen_by(user, run_id))
 
 
 @router.get("/items")
 def list_items(
-    runtime: RuntimeDep,
-    token: TokenDep,
+    user: CurrentUser,
+    archive: Archive,
     year: YearQuery,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
     fonds: FondsCode = None,
 ) -> list[dict[str, Any]]:
-    with user_scope(runtime, token) as (ctx, user):
-        return [_item_json(i) for i in ArchiveService(ctx).items_seen_by(user, year, retention, organ, fonds)]
+    return [_item_json(i) for i in archive.items_seen_by(user, year, retention, organ, fonds)]
 
 
 @router.get("/items/{code}")
-def get_package(code: Annotated[str, Path(max_length=64)], runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def get_package(user: CurrentUser, archive: Archive, code: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     """The 件 with its manifest and metadata, as stored."""
-    with user_scope(runtime, token) as (ctx, user):
-        item, manifest, metadata = ArchiveService(ctx).package_seen_by(user, code)
-        return {**_item_json(item), "manifest": manifest, "metadata": metadata}
+    item, manifest, metadata = archive.package_seen_by(user, code)
+    return {**_item_json(item), "manifest": manifest, "metadata": metadata}
 
 
 @router.get("/items/{code}/files/{path}")
 def get_file(
+    user: CurrentUser,
+    archive: Archive,
     code: Annotated[str, Path(max_length=64)],
     path: Annotated[str, Path(max_length=300)],
-    runtime: RuntimeDep,
-    token: TokenDep,
 ) -> Response:
-    with user_scope(runtime, token) as (ctx, user):
-        return Response(ArchiveService(ctx).file_seen_by(user, code, path), media_type="application/octet-stream")
+    return Response(archive.file_seen_by(user, code, path), media_type="application/octet-stream")
 
 
 @router.get("/catalogue/{year}.{fmt}")
 def catalogue(
+    user: CurrentUser,
+    archive: Archive,
     year: YearPath,
     fmt: Literal["csv", "xlsx", "pdf"],
-    runtime: RuntimeDep,
-    token: TokenDep,
     fonds: FondsCode = None,
 ) -> Response:
-    with user_scope(runtime, token) as (ctx, user):
-        return Response(ArchiveService(ctx).catalogue_seen_by(user, year, fmt, fonds), media_type=MEDIA[fmt])
+    return Response(archive.catalogue_seen_by(user, year, fmt, fonds), media_type=MEDIA[fmt])
 
 
 @router.get("/fonds")
-def list_fonds(runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
+def list_fonds(user: CurrentUser, fonds: Fonds) -> list[dict[str, Any]]:
     """The fonds the user keeps: an archivist their organ's, an admin every organ's."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [_fonds_json(f) for f in FondsService(ctx).seen_by(user)]
+    return [_fonds_json(f) for f in fonds.seen_by(user)]
 
 
 @router.put("/fonds/{organ_id}")
-def set_fonds(organ_id: Id, body: FondsIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def set_fonds(user: CurrentUser, fonds: Fonds, organ_id: Id, body: FondsIn) -> dict[str, Any]:
     """Give an organ its own 全宗号 and 全宗名称 (admins only; audited)."""
-    with user_scope(runtime, token) as (ctx, user):
-        fonds = FondsService(ctx).set(user, organ_id, body.code, body.name)
-        return {"code": fonds.code, "name": fonds.name, "organ_id": fonds.organ_id}
+    kept = fonds.set(user, organ_id, body.code, body.name)
+    return {"code": kept.code, "name": kept.name, "organ_id": kept.organ_id}
 
 
 @router.get("/retention")
-def retention_schedule(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def retention_schedule(user: CurrentUser, service: Retention) -> dict[str, Any]:
     """The 保管期限表 in force (version, since when) and its past versions."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = RetentionService(ctx)
-        history = service.history(user)
-        schedule = service.in_force()
-        return {
-            **schedule.as_report(),
-            "rules": schedule.rules,
-            "keys": KEYS,
-            "periods": list(PERIODS),
-            "history": [
-                {"version": v.id, "key": v.changed_key, "previous": v.previous, "period": v.period,
-                 "reason": v.reason, "by": v.changed_by_name, "at": v.created_at}
-                for v in history
-            ],
-        }  # fmt: skip
+    history = service.history(user)
+    schedule = service.in_force()
+    return {
+        **schedule.as_report(),
+        "rules": schedule.rules,
+        "keys": KEYS,
+        "periods": list(PERIODS),
+        "history": [
+            {"version": v.id, "key": v.changed_key, "previous": v.previous, "period": v.period,
+             "reason": v.reason, "by": v.changed_by_name, "at": v.created_at}
+            for v in history
+        ],
+    }  # fmt: skip
 
 
 @router.put("/retention/{key}")
 def change_retention(
-    key: Annotated[str, Path(max_length=16)], body: RetentionIn, runtime: RuntimeDep, token: TokenDep
+    user: CurrentUser,
+    retention: Retention,
+    key: Annotated[str, Path(max_length=16)],
+    body: RetentionIn,
 ) -> dict[str, Any]:
     """Set the 保管期限 of one 文种 or kind (archivists and admins): a new version of the table, audited."""
-    with user_scope(runtime, token) as (ctx, user):
-        version = RetentionService(ctx).change(user, key, body.period, body.reason)
-        return {"version": version.id, "key": key, "period": version.period, "previous": version.previous,
-                "since": version.created_at}  # fmt: skip
+    version = retention.change(user, key, body.period, body.reason)
+    return {"version": version.id, "key": key, "period": version.period, "previous": version.previous,
+            "since": version.created_at}  # fmt: skip
 
 
 def _fonds_json(fonds: FondsRef) -> dict[str, Any]:
@@ -196,24 +186,22 @@ def _fonds_json(fonds: FondsRef) -> dict[str, Any]:
 
 
 @router.post("/fixity", status_code=202)
-def start_fixity(runtime: RuntimeDep, token: TokenDep) -> dict[str, str]:
-    with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        JobService(ctx).enqueue(JobStep.fixity, None)
-        return {"status": "queued"}
+def start_fixity(user: CurrentUser, jobs: Jobs) -> dict[str, str]:
+    require_role(user, Role.archivist)
+    jobs.enqueue(JobStep.fixity, None)
+    return {"status": "queued"}
 
 
 @router.get("/fixity")
-def latest_fixity(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
-    with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.archivist)
-        check = ctx.session.scalar(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(1))
-        if check is None:
-            raise not_found("完整性检查", "fixity check")
-        return {
-            "id": check.id,
-            "started_at": check.started_at,
-            "finished_at": check.finished_at,
-            "items_checked": check.items_checked,
-            "failures": check.failures,
-        }
+def latest_fixity(user: CurrentUser, ctx: UnitOfWork) -> dict[str, Any]:
+    require_role(user, Role.archivist)
+    check = ctx.session.scalar(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(1))
+    if check is None:
+        raise not_found("完整性检查", "fixity check")
+    return {
+        "id": check.id,
+        "started_at": check.started_at,
+        "finished_at": check.finished_at,
+        "items_checked": check.items_checked,
+        "failures": check.failures,
+    }

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id
 from services.api.schemas import (
     AssignmentOut,
     ChaseOut,
@@ -17,36 +15,34 @@ from services.api.schemas import (
     InboxOut,
     SubmissionOut,
 )
-from services.distribution.service import DistributionService
+from services.http.deps import CurrentUser, Distribution
+from services.http.params import Id
 
 router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 
 
 @router.get("/inbox")
-def inbox(runtime: RuntimeDep, token: TokenDep) -> InboxOut:
-    with user_scope(runtime, token) as (ctx, user):
-        mine = DistributionService(ctx).inbox(user)
-        return InboxOut(
-            returned=[DocumentOut.of(d) for d in mine["returned"]],
-            to_review=[DocumentOut.of(d) for d in mine["to_review"]],
-            to_sign=[DocumentOut.of(d) for d in mine["to_sign"]],
-            to_receive=[InboxItemOut.of(i) for i in mine["to_receive"]],
-            obligations_due=[ExpectedOut.of(e) for e in mine["obligations_due"]],
-            arrivals=[SubmissionOut.of(s) for s in mine["arrivals"]],
-            tasks=[AssignmentOut.of(a) for a in mine["tasks"]],
-            chases=[ChaseOut.of(c) for c in mine["chases"]],
-        )
+def inbox(user: CurrentUser, distribution: Distribution) -> InboxOut:
+    mine = distribution.inbox(user)
+    return InboxOut(
+        returned=[DocumentOut.of(d) for d in mine["returned"]],
+        to_review=[DocumentOut.of(d) for d in mine["to_review"]],
+        to_sign=[DocumentOut.of(d) for d in mine["to_sign"]],
+        to_receive=[InboxItemOut.of(i) for i in mine["to_receive"]],
+        obligations_due=[ExpectedOut.of(e) for e in mine["obligations_due"]],
+        arrivals=[SubmissionOut.of(s) for s in mine["arrivals"]],
+        tasks=[AssignmentOut.of(a) for a in mine["tasks"]],
+        chases=[ChaseOut.of(c) for c in mine["chases"]],
+    )
 
 
 @router.post("/documents/{document_id}/receive")
-def receive(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> InboxItemOut:
+def receive(user: CurrentUser, distribution: Distribution, document_id: Id) -> InboxItemOut:
     """签收: the caller's organ confirms receipt."""
-    with user_scope(runtime, token) as (ctx, user):
-        return InboxItemOut.of(DistributionService(ctx).receive(user, document_id))
+    return InboxItemOut.of(distribution.receive(user, document_id))
 
 
 @router.get("/documents/{document_id}/distribution")
-def distribution(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[DistributionRow]:
+def distribution(user: CurrentUser, distribution: Distribution, document_id: Id) -> list[DistributionRow]:
     """Per recipient: delivered and received (the obligations are on /obligations/matrix)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [DistributionRow(**row) for row in DistributionService(ctx).distribution_status(user, document_id)]
+    return [DistributionRow(**row) for row in distribution.distribution_status(user, document_id)]

@@ -10,9 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.access import Level
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.api.schemas import (
     AuditOut,
     ConfirmDeliveryIn,
@@ -26,9 +24,11 @@ from services.audit.service import AuditService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
+from services.http.headers import FRAME_CSP
+from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.rendering.ofd import MIME as OFD_MIME
-from services.web.render import FRAME_CSP
 from services.workflow.service import WorkflowService
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)

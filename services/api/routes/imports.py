@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField
+from services.http.params import Id, IdField
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.imports.service import (
     ImportJobService,
     ImportService,

@@ -12,14 +12,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.access import require_read
-from services.accounts.departments import DepartmentService
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import DepartmentOut
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
 from services.domain.models import IncomingRecord
+from services.http.deps import CurrentUser, Departments, Incoming, UnitOfWork
+from services.http.params import Id, IdField, IdQuery
 from services.incoming.schemas import (
     CirculateIn,
     CloseIn,
@@ -137,8 +136,8 @@ class AssignIn(BaseModel):
 
 @router.get("/incoming")
 def register(
-    runtime: RuntimeDep,
-    token: TokenDep,
+    user: CurrentUser,
+    service: Incoming,
     open: bool = Query(False, description="未办结 only"),
     overdue: bool = Query(False, description="超时限 only"),
     nature: IncomingNature | None = Query(None, description="阅件 or 办件"),
@@ -146,16 +145,14 @@ def register(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> RegisterOut:
     """The 收文 register of the caller's organ, newest first."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        rows, total = service.register(user, open, overdue, nature, limit, offset)
-        return RegisterOut(total=total, items=[IncomingOut.of(r, service) for r in rows])
+    rows, total = service.register(user, open, overdue, nature, limit, offset)
+    return RegisterOut(total=total, items=[IncomingOut.of(r, service) for r in rows])
 
 
 @router.post("/incoming", status_code=201)
 def register_paper(
-    runtime: RuntimeDep,
-    token: TokenDep,
+    user: CurrentUser,
+    service: Incoming,
     source_name: Annotated[str, Form(min_length=2, max_length=200)],
     title: Annotated[str, Form(min_length=2, max_length=500)],
     doc_number: Annotated[str | None, Form(max_length=80)] = None,
@@ -181,42 +178,35 @@ def register_paper(
         if scan is not None
         else None
     )
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.register_paper(user, data, upload), service)
+    return IncomingDetailOut.of(service.register_paper(user, data, upload), service)
 
 
 @router.get("/incoming/todo")
-def todo(runtime: RuntimeDep, token: TokenDep) -> OwedOut:
+def todo(user: CurrentUser, service: Incoming) -> OwedOut:
     """The 收文 handling steps waiting on the caller (their 待办)."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        owed = service.owed(user)
+    owed = service.owed(user)
 
-        def out(rows: Any) -> list[IncomingOut]:
-            return [IncomingOut.of(r, service) for r in rows]
+    def out(rows: Any) -> list[IncomingOut]:
+        return [IncomingOut.of(r, service) for r in rows]
 
-        return OwedOut(
-            review=out(owed.review), propose=out(owed.propose), instruct=out(owed.instruct),
-            handle=out(p.record for p in owed.parts) if owed.parts else [],
-            read=out(x.record for x in owed.reads) if owed.reads else [],
-            close=out(owed.close), supervised=out(owed.supervised),
-        )  # fmt: skip
+    return OwedOut(
+        review=out(owed.review), propose=out(owed.propose), instruct=out(owed.instruct),
+        handle=out(p.record for p in owed.parts) if owed.parts else [],
+        read=out(x.record for x in owed.reads) if owed.reads else [],
+        close=out(owed.close), supervised=out(owed.supervised),
+    )  # fmt: skip
 
 
 @router.get("/incoming/{record_id}")
-def record(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.get(user, record_id), service)
+def record(user: CurrentUser, service: Incoming, record_id: Id) -> IncomingDetailOut:
+    return IncomingDetailOut.of(service.get(user, record_id), service)
 
 
 @router.get("/incoming/{record_id}/scan")
-def scan(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+def scan(user: CurrentUser, incoming: Incoming, record_id: Id) -> Response:
     """The scan of a paper document."""
-    with user_scope(runtime, token) as (ctx, user):
-        found = IncomingService(ctx).scan(user, record_id)
-        name, data = found
+    found = incoming.scan(user, record_id)
+    name, data = found
     return Response(
         data,
         media_type="application/octet-stream",
@@ -225,12 +215,11 @@ def scan(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
 
 
 @router.get("/incoming/{record_id}/sheet.pdf")
-def sheet(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+def sheet(user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id) -> Response:
     """收文处理单 as PDF."""
-    with user_scope(runtime, token) as (ctx, user):
-        found = IncomingService(ctx).get(user, record_id)
-        pdf = sheet_pdf(found, ctx.settings, found.organ.name)
-        number = found.number
+    found = incoming.get(user, record_id)
+    pdf = sheet_pdf(found, ctx.settings, found.organ.name)
+    number = found.number
     return Response(
         pdf,
         media_type="application/pdf",
@@ -239,85 +228,68 @@ def sheet(record_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
 
 
 @router.post("/incoming/{record_id}/review")
-def review(record_id: Id, body: ReviewIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def review(user: CurrentUser, service: Incoming, record_id: Id, body: ReviewIn) -> IncomingDetailOut:
     """初审: accept, or return to the sender with a reason."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.review(user, record_id, body.accept, body.reason, body.nature), service)
+    return IncomingDetailOut.of(service.review(user, record_id, body.accept, body.reason, body.nature), service)
 
 
 @router.post("/incoming/{record_id}/propose")
-def propose(record_id: Id, body: OpinionIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def propose(user: CurrentUser, service: Incoming, record_id: Id, body: OpinionIn) -> IncomingDetailOut:
     """拟办: the office's proposal."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.propose(user, record_id, body.opinion), service)
+    return IncomingDetailOut.of(service.propose(user, record_id, body.opinion), service)
 
 
 @router.post("/incoming/{record_id}/instruct")
-def instruct(record_id: Id, body: InstructIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def instruct(user: CurrentUser, service: Incoming, record_id: Id, body: InstructIn) -> IncomingDetailOut:
     """批办 by a head: lead and 协办 departments, 办理时限."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.instruct(user, record_id, body), service)
+    return IncomingDetailOut.of(service.instruct(user, record_id, body), service)
 
 
 @router.post("/incoming/{record_id}/handle")
-def handle(record_id: Id, body: HandleIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def handle(user: CurrentUser, service: Incoming, record_id: Id, body: HandleIn) -> IncomingDetailOut:
     """承办: the caller's department records its part."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.handle(user, record_id, body.note), service)
+    return IncomingDetailOut.of(service.handle(user, record_id, body.note), service)
 
 
 @router.post("/incoming/{record_id}/circulate")
-def circulate(record_id: Id, body: CirculateIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def circulate(user: CurrentUser, service: Incoming, record_id: Id, body: CirculateIn) -> IncomingDetailOut:
     """传阅 to named people of the organ."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.circulate(user, record_id, body.user_ids, body.opinion), service)
+    return IncomingDetailOut.of(service.circulate(user, record_id, body.user_ids, body.opinion), service)
 
 
 @router.post("/incoming/{record_id}/read")
-def read(record_id: Id, body: ReadIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def read(user: CurrentUser, service: Incoming, record_id: Id, body: ReadIn) -> IncomingDetailOut:
     """阅: the caller has read it."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.read(user, record_id, body.opinion), service)
+    return IncomingDetailOut.of(service.read(user, record_id, body.opinion), service)
 
 
 @router.post("/incoming/{record_id}/close")
-def close(record_id: Id, body: CloseIn, runtime: RuntimeDep, token: TokenDep) -> IncomingDetailOut:
+def close(user: CurrentUser, service: Incoming, record_id: Id, body: CloseIn) -> IncomingDetailOut:
     """办结 with the result."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = IncomingService(ctx)
-        return IncomingDetailOut.of(service.close(user, record_id, body.result), service)
+    return IncomingDetailOut.of(service.close(user, record_id, body.result), service)
 
 
 @router.get("/documents/{document_id}/incoming")
-def where_now(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[IncomingDetailOut]:
+def where_now(user: CurrentUser, ctx: UnitOfWork, service: Incoming, document_id: Id) -> list[IncomingDetailOut]:
     """Where the paper is now: the 收文 records of this document the caller may read."""
-    with user_scope(runtime, token) as (ctx, user):
-        require_read(ctx.session, user, document_id)
-        service = IncomingService(ctx)
-        return [IncomingDetailOut.of(r, service) for r in service.for_document(user, document_id)]
+    require_read(ctx.session, user, document_id)
+    return [IncomingDetailOut.of(r, service) for r in service.for_document(user, document_id)]
 
 
 @router.get("/departments")
-def departments(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = None) -> list[DepartmentOut]:
-    with user_scope(runtime, token) as (ctx, _user):
-        return [DepartmentOut.of(d) for d in DepartmentService(ctx).list(organ_id)]
+def departments(departments: Departments, organ_id: IdQuery | None = None) -> list[DepartmentOut]:
+    return [DepartmentOut.of(d) for d in departments.list(organ_id)]
 
 
 @router.post("/departments", status_code=201)
-def create_department(body: DepartmentIn, runtime: RuntimeDep, token: TokenDep) -> DepartmentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DepartmentOut.of(DepartmentService(ctx).create(user, body.organ_id, body.name))
+def create_department(user: CurrentUser, departments: Departments, body: DepartmentIn) -> DepartmentOut:
+    return DepartmentOut.of(departments.create(user, body.organ_id, body.name))
 
 
 @router.put("/users/{user_id}/department")
-def assign_department(user_id: Id, body: AssignIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int | None]:
+def assign_department(
+    user: CurrentUser, departments: Departments, user_id: Id, body: AssignIn
+) -> dict[str, int | None]:
     """Put a user in a department of their organ (or in none)."""
-    with user_scope(runtime, token) as (ctx, user):
-        member = DepartmentService(ctx).assign(user, user_id, body.department_id)
-        return {"user_id": member.id, "department_id": member.department_id}
+    member = departments.assign(user, user_id, body.department_id)
+    return {"user_id": member.id, "department_id": member.department_id}

@@ -10,9 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from services.accounts.groups import GroupService
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField, IdQuery
 from services.api.schemas import (
     AssignmentOut,
     ChaseOut,
@@ -24,6 +22,8 @@ from services.api.schemas import (
 )
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import decode_utf8_text
+from services.http.params import Id, IdField, IdQuery
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 

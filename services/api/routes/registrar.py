@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
-from services.api.params import Id, IdField
 from services.api.schemas import ConfirmDeliveryIn, DocumentOut
 from services.domain.models import IssueRecord
+from services.http.params import Id, IdField
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import IssuingSheetService, sheet_pdf

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from search import Filters, Hit, SearchError, SearchQuery, SearchResult
 from search.query import read_year
 from services.access import require_role
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.domain.enums import Role
 from services.errors import DomainError
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.indexing.service import IndexingService, search_as
 
 router = APIRouter(prefix="/api/v1", tags=["search"], responses=ERROR_RESPONSES)

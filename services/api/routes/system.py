@@ -13,13 +13,13 @@ from sqlalchemy import text
 
 from services.accounts import login as logins
 from services.accounts.service import UserService
-from services.api.deps import RuntimeDep, TokenDep, user_scope
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
+from services.http.request import client_address
+from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.processes import INSTANCE_ENV
 from services.runtime import Runtime
-from services.web.session import client_address
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 

@@ -13,14 +13,15 @@ from services.access import require_role
 from services.accounts.groups import GroupService
 from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganService, UserService
-from services.api.params import Id
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.http.params import Id
+from services.http.scope import web_scope
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 # The fields a change to a user or an organ names, in the words of the pages.

@@ -10,94 +10,88 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
 from services.access import require_role
-from services.api.params import Id, YearPath
 from services.archive.fonds import FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
-from services.archive.service import ArchiveService
 from services.context import Context
 from services.domain.enums import JobStep, Role
 from services.domain.models import ArchiveItem, FixityCheck, Organ, User
 from services.errors import DomainError, Invalid
-from services.jobs.service import JobService
+from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
+from services.http.params import Id, YearPath
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
 @router.get("/archive")
-def archive_home(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        service = ArchiveService(ctx)
-        last_year = ctx.today().year - 1
-        return page(request, "archive/home.html", user, nav="archive", overview=service.overview(user),
-                    runs=service.runs_seen_by(user), last_year=last_year, fonds=FondsService(ctx).seen_by(user),
-                    schedule=RetentionService(ctx).in_force())  # fmt: skip
+def archive_home(
+    request: Request, user: CurrentUser, ctx: UnitOfWork, service: Archive, retention: Retention, fonds: Fonds
+) -> HTMLResponse:
+    require_role(user, Role.archivist)
+    last_year = ctx.today().year - 1
+    return page(request, "archive/home.html", user, nav="archive", overview=service.overview(user),
+                runs=service.runs_seen_by(user), last_year=last_year, fonds=fonds.seen_by(user),
+                schedule=retention.in_force())  # fmt: skip
 
 
 @router.post("/archive/runs")
-def start_run(request: Request, form: FormDep) -> RedirectResponse:
+def start_run(form: FormDep, user: CurrentUser, archive: Archive) -> RedirectResponse:
     year_text = str(form.get("year") or "")
     if not year_text.isdigit():
         raise Invalid("archive_year_invalid", f"年度不正确：{year_text}", f"invalid year: {year_text}")
     fonds = str(form.get("fonds") or "") or None
-    with web_scope(request) as (ctx, user):
-        run = ArchiveService(ctx).queue_run(user, int(year_text), form.get("dry_run") == "1", fonds)
-        run_id = run.id
+    run = archive.queue_run(user, int(year_text), form.get("dry_run") == "1", fonds)
+    run_id = run.id
     return redirect(f"/archive/runs/{run_id}", "run_started")
 
 
 @router.get("/archive/runs/{run_id}")
-def run_page(request: Request, run_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        run = ArchiveService(ctx).run_seen_by(user, run_id)
-        stored = ctx.session.scalar(
-            select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == "stored")
-        )
-        return page(request, "archive/run.html", user, nav="archive", run=run, stored=stored or 0)
+def run_page(request: Request, user: CurrentUser, ctx: UnitOfWork, archive: Archive, run_id: Id) -> HTMLResponse:
+    run = archive.run_seen_by(user, run_id)
+    stored = ctx.session.scalar(
+        select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == "stored")
+    )
+    return page(request, "archive/run.html", user, nav="archive", run=run, stored=stored or 0)
 
 
 @router.get("/archive/years/{year}")
 def catalogue_page(
     request: Request,
+    user: CurrentUser,
+    service: Archive,
     year: YearPath,
     retention: Annotated[str | None, Query(max_length=4)] = None,
     organ: Annotated[str | None, Query(max_length=16)] = None,
     fonds: Annotated[str | None, Query(max_length=4)] = None,
 ) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = ArchiveService(ctx)
-        ref = service.fonds_seen_by(user, fonds or None)
-        items = service.items_seen_by(user, year, retention or None, organ or None, ref.code)
-        categories = [row for row in service.overview(user) if row["year"] == year and row["fonds"] == ref.code]
-        return page(request, "archive/catalogue.html", user, nav="archive", year=year, items=items,
-                    categories=categories, retention=retention or "", organ=organ or "", fonds=ref,
-                    gaps=service.gaps(ref.code, year))  # fmt: skip
+    ref = service.fonds_seen_by(user, fonds or None)
+    items = service.items_seen_by(user, year, retention or None, organ or None, ref.code)
+    categories = [row for row in service.overview(user) if row["year"] == year and row["fonds"] == ref.code]
+    return page(request, "archive/catalogue.html", user, nav="archive", year=year, items=items,
+                categories=categories, retention=retention or "", organ=organ or "", fonds=ref,
+                gaps=service.gaps(ref.code, year))  # fmt: skip
 
 
 @router.get("/archive/items/{code}")
-def package_page(request: Request, code: str) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        item, manifest, metadata = ArchiveService(ctx).package_seen_by(user, code)
-        return page(request, "archive/item.html", user, nav="archive", item=item, manifest=manifest,
-                    metadata=metadata)  # fmt: skip
+def package_page(request: Request, user: CurrentUser, archive: Archive, code: str) -> HTMLResponse:
+    item, manifest, metadata = archive.package_seen_by(user, code)
+    return page(request, "archive/item.html", user, nav="archive", item=item, manifest=manifest,
+                metadata=metadata)  # fmt: skip
 
 
 @router.get("/archive/fixity")
-def fixity_page(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        checks = list(ctx.session.scalars(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(12)))
-        return page(request, "archive/fixity.html", user, nav="archive", checks=checks)
+def fixity_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
+    require_role(user, Role.archivist)
+    checks = list(ctx.session.scalars(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(12)))
+    return page(request, "archive/fixity.html", user, nav="archive", checks=checks)
 
 
 @router.post("/archive/fixity")
-def start_fixity(request: Request, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        require_role(user, Role.archivist)
-        JobService(ctx).enqueue(JobStep.fixity, None)
+def start_fixity(form: FormDep, user: CurrentUser, jobs: Jobs) -> RedirectResponse:
+    require_role(user, Role.archivist)
+    jobs.enqueue(JobStep.fixity, None)
     return redirect("/archive/fixity", "fixity_started")
 
 
@@ -105,9 +99,8 @@ def start_fixity(request: Request, form: FormDep) -> RedirectResponse:
 
 
 @router.get("/archive/fonds")
-def fonds_page(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        return _fonds_page(request, ctx, user)
+def fonds_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
+    return _fonds_page(request, ctx, user)
 
 
 def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
@@ -118,27 +111,27 @@ def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> 
 
 
 @router.post("/archive/fonds", response_model=None)
-def set_fonds(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def set_fonds(
+    request: Request, form: FormDep, user: CurrentUser, ctx: UnitOfWork, fonds: Fonds
+) -> HTMLResponse | RedirectResponse:
     organ_text, code, name = (str(form.get(k) or "").strip() for k in ("organ_id", "code", "name"))
-    with web_scope(request) as (ctx, user):
-        try:
-            if not organ_text.isdigit() or len(organ_text) > 9:
-                raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
-            FondsService(ctx).set(user, int(organ_text), code, name)
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            ctx.session.rollback()
-            field = str(exc.details.get("field", "code"))
-            typed = {"organ_id": organ_text, "code": code, "name": name}
-            return _fonds_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    try:
+        if not organ_text.isdigit() or len(organ_text) > 9:
+            raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
+        fonds.set(user, int(organ_text), code, name)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        ctx.session.rollback()
+        field = str(exc.details.get("field", "code"))
+        typed = {"organ_id": organ_text, "code": code, "name": name}
+        return _fonds_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
     return redirect("/archive/fonds", "fonds_saved")
 
 
 @router.get("/archive/retention")
-def retention_page(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        return _retention_page(request, ctx, user)
+def retention_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
+    return _retention_page(request, ctx, user)
 
 
 def _retention_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
@@ -150,16 +143,17 @@ def _retention_page(request: Request, ctx: Context, user: User, **typed: object)
 
 
 @router.post("/archive/retention", response_model=None)
-def change_retention(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def change_retention(
+    request: Request, form: FormDep, user: CurrentUser, ctx: UnitOfWork, retention: Retention
+) -> HTMLResponse | RedirectResponse:
     key, period, reason = (str(form.get(k) or "").strip() for k in ("key", "period", "reason"))
-    with web_scope(request) as (ctx, user):
-        try:
-            RetentionService(ctx).change(user, key, period, reason[:500])
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            ctx.session.rollback()
-            field = str(exc.details.get("field", "period"))
-            typed = {"key": key, "period": period, "reason": reason}
-            return _retention_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    try:
+        retention.change(user, key, period, reason[:500])
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        ctx.session.rollback()
+        field = str(exc.details.get("field", "period"))
+        typed = {"key": key, "period": period, "reason": reason}
+        return _retention_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
     return redirect("/archive/retention", "retention_saved")

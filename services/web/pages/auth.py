@@ -12,9 +12,11 @@ from services.accounts import login as logins
 from services.accounts.login import Throttled
 from services.accounts.service import UserService
 from services.errors import DomainError, Invalid, Unauthenticated
+from services.http.request import SESSION_COOKIE, client_address, runtime_of
+from services.http.scope import web_scope
 from services.web.forms import FormProblem
 from services.web.render import page, redirect, remember_csrf
-from services.web.session import SESSION_COOKIE, client_address, read_form, runtime_of, set_login_cookie, web_scope
+from services.web.session import read_form, set_login_cookie
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 
 from services import access
 from services.access import Level
-from services.api.params import Id, IdQuery
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
@@ -20,12 +19,16 @@ from services.documents.service import DocumentService
 from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
+from services.http.headers import FRAME_CSP
+from services.http.params import Id, IdQuery
+from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
-from services.web.render import FRAME_CSP, page, redirect, secure_headers
-from services.web.session import read_form, runtime_of, web_scope
+from services.web.render import page, redirect, secure_headers
+from services.web.session import read_form
 from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)

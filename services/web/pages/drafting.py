@@ -12,12 +12,13 @@ from starlette.datastructures import FormData
 from services.access import Level
 from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
-from services.api.params import MAX_ID, MAX_VERSION, Id
 from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import Conflict, DomainError
+from services.http.params import MAX_ID, MAX_VERSION, Id
+from services.http.scope import web_scope
 from services.obligations.proposal import Proposal, propose
 from services.web.diffview import side_by_side
 from services.web.forms import (
@@ -31,7 +32,7 @@ from services.web.forms import (
 )
 from services.web.pages.document import show_document
 from services.web.render import page, redirect
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
-from services.api.params import Id
+from services.http.params import Id
+from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.imports.service import ImportJobService, discard_uploads, job_view, require_importer, store_uploads
 from services.limits import FILE_LIMITS, Upload, check_size
 from services.web.render import page, redirect
-from services.web.session import read_form, runtime_of, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -11,15 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from services.api.params import Id
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import IncomingNature, IncomingState
 from services.errors import Invalid
+from services.http.deps import CurrentUser, Incoming, UnitOfWork
+from services.http.params import Id
 from services.incoming.schemas import InstructIn, PaperIn
-from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_html
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -54,32 +54,31 @@ def _checked(make: type[PaperIn] | type[InstructIn], **values: object) -> PaperI
 @router.get("/incoming")
 def register(
     request: Request,
+    user: CurrentUser,
+    service: Incoming,
     open: str | None = None,
     overdue: str | None = None,
     nature: str | None = None,
     page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     kind = IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None
-    with web_scope(request) as (ctx, user):
-        service = IncomingService(ctx)
-        rows, total = service.register(user, open == "1", overdue == "1", kind, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
-        filters = {"open": open == "1", "overdue": overdue == "1", "nature": kind.value if kind else ""}
-        query = "&".join(f"{k}={'1' if v is True else v}" for k, v in filters.items() if v)
-        return page(
-            request, "incoming.html", user, nav="incoming", rows=rows, total=total, service=service,
-            filters=filters, page_no=page_no, has_next=page_no * PAGE_SIZE < total,
-            pager_url=f"/incoming?{query + '&' if query else ''}", STATE_ZH=_state_zh(),
-        )  # fmt: skip
+    rows, total = service.register(user, open == "1", overdue == "1", kind, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+    filters = {"open": open == "1", "overdue": overdue == "1", "nature": kind.value if kind else ""}
+    query = "&".join(f"{k}={'1' if v is True else v}" for k, v in filters.items() if v)
+    return page(
+        request, "incoming.html", user, nav="incoming", rows=rows, total=total, service=service,
+        filters=filters, page_no=page_no, has_next=page_no * PAGE_SIZE < total,
+        pager_url=f"/incoming?{query + '&' if query else ''}", STATE_ZH=_state_zh(),
+    )  # fmt: skip
 
 
 @router.get("/incoming/new")
-def new_paper(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        return page(request, "incoming_new.html", user, nav="incoming", today=ctx.today())
+def new_paper(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
+    return page(request, "incoming_new.html", user, nav="incoming", today=ctx.today())
 
 
 @router.post("/incoming/new")
-async def register_paper(request: Request, form: FormDep) -> RedirectResponse:
+def register_paper(form: FormDep, user: CurrentUser, incoming: Incoming) -> RedirectResponse:
     data = _checked(
         PaperIn,
         source_name=_text(form, "source_name"), doc_number=_text(form, "doc_number") or None,
@@ -91,102 +90,91 @@ async def register_paper(request: Request, form: FormDep) -> RedirectResponse:
     scan = form.get("scan")
     upload = None
     if isinstance(scan, UploadFile) and scan.filename:
-        content = await scan.read()
+        content = scan.file.read()
         upload = AttachmentUpload(
             title="扫描件", filename=scan.filename, content_type=scan.content_type or "application/octet-stream",
             data=content,
         )  # fmt: skip
-    with web_scope(request) as (ctx, user):
-        record = IncomingService(ctx).register_paper(user, data, upload)
-        record_id = record.id
+    record = incoming.register_paper(user, data, upload)
+    record_id = record.id
     return redirect(f"/incoming/{record_id}", "incoming_registered")
 
 
 @router.get("/incoming/{record_id}")
-def handling(request: Request, record_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = IncomingService(ctx)
-        record = service.get(user, record_id)
-        mine = record.organ_id == user.organ_id
-        return page(
-            request, "incoming_record.html", user, nav="incoming", record=record, service=service,
-            state_zh=IncomingState(record.state).zh, departments=service.departments(record.organ_id) if mine else [],
-            people=service.people(record.organ_id) if mine else [], steps=service.steps_for(user, record),
-            overdue=service.is_overdue(record), where_now=service.where_now(record), today=ctx.today(),
-        )  # fmt: skip
+def handling(request: Request, user: CurrentUser, ctx: UnitOfWork, service: Incoming, record_id: Id) -> HTMLResponse:
+    record = service.get(user, record_id)
+    mine = record.organ_id == user.organ_id
+    return page(
+        request, "incoming_record.html", user, nav="incoming", record=record, service=service,
+        state_zh=IncomingState(record.state).zh, departments=service.departments(record.organ_id) if mine else [],
+        people=service.people(record.organ_id) if mine else [], steps=service.steps_for(user, record),
+        overdue=service.is_overdue(record), where_now=service.where_now(record), today=ctx.today(),
+    )  # fmt: skip
 
 
 @router.get("/incoming/{record_id}/sheet")
-def sheet(request: Request, record_id: Id) -> HTMLResponse:
+def sheet(user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id) -> HTMLResponse:
     """收文处理单 to print (A4, print CSS)."""
-    with web_scope(request) as (ctx, user):
-        record = IncomingService(ctx).get(user, record_id)
-        html = sheet_html(record, ctx.settings, record.organ.name, embed_fonts=False)
+    record = incoming.get(user, record_id)
+    html = sheet_html(record, ctx.settings, record.organ.name, embed_fonts=False)
     response = HTMLResponse(html)
     secure_headers(response, PAGE_CSP)
     return response
 
 
 @router.post("/incoming/{record_id}/review")
-def review(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
+def review(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
     accept = _text(form, "decision") != "return"
     nature = _text(form, "nature")
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).review(
-            user, record_id, accept, _text(form, "opinion") or None,
-            IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None,
-        )  # fmt: skip
+    incoming.review(
+        user, record_id, accept, _text(form, "opinion") or None,
+        IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None,
+    )  # fmt: skip
     return redirect(f"/incoming/{record_id}", "incoming_reviewed" if accept else "incoming_returned")
 
 
 @router.post("/incoming/{record_id}/propose")
-def propose(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).propose(user, record_id, _text(form, "opinion"))
+def propose(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
+    incoming.propose(user, record_id, _text(form, "opinion"))
     return redirect(f"/incoming/{record_id}", "incoming_proposed")
 
 
 @router.post("/incoming/{record_id}/instruct")
-def instruct(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
+def instruct(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
     lead = _ids(form, "lead_department_id")
     data = _checked(
         InstructIn, opinion=_text(form, "opinion"), lead_department_id=lead[0] if lead else None,
         support_department_ids=_ids(form, "support_department_ids"), deadline=_day(_text(form, "deadline")),
     )  # fmt: skip
     assert isinstance(data, InstructIn)
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).instruct(user, record_id, data)
+    incoming.instruct(user, record_id, data)
     return redirect(f"/incoming/{record_id}", "incoming_instructed")
 
 
 @router.post("/incoming/{record_id}/handle")
-def handle(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).handle(user, record_id, _text(form, "note"))
+def handle(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
+    incoming.handle(user, record_id, _text(form, "note"))
     return redirect(f"/incoming/{record_id}", "incoming_handled")
 
 
 @router.post("/incoming/{record_id}/circulate")
-def circulate(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
+def circulate(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
     readers = _ids(form, "user_ids")
     if not readers:
         raise Invalid("readers_required", "请选择传阅人员", "choose who reads it")
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).circulate(user, record_id, readers, _text(form, "opinion") or None)
+    incoming.circulate(user, record_id, readers, _text(form, "opinion") or None)
     return redirect(f"/incoming/{record_id}", "incoming_circulated")
 
 
 @router.post("/incoming/{record_id}/read")
-def read(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).read(user, record_id, _text(form, "opinion") or None)
+def read(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
+    incoming.read(user, record_id, _text(form, "opinion") or None)
     return redirect(f"/incoming/{record_id}", "incoming_read")
 
 
 @router.post("/incoming/{record_id}/close")
-def close(request: Request, record_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        IncomingService(ctx).close(user, record_id, _text(form, "result"))
+def close(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
+    incoming.close(user, record_id, _text(form, "result"))
     return redirect(f"/incoming/{record_id}", "incoming_closed")
 
 

@@ -17,15 +17,17 @@ from services.accounts.departments import DepartmentService
 from services.accounts.login import login as log_in
 from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganChange, OrganService
-from services.api.params import Id
 from services.context import Context
 from services.domain.enums import SERIES_FAMILIES, NumberFamily, Role
 from services.domain.models import User
 from services.errors import DomainError, Invalid, NotFound
+from services.http.params import Id
+from services.http.request import client_address, runtime_of
+from services.http.scope import web_scope
 from services.numbering.service import NumberingService
 from services.web.pages.admin import parse_aliases, parse_prefixes
 from services.web.render import page, redirect
-from services.web.session import client_address, read_form, runtime_of, set_login_cookie, web_scope
+from services.web.session import read_form, set_login_cookie
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]

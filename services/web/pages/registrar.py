@@ -9,15 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from services.api.params import Id
 from services.domain.enums import DocStatus
 from services.domain.models import User
 from services.errors import Conflict, Invalid
+from services.http.params import Id
+from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form, runtime_of, web_scope
+from services.web.session import read_form
 from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)

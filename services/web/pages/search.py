@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse
 
 from search import Filters, SearchError, SearchQuery, SearchResult
 from search.query import read_year
+from services.http.request import runtime_of
+from services.http.scope import web_scope
 from services.indexing.service import search_as
 from services.web.render import page
-from services.web.session import runtime_of, web_scope
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20

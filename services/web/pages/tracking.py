@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
 from starlette.datastructures import FormData
 
-from services.accounts.groups import GroupService
-from services.api.params import Id
-from services.obligations.service import Dashboard, ObligationService, cadence_zh
-from services.obligations.tasks import TaskService
+from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks
+from services.http.params import Id
+from services.http.request import runtime_of
+from services.obligations.service import Dashboard, cadence_zh
 from services.web.render import page, redirect
-from services.web.session import read_form, runtime_of, web_scope
+from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -40,67 +40,66 @@ def _int(text: str | None) -> int | None:
 @router.get("/documents/{document_id}/distribution")
 def dashboard(
     request: Request,
+    user: CurrentUser,
+    service: Obligations,
+    groups: Groups,
     document_id: Id,
     day: str | None = None,
     obligation: str | None = None,
     group: str | None = None,
     overdue: str | None = None,
 ) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = ObligationService(ctx)
-        board = service.dashboard(user, document_id, _day(day), _int(obligation), _int(group), overdue == "1")
-        return page(
-            request, "distribution.html", user, nav="documents", board=board, document=board.document,
-            arrivals=board.arrivals, groups=GroupService(ctx).all(), cadence_zh=cadence_zh,
-            filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
-        )  # fmt: skip
+    board = service.dashboard(user, document_id, _day(day), _int(obligation), _int(group), overdue == "1")
+    return page(
+        request, "distribution.html", user, nav="documents", board=board, document=board.document,
+        arrivals=board.arrivals, groups=groups.all(), cadence_zh=cadence_zh,
+        filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
+    )  # fmt: skip
 
 
 @router.post("/obligations/{obligation_id}/chase")
-def chase(request: Request, obligation_id: Id, form: FormDep) -> RedirectResponse:
+def chase(form: FormDep, user: CurrentUser, service: Obligations, obligation_id: Id) -> RedirectResponse:
     """催办 of one obligation: the units ticked (every open one when none is), for the period shown."""
     organ_ids = [int(v) for v in form.getlist("organ_ids") if isinstance(v, str) and v.isdigit()]
     period = _day(str(form.get("period_due") or ""))
-    with web_scope(request) as (ctx, user):
-        service = ObligationService(ctx)
-        service.chase_now(user, obligation_id, organ_ids or None, period)
-        document_id = service.visible(user, obligation_id).document_id
+    service.chase_now(user, obligation_id, organ_ids or None, period)
+    document_id = service.visible(user, obligation_id).document_id
     return redirect(f"/documents/{document_id}/distribution", "chased")
 
 
 @router.post("/obligations/{obligation_id}/stop")
-def stop(request: Request, obligation_id: Id, form: FormDep) -> RedirectResponse:
+def stop(form: FormDep, user: CurrentUser, obligations: Obligations, obligation_id: Id) -> RedirectResponse:
     """The issuing office stops a cadence, with the reason typed beside it: the period in progress is its last."""
-    with web_scope(request) as (ctx, user):
-        obligation = ObligationService(ctx).stop(user, obligation_id, str(form.get("reason") or ""))
-        document_id = obligation.document_id
+    obligation = obligations.stop(user, obligation_id, str(form.get("reason") or ""))
+    document_id = obligation.document_id
     return redirect(f"/documents/{document_id}/distribution", "stopped")
 
 
 @router.post("/submissions/{submission_id}/accept")
-def accept(request: Request, submission_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        submission = ObligationService(ctx).accept(user, submission_id)
-        document_id = submission.obligation.document_id
+def accept(form: FormDep, user: CurrentUser, obligations: Obligations, submission_id: Id) -> RedirectResponse:
+    submission = obligations.accept(user, submission_id)
+    document_id = submission.obligation.document_id
     return redirect(f"/documents/{document_id}/distribution", "accepted")
 
 
 @router.post("/submissions/{submission_id}/return")
-def return_submission(request: Request, submission_id: Id, form: FormDep) -> RedirectResponse:
+def return_submission(
+    form: FormDep, user: CurrentUser, obligations: Obligations, submission_id: Id
+) -> RedirectResponse:
     """退回补报 with the reason typed in the report's form."""
-    with web_scope(request) as (ctx, user):
-        submission = ObligationService(ctx).return_(user, submission_id, str(form.get("reason") or ""))
-        document_id = submission.obligation.document_id
+    submission = obligations.return_(user, submission_id, str(form.get("reason") or ""))
+    document_id = submission.obligation.document_id
     return redirect(f"/documents/{document_id}/distribution", "returned_reply")
 
 
 @router.get("/documents/{document_id}/distribution.xlsx")
-def export(request: Request, document_id: Id, day: str | None = None) -> Response:
+def export(
+    request: Request, user: CurrentUser, obligations: Obligations, document_id: Id, day: str | None = None
+) -> Response:
     zone = runtime_of(request).settings.timezone
-    with web_scope(request) as (ctx, user):
-        board = ObligationService(ctx).dashboard(user, document_id, _day(day))
-        data = workbook(board, zone)
-        number = board.document.doc_number or str(board.document.id)
+    board = obligations.dashboard(user, document_id, _day(day))
+    data = workbook(board, zone)
+    number = board.document.doc_number or str(board.document.id)
     name = f"反馈情况-{number}.xlsx"
     return Response(
         data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
@@ -144,21 +143,17 @@ def _local(value: Any, tz: ZoneInfo) -> Any:
 
 
 @router.get("/documents/{document_id}/tasks")
-def tasks_page(request: Request, document_id: Id) -> HTMLResponse:
+def tasks_page(
+    request: Request, user: CurrentUser, documents: Documents, tasks: Tasks, document_id: Id
+) -> HTMLResponse:
     """任务分工: the issuing office sees every task and unit; a unit its own tasks, with a form to report."""
-    with web_scope(request) as (ctx, user):
-        from services.documents.service import DocumentService
-
-        document = DocumentService(ctx).get_visible(user, document_id)
-        tasks = TaskService(ctx).seen_by(user, document_id)
-        return page(request, "tasks.html", user, nav="documents", document=document, tasks=tasks)
+    document = documents.get_visible(user, document_id)
+    seen = tasks.seen_by(user, document_id)
+    return page(request, "tasks.html", user, nav="documents", document=document, tasks=seen)
 
 
 @router.post("/task-assignments/{assignment_id}/progress")
-def progress(request: Request, assignment_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        assignment = TaskService(ctx).report_progress(
-            user, assignment_id, str(form.get("note") or ""), form.get("done") == "1"
-        )
-        document_id = assignment.task.document_id
+def progress(form: FormDep, user: CurrentUser, tasks: Tasks, assignment_id: Id) -> RedirectResponse:
+    assignment = tasks.report_progress(user, assignment_id, str(form.get("note") or ""), form.get("done") == "1")
+    document_id = assignment.task.document_id
     return redirect(f"/documents/{document_id}/tasks", "progress")

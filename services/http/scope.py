@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the process Runtime, the bearer token, and a unit of work with its user."""
+"""Who is asking and the transaction their request runs in, for the API (a bearer token, or for downloads the
+login cookie; 401 when missing) and for the pages (the login cookie; the login page when missing)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,15 +16,27 @@ from services.accounts.service import UserService
 from services.context import Context
 from services.domain.models import User
 from services.errors import Forbidden, Unauthenticated
+from services.http.request import SESSION_COOKIE, runtime_of
 from services.runtime import Runtime
-from services.web.session import SESSION_COOKIE
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in user; answered with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class PasswordChangeRequired(Exception):
+    """An admin reset the password: every page but the account page leads there until it is changed."""
+
+
+def login_url(next_url: str) -> str:
+    return f"/login?next={quote(next_url, safe='')}"
+
 
 bearer = HTTPBearer(auto_error=False, description="The token from POST /api/v1/auth/login")
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 @dataclass(frozen=True)
@@ -37,7 +51,7 @@ class Caller:
         return replace(self, read_only=False)
 
 
-def get_caller(
+async def get_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Caller:
     read_only = request.method in ("GET", "HEAD")
@@ -48,7 +62,11 @@ def get_caller(
     return Caller(request.cookies.get(SESSION_COOKIE) if read_only else None, read_only)
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def _runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 TokenDep = Annotated[Caller, Depends(get_caller)]
 
 
@@ -66,4 +84,26 @@ def user_scope(runtime: Runtime, caller: Caller, password_pending_ok: bool = Fal
                 "管理员已重置您的密码，请先修改密码",
                 "an administrator reset your password: change it first (POST /api/v1/me/password)",
             )
+        yield ctx, user
+
+
+@contextmanager
+def web_scope(
+    request: Request, write: bool | None = None, password_pending_ok: bool = False
+) -> Iterator[tuple[Context, User]]:
+    """One transaction for the page, with the logged-in user; a missing or stale login leads to the login page,
+    a password an admin reset to the account page. A GET page reads without the write lock unless it says it
+    records something."""
+    token = request.cookies.get(SESSION_COOKIE)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not token:
+        raise LoginRequired(here)
+    writes = request.method not in ("GET", "HEAD") if write is None else write
+    with runtime_of(request).context(write=writes) as ctx:
+        try:
+            user = UserService(ctx).from_token(token)
+        except Unauthenticated:
+            raise LoginRequired(here) from None
+        if user.must_change_password and not password_pending_ok:
+            raise PasswordChangeRequired()
         yield ctx, user

@@ -19,6 +19,10 @@ DOCS_CSP = (
     "frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/api/v1/docs", "/docs/oauth2-redirect")
+# A rendered 公文 shown in a frame of the document page: its text and fonts, never a script.
+FRAME_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; font-src 'self' data:; img-src data:; frame-ancestors 'self'"
+)
 
 
 class SecurityHeadersMiddleware:

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from services.accounts.service import UserService
 from services.api.errors import install_error_handlers
-from services.api.headers import SecurityHeadersMiddleware
 from services.api.limits import BodyLimitMiddleware, LoginCheck
 from services.api.routes import (
     admin,
@@ -27,13 +26,14 @@ from services.api.routes import (
     search,
     system,
 )
-from services.api.routing import serve
 from services.config import Settings
 from services.errors import Unauthenticated
+from services.http.headers import SecurityHeadersMiddleware
+from services.http.request import SESSION_COOKIE
+from services.http.routing import serve
 from services.processes import die_with_parent
 from services.runtime import Runtime
-from services.web import install_web
-from services.web.session import SESSION_COOKIE
+from services.web import error_page, install_web
 
 
 def login_checker(runtime: Runtime) -> LoginCheck:
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = runtime
     app.add_middleware(BodyLimitMiddleware, has_valid_login=login_checker(runtime))
     app.add_middleware(SecurityHeadersMiddleware)
-    install_error_handlers(app)
+    install_error_handlers(app, error_page)
     for module in (system, admin, documents, distribution, obligations, registrar, incoming, search, imports, archive):
         serve(app, module.router)
     install_web(app, str(runtime.settings.templates_dir))

@@ -1,0 +1,107 @@
+"""The composition root: each service built with its collaborators, the one place that knows how. The API and
+the pages get them as dependencies (services.http.deps); the CLI, the flows and the example data call these
+functions with their own unit of work."""
+
+from __future__ import annotations
+
+from services.accounts.departments import DepartmentService
+from services.accounts.groups import GroupService
+from services.accounts.people import PeopleService
+from services.accounts.service import OrganService, UserService
+from services.archive.fonds import FondsService
+from services.archive.retention import RetentionService
+from services.archive.service import ArchiveService
+from services.audit.service import AuditService
+from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.service import DocumentService
+from services.imports.service import ImportService
+from services.incoming.repository import IncomingRepository
+from services.incoming.service import IncomingService
+from services.indexing.service import IndexingService
+from services.jobs.service import JobService
+from services.obligations.service import ObligationService
+from services.obligations.tasks import TaskService
+from services.registrar.service import RegistrarService
+from services.registrar.sheet import IssuingSheetService
+from services.workflow.service import WorkflowService
+
+
+def audit(ctx: Context) -> AuditService:
+    return AuditService(ctx)
+
+
+def users(ctx: Context) -> UserService:
+    return UserService(ctx)
+
+
+def organs(ctx: Context) -> OrganService:
+    return OrganService(ctx)
+
+
+def groups(ctx: Context) -> GroupService:
+    return GroupService(ctx)
+
+
+def people(ctx: Context) -> PeopleService:
+    return PeopleService(ctx, users=users(ctx), audit=audit(ctx))
+
+
+def departments(ctx: Context) -> DepartmentService:
+    return DepartmentService(ctx, audit=audit(ctx))
+
+
+def documents(ctx: Context) -> DocumentService:
+    return DocumentService(ctx)
+
+
+def workflow(ctx: Context) -> WorkflowService:
+    return WorkflowService(ctx)
+
+
+def registrar(ctx: Context) -> RegistrarService:
+    return RegistrarService(ctx)
+
+
+def issuing_sheets(ctx: Context) -> IssuingSheetService:
+    return IssuingSheetService(ctx)
+
+
+def distribution(ctx: Context) -> DistributionService:
+    return DistributionService(ctx)
+
+
+def obligations(ctx: Context) -> ObligationService:
+    return ObligationService(ctx)
+
+
+def tasks(ctx: Context) -> TaskService:
+    return TaskService(ctx)
+
+
+def incoming(ctx: Context) -> IncomingService:
+    return IncomingService(ctx, repo=IncomingRepository(ctx.session), audit=audit(ctx))
+
+
+def imports(ctx: Context) -> ImportService:
+    return ImportService(ctx)
+
+
+def archive(ctx: Context) -> ArchiveService:
+    return ArchiveService(ctx)
+
+
+def fonds(ctx: Context) -> FondsService:
+    return FondsService(ctx)
+
+
+def retention(ctx: Context) -> RetentionService:
+    return RetentionService(ctx)
+
+
+def jobs(ctx: Context) -> JobService:
+    return JobService(ctx)
+
+
+def indexing(ctx: Context) -> IndexingService:
+    return IndexingService(ctx)

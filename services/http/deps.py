@@ -1,0 +1,116 @@
+"""The request boundary as dependencies, the same for the API and the pages: who is asking (`CurrentUser`), the
+unit of work their request runs in (`UnitOfWork`: one transaction, committed when the route returns and before
+the response is sent, rolled back when it raises), and one dependency per service, built on that unit of work by
+the composition root (`services.compose`).
+
+A route names what it needs and does one call:
+
+    @router.get("/incoming")
+    def register(user: CurrentUser, incoming: Incoming, ...) -> RegisterOut:
+        return RegisterOut.of(*incoming.register(user, ...))
+
+Only opening the transaction (it looks the caller up) runs on a worker thread; the rest of the chain is cheap and
+stays on the event loop, so a request costs one thread hop for its dependencies, not one per dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+
+from services import compose
+from services.accounts.departments import DepartmentService
+from services.accounts.groups import GroupService
+from services.accounts.people import PeopleService
+from services.accounts.service import OrganService, UserService
+from services.archive.fonds import FondsService
+from services.archive.retention import RetentionService
+from services.archive.service import ArchiveService
+from services.audit.service import AuditService
+from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.service import DocumentService
+from services.domain.models import User
+from services.http.scope import TokenDep, user_scope, web_scope
+from services.imports.service import ImportService
+from services.incoming.service import IncomingService
+from services.indexing.service import IndexingService
+from services.jobs.service import JobService
+from services.obligations.service import ObligationService
+from services.obligations.tasks import TaskService
+from services.registrar.service import RegistrarService
+from services.registrar.sheet import IssuingSheetService
+from services.runtime import Runtime
+from services.workflow.service import WorkflowService
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scope:
+    ctx: Context
+    user: User
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _scope(request: Request, caller: TokenDep) -> Iterator[Scope]:
+    """The caller's transaction: the API's rules for /api/ paths, the pages' for the rest (services.http.scope)."""
+    if is_api(request):
+        runtime: Runtime = request.app.state.runtime
+        with user_scope(runtime, caller) as (ctx, user):
+            yield Scope(ctx, user)
+    else:
+        with web_scope(request) as (ctx, user):
+            yield Scope(ctx, user)
+
+
+ScopeDep = Annotated[Scope, Depends(_scope, scope="function")]
+
+
+async def _current_user(scope: ScopeDep) -> User:
+    return scope.user
+
+
+async def _unit_of_work(scope: ScopeDep) -> Context:
+    return scope.ctx
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+UnitOfWork = Annotated[Context, Depends(_unit_of_work)]
+
+
+def provide(factory: Callable[[Context], T]) -> Any:
+    """A dependency that builds a service on the request's unit of work."""
+
+    async def build(ctx: UnitOfWork) -> T:
+        return factory(ctx)
+
+    return Depends(build)
+
+
+Audit = Annotated[AuditService, provide(compose.audit)]
+Users = Annotated[UserService, provide(compose.users)]
+Organs = Annotated[OrganService, provide(compose.organs)]
+Groups = Annotated[GroupService, provide(compose.groups)]
+People = Annotated[PeopleService, provide(compose.people)]
+Departments = Annotated[DepartmentService, provide(compose.departments)]
+Documents = Annotated[DocumentService, provide(compose.documents)]
+Workflow = Annotated[WorkflowService, provide(compose.workflow)]
+Registrar = Annotated[RegistrarService, provide(compose.registrar)]
+IssuingSheets = Annotated[IssuingSheetService, provide(compose.issuing_sheets)]
+Distribution = Annotated[DistributionService, provide(compose.distribution)]
+Obligations = Annotated[ObligationService, provide(compose.obligations)]
+Tasks = Annotated[TaskService, provide(compose.tasks)]
+Incoming = Annotated[IncomingService, provide(compose.incoming)]
+Imports = Annotated[ImportService, provide(compose.imports)]
+Archive = Annotated[ArchiveService, provide(compose.archive)]
+Fonds = Annotated[FondsService, provide(compose.fonds)]
+Retention = Annotated[RetentionService, provide(compose.retention)]
+Jobs = Annotated[JobService, provide(compose.jobs)]
+Indexing = Annotated[IndexingService, provide(compose.indexing)]
