@@ -2,7 +2,7 @@
 and stores them, and the job keeps its stage, files done of total, and the per-file report.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import services.domain.models
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 time a web page published an imported document (发布时间), kept apart from its 成文日期.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
