@@ -167,6 +167,7 @@ class JobStep(StrEnum):
     issue = "issue"  # 复核/登记, 印制 and 核发 after 签发
     archive = "archive"  # 年度归档
     fixity = "fixity"  # 完整性检查 of the archive
+    anchor = "anchor"  # 审计链锚定: the audit chain's head written once into the archive store, daily
 
     @property
     def zh(self) -> str:
@@ -179,6 +180,7 @@ JOB_STEP_ZH = {
     JobStep.issue: "核发",
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
+    JobStep.anchor: "审计链锚定",
 }
 
 

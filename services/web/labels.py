@@ -88,6 +88,7 @@ STEP_ZH = {
     JobStep.issue: "复核登记、排版印制与核发",
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
+    JobStep.anchor: "审计链锚定",
 }
 
 GLOBALS: dict[str, Any] = {
