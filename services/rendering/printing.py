@@ -10,8 +10,8 @@ from services.access import Level, require_role
 from services.context import Context
 from services.documents.service import DocumentService
 from services.domain.enums import Classification, DocStatus, Role
-from services.domain.models import User
-from services.errors import Conflict, Forbidden, Invalid
+from services.domain.models import Document, User
+from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.registrar.repository import registered_copy_numbers
 from services.rendering.renderer import DocumentRenderer, copy_numbers
 from services.workflow.service import WorkflowService
@@ -36,12 +36,7 @@ class PrintRunService:
         the ``first``…``last`` of them (1-based, inclusive). Everything is read and checked here; the bytes are
         made only as ``chunks`` is read, and need neither the database nor the transaction."""
         document = self.documents.get_visible(actor, document_id, Level.internal)
-        require_role(actor, Role.registrar)
-        if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
-            raise Forbidden("not_issuing_office", "只有主办机关可以印制", "only the lead organ prints the copies")
-        document.require_status(DocStatus.issued, DocStatus.distributed)
-        if document.classification == Classification.none.value:
-            raise Conflict("not_classified", "非涉密公文不编份号", "only a 涉密 document carries 份号")
+        require_may_print(actor, document)
         # The 份号 registered at 登记 (the registrar's gate), else 000001… for every printed copy.
         registered = registered_copy_numbers(self.ctx.session, document.id) or copy_numbers(document.printed_copies)
         copies = print_range(registered, first, last)
@@ -50,6 +45,24 @@ class PrintRunService:
         facts = self.renderer.facts(document, self.documents.body(version), version, signoffs)
         chunks = self.renderer.print_run(facts, copies)
         return PrintFile(f"print-{document.id}-{copies[0]}-{copies[-1]}.pdf", chunks)
+
+
+def require_may_print(actor: User, document: Document) -> None:
+    """The lead organ's registrar (or an admin) prints an issued 涉密 document's copies; anyone else is refused."""
+    require_role(actor, Role.registrar)
+    if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
+        raise Forbidden("not_issuing_office", "只有主办机关可以印制", "only the lead organ prints the copies")
+    document.require_status(DocStatus.issued, DocStatus.distributed)
+    if document.classification == Classification.none.value:
+        raise Conflict("not_classified", "非涉密公文不编份号", "only a 涉密 document carries 份号")
+
+
+def may_print(actor: User, document: Document) -> bool:
+    try:
+        require_may_print(actor, document)
+    except DomainError:
+        return False
+    return True
 
 
 def print_range(registered: list[str], first: int | None, last: int | None) -> list[str]:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from tests.helpers.joint_notice import organ_ids
+from tests.helpers.pages import page_login
 
 Login = Callable[[str], dict[str, str]]
 
@@ -116,6 +117,14 @@ def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     for query in ("first=3&last=2", "first=2&last=4", "first=0", "last=999999"):
         r = client.get(f"/api/v1/documents/{doc_id}/print.pdf?{query}", headers=staff("registrar"))
         assert r.status_code == 422, (query, r.status_code)
+
+    # The registrar prints from the document's page (its login opens the download); the drafter sees no such link.
+    link = f"/api/v1/documents/{doc_id}/print.pdf"
+    page_login(client, "mw.secret.registrar")
+    assert link in client.get(f"/documents/{doc_id}").text
+    assert len(_text(client.get(link).content)) == 3 * len(pages)
+    page_login(client, "mw.secret.drafter")
+    assert link not in client.get(f"/documents/{doc_id}").text
 
 
 def test_six_hundred_registered_copies_print_in_one_streamed_run(

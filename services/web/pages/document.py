@@ -22,6 +22,7 @@ from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
 from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
+from services.rendering.printing import may_print
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import FRAME_CSP, page, redirect, secure_headers
@@ -62,6 +63,7 @@ def _actions(user: User, level: Level, document: Document, item: InboxItem | Non
         "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
         "registrar_step": lead and user.has_role(Role.registrar) and DocStatus(status) in REGISTRAR_STEPS,
         "issuing_sheet": internal and document.kind == DocKind.outgoing,
+        "print_run": internal and may_print(user, document),
         "receive": item is not None and item.received_at is None,
         "report": owes,
         "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
