@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from services.audit import chain
 from services.context import Context
-from services.storage import ObjectNotFound, ObjectStore
+from services.storage import ObjectLocked, ObjectNotFound, ObjectStore
 
 PREFIX = "archive/audit-anchors/"
 DAILY = "daily"
@@ -61,7 +61,11 @@ class AnchorRecords:
         key = self.key(anchor.day, anchor.reason)
         if self.store.exists(key):
             return Written(self.read(key), key, written=False)
-        self.store.put_locked(key, encode(anchor), "application/json", dt.date(anchor.day.year + KEPT_YEARS, 12, 31))
+        until = dt.date(anchor.day.year + KEPT_YEARS, 12, 31)
+        try:
+            self.store.put_locked(key, encode(anchor), "application/json", until)
+        except ObjectLocked:  # written a moment ago by another run of the same day
+            return Written(self.read(key), key, written=False)
         return Written(anchor, key, written=True)
 
     def read(self, key: str) -> chain.Anchor:
@@ -94,7 +98,7 @@ def encode(anchor: chain.Anchor) -> bytes:
 
 def decode(data: bytes) -> chain.Anchor:
     record = json.loads(data)
-    if record.get("类型") != KIND or record.get("算法") != chain.ALGORITHM:
+    if not isinstance(record, dict) or record.get("类型") != KIND or record.get("算法") != chain.ALGORITHM:
         raise ValueError("not an audit-chain anchor")
     event_id, digest = record["链头事件"], record["链头摘要"]
     if not isinstance(event_id, int) or not isinstance(digest, str) or len(digest) != 64:
