@@ -320,11 +320,14 @@ class _Sink:
             yield from self.emit(obj, obj.number)
 
     def trailer(self, root: pydyf.Dictionary, info: pydyf.Dictionary) -> Iterator[bytes]:
+        """The cross-reference table (20 bytes an object, handed on as it is written) and the trailer."""
         missing = [n for n, offset in enumerate(self.offsets) if offset is None and n]
         assert not missing, f"objects reserved but never written: {missing}"
         xref = self.position
-        lines = [b"xref", f"0 {len(self.offsets)}".encode(), b"0000000000 65535 f "]
-        lines += [f"{offset:010} 00000 n ".encode() for offset in self.offsets[1:]]
+        self._write(f"xref\n0 {len(self.offsets)}\n0000000000 65535 f \n".encode())
+        for offset in self.offsets[1:]:
+            self._write(f"{offset:010} 00000 n \n".encode())
+            yield from self._flush(force=False)
         identifier = pydyf.String(self.digest.hexdigest().encode()).data  # PDF/A asks for an ID
         trailer = pydyf.Dictionary(
             {
@@ -334,9 +337,8 @@ class _Sink:
                 "ID": pydyf.Array([identifier, identifier]),
             }
         )
-        lines += [b"trailer", trailer.data, b"startxref", str(xref).encode(), b"%%EOF"]
-        self._write(b"\n".join(lines) + b"\n")
-        return self._flush(force=True)
+        self._write(b"trailer\n" + trailer.data + f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        yield from self._flush(force=True)
 
     def _write(self, data: bytes) -> None:
         self.buffer += data
