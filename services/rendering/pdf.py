@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -86,38 +87,37 @@ class PdfWriter:
         what is kept meanwhile is an offset per object, a digest per distinct page and the characters used."""
         sink = _Sink()
         yield from sink.header()
-        pages_tree, resources = sink.reserve(), sink.reserve()
-        fonts: dict[str, int] = {}  # face → the number its font will be written under
-        used: dict[str, set[str]] = {}
-        drawn: dict[bytes, int] = {}  # a page's drawing → the content object already written for it
-        kids: list[int] = []
-        before: dict[int, tuple[Page, int]] = {}  # the last layout's pages: a copy shares most of them
+        run = _Run(pages_tree=sink.reserve(), resources=sink.reserve())
         for layout in layouts:
-            for face, chars in layout.chars_by_face().items():
-                used.setdefault(face, set()).update(chars)
-                if face not in fonts:
-                    fonts[face] = sink.reserve()
-            names = {face: f"F{fonts[face]}" for face in fonts}
-            now: dict[int, tuple[Page, int]] = {}
-            for page in layout.pages:
-                known = before.get(id(page))
-                content = known[1] if known and known[0] is page else None
-                if content is None:
-                    content = yield from self._stream_content(sink, page, names, drawn)
-                now[id(page)] = (page, content)
-                kids.append(sink.reserve())
-                yield from sink.emit(_page(_ref(pages_tree), _ref(content), _ref(resources)), kids[-1])
-            before = now
-        yield from self._stream_fonts(sink, fonts, used, resources)
+            yield from self._stream_layout(sink, layout, run)
+        yield from self._stream_fonts(sink, run.fonts, run.used, run.resources)
         catalog, info = self._pdfa(sink.add, title)
         yield from sink.drain()
-        tree = pydyf.Dictionary({"Type": "/Pages", "Kids": pydyf.Array(_refs(kids)), "Count": len(kids)})
-        yield from sink.emit(tree, pages_tree)
-        root = pydyf.Dictionary({"Type": "/Catalog", "Pages": _ref(pages_tree), **catalog})
+        tree = pydyf.Dictionary({"Type": "/Pages", "Kids": pydyf.Array(_refs(run.kids)), "Count": len(run.kids)})
+        yield from sink.emit(tree, run.pages_tree)
+        root = pydyf.Dictionary({"Type": "/Catalog", "Pages": _ref(run.pages_tree), **catalog})
         yield from sink.emit(root)
         info_dict = pydyf.Dictionary(info)
         yield from sink.emit(info_dict)
         yield from sink.trailer(root, info_dict)
+
+    def _stream_layout(self, sink: _Sink, layout: Layout, run: _Run) -> Iterator[bytes]:
+        """One copy's pages; a page the copy before had too (the same object) keeps its drawing."""
+        for face, chars in layout.chars_by_face().items():
+            run.used.setdefault(face, set()).update(chars)
+            if face not in run.fonts:
+                run.fonts[face] = sink.reserve()
+        names = {face: f"F{number}" for face, number in run.fonts.items()}
+        now: dict[int, tuple[Page, int]] = {}
+        for page in layout.pages:
+            known = run.before.get(id(page))
+            content = known[1] if known and known[0] is page else None
+            if content is None:
+                content = yield from self._stream_content(sink, page, names, run.drawn)
+            now[id(page)] = (page, content)
+            run.kids.append(sink.reserve())
+            yield from sink.emit(_page(_ref(run.pages_tree), _ref(content), _ref(run.resources)), run.kids[-1])
+        run.before = now
 
     def _stream_content(
         self, sink: _Sink, page: Page, names: dict[str, str], drawn: dict[bytes, int]
@@ -279,6 +279,19 @@ def _ref(number: int) -> bytes:
 
 def _refs(numbers: list[int]) -> list[bytes]:
     return [_ref(n) for n in numbers]
+
+
+@dataclass
+class _Run:
+    """What a streamed print run remembers between its copies."""
+
+    pages_tree: int
+    resources: int
+    fonts: dict[str, int] = field(default_factory=dict)  # face → the number its font will be written under
+    used: dict[str, set[str]] = field(default_factory=dict)  # face → the characters drawn in it
+    drawn: dict[bytes, int] = field(default_factory=dict)  # a page's drawing → its content object
+    kids: list[int] = field(default_factory=list)  # every page, in order
+    before: dict[int, tuple[Page, int]] = field(default_factory=dict)  # the last copy's pages and their content
 
 
 class _Sink:
