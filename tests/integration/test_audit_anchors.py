@@ -19,6 +19,7 @@ from services.runtime import Runtime
 from services.storage import ObjectLocked
 from tests.helpers.cli import run_cli
 from tests.helpers.joint_notice import issue
+from tests.helpers.pages import page_login
 from tests.helpers.tamper import behind_the_back, event_id, rewrite_consistently
 
 Login = Callable[[str], dict[str, str]]
@@ -170,7 +171,7 @@ def test_an_anchor_step_handed_to_the_worker_anchors(runtime: Runtime, issued: i
     assert runtime.store.list(PREFIX) == [f"{PREFIX}{_today(runtime).isoformat()}/daily.json"]
 
 
-def test_an_archive_run_anchors_the_head_it_leaves(runtime: Runtime, issued: int) -> None:
+def test_an_archive_run_anchors_the_head_it_leaves(runtime: Runtime, client: TestClient, issued: int) -> None:
     from flows.archive import annual_archive
     from flows.runtime import set_runtime
     from flows.worker import quiet_prefect
@@ -190,3 +191,5 @@ def test_an_archive_run_anchors_the_head_it_leaves(runtime: Runtime, issued: int
     assert result["report"]["anchor"]["key"] == key
     with pytest.raises(ObjectLocked):
         runtime.store.delete(key)
+    page_login(client, "admin")  # the run's page names the anchor it left
+    assert f"事件 {head_id}（{_today(runtime).isoformat()}" in client.get(f"/archive/runs/{result['run_id']}").text
