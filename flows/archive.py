@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.audit import anchor_audit_chain
 from flows.naming import RunLabel, archive_label, fixity_label, given_name
 from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
@@ -170,10 +171,11 @@ def annual_archive(
         if progress:
             progress(len(chunk), len(pending))
     write_catalogue(run_id)
+    anchor = anchor_audit_chain(run_id=run_id)  # after the run's own events: they are anchored with it
     failed = [r for r in results if not r["passed"]]
     with runtime.context() as ctx:
         run = ArchiveService(ctx).run(run_id)
-        run.report = {**run.report, "stored": len(results) - len(failed), "failed": failed, **report}
+        run.report = {**run.report, "stored": len(results) - len(failed), "failed": failed, **report, "anchor": anchor}
         run.counts = {
             "件": len(results) - len(failed),
             "bytes": sum(r["bytes"] for r in results),

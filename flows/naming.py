@@ -80,6 +80,10 @@ def fixity_label() -> RunLabel:
     return RunLabel(JobStep.fixity.zh, (f"{STEP_TAG}{JobStep.fixity.value}",))
 
 
+def anchor_label() -> RunLabel:
+    return RunLabel(JobStep.anchor.zh, (f"{STEP_TAG}{JobStep.anchor.value}",))
+
+
 def import_label(files: int, roots: Sequence[str]) -> RunLabel:
     from pathlib import PurePath
 

@@ -10,7 +10,8 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.archive import EVERY_FONDS, annual_archive, fixity_audit
-from flows.naming import archive_tags, fixity_label
+from flows.audit import audit_anchor
+from flows.naming import anchor_label, archive_tags, fixity_label
 from flows.reminders import reminders
 from flows.supervision import supervision
 from services.config import Settings
@@ -30,7 +31,13 @@ def _scheduled(
     return cast(RunnerDeployment, deployment)
 
 
-DEPLOYMENTS = ("gongwen-reminders", "gongwen-supervision", "gongwen-annual-archive", "gongwen-fixity-audit")
+DEPLOYMENTS = (
+    "gongwen-reminders",
+    "gongwen-supervision",
+    "gongwen-annual-archive",
+    "gongwen-fixity-audit",
+    "gongwen-audit-anchor",
+)
 
 
 def crash_orphaned_runs() -> int:
@@ -97,6 +104,14 @@ def serve_schedules(settings: Settings) -> None:
             "Re-read every archived object and verify its digest",
             settings,
             fixity_label().tags,
+        ),
+        _scheduled(
+            audit_anchor,
+            "gongwen-audit-anchor",
+            settings.archive.anchor_cron,
+            "审计链锚定: the audit chain's head written once a day into the archive store (object lock)",
+            settings,
+            anchor_label().tags,
         ),
         print_starting_message=False,
     )

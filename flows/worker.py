@@ -25,10 +25,11 @@ import httpx
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.archive import annual_archive, archive_run_label, fixity_audit
+from flows.audit import audit_anchor
 from flows.document import BATCH_FLOWS, STEP_FLOWS
 from flows.failures import failure_of, is_dependency_failure
 from flows.imports import import_upload
-from flows.naming import document_run_label, fixity_label, import_label, reindex_label, run_labelled
+from flows.naming import anchor_label, document_run_label, fixity_label, import_label, reindex_label, run_labelled
 from flows.runtime import get_runtime, set_runtime
 from flows.search import reindex, search_index_updates
 from search import SearchError
@@ -74,10 +75,18 @@ def _with_hook(flow: Any) -> Any:
 
 STEPS = {name: _with_hook(f) for name, f in STEP_FLOWS.items()}
 # The flows the worker runs whose runs it settles when they were lost (a reindex runs long and alone: not swept).
-_SWEPT: list[Any] = [*STEP_FLOWS.values(), *BATCH_FLOWS.values(), annual_archive, fixity_audit, import_upload]
+_SWEPT: list[Any] = [
+    *STEP_FLOWS.values(),
+    *BATCH_FLOWS.values(),
+    annual_archive,
+    fixity_audit,
+    import_upload,
+    audit_anchor,
+]
 SWEPT_FLOWS = {str(f.name) for f in _SWEPT} | {"search-index-updates"}
 BATCHES = {name: _with_hook(f) for name, f in BATCH_FLOWS.items()}
-ARCHIVE, FIXITY, IMPORT = _with_hook(annual_archive), _with_hook(fixity_audit), _with_hook(import_upload)
+ARCHIVE, FIXITY = _with_hook(annual_archive), _with_hook(fixity_audit)
+IMPORT, ANCHOR = _with_hook(import_upload), _with_hook(audit_anchor)
 
 
 def run_step(step: JobStep, document_id: int | None, payload: dict[str, Any]) -> Any:
@@ -91,6 +100,8 @@ def run_step(step: JobStep, document_id: int | None, payload: dict[str, Any]) ->
     if step == JobStep.import_files:
         label = import_label(int(payload["files"]), list(payload["names"]))
         return run_labelled(IMPORT, label, payload["import_job_id"], return_state=True)
+    if step == JobStep.anchor:
+        return run_labelled(ANCHOR, anchor_label(), return_state=True)
     assert document_id is not None, step
     return run_labelled(STEPS[step], document_run_label(step, [document_id]), document_id, return_state=True)
 

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +17,9 @@ from rich.console import Console
 from services.config import Settings
 from services.errors import DomainError
 from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.audit.chain import Verdict
 
 app = typer.Typer(
     help="gongwen: 公文 drafting, joint sign-off, issuing, distribution and archiving", no_args_is_help=True
@@ -550,27 +553,71 @@ app.add_typer(audit_app, name="audit")
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
-    """Walk the audit chain: whole, or the first event edited, deleted or inserted behind the system's back."""
+    """Walk the audit chain against every anchor in the archive store: whole, or every event edited, deleted,
+    inserted or rewritten (digests recomputed) before the last anchor."""
     import json
 
-    from services.audit.chain import verify
+    from services.audit.anchors import AnchorService
 
     runtime = Runtime(_settings())
-    with runtime.context() as ctx:
-        verdict = verify(ctx.session)
+    with runtime.context(write=False) as ctx:
+        verdict = AnchorService(ctx).verify()
+    last = verdict.last_anchor
     if as_json:
         broken = verdict.broken.as_dict() if verdict.broken else None
         breaks = [b.as_dict() for b in verdict.breaks]
-        typer.echo(json.dumps({"whole": verdict.whole, "checked": verdict.checked, "broken": broken, "breaks": breaks}))
-    elif verdict.whole:
-        console.print(f"审计链完整 / audit chain whole: {verdict.checked} events, head {verdict.head_id}")
+        anchored = {"event_id": last.event_id, "day": last.day.isoformat(), "at": last.at.isoformat()} if last else None
+        typer.echo(
+            json.dumps(
+                {
+                    "whole": verdict.whole,
+                    "checked": verdict.checked,
+                    "anchors": len(verdict.anchors),
+                    "last_anchor": anchored,
+                    "broken": broken,
+                    "breaks": breaks,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
-        console.print(f"审计链有 {len(verdict.breaks)} 处不符 / {len(verdict.breaks)} breaks in the audit chain:")
-        for b in verdict.breaks:
-            console.print(f"[red]{b.code}[/] 事件 {b.event_id}: {b.zh} / {b.en}")
+        _print_verdict(verdict)
     runtime.close()
     if not verdict.whole:
         raise SystemExit(1)
+
+
+def _print_verdict(verdict: Verdict) -> None:
+    last = verdict.last_anchor
+    if last is None:
+        console.print("尚无锚点 / no anchor yet: a consistent rewrite of the whole chain would not be seen")
+    else:
+        console.print(
+            f"对照 {len(verdict.anchors)} 个锚点，最近一个为 {last.day} 的事件 {last.event_id} / "
+            f"checked against {len(verdict.anchors)} anchors, the last of {last.day} at event {last.event_id}"
+        )
+    if verdict.whole:
+        console.print(f"审计链完整 / audit chain whole: {verdict.checked} events, head {verdict.head_id}")
+        return
+    console.print(f"审计链有 {len(verdict.breaks)} 处不符 / {len(verdict.breaks)} breaks in the audit chain:")
+    for b in verdict.breaks:
+        console.print(f"[red]{b.code}[/] 事件 {b.event_id}: {b.zh} / {b.en}")
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Anchor the audit chain's head in the archive store now (the daily flow; once a day)."""
+    import json
+
+    from flows.audit import audit_anchor as anchor_flow
+    from flows.runtime import set_runtime
+    from flows.server import instance_prefect
+
+    runtime = Runtime(_settings())
+    set_runtime(runtime)
+    with instance_prefect(runtime.settings):
+        result = anchor_flow()
+    typer.echo(json.dumps(result, ensure_ascii=False))
 
 
 admin_app = typer.Typer(help="管理员: the first administrator of a new install", no_args_is_help=True)

@@ -124,6 +124,11 @@ class ArchiveSettings(BaseModel):
     )
     cron: str = Field("0 2 1 3 *", description="The yearly run (for the previous year); filing is due by June.")
     fixity_cron: str = Field("0 3 1 * *", description="The monthly fixity audit.")
+    anchor_cron: str = Field(
+        "55 23 * * *",
+        description="The daily anchor of the audit chain's head in the archive store (write-once): a rewrite of "
+        "the chain before the last anchor is named by `gongwen audit verify`.",
+    )
     scanner_command: str | None = Field(
         None, description="A malware scanner reading a file on stdin, exit 0 when clean (e.g. 'clamdscan -')."
     )

@@ -2,9 +2,10 @@
 
 Events are sealed when their transaction commits: under a lock on the one chain-head row, each new event takes
 the next id, the head's digest as ``prev_hash`` and its own digest; the head moves on. An event edited, deleted
-or inserted behind the application's back no longer chains, and :func:`verify` names the first such event. The
-head at filing time is written into every archival package (DA/T 70 真实性), so a package proves the history it
-was filed with even against someone who rewrites the whole table.
+or inserted behind the application's back no longer chains, and :func:`verify` names every such event. The
+head at filing time is written into every archival package (DA/T 70 真实性), and the head is anchored daily and at
+every archive run as a write-once record in the archive store (services/audit/anchors.py): someone who rewrites
+the table and recomputes every digest after it is named back to the last anchor.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,10 +107,27 @@ class Break:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """The chain head as it stood at a moment, kept where the database's users cannot change it."""
+
+    event_id: int
+    hash: str
+    at: dt.datetime
+    day: dt.date  # the local date it was taken on, as the operator names it
+    reason: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     checked: int
     head_id: int
     breaks: tuple[Break, ...] = ()
+    anchors: tuple[Anchor, ...] = ()  # what the chain was checked against
+
+    @property
+    def last_anchor(self) -> Anchor | None:
+        """The latest anchor: events after its event are what a consistent rewrite could still reach."""
+        return max(self.anchors, key=lambda a: (a.event_id, a.at)) if self.anchors else None
 
     @property
     def broken(self) -> Break | None:
@@ -133,13 +151,18 @@ def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session) -> Verdict:
+def verify(session: Session, anchors: Sequence[Anchor] = ()) -> Verdict:
     """Walk the whole chain and name every event edited, missing or inserted: after a break the walk takes up
-    the chain again from the event that broke it, so one forgery does not hide the next."""
+    the chain again from the event that broke it, so one forgery does not hide the next. Each anchored event must
+    still hold the digest its anchor recorded: a chain rewritten with every digest recomputed is named there."""
     expected_prev, expected_id, checked = GENESIS, 1, 0
     breaks: list[Break] = []
+    anchored = {anchor.event_id for anchor in anchors}
+    seen: dict[int, str] = {}
     for event in _events(session):
         breaks.extend(_check(event, expected_id, expected_prev))
+        if event.id in anchored:
+            seen[event.id] = event.hash or ""
         expected_prev, expected_id, checked = event.hash or "", event.id + 1, checked + 1
     head_id, head_hash = head(session)
     past_head = any(b.event_id > head_id for b in breaks)  # events appended behind the system's back: named
@@ -153,7 +176,36 @@ def verify(session: Session) -> Verdict:
                 "events were deleted from the end or the head was altered",
             )
         )
-    return Verdict(checked, head_id, tuple(breaks))
+    breaks.extend(_anchor_breaks(anchors, seen))
+    return Verdict(checked, head_id, tuple(breaks), tuple(anchors))
+
+
+def _anchor_breaks(anchors: Sequence[Anchor], seen: dict[int, str]) -> list[Break]:
+    """Every anchor whose event no longer holds the recorded digest, with the events it was rewritten among:
+    those after the last anchor before it that still holds."""
+    breaks: list[Break] = []
+    held = 0  # the last anchored event that still holds: no rewrite reaches back past it
+    for anchor in sorted(anchors, key=lambda a: (a.event_id, a.at)):
+        if anchor.event_id < 1:
+            continue
+        if seen.get(anchor.event_id) == anchor.hash:
+            held = max(held, anchor.event_id)
+            continue
+        breaks.append(_anchor_break(anchor, held + 1, anchor.event_id in seen))
+    return breaks
+
+
+def _anchor_break(anchor: Anchor, since: int, present: bool) -> Break:
+    day = anchor.day.isoformat()
+    span = f"{since}" if since == anchor.event_id else f"{since}–{anchor.event_id}"
+    why_zh = f"事件 {span} 中有事件被改写并重算了摘要" if present else "该事件已不存在"
+    why_en = f"an event among {span} was rewritten and the digests recomputed" if present else "the event is gone"
+    return Break(
+        anchor.event_id,
+        "audit_anchor_mismatch",
+        f"事件 {anchor.event_id} 与 {day} 的锚点不符：{why_zh}",
+        f"event {anchor.event_id} does not match the anchor of {day}: {why_en}",
+    )
 
 
 def _check(event: AuditEvent, expected_id: int, expected_prev: str) -> list[Break]:

@@ -190,6 +190,7 @@ class JobStep(StrEnum):
     archive = "archive"  # 年度归档
     fixity = "fixity"  # 完整性检查 of the archive
     import_files = "import"  # 导入 of uploaded files
+    anchor = "anchor"  # 审计链锚定: the audit chain's head written once into the archive store, daily
 
     @property
     def zh(self) -> str:
@@ -203,6 +204,7 @@ JOB_STEP_ZH = {
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
     JobStep.import_files: "导入",
+    JobStep.anchor: "审计链锚定",
 }
 
 

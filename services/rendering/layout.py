@@ -41,6 +41,8 @@ COLOPHON_THIN_MM = 0.25
 LETTER_RULE_X = (grid.PAGE_W - 170.0) / 2
 _ATTENDANCE = re.compile(r"^(出席|请假|列席)[：:](.*)$")
 
+COPY_NUMBER = "copy-number"  # the role of the 份号 mark
+
 
 @dataclass
 class FlowLine:
@@ -85,6 +87,22 @@ class LayoutEngine:
         self._add_colophon(facts, pages, colophon_main)
         self._number_pages(facts, pages)
         return Layout(facts.format, pages, facts)
+
+    def with_copy_number(self, layout: Layout, number: str) -> Layout:
+        """The same pages under another 份号 (GB/T 9704 §7.2.1): only that mark changes, so a print run lays its
+        document out once and numbers each copy (pages without the mark are shared, not copied)."""
+        return Layout(layout.format, [self._renumbered(page, number) for page in layout.pages])
+
+    def _renumbered(self, page: Page, number: str) -> Page:
+        if not any(block.role == COPY_NUMBER for block in page.blocks):
+            return page
+        blocks = [
+            Block(b.role, [self._text(number, t.x, t.em_top, t.face, t.size, t.role) for t in b.texts])
+            if b.role == COPY_NUMBER
+            else b
+            for b in page.blocks
+        ]
+        return replace(page, blocks=blocks)
 
     def body_end(self, facts: DocumentFacts) -> tuple[int, int]:
         """(page index, grid line) of the last body line if nothing followed the body."""
@@ -139,7 +157,7 @@ class LayoutEngine:
 
     def _marks(self, facts: DocumentFacts, tops: list[float], x: float) -> list[Block]:
         """份号, 密级★保密期限, 紧急程度, one per line in this order, flush left (GB/T 9704 §7.2.1–7.2.3)."""
-        marks = [(facts.copy_number, Face.fang, "copy-number"), (facts.secrecy, Face.hei, "secrecy")]
+        marks = [(facts.copy_number, Face.fang, COPY_NUMBER), (facts.secrecy, Face.hei, "secrecy")]
         marks.append((facts.urgency, Face.hei, "urgency"))
         present = [(text, face, role) for text, face, role in marks if text]
         return [Block(role, [self._text(text, x, tops[i], face)]) for i, (text, face, role) in enumerate(present)]

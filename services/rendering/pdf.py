@@ -1,12 +1,19 @@
 """The layout model's pages written straight to PDF (pydyf, fonts subset by HarfBuzz): every glyph where the model
 put it, in a few tens of milliseconds, as PDF/A-2b (XMP identification and an sRGB output intent; DOMAIN.md §4.5).
-No validator (veraPDF) is packaged here, so conformance is claimed, not proven."""
+No validator (veraPDF) is packaged here, so conformance is claimed, not proven.
+
+A print run (one copy per 份号, thousands of pages) is written as a stream (:meth:`PdfWriter.stream_all`): each
+page leaves as soon as it is drawn, pages whose drawing another page already has share its content, and the fonts,
+subset to every character the run used, come last. pydyf holds a whole document until it writes it, so the
+stream assembles the file itself from pydyf's objects, keeping only their offsets."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -14,12 +21,14 @@ import pydyf
 
 from services.rendering import grid
 from services.rendering.fonts import FONT_FILES, Metrics, metrics, subset_font
-from services.rendering.model import Layout, Rule, Text
+from services.rendering.model import Layout, Page, Rule, Text
 
 PT_PER_MM = 1 / grid.MM_PER_PT
 PAGE_W_PT = grid.PAGE_W * PT_PER_MM
 PAGE_H_PT = grid.PAGE_H * PT_PER_MM
 PRODUCER = "gongwen"
+CHUNK_BYTES = 256 * 1024  # what a print run's stream hands on at a time
+Add = Callable[[pydyf.Object], object]
 
 
 def _rgb(color: str) -> tuple[float, float, float]:
@@ -48,38 +57,97 @@ class PdfWriter:
         return self.write_all([layout], title)
 
     def write_all(self, layouts: list[Layout], title: str) -> bytes:
-        """Several layouts one after another in one PDF (a print run: one copy per 份号), fonts shared."""
+        """Several layouts one after another in one PDF, fonts shared, held in memory (one document's pages)."""
         pdf = pydyf.PDF()
         used: dict[str, set[str]] = {}
         for layout in layouts:
             for face, chars in layout.chars_by_face().items():
                 used.setdefault(face, set()).update(chars)
-        fonts = {face: self._font(pdf, face, chars) for face, chars in sorted(used.items())}
+        fonts = {}
+        for face, chars in sorted(used.items()):
+            font = self._font(pdf.add_object, face, chars)
+            pdf.add_object(font)
+            fonts[face] = font.reference
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
         names = {face: f"F{i}" for i, face in enumerate(fonts)}
         pdf.add_object(resources)
         for page in (page for layout in layouts for page in layout.pages):
-            content = pydyf.Stream(compress=True)
-            for rule in page.rules:
-                self._rule(content, rule)
-            for text in page.texts():
-                self._text(content, text, names[text.face], self.metrics(text.face))
+            content = self._content(page, names)
             pdf.add_object(content)
-            pdf.add_page(
-                pydyf.Dictionary(
-                    {
-                        "Type": "/Page",
-                        "Parent": pdf.pages.reference,
-                        "MediaBox": pydyf.Array([0, 0, round(PAGE_W_PT, 3), round(PAGE_H_PT, 3)]),
-                        "Contents": content.reference,
-                        "Resources": resources.reference,
-                    }
-                )
-            )
-        self._pdfa(pdf, title)
+            pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference))
+        catalog, info = self._pdfa(pdf.add_object, title)
+        pdf.catalog.update(catalog)
+        pdf.info.update(info)
         out = io.BytesIO()
         pdf.write(out, version=b"1.7", identifier=True, compress=True)
         return out.getvalue()
+
+    def stream_all(self, layouts: Iterable[Layout], title: str) -> Iterator[bytes]:
+        """Several layouts one after another in one PDF, written as they come (a print run: one copy per 份号):
+        what is kept meanwhile is an offset per object, a digest per distinct page and the characters used."""
+        sink = _Sink()
+        yield from sink.header()
+        run = _Run(pages_tree=sink.reserve(), resources=sink.reserve())
+        for layout in layouts:
+            yield from self._stream_layout(sink, layout, run)
+        yield from self._stream_fonts(sink, run.fonts, run.used, run.resources)
+        catalog, info = self._pdfa(sink.add, title)
+        yield from sink.drain()
+        tree = pydyf.Dictionary({"Type": "/Pages", "Kids": pydyf.Array(_refs(run.kids)), "Count": len(run.kids)})
+        yield from sink.emit(tree, run.pages_tree)
+        root = pydyf.Dictionary({"Type": "/Catalog", "Pages": _ref(run.pages_tree), **catalog})
+        yield from sink.emit(root)
+        info_dict = pydyf.Dictionary(info)
+        yield from sink.emit(info_dict)
+        yield from sink.trailer(root, info_dict)
+
+    def _stream_layout(self, sink: _Sink, layout: Layout, run: _Run) -> Iterator[bytes]:
+        """One copy's pages; a page the copy before had too (the same object) keeps its drawing."""
+        for face, chars in layout.chars_by_face().items():
+            run.used.setdefault(face, set()).update(chars)
+            if face not in run.fonts:
+                run.fonts[face] = sink.reserve()
+        names = {face: f"F{number}" for face, number in run.fonts.items()}
+        now: dict[int, tuple[Page, int]] = {}
+        for page in layout.pages:
+            known = run.before.get(id(page))
+            content = known[1] if known and known[0] is page else None
+            if content is None:
+                content = yield from self._stream_content(sink, page, names, run.drawn)
+            now[id(page)] = (page, content)
+            run.kids.append(sink.reserve())
+            yield from sink.emit(_page(_ref(run.pages_tree), _ref(content), _ref(run.resources)), run.kids[-1])
+        run.before = now
+
+    def _stream_content(
+        self, sink: _Sink, page: Page, names: dict[str, str], drawn: dict[bytes, int]
+    ) -> Generator[bytes, None, int]:
+        """The page drawn and written, unless a page drawn alike was: the number of its content either way."""
+        content = self._content(page, names)
+        data = content.data
+        key = hashlib.sha256(data).digest()
+        if key not in drawn:
+            drawn[key] = sink.reserve()
+            yield from sink.emit(content, drawn[key], data)
+        return drawn[key]
+
+    def _stream_fonts(
+        self, sink: _Sink, fonts: dict[str, int], used: dict[str, set[str]], resources: int
+    ) -> Iterator[bytes]:
+        for face, number in fonts.items():
+            font = self._font(sink.add, face, used[face])
+            yield from sink.drain()
+            yield from sink.emit(font, number)
+        names = pydyf.Dictionary({f"F{number}": _ref(number) for number in fonts.values()})
+        yield from sink.emit(pydyf.Dictionary({"Font": names}), resources)
+
+    def _content(self, page: Page, names: dict[str, str]) -> pydyf.Stream:
+        content = pydyf.Stream(compress=True)
+        for rule in page.rules:
+            self._rule(content, rule)
+        for text in page.texts():
+            self._text(content, text, names[text.face], self.metrics(text.face))
+        return content
 
     # -- drawing -------------------------------------------------------------------------------------------
 
@@ -104,13 +172,14 @@ class PdfWriter:
 
     # -- fonts ---------------------------------------------------------------------------------------------
 
-    def _font(self, pdf: pydyf.PDF, face: str, chars: set[str]) -> bytes:
-        """A Type0 font over a CID font whose glyphs are drawn by id (Identity-H, CIDToGIDMap Identity)."""
+    def _font(self, add: Add, face: str, chars: set[str]) -> pydyf.Dictionary:
+        """A Type0 font over a CID font whose glyphs are drawn by id (Identity-H, CIDToGIDMap Identity); the
+        objects it refers to are given to ``add``, the font itself is the caller's to place."""
         path = self.fonts_dir / FONT_FILES[face]
         info = self.metrics(face)
         data = subset_font(path, chars, retain_gids=True) or path.read_bytes()
         file = pydyf.Stream([data], pydyf.Dictionary({"Subtype": "/OpenType"}), compress=True)
-        pdf.add_object(file)
+        add(file)
         used = {info.glyphs[ord(c)]: c for c in sorted(chars) if ord(c) in info.glyphs}
         name = f"/{_tag(face)}+{info.name.replace(' ', '')}"
         descriptor = pydyf.Dictionary(
@@ -127,7 +196,7 @@ class PdfWriter:
                 "FontFile3": file.reference,
             }
         )
-        pdf.add_object(descriptor)
+        add(descriptor)
         widths = pydyf.Array()
         for gid in sorted(used):
             widths.extend([gid, pydyf.Array([round(info.advance(used[gid]) * 1000)])])
@@ -145,9 +214,9 @@ class PdfWriter:
                 "FontDescriptor": descriptor.reference,
             }
         )
-        pdf.add_object(cid_font)
+        add(cid_font)
         to_unicode = pydyf.Stream([_to_unicode(used)], compress=True)
-        pdf.add_object(to_unicode)
+        add(to_unicode)
         font = pydyf.Dictionary(
             {
                 "Type": "/Font",
@@ -158,19 +227,18 @@ class PdfWriter:
                 "ToUnicode": to_unicode.reference,
             }
         )
-        pdf.add_object(font)
-        reference: bytes = font.reference
-        return reference
+        return font
 
     # -- PDF/A-2b ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _pdfa(pdf: pydyf.PDF, title: str) -> None:
+    def _pdfa(add: Add, title: str) -> tuple[dict[str, object], dict[str, object]]:
+        """The objects PDF/A-2b asks for, given to ``add``; returns the catalog's and the info's entries."""
         from PIL import ImageCms  # a WeasyPrint dependency
 
         profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
         icc = pydyf.Stream([profile], pydyf.Dictionary({"N": 3}), compress=True)
-        pdf.add_object(icc)
+        add(icc)
         intent = pydyf.Dictionary(
             {
                 "Type": "/OutputIntent",
@@ -179,16 +247,120 @@ class PdfWriter:
                 "DestOutputProfile": icc.reference,
             }
         )
-        pdf.add_object(intent)
-        pdf.catalog["OutputIntents"] = pydyf.Array([intent.reference])
+        add(intent)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        pdf.info["Title"] = pydyf.String(title)
-        pdf.info["Producer"] = pydyf.String(PRODUCER)
-        pdf.info["CreationDate"] = pydyf.String(now.strftime("D:%Y%m%d%H%M%SZ"))
         xmp = _xmp(title, now.isoformat().replace("+00:00", "Z"))
         metadata = pydyf.Stream([xmp], pydyf.Dictionary({"Type": "/Metadata", "Subtype": "/XML"}))
-        pdf.add_object(metadata)
-        pdf.catalog["Metadata"] = metadata.reference
+        add(metadata)
+        catalog = {"OutputIntents": pydyf.Array([intent.reference]), "Metadata": metadata.reference}
+        info = {
+            "Title": pydyf.String(title),
+            "Producer": pydyf.String(PRODUCER),
+            "CreationDate": pydyf.String(now.strftime("D:%Y%m%d%H%M%SZ")),
+        }
+        return catalog, info
+
+
+def _page(parent: bytes, contents: bytes, resources: bytes) -> pydyf.Dictionary:
+    return pydyf.Dictionary(
+        {
+            "Type": "/Page",
+            "Parent": parent,
+            "MediaBox": pydyf.Array([0, 0, round(PAGE_W_PT, 3), round(PAGE_H_PT, 3)]),
+            "Contents": contents,
+            "Resources": resources,
+        }
+    )
+
+
+def _ref(number: int) -> bytes:
+    return f"{number} 0 R".encode()
+
+
+def _refs(numbers: list[int]) -> list[bytes]:
+    return [_ref(n) for n in numbers]
+
+
+@dataclass
+class _Run:
+    """What a streamed print run remembers between its copies."""
+
+    pages_tree: int
+    resources: int
+    fonts: dict[str, int] = field(default_factory=dict)  # face → the number its font will be written under
+    used: dict[str, set[str]] = field(default_factory=dict)  # face → the characters drawn in it
+    drawn: dict[bytes, int] = field(default_factory=dict)  # a page's drawing → its content object
+    kids: list[int] = field(default_factory=list)  # every page, in order
+    before: dict[int, tuple[Page, int]] = field(default_factory=dict)  # the last copy's pages and their content
+
+
+class _Sink:
+    """A PDF file assembled object by object: each object's bytes are handed on as soon as it is written (in
+    chunks of about CHUNK_BYTES); what stays is its offset, for the cross-reference table at the end."""
+
+    def __init__(self) -> None:
+        self.offsets: list[int | None] = [None]  # object 0 is the free list's head
+        self.position = 0
+        self.buffer = bytearray()
+        self.pending: list[pydyf.Object] = []  # objects given by ``add``, written at the next drain
+        self.digest = hashlib.md5(usedforsecurity=False)
+
+    def reserve(self) -> int:
+        """A number for an object written later (something written earlier may already refer to it)."""
+        self.offsets.append(None)
+        return len(self.offsets) - 1
+
+    def add(self, obj: pydyf.Object) -> None:
+        obj.number = self.reserve()
+        self.pending.append(obj)
+
+    def header(self) -> Iterator[bytes]:
+        self._write(b"%PDF-1.7\n%\xf0\x9f\x96\xa4\n")
+        return self._flush(force=False)
+
+    def emit(self, obj: pydyf.Object, number: int | None = None, data: bytes | None = None) -> Iterator[bytes]:
+        obj.number = number if number is not None else self.reserve()
+        self.offsets[obj.number] = self.position
+        body = obj.data if data is None else data
+        self.digest.update(body)
+        self._write(f"{obj.number} 0 obj\n".encode() + body + b"\nendobj\n")
+        return self._flush(force=False)
+
+    def drain(self) -> Iterator[bytes]:
+        """Write what ``add`` was given."""
+        pending, self.pending = self.pending, []
+        for obj in pending:
+            yield from self.emit(obj, obj.number)
+
+    def trailer(self, root: pydyf.Dictionary, info: pydyf.Dictionary) -> Iterator[bytes]:
+        """The cross-reference table (20 bytes an object, handed on as it is written) and the trailer."""
+        missing = [n for n, offset in enumerate(self.offsets) if offset is None and n]
+        assert not missing, f"objects reserved but never written: {missing}"
+        xref = self.position
+        self._write(f"xref\n0 {len(self.offsets)}\n0000000000 65535 f \n".encode())
+        for offset in self.offsets[1:]:
+            self._write(f"{offset:010} 00000 n \n".encode())
+            yield from self._flush(force=False)
+        identifier = pydyf.String(self.digest.hexdigest().encode()).data  # PDF/A asks for an ID
+        trailer = pydyf.Dictionary(
+            {
+                "Size": len(self.offsets),
+                "Root": root.reference,
+                "Info": info.reference,
+                "ID": pydyf.Array([identifier, identifier]),
+            }
+        )
+        self._write(b"trailer\n" + trailer.data + f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        yield from self._flush(force=True)
+
+    def _write(self, data: bytes) -> None:
+        self.buffer += data
+        self.position += len(data)
+
+    def _flush(self, force: bool) -> Iterator[bytes]:
+        if self.buffer and (force or len(self.buffer) >= CHUNK_BYTES):
+            chunk, self.buffer = bytes(self.buffer), bytearray()
+            yield chunk
 
 
 def _tag(face: str) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,12 +178,18 @@ class DocumentRenderer:
     def layout_ofd(self, layout: Layout) -> bytes:
         return OfdWriter(self.fonts_dir).write(layout)
 
-    def print_run_pdf(self, layouts: list[Layout]) -> bytes:
-        """One PDF holding every copy of a print run, each its own 份号 (GB/T 9704 §7.2.1)."""
+    def print_run(self, facts: DocumentFacts, copies: Sequence[str]) -> Iterator[bytes]:
+        """One PDF holding every copy of a print run, each its own 份号 (GB/T 9704 §7.2.1), as the bytes come: the
+        document is laid out once, then each copy renumbered and written as it is made, so memory stays flat
+        however many copies. Refused before the first byte when the fonts lack a character."""
+        engine = LayoutEngine(self.fonts)
+        laid_out = engine.compose(replace(facts, copy_number=copies[0]))
         writer = PdfWriter(self.fonts_dir) if self.fonts_dir else None
-        if writer is None or not all(writer.covers(layout) for layout in layouts):
+        every_digit = engine.with_copy_number(laid_out, "0123456789")  # what any other 份号 draws
+        if writer is None or not (writer.covers(laid_out) and writer.covers(every_digit)):
             raise Invalid("print_run_fonts", "字库缺字，无法批量印制", "the fonts lack characters for a print run")
-        return writer.write_all(layouts, _title(layouts[0]))
+        numbered = (engine.with_copy_number(laid_out, number) for number in copies)
+        return writer.stream_all(numbered, _title(laid_out))
 
     def layout_pdf(self, layout: Layout) -> tuple[bytes, int] | None:
         """The layout drawn straight to PDF, or None when a character has no glyph in its face."""

@@ -91,8 +91,13 @@ class FilesystemStore:
         self._lock_path(key).unlink(missing_ok=True)
 
     def list(self, prefix: str) -> list[str]:
+        """Keys under ``prefix``, walking only the folder it names (not every object of the store)."""
+        folder = prefix.rpartition("/")[0]
+        base = self._path(folder) if folder else self.root
+        if not base.is_dir():
+            return []
         keys = []
-        for path in self.root.rglob("*"):
+        for path in base.rglob("*"):
             if (
                 path.is_file()
                 and not path.name.startswith(".tmp-")

@@ -91,6 +91,7 @@ STEP_ZH = {
     JobStep.archive: "年度归档",
     JobStep.fixity: "完整性检查",
     JobStep.import_files: "导入文件",
+    JobStep.anchor: "审计链锚定",
 }
 
 GLOBALS: dict[str, Any] = {

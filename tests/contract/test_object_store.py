@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from services.audit.anchors import PREFIX, AnchorRecords
+from services.audit.chain import Anchor
 from services.processes import free_port as _free_port
 from services.storage import ObjectLocked, ObjectNotFound, ObjectStore, ObjectStoreError, open_object_store
 
@@ -55,6 +57,7 @@ def test_keys_land_in_their_buckets_and_list_across_them(store: ObjectStore) -> 
     store.put_locked("archive/2024/Z001-WS-2024-D30-BGS-0001/manifest.json", b"{}", "application/json", None)
     assert store.list("documents/2/") == ["documents/2/issued/x.pdf", "documents/2/v1/body.txt"]
     assert store.list("archive/") == ["archive/2024/Z001-WS-2024-D30-BGS-0001/manifest.json"]
+    assert store.list("archive/2023/") == [] and store.list("archive/2024/Z001") == store.list("archive/")
 
 
 def test_overwrite_and_delete(store: ObjectStore) -> None:
@@ -99,3 +102,27 @@ def test_an_unreachable_s3_server_is_a_storage_error() -> None:
     with pytest.raises(ObjectStoreError) as err:
         store.put("documents/1/x", b"x", "text/plain")
     assert err.value.code == "storage_unavailable"
+
+
+def _anchor(event_id: int, digest: str, day: dt.date) -> Anchor:
+    return Anchor(event_id, digest, dt.datetime(2026, 12, 7, 15, 55, tzinfo=dt.UTC), day, "daily")
+
+
+def test_an_anchor_is_written_once_and_cannot_be_deleted_or_replaced(store: ObjectStore) -> None:
+    records, day = AnchorRecords(store), dt.date(2026, 12, 7)
+    kept = records.write(_anchor(41, "a" * 64, day))
+    assert kept.written and kept.key.startswith(PREFIX)
+    again = records.write(_anchor(57, "b" * 64, day))  # the same day's anchor again: the first one stands
+    assert not again.written and again.anchor == kept.anchor
+    with pytest.raises(ObjectLocked):
+        store.delete(kept.key)
+    with pytest.raises(ObjectLocked):
+        store.put(kept.key, b'{"forged": true}', "application/json")
+    with pytest.raises(ObjectLocked):
+        store.put_locked(kept.key, b'{"forged": true}', "application/json", None)
+    records.write(_anchor(57, "b" * 64, day + dt.timedelta(days=1)))
+    anchors, unreadable = records.all()
+    assert [(a.event_id, a.hash, a.day) for a in anchors] == [
+        (41, "a" * 64, day), (57, "b" * 64, day + dt.timedelta(days=1))
+    ]  # fmt: skip
+    assert unreadable == []

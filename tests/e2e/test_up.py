@@ -61,6 +61,7 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
             "gongwen-supervision",
             "gongwen-annual-archive",
             "gongwen-fixity-audit",
+            "gongwen-audit-anchor",
         }
         schedule = deployments["gongwen-annual-archive"]["schedules"][0]["schedule"]
         assert schedule["cron"] == "0 2 1 3 *" and schedule["timezone"] == "Asia/Shanghai"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from services.runtime import Runtime
 from tests.helpers.cli import run_cli
 from tests.helpers.joint_notice import issue
+from tests.helpers.tamper import behind_the_back, event_id
 
 Login = Callable[[str], dict[str, str]]
 
@@ -23,39 +23,6 @@ Login = Callable[[str], dict[str, str]]
 def _verify(runtime: Runtime) -> tuple[int, dict[str, Any]]:
     result = run_cli(runtime, "audit", "verify", "--json")
     return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
-
-
-@contextmanager
-def behind_the_back(runtime: Runtime) -> Iterator[Any]:
-    """A connection with the append-only triggers dropped, as someone with the database password could."""
-    postgres = runtime.db.engine.dialect.name == "postgresql"
-    with runtime.db.engine.begin() as conn:
-        if postgres:
-            conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
-        yield conn
-        if postgres:
-            conn.execute(
-                text(
-                    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-                    "FOR EACH ROW EXECUTE FUNCTION gongwen_audit_append_only()"
-                )
-            )
-        else:
-            for verb in ("UPDATE", "DELETE"):
-                conn.execute(
-                    text(
-                        f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
-                        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
-                    )
-                )
-
-
-def _event_id(runtime: Runtime, action: str) -> int:
-    with runtime.db.engine.connect() as conn:
-        return int(conn.execute(text("SELECT min(id) FROM audit_events WHERE action = :a"), {"a": action}).scalar_one())
 
 
 @pytest.fixture
@@ -69,7 +36,7 @@ def test_a_whole_history_verifies(runtime: Runtime, issued: int) -> None:
 
 
 def test_an_edited_signature_is_named(runtime: Runtime, issued: int) -> None:
-    signed = _event_id(runtime, "signed")
+    signed = event_id(runtime, "signed")
     with behind_the_back(runtime) as conn:
         conn.execute(
             text("UPDATE audit_events SET actor_name = '他人', detail = :d WHERE id = :id"),
@@ -81,7 +48,7 @@ def test_an_edited_signature_is_named(runtime: Runtime, issued: int) -> None:
 
 
 def test_a_deleted_review_is_named(runtime: Runtime, issued: int) -> None:
-    review = _event_id(runtime, "review_approved")
+    review = event_id(runtime, "review_approved")
     with behind_the_back(runtime) as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": review})
     code, verdict = _verify(runtime)
@@ -125,7 +92,7 @@ def test_a_fixity_run_reports_the_package_whose_history_changed(runtime: Runtime
         annual_archive(year)
         clean = fixity_audit()
     assert clean["failures"] == [] and clean["items_checked"] >= 1
-    signed = _event_id(runtime, "signed")
+    signed = event_id(runtime, "signed")
     with behind_the_back(runtime) as conn:
         conn.execute(text("UPDATE audit_events SET actor_name = '他人' WHERE id = :id"), {"id": signed})
     with quiet_prefect():
@@ -135,7 +102,7 @@ def test_a_fixity_run_reports_the_package_whose_history_changed(runtime: Runtime
 
 
 def test_three_forgeries_at_once_are_each_named(runtime: Runtime, issued: int) -> None:
-    signed, review = _event_id(runtime, "signed"), _event_id(runtime, "review_approved")
+    signed, review = event_id(runtime, "signed"), event_id(runtime, "review_approved")
     with behind_the_back(runtime) as conn:
         conn.execute(text("UPDATE audit_events SET actor_name = '他人' WHERE id = :id"), {"id": signed})
         conn.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": review})

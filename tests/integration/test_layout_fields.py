@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from tests.helpers.joint_notice import organ_ids
+from tests.helpers.pages import page_login
 
 Login = Callable[[str], dict[str, str]]
 
@@ -48,6 +49,35 @@ def _cleared_users(client: TestClient, admin: dict[str, str]) -> Callable[[str],
     return login
 
 
+def _request(client: TestClient, drafter: dict[str, str], copies: int) -> dict[str, object]:
+    ids = organ_ids(client, drafter)
+    return {
+        "doc_type": "请示",
+        "title": "关于请求拨付民族团结进步活动月专项经费的请示",
+        "issue_form": "字",
+        "main_recipients": [ids["zlt-sw"]],
+        "main_recipients_text": "中共扎兰屯市委员会",
+        "classification": "机密",
+        "secrecy_period": "1年",
+        "printed_copies": copies,
+        "body": "为做好第41个全区民族团结进步活动月工作，拟申请专项经费2万元。妥否，请批示。",
+    }
+
+
+def _issue(client: TestClient, staff: Callable[[str], dict[str, str]], drain: Callable[[], None], copies: int) -> int:
+    """The 机密 请示 drafted, checked, reviewed, signed and issued with ``copies`` printed copies."""
+    drafter = staff("drafter")
+    doc_id = int(client.post("/api/v1/documents", json=_request(client, drafter, copies), headers=drafter).json()["id"])
+    confirm = {"confirm_recipients_without_clearance": True}  # its recipients have nobody cleared for 机密
+    assert client.post(f"/api/v1/documents/{doc_id}/submit", json=confirm, headers=drafter).status_code == 200
+    drain()
+    client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=staff("reviewer"))
+    signed = client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True}, headers=staff("head"))
+    assert signed.status_code == 200
+    drain()
+    return doc_id
+
+
 def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     client: TestClient, login: Login, drain: Callable[[], None]
 ) -> None:
@@ -60,30 +90,9 @@ def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     r = client.patch(f"/api/v1/users/{head}", json={"person_name": "王帅", "job_title": "主任"}, headers=admin)
     assert r.status_code == 200 and r.json()["person_name"] == "王帅"
 
-    ids = organ_ids(client, drafter)
-    payload = {
-        "doc_type": "请示",
-        "title": "关于请求拨付民族团结进步活动月专项经费的请示",
-        "issue_form": "字",
-        "main_recipients": [ids["zlt-sw"]],
-        "main_recipients_text": "中共扎兰屯市委员会",
-        "classification": "机密",
-        "secrecy_period": "1年",
-        "printed_copies": 3,
-        "body": "为做好第41个全区民族团结进步活动月工作，拟申请专项经费2万元。妥否，请批示。",
-    }
-    too_many = client.post("/api/v1/documents", json=payload | {"printed_copies": 0}, headers=drafter)
+    too_many = client.post("/api/v1/documents", json=_request(client, drafter, 0), headers=drafter)
     assert too_many.status_code == 422
-    doc_id = client.post("/api/v1/documents", json=payload, headers=drafter).json()["id"]
-    confirm = {"confirm_recipients_without_clearance": True}  # its recipients have nobody cleared for 机密
-    assert client.post(f"/api/v1/documents/{doc_id}/submit", json=confirm, headers=drafter).status_code == 200
-    drain()
-    client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=staff("reviewer"))
-    assert (
-        client.post(f"/api/v1/documents/{doc_id}/signoff", json={"approve": True}, headers=staff("head")).status_code
-        == 200
-    )
-    drain()
+    doc_id = _issue(client, staff, drain, 3)
 
     doc = client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -109,3 +118,29 @@ def test_request_prints_the_person_the_recipients_as_written_and_its_copies(
     for query in ("first=3&last=2", "first=2&last=4", "first=0", "last=999999"):
         r = client.get(f"/api/v1/documents/{doc_id}/print.pdf?{query}", headers=staff("registrar"))
         assert r.status_code == 422, (query, r.status_code)
+
+    # The registrar prints from the document's page (its login opens the download); the drafter sees no such link.
+    link = f"/api/v1/documents/{doc_id}/print.pdf"
+    page_login(client, "mw.secret.registrar")
+    assert link in client.get(f"/documents/{doc_id}").text
+    assert len(_text(client.get(link).content)) == 3 * len(pages)
+    page_login(client, "mw.secret.drafter")
+    assert link not in client.get(f"/documents/{doc_id}").text
+
+
+def test_six_hundred_registered_copies_print_in_one_streamed_run(
+    client: TestClient, login: Login, drain: Callable[[], None]
+) -> None:
+    admin = login("admin")
+    staff = _cleared_users(client, admin)
+    head = _user_id(client, admin, "mw.secret.head")
+    assert client.patch(f"/api/v1/users/{head}", json={"person_name": "王帅"}, headers=admin).status_code == 200
+    doc_id = _issue(client, staff, drain, 600)
+    with client.stream("GET", f"/api/v1/documents/{doc_id}/print.pdf", headers=staff("registrar")) as run:
+        assert run.status_code == 200 and "content-length" not in run.headers  # sent as it is written
+        assert run.headers["content-disposition"] == f'attachment; filename="print-{doc_id}-000001-000600.pdf"'
+        chunks = list(run.iter_raw())
+    assert len(chunks) > 1
+    copies = _text(b"".join(chunks))
+    pages = len(copies) // 600
+    assert len(copies) == 600 * pages and [t[:6] for t in copies[::pages]] == [f"{n:06d}" for n in range(1, 601)]

@@ -6,7 +6,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from services.access import Level
@@ -254,14 +254,15 @@ def print_run(
     token: TokenDep,
     first: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="first copy (1-based)")] = None,
     last: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="last copy, inclusive")] = None,
-) -> Response:
+) -> StreamingResponse:
     """印制: the copies of a 涉密 document's print run, each with its 份号 (registrar only): all of them, or a range
-    when more were registered than one print file holds (500)."""
+    (to print again what a printer spoiled). Streamed as it is written: memory stays flat however many copies."""
     from services.rendering.printing import PrintRunService
 
     with user_scope(runtime, token) as (ctx, user):
-        data = PrintRunService(ctx, runtime.renderer).pdf(user, document_id, first, last)
-    return Response(data, media_type="application/pdf")
+        printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
+    disposition = f'attachment; filename="{printed.filename}"'
+    return StreamingResponse(printed.chunks, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/{document_id}/html")

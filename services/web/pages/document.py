@@ -25,6 +25,7 @@ from services.http.request import runtime_of
 from services.http.scope import web_scope
 from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
+from services.rendering.printing import may_print
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import page, redirect, secure_headers
@@ -65,6 +66,7 @@ def _actions(user: User, level: Level, document: Document, item: InboxItem | Non
         "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
         "registrar_step": lead and user.has_role(Role.registrar) and DocStatus(status) in REGISTRAR_STEPS,
         "issuing_sheet": internal and document.kind == DocKind.outgoing,
+        "print_run": internal and may_print(user, document),
         "receive": item is not None and item.received_at is None,
         "report": owes,
         "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
