@@ -15,11 +15,12 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.service import DocumentService
-from services.imports.service import ImportService
+from services.imports.service import ImportJobService, ImportService
 from services.incoming.repository import IncomingRepository
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
+from services.numbering.service import NumberingService
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.service import RegistrarService
@@ -105,3 +106,11 @@ def jobs(ctx: Context) -> JobService:
 
 def indexing(ctx: Context) -> IndexingService:
     return IndexingService(ctx)
+
+
+def import_jobs(ctx: Context) -> ImportJobService:
+    return ImportJobService(ctx)
+
+
+def numbering(ctx: Context) -> NumberingService:
+    return NumberingService(ctx, audit=audit(ctx))

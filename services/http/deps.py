@@ -35,10 +35,11 @@ from services.distribution.service import DistributionService
 from services.documents.service import DocumentService
 from services.domain.models import User
 from services.http.scope import TokenDep, user_scope, web_scope
-from services.imports.service import ImportService
+from services.imports.service import ImportJobService, ImportService
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
+from services.numbering.service import NumberingService
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.service import RegistrarService
@@ -114,3 +115,5 @@ Fonds = Annotated[FondsService, provide(compose.fonds)]
 Retention = Annotated[RetentionService, provide(compose.retention)]
 Jobs = Annotated[JobService, provide(compose.jobs)]
 Indexing = Annotated[IndexingService, provide(compose.indexing)]
+ImportJobs = Annotated[ImportJobService, provide(compose.import_jobs)]
+Numbering = Annotated[NumberingService, provide(compose.numbering)]

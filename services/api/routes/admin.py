@@ -8,15 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
-from services.accounts.departments import DepartmentService
-from services.accounts.people import PeopleService, Profile
-from services.accounts.service import OrganChange, OrganService, UserService
+from services.accounts.people import Profile
+from services.accounts.service import OrganChange
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import AuditOut, DepartmentOut, OrganOut, UserOut
 from services.domain.enums import Classification, NumberFamily, Role
 from services.domain.models import User
+from services.http.deps import CurrentUser, Departments, Numbering, Organs, People, UnitOfWork, Users
 from services.http.params import Id, IdField, IdQuery
-from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.numbering.service import MAX_NEXT, MAX_SERIES_NAME, YEARS, NumberingService, SequenceView
 
 router = APIRouter(prefix="/api/v1", tags=["organs and users"], responses=ERROR_RESPONSES)
@@ -95,133 +94,120 @@ class DepartmentRenameIn(BaseModel):
 
 
 @router.get("/organs")
-def list_organs(runtime: RuntimeDep, token: TokenDep) -> list[OrganOut]:
-    with user_scope(runtime, token) as (ctx, _):
-        return [OrganOut.of(o) for o in OrganService(ctx).list()]
+def list_organs(organs: Organs) -> list[OrganOut]:
+    return [OrganOut.of(o) for o in organs.list()]
 
 
 @router.post("/organs", status_code=201)
-def create_organ(body: OrganIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
-    with user_scope(runtime, token) as (ctx, user):
-        organ = OrganService(ctx).create(
-            user,
-            body.code,
-            body.name,
-            body.short_name,
-            body.prefixes,
-            body.parent_id,
-            aliases=body.aliases,
-            registrar_gate=body.registrar_gate,
-        )
-        return OrganOut.of(organ)
+def create_organ(user: CurrentUser, organs: Organs, body: OrganIn) -> OrganOut:
+    organ = organs.create(
+        user,
+        body.code,
+        body.name,
+        body.short_name,
+        body.prefixes,
+        body.parent_id,
+        aliases=body.aliases,
+        registrar_gate=body.registrar_gate,
+    )
+    return OrganOut.of(organ)
 
 
 @router.put("/organs/{organ_id}/registrar-gate")
-def set_registrar_gate(organ_id: Id, body: GateIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+def set_registrar_gate(user: CurrentUser, organs: Organs, organ_id: Id, body: GateIn) -> OrganOut:
     """The registrar's gate before issuing, on or off for one organ (admins)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return OrganOut.of(OrganService(ctx).set_registrar_gate(user, organ_id, body.registrar_gate))
+    return OrganOut.of(organs.set_registrar_gate(user, organ_id, body.registrar_gate))
 
 
 @router.put("/organs/{organ_id}/aliases")
-def set_aliases(organ_id: Id, body: AliasesIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return OrganOut.of(OrganService(ctx).set_aliases(user, organ_id, body.aliases))
+def set_aliases(user: CurrentUser, organs: Organs, organ_id: Id, body: AliasesIn) -> OrganOut:
+    return OrganOut.of(organs.set_aliases(user, organ_id, body.aliases))
 
 
 @router.patch("/organs/{organ_id}")
-def change_organ(organ_id: Id, body: OrganChangeIn, runtime: RuntimeDep, token: TokenDep) -> OrganOut:
+def change_organ(user: CurrentUser, organs: Organs, organ_id: Id, body: OrganChangeIn) -> OrganOut:
     """Rename an organ or change its parent or 机关代字 (admins); fields left out stay as they are. Issued
     documents keep the name they were issued under."""
-    with user_scope(runtime, token) as (ctx, user):
-        organs = OrganService(ctx)
-        change = replace(OrganChange.of(organs.get(organ_id)), **body.model_dump(exclude_unset=True))
-        return OrganOut.of(organs.update(user, organ_id, change))
+    change = replace(OrganChange.of(organs.get(organ_id)), **body.model_dump(exclude_unset=True))
+    return OrganOut.of(organs.update(user, organ_id, change))
 
 
 @router.patch("/departments/{department_id}")
 def rename_department(
-    department_id: Id, body: DepartmentRenameIn, runtime: RuntimeDep, token: TokenDep
+    user: CurrentUser,
+    departments: Departments,
+    department_id: Id,
+    body: DepartmentRenameIn,
 ) -> DepartmentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DepartmentOut.of(DepartmentService(ctx).rename(user, department_id, body.name))
+    return DepartmentOut.of(departments.rename(user, department_id, body.name))
 
 
 @router.delete("/departments/{department_id}", status_code=204)
-def remove_department(department_id: Id, runtime: RuntimeDep, token: TokenDep) -> None:
+def remove_department(user: CurrentUser, departments: Departments, department_id: Id) -> None:
     """Remove a department nobody belongs to and no 收文 names (rename it otherwise)."""
-    with user_scope(runtime, token) as (ctx, user):
-        DepartmentService(ctx).remove(user, department_id)
+    departments.remove(user, department_id)
 
 
 @router.get("/users")
-def list_users(runtime: RuntimeDep, token: TokenDep, organ_id: IdQuery | None = None) -> list[UserOut]:
+def list_users(user: CurrentUser, users: Users, organ_id: IdQuery | None = None) -> list[UserOut]:
     """Admins see every user with roles and 密级 clearance; anyone else only the people of their own organ."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [UserOut.of(u, viewer=user) for u in UserService(ctx).list_seen_by(user, organ_id)]
+    return [UserOut.of(u, viewer=user) for u in users.list_seen_by(user, organ_id)]
 
 
 @router.post("/users", status_code=201)
-def create_user(body: UserIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
-    with user_scope(runtime, token) as (ctx, user):
-        profile = Profile(
-            display_name=body.display_name,
-            person_name=body.person_name,
-            job_title=body.job_title,
-            organ_id=body.organ_id,
-            department_id=body.department_id,
-            roles=tuple(r.value for r in body.roles),
-            clearance=body.clearance.value,
-        )
-        return UserOut.of(PeopleService(ctx).create(user, body.username, profile, body.password), viewer=user)
+def create_user(user: CurrentUser, people: People, body: UserIn) -> UserOut:
+    profile = Profile(
+        display_name=body.display_name,
+        person_name=body.person_name,
+        job_title=body.job_title,
+        organ_id=body.organ_id,
+        department_id=body.department_id,
+        roles=tuple(r.value for r in body.roles),
+        clearance=body.clearance.value,
+    )
+    return UserOut.of(people.create(user, body.username, profile, body.password), viewer=user)
 
 
 @router.patch("/users/{user_id}")
-def change_user(user_id: Id, body: UserChangeIn, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+def change_user(user: CurrentUser, people: People, user_id: Id, body: UserChangeIn) -> UserOut:
     """Change what an admin keeps about a user; fields left out stay as they are. Moving a user to another organ
     without naming a department takes them out of their old one. Nobody raises their own 密级 clearance; the last
     active administrator keeps the role."""
-    with user_scope(runtime, token) as (ctx, user):
-        people = PeopleService(ctx)
-        target = people.get(user, user_id)
-        changes = body.model_dump(exclude_unset=True)
-        if "organ_id" in changes and changes["organ_id"] != target.organ_id and "department_id" not in changes:
-            changes["department_id"] = None
-        if "roles" in changes:
-            changes["roles"] = tuple(Role(r).value for r in changes["roles"])
-        if "clearance" in changes:
-            changes["clearance"] = Classification(changes["clearance"]).value
-        profile = replace(Profile.of(target), **changes)
-        return UserOut.of(people.update(user, user_id, profile), viewer=user)
+    target = people.get(user, user_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "organ_id" in changes and changes["organ_id"] != target.organ_id and "department_id" not in changes:
+        changes["department_id"] = None
+    if "roles" in changes:
+        changes["roles"] = tuple(Role(r).value for r in changes["roles"])
+    if "clearance" in changes:
+        changes["clearance"] = Classification(changes["clearance"]).value
+    profile = replace(Profile.of(target), **changes)
+    return UserOut.of(people.update(user, user_id, profile), viewer=user)
 
 
 @router.post("/users/{user_id}/disable")
-def disable_user(user_id: Id, runtime: RuntimeDep, token: TokenDep) -> UserOut:
+def disable_user(user: CurrentUser, people: People, user_id: Id) -> UserOut:
     """The account can no longer log in; every login it holds ends at once."""
-    with user_scope(runtime, token) as (ctx, user):
-        return UserOut.of(PeopleService(ctx).disable(user, user_id), viewer=user)
+    return UserOut.of(people.disable(user, user_id), viewer=user)
 
 
 @router.post("/users/{user_id}/enable")
-def enable_user(user_id: Id, runtime: RuntimeDep, token: TokenDep) -> UserOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return UserOut.of(PeopleService(ctx).enable(user, user_id), viewer=user)
+def enable_user(user: CurrentUser, people: People, user_id: Id) -> UserOut:
+    return UserOut.of(people.enable(user, user_id), viewer=user)
 
 
 @router.post("/users/{user_id}/password-reset")
-def reset_password(user_id: Id, body: PasswordResetIn, runtime: RuntimeDep, token: TokenDep) -> PasswordResetOut:
+def reset_password(user: CurrentUser, people: People, user_id: Id, body: PasswordResetIn) -> PasswordResetOut:
     """A temporary password (given, or made when left out), shown once; the user must choose a new one at their
     next login, and every login they hold ends now."""
-    with user_scope(runtime, token) as (ctx, user):
-        temporary = PeopleService(ctx).reset_password(user, user_id, body.password)
-        return PasswordResetOut(user_id=user_id, temporary_password=temporary)
+    temporary = people.reset_password(user, user_id, body.password)
+    return PasswordResetOut(user_id=user_id, temporary_password=temporary)
 
 
 @router.get("/admin/history")
-def administrative_history(runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
+def administrative_history(user: CurrentUser, people: People) -> list[AuditOut]:
     """The latest changes to people, organs and departments, newest first (admins)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [AuditOut.of(e) for e in PeopleService(ctx).history(user)]
+    return [AuditOut.of(e) for e in people.history(user)]
 
 
 # -- numbering: an organ's sequences, its 令 and meeting series, the next number when going live ----------------
@@ -257,55 +243,60 @@ class NextNumberIn(BaseModel):
 
 
 @router.get("/admin/organs/{organ_id}/numbering")
-def organ_sequences(organ_id: Id, runtime: RuntimeDep, token: TokenDep, year: YearQuery = None) -> list[SequenceOut]:
+def organ_sequences(
+    user: CurrentUser, ctx: UnitOfWork, numbering: Numbering, organ_id: Id, year: YearQuery = None
+) -> list[SequenceOut]:
     """Every sequence of the organ (admins): 发文字号 per 机关代字 for the year (this year by default), 令 and
     meeting series, each with the highest number issued and the next."""
-    with user_scope(runtime, token) as (ctx, user):
-        found = NumberingService(ctx).sequences(user, organ_id, year or ctx.today().year)
-        return [SequenceOut.of(s) for s in found]
+    found = numbering.sequences(user, organ_id, year or ctx.today().year)
+    return [SequenceOut.of(s) for s in found]
 
 
 @router.post("/admin/organs/{organ_id}/numbering/series", status_code=201)
-def add_series(organ_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDep) -> SequenceOut:
+def add_series(user: CurrentUser, ctx: UnitOfWork, numbering: Numbering, organ_id: Id, body: SeriesIn) -> SequenceOut:
     """Add a 令 or meeting series to the organ (admins; audited)."""
-    with user_scope(runtime, token) as (ctx, user):
-        numbering = NumberingService(ctx)
-        series = numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly)
-        return _series_out(numbering, user, organ_id, series.id, ctx.today().year)
+    series = numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly)
+    return _series_out(numbering, user, organ_id, series.id, ctx.today().year)
 
 
 @router.put("/admin/organs/{organ_id}/numbering/series/{series_id}")
-def change_series(organ_id: Id, series_id: Id, body: SeriesIn, runtime: RuntimeDep, token: TokenDep) -> SequenceOut:
+def change_series(
+    user: CurrentUser, ctx: UnitOfWork, numbering: Numbering, organ_id: Id, series_id: Id, body: SeriesIn
+) -> SequenceOut:
     """Rename a series or change whether it restarts yearly, while it has numbered nothing (``series_in_use``)."""
-    with user_scope(runtime, token) as (ctx, user):
-        numbering = NumberingService(ctx)
-        numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly, series_id)
-        return _series_out(numbering, user, organ_id, series_id, ctx.today().year)
+    numbering.save_series(user, organ_id, body.family, body.name, body.restart_yearly, series_id)
+    return _series_out(numbering, user, organ_id, series_id, ctx.today().year)
 
 
 @router.put("/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}/next")
 def set_next_document_number(
-    organ_id: Id, prefix_id: Id, body: NextNumberIn, runtime: RuntimeDep, token: TokenDep
+    user: CurrentUser,
+    ctx: UnitOfWork,
+    numbering: Numbering,
+    organ_id: Id,
+    prefix_id: Id,
+    body: NextNumberIn,
 ) -> SequenceOut:
     """The next 发文字号 of one 机关代字 and year, when the office goes live (admins; audited): never at or below
     a number already issued (``next_number_below_issued``)."""
-    with user_scope(runtime, token) as (ctx, user):
-        year = body.year or ctx.today().year
-        numbering = NumberingService(ctx)
-        numbering.set_next_in_prefix(user, organ_id, prefix_id, year, body.next_number)
-        found = numbering.sequences(user, organ_id, year)
-        return SequenceOut.of(next(s for s in found if s.prefix_id == prefix_id))
+    year = body.year or ctx.today().year
+    numbering.set_next_in_prefix(user, organ_id, prefix_id, year, body.next_number)
+    found = numbering.sequences(user, organ_id, year)
+    return SequenceOut.of(next(s for s in found if s.prefix_id == prefix_id))
 
 
 @router.put("/admin/organs/{organ_id}/numbering/series/{series_id}/next")
 def set_next_series_number(
-    organ_id: Id, series_id: Id, body: NextNumberIn, runtime: RuntimeDep, token: TokenDep
+    user: CurrentUser,
+    ctx: UnitOfWork,
+    numbering: Numbering,
+    organ_id: Id,
+    series_id: Id,
+    body: NextNumberIn,
 ) -> SequenceOut:
     """The next 令号 or 期号 of one series (admins; audited; ``year`` for a series that restarts yearly)."""
-    with user_scope(runtime, token) as (ctx, user):
-        numbering = NumberingService(ctx)
-        numbering.set_next_in_series(user, organ_id, series_id, body.year, body.next_number)
-        return _series_out(numbering, user, organ_id, series_id, body.year or ctx.today().year)
+    numbering.set_next_in_series(user, organ_id, series_id, body.year, body.next_number)
+    return _series_out(numbering, user, organ_id, series_id, body.year or ctx.today().year)
 
 
 def _series_out(numbering: NumberingService, user: User, organ_id: int, series_id: int, year: int) -> SequenceOut:

@@ -10,11 +10,11 @@ from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
 from services.api.errors import ERROR_RESPONSES
+from services.http.deps import CurrentUser, Imports
 from services.http.params import Id, IdField
 from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.imports.service import (
     ImportJobService,
-    ImportService,
     discard_uploads,
     job_view,
     require_importer,
@@ -73,16 +73,14 @@ def import_job(job_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, An
 
 
 @router.get("/documents/{document_id}/links")
-def links(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
-    with user_scope(runtime, token) as (ctx, user):
-        return [
-            {"from_id": x.from_id, "to_id": x.to_id, "kind": x.kind, "how": x.how}
-            for x in ImportService(ctx).links_of(user, document_id)
-        ]
+def links(user: CurrentUser, imports: Imports, document_id: Id) -> list[dict[str, Any]]:
+    return [
+        {"from_id": x.from_id, "to_id": x.to_id, "kind": x.kind, "how": x.how}
+        for x in imports.links_of(user, document_id)
+    ]
 
 
 @router.post("/documents/{document_id}/links", status_code=201)
-def link(document_id: Id, body: LinkIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
-    with user_scope(runtime, token) as (ctx, user):
-        made = ImportService(ctx).link(user, document_id, body.to_id, body.kind)
-        return {"from_id": made.from_id, "to_id": made.to_id, "kind": made.kind, "how": made.how}
+def link(user: CurrentUser, imports: Imports, document_id: Id, body: LinkIn) -> dict[str, Any]:
+    made = imports.link(user, document_id, body.to_id, body.kind)
+    return {"from_id": made.from_id, "to_id": made.to_id, "kind": made.kind, "how": made.how}

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from services.accounts.groups import GroupService
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import (
     AssignmentOut,
@@ -22,10 +21,8 @@ from services.api.schemas import (
 )
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import decode_utf8_text
+from services.http.deps import CurrentUser, Groups, Obligations, Tasks
 from services.http.params import Id, IdField, IdQuery
-from services.http.scope import RuntimeDep, TokenDep, user_scope
-from services.obligations.service import ObligationService
-from services.obligations.tasks import TaskService
 
 router = APIRouter(prefix="/api/v1", tags=["obligations"], responses=ERROR_RESPONSES)
 
@@ -58,35 +55,33 @@ class MembersIn(BaseModel):
 
 
 @router.get("/documents/{document_id}/obligations")
-def obligations(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ObligationOut]:
+def obligations(user: CurrentUser, obligations: Obligations, document_id: Id) -> list[ObligationOut]:
     """The issuing office sees every obligation; a recipient those it owes."""
-    with user_scope(runtime, token) as (ctx, user):
-        found = ObligationService(ctx).seen_by(user, document_id)
-        names = {r.organ_id: r.organ.name for o in found for r in o.document.recipients}
-        return [ObligationOut.of(o, names) for o in found]
+    found = obligations.seen_by(user, document_id)
+    names = {r.organ_id: r.organ.name for o in found for r in o.document.recipients}
+    return [ObligationOut.of(o, names) for o in found]
 
 
 @router.get("/documents/{document_id}/obligations/matrix")
 def matrix(
+    user: CurrentUser,
+    obligations: Obligations,
     document_id: Id,
-    runtime: RuntimeDep,
-    token: TokenDep,
     day: dt.date | None = Query(None, description="Which period of each cadence (default: today's)"),
     obligation: IdQuery | None = None,
     group: IdQuery | None = None,
     overdue: bool = False,
 ) -> DashboardOut:
     """The issuing office's obligations × units dashboard."""
-    with user_scope(runtime, token) as (ctx, user):
-        board = ObligationService(ctx).dashboard(user, document_id, day, obligation, group, overdue)
-        return DashboardOut.of(board)
+    board = obligations.dashboard(user, document_id, day, obligation, group, overdue)
+    return DashboardOut.of(board)
 
 
 @router.post("/obligations/{obligation_id}/submissions", status_code=201)
 def report(
+    user: CurrentUser,
+    obligations: Obligations,
     obligation_id: Id,
-    runtime: RuntimeDep,
-    token: TokenDep,
     title: Annotated[str, Form(min_length=1, max_length=500)],
     period_due: Annotated[dt.date | None, Form()] = None,
     body: Annotated[str | None, Form()] = None,
@@ -104,21 +99,18 @@ def report(
         )
         for f in files or []
     ]
-    with user_scope(runtime, token) as (ctx, user):
-        return SubmissionOut.of(ObligationService(ctx).report(user, obligation_id, period_due, title, text, uploads))
+    return SubmissionOut.of(obligations.report(user, obligation_id, period_due, title, text, uploads))
 
 
 @router.get("/obligations/{obligation_id}/chases")
-def chases(obligation_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[ChaseOut]:
-    with user_scope(runtime, token) as (ctx, user):
-        return [ChaseOut.of(c) for c in ObligationService(ctx).chases_seen_by(user, obligation_id)]
+def chases(user: CurrentUser, obligations: Obligations, obligation_id: Id) -> list[ChaseOut]:
+    return [ChaseOut.of(c) for c in obligations.chases_seen_by(user, obligation_id)]
 
 
 @router.post("/obligations/{obligation_id}/chase")
-def chase(obligation_id: Id, body: ChaseIn, runtime: RuntimeDep, token: TokenDep) -> dict[str, int]:
+def chase(user: CurrentUser, obligations: Obligations, obligation_id: Id, body: ChaseIn) -> dict[str, int]:
     """催办 by the issuing office: the units still open on this obligation, at most once a day each."""
-    with user_scope(runtime, token) as (ctx, user):
-        return {"chased": ObligationService(ctx).chase_now(user, obligation_id, body.organ_ids, body.period_due)}
+    return {"chased": obligations.chase_now(user, obligation_id, body.organ_ids, body.period_due)}
 
 
 class StopIn(BaseModel):
@@ -126,60 +118,50 @@ class StopIn(BaseModel):
 
 
 @router.post("/obligations/{obligation_id}/stop")
-def stop(obligation_id: Id, body: StopIn, runtime: RuntimeDep, token: TokenDep) -> ObligationOut:
+def stop(user: CurrentUser, service: Obligations, obligation_id: Id, body: StopIn) -> ObligationOut:
     """The issuing office stops a cadence: the period in progress is its last (audited)."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = ObligationService(ctx)
-        obligation = service.stop(user, obligation_id, body.reason)
-        return ObligationOut.of(obligation, service.repo.names(obligation.document_id))
+    obligation = service.stop(user, obligation_id, body.reason)
+    return ObligationOut.of(obligation, service.repo.names(obligation.document_id))
 
 
 @router.post("/submissions/{submission_id}/accept")
-def accept(submission_id: Id, runtime: RuntimeDep, token: TokenDep) -> SubmissionOut:
+def accept(user: CurrentUser, obligations: Obligations, submission_id: Id) -> SubmissionOut:
     """签收 a report (the issuing office has looked at it and accepts it)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return SubmissionOut.of(ObligationService(ctx).accept(user, submission_id))
+    return SubmissionOut.of(obligations.accept(user, submission_id))
 
 
 @router.post("/submissions/{submission_id}/return")
-def return_submission(submission_id: Id, body: ReturnIn, runtime: RuntimeDep, token: TokenDep) -> SubmissionOut:
+def return_submission(user: CurrentUser, obligations: Obligations, submission_id: Id, body: ReturnIn) -> SubmissionOut:
     """退回补报 with a reason."""
-    with user_scope(runtime, token) as (ctx, user):
-        return SubmissionOut.of(ObligationService(ctx).return_(user, submission_id, body.reason))
+    return SubmissionOut.of(obligations.return_(user, submission_id, body.reason))
 
 
 @router.get("/documents/{document_id}/tasks")
-def tasks(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[TaskOut]:
+def tasks(user: CurrentUser, tasks: Tasks, document_id: Id) -> list[TaskOut]:
     """任务分工: every task and unit for the issuing office; a unit sees only its own tasks."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [TaskOut.of(t, a) for t, a in TaskService(ctx).seen_by(user, document_id)]
+    return [TaskOut.of(t, a) for t, a in tasks.seen_by(user, document_id)]
 
 
 @router.post("/task-assignments/{assignment_id}/progress")
-def progress(assignment_id: Id, body: ProgressIn, runtime: RuntimeDep, token: TokenDep) -> AssignmentOut:
+def progress(user: CurrentUser, tasks: Tasks, assignment_id: Id, body: ProgressIn) -> AssignmentOut:
     """A responsible unit reports progress on its task, or that it is done."""
-    with user_scope(runtime, token) as (ctx, user):
-        return AssignmentOut.of(TaskService(ctx).report_progress(user, assignment_id, body.note, body.done))
+    return AssignmentOut.of(tasks.report_progress(user, assignment_id, body.note, body.done))
 
 
 @router.get("/recipient-groups")
-def groups(runtime: RuntimeDep, token: TokenDep) -> list[GroupOut]:
-    with user_scope(runtime, token) as (ctx, _user):
-        return [GroupOut.of(g) for g in GroupService(ctx).all()]
+def groups(groups: Groups) -> list[GroupOut]:
+    return [GroupOut.of(g) for g in groups.all()]
 
 
 @router.post("/recipient-groups", status_code=201)
-def create_group(body: GroupIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return GroupOut.of(GroupService(ctx).create(user, body.name, body.members, body.aliases))
+def create_group(user: CurrentUser, groups: Groups, body: GroupIn) -> GroupOut:
+    return GroupOut.of(groups.create(user, body.name, body.members, body.aliases))
 
 
 @router.put("/recipient-groups/{group_id}")
-def set_members(group_id: Id, body: MembersIn, runtime: RuntimeDep, token: TokenDep) -> GroupOut:
+def set_members(user: CurrentUser, service: Groups, group_id: Id, body: MembersIn) -> GroupOut:
     """A group's members, and its aliases when given."""
-    with user_scope(runtime, token) as (ctx, user):
-        service = GroupService(ctx)
-        group = service.set_members(user, group_id, body.members)
-        if body.aliases is not None:
-            group = service.set_aliases(user, group_id, body.aliases)
-        return GroupOut.of(group)
+    group = service.set_members(user, group_id, body.members)
+    if body.aliases is not None:
+        group = service.set_aliases(user, group_id, body.aliases)
+    return GroupOut.of(group)

@@ -14,8 +14,9 @@ from services.access import require_role
 from services.api.errors import ERROR_RESPONSES
 from services.domain.enums import Role
 from services.errors import DomainError
-from services.http.scope import RuntimeDep, TokenDep, user_scope
-from services.indexing.service import IndexingService, search_as
+from services.http.deps import CurrentUser, Indexing
+from services.http.scope import RuntimeDep
+from services.indexing.service import search_as
 
 router = APIRouter(prefix="/api/v1", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -64,21 +65,17 @@ class IndexStatusOut(BaseModel):
 
 
 @router.get("/search/status")
-def index_status(runtime: RuntimeDep, token: TokenDep) -> IndexStatusOut:
+def index_status(user: CurrentUser, service: Indexing) -> IndexStatusOut:
     """For the operator: how far the index is behind, and which documents it refused (admins only)."""
-    with user_scope(runtime, token) as (ctx, user):
-        require_role(user, Role.admin)
-        service = IndexingService(ctx)
-        rows = [
-            SetAsideOut(document_id=r.document_id, reason=r.last_error, at=r.set_aside_at) for r in service.set_aside()
-        ]
-        return IndexStatusOut(pending=service.pending(), set_aside=rows)
+    require_role(user, Role.admin)
+    rows = [SetAsideOut(document_id=r.document_id, reason=r.last_error, at=r.set_aside_at) for r in service.set_aside()]
+    return IndexStatusOut(pending=service.pending(), set_aside=rows)
 
 
 @router.get("/search")
 def search(
+    user: CurrentUser,
     runtime: RuntimeDep,
-    token: TokenDep,
     q: Annotated[str, Query(max_length=500, description='words, "phrases", OR, -word, field:value')] = "",
     doc_number: str | None = None,
     issuer: str | None = None,
@@ -94,20 +91,19 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchOut:
-    with user_scope(runtime, token) as (_, user):
-        try:
-            filters = Filters(
-                doc_number=doc_number,
-                issuer=issuer,
-                doc_type=doc_type,
-                year=read_year(year) if year else None,
-                status=status,
-                retention=retention,
-                date_from=date_from,
-                date_to=date_to,
-            )
-            query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
-            result = search_as(runtime.search_index, user, query)
-        except SearchError as exc:
-            raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
+    try:
+        filters = Filters(
+            doc_number=doc_number,
+            issuer=issuer,
+            doc_type=doc_type,
+            year=read_year(year) if year else None,
+            status=status,
+            retention=retention,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
+        result = search_as(runtime.search_index, user, query)
+    except SearchError as exc:
+        raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
     return SearchOut.model_validate(result_json(result))

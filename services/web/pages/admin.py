@@ -15,10 +15,10 @@ from services.accounts.people import PeopleService, Profile
 from services.accounts.service import OrganService, UserService
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
+from services.http.deps import CurrentUser, Jobs, Organs, UnitOfWork
 from services.http.params import Id
 from services.http.scope import web_scope
 from services.indexing.service import IndexingService
-from services.jobs.service import JobService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
 from services.web.session import read_form
@@ -67,7 +67,7 @@ def parse_prefixes(text: str) -> dict[str, str]:
 
 
 @router.post("/admin/organs", response_model=None)
-def create_organ(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def create_organ(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     fields = ("code", "name", "short_name", "prefixes", "parent_id", "aliases")
     values = {k: str(form.get(k) or "").strip() for k in fields}
     try:
@@ -97,15 +97,14 @@ def group_aliases(text: str) -> list[str]:
 
 
 @router.post("/admin/organs/{organ_id}/registrar-gate")
-def set_registrar_gate(request: Request, organ_id: Id, form: FormDep) -> RedirectResponse:
+def set_registrar_gate(form: FormDep, user: CurrentUser, organs: Organs, organ_id: Id) -> RedirectResponse:
     """The registrar's gate before issuing, on or off for one organ (docs/registrar.md)."""
-    with web_scope(request) as (ctx, user):
-        OrganService(ctx).set_registrar_gate(user, organ_id, form.get("registrar_gate") == "on")
+    organs.set_registrar_gate(user, organ_id, form.get("registrar_gate") == "on")
     return redirect("/admin", "gate_saved")
 
 
 @router.post("/admin/organs/{organ_id}/aliases", response_model=None)
-def set_aliases(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def set_aliases(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
     text = str(form.get("aliases") or "")
     try:
         with web_scope(request) as (ctx, user):
@@ -116,7 +115,7 @@ def set_aliases(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse |
 
 
 @router.post("/admin/users", response_model=None)
-def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def create_user(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     keys = ("username", "display_name", "organ_id", "clearance", "person_name", "job_title")
     values = {k: str(form.get(k) or "").strip() for k in keys}
     roles = tuple(str(r) for r in form.getlist("roles"))
@@ -136,21 +135,18 @@ def create_user(request: Request, form: FormDep) -> HTMLResponse | RedirectRespo
 
 
 @router.get("/admin/jobs")
-def jobs_page(request: Request) -> HTMLResponse:
+def jobs_page(request: Request, user: CurrentUser, ctx: UnitOfWork, jobs: Jobs) -> HTMLResponse:
     """The automated steps: what failed (with a retry), what runs, which workers are alive and what they see."""
-    with web_scope(request) as (ctx, user):
-        require_role(user, Role.admin)
-        jobs = JobService(ctx)
-        return page(request, "admin_jobs.html", user, nav="admin", listing=jobs.listing(), beats=jobs.beats(),
-                    now=ctx.now())  # fmt: skip
+    require_role(user, Role.admin)
+    return page(request, "admin_jobs.html", user, nav="admin", listing=jobs.listing(), beats=jobs.beats(),
+                now=ctx.now())  # fmt: skip
 
 
 @router.post("/admin/jobs/retry")
-def retry_jobs(request: Request, form: FormDep) -> RedirectResponse:
+def retry_jobs(form: FormDep, user: CurrentUser, jobs: Jobs) -> RedirectResponse:
     ids = [int(v) for v in form.getlist("job_ids") if isinstance(v, str) and v.isdigit()]
-    with web_scope(request) as (ctx, user):
-        require_role(user, Role.admin)
-        JobService(ctx).retry(ids or None)
+    require_role(user, Role.admin)
+    jobs.retry(ids or None)
     return redirect("/admin/jobs", "jobs_retried")
 
 
@@ -159,7 +155,7 @@ def _members(form: FormData) -> list[int]:
 
 
 @router.post("/admin/groups", response_model=None)
-def create_group(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def create_group(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     """A new 单位分组 with its members."""
     values = {"name": str(form.get("name") or "").strip(), "group_aliases": str(form.get("aliases") or "")}
     try:
@@ -171,7 +167,7 @@ def create_group(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 
 
 @router.post("/admin/groups/{group_id}", response_model=None)
-def set_group_members(request: Request, group_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def set_group_members(request: Request, form: FormDep, group_id: Id) -> HTMLResponse | RedirectResponse:
     try:
         with web_scope(request) as (ctx, user):
             GroupService(ctx).set_members(user, group_id, _members(form))

@@ -34,7 +34,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def login(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = _safe_next(form.get("next"))
     runtime = runtime_of(request)
@@ -53,7 +53,7 @@ def login(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormDep) -> RedirectResponse:
+def logout(form: FormDep, request: Request) -> RedirectResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with runtime_of(request).context() as ctx:
@@ -70,7 +70,7 @@ def account_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/account/password", response_model=None)
-def change_password(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def change_password(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     current, new = str(form.get("current") or ""), str(form.get("new") or "")
     try:
         with web_scope(request, password_pending_ok=True) as (ctx, user):

@@ -17,6 +17,7 @@ from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import Conflict, DomainError
+from services.http.deps import CurrentUser, Documents, UnitOfWork
 from services.http.params import MAX_ID, MAX_VERSION, Id
 from services.http.scope import web_scope
 from services.obligations.proposal import Proposal, propose
@@ -100,15 +101,17 @@ def incoming_documents(ctx: Context, user: User) -> list[Document]:
 
 @router.get("/documents/new")
 def new_draft(
-    request: Request, source: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None
+    request: Request,
+    user: CurrentUser,
+    ctx: UnitOfWork,
+    source: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """A new draft; ``from`` a past plan (an imported one, say), with its title, text and the obligations, phases
     and tasks recognised in it proposed again, to be re-dated and re-issued."""
-    with web_scope(request) as (ctx, user):
-        values = dict(NEW_DRAFT, issue_form=next((p.form for p in user.organ.prefixes), ""))
-        if source is not None:
-            values.update(_from_past_plan(ctx, user, source))
-        return _editor(request, ctx, user, values, None)
+    values = dict(NEW_DRAFT, issue_form=next((p.form for p in user.organ.prefixes), ""))
+    if source is not None:
+        values.update(_from_past_plan(ctx, user, source))
+    return _editor(request, ctx, user, values, None)
 
 
 def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any]:
@@ -122,7 +125,7 @@ def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any
 
 
 @router.post("/documents/new", response_model=None)
-def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def create_draft(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     values = draft_values(form)
     try:
         with web_scope(request) as (ctx, user):
@@ -138,20 +141,20 @@ def create_draft(request: Request, form: FormDep) -> HTMLResponse | RedirectResp
 
 
 @router.get("/documents/{document_id}/edit")
-def edit_draft(request: Request, document_id: Id, propose: bool = False) -> HTMLResponse:
+def edit_draft(
+    request: Request, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id, propose: bool = False
+) -> HTMLResponse:
     """The draft's fields; with ``propose`` (or while the plan is empty) the phases, obligations and tasks
     recognised in the body and its text attachments are proposed, to be confirmed or edited and saved."""
-    with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.editable(user, document_id, lock=False)
-        version = service.version(document)
-        values = draft_values_of(version.fields, service.body(version), version.number)
-        if propose or not (document.obligations or document.plan_tasks or document.phases):
-            found = _proposal(ctx, document, service.body(version) + "\n" + _text_attachments(ctx, version))
-            if found.obligations or found.tasks or found.phases or propose:
-                values.update(plan_values(asdict(found)))
-                values["proposal"] = found
-        return _editor(request, ctx, user, values, document_id)
+    document = service.editable(user, document_id, lock=False)
+    version = service.version(document)
+    values = draft_values_of(version.fields, service.body(version), version.number)
+    if propose or not (document.obligations or document.plan_tasks or document.phases):
+        found = _proposal(ctx, document, service.body(version) + "\n" + _text_attachments(ctx, version))
+        if found.obligations or found.tasks or found.phases or propose:
+            values.update(plan_values(asdict(found)))
+            values["proposal"] = found
+    return _editor(request, ctx, user, values, document_id)
 
 
 def _proposal(ctx: Context, document: Document, text: str) -> Proposal:
@@ -170,7 +173,7 @@ def _text_attachments(ctx: Context, version: DocumentVersion) -> str:
 
 
 @router.post("/documents/{document_id}/edit", response_model=None)
-def save_draft(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def save_draft(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     values = draft_values(form)
     try:
         with web_scope(request) as (ctx, user):
@@ -197,16 +200,14 @@ def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]
 
 
 @router.post("/documents/{document_id}/attachments")
-def add_attachments(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
-        for upload in uploads(form, "files"):
-            service.add_attachment(user, document_id, upload)
+def add_attachments(form: FormDep, user: CurrentUser, service: Documents, document_id: Id) -> RedirectResponse:
+    for upload in uploads(form, "files"):
+        service.add_attachment(user, document_id, upload)
     return redirect(f"/documents/{document_id}/edit", "attached")
 
 
 @router.post("/documents/{document_id}/submit", response_model=None)
-def submit(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def submit(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     return _submit(request, document_id, form.get("confirm_uncleared") == "on")
 
 
@@ -225,19 +226,19 @@ def _submit(request: Request, document_id: int, confirmed: bool = False) -> HTML
 @router.get("/documents/{document_id}/versions")
 def versions(
     request: Request,
+    user: CurrentUser,
+    service: Documents,
     document_id: Id,
     old: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
     new: Annotated[int | None, Query(alias="to", ge=1, le=MAX_VERSION)] = None,
 ) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.get_visible(user, document_id, Level.internal)
-        history = list(service.versions(document))
-        new = new or document.current_version
-        old = old or max(1, new - 1)
-        diff = service.diff(document, old, new)
-        rows = side_by_side(service.body(service.version(document, old)), service.body(service.version(document, new)))
-        return page(
-            request, "versions.html", user, nav="documents", document=document, history=history,
-            old=old, new=new, diff=diff, rows=rows,
-        )  # fmt: skip
+    document = service.get_visible(user, document_id, Level.internal)
+    history = list(service.versions(document))
+    new = new or document.current_version
+    old = old or max(1, new - 1)
+    diff = service.diff(document, old, new)
+    rows = side_by_side(service.body(service.version(document, old)), service.body(service.version(document, new)))
+    return page(
+        request, "versions.html", user, nav="documents", document=document, history=history,
+        old=old, new=new, diff=diff, rows=rows,
+    )  # fmt: skip

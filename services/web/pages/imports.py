@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
+from services.http.deps import CurrentUser, ImportJobs
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.http.scope import web_scope
@@ -22,16 +23,15 @@ REFRESH_SECONDS = 2
 
 
 @router.get("/imports")
-def imports_home(request: Request) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        require_importer(user)
-        jobs = [job_view(job) for job in ImportJobService(ctx).recent_of(user)]
-        limit_mb = FILE_LIMITS[Upload.import_file].max_bytes // (1024 * 1024)
-        return page(request, "imports.html", user, nav="imports", jobs=jobs, limit_mb=limit_mb)
+def imports_home(request: Request, user: CurrentUser, import_jobs: ImportJobs) -> HTMLResponse:
+    require_importer(user)
+    jobs = [job_view(job) for job in import_jobs.recent_of(user)]
+    limit_mb = FILE_LIMITS[Upload.import_file].max_bytes // (1024 * 1024)
+    return page(request, "imports.html", user, nav="imports", jobs=jobs, limit_mb=limit_mb)
 
 
 @router.post("/imports")
-def upload(request: Request, form: FormDep) -> RedirectResponse:
+def upload(form: FormDep, request: Request) -> RedirectResponse:
     """The files are stored and queued; the page that follows shows the job's progress."""
     with web_scope(request, write=False) as (_, user):
         require_importer(user)
@@ -48,10 +48,9 @@ def upload(request: Request, form: FormDep) -> RedirectResponse:
 
 
 @router.get("/imports/jobs/{job_id}")
-def job_page(request: Request, job_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        job = job_view(ImportJobService(ctx).seen_by(user, job_id))
-        return page(request, "import_job.html", user, nav="imports", job=job, refresh=REFRESH_SECONDS)
+def job_page(request: Request, user: CurrentUser, import_jobs: ImportJobs, job_id: Id) -> HTMLResponse:
+    job = job_view(import_jobs.seen_by(user, job_id))
+    return page(request, "import_job.html", user, nav="imports", job=job, refresh=REFRESH_SECONDS)
 
 
 def _read_capped(upload: UploadFile) -> bytes:

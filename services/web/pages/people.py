@@ -21,6 +21,7 @@ from services.context import Context
 from services.domain.enums import SERIES_FAMILIES, NumberFamily, Role
 from services.domain.models import User
 from services.errors import DomainError, Invalid, NotFound
+from services.http.deps import CurrentUser, UnitOfWork
 from services.http.params import Id
 from services.http.request import client_address, runtime_of
 from services.http.scope import web_scope
@@ -71,9 +72,8 @@ def _profile_values(user: User) -> dict[str, Any]:
 
 
 @router.get("/admin/users/{user_id}")
-def user_page(request: Request, user_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, actor):
-        return _user_page(request, ctx, actor, user_id)
+def user_page(request: Request, actor: CurrentUser, ctx: UnitOfWork, user_id: Id) -> HTMLResponse:
+    return _user_page(request, ctx, actor, user_id)
 
 
 def _profile_from(values: dict[str, Any]) -> Profile:
@@ -88,7 +88,7 @@ def _profile_from(values: dict[str, Any]) -> Profile:
 
 
 @router.post("/admin/users/{user_id}", response_model=None)
-def save_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def save_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | RedirectResponse:
     values: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in PROFILE_FIELDS}
     values["roles"] = [str(r) for r in form.getlist("roles")]
     return _act(
@@ -98,12 +98,12 @@ def save_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | Re
 
 
 @router.post("/admin/users/{user_id}/disable", response_model=None)
-def disable_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def disable_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | RedirectResponse:
     return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).disable(actor, user_id), "user_disabled")
 
 
 @router.post("/admin/users/{user_id}/enable", response_model=None)
-def enable_user(request: Request, user_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def enable_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | RedirectResponse:
     return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).enable(actor, user_id), "user_enabled")
 
 
@@ -124,7 +124,7 @@ def _act(
 
 
 @router.post("/admin/users/{user_id}/password-reset", response_model=None)
-def reset_password(request: Request, user_id: Id, form: FormDep) -> HTMLResponse:
+def reset_password(request: Request, form: FormDep, user_id: Id) -> HTMLResponse:
     """Shows the temporary password once, on this answer only (never stored but as its hash)."""
     chosen = str(form.get("password") or "")
     try:
@@ -164,13 +164,12 @@ def _organ_page(
 
 
 @router.get("/admin/organs/{organ_id}")
-def organ_page(request: Request, organ_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, actor):
-        return _organ_page(request, ctx, actor, organ_id)
+def organ_page(request: Request, actor: CurrentUser, ctx: UnitOfWork, organ_id: Id) -> HTMLResponse:
+    return _organ_page(request, ctx, actor, organ_id)
 
 
 @router.post("/admin/organs/{organ_id}", response_model=None)
-def save_organ(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def save_organ(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
     values = {k: str(form.get(k) or "").strip() for k in ("name", "short_name", "parent_id", "prefixes", "aliases")}
 
     def save(ctx: Context, actor: User) -> None:
@@ -192,7 +191,7 @@ def _with_field(parse: Callable[[], dict[str, str]], field: str) -> dict[str, st
 
 
 @router.post("/admin/organs/{organ_id}/departments", response_model=None)
-def add_department(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def add_department(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
     name = str(form.get("name") or "")
     return _organ_act(
         request, organ_id, lambda ctx, actor: DepartmentService(ctx).create(actor, organ_id, name),
@@ -201,13 +200,13 @@ def add_department(request: Request, organ_id: Id, form: FormDep) -> HTMLRespons
 
 
 @router.post("/admin/departments/{department_id}", response_model=None)
-def rename_department(request: Request, department_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def rename_department(request: Request, form: FormDep, department_id: Id) -> HTMLResponse | RedirectResponse:
     name = str(form.get("name") or "")
     return _department_act(request, department_id, lambda s, actor: s.rename(actor, department_id, name), name)
 
 
 @router.post("/admin/departments/{department_id}/remove", response_model=None)
-def remove_department(request: Request, department_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def remove_department(request: Request, form: FormDep, department_id: Id) -> HTMLResponse | RedirectResponse:
     return _department_act(request, department_id, lambda s, actor: s.remove(actor, department_id), None)
 
 
@@ -248,7 +247,7 @@ NEW_SERIES = {"family": NumberFamily.minutes.value, "series_name": "", "restart_
 
 @router.post("/admin/organs/{organ_id}/numbering/prefixes/{prefix_id}", response_model=None)
 def set_next_document_number(
-    request: Request, organ_id: Id, prefix_id: Id, form: FormDep
+    form: FormDep, request: Request, organ_id: Id, prefix_id: Id
 ) -> HTMLResponse | RedirectResponse:
     key, text, year_text = f"next-prefix-{prefix_id}", _form_text(form, "next_number"), _form_text(form, "year")
 
@@ -262,7 +261,7 @@ def set_next_document_number(
 
 @router.post("/admin/organs/{organ_id}/numbering/series/{series_id}", response_model=None)
 def set_next_series_number(
-    request: Request, organ_id: Id, series_id: Id, form: FormDep
+    form: FormDep, request: Request, organ_id: Id, series_id: Id
 ) -> HTMLResponse | RedirectResponse:
     key, text, year_text = f"next-series-{series_id}", _form_text(form, "next_number"), _form_text(form, "year")
 
@@ -275,7 +274,7 @@ def set_next_series_number(
 
 
 @router.post("/admin/organs/{organ_id}/numbering/series", response_model=None)
-def add_series(request: Request, organ_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def add_series(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
     typed = {"family": _form_text(form, "family"), "series_name": _form_text(form, "series_name"),
              "restart_yearly": _form_text(form, "restart_yearly")}  # fmt: skip
 
@@ -351,7 +350,7 @@ def setup_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post("/setup", response_model=None)
-def make_first_admin(request: Request, form: FormDep) -> HTMLResponse | RedirectResponse:
+def make_first_admin(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     if not _setup_open(request):
         raise _no_setup()
     values = {k: str(form.get(k) or "").strip() for k in SETUP_FIELDS}

@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from search import Filters, SearchError, SearchQuery, SearchResult
 from search.query import read_year
+from services.http.deps import CurrentUser
 from services.http.request import runtime_of
-from services.http.scope import web_scope
 from services.indexing.service import search_as
 from services.web.render import page
 
@@ -74,6 +74,7 @@ def _url(q: str, sort: str, params: dict[str, str], page_no: int = 1) -> str:
 @router.get("/search")
 def search_page(
     request: Request,
+    user: CurrentUser,
     q: Annotated[str, Query(max_length=500)] = "",
     sort: str = "relevance",
     page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
@@ -82,20 +83,19 @@ def search_page(
     chosen = {k: request.query_params.get(k, "").strip() for k in FILTERS}
     chosen = {k: v for k, v in chosen.items() if v}
     index = runtime_of(request).search_index
-    with web_scope(request) as (_, user):
-        result, error, status = None, None, 200
-        if q.strip() or chosen:
-            try:
-                filters = _filters(chosen)
-                query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-                result = search_as(index, user, query)
-            except SearchError as exc:
-                error, status = {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status
-        suggestion_url = _url(result.suggestion, sort, chosen) if result and result.suggestion else None
-        return page(
-            request, "search.html", user, http_status=status, nav="search", q=q, sort=sort,
-            suggestion_url=suggestion_url, match_zh=MATCH_ZH,
-            chosen=chosen, result=result, error=error, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
-            facets=_facet_links(q, sort, chosen, result) if result else {},
-            prev_url=_url(q, sort, chosen, page_no - 1), next_url=_url(q, sort, chosen, page_no + 1),
-        )  # fmt: skip
+    result, error, status = None, None, 200
+    if q.strip() or chosen:
+        try:
+            filters = _filters(chosen)
+            query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            result = search_as(index, user, query)
+        except SearchError as exc:
+            error, status = {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status
+    suggestion_url = _url(result.suggestion, sort, chosen) if result and result.suggestion else None
+    return page(
+        request, "search.html", user, http_status=status, nav="search", q=q, sort=sort,
+        suggestion_url=suggestion_url, match_zh=MATCH_ZH,
+        chosen=chosen, result=result, error=error, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
+        facets=_facet_links(q, sort, chosen, result) if result else {},
+        prev_url=_url(q, sort, chosen, page_no - 1), next_url=_url(q, sort, chosen, page_no + 1),
+    )  # fmt: skip
