@@ -20,10 +20,10 @@ from services.api.schemas import (
     SignoffOut,
     VersionOut,
 )
-from services.audit.service import AuditService
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
+from services.http.deps import Audit, CurrentUser, Documents, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
@@ -41,58 +41,52 @@ class Decision(BaseModel):
 
 @router.get("")
 def list_documents(
-    runtime: RuntimeDep,
-    token: TokenDep,
+    user: CurrentUser,
+    ctx: UnitOfWork,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> list[DocumentOut]:
-    with user_scope(runtime, token) as (ctx, user):
-        return [DocumentOut.of(d) for d in list_visible(ctx, user, status, limit, offset)]
+    return [DocumentOut.of(d) for d in list_visible(ctx, user, status, limit, offset)]
 
 
 @router.post("", status_code=201)
-def create_draft(body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(DocumentService(ctx).create_draft(user, body))
+def create_draft(user: CurrentUser, documents: Documents, body: DraftInput) -> DocumentOut:
+    return DocumentOut.of(documents.create_draft(user, body))
 
 
 @router.get("/{document_id}")
-def get_document(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(DocumentService(ctx).get_visible(user, document_id))
+def get_document(user: CurrentUser, documents: Documents, document_id: Id) -> DocumentOut:
+    return DocumentOut.of(documents.get_visible(user, document_id))
 
 
 @router.put("/{document_id}")
-def save_draft(document_id: Id, body: DraftInput, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def save_draft(user: CurrentUser, documents: Documents, document_id: Id, body: DraftInput) -> DocumentOut:
     """Save the draft as a new version (only while it is a draft or returned)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(DocumentService(ctx).save(user, document_id, body))
+    return DocumentOut.of(documents.save(user, document_id, body))
 
 
 @router.put("/{document_id}/body")
 def upload_body(
+    user: CurrentUser,
+    service: Documents,
     document_id: Id,
-    runtime: RuntimeDep,
-    token: TokenDep,
     file: UploadFile,
     base_version: Annotated[int, Form(ge=1, le=1_000_000)],
     note: Annotated[str | None, Form(max_length=500)] = None,
 ) -> DocumentOut:
     """Replace the body with an uploaded UTF-8 text file, as a new version on top of ``base_version``."""
     text = decode_utf8_text(file.file.read())
-    with user_scope(runtime, token) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.editable(user, document_id)
-        draft = draft_input_of(service.version(document).fields, text, note or "上传正文", base_version)
-        return DocumentOut.of(service.save(user, document_id, draft))
+    document = service.editable(user, document_id)
+    draft = draft_input_of(service.version(document).fields, text, note or "上传正文", base_version)
+    return DocumentOut.of(service.save(user, document_id, draft))
 
 
 @router.post("/{document_id}/attachments", status_code=201)
 def add_attachment(
+    user: CurrentUser,
+    documents: Documents,
     document_id: Id,
-    runtime: RuntimeDep,
-    token: TokenDep,
     file: UploadFile,
     title: Annotated[str | None, Form()] = None,
 ) -> DocumentOut:
@@ -104,60 +98,54 @@ def add_attachment(
         content_type=file.content_type or "application/octet-stream",
         data=data,
     )
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(DocumentService(ctx).add_attachment(user, document_id, upload))
+    return DocumentOut.of(documents.add_attachment(user, document_id, upload))
 
 
 @router.get("/{document_id}/attachments/{attachment_id}")
-def download_attachment(document_id: Id, attachment_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+def download_attachment(
+    user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id, attachment_id: Id
+) -> Response:
     """An attachment of any version for the issuing organs; of the issued version only for recipients."""
-    with user_scope(runtime, token) as (ctx, user):
-        att = DocumentService(ctx).attachment_for(user, document_id, attachment_id)
-        return attachment_response(ctx.store.get(att.key), att.content_type, att.filename)
+    att = documents.attachment_for(user, document_id, attachment_id)
+    return attachment_response(ctx.store.get(att.key), att.content_type, att.filename)
 
 
 @router.get("/{document_id}/versions")
-def list_versions(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[VersionOut]:
-    with user_scope(runtime, token) as (ctx, user):
-        service = DocumentService(ctx)
-        return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))]
+def list_versions(user: CurrentUser, service: Documents, document_id: Id) -> list[VersionOut]:
+    return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))]
 
 
 @router.get("/{document_id}/versions/{number}/body")
-def version_body(document_id: Id, number: VersionNumber, runtime: RuntimeDep, token: TokenDep) -> Response:
-    with user_scope(runtime, token) as (ctx, user):
-        service = DocumentService(ctx)
-        version = service.version(service.get_visible(user, document_id, Level.internal), number)
-        return Response(service.body(version), media_type="text/plain; charset=utf-8")
+def version_body(user: CurrentUser, service: Documents, document_id: Id, number: VersionNumber) -> Response:
+    version = service.version(service.get_visible(user, document_id, Level.internal), number)
+    return Response(service.body(version), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/{document_id}/diff")
 def diff_versions(
+    user: CurrentUser,
+    service: Documents,
     document_id: Id,
-    runtime: RuntimeDep,
-    token: TokenDep,
     from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_VERSION)],
     to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_VERSION)],
 ) -> DiffOut:
-    with user_scope(runtime, token) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.get_visible(user, document_id, Level.internal)
-        return DiffOut.of(service.diff(document, from_version, to_version))
+    document = service.get_visible(user, document_id, Level.internal)
+    return DiffOut.of(service.diff(document, from_version, to_version))
 
 
 @router.post("/{document_id}/submit")
-def submit(document_id: Id, runtime: RuntimeDep, token: TokenDep, body: ConfirmDeliveryIn | None = None) -> DocumentOut:
+def submit(
+    user: CurrentUser, workflow: Workflow, document_id: Id, body: ConfirmDeliveryIn | None = None
+) -> DocumentOut:
     """Submit for the format checks. An organ without the registrar's gate is warned here of recipients where nobody
     is cleared for the 密级 (``recipients_without_clearance``) until the request confirms them."""
     confirm = body is not None and body.confirm_recipients_without_clearance
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(WorkflowService(ctx).submit(user, document_id, confirm))
+    return DocumentOut.of(workflow.submit(user, document_id, confirm))
 
 
 @router.post("/{document_id}/review")
-def review(document_id: Id, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(WorkflowService(ctx).review(user, document_id, body.approve, body.opinion))
+def review(user: CurrentUser, workflow: Workflow, document_id: Id, body: Decision) -> DocumentOut:
+    return DocumentOut.of(workflow.review(user, document_id, body.approve, body.opinion))
 
 
 @router.get("/{document_id}/signing-view")
@@ -177,24 +165,20 @@ def signing_view(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Signi
 
 
 @router.get("/{document_id}/signoffs")
-def list_signoffs(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[SignoffOut]:
-    with user_scope(runtime, token) as (ctx, user):
-        workflow = WorkflowService(ctx)
-        document = workflow.documents.get_visible(user, document_id, Level.internal)
-        return [SignoffOut.of(s) for s in workflow.signoffs(document, current_round_only=False)]
+def list_signoffs(user: CurrentUser, workflow: Workflow, document_id: Id) -> list[SignoffOut]:
+    document = workflow.documents.get_visible(user, document_id, Level.internal)
+    return [SignoffOut.of(s) for s in workflow.signoffs(document, current_round_only=False)]
 
 
 @router.post("/{document_id}/signoff")
-def decide_signoff(document_id: Id, body: Decision, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def decide_signoff(user: CurrentUser, workflow: Workflow, document_id: Id, body: Decision) -> DocumentOut:
     """会签 or 签发 for the caller's organ: approve, or reject with an opinion (returns it to the drafter)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(WorkflowService(ctx).decide_signoff(user, document_id, body.approve, body.opinion))
+    return DocumentOut.of(workflow.decide_signoff(user, document_id, body.approve, body.opinion))
 
 
 @router.post("/{document_id}/issue", status_code=202)
-def request_issue(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(WorkflowService(ctx).request_issue(user, document_id))
+def request_issue(user: CurrentUser, workflow: Workflow, document_id: Id) -> DocumentOut:
+    return DocumentOut.of(workflow.request_issue(user, document_id))
 
 
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
@@ -233,25 +217,25 @@ def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Respo
 
 
 @router.get("/{document_id}/ofd")
-def document_ofd(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+def document_ofd(user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id) -> Response:
     """The 正本 as OFD (GB/T 33190), the same pages as its PDF; documents issued before OFD was written have none."""
-    with user_scope(runtime, token) as (ctx, user):
-        document = DocumentService(ctx).get_visible(user, document_id)
-        key = document.rendered_ofd_key
-        if not document.rendered_pdf_key:
-            raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
-        if key is None or not ctx.store.exists(key):
-            raise Conflict("no_ofd", "该公文印制时尚未生成 OFD 版式文件", "this document was issued without an OFD")
-        name = f"{document.doc_number or document.id}.ofd"
-        headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
-        return Response(ctx.store.get(key), media_type=OFD_MIME, headers=headers)
+    document = documents.get_visible(user, document_id)
+    key = document.rendered_ofd_key
+    if not document.rendered_pdf_key:
+        raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
+    if key is None or not ctx.store.exists(key):
+        raise Conflict("no_ofd", "该公文印制时尚未生成 OFD 版式文件", "this document was issued without an OFD")
+    name = f"{document.doc_number or document.id}.ofd"
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return Response(ctx.store.get(key), media_type=OFD_MIME, headers=headers)
 
 
 @router.get("/{document_id}/print.pdf")
 def print_run(
+    user: CurrentUser,
+    ctx: UnitOfWork,
     document_id: Id,
     runtime: RuntimeDep,
-    token: TokenDep,
     first: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="first copy (1-based)")] = None,
     last: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="last copy, inclusive")] = None,
 ) -> StreamingResponse:
@@ -259,8 +243,7 @@ def print_run(
     (to print again what a printer spoiled). Streamed as it is written: memory stays flat however many copies."""
     from services.rendering.printing import PrintRunService
 
-    with user_scope(runtime, token) as (ctx, user):
-        printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
+    printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
     disposition = f'attachment; filename="{printed.filename}"'
     return StreamingResponse(printed.chunks, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
@@ -271,6 +254,5 @@ def document_html(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Resp
 
 
 @router.get("/{document_id}/audit")
-def audit_trail(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> list[AuditOut]:
-    with user_scope(runtime, token) as (ctx, user):
-        return [AuditOut.of(e) for e in AuditService(ctx).for_document(user, document_id)]
+def audit_trail(user: CurrentUser, audit: Audit, document_id: Id) -> list[AuditOut]:
+    return [AuditOut.of(e) for e in audit.for_document(user, document_id)]

@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import ConfirmDeliveryIn, DocumentOut
 from services.domain.models import IssueRecord
+from services.http.deps import CurrentUser, IssuingSheets, Registrar
 from services.http.params import Id, IdField
-from services.http.scope import RuntimeDep, TokenDep, user_scope
+from services.http.scope import RuntimeDep
 from services.registrar.rules import MAX_PRINTED_COPIES
-from services.registrar.service import RegistrarService, Registration
-from services.registrar.sheet import IssuingSheetService, sheet_pdf
+from services.registrar.service import Registration
+from services.registrar.sheet import sheet_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["registrar"], responses=ERROR_RESPONSES)
 D = "/documents/{document_id}"
@@ -94,59 +95,53 @@ def _record_out(document_id: int, status: str, doc_number: str | None, record: I
 
 
 @router.get("/registrar/queue")
-def queue(runtime: RuntimeDep, token: TokenDep) -> list[DocumentOut]:
+def queue(user: CurrentUser, registrar: Registrar) -> list[DocumentOut]:
     """The lead organ's documents waiting for its registrar (复核, 登记, 用印, 核发)."""
-    with user_scope(runtime, token) as (ctx, user):
-        return [DocumentOut.of(d) for d in RegistrarService(ctx).queue(user)]
+    return [DocumentOut.of(d) for d in registrar.queue(user)]
 
 
 @router.get(f"{D}/issue-record")
-def issue_record(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> IssueRecordOut:
-    with user_scope(runtime, token) as (ctx, user):
-        service = RegistrarService(ctx)
-        document, record = service.record(user, document_id)
-        return _record_out(document.id, document.status, document.doc_number, record,
-                           service.step_of(document))  # fmt: skip
+def issue_record(user: CurrentUser, service: Registrar, document_id: Id) -> IssueRecordOut:
+    document, record = service.record(user, document_id)
+    return _record_out(document.id, document.status, document.doc_number, record,
+                       service.step_of(document))  # fmt: skip
 
 
 @router.post(f"{D}/recheck")
-def recheck(document_id: Id, body: RecheckIn, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def recheck(user: CurrentUser, registrar: Registrar, document_id: Id, body: RecheckIn) -> DocumentOut:
     """复核: confirm the signed text, or give the changed text (with a reason): it goes back to every signer."""
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(RegistrarService(ctx).recheck(user, document_id, body.opinion, body.changed_body))
+    return DocumentOut.of(registrar.recheck(user, document_id, body.opinion, body.changed_body))
 
 
 @router.post(f"{D}/register")
-def register(document_id: Id, body: RegisterIn, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def register(user: CurrentUser, registrar: Registrar, document_id: Id, body: RegisterIn) -> DocumentOut:
     """登记: 分送范围, 印制份数, 份号 (机密/绝密); the 发文字号 is allocated now."""
-    with user_scope(runtime, token) as (ctx, user):
-        registration = Registration(
-            body.recipients, body.copies, body.copy_numbers, body.confirm_recipients_without_clearance
-        )
-        return DocumentOut.of(RegistrarService(ctx).register(user, document_id, registration))
+    registration = Registration(
+        body.recipients, body.copies, body.copy_numbers, body.confirm_recipients_without_clearance
+    )
+    return DocumentOut.of(registrar.register(user, document_id, registration))
 
 
 @router.post(f"{D}/seal")
-def seal(document_id: Id, body: SealIn, runtime: RuntimeDep, token: TokenDep) -> DocumentOut:
+def seal(user: CurrentUser, registrar: Registrar, document_id: Id, body: SealIn) -> DocumentOut:
     """用印: who pressed each issuing organ's seal."""
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(RegistrarService(ctx).seal(user, document_id, body.seals))
+    return DocumentOut.of(registrar.seal(user, document_id, body.seals))
 
 
 @router.post(f"{D}/release", status_code=202)
 def release(
-    document_id: Id, runtime: RuntimeDep, token: TokenDep, body: ConfirmDeliveryIn | None = None
+    user: CurrentUser, registrar: Registrar, document_id: Id, body: ConfirmDeliveryIn | None = None
 ) -> DocumentOut:
     """核发: 印制 and distribution follow as automated steps. Recipients where nobody is cleared for the 密级 are
     named (``recipients_without_clearance``) until the request confirms them."""
     confirm = body is not None and body.confirm_recipients_without_clearance
-    with user_scope(runtime, token) as (ctx, user):
-        return DocumentOut.of(RegistrarService(ctx).release(user, document_id, confirm))
+    return DocumentOut.of(registrar.release(user, document_id, confirm))
 
 
 @router.get(f"{D}/issuing-sheet.pdf")
-def issuing_sheet_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
+def issuing_sheet_pdf(
+    user: CurrentUser, issuing_sheets: IssuingSheets, document_id: Id, runtime: RuntimeDep
+) -> Response:
     """发文稿纸 as PDF (A4)."""
-    with user_scope(runtime, token) as (ctx, user):
-        sheet = IssuingSheetService(ctx).for_reader(user, document_id)
+    sheet = issuing_sheets.for_reader(user, document_id)
     return Response(sheet_pdf(sheet, runtime.settings), media_type="application/pdf")

@@ -19,6 +19,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
+from services.http.deps import CurrentUser, Distribution, Documents, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
@@ -127,46 +128,43 @@ def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | N
 
 
 @router.get("/documents/{document_id}/frame")
-def document_frame(request: Request, document_id: Id) -> HTMLResponse:
+def document_frame(
+    request: Request, user: CurrentUser, ctx: UnitOfWork, service: Documents, workflow: Workflow, document_id: Id
+) -> HTMLResponse:
     """The GB/T 9704 rendering shown in a frame: the issued file, or a preview built from the current version."""
     runtime = runtime_of(request)
-    with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.get_visible(user, document_id)
-        if not document.rendered_html_key:  # a preview of an unissued text is internal material
-            document = service.get_visible(user, document_id, Level.internal)
-            if document.kind != DocKind.outgoing.value:
-                raise Conflict(
-                    "no_layout",
-                    "该公文不是在本系统拟制的，没有版式预览",
-                    "this document was not drafted here and has no layout to preview",
-                )
-        if document.rendered_html_key:
-            html = ctx.store.get(document.rendered_html_key).decode("utf-8")
-        else:
-            version = service.version(document)
-            signoffs = WorkflowService(ctx).signoffs(document)
-            html = runtime.renderer.preview_html(document, service.body(version), version, signoffs)
+    document = service.get_visible(user, document_id)
+    if not document.rendered_html_key:  # a preview of an unissued text is internal material
+        document = service.get_visible(user, document_id, Level.internal)
+        if document.kind != DocKind.outgoing.value:
+            raise Conflict(
+                "no_layout",
+                "该公文不是在本系统拟制的，没有版式预览",
+                "this document was not drafted here and has no layout to preview",
+            )
+    if document.rendered_html_key:
+        html = ctx.store.get(document.rendered_html_key).decode("utf-8")
+    else:
+        version = service.version(document)
+        signoffs = workflow.signoffs(document)
+        html = runtime.renderer.preview_html(document, service.body(version), version, signoffs)
     response = HTMLResponse(html.replace("</head>", SCREEN_PAGE + "</head>", 1))
     secure_headers(response, FRAME_CSP)
     return response
 
 
 @router.get("/documents/{document_id}/review")
-def review_page(request: Request, document_id: Id) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
-        document = service.get_visible(user, document_id, Level.internal)
-        version = service.version(document)
-        return page(request, "decide.html", user, nav="inbox", document=document, version=version, mode="review",
-                    diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="")  # fmt: skip
+def review_page(request: Request, user: CurrentUser, service: Documents, document_id: Id) -> HTMLResponse:
+    document = service.get_visible(user, document_id, Level.internal)
+    version = service.version(document)
+    return page(request, "decide.html", user, nav="inbox", document=document, version=version, mode="review",
+                diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="")  # fmt: skip
 
 
 @router.post("/documents/{document_id}/review")
-def review(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
+def review(form: FormDep, user: CurrentUser, workflow: Workflow, document_id: Id) -> RedirectResponse:
     approve = form.get("decision") == "approve"
-    with web_scope(request) as (ctx, user):
-        WorkflowService(ctx).review(user, document_id, approve, str(form.get("opinion") or "") or None)
+    workflow.review(user, document_id, approve, str(form.get("opinion") or "") or None)
     return redirect(f"/documents/{document_id}", "reviewed")
 
 
@@ -190,7 +188,7 @@ def sign_page(request: Request, document_id: Id) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/sign", response_model=None)
-def sign(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def sign(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     approve = form.get("decision") == "approve"
     opinion = str(form.get("opinion") or "")
     try:
@@ -212,27 +210,31 @@ def sign(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | Red
 
 
 @router.post("/documents/{document_id}/issue")
-def request_issue(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        WorkflowService(ctx).request_issue(user, document_id)
+def request_issue(form: FormDep, user: CurrentUser, workflow: Workflow, document_id: Id) -> RedirectResponse:
+    workflow.request_issue(user, document_id)
     return redirect(f"/documents/{document_id}", "issue_requested")
 
 
 @router.post("/documents/{document_id}/receive")
-def receive(request: Request, document_id: Id, form: FormDep) -> RedirectResponse:
-    with web_scope(request) as (ctx, user):
-        DistributionService(ctx).receive(user, document_id)
+def receive(form: FormDep, user: CurrentUser, distribution: Distribution, document_id: Id) -> RedirectResponse:
+    distribution.receive(user, document_id)
     return redirect(f"/documents/{document_id}", "received")
 
 
 @router.get("/documents/{document_id}/reply")
-def reply_page(request: Request, document_id: Id, obligation: IdQuery | None = None) -> HTMLResponse:
+def reply_page(
+    request: Request,
+    user: CurrentUser,
+    ctx: UnitOfWork,
+    documents: Documents,
+    document_id: Id,
+    obligation: IdQuery | None = None,
+) -> HTMLResponse:
     """报送: the obligations this unit owes on the plan, each with its open periods."""
-    with web_scope(request) as (ctx, user):
-        document = DocumentService(ctx).get_visible(user, document_id)
-        title = f"{user.organ.name}关于{_topic(document.title)}的工作总结"
-        values = {"title": title, "body": "", "choice": _default_choice(ctx, user, document, obligation)}
-        return _reply_form(request, ctx, user, document, values, [], 200)
+    document = documents.get_visible(user, document_id)
+    title = f"{user.organ.name}关于{_topic(document.title)}的工作总结"
+    values = {"title": title, "body": "", "choice": _default_choice(ctx, user, document, obligation)}
+    return _reply_form(request, ctx, user, document, values, [], 200)
 
 
 def _reply_form(
@@ -272,7 +274,7 @@ def _choice(value: str) -> tuple[int, dt.date | None]:
 
 
 @router.post("/documents/{document_id}/reply", response_model=None)
-def report_back(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def report_back(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     values = {k: str(form.get(k) or "").strip() for k in ("title", "body", "choice")}
     values["body"] = str(form.get("body") or "")
     try:

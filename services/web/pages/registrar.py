@@ -12,11 +12,12 @@ from starlette.datastructures import FormData
 from services.domain.enums import DocStatus
 from services.domain.models import User
 from services.errors import Conflict, Invalid
+from services.http.deps import CurrentUser, IssuingSheets, Registrar
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.http.scope import web_scope
 from services.registrar.service import RegistrarService, Registration
-from services.registrar.sheet import IssuingSheetService, sheet_html
+from services.registrar.sheet import sheet_html
 from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
 from services.web.session import read_form
@@ -30,12 +31,10 @@ UNCLEARED = "recipients_without_clearance"  # a warning the registrar confirms o
 
 
 @router.get("/registrar")
-def queue_page(request: Request) -> HTMLResponse:
+def queue_page(request: Request, user: CurrentUser, service: Registrar) -> HTMLResponse:
     """登记人员的待办: the lead organ's documents waiting for 复核, 登记, 用印 or 核发."""
-    with web_scope(request) as (ctx, user):
-        service = RegistrarService(ctx)
-        rows = [(d, service.step_of(d)) for d in service.queue(user)]
-        return page(request, "registrar_queue.html", user, nav="registrar", rows=rows)
+    rows = [(d, service.step_of(d)) for d in service.queue(user)]
+    return page(request, "registrar_queue.html", user, nav="registrar", rows=rows)
 
 
 def _step_page(request: Request, document_id: int, step: str, http_status: int = 200, **form: Any) -> HTMLResponse:
@@ -83,7 +82,7 @@ def recheck_page(request: Request, document_id: Id) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/recheck", response_model=None)
-def recheck(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def recheck(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     opinion = str(form.get("opinion") or "")
     changed = str(form.get("body") or "") if form.get("decision") == "change" else None
 
@@ -100,7 +99,7 @@ def register_page(request: Request, document_id: Id) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/register", response_model=None)
-def register(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def register(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     recipients = [int(v) for v in form.getlist("recipients") if isinstance(v, str) and v.isdigit() and len(v) < 10]
     raw_copies = str(form.get("copies") or "").strip()
     numbers = str(form.get("copy_numbers") or "")
@@ -123,7 +122,7 @@ def seal_page(request: Request, document_id: Id) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/seal", response_model=None)
-def seal(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def seal(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     names = {
         int(key.removeprefix("seal-")): str(value)
         for key, value in form.items()
@@ -143,7 +142,7 @@ def release_page(request: Request, document_id: Id) -> HTMLResponse:
 
 
 @router.post("/documents/{document_id}/release", response_model=None)
-def release(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | RedirectResponse:
+def release(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
     def act(service: RegistrarService, user: User) -> str:
         service.release(user, document_id, form.get("confirm_uncleared") == "on")
         return "released"
@@ -152,10 +151,9 @@ def release(request: Request, document_id: Id, form: FormDep) -> HTMLResponse | 
 
 
 @router.get("/documents/{document_id}/issuing-sheet")
-def issuing_sheet(request: Request, document_id: Id) -> HTMLResponse:
+def issuing_sheet(request: Request, user: CurrentUser, issuing_sheets: IssuingSheets, document_id: Id) -> HTMLResponse:
     """发文稿纸 as a page that prints on A4 (print CSS), with a link to its PDF."""
-    with web_scope(request) as (ctx, user):
-        sheet = IssuingSheetService(ctx).for_reader(user, document_id)
+    sheet = issuing_sheets.for_reader(user, document_id)
     links = {"back": f"/documents/{document_id}", "pdf": f"/api/v1/documents/{document_id}/issuing-sheet.pdf"}
     response = HTMLResponse(sheet_html(sheet, runtime_of(request).settings, links))
     secure_headers(response, PAGE_CSP)
