@@ -37,10 +37,10 @@ from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.obligations.service import ObligationService
-from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, GATED, RECIPIENTS, load_organs_and_users, tiny_png, user
 from services.seed.texts import joint_notice
+from services.workflow.registrar import RegistrarService, Registration
 from services.workflow.service import WorkflowService
 
 ISSUED_SHARE = 0.1  # every tenth document goes all the way (rendering costs ≈0.3 s each)

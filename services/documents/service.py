@@ -18,6 +18,7 @@ from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.db import stage_object, unique_key
+from services.documents.plan import apply_plan, plan_of_old_fields, plan_snapshot
 from services.documents.schemas import AttachmentUpload, DraftFields, DraftInput
 from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, LinkKind, RecipientRole, Role
 from services.domain.models import (
@@ -32,7 +33,6 @@ from services.domain.models import (
 )
 from services.errors import Conflict, Forbidden, Invalid, not_found
 from services.limits import Upload, check_size
-from services.obligations.plan import apply_plan, plan_of_old_fields, plan_snapshot
 
 EDITABLE = (DocStatus.draft, DocStatus.returned)
 _SAFE_NAME = re.compile(r"[^\w.\-\u3400-\u9fff]+")

@@ -42,9 +42,9 @@ from services.jobs.service import JobService
 from services.numbering.service import NumberingService
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
-from services.registrar.service import RegistrarService
 from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
+from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
 T = TypeVar("T")

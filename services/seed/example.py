@@ -22,9 +22,9 @@ from services.documents.service import DocumentService
 from services.domain.models import Organ, User
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
-from services.registrar.service import RegistrarService, Registration
 from services.runtime import Runtime
 from services.seed.texts import Notice, joint_notice, summaries
+from services.workflow.registrar import RegistrarService, Registration
 from services.workflow.service import WorkflowService
 
 DEMO_PASSWORD = "gongwen-demo"  # example data only; README says so

@@ -17,9 +17,9 @@ from services.distribution.service import DistributionService
 from services.documents.schemas import DraftInput
 from services.documents.service import DocumentService
 from services.obligations.service import ObligationService
-from services.registrar.service import RegistrarService
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, user
+from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing

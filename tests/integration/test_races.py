@@ -259,8 +259,8 @@ def test_two_registrars_registering_one_document_at_once_take_one_number(
     sequence moves once."""
     from services.accounts.service import SYSTEM, OrganService, UserService
     from services.domain.models import NumberCounter
-    from services.registrar.service import RegistrarService, Registration
     from services.seed.example import DEMO_PASSWORD
+    from services.workflow.registrar import RegistrarService, Registration
 
     with runtime.context() as ctx:
         mw = user(ctx, "mw.registrar").organ_id

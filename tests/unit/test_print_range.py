@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.errors import Invalid
-from services.rendering.printing import print_range
+from services.registrar.printing import print_range
 from services.rendering.renderer import copy_numbers
 
 REGISTERED = copy_numbers(5000)

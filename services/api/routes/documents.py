@@ -241,7 +241,7 @@ def print_run(
 ) -> StreamingResponse:
     """印制: the copies of a 涉密 document's print run, each with its 份号 (registrar only): all of them, or a range
     (to print again what a printer spoiled). Streamed as it is written: memory stays flat however many copies."""
-    from services.rendering.printing import PrintRunService
+    from services.registrar.printing import PrintRunService
 
     printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
     disposition = f'attachment; filename="{printed.filename}"'

@@ -16,8 +16,8 @@ from services.http.deps import CurrentUser, IssuingSheets, Registrar
 from services.http.params import Id, IdField
 from services.http.scope import RuntimeDep
 from services.registrar.rules import MAX_PRINTED_COPIES
-from services.registrar.service import Registration
 from services.registrar.sheet import sheet_pdf
+from services.workflow.registrar import Registration
 
 router = APIRouter(prefix="/api/v1", tags=["registrar"], responses=ERROR_RESPONSES)
 D = "/documents/{document_id}"

@@ -26,7 +26,7 @@ from services.http.request import runtime_of
 from services.http.scope import web_scope
 from services.incoming.service import IncomingService
 from services.obligations.service import Expected, ObligationService
-from services.rendering.printing import may_print
+from services.registrar.printing import may_print
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import page, redirect, secure_headers

@@ -16,11 +16,11 @@ from services.http.deps import CurrentUser, IssuingSheets, Registrar
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.http.scope import web_scope
-from services.registrar.service import RegistrarService, Registration
 from services.registrar.sheet import sheet_html
 from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
 from services.web.session import read_form
+from services.workflow.registrar import RegistrarService, Registration
 from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)

@@ -12,9 +12,8 @@ from services.documents.service import DocumentService
 from services.domain.enums import Classification, DocStatus, Role
 from services.domain.models import Document, User
 from services.errors import Conflict, DomainError, Forbidden, Invalid
-from services.registrar.repository import registered_copy_numbers
+from services.registrar.repository import RegistrarRepository, registered_copy_numbers
 from services.rendering.renderer import DocumentRenderer, copy_numbers
-from services.workflow.service import WorkflowService
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class PrintRunService:
         registered = registered_copy_numbers(self.ctx.session, document.id) or copy_numbers(document.printed_copies)
         copies = print_range(registered, first, last)
         version = self.documents.version(document)
-        signoffs = WorkflowService(self.ctx).signoffs(document)
+        signoffs = RegistrarRepository(self.ctx.session).signoffs(document)
         facts = self.renderer.facts(document, self.documents.body(version), version, signoffs)
         chunks = self.renderer.print_run(facts, copies)
         return PrintFile(f"print-{document.id}-{copies[0]}-{copies[-1]}.pdf", chunks)
