@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from search import SearchError
 from search.elasticsearch import ElasticsearchIndex, ElasticsearchOptions
-from search.elasticsearch_fake import FakeCluster
 from services.domain.models import Organ, SearchOutbox
 from services.indexing.service import IndexingService
 from services.runtime import Runtime
+from tests.helpers.elasticsearch_fake import FakeCluster
 from tests.helpers.imports import import_files
 from tests.helpers.pages import page_login
 

@@ -1,6 +1,6 @@
 """The Elasticsearch adapter against the official client's real request path, with the transport node replaced by
-search.elasticsearch_fake (no cluster runs here): the request bodies it sends, how it maps every error, and what
-it does when the cluster fails on cue. The live cluster suite is tests/contract/test_search_index.py."""
+the fake in tests/helpers/elasticsearch_fake.py (no cluster runs here): the request bodies it sends, how it maps
+every error, and what it does when the cluster fails on cue. The live cluster suite is tests/contract/test_search_index.py."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from search import DocumentsRejected, QueryInvalid, SearchDoc, SearchError, SearchQuery, Visibility
 from search.analysis import ANALYSIS_VERSION
 from search.elasticsearch import ElasticsearchIndex, ElasticsearchOptions, index_body, to_source
-from search.elasticsearch_fake import FakeCluster
 from search.query import parse
 from search.recall import Stage, with_near_words
+from tests.helpers.elasticsearch_fake import FakeCluster
 
 EVERYONE = Visibility(None, 3)
 SECRET = "s3cret-Pa55"
@@ -46,7 +46,7 @@ def _index(cluster: FakeCluster, url: str = "http://127.0.0.1:9200", **options: 
 
 
 def _sleep_marker(seconds: float) -> object:
-    from search.elasticsearch_fake import Request
+    from tests.helpers.elasticsearch_fake import Request
 
     return Request("SLEEP", f"/{seconds}", {}, None, {}, None)
 
