@@ -1,6 +1,7 @@
 """The Elasticsearch adapter against the official client's real request path, with the transport node replaced by
 the fake in tests/helpers/elasticsearch_fake.py (no cluster runs here): the request bodies it sends, how it maps
-every error, and what it does when the cluster fails on cue. The live cluster suite is tests/contract/test_search_index.py."""
+every error, and what it does when the cluster fails on cue. The live cluster suite is
+tests/contract/test_search_index.py."""
 
 from __future__ import annotations
 
