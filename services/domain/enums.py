@@ -105,7 +105,28 @@ class DocStatus(StrEnum):
     received = "received"  # a reply that has arrived (来文)
     imported = "imported"  # brought in from a file; not issued by this system
 
+    @property
+    def zh(self) -> str:
+        """What a clerk calls the state (the pages' status label)."""
+        return DOC_STATUS_ZH[self]
 
+
+DOC_STATUS_ZH = {
+    DocStatus.draft: "起草中",
+    DocStatus.submitted: "格式检查中",
+    DocStatus.returned: "已退回",
+    DocStatus.in_review: "待审核",
+    DocStatus.signing: "会签中",
+    DocStatus.rechecking: "待复核",
+    DocStatus.registering: "待登记",
+    DocStatus.sealing: "待用印",
+    DocStatus.releasing: "待核发",
+    DocStatus.signed: "待印发",
+    DocStatus.issued: "已印制",
+    DocStatus.distributed: "已分发",
+    DocStatus.received: "已收到",
+    DocStatus.imported: "已导入",
+}
 # The registrar's steps before issuing, in order, with the state each one waits in (DOMAIN.md §1.5 发文).
 REGISTRAR_STEPS = {
     DocStatus.rechecking: "复核",
@@ -215,6 +236,18 @@ class ImportJobStatus(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"
+
+    @property
+    def zh(self) -> str:
+        return IMPORT_JOB_STATUS_ZH[self]
+
+
+IMPORT_JOB_STATUS_ZH = {
+    ImportJobStatus.queued: "排队中",
+    ImportJobStatus.running: "导入中",
+    ImportJobStatus.done: "已完成",
+    ImportJobStatus.failed: "失败",
+}
 
 
 class ImportStage(StrEnum):

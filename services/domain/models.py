@@ -37,6 +37,7 @@ from services.domain.enums import (
     TaskState,
     Urgency,
 )
+from services.domain.transitions import StateMachine
 from services.errors import Conflict
 
 NAMING = {
@@ -312,14 +313,7 @@ class Document(Base):
 
     def move(self, to: DocStatus) -> None:
         """The one way a document changes state: along DOCUMENT_TRANSITIONS, or refused with ``illegal_state``."""
-        if to not in DOCUMENT_TRANSITIONS[DocStatus(self.status)]:
-            raise Conflict(
-                "illegal_state",
-                f"公文当前状态为“{self.status}”，不能转为“{to.value}”",
-                f"the document is '{self.status}'; it cannot become '{to.value}'",
-                status_now=self.status,
-            )
-        self.status = to.value
+        self.status = DOCUMENT_MOVES.move(self.status, to)
 
 
 # Which state may follow which (DOMAIN.md §1.4–1.5): drafting, checks, 审核, 会签/签发, 登记 and 核发.
@@ -340,6 +334,9 @@ DOCUMENT_TRANSITIONS: dict[DocStatus, frozenset[DocStatus]] = {
     DocStatus.received: frozenset(),
     DocStatus.imported: frozenset(),
 }
+DOCUMENT_MOVES = StateMachine(
+    DocStatus, DOCUMENT_TRANSITIONS, "illegal_state", "公文", "document", name_zh=lambda s: s.zh
+)
 
 
 class DocumentIssuer(Base):
@@ -638,14 +635,7 @@ class Submission(Base):
 
     def move(self, to: SubmissionStatus) -> None:
         """签收 or 退回补报, once: a report already handled is refused with ``submission_decided``."""
-        if to not in SUBMISSION_TRANSITIONS[SubmissionStatus(self.status)]:
-            raise Conflict(
-                "submission_decided",
-                f"该报送已处理（{self.status}），不能再{'签收' if to == SubmissionStatus.accepted else '退回'}",
-                f"this report was already handled ('{self.status}'); it cannot become '{to.value}'",
-                status_now=self.status,
-            )
-        self.status = to.value
+        self.status = SUBMISSION_MOVES.move(self.status, to)
 
 
 SUBMISSION_TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
@@ -653,6 +643,7 @@ SUBMISSION_TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
     SubmissionStatus.accepted: frozenset(),
     SubmissionStatus.returned: frozenset(),
 }
+SUBMISSION_MOVES = StateMachine(SubmissionStatus, SUBMISSION_TRANSITIONS, "submission_decided", "报送", "report")
 
 
 class Chase(Base):
@@ -709,14 +700,7 @@ class TaskAssignment(Base):
     __table_args__ = (UniqueConstraint("task_id", "organ_id"),)
 
     def move(self, to: TaskState) -> None:
-        if to not in TASK_TRANSITIONS[TaskState(self.state)]:
-            raise Conflict(
-                "task_state",
-                f"任务已{self.state}，不能再转为“{to.value}”",
-                f"the task is '{self.state}'; it cannot become '{to.value}'",
-                status_now=self.state,
-            )
-        self.state = to.value
+        self.state = TASK_MOVES.move(self.state, to)
 
 
 TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
@@ -724,6 +708,7 @@ TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.doing: frozenset({TaskState.doing, TaskState.done}),
     TaskState.done: frozenset(),
 }
+TASK_MOVES = StateMachine(TaskState, TASK_TRANSITIONS, "task_state", "任务", "task")
 
 
 class TaskReport(Base):
@@ -844,14 +829,7 @@ class ImportJob(Base):
 
     def move(self, to: ImportJobStatus) -> None:
         """The one way an import job changes state: along IMPORT_JOB_TRANSITIONS, or refused."""
-        if to not in IMPORT_JOB_TRANSITIONS[ImportJobStatus(self.status)]:
-            raise Conflict(
-                "illegal_state",
-                f"导入任务当前状态为“{self.status}”，不能转为“{to.value}”",
-                f"the import job is '{self.status}'; it cannot become '{to.value}'",
-                status_now=self.status,
-            )
-        self.status = to.value
+        self.status = IMPORT_JOB_MOVES.move(self.status, to)
 
 
 # A job runs once a worker takes it; one whose worker died stays running and is taken up again where it stopped.
@@ -861,6 +839,9 @@ IMPORT_JOB_TRANSITIONS: dict[ImportJobStatus, frozenset[ImportJobStatus]] = {
     ImportJobStatus.done: frozenset(),
     ImportJobStatus.failed: frozenset(),
 }
+IMPORT_JOB_MOVES = StateMachine(
+    ImportJobStatus, IMPORT_JOB_TRANSITIONS, "illegal_state", "导入任务", "import job", name_zh=lambda s: s.zh
+)
 
 
 class DocumentLink(Base):
@@ -1088,14 +1069,7 @@ class IncomingRecord(Base):
 
     def move(self, to: IncomingState) -> None:
         """The one way a 收文 record changes state: along INCOMING_TRANSITIONS, or refused."""
-        if to not in INCOMING_TRANSITIONS[IncomingState(self.state)]:
-            raise Conflict(
-                "incoming_illegal_state",
-                f"收文当前为“{IncomingState(self.state).zh}”，不能转为“{to.zh}”",
-                f"the incoming record is '{self.state}'; it cannot become '{to.value}'",
-                status_now=self.state,
-            )
-        self.state = to.value
+        self.state = INCOMING_MOVES.move(self.state, to)
 
 
 # 登记 → 初审 (accept or return) → 拟办 → 批办 → 承办 / 传阅 → 办结 (DOMAIN.md §1.5). A 批复 closes a 请示 from
@@ -1109,6 +1083,9 @@ INCOMING_TRANSITIONS: dict[IncomingState, frozenset[IncomingState]] = {
     IncomingState.closed: frozenset(),
     IncomingState.returned: frozenset(),
 }
+INCOMING_MOVES = StateMachine(
+    IncomingState, INCOMING_TRANSITIONS, "incoming_illegal_state", "收文", "incoming record", name_zh=lambda s: s.zh
+)
 
 
 class IncomingPart(Base):

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain.enums import CADENCE_ZH, Classification, DocStatus, DocType, JobStep, Role, Urgency
+from services.domain.enums import CADENCE_ZH, DOC_STATUS_ZH, Classification, DocType, JobStep, Role, Urgency
 from services.web.forms import FIELD_ZH
 
-STATUS_ZH = {
-    DocStatus.draft: "起草中",
-    DocStatus.submitted: "格式检查中",
-    DocStatus.returned: "已退回",
-    DocStatus.in_review: "待审核",
-    DocStatus.signing: "会签中",
-    DocStatus.rechecking: "待复核",
-    DocStatus.registering: "待登记",
-    DocStatus.sealing: "待用印",
-    DocStatus.releasing: "待核发",
-    DocStatus.signed: "待印发",
-    DocStatus.issued: "已印制",
-    DocStatus.distributed: "已分发",
-    DocStatus.received: "已收到",
-    DocStatus.imported: "已导入",
-}
+STATUS_ZH = DOC_STATUS_ZH
 ROLE_ZH = {
     Role.drafter: "拟稿",
     Role.reviewer: "审核",

@@ -1,0 +1,35 @@
+"""One small state machine behind every entity's ``move``: its table says which state may follow which; a move
+the table does not allow is refused with the entity's stable code, naming both states in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from services.errors import Conflict
+
+S = TypeVar("S", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class StateMachine(Generic[S]):
+    states: type[S]
+    table: Mapping[S, Collection[S]]
+    code: str  # the refusal's stable code, e.g. illegal_state
+    subject_zh: str  # 公文, 收文, 导入任务 …
+    subject_en: str
+    name_zh: Callable[[S], str] = str
+
+    def move(self, now: str, to: S) -> str:
+        """The new state's stored value, or a refusal when ``to`` may not follow ``now``."""
+        current = self.states(now)
+        if to not in self.table[current]:
+            raise Conflict(
+                self.code,
+                f"{self.subject_zh}当前为“{self.name_zh(current)}”，不能转为“{self.name_zh(to)}”",
+                f"the {self.subject_en} is '{current.value}'; it cannot become '{to.value}'",
+                status_now=current.value,
+            )
+        return to.value
