@@ -16,6 +16,7 @@ from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
+from services.domain.enums import ArchiveItemStatus, ArchiveRunStatus
 from services.domain.models import ArchiveItem
 
 ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
@@ -70,7 +71,7 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
         with runtime.context() as ctx:
             service = ArchiveService(ctx)
             item = ctx.session.get(ArchiveItem, item_id)
-            if item is None or item.status == "stored":
+            if item is None or item.status == ArchiveItemStatus.stored:
                 continue
             t0 = time.perf_counter()
             files, metadata, expected = service.package(item)
@@ -161,7 +162,7 @@ def annual_archive(
         run_id, fonds = run.id, run.fonds_code
     report = select_and_number(run_id)
     if dry_run:
-        return _finish(run_id, "dry-run")
+        return _finish(run_id, ArchiveRunStatus.dry_run)
     with runtime.context() as ctx:
         pending = ArchiveService(ctx).pending_items(year, fonds)
     results: list[dict[str, Any]] = []
@@ -173,26 +174,24 @@ def annual_archive(
     write_catalogue(run_id)
     anchor = anchor_audit_chain(run_id=run_id)  # after the run's own events: they are anchored with it
     failed = [r for r in results if not r["passed"]]
-    with runtime.context() as ctx:
-        run = ArchiveService(ctx).run(run_id)
-        run.report = {**run.report, "stored": len(results) - len(failed), "failed": failed, **report, "anchor": anchor}
-        run.counts = {
-            "件": len(results) - len(failed),
-            "bytes": sum(r["bytes"] for r in results),
-            "files": sum(r["files"] for r in results),
-        }
-    return _finish(run_id, "done")
+    outcome = {"stored": len(results) - len(failed), "failed": failed, **report, "anchor": anchor}
+    counts = {
+        "件": len(results) - len(failed),
+        "bytes": sum(r["bytes"] for r in results),
+        "files": sum(r["files"] for r in results),
+    }
+    return _finish(run_id, ArchiveRunStatus.done, outcome, counts)
 
 
-def _finish(run_id: int, status: str) -> dict[str, Any]:
+def _finish(
+    run_id: int, status: ArchiveRunStatus, report: dict[str, Any] | None = None, counts: dict[str, Any] | None = None
+) -> dict[str, Any]:
     with get_runtime().context() as ctx:
-        run = ArchiveService(ctx).run(run_id)
-        run.status = status
-        run.finished_at = ctx.now()
+        run = ArchiveService(ctx).finish_run(run_id, status, report, counts)
         return {
             "run_id": run.id,
             "year": run.year,
-            "status": status,
+            "status": run.status,
             "report": run.report,
             "stage_seconds": run.stage_seconds,
             "counts": run.counts,

@@ -44,6 +44,8 @@ from services.context import Context
 from services.documents.service import DocumentService, safe_filename
 from services.domain.enums import (
     CLASSIFICATION_RANK,
+    ArchiveItemStatus,
+    ArchiveRunStatus,
     Classification,
     DocKind,
     DocStatus,
@@ -144,7 +146,7 @@ class ArchiveService:
                 func.count(),
                 func.sum(ArchiveItem.package_bytes),
             )
-            .where(ArchiveItem.status == "stored", _cleared(user), ArchiveItem.fonds_code.in_(codes))
+            .where(ArchiveItem.status == ArchiveItemStatus.stored, _cleared(user), ArchiveItem.fonds_code.in_(codes))
             .group_by(ArchiveItem.fonds_code, ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
             .order_by(ArchiveItem.fonds_code, ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
         )
@@ -157,6 +159,21 @@ class ArchiveService:
         run = self.ctx.session.get(ArchiveRun, run_id)
         if run is None:
             raise not_found("归档任务", "archive run", id=run_id)
+        return run
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: ArchiveRunStatus,
+        report: dict[str, Any] | None = None,
+        counts: dict[str, Any] | None = None,
+    ) -> ArchiveRun:
+        """The run ends (done, or its dry run done), with what it stored and found added to its report."""
+        run = self.run(run_id)
+        run.move(status)
+        run.report = {**run.report, **(report or {})}
+        run.counts = counts or run.counts
+        run.finished_at = self.ctx.now()
         return run
 
     # -- stage 1: select, group, pre-check ------------------------------------------------------------------
@@ -258,7 +275,7 @@ class ArchiveService:
     # -- stage 3: package, check, store ---------------------------------------------------------------------
 
     def pending_items(self, year: int, fonds: str | None = None) -> list[int]:
-        query = select(ArchiveItem.id).where(ArchiveItem.year == year, ArchiveItem.status != "stored")
+        query = select(ArchiveItem.id).where(ArchiveItem.year == year, ArchiveItem.status != ArchiveItemStatus.stored)
         if fonds is not None:
             query = query.where(ArchiveItem.fonds_code == fonds)
         return list(self.ctx.session.scalars(query.order_by(ArchiveItem.id)))
@@ -435,7 +452,7 @@ class ArchiveService:
                 )
         item.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
         item.package_bytes = manifest["total_bytes"]
-        item.status = "stored"
+        item.move(ArchiveItemStatus.stored)
         item.stored_at = self.ctx.now()
         for doc_id in item.document_ids:
             IndexingService(self.ctx).enqueue(doc_id)
@@ -466,7 +483,7 @@ class ArchiveService:
         self, fonds: str, year: int, retention: str | None = None, organ: str | None = None
     ) -> list[ArchiveItem]:
         query = select(ArchiveItem).where(
-            ArchiveItem.fonds_code == fonds, ArchiveItem.year == year, ArchiveItem.status == "stored"
+            ArchiveItem.fonds_code == fonds, ArchiveItem.year == year, ArchiveItem.status == ArchiveItemStatus.stored
         )
         if retention:
             query = query.where(ArchiveItem.retention == retention)
@@ -501,7 +518,9 @@ class ArchiveService:
 
     def item_seen_by(self, user: User, code: str) -> ArchiveItem:
         kept = self.fonds.codes_seen_by(user)
-        query = select(ArchiveItem).where(ArchiveItem.archival_code == code, ArchiveItem.status == "stored")
+        query = select(ArchiveItem).where(
+            ArchiveItem.archival_code == code, ArchiveItem.status == ArchiveItemStatus.stored
+        )
         item = self.ctx.session.scalar(query.where(_cleared(user), ArchiveItem.fonds_code.in_(kept)))
         if item is None:
             raise not_found("档案", "archive item", archival_code=code)
@@ -537,7 +556,9 @@ class ArchiveService:
 
     def filed_fonds(self, year: int, fonds: str | None) -> list[FondsRef]:
         """The fonds holding stored 件 of the year (one, when a run is of one fonds)."""
-        query = select(ArchiveItem.fonds_code).where(ArchiveItem.year == year, ArchiveItem.status == "stored")
+        query = select(ArchiveItem.fonds_code).where(
+            ArchiveItem.year == year, ArchiveItem.status == ArchiveItemStatus.stored
+        )
         codes = sorted(set(self.ctx.session.scalars(query)) if fonds is None else {fonds})
         return [ref for code in codes if (ref := self.fonds.by_code(code)) is not None]
 
@@ -558,7 +579,7 @@ class ArchiveService:
         check = FixityCheck(started_at=self.ctx.now(), items_checked=0, files_checked=0)
         failures: list[dict[str, Any]] = []
         for item in self.ctx.session.scalars(
-            select(ArchiveItem).where(ArchiveItem.status == "stored").order_by(ArchiveItem.id)
+            select(ArchiveItem).where(ArchiveItem.status == ArchiveItemStatus.stored).order_by(ArchiveItem.id)
         ):
             files, problems = self._verify(item)
             check.items_checked += 1

@@ -203,6 +203,30 @@ class JobStatus(StrEnum):
     failed = "failed"
 
 
+class ArchiveRunStatus(StrEnum):
+    running = "running"
+    done = "done"
+    dry_run = "dry-run"
+    failed = "failed"
+
+    @property
+    def zh(self) -> str:
+        return ARCHIVE_RUN_STATUS_ZH[self]
+
+
+ARCHIVE_RUN_STATUS_ZH = {
+    ArchiveRunStatus.running: "进行中",
+    ArchiveRunStatus.done: "已完成",
+    ArchiveRunStatus.dry_run: "试运行已完成",
+    ArchiveRunStatus.failed: "失败",
+}
+
+
+class ArchiveItemStatus(StrEnum):
+    numbered = "numbered"  # selected and given its 档号
+    stored = "stored"  # packaged, checked (四性) and stored under lock
+
+
 class JobStep(StrEnum):
     """The automated steps the outbox hands to the worker; each runs as a Prefect flow (flows/)."""
 

@@ -23,6 +23,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.domain.enums import (
+    ArchiveItemStatus,
+    ArchiveRunStatus,
     Classification,
     DocKind,
     DocStatus,
@@ -775,6 +777,20 @@ class ProcessJob(Base):
     worker: Mapped[str | None] = mapped_column(String(120))
     __table_args__ = (Index("ix_process_jobs_due", "status", "run_after"),)
 
+    def move(self, to: JobStatus) -> None:
+        self.status = JOB_MOVES.move(self.status, to)
+
+
+# Claiming (pending → running) is one conditional UPDATE for many jobs (services/jobs/service.py): it follows the
+# same table. A running job ends done, fails for good, or goes back to wait; a failed one is put back by hand.
+JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.pending: frozenset({JobStatus.running}),
+    JobStatus.running: frozenset({JobStatus.done, JobStatus.failed, JobStatus.pending}),
+    JobStatus.failed: frozenset({JobStatus.pending}),
+    JobStatus.done: frozenset(),
+}
+JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step")
+
 
 class WorkerBeat(Base):
     """A worker process's last sign of life and what it found of the services it needs (for the operator)."""
@@ -924,13 +940,27 @@ class ArchiveRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="running")
+    status: Mapped[str] = mapped_column(String(12), default=ArchiveRunStatus.running.value)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage_seconds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     fonds_code: Mapped[str | None] = mapped_column(String(4))  # the one fonds it files; None: every fonds (admin)
+
+    def move(self, to: ArchiveRunStatus) -> None:
+        self.status = ARCHIVE_RUN_MOVES.move(self.status, to)
+
+
+ARCHIVE_RUN_TRANSITIONS: dict[ArchiveRunStatus, frozenset[ArchiveRunStatus]] = {
+    ArchiveRunStatus.running: frozenset({ArchiveRunStatus.done, ArchiveRunStatus.dry_run, ArchiveRunStatus.failed}),
+    ArchiveRunStatus.done: frozenset(),
+    ArchiveRunStatus.dry_run: frozenset(),
+    ArchiveRunStatus.failed: frozenset(),
+}
+ARCHIVE_RUN_MOVES = StateMachine(
+    ArchiveRunStatus, ARCHIVE_RUN_TRANSITIONS, "archive_run_state", "归档运行", "archive run", name_zh=lambda s: s.zh
+)
 
 
 class ArchiveItem(Base):
@@ -951,7 +981,7 @@ class ArchiveItem(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     remark: Mapped[str | None] = mapped_column(Text)
     document_ids: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(10), default="numbered")  # numbered | stored
+    status: Mapped[str] = mapped_column(String(10), default=ArchiveItemStatus.numbered.value)
     package_prefix: Mapped[str] = mapped_column(Text)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
     package_bytes: Mapped[int] = mapped_column(Integer, default=0)
@@ -965,6 +995,18 @@ class ArchiveItem(Base):
         UniqueConstraint("fonds_code", "year", "retention", "organ_code", "item_no"),
         Index("ix_archive_items_browse", "fonds_code", "year", "retention", "organ_code"),
     )
+
+    def move(self, to: ArchiveItemStatus) -> None:
+        self.status = ARCHIVE_ITEM_MOVES.move(self.status, to)
+
+
+ARCHIVE_ITEM_TRANSITIONS: dict[ArchiveItemStatus, frozenset[ArchiveItemStatus]] = {
+    ArchiveItemStatus.numbered: frozenset({ArchiveItemStatus.stored}),
+    ArchiveItemStatus.stored: frozenset(),
+}
+ARCHIVE_ITEM_MOVES = StateMachine(
+    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item"
+)
 
 
 class ArchivedDocument(Base):

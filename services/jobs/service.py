@@ -156,7 +156,7 @@ class JobService:
 
     def finish(self, job_id: int, flow_run_id: str | None) -> None:
         job = self._get(job_id)
-        job.status = JobStatus.done.value
+        job.move(JobStatus.done)
         job.finished_at = self.ctx.now()
         job.flow_run_id = flow_run_id or job.flow_run_id
         job.lease_until = None
@@ -168,17 +168,17 @@ class JobService:
         job.lease_until = None
         job.failure_kind = kind
         if job.attempts >= self.ctx.settings.workflow.max_attempts:
-            job.status = JobStatus.failed.value
+            job.move(JobStatus.failed)
             job.finished_at = self.ctx.now()
         else:
-            job.status = JobStatus.pending.value
+            job.move(JobStatus.pending)
             job.run_after = self.ctx.now() + dt.timedelta(seconds=min(2**job.attempts, 300))
         return job
 
     def release(self, job_id: int, why: str, seconds: float) -> None:
         """Give a claimed job back untried (a service it needs is down): the attempt does not count."""
         job = self._get(job_id)
-        job.status = JobStatus.pending.value
+        job.move(JobStatus.pending)
         job.attempts = max(0, job.attempts - 1)
         job.lease_until = None
         job.last_error = why[-4000:]
@@ -221,7 +221,7 @@ class JobService:
         return [j.id for j in jobs]
 
     def _requeue(self, job: ProcessJob) -> None:
-        job.status = JobStatus.pending.value
+        job.move(JobStatus.pending)
         job.attempts = 0
         job.run_after = self.ctx.now()
         job.finished_at = None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain.enums import CADENCE_ZH, DOC_STATUS_ZH, Classification, DocType, JobStep, Role, Urgency
+from services.domain.enums import (
+    ARCHIVE_RUN_STATUS_ZH,
+    CADENCE_ZH,
+    DOC_STATUS_ZH,
+    Classification,
+    DocType,
+    JobStep,
+    Role,
+    Urgency,
+)
 from services.web.forms import FIELD_ZH
 
 STATUS_ZH = DOC_STATUS_ZH
@@ -80,6 +89,7 @@ STEP_ZH = {
 }
 
 GLOBALS: dict[str, Any] = {
+    "RUN_STATUS_ZH": {k.value: v for k, v in ARCHIVE_RUN_STATUS_ZH.items()},
     "STATUS_ZH": {k.value: v for k, v in STATUS_ZH.items()},
     "ROLE_ZH": {k.value: v for k, v in ROLE_ZH.items()},
     "KIND_ZH": KIND_ZH,

@@ -13,7 +13,7 @@ from services.access import require_role
 from services.archive.fonds import FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
 from services.context import Context
-from services.domain.enums import JobStep, Role
+from services.domain.enums import ArchiveItemStatus, JobStep, Role
 from services.domain.models import ArchiveItem, FixityCheck, Organ, User
 from services.errors import DomainError, Invalid
 from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
@@ -51,7 +51,7 @@ def start_run(form: FormDep, user: CurrentUser, archive: Archive) -> RedirectRes
 def run_page(request: Request, user: CurrentUser, ctx: UnitOfWork, archive: Archive, run_id: Id) -> HTMLResponse:
     run = archive.run_seen_by(user, run_id)
     stored = ctx.session.scalar(
-        select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == "stored")
+        select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == ArchiveItemStatus.stored)
     )
     return page(request, "archive/run.html", user, nav="archive", run=run, stored=stored or 0)
 
