@@ -16,7 +16,7 @@ stays on the event loop, so a request costs one thread hop for its dependencies,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -60,18 +60,28 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _scope(request: Request, caller: TokenDep) -> Iterator[Scope]:
-    """The caller's transaction: the API's rules for /api/ paths, the pages' for the rest (services.http.scope)."""
-    if is_api(request):
-        runtime: Runtime = request.app.state.runtime
-        with user_scope(runtime, caller) as (ctx, user):
-            yield Scope(ctx, user)
-    else:
-        with web_scope(request) as (ctx, user):
-            yield Scope(ctx, user)
+def _scope_with(write: bool | None = None, password_pending_ok: bool = False) -> Callable[..., Iterator[Scope]]:
+    """The caller's transaction: the API's rules for /api/ paths, the pages' for the rest (services.http.scope).
+    ``write`` None: a GET reads without the write lock, anything else may write."""
+
+    def scope(request: Request, caller: TokenDep) -> Iterator[Scope]:
+        if is_api(request):
+            runtime: Runtime = request.app.state.runtime
+            asked = caller if write is None else replace(caller, read_only=not write)
+            with user_scope(runtime, asked, password_pending_ok) as (ctx, user):
+                yield Scope(ctx, user)
+        else:
+            with web_scope(request, write, password_pending_ok) as (ctx, user):
+                yield Scope(ctx, user)
+
+    return scope
 
 
-ScopeDep = Annotated[Scope, Depends(_scope, scope="function")]
+ScopeDep = Annotated[Scope, Depends(_scope_with(), scope="function")]
+# A read that also records something (what a signer was shown): it writes, though a GET.
+RecordingScope = Annotated[Scope, Depends(_scope_with(write=True), scope="function")]
+# Where a user whose password an admin reset may still go: who they are, logging out, changing it.
+PendingScope = Annotated[Scope, Depends(_scope_with(password_pending_ok=True), scope="function")]
 
 
 async def _current_user(scope: ScopeDep) -> User:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
+from services import compose
 from services.access import Level
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import (
@@ -23,13 +24,12 @@ from services.api.schemas import (
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
-from services.http.deps import Audit, CurrentUser, Documents, UnitOfWork, Workflow
+from services.http.deps import Audit, CurrentUser, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.rendering.ofd import MIME as OFD_MIME
-from services.workflow.service import WorkflowService
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
@@ -149,19 +149,18 @@ def review(user: CurrentUser, workflow: Workflow, document_id: Id, body: Decisio
 
 
 @router.get("/{document_id}/signing-view")
-def signing_view(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> SigningViewOut:
-    """What a head sees before signing, with the diff since the version they last saw."""
-    with user_scope(runtime, token.writing()) as (ctx, user):  # records what the signer was shown
-        workflow = WorkflowService(ctx)
-        view = workflow.signing_view(user, document_id)
-        document = view["document"]
-        return SigningViewOut(
-            document=DocumentOut.of(document),
-            body=workflow.documents.body(workflow.documents.version(document)),
-            last_seen_version=view["last_seen_version"],
-            diff_since_last_seen=DiffOut.of(view["diff"]) if view["diff"] else None,
-            signoffs=[SignoffOut.of(s) for s in workflow.signoffs(document)],
-        )
+def signing_view(document_id: Id, scope: RecordingScope) -> SigningViewOut:
+    """What a head sees before signing, with the diff since the version they last saw (recorded as seen)."""
+    workflow = compose.workflow(scope.ctx)
+    view = workflow.signing_view(scope.user, document_id)
+    document = view["document"]
+    return SigningViewOut(
+        document=DocumentOut.of(document),
+        body=workflow.documents.body(workflow.documents.version(document)),
+        last_seen_version=view["last_seen_version"],
+        diff_since_last_seen=DiffOut.of(view["diff"]) if view["diff"] else None,
+        signoffs=[SignoffOut.of(s) for s in workflow.signoffs(document)],
+    )
 
 
 @router.get("/{document_id}/signoffs")

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from services import compose
 from services.accounts import login as logins
-from services.accounts.service import UserService
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
 from services.domain.models import User
+from services.http.deps import PendingScope
 from services.http.request import client_address
-from services.http.scope import RuntimeDep, TokenDep, user_scope
+from services.http.scope import RuntimeDep, TokenDep
 from services.processes import INSTANCE_ENV
 from services.runtime import Runtime
 
@@ -63,16 +64,14 @@ def login(body: LoginIn, runtime: RuntimeDep, request: Request) -> LoginOut:
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)
-def logout(runtime: RuntimeDep, token: TokenDep) -> None:
-    with user_scope(runtime, token, password_pending_ok=True) as (ctx, _):
-        assert token.token
-        UserService(ctx).logout(token.token)
+def logout(scope: PendingScope, token: TokenDep) -> None:
+    assert token.token
+    compose.users(scope.ctx).logout(token.token)
 
 
 @router.get("/me", tags=["auth"])
-def me(runtime: RuntimeDep, token: TokenDep) -> UserOut:
-    with user_scope(runtime, token, password_pending_ok=True) as (_, user):
-        return UserOut.of(user)
+def me(scope: PendingScope) -> UserOut:
+    return UserOut.of(scope.user)
 
 
 class PasswordIn(BaseModel):
@@ -81,7 +80,6 @@ class PasswordIn(BaseModel):
 
 
 @router.post("/me/password", tags=["auth"], status_code=204)
-def change_password(body: PasswordIn, runtime: RuntimeDep, token: TokenDep) -> None:
+def change_password(body: PasswordIn, scope: PendingScope, token: TokenDep) -> None:
     """Change one's own password (required after an admin reset it); every other login of the user ends."""
-    with user_scope(runtime, token, password_pending_ok=True) as (ctx, user):
-        UserService(ctx).change_password(user, body.current, body.new, token.token)
+    compose.users(scope.ctx).change_password(scope.user, body.current, body.new, token.token)

@@ -12,6 +12,7 @@ from services.accounts import login as logins
 from services.accounts.login import Throttled
 from services.accounts.service import UserService
 from services.errors import DomainError, Invalid, Unauthenticated
+from services.http.deps import PendingScope
 from services.http.request import SESSION_COOKIE, client_address, runtime_of
 from services.http.scope import web_scope
 from services.web.forms import FormProblem
@@ -64,9 +65,8 @@ def logout(form: FormDep, request: Request) -> RedirectResponse:
 
 
 @router.get("/account")
-def account_page(request: Request) -> HTMLResponse:
-    with web_scope(request, password_pending_ok=True) as (_, user):
-        return page(request, "account.html", user, nav="account", problems=[])
+def account_page(request: Request, scope: PendingScope) -> HTMLResponse:
+    return page(request, "account.html", scope.user, nav="account", problems=[])
 
 
 @router.post("/account/password", response_model=None)

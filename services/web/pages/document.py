@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from services import access
+from services import access, compose
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
@@ -19,7 +19,7 @@ from services.documents.service import DocumentService
 from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
-from services.http.deps import CurrentUser, Distribution, Documents, UnitOfWork, Workflow
+from services.http.deps import CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
@@ -169,22 +169,21 @@ def review(form: FormDep, user: CurrentUser, workflow: Workflow, document_id: Id
 
 
 @router.get("/documents/{document_id}/sign")
-def sign_page(request: Request, document_id: Id) -> HTMLResponse:
-    """What a head sees before signing: the rendering and exactly what changed since they last looked."""
-    with web_scope(request, write=True) as (ctx, user):  # records what the signer was shown
-        workflow = WorkflowService(ctx)
-        view = workflow.signing_view(user, document_id)
-        document: Document = view["document"]
-        rows = []
-        if view["diff"]:
-            docs = workflow.documents
-            before = docs.body(docs.version(document, view["last_seen_version"]))
-            rows = side_by_side(before, docs.body(docs.version(document)))
-        return page(
-            request, "decide.html", user, nav="inbox", document=document, version=workflow.documents.version(document),
-            mode="sign", diff=view["diff"], rows=rows, last_seen=view["last_seen_version"],
-            signoffs=workflow.signoffs(document), problems=[], opinion="",
-        )  # fmt: skip
+def sign_page(request: Request, scope: RecordingScope, document_id: Id) -> HTMLResponse:
+    """What a head sees before signing: the rendering and exactly what changed since they last looked (recorded)."""
+    workflow, user = compose.workflow(scope.ctx), scope.user
+    view = workflow.signing_view(user, document_id)
+    document: Document = view["document"]
+    rows = []
+    if view["diff"]:
+        docs = workflow.documents
+        before = docs.body(docs.version(document, view["last_seen_version"]))
+        rows = side_by_side(before, docs.body(docs.version(document)))
+    return page(
+        request, "decide.html", user, nav="inbox", document=document, version=workflow.documents.version(document),
+        mode="sign", diff=view["diff"], rows=rows, last_seen=view["last_seen_version"],
+        signoffs=workflow.signoffs(document), problems=[], opinion="",
+    )  # fmt: skip
 
 
 @router.post("/documents/{document_id}/sign", response_model=None)
