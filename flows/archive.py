@@ -16,8 +16,7 @@ from flows.runtime import get_runtime
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
-from services.domain.enums import ArchiveItemStatus, ArchiveRunStatus
-from services.domain.models import ArchiveItem
+from services.domain.enums import ArchiveRunStatus
 
 ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
 
@@ -70,8 +69,8 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
     for item_id in item_ids:
         with runtime.context() as ctx:
             service = ArchiveService(ctx)
-            item = ctx.session.get(ArchiveItem, item_id)
-            if item is None or item.status == ArchiveItemStatus.stored:
+            item = service.item_to_store(item_id)
+            if item is None:
                 continue
             t0 = time.perf_counter()
             files, metadata, expected = service.package(item)

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.naming import given_name
 from flows.runtime import get_runtime
+from services.accounts.service import UserService
 from services.context import Context
 from services.domain.enums import ImportJobStatus, ImportStage
 from services.domain.models import User
@@ -75,8 +76,7 @@ def _teller(progress: Progress | None, done: int, total: int, name: str) -> Call
 
 def _store(actor_id: int, items: list[tuple[int, Prepared]], outcomes: dict[int, FileOutcome]) -> None:
     with get_runtime().context() as ctx:
-        actor = ctx.session.get(User, actor_id)
-        assert actor is not None
+        actor = UserService(ctx).get(actor_id)
         service = ImportService(ctx)
         staged: list[str] = ctx.session.info["staged_keys"]
         for k, item in items:
@@ -163,9 +163,7 @@ def _import_job_file(job_id: int, owner_id: int, item: JobFile) -> None:
 
 
 def _user(ctx: Context, user_id: int) -> User:
-    user = ctx.session.get(User, user_id)
-    assert user is not None
-    return user
+    return UserService(ctx).get(user_id)
 
 
 def _record(job_id: int, outcome: FileOutcome) -> None:

@@ -57,15 +57,8 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
 
 def _catch_up_changes_since(start: object) -> None:
     """Documents changed while the rebuild read the database go through the outbox again."""
-    from sqlalchemy import select
-
-    from services.domain.models import Document
-
-    runtime = get_runtime()
-    with runtime.context() as ctx:
-        service = IndexingService(ctx)
-        for doc_id in ctx.session.scalars(select(Document.id).where(Document.updated_at >= start)):
-            service.enqueue(doc_id)
+    with get_runtime().context() as ctx:
+        IndexingService(ctx).enqueue_changed_since(start)
 
 
 @flow(name="reindex", flow_run_name=given_name("reindex"))

@@ -326,7 +326,6 @@ def import_(
     import json
 
     from rich.progress import Progress
-    from sqlalchemy import select
 
     from flows.imports import collect, import_files
     from flows.naming import import_label, run_labelled
@@ -343,7 +342,7 @@ def import_(
         if as_user is None:
             actor: User | None = UserService(ctx).system_user()
         else:
-            actor = ctx.session.scalar(select(User).where(User.username == as_user, User.active.is_(True)))
+            actor = UserService(ctx).active_named(as_user)
         if actor is None:
             _fail(
                 NotFound(

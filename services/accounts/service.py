@@ -273,6 +273,12 @@ class UserService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    def get(self, user_id: int) -> User:
+        return self.ctx.session.get_one(User, user_id)
+
+    def active_named(self, username: str) -> User | None:
+        return self.ctx.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+
     def system_user(self) -> User:
         """The account work is recorded under when no person starts it (an import from the command line): an
         archivist of the organ whose records these are (the 立档单位 of the archive settings), which cannot log

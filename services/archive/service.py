@@ -575,6 +575,19 @@ class ArchiveService:
 
     # -- fixity ---------------------------------------------------------------------------------------------
 
+    def item_to_store(self, item_id: int) -> ArchiveItem | None:
+        """A numbered 件 not yet stored (None once it is: a run taken up again skips it)."""
+        item = self.ctx.session.get(ArchiveItem, item_id)
+        return item if item is not None and item.status != ArchiveItemStatus.stored else None
+
+    def fixity_checks(self, limit: int) -> list[FixityCheck]:
+        """The latest checks of the stored packages, newest first."""
+        return list(self.ctx.session.scalars(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(limit)))
+
+    def stored_in_run(self, run_id: int) -> int:
+        query = select(func.count()).where(ArchiveItem.run_id == run_id, ArchiveItem.status == ArchiveItemStatus.stored)
+        return int(self.ctx.session.scalar(query) or 0)
+
     def fixity(self, progress: Callable[[int], None] | None = None) -> FixityCheck:
         check = FixityCheck(started_at=self.ctx.now(), items_checked=0, files_checked=0)
         failures: list[dict[str, Any]] = []

@@ -67,6 +67,11 @@ class DistributionService:
     def inbox_items(self, document_id: int) -> Sequence[InboxItem]:
         return self.ctx.session.scalars(select(InboxItem).where(InboxItem.document_id == document_id)).all()
 
+    def item_of_organ(self, organ_id: int, document_id: int) -> InboxItem | None:
+        """An organ's inbox item on a document, if it is a recipient (read only; the caller has read the document)."""
+        query = select(InboxItem).where(InboxItem.document_id == document_id, InboxItem.organ_id == organ_id)
+        return self.ctx.session.scalar(query)
+
     def _item_for(self, actor: User, document_id: int) -> InboxItem:
         """The caller's organ's inbox item, locked; reading the document comes first (密级 included)."""
         access.require_read(self.ctx.session, actor, document_id)

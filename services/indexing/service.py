@@ -21,6 +21,11 @@ class IndexingService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    def enqueue_changed_since(self, start: object) -> None:
+        """Documents changed since ``start`` go through the outbox again (a rebuild's catch-up)."""
+        for doc_id in self.ctx.session.scalars(select(Document.id).where(Document.updated_at >= start)):
+            self.enqueue(doc_id)
+
     def enqueue(self, document_id: int) -> None:
         """Called in the transaction that made the document searchable or changed it."""
         self.ctx.session.add(SearchOutbox(document_id=document_id, created_at=self.ctx.now()))

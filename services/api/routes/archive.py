@@ -7,16 +7,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from services.access import require_role
 from services.api.errors import ERROR_RESPONSES
 from services.archive.fonds import FondsRef
 from services.archive.retention import KEYS, PERIODS
 from services.domain.enums import JobStep, Role
-from services.domain.models import ArchiveItem, ArchiveRun, FixityCheck
+from services.domain.models import ArchiveItem, ArchiveRun
 from services.errors import not_found
-from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
+from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention
 from services.http.params import Id, YearField, YearPath, YearQuery
 
 router = APIRouter(prefix="/api/v1/archive", tags=["archive"], responses=ERROR_RESPONSES)
@@ -193,9 +192,9 @@ def start_fixity(user: CurrentUser, jobs: Jobs) -> dict[str, str]:
 
 
 @router.get("/fixity")
-def latest_fixity(user: CurrentUser, ctx: UnitOfWork) -> dict[str, Any]:
+def latest_fixity(user: CurrentUser, archive: Archive) -> dict[str, Any]:
     require_role(user, Role.archivist)
-    check = ctx.session.scalar(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(1))
+    check = next(iter(archive.fixity_checks(1)), None)
     if check is None:
         raise not_found("完整性检查", "fixity check")
     return {

@@ -9,13 +9,11 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from services import compose
 from services.accounts import login as logins
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import LoginOut, UserOut
-from services.domain.models import User
 from services.http.deps import PendingScope
 from services.http.request import client_address
 from services.http.scope import RuntimeDep, TokenDep
@@ -36,8 +34,7 @@ _HEALTH_THREAD = anyio.CapacityLimiter(1)
 
 
 def _database_answers(runtime: Runtime) -> None:
-    with runtime.context(write=False) as ctx:
-        ctx.session.execute(text("SELECT 1"))
+    runtime.db.ping()
 
 
 @router.get("/health", tags=["system"])
@@ -60,7 +57,7 @@ def login(body: LoginIn, runtime: RuntimeDep, request: Request) -> LoginOut:
     """A login token; wrong passwords are throttled per account and per address (429 with Retry-After)."""
     token, user = logins.login(runtime.context, body.username, body.password, client_address(request))
     with runtime.context(write=False) as ctx:
-        return LoginOut(token=token, user=UserOut.of(ctx.session.get_one(User, user.id)))
+        return LoginOut(token=token, user=UserOut.of(compose.users(ctx).get(user.id)))
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)

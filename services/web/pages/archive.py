@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import func, select
 from starlette.datastructures import FormData
 
 from services.access import require_role
+from services.accounts.service import OrganService
 from services.archive.fonds import FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
 from services.context import Context
-from services.domain.enums import ArchiveItemStatus, JobStep, Role
-from services.domain.models import ArchiveItem, FixityCheck, Organ, User
+from services.domain.enums import JobStep, Role
+from services.domain.models import User
 from services.errors import DomainError, Invalid
 from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
 from services.http.params import Id, YearPath
@@ -48,12 +48,10 @@ def start_run(form: FormDep, user: CurrentUser, archive: Archive) -> RedirectRes
 
 
 @router.get("/archive/runs/{run_id}")
-def run_page(request: Request, user: CurrentUser, ctx: UnitOfWork, archive: Archive, run_id: Id) -> HTMLResponse:
+def run_page(request: Request, user: CurrentUser, archive: Archive, run_id: Id) -> HTMLResponse:
     run = archive.run_seen_by(user, run_id)
-    stored = ctx.session.scalar(
-        select(func.count()).where(ArchiveItem.run_id == run.id, ArchiveItem.status == ArchiveItemStatus.stored)
-    )
-    return page(request, "archive/run.html", user, nav="archive", run=run, stored=stored or 0)
+    stored = archive.stored_in_run(run.id)
+    return page(request, "archive/run.html", user, nav="archive", run=run, stored=stored)
 
 
 @router.get("/archive/years/{year}")
@@ -82,9 +80,9 @@ def package_page(request: Request, user: CurrentUser, archive: Archive, code: st
 
 
 @router.get("/archive/fixity")
-def fixity_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
+def fixity_page(request: Request, user: CurrentUser, archive: Archive) -> HTMLResponse:
     require_role(user, Role.archivist)
-    checks = list(ctx.session.scalars(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(12)))
+    checks = archive.fixity_checks(12)
     return page(request, "archive/fixity.html", user, nav="archive", checks=checks)
 
 
@@ -105,7 +103,7 @@ def fonds_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResp
 
 def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
     fonds = FondsService(ctx).seen_by(user)
-    organs = list(ctx.session.scalars(select(Organ).order_by(Organ.id))) if user.has_role(Role.admin) else []
+    organs = list(OrganService(ctx).list()) if user.has_role(Role.admin) else []
     return page(request, "archive/fonds.html", user, nav="archive", fonds=fonds, organs=organs,
                 http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
 

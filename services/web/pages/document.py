@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from services import access, compose
@@ -41,9 +40,7 @@ SCREEN_PAGE = "<style>@media screen { body { margin: 0; } }</style>"  # the page
 
 def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:
     """The caller's organ's inbox item on this document and what it still owes on it."""
-    item = ctx.session.scalar(
-        select(InboxItem).where(InboxItem.document_id == document.id, InboxItem.organ_id == user.organ_id)
-    )
+    item = DistributionService(ctx).item_of_organ(user.organ_id, document.id)
     owed = [e for e in ObligationService(ctx).todo(user) if e.obligation.document_id == document.id]
     return item, owed
 
