@@ -100,14 +100,14 @@ def _check_example_documents() -> None:
 
 
 def _load_examples(runtime: Runtime) -> None:
-    from services.jobs.service import JobService
+    from services import compose
     from services.seed.example import DEMO_PASSWORD, load_examples
 
     def wait_for_worker() -> None:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with runtime.context() as ctx:
-                if JobService(ctx).pending_count() == 0:
+                if compose.jobs(ctx).pending_count() == 0:
                     return
             time.sleep(0.3)
         raise TimeoutError("the worker did not finish the example steps")
@@ -167,11 +167,11 @@ def _refuse_if_running(host: str, port: int) -> None:
 
 def _announce_setup(runtime: Runtime, base: str) -> None:
     """While no active administrator exists, print where the first one is made (and with which token)."""
+    from services import compose
     from services.accounts import setup
-    from services.accounts.people import PeopleService
 
     with runtime.context(write=False) as ctx:
-        has_admin = PeopleService(ctx).has_active_admin()
+        has_admin = compose.people(ctx).has_active_admin()
     if has_admin:
         setup.forget_token(runtime.settings)
         return
@@ -301,12 +301,12 @@ def reindex() -> None:
     from flows.runtime import set_runtime
     from flows.search import reindex as reindex_flow
     from flows.server import instance_prefect
-    from services.indexing.service import IndexingService
+    from services import compose
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
     with runtime.context() as ctx:
-        total = IndexingService(ctx).searchable_count()
+        total = compose.indexing(ctx).searchable_count()
     with instance_prefect(runtime.settings), Progress(console=console) as progress:
         bar = progress.add_task("重建索引 reindexing", total=total)
         count = run_labelled(reindex_flow, reindex_label(total), lambda n: progress.advance(bar, n))
@@ -331,7 +331,7 @@ def import_(
     from flows.naming import import_label, run_labelled
     from flows.runtime import set_runtime
     from flows.server import instance_prefect
-    from services.accounts.service import UserService
+    from services import compose
     from services.domain.enums import ImportStage
     from services.domain.models import User
     from services.errors import NotFound
@@ -340,9 +340,9 @@ def import_(
     set_runtime(runtime)
     with runtime.context() as ctx:
         if as_user is None:
-            actor: User | None = UserService(ctx).system_user()
+            actor: User | None = compose.users(ctx).system_user()
         else:
-            actor = UserService(ctx).active_named(as_user)
+            actor = compose.users(ctx).active_named(as_user)
         if actor is None:
             _fail(
                 NotFound(
@@ -638,8 +638,8 @@ def admin_create(
     """Create an administrator (the first one of a new install, or another when none can log in)."""
     import sys
 
+    from services import compose
     from services.accounts import setup
-    from services.accounts.people import PeopleService
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -648,7 +648,7 @@ def admin_create(
     runtime = Runtime(_settings())
     try:
         with runtime.context() as ctx:
-            user = PeopleService(ctx).create_admin(username, person_name, organ, password, organ_short_name)
+            user = compose.people(ctx).create_admin(username, person_name, organ, password, organ_short_name)
             organ_name = user.organ.name
     except DomainError as exc:
         _fail(exc)

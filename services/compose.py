@@ -21,8 +21,10 @@ from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.numbering.service import NumberingService
+from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
+from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
@@ -53,31 +55,34 @@ def departments(ctx: Context) -> DepartmentService:
 
 
 def documents(ctx: Context) -> DocumentService:
-    return DocumentService(ctx)
+    return DocumentService(ctx, audit=audit(ctx), organs=organs(ctx))
 
 
 def workflow(ctx: Context) -> WorkflowService:
-    return WorkflowService(ctx)
+    return WorkflowService(ctx, documents=documents(ctx), audit=audit(ctx), jobs=jobs(ctx))
 
 
 def registrar(ctx: Context) -> RegistrarService:
-    return RegistrarService(ctx)
+    return RegistrarService(
+        ctx, documents=documents(ctx), workflow=workflow(ctx), audit=audit(ctx),
+        repository=RegistrarRepository(ctx.session),
+    )  # fmt: skip
 
 
 def issuing_sheets(ctx: Context) -> IssuingSheetService:
-    return IssuingSheetService(ctx)
+    return IssuingSheetService(ctx, documents=documents(ctx), repository=RegistrarRepository(ctx.session))
 
 
 def distribution(ctx: Context) -> DistributionService:
-    return DistributionService(ctx)
+    return DistributionService(ctx, documents=documents(ctx), audit=audit(ctx))
 
 
 def obligations(ctx: Context) -> ObligationService:
-    return ObligationService(ctx)
+    return ObligationService(ctx, repo=ObligationRepository(ctx.session), documents=documents(ctx), audit=audit(ctx))
 
 
 def tasks(ctx: Context) -> TaskService:
-    return TaskService(ctx)
+    return TaskService(ctx, repo=ObligationRepository(ctx.session), audit=audit(ctx))
 
 
 def incoming(ctx: Context) -> IncomingService:
@@ -85,11 +90,11 @@ def incoming(ctx: Context) -> IncomingService:
 
 
 def imports(ctx: Context) -> ImportService:
-    return ImportService(ctx)
+    return ImportService(ctx, audit=audit(ctx))
 
 
 def archive(ctx: Context) -> ArchiveService:
-    return ArchiveService(ctx)
+    return ArchiveService(ctx, documents=documents(ctx), fonds=fonds(ctx))
 
 
 def fonds(ctx: Context) -> FondsService:

@@ -82,11 +82,13 @@ def highest_classification(documents: list[Document]) -> str:
 
 
 class ArchiveService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self, ctx: Context, *, documents: DocumentService | None = None, fonds: FondsService | None = None
+    ) -> None:
         self.ctx = ctx
         self.settings = ctx.settings.archive
-        self.documents = DocumentService(ctx)
-        self.fonds = FondsService(ctx)
+        self.documents = documents or DocumentService(ctx)
+        self.fonds = fonds or FondsService(ctx)
 
     # -- run bookkeeping -----------------------------------------------------------------------------------
 

@@ -25,10 +25,12 @@ from services.obligations.tasks import TaskService
 
 
 class DistributionService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self, ctx: Context, *, documents: DocumentService | None = None, audit: AuditService | None = None
+    ) -> None:
         self.ctx = ctx
-        self.documents = DocumentService(ctx)
-        self.audit = AuditService(ctx)
+        self.documents = documents or DocumentService(ctx)
+        self.audit = audit or AuditService(ctx)
 
     # -- automated: 核发 -------------------------------------------------------------------------------------
 

@@ -61,10 +61,10 @@ def decode_utf8_text(data: bytes, what: str = "正文") -> str:
 
 
 class DocumentService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, audit: AuditService | None = None, organs: OrganService | None = None) -> None:
         self.ctx = ctx
-        self.audit = AuditService(ctx)
-        self.organs = OrganService(ctx)
+        self.audit = audit or AuditService(ctx)
+        self.organs = organs or OrganService(ctx)
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -120,9 +120,9 @@ def check_name(name: str) -> str:
 
 
 class ImportService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, audit: AuditService | None = None) -> None:
         self.ctx = ctx
-        self.audit = AuditService(ctx)
+        self.audit = audit or AuditService(ctx)
 
     def import_bytes(self, actor: User, name: str, data: bytes) -> FileOutcome:
         """Import one file inside the caller's transaction; a domain error leaves nothing behind."""

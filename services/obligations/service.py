@@ -128,11 +128,18 @@ class Dashboard:
 
 
 class ObligationService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        repo: ObligationRepository | None = None,
+        documents: DocumentService | None = None,
+        audit: AuditService | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.repo = ObligationRepository(ctx.session)
-        self.documents = DocumentService(ctx)
-        self.audit = AuditService(ctx)
+        self.repo = repo or ObligationRepository(ctx.session)
+        self.documents = documents or DocumentService(ctx)
+        self.audit = audit or AuditService(ctx)
 
     # -- distribution ------------------------------------------------------------------------------------
 

@@ -16,10 +16,12 @@ from services.obligations.repository import ObligationRepository
 
 
 class TaskService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self, ctx: Context, *, repo: ObligationRepository | None = None, audit: AuditService | None = None
+    ) -> None:
         self.ctx = ctx
-        self.repo = ObligationRepository(ctx.session)
-        self.audit = AuditService(ctx)
+        self.repo = repo or ObligationRepository(ctx.session)
+        self.audit = audit or AuditService(ctx)
 
     def seen_by(self, actor: User, document_id: int) -> list[tuple[PlanTask, list[TaskAssignment]]]:
         """Each task with the assignments the caller may see: all for the issuing office, its own for a unit."""

@@ -65,10 +65,12 @@ def person(user: User | None) -> str:
 
 
 class IssuingSheetService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self, ctx: Context, *, documents: DocumentService | None = None, repository: RegistrarRepository | None = None
+    ) -> None:
         self.ctx = ctx
-        self.documents = DocumentService(ctx)
-        self.repository = RegistrarRepository(ctx.session)
+        self.documents = documents or DocumentService(ctx)
+        self.repository = repository or RegistrarRepository(ctx.session)
         self.zone = ZoneInfo(ctx.settings.timezone)
 
     def for_reader(self, actor: User, document_id: int) -> IssuingSheet:

@@ -37,12 +37,20 @@ class Registration:
 
 
 class RegistrarService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        documents: DocumentService | None = None,
+        workflow: WorkflowService | None = None,
+        audit: AuditService | None = None,
+        repository: RegistrarRepository | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.documents = DocumentService(ctx)
-        self.workflow = WorkflowService(ctx)
-        self.audit = AuditService(ctx)
-        self.repository = RegistrarRepository(ctx.session)
+        self.documents = documents or DocumentService(ctx)
+        self.workflow = workflow or WorkflowService(ctx)
+        self.audit = audit or AuditService(ctx)
+        self.repository = repository or RegistrarRepository(ctx.session)
 
     # -- reading ---------------------------------------------------------------------------------------------
 

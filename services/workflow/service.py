@@ -58,11 +58,18 @@ SIGNED_STATES = frozenset(
 
 
 class WorkflowService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        documents: DocumentService | None = None,
+        audit: AuditService | None = None,
+        jobs: JobService | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.documents = DocumentService(ctx)
-        self.audit = AuditService(ctx)
-        self.jobs = JobService(ctx)
+        self.documents = documents or DocumentService(ctx)
+        self.audit = audit or AuditService(ctx)
+        self.jobs = jobs or JobService(ctx)
 
     # -- drafter -------------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from services.api.schemas import (
     VersionOut,
 )
 from services.documents.schemas import AttachmentUpload, DraftInput
-from services.documents.service import DocumentService, decode_utf8_text, draft_input_of, list_visible
+from services.documents.service import decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
 from services.http.deps import Audit, CurrentUser, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
@@ -201,7 +201,7 @@ def attachment_response(data: bytes, content_type: str, filename: str) -> Respon
 
 def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool) -> Response:
     with user_scope(runtime, token) as (ctx, user):
-        document = DocumentService(ctx).get_visible(user, document_id)
+        document = compose.documents(ctx).get_visible(user, document_id)
         key = document.rendered_pdf_key if pdf else document.rendered_html_key
         if not key:
             raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")

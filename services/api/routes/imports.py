@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel
 
+from services import compose
 from services.api.errors import ERROR_RESPONSES
 from services.http.deps import CurrentUser, Imports
 from services.http.params import Id, IdField
 from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.imports.service import (
-    ImportJobService,
     discard_uploads,
     job_view,
     require_importer,
@@ -50,7 +50,7 @@ def import_files(
     stored = store_uploads(runtime.store, [(upload.filename or "", read_capped(upload)) for upload in files])
     try:
         with user_scope(runtime, token) as (ctx, user):
-            view = job_view(ImportJobService(ctx).queue(user, stored))
+            view = job_view(compose.import_jobs(ctx).queue(user, stored))
     except BaseException:
         discard_uploads(runtime.store, stored)
         raise
@@ -62,14 +62,14 @@ def import_files(
 def import_jobs(runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
     """The caller's own recent import jobs, newest first."""
     with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
-        return [job_view(job) for job in ImportJobService(ctx).recent_of(user)]
+        return [job_view(job) for job in compose.import_jobs(ctx).recent_of(user)]
 
 
 @router.get("/imports/jobs/{job_id}")
 def import_job(job_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     """One of the caller's import jobs; another user's answers as an unknown id does."""
     with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
-        return job_view(ImportJobService(ctx).seen_by(user, job_id))
+        return job_view(compose.import_jobs(ctx).seen_by(user, job_id))
 
 
 @router.get("/documents/{document_id}/links")

@@ -9,16 +9,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.access import require_role
-from services.accounts.groups import GroupService
-from services.accounts.people import PeopleService, Profile
-from services.accounts.service import OrganService, UserService
+from services.accounts.people import Profile
 from services.domain.enums import Role
 from services.errors import DomainError, Invalid
 from services.http.deps import CurrentUser, Jobs, Organs, UnitOfWork
 from services.http.params import Id
 from services.http.scope import web_scope
-from services.indexing.service import IndexingService
 from services.web.forms import FormProblem
 from services.web.render import page, redirect
 from services.web.session import read_form
@@ -38,12 +36,12 @@ def _admin_page(
 ) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.admin)
-        indexing = IndexingService(ctx)
+        indexing = compose.indexing(ctx)
         return page(
-            request, "admin.html", user, http_status=status, nav="admin", organs=OrganService(ctx).list(),
+            request, "admin.html", user, http_status=status, nav="admin", organs=compose.organs(ctx).list(),
             index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
-            users=UserService(ctx).list(),
-            groups=GroupService(ctx).all(), history=PeopleService(ctx).history(user), FIELD_ZH=CHANGE_ZH,
+            users=compose.users(ctx).list(),
+            groups=compose.groups(ctx).all(), history=compose.people(ctx).history(user), FIELD_ZH=CHANGE_ZH,
             problems=problems, values=values,
         )  # fmt: skip
 
@@ -77,7 +75,7 @@ def create_organ(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
             prefixes = parse_prefixes(values["prefixes"])
             if len(values["name"]) < 2 or not values["code"] or not values["short_name"]:
                 raise Invalid("organ_fields", "请填写机关代码、全称和简称", "code, name and short name are required")
-            OrganService(ctx).create(
+            compose.organs(ctx).create(
                 user, values["code"], values["name"], values["short_name"], prefixes, parent,
                 aliases=parse_aliases(values["aliases"]),
             )  # fmt: skip
@@ -108,7 +106,7 @@ def set_aliases(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse |
     text = str(form.get("aliases") or "")
     try:
         with web_scope(request) as (ctx, user):
-            OrganService(ctx).set_aliases(user, organ_id, parse_aliases(text))
+            compose.organs(ctx).set_aliases(user, organ_id, parse_aliases(text))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="aliases", zh=exc.zh, en=exc.en)], {}, exc.status)
     return redirect("/admin", "aliases_saved")
@@ -128,7 +126,7 @@ def create_user(form: FormDep, request: Request) -> HTMLResponse | RedirectRespo
                 organ_id=int(values["organ_id"]), department_id=None, roles=roles,
                 clearance=values["clearance"] or "非密",
             )  # fmt: skip
-            PeopleService(ctx).create(user, values["username"], profile, str(form.get("password") or ""))
+            compose.people(ctx).create(user, values["username"], profile, str(form.get("password") or ""))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="user", zh=exc.zh, en=exc.en)], values, exc.status)
     return redirect("/admin", "user_created")
@@ -160,7 +158,7 @@ def create_group(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
     values = {"name": str(form.get("name") or "").strip(), "group_aliases": str(form.get("aliases") or "")}
     try:
         with web_scope(request) as (ctx, user):
-            GroupService(ctx).create(user, values["name"], _members(form), group_aliases(values["group_aliases"]))
+            compose.groups(ctx).create(user, values["name"], _members(form), group_aliases(values["group_aliases"]))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
     return redirect("/admin", "group_saved")
@@ -170,9 +168,9 @@ def create_group(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
 def set_group_members(request: Request, form: FormDep, group_id: Id) -> HTMLResponse | RedirectResponse:
     try:
         with web_scope(request) as (ctx, user):
-            GroupService(ctx).set_members(user, group_id, _members(form))
+            compose.groups(ctx).set_members(user, group_id, _members(form))
             if "aliases" in form:  # a form without the field leaves the aliases as they are
-                GroupService(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
+                compose.groups(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
     except DomainError as exc:
         return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
     return redirect("/admin", "group_saved")

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.access import require_role
-from services.accounts.service import OrganService
-from services.archive.fonds import FondsService
-from services.archive.retention import KEYS, KINDS, PERIODS, RetentionService
+from services.archive.retention import KEYS, KINDS, PERIODS
 from services.context import Context
 from services.domain.enums import JobStep, Role
 from services.domain.models import User
@@ -102,8 +101,8 @@ def fonds_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResp
 
 
 def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
-    fonds = FondsService(ctx).seen_by(user)
-    organs = list(OrganService(ctx).list()) if user.has_role(Role.admin) else []
+    fonds = compose.fonds(ctx).seen_by(user)
+    organs = list(compose.organs(ctx).list()) if user.has_role(Role.admin) else []
     return page(request, "archive/fonds.html", user, nav="archive", fonds=fonds, organs=organs,
                 http_status=422 if typed else 200, **{"errors": {}, "typed": {}, **typed})  # fmt: skip
 
@@ -133,7 +132,7 @@ def retention_page(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTML
 
 
 def _retention_page(request: Request, ctx: Context, user: User, **typed: object) -> HTMLResponse:
-    service = RetentionService(ctx)
+    service = compose.retention(ctx)
     history = service.history(user)
     return page(request, "archive/retention.html", user, nav="archive", schedule=service.in_force(),
                 history=history, keys=KEYS, kinds=KINDS, periods=PERIODS,

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.accounts import login as logins
 from services.accounts.login import Throttled
-from services.accounts.service import UserService
 from services.errors import DomainError, Invalid, Unauthenticated
 from services.http.deps import PendingScope
 from services.http.request import SESSION_COOKIE, client_address, runtime_of
@@ -58,7 +58,7 @@ def logout(form: FormDep, request: Request) -> RedirectResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with runtime_of(request).context() as ctx:
-            UserService(ctx).logout(token)
+            compose.users(ctx).logout(token)
     response = redirect("/login", "logged_out")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -76,7 +76,7 @@ def change_password(form: FormDep, request: Request) -> HTMLResponse | RedirectR
         with web_scope(request, password_pending_ok=True) as (ctx, user):
             if new != str(form.get("repeat") or ""):
                 raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ")
-            UserService(ctx).change_password(user, current, new, request.cookies.get(SESSION_COOKIE))
+            compose.users(ctx).change_password(user, current, new, request.cookies.get(SESSION_COOKIE))
     except DomainError as exc:
         with web_scope(request, password_pending_ok=True) as (_, user):
             problem = FormProblem(field="password", zh=exc.zh, en=exc.en)

@@ -11,10 +11,7 @@ from starlette.datastructures import FormData
 
 from services import access, compose
 from services.access import Level
-from services.audit.service import AuditService
 from services.context import Context
-from services.distribution.service import DistributionService
-from services.documents.service import DocumentService
 from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, DomainError, Invalid
@@ -23,14 +20,13 @@ from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
 from services.http.scope import web_scope
-from services.incoming.service import IncomingService
-from services.obligations.service import Expected, ObligationService
+from services.obligations.service import Expected
 from services.registrar.printing import may_print
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import page, redirect, secure_headers
 from services.web.session import read_form
-from services.workflow.service import WorkflowService, recipients_without_clearance
+from services.workflow.service import recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -40,8 +36,8 @@ SCREEN_PAGE = "<style>@media screen { body { margin: 0; } }</style>"  # the page
 
 def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:
     """The caller's organ's inbox item on this document and what it still owes on it."""
-    item = DistributionService(ctx).item_of_organ(user.organ_id, document.id)
-    owed = [e for e in ObligationService(ctx).todo(user) if e.obligation.document_id == document.id]
+    item = compose.distribution(ctx).item_of_organ(user.organ_id, document.id)
+    owed = [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == document.id]
     return item, owed
 
 
@@ -82,7 +78,7 @@ def document_page(request: Request, document_id: Id) -> HTMLResponse:
 def show_document(request: Request, document_id: int, http_status: int = 200, problem: str = "") -> HTMLResponse:
     """The document's page; ``problem``: why the decision just tried on it was refused (in Chinese)."""
     with web_scope(request) as (ctx, user):
-        service = DocumentService(ctx)
+        service = compose.documents(ctx)
         document = service.get_visible(user, document_id)
         level = access.level_of(ctx.session, user, document_id) or Level.issued
         version = service.version(document)
@@ -92,8 +88,8 @@ def show_document(request: Request, document_id: int, http_status: int = 200, pr
             "document": document,
             "version": version,
             "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
-            "signoffs": WorkflowService(ctx).signoffs(document, current_round_only=False) if internal else [],
-            "events": AuditService(ctx).for_document(user, document.id),
+            "signoffs": compose.workflow(ctx).signoffs(document, current_round_only=False) if internal else [],
+            "events": compose.audit(ctx).for_document(user, document.id),
             "actions": _actions(user, level, document, item, _owes(ctx, user, document)),
             "owed": owed,
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
@@ -104,7 +100,7 @@ def show_document(request: Request, document_id: int, http_status: int = 200, pr
         warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
         context["uncleared"] = recipients_without_clearance(document) if warn else []
         context["problem"] = problem
-        incoming = IncomingService(ctx)
+        incoming = compose.incoming(ctx)
         context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
         return page(request, "document.html", user, http_status=http_status, nav="documents", **context)
 
@@ -112,8 +108,8 @@ def show_document(request: Request, document_id: int, http_status: int = 200, pr
 def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | None:
     if document.status != DocStatus.distributed.value or user.organ_id != document.lead_organ_id:
         return None
-    rows = DistributionService(ctx).distribution_status(user, document.id)
-    board = ObligationService(ctx).dashboard(user, document.id)
+    rows = compose.distribution(ctx).distribution_status(user, document.id)
+    board = compose.obligations(ctx).dashboard(user, document.id)
     statuses = [e.status for e in board.cells.values()]
     return {
         "recipients": len(rows),
@@ -189,18 +185,18 @@ def sign(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | Red
     opinion = str(form.get("opinion") or "")
     try:
         with web_scope(request) as (ctx, user):
-            WorkflowService(ctx).decide_signoff(user, document_id, approve, opinion or None)
+            compose.workflow(ctx).decide_signoff(user, document_id, approve, opinion or None)
     except DomainError as exc:
         if exc.code != "reason_required":
             raise
         with web_scope(request) as (ctx, user):
-            service = DocumentService(ctx)
+            service = compose.documents(ctx)
             document = service.get_visible(user, document_id, Level.internal)
             problem = FormProblem(field="opinion", zh=exc.zh, en=exc.en)
             return page(
                 request, "decide.html", user, http_status=422, nav="inbox", document=document,
                 version=service.version(document), mode="sign", diff=None, rows=[], last_seen=None,
-                signoffs=WorkflowService(ctx).signoffs(document), problems=[problem], opinion=opinion,
+                signoffs=compose.workflow(ctx).signoffs(document), problems=[problem], opinion=opinion,
             )  # fmt: skip
     return redirect(f"/documents/{document_id}", "signed" if approve else "rejected")
 
@@ -237,7 +233,7 @@ def _reply_form(
     request: Request, ctx: Context, user: User, document: Document, values: dict[str, Any],
     problems: list[FormProblem], status: int,
 ) -> HTMLResponse:  # fmt: skip
-    owed = [o for o in ObligationService(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
+    owed = [o for o in compose.obligations(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
     open_periods = _mine(ctx, user, document)[1]
     return page(request, "reply.html", user, http_status=status, nav="inbox", document=document, owed=owed,
                 open_periods=open_periods, values=values, problems=problems)  # fmt: skip
@@ -277,13 +273,13 @@ def report_back(request: Request, form: FormDep, document_id: Id) -> HTMLRespons
         files = uploads(form, "files")
         obligation_id, period_due = _choice(values["choice"])
         with web_scope(request) as (ctx, user):
-            DocumentService(ctx).get_visible(user, document_id)
-            if obligation_id not in {o.id for o in DocumentService(ctx).get(document_id).obligations}:
+            compose.documents(ctx).get_visible(user, document_id)
+            if obligation_id not in {o.id for o in compose.documents(ctx).get(document_id).obligations}:
                 raise Invalid("obligation_required", "请选择本文的反馈事项", "choose an obligation of this plan")
-            ObligationService(ctx).report(user, obligation_id, period_due, values["title"], values["body"], files)
+            compose.obligations(ctx).report(user, obligation_id, period_due, values["title"], values["body"], files)
     except DomainError as exc:
         with web_scope(request) as (ctx, user):
-            document = DocumentService(ctx).get_visible(user, document_id)
+            document = compose.documents(ctx).get_visible(user, document_id)
             problem = FormProblem(field="form", zh=exc.zh, en=exc.en)
             return _reply_form(request, ctx, user, document, values, [problem], exc.status)
     return redirect(f"/documents/{document_id}", "reported")

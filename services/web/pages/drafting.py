@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.access import Level
-from services.accounts.groups import GroupService
-from services.accounts.service import OrganService
 from services.context import Context
-from services.documents.service import DocumentService, list_visible
+from services.documents.service import list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import Conflict, DomainError
@@ -34,7 +33,6 @@ from services.web.forms import (
 from services.web.pages.document import show_document
 from services.web.render import page, redirect
 from services.web.session import read_form
-from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -63,12 +61,12 @@ def _editor(
     problems: list[FormProblem] | None = None,
     conflict: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    organs = OrganService(ctx).list()
+    organs = compose.organs(ctx).list()
     forms = [p.form for p in user.organ.prefixes]
     proposal = values.pop("proposal", None)
     attachments = []
     if document_id is not None:
-        service = DocumentService(ctx)
+        service = compose.documents(ctx)
         attachments = list(service.version(service.get_visible(user, document_id, Level.internal)).attachments)
     return page(
         request,
@@ -84,7 +82,7 @@ def _editor(
         attachments=attachments,
         incoming=incoming_documents(ctx, user),
         conflict=conflict,
-        groups=GroupService(ctx).all(),
+        groups=compose.groups(ctx).all(),
         cadences=CADENCE_ZH,
         proposal=proposal,
     )
@@ -115,7 +113,7 @@ def new_draft(
 
 
 def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any]:
-    service = DocumentService(ctx)
+    service = compose.documents(ctx)
     document = service.get_visible(user, document_id)
     version = service.version(document)
     body = service.body(version)
@@ -129,7 +127,7 @@ def create_draft(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
     values = draft_values(form)
     try:
         with web_scope(request) as (ctx, user):
-            service = DocumentService(ctx)
+            service = compose.documents(ctx)
             document = service.create_draft(user, draft_input(values))
             for upload in uploads(form, "files"):
                 service.add_attachment(user, document.id, upload)
@@ -177,7 +175,7 @@ def save_draft(request: Request, form: FormDep, document_id: Id) -> HTMLResponse
     values = draft_values(form)
     try:
         with web_scope(request) as (ctx, user):
-            DocumentService(ctx).save(user, document_id, draft_input(values))
+            compose.documents(ctx).save(user, document_id, draft_input(values))
     except (FormErrors, DomainError) as exc:
         with web_scope(request) as (ctx, user):
             conflict = _conflict(ctx, user, document_id, values) if _is_conflict(exc) else None
@@ -193,7 +191,7 @@ def _is_conflict(exc: Exception) -> bool:
 
 def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]) -> dict[str, Any]:
     """Both texts side by side; the form is now based on the saved version, so saving again is deliberate."""
-    service = DocumentService(ctx)
+    service = compose.documents(ctx)
     saved = service.version(service.get_visible(user, document_id, Level.internal))
     values["base_version"] = str(saved.number)
     return {"version": saved.number, "rows": side_by_side(service.body(saved), values["body"])}
@@ -215,7 +213,7 @@ def _submit(request: Request, document_id: int, confirmed: bool = False) -> HTML
     """Submit; recipients where nobody is cleared for the 密级 are shown on the document's page to be confirmed."""
     try:
         with web_scope(request) as (ctx, user):
-            WorkflowService(ctx).submit(user, document_id, confirmed)
+            compose.workflow(ctx).submit(user, document_id, confirmed)
     except Conflict as exc:
         if exc.code != "recipients_without_clearance":
             raise

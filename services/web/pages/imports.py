@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
+from services import compose
 from services.http.deps import CurrentUser, ImportJobs
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.http.scope import web_scope
-from services.imports.service import ImportJobService, discard_uploads, job_view, require_importer, store_uploads
+from services.imports.service import discard_uploads, job_view, require_importer, store_uploads
 from services.limits import FILE_LIMITS, Upload, check_size
 from services.web.render import page, redirect
 from services.web.session import read_form
@@ -40,7 +41,7 @@ def upload(form: FormDep, request: Request) -> RedirectResponse:
     stored = store_uploads(store, [(f.filename or "", _read_capped(f)) for f in chosen])
     try:
         with web_scope(request) as (ctx, user):
-            job_id = ImportJobService(ctx).queue(user, stored).id
+            job_id = compose.import_jobs(ctx).queue(user, stored).id
     except BaseException:
         discard_uploads(store, stored)
         raise

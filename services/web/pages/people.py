@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.access import require_role
 from services.accounts import setup
 from services.accounts.departments import DepartmentService
 from services.accounts.login import login as log_in
-from services.accounts.people import PeopleService, Profile
-from services.accounts.service import OrganChange, OrganService
+from services.accounts.people import Profile
+from services.accounts.service import OrganChange
 from services.context import Context
 from services.domain.enums import SERIES_FAMILIES, NumberFamily, Role
 from services.domain.models import User
@@ -25,7 +26,6 @@ from services.http.deps import CurrentUser, UnitOfWork
 from services.http.params import Id
 from services.http.request import client_address, runtime_of
 from services.http.scope import web_scope
-from services.numbering.service import NumberingService
 from services.web.pages.admin import parse_aliases, parse_prefixes
 from services.web.render import page, redirect
 from services.web.session import read_form, set_login_cookie
@@ -54,11 +54,11 @@ def _number(text: str, field: str, label: str) -> int | None:
 def _user_page(
     request: Request, ctx: Context, actor: User, user_id: int, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    target = PeopleService(ctx).get(actor, user_id)
+    target = compose.people(ctx).get(actor, user_id)
     values = extra.pop("values", None) or _profile_values(target)
     return page(
         request, "admin_user.html", actor, http_status=status, nav="admin", target=target, values=values,
-        organs=OrganService(ctx).list(), departments=DepartmentService(ctx).list(),
+        organs=compose.organs(ctx).list(), departments=compose.departments(ctx).list(),
         **({"errors": {}, "temporary": None} | extra),
     )  # fmt: skip
 
@@ -92,19 +92,19 @@ def save_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | Re
     values: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in PROFILE_FIELDS}
     values["roles"] = [str(r) for r in form.getlist("roles")]
     return _act(
-        request, user_id, lambda ctx, actor: PeopleService(ctx).update(actor, user_id, _profile_from(values)),
+        request, user_id, lambda ctx, actor: compose.people(ctx).update(actor, user_id, _profile_from(values)),
         "user_saved", values=values,
     )  # fmt: skip
 
 
 @router.post("/admin/users/{user_id}/disable", response_model=None)
 def disable_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | RedirectResponse:
-    return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).disable(actor, user_id), "user_disabled")
+    return _act(request, user_id, lambda ctx, actor: compose.people(ctx).disable(actor, user_id), "user_disabled")
 
 
 @router.post("/admin/users/{user_id}/enable", response_model=None)
 def enable_user(request: Request, form: FormDep, user_id: Id) -> HTMLResponse | RedirectResponse:
-    return _act(request, user_id, lambda ctx, actor: PeopleService(ctx).enable(actor, user_id), "user_enabled")
+    return _act(request, user_id, lambda ctx, actor: compose.people(ctx).enable(actor, user_id), "user_enabled")
 
 
 def _act(
@@ -129,7 +129,7 @@ def reset_password(request: Request, form: FormDep, user_id: Id) -> HTMLResponse
     chosen = str(form.get("password") or "")
     try:
         with web_scope(request) as (ctx, actor):
-            temporary = PeopleService(ctx).reset_password(actor, user_id, chosen or None)
+            temporary = compose.people(ctx).reset_password(actor, user_id, chosen or None)
     except NotFound:
         raise
     except DomainError as exc:
@@ -147,7 +147,7 @@ def _organ_page(
     request: Request, ctx: Context, actor: User, organ_id: int, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     require_role(actor, Role.admin)
-    organs = OrganService(ctx)
+    organs = compose.organs(ctx)
     organ = organs.get(organ_id)
     values = extra.pop("values", None) or {
         "name": organ.name, "short_name": organ.short_name, "parent_id": str(organ.parent_id or ""),
@@ -157,8 +157,8 @@ def _organ_page(
     year = extra.pop("year", None) or _year(request.query_params.get("year", ""), ctx.today().year)
     return page(
         request, "admin_organ.html", actor, http_status=status, nav="admin", organ=organ, organs=organs.list(),
-        departments=DepartmentService(ctx).list(organ_id), values=values, year=year,
-        sequences=NumberingService(ctx).sequences(actor, organ_id, year), families=SERIES_FAMILIES,
+        departments=compose.departments(ctx).list(organ_id), values=values, year=year,
+        sequences=compose.numbering(ctx).sequences(actor, organ_id, year), families=SERIES_FAMILIES,
         **({"errors": {}, "typed": {}, "new_department": "", "typed_next": {}, "new_series": NEW_SERIES} | extra),
     )  # fmt: skip
 
@@ -175,7 +175,7 @@ def save_organ(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | 
     def save(ctx: Context, actor: User) -> None:
         parent = _number(values["parent_id"], "parent_id", "上级机关")
         prefixes = _with_field(lambda: parse_prefixes(values["prefixes"]), "prefixes")
-        organs = OrganService(ctx)
+        organs = compose.organs(ctx)
         organs.update(actor, organ_id, OrganChange(values["name"], values["short_name"], parent, prefixes))
         organs.set_aliases(actor, organ_id, parse_aliases(values["aliases"]))
 
@@ -194,7 +194,7 @@ def _with_field(parse: Callable[[], dict[str, str]], field: str) -> dict[str, st
 def add_department(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
     name = str(form.get("name") or "")
     return _organ_act(
-        request, organ_id, lambda ctx, actor: DepartmentService(ctx).create(actor, organ_id, name),
+        request, organ_id, lambda ctx, actor: compose.departments(ctx).create(actor, organ_id, name),
         "department_saved", new_department=name,
     )  # fmt: skip
 
@@ -215,10 +215,10 @@ def _department_act(
 ) -> HTMLResponse | RedirectResponse:
     with web_scope(request, write=False) as (ctx, actor):
         require_role(actor, Role.admin)
-        organ_id = DepartmentService(ctx).get(department_id).organ_id
+        organ_id = compose.departments(ctx).get(department_id).organ_id
     kept = {"typed": {department_id: typed}} if typed is not None else {}
     return _organ_act(
-        request, organ_id, lambda ctx, actor: action(DepartmentService(ctx), actor), "department_saved",
+        request, organ_id, lambda ctx, actor: action(compose.departments(ctx), actor), "department_saved",
         error_field=f"department-{department_id}", **kept,
     )  # fmt: skip
 
@@ -254,7 +254,7 @@ def set_next_document_number(
     def save(ctx: Context, actor: User) -> None:
         require_role(actor, Role.admin)  # before reading the form: a clerk learns nothing from its errors
         year = _year(year_text, None)
-        NumberingService(ctx).set_next_in_prefix(actor, organ_id, prefix_id, year, _whole(text))
+        compose.numbering(ctx).set_next_in_prefix(actor, organ_id, prefix_id, year, _whole(text))
 
     return _numbering_act(request, organ_id, save, key, text, year_text)
 
@@ -268,7 +268,7 @@ def set_next_series_number(
     def save(ctx: Context, actor: User) -> None:
         require_role(actor, Role.admin)
         year = _year(year_text, None) if year_text else None
-        NumberingService(ctx).set_next_in_series(actor, organ_id, series_id, year, _whole(text))
+        compose.numbering(ctx).set_next_in_series(actor, organ_id, series_id, year, _whole(text))
 
     return _numbering_act(request, organ_id, save, key, text, year_text)
 
@@ -283,7 +283,7 @@ def add_series(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | 
         if typed["family"] not in {f.value for f in SERIES_FAMILIES}:
             raise Invalid("series_family_invalid", "请选择令号或纪要期号", "choose 令号 or 期号", field="family")
         family = NumberFamily(typed["family"])
-        NumberingService(ctx).save_series(actor, organ_id, family, typed["series_name"], bool(typed["restart_yearly"]))
+        compose.numbering(ctx).save_series(actor, organ_id, family, typed["series_name"], bool(typed["restart_yearly"]))
 
     return _organ_act(request, organ_id, save, "numbering_saved", error_field="series_name", new_series=typed)
 
@@ -331,7 +331,7 @@ SETUP_FIELDS = ("token", "username", "person_name", "organ", "organ_short_name")
 def _setup_open(request: Request) -> bool:
     runtime = runtime_of(request)
     with runtime.context(write=False) as ctx:
-        if PeopleService(ctx).has_active_admin():
+        if compose.people(ctx).has_active_admin():
             return False
     return setup.token_path(runtime.settings).is_file()
 
@@ -360,7 +360,7 @@ def make_first_admin(form: FormDep, request: Request) -> HTMLResponse | Redirect
         if password != str(form.get("repeat") or ""):
             raise Invalid("password_mismatch", "两次输入的密码不一致", "the passwords differ", field="password")
         with setup.claimed(runtime.settings, values["token"]), runtime.context() as ctx:
-            people = PeopleService(ctx)
+            people = compose.people(ctx)
             if people.has_active_admin():
                 raise _no_setup()
             people.create_admin(values["username"], values["person_name"], values["organ"], password,

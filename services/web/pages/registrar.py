@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from services import compose
 from services.domain.enums import DocStatus
 from services.domain.models import User
 from services.errors import Conflict, Invalid
@@ -21,7 +22,7 @@ from services.web.forms import FormProblem
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
 from services.web.session import read_form
 from services.workflow.registrar import RegistrarService, Registration
-from services.workflow.service import WorkflowService, recipients_without_clearance
+from services.workflow.service import recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -39,7 +40,7 @@ def queue_page(request: Request, user: CurrentUser, service: Registrar) -> HTMLR
 
 def _step_page(request: Request, document_id: int, step: str, http_status: int = 200, **form: Any) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
-        service = RegistrarService(ctx)
+        service = compose.registrar(ctx)
         document, record = service.record(user, document_id)
         version = service.documents.version(document)
         context: dict[str, Any] = {
@@ -48,7 +49,7 @@ def _step_page(request: Request, document_id: int, step: str, http_status: int =
             "step": step,
             "step_zh": STEPS[step],
             "due": service.step_of(document),
-            "signoffs": WorkflowService(ctx).signoffs(document),
+            "signoffs": compose.workflow(ctx).signoffs(document),
             "body": service.documents.body(version) if step == "recheck" else "",
             "uncleared": recipients_without_clearance(document) if step in ("register", "release") else [],
             "problems": [],
@@ -66,7 +67,7 @@ def _decide(request: Request, document_id: int, step: str, act: Act, form: FormD
     message to show after the redirect."""
     try:
         with web_scope(request) as (ctx, user):
-            message = act(RegistrarService(ctx), user)
+            message = act(compose.registrar(ctx), user)
     except (Invalid, Conflict) as exc:
         if isinstance(exc, Conflict) and exc.code != UNCLEARED:
             raise
