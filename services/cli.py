@@ -258,9 +258,10 @@ def search(
     """Search every document in full Chinese text (as an operator: no organ limit)."""
     import json
 
-    from search import Filters, SearchError, SearchQuery
+    from search import Filters, SearchQuery
     from search.analysis import canonical_doc_number
     from services.api.routes.search import result_json
+    from services.indexing.service import search_refusals
 
     runtime = Runtime(_settings())
     number = canonical_doc_number(doc_number) or doc_number if doc_number else None
@@ -268,9 +269,10 @@ def search(
         doc_number=number, issuer=issuer, doc_type=doc_type, year=year, status=status, retention=retention
     )
     try:
-        result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
-    except SearchError as exc:
-        _fail(DomainError(exc.code, exc.zh, exc.en, status=exc.status))
+        with search_refusals():
+            result = runtime.search_index.search(SearchQuery(query, filters, sort=sort, limit=limit))
+    except DomainError as exc:
+        _fail(exc)
     data = result_json(result)
     if as_json:
         data.pop("facets")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from search import DocumentsRejected, SearchDoc, SearchIndex, SearchQuery, SearchResult, Visibility
+from search import DocumentsRejected, SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResult, Visibility
 from services import access
 from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind
 from services.domain.models import Document, SearchOutbox, User
+from services.errors import DomainError
 
 SEARCHABLE = access.FINISHED
 
@@ -163,6 +165,16 @@ def visibility_of(user: User) -> Visibility:
     if access.sees_every_organ(user):
         return Visibility(None, rank)
     return Visibility(frozenset({user.organ_id}), rank)
+
+
+@contextmanager
+def search_refusals() -> Iterator[None]:
+    """The one place a search engine's refusal (a malformed query, an index that does not answer) becomes the
+    domain's error, with its stable code and both languages, for the API, the pages and the CLI alike."""
+    try:
+        yield
+    except SearchError as exc:
+        raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
 
 
 def search_as(index: SearchIndex, user: User, query: SearchQuery) -> SearchResult:

@@ -8,15 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from search import Filters, Hit, SearchError, SearchQuery, SearchResult
+from search import Filters, Hit, SearchQuery, SearchResult
 from search.query import read_year
 from services.access import require_role
 from services.api.errors import ERROR_RESPONSES
 from services.domain.enums import Role
-from services.errors import DomainError
 from services.http.deps import CurrentUser, Indexing
 from services.http.scope import RuntimeDep
-from services.indexing.service import search_as
+from services.indexing.service import search_as, search_refusals
 
 router = APIRouter(prefix="/api/v1", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -91,7 +90,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> SearchOut:
-    try:
+    with search_refusals():
         filters = Filters(
             doc_number=doc_number,
             issuer=issuer,
@@ -104,6 +103,4 @@ def search(
         )
         query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
         result = search_as(runtime.search_index, user, query)
-    except SearchError as exc:
-        raise DomainError(exc.code, exc.zh, exc.en, status=exc.status) from None
     return SearchOut.model_validate(result_json(result))

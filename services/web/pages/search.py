@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from search import Filters, SearchError, SearchQuery, SearchResult
+from search import Filters, SearchQuery, SearchResult
 from search.query import read_year
+from services.errors import DomainError
 from services.http.deps import CurrentUser
 from services.http.request import runtime_of
-from services.indexing.service import search_as
+from services.indexing.service import search_as, search_refusals
 from services.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -86,10 +87,11 @@ def search_page(
     result, error, status = None, None, 200
     if q.strip() or chosen:
         try:
-            filters = _filters(chosen)
-            query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-            result = search_as(index, user, query)
-        except SearchError as exc:
+            with search_refusals():
+                filters = _filters(chosen)
+                query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+                result = search_as(index, user, query)
+        except DomainError as exc:
             error, status = {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status
     suggestion_url = _url(result.suggestion, sort, chosen) if result and result.suggestion else None
     return page(
