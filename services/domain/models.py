@@ -645,7 +645,15 @@ SUBMISSION_TRANSITIONS: dict[SubmissionStatus, frozenset[SubmissionStatus]] = {
     SubmissionStatus.accepted: frozenset(),
     SubmissionStatus.returned: frozenset(),
 }
-SUBMISSION_MOVES = StateMachine(SubmissionStatus, SUBMISSION_TRANSITIONS, "submission_decided", "报送", "report")
+
+
+def _report_decided(now: SubmissionStatus, to: SubmissionStatus) -> str:
+    return f"该报送已处理（{now.value}），不能再{'签收' if to == SubmissionStatus.accepted else '退回'}"
+
+
+SUBMISSION_MOVES = StateMachine(
+    SubmissionStatus, SUBMISSION_TRANSITIONS, "submission_decided", "报送", "report", refusal_zh=_report_decided
+)
 
 
 class Chase(Base):

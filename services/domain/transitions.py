@@ -21,14 +21,16 @@ class StateMachine(Generic[S]):
     subject_zh: str  # 公文, 收文, 导入任务 …
     subject_en: str
     name_zh: Callable[[S], str] = str
+    refusal_zh: Callable[[S, S], str] | None = None  # a refusal worded for this entity (now, to), if not the usual
 
     def move(self, now: str, to: S) -> str:
         """The new state's stored value, or a refusal when ``to`` may not follow ``now``."""
         current = self.states(now)
         if to not in self.table[current]:
+            usual = f"{self.subject_zh}当前为“{self.name_zh(current)}”，不能转为“{self.name_zh(to)}”"
             raise Conflict(
                 self.code,
-                f"{self.subject_zh}当前为“{self.name_zh(current)}”，不能转为“{self.name_zh(to)}”",
+                self.refusal_zh(current, to) if self.refusal_zh else usual,
                 f"the {self.subject_en} is '{current.value}'; it cannot become '{to.value}'",
                 status_now=current.value,
             )
