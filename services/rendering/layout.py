@@ -91,7 +91,8 @@ class LayoutEngine:
     def with_copy_number(self, layout: Layout, number: str) -> Layout:
         """The same pages under another 份号 (GB/T 9704 §7.2.1): only that mark changes, so a print run lays its
         document out once and numbers each copy (pages without the mark are shared, not copied)."""
-        return Layout(layout.format, [self._renumbered(page, number) for page in layout.pages])
+        facts = replace(layout.facts, copy_number=number) if layout.facts is not None else None
+        return replace(layout, pages=[self._renumbered(page, number) for page in layout.pages], facts=facts)
 
     def _renumbered(self, page: Page, number: str) -> Page:
         if not any(block.role == COPY_NUMBER for block in page.blocks):
