@@ -133,7 +133,7 @@ def _granted_to_organ(organ_id: int, level: Level, document: Any = None) -> Sele
 
 
 @dataclass(frozen=True)
-class _Reader:
+class Reader:
     """What :func:`readable` depends on of a user."""
 
     organ_id: int
@@ -142,11 +142,11 @@ class _Reader:
     archivist: bool
 
 
-def _reader(user: User) -> _Reader:
-    return _Reader(user.organ_id, user.clearance, user.has_role(Role.admin), user.has_role(Role.archivist))
+def reader_of(user: User) -> Reader:
+    return Reader(user.organ_id, user.clearance, user.has_role(Role.admin), user.has_role(Role.archivist))
 
 
-def _readable(reader: _Reader, level: Level, document: Any = None) -> Select[tuple[int]]:
+def _readable(reader: Reader, level: Level, document: Any = None) -> Select[tuple[int]]:
     query = select(Document.id).where(Document.classification.in_(_levels_up_to(reader.clearance)))
     if document is not None:
         query = query.where(Document.id == document)
@@ -160,7 +160,7 @@ def _readable(reader: _Reader, level: Level, document: Any = None) -> Select[tup
 
 def readable(user: User, level: Level = Level.issued) -> Select[tuple[int]]:
     """The one statement: ids of every document this user may read at ``level`` or above."""
-    return _readable(_reader(user), level)
+    return _readable(reader_of(user), level)
 
 
 def readable_incoming(user: User) -> Select[tuple[int]]:
@@ -174,15 +174,22 @@ def readable_incoming(user: User) -> Select[tuple[int]]:
 
 def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bool]:
     """A WHERE clause over ``Document`` for lists and counts (applied inside the query, before LIMIT)."""
-    return Document.id.in_(readable(user, level))
-
-
-def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
-    return bool(session.scalar(_may_read_statement(_reader(user), level), {"document_id": document_id}))
+    return readable_filter_of(reader_of(user), level)
 
 
 @lru_cache(maxsize=4096)
-def _may_read_statement(reader: _Reader, level: Level) -> Select[tuple[bool]]:
+def readable_filter_of(reader: Reader, level: Level = Level.issued) -> ColumnElement[bool]:
+    """:func:`readable_filter` for what a user's reading depends on, built once: the statements that compose it are
+    built once per reader too, so SQLAlchemy keys and compiles them once."""
+    return Document.id.in_(_readable(reader, level))
+
+
+def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
+    return bool(session.scalar(_may_read_statement(reader_of(user), level), {"document_id": document_id}))
+
+
+@lru_cache(maxsize=4096)
+def _may_read_statement(reader: Reader, level: Level) -> Select[tuple[bool]]:
     """:func:`readable` for one document (bound as ``document_id``), each grant asked about that document only:
     index lookups instead of the organ's whole readable set (a plan's office holds a grant on each of its thousands
     of reports). Built once per reader and level, so SQLAlchemy compiles it once."""

@@ -14,6 +14,7 @@ from services.archive.service import ArchiveService
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
+from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.imports.service import ImportJobService, ImportService
 from services.incoming.repository import IncomingRepository
@@ -74,7 +75,11 @@ def issuing_sheets(ctx: Context) -> IssuingSheetService:
 
 
 def distribution(ctx: Context) -> DistributionService:
-    return DistributionService(ctx, documents=documents(ctx), audit=audit(ctx))
+    return DistributionService(ctx, documents=documents(ctx), listed=listed_documents(ctx), audit=audit(ctx))
+
+
+def listed_documents(ctx: Context) -> DocumentRepository:
+    return DocumentRepository(ctx.session)
 
 
 def obligations(ctx: Context) -> ObligationService:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.domain.models import (
     Attachment,
@@ -101,12 +101,19 @@ class LoginOut(BaseModel):
 
 
 class OrganRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     role: str | None = None
 
 
 class DocumentOut(BaseModel):
+    """A document as the API shows it: from a listed record (services.documents.repository) by its attributes, or
+    from a document being changed by :meth:`of`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     status: str
@@ -276,6 +283,8 @@ class AuditOut(BaseModel):
 
 
 class InboxItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     document: DocumentOut
     role: str
@@ -370,6 +379,8 @@ class ExpectedOut(BaseModel):
 
 
 class SubmissionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # an ArrivedReport is read by its attributes
+
     id: int
     obligation_id: int
     obligation: str

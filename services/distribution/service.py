@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager
 
 from services import access
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.service import AS_LISTED, AS_LISTED_WITH_PARTIES, DocumentService
-from services.domain.enums import DocKind, DocStatus, Role
-from services.domain.models import Document, InboxItem, Signoff, User
+from services.documents.repository import DocumentRepository
+from services.documents.service import DocumentService
+from services.domain.enums import DocStatus, Role
+from services.domain.models import InboxItem, User
 from services.errors import Conflict, Forbidden
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
@@ -26,10 +26,16 @@ from services.obligations.tasks import TaskService
 
 class DistributionService:
     def __init__(
-        self, ctx: Context, *, documents: DocumentService | None = None, audit: AuditService | None = None
+        self,
+        ctx: Context,
+        *,
+        documents: DocumentService | None = None,
+        listed: DocumentRepository | None = None,
+        audit: AuditService | None = None,
     ) -> None:
         self.ctx = ctx
         self.documents = documents or DocumentService(ctx)
+        self.listed = listed or DocumentRepository(ctx.session)
         self.audit = audit or AuditService(ctx)
 
     # -- automated: 核发 -------------------------------------------------------------------------------------
@@ -114,56 +120,17 @@ class DistributionService:
     def inbox(self, actor: User, with_parties: bool = True) -> dict[str, list[Any]]:
         """待办: everything that waits on this user, by kind, limited to what the user may read; documents with
         their issuers and recipients when ``with_parties`` (the API shows them; a plan may have 200 recipients)."""
-        session = self.ctx.session
-        shown = AS_LISTED_WITH_PARTIES if with_parties else AS_LISTED
-        readable = access.readable_filter(actor)
-        mine: dict[str, list[Any]] = {k: [] for k in ("returned", "to_review", "to_sign", "to_receive")}
-        if actor.has_role(Role.drafter):
-            mine["returned"] = list(
-                session.scalars(
-                    select(Document)
-                    .where(
-                        readable,
-                        Document.lead_organ_id == actor.organ_id,
-                        Document.status == DocStatus.returned.value,
-                        Document.kind == DocKind.outgoing.value,
-                    )
-                    .options(*shown)
-                )
-            )
-        if actor.has_role(Role.reviewer):
-            mine["to_review"] = list(
-                session.scalars(
-                    select(Document)
-                    .where(
-                        readable, Document.lead_organ_id == actor.organ_id, Document.status == DocStatus.in_review.value
-                    )
-                    .options(*shown)
-                )
-            )
-        if actor.has_role(Role.signer):
-            mine["to_sign"] = list(
-                session.scalars(
-                    select(Document)
-                    .join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
-                    .where(
-                        readable,
-                        Document.status == DocStatus.signing.value,
-                        Signoff.organ_id == actor.organ_id,
-                        Signoff.status == "pending",
-                    )
-                    .options(*shown)
-                )
-            )
-        mine["to_receive"] = list(
-            session.scalars(
-                select(InboxItem)
-                .join(Document, Document.id == InboxItem.document_id)
-                .where(readable, InboxItem.organ_id == actor.organ_id, InboxItem.received_at.is_(None))
-                .options(contains_eager(InboxItem.document).options(*shown))
-                .order_by(InboxItem.id)
-            )
-        )
+        listed = self.listed
+        mine: dict[str, list[Any]] = {
+            "returned": listed.of_lead_in(actor, DocStatus.returned, with_parties)
+            if actor.has_role(Role.drafter)
+            else [],
+            "to_review": listed.of_lead_in(actor, DocStatus.in_review, with_parties)
+            if actor.has_role(Role.reviewer)
+            else [],
+            "to_sign": listed.to_sign(actor, with_parties) if actor.has_role(Role.signer) else [],
+            "to_receive": listed.to_receive(actor, with_parties),
+        }
         obligations = ObligationService(self.ctx)
         mine["obligations_due"] = obligations.todo(actor)
         mine["arrivals"] = list(obligations.arrivals(actor))

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from services import access
 from services.access import Level, require_role
@@ -381,42 +380,3 @@ def draft_input_of(fields: dict[str, Any], body: str, note: str | None, base_ver
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# What a listed document shows: its lead organ, and for the API its issuers and recipients, loaded with the page
-# in a few queries, not two per row (a plan to every 乡镇 has dozens of recipients: the list page shows none).
-AS_LISTED = (joinedload(Document.lead_organ),)
-AS_LISTED_WITH_PARTIES = (  # everything DocumentOut shows, in four queries for any number of documents
-    *AS_LISTED,
-    selectinload(Document.issuers),
-    selectinload(Document.recipients),
-    selectinload(Document.outgoing_links),
-)
-
-
-def list_visible(
-    ctx: Context, user: User, status: str | None, limit: int, offset: int, *, with_parties: bool = True
-) -> list[Document]:
-    """Documents the user may read, newest first; the access filter is inside the query, before LIMIT."""
-    query = select(Document).where(access.readable_filter(user)).order_by(Document.id.desc())
-    query = query.options(*(AS_LISTED_WITH_PARTIES if with_parties else AS_LISTED))
-    if status:
-        query = query.where(Document.status == status)
-    return list(ctx.session.scalars(query.offset(offset).limit(limit)))
-
-
-def open_drafts(ctx: Context, user: User, limit: int = 50) -> list[Document]:
-    """The organ's drafts not yet in review (a drafter's 待办), newest first."""
-    query = (
-        select(Document)
-        .where(
-            access.readable_filter(user),
-            Document.lead_organ_id == user.organ_id,
-            Document.kind == DocKind.outgoing.value,
-            Document.status.in_([DocStatus.draft.value, DocStatus.submitted.value]),
-        )
-        .options(*AS_LISTED)
-        .order_by(Document.id.desc())
-        .limit(limit)
-    )
-    return list(ctx.session.scalars(query))

@@ -32,6 +32,7 @@ from services.archive.service import ArchiveService
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
+from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.domain.models import User
 from services.http.scope import TokenDep, user_scope, web_scope
@@ -112,6 +113,7 @@ Groups = Annotated[GroupService, provide(compose.groups)]
 People = Annotated[PeopleService, provide(compose.people)]
 Departments = Annotated[DepartmentService, provide(compose.departments)]
 Documents = Annotated[DocumentService, provide(compose.documents)]
+ListedDocuments = Annotated[DocumentRepository, provide(compose.listed_documents)]
 Workflow = Annotated[WorkflowService, provide(compose.workflow)]
 Registrar = Annotated[RegistrarService, provide(compose.registrar)]
 IssuingSheets = Annotated[IssuingSheetService, provide(compose.issuing_sheets)]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
+from services import access
+from services.access import Level, Reader
 from services.domain.enums import DocStatus, SubmissionStatus, TaskState
 from services.domain.models import (
     Chase,
@@ -34,6 +38,56 @@ def for_update(session: Session, query: Select[tuple[Row]], entity: type[Row]) -
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=entity)
     return query
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedReport:
+    """A report (报送) waiting for the plan's office, as the 待办 and the API list it."""
+
+    id: int
+    obligation_id: int
+    obligation: str  # its title
+    document_id: int  # the plan's
+    organ_id: int
+    organ: str  # the reporting unit's name
+    period_due: dt.date
+    reply_document_id: int
+    reply_title: str
+    submitted_at: dt.datetime
+    submitted_on: dt.date
+    status: str
+    returned_reason: str | None
+
+    @property
+    def late(self) -> bool:
+        return self.submitted_on > self.period_due
+
+
+_REPLY = aliased(Document, name="reply")
+_ARRIVED_COLUMNS = (  # in ArrivedReport's order
+    Submission.id, Submission.obligation_id, Obligation.title, Obligation.document_id, Submission.organ_id, Organ.name,
+    Submission.period_due, Submission.reply_document_id, _REPLY.title, Submission.submitted_at, Submission.submitted_on,
+    Submission.status, Submission.returned_reason,
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _arrivals_statement(reader: Reader) -> Select[Any]:
+    """Built once per reader: the plans this organ leads and may read at the internal level; limit bound."""
+    return (
+        select(*_ARRIVED_COLUMNS)
+        .join(Obligation, Obligation.id == Submission.obligation_id)
+        .join(Document, Document.id == Obligation.document_id)
+        .join(Organ, Organ.id == Submission.organ_id)
+        .join(_REPLY, _REPLY.id == Submission.reply_document_id)
+        .where(
+            Submission.status == SubmissionStatus.arrived.value,
+            Document.lead_organ_id == reader.organ_id,
+            access.readable_filter_of(reader, Level.internal),
+        )
+        .order_by(Submission.id)
+        .limit(bindparam("limit"))
+    )
 
 
 class ObligationRepository:
@@ -257,9 +311,10 @@ class ObligationRepository:
         """Reports on these obligations waiting to be 签收 or returned (the dashboard's list)."""
         return self._waiting([Submission.obligation_id.in_(list(obligation_ids))], limit)
 
-    def arrivals_for(self, organ_id: int, readable: ColumnElement[bool], limit: int = 200) -> Sequence[Submission]:
-        """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them."""
-        return self._waiting([Document.lead_organ_id == organ_id, readable], limit)
+    def arrivals_for(self, reader: Reader, limit: int = 200) -> list[ArrivedReport]:
+        """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them, oldest first."""
+        rows = self.session.connection().execute(_arrivals_statement(reader), {"limit": limit})
+        return [ArrivedReport(*row) for row in rows]
 
     def _waiting(self, conditions: list[ColumnElement[bool]], limit: int) -> Sequence[Submission]:
         """Reports not yet 签收 or returned, with their obligation, unit and reply's title, oldest first."""

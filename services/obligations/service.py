@@ -35,7 +35,7 @@ from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.limits import Upload, check_size
 from services.obligations.materials import describe_missing, missing_materials
-from services.obligations.repository import Key, ObligationRepository
+from services.obligations.repository import ArrivedReport, Key, ObligationRepository
 from services.obligations.rules import (
     Period,
     Schedule,
@@ -340,9 +340,9 @@ class ObligationService:
                 found.setdefault(e.organ_id, []).append(e)
         return found
 
-    def arrivals(self, actor: User) -> Sequence[Submission]:
+    def arrivals(self, actor: User) -> list[ArrivedReport]:
         """Reports waiting for the caller's office to 签收 or return."""
-        return self.repo.arrivals_for(actor.organ_id, access.readable_filter(actor, Level.internal))
+        return self.repo.arrivals_for(access.reader_of(actor))
 
     def chases_for(self, actor: User) -> Sequence[Chase]:
         return self.repo.chases_of_organ(actor.organ_id, access.readable_filter(actor))

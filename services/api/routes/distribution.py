@@ -9,11 +9,9 @@ from services.api.schemas import (
     AssignmentOut,
     ChaseOut,
     DistributionRow,
-    DocumentOut,
     ExpectedOut,
     InboxItemOut,
     InboxOut,
-    SubmissionOut,
 )
 from services.http.deps import CurrentUser, Distribution
 from services.http.params import Id
@@ -25,12 +23,12 @@ router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESP
 def inbox(user: CurrentUser, distribution: Distribution) -> InboxOut:
     mine = distribution.inbox(user)
     return InboxOut(
-        returned=[DocumentOut.of(d) for d in mine["returned"]],
-        to_review=[DocumentOut.of(d) for d in mine["to_review"]],
-        to_sign=[DocumentOut.of(d) for d in mine["to_sign"]],
-        to_receive=[InboxItemOut.of(i) for i in mine["to_receive"]],
+        returned=mine["returned"],
+        to_review=mine["to_review"],
+        to_sign=mine["to_sign"],
+        to_receive=mine["to_receive"],
         obligations_due=[ExpectedOut.of(e) for e in mine["obligations_due"]],
-        arrivals=[SubmissionOut.of(s) for s in mine["arrivals"]],
+        arrivals=mine["arrivals"],
         tasks=[AssignmentOut.of(a) for a in mine["tasks"]],
         chases=[ChaseOut.of(c) for c in mine["chases"]],
     )

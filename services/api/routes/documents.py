@@ -22,9 +22,9 @@ from services.api.schemas import (
     VersionOut,
 )
 from services.documents.schemas import AttachmentUpload, DraftInput
-from services.documents.service import decode_utf8_text, draft_input_of, list_visible
+from services.documents.service import decode_utf8_text, draft_input_of
 from services.errors import Conflict
-from services.http.deps import Audit, CurrentUser, Documents, RecordingScope, UnitOfWork, Workflow
+from services.http.deps import Audit, CurrentUser, Documents, ListedDocuments, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
@@ -42,12 +42,12 @@ class Decision(BaseModel):
 @router.get("")
 def list_documents(
     user: CurrentUser,
-    ctx: UnitOfWork,
+    listed: ListedDocuments,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> list[DocumentOut]:
-    return [DocumentOut.of(d) for d in list_visible(ctx, user, status, limit, offset)]
+    return [DocumentOut.model_validate(d) for d in listed.page(user, status, limit, offset)]
 
 
 @router.post("", status_code=201)

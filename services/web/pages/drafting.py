@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from services import compose
 from services.access import Level
 from services.context import Context
-from services.documents.service import list_visible
+from services.documents.repository import ListedDocument
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
 from services.errors import Conflict, DomainError
@@ -88,11 +88,11 @@ def _editor(
     )
 
 
-def incoming_documents(ctx: Context, user: User) -> list[Document]:
+def incoming_documents(ctx: Context, user: User) -> list[ListedDocument]:
     """What a draft may 转发 or answer: documents this organ received or imported, newest first."""
     return [
         d
-        for d in list_visible(ctx, user, None, 200, 0)
+        for d in compose.listed_documents(ctx).page(user, None, 200, 0, with_parties=False)
         if d.lead_organ_id != user.organ_id or d.kind != DocKind.outgoing
     ]
 

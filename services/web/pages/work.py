@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from services import access
-from services.documents.service import list_visible, open_drafts
 from services.domain.enums import DocStatus, Role
-from services.http.deps import CurrentUser, Distribution, Incoming, Jobs, Registrar, UnitOfWork
+from services.http.deps import CurrentUser, Distribution, Incoming, Jobs, ListedDocuments, Registrar, UnitOfWork
 from services.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -26,9 +25,10 @@ def inbox(
     jobs: Jobs,
     distribution: Distribution,
     incoming: Incoming,
+    listed: ListedDocuments,
 ) -> HTMLResponse:
     mine = distribution.inbox(user, with_parties=False)
-    drafts = open_drafts(ctx, user) if user.has_role(Role.drafter) else []
+    drafts = listed.open_drafts(user) if user.has_role(Role.drafter) else []
     today = ctx.today()
     stalled = jobs.stalled_documents(user.organ_id, access.readable_filter(user))
     owed = incoming.owed(user)
@@ -43,12 +43,12 @@ def inbox(
 def documents(
     request: Request,
     user: CurrentUser,
-    ctx: UnitOfWork,
+    listed: ListedDocuments,
     status: str | None = None,
     page_no: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     status = status if status in {s.value for s in DocStatus} else None
-    found = list_visible(ctx, user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE, with_parties=False)
+    found = listed.page(user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE, with_parties=False)
     return page(
         request,
         "documents.html",
