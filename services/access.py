@@ -132,6 +132,9 @@ def _granted_to_organ(organ_id: int, level: Level, document: Any = None) -> Sele
     return union_all(*parts).subquery().select()
 
 
+READS_ONLY = "reads_only"  # in Session.info: this unit of work only reads (services.db sets it), answers are kept
+
+
 @dataclass(frozen=True)
 class Reader:
     """What :func:`readable` depends on of a user."""
@@ -185,7 +188,20 @@ def readable_filter_of(reader: Reader, level: Level = Level.issued) -> ColumnEle
 
 
 def may_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> bool:
-    return bool(session.scalar(_may_read_statement(reader_of(user), level), {"document_id": document_id}))
+    """Asked once per reader, level and document in a read-only unit of work (a page asks it from several parts:
+    nothing can change the answer there); asked afresh in a writing one, where a grant may just have changed."""
+    reader = reader_of(user)
+    if not session.info.get(READS_ONLY):
+        return _ask_may_read(session, reader, level, document_id)
+    answers: dict[tuple[Reader, Level, int], bool] = session.info.setdefault("may_read", {})
+    key = (reader, level, document_id)
+    if key not in answers:
+        answers[key] = _ask_may_read(session, reader, level, document_id)
+    return answers[key]
+
+
+def _ask_may_read(session: Session, reader: Reader, level: Level, document_id: int) -> bool:
+    return bool(session.scalar(_may_read_statement(reader, level), {"document_id": document_id}))
 
 
 @lru_cache(maxsize=4096)

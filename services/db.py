@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.access import READS_ONLY
 from services.audit.chain import seal_pending
 from services.errors import Conflict, DomainError, Invalid
 from services.storage import ObjectStore
@@ -85,6 +86,7 @@ class Database:
         attempted in it is a programming error."""
         session = self._sessions() if write else self._readers()
         session.info["staged_keys"] = []
+        session.info[READS_ONLY] = not write
         try:
             yield session
             session.commit()

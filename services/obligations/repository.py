@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from services import access
 from services.access import Level, Reader
@@ -71,23 +71,29 @@ _ARRIVED_COLUMNS = (  # in ArrivedReport's order
 )  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
-def _arrivals_statement(reader: Reader) -> Select[Any]:
-    """Built once per reader: the plans this organ leads and may read at the internal level; limit bound."""
+def _arrived(*where: ColumnElement[bool]) -> Select[Any]:
+    """Reports not yet 签收 or returned, with their obligation, unit and reply's title, oldest first; limit bound."""
     return (
         select(*_ARRIVED_COLUMNS)
         .join(Obligation, Obligation.id == Submission.obligation_id)
-        .join(Document, Document.id == Obligation.document_id)
         .join(Organ, Organ.id == Submission.organ_id)
         .join(_REPLY, _REPLY.id == Submission.reply_document_id)
-        .where(
-            Submission.status == SubmissionStatus.arrived.value,
-            Document.lead_organ_id == reader.organ_id,
-            access.readable_filter_of(reader, Level.internal),
-        )
+        .where(Submission.status == SubmissionStatus.arrived.value, *where)
         .order_by(Submission.id)
         .limit(bindparam("limit"))
     )
+
+
+_ARRIVED_ON = _arrived(Submission.obligation_id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=4096)
+def _arrivals_statement(reader: Reader) -> Select[Any]:
+    """Built once per reader: on the plans this organ leads and may read at the internal level."""
+    plans = select(Document.id).where(
+        Document.lead_organ_id == reader.organ_id, access.readable_filter_of(reader, Level.internal)
+    )
+    return _arrived(Obligation.document_id.in_(plans))
 
 
 class ObligationRepository:
@@ -307,31 +313,15 @@ class ObligationRepository:
             query = query.where(Submission.status == status.value)
         return self.session.scalars(query.order_by(Submission.id)).all()
 
-    def arrived(self, obligation_ids: Iterable[int], limit: int = 200) -> Sequence[Submission]:
-        """Reports on these obligations waiting to be 签收 or returned (the dashboard's list)."""
-        return self._waiting([Submission.obligation_id.in_(list(obligation_ids))], limit)
+    def arrived(self, obligation_ids: Iterable[int], limit: int = 200) -> list[ArrivedReport]:
+        """Reports on these obligations waiting to be 签收 or returned (the dashboard's list), oldest first."""
+        params = {"ids": list(obligation_ids), "limit": limit}
+        return [ArrivedReport(*row) for row in self.session.connection().execute(_ARRIVED_ON, params)]
 
     def arrivals_for(self, reader: Reader, limit: int = 200) -> list[ArrivedReport]:
         """Reports waiting for the issuing office (the plan's lead organ) to 签收 or return them, oldest first."""
         rows = self.session.connection().execute(_arrivals_statement(reader), {"limit": limit})
         return [ArrivedReport(*row) for row in rows]
-
-    def _waiting(self, conditions: list[ColumnElement[bool]], limit: int) -> Sequence[Submission]:
-        """Reports not yet 签收 or returned, with their obligation, unit and reply's title, oldest first."""
-        query = (
-            select(Submission)
-            .join(Obligation, Obligation.id == Submission.obligation_id)
-            .join(Document, Document.id == Obligation.document_id)
-            .where(Submission.status == SubmissionStatus.arrived.value, *conditions)
-            .options(
-                contains_eager(Submission.obligation),
-                joinedload(Submission.organ),
-                joinedload(Submission.reply).load_only(Document.id, Document.title),
-            )
-            .order_by(Submission.id)
-            .limit(limit)
-        )
-        return self.session.scalars(query).all()
 
     def tasks_of(self, document_id: int, organ_id: int | None = None) -> Sequence[PlanTask]:
         query = select(PlanTask).where(PlanTask.document_id == document_id)
@@ -352,6 +342,7 @@ class ObligationRepository:
                 Document.status == DocStatus.distributed.value,
                 readable,
             )
+            .options(contains_eager(TaskAssignment.task))  # the 待办 names each task: not one query per task
             .order_by(PlanTask.document_id, PlanTask.position)
         )
         return self.session.scalars(query).all()

@@ -121,7 +121,7 @@ class Dashboard:
     late: dict[tuple[int, int], int] = field(default_factory=dict)  # every overdue period per obligation × unit
     tasks: dict[int, tuple[int, int]] = field(default_factory=dict)  # per unit: tasks done, tasks in all
     recent_periods: int = RECENT_PERIODS  # how many of a cadence's last periods ``overdue`` looks through
-    arrivals: Sequence[Submission] = ()  # reports waiting for the office to 签收 or return
+    arrivals: Sequence[ArrivedReport] = ()  # reports waiting for the office to 签收 or return
     # Units where nobody is cleared for the plan's 密级: it reached nobody there, so they are shown apart
     # (无相应密级人员), never as 未报 or 逾期, and never chased.
     uncleared: list[tuple[int, str]] = field(default_factory=list)

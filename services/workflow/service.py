@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import joinedload, object_session
 
 from services import access
 from services.access import Level, require_role
@@ -163,7 +163,7 @@ class WorkflowService:
     # -- signers -------------------------------------------------------------------------------------------
 
     def signoffs(self, document: Document, current_round_only: bool = True) -> list[Signoff]:
-        query = select(Signoff).where(Signoff.document_id == document.id)
+        query = select(Signoff).where(Signoff.document_id == document.id).options(joinedload(Signoff.signer))
         if current_round_only:
             query = query.where(Signoff.round == document.signing_round)
         return list(self.ctx.session.scalars(query.order_by(Signoff.round, Signoff.id)))

@@ -1,0 +1,85 @@
+"""The hot pages send a fixed number of SQL statements whatever the data: a lazy load coming back (one statement per
+row or per organ) fails here. Counted on the example data (`gongwen up --example-data`), each page as the person
+who works on it; the ceilings are what each page needs today (issue 27 aims lower: document page 12, 待办 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
+
+from services.app import create_app
+from services.domain.models import Document
+from services.runtime import Runtime
+from services.seed.example import DEMO_PASSWORD, load_examples
+from tests.helpers.pages import page_login
+
+# page → (persona, ceiling of statements a request); {id} is the example joint notice that was distributed
+CEILINGS = {
+    "/": ("mw.drafter", 14),
+    "/documents": ("mw.drafter", 4),
+    "/documents/{id}": ("mw.drafter", 32),
+    "/documents/{id}/distribution": ("mw.drafter", 22),
+    "/api/v1/inbox": ("wjw.drafter", 11),
+    "/api/v1/documents?limit=30": ("mw.drafter", 6),
+}
+
+
+@pytest.fixture
+def example_world(runtime: Runtime, drain: Callable[[], None]) -> Iterator[tuple[TestClient, int]]:
+    """The example data as `gongwen up --example-data` loads it, its distributed joint notice, and a client."""
+    assert load_examples(runtime, drain), "the example documents did not load"
+    with runtime.context(write=False) as ctx:
+        found = ctx.session.scalar(select(Document.id).where(Document.status == "distributed").limit(1))
+    assert found is not None
+    with TestClient(create_app(runtime.settings, runtime)) as client:
+        yield client, found
+
+
+def api_login(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+@pytest.fixture
+def counted(runtime: Runtime) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    engine = runtime.db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    yield statements
+    event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the same statements on either database
+def test_hot_pages_send_no_more_statements_than_they_need(
+    example_world: tuple[TestClient, int], counted: list[str]
+) -> None:
+    client, notice = example_world
+    measured: dict[str, int] = {}
+    sent: dict[str, list[str]] = {}
+    for template, (persona, _ceiling) in CEILINGS.items():
+        url = template.format(id=notice)
+        if url.startswith("/api/"):
+            client.cookies.clear()
+            headers = api_login(client, persona)
+        else:
+            page_login(client, persona)
+            headers = {}
+        assert client.get(url, headers=headers).status_code == 200, url  # warm: first-use loads are not counted
+        counted.clear()
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.text[:300])
+        measured[template] = len(counted)
+        sent[template] = [" ".join(s.split())[:160] for s in counted]
+    print("statements a request:", measured)
+    over = {t: (n, CEILINGS[t][1]) for t, n in measured.items() if n > CEILINGS[t][1]}
+    detail = "\n".join(f"{t}:\n  " + "\n  ".join(sent[t]) for t in over)
+    assert not over, f"more statements than the page needs (measured, ceiling): {over}\n{detail}"
