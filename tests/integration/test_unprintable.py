@@ -1,0 +1,68 @@
+"""A document holding a character no installed font has is refused at 审核, the character named (U+XXXX and
+itself), and never printed as a box: at the format checks after 提交 (the draft goes back to its drafter with the
+reason), and when the reviewer approves (an organ's name changed since the checks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.domain.models import Organ
+from services.runtime import Runtime
+from tests.helpers.invariants import changes_nothing
+from tests.helpers.joint_notice import create_with_plan, draft_payload
+from tests.helpers.pages import page_login
+
+Login = Callable[[str], dict[str, str]]
+DEADLINE = dt.date.today() + dt.timedelta(days=20)
+NO_FONT = "\U00030000"  # a CJK Ext-G ideograph: no installed face has it
+MONGOLIAN = "ᠵᠠᠯᠠᠨᠲᠤ ᠰᠢ ᠪᠣᠯᠠᠭ ᠠᠨᠠᠨᠠᠭ"
+
+
+def test_a_body_with_a_character_no_font_has_is_returned_naming_it(
+    client: TestClient, login: Login, drain: Callable[[], None]
+) -> None:
+    drafter = login("mw.drafter")
+    payload = draft_payload(client, drafter, DEADLINE)
+    payload["body"] += f"请各单位于月底前报送（联系人：王{NO_FONT}）。"
+    r = client.post("/api/v1/documents", json=payload, headers=drafter)
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["id"]
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
+    drain()
+    doc = client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()
+    assert doc["status"] == "returned"
+    assert f"U+30000“{NO_FONT}”" in doc["returned_reason"]
+    checks = client.get(f"/api/v1/documents/{doc_id}/versions", headers=drafter).json()[-1]["checks"]
+    failed = next(c for c in checks if c["code"] == "unprintable_character")
+    assert not failed["passed"] and failed["blocking"] and "U+30000" in failed["en"]
+
+
+def test_approval_is_refused_when_a_character_became_unprintable(
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
+) -> None:
+    """The organs' Mongolian names print (a fallback face has them); one renamed with a character no font has
+    after the checks passed makes the reviewer's approval fail, naming it, and changes nothing."""
+    drafter, reviewer = login("mw.drafter"), login("mw.reviewer")
+    doc_id = create_with_plan(client, drafter, DEADLINE)
+    with runtime.context() as ctx:
+        for organ in ctx.session.scalars(select(Organ).where(Organ.code.in_(("zlt-mw", "zlt-tzb", "zlt-xcb")))):
+            organ.name_alt = MONGOLIAN
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=drafter)
+    drain()
+    assert client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()["status"] == "in_review"
+    with runtime.context() as ctx:
+        organ = ctx.session.scalars(select(Organ).where(Organ.code == "zlt-mw")).one()
+        organ.name_alt = f"{MONGOLIAN}{NO_FONT}"
+    with changes_nothing(runtime):
+        r = client.post(f"/api/v1/documents/{doc_id}/review", json={"approve": True}, headers=reviewer)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "unprintable_character"
+    assert f"U+30000“{NO_FONT}”" in error["message_zh"] and "U+30000" in error["message_en"]
+    csrf = page_login(client, "mw.reviewer")
+    page = client.post(f"/documents/{doc_id}/review", data={"decision": "approve", "csrf": csrf})
+    assert page.status_code == 422 and f"U+30000“{NO_FONT}”在已安装的字库中没有字形" in page.text
