@@ -132,6 +132,9 @@ def embedded_font_css(fonts_dir: Path | None, used: dict[str, set[str]]) -> str:
     return "\n".join(rules)
 
 
+PRINTABLE = ("全部字符均可印制（已安装的字库中都有字形）", "every character has a glyph in an installed font")
+
+
 def unprintable_message(chars: list[str]) -> tuple[str, str]:
     """What a clerk is told of characters no installed font has: each named by its code point and itself."""
     named = "、".join(f"U+{ord(c):04X}“{c}”" for c in chars[:10])

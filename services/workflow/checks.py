@@ -7,7 +7,7 @@ from typing import Any
 
 from search.analysis import find_doc_numbers, normalize
 from services.domain.enums import UPWARD_DOC_TYPES, Classification, DocType
-from services.rendering.fonts import unprintable_message
+from services.rendering.fonts import PRINTABLE, unprintable_message
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def check_report_carries_no_request(d: DraftView) -> CheckResult:
 def check_every_character_printable(d: DraftView) -> CheckResult:
     """Every character has a glyph in an installed face: a 公文 is never printed with a box in place of a character
     (and never claims PDF/A with a missing glyph)."""
-    zh, en = unprintable_message(d.unprintable) if d.unprintable else ("", "")
+    zh, en = unprintable_message(d.unprintable) if d.unprintable else PRINTABLE
     return _result("unprintable_character", not d.unprintable, zh, en)
 
 

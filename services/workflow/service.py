@@ -127,15 +127,21 @@ class WorkflowService:
             unprintable=self.unprintable(document),
         )
 
-    def unprintable(self, document: Document) -> list[str]:
-        """The characters of what the document prints (title, body, 附件说明, 附注, the organs' names in both
-        scripts, 主送, 印发机关) that no installed face can draw."""
-        version = self.documents.version(document)
+    def unprintable(self, document: Document, body: str | None = None) -> list[str]:
+        """The characters of what the document prints (title, body — `body` when given —, 附件说明, 附注, the
+        organs' names in both scripts, 主送, 印发机关) that no installed face can draw."""
+        body = self.documents.body(self.documents.version(document)) if body is None else body
         organs = [i.organ for i in document.issuers] + [r.organ for r in document.recipients]
-        printed = [document.title, self.documents.body(version), *document.attachment_notes, document.remark or ""]
+        printed = [document.title, body, *document.attachment_notes, document.remark or ""]
         printed += [document.main_recipients_text or "", document.printing_organ or ""]
         printed += [name for organ in organs for name in (organ.name, organ.name_alt or "")]
         return FontSet(find_fonts_dir(self.ctx.settings.fonts_dir)).missing("\n".join(printed))
+
+    def require_printable(self, document: Document, body: str | None = None) -> None:
+        """Refused, the characters named, when an installed face lacks one (never printed as a box)."""
+        unprintable = self.unprintable(document, body)
+        if unprintable:
+            raise Invalid("unprintable_character", *unprintable_message(unprintable))
 
     # -- reviewer ------------------------------------------------------------------------------------------
 
@@ -146,9 +152,7 @@ class WorkflowService:
             raise Forbidden("not_reviewing_organ", "只有主办机关办公室可以审核", "only the lead organ reviews")
         document.require_status(DocStatus.in_review)
         if approve:
-            unprintable = self.unprintable(document)
-            if unprintable:  # fonts removed, or an organ renamed, since the format checks
-                raise Invalid("unprintable_character", *unprintable_message(unprintable))
+            self.require_printable(document)  # fonts removed, or an organ renamed, since the format checks
             self.open_signing_round(document)
             self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
         else:

@@ -66,3 +66,35 @@ def test_approval_is_refused_when_a_character_became_unprintable(
     csrf = page_login(client, "mw.reviewer")
     page = client.post(f"/documents/{doc_id}/review", data={"decision": "approve", "csrf": csrf})
     assert page.status_code == 422 and f"U+30000“{NO_FONT}”在已安装的字库中没有字形" in page.text
+
+
+def test_the_registrar_cannot_bring_in_or_number_an_unprintable_character(
+    client: TestClient, login: Login, drain: Callable[[], None], runtime: Runtime
+) -> None:
+    """复核 cannot change the body to hold a character no font has; 登记 is refused, before a 文号 is taken,
+    when an organ's name gained one since 审核."""
+    from tests.integration.test_registrar import gate_on, recipients, signed
+
+    gate_on(client, login)
+    doc_id = signed(client, login, drain)
+    registrar = login("mw.registrar")
+    body = client.get(f"/api/v1/documents/{doc_id}/versions", headers=registrar).json()[-1]
+    text = client.get(f"/api/v1/documents/{doc_id}/versions/{body['number']}/body", headers=registrar).text
+    with changes_nothing(runtime):
+        r = client.post(
+            f"/api/v1/documents/{doc_id}/recheck",
+            json={"changed_body": text + f"联系人：王{NO_FONT}。", "opinion": "补联系人"},
+            headers=registrar,
+        )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unprintable_character", r.text
+    r = client.post(f"/api/v1/documents/{doc_id}/recheck", json={"opinion": "文字无误"}, headers=registrar)
+    assert r.json()["status"] == "registering", r.text
+    with runtime.context() as ctx:
+        organ = ctx.session.scalars(select(Organ).where(Organ.code == "zlt-xcb")).one()
+        organ.name_alt = f"{MONGOLIAN}{NO_FONT}"
+    registration = {"recipients": recipients(client, login, doc_id), "copies": 3}
+    with changes_nothing(runtime):
+        r = client.post(f"/api/v1/documents/{doc_id}/register", json=registration, headers=registrar)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "unprintable_character"
+    assert f"U+30000“{NO_FONT}”" in r.json()["error"]["message_zh"]
