@@ -235,6 +235,24 @@ class FontSet:
                 total += sum(self.advance(drawn, c) for c in piece)
         return total
 
+    def advances(self, face: str, text: str) -> list[float]:
+        """Each character's advance in em as drawn: in a shaped face (Mongolian) each cluster's shaped advance,
+        on the cluster's last character (0 on the others), so a line measured character by character is as
+        wide as the joined word."""
+        out: list[float] = []
+        for piece, drawn in self.pieces(face, text):
+            if drawn not in SHAPED or self.dir is None:
+                out += [self.advance(drawn, c) for c in piece]
+                continue
+            shaped = shape(self.path(drawn), piece)
+            starts = sorted({cluster for _, cluster, _ in shaped})
+            last = {start: end - 1 for start, end in zip(starts, [*starts[1:], len(piece)], strict=True)}
+            each = [0.0] * len(piece)
+            for _, cluster, advance in shaped:
+                each[last[cluster]] += advance
+            out += each
+        return out
+
     def missing(self, text: str) -> list[str]:
         """The characters of `text` no installed face can draw, each once, in order (all of them printable when
         the fonts folder is unknown: nothing is drawn from these faces then)."""

@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject
 
+from services.rendering import grid
 from services.rendering.body import paragraphs
 from services.rendering.fonts import Face, FontSet, metrics
 from services.rendering.ofd import NS
@@ -148,3 +149,18 @@ def test_subset_tags_come_from_the_glyphs(rendered: dict[str, Rendered], rendere
     assert len(set(tags.values())) == len(tags), tags
     again = renderer.layout_pdf(rendered["single"].layout)
     assert again is not None and tags["single"] in drawn_glyphs(again[0])
+
+
+def test_mongolian_in_the_body_is_measured_as_drawn(rendered: dict[str, Rendered], renderer: DocumentRenderer) -> None:
+    """A justified body line holding Mongolian words ends at the 版心's right edge in the PDF: the line was
+    measured with the joined words’ widths the PDF draws, not the isolated letters’."""
+    from tests.layout.measure import read_pdf
+
+    words = "ᠵᠠᠯᠠᠨᠲᠤ ᠰᠢ ᠪᠣᠯᠠᠭ"
+    text = f"扎兰屯市（{words}）开展民族团结进步活动月，各乡镇街道结合实际组织宣讲、座谈和文艺演出等活动。"
+    facts = replace(rendered["single"].facts, paragraphs=paragraphs(text))
+    layout = renderer.layout(facts)
+    drawn = renderer.layout_pdf(layout)
+    assert drawn is not None
+    line = next(x for x in read_pdf(drawn[0])[0].lines if "扎兰屯市" in x.text and not x.chars[0].red)
+    assert abs(line.x1 - grid.RIGHT) <= 0.5, f"the line ends at {line.x1:.2f} mm, the 版心 at {grid.RIGHT:.2f}"
