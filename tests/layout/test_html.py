@@ -18,7 +18,7 @@ from tests.layout.measure import Checks, PdfPage, read_pdf
 
 CHROMIUM = os.environ.get("GONGWEN_TEST_CHROMIUM", "/usr/bin/chromium")
 MM_PER_PX = 25.4 / 96
-CASES = ("example-notice", "letter", "upward-request", "joint-5")
+CASES = ("example-notice", "letter", "upward-request", "joint-5", "seed-002")
 
 
 def _pairs(a: PdfPage, b: PdfPage) -> list[tuple[str, float, float, float, float]]:
