@@ -98,3 +98,40 @@ def test_the_registrar_cannot_bring_in_or_number_an_unprintable_character(
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "unprintable_character"
     assert f"U+30000“{NO_FONT}”" in r.json()["error"]["message_zh"]
+
+
+def test_an_admin_gives_an_organ_its_mongolian_name_and_the_header_prints_it(
+    client: TestClient, login: Login, runtime: Runtime
+) -> None:
+    """The organ's name in traditional Mongolian, set by an admin, is printed under its Chinese name in the 标志
+    of its documents; a name holding a character no font has is refused, named, and changes nothing."""
+    admin, drafter = login("admin"), login("mw.drafter")
+    mw = next(o for o in client.get("/api/v1/organs", headers=admin).json() if o["code"] == "zlt-mw")
+    with changes_nothing(runtime):
+        r = client.patch(f"/api/v1/organs/{mw['id']}", json={"name_alt": f"{MONGOLIAN}{NO_FONT}"}, headers=admin)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unprintable_character", r.text
+    assert f"U+30000“{NO_FONT}”" in r.json()["error"]["message_zh"]
+    r = client.patch(f"/api/v1/organs/{mw['id']}", json={"name_alt": f"  {MONGOLIAN} "}, headers=admin)
+    assert r.status_code == 200 and r.json()["name_alt"] == MONGOLIAN, r.text
+    doc_id = create_with_plan(client, drafter, DEADLINE)
+    page_login(client, "mw.drafter")
+    frame = client.get(f"/documents/{doc_id}/frame").text
+    assert MONGOLIAN in frame and "GWMong" in frame
+    r = client.patch(f"/api/v1/organs/{mw['id']}", json={"name": "扎兰屯市民族事务委员会"}, headers=admin)
+    assert r.json()["name_alt"] == MONGOLIAN  # a change leaving name_alt out keeps it
+
+
+def test_the_organ_page_sets_the_mongolian_name_and_names_a_missing_character(
+    client: TestClient, login: Login, runtime: Runtime
+) -> None:
+    admin = login("admin")
+    mw = next(o for o in client.get("/api/v1/organs", headers=admin).json() if o["code"] == "zlt-mw")
+    csrf = page_login(client, "admin")
+    form = {"csrf": csrf, "name": mw["name"], "short_name": mw["short_name"], "prefixes": "字=扎民委字，函=扎民委函"}
+    with changes_nothing(runtime):
+        r = client.post(f"/admin/organs/{mw['id']}", data={**form, "name_alt": f"{MONGOLIAN}{NO_FONT}"})
+    assert r.status_code == 422 and f"U+30000“{NO_FONT}”在已安装的字库中没有字形" in r.text
+    r = client.post(f"/admin/organs/{mw['id']}", data={**form, "name_alt": MONGOLIAN})
+    assert r.status_code in (200, 303), r.text
+    page = client.get(f"/admin/organs/{mw['id']}").text
+    assert f'value="{MONGOLIAN}"' in page and "蒙古文名称" in page
