@@ -257,8 +257,8 @@ class FontSet:
         """The characters of `text` no installed face can draw, each once, in order (all of them printable when
         the fonts folder is unknown: nothing is drawn from these faces then)."""
         found: list[str] = []
-        for char in text:
-            if char in found or char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+        for char in dict.fromkeys(text):  # each distinct character once: a long body repeats most of them
+            if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
                 continue
             if any(self.face_for(face, char) is None for face in FONT_FILES):
                 found.append(char)
