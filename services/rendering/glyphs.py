@@ -79,8 +79,8 @@ class GlyphUse:
                 for glyph in glyph_run(self.fonts, piece.face, piece.text):
                     if glyph.gid == 0:
                         self.missing += [c for c in glyph.chars if not c.isspace() and c not in self.missing]
-                    elif glyph.chars or glyph.gid not in known:
-                        known.setdefault(glyph.gid, glyph)
+                    elif glyph.gid not in known or (glyph.chars and not known[glyph.gid].chars):
+                        known[glyph.gid] = glyph  # the characters a glyph stands for, once seen (ToUnicode)
 
     def tag(self, face: str) -> str:
         """The six uppercase letters a subset font's name starts with (PDF 32000-1 §9.6.4), drawn from a digest
