@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the free Fandol fonts (仿宋, 宋, 黑, 楷; GPL with font exception) that GB/T 9704 layout needs.
-# They ship inside Debian's texlive-lang-chinese; we unpack that package without installing TeX.
+# They ship inside Debian's texlive-lang-chinese; we unpack that package without installing TeX. The fallback faces
+# (Noto Sans Mongolian, HanaMinA/B) come from Debian's fonts-noto-core and fonts-hanazono (scripts/setup.sh).
 set -euo pipefail
 dest="${GONGWEN_FONTS_DIR:-$HOME/.local/share/fonts/gongwen}"
 files=(FandolFang-Regular.otf FandolSong-Regular.otf FandolSong-Bold.otf FandolHei-Regular.otf FandolKai-Regular.otf)

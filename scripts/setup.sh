@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 
-system_packages=(libharfbuzz-subset0 poppler-utils)
+# fonts-noto-core: Noto Sans Mongolian (the 标志's traditional Mongolian lines); fonts-hanazono: HanaMinA/B (rare
+# and Ext-B Han in a 宋-like face). Both are fallback faces of the layout (services/rendering/fonts.py).
+system_packages=(libharfbuzz-subset0 poppler-utils fonts-noto-core fonts-hanazono)
 if [ "${1:-}" = "--test" ]; then
   # The browser tests drive Debian's Chromium (a browser downloaded at install time does not run here).
   system_packages+=(chromium fonts-noto-cjk)

@@ -20,6 +20,7 @@ from services.context import Context
 from services.domain.enums import Classification, Role
 from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
+from services.rendering.fonts import FontSet, find_fonts_dir, unprintable_message
 
 
 def require_strong(password: str, username: str = "") -> None:
@@ -57,15 +58,17 @@ class OrganChange:
     short_name: str
     parent_id: int | None
     prefixes: dict[str, str]
+    name_alt: str = ""  # the name in a second script (traditional Mongolian), printed under it in the 标志
 
     @classmethod
     def of(cls, organ: Organ) -> OrganChange:
         prefixes = {p.form: p.prefix for p in organ.prefixes}
-        return cls(organ.name, organ.short_name, organ.parent_id, prefixes)
+        return cls(organ.name, organ.short_name, organ.parent_id, prefixes, organ.name_alt or "")
 
     def cleaned(self) -> OrganChange:
         prefixes = {f.strip(): p.strip() for f, p in self.prefixes.items()}
-        return OrganChange(self.name.strip(), self.short_name.strip(), self.parent_id, prefixes)
+        alt = " ".join(self.name_alt.split())
+        return OrganChange(self.name.strip(), self.short_name.strip(), self.parent_id, prefixes, alt)
 
     def differences(self, after: OrganChange) -> dict[str, list[Any]]:
         return {
@@ -162,6 +165,7 @@ class OrganService:
         self._check_parent(organ, change.parent_id)
         former = [n for n in (organ.name, organ.short_name) if n not in (change.name, change.short_name)]
         organ.name, organ.short_name, organ.parent_id = change.name, change.short_name, change.parent_id
+        organ.name_alt = change.name_alt or None
         self._replace_prefixes(organ, change.prefixes)
         if former:
             self.set_aliases(actor, organ.id, [*(a.alias for a in organ.aliases), *former])
@@ -178,6 +182,11 @@ class OrganService:
                 "a full name (2–200 characters) and a short name are required",
                 field="name",
             )
+        if len(change.name_alt) > 200:
+            raise Invalid("organ_fields", "第二文种名称不得超过200字", "the second-script name is over 200 characters")
+        unprintable = FontSet(find_fonts_dir(self.ctx.settings.fonts_dir)).missing(change.name + change.name_alt)
+        if unprintable:  # the 标志 prints both names: never a box there
+            raise Invalid("unprintable_character", *unprintable_message(unprintable), field="name_alt")
         for name in (change.name, change.short_name):
             other = self.named(name)
             if other is not None and other.id != organ.id:

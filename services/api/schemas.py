@@ -36,6 +36,7 @@ class OrganOut(BaseModel):
     prefixes: dict[str, str]
     aliases: list[str]
     registrar_gate: bool
+    name_alt: str | None = None  # the name in a second script (traditional Mongolian), printed in the 标志
 
     @classmethod
     def of(cls, organ: Organ) -> OrganOut:
@@ -48,6 +49,7 @@ class OrganOut(BaseModel):
             prefixes={p.form: p.prefix for p in organ.prefixes},
             aliases=[a.alias for a in organ.aliases],
             registrar_gate=organ.registrar_gate,
+            name_alt=organ.name_alt,
         )
 
 

@@ -1,5 +1,10 @@
 """The free GB/T 9704 fonts (Fandol 仿宋/宋/黑/楷; `scripts/install-fonts.sh` puts them in place): where they are,
-how wide each character is, and subsets of them embedded in HTML so any browser shows what the PDF shows."""
+how wide each character is, and subsets of them embedded in HTML so any browser shows what the PDF shows.
+
+A character a Fandol face lacks is drawn by a fallback face, the same in the layout, the PDF, the OFD and the
+browser: traditional Mongolian by Noto Sans Mongolian (fonts-noto-core; shaped by HarfBuzz, so each letter takes
+its initial, medial or final form), rare Han by HanaMinA and Ext-B Han (e.g. 𪚥) by HanaMinB (fonts-hanazono, a
+明朝/宋 face). A character no face has is `FontSet.missing`: such a document is refused at 审核, never printed."""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ class Face(StrEnum):
     xbs = "GWSongBold"  # 小标宋: 发文机关标志, 标题
     hei = "GWHei"  # 黑体: 一、 headings, 密级, 紧急程度, 附件 label
     kai = "GWKai"  # 楷体: （一） headings, 签发人 names
+    mong = "GWMong"  # 蒙古文 (traditional Mongolian): the 发文机关标志's second line in Inner Mongolia
+    hana = "GWHanA"  # rare Han (BMP, Ext-A) a Fandol face lacks, in a 宋-like face
+    hanb = "GWHanB"  # Ext-B and later Han (𪚥), in a 宋-like face
 
 
 FONT_FILES = {
@@ -32,6 +40,17 @@ FONT_FILES = {
     Face.hei.value: "FandolHei-Regular.otf",
     Face.kai.value: "FandolKai-Regular.otf",
 }
+
+# The fallback faces, in the order a missing character is looked up; Debian's packages put them in these folders
+# (or copy them into the fonts folder).
+FALLBACK_FILES = {
+    Face.mong.value: "NotoSansMongolian-Regular.ttf",
+    Face.hana.value: "HanaMinA.ttf",
+    Face.hanb.value: "HanaMinB.ttf",
+}
+FALLBACK_DIRS = ("/usr/share/fonts/truetype/noto", "/usr/share/fonts/truetype/hanazono")
+SHAPED = frozenset({Face.mong.value})  # faces whose glyphs depend on their neighbours (HarfBuzz shapes them)
+ALL_FACES = (*FONT_FILES, *FALLBACK_FILES)
 
 # What a browser and WeasyPrint take as ascent and descent (FandolSong Regular declares 0.8/0.2, the others
 # 0.88/0.12); pinned in @font-face so every browser puts the baseline where the layout model does.
@@ -57,6 +76,20 @@ def find_fonts_dir(configured: Path | None = None) -> Path | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def font_file(fonts_dir: Path | None, face: str) -> Path | None:
+    """The file of a face: a Fandol face in the fonts folder, a fallback face there or where Debian puts it."""
+    if fonts_dir is None:
+        return None
+    if face in FONT_FILES:
+        return fonts_dir / FONT_FILES[face]
+    name = FALLBACK_FILES[face]
+    for place in (fonts_dir, *(Path(p) for p in FALLBACK_DIRS)):
+        if (place / name).is_file():
+            return place / name
+    return None
+
+
 def css_ascent(face: str) -> float:
     return CSS_METRICS.get(face, DEFAULT_METRICS)[0]
 
@@ -77,7 +110,8 @@ def font_face_css(fonts_dir: Path | None) -> str:
     """@font-face rules pointing at the font files (for WeasyPrint on this machine)."""
     if fonts_dir is None:
         return ""
-    return "\n".join(_face_rule(family, f'url("{(fonts_dir / file).as_uri()}")') for family, file in FONT_FILES.items())
+    files = ((face, font_file(fonts_dir, face)) for face in ALL_FACES)
+    return "\n".join(_face_rule(family, f'url("{path.as_uri()}")') for family, path in files if path is not None)
 
 
 def embedded_font_css(fonts_dir: Path | None, used: dict[str, set[str]]) -> str:
@@ -86,13 +120,28 @@ def embedded_font_css(fonts_dir: Path | None, used: dict[str, set[str]]) -> str:
         return ""
     rules = []
     for family, chars in sorted(used.items()):
-        data = subset_font(fonts_dir / FONT_FILES[family], chars)
+        path = font_file(fonts_dir, family)
+        if path is None:
+            continue
+        data = subset_font(path, chars)
         if data is None:
-            rules.append(_face_rule(family, f'url("{(fonts_dir / FONT_FILES[family]).as_uri()}")', pinned=True))
+            rules.append(_face_rule(family, f'url("{path.as_uri()}")', pinned=True))
             continue
         encoded = base64.b64encode(data).decode("ascii")
         rules.append(_face_rule(family, f'url("data:font/otf;base64,{encoded}") format("opentype")', pinned=True))
     return "\n".join(rules)
+
+
+PRINTABLE = ("全部字符均可印制（已安装的字库中都有字形）", "every character has a glyph in an installed font")
+
+
+def unprintable_message(chars: list[str]) -> tuple[str, str]:
+    """What a clerk is told of characters no installed font has: each named by its code point and itself."""
+    named = "、".join(f"U+{ord(c):04X}“{c}”" for c in chars[:10])
+    more = f"等{len(chars)}个字符" if len(chars) > 10 else ""
+    zh = f"文中{named}{more}在已安装的字库中没有字形，无法印制；请改用规范汉字或请管理员安装含该字的字库"
+    en = f"no installed font has {', '.join(f'U+{ord(c):04X} {c}' for c in chars[:10])}: it cannot be printed"
+    return zh, en
 
 
 # -- metrics -------------------------------------------------------------------------------------------------
@@ -115,10 +164,10 @@ class Metrics:
 
 
 @lru_cache(maxsize=16)
-def metrics(font_file: Path) -> Metrics:
+def metrics(path: Path) -> Metrics:
     from fontTools.ttLib import TTFont  # a WeasyPrint dependency
 
-    font = TTFont(str(font_file), lazy=True)
+    font = TTFont(str(path), lazy=True)
     head = font["head"]
     units = head.unitsPerEm
     hmtx = font["hmtx"]
@@ -128,31 +177,106 @@ def metrics(font_file: Path) -> Metrics:
     glyphs = {code: order[glyph] for code, glyph in cmap.items()}
     scale = 1000 / units
     bbox = (round(head.xMin * scale), round(head.yMin * scale), round(head.xMax * scale), round(head.yMax * scale))
-    name = str(font["name"].getDebugName(6) or font_file.stem)
+    name = str(font["name"].getDebugName(6) or path.stem)
     font.close()
     return Metrics(advances, glyphs, bbox, name)
 
 
 class FontSet:
-    """The five faces of one fonts folder, with their metrics (loaded once per process)."""
+    """The five faces of one fonts folder and the fallback faces, with their metrics (loaded once per process)."""
 
     def __init__(self, fonts_dir: Path | None) -> None:
         self.dir = fonts_dir
 
+    def face_for(self, face: str, char: str) -> str | None:
+        """The face that draws `char` in text set in `face`: the face itself, else the first fallback face that
+        has it; None when no installed face has it (a space is any face's)."""
+        if self.dir is None or char.isspace():
+            return face
+        own = font_file(self.dir, face)
+        if own is not None and ord(char) in metrics(own).glyphs:
+            return face
+        for fallback in FALLBACK_FILES:
+            path = font_file(self.dir, fallback)
+            if path is not None and ord(char) in metrics(path).glyphs:
+                return fallback
+        return None
+
+    def path(self, face: str) -> Path:
+        found = font_file(self.dir, face)
+        assert found is not None, f"no font file for {face}"
+        return found
+
     def advance(self, face: str, char: str) -> float:
         if self.dir is None:
             return 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5
-        return metrics(self.dir / FONT_FILES[face]).advance(char)
+        drawn = self.face_for(face, char) or face
+        return metrics(self.path(drawn)).advance(char)
+
+    def pieces(self, face: str, text: str) -> list[tuple[str, str]]:
+        """`text` cut where the face drawing it changes: (piece, face) in order; spaces go with the piece they
+        are in, so a Mongolian phrase is one piece."""
+        out: list[tuple[str, str]] = []
+        for char in text:
+            drawn = face if char.isspace() and out else (self.face_for(face, char) or face)
+            if out and (out[-1][1] == drawn or char.isspace()):
+                out[-1] = (out[-1][0] + char, out[-1][1])
+            else:
+                out.append((char, drawn))
+        return out
 
     def width(self, face: str, text: str) -> float:
-        """Natural width of `text` in em."""
-        return sum(self.advance(face, c) for c in text)
+        """Natural width of `text` in em (a shaped face's as HarfBuzz sets it)."""
+        total = 0.0
+        for piece, drawn in self.pieces(face, text):
+            if drawn in SHAPED and self.dir is not None:
+                total += sum(advance for _, _, advance in shape(self.path(drawn), piece))
+            else:
+                total += sum(self.advance(drawn, c) for c in piece)
+        return total
+
+    def advances(self, face: str, text: str) -> list[float]:
+        """Each character's advance in em as drawn: in a shaped face (Mongolian) each cluster's shaped advance,
+        on the cluster's last character (0 on the others), so a line measured character by character is as
+        wide as the joined word."""
+        out: list[float] = []
+        for piece, drawn in self.pieces(face, text):
+            if drawn not in SHAPED or self.dir is None:
+                out += [self.advance(drawn, c) for c in piece]
+                continue
+            shaped = shape(self.path(drawn), piece)
+            starts = sorted({cluster for _, cluster, _ in shaped})
+            last = {start: end - 1 for start, end in zip(starts, [*starts[1:], len(piece)], strict=True)}
+            each = [0.0] * len(piece)
+            for _, cluster, advance in shaped:
+                each[last[cluster]] += advance
+            out += each
+        return out
+
+    def missing(self, text: str) -> list[str]:
+        """The characters of `text` no installed face can draw, each once, in order (all of them printable when
+        the fonts folder is unknown: nothing is drawn from these faces then)."""
+        found: list[str] = []
+        for char in dict.fromkeys(text):  # each distinct character once: a long body repeats most of them
+            if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+                continue
+            if any(self.face_for(face, char) is None for face in FONT_FILES):
+                found.append(char)
+        return found
 
 
 # -- subsetting through HarfBuzz (libharfbuzz-subset0, installed for WeasyPrint) -------------------------------
 
 _HB_LOCK = threading.Lock()
 HB_SUBSET_FLAGS_RETAIN_GIDS = 0x2
+
+
+class _GlyphInfo(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint32) for n in ("codepoint", "mask", "cluster", "var1", "var2")]
+
+
+class _GlyphPosition(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_int32) for n in ("x_advance", "y_advance", "x_offset", "y_offset", "var")]
 
 
 class _HarfBuzz:
@@ -173,6 +297,28 @@ class _HarfBuzz:
             (self.sub, "hb_subset_or_fail", void, [void, void]),
             (self.sub, "hb_subset_input_destroy", None, [void]),
             (self.sub, "hb_subset_input_set_flags", None, [void, ctypes.c_uint]),
+            (self.sub, "hb_subset_input_glyph_set", void, [void]),
+            (self.hb, "hb_face_get_upem", ctypes.c_uint, [void]),
+            (self.hb, "hb_font_create", void, [void]),
+            (self.hb, "hb_font_set_scale", None, [void, ctypes.c_int, ctypes.c_int]),
+            (self.hb, "hb_font_destroy", None, [void]),
+            (self.hb, "hb_buffer_create", void, []),
+            (self.hb, "hb_buffer_destroy", None, [void]),
+            (
+                self.hb,
+                "hb_buffer_add_utf32",
+                None,
+                [void, ctypes.POINTER(ctypes.c_uint32), ctypes.c_int, ctypes.c_uint, ctypes.c_int],
+            ),
+            (self.hb, "hb_buffer_guess_segment_properties", None, [void]),
+            (self.hb, "hb_shape", None, [void, void, void, ctypes.c_uint]),
+            (self.hb, "hb_buffer_get_glyph_infos", ctypes.POINTER(_GlyphInfo), [void, ctypes.POINTER(ctypes.c_uint)]),
+            (
+                self.hb,
+                "hb_buffer_get_glyph_positions",
+                ctypes.POINTER(_GlyphPosition),
+                [void, ctypes.POINTER(ctypes.c_uint)],
+            ),
         ]
         for lib, name, restype, argtypes in signatures:
             function = getattr(lib, name)
@@ -186,13 +332,36 @@ class _HarfBuzz:
             self.faces[path] = self.hb.hb_face_create(blob, 0)
         return self.faces[path]
 
-    def subset(self, path: Path, chars: Iterable[str], retain_gids: bool) -> bytes | None:
+    def shape(self, path: Path, text: str) -> list[tuple[int, int, float]]:
+        """(glyph id, index of the first character of its cluster, advance in em) of each glyph, in order."""
+        face = self.face(path)
+        upem = self.hb.hb_face_get_upem(face)
+        font = self.hb.hb_font_create(face)
+        self.hb.hb_font_set_scale(font, upem, upem)
+        buffer = self.hb.hb_buffer_create()
+        try:
+            codes = (ctypes.c_uint32 * len(text))(*(ord(c) for c in text))
+            self.hb.hb_buffer_add_utf32(buffer, codes, len(text), 0, len(text))
+            self.hb.hb_buffer_guess_segment_properties(buffer)
+            self.hb.hb_shape(font, buffer, None, 0)
+            count = ctypes.c_uint()
+            infos = self.hb.hb_buffer_get_glyph_infos(buffer, ctypes.byref(count))
+            positions = self.hb.hb_buffer_get_glyph_positions(buffer, ctypes.byref(count))
+            return [(infos[i].codepoint, infos[i].cluster, positions[i].x_advance / upem) for i in range(count.value)]
+        finally:
+            self.hb.hb_buffer_destroy(buffer)
+            self.hb.hb_font_destroy(font)
+
+    def subset(self, path: Path, chars: Iterable[str], retain_gids: bool, gids: Iterable[int] = ()) -> bytes | None:
         wanted = self.sub.hb_subset_input_create_or_fail()
         if not wanted:
             return None
         try:
             if retain_gids:
                 self.sub.hb_subset_input_set_flags(wanted, HB_SUBSET_FLAGS_RETAIN_GIDS)
+            glyph_set = self.sub.hb_subset_input_glyph_set(wanted)
+            for gid in gids:
+                self.hb.hb_set_add(glyph_set, gid)
             codes = self.sub.hb_subset_input_unicode_set(wanted)
             for char in chars:
                 self.hb.hb_set_add(codes, ord(char))
@@ -213,14 +382,32 @@ class _HarfBuzz:
 _harfbuzz: _HarfBuzz | None = None
 
 
-def subset_font(path: Path, chars: Iterable[str], retain_gids: bool = False) -> bytes | None:
-    """The font cut down to `chars` (≈10 ms for a 13-page document), or None when HarfBuzz is missing; with
-    `retain_gids` every kept glyph keeps its id (for a PDF that draws glyphs by id)."""
+def _loaded() -> _HarfBuzz | None:
     global _harfbuzz
+    if _harfbuzz is None:
+        try:
+            _harfbuzz = _HarfBuzz()
+        except OSError:
+            return None
+    return _harfbuzz
+
+
+def subset_font(path: Path, chars: Iterable[str], retain_gids: bool = False, gids: Iterable[int] = ()) -> bytes | None:
+    """The font cut down to `chars` and the glyphs `gids` (≈10 ms for a 13-page document), or None when HarfBuzz
+    is missing; with `retain_gids` every kept glyph keeps its id (for a PDF or an OFD that draws glyphs by id)."""
     with _HB_LOCK:
-        if _harfbuzz is None:
-            try:
-                _harfbuzz = _HarfBuzz()
-            except OSError:
-                return None
-        return _harfbuzz.subset(path, chars, retain_gids)
+        harfbuzz = _loaded()
+        return None if harfbuzz is None else harfbuzz.subset(path, chars, retain_gids, gids)
+
+
+@lru_cache(maxsize=1024)
+def shape(path: Path, text: str) -> tuple[tuple[int, int, float], ...]:
+    """`text` shaped by HarfBuzz in the font at `path` (direction and script guessed: Mongolian is set left to
+    right, its letters joined): (glyph id, first character's index, advance in em) per glyph. Without HarfBuzz,
+    each character's nominal glyph."""
+    with _HB_LOCK:
+        harfbuzz = _loaded()
+        if harfbuzz is not None:
+            return tuple(harfbuzz.shape(path, text))
+    found = metrics(path)
+    return tuple((found.glyphs.get(ord(c), 0), i, found.advance(c)) for i, c in enumerate(text))

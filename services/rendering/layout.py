@@ -42,6 +42,9 @@ LETTER_RULE_X = (grid.PAGE_W - 170.0) / 2
 _ATTENDANCE = re.compile(r"^(出席|请假|列席)[：:](.*)$")
 
 COPY_NUMBER = "copy-number"  # the role of the 份号 mark
+ALT_SIZE = 0.45  # a 标志 line in a second script (traditional Mongolian), in ems of the name above it
+ALT_MAX_MM = 5.5
+ALT_GAP = 0.3  # from the name's em box to the line under it, in ems of the name
 
 
 @dataclass
@@ -124,15 +127,17 @@ class LayoutEngine:
         if facts.format is DocFormat.letter:
             return self._letter_header(facts)
         blocks = self._marks(facts, [grid.em_top_on_line(i) for i in range(3)], x=grid.LEFT)
+        alts = [*facts.issuers_alt, *[""] * len(facts.issuers)][: len(facts.issuers)]
         if facts.format is DocFormat.order:
-            logo = self._single_logo(f"{facts.issuers[0]}令", grid.TOP + 20.0)
+            logo = self._single_logo(f"{facts.issuers[0]}令", grid.TOP + 20.0, alts[0])
         elif facts.format is DocFormat.minutes:
             name = facts.title if facts.title.endswith("纪要") else f"{facts.issuers[0]}纪要"
-            logo = self._single_logo(name, grid.TOP + 35.0)
+            logo = self._single_logo(name, grid.TOP + 35.0, alts[0])
         elif len(facts.issuers) > 1:
-            logo = self._joint_logo(facts.issuers, grid.TOP + 35.0)
+            logo = self._joint_logo(facts.issuers, grid.TOP + 35.0, alts, facts.logo_word_alt)
         else:
-            logo = self._single_logo(f"{facts.issuers[0]}文件", grid.TOP + 35.0)
+            alt = " ".join(a for a in (alts[0], facts.logo_word_alt if alts[0] else "") if a)
+            logo = self._single_logo(f"{facts.issuers[0]}文件", grid.TOP + 35.0, alt)
         blocks.append(logo)
         logo_bottom = max(t.em_top + grid.em(t.size) for t in logo.texts)
         slot = _after(logo_bottom, 2)  # 发文字号: 标志下空二行
@@ -163,17 +168,34 @@ class LayoutEngine:
         present = [(text, face, role) for text, face, role in marks if text]
         return [Block(role, [self._text(text, x, tops[i], face)]) for i, (text, face, role) in enumerate(present)]
 
-    def _single_logo(self, name: str, top: float) -> Block:
+    def _single_logo(self, name: str, top: float, alt: str = "") -> Block:
+        """The organ's name centred; its name in a second script (traditional Mongolian), if it has one, as a
+        line under it, centred."""
         size_mm = min(15.0, grid.BLOCK_W / self.fonts.width(Face.xbs, name))
         text = self._plain(name, Face.xbs, size_mm, top, grid.RED, "logo")
-        return Block("logo", [_moved(text, grid.LEFT + (grid.BLOCK_W - text.width) / 2)])
+        texts = [_moved(text, grid.LEFT + (grid.BLOCK_W - text.width) / 2)]
+        if alt:
+            texts.append(self._alt_line(alt, top + size_mm * (1 + ALT_GAP), size_mm, grid.LEFT, grid.BLOCK_W))
+        return Block("logo", texts)
 
-    def _joint_logo(self, names: list[str], top: float) -> Block:
-        """主办机关 first, the others beneath, justified to one width; 文件 to their right, centred on them."""
+    def _alt_line(self, text: str, top: float, name_size: float, left: float, room: float) -> Text:
+        """A 标志 line in traditional Mongolian, as Inner Mongolia's organs print it: under the Chinese name, its
+        letters joined (HarfBuzz) and its columns turned to run left to right, centred in `room` mm from `left`,
+        smaller than the name (and smaller still when it would not fit)."""
+        natural = self.fonts.width(Face.mong, text)
+        size = min(name_size * ALT_SIZE, ALT_MAX_MM, room / natural if natural else ALT_MAX_MM)
+        line = self._plain(text, Face.mong, size, top, grid.RED, "logo-alt")
+        return _moved(line, left + (room - line.width) / 2)
+
+    def _joint_logo(self, names: list[str], top: float, alts: list[str] | None = None, word_alt: str = "") -> Block:
+        """主办机关 first, the others beneath, justified to one width; 文件 to their right, centred on them; each
+        name's line in a second script (if any) under it, and 文件's under 文件."""
+        alts = alts or [""] * len(names)
         longest = max(self.fonts.width(Face.xbs, n) for n in names)
         cap = 10.0 if len(names) <= 3 else 7.5
         size = min(cap, grid.BLOCK_W / (longest + 1 + 2 * 1.6))
-        pitch = size * 1.3
+        alt_room = min(size * ALT_SIZE, ALT_MAX_MM) + size * ALT_GAP if any(alts) else 0.0
+        pitch = size * 1.3 + alt_room
         names_w = longest * size
         word = 1.6 * size  # “文件” larger than the names
         height = pitch * (len(names) - 1) + size
@@ -186,9 +208,14 @@ class LayoutEngine:
             extra = (names_w - natural) / (len(name) - 1) if len(name) > 1 else 0.0
             line = self._plain(name, Face.xbs, size, top + i * pitch, grid.RED, "logo")
             texts.append(_spaced(_moved(line, x0), extra, names_w))
+            if alts[i]:
+                texts.append(self._alt_line(alts[i], top + i * pitch + size * (1 + ALT_GAP), size, x0, names_w))
         word_top = top + (height - word_size) / 2
         wenjian = self._plain("文件", Face.xbs, word_size, word_top, grid.RED, "logo")
         texts.append(_moved(wenjian, x0 + names_w + size))
+        if word_alt:
+            alt_top = word_top + word_size * (1 + ALT_GAP)
+            texts.append(self._alt_line(word_alt, alt_top, size, x0 + names_w + size, wenjian.width))
         return Block("logo", texts)
 
     def _signers(self, facts: DocumentFacts, slot: int) -> tuple[list[Block], int]:
@@ -211,6 +238,14 @@ class LayoutEngine:
         """信函格式 (GB/T 9704 §10.1): the organ's name 30 mm from the page top, red double rules 170 mm long."""
         logo = self._single_logo(facts.issuers[0], 30.0)
         logo = Block("logo", [_sized(t, min(t.size, 12.0 / grid.MM_PER_PT), self.fonts) for t in logo.texts])
+        alt = facts.issuers_alt[0] if facts.issuers_alt else ""
+        if alt:
+            name = logo.texts[0]
+            logo.texts.append(
+                self._alt_line(
+                    alt, name.em_top + grid.em(name.size) * (1 + ALT_GAP), grid.em(name.size), grid.LEFT, grid.BLOCK_W
+                )
+            )
         bottom = max(t.em_top + grid.em(t.size) for t in logo.texts)
         rules = _double_rule(bottom + 4.0, thick_first=True, role="letter-rule-top")
         rules += _double_rule(grid.PAGE_H - 20.0, thick_first=False, role="letter-rule-bottom")

@@ -69,6 +69,8 @@ class DocumentFacts:
     printed_on: str = ""
     order_number: str | None = None  # 令号 of a 命令
     sealed: bool = True
+    issuers_alt: list[str] = field(default_factory=list)  # each issuer's name in its second script ('' if none)
+    logo_word_alt: str = ""  # “文件” in that script, under the 标志's 文件
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ The package is a ZIP: OFD.xml (DocBody: DocInfo with the 文号, 发文机关 an
 Doc_0/Document.xml (CommonData: MaxUnitID, the A4 PageArea, PublicRes; the page list), Doc_0/PublicRes.xml (the
 fonts, each subset to the characters it shows and embedded under Doc_0/Res/), and one Content.xml per page: a
 Layer of TextObjects (one per piece of text, X/Y of the baseline inside its Boundary, DeltaX from glyph to glyph)
-and PathObjects (the red rules). OFD's unit is the millimetre and its y axis points down from the page's top, which
-is how the layout model measures, so positions go across unconverted; font sizes go from pt to mm.
+and PathObjects (the red rules). The fonts are the PDF's subsets (every glyph under its own id); a piece in a
+shaped face (traditional Mongolian) carries CGTransforms naming the joined glyphs HarfBuzz chose for its letters.
+OFD's unit is the millimetre and its y axis points down from the page's top, which is how the layout model
+measures, so positions go across unconverted; font sizes go from pt to mm.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from xml.etree import ElementTree as ET
 
 from services.limits import OFD_XML_MAX
 from services.rendering import grid
-from services.rendering.fonts import FONT_FILES, FontSet, metrics, subset_font
+from services.rendering.fonts import FONT_FILES, SHAPED, FontSet, metrics, subset_font
+from services.rendering.glyphs import GlyphUse, glyph_run, pieces
 from services.rendering.model import DocumentFacts, Layout, Page, Rule, Text
 
 NS = "http://www.ofdspec.org/2016"
@@ -97,10 +100,14 @@ class OfdWriter:
     def write(self, layout: Layout, info: OfdInfo | None = None) -> bytes:
         info = info or (OfdInfo.of(layout.facts) if layout.facts else OfdInfo(_title(layout)))
         ids = _Ids()
-        used = layout.chars_by_face()
-        font_ids = {face: ids.next() for face in sorted(used)}
+        use = GlyphUse(self.fonts)
+        if self.fonts_dir is not None:
+            use.add_layout(layout)
+        else:
+            use.chars = layout.chars_by_face()
+        font_ids = {face: ids.next() for face in sorted(use.chars)}
         files: dict[str, bytes] = {}
-        files[f"{DOC_DIR}/PublicRes.xml"] = self._public_res(used, font_ids, files)
+        files[f"{DOC_DIR}/PublicRes.xml"] = self._public_res(use, font_ids, files)
         pages: list[tuple[str, str]] = []
         for index, page in enumerate(layout.pages):
             location = f"Pages/Page_{index}/Content.xml"
@@ -112,30 +119,30 @@ class OfdWriter:
 
     # -- resources -----------------------------------------------------------------------------------------
 
-    def _public_res(self, used: dict[str, set[str]], font_ids: dict[str, str], files: dict[str, bytes]) -> bytes:
+    def _public_res(self, use: GlyphUse, font_ids: dict[str, str], files: dict[str, bytes]) -> bytes:
         root = ET.Element(_q("Res"), {"BaseLoc": RES_DIR})
         fonts = ET.SubElement(root, _q("Fonts"))
         for face, font_id in font_ids.items():
-            file_name = FONT_FILES[face]
             font = ET.SubElement(fonts, _q("Font"), self._font_names(face, font_id))
-            data = self._font_data(file_name, used[face])
+            data = self._font_data(face, use)
             if data is not None:
-                embedded = f"font_{font_id}{Path(file_name).suffix}"
+                embedded = f"font_{font_id}{'.otf' if data[:4] == b'OTTO' else '.ttf'}"
                 files[f"{DOC_DIR}/{RES_DIR}/{embedded}"] = data
                 ET.SubElement(font, _q("FontFile")).text = embedded
         return _xml(root)
 
     def _font_names(self, face: str, font_id: str) -> dict[str, str]:
-        stem = Path(FONT_FILES[face]).stem  # FandolFang-Regular
-        name = metrics(self.fonts_dir / FONT_FILES[face]).name if self.fonts_dir else stem
-        return {"ID": font_id, "FontName": name, "FamilyName": stem.split("-")[0]}
+        stem = Path(FONT_FILES.get(face, face)).stem  # FandolFang-Regular
+        name = metrics(self.fonts.path(face)).name if self.fonts_dir else stem
+        return {"ID": font_id, "FontName": name, "FamilyName": name.split("-")[0]}
 
-    def _font_data(self, file_name: str, chars: set[str]) -> bytes | None:
-        """The face cut down to the characters it shows (the whole file when HarfBuzz is missing)."""
+    def _font_data(self, face: str, use: GlyphUse) -> bytes | None:
+        """The face cut down to the characters and glyphs it shows, as the PDF embeds it (each glyph under its
+        own id, which a CGTransform names); the whole file when HarfBuzz is missing."""
         if self.fonts_dir is None:
             return None
-        path = self.fonts_dir / file_name
-        return subset_font(path, chars) or path.read_bytes()
+        path = self.fonts.path(face)
+        return subset_font(path, use.chars[face], retain_gids=True, gids=use.glyphs.get(face, {})) or path.read_bytes()
 
     # -- pages ---------------------------------------------------------------------------------------------
 
@@ -148,8 +155,9 @@ class OfdWriter:
         for rule in page.rules:
             layer.append(_path(rule, ids.next()))
         for text in page.texts():
-            if text.text:
-                layer.append(self._text(text, font_ids[text.face], ids.next()))
+            for piece in pieces(self.fonts, text) if self.fonts_dir and text.text else [text]:
+                if piece.text:
+                    layer.append(self._text(piece, font_ids[piece.face], ids.next()))
         return root
 
     def _text(self, text: Text, font_id: str, object_id: str) -> ET.Element:
@@ -163,7 +171,8 @@ class OfdWriter:
         )
         ET.SubElement(element, _q("FillColor"), {"Value": _rgb(text.color)})
         attributes = {"X": _num(PADDING), "Y": _num(text.baseline - text.em_top + PADDING)}
-        deltas = list(self._deltas(text, size))
+        shaped = text.face in SHAPED and self.fonts_dir is not None
+        deltas = list(self._shaped_deltas(text, size, element) if shaped else self._deltas(text, size))
         if deltas:
             attributes["DeltaX"] = _repeats(deltas)
         ET.SubElement(element, _q("TextCode"), attributes).text = text.text
@@ -174,11 +183,32 @@ class OfdWriter:
         for char in text.text[:-1]:
             yield _num(advance(char) * size + text.spacing)
 
+    def _shaped_deltas(self, text: Text, size: float, element: ET.Element) -> list[str]:
+        """A shaped piece: one CGTransform per cluster (its characters → the glyphs HarfBuzz chose), and the
+        DeltaX of each character: 0 inside a cluster, the cluster's advance on its last character (so every
+        character of a cluster sits at the cluster's origin)."""
+        advances = [0.0] * len(text.text)
+        position = last = 0
+        for glyph in glyph_run(self.fonts, text.face, text.text):
+            if glyph.chars:
+                position = text.text.index(glyph.chars, position)
+                last = position + len(glyph.chars) - 1
+                transform = {"CodePosition": str(position), "CodeCount": str(len(glyph.chars)), "GlyphCount": "1"}
+                ET.SubElement(element, _q("CGTransform"), transform)
+                ET.SubElement(element[-1], _q("Glyphs")).text = str(glyph.gid)
+            else:  # a second glyph of the same cluster
+                element[-1].set("GlyphCount", str(int(element[-1].get("GlyphCount", "1")) + 1))
+                glyphs = element[-1].find(_q("Glyphs"))
+                assert glyphs is not None
+                glyphs.text = f"{glyphs.text} {glyph.gid}"
+            advances[last] += glyph.advance * size
+        return [_num(advance + text.spacing) for advance in advances[:-1]]
+
     def _advance(self, face: str) -> Callable[[str], float]:
         """The advance in em of a character of this face, as the layout model measured it."""
         if self.fonts_dir is None:
             return lambda char: self.fonts.advance(face, char)
-        return metrics(self.fonts_dir / FONT_FILES[face]).advance
+        return metrics(self.fonts.path(face)).advance
 
 
 def _repeats(values: list[str]) -> str:

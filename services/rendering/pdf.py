@@ -20,7 +20,8 @@ from xml.sax.saxutils import escape
 import pydyf
 
 from services.rendering import grid
-from services.rendering.fonts import FONT_FILES, Metrics, metrics, subset_font
+from services.rendering.fonts import FontSet, metrics, subset_font
+from services.rendering.glyphs import GlyphUse, glyph_run, pieces
 from services.rendering.model import Layout, Page, Rule, Text
 
 PT_PER_MM = 1 / grid.MM_PER_PT
@@ -37,21 +38,18 @@ def _rgb(color: str) -> tuple[float, float, float]:
 
 
 class PdfWriter:
-    """Writes a Layout whose characters all exist in the Fandol faces (see `covers`)."""
+    """Writes a Layout, each character in its face or that face's fallback; it claims PDF/A only when every
+    character has a glyph (see `covers`: a layout with one no face has is refused at 审核 before it gets here)."""
 
     def __init__(self, fonts_dir: Path) -> None:
         self.fonts_dir = fonts_dir
-
-    def metrics(self, face: str) -> Metrics:
-        return metrics(self.fonts_dir / FONT_FILES[face])
+        self.fonts = FontSet(fonts_dir)
 
     def covers(self, layout: Layout) -> bool:
-        """Every character has a glyph in its face (else WeasyPrint's font fallback is needed)."""
-        return all(
-            ord(char) in self.metrics(face).glyphs or char.isspace()
-            for face, chars in layout.chars_by_face().items()
-            for char in chars
-        )
+        """Every character has a glyph in its face or a fallback face."""
+        use = GlyphUse(self.fonts)
+        use.add_layout(layout)
+        return not use.missing
 
     def write(self, layout: Layout, title: str) -> bytes:
         return self.write_all([layout], title)
@@ -59,13 +57,12 @@ class PdfWriter:
     def write_all(self, layouts: list[Layout], title: str) -> bytes:
         """Several layouts one after another in one PDF, fonts shared, held in memory (one document's pages)."""
         pdf = pydyf.PDF()
-        used: dict[str, set[str]] = {}
+        use = GlyphUse(self.fonts)
         for layout in layouts:
-            for face, chars in layout.chars_by_face().items():
-                used.setdefault(face, set()).update(chars)
+            use.add_layout(layout)
         fonts = {}
-        for face, chars in sorted(used.items()):
-            font = self._font(pdf.add_object, face, chars)
+        for face in sorted(use.chars):
+            font = self._font(pdf.add_object, face, use)
             pdf.add_object(font)
             fonts[face] = font.reference
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
@@ -75,7 +72,7 @@ class PdfWriter:
             content = self._content(page, names)
             pdf.add_object(content)
             pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference))
-        catalog, info = self._pdfa(pdf.add_object, title)
+        catalog, info = self._pdfa(pdf.add_object, title, claim=not use.missing)
         pdf.catalog.update(catalog)
         pdf.info.update(info)
         out = io.BytesIO()
@@ -87,11 +84,11 @@ class PdfWriter:
         what is kept meanwhile is an offset per object, a digest per distinct page and the characters used."""
         sink = _Sink()
         yield from sink.header()
-        run = _Run(pages_tree=sink.reserve(), resources=sink.reserve())
+        run = _Run(pages_tree=sink.reserve(), resources=sink.reserve(), used=GlyphUse(self.fonts))
         for layout in layouts:
             yield from self._stream_layout(sink, layout, run)
         yield from self._stream_fonts(sink, run.fonts, run.used, run.resources)
-        catalog, info = self._pdfa(sink.add, title)
+        catalog, info = self._pdfa(sink.add, title, claim=not run.used.missing)
         yield from sink.drain()
         tree = pydyf.Dictionary({"Type": "/Pages", "Kids": pydyf.Array(_refs(run.kids)), "Count": len(run.kids)})
         yield from sink.emit(tree, run.pages_tree)
@@ -103,8 +100,10 @@ class PdfWriter:
 
     def _stream_layout(self, sink: _Sink, layout: Layout, run: _Run) -> Iterator[bytes]:
         """One copy's pages; a page the copy before had too (the same object) keeps its drawing."""
-        for face, chars in layout.chars_by_face().items():
-            run.used.setdefault(face, set()).update(chars)
+        for page in layout.pages:  # a page the copy before had too adds no glyph
+            if run.before.get(id(page), (None, 0))[0] is not page:
+                run.used.add(page.texts())
+        for face in run.used.chars:
             if face not in run.fonts:
                 run.fonts[face] = sink.reserve()
         names = {face: f"F{number}" for face, number in run.fonts.items()}
@@ -131,11 +130,9 @@ class PdfWriter:
             yield from sink.emit(content, drawn[key], data)
         return drawn[key]
 
-    def _stream_fonts(
-        self, sink: _Sink, fonts: dict[str, int], used: dict[str, set[str]], resources: int
-    ) -> Iterator[bytes]:
+    def _stream_fonts(self, sink: _Sink, fonts: dict[str, int], used: GlyphUse, resources: int) -> Iterator[bytes]:
         for face, number in fonts.items():
-            font = self._font(sink.add, face, used[face])
+            font = self._font(sink.add, face, used)
             yield from sink.drain()
             yield from sink.emit(font, number)
         names = pydyf.Dictionary({f"F{number}": _ref(number) for number in fonts.values()})
@@ -146,7 +143,8 @@ class PdfWriter:
         for rule in page.rules:
             self._rule(content, rule)
         for text in page.texts():
-            self._text(content, text, names[text.face], self.metrics(text.face))
+            for piece in pieces(self.fonts, text):
+                self._text(content, piece, names[piece.face], self.fonts)
         return content
 
     # -- drawing -------------------------------------------------------------------------------------------
@@ -159,8 +157,8 @@ class PdfWriter:
         content.fill()
 
     @staticmethod
-    def _text(content: pydyf.Stream, text: Text, font: str, face: Metrics) -> None:
-        glyphs = "".join(f"{face.glyphs.get(ord(c), 0):04x}" for c in text.text)
+    def _text(content: pydyf.Stream, text: Text, font: str, fonts: FontSet) -> None:
+        glyphs = "".join(f"{glyph.gid:04x}" for glyph in glyph_run(fonts, text.face, text.text))
         content.set_color_rgb(*_rgb(text.color))
         content.begin_text()
         content.set_font_size(font, round(text.size, 3))
@@ -172,16 +170,18 @@ class PdfWriter:
 
     # -- fonts ---------------------------------------------------------------------------------------------
 
-    def _font(self, add: Add, face: str, chars: set[str]) -> pydyf.Dictionary:
-        """A Type0 font over a CID font whose glyphs are drawn by id (Identity-H, CIDToGIDMap Identity); the
-        objects it refers to are given to ``add``, the font itself is the caller's to place."""
-        path = self.fonts_dir / FONT_FILES[face]
-        info = self.metrics(face)
-        data = subset_font(path, chars, retain_gids=True) or path.read_bytes()
-        file = pydyf.Stream([data], pydyf.Dictionary({"Subtype": "/OpenType"}), compress=True)
+    def _font(self, add: Add, face: str, use: GlyphUse) -> pydyf.Dictionary:
+        """A Type0 font over a CID font whose glyphs are drawn by id (Identity-H, CIDToGIDMap Identity): a CFF
+        face (Fandol) embedded as OpenType, a TrueType one (the fallback faces) as FontFile2; the objects it
+        refers to are given to ``add``, the font itself is the caller's to place."""
+        path = self.fonts.path(face)
+        info = metrics(path)
+        used = use.glyphs.get(face, {})
+        data = subset_font(path, use.chars[face], retain_gids=True, gids=used) or path.read_bytes()
+        cff = data[:4] == b"OTTO"
+        file = pydyf.Stream([data], pydyf.Dictionary({"Subtype": "/OpenType"} if cff else {}), compress=True)
         add(file)
-        used = {info.glyphs[ord(c)]: c for c in sorted(chars) if ord(c) in info.glyphs}
-        name = f"/{_tag(face)}+{info.name.replace(' ', '')}"
+        name = f"/{use.tag(face)}+{info.name.replace(' ', '')}"
         descriptor = pydyf.Dictionary(
             {
                 "Type": "/FontDescriptor",
@@ -193,17 +193,17 @@ class PdfWriter:
                 "Descent": round((grid.EM_ASCENT - 1) * 1000),
                 "CapHeight": round(grid.EM_ASCENT * 1000),
                 "StemV": 80,
-                "FontFile3": file.reference,
+                "FontFile3" if cff else "FontFile2": file.reference,
             }
         )
         add(descriptor)
         widths = pydyf.Array()
         for gid in sorted(used):
-            widths.extend([gid, pydyf.Array([round(info.advance(used[gid]) * 1000)])])
+            widths.extend([gid, pydyf.Array([round(used[gid].advance * 1000)])])
         cid_font = pydyf.Dictionary(
             {
                 "Type": "/Font",
-                "Subtype": "/CIDFontType0",
+                "Subtype": "/CIDFontType0" if cff else "/CIDFontType2",
                 "BaseFont": name,
                 "CIDSystemInfo": pydyf.Dictionary(
                     {"Registry": pydyf.String("Adobe"), "Ordering": pydyf.String("Identity"), "Supplement": 0}
@@ -215,7 +215,7 @@ class PdfWriter:
             }
         )
         add(cid_font)
-        to_unicode = pydyf.Stream([_to_unicode(used)], compress=True)
+        to_unicode = pydyf.Stream([_to_unicode({gid: g.chars for gid, g in used.items() if g.chars})], compress=True)
         add(to_unicode)
         font = pydyf.Dictionary(
             {
@@ -232,8 +232,9 @@ class PdfWriter:
     # -- PDF/A-2b ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _pdfa(add: Add, title: str) -> tuple[dict[str, object], dict[str, object]]:
-        """The objects PDF/A-2b asks for, given to ``add``; returns the catalog's and the info's entries."""
+    def _pdfa(add: Add, title: str, claim: bool = True) -> tuple[dict[str, object], dict[str, object]]:
+        """The objects PDF/A-2b asks for, given to ``add``; returns the catalog's and the info's entries. Without
+        `claim` (a glyph is missing, which PDF/A forbids) the XMP names no PDF/A part."""
         from PIL import ImageCms  # a WeasyPrint dependency
 
         profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -249,7 +250,7 @@ class PdfWriter:
         )
         add(intent)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        xmp = _xmp(title, now.isoformat().replace("+00:00", "Z"))
+        xmp = _xmp(title, now.isoformat().replace("+00:00", "Z"), claim)
         metadata = pydyf.Stream([xmp], pydyf.Dictionary({"Type": "/Metadata", "Subtype": "/XML"}))
         add(metadata)
         catalog = {"OutputIntents": pydyf.Array([intent.reference]), "Metadata": metadata.reference}
@@ -287,8 +288,8 @@ class _Run:
 
     pages_tree: int
     resources: int
+    used: GlyphUse  # the characters and glyphs drawn in each face
     fonts: dict[str, int] = field(default_factory=dict)  # face → the number its font will be written under
-    used: dict[str, set[str]] = field(default_factory=dict)  # face → the characters drawn in it
     drawn: dict[bytes, int] = field(default_factory=dict)  # a page's drawing → its content object
     kids: list[int] = field(default_factory=list)  # every page, in order
     before: dict[int, tuple[Page, int]] = field(default_factory=dict)  # the last copy's pages and their content
@@ -363,12 +364,6 @@ class _Sink:
             yield chunk
 
 
-def _tag(face: str) -> str:
-    """The six-letter subset tag a subset font's name carries (PDF 9.6.4), distinct per face."""
-    digest = hashlib.sha256(face.encode()).digest()
-    return "".join(chr(65 + b % 26) for b in digest[:6])
-
-
 def _to_unicode(used: dict[int, str]) -> bytes:
     lines = [
         "/CIDInit /ProcSet findresource begin",
@@ -391,11 +386,12 @@ def _to_unicode(used: dict[int, str]) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
-def _xmp(title: str, when: str) -> bytes:
+def _xmp(title: str, when: str, claim: bool = True) -> bytes:
+    pdfa = 'pdfaid:part="2" pdfaid:conformance="B"' if claim else ""
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="2" pdfaid:conformance="B"/>
+<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" {pdfa}/>
 <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
 </rdf:Description>

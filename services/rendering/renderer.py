@@ -18,7 +18,16 @@ from services.domain.models import Document, DocumentVersion, Signoff
 from services.errors import Conflict, Invalid
 from services.rendering import grid
 from services.rendering.body import chinese_date, paragraphs
-from services.rendering.fonts import FONT_FILES, FontSet, css_ascent, embedded_font_css, find_fonts_dir, font_face_css
+from services.rendering.fonts import (
+    ALL_FACES,
+    FontSet,
+    css_ascent,
+    embedded_font_css,
+    find_fonts_dir,
+    font_face_css,
+    unprintable_message,
+)
+from services.rendering.glyphs import GlyphUse
 from services.rendering.layout import LayoutEngine
 from services.rendering.model import DocFormat, DocumentFacts, Layout, Signer, TextAttachment, choose_format
 from services.rendering.ofd import OfdWriter
@@ -97,6 +106,7 @@ class DocumentRenderer:
             format=fmt,
             title=doc.title,
             issuers=issuers,
+            issuers_alt=[i.organ.name_alt or "" for i in doc.issuers] if doc.issuers else [],
             doc_number=_header_number(doc, fmt),
             written_on=written_on,
             paragraphs=paragraphs(body),
@@ -136,12 +146,24 @@ class DocumentRenderer:
         page = self._page_html(layout, FONTS_SLOT)
         if not embed_fonts:
             return page.replace(FONTS_SLOT, font_face_css(self.fonts_dir), 1)
-        embedded = page.replace(FONTS_SLOT, embedded_font_css(self.fonts_dir, layout.chars_by_face()), 1)
+        embedded = page.replace(FONTS_SLOT, embedded_font_css(self.fonts_dir, self._chars(layout)), 1)
         with self._lock:  # pdf() is usually asked for right after: it draws the same layout directly
             self._recent[embedded] = layout
             while len(self._recent) > 8:
                 self._recent.pop(next(iter(self._recent)))
         return embedded
+
+    def _chars(self, layout: Layout) -> dict[str, set[str]]:
+        """The characters each face draws, a fallback face's included."""
+        if self.fonts_dir is None:
+            return layout.chars_by_face()
+        use = GlyphUse(self.fonts)
+        use.add_layout(layout)
+        return use.chars
+
+    def missing(self, text: str) -> list[str]:
+        """The characters of `text` no installed face can draw (a document holding one is refused at 审核)."""
+        return self.fonts.missing(text)
 
     def _page_html(self, layout: Layout, font_faces: str) -> str:
         return self.env.get_template("documents/official.html.j2").render(
@@ -150,7 +172,7 @@ class DocumentRenderer:
             font_faces=font_faces,
             css=self.css,
             format_class=layout.format.name,
-            ascents={face: css_ascent(face) for face in FONT_FILES},
+            ascents={face: css_ascent(face) for face in ALL_FACES},
             mm_per_pt=grid.MM_PER_PT,
             wrapped=WRAPPED,
             size_classes={grid.SIZE_4: " s14", grid.SIZE_3: " s16", grid.SIZE_2: " s22"},
@@ -158,7 +180,8 @@ class DocumentRenderer:
 
     def pdf(self, html: str) -> tuple[bytes, int]:
         """The PDF of a page this renderer just made: drawn from its layout directly; any other HTML (or a layout
-        using characters the Fandol faces lack, which need a fallback font) goes through WeasyPrint."""
+        holding a character no installed face has) goes through WeasyPrint, claiming PDF/A only when every
+        character of the page has a face."""
         with self._lock:
             layout = self._recent.get(html)
         if layout is not None:
@@ -187,7 +210,9 @@ class DocumentRenderer:
         writer = PdfWriter(self.fonts_dir) if self.fonts_dir else None
         every_digit = engine.with_copy_number(laid_out, "0123456789")  # what any other 份号 draws
         if writer is None or not (writer.covers(laid_out) and writer.covers(every_digit)):
-            raise Invalid("print_run_fonts", "字库缺字，无法批量印制", "the fonts lack characters for a print run")
+            missing = self.fonts.missing("".join(t.text for p in laid_out.pages for t in p.texts()))
+            zh, en = unprintable_message(missing) if missing else ("字库缺字", "the fonts lack characters")
+            raise Invalid("print_run_fonts", f"{zh}，无法批量印制", f"{en} (print run)")
         numbered = (engine.with_copy_number(laid_out, number) for number in copies)
         return writer.stream_all(numbered, _title(laid_out))
 
@@ -210,8 +235,11 @@ class DocumentRenderer:
         document = HTML(string=html, base_url=str(self.fonts_dir or ".")).render(font_config=self._font_config)
         out = io.BytesIO()
         # The 正本 is the fixed-layout archival form (DOMAIN.md §4.5): PDF/A-2b identification and output
-        # intent cost ≈0.05 s. No validator (veraPDF) is packaged here, so conformance is claimed, not proven.
-        document.write_pdf(out, pdf_variant="pdf/a-2b")
+        # intent cost ≈0.05 s. No validator (veraPDF) is packaged here, so conformance is claimed, not proven;
+        # and not claimed at all when a character has no face (PDF/A forbids a missing glyph).
+        text = "".join(document_text(html))
+        complete = self.fonts_dir is not None and not self.fonts.missing(text)
+        document.write_pdf(out, pdf_variant="pdf/a-2b" if complete else None)
         return out.getvalue(), len(document.pages)
 
     def _with_font_files(self, html: str) -> str:
@@ -222,6 +250,29 @@ class DocumentRenderer:
         if start == -1 or end == -1:
             return html
         return html[: start + len(FONTS_OPEN)] + font_face_css(self.fonts_dir) + html[end:]
+
+
+def document_text(html: str) -> list[str]:
+    """The text of a page of HTML (what WeasyPrint will draw), without its tags, styles and scripts."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class _Text(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.skip += tag in ("style", "script")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.skip -= tag in ("style", "script") and self.skip > 0
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                found.append(data)
+
+    _Text().feed(html)
+    return found
 
 
 def _title(layout: Layout) -> str:

@@ -79,8 +79,7 @@ class Typesetter:
     def glyphs(self, spans: Sequence[Span]) -> list[Glyph]:
         out = []
         for span in spans:
-            for char in span.text:
-                advance = self.fonts.advance(span.face, char)
+            for char, advance in zip(span.text, self.fonts.advances(span.face, span.text), strict=True):
                 full = advance >= 0.99
                 out.append(Glyph(char, span.face, advance * self.cell, full))
         return out
@@ -139,7 +138,7 @@ class Typesetter:
         """One letter-spacing for the whole line: the grid's (cell − em), or, for a justified line (and for any
         line holding a squeezed-in mark), the spacing that makes it end exactly at `room` (CJK justification:
         every gap grows or shrinks alike)."""
-        advances = [self.fonts.advance(g.face, g.char) * self.size for g in glyphs]
+        advances = [g.pitch / self.cell * self.size for g in glyphs]
         spacing = self.cell - self.size
         fitted = (room - sum(advances)) / (len(glyphs) - 1) if len(glyphs) > 1 else spacing
         if justify or fitted < spacing:

@@ -7,6 +7,7 @@ from typing import Any
 
 from search.analysis import find_doc_numbers, normalize
 from services.domain.enums import UPWARD_DOC_TYPES, Classification, DocType
+from services.rendering.fonts import PRINTABLE, unprintable_message
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class DraftView:
     lead_subordinate_ids: set[int]
     lead_prefixes: list[str]
     organ_names: dict[int, str] = field(default_factory=dict)  # for messages that name the organs concerned
+    unprintable: list[str] = field(default_factory=list)  # characters no installed face can draw
 
 
 def _result(code: str, passed: bool, zh: str, en: str, blocking: bool = True) -> CheckResult:
@@ -150,8 +152,16 @@ def check_report_carries_no_request(d: DraftView) -> CheckResult:
     )
 
 
+def check_every_character_printable(d: DraftView) -> CheckResult:
+    """Every character has a glyph in an installed face: a 公文 is never printed with a box in place of a character
+    (and never claims PDF/A with a missing glyph)."""
+    zh, en = unprintable_message(d.unprintable) if d.unprintable else PRINTABLE
+    return _result("unprintable_character", not d.unprintable, zh, en)
+
+
 CHECKS = (
     check_body_present,
+    check_every_character_printable,
     check_title_ends_with_doc_type,
     check_has_main_recipient,
     check_qingshi_single_main,

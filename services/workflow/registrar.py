@@ -81,6 +81,7 @@ class RegistrarService:
                 raise Invalid(
                     "reason_required", "复核修改须说明理由", "a change at 复核 needs a reason", field="opinion"
                 )
+            self.workflow.require_printable(document, changed_body)
             self.documents.new_version(document, actor, changed_body, f"复核修改：{opinion}", list(version.attachments))
             self.workflow.open_signing_round(document)
             document.written_on = None  # 成文日期 is the date the last signer signs the changed text
@@ -102,6 +103,7 @@ class RegistrarService:
         recipients = self._confirmed_recipients(document, registration.recipient_ids)
         uncleared = confirm_delivery(document, registration.confirm_uncleared)
         self.workflow.verify_signed_version(document)
+        self.workflow.require_printable(document)  # an organ renamed since 审核: refused before a number is taken
         number = self.workflow.allocate_number(document)
         document.printed_copies = copies
         record = self.repository.record_for_update(document)

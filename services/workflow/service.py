@@ -38,6 +38,7 @@ from services.jobs.service import JobService
 from services.numbering.service import NumberingService
 from services.registrar.repository import registered_copy_numbers
 from services.registrar.sheet import IssuingSheetService, sheet_pdf
+from services.rendering.fonts import FontSet, find_fonts_dir, unprintable_message
 from services.rendering.ofd import MIME as OFD_MIME
 from services.rendering.renderer import DocumentRenderer
 from services.workflow.checks import DraftView, blocking_failures, run_checks
@@ -123,7 +124,24 @@ class WorkflowService:
             lead_subordinate_ids=organs.subordinates(document.lead_organ_id),
             lead_prefixes=[p.prefix for p in document.lead_organ.prefixes],
             organ_names={r.organ_id: r.organ.name for r in document.recipients},
+            unprintable=self.unprintable(document),
         )
+
+    def unprintable(self, document: Document, body: str | None = None) -> list[str]:
+        """The characters of what the document prints (title, body — `body` when given —, 附件说明, 附注, the
+        organs' names in both scripts, 主送, 印发机关) that no installed face can draw."""
+        body = self.documents.body(self.documents.version(document)) if body is None else body
+        organs = [i.organ for i in document.issuers] + [r.organ for r in document.recipients]
+        printed = [document.title, body, *document.attachment_notes, document.remark or ""]
+        printed += [document.main_recipients_text or "", document.printing_organ or ""]
+        printed += [name for organ in organs for name in (organ.name, organ.name_alt or "")]
+        return FontSet(find_fonts_dir(self.ctx.settings.fonts_dir)).missing("\n".join(printed))
+
+    def require_printable(self, document: Document, body: str | None = None) -> None:
+        """Refused, the characters named, when an installed face lacks one (never printed as a box)."""
+        unprintable = self.unprintable(document, body)
+        if unprintable:
+            raise Invalid("unprintable_character", *unprintable_message(unprintable))
 
     # -- reviewer ------------------------------------------------------------------------------------------
 
@@ -134,6 +152,7 @@ class WorkflowService:
             raise Forbidden("not_reviewing_organ", "只有主办机关办公室可以审核", "only the lead organ reviews")
         document.require_status(DocStatus.in_review)
         if approve:
+            self.require_printable(document)  # fonts removed, or an organ renamed, since the format checks
             self.open_signing_round(document)
             self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
         else:

@@ -78,8 +78,17 @@ def seed_001(seeds: Path) -> DocumentFacts:
     )
 
 
+def _second_script(lines: list[str], after: str) -> str:
+    """The traditional Mongolian line typed under `after` in a bilingual 版头 ('' when there is none)."""
+    found = [x for x in lines if x]
+    at = found.index(after) if after in found else -1
+    following = found[at + 1] if 0 <= at < len(found) - 1 else ""
+    return following if following and all(not c.isalnum() or "\u1800" <= c <= "\u18af" for c in following) else ""
+
+
 def seed_002(seeds: Path) -> DocumentFacts:
     seed = read_notice(seeds / "002_9f21baf2fe8408e4.txt")
+    header = seed_lines(seeds, "002_9f21baf2fe8408e4.txt")[:20]
     return DocumentFacts(
         format=DocFormat.document,
         title=seed.title,
@@ -93,6 +102,8 @@ def seed_002(seeds: Path) -> DocumentFacts:
         copy_to=["中共扎兰屯市委员会"],
         printing_organ=f"{MW}办公室",
         printed_on="2024年9月6日",
+        issuers_alt=[_second_script(header, name) for name in (TZB, XCB, MW)],
+        logo_word_alt=_second_script(header, "文件"),
     )
 
 

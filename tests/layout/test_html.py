@@ -18,7 +18,7 @@ from tests.layout.measure import Checks, PdfPage, read_pdf
 
 CHROMIUM = os.environ.get("GONGWEN_TEST_CHROMIUM", "/usr/bin/chromium")
 MM_PER_PX = 25.4 / 96
-CASES = ("example-notice", "letter", "upward-request", "joint-5")
+CASES = ("example-notice", "letter", "upward-request", "joint-5", "seed-002")
 
 
 def _pairs(a: PdfPage, b: PdfPage) -> list[tuple[str, float, float, float, float]]:
@@ -48,18 +48,33 @@ def test_weasyprint_draws_the_html_where_the_pdf_writer_does(
     checks.done()
 
 
-def test_characters_missing_from_the_fonts_fall_back(rendered: dict[str, Rendered], renderer: DocumentRenderer) -> None:
-    """A character the Fandol faces lack (Mongolian script, as in seed 002's bilingual header) sends the page
-    through WeasyPrint, whose font fallback draws what the system has; the text survives in the PDF."""
+def test_characters_missing_from_the_fandol_faces_are_drawn_by_a_fallback_face(
+    rendered: dict[str, Rendered], renderer: DocumentRenderer
+) -> None:
+    """A character the Fandol faces lack (Mongolian script, as in seed 002's bilingual header; an Ext-B 𪚥) is
+    drawn by the PDF writer itself in its fallback face; the text survives in the PDF, which claims PDF/A."""
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) is not installed")
-    facts = replace(rendered["single"].facts, paragraphs=paragraphs("扎兰屯市 ᠵᠠᠯᠠᠨᠲᠤ 民族团结进步活动月。"))
+    facts = replace(rendered["single"].facts, paragraphs=paragraphs("扎兰屯市 ᠵᠠᠯᠠᠨᠲᠤ 民族团结进步活动月𪚥。"))
+    layout = renderer.layout(facts)
+    drawn = renderer.layout_pdf(layout)
+    assert drawn is not None
+    text = subprocess.run(["pdftotext", "-", "-"], input=drawn[0], capture_output=True, check=True, timeout=60).stdout
+    assert "扎兰屯市ᠵᠠᠯᠠᠨᠲᠤ民族团结进步活动月𪚥" in text.decode("utf-8").replace(" ", "")
+    assert b"pdfaid:part" in drawn[0]
+
+
+def test_a_character_no_face_has_is_never_claimed_as_pdfa(
+    rendered: dict[str, Rendered], renderer: DocumentRenderer
+) -> None:
+    """A character no installed face has (a private-use code point) cannot be drawn straight: the page goes
+    through WeasyPrint, and the file it makes does not claim PDF/A."""
+    facts = replace(rendered["single"].facts, paragraphs=paragraphs("扎兰屯市\U0010fffd民族团结进步活动月。"))
     layout = renderer.layout(facts)
     assert renderer.layout_pdf(layout) is None
     pdf, pages = renderer.pdf(renderer.html(layout))
     assert pages == len(layout.pages)
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60).stdout
-    assert "扎兰屯市ᠵᠠᠯᠠᠨᠲᠤ民族团结进步活动月" in text.decode("utf-8").replace(" ", "")
+    assert b"pdfaid:part" not in pdf
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -65,7 +65,9 @@ def test_the_file_leaves_before_the_last_copy_is_made(renderer: DocumentRenderer
 
 
 def test_a_character_the_fonts_lack_is_refused_before_any_byte(renderer: DocumentRenderer) -> None:
-    facts = replace(secret(), title="关于𪚥字的通知")  # an Ext-B character no Fandol face has
+    facts = replace(secret(), title="关于\U00030000字的通知")  # an Ext-G character no installed face has
     with pytest.raises(Invalid) as refused:
         renderer.print_run(facts, copy_numbers(3))
     assert refused.value.code == "print_run_fonts"
+    assert "U+30000“\U00030000”" in refused.value.zh
+    assert b"".join(renderer.print_run(replace(facts, title="关于𪚥字的通知"), copy_numbers(2)))  # Ext-B: HanaMinB

@@ -54,3 +54,12 @@ def test_a_report_carrying_a_request_is_a_warning_only() -> None:
     results = {r.code: r for r in run_checks(report)}
     assert not results["report_no_request"].passed and not results["report_no_request"].blocking
     assert _failed(report) == set()
+
+
+def test_a_character_no_font_has_fails_naming_it() -> None:
+    """A character no installed face draws fails the checks, named by its code point and itself."""
+    results = run_checks(replace(GOOD, unprintable=["\U00030000", "\U0010fffd"]))
+    failed = [r for r in blocking_failures(results) if r.code == "unprintable_character"]
+    assert len(failed) == 1
+    assert "U+30000“\U00030000”" in failed[0].zh and "U+10FFFD“\U0010fffd”" in failed[0].zh
+    assert "U+30000" in failed[0].en

@@ -87,6 +87,9 @@ class OrganChangeIn(BaseModel):
     short_name: str | None = Field(None, min_length=1, max_length=100)
     parent_id: IdField | None = Field(None, description="null: no superior")
     prefixes: dict[str, str] | None = Field(None, description="发文形式 → 机关代字, replacing the organ's")
+    name_alt: str | None = Field(
+        None, max_length=200, description="the name in traditional Mongolian, printed under it in the 标志; '' clears"
+    )
 
 
 class DepartmentRenameIn(BaseModel):

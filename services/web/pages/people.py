@@ -152,7 +152,7 @@ def _organ_page(
     values = extra.pop("values", None) or {
         "name": organ.name, "short_name": organ.short_name, "parent_id": str(organ.parent_id or ""),
         "prefixes": "，".join(f"{p.form}={p.prefix}" for p in organ.prefixes),
-        "aliases": "，".join(a.alias for a in organ.aliases),
+        "aliases": "，".join(a.alias for a in organ.aliases), "name_alt": organ.name_alt or "",
     }  # fmt: skip
     year = extra.pop("year", None) or _year(request.query_params.get("year", ""), ctx.today().year)
     return page(
@@ -170,13 +170,15 @@ def organ_page(request: Request, actor: CurrentUser, ctx: UnitOfWork, organ_id: 
 
 @router.post("/admin/organs/{organ_id}", response_model=None)
 def save_organ(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse | RedirectResponse:
-    values = {k: str(form.get(k) or "").strip() for k in ("name", "short_name", "parent_id", "prefixes", "aliases")}
+    fields = ("name", "short_name", "parent_id", "prefixes", "aliases", "name_alt")
+    values = {k: str(form.get(k) or "").strip() for k in fields}
 
     def save(ctx: Context, actor: User) -> None:
         parent = _number(values["parent_id"], "parent_id", "上级机关")
         prefixes = _with_field(lambda: parse_prefixes(values["prefixes"]), "prefixes")
         organs = compose.organs(ctx)
-        organs.update(actor, organ_id, OrganChange(values["name"], values["short_name"], parent, prefixes))
+        change = OrganChange(values["name"], values["short_name"], parent, prefixes, values["name_alt"])
+        organs.update(actor, organ_id, change)
         organs.set_aliases(actor, organ_id, parse_aliases(values["aliases"]))
 
     return _organ_act(request, organ_id, save, "organ_saved", values=values)
