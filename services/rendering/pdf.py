@@ -21,7 +21,7 @@ import pydyf
 
 from services.rendering import grid
 from services.rendering.fonts import FONT_FILES, Metrics, metrics, subset_font
-from services.rendering.model import Layout, Page, Rule, Text
+from services.rendering.model import Layout, Page, Rule, Seal, Text
 
 PT_PER_MM = 1 / grid.MM_PER_PT
 PAGE_W_PT = grid.PAGE_W * PT_PER_MM
@@ -70,9 +70,10 @@ class PdfWriter:
             fonts[face] = font.reference
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
         names = {face: f"F{i}" for i, face in enumerate(fonts)}
+        images = _seal_images(pdf.add_object, layouts, resources)
         pdf.add_object(resources)
         for page in (page for layout in layouts for page in layout.pages):
-            content = self._content(page, names)
+            content = self._content(page, names, images)
             pdf.add_object(content)
             pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference))
         catalog, info = self._pdfa(pdf.add_object, title)
@@ -141,12 +142,15 @@ class PdfWriter:
         names = pydyf.Dictionary({f"F{number}": _ref(number) for number in fonts.values()})
         yield from sink.emit(pydyf.Dictionary({"Font": names}), resources)
 
-    def _content(self, page: Page, names: dict[str, str]) -> pydyf.Stream:
+    def _content(self, page: Page, names: dict[str, str], images: dict[bytes, str] | None = None) -> pydyf.Stream:
         content = pydyf.Stream(compress=True)
         for rule in page.rules:
             self._rule(content, rule)
         for text in page.texts():
             self._text(content, text, names[text.face], self.metrics(text.face))
+        for seal in page.seals:
+            if seal.image and images:
+                _draw_seal(content, seal, images[seal.image])
         return content
 
     # -- drawing -------------------------------------------------------------------------------------------
@@ -259,6 +263,46 @@ class PdfWriter:
             "CreationDate": pydyf.String(now.strftime("D:%Y%m%d%H%M%SZ")),
         }
         return catalog, info
+
+
+def _seal_images(add: Add, layouts: list[Layout], resources: pydyf.Dictionary) -> dict[bytes, str]:
+    """Each distinct seal picture pressed on the pages (用印) as an image XObject with its alpha as a soft mask,
+    named in the shared resources; picture → its name."""
+    from PIL import Image  # a WeasyPrint dependency
+
+    names: dict[bytes, str] = {}
+    objects = pydyf.Dictionary()
+    for seal in (s for layout in layouts for page in layout.pages for s in page.seals if s.image):
+        assert seal.image is not None
+        if seal.image in names:
+            continue
+        with Image.open(io.BytesIO(seal.image)) as picture:
+            rgba = picture.convert("RGBA")
+        width, height = rgba.size
+        common = {"Type": "/XObject", "Subtype": "/Image", "Width": width, "Height": height, "BitsPerComponent": 8}
+        mask = pydyf.Stream(
+            [rgba.getchannel("A").tobytes()], pydyf.Dictionary({**common, "ColorSpace": "/DeviceGray"}), compress=True
+        )
+        add(mask)
+        extra = pydyf.Dictionary({**common, "ColorSpace": "/DeviceRGB", "SMask": mask.reference})
+        image = pydyf.Stream([rgba.convert("RGB").tobytes()], extra, compress=True)
+        add(image)
+        names[seal.image] = f"Seal{len(names)}"
+        objects[names[seal.image]] = image.reference
+    if names:
+        resources["XObject"] = objects
+    return names
+
+
+def _draw_seal(content: pydyf.Stream, seal: Seal, name: str) -> None:
+    """The seal's picture over its place: the box's size, its lower-left corner (PDF's y axis points up)."""
+    x, y = (seal.cx - seal.width / 2) * PT_PER_MM, PAGE_H_PT - (seal.cy + seal.height / 2) * PT_PER_MM
+    content.push_state()
+    content.set_matrix(
+        round(seal.width * PT_PER_MM, 3), 0, 0, round(seal.height * PT_PER_MM, 3), round(x, 3), round(y, 3)
+    )
+    content.draw_x_object(name)
+    content.pop_state()
 
 
 def _page(parent: bytes, contents: bytes, resources: bytes) -> pydyf.Dictionary:
