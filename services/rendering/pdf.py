@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ PAGE_W_PT = grid.PAGE_W * PT_PER_MM
 PAGE_H_PT = grid.PAGE_H * PT_PER_MM
 PRODUCER = "gongwen"
 CHUNK_BYTES = 256 * 1024  # what a print run's stream hands on at a time
+SEAL_PX = 480  # the widest a seal's picture is embedded
 Add = Callable[[pydyf.Object], object]
 
 
@@ -266,32 +268,39 @@ class PdfWriter:
 
 
 def _seal_images(add: Add, layouts: list[Layout], resources: pydyf.Dictionary) -> dict[bytes, str]:
-    """Each distinct seal picture pressed on the pages (用印) as an image XObject with its alpha as a soft mask,
-    named in the shared resources; picture → its name."""
-    from PIL import Image  # a WeasyPrint dependency
-
+    """Each distinct seal picture pressed on the pages (用印) as an image XObject, named in the shared resources;
+    picture → its name."""
     names: dict[bytes, str] = {}
     objects = pydyf.Dictionary()
-    for seal in (s for layout in layouts for page in layout.pages for s in page.seals if s.image):
-        assert seal.image is not None
-        if seal.image in names:
-            continue
-        with Image.open(io.BytesIO(seal.image)) as picture:
-            rgba = picture.convert("RGBA")
-        width, height = rgba.size
-        common = {"Type": "/XObject", "Subtype": "/Image", "Width": width, "Height": height, "BitsPerComponent": 8}
-        mask = pydyf.Stream(
-            [rgba.getchannel("A").tobytes()], pydyf.Dictionary({**common, "ColorSpace": "/DeviceGray"}), compress=True
-        )
-        add(mask)
-        extra = pydyf.Dictionary({**common, "ColorSpace": "/DeviceRGB", "SMask": mask.reference})
-        image = pydyf.Stream([rgba.convert("RGB").tobytes()], extra, compress=True)
-        add(image)
-        names[seal.image] = f"Seal{len(names)}"
-        objects[names[seal.image]] = image.reference
+    for seal in (s for layout in layouts for page in layout.pages for s in page.seals):
+        if seal.image and seal.image not in names:
+            names[seal.image] = f"Seal{len(names)}"
+            objects[names[seal.image]] = _image(add, seal.image)
     if names:
         resources["XObject"] = objects
     return names
+
+
+def _image(add: Add, png: bytes) -> bytes:
+    """A PNG as an RGB image with its alpha as a soft mask (PDF/A-2 allows one); the reference to it."""
+    from PIL import Image  # a WeasyPrint dependency
+
+    with Image.open(io.BytesIO(png)) as picture:
+        rgba = picture.convert("RGBA")
+    if rgba.width > SEAL_PX:  # 42 mm at ≈ 290 dpi is as sharp as a printer shows it
+        rgba = rgba.resize((SEAL_PX, round(rgba.height * SEAL_PX / rgba.width)), Image.Resampling.LANCZOS)
+    common = {
+        "Type": "/XObject", "Subtype": "/Image", "Width": rgba.width, "Height": rgba.height, "BitsPerComponent": 8,
+        "Filter": "/FlateDecode",  # compressed here, fast (level 1): pydyf compresses at level 9, seconds on pixels
+    }  # fmt: skip
+    alpha = zlib.compress(rgba.getchannel("A").tobytes(), 1)
+    mask = pydyf.Stream([alpha], pydyf.Dictionary({**common, "ColorSpace": "/DeviceGray"}))
+    add(mask)
+    extra = pydyf.Dictionary({**common, "ColorSpace": "/DeviceRGB", "SMask": mask.reference})
+    image = pydyf.Stream([zlib.compress(rgba.convert("RGB").tobytes(), 1)], extra)
+    add(image)
+    reference: bytes = image.reference
+    return reference
 
 
 def _draw_seal(content: pydyf.Stream, seal: Seal, name: str) -> None:

@@ -13,7 +13,7 @@ from services.errors import Invalid
 from services.limits import SEAL_IMAGE_MAX_PIXELS, Upload, check_size
 
 RED = (230, 0, 18, 255)
-SIZE_PX = 600  # 42 mm at ≈ 360 dpi
+SIZE_PX = 480  # 42 mm at ≈ 290 dpi
 RING = 0.035  # the ring's width as a share of the diameter
 STAR = 0.19  # the star's outer radius as a share of the diameter
 

@@ -64,10 +64,15 @@ class Place:
 
 @dataclass(frozen=True)
 class Stamp:
-    """One organ's seal to press, and where its picture goes."""
+    """One organ's seal to press, where its picture goes, and its SESeal (made once for the OFD and the PDF)."""
 
     key: SealKey
     places: Sequence[Place]
+    eseal: bytes
+
+    @classmethod
+    def of(cls, key: SealKey, places: Sequence[Place]) -> Stamp:
+        return cls(key, places, key.seal())
 
 
 def places_of(layout: Layout, organ: str) -> list[Place]:
@@ -129,7 +134,7 @@ def sign_ofd(ofd: bytes, stamps: Sequence[Stamp], when: dt.datetime) -> bytes:
         covered = sorted(name for name in files if name != SIGNATURES)
         for name in covered:
             digests.setdefault(name, sm3_digest(files[name]))
-        eseal = stamp.key.seal()
+        eseal = stamp.eseal
         signature = _signature_xml(folder, covered, digests, stamp.places, page_ids, when, n)
         files[f"{folder}/Seal.esl"] = eseal
         files[f"{folder}/Signature.xml"] = signature
@@ -246,7 +251,7 @@ def _check_ofd_seal(files: dict[str, bytes], location: str, later: set[str]) -> 
 def sign_pdf(pdf: bytes, stamps: Sequence[Stamp], when: dt.datetime) -> bytes:
     """The detached signature file of a PDF: one SES_Signature per seal over the SM3 of the whole file."""
     digest = sm3_digest(pdf)
-    signatures = [s.key.sign(digest, when, f"application/pdf;length={len(pdf)}") for s in stamps]
+    signatures = [s.key.sign(digest, when, f"application/pdf;length={len(pdf)}", s.eseal) for s in stamps]
     data: bytes = SesSignatures([_load(s) for s in signatures]).dump()
     return data
 

@@ -341,7 +341,7 @@ class WorkflowService:
         layout = renderer.layout_of(html)
         if not pressed or layout is None:
             return ofd, None
-        stamps = [Stamp(key, places_of(layout, name)) for name, key in pressed]
+        stamps = [Stamp.of(key, places_of(layout, name)) for name, key in pressed]
         when = self.ctx.now()
         return sign_ofd(ofd, stamps, when), sign_pdf(pdf, stamps, when)
 

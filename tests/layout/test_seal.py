@@ -15,6 +15,7 @@ import ofdkit
 import pytest
 from pypdf import PdfReader
 
+from services.archive.package import check_package
 from services.errors import Conflict, Invalid
 from services.rendering.fonts import find_fonts_dir
 from services.rendering.renderer import DocumentRenderer
@@ -45,7 +46,7 @@ def sealed(renderer: DocumentRenderer) -> tuple[bytes, bytes, bytes, bytes]:
     html = renderer.html(layout)
     pdf, _ = renderer.pdf(html)
     ofd = renderer.ofd(html)
-    stamps = [Stamp(k, places_of(layout, k.organ)) for k in keys]
+    stamps = [Stamp.of(k, places_of(layout, k.organ)) for k in keys]
     assert all(s.places for s in stamps), "every organ has a seal place"
     return pdf, sign_pdf(pdf, stamps, NOW), sign_ofd(ofd, stamps, NOW), ofd
 
@@ -185,3 +186,16 @@ def test_an_uploaded_seal_picture_must_be_a_modest_square_png() -> None:
         checked_png(b"GIF89a" + bytes(100))
     with pytest.raises(Invalid, match="seal_image_too_large"):
         checked_png(good + bytes(3 * 1024 * 1024))
+
+
+def test_the_archive_check_files_the_pdfs_seals_and_fails_a_package_whose_seal_is_broken(
+    sealed: tuple[bytes, bytes, bytes, bytes],
+) -> None:
+    pdf, ses, ofd, _ = sealed
+    good = {"01-正本.pdf": pdf, "01-正本.pdf.ses": ses, "01-正本.ofd": ofd}
+    result, formats = check_package(good, {"文种": "通知"}, 0, scanner=None)
+    assert formats["01-正本.pdf.ses"] == "ses" and result.safety.passed
+    assert not [p for p in result.authenticity.problems if "电子印章" in p]
+    result, _ = check_package(dict(good, **{"01-正本.ofd": _changed_body_byte(ofd)}), {"文种": "通知"}, 0, None)
+    broken = [p for p in result.authenticity.problems if "电子印章验证失败" in p]
+    assert len(broken) == 3 and all(p.startswith("01-正本.ofd：") for p in broken) and MW in broken[-1]
