@@ -20,6 +20,7 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -51,14 +52,15 @@ def render_once(renderer: DocumentRenderer, facts: object) -> tuple[float, float
 
 
 def seal_keys(facts: DocumentFacts) -> list[SealKey]:
-    """A seal per issuer, made as 用印 makes one (a key pair, the picture drawn from the name)."""
+    """A seal per issuer, made as 用印 makes one (a key pair, the picture drawn from the name, its SESeal)."""
     now = dt.datetime.now(dt.UTC)
     fonts = find_fonts_dir()
     found = []
     for n, organ in enumerate(facts.issuers if facts.sealed else []):
         picture = draw_seal(organ, fonts / FONT_FILES["GWSongBold"] if fonts else None)
         until = now + dt.timedelta(days=3650)
-        found.append(SealKey(f"bench{n}-v1-0", organ, 1, picture, 42, KeyPair.generate(), now, now, until))
+        key = SealKey(f"bench{n}-v1-0", organ, 1, picture, 42, KeyPair.generate(), now, now, until)
+        found.append(replace(key, eseal=key.seal()))  # the SESeal is kept with the seal version, made once
     return found
 
 

@@ -496,6 +496,7 @@ class OrganSeal(Base):
     public_key: Mapped[str] = mapped_column(String(130))  # SM2, x ‖ y in hex
     image: Mapped[bytes] = mapped_column(LargeBinary)  # PNG
     image_sm3: Mapped[str] = mapped_column(String(64))
+    eseal: Mapped[bytes] = mapped_column(LargeBinary)  # the SESeal (GB/T 38540, DER) every signature embeds
     valid_from: Mapped[dt.datetime]
     valid_to: Mapped[dt.datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

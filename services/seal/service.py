@@ -74,10 +74,12 @@ class SealService:
         es_id = es_id_of(_ascii(organ.code, organ.id), version, secrets.token_hex(4))
         key = KeyPair.generate()
         picture = image or draw_seal(organ.name, _seal_font(self.ctx))
+        until = now + dt.timedelta(days=365 * VALID_YEARS)
+        eseal = SealKey(es_id, organ.name, version, picture, SEAL_MM, key, now, now, until).seal()
         seal = OrganSeal(
             organ_id=organ.id, version=version, es_id=es_id, name=organ.name, public_key=key.public_hex,
-            image=picture, image_sm3=sm3_digest(picture).hex(), valid_from=now,
-            valid_to=now + dt.timedelta(days=365 * VALID_YEARS), created_by_id=actor.id, created_at=now,
+            image=picture, image_sm3=sm3_digest(picture).hex(), eseal=eseal, valid_from=now, valid_to=until,
+            created_by_id=actor.id, created_at=now,
         )  # fmt: skip
         self.ctx.session.add(seal)
         self.ctx.session.flush()
@@ -102,7 +104,7 @@ class SealService:
         return SealKey(
             es_id=seal.es_id, organ=seal.name, version=seal.version, image_png=seal.image, width_mm=SEAL_MM,
             key=self.keys.load(seal.es_id, seal.public_key), created=seal.created_at, valid_from=seal.valid_from,
-            valid_to=seal.valid_to,
+            valid_to=seal.valid_to, eseal=seal.eseal,
         )  # fmt: skip
 
     # -- checking -------------------------------------------------------------------------------------------

@@ -240,9 +240,12 @@ class SealKey:
     created: dt.datetime
     valid_from: dt.datetime
     valid_to: dt.datetime
+    eseal: bytes | None = None  # the SESeal as made with the version (kept with it), else made when asked
 
     def seal(self) -> bytes:
         """The SESeal (DER): the seal's information signed by its own key (the seal maker is the office itself)."""
+        if self.eseal:
+            return self.eseal
         cert = certificate(self.key, self.organ, self.version, self.valid_from, self.valid_to)
         info = SesSealInfo(
             {

@@ -153,6 +153,8 @@ def test_the_verify_page_shows_each_seal_and_refuses_bad_files_in_chinese(
 ) -> None:
     doc_id = sealed(client, login, drain)
     pdf, ofd, ses = files(client, login, doc_id)
+    page_login(client, "mw.drafter")
+    assert f'href="/api/v1/documents/{doc_id}/pdf.ses"' in client.get(f"/documents/{doc_id}").text
     csrf = page_login(client, "jyj.drafter")  # a recipient checks what it received
     assert "验证电子印章" in client.get("/seals/verify").text
     shown = client.post("/seals/verify", data={"csrf": csrf}, files={"file": ("正本.ofd", ofd)})

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("public_key", sa.String(length=130), nullable=False),
         sa.Column("image", sa.LargeBinary(), nullable=False),
         sa.Column("image_sm3", sa.String(length=64), nullable=False),
+        sa.Column("eseal", sa.LargeBinary(), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_to", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
