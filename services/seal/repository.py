@@ -30,6 +30,9 @@ class SealRepository:
     def by_code(self, es_id: str) -> OrganSeal | None:
         return self.session.scalar(select(OrganSeal).where(OrganSeal.es_id == es_id))
 
+    def lock_organ(self, organ_id: int) -> None:
+        self.session.execute(select(Organ.id).where(Organ.id == organ_id).with_for_update())
+
     def organ_named(self, text: str) -> Organ | None:
         return self.session.scalar(select(Organ).where((Organ.code == text) | (Organ.name == text)))
 

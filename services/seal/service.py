@@ -63,10 +63,19 @@ class SealService:
     def for_pressing(self, actor: User, organ: Organ) -> OrganSeal:
         """The seal 用印 presses for an organ: its seal in use, made (picture drawn from its name) when it has none
         yet, recorded as made by whoever pressed it."""
-        return self.repository.current(organ.id) or self._make(organ, actor, None)
+        found = self.repository.current(organ.id)
+        if found is None:
+            self._lock(organ)  # and look again: another 用印 may have made it meanwhile
+            found = self.repository.current(organ.id)
+        return found or self._make(organ, actor, None)
+
+    def _lock(self, organ: Organ) -> None:
+        """The organ's row, locked: two 用印 at once for an organ without a seal make one version, not two."""
+        self.repository.lock_organ(organ.id)
 
     def _make(self, organ: Organ, actor: User, image: bytes | None) -> OrganSeal:
         now = self.ctx.now()
+        self._lock(organ)
         current = self.repository.current(organ.id)
         if current is not None:
             current.retired_at = now
