@@ -2,7 +2,10 @@
 generated cases, and the seeds when ../shared/seeds is there) the way issuing does — layout, HTML with embedded
 fonts, PDF — and print seconds per document; the figure that matters is the joint notice with its plan as 附件
 (example-notice; seed-002 is the same shape), to stay ≤ 0.5 s on 2 cores. The OFD written beside the PDF at issue
-is timed apart (`ofd_s`, not in `median_s`). The first render of a process (font files, the word segmenter's
+is timed apart (`ofd_s`, not in `median_s`), and so is pressing an electronic seal per issuer of the document on
+both (`seal_s`: drawing the seal pictures on the PDF page, the GB/T 38540 SM2/SM3 signatures embedded in the OFD and
+detached beside the PDF, services/seal/; the keys are made once, before timing).
+The first render of a process (font files, the word segmenter's
 dictionary) is timed apart as `cold_s`.
 
     .venv/bin/python bench/render.py [--repeat 7] [--only example-notice]
@@ -11,18 +14,25 @@ dictionary) is timed apart as `cold_s`.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.config import PROJECT_ROOT
+from services.rendering.fonts import FONT_FILES, find_fonts_dir
 from services.rendering.layout import LayoutEngine
+from services.rendering.model import DocumentFacts
 from services.rendering.renderer import DocumentRenderer
+from services.seal.image import draw_seal
+from services.seal.ses import KeyPair, SealKey
+from services.seal.sign import Stamp, places_of, sign_ofd, sign_pdf
 from tests.conftest import SEEDS
 from tests.layout.cases import CASES, SEED_CASES, build
 
@@ -41,6 +51,39 @@ def render_once(renderer: DocumentRenderer, facts: object) -> tuple[float, float
     return laid - start, written - laid, done - written, ofd - done, pages
 
 
+def seal_keys(facts: DocumentFacts) -> list[SealKey]:
+    """A seal per issuer, made as 用印 makes one (a key pair, the picture drawn from the name, its SESeal)."""
+    now = dt.datetime.now(dt.UTC)
+    fonts = find_fonts_dir()
+    found = []
+    for n, organ in enumerate(facts.issuers if facts.sealed else []):
+        picture = draw_seal(organ, fonts / FONT_FILES["GWSongBold"] if fonts else None)
+        until = now + dt.timedelta(days=3650)
+        key = SealKey(f"bench{n}-v1-0", organ, 1, picture, 42, KeyPair.generate(), now, now, until)
+        found.append(replace(key, eseal=key.seal()))  # the SESeal is kept with the seal version, made once
+    return found
+
+
+def seal_once(renderer: DocumentRenderer, facts: DocumentFacts, keys: list[SealKey]) -> float:
+    """Seconds to issue the document sealed beyond issuing it unsealed: the pictures drawn on the PDF, and every
+    seal signed into the OFD and beside the PDF (what the issue job adds when 用印 recorded the seals)."""
+    layout = renderer.layout(facts)
+    start = time.perf_counter()
+    stamped = layout.stamped({k.organ: k.image_png for k in keys})
+    html = renderer.html(stamped)
+    pdf, _ = renderer.pdf(html)
+    ofd = renderer.ofd(html)
+    stamps = [Stamp.of(k, places_of(stamped, k.organ)) for k in keys]
+    sign_ofd(ofd, stamps, dt.datetime.now(dt.UTC))
+    sign_pdf(pdf, stamps, dt.datetime.now(dt.UTC))
+    sealed = time.perf_counter() - start
+    start = time.perf_counter()
+    html = renderer.html(layout)
+    renderer.pdf(html)
+    renderer.ofd(html)
+    return max(sealed - (time.perf_counter() - start), 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="timed renders per document (the median is kept)")
@@ -56,6 +99,8 @@ def main() -> None:
     results = {}
     for name in names:
         runs = [render_once(renderer, facts[name]) for _ in range(args.repeat)]
+        keys = seal_keys(facts[name])
+        seal_runs = [seal_once(renderer, facts[name], keys) for _ in range(args.repeat)] if keys else [0.0]
         totals = [sum(run[:3]) for run in runs]  # layout, HTML and PDF, as before OFD
         results[name] = {
             "pages": runs[0][4],
@@ -65,11 +110,13 @@ def main() -> None:
             "html_s": round(statistics.median(r[1] for r in runs), 3),
             "pdf_s": round(statistics.median(r[2] for r in runs), 3),
             "ofd_s": round(statistics.median(r[3] for r in runs), 3),
+            "seal_s": round(statistics.median(seal_runs), 3),
+            "seals": len(keys),
         }
         row = results[name]
         print(
             f"{name:18} {row['pages']:3d} pages  {row['median_s']:.3f} s/document (median), "
-            f"PDF {row['pdf_s']:.3f} s, OFD {row['ofd_s']:.3f} s"
+            f"PDF {row['pdf_s']:.3f} s, OFD {row['ofd_s']:.3f} s, {row['seals']} seals {row['seal_s']:.3f} s"
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(

@@ -258,6 +258,20 @@ def require_role(user: User, role: Role) -> None:
         )
 
 
+def require_press_seal(user: User, organ_id: int, lead_organ_id: int) -> None:
+    """用印 (GB/T 9704 §7.3.5; DOMAIN.md §1.5): an issuing organ's electronic seal is pressed by a registrar of that
+    organ, or of the lead organ (whose 用印 step records every issuer's seal), or by an admin; nobody else."""
+    if user.has_role(Role.admin):
+        return
+    if not user.has_role(Role.registrar) or user.organ_id not in (organ_id, lead_organ_id):
+        raise Forbidden(
+            "seal_not_yours",
+            "只有本机关（或主办机关）的登记人员可以加盖本机关的电子印章",
+            "only a registrar of this organ (or of the lead organ) presses its electronic seal",
+            organ_id=organ_id,
+        )
+
+
 def archive_fonds_organ(user: User) -> int | None:
     """Whose 全宗 a user keeps (DOMAIN.md §3.7): an archivist their own organ's, an admin every organ's (None).
     Anyone else keeps none and is refused."""

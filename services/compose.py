@@ -27,6 +27,8 @@ from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
+from services.seal.repository import SealRepository
+from services.seal.service import SealService
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -59,14 +61,18 @@ def documents(ctx: Context) -> DocumentService:
     return DocumentService(ctx, audit=audit(ctx), organs=organs(ctx))
 
 
+def seals(ctx: Context) -> SealService:
+    return SealService(ctx, audit=audit(ctx), repository=SealRepository(ctx.session))
+
+
 def workflow(ctx: Context) -> WorkflowService:
-    return WorkflowService(ctx, documents=documents(ctx), audit=audit(ctx), jobs=jobs(ctx))
+    return WorkflowService(ctx, documents=documents(ctx), audit=audit(ctx), jobs=jobs(ctx), seals=seals(ctx))
 
 
 def registrar(ctx: Context) -> RegistrarService:
     return RegistrarService(
         ctx, documents=documents(ctx), workflow=workflow(ctx), audit=audit(ctx),
-        repository=RegistrarRepository(ctx.session),
+        repository=RegistrarRepository(ctx.session), seals=seals(ctx),
     )  # fmt: skip
 
 

@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Time zone of 成文日期 and deadlines.")
     templates_dir: Path = Field(PROJECT_ROOT / "templates", description="Jinja2 templates.")
     fonts_dir: Path | None = Field(None, description="Folder with the Fandol fonts; found automatically when unset.")
+    seal_keys_dir: Path | None = Field(
+        None,
+        description="Where the private keys of the organs' electronic seals are kept (a folder of mode 0700, each "
+        "key a file of mode 0600); `seal-keys` under the home when unset. The database keeps only public keys.",
+    )
     example_data: bool = Field(
         False,
         description="Load the seed organs, users and documents on first start (demo accounts with a known "
@@ -251,6 +256,10 @@ class Settings(BaseSettings):
     @property
     def effective_search_url(self) -> str:
         return self.search_url or f"embedded://{self.home_dir / 'index'}"
+
+    @property
+    def effective_seal_keys_dir(self) -> Path:
+        return self.seal_keys_dir or self.home_dir / "seal-keys"
 
     @property
     def prefect_home(self) -> Path:

@@ -25,6 +25,8 @@ def sniff(name: str, data: bytes) -> str:
         return "gif"
     if data.startswith((b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe")):
         return "executable"
+    if name.endswith(".ses") and data.startswith(b"\x30"):
+        return "ses"  # GB/T 38540 signatures (DER) detached from a PDF 正本
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()

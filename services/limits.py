@@ -16,6 +16,8 @@ class Upload(StrEnum):
     report_file = "report_file"  # a photo or document sent with a report-back
     scan = "scan"  # the scan of a paper 收文
     import_file = "import_file"  # a past document to import
+    seal_image = "seal_image"  # the picture of an organ's electronic seal (a PNG)
+    sealed_file = "sealed_file"  # an issued 正本 (PDF, OFD or its .ses) someone asks to have verified
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,21 @@ FILE_LIMITS = {
     Upload.report_file: FileLimit(50 * MB, "attachment_too_large", "附件", "an attachment"),
     Upload.scan: FileLimit(50 * MB, "scan_too_large", "扫描件", "the scan"),
     Upload.import_file: FileLimit(100 * MB, "file_too_large", "文件", "the file"),
+    Upload.seal_image: FileLimit(2 * MB, "seal_image_too_large", "印章图像", "the seal picture"),
+    Upload.sealed_file: FileLimit(50 * MB, "sealed_file_too_large", "待验证文件", "the file to verify"),
 }
 # A request may carry several files of a kind (a report with its photos, an import of a folder) and the form around
 # them: the body's cap for a route is the most it may need, checked before anything is read.
-PER_REQUEST = {Upload.attachment: 1, Upload.report_file: 2, Upload.scan: 1, Upload.import_file: 1}
+PER_REQUEST = {
+    Upload.attachment: 1, Upload.report_file: 2, Upload.scan: 1, Upload.import_file: 1, Upload.seal_image: 1,
+    Upload.sealed_file: 2,  # a PDF and its detached .ses
+}  # fmt: skip
 FORM_ROOM = 1 * MB
 # An OFD's XML parts (OFD.xml, Document.xml, a page) are opened only up to this size when an OFD is checked (the
 # archive's 四性 check): a page of ours is tens of KB; a ZIP declaring more is not read, it is refused.
 OFD_XML_MAX = 16 * MB
+# A seal picture is drawn at 42 mm: 4 million pixels is more than any printer resolves there.
+SEAL_IMAGE_MAX_PIXELS = 4_000_000
 
 
 def request_cap(kind: Upload) -> int:

@@ -47,6 +47,7 @@ LIMITS = (
     _route("POST", r"/documents/\d+/reply", request_cap(Upload.report_file)),
     _route("POST", r"/incoming/new", request_cap(Upload.scan)),
     _route("POST", r"/imports", request_cap(Upload.import_file)),
+    _route("POST", r"/seals/verify", request_cap(Upload.sealed_file)),
 )
 
 

@@ -18,13 +18,15 @@ from typing import Any
 from services.archive.rules import ARCHIVAL_CODE
 from services.formats import sniff
 from services.rendering.ofd import ofd_pages
+from services.seal.ses import SealError
+from services.seal.sign import verify_ofd, verify_pdf
 
 MANIFEST = "manifest.json"
 METADATA = "metadata.json"
 REQUIRED_METADATA = ("档号", "题名", "责任者", "日期", "保管期限", "全宗号", "年度", "件号")
 
 
-ALLOWED = {"pdf", "ofd", "png", "jpeg", "gif", "text", "json", "html", "docx"}
+ALLOWED = {"pdf", "ofd", "png", "jpeg", "gif", "text", "json", "html", "docx", "ses"}
 
 
 @dataclass
@@ -119,6 +121,7 @@ def check_package(
     if not any(p.endswith(".pdf") for p in files) and metadata.get("文种") not in (None, "报告"):
         result.integrity.fail("缺少正本（版式文件）")
     _same_pages(files, formats, result.integrity)
+    _seals_hold(files, formats, result.authenticity)
     attachments = [p for p in files if "附件" in p]
     if len(attachments) < expected_attachments:
         result.integrity.fail(f"附件不全：应有 {expected_attachments} 件，实有 {len(attachments)} 件")
@@ -131,6 +134,23 @@ def check_package(
     if not result.integrity.problems:
         json.dumps(metadata, ensure_ascii=False)  # well-formed metadata
     return result, formats
+
+
+def _seals_hold(files: dict[str, bytes], formats: dict[str, str], check: Check) -> None:
+    """真实性: every electronic seal of a 正本 still verifies (OFD: its embedded signatures; PDF: its .ses)."""
+    for path, data in files.items():
+        try:
+            if formats[path] == "ofd" and path.endswith("正本.ofd"):
+                found = verify_ofd(data)
+            elif formats[path] == "ses" and path.removesuffix(".ses") in files:
+                found = verify_pdf(files[path.removesuffix(".ses")], data)
+            else:
+                continue
+        except SealError as exc:
+            check.fail(f"{path}：{exc}")
+            continue
+        for broken in found.broken:
+            check.fail(f"{path}：“{broken.organ}”的电子印章验证失败（{'；'.join(broken.problems)}）")
 
 
 def _usable(path: str, data: bytes, fmt: str, check: Check) -> None:

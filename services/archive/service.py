@@ -295,6 +295,8 @@ class ArchiveService:
                 files[f"{lead}-正本.pdf"] = self.ctx.store.get(doc.rendered_pdf_key)
             if doc.rendered_ofd_key and self.ctx.store.exists(doc.rendered_ofd_key):  # none before OFD was written
                 files[f"{lead}-正本.ofd"] = self.ctx.store.get(doc.rendered_ofd_key)
+            if doc.rendered_ses_key and self.ctx.store.exists(doc.rendered_ses_key):  # the PDF's electronic seals
+                files[f"{lead}-正本.pdf.ses"] = self.ctx.store.get(doc.rendered_ses_key)
             files[f"{lead}-定稿.txt"] = self.ctx.store.get(version.body_key)
             for k, att in enumerate(version.attachments, 1):
                 files[f"{lead}-附件{k}-{safe_filename(att.filename)}"] = self.ctx.store.get(att.key)

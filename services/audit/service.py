@@ -62,11 +62,12 @@ ACTIONS_ZH = {
     "department_removed": "撤销科室",
     "numbering_set": "设置起始编号",
     "series_saved": "设置编号序列",
+    "seal_made": "制作电子印章",
 }
 ADMINISTRATIVE = (
     "admin_created", "user_created", "user_changed", "user_disabled", "user_enabled", "password_reset",
     "organ_created", "organ_changed", "department_created", "department_renamed", "department_removed",
-    "numbering_set", "series_saved",
+    "numbering_set", "series_saved", "seal_made",
 )  # fmt: skip
 
 

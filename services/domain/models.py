@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -195,6 +196,11 @@ def ofd_key_beside(pdf_key: str) -> str:
     return pdf_key.removesuffix(".pdf") + ".ofd"
 
 
+def ses_key_beside(pdf_key: str) -> str:
+    """Where the detached seal signatures of the 正本 whose PDF is at `pdf_key` are stored: 正本.pdf.ses."""
+    return pdf_key + ".ses"
+
+
 class Document(Base):
     """A 公文 record with the GB/T 33480 field list (DOMAIN.md §4.3)."""
 
@@ -299,6 +305,11 @@ class Document(Base):
         """The 正本's OFD (GB/T 33190), stored beside its PDF under the same name (documents issued before OFD was
         written have none: callers check that the object exists)."""
         return ofd_key_beside(self.rendered_pdf_key) if self.rendered_pdf_key else None
+
+    @property
+    def rendered_ses_key(self) -> str | None:
+        """The PDF's detached seal signatures (GB/T 38540), when its seals were pressed electronically."""
+        return ses_key_beside(self.rendered_pdf_key) if self.rendered_pdf_key else None
 
     def linked(self, kind: str) -> int | None:
         """The document this one refers to by a link of this kind (转发, 答复, …), if any."""
@@ -463,8 +474,35 @@ class SealRecord(Base):
     applied_by: Mapped[str] = mapped_column(String(50))  # the person who pressed the seal, as the registrar wrote
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     applied_at: Mapped[dt.datetime]
+    # the electronic seal (version) pressed on the issued files; None for seals recorded before there were any
+    seal_id: Mapped[int | None] = mapped_column(ForeignKey("organ_seals.id"))
     organ: Mapped[Organ] = relationship()
     recorded_by: Mapped[User] = relationship()
+    seal: Mapped[OrganSeal | None] = relationship()
+
+
+class OrganSeal(Base):
+    """电子印章: one version of an organ's seal (docs/seal.md). The database keeps what a verifier needs (the public
+    key, the picture and its digest, validity, who made it); the private key is a file of the server's secret store
+    named after ``es_id``. A new key pair is a new version; the old ones stay and still verify what they sealed."""
+
+    __tablename__ = "organ_seals"
+    __table_args__ = (UniqueConstraint("organ_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    es_id: Mapped[str] = mapped_column(String(100), unique=True)  # the seal's code in GB/T 38540's esID
+    name: Mapped[str] = mapped_column(String(200))  # the organ's name the seal carries
+    public_key: Mapped[str] = mapped_column(String(130))  # SM2, x ‖ y in hex
+    image: Mapped[bytes] = mapped_column(LargeBinary)  # PNG
+    image_sm3: Mapped[str] = mapped_column(String(64))
+    eseal: Mapped[bytes] = mapped_column(LargeBinary)  # the SESeal (GB/T 38540, DER) every signature embeds
+    valid_from: Mapped[dt.datetime]
+    valid_to: Mapped[dt.datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]  # when a newer version replaced it
+    organ: Mapped[Organ] = relationship()
 
 
 class DocumentView(Base):

@@ -45,6 +45,7 @@ from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
+from services.seal.service import SealService
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -129,3 +130,4 @@ Jobs = Annotated[JobService, provide(compose.jobs)]
 Indexing = Annotated[IndexingService, provide(compose.indexing)]
 ImportJobs = Annotated[ImportJobService, provide(compose.import_jobs)]
 Numbering = Annotated[NumberingService, provide(compose.numbering)]
+Seals = Annotated[SealService, provide(compose.seals)]

@@ -3,9 +3,10 @@ seal places, every measure in mm from the page's top-left corner)."""
 
 from __future__ import annotations
 
+import base64
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from services.rendering.body import Paragraph
@@ -109,6 +110,11 @@ class Seal:
     height: float
     organ: str
     kind: str = "印章"
+    image: bytes | None = None  # the electronic seal's picture (PNG) pressed here, once 用印 applied it
+
+    @property
+    def image_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.image or b"").decode("ascii")
 
     @property
     def top(self) -> float:
@@ -151,6 +157,16 @@ class Layout:
     format: DocFormat
     pages: list[Page]
     facts: DocumentFacts | None = None  # what was laid out (the OFD's DocInfo names its 文号 and 发文机关)
+
+    def stamped(self, images: Mapping[str, bytes]) -> Layout:
+        """The same pages with each organ's seal picture (by the organ's name as laid out) at its seal places."""
+        if not images:
+            return self
+        pages = [
+            replace(page, seals=[replace(s, image=images.get(s.organ)) if s.kind == "印章" else s for s in page.seals])
+            for page in self.pages
+        ]
+        return replace(self, pages=pages)
 
     def chars_by_face(self) -> dict[str, set[str]]:
         used: dict[str, set[str]] = {}

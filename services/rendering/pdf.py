@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,14 @@ import pydyf
 from services.rendering import grid
 from services.rendering.fonts import FontSet, metrics, subset_font
 from services.rendering.glyphs import GlyphUse, glyph_run, pieces
-from services.rendering.model import Layout, Page, Rule, Text
+from services.rendering.model import Layout, Page, Rule, Seal, Text
 
 PT_PER_MM = 1 / grid.MM_PER_PT
 PAGE_W_PT = grid.PAGE_W * PT_PER_MM
 PAGE_H_PT = grid.PAGE_H * PT_PER_MM
 PRODUCER = "gongwen"
 CHUNK_BYTES = 256 * 1024  # what a print run's stream hands on at a time
+SEAL_PX = 480  # the widest a seal's picture is embedded
 Add = Callable[[pydyf.Object], object]
 
 
@@ -67,9 +69,10 @@ class PdfWriter:
             fonts[face] = font.reference
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
         names = {face: f"F{i}" for i, face in enumerate(fonts)}
+        images = _seal_images(pdf.add_object, layouts, resources)
         pdf.add_object(resources)
         for page in (page for layout in layouts for page in layout.pages):
-            content = self._content(page, names)
+            content = self._content(page, names, images)
             pdf.add_object(content)
             pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference))
         catalog, info = self._pdfa(pdf.add_object, title, claim=not use.missing)
@@ -138,13 +141,16 @@ class PdfWriter:
         names = pydyf.Dictionary({f"F{number}": _ref(number) for number in fonts.values()})
         yield from sink.emit(pydyf.Dictionary({"Font": names}), resources)
 
-    def _content(self, page: Page, names: dict[str, str]) -> pydyf.Stream:
+    def _content(self, page: Page, names: dict[str, str], images: dict[bytes, str] | None = None) -> pydyf.Stream:
         content = pydyf.Stream(compress=True)
         for rule in page.rules:
             self._rule(content, rule)
         for text in page.texts():
             for piece in pieces(self.fonts, text):
                 self._text(content, piece, names[piece.face], self.fonts)
+        for seal in page.seals:
+            if seal.image and images:
+                _draw_seal(content, seal, images[seal.image])
         return content
 
     # -- drawing -------------------------------------------------------------------------------------------
@@ -260,6 +266,53 @@ class PdfWriter:
             "CreationDate": pydyf.String(now.strftime("D:%Y%m%d%H%M%SZ")),
         }
         return catalog, info
+
+
+def _seal_images(add: Add, layouts: list[Layout], resources: pydyf.Dictionary) -> dict[bytes, str]:
+    """Each distinct seal picture pressed on the pages (用印) as an image XObject, named in the shared resources;
+    picture → its name."""
+    names: dict[bytes, str] = {}
+    objects = pydyf.Dictionary()
+    for seal in (s for layout in layouts for page in layout.pages for s in page.seals):
+        if seal.image and seal.image not in names:
+            names[seal.image] = f"Seal{len(names)}"
+            objects[names[seal.image]] = _image(add, seal.image)
+    if names:
+        resources["XObject"] = objects
+    return names
+
+
+def _image(add: Add, png: bytes) -> bytes:
+    """A PNG as an RGB image with its alpha as a soft mask (PDF/A-2 allows one); the reference to it."""
+    from PIL import Image  # a WeasyPrint dependency
+
+    with Image.open(io.BytesIO(png)) as picture:
+        rgba = picture.convert("RGBA")
+    if rgba.width > SEAL_PX:  # 42 mm at ≈ 290 dpi is as sharp as a printer shows it
+        rgba = rgba.resize((SEAL_PX, round(rgba.height * SEAL_PX / rgba.width)), Image.Resampling.LANCZOS)
+    common = {
+        "Type": "/XObject", "Subtype": "/Image", "Width": rgba.width, "Height": rgba.height, "BitsPerComponent": 8,
+        "Filter": "/FlateDecode",  # compressed here, fast (level 1): pydyf compresses at level 9, seconds on pixels
+    }  # fmt: skip
+    alpha = zlib.compress(rgba.getchannel("A").tobytes(), 1)
+    mask = pydyf.Stream([alpha], pydyf.Dictionary({**common, "ColorSpace": "/DeviceGray"}))
+    add(mask)
+    extra = pydyf.Dictionary({**common, "ColorSpace": "/DeviceRGB", "SMask": mask.reference})
+    image = pydyf.Stream([zlib.compress(rgba.convert("RGB").tobytes(), 1)], extra)
+    add(image)
+    reference: bytes = image.reference
+    return reference
+
+
+def _draw_seal(content: pydyf.Stream, seal: Seal, name: str) -> None:
+    """The seal's picture over its place: the box's size, its lower-left corner (PDF's y axis points up)."""
+    x, y = (seal.cx - seal.width / 2) * PT_PER_MM, PAGE_H_PT - (seal.cy + seal.height / 2) * PT_PER_MM
+    content.push_state()
+    content.set_matrix(
+        round(seal.width * PT_PER_MM, 3), 0, 0, round(seal.height * PT_PER_MM, 3), round(x, 3), round(y, 3)
+    )
+    content.draw_x_object(name)
+    content.pop_state()
 
 
 def _page(parent: bytes, contents: bytes, resources: bytes) -> pydyf.Dictionary:

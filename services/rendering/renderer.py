@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -75,12 +75,14 @@ class DocumentRenderer:
         signoffs: Sequence[Signoff],
         printed_on: dt.date | None = None,
         copy_number: str | None = None,
+        stamps: Mapping[str, bytes] | None = None,
     ) -> str:
         """The document as issued: 发文字号 and 成文日期 must be set; 印发日期 is the record's unless given; a 涉密
-        document shows the 份号 given (the first registered copy) or 000001."""
+        document shows the 份号 given (the first registered copy) or 000001; ``stamps`` are the seal pictures
+        pressed at 用印, by issuer name, drawn at their organs' seal places."""
         assert doc.written_on is not None and doc.doc_number is not None
         facts = self.facts(doc, body, version, signoffs, copy_number=copy_number, printed_on=printed_on)
-        return self.html(self.layout(facts))
+        return self.html(self.layout(facts).stamped(stamps or {}))
 
     def preview_html(self, doc: Document, body: str, version: DocumentVersion, signoffs: Sequence[Signoff]) -> str:
         """The layout a reviewer or signer checks before registration: 文号 and date are shown as placeholders."""
@@ -197,6 +199,11 @@ class DocumentRenderer:
         if layout is None:
             raise Conflict("ofd_layout_gone", "版式已失效，请重新排版", "the layout of this page is gone; render again")
         return self.layout_ofd(layout)
+
+    def layout_of(self, html: str) -> Layout | None:
+        """The layout a page this renderer just made was drawn from (its seal places), if still known."""
+        with self._lock:
+            return self._recent.get(html)
 
     def layout_ofd(self, layout: Layout) -> bytes:
         return OfdWriter(self.fonts_dir).write(layout)

@@ -18,6 +18,7 @@ from services.web.pages import (
     incoming,
     people,
     registrar,
+    seals,
     search,
     tracking,
     work,
@@ -27,7 +28,21 @@ from services.web.render import page
 
 def install_web(app: FastAPI, templates_dir: str) -> None:
     app.mount("/static", StaticFiles(directory=f"{templates_dir}/web/static"), name="static")
-    pages = (auth, work, drafting, document, registrar, tracking, incoming, imports, search, archive, admin, people)
+    pages = (
+        auth,
+        work,
+        drafting,
+        document,
+        registrar,
+        tracking,
+        incoming,
+        imports,
+        seals,
+        search,
+        archive,
+        admin,
+        people,
+    )
     for module in pages:
         serve(app, module.router)
 

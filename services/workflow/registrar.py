@@ -14,12 +14,13 @@ from services.audit.service import AuditService
 from services.context import Context
 from services.documents.service import DocumentService
 from services.domain.enums import REGISTRAR_STEPS, DocStatus, JobStep, Role
-from services.domain.models import Document, IssueRecord, SealRecord, User
+from services.domain.models import Document, IssueRecord, Organ, OrganSeal, SealRecord, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.jobs.service import JobService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.rules import check_copies, needs_copy_numbers, parse_copy_numbers
 from services.rendering.model import DocFormat, choose_format
+from services.seal.service import SealService
 from services.workflow.service import WorkflowService, confirm_delivery, uncleared_detail
 
 MAX_OPINION = 2000
@@ -45,12 +46,14 @@ class RegistrarService:
         workflow: WorkflowService | None = None,
         audit: AuditService | None = None,
         repository: RegistrarRepository | None = None,
+        seals: SealService | None = None,
     ) -> None:
         self.ctx = ctx
         self.documents = documents or DocumentService(ctx)
         self.workflow = workflow or WorkflowService(ctx)
         self.audit = audit or AuditService(ctx)
         self.repository = repository or RegistrarRepository(ctx.session)
+        self.seals = seals or SealService(ctx, audit=self.audit)
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -123,7 +126,8 @@ class RegistrarService:
         return document
 
     def seal(self, actor: User, document_id: int, applied_by: Mapping[int, str]) -> Document:
-        """用印: every issuing organ's seal, in organ order, with the person who pressed it (GB/T 9704 §7.3.5)."""
+        """用印: every issuing organ's seal, in organ order, with the person who pressed it (GB/T 9704 §7.3.5); each
+        organ's electronic seal in use (made now when it has none) is recorded, and pressed on the issued files."""
         document = self._take(actor, document_id, DocStatus.sealing)
         issuers = [i.organ for i in document.issuers]
         unsealed = choose_format(document.doc_type, document.issue_form) is DocFormat.minutes  # 纪要: no seal
@@ -137,16 +141,19 @@ class RegistrarService:
                 "record who pressed each issuing organ's seal, and only theirs",
                 field="applied_by",
             )
+        pressed = [(n, o) for n, o in enumerate(issuers) if names.get(o.id)]
+        versions = self._electronic_seals(actor, document, [o for _, o in pressed])
         record = self.repository.record_for_update(document)
         now = self.ctx.now()
         record.seals = [
             SealRecord(organ_id=o.id, position=n, applied_by=names[o.id], recorded_by_id=actor.id, applied_at=now)
-            for n, o in enumerate(issuers)
-            if names.get(o.id)
+            for n, o in pressed
         ]
+        for pressed_seal in record.seals:
+            pressed_seal.seal_id = versions[pressed_seal.organ_id].id
         record.sealed_at = now
         document.move(DocStatus.releasing)
-        seals = [f"{o.name}：{names[o.id]}" for o in issuers if names.get(o.id)]
+        seals = [f"{o.name}：{names[o.id]}（电子印章第 {versions[o.id].version} 版）" for _, o in pressed]
         self.audit.record("sealed", document=document, actor=actor, seals=seals, note="；".join(seals) or "不用印")
         return document
 
@@ -166,6 +173,12 @@ class RegistrarService:
         return document
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _electronic_seals(self, actor: User, document: Document, organs: Sequence[Organ]) -> dict[int, OrganSeal]:
+        """Each organ's electronic seal in use, if the actor may press it (services/access.py)."""
+        for organ in organs:
+            access.require_press_seal(actor, organ.id, document.lead_organ_id or organ.id)
+        return {o.id: self.seals.for_pressing(actor, o) for o in organs}
 
     def _take(self, actor: User, document_id: int, step: DocStatus) -> Document:
         """The document, locked, if the actor is its lead organ's registrar and it waits for this step."""

@@ -31,7 +31,7 @@ from services.domain.enums import (
     SignoffStatus,
     number_family,
 )
-from services.domain.models import Document, DocumentView, Organ, Signoff, User, ofd_key_beside
+from services.domain.models import Document, DocumentView, Organ, Signoff, User, ofd_key_beside, ses_key_beside
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
@@ -41,6 +41,9 @@ from services.registrar.sheet import IssuingSheetService, sheet_pdf
 from services.rendering.fonts import FontSet, find_fonts_dir, unprintable_message
 from services.rendering.ofd import MIME as OFD_MIME
 from services.rendering.renderer import DocumentRenderer
+from services.seal.service import SealService
+from services.seal.ses import SealKey
+from services.seal.sign import SES_MIME, Stamp, places_of, sign_ofd, sign_pdf
 from services.workflow.checks import DraftView, blocking_failures, run_checks
 
 # Every signature is in from here on (the registrar's gate, then issuing).
@@ -66,11 +69,13 @@ class WorkflowService:
         documents: DocumentService | None = None,
         audit: AuditService | None = None,
         jobs: JobService | None = None,
+        seals: SealService | None = None,
     ) -> None:
         self.ctx = ctx
         self.documents = documents or DocumentService(ctx)
         self.audit = audit or AuditService(ctx)
         self.jobs = jobs or JobService(ctx)
+        self.seals = seals or SealService(ctx, audit=self.audit)
 
     # -- drafter -------------------------------------------------------------------------------------------
 
@@ -333,12 +338,31 @@ class WorkflowService:
         body = self.documents.body(version)
         signoffs = self.signoffs(document)
         first_copy = next(iter(registered_copy_numbers(self.ctx.session, document.id)), None)
-        html = renderer.document_html(document, body, version, signoffs, printed_on=printed_on, copy_number=first_copy)
+        pressed = self.seals.pressed(document)  # the electronic seals recorded at 用印
+        names = [i.name for i in document.issuers]
+        images = {names[n]: key.image_png for n, key in pressed if n < len(names)}
+        html = renderer.document_html(
+            document, body, version, signoffs, printed_on=printed_on, copy_number=first_copy, stamps=images
+        )
         pdf, pages = renderer.pdf(html)
         ofd = renderer.ofd(html)  # the same layout as OFD (GB/T 33190), stored beside the PDF
+        ofd, ses = self._press_seals(
+            renderer, html, pdf, ofd, [(names[n], key) for n, key in pressed if n < len(names)]
+        )
         # 发文稿纸: every box is filled by now (复核 and 登记 done, seals recorded); filed as its 处理单
         sheet = sheet_pdf(IssuingSheetService(self.ctx).of(document), self.ctx.settings)
-        return Rendered(version.number, html, pdf, pages, printed_on, sheet, ofd)
+        return Rendered(version.number, html, pdf, pages, printed_on, sheet, ofd, ses)
+
+    def _press_seals(
+        self, renderer: DocumentRenderer, html: str, pdf: bytes, ofd: bytes, pressed: list[tuple[str, SealKey]]
+    ) -> tuple[bytes, bytes | None]:
+        """The OFD with each seal's signature embedded, and the PDF's detached signature file (docs/seal.md)."""
+        layout = renderer.layout_of(html)
+        if not pressed or layout is None:
+            return ofd, None
+        stamps = [Stamp.of(key, places_of(layout, name)) for name, key in pressed]
+        when = self.ctx.now()
+        return sign_ofd(ofd, stamps, when), sign_pdf(pdf, stamps, when)
 
     def store_rendered(self, document_id: int, rendered: Rendered) -> str:
         """Store what `render_issued` made and issue the document, under its row lock (a short write)."""
@@ -357,6 +381,8 @@ class WorkflowService:
         stage_object(self.ctx.session, self.ctx.store, html_key, rendered.html.encode(), "text/html; charset=utf-8")
         stage_object(self.ctx.session, self.ctx.store, pdf_key, rendered.pdf, "application/pdf")
         stage_object(self.ctx.session, self.ctx.store, ofd_key_beside(pdf_key), rendered.ofd, OFD_MIME)
+        if rendered.ses is not None:  # the PDF's seals: a detached SES signature file beside it
+            stage_object(self.ctx.session, self.ctx.store, ses_key_beside(pdf_key), rendered.ses, SES_MIME)
         stage_object(self.ctx.session, self.ctx.store, sheet_key, rendered.issuing_sheet, "application/pdf")
         document.rendered_html_key, document.rendered_pdf_key = html_key, pdf_key
         document.issuing_sheet_key = sheet_key
@@ -383,7 +409,8 @@ class Rendered:
     pages: int
     printed_on: dt.date
     issuing_sheet: bytes  # 发文稿纸 PDF
-    ofd: bytes  # the 正本 as OFD
+    ofd: bytes  # the 正本 as OFD (with its seals' signatures when sealed)
+    ses: bytes | None = None  # the PDF's detached seal signatures (正本.pdf.ses), when sealed
 
 
 def require_signer_name(actor: User, document: Document) -> None:

@@ -146,6 +146,7 @@ ROUTES: dict[str, Spec] = {
     "POST /api/v1/documents/{document_id}/issue": Spec("act", 2, _post(f"{A}/issue")),
     "GET /api/v1/documents/{document_id}/pdf": Spec("read", 1, _get(f"{A}/pdf")),
     "GET /api/v1/documents/{document_id}/ofd": Spec("read", 1, _get(f"{A}/ofd")),
+    "GET /api/v1/documents/{document_id}/pdf.ses": Spec("read", 1, _get(f"{A}/pdf.ses")),
     "GET /api/v1/documents/{document_id}/html": Spec("read", 1, _get(f"{A}/html")),
     "GET /api/v1/documents/{document_id}/print.pdf": Spec("read", 2, _get(f"{A}/print.pdf")),
     "GET /api/v1/documents/{document_id}/audit": Spec("read", 1, _get(f"{A}/audit")),
@@ -226,6 +227,8 @@ ROUTES: dict[str, Spec] = {
     "PUT /api/v1/archive/retention/{key}": Spec("archive"),
     "GET /imports": Spec("self"),
     "POST /imports": Spec("self"),
+    "GET /seals/verify": Spec("self"),  # anyone logged in checks a file they hold; nothing is stored
+    "POST /seals/verify": Spec("self"),
     "GET /imports/jobs/{job_id}": Spec("self"),
     "GET /login": Spec("public"),
     "POST /login": Spec("self"),

@@ -30,6 +30,7 @@ from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.rendering.ofd import MIME as OFD_MIME
+from services.seal.sign import SES_MIME
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
@@ -227,6 +228,18 @@ def document_ofd(user: CurrentUser, ctx: UnitOfWork, documents: Documents, docum
     name = f"{document.doc_number or document.id}.ofd"
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
     return Response(ctx.store.get(key), media_type=OFD_MIME, headers=headers)
+
+
+@router.get("/{document_id}/pdf.ses")
+def document_pdf_seals(user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id) -> Response:
+    """The PDF 正本's electronic seals (GB/T 38540 SES_Signature, detached: docs/seal.md), when it was sealed."""
+    document = documents.get_visible(user, document_id)
+    key = document.rendered_ses_key
+    if key is None or not ctx.store.exists(key):
+        raise Conflict("no_seal", "该公文的正本没有电子印章", "this document's 正本 carries no electronic seal")
+    name = f"{document.doc_number or document.id}.pdf.ses"
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    return Response(ctx.store.get(key), media_type=SES_MIME, headers=headers)
 
 
 @router.get("/{document_id}/print.pdf")

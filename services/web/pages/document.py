@@ -95,6 +95,7 @@ def show_document(request: Request, document_id: int, http_status: int = 200, pr
             "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
             "distribution": _summary(ctx, user, document),
             "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
+            "has_seals": bool(document.rendered_ses_key and ctx.store.exists(document.rendered_ses_key)),
         }
         # Without a registrar the document is issued at its last signature: the drafter confirms at submission.
         warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
