@@ -308,7 +308,7 @@ class Document(Base):
         if self.status not in {s.value for s in allowed}:
             raise Conflict(
                 "illegal_state",
-                f"公文当前状态为“{self.status}”，不能执行此操作",
+                f"公文当前为“{DocStatus(self.status).zh}”，此操作须在“{'、'.join(s.zh for s in allowed)}”时进行",
                 f"the document is '{self.status}'; this action needs one of {[s.value for s in allowed]}",
                 status_now=self.status,
             )

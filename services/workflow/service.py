@@ -138,7 +138,7 @@ class WorkflowService:
             self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
         else:
             if not opinion or not opinion.strip():
-                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason", field="opinion")
             document.move(DocStatus.returned)
             document.returned_reason = opinion.strip()
             self.audit.record("review_returned", document=document, actor=actor, opinion=opinion)
@@ -223,7 +223,7 @@ class WorkflowService:
             self._complete_round_if_signed(document)
         else:
             if not slot.opinion:
-                raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason", field="opinion")
             slot.decide(SignoffStatus.rejected)
             document.move(DocStatus.returned)
             document.returned_reason = f"{actor.organ.short_name}：{slot.opinion}"
