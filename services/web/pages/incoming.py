@@ -100,12 +100,10 @@ def register_paper(
 
 
 def _register(incoming: IncomingService, user: User, values: dict[str, str], scan: object) -> IncomingRecord:
-    data = _checked(
-        PaperIn, **{k: v or None for k, v in values.items()} | {
-            "classification": values["classification"] or "非密", "urgency": values["urgency"] or "普通",
-            "copies": values["copies"] or "1", "nature": values["nature"] or "办件",
-        },
-    )  # fmt: skip
+    defaults = {"classification": "非密", "urgency": "普通", "copies": "1", "nature": "办件", "doc_number": None,
+                "received_on": None}  # fmt: skip
+    given = {k: v or defaults.get(k, v) for k, v in values.items()}
+    data = _checked(PaperIn, **given)
     upload = None
     if isinstance(scan, UploadFile) and scan.filename:
         content = scan.file.read()

@@ -92,7 +92,7 @@ def chase(
     document_id = service.visible(user, obligation_id).document_id
     done, problems = attempt(ctx, posted, lambda: service.chase_now(user, obligation_id, organ_ids or None, period))
     if done is None:
-        field = f"chase-{obligation_id}"
+        field = f"urge-{obligation_id}"
         return _dashboard(request, user, service, groups, document_id, NO_FILTERS, _at(problems, field))
     return redirect(f"/documents/{document_id}/distribution", "chased")
 
