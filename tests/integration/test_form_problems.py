@@ -77,7 +77,8 @@ def test_the_plan_checks_report_every_obligation_together(client: TestClient, ru
     form = {
         "csrf": csrf, "doc_type": "通知", "title": "关于测试的通知", "issue_form": "字", "body": "正文。",
         "classification": "非密", "urgency": "普通", "base_version": "1", "phase-0-name": "部署阶段",
-        "phase-0-starts_on": "2030-02-01", "phase-0-ends_on": "2030-01-01", "ob-0-title": "工作总结", "ob-1-title": "工作动态",
+        "phase-0-starts_on": "2030-02-01", "phase-0-ends_on": "2030-01-01",
+        "ob-0-title": "工作总结", "ob-1-title": "工作动态",
     }  # fmt: skip
     with changes_nothing(runtime):
         r = client.post(f"/documents/{doc_id}/edit", data=form)
