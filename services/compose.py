@@ -26,6 +26,7 @@ from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
+from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -75,6 +76,10 @@ def issuing_sheets(ctx: Context) -> IssuingSheetService:
 
 def distribution(ctx: Context) -> DistributionService:
     return DistributionService(ctx, documents=documents(ctx), audit=audit(ctx))
+
+
+def document_actions(ctx: Context) -> DocumentActions:
+    return DocumentActions(ctx, workflow=workflow(ctx), distribution=distribution(ctx))
 
 
 def obligations(ctx: Context) -> ObligationService:

@@ -44,6 +44,7 @@ from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
 from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
+from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -127,3 +128,4 @@ Jobs = Annotated[JobService, provide(compose.jobs)]
 Indexing = Annotated[IndexingService, provide(compose.indexing)]
 ImportJobs = Annotated[ImportJobService, provide(compose.import_jobs)]
 Numbering = Annotated[NumberingService, provide(compose.numbering)]
+Actions = Annotated[DocumentActions, provide(compose.document_actions)]

@@ -248,6 +248,10 @@ class WorkflowService:
         """登记 by hand: queue issuing again for a signed document (e.g. after a failed run)."""
         document = self.documents.lock_visible(actor, document_id, Level.internal)
         require_role(actor, Role.registrar)
+        if actor.organ_id != document.lead_organ_id:
+            raise Forbidden(
+                "not_issuing_office", "只有主办机关的登记人员可以办理", "only the lead organ's registrar handles this"
+            )
         if document.status in {DocStatus.issued.value, DocStatus.distributed.value}:
             raise Conflict("already_issued", "本文已印发", "the document is already issued")
         if document.status != DocStatus.signed.value:

@@ -24,7 +24,7 @@ from services.api.schemas import (
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import decode_utf8_text, draft_input_of, list_visible
 from services.errors import Conflict
-from services.http.deps import Audit, CurrentUser, Documents, RecordingScope, UnitOfWork, Workflow
+from services.http.deps import Actions, Audit, CurrentUser, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
@@ -56,8 +56,9 @@ def create_draft(user: CurrentUser, documents: Documents, body: DraftInput) -> D
 
 
 @router.get("/{document_id}")
-def get_document(user: CurrentUser, documents: Documents, document_id: Id) -> DocumentOut:
-    return DocumentOut.of(documents.get_visible(user, document_id))
+def get_document(user: CurrentUser, documents: Documents, actions: Actions, document_id: Id) -> DocumentOut:
+    document = documents.get_visible(user, document_id)
+    return DocumentOut.of(document, actions.of(user, document))
 
 
 @router.put("/{document_id}")

@@ -13,10 +13,10 @@ from starlette.datastructures import FormData
 from services import access, compose
 from services.access import Level
 from services.context import Context
-from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
+from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
 from services.errors import Conflict, Invalid
-from services.http.deps import CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
+from services.http.deps import Actions, CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
@@ -27,6 +27,7 @@ from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.render import page, redirect, secure_headers
 from services.web.session import read_form
+from services.workflow.actions import DocAction
 from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
@@ -42,33 +43,24 @@ def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | Non
     return item, owed
 
 
-def _owes(ctx: Context, user: User, document: Document) -> bool:
-    return document.status == DocStatus.distributed.value and any(
-        user.organ_id in o.owner_ids for o in document.obligations
-    )
-
-
-def _actions(user: User, level: Level, document: Document, item: InboxItem | None, owes: bool) -> dict[str, bool]:
+def _buttons(user: User, level: Level, document: Document, acts: list[DocAction]) -> dict[str, bool]:
+    """A button for each action the user may take next (services.workflow.actions) and the links they may follow."""
     internal = level >= Level.internal
     lead = internal and user.organ_id == document.lead_organ_id
-    issuer = internal and user.organ_id in {i.organ_id for i in document.issuers}
-    status = document.status
-    return {
-        "edit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
-        "submit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
-        "review": lead and user.has_role(Role.reviewer) and status == DocStatus.in_review,
-        "sign": issuer and user.has_role(Role.signer) and status == DocStatus.signing,
-        "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
-        "registrar_step": lead and user.has_role(Role.registrar) and DocStatus(status) in REGISTRAR_STEPS,
+    distributed = document.status == DocStatus.distributed
+    shown = {a.value: a in acts for a in DocAction}
+    return shown | {
+        "registrar_step": any(a in acts for a in REGISTRAR_STEP_ACTIONS),
         "issuing_sheet": internal and document.kind == DocKind.outgoing,
         "print_run": internal and may_print(user, document),
-        "receive": item is not None and item.received_at is None,
-        "report": owes,
-        "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
-        "track": (lead or user.has_role(Role.admin)) and status == DocStatus.distributed,
+        "tasks": bool(document.plan_tasks) and distributed,
+        "track": (lead or user.has_role(Role.admin)) and distributed,
         "versions": internal,
         "reissue": user.has_role(Role.drafter) and document.kind == DocKind.imported,
     }
+
+
+REGISTRAR_STEP_ACTIONS = (DocAction.recheck, DocAction.register, DocAction.seal, DocAction.release)
 
 
 @router.get("/documents/{document_id}")
@@ -84,7 +76,7 @@ def show_document(
     document = service.get_visible(user, document_id)
     level = access.level_of(ctx.session, user, document_id) or Level.issued
     version = service.version(document)
-    item, owed = _mine(ctx, user, document)
+    owed = _mine(ctx, user, document)[1]
     internal = level >= Level.internal
     context: dict[str, Any] = {
         "document": document,
@@ -92,7 +84,7 @@ def show_document(
         "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
         "signoffs": compose.workflow(ctx).signoffs(document, current_round_only=False) if internal else [],
         "events": compose.audit(ctx).for_document(user, document.id),
-        "actions": _actions(user, level, document, item, _owes(ctx, user, document)),
+        "actions": _buttons(user, level, document, compose.document_actions(ctx).of(user, document)),
         "owed": owed,
         "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
         "distribution": _summary(ctx, user, document),
@@ -149,11 +141,14 @@ def document_frame(
 
 
 @router.get("/documents/{document_id}/review")
-def review_page(request: Request, user: CurrentUser, service: Documents, document_id: Id) -> HTMLResponse:
+def review_page(
+    request: Request, user: CurrentUser, service: Documents, actions: Actions, document_id: Id
+) -> HTMLResponse:
     document = service.get_visible(user, document_id, Level.internal)
     version = service.version(document)
+    may = DocAction.review in actions.of(user, document)
     return page(request, "decide.html", user, nav="inbox", document=document, version=version, mode="review",
-                diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="")  # fmt: skip
+                diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="", may_decide=may)  # fmt: skip
 
 
 @router.post("/documents/{document_id}/review", response_model=None)
@@ -179,6 +174,7 @@ def _decide_again(
         request, "decide.html", user, http_status=422, nav="inbox", document=document,
         version=workflow.documents.version(document), mode=mode, diff=None, rows=[], last_seen=None,
         signoffs=workflow.signoffs(document) if mode == "sign" else [], problems=problems, opinion=opinion,
+        may_decide=DocAction(mode) in compose.document_actions(workflow.ctx).of(user, document),
     )  # fmt: skip
 
 
@@ -197,6 +193,7 @@ def sign_page(request: Request, scope: RecordingScope, document_id: Id) -> HTMLR
         request, "decide.html", user, nav="inbox", document=document, version=workflow.documents.version(document),
         mode="sign", diff=view["diff"], rows=rows, last_seen=view["last_seen_version"],
         signoffs=workflow.signoffs(document), problems=[], opinion="",
+        may_decide=DocAction.sign in compose.document_actions(scope.ctx).of(user, document),
     )  # fmt: skip
 
 
