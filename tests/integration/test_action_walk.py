@@ -4,7 +4,6 @@ Each action is tried in a transaction that is rolled back, so one document serve
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
 
