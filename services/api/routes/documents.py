@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services import compose
 from services.access import Level
@@ -100,6 +100,36 @@ def add_attachment(
         data=data,
     )
     return DocumentOut.of(documents.add_attachment(user, document_id, upload))
+
+
+class AttachmentTitleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200, description="The attachment's title, as the 附件说明 lists it")
+
+
+@router.patch("/{document_id}/attachments/{attachment_id}")
+def retitle_attachment(
+    user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id, body: AttachmentTitleIn
+) -> DocumentOut:
+    """A new title for an attachment of the current version, before signing (a new version)."""
+    return DocumentOut.of(documents.retitle_attachment(user, document_id, attachment_id, body.title))
+
+
+@router.delete("/{document_id}/attachments/{attachment_id}")
+def remove_attachment(user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id) -> DocumentOut:
+    """An attachment of the current version removed, before signing (a new version; earlier ones keep it)."""
+    return DocumentOut.of(documents.remove_attachment(user, document_id, attachment_id))
+
+
+@router.put("/{document_id}/attachments/{attachment_id}")
+def replace_attachment(
+    user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id, file: UploadFile
+) -> DocumentOut:
+    """An attachment's file replaced, keeping its title and place, before signing (a new version)."""
+    name = file.filename or "attachment"
+    content_type = file.content_type or "application/octet-stream"
+    upload = AttachmentUpload(title="", filename=name, content_type=content_type, data=file.file.read())
+    return DocumentOut.of(documents.replace_attachment(user, document_id, attachment_id, upload))
 
 
 @router.get("/{document_id}/attachments/{attachment_id}")

@@ -15,7 +15,7 @@ from services.context import Context
 from services.documents.service import DocumentService, list_visible
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
-from services.errors import Conflict
+from services.errors import Conflict, Invalid
 from services.http.deps import CurrentUser, Documents, UnitOfWork
 from services.http.params import MAX_ID, MAX_VERSION, Id
 from services.obligations.proposal import Proposal, propose
@@ -55,6 +55,7 @@ def _editor(
     document_id: int | None,
     problems: list[FormProblem] | None = None,
     conflict: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     organs = compose.organs(ctx).list()
     forms = [p.form for p in user.organ.prefixes]
@@ -80,6 +81,7 @@ def _editor(
         groups=compose.groups(ctx).all(),
         cadences=CADENCE_ZH,
         proposal=proposal,
+        typed=typed or {},
     )
 
 
@@ -193,11 +195,73 @@ def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]
     return {"version": saved.number, "rows": side_by_side(service.body(saved), values["body"])}
 
 
-@router.post("/documents/{document_id}/attachments")
-def add_attachments(form: FormDep, user: CurrentUser, service: Documents, document_id: Id) -> RedirectResponse:
-    for upload in uploads(form, "files"):
-        service.add_attachment(user, document_id, upload)
+@router.post("/documents/{document_id}/attachments", response_model=None)
+def add_attachments(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    def add() -> object:
+        return [service.add_attachment(user, document_id, upload) for upload in uploads(posted.form, "files")]
+
+    done, problems = attempt(ctx, posted, add, default_field="more-files")
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, "more-files"))
     return redirect(f"/documents/{document_id}/edit", "attached")
+
+
+@router.post("/documents/{document_id}/attachments/{attachment_id}/title", response_model=None)
+def retitle_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    """附件标题: what the 附件说明 and the printed 附件 page call it."""
+    title = str(posted.form.get("title") or "")
+    done, problems = attempt(ctx, posted, lambda: service.retitle_attachment(user, document_id, attachment_id, title))
+    if done is None:
+        field = f"att-{attachment_id}-title"
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, field), {field: title})
+    return redirect(f"/documents/{document_id}/edit", "attachment_changed")
+
+
+@router.post("/documents/{document_id}/attachments/{attachment_id}/remove", response_model=None)
+def remove_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    done, problems = attempt(ctx, posted, lambda: service.remove_attachment(user, document_id, attachment_id))
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
+    return redirect(f"/documents/{document_id}/edit", "attachment_removed")
+
+
+@router.post("/documents/{document_id}/attachments/{attachment_id}/replace", response_model=None)
+def replace_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    def replace() -> object:
+        files = uploads(posted.form, "file")
+        if not files:
+            raise Invalid("file_required", "请选择替换用的文件", "choose the file to put in its place", field="file")
+        return service.replace_attachment(user, document_id, attachment_id, files[0])
+
+    done, problems = attempt(ctx, posted, replace)
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
+    return redirect(f"/documents/{document_id}/edit", "attachment_replaced")
+
+
+def _at(problems: list[FormProblem], field: str) -> list[FormProblem]:
+    return [p.model_copy(update={"field": field}) for p in problems]
+
+
+def _saved_editor(
+    request: Request, ctx: Context, user: User, service: DocumentService, document_id: int,
+    problems: list[FormProblem], typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The editor on the saved draft, after a refused change of its attachments (the draft's own fields as saved)."""
+    version = service.version(service.editable(user, document_id, lock=False))
+    values = draft_values_of(version.fields, service.body(version), version.number)
+    return _editor(request, ctx, user, values, document_id, problems, typed=typed)
 
 
 @router.post("/documents/{document_id}/submit", response_model=None)
