@@ -797,7 +797,7 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.failed: frozenset({JobStatus.pending}),
     JobStatus.done: frozenset(),
 }
-JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step")
+JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step", name_zh=lambda s: s.zh)
 
 
 class WorkerBeat(Base):
@@ -1013,7 +1013,7 @@ ARCHIVE_ITEM_TRANSITIONS: dict[ArchiveItemStatus, frozenset[ArchiveItemStatus]] 
     ArchiveItemStatus.stored: frozenset(),
 }
 ARCHIVE_ITEM_MOVES = StateMachine(
-    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item"
+    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item", name_zh=lambda s: s.zh
 )
 
 
