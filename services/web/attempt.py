@@ -31,7 +31,7 @@ def attempt(
     """Run ``action`` if the form is fresh; its result, or (nothing changed) the problems to show at the fields."""
     if not posted.fresh:
         error = stale_form()
-        return None, [FormProblem(field="form", zh=error.zh, en=error.en, code=error.code)]
+        return None, [FormProblem(field="form", zh=error.zh, en=error.en, code=error.code, status=error.status)]
     try:
         with ctx.savepoint():
             return action(), []

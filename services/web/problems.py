@@ -52,6 +52,7 @@ class FormProblem(BaseModel):
     zh: str
     en: str
     code: str = "invalid"
+    status: int = 422  # the refusal's HTTP status (a conflict with the state: 409)
 
 
 class FormErrors(Exception):
@@ -104,7 +105,10 @@ def of_domain(
     listed = exc.details.get("problems")
     found = listed if isinstance(listed, list) and listed else [{**exc.details, "code": exc.code, "zh": exc.zh,
                                                                    "en": exc.en}]  # fmt: skip
-    return [FormProblem(field=_input(p, name_of, default_field), zh=p["zh"], en=p["en"], code=p["code"]) for p in found]
+    return [
+        FormProblem(field=_input(p, name_of, default_field), zh=p["zh"], en=p["en"], code=p["code"], status=exc.status)
+        for p in found
+    ]
 
 
 def _input(problem: Mapping[str, Any], name_of: Callable[[Sequence[Any]], str], default_field: str) -> str:
@@ -134,3 +138,8 @@ def by_field(problems: Sequence[FormProblem]) -> dict[str, str]:
     for p in problems:
         found[p.field] = f"{found[p.field]}；{p.zh}" if p.field in found else p.zh
     return found
+
+
+def status_of(problems: Sequence[FormProblem]) -> int:
+    """The status a page refused for these problems answers with (the highest of theirs)."""
+    return max((p.status for p in problems), default=422)

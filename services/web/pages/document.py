@@ -25,6 +25,7 @@ from services.registrar.printing import may_print
 from services.web.attempt import PostedForm, attempt
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
+from services.web.problems import status_of
 from services.web.render import page, redirect, secure_headers
 from services.web.session import read_form
 from services.workflow.actions import DocAction
@@ -285,7 +286,7 @@ def report_back(
     document = documents.get_visible(user, document_id)
     done, problems = attempt(ctx, posted, lambda: _report(ctx, user, document, values, posted.form), REPLY_ZH)
     if done is None:
-        return _reply_form(request, ctx, user, document, values, problems, 422)
+        return _reply_form(request, ctx, user, document, values, problems, status_of(problems))
     return redirect(f"/documents/{document_id}", "reported")
 
 

@@ -18,6 +18,7 @@ from services.http.params import Id
 from services.http.request import runtime_of
 from services.registrar.sheet import sheet_html
 from services.web.attempt import PostedForm, attempt
+from services.web.problems import status_of
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
 from services.web.session import Posted
 from services.workflow.registrar import Registration
@@ -70,7 +71,7 @@ def _decide(
     if message is None:
         form = posted.form
         values = {k: str(v)[:MAX_NUMBER_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-        return _step_page(request, ctx, user, document_id, step, 422, problems=problems, values=values)
+        return _step_page(request, ctx, user, document_id, step, status_of(problems), problems=problems, values=values)
     return redirect(f"/documents/{document_id}", message)
 
 
