@@ -180,3 +180,15 @@ def test_a_second_chase_the_same_day_and_a_return_without_reason_stay_on_the_das
         assert r.status_code == 422
         assert_chinese_only(r.text)
         assert at_field(r.text, f"reason-{submission_id}") == "退回须说明理由"
+
+
+def test_a_report_without_its_obligation_keeps_the_reply_form(client: TestClient, runtime: Runtime) -> None:
+    doc_id = lifecycle.distributed(runtime)
+    csrf = page_login(client, "wjw.drafter")
+    form = {"csrf": csrf, "choice": "", "title": "市卫健委关于活动月的工作总结", "body": "写好的总结正文。"}
+    with changes_nothing(runtime):
+        r = client.post(f"/documents/{doc_id}/reply", data=form)
+    assert r.status_code == 422
+    assert_chinese_only(r.text)
+    assert at_field(r.text, "choice") == "请选择报送的事项"
+    assert 'value="市卫健委关于活动月的工作总结"' in r.text and "写好的总结正文。" in r.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import partial
 from typing import Annotated, Any
 
@@ -284,13 +285,19 @@ def report_back(
     values = {k: str(posted.form.get(k) or "").strip() for k in ("title", "body", "choice")}
     values["body"] = str(posted.form.get("body") or "")
     document = documents.get_visible(user, document_id)
-    done, problems = attempt(ctx, posted, lambda: _report(ctx, user, document, values, posted.form), REPLY_ZH)
+    report = partial(_report, ctx, user, document, values, posted.form)
+    done, problems = attempt(ctx, posted, report, REPLY_ZH, _reply_input)
     if done is None:
         return _reply_form(request, ctx, user, document, values, problems, status_of(problems))
     return redirect(f"/documents/{document_id}", "reported")
 
 
 REPLY_ZH = {"title": "标题", "body": "正文", "choice": "报送事项", "files": "附件"}
+
+
+def _reply_input(loc: Sequence[Any]) -> str:
+    """The report form's input for a problem: the period is chosen with the obligation."""
+    return "choice" if not loc or loc[0] in ("period", "obligation") else str(loc[0])
 
 
 def _report(ctx: Context, user: User, document: Document, values: dict[str, str], form: FormData) -> object:
