@@ -323,7 +323,7 @@ class IncomingService:
             self._step(record, "初审", actor, reason or "同意登记办理", nature=record.nature)
         else:
             if not reason or not reason.strip():
-                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason", field="reason")
             record.move(IncomingState.returned)
             record.closed_at = self.ctx.now()
             record.result = f"退回来文机关：{reason.strip()}"
@@ -397,7 +397,7 @@ class IncomingService:
             )
         if part.done_at is not None:
             raise Conflict("part_done", "本科室已办理完毕", "your department's part is already done")
-        part.note = _required(note, "办理情况")
+        part.note = _required(note, "办理情况", "note")
         part.done_at, part.done_by_id = self.ctx.now(), actor.id
         if part.role == PartRole.lead.value:
             record.result = part.note
@@ -471,7 +471,7 @@ class IncomingService:
                 "reads_open", f"尚有人员未阅：{'、'.join(unread)}", "some readers have not read it", readers=unread
             )
         record.move(IncomingState.closed)
-        record.result = _required(result, "办结情况")
+        record.result = _required(result, "办结情况", "result")
         record.closed_at = self.ctx.now()
         self._step(record, "办结", actor, record.result)
         return record
@@ -582,9 +582,9 @@ def require_superior_addressee(document: Document, parent_id: int | None) -> Non
         )
 
 
-def _required(text: str | None, what: str) -> str:
+def _required(text: str | None, what: str, field: str = "opinion") -> str:
     if not text or not text.strip():
-        raise Invalid("opinion_required", f"请填写{what}", f"{what} is required")
+        raise Invalid("opinion_required", f"请填写{what}", f"{what} is required", field=field)
     return text.strip()
 
 

@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 from sqlalchemy import select
 
+from services import compose
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload
 from services.domain.models import Document, TaskAssignment
+from services.incoming.schemas import PaperIn
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
 from services.seed.example import REPORT_TITLE, joint_notice_draft, tiny_png, user
@@ -192,3 +194,17 @@ def test_a_report_without_its_obligation_keeps_the_reply_form(client: TestClient
     assert_chinese_only(r.text)
     assert at_field(r.text, "choice") == "请选择报送的事项"
     assert 'value="市卫健委关于活动月的工作总结"' in r.text and "写好的总结正文。" in r.text
+
+
+def test_a_returned_incoming_without_reason_keeps_the_handling_page(client: TestClient, runtime: Runtime) -> None:
+    with runtime.context() as ctx:
+        data = PaperIn(source_name="扎兰屯市教育局", title="关于测试收文的请示")
+        record_id = compose.incoming(ctx).register_paper(user(ctx, "zf.registrar"), data, None).id
+    csrf = page_login(client, "zf.reviewer")
+    form = {"csrf": csrf, "decision": "return", "opinion": "  ", "nature": "阅件"}
+    with changes_nothing(runtime):
+        r = client.post(f"/incoming/{record_id}/review", data=form)
+    assert r.status_code == 422
+    assert_chinese_only(r.text)
+    assert at_field(r.text, "review-opinion") == "退回须说明理由"
+    assert 'value="阅件" checked' in r.text

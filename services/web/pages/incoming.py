@@ -160,7 +160,10 @@ def _step(
 
 
 def _in_step(step: str) -> Callable[[Sequence[Any]], str]:
-    return lambda loc: f"{step}-{loc[0]}" if loc else f"{step}-form"
+    return lambda loc: f"{step}-{STEP_INPUTS.get(str(loc[0]), loc[0])}" if loc else f"{step}-form"
+
+
+STEP_INPUTS = {"reason": "opinion"}  # the API's name of a field → the step form's input
 
 
 @router.post("/incoming/{record_id}/review", response_model=None)
