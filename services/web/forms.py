@@ -213,7 +213,7 @@ def _no_lead(n: int) -> FormProblem:
     """A task with 配合 units and no 牵头: the first 配合 unit is never made the lead in its place."""
     return FormProblem(
         field=f"task-{n - 1}-lead",
-        zh=f"第 {n} 项任务有配合单位，须选择牵头单位",
+        zh=f"任务第 {n} 项：有配合单位时须选择牵头单位",
         en=f"task {n}: choose a lead for its units",
     )
 
