@@ -29,6 +29,7 @@ from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
 from services.seal.repository import SealRepository
 from services.seal.service import SealService
+from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -86,6 +87,10 @@ def distribution(ctx: Context) -> DistributionService:
 
 def listed_documents(ctx: Context) -> DocumentRepository:
     return DocumentRepository(ctx.session)
+
+
+def document_actions(ctx: Context) -> DocumentActions:
+    return DocumentActions(ctx, workflow=workflow(ctx), distribution=distribution(ctx))
 
 
 def obligations(ctx: Context) -> ObligationService:

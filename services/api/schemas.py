@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -151,10 +152,16 @@ class DocumentOut(BaseModel):
     issued_at: dt.datetime | None
     distributed_at: dt.datetime | None
     created_at: dt.datetime
+    actions: list[str] = Field(
+        default_factory=list,
+        description="What the caller may do next (GET /documents/{id}): edit, submit, review, sign, issue, recheck, "
+        "register, seal, release, receive, report",
+    )
 
     @classmethod
-    def of(cls, d: Document) -> DocumentOut:
+    def of(cls, d: Document, actions: Sequence[str] = ()) -> DocumentOut:
         return cls(
+            actions=list(actions),
             id=d.id,
             kind=d.kind,
             status=d.status,

@@ -7,7 +7,9 @@ shown to signers like every other field). Bad input is refused with a clear erro
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from services.accounts.groups import GroupService
 from services.accounts.service import OrganService
@@ -19,19 +21,24 @@ from services.errors import Invalid
 
 
 def apply_plan(ctx: Context, document: Document, data: DraftFields) -> None:
-    """Check the draft's phases, obligations and tasks against its recipients, then store them."""
+    """Check the draft's phases, obligations and tasks against its recipients, then store them; every problem
+    found is refused at once (``details["problems"]``: each with its list, row and field)."""
     today = ctx.today()
     recipients = {r.organ_id for r in document.recipients}
     main = [r.organ_id for r in document.recipients if r.role == RecipientRole.main.value]
-    _check_phases(data.phases)
+    found: list[Invalid] = []
+    _collect(found, lambda: _check_phases(data.phases))
     names = {p.name for p in data.phases}
     plan_end = max((p.ends_on for p in data.phases), default=None)
+    owners: list[list[int]] = []
     for n, ob in enumerate(data.obligations):
-        _check_open_cadence(n, ob, plan_end, today)
-    owners = [_check_obligation(ctx, n, ob, names, recipients, main, today) for n, ob in enumerate(data.obligations)]
+        _collect(found, partial(_check_open_cadence, n, ob, plan_end, today))
+        owners.append(_collect(found, partial(_check_obligation, ctx, n, ob, names, recipients, main, today)) or [])
     issuers = {i.organ_id for i in document.issuers}
     for n, task in enumerate(data.tasks):
-        _check_task(ctx, n, task, recipients | issuers)
+        _collect(found, partial(_check_task, ctx, n, task, recipients | issuers))
+    if found:
+        raise _together(found)
     document.phases = [
         Phase(position=n, name=p.name, starts_on=p.starts_on, ends_on=p.ends_on) for n, p in enumerate(data.phases)
     ]
@@ -39,16 +46,46 @@ def apply_plan(ctx: Context, document: Document, data: DraftFields) -> None:
     document.plan_tasks = [_task(n, t) for n, t in enumerate(data.tasks)]
 
 
+T = TypeVar("T")
+
+
+def _collect(found: list[Invalid], check: Callable[[], T]) -> T | None:
+    try:
+        return check()
+    except Invalid as exc:
+        found.append(exc)
+        return None
+
+
+def _together(found: list[Invalid]) -> Invalid:
+    """One refusal naming every problem; the first one's code."""
+    if len(found) == 1:
+        return found[0]
+    first = found[0]
+    where = ("field", "index", "part")
+    problems = [{"code": e.code, "zh": e.zh, "en": e.en, **{k: e.details[k] for k in where if k in e.details}}
+                for e in found]  # fmt: skip
+    return Invalid(first.code, "；".join(e.zh for e in found), "; ".join(e.en for e in found),
+                   field=first.details.get("field"), problems=problems)  # fmt: skip
+
+
 def _check_phases(phases: list[PhaseIn]) -> None:
     seen: set[str] = set()
-    for p in phases:
+    for n, p in enumerate(phases):
         if p.name in seen:
-            raise Invalid("phase_twice", f"阶段重复：{p.name}", f"phase listed twice: {p.name}", field="phases")
+            raise Invalid(
+                "phase_twice",
+                f"阶段重复：{p.name}",
+                f"phase listed twice: {p.name}",
+                field="phases",
+                index=n,
+                part="name",
+            )
         seen.add(p.name)
         if p.starts_on and p.starts_on > p.ends_on:
             raise Invalid(
                 "phase_dates", f"阶段“{p.name}”的开始日期晚于结束日期", f"phase '{p.name}' ends before it starts",
-                field="phases",
+                field="phases", index=n, part="ends_on",
             )  # fmt: skip
 
 
@@ -58,11 +95,19 @@ def _check_obligation(
     """The organs that owe the obligation; every rule of DOMAIN.md §5 a drafter can break is refused here."""
     where = f"第 {n + 1} 项反馈事项“{ob.title}”"
     if ob.due_on is None and ob.cadence is None:
-        raise _bad("obligation_without_date", f"{where}须有截止日期或报送周期", "needs a due date or a cadence", n)
+        raise _bad(
+            "obligation_without_date", f"{where}须有截止日期或报送周期", "needs a due date or a cadence", n, "due_on"
+        )
     if ob.due_on is not None and ob.cadence is not None:
-        raise _bad("obligation_date_and_cadence", f"{where}不能既有截止日期又有报送周期", "has both", n)
+        raise _bad("obligation_date_and_cadence", f"{where}不能既有截止日期又有报送周期", "has both", n, "cadence")
     if ob.cadence is not None and ob.starts_on and ob.ends_on and ob.starts_on > ob.ends_on:
-        raise _bad("cadence_end_before_start", f"{where}的结束日期早于开始日期", "the cadence ends before it starts", n)
+        raise _bad(
+            "cadence_end_before_start",
+            f"{where}的结束日期早于开始日期",
+            "the cadence ends before it starts",
+            n,
+            "ends_on",
+        )
     last = ob.due_on or ob.ends_on
     if last is not None and last < today:
         raise _bad(
@@ -70,22 +115,25 @@ def _check_obligation(
             f"{where}的截止日期 {last.isoformat()} 早于发文日期",
             "the due date is before issuing",
             n,
+            "due_on" if ob.due_on else "ends_on",
         )
     strays = [m for m in ob.optional_materials if m not in (ob.materials or [ob.title])]
     if strays:
         raise _bad(
             "optional_material_unknown", f"{where}的可选材料不在报送材料中：{'、'.join(strays)}",
-            "an optional material is not among the materials", n,
+            "an optional material is not among the materials", n, "materials",
         )  # fmt: skip
     if ob.phase is not None and ob.phase not in phases:
-        raise _bad("phase_unknown", f"{where}所属阶段“{ob.phase}”不在本方案的阶段中", "no such phase", n)
+        raise _bad("phase_unknown", f"{where}所属阶段“{ob.phase}”不在本方案的阶段中", "no such phase", n, "phase")
     owners = list(dict.fromkeys(ob.owner_organs + GroupService(ctx).members(ob.owner_groups))) or main
     if not owners:
-        raise _bad("obligation_without_owner", f"{where}没有报送单位：请先选择主送机关", "nobody owes it", n)
+        raise _bad("obligation_without_owner", f"{where}没有报送单位：请先选择主送机关", "nobody owes it", n, "owners")
     strangers = [o for o in owners if o not in recipients]
     if strangers:
         names = "、".join(o.name for o in OrganService(ctx).get_many(strangers))
-        raise _bad("owner_not_recipient", f"{where}的报送单位不是本文的收文单位：{names}", "not a recipient", n)
+        raise _bad(
+            "owner_not_recipient", f"{where}的报送单位不是本文的收文单位：{names}", "not a recipient", n, "owners"
+        )
     return owners
 
 
@@ -100,12 +148,20 @@ def _check_open_cadence(n: int, ob: ObligationIn, plan_end: dt.date | None, toda
             f"{where}未设结束日期，应报送至方案最后阶段结束（{plan_end.isoformat()}），但该日期已早于开始日期",
             "an open cadence runs to the plan's last phase, which ends before the cadence starts",
             n,
+            "ends_on",
         )
 
 
 def _check_task(ctx: Context, n: int, task: TaskIn, allowed: set[int]) -> None:
     if len(set(task.units)) != len(task.units):
-        raise Invalid("task_unit_twice", f"第 {n + 1} 项任务的责任单位重复", "a unit is listed twice", field="tasks")
+        raise Invalid(
+            "task_unit_twice",
+            f"第 {n + 1} 项任务的责任单位重复",
+            "a unit is listed twice",
+            field="tasks",
+            index=n,
+            part="lead",
+        )
     strangers = [u for u in task.units if u not in allowed]
     if strangers:
         names = "、".join(o.name for o in OrganService(ctx).get_many(strangers))
@@ -114,11 +170,13 @@ def _check_task(ctx: Context, n: int, task: TaskIn, allowed: set[int]) -> None:
             f"第 {n + 1} 项任务的责任单位不是本文的发文或收文单位：{names}",
             f"task {n + 1}: a responsible unit is neither an issuer nor a recipient",
             field="tasks",
+            index=n,
+            part="others",
         )
 
 
-def _bad(code: str, zh: str, en: str, n: int) -> Invalid:
-    return Invalid(code, zh, f"obligation {n + 1}: {en}", field="obligations", index=n)
+def _bad(code: str, zh: str, en: str, n: int, part: str) -> Invalid:
+    return Invalid(code, zh, f"obligation {n + 1}: {en}", field="obligations", index=n, part=part)
 
 
 def _obligation(n: int, ob: ObligationIn, owners: list[int]) -> Obligation:

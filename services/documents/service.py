@@ -208,6 +208,54 @@ class DocumentService:
         self.audit.record("attach", document=document, actor=actor, title=upload.title)
         return document
 
+    def retitle_attachment(self, actor: User, document_id: int, attachment_id: int, title: str) -> Document:
+        """A new title for one attachment (what the 附件说明 and the printed 附件 page call it), as a new version."""
+        title = _attachment_title(title)
+        document, previous, old = self._attachment_to_change(actor, document_id, attachment_id)
+        note = f"修改附件标题：{old.title} → {title}"
+        version = self.new_version(document, actor, self.body(previous), note, carried=list(previous.attachments))
+        version.attachments[old.position].title = title
+        self.audit.record("attachment_retitled", document=document, actor=actor, was=old.title, title=title)
+        return document
+
+    def remove_attachment(self, actor: User, document_id: int, attachment_id: int) -> Document:
+        """One attachment taken out, as a new version (the earlier versions keep it)."""
+        document, previous, old = self._attachment_to_change(actor, document_id, attachment_id)
+        kept = [a for a in previous.attachments if a.id != old.id]
+        self.new_version(document, actor, self.body(previous), f"删除附件：{old.title}", carried=kept)
+        self.audit.record("attachment_removed", document=document, actor=actor, title=old.title)
+        return document
+
+    def replace_attachment(
+        self, actor: User, document_id: int, attachment_id: int, upload: AttachmentUpload
+    ) -> Document:
+        """One attachment's file replaced, keeping its title and place, as a new version."""
+        if not upload.data:
+            raise Invalid("attachment_empty", "附件为空", "the attachment is empty", field="file")
+        check_size(Upload.attachment, len(upload.data))
+        document, previous, old = self._attachment_to_change(actor, document_id, attachment_id)
+        kept = [a for a in previous.attachments if a.id != old.id]
+        version = self.new_version(document, actor, self.body(previous), f"替换附件：{old.title}", carried=kept)
+        self.store_attachment(document, version, upload.model_copy(update={"title": old.title}))
+        new = version.attachments.pop()
+        version.attachments.insert(old.position, new)
+        for position, attachment in enumerate(version.attachments):
+            attachment.position = position
+        self.ctx.session.flush()
+        self.audit.record("attachment_replaced", document=document, actor=actor, title=old.title)
+        return document
+
+    def _attachment_to_change(
+        self, actor: User, document_id: int, attachment_id: int
+    ) -> tuple[Document, DocumentVersion, Attachment]:
+        """The draft (while it may still change: before signing), its current version and one of its attachments."""
+        document = self.editable(actor, document_id)
+        version = self.version(document)
+        found = next((a for a in version.attachments if a.id == attachment_id), None)
+        if found is None:
+            raise not_found("附件", "attachment", id=attachment_id)
+        return document, version, found
+
     def editable(self, actor: User, document_id: int, lock: bool = True) -> Document:
         """The draft (locked, unless only shown) if the actor drafts for its lead organ and it may still change."""
         read = self.lock_visible if lock else self.get_visible
@@ -380,3 +428,18 @@ def draft_input_of(fields: dict[str, Any], body: str, note: str | None, base_ver
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+MAX_ATTACHMENT_TITLE = 200
+
+
+def _attachment_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid("attachment_title_required", "请填写附件标题", "an attachment needs a title", field="title")
+    if len(title) > MAX_ATTACHMENT_TITLE:
+        raise Invalid(
+            "attachment_title_too_long", f"附件标题不能超过 {MAX_ATTACHMENT_TITLE} 个字", "the title is too long",
+            field="title",
+        )  # fmt: skip
+    return title

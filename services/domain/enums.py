@@ -202,6 +202,18 @@ class JobStatus(StrEnum):
     done = "done"
     failed = "failed"
 
+    @property
+    def zh(self) -> str:
+        return JOB_STATUS_ZH[self]
+
+
+JOB_STATUS_ZH = {
+    JobStatus.pending: "待执行",
+    JobStatus.running: "执行中",
+    JobStatus.done: "已完成",
+    JobStatus.failed: "失败",
+}
+
 
 class ArchiveRunStatus(StrEnum):
     running = "running"
@@ -225,6 +237,10 @@ ARCHIVE_RUN_STATUS_ZH = {
 class ArchiveItemStatus(StrEnum):
     numbered = "numbered"  # selected and given its 档号
     stored = "stored"  # packaged, checked (四性) and stored under lock
+
+    @property
+    def zh(self) -> str:
+        return "已编档号" if self == ArchiveItemStatus.numbered else "已入库"
 
 
 class JobStep(StrEnum):

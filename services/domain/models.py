@@ -319,7 +319,7 @@ class Document(Base):
         if self.status not in {s.value for s in allowed}:
             raise Conflict(
                 "illegal_state",
-                f"公文当前状态为“{self.status}”，不能执行此操作",
+                f"公文当前为“{DocStatus(self.status).zh}”，此操作须在“{'、'.join(s.zh for s in allowed)}”时进行",
                 f"the document is '{self.status}'; this action needs one of {[s.value for s in allowed]}",
                 status_now=self.status,
             )
@@ -835,7 +835,7 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.failed: frozenset({JobStatus.pending}),
     JobStatus.done: frozenset(),
 }
-JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step")
+JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step", name_zh=lambda s: s.zh)
 
 
 class WorkerBeat(Base):
@@ -1051,7 +1051,7 @@ ARCHIVE_ITEM_TRANSITIONS: dict[ArchiveItemStatus, frozenset[ArchiveItemStatus]] 
     ArchiveItemStatus.stored: frozenset(),
 }
 ARCHIVE_ITEM_MOVES = StateMachine(
-    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item"
+    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item", name_zh=lambda s: s.zh
 )
 
 

@@ -23,6 +23,10 @@ class StateMachine(Generic[S]):
     name_zh: Callable[[S], str] = str
     refusal_zh: Callable[[S, S], str] | None = None  # a refusal worded for this entity (now, to), if not the usual
 
+    def allows(self, now: str, to: S) -> bool:
+        """Whether ``to`` may follow ``now`` (what a page may offer; ``move`` refuses the rest)."""
+        return to in self.table[self.states(now)]
+
     def move(self, now: str, to: S) -> str:
         """The new state's stored value, or a refusal when ``to`` may not follow ``now``."""
         current = self.states(now)

@@ -46,6 +46,7 @@ from services.obligations.tasks import TaskService
 from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
 from services.seal.service import SealService
+from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
 
@@ -131,3 +132,4 @@ Indexing = Annotated[IndexingService, provide(compose.indexing)]
 ImportJobs = Annotated[ImportJobService, provide(compose.import_jobs)]
 Numbering = Annotated[NumberingService, provide(compose.numbering)]
 Seals = Annotated[SealService, provide(compose.seals)]
+Actions = Annotated[DocumentActions, provide(compose.document_actions)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from services.access import is_cleared
@@ -32,6 +33,7 @@ from services.domain.enums import (
     Urgency,
 )
 from services.domain.models import (
+    INCOMING_MOVES,
     Department,
     Document,
     IncomingPart,
@@ -272,23 +274,33 @@ class IncomingService:
         )
 
     def steps_for(self, actor: User, record: IncomingRecord) -> dict[str, bool]:
-        """Which handling steps this user may take on the record now (the handling page shows their forms)."""
+        """Which handling steps this user may take on the record now, in one place: the API lists them as the
+        record's ``actions`` and the handling page shows their forms, and nothing else (the transition table
+        decides what may follow the state, the steps below who may take them)."""
         mine = record.organ_id == actor.organ_id
         office = mine and self._is_office(actor)
         head = mine and actor.has_role(Role.signer)
         state = IncomingState(record.state)
+        may = partial(INCOMING_MOVES.allows, record.state)
         handling = state in (IncomingState.handling, IncomingState.circulating)
         part = next((p for p in record.parts if p.department_id == actor.department_id and p.done_at is None), None)
         reader = next((r for r in record.readers if r.user_id == actor.id and r.read_at is None), None)
+        instructed = IncomingState.circulating if record.nature == IncomingNature.read.value else IncomingState.handling
         return {
-            "review": office and state == IncomingState.registered,
-            "propose": office and state == IncomingState.accepted,
-            "instruct": head and state == IncomingState.proposed,
+            "review": office and may(IncomingState.accepted),
+            "propose": office and may(IncomingState.proposed),
+            "instruct": head and may(instructed),
             "handle": mine and state == IncomingState.handling and part is not None,
             "circulate": (office or head) and handling,
-            "read": mine and reader is not None and state in OPEN_INCOMING,
-            "close": office and handling,
+            "read": mine and reader is not None,
+            "close": office and handling and may(IncomingState.closed) and self._closable(record),
         }
+
+    @staticmethod
+    def _closable(record: IncomingRecord) -> bool:
+        """Every 承办 part done and, for a record in 传阅, everyone has read it."""
+        unread = record.state == IncomingState.circulating.value and any(r.read_at is None for r in record.readers)
+        return not unread and all(p.done_at is not None for p in record.parts)
 
     def departments(self, organ_id: int) -> Sequence[Department]:
         return self.repo.departments(organ_id)
@@ -311,7 +323,7 @@ class IncomingService:
             self._step(record, "初审", actor, reason or "同意登记办理", nature=record.nature)
         else:
             if not reason or not reason.strip():
-                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason", field="reason")
             record.move(IncomingState.returned)
             record.closed_at = self.ctx.now()
             record.result = f"退回来文机关：{reason.strip()}"
@@ -385,7 +397,7 @@ class IncomingService:
             )
         if part.done_at is not None:
             raise Conflict("part_done", "本科室已办理完毕", "your department's part is already done")
-        part.note = _required(note, "办理情况")
+        part.note = _required(note, "办理情况", "note")
         part.done_at, part.done_by_id = self.ctx.now(), actor.id
         if part.role == PartRole.lead.value:
             record.result = part.note
@@ -459,7 +471,7 @@ class IncomingService:
                 "reads_open", f"尚有人员未阅：{'、'.join(unread)}", "some readers have not read it", readers=unread
             )
         record.move(IncomingState.closed)
-        record.result = _required(result, "办结情况")
+        record.result = _required(result, "办结情况", "result")
         record.closed_at = self.ctx.now()
         self._step(record, "办结", actor, record.result)
         return record
@@ -570,9 +582,9 @@ def require_superior_addressee(document: Document, parent_id: int | None) -> Non
         )
 
 
-def _required(text: str | None, what: str) -> str:
+def _required(text: str | None, what: str, field: str = "opinion") -> str:
     if not text or not text.strip():
-        raise Invalid("opinion_required", f"请填写{what}", f"{what} is required")
+        raise Invalid("opinion_required", f"请填写{what}", f"{what} is required", field=field)
     return text.strip()
 
 

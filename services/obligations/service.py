@@ -190,7 +190,9 @@ class ObligationService:
             raise not_found("反馈事项", "obligation", id=obligation_id)
         self._require_lead(actor, obligation.document)
         if not reason.strip():
-            raise Invalid("reason_required", "停止周期报送须说明理由", "stopping a cadence needs a reason")
+            raise Invalid(
+                "reason_required", "停止周期报送须说明理由", "stopping a cadence needs a reason", field="reason"
+            )
         if obligation.cadence is None:
             raise Conflict("not_a_cadence", "该事项按截止日期报送，不是周期报送", "the obligation has no cadence")
         if obligation.stopped_on is not None:
@@ -478,7 +480,7 @@ class ObligationService:
     def return_(self, actor: User, submission_id: int, reason: str) -> Submission:
         """退回补报, with a reason: the unit owes that period again."""
         if not reason.strip():
-            raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+            raise Invalid("reason_required", "退回须说明理由", "a return needs a reason", field="reason")
         submission = self._handled(actor, submission_id)
         submission.move(SubmissionStatus.returned)
         submission.decided_at, submission.decided_by_id = self.ctx.now(), actor.id
@@ -488,6 +490,10 @@ class ObligationService:
             organ_id=submission.organ_id, reason=reason.strip(), reply_id=submission.reply_document_id,
         )  # fmt: skip
         return submission
+
+    def handled(self, actor: User, submission_id: int) -> Submission:
+        """A report to decide on, for its plan's issuing office (locked)."""
+        return self._handled(actor, submission_id)
 
     def _handled(self, actor: User, submission_id: int) -> Submission:
         """The report, locked, for its plan's issuing office; to anyone else it does not exist."""

@@ -36,6 +36,13 @@ class TaskService:
     def open_for(self, actor: User) -> Sequence[TaskAssignment]:
         return self.repo.assignments_of(actor.organ_id, access.readable_filter(actor))
 
+    def own(self, actor: User, assignment_id: int) -> TaskAssignment:
+        """One task assignment of the actor's organ; to anyone else it does not exist."""
+        assignment = self.repo.assignment(assignment_id)
+        if assignment is None or not self._own(actor, assignment):
+            raise not_found("任务", "task assignment", id=assignment_id)
+        return assignment
+
     def report_progress(self, actor: User, assignment_id: int, note: str, done: bool) -> TaskAssignment:
         """A responsible unit says how far it has got, or that it is done (a done task stays done)."""
         assignment = self.repo.assignment(assignment_id, lock=True)

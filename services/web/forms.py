@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from services.documents.schemas import AttachmentUpload, DraftInput
+from services.web.problems import FormErrors as FormErrors
+from services.web.problems import FormProblem as FormProblem
+from services.web.problems import translated
 
 FIELD_ZH = {
     "doc_type": "文种",
@@ -47,16 +51,6 @@ FIELD_ZH = {
     "release_scope": "发布层次",
     "base_version": "所依据的版本",
 }
-PROBLEM_ZH = {
-    "missing": "必须填写",
-    "string_too_short": "太短",
-    "string_too_long": "太长",
-    "enum": "不在可选范围内",
-    "date_from_datetime_parsing": "日期格式应为 年-月-日",
-    "date_parsing": "日期格式应为 年-月-日",
-    "int_parsing": "取值不合法",
-    "value_error": "有重复或不合法的项",
-}
 LIST_FIELDS = ("issuers", "main_recipients", "copy_recipients", "main_groups")
 TEXT_FIELDS = (
     "doc_type", "title", "issue_form", "classification", "secrecy_period", "urgency", "remark", "printing_organ",
@@ -73,12 +67,6 @@ ROWS = {
 }  # fmt: skip
 MULTI = {"ob": ("owners",), "task": ("others",)}
 MAX_ROWS = 300
-
-
-class FormProblem(BaseModel):
-    field: str
-    zh: str
-    en: str
 
 
 def lines(text: str) -> list[str]:
@@ -211,40 +199,36 @@ def draft_input(values: dict[str, Any]) -> DraftInput:
     data["body"] = values["body"].replace("\r\n", "\n")
     data |= _plan_input(values)
     leaderless = [n for n, r in enumerate(values.get("tasks", []), 1) if not r["lead"].isdigit() and r.get("others")]
-    if leaderless:
-        raise FormErrors([_no_lead(n) for n in leaderless])
+    problems = [_no_lead(n) for n in leaderless]
     try:
-        return DraftInput.model_validate(data)
+        draft = DraftInput.model_validate(data)
     except ValidationError as exc:
-        raise FormErrors([_problem(e) for e in exc.errors()]) from None
+        problems += translated(exc.errors(), FIELD_ZH, editor_input)
+    if problems:
+        raise FormErrors(problems)
+    return draft
 
 
 def _no_lead(n: int) -> FormProblem:
     """A task with 配合 units and no 牵头: the first 配合 unit is never made the lead in its place."""
     return FormProblem(
-        field="tasks", zh=f"任务第 {n} 项：有配合单位时须选择牵头单位", en=f"task {n}: choose a lead for its units"
+        field=f"task-{n - 1}-lead",
+        zh=f"任务第 {n} 项：有配合单位时须选择牵头单位",
+        en=f"task {n}: choose a lead for its units",
     )
 
 
-def _problem(error: Any) -> FormProblem:
-    loc = list(error.get("loc", ()))
-    names = [str(part) for part in loc if isinstance(part, str)]
-    field = names[-1] if names else "form"
-    kind = str(error.get("type", ""))
-    row = ""
-    if len(loc) > 1 and isinstance(loc[1], int):  # e.g. ("obligations", 0, "due_on")
-        row = f"{FIELD_ZH.get(str(loc[0]), str(loc[0]))}第 {loc[1] + 1} 项 "
-    return FormProblem(
-        field=field,
-        zh=f"{row}{FIELD_ZH.get(field, field)}：{PROBLEM_ZH.get(kind, '填写有误')}",
-        en=f"{'.'.join(str(p) for p in loc) or field}: {error.get('msg', 'invalid')}",
-    )
+ROW_INPUTS = {"phases": "phase", "obligations": "ob", "tasks": "task"}
 
 
-class FormErrors(Exception):
-    def __init__(self, problems: list[FormProblem]) -> None:
-        super().__init__("; ".join(p.en for p in problems))
-        self.problems = problems
+def editor_input(loc: Sequence[Any]) -> str:
+    """The editor's input for a schema path: ("obligations", 0, "due_on") → ob-0-due_on."""
+    if len(loc) > 1 and isinstance(loc[1], int) and str(loc[0]) in ROW_INPUTS:
+        field = str(loc[2]) if len(loc) > 2 else ROWS[ROW_INPUTS[str(loc[0])]][0]
+        field = "owners" if field in ("owner_organs", "owner_groups") else field
+        field = "materials" if field == "optional_materials" else field
+        return f"{ROW_INPUTS[str(loc[0])]}-{loc[1]}-{field}"
+    return str(loc[0]) if loc else "form"
 
 
 def uploads(form: FormData, key: str) -> list[AttachmentUpload]:

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from services.domain.models import User
 from services.http.request import runtime_of
 from services.web import labels
+from services.web.problems import STALE_FORM, by_field
 from services.web.session import CSRF_COOKIE, csrf_token
 
 # No inline script anywhere: user text that slipped through escaping still could not run.
@@ -56,6 +57,10 @@ def page(request: Request, template: str, user: User | None, http_status: int = 
     settings = runtime_of(request).settings
     env = environment(settings.templates_dir, settings.timezone)
     message = labels.MESSAGES.get(request.query_params.get("msg", ""))
+    context.setdefault("problems", [])
+    context.setdefault("errors", by_field(context["problems"]))
+    if any(p.code == STALE_FORM for p in context["problems"]):  # shown again to be checked, but refused
+        http_status = 403
     html = env.get_template(template).render(
         request=request, user=user, csrf=csrf_token(request), message=message, **context
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 from starlette.datastructures import FormData
@@ -52,16 +53,39 @@ def csrf_token(request: Request) -> str:
     return csrf_for(runtime_of(request).settings.secret_key, _binding(request))
 
 
-async def read_form(request: Request) -> FormData:
-    """The posted form, refused unless it carries a token signed for this session (another site cannot)."""
-    form = await request.form()
+def stale_form() -> Forbidden:
+    return Forbidden(
+        "csrf_failed",
+        "表单已过期或来自其他网站：内容已保留，请核对后再次提交",
+        "the form is stale or came from another site; check it and submit again",
+    )
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A posted form and whether it carries this session's token (``fresh``). A stale one (the login changed
+    since the page was opened) is never acted on: the page shows it again, as typed, with a fresh token."""
+
+    form: FormData
+    fresh: bool
+
+
+def _is_fresh(request: Request, form: FormData) -> bool:
     sent = form.get(CSRF_FIELD)
     bound = request.cookies.get(SESSION_COOKIE) or request.cookies.get(CSRF_COOKIE)
     expected = csrf_for(runtime_of(request).settings.secret_key, bound) if bound else None
-    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
-        raise Forbidden(
-            "csrf_failed",
-            "表单已过期或来自其他网站，请刷新页面后重试",
-            "the form is stale or came from another site; reload the page and try again",
-        )
+    return isinstance(sent, str) and expected is not None and hmac.compare_digest(sent, expected)
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form, refused unless it carries a token signed for this session (another site cannot)."""
+    form = await request.form()
+    if not _is_fresh(request, form):
+        raise stale_form()
     return form
+
+
+async def read_posted(request: Request) -> Posted:
+    """The posted form for a page that shows itself again when refused; acting on it needs ``fresh``."""
+    form = await request.form()
+    return Posted(form, _is_fresh(request, form))

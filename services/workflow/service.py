@@ -162,7 +162,7 @@ class WorkflowService:
             self.audit.record("review_approved", document=document, actor=actor, opinion=opinion)
         else:
             if not opinion or not opinion.strip():
-                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a return needs a reason", field="opinion")
             document.move(DocStatus.returned)
             document.returned_reason = opinion.strip()
             self.audit.record("review_returned", document=document, actor=actor, opinion=opinion)
@@ -247,7 +247,7 @@ class WorkflowService:
             self._complete_round_if_signed(document)
         else:
             if not slot.opinion:
-                raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason")
+                raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason", field="opinion")
             slot.decide(SignoffStatus.rejected)
             document.move(DocStatus.returned)
             document.returned_reason = f"{actor.organ.short_name}：{slot.opinion}"
@@ -272,6 +272,10 @@ class WorkflowService:
         """登记 by hand: queue issuing again for a signed document (e.g. after a failed run)."""
         document = self.documents.lock_visible(actor, document_id, Level.internal)
         require_role(actor, Role.registrar)
+        if actor.organ_id != document.lead_organ_id:
+            raise Forbidden(
+                "not_issuing_office", "只有主办机关的登记人员可以办理", "only the lead organ's registrar handles this"
+            )
         if document.status in {DocStatus.issued.value, DocStatus.distributed.value}:
             raise Conflict("already_issued", "本文已印发", "the document is already issued")
         if document.status != DocStatus.signed.value:

@@ -69,7 +69,8 @@ def test_a_draft_that_does_not_validate_is_shown_again_with_everything_typed(
             },
         )
     assert r.status_code == 422
-    assert "草稿未保存" in r.text and "标题：太短" in r.text and "反馈事项第 1 项 截止日期" in r.text
+    assert "草稿未保存" in r.text and "请填写标题" in r.text and "第 1 项反馈事项的截止日期不是有效的日期" in r.text
+    assert 'id="title" name="title" value=""' in r.text and 'aria-describedby="hint-title err-title"' in r.text
     assert 'value="工作总结"' in r.text  # the obligation typed is shown again too
     assert "这是一段还没有标题的草稿正文，不能丢。" in r.text
 

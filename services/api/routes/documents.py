@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services import compose
 from services.access import Level
@@ -24,7 +24,16 @@ from services.api.schemas import (
 from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import decode_utf8_text, draft_input_of
 from services.errors import Conflict
-from services.http.deps import Audit, CurrentUser, Documents, ListedDocuments, RecordingScope, UnitOfWork, Workflow
+from services.http.deps import (
+    Actions,
+    Audit,
+    CurrentUser,
+    Documents,
+    ListedDocuments,
+    RecordingScope,
+    UnitOfWork,
+    Workflow,
+)
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
@@ -57,8 +66,9 @@ def create_draft(user: CurrentUser, documents: Documents, body: DraftInput) -> D
 
 
 @router.get("/{document_id}")
-def get_document(user: CurrentUser, documents: Documents, document_id: Id) -> DocumentOut:
-    return DocumentOut.of(documents.get_visible(user, document_id))
+def get_document(user: CurrentUser, documents: Documents, actions: Actions, document_id: Id) -> DocumentOut:
+    document = documents.get_visible(user, document_id)
+    return DocumentOut.of(document, actions.of(user, document))
 
 
 @router.put("/{document_id}")
@@ -100,6 +110,36 @@ def add_attachment(
         data=data,
     )
     return DocumentOut.of(documents.add_attachment(user, document_id, upload))
+
+
+class AttachmentTitleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200, description="The attachment's title, as the 附件说明 lists it")
+
+
+@router.patch("/{document_id}/attachments/{attachment_id}")
+def retitle_attachment(
+    user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id, body: AttachmentTitleIn
+) -> DocumentOut:
+    """A new title for an attachment of the current version, before signing (a new version)."""
+    return DocumentOut.of(documents.retitle_attachment(user, document_id, attachment_id, body.title))
+
+
+@router.delete("/{document_id}/attachments/{attachment_id}")
+def remove_attachment(user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id) -> DocumentOut:
+    """An attachment of the current version removed, before signing (a new version; earlier ones keep it)."""
+    return DocumentOut.of(documents.remove_attachment(user, document_id, attachment_id))
+
+
+@router.put("/{document_id}/attachments/{attachment_id}")
+def replace_attachment(
+    user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id, file: UploadFile
+) -> DocumentOut:
+    """An attachment's file replaced, keeping its title and place, before signing (a new version)."""
+    name = file.filename or "attachment"
+    content_type = file.content_type or "application/octet-stream"
+    upload = AttachmentUpload(title="", filename=name, content_type=content_type, data=file.file.read())
+    return DocumentOut.of(documents.replace_attachment(user, document_id, attachment_id, upload))
 
 
 @router.get("/{document_id}/attachments/{attachment_id}")

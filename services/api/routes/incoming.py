@@ -9,14 +9,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.access import require_read
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import DepartmentOut
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
-from services.domain.models import IncomingRecord
+from services.domain.models import IncomingRecord, User
 from services.http.deps import CurrentUser, Departments, Incoming, UnitOfWork
 from services.http.params import Id, IdField, IdQuery
 from services.incoming.schemas import (
@@ -100,12 +100,18 @@ class IncomingDetailOut(IncomingOut):
     steps: list[StepOut]
     parts: list[PartOut]
     readers: list[ReaderOut]
+    actions: list[str] = Field(
+        default_factory=list,
+        description="What the caller may do next (IncomingService.steps_for): review, propose, instruct, handle, "
+        "circulate, read, close",
+    )
 
     @classmethod
-    def of(cls, r: IncomingRecord, service: IncomingService) -> IncomingDetailOut:
+    def of(cls, r: IncomingRecord, service: IncomingService, user: User | None = None) -> IncomingDetailOut:
         base = IncomingOut.of(r, service).model_dump()
         return cls(
             **base,
+            actions=[step for step, allowed in service.steps_for(user, r).items() if allowed] if user else [],
             steps=[StepOut(action=s.action, actor=s.actor_name, opinion=s.opinion, detail=s.detail, at=s.at)
                    for s in r.steps],
             parts=[PartOut(department_id=p.department_id, department=p.department.name, role=p.role, note=p.note,
@@ -199,7 +205,7 @@ def todo(user: CurrentUser, service: Incoming) -> OwedOut:
 
 @router.get("/incoming/{record_id}")
 def record(user: CurrentUser, service: Incoming, record_id: Id) -> IncomingDetailOut:
-    return IncomingDetailOut.of(service.get(user, record_id), service)
+    return IncomingDetailOut.of(service.get(user, record_id), service, user)
 
 
 @router.get("/incoming/{record_id}/scan")

@@ -11,11 +11,11 @@ from starlette.datastructures import FormData
 from services import compose
 from services.accounts import login as logins
 from services.accounts.login import Throttled
-from services.errors import DomainError, Invalid, Unauthenticated
+from services.errors import Invalid, Unauthenticated
 from services.http.deps import PendingScope
 from services.http.request import SESSION_COOKIE, client_address, runtime_of
-from services.http.scope import web_scope
-from services.web.forms import FormProblem
+from services.web.attempt import PostedForm, attempt
+from services.web.problems import status_of
 from services.web.render import page, redirect, remember_csrf
 from services.web.session import read_form, set_login_cookie
 
@@ -70,15 +70,18 @@ def account_page(request: Request, scope: PendingScope) -> HTMLResponse:
 
 
 @router.post("/account/password", response_model=None)
-def change_password(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
-    current, new = str(form.get("current") or ""), str(form.get("new") or "")
-    try:
-        with web_scope(request, password_pending_ok=True) as (ctx, user):
-            if new != str(form.get("repeat") or ""):
-                raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ")
-            compose.users(ctx).change_password(user, current, new, request.cookies.get(SESSION_COOKIE))
-    except DomainError as exc:
-        with web_scope(request, password_pending_ok=True) as (_, user):
-            problem = FormProblem(field="password", zh=exc.zh, en=exc.en)
-            return page(request, "account.html", user, http_status=exc.status, nav="account", problems=[problem])
+def change_password(request: Request, posted: PostedForm, scope: PendingScope) -> HTMLResponse | RedirectResponse:
+    form = posted.form
+    current, new, repeat = (str(form.get(k) or "") for k in ("current", "new", "repeat"))
+
+    def change() -> bool:
+        if new != repeat:
+            raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ", field="repeat")
+        compose.users(scope.ctx).change_password(scope.user, current, new, request.cookies.get(SESSION_COOKIE))
+        return True
+
+    done, problems = attempt(scope.ctx, posted, change, default_field="new")
+    if done is None:
+        return page(request, "account.html", scope.user, http_status=status_of(problems), nav="account",
+                    problems=problems)  # fmt: skip
     return redirect("/account", "password_changed")

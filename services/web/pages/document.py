@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,21 +14,23 @@ from starlette.datastructures import FormData
 from services import access, compose
 from services.access import Level
 from services.context import Context
-from services.domain.enums import REGISTRAR_STEPS, DocKind, DocStatus, ExpectedStatus, Role
+from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, InboxItem, User
-from services.errors import Conflict, DomainError, Invalid
-from services.http.deps import CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
+from services.errors import Conflict, Invalid
+from services.http.deps import Actions, CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
 from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
-from services.http.scope import web_scope
 from services.obligations.service import Expected
 from services.registrar.printing import may_print
+from services.web.attempt import PostedForm, attempt
 from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
+from services.web.problems import status_of
 from services.web.render import page, redirect, secure_headers
 from services.web.session import read_form
-from services.workflow.service import recipients_without_clearance
+from services.workflow.actions import DocAction
+from services.workflow.service import WorkflowService, recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -41,69 +45,61 @@ def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | Non
     return item, owed
 
 
-def _owes(ctx: Context, user: User, document: Document) -> bool:
-    return document.status == DocStatus.distributed.value and any(
-        user.organ_id in o.owner_ids for o in document.obligations
-    )
-
-
-def _actions(user: User, level: Level, document: Document, item: InboxItem | None, owes: bool) -> dict[str, bool]:
+def _buttons(user: User, level: Level, document: Document, acts: list[DocAction]) -> dict[str, bool]:
+    """A button for each action the user may take next (services.workflow.actions) and the links they may follow."""
     internal = level >= Level.internal
     lead = internal and user.organ_id == document.lead_organ_id
-    issuer = internal and user.organ_id in {i.organ_id for i in document.issuers}
-    status = document.status
-    return {
-        "edit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
-        "submit": lead and user.has_role(Role.drafter) and status in (DocStatus.draft, DocStatus.returned),
-        "review": lead and user.has_role(Role.reviewer) and status == DocStatus.in_review,
-        "sign": issuer and user.has_role(Role.signer) and status == DocStatus.signing,
-        "issue": lead and user.has_role(Role.registrar) and status == DocStatus.signed,
-        "registrar_step": lead and user.has_role(Role.registrar) and DocStatus(status) in REGISTRAR_STEPS,
+    distributed = document.status == DocStatus.distributed
+    shown = {a.value: a in acts for a in DocAction}
+    return shown | {
+        "registrar_step": any(a in acts for a in REGISTRAR_STEP_ACTIONS),
         "issuing_sheet": internal and document.kind == DocKind.outgoing,
         "print_run": internal and may_print(user, document),
-        "receive": item is not None and item.received_at is None,
-        "report": owes,
-        "tasks": bool(document.plan_tasks) and status == DocStatus.distributed,
-        "track": (lead or user.has_role(Role.admin)) and status == DocStatus.distributed,
+        "tasks": bool(document.plan_tasks) and distributed,
+        "track": (lead or user.has_role(Role.admin)) and distributed,
         "versions": internal,
         "reissue": user.has_role(Role.drafter) and document.kind == DocKind.imported,
     }
 
 
+REGISTRAR_STEP_ACTIONS = (DocAction.recheck, DocAction.register, DocAction.seal, DocAction.release)
+
+
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: Id) -> HTMLResponse:
-    return show_document(request, document_id)
+def document_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id: Id) -> HTMLResponse:
+    return show_document(request, ctx, user, document_id)
 
 
-def show_document(request: Request, document_id: int, http_status: int = 200, problem: str = "") -> HTMLResponse:
+def show_document(
+    request: Request, ctx: Context, user: User, document_id: int, http_status: int = 200, problem: str = ""
+) -> HTMLResponse:
     """The document's page; ``problem``: why the decision just tried on it was refused (in Chinese)."""
-    with web_scope(request) as (ctx, user):
-        service = compose.documents(ctx)
-        document = service.get_visible(user, document_id)
-        level = access.level_of(ctx.session, user, document_id) or Level.issued
-        version = service.version(document)
-        item, owed = _mine(ctx, user, document)
-        internal = level >= Level.internal
-        context: dict[str, Any] = {
-            "document": document,
-            "version": version,
-            "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
-            "signoffs": compose.workflow(ctx).signoffs(document, current_round_only=False) if internal else [],
-            "events": compose.audit(ctx).for_document(user, document.id),
-            "actions": _actions(user, level, document, item, _owes(ctx, user, document)),
-            "owed": owed,
-            "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
-            "distribution": _summary(ctx, user, document),
-            "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
-            "has_seals": bool(document.rendered_ses_key and ctx.store.exists(document.rendered_ses_key)),
-        }
-        # Without a registrar the document is issued at its last signature: the drafter confirms at submission.
-        warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
-        context["uncleared"] = recipients_without_clearance(document) if warn else []
-        context["problem"] = problem
-        incoming = compose.incoming(ctx)
-        context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
-        return page(request, "document.html", user, http_status=http_status, nav="documents", **context)
+    service = compose.documents(ctx)
+    document = service.get_visible(user, document_id)
+    level = access.level_of(ctx.session, user, document_id) or Level.issued
+    version = service.version(document)
+    owed = _mine(ctx, user, document)[1]
+    internal = level >= Level.internal
+    context: dict[str, Any] = {
+        "document": document,
+        "version": version,
+        "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
+        "signoffs": compose.workflow(ctx).signoffs(document, current_round_only=False) if internal else [],
+        "events": compose.audit(ctx).for_document(user, document.id),
+        "actions": _buttons(user, level, document, compose.document_actions(ctx).of(user, document)),
+        "owed": owed,
+        "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
+        "distribution": _summary(ctx, user, document),
+        "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
+        "has_seals": bool(document.rendered_ses_key and ctx.store.exists(document.rendered_ses_key)),
+    }
+    # Without a registrar the document is issued at its last signature: the drafter confirms at submission.
+    warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
+    context["uncleared"] = recipients_without_clearance(document) if warn else []
+    context["problem"] = problem
+    incoming = compose.incoming(ctx)
+    context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
+    return page(request, "document.html", user, http_status=http_status, nav="documents", **context)
 
 
 def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | None:
@@ -148,18 +144,41 @@ def document_frame(
 
 
 @router.get("/documents/{document_id}/review")
-def review_page(request: Request, user: CurrentUser, service: Documents, document_id: Id) -> HTMLResponse:
+def review_page(
+    request: Request, user: CurrentUser, service: Documents, actions: Actions, document_id: Id
+) -> HTMLResponse:
     document = service.get_visible(user, document_id, Level.internal)
     version = service.version(document)
+    may = DocAction.review in actions.of(user, document)
     return page(request, "decide.html", user, nav="inbox", document=document, version=version, mode="review",
-                diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="")  # fmt: skip
+                diff=None, rows=[], signoffs=[], last_seen=None, problems=[], opinion="", may_decide=may)  # fmt: skip
 
 
-@router.post("/documents/{document_id}/review")
-def review(form: FormDep, user: CurrentUser, workflow: Workflow, document_id: Id) -> RedirectResponse:
-    approve = form.get("decision") == "approve"
-    workflow.review(user, document_id, approve, str(form.get("opinion") or "") or None)
+@router.post("/documents/{document_id}/review", response_model=None)
+def review(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, workflow: Workflow, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    approve = posted.form.get("decision") == "approve"
+    opinion = str(posted.form.get("opinion") or "")
+    decide = partial(workflow.review, user, document_id, approve, opinion.strip() or None)
+    done, problems = attempt(ctx, posted, decide, default_field="opinion")
+    if done is None:
+        return _decide_again(request, user, workflow, document_id, "review", problems, opinion)
     return redirect(f"/documents/{document_id}", "reviewed")
+
+
+def _decide_again(
+    request: Request, user: User, workflow: WorkflowService, document_id: int, mode: str,
+    problems: list[FormProblem], opinion: str,
+) -> HTMLResponse:  # fmt: skip
+    """The review or signing form again, with the opinion as typed and why the decision was refused."""
+    document = workflow.documents.get_visible(user, document_id, Level.internal)
+    return page(
+        request, "decide.html", user, http_status=422, nav="inbox", document=document,
+        version=workflow.documents.version(document), mode=mode, diff=None, rows=[], last_seen=None,
+        signoffs=workflow.signoffs(document) if mode == "sign" else [], problems=problems, opinion=opinion,
+        may_decide=DocAction(mode) in compose.document_actions(workflow.ctx).of(user, document),
+    )  # fmt: skip
 
 
 @router.get("/documents/{document_id}/sign")
@@ -177,28 +196,20 @@ def sign_page(request: Request, scope: RecordingScope, document_id: Id) -> HTMLR
         request, "decide.html", user, nav="inbox", document=document, version=workflow.documents.version(document),
         mode="sign", diff=view["diff"], rows=rows, last_seen=view["last_seen_version"],
         signoffs=workflow.signoffs(document), problems=[], opinion="",
+        may_decide=DocAction.sign in compose.document_actions(scope.ctx).of(user, document),
     )  # fmt: skip
 
 
 @router.post("/documents/{document_id}/sign", response_model=None)
-def sign(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
-    approve = form.get("decision") == "approve"
-    opinion = str(form.get("opinion") or "")
-    try:
-        with web_scope(request) as (ctx, user):
-            compose.workflow(ctx).decide_signoff(user, document_id, approve, opinion or None)
-    except DomainError as exc:
-        if exc.code != "reason_required":
-            raise
-        with web_scope(request) as (ctx, user):
-            service = compose.documents(ctx)
-            document = service.get_visible(user, document_id, Level.internal)
-            problem = FormProblem(field="opinion", zh=exc.zh, en=exc.en)
-            return page(
-                request, "decide.html", user, http_status=422, nav="inbox", document=document,
-                version=service.version(document), mode="sign", diff=None, rows=[], last_seen=None,
-                signoffs=compose.workflow(ctx).signoffs(document), problems=[problem], opinion=opinion,
-            )  # fmt: skip
+def sign(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, workflow: Workflow, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    approve = posted.form.get("decision") == "approve"
+    opinion = str(posted.form.get("opinion") or "")
+    decide = partial(workflow.decide_signoff, user, document_id, approve, opinion.strip() or None)
+    done, problems = attempt(ctx, posted, decide, default_field="opinion")
+    if done is None:
+        return _decide_again(request, user, workflow, document_id, "sign", problems, opinion)
     return redirect(f"/documents/{document_id}", "signed" if approve else "rejected")
 
 
@@ -259,28 +270,42 @@ def _choice(value: str) -> tuple[int, dt.date | None]:
     """'12:2022-06-12' → obligation 12, the period due 2022-06-12; '12' → the current period."""
     head, _, day = value.partition(":")
     if not head.isdigit():
-        raise Invalid("obligation_required", "请选择报送的事项", "choose the obligation this report answers")
+        raise Invalid(
+            "obligation_required", "请选择报送的事项", "choose the obligation this report answers", field="choice"
+        )
     try:
         return int(head), dt.date.fromisoformat(day) if day else None
     except ValueError:
-        raise Invalid("period_unknown", "报送期不正确", "invalid period", field="period") from None
+        raise Invalid("period_unknown", "报送期不正确", "invalid period", field="choice") from None
 
 
 @router.post("/documents/{document_id}/reply", response_model=None)
-def report_back(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
-    values = {k: str(form.get(k) or "").strip() for k in ("title", "body", "choice")}
-    values["body"] = str(form.get("body") or "")
-    try:
-        files = uploads(form, "files")
-        obligation_id, period_due = _choice(values["choice"])
-        with web_scope(request) as (ctx, user):
-            compose.documents(ctx).get_visible(user, document_id)
-            if obligation_id not in {o.id for o in compose.documents(ctx).get(document_id).obligations}:
-                raise Invalid("obligation_required", "请选择本文的反馈事项", "choose an obligation of this plan")
-            compose.obligations(ctx).report(user, obligation_id, period_due, values["title"], values["body"], files)
-    except DomainError as exc:
-        with web_scope(request) as (ctx, user):
-            document = compose.documents(ctx).get_visible(user, document_id)
-            problem = FormProblem(field="form", zh=exc.zh, en=exc.en)
-            return _reply_form(request, ctx, user, document, values, [problem], exc.status)
+def report_back(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    values = {k: str(posted.form.get(k) or "").strip() for k in ("title", "body", "choice")}
+    values["body"] = str(posted.form.get("body") or "")
+    document = documents.get_visible(user, document_id)
+    report = partial(_report, ctx, user, document, values, posted.form)
+    done, problems = attempt(ctx, posted, report, REPLY_ZH, _reply_input)
+    if done is None:
+        return _reply_form(request, ctx, user, document, values, problems, status_of(problems))
     return redirect(f"/documents/{document_id}", "reported")
+
+
+REPLY_ZH = {"title": "标题", "body": "正文", "choice": "报送事项", "files": "附件"}
+
+
+def _reply_input(loc: Sequence[Any]) -> str:
+    """The report form's input for a problem: the period is chosen with the obligation."""
+    return "choice" if not loc or loc[0] in ("period", "obligation") else str(loc[0])
+
+
+def _report(ctx: Context, user: User, document: Document, values: dict[str, str], form: FormData) -> object:
+    files = uploads(form, "files")
+    obligation_id, period_due = _choice(values["choice"])
+    if obligation_id not in {o.id for o in document.obligations}:
+        raise Invalid(
+            "obligation_required", "请选择本文的反馈事项", "choose an obligation of this plan", field="choice"
+        )
+    return compose.obligations(ctx).report(user, obligation_id, period_due, values["title"], values["body"], files)

@@ -13,20 +13,22 @@ from services import compose
 from services.access import Level
 from services.context import Context
 from services.documents.repository import ListedDocument
+from services.documents.service import DocumentService
 from services.domain.enums import CADENCE_ZH, DocKind
 from services.domain.models import Document, DocumentVersion, User
-from services.errors import Conflict, DomainError
+from services.errors import Conflict, Invalid
 from services.http.deps import CurrentUser, Documents, UnitOfWork
 from services.http.params import MAX_ID, MAX_VERSION, Id
-from services.http.scope import web_scope
 from services.obligations.proposal import Proposal, propose
+from services.web.attempt import PostedForm, attempt
 from services.web.diffview import side_by_side
 from services.web.forms import (
-    FormErrors,
+    FIELD_ZH,
     FormProblem,
     draft_input,
     draft_values,
     draft_values_of,
+    editor_input,
     plan_values,
     uploads,
 )
@@ -43,13 +45,7 @@ NEW_DRAFT = {
     "issuers": [], "main_recipients": [], "copy_recipients": [], "main_groups": [], "phases": [], "obligations": [],
     "tasks": [], "printed_copies": "",
 }  # fmt: skip
-
-
-def _problems(exc: Exception) -> list[FormProblem]:
-    if isinstance(exc, FormErrors):
-        return exc.problems
-    assert isinstance(exc, DomainError)
-    return [FormProblem(field=str(exc.details.get("field", "form")), zh=exc.zh, en=exc.en)]
+EDITOR: dict[str, Any] = {"labels": FIELD_ZH, "name_of": editor_input}
 
 
 def _editor(
@@ -60,6 +56,7 @@ def _editor(
     document_id: int | None,
     problems: list[FormProblem] | None = None,
     conflict: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     organs = compose.organs(ctx).list()
     forms = [p.form for p in user.organ.prefixes]
@@ -85,6 +82,7 @@ def _editor(
         groups=compose.groups(ctx).all(),
         cadences=CADENCE_ZH,
         proposal=proposal,
+        typed=typed or {},
     )
 
 
@@ -123,19 +121,21 @@ def _from_past_plan(ctx: Context, user: User, document_id: int) -> dict[str, Any
 
 
 @router.post("/documents/new", response_model=None)
-def create_draft(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
-    values = draft_values(form)
-    try:
-        with web_scope(request) as (ctx, user):
-            service = compose.documents(ctx)
-            document = service.create_draft(user, draft_input(values))
-            for upload in uploads(form, "files"):
-                service.add_attachment(user, document.id, upload)
-            document_id = document.id
-    except (FormErrors, DomainError) as exc:
-        with web_scope(request) as (ctx, user):
-            return _editor(request, ctx, user, values, None, _problems(exc))
-    return redirect(f"/documents/{document_id}/edit", "created")
+def create_draft(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents
+) -> HTMLResponse | RedirectResponse:
+    values = draft_values(posted.form)
+    document, problems = attempt(ctx, posted, lambda: _create(service, user, values, posted.form), **EDITOR)
+    if document is None:
+        return _editor(request, ctx, user, values, None, problems)
+    return redirect(f"/documents/{document.id}/edit", "created")
+
+
+def _create(service: DocumentService, user: User, values: dict[str, Any], form: FormData) -> Document:
+    document = service.create_draft(user, draft_input(values))
+    for upload in uploads(form, "files"):
+        service.add_attachment(user, document.id, upload)
+    return document
 
 
 @router.get("/documents/{document_id}/edit")
@@ -171,22 +171,21 @@ def _text_attachments(ctx: Context, version: DocumentVersion) -> str:
 
 
 @router.post("/documents/{document_id}/edit", response_model=None)
-def save_draft(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
-    values = draft_values(form)
-    try:
-        with web_scope(request) as (ctx, user):
-            compose.documents(ctx).save(user, document_id, draft_input(values))
-    except (FormErrors, DomainError) as exc:
-        with web_scope(request) as (ctx, user):
-            conflict = _conflict(ctx, user, document_id, values) if _is_conflict(exc) else None
-            return _editor(request, ctx, user, values, document_id, _problems(exc), conflict)
-    if form.get("then") == "submit":
-        return _submit(request, document_id)
+def save_draft(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    values = draft_values(posted.form)
+    saved, problems = attempt(ctx, posted, lambda: service.save(user, document_id, draft_input(values)), **EDITOR)
+    if saved is None:
+        conflict = _conflict(ctx, user, document_id, values) if _is_conflict(problems) else None
+        return _editor(request, ctx, user, values, document_id, problems, conflict)
+    if posted.form.get("then") == "submit":
+        return _submit(request, ctx, user, document_id)
     return redirect(f"/documents/{document_id}/edit", "saved")
 
 
-def _is_conflict(exc: Exception) -> bool:
-    return isinstance(exc, DomainError) and exc.code == "version_conflict"
+def _is_conflict(problems: list[FormProblem]) -> bool:
+    return any(p.code == "version_conflict" for p in problems)
 
 
 def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]) -> dict[str, Any]:
@@ -197,27 +196,93 @@ def _conflict(ctx: Context, user: User, document_id: int, values: dict[str, Any]
     return {"version": saved.number, "rows": side_by_side(service.body(saved), values["body"])}
 
 
-@router.post("/documents/{document_id}/attachments")
-def add_attachments(form: FormDep, user: CurrentUser, service: Documents, document_id: Id) -> RedirectResponse:
-    for upload in uploads(form, "files"):
-        service.add_attachment(user, document_id, upload)
+@router.post("/documents/{document_id}/attachments", response_model=None)
+def add_attachments(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    def add() -> object:
+        return [service.add_attachment(user, document_id, upload) for upload in uploads(posted.form, "files")]
+
+    done, problems = attempt(ctx, posted, add, default_field="more-files")
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, "more-files"))
     return redirect(f"/documents/{document_id}/edit", "attached")
 
 
+@router.post("/documents/{document_id}/attachments/{attachment_id}/title", response_model=None)
+def retitle_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    """附件标题: what the 附件说明 and the printed 附件 page call it."""
+    title = str(posted.form.get("title") or "")
+    done, problems = attempt(ctx, posted, lambda: service.retitle_attachment(user, document_id, attachment_id, title))
+    if done is None:
+        field = f"att-{attachment_id}-title"
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, field), {field: title})
+    return redirect(f"/documents/{document_id}/edit", "attachment_changed")
+
+
+@router.post("/documents/{document_id}/attachments/{attachment_id}/remove", response_model=None)
+def remove_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    done, problems = attempt(ctx, posted, lambda: service.remove_attachment(user, document_id, attachment_id))
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
+    return redirect(f"/documents/{document_id}/edit", "attachment_removed")
+
+
+@router.post("/documents/{document_id}/attachments/{attachment_id}/replace", response_model=None)
+def replace_attachment(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
+    attachment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    def replace() -> object:
+        files = uploads(posted.form, "file")
+        if not files:
+            raise Invalid("file_required", "请选择替换用的文件", "choose the file to put in its place", field="file")
+        return service.replace_attachment(user, document_id, attachment_id, files[0])
+
+    done, problems = attempt(ctx, posted, replace)
+    if done is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
+    return redirect(f"/documents/{document_id}/edit", "attachment_replaced")
+
+
+def _at(problems: list[FormProblem], field: str) -> list[FormProblem]:
+    return [p.model_copy(update={"field": field}) for p in problems]
+
+
+def _saved_editor(
+    request: Request, ctx: Context, user: User, service: DocumentService, document_id: int,
+    problems: list[FormProblem], typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The editor on the saved draft, after a refused change of its attachments (the draft's own fields as saved)."""
+    version = service.version(service.editable(user, document_id, lock=False))
+    values = draft_values_of(version.fields, service.body(version), version.number)
+    return _editor(request, ctx, user, values, document_id, problems, typed=typed)
+
+
 @router.post("/documents/{document_id}/submit", response_model=None)
-def submit(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
-    return _submit(request, document_id, form.get("confirm_uncleared") == "on")
+def submit(
+    request: Request, form: FormDep, user: CurrentUser, ctx: UnitOfWork, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    return _submit(request, ctx, user, document_id, form.get("confirm_uncleared") == "on")
 
 
-def _submit(request: Request, document_id: int, confirmed: bool = False) -> HTMLResponse | RedirectResponse:
+def _submit(
+    request: Request, ctx: Context, user: User, document_id: int, confirmed: bool = False
+) -> HTMLResponse | RedirectResponse:
     """Submit; recipients where nobody is cleared for the 密级 are shown on the document's page to be confirmed."""
     try:
-        with web_scope(request) as (ctx, user):
+        with ctx.savepoint():
             compose.workflow(ctx).submit(user, document_id, confirmed)
     except Conflict as exc:
         if exc.code != "recipients_without_clearance":
             raise
-        return show_document(request, document_id, exc.status, exc.zh)
+        return show_document(request, ctx, user, document_id, exc.status, exc.zh)
     return redirect(f"/documents/{document_id}", "submitted")
 
 

@@ -3,26 +3,31 @@ page with the form of each step (posting to the same service as the API), and th
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from services.context import Context
 from services.documents.schemas import AttachmentUpload
 from services.domain.enums import IncomingNature, IncomingState
+from services.domain.models import IncomingRecord, User
 from services.errors import Invalid
 from services.http.deps import CurrentUser, Incoming, UnitOfWork
 from services.http.params import Id
 from services.incoming.schemas import InstructIn, PaperIn
+from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_html
+from services.web.attempt import PostedForm, attempt
+from services.web.problems import FormErrors, FormProblem, translated
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form
+from services.web.session import Posted
 
 router = APIRouter(include_in_schema=False)
-FormDep = Annotated[FormData, Depends(read_form)]
+M = TypeVar("M", bound=BaseModel)
 PAGE_SIZE = 50
 
 
@@ -35,20 +40,21 @@ def _ids(form: FormData, name: str) -> list[int]:
     return [int(v) for v in form.getlist(name) if isinstance(v, str) and v.isdigit() and len(v) < 10]
 
 
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        raise Invalid("date_invalid", f"日期格式不正确：{text[:20]}", "not a date (YYYY-MM-DD)") from None
+PAPER_ZH = {
+    "source_name": "来文机关", "doc_number": "文号", "title": "标题", "classification": "密级", "urgency": "紧急程度",
+    "copies": "份数", "nature": "类别", "received_on": "收文日期", "opinion": "意见", "deadline": "办理时限",
+    "lead_department_id": "主办科室", "support_department_ids": "协办科室", "note": "办理情况", "result": "办结情况",
+    "user_ids": "传阅人员", "reason": "理由",
+}  # fmt: skip
 
 
-def _checked(make: type[PaperIn] | type[InstructIn], **values: object) -> PaperIn | InstructIn:
-    """Form values through the API's own input model, so the pages accept exactly what the API accepts."""
+def _checked(make: type[M], **values: object) -> M:
+    """Form values through the API's own input model, so the pages accept exactly what the API accepts; the
+    problems are the form's, in Chinese, each at its field."""
     try:
         return make.model_validate(values)
     except ValidationError as exc:
-        where = "、".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
-        raise Invalid("form_invalid", f"填写有误：{where}", f"invalid fields: {where}") from None
+        raise FormErrors(translated(exc.errors(), PAPER_ZH)) from None
 
 
 @router.get("/incoming")
@@ -74,20 +80,30 @@ def register(
 
 @router.get("/incoming/new")
 def new_paper(request: Request, user: CurrentUser, ctx: UnitOfWork) -> HTMLResponse:
-    return page(request, "incoming_new.html", user, nav="incoming", today=ctx.today())
+    values = {"received_on": ctx.today().isoformat(), "copies": "1", "nature": "办件"}
+    return page(request, "incoming_new.html", user, nav="incoming", values=values)
 
 
-@router.post("/incoming/new")
-def register_paper(form: FormDep, user: CurrentUser, incoming: Incoming) -> RedirectResponse:
-    data = _checked(
-        PaperIn,
-        source_name=_text(form, "source_name"), doc_number=_text(form, "doc_number") or None,
-        title=_text(form, "title"), classification=_text(form, "classification") or "非密",
-        urgency=_text(form, "urgency") or "普通", copies=_text(form, "copies") or "1",
-        nature=_text(form, "nature") or "办件", received_on=_day(_text(form, "received_on")),
-    )  # fmt: skip
-    assert isinstance(data, PaperIn)
-    scan = form.get("scan")
+PAPER_FIELDS = ("source_name", "doc_number", "title", "classification", "urgency", "copies", "nature", "received_on")
+
+
+@router.post("/incoming/new", response_model=None)
+def register_paper(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming
+) -> HTMLResponse | RedirectResponse:
+    values = {name: _text(posted.form, name) for name in PAPER_FIELDS}
+    record, problems = attempt(ctx, posted, lambda: _register(incoming, user, values, posted.form.get("scan")))
+    if record is None:
+        return page(request, "incoming_new.html", user, http_status=422, nav="incoming", values=values,
+                    problems=problems)  # fmt: skip
+    return redirect(f"/incoming/{record.id}", "incoming_registered")
+
+
+def _register(incoming: IncomingService, user: User, values: dict[str, str], scan: object) -> IncomingRecord:
+    defaults = {"classification": "非密", "urgency": "普通", "copies": "1", "nature": "办件", "doc_number": None,
+                "received_on": None}  # fmt: skip
+    given = {k: v or defaults.get(k, v) for k, v in values.items()}
+    data = _checked(PaperIn, **given)
     upload = None
     if isinstance(scan, UploadFile) and scan.filename:
         content = scan.file.read()
@@ -95,20 +111,28 @@ def register_paper(form: FormDep, user: CurrentUser, incoming: Incoming) -> Redi
             title="扫描件", filename=scan.filename, content_type=scan.content_type or "application/octet-stream",
             data=content,
         )  # fmt: skip
-    record = incoming.register_paper(user, data, upload)
-    record_id = record.id
-    return redirect(f"/incoming/{record_id}", "incoming_registered")
+    return incoming.register_paper(user, data, upload)
 
 
 @router.get("/incoming/{record_id}")
 def handling(request: Request, user: CurrentUser, ctx: UnitOfWork, service: Incoming, record_id: Id) -> HTMLResponse:
+    return _handling(request, ctx, user, service, record_id)
+
+
+def _handling(
+    request: Request, ctx: Context, user: User, service: IncomingService, record_id: int,
+    problems: list[FormProblem] | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The handling page; after a refused step, its form again with what was typed and the problems at its fields."""
     record = service.get(user, record_id)
     mine = record.organ_id == user.organ_id
     return page(
-        request, "incoming_record.html", user, nav="incoming", record=record, service=service,
-        state_zh=IncomingState(record.state).zh, departments=service.departments(record.organ_id) if mine else [],
+        request, "incoming_record.html", user, http_status=422 if problems else 200, nav="incoming", record=record,
+        service=service, state_zh=IncomingState(record.state).zh,
+        departments=service.departments(record.organ_id) if mine else [],
         people=service.people(record.organ_id) if mine else [], steps=service.steps_for(user, record),
         overdue=service.is_overdue(record), where_now=service.where_now(record), today=ctx.today(),
+        problems=problems or [], typed=typed or {},
     )  # fmt: skip
 
 
@@ -122,60 +146,99 @@ def sheet(user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id)
     return response
 
 
-@router.post("/incoming/{record_id}/review")
-def review(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    accept = _text(form, "decision") != "return"
-    nature = _text(form, "nature")
-    incoming.review(
-        user, record_id, accept, _text(form, "opinion") or None,
-        IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None,
-    )  # fmt: skip
-    return redirect(f"/incoming/{record_id}", "incoming_reviewed" if accept else "incoming_returned")
+def _step(
+    request: Request, posted: Posted, user: User, ctx: Context, service: IncomingService, record_id: int,
+    step: str, action: Callable[[FormData], object], done_msg: str,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    """One handling step's form: done, the record's page with a message; refused, the page again with the step's
+    text kept and each problem at the step's field (its inputs are named ``step-field``)."""
+    done, problems = attempt(ctx, posted, lambda: action(posted.form), PAPER_ZH, _in_step(step), f"{step}-form")
+    if done is None:
+        typed = {f"{step}-{k}": v for k, v in posted.form.items() if isinstance(v, str) and k != "csrf"}
+        return _handling(request, ctx, user, service, record_id, problems, typed)
+    return redirect(f"/incoming/{record_id}", done_msg)
 
 
-@router.post("/incoming/{record_id}/propose")
-def propose(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    incoming.propose(user, record_id, _text(form, "opinion"))
-    return redirect(f"/incoming/{record_id}", "incoming_proposed")
+def _in_step(step: str) -> Callable[[Sequence[Any]], str]:
+    return lambda loc: f"{step}-{STEP_INPUTS.get(str(loc[0]), loc[0])}" if loc else f"{step}-form"
 
 
-@router.post("/incoming/{record_id}/instruct")
-def instruct(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    lead = _ids(form, "lead_department_id")
-    data = _checked(
-        InstructIn, opinion=_text(form, "opinion"), lead_department_id=lead[0] if lead else None,
-        support_department_ids=_ids(form, "support_department_ids"), deadline=_day(_text(form, "deadline")),
-    )  # fmt: skip
-    assert isinstance(data, InstructIn)
-    incoming.instruct(user, record_id, data)
-    return redirect(f"/incoming/{record_id}", "incoming_instructed")
+STEP_INPUTS = {"reason": "opinion"}  # the API's name of a field → the step form's input
 
 
-@router.post("/incoming/{record_id}/handle")
-def handle(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    incoming.handle(user, record_id, _text(form, "note"))
-    return redirect(f"/incoming/{record_id}", "incoming_handled")
+@router.post("/incoming/{record_id}/review", response_model=None)
+def review(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    accept = _text(posted.form, "decision") != "return"
+
+    def act(form: FormData) -> object:
+        nature = _text(form, "nature")
+        kind = IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None
+        return incoming.review(user, record_id, accept, _text(form, "opinion") or None, kind)
+
+    msg = "incoming_reviewed" if accept else "incoming_returned"
+    return _step(request, posted, user, ctx, incoming, record_id, "review", act, msg)
 
 
-@router.post("/incoming/{record_id}/circulate")
-def circulate(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    readers = _ids(form, "user_ids")
-    if not readers:
-        raise Invalid("readers_required", "请选择传阅人员", "choose who reads it")
-    incoming.circulate(user, record_id, readers, _text(form, "opinion") or None)
-    return redirect(f"/incoming/{record_id}", "incoming_circulated")
+@router.post("/incoming/{record_id}/propose", response_model=None)
+def propose(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    act = lambda form: incoming.propose(user, record_id, _text(form, "opinion"))  # noqa: E731
+    return _step(request, posted, user, ctx, incoming, record_id, "propose", act, "incoming_proposed")
 
 
-@router.post("/incoming/{record_id}/read")
-def read(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    incoming.read(user, record_id, _text(form, "opinion") or None)
-    return redirect(f"/incoming/{record_id}", "incoming_read")
+@router.post("/incoming/{record_id}/instruct", response_model=None)
+def instruct(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    def act(form: FormData) -> object:
+        lead = _ids(form, "lead_department_id")
+        data = _checked(
+            InstructIn, opinion=_text(form, "opinion"), lead_department_id=lead[0] if lead else None,
+            support_department_ids=_ids(form, "support_department_ids"), deadline=_text(form, "deadline") or None,
+        )  # fmt: skip
+        return incoming.instruct(user, record_id, data)
+
+    return _step(request, posted, user, ctx, incoming, record_id, "instruct", act, "incoming_instructed")
 
 
-@router.post("/incoming/{record_id}/close")
-def close(form: FormDep, user: CurrentUser, incoming: Incoming, record_id: Id) -> RedirectResponse:
-    incoming.close(user, record_id, _text(form, "result"))
-    return redirect(f"/incoming/{record_id}", "incoming_closed")
+@router.post("/incoming/{record_id}/handle", response_model=None)
+def handle(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    act = lambda form: incoming.handle(user, record_id, _text(form, "note"))  # noqa: E731
+    return _step(request, posted, user, ctx, incoming, record_id, "handle", act, "incoming_handled")
+
+
+@router.post("/incoming/{record_id}/circulate", response_model=None)
+def circulate(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    def act(form: FormData) -> object:
+        readers = _ids(form, "user_ids")
+        if not readers:
+            raise Invalid("readers_required", "请选择传阅人员", "choose who reads it", field="user_ids")
+        return incoming.circulate(user, record_id, readers, _text(form, "opinion") or None)
+
+    return _step(request, posted, user, ctx, incoming, record_id, "circulate", act, "incoming_circulated")
+
+
+@router.post("/incoming/{record_id}/read", response_model=None)
+def read(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    act = lambda form: incoming.read(user, record_id, _text(form, "opinion") or None)  # noqa: E731
+    return _step(request, posted, user, ctx, incoming, record_id, "read", act, "incoming_read")
+
+
+@router.post("/incoming/{record_id}/close", response_model=None)
+def close(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id
+) -> HTMLResponse | RedirectResponse:
+    act = lambda form: incoming.close(user, record_id, _text(form, "result"))  # noqa: E731
+    return _step(request, posted, user, ctx, incoming, record_id, "close", act, "incoming_closed")
 
 
 def _state_zh() -> dict[str, str]:

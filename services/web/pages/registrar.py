@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.datastructures import FormData
 
 from services import compose
+from services.context import Context
 from services.domain.enums import DocStatus
 from services.domain.models import User
-from services.errors import Conflict, Invalid
-from services.http.deps import CurrentUser, IssuingSheets, Registrar
+from services.errors import Invalid
+from services.http.deps import CurrentUser, IssuingSheets, Registrar, UnitOfWork
 from services.http.params import Id
 from services.http.request import runtime_of
-from services.http.scope import web_scope
 from services.registrar.sheet import sheet_html
-from services.web.forms import FormProblem
+from services.web.attempt import PostedForm, attempt
+from services.web.problems import status_of
 from services.web.render import PAGE_CSP, page, redirect, secure_headers
-from services.web.session import read_form
-from services.workflow.registrar import RegistrarService, Registration
+from services.web.session import Posted
+from services.workflow.registrar import Registration
 from services.workflow.service import recipients_without_clearance
 
 router = APIRouter(include_in_schema=False)
-FormDep = Annotated[FormData, Depends(read_form)]
 STEPS = {"recheck": "复核", "register": "登记", "seal": "用印", "release": "核发"}
 MAX_NUMBER_FIELD = 200_000
 UNCLEARED = "recipients_without_clearance"  # a warning the registrar confirms on the form, not an error page
@@ -38,75 +37,80 @@ def queue_page(request: Request, user: CurrentUser, service: Registrar) -> HTMLR
     return page(request, "registrar_queue.html", user, nav="registrar", rows=rows)
 
 
-def _step_page(request: Request, document_id: int, step: str, http_status: int = 200, **form: Any) -> HTMLResponse:
-    with web_scope(request) as (ctx, user):
-        service = compose.registrar(ctx)
-        document, record = service.record(user, document_id)
-        version = service.documents.version(document)
-        context: dict[str, Any] = {
-            "document": document,
-            "record": record,
-            "step": step,
-            "step_zh": STEPS[step],
-            "due": service.step_of(document),
-            "signoffs": compose.workflow(ctx).signoffs(document),
-            "body": service.documents.body(version) if step == "recheck" else "",
-            "uncleared": recipients_without_clearance(document) if step in ("register", "release") else [],
-            "problems": [],
-            "values": {},
-            **form,
-        }
-        return page(request, "registrar_step.html", user, http_status=http_status, nav="registrar", **context)
+def _step_page(
+    request: Request, ctx: Context, user: User, document_id: int, step: str, http_status: int = 200, **form: Any
+) -> HTMLResponse:
+    service = compose.registrar(ctx)
+    document, record = service.record(user, document_id)
+    version = service.documents.version(document)
+    context: dict[str, Any] = {
+        "document": document,
+        "record": record,
+        "step": step,
+        "step_zh": STEPS[step],
+        "due": service.step_of(document),
+        "signoffs": compose.workflow(ctx).signoffs(document),
+        "body": service.documents.body(version) if step == "recheck" else "",
+        "uncleared": recipients_without_clearance(document) if step in ("register", "release") else [],
+        "problems": [],
+        "values": {},
+        **form,
+    }
+    return page(request, "registrar_step.html", user, http_status=http_status, nav="registrar", **context)
 
 
-Act = Callable[[RegistrarService, User], str]
+Act = Callable[[], str]
 
 
-def _decide(request: Request, document_id: int, step: str, act: Act, form: FormData) -> HTMLResponse | RedirectResponse:
-    """Take the step; a refused form is shown again with the problem and what was typed. ``act`` returns the
-    message to show after the redirect."""
-    try:
-        with web_scope(request) as (ctx, user):
-            message = act(compose.registrar(ctx), user)
-    except (Invalid, Conflict) as exc:
-        if isinstance(exc, Conflict) and exc.code != UNCLEARED:
-            raise
-        problem = FormProblem(field=str(exc.details.get("field") or ""), zh=exc.zh, en=exc.en)
+def _decide(
+    request: Request, posted: Posted, ctx: Context, user: User, document_id: int, step: str, act: Act
+) -> HTMLResponse | RedirectResponse:
+    """Take the step; a refused form is shown again with the problem at its field and what was typed. ``act``
+    returns the message to show after the redirect."""
+    message, problems = attempt(ctx, posted, act)
+    if message is None:
+        form = posted.form
         values = {k: str(v)[:MAX_NUMBER_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-        return _step_page(request, document_id, step, exc.status, problems=[problem], values=values)
+        return _step_page(request, ctx, user, document_id, step, status_of(problems), problems=problems, values=values)
     return redirect(f"/documents/{document_id}", message)
 
 
 @router.get("/documents/{document_id}/recheck")
-def recheck_page(request: Request, document_id: Id) -> HTMLResponse:
-    return _step_page(request, document_id, "recheck")
+def recheck_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id: Id) -> HTMLResponse:
+    return _step_page(request, ctx, user, document_id, "recheck")
 
 
 @router.post("/documents/{document_id}/recheck", response_model=None)
-def recheck(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
+def recheck(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    form = posted.form
     opinion = str(form.get("opinion") or "")
     changed = str(form.get("body") or "") if form.get("decision") == "change" else None
 
-    def act(service: RegistrarService, user: User) -> str:
+    def act() -> str:
         document = service.recheck(user, document_id, opinion, changed)
         return "recheck_changed" if document.status == DocStatus.signing.value else "rechecked"
 
-    return _decide(request, document_id, "recheck", act, form)
+    return _decide(request, posted, ctx, user, document_id, "recheck", act)
 
 
 @router.get("/documents/{document_id}/register")
-def register_page(request: Request, document_id: Id) -> HTMLResponse:
-    return _step_page(request, document_id, "register")
+def register_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id: Id) -> HTMLResponse:
+    return _step_page(request, ctx, user, document_id, "register")
 
 
 @router.post("/documents/{document_id}/register", response_model=None)
-def register(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
+def register(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    form = posted.form
     recipients = [int(v) for v in form.getlist("recipients") if isinstance(v, str) and v.isdigit() and len(v) < 10]
     raw_copies = str(form.get("copies") or "").strip()
     numbers = str(form.get("copy_numbers") or "")
     confirmed = form.get("confirm_uncleared") == "on"
 
-    def act(service: RegistrarService, user: User) -> str:
+    def act() -> str:
         if not raw_copies.isdigit() or len(raw_copies) > 9:
             raise Invalid("printed_copies_invalid", "印制份数须为正整数", "the number of copies must be a whole number",
                           field="copies")  # fmt: skip
@@ -114,41 +118,48 @@ def register(request: Request, form: FormDep, document_id: Id) -> HTMLResponse |
         service.register(user, document_id, registration)
         return "registered"
 
-    return _decide(request, document_id, "register", act, form)
+    return _decide(request, posted, ctx, user, document_id, "register", act)
 
 
 @router.get("/documents/{document_id}/seal")
-def seal_page(request: Request, document_id: Id) -> HTMLResponse:
-    return _step_page(request, document_id, "seal")
+def seal_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id: Id) -> HTMLResponse:
+    return _step_page(request, ctx, user, document_id, "seal")
 
 
 @router.post("/documents/{document_id}/seal", response_model=None)
-def seal(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
+def seal(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    form = posted.form
     names = {
         int(key.removeprefix("seal-")): str(value)
         for key, value in form.items()
         if key.startswith("seal-") and key.removeprefix("seal-").isdigit() and len(key) < 20
     }
 
-    def act(service: RegistrarService, user: User) -> str:
+    def act() -> str:
         service.seal(user, document_id, names)
         return "sealed"
 
-    return _decide(request, document_id, "seal", act, form)
+    return _decide(request, posted, ctx, user, document_id, "seal", act)
 
 
 @router.get("/documents/{document_id}/release")
-def release_page(request: Request, document_id: Id) -> HTMLResponse:
-    return _step_page(request, document_id, "release")
+def release_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id: Id) -> HTMLResponse:
+    return _step_page(request, ctx, user, document_id, "release")
 
 
 @router.post("/documents/{document_id}/release", response_model=None)
-def release(request: Request, form: FormDep, document_id: Id) -> HTMLResponse | RedirectResponse:
-    def act(service: RegistrarService, user: User) -> str:
+def release(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
+) -> HTMLResponse | RedirectResponse:
+    form = posted.form
+
+    def act() -> str:
         service.release(user, document_id, form.get("confirm_uncleared") == "on")
         return "released"
 
-    return _decide(request, document_id, "release", act, form)
+    return _decide(request, posted, ctx, user, document_id, "release", act)
 
 
 @router.get("/documents/{document_id}/issuing-sheet")

@@ -14,10 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
 from starlette.datastructures import FormData
 
-from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks
+from services.accounts.groups import GroupService
+from services.domain.models import User
+from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks, UnitOfWork
 from services.http.params import Id
 from services.http.request import runtime_of
-from services.obligations.service import Dashboard, cadence_zh
+from services.obligations.service import Dashboard, ObligationService, cadence_zh
+from services.web.attempt import PostedForm, attempt
+from services.web.problems import FormProblem
 from services.web.render import page, redirect
 from services.web.session import read_form
 
@@ -49,29 +53,63 @@ def dashboard(
     group: str | None = None,
     overdue: str | None = None,
 ) -> HTMLResponse:
-    board = service.dashboard(user, document_id, _day(day), _int(obligation), _int(group), overdue == "1")
+    filters = {"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"}
+    return _dashboard(request, user, service, groups, document_id, filters)
+
+
+def _dashboard(
+    request: Request, user: User, service: ObligationService, groups: GroupService, document_id: int,
+    filters: dict[str, Any], problems: list[FormProblem] | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The dashboard; after a refused 催办, 停止 or 退回: the problem at that form, the text typed kept."""
+    board = service.dashboard(
+        user, document_id, _day(filters["day"]), filters["obligation"], filters["group"], filters["overdue"]
+    )
     return page(
-        request, "distribution.html", user, nav="documents", board=board, document=board.document,
-        arrivals=board.arrivals, groups=groups.all(), cadence_zh=cadence_zh,
-        filters={"day": day or "", "obligation": _int(obligation), "group": _int(group), "overdue": overdue == "1"},
+        request, "distribution.html", user, http_status=422 if problems else 200, nav="documents", board=board,
+        document=board.document, arrivals=board.arrivals, groups=groups.all(), cadence_zh=cadence_zh,
+        filters=filters, problems=problems or [], typed=typed or {},
     )  # fmt: skip
 
 
-@router.post("/obligations/{obligation_id}/chase")
-def chase(form: FormDep, user: CurrentUser, service: Obligations, obligation_id: Id) -> RedirectResponse:
+NO_FILTERS: dict[str, Any] = {"day": "", "obligation": None, "group": None, "overdue": False}
+
+
+def _at(problems: list[FormProblem], field: str) -> list[FormProblem]:
+    """A form among several on the page: every problem shown at that form's field."""
+    return [p.model_copy(update={"field": field}) for p in problems]
+
+
+@router.post("/obligations/{obligation_id}/chase", response_model=None)
+def chase(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Obligations, groups: Groups,
+    obligation_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
     """催办 of one obligation: the units ticked (every open one when none is), for the period shown."""
+    form = posted.form
     organ_ids = [int(v) for v in form.getlist("organ_ids") if isinstance(v, str) and v.isdigit()]
     period = _day(str(form.get("period_due") or ""))
-    service.chase_now(user, obligation_id, organ_ids or None, period)
     document_id = service.visible(user, obligation_id).document_id
+    done, problems = attempt(ctx, posted, lambda: service.chase_now(user, obligation_id, organ_ids or None, period))
+    if done is None:
+        field = f"urge-{obligation_id}"
+        return _dashboard(request, user, service, groups, document_id, NO_FILTERS, _at(problems, field))
     return redirect(f"/documents/{document_id}/distribution", "chased")
 
 
-@router.post("/obligations/{obligation_id}/stop")
-def stop(form: FormDep, user: CurrentUser, obligations: Obligations, obligation_id: Id) -> RedirectResponse:
+@router.post("/obligations/{obligation_id}/stop", response_model=None)
+def stop(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, obligations: Obligations,
+    groups: Groups, obligation_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
     """The issuing office stops a cadence, with the reason typed beside it: the period in progress is its last."""
-    obligation = obligations.stop(user, obligation_id, str(form.get("reason") or ""))
-    document_id = obligation.document_id
+    reason = str(posted.form.get("reason") or "")
+    document_id = obligations.visible(user, obligation_id).document_id
+    done, problems = attempt(ctx, posted, lambda: obligations.stop(user, obligation_id, reason))
+    if done is None:
+        field = f"stop-{obligation_id}"
+        return _dashboard(request, user, obligations, groups, document_id, NO_FILTERS, _at(problems, field),
+                          {field: reason})  # fmt: skip
     return redirect(f"/documents/{document_id}/distribution", "stopped")
 
 
@@ -82,13 +120,19 @@ def accept(form: FormDep, user: CurrentUser, obligations: Obligations, submissio
     return redirect(f"/documents/{document_id}/distribution", "accepted")
 
 
-@router.post("/submissions/{submission_id}/return")
+@router.post("/submissions/{submission_id}/return", response_model=None)
 def return_submission(
-    form: FormDep, user: CurrentUser, obligations: Obligations, submission_id: Id
-) -> RedirectResponse:
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, obligations: Obligations,
+    groups: Groups, submission_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
     """退回补报 with the reason typed in the report's form."""
-    submission = obligations.return_(user, submission_id, str(form.get("reason") or ""))
-    document_id = submission.obligation.document_id
+    reason = str(posted.form.get("reason") or "")
+    document_id = obligations.handled(user, submission_id).obligation.document_id
+    done, problems = attempt(ctx, posted, lambda: obligations.return_(user, submission_id, reason))
+    if done is None:
+        field = f"reason-{submission_id}"
+        return _dashboard(request, user, obligations, groups, document_id, NO_FILTERS, _at(problems, field),
+                          {field: reason})  # fmt: skip
     return redirect(f"/documents/{document_id}/distribution", "returned_reply")
 
 
@@ -149,11 +193,22 @@ def tasks_page(
     """任务分工: the issuing office sees every task and unit; a unit its own tasks, with a form to report."""
     document = documents.get_visible(user, document_id)
     seen = tasks.seen_by(user, document_id)
-    return page(request, "tasks.html", user, nav="documents", document=document, tasks=seen)
+    return page(request, "tasks.html", user, nav="documents", document=document, tasks=seen, typed={})
 
 
-@router.post("/task-assignments/{assignment_id}/progress")
-def progress(form: FormDep, user: CurrentUser, tasks: Tasks, assignment_id: Id) -> RedirectResponse:
-    assignment = tasks.report_progress(user, assignment_id, str(form.get("note") or ""), form.get("done") == "1")
-    document_id = assignment.task.document_id
+@router.post("/task-assignments/{assignment_id}/progress", response_model=None)
+def progress(
+    request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, documents: Documents, tasks: Tasks,
+    assignment_id: Id,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    note, finished = str(posted.form.get("note") or ""), posted.form.get("done") == "1"
+    document_id = tasks.own(user, assignment_id).task.document_id
+    done, problems = attempt(ctx, posted, lambda: tasks.report_progress(user, assignment_id, note, finished))
+    if done is None:
+        document = documents.get_visible(user, document_id)
+        field = f"note-{assignment_id}"
+        return page(
+            request, "tasks.html", user, http_status=422, nav="documents", document=document,
+            tasks=tasks.seen_by(user, document_id), problems=_at(problems, field), typed={field: note},
+        )  # fmt: skip
     return redirect(f"/documents/{document_id}/tasks", "progress")
