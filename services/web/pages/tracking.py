@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Annotated, Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +14,7 @@ from openpyxl import Workbook
 from starlette.datastructures import FormData
 
 from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks
+from services.http.downloads import content_disposition
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.obligations.service import Dashboard, cadence_zh
@@ -101,9 +101,7 @@ def export(
     data = workbook(board, zone)
     number = board.document.doc_number or str(board.document.id)
     name = f"反馈情况-{number}.xlsx"
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
-    )
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
 def workbook(board: Dashboard, zone: str) -> bytes:
