@@ -146,3 +146,11 @@ def test_the_document_and_its_dashboard_print_without_the_screen(pages: Pages, w
     board = "".join(_pdf_pages(page.pdf(prefer_css_page_size=True)))
     assert units and all("".join(u.split()) in board for u in units)
     assert "分发与反馈情况" in board and [w for w in (*SCREEN_ONLY, "催办") if w in board] == []
+
+    # The 收文 register and a search print what they list (and what was searched), not their filters.
+    for url, kept in (("/incoming", ("收文登记", "收文号", "办理时限")), ("/search?q=民族团结", ("检索词", "民族团结"))):
+        page.goto(url)
+        text = "".join(_pdf_pages(page.pdf(prefer_css_page_size=True)))
+        assert all(k in text for k in kept), (url, text[:200])
+        screen = [w for w in SCREEN_ONLY if w != "检索"]  # 全文检索 is the search page's title
+        assert [w for w in (*screen, "登记纸质来文", "未办结", "更多条件") if w in text] == [], url
