@@ -148,7 +148,8 @@ def test_the_document_and_its_dashboard_print_without_the_screen(pages: Pages, w
     assert "分发与反馈情况" in board and [w for w in (*SCREEN_ONLY, "催办") if w in board] == []
 
     # The 收文 register and a search print what they list (and what was searched), not their filters.
-    for url, kept in (("/incoming", ("收文登记", "收文号", "办理时限")), ("/search?q=民族团结", ("检索词", "民族团结"))):
+    listings = (("/incoming", ("收文登记", "收文号", "办理时限")), ("/search?q=民族团结", ("检索词", "民族团结")))
+    for url, kept in listings:
         page.goto(url)
         text = "".join(_pdf_pages(page.pdf(prefer_css_page_size=True)))
         assert all(k in text for k in kept), (url, text[:200])
