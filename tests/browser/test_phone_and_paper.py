@@ -43,6 +43,12 @@ SMALL_BUTTONS = """() => [...document.querySelectorAll("main button, main .butto
   .filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 40)
   .map((b) => `${b.textContent.trim()} (${Math.round(b.getBoundingClientRect().height)} px)`)"""
 
+SHEET_FITS = """() => {
+  const sheets = [...document.querySelectorAll("section.page")];
+  const width = document.documentElement.clientWidth;
+  return sheets.length > 0 && sheets.every((sheet) => sheet.getBoundingClientRect().right <= width + 1);
+}"""
+
 
 def _walk(runtime: Runtime) -> dict[str, list[str]]:
     """Each example persona and the pages of their day (a draft, a document to sign, an issued plan)."""
@@ -86,7 +92,7 @@ def _screenshot(page: Page, name: str) -> None:
 
 def test_every_roles_pages_fit_a_desk_and_a_phone(pages: Pages, web_runtime: Runtime) -> None:
     walk = _walk(web_runtime)
-    checked = 0
+    checked = sheets = 0
     for width in (DESK, PHONE):
         for role, urls in walk.items():
             page: Page = pages.as_user(USERS[role], width)  # type: ignore[assignment]
@@ -99,6 +105,9 @@ def test_every_roles_pages_fit_a_desk_and_a_phone(pages: Pages, web_runtime: Run
                 assert wide["page"] <= wide["screen"] and not wide["found"], f"{role} at {width} px on {url}: {wide}"
                 if width == PHONE:
                     assert page.evaluate(SMALL_BUTTONS) == [], f"{role} on {url}: buttons under 40 px"
+                    for frame in page.frames[1:]:  # the GB/T 9704 sheets zoomed to the frame's width
+                        assert frame.evaluate(SHEET_FITS), f"{role} on {url}: the sheet is wider than its frame"
+                        sheets += 1
                     viewport = page.locator("meta[name=viewport]").get_attribute("content") or ""
                     assert "width=device-width" in viewport, url
                 if n == SHOWN.get(role, 0):
@@ -107,7 +116,8 @@ def test_every_roles_pages_fit_a_desk_and_a_phone(pages: Pages, web_runtime: Run
         for page in pages.contexts.values():  # the next width logs everyone in again
             page.context.close()  # type: ignore[attr-defined]
         pages.contexts.clear()
-    print(f"pages checked: {checked}")
+    print(f"pages checked: {checked}, frames of sheets checked on a phone: {sheets}")
+    assert sheets >= 3  # the draft, the sign page and the issued document
 
 
 RADICALS = str.maketrans("⺠⻅⻚⻔⻓⻢⻛⻜⻝⻋⻆⻘⻰⻮⻨", "民见页门长马风飞食车角青龙齿麦")
