@@ -725,6 +725,7 @@ class PlanTask(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     units_text: Mapped[str | None] = mapped_column(Text)  # the parenthesis as written, e.g. （市农牧局，各乡镇街道）
+    document: Mapped[Document] = relationship(viewonly=True)  # the plan it is a task of, named in the 待办
     assignments: Mapped[list[TaskAssignment]] = relationship(
         order_by="TaskAssignment.position", cascade="all, delete-orphan", lazy="selectin"
     )

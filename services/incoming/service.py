@@ -250,6 +250,8 @@ class IncomingService:
             )
             return "；".join(places) or "承办完毕，待办公室办结"
         if state == IncomingState.circulating:
+            if not record.readers:  # a 阅件 just instructed: nobody has it yet
+                return "办公室（待安排传阅）"
             unread = [r.user.display_name for r in record.readers if r.read_at is None]
             return f"{'、'.join(unread)}传阅" if unread else "传阅完毕，待办公室办结"
         return {

@@ -136,6 +136,19 @@ class ObligationRepository:
         )
         return self.session.scalars(query).all()
 
+    def returned_reasons(self, obligation_ids: Iterable[int], organ_id: int) -> dict[tuple[int, dt.date], str]:
+        """Why the unit's latest returned report of each obligation × period was sent back (退回补报)."""
+        ids = list(obligation_ids)
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(Submission.obligation_id, Submission.period_due, Submission.returned_reason)
+            .where(Submission.obligation_id.in_(ids), Submission.organ_id == organ_id)
+            .where(Submission.status == SubmissionStatus.returned.value, Submission.returned_reason.is_not(None))
+            .order_by(Submission.decided_at, Submission.id)
+        )
+        return {(ob, due): reason for ob, due, reason in rows}  # the latest wins
+
     def tallies(
         self,
         obligation_ids: Iterable[int],

@@ -10,6 +10,7 @@ from services.access import Level, require_role
 from services.context import Context
 from services.documents.service import DocumentService
 from services.domain.enums import Classification, DocStatus, Role
+from services.domain.filenames import document_file_name
 from services.domain.models import Document, User
 from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.registrar.repository import RegistrarRepository, registered_copy_numbers
@@ -43,7 +44,7 @@ class PrintRunService:
         signoffs = RegistrarRepository(self.ctx.session).signoffs(document)
         facts = self.renderer.facts(document, self.documents.body(version), version, signoffs)
         chunks = self.renderer.print_run(facts, copies)
-        return PrintFile(f"print-{document.id}-{copies[0]}-{copies[-1]}.pdf", chunks)
+        return PrintFile(document_file_name(document, "pdf", f"印制 份号{copies[0]}-{copies[-1]}"), chunks)
 
 
 def require_may_print(actor: User, document: Document) -> None:

@@ -91,7 +91,21 @@ STEP_ZH = {
     JobStep.anchor: "审计链锚定",
 }
 
+# A format check that passed, named by what it found in order (the message of a failed one says what is wrong).
+CHECK_PASSED_ZH = {
+    "title_ends_with_doc_type": "标题以文种结尾",
+    "qingshi_one_main_recipient": "请示主送一个机关",
+    "main_recipient_present": "主送机关",
+    "attachment_notes_match": "附件说明与附件一致",
+    "no_typed_doc_number": "未手填发文字号",
+    "upward_no_copy_to_subordinates": "上行文未抄送下级机关",
+    "secrecy_period_present": "保密期限",
+    "body_present": "正文",
+    "report_no_request": "报告未夹带请示事项",
+}
+
 GLOBALS: dict[str, Any] = {
+    "CHECK_PASSED_ZH": CHECK_PASSED_ZH,
     "RUN_STATUS_ZH": {k.value: v for k, v in ARCHIVE_RUN_STATUS_ZH.items()},
     "STATUS_ZH": {k.value: v for k, v in STATUS_ZH.items()},
     "ROLE_ZH": {k.value: v for k, v in ROLE_ZH.items()},

@@ -47,7 +47,7 @@ def _draft(c: Clocked, drafter: str, doc_type: str, form: str, title: str, to: s
 def _name_the_signer(c: Clocked, username: str) -> None:
     """A 上行文 prints its 签发人's name: the admin registers it on the user's page (here the account's own name)."""
     page = c.user("admin")
-    page.goto("/admin")
+    page.goto("/admin/users")
     page.get_by_role("link", name=username, exact=True).click()
     display_name = page.get_by_label("姓名（显示名）", exact=True).input_value()
     page.get_by_label("签发人姓名（上行文打印此姓名）", exact=True).fill(display_name)

@@ -166,7 +166,7 @@ def test_an_office_goes_live_from_an_empty_home(fresh: TestClient, runtime: Runt
         changed_event = ctx.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_changed"))
         assert changed_event is not None and changed_event.actor_name == "李明"
         assert changed_event.detail["changes"]["clearance"] == ["非密", "机密"]
-    history = fresh.get("/admin")
+    history = fresh.get("/admin/history")
     assert "停用用户" in history.text and "密级权限：非密 → 机密" in history.text
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD
 from services.workflow.service import WorkflowService
+from tests.helpers.pages import page_login
 from tests.helpers.plans import D, act, at
 
 QINGSHI = {
@@ -180,6 +181,9 @@ def test_qingshi_registered_handled_supervised_and_closed_by_its_pifu(
     closed = the_record(client, "zf.registrar", qs_id)
     assert closed["state"] == "closed" and closed["reply_document_id"] == pifu_id
     assert "扎政函〔2026〕1号" in closed["result"] and closed["steps"][-1]["action"] == "办结"
+    page_login(client, "zf.registrar")
+    where = client.get(f"/incoming/{closed['id']}").text.split('id="where-now">', 1)[1].split("</p>", 1)[0]
+    assert where.count("已办结") == 1, where  # said once, not "已办结 已办结"
     # The 批复 reaches 市教育局 as its own 收文 number 1.
     answer = the_record(client, "jyj.registrar", pifu_id)
     assert answer["seq"] == 1 and answer["source_name"] == "扎兰屯市人民政府"

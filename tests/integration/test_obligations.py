@@ -210,6 +210,8 @@ def test_joint_notice_tasks_each_unit_reports_on_its_own(client: TestClient, run
     assert (row["tasks_done"], row["tasks"]) == (1, len(expected))  # tasks by unit on the dashboard
     todo = client.get("/api/v1/inbox", headers=jyj_headers).json()["tasks"]
     assert school["id"] not in {t["task_id"] for t in todo} and todo  # done tasks leave the 待办
+    tasks = client.get("/", cookies=_cookie(client, "jyj.drafter")).text.split('id="h-tasks"', 1)[1]
+    assert notice.title in tasks.split("</section>", 1)[0]  # each task names the plan it belongs to
 
 
 def _seed_000_draft(ctx: Any) -> DraftInput:
@@ -271,6 +273,10 @@ def test_seed_000_a_late_unit_shows_as_late_the_same_minute(client: TestClient, 
     cells = {u["organ"]: u["cells"][str(summary)]["status"] for u in board["units"]}
     assert cells == {"中卫市人民医院": "已报", "中卫市中医医院": "退回补报"}
     assert not client.get("/api/v1/inbox", headers=registrar).json()["arrivals"]
+    # The unit reads why its report came back, in its 待办 and on the plan's page.
+    for url in ("/", f"/documents/{doc_id}"):
+        unit_page = client.get(url, cookies=_cookie(client, "zw-zyy.drafter")).text
+        assert "退回理由：缺少活动照片说明" in unit_page, url
 
 
 def _cookie(client: TestClient, username: str) -> dict[str, str]:

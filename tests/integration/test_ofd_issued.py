@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from urllib.parse import quote
 
 import ofdkit
 import pdfplumber
@@ -36,11 +37,18 @@ def test_the_issued_document_has_its_ofd_with_the_pdfs_text(runtime: Runtime, cl
     doc_id = distributed(runtime)
     drafter = login("mw.drafter")
     doc = client.get(f"/api/v1/documents/{doc_id}", headers=drafter).json()
-    pdf = client.get(f"/api/v1/documents/{doc_id}/pdf", headers=drafter).content
+    shown = client.get(f"/api/v1/documents/{doc_id}/pdf", headers=drafter)
+    pdf = shown.content
+    # The PDF opens in the browser and saves under its 文号 and title, not as "pdf".
+    name = quote(f"{doc['doc_number']} {doc['title']}")
+    assert shown.headers["content-disposition"] == (
+        f"inline; filename=\"gongwen-{doc_id}.pdf\"; filename*=UTF-8''{name}.pdf"
+    )
     r = client.get(f"/api/v1/documents/{doc_id}/ofd", headers=drafter)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/ofd"
-    assert "attachment" in r.headers["content-disposition"] and ".ofd" in r.headers["content-disposition"]
+    saved = r.headers["content-disposition"]
+    assert saved.startswith("attachment; ") and f"{name}.ofd" in saved
     with ofdkit.open(r.content) as ofd:
         assert ofd.info.title == doc["title"]
         assert ofd.info.custom_data["文号"] == doc["doc_number"]

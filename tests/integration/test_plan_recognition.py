@@ -128,9 +128,10 @@ def test_a_careless_or_unauthorised_group_alias_changes_nothing(
 
 def test_admin_page_keeps_a_groups_aliases(client: TestClient) -> None:
     csrf = page_login(client, "admin")
-    page = client.get("/admin").text
-    group_id = re.search(r'action="/admin/groups/(\d+)" class="card" aria-label="分组 各乡镇、街道 的成员"', page)
+    listing = client.get("/admin/groups").text
+    group_id = re.search(r'href="/admin/groups/(\d+)">各乡镇、街道</a>', listing)
     assert group_id is not None
+    page = client.get(f"/admin/groups/{group_id[1]}").text
     members = re.findall(r'name="members" value="(\d+)" checked', page.split(f"/admin/groups/{group_id[1]}")[1])
     r = client.post(
         f"/admin/groups/{group_id[1]}",

@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -152,6 +153,8 @@ def test_seed_002_waits_for_the_registrar_and_is_issued_after_recheck_registrati
     # The 发文稿纸: every opinion in its box.
     sheet = client.get(f"{A}/{doc_id}/issuing-sheet.pdf", headers=registrar)
     assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    saved_as = sheet.headers["content-disposition"]  # opens in the browser, saves as '发文稿纸 文号 标题.pdf'
+    assert saved_as.startswith("inline; ") and quote(f"发文稿纸 扎民委字〔{year}〕1号 ") in saved_as
     text = pdf_text(sheet.content)
     for expected in (
         "发文稿纸", "签发", "同意印发", "会签", "同意。统战部", "同意。宣传部", "核稿", "格式规范，同意",

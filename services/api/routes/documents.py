@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
@@ -34,6 +33,7 @@ from services.http.deps import (
     UnitOfWork,
     Workflow,
 )
+from services.http.downloads import content_disposition, document_disposition
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
 from services.http.scope import RuntimeDep, TokenDep, user_scope
@@ -233,7 +233,7 @@ def attachment_response(data: bytes, content_type: str, filename: str) -> Respon
         else "application/octet-stream"
     )
     headers = {
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": content_disposition(filename, inline=disposition == "inline"),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }
@@ -247,7 +247,12 @@ def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool)
         if not key:
             raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
         media = "application/pdf" if pdf else "text/html; charset=utf-8"
-        headers = {} if pdf else {"Content-Security-Policy": FRAME_CSP}  # the issued text, never a script
+        # the PDF opens in the browser and saves as '文号 标题.pdf'; the issued text never runs a script
+        headers = (
+            {"Content-Disposition": document_disposition(document, "pdf")}
+            if pdf
+            else {"Content-Security-Policy": FRAME_CSP}
+        )
         return Response(ctx.store.get(key), media_type=media, headers=headers)
 
 
@@ -265,8 +270,7 @@ def document_ofd(user: CurrentUser, ctx: UnitOfWork, documents: Documents, docum
         raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
     if key is None or not ctx.store.exists(key):
         raise Conflict("no_ofd", "该公文印制时尚未生成 OFD 版式文件", "this document was issued without an OFD")
-    name = f"{document.doc_number or document.id}.ofd"
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    headers = {"Content-Disposition": document_disposition(document, "ofd", inline=False)}  # no browser shows OFD
     return Response(ctx.store.get(key), media_type=OFD_MIME, headers=headers)
 
 
@@ -277,8 +281,7 @@ def document_pdf_seals(user: CurrentUser, ctx: UnitOfWork, documents: Documents,
     key = document.rendered_ses_key
     if key is None or not ctx.store.exists(key):
         raise Conflict("no_seal", "该公文的正本没有电子印章", "this document's 正本 carries no electronic seal")
-    name = f"{document.doc_number or document.id}.pdf.ses"
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    headers = {"Content-Disposition": document_disposition(document, "pdf.ses", inline=False)}
     return Response(ctx.store.get(key), media_type=SES_MIME, headers=headers)
 
 
@@ -296,7 +299,7 @@ def print_run(
     from services.registrar.printing import PrintRunService
 
     printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
-    disposition = f'attachment; filename="{printed.filename}"'
+    disposition = content_disposition(printed.filename)
     return StreamingResponse(printed.chunks, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 

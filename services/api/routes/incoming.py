@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -18,6 +17,7 @@ from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
 from services.domain.models import IncomingRecord, User
 from services.http.deps import CurrentUser, Departments, Incoming, UnitOfWork
+from services.http.downloads import content_disposition
 from services.http.params import Id, IdField, IdQuery
 from services.incoming.schemas import (
     CirculateIn,
@@ -216,7 +216,7 @@ def scan(user: CurrentUser, incoming: Incoming, record_id: Id) -> Response:
     return Response(
         data,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        headers={"Content-Disposition": content_disposition(name)},
     )
 
 
@@ -229,7 +229,7 @@ def sheet(user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(f'收文处理单-{number}.pdf')}"},
+        headers={"Content-Disposition": content_disposition(f"收文处理单 {number} {found.title}.pdf", inline=True)},
     )
 
 

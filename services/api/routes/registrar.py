@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from services.api.errors import ERROR_RESPONSES
 from services.api.schemas import ConfirmDeliveryIn, DocumentOut
+from services.domain.filenames import safe_file_name
 from services.domain.models import IssueRecord
 from services.http.deps import CurrentUser, IssuingSheets, Registrar
+from services.http.downloads import content_disposition
 from services.http.params import Id, IdField
 from services.http.scope import RuntimeDep
 from services.registrar.rules import MAX_PRINTED_COPIES
@@ -144,4 +146,7 @@ def issuing_sheet_pdf(
 ) -> Response:
     """发文稿纸 as PDF (A4)."""
     sheet = issuing_sheets.for_reader(user, document_id)
-    return Response(sheet_pdf(sheet, runtime.settings), media_type="application/pdf")
+    name = safe_file_name(" ".join(p for p in ("发文稿纸", sheet.doc_number, sheet.title) if p.strip()) + ".pdf")
+    disposition = content_disposition(name, inline=True, ascii_stem=f"issuing-sheet-{document_id}")
+    return Response(sheet_pdf(sheet, runtime.settings), media_type="application/pdf",
+                    headers={"Content-Disposition": disposition})  # fmt: skip

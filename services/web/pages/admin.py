@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,7 +13,9 @@ from starlette.datastructures import FormData
 from services import compose
 from services.access import require_role
 from services.accounts.people import Profile
+from services.context import Context
 from services.domain.enums import Role
+from services.domain.models import User
 from services.errors import DomainError, Invalid
 from services.http.deps import CurrentUser, Jobs, Organs, UnitOfWork
 from services.http.params import Id
@@ -31,24 +34,69 @@ CHANGE_ZH = {
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
+def _home(ctx: Context, user: User) -> dict[str, Any]:
+    indexing = compose.indexing(ctx)
+    counted = {
+        "organs": compose.organs(ctx).list(),
+        "groups": compose.groups(ctx).all(),
+        "users": compose.users(ctx).list(),
+    }
+    return {"index_pending": indexing.pending(), "index_set_aside": indexing.set_aside(), **counted}
+
+
+# One page per subject, each with the forms of its own things: what each page shows.
+SECTIONS: dict[str, Callable[[Context, User], dict[str, Any]]] = {
+    "home": _home,
+    "organs": lambda ctx, user: {"organs": compose.organs(ctx).list()},
+    "groups": lambda ctx, user: {"organs": compose.organs(ctx).list(), "groups": compose.groups(ctx).all()},
+    "users": lambda ctx, user: {"organs": compose.organs(ctx).list(), "users": compose.users(ctx).list()},
+    "history": lambda ctx, user: {"history": compose.people(ctx).history(user), "FIELD_ZH": CHANGE_ZH},
+}
+
+
 def _admin_page(
-    request: Request, problems: list[FormProblem], values: dict[str, str], status: int = 200
+    request: Request, section: str, problems: list[FormProblem], values: dict[str, str], status: int = 200
 ) -> HTMLResponse:
     with web_scope(request) as (ctx, user):
         require_role(user, Role.admin)
-        indexing = compose.indexing(ctx)
-        return page(
-            request, "admin.html", user, http_status=status, nav="admin", organs=compose.organs(ctx).list(),
-            index_pending=indexing.pending(), index_set_aside=indexing.set_aside(),
-            users=compose.users(ctx).list(),
-            groups=compose.groups(ctx).all(), history=compose.people(ctx).history(user), FIELD_ZH=CHANGE_ZH,
-            problems=problems, values=values,
-        )  # fmt: skip
+        template = "admin.html" if section == "home" else f"admin_{section}.html"
+        return page(request, template, user, http_status=status, nav="admin", section=section, problems=problems,
+                    values=values, **SECTIONS[section](ctx, user))  # fmt: skip
 
 
 @router.get("/admin")
 def admin_home(request: Request) -> HTMLResponse:
-    return _admin_page(request, [], {})
+    """What there is to manage, one link per subject, and the state of the search index."""
+    return _admin_page(request, "home", [], {})
+
+
+@router.get("/admin/organs")
+def organs_page(request: Request) -> HTMLResponse:
+    return _admin_page(request, "organs", [], {})
+
+
+@router.get("/admin/groups")
+def groups_page(request: Request) -> HTMLResponse:
+    return _admin_page(request, "groups", [], {})
+
+
+@router.get("/admin/users")
+def users_page(request: Request) -> HTMLResponse:
+    return _admin_page(request, "users", [], {})
+
+
+@router.get("/admin/history")
+def history_page(request: Request) -> HTMLResponse:
+    return _admin_page(request, "history", [], {})
+
+
+@router.get("/admin/groups/{group_id}")
+def group_page(request: Request, user: CurrentUser, ctx: UnitOfWork, group_id: Id) -> HTMLResponse:
+    """One 单位分组: its members and aliases, in one form."""
+    require_role(user, Role.admin)
+    group = compose.groups(ctx).get(group_id)
+    return page(request, "admin_group.html", user, nav="admin", section="groups", group=group,
+                organs=compose.organs(ctx).list(), problems=[])  # fmt: skip
 
 
 def parse_prefixes(text: str) -> dict[str, str]:
@@ -80,8 +128,8 @@ def create_organ(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
                 aliases=parse_aliases(values["aliases"]),
             )  # fmt: skip
     except DomainError as exc:
-        return _admin_page(request, [FormProblem(field="organ", zh=exc.zh, en=exc.en)], values, exc.status)
-    return redirect("/admin", "organ_created")
+        return _admin_page(request, "organs", [FormProblem(field="organ", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin/organs", "organ_created")
 
 
 def parse_aliases(text: str) -> list[str]:
@@ -98,7 +146,7 @@ def group_aliases(text: str) -> list[str]:
 def set_registrar_gate(form: FormDep, user: CurrentUser, organs: Organs, organ_id: Id) -> RedirectResponse:
     """The registrar's gate before issuing, on or off for one organ (docs/registrar.md)."""
     organs.set_registrar_gate(user, organ_id, form.get("registrar_gate") == "on")
-    return redirect("/admin", "gate_saved")
+    return redirect(f"/admin/organs/{organ_id}", "gate_saved")
 
 
 @router.post("/admin/organs/{organ_id}/aliases", response_model=None)
@@ -108,8 +156,8 @@ def set_aliases(request: Request, form: FormDep, organ_id: Id) -> HTMLResponse |
         with web_scope(request) as (ctx, user):
             compose.organs(ctx).set_aliases(user, organ_id, parse_aliases(text))
     except DomainError as exc:
-        return _admin_page(request, [FormProblem(field="aliases", zh=exc.zh, en=exc.en)], {}, exc.status)
-    return redirect("/admin", "aliases_saved")
+        return _admin_page(request, "organs", [FormProblem(field="aliases", zh=exc.zh, en=exc.en)], {}, exc.status)
+    return redirect(f"/admin/organs/{organ_id}", "aliases_saved")
 
 
 @router.post("/admin/users", response_model=None)
@@ -128,8 +176,8 @@ def create_user(form: FormDep, request: Request) -> HTMLResponse | RedirectRespo
             )  # fmt: skip
             compose.people(ctx).create(user, values["username"], profile, str(form.get("password") or ""))
     except DomainError as exc:
-        return _admin_page(request, [FormProblem(field="user", zh=exc.zh, en=exc.en)], values, exc.status)
-    return redirect("/admin", "user_created")
+        return _admin_page(request, "users", [FormProblem(field="user", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin/users", "user_created")
 
 
 @router.get("/admin/jobs")
@@ -160,8 +208,8 @@ def create_group(form: FormDep, request: Request) -> HTMLResponse | RedirectResp
         with web_scope(request) as (ctx, user):
             compose.groups(ctx).create(user, values["name"], _members(form), group_aliases(values["group_aliases"]))
     except DomainError as exc:
-        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
-    return redirect("/admin", "group_saved")
+        return _admin_page(request, "groups", [FormProblem(field="group", zh=exc.zh, en=exc.en)], values, exc.status)
+    return redirect("/admin/groups", "group_saved")
 
 
 @router.post("/admin/groups/{group_id}", response_model=None)
@@ -172,5 +220,5 @@ def set_group_members(request: Request, form: FormDep, group_id: Id) -> HTMLResp
             if "aliases" in form:  # a form without the field leaves the aliases as they are
                 compose.groups(ctx).set_aliases(user, group_id, group_aliases(str(form.get("aliases") or "")))
     except DomainError as exc:
-        return _admin_page(request, [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
-    return redirect("/admin", "group_saved")
+        return _admin_page(request, "groups", [FormProblem(field="group", zh=exc.zh, en=exc.en)], {}, exc.status)
+    return redirect(f"/admin/groups/{group_id}", "group_saved")

@@ -34,8 +34,19 @@ from services.workflow.service import WorkflowService, recipients_without_cleara
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
-# On screen the print layout has no @page box: show the 版心 (156 mm) on a sheet-like margin.
-SCREEN_PAGE = "<style>@media screen { body { margin: 0; } }</style>"  # the pages bring their own screen style
+# On screen the print layout has no @page box: the sheets follow each other without a gap (a line between them),
+# so that a page printing this frame (app.css: the frame as tall as its sheets) finds a sheet every 297 mm — a
+# frame keeps its screen styles when the page around it is printed. In a frame narrower than a sheet (794 px; a
+# phone's is ≈370 px) the sheets are zoomed to the frame's width in 40 px steps; the page keeps pinch-zoom.
+SHEET_PX, STEP_PX, WIDEST_ZOOMED = 810, 40, 780
+SCREEN_PAGE = (
+    "<style>@media screen { body { margin: 0; } .page { margin: 0 auto; box-shadow: 0 0 0 1px #9a9aa0; } }"
+    + "".join(
+        f"@media screen and (max-width: {w}px) {{ html {{ zoom: {(w - STEP_PX) / SHEET_PX:.3f}; }} }}"
+        for w in range(WIDEST_ZOOMED, 200, -STEP_PX)
+    )
+    + "</style>"
+)
 
 
 def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Annotated, Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +16,7 @@ from starlette.datastructures import FormData
 from services.accounts.groups import GroupService
 from services.domain.models import User
 from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks, UnitOfWork
+from services.http.downloads import content_disposition
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.obligations.service import Dashboard, ObligationService, cadence_zh
@@ -145,9 +145,7 @@ def export(
     data = workbook(board, zone)
     number = board.document.doc_number or str(board.document.id)
     name = f"反馈情况-{number}.xlsx"
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
-    )
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
 def workbook(board: Dashboard, zone: str) -> bytes:

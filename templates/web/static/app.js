@@ -19,3 +19,14 @@ document.addEventListener("input", (event) => {
     label.hidden = text !== "" && !label.textContent.includes(text) && !label.querySelector("input").checked;
   });
 });
+
+// Printing a page with the 正式文本's frame: the frame is sized to its A4 sheets (app.css, @media print), so every
+// sheet prints whole. The frame is of this site; its sheets are its section.page elements.
+function sizeFrameForPrint(frame) {
+  const sheets = frame.contentDocument ? frame.contentDocument.querySelectorAll("section.page").length : 0;
+  if (sheets) frame.style.setProperty("--pages", String(sheets));
+}
+document.querySelectorAll("iframe.preview").forEach((frame) => {
+  frame.addEventListener("load", () => sizeFrameForPrint(frame));
+  if (frame.contentDocument && frame.contentDocument.readyState === "complete") sizeFrameForPrint(frame);
+});
