@@ -355,7 +355,9 @@ class ObligationRepository:
                 Document.status == DocStatus.distributed.value,
                 readable,
             )
-            .options(contains_eager(TaskAssignment.task))  # the 待办 names each task: not one query per task
+            .options(  # the 待办 names each task and its plan: not one query per task
+                contains_eager(TaskAssignment.task).contains_eager(PlanTask.document).lazyload(Document.outgoing_links)
+            )
             .order_by(PlanTask.document_id, PlanTask.position)
         )
         return self.session.scalars(query).all()

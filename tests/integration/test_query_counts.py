@@ -20,7 +20,7 @@ from tests.helpers.pages import page_login
 CEILINGS = {
     "/": ("mw.drafter", 14),
     "/documents": ("mw.drafter", 4),
-    "/documents/{id}": ("mw.drafter", 32),
+    "/documents/{id}": ("mw.drafter", 34),
     "/documents/{id}/distribution": ("mw.drafter", 22),
     "/api/v1/inbox": ("wjw.drafter", 11),
     "/api/v1/documents?limit=30": ("mw.drafter", 6),
