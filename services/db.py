@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.audit.chain import seal_pending
+from services.domain.models import User
 from services.errors import Conflict, DomainError, Invalid
 from services.storage import ObjectStore
 
@@ -73,6 +74,7 @@ class Database:
         self.store = store
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_commit", seal_pending)
+        event.listen(self._sessions, "before_flush", bump_caller_versions)
         reader = self.engine.execution_options(**{READ_ONLY: True}, **_pg_read_only(url))
         self._readers = sessionmaker(reader, expire_on_commit=False)
         event.listen(self._readers, "before_flush", _refuse_writes)
@@ -113,6 +115,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def bump_caller_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Every change to a user row raises its version, in SQL (two processes changing it at once each add one),
+    so a process that cached the caller sees it in the query that confirms the login (services.accounts)."""
+    for obj in session.dirty:
+        if isinstance(obj, User) and session.is_modified(obj, include_collections=False):
+            obj.auth_version = User.auth_version + 1
 
 
 def _pg_read_only(url: str) -> dict[str, bool]:

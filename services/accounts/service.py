@@ -11,11 +11,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
 from services.audit.service import AuditService
+from services.caches import CachedCaller
 from services.context import Context
 from services.domain.enums import Classification, Role
 from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
@@ -26,6 +29,26 @@ def require_strong(password: str, username: str = "") -> None:
     found = weakness(password, username)
     if found is not None:
         raise Invalid(*found, field="password")
+
+
+_tokens, _users = AuthToken.__table__, User.__table__
+_LOGIN_CHECK = (
+    select(_tokens.c.user_id, _tokens.c.expires_at, _users.c.active, _users.c.auth_version)
+    .join(_users, _users.c.id == _tokens.c.user_id)
+    .where(_tokens.c.token_hash == bindparam("digest"))
+)
+_USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
+
+
+def _snapshot(user: User) -> CachedCaller:
+    return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
+
+
+def _attach(session: Session, cached: CachedCaller) -> User:
+    """The cached row as this session's user, as if just loaded (no query; relationships load when used)."""
+    copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
+    make_transient_to_detached(copy)
+    return session.merge(copy, load=False)
 
 
 def _token_digest(token: str) -> str:
@@ -371,10 +394,21 @@ class UserService:
         return token, user
 
     def from_token(self, token: str) -> User:
-        row = self.ctx.session.get(AuthToken, _token_digest(token))
-        if row is None or row.expires_at < self.ctx.now() or not row.user.active:
+        """The token's user. One indexed query confirms the login (not logged out, not expired, user active) and
+        reads the user row's version; the row itself comes from this process's cache while the version matches
+        (any change to the row raises it, in whichever process), else it is read and cached."""
+        digest = _token_digest(token)
+        row = self.ctx.session.execute(_LOGIN_CHECK, {"digest": digest}).first()
+        if row is None or row.expires_at < self.ctx.now() or not row.active:
+            self.ctx.caches.callers.drop(digest)
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
-        return row.user
+        cached = self.ctx.caches.callers.get(digest)
+        if cached is not None and cached.user_id == row.user_id and cached.version == row.auth_version:
+            return _attach(self.ctx.session, cached)
+        user = self.ctx.session.get(User, row.user_id)
+        assert user is not None  # the join found it
+        self.ctx.caches.callers.put(digest, _snapshot(user))
+        return user
 
     def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
         """A new password after the current one is proven; every other login of the user ends."""

@@ -143,6 +143,8 @@ class User(Base):
     # Set when an admin resets the password: every page and API call but changing it is refused until it is.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Raised by every change to the row (services.db): a cached caller is used only while it matches.
+    auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     organ: Mapped[Organ] = relationship()
     department: Mapped[Department | None] = relationship()
 
