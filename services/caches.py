@@ -58,6 +58,38 @@ class CachedCaller:
     columns: dict[str, Any]
 
 
+class Versioned(Generic[V]):
+    """One value held with the version it was read at; thread-safe."""
+
+    def __init__(self) -> None:
+        self._held: tuple[int, V] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, version: int) -> V | None:
+        with self._lock:
+            held = self._held
+        return held[1] if held is not None and held[0] == version else None
+
+    def put(self, version: int, value: V) -> None:
+        with self._lock:
+            self._held = (version, value)
+
+
+@dataclass(frozen=True)
+class OrganDirectory:
+    """The organs' names as people write them: full and short name by id, and the organ any of its names (full,
+    short, an alias) stands for."""
+
+    names: dict[int, str]
+    short_names: dict[int, str]
+    by_name: dict[str, int]
+    aliases: dict[int, tuple[str, ...]]
+
+    def all_names(self, organ_id: int) -> list[str]:
+        """Full name, short name, then the aliases (as Organ.names)."""
+        return list(dict.fromkeys([self.names[organ_id], self.short_names[organ_id], *self.aliases[organ_id]]))
+
+
 CALLER_SECONDS = 30.0
 
 
@@ -66,3 +98,4 @@ class Caches:
     """The caches of one process (one Runtime)."""
 
     callers: TtlCache[str, CachedCaller] = field(default_factory=lambda: TtlCache(CALLER_SECONDS, 10_000))
+    organs: Versioned[OrganDirectory] = field(default_factory=Versioned)

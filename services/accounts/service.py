@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
 from services.audit.service import AuditService
-from services.caches import CachedCaller
+from services.caches import CachedCaller, OrganDirectory
 from services.context import Context
 from services.domain.enums import Classification, Role
-from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
+from services.domain.models import AuthToken, CacheVersion, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
 
 
@@ -37,6 +37,10 @@ _LOGIN_CHECK = (
     .join(_users, _users.c.id == _tokens.c.user_id)
     .where(_tokens.c.token_hash == bindparam("digest"))
 )
+_versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
+_ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs")
+_ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
+_ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
 _USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
 
 
@@ -101,6 +105,30 @@ class OrganChange:
 class OrganService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def directory(self) -> OrganDirectory:
+        """Every organ's names and aliases, from this process's copy while the organs' version (one indexed read)
+        says no change was committed since, in whichever process; a transaction that changed them reads afresh."""
+        session = self.ctx.session
+        version = session.execute(_ORGANS_VERSION).scalar()
+        changing = version is None or bool(session.info.get("organs_changed"))  # no version row: never held
+        held = None if version is None or changing else self.ctx.caches.organs.get(version)
+        if held is not None:
+            return held
+        aliases: dict[int, list[str]] = {}
+        for organ_id, alias in session.execute(_ALIASES):
+            aliases.setdefault(organ_id, []).append(alias)
+        names: dict[int, str] = {}
+        shorts: dict[int, str] = {}
+        by_name: dict[str, int] = {}
+        for organ_id, name, short in session.execute(_ORGANS):
+            names[organ_id], shorts[organ_id] = name, short
+            for known in (name, short, *aliases.get(organ_id, ())):
+                by_name.setdefault(known, organ_id)
+        found = OrganDirectory(names, shorts, by_name, {o: tuple(aliases.get(o, ())) for o in names})
+        if version is not None and not changing:
+            self.ctx.caches.organs.put(version, found)
+        return found
 
     def create(
         self,

@@ -106,6 +106,15 @@ class Organ(Base):
         return list(dict.fromkeys([self.name, self.short_name, *(a.alias for a in self.aliases)]))
 
 
+class CacheVersion(Base):
+    """A version per cached catalogue ("organs": names, short names, aliases), raised in the transaction that
+    changes it (services.db): a process holding the catalogue reloads it when the number moved."""
+
+    __tablename__ = "cache_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class OrganAlias(Base):
     """Another name of an organ people type: a short form (市民委) or a former name; each names one organ."""
 
