@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from services.caches import Caches
 from services.config import Settings
 from services.domain.models import utcnow
 from services.storage import ObjectStore
@@ -21,6 +22,7 @@ class Context:
     store: ObjectStore
     settings: Settings
     clock: Callable[[], dt.datetime] = field(default=utcnow)
+    caches: Caches = field(default_factory=Caches)  # the process's (Runtime's); a bare Context gets its own
 
     def now(self) -> dt.datetime:
         return self.clock()

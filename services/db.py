@@ -10,13 +10,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.access import READS_ONLY
 from services.audit.chain import seal_pending
+from services.domain.models import CacheVersion, Organ, OrganAlias, User
 from services.errors import Conflict, DomainError, Invalid
 from services.storage import ObjectStore
 
@@ -74,6 +75,7 @@ class Database:
         self.store = store
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_commit", seal_pending)
+        event.listen(self._sessions, "before_flush", bump_cache_versions)
         reader = self.engine.execution_options(**{READ_ONLY: True}, **_pg_read_only(url))
         self._readers = sessionmaker(reader, expire_on_commit=False)
         event.listen(self._readers, "before_flush", _refuse_writes)
@@ -115,6 +117,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def bump_cache_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Every change to a user row raises its version, in SQL (two processes changing it at once each add one),
+    so a process that cached the caller sees it in the query that confirms the login (services.accounts); every
+    change to an organ or its aliases raises the organs' version (services.accounts.OrganService.directory)."""
+    for obj in session.dirty:
+        if isinstance(obj, User) and session.is_modified(obj, include_collections=False):
+            obj.auth_version = User.auth_version + 1
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not session.info.get("organs_changed") and any(isinstance(o, Organ | OrganAlias) for o in changed):
+        session.info["organs_changed"] = True  # raised once a transaction; its own reads are not cached
+        session.execute(
+            update(CacheVersion).where(CacheVersion.name == "organs").values(version=CacheVersion.version + 1)
+        )
 
 
 def _pg_read_only(url: str) -> dict[str, bool]:

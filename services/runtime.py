@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from search import SearchIndex, open_search_index
+from services.caches import Caches
 from services.config import Settings
 from services.context import Context
 from services.db import Database, migrate
@@ -61,6 +62,10 @@ class Runtime:
         return open_search_index(self.settings.effective_search_url, elasticsearch_options(self.settings))
 
     @cached_property
+    def caches(self) -> Caches:
+        return Caches()
+
+    @cached_property
     def renderer(self) -> DocumentRenderer:
         cache = self.settings.home_dir / "cache"
         cache.mkdir(parents=True, exist_ok=True)
@@ -71,7 +76,9 @@ class Runtime:
         """One unit of work: commits when the block ends, rolls back (and removes staged objects) on error.
         ``write=False`` reads without taking the write lock (see Database.unit_of_work)."""
         with self.db.unit_of_work(write) as session:
-            yield Context(session=session, store=self.store, settings=self.settings, clock=self.clock)
+            yield Context(
+                session=session, store=self.store, settings=self.settings, clock=self.clock, caches=self.caches
+            )
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -11,14 +11,17 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
 from services.audit.service import AuditService
+from services.caches import CachedCaller, OrganDirectory
 from services.context import Context
 from services.domain.enums import Classification, Role
-from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
+from services.domain.models import AuthToken, CacheVersion, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
 from services.rendering.fonts import FontSet, find_fonts_dir, unprintable_message
 
@@ -27,6 +30,30 @@ def require_strong(password: str, username: str = "") -> None:
     found = weakness(password, username)
     if found is not None:
         raise Invalid(*found, field="password")
+
+
+_tokens, _users = AuthToken.__table__, User.__table__
+_LOGIN_CHECK = (
+    select(_tokens.c.user_id, _tokens.c.expires_at, _users.c.active, _users.c.auth_version)
+    .join(_users, _users.c.id == _tokens.c.user_id)
+    .where(_tokens.c.token_hash == bindparam("digest"))
+)
+_versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
+_ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs")
+_ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
+_ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
+_USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
+
+
+def _snapshot(user: User) -> CachedCaller:
+    return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
+
+
+def _attach(session: Session, cached: CachedCaller) -> User:
+    """The cached row as this session's user, as if just loaded (no query; relationships load when used)."""
+    copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
+    make_transient_to_detached(copy)
+    return session.merge(copy, load=False)
 
 
 def _token_digest(token: str) -> str:
@@ -81,6 +108,30 @@ class OrganChange:
 class OrganService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def directory(self) -> OrganDirectory:
+        """Every organ's names and aliases, from this process's copy while the organs' version (one indexed read)
+        says no change was committed since, in whichever process; a transaction that changed them reads afresh."""
+        session = self.ctx.session
+        version = session.execute(_ORGANS_VERSION).scalar()
+        changing = version is None or bool(session.info.get("organs_changed"))  # no version row: never held
+        held = None if version is None or changing else self.ctx.caches.organs.get(version)
+        if held is not None:
+            return held
+        aliases: dict[int, list[str]] = {}
+        for organ_id, alias in session.execute(_ALIASES):
+            aliases.setdefault(organ_id, []).append(alias)
+        names: dict[int, str] = {}
+        shorts: dict[int, str] = {}
+        by_name: dict[str, int] = {}
+        for organ_id, name, short in session.execute(_ORGANS):
+            names[organ_id], shorts[organ_id] = name, short
+            for known in (name, short, *aliases.get(organ_id, ())):
+                by_name.setdefault(known, organ_id)
+        found = OrganDirectory(names, shorts, by_name, {o: tuple(aliases.get(o, ())) for o in names})
+        if version is not None and not changing:
+            self.ctx.caches.organs.put(version, found)
+        return found
 
     def create(
         self,
@@ -380,10 +431,21 @@ class UserService:
         return token, user
 
     def from_token(self, token: str) -> User:
-        row = self.ctx.session.get(AuthToken, _token_digest(token))
-        if row is None or row.expires_at < self.ctx.now() or not row.user.active:
+        """The token's user. One indexed query confirms the login (not logged out, not expired, user active) and
+        reads the user row's version; the row itself comes from this process's cache while the version matches
+        (any change to the row raises it, in whichever process), else it is read and cached."""
+        digest = _token_digest(token)
+        row = self.ctx.session.execute(_LOGIN_CHECK, {"digest": digest}).first()
+        if row is None or row.expires_at < self.ctx.now() or not row.active:
+            self.ctx.caches.callers.drop(digest)
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
-        return row.user
+        cached = self.ctx.caches.callers.get(digest)
+        if cached is not None and cached.user_id == row.user_id and cached.version == row.auth_version:
+            return _attach(self.ctx.session, cached)
+        user = self.ctx.session.get(User, row.user_id)
+        assert user is not None  # the join found it
+        self.ctx.caches.callers.put(digest, _snapshot(user))
+        return user
 
     def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
         """A new password after the current one is proven; every other login of the user ends."""

@@ -107,6 +107,15 @@ class Organ(Base):
         return list(dict.fromkeys([self.name, self.short_name, *(a.alias for a in self.aliases)]))
 
 
+class CacheVersion(Base):
+    """A version per cached catalogue ("organs": names, short names, aliases), raised in the transaction that
+    changes it (services.db): a process holding the catalogue reloads it when the number moved."""
+
+    __tablename__ = "cache_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class OrganAlias(Base):
     """Another name of an organ people type: a short form (市民委) or a former name; each names one organ."""
 
@@ -144,6 +153,8 @@ class User(Base):
     # Set when an admin resets the password: every page and API call but changing it is refused until it is.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Raised by every change to the row (services.db): a cached caller is used only while it matches.
+    auth_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     organ: Mapped[Organ] = relationship()
     department: Mapped[Department | None] = relationship()
 

@@ -9,13 +9,15 @@ A route names what it needs and does one call:
     def register(user: CurrentUser, incoming: Incoming, ...) -> RegisterOut:
         return RegisterOut.of(*incoming.register(user, ...))
 
-Only opening the transaction (it looks the caller up) runs on a worker thread; the rest of the chain is cheap and
-stays on the event loop, so a request costs one thread hop for its dependencies, not one per dependency.
+A synchronous route runs in one worker thread from start to end (services.http.routing): opening the transaction
+(it looks the caller up), building what the route names from it (`SCOPED`), the route's own work and the commit;
+the rest of the chain does no blocking I/O and stays on the event loop. One thread hop a request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 
@@ -35,7 +37,7 @@ from services.distribution.service import DistributionService
 from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.domain.models import User
-from services.http.scope import TokenDep, user_scope, web_scope
+from services.http.scope import Caller, TokenDep, user_scope, web_scope
 from services.imports.service import ImportJobService, ImportService
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
@@ -63,20 +65,39 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _scope_with(write: bool | None = None, password_pending_ok: bool = False) -> Callable[..., Iterator[Scope]]:
+@contextmanager
+def open_scope(request: Request, caller: Caller, write: bool | None = None,
+               password_pending_ok: bool = False) -> Iterator[Scope]:  # fmt: skip
     """The caller's transaction: the API's rules for /api/ paths, the pages' for the rest (services.http.scope).
     ``write`` None: a GET reads without the write lock, anything else may write."""
+    if is_api(request):
+        runtime: Runtime = request.app.state.runtime
+        asked = caller if write is None else replace(caller, read_only=not write)
+        with user_scope(runtime, asked, password_pending_ok) as (ctx, user):
+            yield Scope(ctx, user)
+    else:
+        with web_scope(request, write, password_pending_ok) as (ctx, user):
+            yield Scope(ctx, user)
 
+
+@dataclass(frozen=True)
+class Scoped:
+    """A dependency built from the request's opened scope; a synchronous route builds it in its own thread."""
+
+    build: Callable[[Scope], Any]
+    write: bool | None = None
+    password_pending_ok: bool = False
+
+
+SCOPED: dict[Callable[..., Any], Scoped] = {}
+
+
+def _scope_with(write: bool | None = None, password_pending_ok: bool = False) -> Callable[..., Iterator[Scope]]:
     def scope(request: Request, caller: TokenDep) -> Iterator[Scope]:
-        if is_api(request):
-            runtime: Runtime = request.app.state.runtime
-            asked = caller if write is None else replace(caller, read_only=not write)
-            with user_scope(runtime, asked, password_pending_ok) as (ctx, user):
-                yield Scope(ctx, user)
-        else:
-            with web_scope(request, write, password_pending_ok) as (ctx, user):
-                yield Scope(ctx, user)
+        with open_scope(request, caller, write, password_pending_ok) as opened:
+            yield opened
 
+    SCOPED[scope] = Scoped(lambda opened: opened, write, password_pending_ok)
     return scope
 
 
@@ -95,6 +116,10 @@ async def _unit_of_work(scope: ScopeDep) -> Context:
     return scope.ctx
 
 
+SCOPED[_current_user] = Scoped(lambda opened: opened.user)
+SCOPED[_unit_of_work] = Scoped(lambda opened: opened.ctx)
+
+
 CurrentUser = Annotated[User, Depends(_current_user)]
 UnitOfWork = Annotated[Context, Depends(_unit_of_work)]
 
@@ -105,6 +130,7 @@ def provide(factory: Callable[[Context], T]) -> Any:
     async def build(ctx: UnitOfWork) -> T:
         return factory(ctx)
 
+    SCOPED[build] = Scoped(lambda opened: factory(opened.ctx))
     return Depends(build)
 
 
