@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ os.environ.update(
 from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.exc import ProgrammingError  # noqa: E402
 
 import services.accounts.passwords as passwords  # noqa: E402
 from services.config import Settings  # noqa: E402
@@ -101,24 +104,144 @@ def pg_database() -> Iterator[str]:
     admin.dispose()
 
 
+_PUBLIC_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+# A copy of the tables as they stand with the example organs and users, kept beside them in the test database.
+_SNAPSHOT = "gongwen_test_snapshot"
+
+
+def _delete_everything(conn: Any) -> list[str]:
+    """Every table empty, every id counting from its start again, with the foreign-key and append-only triggers
+    off (``session_replication_role``; needs a superuser, else ProgrammingError)."""
+    tables = list(conn.execute(text(_PUBLIC_TABLES)).scalars())
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in tables:
+        conn.execute(text(f'DELETE FROM "{table}"'))
+    conn.execute(
+        text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+            " FROM pg_sequences WHERE schemaname = 'public'"
+        )
+    )
+    return tables
+
+
 def truncate_all(url: str) -> None:
+    """Every table empty and every id counting from its start again, as after the migrations.
+
+    DELETE does it ≈ 5× faster than TRUNCATE for the few rows a test leaves: TRUNCATE gives each of the ≈ 60
+    tables a new file, created and synced on commit, before every PostgreSQL test. A role that may not turn
+    triggers off gets TRUNCATE."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            _delete_everything(conn)
+    except ProgrammingError:  # not a superuser: session_replication_role is refused
+        with engine.begin() as conn:
+            tables = list(conn.execute(text(_PUBLIC_TABLES)).scalars())
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def _snapshot_tables(url: str) -> list[str] | None:
+    """Copy every table and the sequences' positions into the snapshot schema; the tables holding rows, or None
+    when this role may not restore them (see _delete_everything)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_SNAPSHOT} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {_SNAPSHOT}"))
+            held = []
+            for table in conn.execute(text(_PUBLIC_TABLES)).scalars().all():
+                conn.execute(text(f'CREATE TABLE {_SNAPSHOT}."{table}" AS SELECT * FROM public."{table}"'))
+                if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM public."{table}")')).scalar():
+                    held.append(table)
+            conn.execute(
+                text(
+                    f"CREATE TABLE {_SNAPSHOT}.sequences AS SELECT sequencename, last_value FROM pg_sequences"
+                    " WHERE schemaname = 'public'"
+                )
+            )
+        return held
+    except ProgrammingError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def _restore_snapshot(url: str, held: list[str]) -> None:
+    """The tables exactly as snapshotted (rows, ids and where each id sequence stands)."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
-        ).scalars()
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _delete_everything(conn)
+        for table in held:
+            conn.execute(text(f'INSERT INTO public."{table}" SELECT * FROM {_SNAPSHOT}."{table}"'))
+        conn.execute(
+            text(
+                "SELECT setval(format('public.%I', s.sequencename), coalesce(s.last_value, p.start_value),"
+                f" s.last_value IS NOT NULL) FROM {_SNAPSHOT}.sequences s JOIN pg_sequences p"
+                " ON p.schemaname = 'public' AND p.sequencename = s.sequencename"
+            )
+        )
     engine.dispose()
+
+
+def _load_example_users(url: str, home: Path) -> None:
+    from services.seed.example import load_organs_and_users
+
+    runtime = Runtime(Settings(home=home, database_url=url, environment="test", example_data=False), migrated=True)
+    with runtime.context() as ctx:
+        load_organs_and_users(ctx)
+    runtime.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_users_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The migrated database with the example organs and users, made once and copied for each test that has
+    them (loading them costs ≈ 0.5 s of CPU: 90 users, their organs, groups and departments)."""
+    folder = tmp_path_factory.mktemp("sqlite-users-template")
+    path = folder / "template.db"
+    shutil.copy(sqlite_template, path)
+    _load_example_users(f"sqlite:///{path}", folder / "home")
+    with closing(sqlite3.connect(path)) as conn:  # everything in the file itself, nothing left in its -wal
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_users_snapshot(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> list[str] | None:
+    """The PostgreSQL counterpart of sqlite_users_template: the tables with the example organs and users, kept in
+    a schema of their own and copied back for each test that has them."""
+    truncate_all(pg_database)
+    _load_example_users(pg_database, tmp_path_factory.mktemp("pg-users-home"))
+    return _snapshot_tables(pg_database)
+
+
+# Database URLs prepared with the example organs and users already in them (the example_users fixture then
+# has nothing to do).
+_WITH_EXAMPLE_USERS: set[str] = set()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A database of the test's own, migrated; with the example organs and users already in it when the test
+    has them (example_users) — the same rows, ids and sequences as loading them afresh would give."""
+    users = "example_users" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "gongwen.db"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("pg_database")
-    truncate_all(url)
+        shutil.copy(request.getfixturevalue("sqlite_users_template") if users else sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        held = request.getfixturevalue("pg_users_snapshot") if users else None
+        if held is None:
+            users = False
+            truncate_all(url)
+        else:
+            _restore_snapshot(url, held)
+    _WITH_EXAMPLE_USERS.discard(url)
+    if users:
+        _WITH_EXAMPLE_USERS.add(url)
     return url
 
 
@@ -138,6 +261,8 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def example_users(runtime: Runtime) -> None:
     from services.seed.example import load_organs_and_users
 
+    if runtime.settings.database_url in _WITH_EXAMPLE_USERS:
+        return  # the database was made with them (database_url)
     with runtime.context() as ctx:
         load_organs_and_users(ctx)
 

@@ -32,15 +32,12 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 
 
 @pytest.fixture
-def web_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
+def web_runtime(tmp_path: Path, sqlite_users_template: Path) -> Iterator[Runtime]:
+    """A database of the test's own with the example organs and users (a copy of the session's template)."""
     db = tmp_path / "gongwen.db"
-    shutil.copy(sqlite_template, db)
+    shutil.copy(sqlite_users_template, db)
     settings = Settings(home=tmp_path / "home", database_url=f"sqlite:///{db}", environment="test", example_data=False)
     runtime = Runtime(settings, migrated=True)
-    from services.seed.example import load_organs_and_users
-
-    with runtime.context() as ctx:
-        load_organs_and_users(ctx)
     yield runtime
     runtime.close()
 

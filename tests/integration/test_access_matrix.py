@@ -18,6 +18,7 @@ from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD
 from services.web.session import csrf_for
 from tests.helpers.access_world import RANK, Doc, Persona, World, archive_year, build, expected_level
+from tests.helpers.asgi import InProcessClient
 from tests.helpers.invariants import changes_nothing
 
 UNKNOWN = 987654
@@ -320,8 +321,8 @@ def app_routes(app: Any) -> Iterator[str]:
 class Asker:
     """Requests as one persona: the API with the bearer token, the pages with the login and CSRF cookies."""
 
-    def __init__(self, client: TestClient, world: World) -> None:
-        self.client = client
+    def __init__(self, client: InProcessClient, world: World) -> None:
+        self.client = client  # tens of thousands of requests: the cheaper in-process client (tests/helpers/asgi.py)
         self.world = world
 
     def token(self, p: Persona) -> str:
@@ -360,7 +361,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> Ite
     world = build(runtime)
     archive_year(runtime, world.year)
     with TestClient(create_app(settings, runtime)) as client:
-        yield Asker(client, world), runtime
+        direct = InProcessClient(client)
+        yield Asker(direct, world), runtime
+        direct.close()
     runtime.close()
 
 

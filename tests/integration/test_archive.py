@@ -27,20 +27,17 @@ from services.config import Settings
 from services.domain.models import ArchiveItem, Attachment, DocumentVersion
 from services.processes import gongwen_command
 from services.runtime import Runtime
-from services.seed.example import load_organs_and_users
 from tests.helpers.archive_data import make_year
 
 YEAR = 2025
 
 
 @pytest.fixture
-def year_home(tmp_path: Path, sqlite_template: Path, prefect_server: str) -> Iterator[Runtime]:
+def year_home(tmp_path: Path, sqlite_users_template: Path, prefect_server: str) -> Iterator[Runtime]:
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(sqlite_template, home / "gongwen.db")
+    shutil.copy(sqlite_users_template, home / "gongwen.db")  # migrated, with the example organs and users
     runtime = Runtime(Settings(home=home, environment="test"), migrated=True)
-    with runtime.context() as ctx:
-        load_organs_and_users(ctx)
     set_runtime(runtime)
     yield runtime
     runtime.close()
