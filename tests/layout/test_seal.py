@@ -18,12 +18,13 @@ from pypdf import PdfReader
 from services.archive.package import check_package
 from services.errors import Conflict, Invalid
 from services.rendering.fonts import find_fonts_dir
+from services.rendering.model import DocumentFacts
 from services.rendering.renderer import DocumentRenderer
 from services.seal.image import checked_png, draw_seal
 from services.seal.keys import KeyStore
 from services.seal.ses import KeyPair, SealError, SealKey, read_signature
 from services.seal.sign import Stamp, places_of, sign_ofd, sign_pdf, verify_ofd, verify_pdf
-from tests.layout.cases import MW, TZB, XCB, example_notice
+from tests.layout.cases import MW, TZB, XCB, example_notice, seed_002
 
 ORGANS = (TZB, XCB, MW)
 NOW = dt.datetime(2025, 8, 26, 9, 30, tzinfo=dt.UTC)
@@ -41,8 +42,12 @@ def seal_key(organ: str, n: int) -> SealKey:
 @pytest.fixture(scope="module")
 def sealed(renderer: DocumentRenderer) -> tuple[bytes, bytes, bytes, bytes]:
     """The notice's PDF and OFD with the three seals pressed: (pdf, ses, ofd, unsealed ofd)."""
+    return seal_all(renderer, example_notice())
+
+
+def seal_all(renderer: DocumentRenderer, facts: DocumentFacts) -> tuple[bytes, bytes, bytes, bytes]:
     keys = [seal_key(organ, n) for n, organ in enumerate(ORGANS)]
-    layout = renderer.layout(example_notice()).stamped({k.organ: k.image_png for k in keys})
+    layout = renderer.layout(facts).stamped({k.organ: k.image_png for k in keys})
     html = renderer.html(layout)
     pdf, _ = renderer.pdf(html)
     ofd = renderer.ofd(html)
@@ -85,16 +90,30 @@ def test_the_seal_pictures_are_drawn_on_the_pdf_page_and_stamped_in_the_ofd(
         assert [[r.text for r in p.runs] for p in signed.pages] == [[r.text for r in p.runs] for p in plain.pages]
 
 
-def _changed_body_byte(ofd: bytes) -> bytes:
+def _changed_body_byte(ofd: bytes, text: tuple[str, str] = ("你们", "他们")) -> bytes:
     """The OFD with one character of the body text (on page 1) changed, the package otherwise as it was."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(ofd)) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
         for info in package.infolist():
             data = package.read(info)
             if info.filename == "Doc_0/Pages/Page_0/Content.xml":
-                data = data.replace("你们".encode(), "他们".encode(), 1)  # 现将…印发给你们 → 他们: one character
+                assert text[0].encode() in data, "the text to change is on page 1"
+                data = data.replace(text[0].encode(), text[1].encode(), 1)  # 现将…印发给你们 → 他们: one character
             copy.writestr(info.filename, data)
     return out.getvalue()
+
+
+def test_seed_002_itself_sealed_by_its_three_organs_verifies_and_one_changed_byte_names_every_broken_seal(
+    renderer: DocumentRenderer, seeds_dir: Path
+) -> None:
+    """The seed's own text (its Mongolian 标志 lines and the plan as 附件 included), not only its shape."""
+    pdf, ses, ofd, _ = seal_all(renderer, seed_002(seeds_dir))
+    for found in (verify_pdf(pdf, ses), verify_ofd(ofd)):
+        assert found.ok and [c.organ for c in found.checks] == list(ORGANS), [c.problems for c in found.checks]
+    broken = verify_ofd(_changed_body_byte(ofd, ("民族", "名族")))
+    assert not broken.ok and [c.organ for c in broken.broken] == list(ORGANS)
+    at = pdf.index(b"stream\n", len(pdf) // 3) + 20
+    assert [c.organ for c in verify_pdf(pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :], ses).broken] == list(ORGANS)
 
 
 def test_one_changed_character_breaks_every_seal_naming_it_and_the_part(
