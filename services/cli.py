@@ -333,13 +333,32 @@ def import_(
     from flows.naming import import_label, run_labelled
     from flows.runtime import set_runtime
     from flows.server import instance_prefect
-    from services import compose
     from services.domain.enums import ImportStage
-    from services.domain.models import User
-    from services.errors import NotFound
 
     runtime = Runtime(_settings())
     set_runtime(runtime)
+    actor_id = _importing_user(runtime, as_user)
+    roots = [str(p.resolve()) for p in paths]
+    with instance_prefect(runtime.settings), Progress(console=console, disable=as_json) as progress:
+        bar = progress.add_task("导入 importing", total=None)
+
+        def advance(stage: ImportStage, done: int, total: int, name: str) -> None:
+            progress.update(bar, total=total, completed=done, description=f"{stage.value} {name}".strip())
+
+        label = import_label(len(collect([Path(r) for r in roots])), roots)
+        outcomes = run_labelled(import_files, label, actor_id, roots, advance)
+    if as_json:
+        typer.echo(json.dumps(outcomes, ensure_ascii=False))
+    else:
+        _print_import_report(outcomes)
+
+
+def _importing_user(runtime: Runtime, as_user: str | None) -> int:
+    """The user an import is recorded for: the named active one, or the system account into the archive."""
+    from services import compose
+    from services.domain.models import User
+    from services.errors import NotFound
+
     with runtime.context() as ctx:
         if as_user is None:
             actor: User | None = compose.users(ctx).system_user()
@@ -353,19 +372,10 @@ def import_(
                     f"no such user: {as_user} (leave out --as to import as the system)",
                 )
             )
-        actor_id = actor.id
-    roots = [str(p.resolve()) for p in paths]
-    with instance_prefect(runtime.settings), Progress(console=console, disable=as_json) as progress:
-        bar = progress.add_task("导入 importing", total=None)
+        return actor.id
 
-        def advance(stage: ImportStage, done: int, total: int, name: str) -> None:
-            progress.update(bar, total=total, completed=done, description=f"{stage.value} {name}".strip())
 
-        label = import_label(len(collect([Path(r) for r in roots])), roots)
-        outcomes = run_labelled(import_files, label, actor_id, roots, advance)
-    if as_json:
-        typer.echo(json.dumps(outcomes, ensure_ascii=False))
-        return
+def _print_import_report(outcomes: list[dict[str, Any]]) -> None:
     counts = {s: sum(1 for o in outcomes if o["status"] == s) for s in ("imported", "duplicate", "failed")}
     for o in outcomes:
         if o["status"] != "imported":

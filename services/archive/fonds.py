@@ -66,21 +66,7 @@ class FondsService:
         """Give an organ its 全宗号 and 全宗名称 (admins only), audited. A 全宗号 that already leads 档号 of this
         organ's 件 stays with it: renumbering filed records is not done here."""
         require_role(actor, Role.admin)
-        code, name = code.strip().upper(), name.strip()
-        if not FONDS_CODE.match(code):
-            raise Invalid(
-                "fonds_code_invalid",
-                f"全宗号应为 4 位字母或数字：{code}",
-                f"a fonds code is 4 letters or digits: {code}",
-                field="code",
-            )
-        if not name or len(name) > 200:
-            raise Invalid(
-                "fonds_name_invalid",
-                "全宗名称不能为空，且不超过 200 字",
-                "the fonds name must be 1–200 characters",
-                field="name",
-            )
+        code, name = _checked_fonds(code, name)
         organ = self.ctx.session.get(Organ, organ_id)
         if organ is None:
             raise not_found("机关", "organ", id=organ_id)
@@ -124,3 +110,23 @@ class FondsService:
         return (
             self.ctx.session.scalar(select(ArchiveItem.id).where(ArchiveItem.fonds_code == code).limit(1)) is not None
         )
+
+
+def _checked_fonds(code: str, name: str) -> tuple[str, str]:
+    """A 全宗号 of 4 letters or digits (upper case) and a 全宗名称 of 1–200 characters (DA/T 22)."""
+    code, name = code.strip().upper(), name.strip()
+    if not FONDS_CODE.match(code):
+        raise Invalid(
+            "fonds_code_invalid",
+            f"全宗号应为 4 位字母或数字：{code}",
+            f"a fonds code is 4 letters or digits: {code}",
+            field="code",
+        )
+    if not name or len(name) > 200:
+        raise Invalid(
+            "fonds_name_invalid",
+            "全宗名称不能为空，且不超过 200 字",
+            "the fonds name must be 1–200 characters",
+            field="name",
+        )
+    return code, name

@@ -332,22 +332,7 @@ class ArchiveService:
         main = docs[0]
         in_item = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
         roles = {document_id: role for document_id, role in self.ctx.session.execute(in_item)}
-        events = []
-        for doc in docs:
-            query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
-            events += [
-                {
-                    "文件": doc.id,
-                    "业务行为": e.action_zh,
-                    "行为时间": e.at.isoformat(),
-                    "机构人员名称": f"{e.organ_name or ''} {e.actor_name}".strip(),
-                    "版本": e.version,
-                    "说明": e.detail,
-                    "事件序号": e.id,
-                    "事件摘要": e.hash,
-                }
-                for e in self.ctx.session.scalars(query)
-            ]
+        events = [event for doc in docs for event in self._process_events(doc)]
         head_id, head_hash = chain.head(self.ctx.session)
         return {
             "全宗号": fonds.code,
@@ -390,6 +375,23 @@ class ArchiveService:
                 "机构": item.organ_code,
             },
         }
+
+    def _process_events(self, doc: Document) -> list[dict[str, Any]]:
+        """The document's audit events as the package's 业务实体 (DA/T 46 process metadata, DOMAIN.md §4.1)."""
+        query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
+        return [
+            {
+                "文件": doc.id,
+                "业务行为": e.action_zh,
+                "行为时间": e.at.isoformat(),
+                "机构人员名称": f"{e.organ_name or ''} {e.actor_name}".strip(),
+                "版本": e.version,
+                "说明": e.detail,
+                "事件序号": e.id,
+                "事件摘要": e.hash,
+            }
+            for e in self.ctx.session.scalars(query)
+        ]
 
     def _incoming_sheets(self, doc: Document, organ_id: int | None) -> list[tuple[str, bytes]]:
         """The 收文处理单 (PDF) of a 来文 in the filing organ's 收文 register."""

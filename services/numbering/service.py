@@ -196,16 +196,7 @@ class NumberingService:
             self.ctx.session.add(series)
             before: dict[str, object] = {}
         else:
-            series = self._series(organ_id, series_id)
-            if series.family != family.value:
-                raise Invalid("series_family_fixed", "不能改变序列的种类", "a series keeps its family", field="family")
-            if self._issued_in_series(series, None):
-                raise Conflict(
-                    "series_in_use",
-                    "该序列已有公文编号，不能再更名或改变是否每年重新编号",
-                    "the series has numbered documents: its name and restart rule are fixed",
-                    field="series_name",
-                )
+            series = self._changeable_series(organ_id, series_id, family)
             before = {"name": series.name, "restart_yearly": series.restart_yearly}
             series.name, series.restart_yearly = name, restart_yearly
         self.ctx.session.flush()
@@ -220,6 +211,20 @@ class NumberingService:
             restart_yearly=restart_yearly,
             before=before,
         )
+        return series
+
+    def _changeable_series(self, organ_id: int, series_id: int, family: NumberFamily) -> NumberSeries:
+        """The organ's series of this family, if it has numbered nothing yet."""
+        series = self._series(organ_id, series_id)
+        if series.family != family.value:
+            raise Invalid("series_family_fixed", "不能改变序列的种类", "a series keeps its family", field="family")
+        if self._issued_in_series(series, None):
+            raise Conflict(
+                "series_in_use",
+                "该序列已有公文编号，不能再更名或改变是否每年重新编号",
+                "the series has numbered documents: its name and restart rule are fixed",
+                field="series_name",
+            )
         return series
 
     # -- helpers --------------------------------------------------------------------------------------------

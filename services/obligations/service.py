@@ -271,15 +271,52 @@ class ObligationService:
         day = day or today
         obligations = [o for o in self.repo.of_document(document_id) if obligation_id in (None, o.id)]
         owned = self.repo.owners_of(o.id for o in obligations)
-        owners = set().union(*owned.values()) if owned else set()
         names = self.repo.names(document_id)
         tasks = self.repo.task_counts(document_id)
+        units, apart = self._units_shown(document, obligations, owned, names, tasks, group_id)
+        ids = [o.id for o in obligations]
+        cells, overdue, late = self._board(obligations, owned, units, day, today)
+        if overdue_only:
+            units = [u for u in units if any(late.get((o, u), 0) for o in ids)]
+            kept = set(units)
+            overdue = [e for e in overdue if e.organ_id in kept]
+        overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
+        received = self.repo.received(document_id)
+        return Dashboard(
+            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks,
+            arrivals=self.repo.arrived(ids), uncleared=[(u, names[u]) for u in names if u in apart],
+        )  # fmt: skip
+
+    def _units_shown(
+        self,
+        document: Document,
+        obligations: list[Obligation],
+        owned: dict[int, set[int]],
+        names: dict[int, str],
+        tasks: dict[int, tuple[int, int]],
+        group_id: int | None,
+    ) -> tuple[list[int], set[int]]:
+        """The dashboard's units (owners of an obligation or a task; every recipient of a plan asking nothing) in
+        the group asked for, and apart from them those where nobody is cleared for the 密级 (DOMAIN.md §1.6)."""
+        owners = set().union(*owned.values()) if owned else set()
         units = [u for u in names if u in owners or u in tasks or not obligations]
         apart = access.organs_without_clearance(self.ctx.session, units, document.classification)
         units = [u for u in units if u not in apart]
         if group_id is not None:
             members: set[int] = set(GroupService(self.ctx).members([group_id]))
             units = [u for u in units if u in members]
+        return units, apart
+
+    def _board(
+        self,
+        obligations: list[Obligation],
+        owned: dict[int, set[int]],
+        units: list[int],
+        day: dt.date,
+        today: dt.date,
+    ) -> tuple[dict[tuple[int, int], Expected], list[Expected], dict[tuple[int, int], int]]:
+        """The cells of the period holding ``day``, the overdue periods among the recent ones, and each unit's count
+        of overdue periods per obligation."""
         ids = [o.id for o in obligations]
         chosen = {o.id: period_of(schedule_of(o), day) for o in obligations}
         recent = {
@@ -307,16 +344,7 @@ class ObligationService:
                 late[(o.id, u)] = past - met - waiting
             for p in recent[o.id]:
                 overdue += self._overdue(o, mine, tallies, p, today)
-        if overdue_only:
-            units = [u for u in units if any(late.get((o, u), 0) for o in ids)]
-            kept = set(units)
-            overdue = [e for e in overdue if e.organ_id in kept]
-        overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
-        received = self.repo.received(document_id)
-        return Dashboard(
-            document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks,
-            arrivals=self.repo.arrived(ids), uncleared=[(u, names[u]) for u in names if u in apart],
-        )  # fmt: skip
+        return cells, overdue, late
 
     # -- a unit's 待办 -----------------------------------------------------------------------------------
 
@@ -384,12 +412,7 @@ class ObligationService:
         )
         if obligation.cadence is None and tally.standing >= obligation.at_least:
             raise Conflict("already_reported", "本事项已报送，无需重复报送", "already reported for this obligation")
-        for upload in uploads:
-            if not upload.data:
-                raise Invalid(
-                    "attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}"
-                )
-            check_size(Upload.report_file, len(upload.data))
+        _require_files(uploads)
         _require_materials(obligation, body, uploads)
         reply = self._reply_document(actor, plan, title.strip(), body, uploads)
         submission = Submission(
@@ -611,6 +634,14 @@ class ObligationService:
         )  # fmt: skip
         self.ctx.session.flush()
         return len(targets)
+
+
+def _require_files(uploads: list[AttachmentUpload]) -> None:
+    """Every file of a report holds something and stays within the report file limit (services/limits.py)."""
+    for upload in uploads:
+        if not upload.data:
+            raise Invalid("attachment_empty", f"附件为空：{upload.filename}", f"empty attachment: {upload.filename}")
+        check_size(Upload.report_file, len(upload.data))
 
 
 def _require_materials(obligation: Obligation, body: str, uploads: list[AttachmentUpload]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -17,7 +18,7 @@ from services.config import Settings
 from services.context import Context
 from services.documents.service import DocumentService
 from services.domain.enums import DocKind, RecipientRole, SignoffKind, SignoffStatus
-from services.domain.models import Document, Signoff, User
+from services.domain.models import AuditEvent, Document, IssueRecord, Signoff, User
 from services.errors import Conflict
 from services.registrar.repository import RegistrarRepository
 from services.rendering.body import chinese_date
@@ -111,32 +112,42 @@ class IssuingSheetService:
                 person=person(document.drafter),
                 date=self._date(document.created_at),
             ),
-            reviewed=Box(
-                organ=review.organ_name or "",
-                opinion=str(review.detail.get("opinion") or ""),
-                person=review.actor_name,
-                date=self._date(review.at),
-            )
-            if review
-            else None,
+            reviewed=self._reviewed(review),
             countersigned=[self._signoff(s) for s in signoffs if s.kind == SignoffKind.countersign.value],
             signed=next((self._signoff(s) for s in signoffs if s.kind == SignoffKind.sign.value), None),
-            rechecked=Box(
-                opinion=record.recheck_opinion or "无实质性修改", person=person(record.rechecked_by),
-                date=self._date(record.rechecked_at),
-            )
-            if record and record.rechecked_at
-            else None,
-            registered=Box(
-                opinion=document.doc_number or "", person=person(record.registered_by),
-                date=self._date(record.registered_at),
-            )
-            if record and record.registered_at
-            else None,
-            sealed=[Box(organ=s.organ.name, person=s.applied_by, date=self._date(s.applied_at)) for s in record.seals]
-            if record
-            else [],
+            **self._registrar_boxes(document, record),
         )  # fmt: skip
+
+    def _reviewed(self, review: AuditEvent | None) -> Box | None:
+        if review is None:
+            return None
+        return Box(
+            organ=review.organ_name or "",
+            opinion=str(review.detail.get("opinion") or ""),
+            person=review.actor_name,
+            date=self._date(review.at),
+        )
+
+    def _registrar_boxes(self, document: Document, record: IssueRecord | None) -> dict[str, Any]:
+        """复核, 登记 and 用印 as the registrar recorded them (empty until each is done)."""
+        if record is None:
+            return {"rechecked": None, "registered": None, "sealed": []}
+        rechecked = Box(
+            opinion=record.recheck_opinion or "无实质性修改", person=person(record.rechecked_by),
+            date=self._date(record.rechecked_at),
+        )  # fmt: skip
+        registered = Box(
+            opinion=document.doc_number or "",
+            person=person(record.registered_by),
+            date=self._date(record.registered_at),
+        )
+        return {
+            "rechecked": rechecked if record.rechecked_at else None,
+            "registered": registered if record.registered_at else None,
+            "sealed": [
+                Box(organ=s.organ.name, person=s.applied_by, date=self._date(s.applied_at)) for s in record.seals
+            ],
+        }
 
     def _signoff(self, signoff: Signoff) -> Box:
         return Box(

@@ -188,20 +188,7 @@ class PdfWriter:
         file = pydyf.Stream([data], pydyf.Dictionary({"Subtype": "/OpenType"} if cff else {}), compress=True)
         add(file)
         name = f"/{use.tag(face)}+{info.name.replace(' ', '')}"
-        descriptor = pydyf.Dictionary(
-            {
-                "Type": "/FontDescriptor",
-                "FontName": name,
-                "Flags": 4,
-                "FontBBox": pydyf.Array(info.bbox),
-                "ItalicAngle": 0,
-                "Ascent": round(grid.EM_ASCENT * 1000),
-                "Descent": round((grid.EM_ASCENT - 1) * 1000),
-                "CapHeight": round(grid.EM_ASCENT * 1000),
-                "StemV": 80,
-                "FontFile3" if cff else "FontFile2": file.reference,
-            }
-        )
+        descriptor = _descriptor(name, info.bbox, "FontFile3" if cff else "FontFile2", file.reference)
         add(descriptor)
         widths = pydyf.Array()
         for gid in sorted(used):
@@ -415,6 +402,24 @@ class _Sink:
         if self.buffer and (force or len(self.buffer) >= CHUNK_BYTES):
             chunk, self.buffer = bytes(self.buffer), bytearray()
             yield chunk
+
+
+def _descriptor(name: str, bbox: tuple[int, ...], file_key: str, file: pydyf.Object) -> pydyf.Dictionary:
+    """A CID font's descriptor: the face's box, the grid's ascent (GB/T 9704 character cell) and its embedded file."""
+    return pydyf.Dictionary(
+        {
+            "Type": "/FontDescriptor",
+            "FontName": name,
+            "Flags": 4,
+            "FontBBox": pydyf.Array(bbox),
+            "ItalicAngle": 0,
+            "Ascent": round(grid.EM_ASCENT * 1000),
+            "Descent": round((grid.EM_ASCENT - 1) * 1000),
+            "CapHeight": round(grid.EM_ASCENT * 1000),
+            "StemV": 80,
+            file_key: file,
+        }
+    )
 
 
 def _to_unicode(used: dict[int, str]) -> bytes:
