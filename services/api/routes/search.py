@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from search import Filters, Hit, SearchQuery, SearchResult
@@ -71,36 +72,37 @@ def index_status(user: CurrentUser, service: Indexing) -> IndexStatusOut:
     return IndexStatusOut(pending=service.pending(), set_aside=rows)
 
 
-@router.get("/search")
-def search(
-    user: CurrentUser,
-    runtime: RuntimeDep,
-    q: Annotated[str, Query(max_length=500, description='words, "phrases", OR, -word, field:value')] = "",
-    doc_number: str | None = None,
-    issuer: str | None = None,
-    doc_type: str | None = None,
-    year: Annotated[
-        str | None, Query(max_length=20, description="2024, or 日期不详 for documents without a date")
-    ] = None,
-    status: str | None = None,
-    retention: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    sort: Literal["relevance", "date"] = "relevance",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> SearchOut:
-    with search_refusals():
+@dataclass
+class SearchParams:
+    """The search's query parameters: the words and the filters, the order and the page."""
+
+    q: Annotated[str, Query(max_length=500, description='words, "phrases", OR, -word, field:value')] = ""
+    doc_number: str | None = None
+    issuer: str | None = None
+    doc_type: str | None = None
+    year: Annotated[str | None, Query(max_length=20, description="2024, or 日期不详 for documents without a date")] = (
+        None
+    )
+    status: str | None = None
+    retention: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: Literal["relevance", "date"] = "relevance"
+    limit: Annotated[int, Query(ge=1, le=100)] = 20
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0
+
+    def query(self) -> SearchQuery:
+        """As the engines take it; a year that cannot be read is refused saying why."""
         filters = Filters(
-            doc_number=doc_number,
-            issuer=issuer,
-            doc_type=doc_type,
-            year=read_year(year) if year else None,
-            status=status,
-            retention=retention,
-            date_from=date_from,
-            date_to=date_to,
-        )
-        query = SearchQuery(q, filters, sort=sort, limit=limit, offset=offset)
-        result = search_as(runtime.search_index, user, query)
+            doc_number=self.doc_number, issuer=self.issuer, doc_type=self.doc_type,
+            year=read_year(self.year) if self.year else None, status=self.status, retention=self.retention,
+            date_from=self.date_from, date_to=self.date_to,
+        )  # fmt: skip
+        return SearchQuery(self.q, filters, sort=self.sort, limit=self.limit, offset=self.offset)
+
+
+@router.get("/search")
+def search(user: CurrentUser, runtime: RuntimeDep, params: Annotated[SearchParams, Depends()]) -> SearchOut:
+    with search_refusals():
+        result = search_as(runtime.search_index, user, params.query())
     return SearchOut.model_validate(result_json(result))
