@@ -63,7 +63,7 @@ def admin_actions(runtime: Runtime) -> list[str]:
 
 
 def field_error(html: str, field: str) -> str:
-    found = re.search(rf'<p class="field-error" id="err-{field}" role="alert">([^<]*)</p>', html)
+    found = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', html)
     return found.group(1) if found else ""
 
 

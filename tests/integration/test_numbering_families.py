@@ -218,7 +218,7 @@ def test_the_next_number_is_never_at_or_below_one_issued(client: TestClient, log
 
 
 def _field_error(html: str, field: str) -> str:
-    found = re.search(rf'<p class="field-error" id="err-{field}" role="alert">([^<]*)</p>', html)
+    found = re.search(rf'<p class="field-error" id="err-{field}">([^<]*)</p>', html)
     return found.group(1) if found else ""
 
 
