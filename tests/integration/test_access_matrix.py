@@ -64,6 +64,16 @@ def _with_attachment(d: Doc, i: int) -> Call | None:
     return Call("GET", f"/api/v1/documents/{i}/attachments/{d.attachment_id if i != UNKNOWN else 1}")
 
 
+def _on_attachment(method: str, url: str, **kw: Any) -> Callable[[Doc, int], Call | None]:
+    """A change to the document's attachment (a document without one, or an unknown one: attachment 1, which the
+    caller must not learn anything about either)."""
+
+    def call(d: Doc, i: int) -> Call | None:
+        return Call(method, url.format(id=i, att=d.attachment_id if d.attachment_id and i != UNKNOWN else 1), **kw)
+
+    return call
+
+
 DRAFT = {"doc_type": "通知", "title": "关于矩阵修改的通知", "issue_form": "发", "body": "正文。", "base_version": 1}
 EDIT_FORM = {
     "doc_type": "通知",
@@ -134,6 +144,26 @@ ROUTES: dict[str, Spec] = {
         "act", 2, _post(f"{A}/attachments", files={"file": ("a.txt", b"x")})
     ),
     "GET /api/v1/documents/{document_id}/attachments/{attachment_id}": Spec("read", 1, _with_attachment),
+    "PATCH /api/v1/documents/{document_id}/attachments/{attachment_id}": Spec(
+        "act", 2, _on_attachment("PATCH", f"{A}/attachments/{{att}}", json={"title": "矩阵附件"})
+    ),
+    "DELETE /api/v1/documents/{document_id}/attachments/{attachment_id}": Spec(
+        "act", 2, _on_attachment("DELETE", f"{A}/attachments/{{att}}")
+    ),
+    "PUT /api/v1/documents/{document_id}/attachments/{attachment_id}": Spec(
+        "act", 2, _on_attachment("PUT", f"{A}/attachments/{{att}}", files={"file": ("a.txt", b"x")})
+    ),
+    "POST /documents/{document_id}/attachments/{attachment_id}/title": Spec(
+        "act", 2, _on_attachment("POST", f"{P}/attachments/{{att}}/title", data={"csrf": CSRF, "title": "矩阵附件"})
+    ),
+    "POST /documents/{document_id}/attachments/{attachment_id}/remove": Spec(
+        "act", 2, _on_attachment("POST", f"{P}/attachments/{{att}}/remove", data={"csrf": CSRF})
+    ),
+    "POST /documents/{document_id}/attachments/{attachment_id}/replace": Spec(
+        "act", 2, _on_attachment(
+            "POST", f"{P}/attachments/{{att}}/replace", data={"csrf": CSRF}, files={"file": ("a.txt", b"x")}
+        ),
+    ),
     "GET /api/v1/documents/{document_id}/versions": Spec("read", 2, _get(f"{A}/versions")),
     "GET /api/v1/documents/{document_id}/versions/{number}/body": Spec("read", 2, _get(f"{A}/versions/1/body")),
     "GET /api/v1/documents/{document_id}/diff": Spec("read", 2, _get(f"{A}/diff?from=1&to=1")),
