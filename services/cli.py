@@ -45,17 +45,7 @@ def up(
     from services.processes import Supervisor, gongwen_command, wait_for_http
 
     settings = _settings()
-    examples = settings.example_data if example_data is None else example_data
-    if examples and settings.is_production:
-        _fail(
-            DomainError(
-                "example_data_in_production",
-                "生产环境不能加载示例数据（示例账户的密码是公开的）",
-                "example data (demo accounts with a known password) is never loaded in production",
-            )
-        )
-    if examples:
-        _check_example_documents()
+    examples = _examples_wanted(settings, example_data)
     base = f"http://{settings.api.host}:{settings.api.port}"
     _refuse_if_running(settings.api.host, settings.api.port)
     runtime = Runtime(settings)
@@ -85,6 +75,23 @@ def up(
     finally:
         supervisor.stop_all()
         runtime.close()
+
+
+def _examples_wanted(settings: Settings, asked: bool | None) -> bool:
+    """Whether `up` loads the example data: never in production (the demo accounts' password is public), and only
+    when the example documents can be read."""
+    examples = settings.example_data if asked is None else asked
+    if examples and settings.is_production:
+        _fail(
+            DomainError(
+                "example_data_in_production",
+                "生产环境不能加载示例数据（示例账户的密码是公开的）",
+                "example data (demo accounts with a known password) is never loaded in production",
+            )
+        )
+    if examples:
+        _check_example_documents()
+    return examples
 
 
 def _check_example_documents() -> None:
