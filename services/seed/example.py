@@ -23,7 +23,7 @@ from services.domain.models import Organ, User
 from services.obligations.proposal import propose
 from services.obligations.service import ObligationService
 from services.runtime import Runtime
-from services.seed.texts import Notice, joint_notice, summaries
+from services.seed.texts import Notice, Summary, joint_notice, summaries
 from services.workflow.registrar import RegistrarService, Registration
 from services.workflow.service import WorkflowService
 
@@ -244,22 +244,22 @@ def load_examples(runtime: Runtime, drain: Step) -> list[int]:
         _sign(runtime, head, done)
     _through_registrar(runtime, done)
     drain()
+    _received_reported_and_chased(runtime, done, wjw_report)
+    return ids
+
+
+def _received_reported_and_chased(runtime: Runtime, done: int, wjw_report: Summary) -> None:
+    """The distributed notice: 签收ed by two units, 市卫健委's summary reported with a photo, a chase of the rest."""
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "jyj.drafter"), done))
     _act(runtime, lambda c: DistributionService(c).receive(user(c, "wjw.drafter"), done))
     photo = AttachmentUpload(title="村屯义诊照片", filename="yizhen.png", content_type="image/png", data=tiny_png())
     _act(
         runtime,
         lambda c: ObligationService(c).report(
-            user(c, "wjw.drafter"),
-            _first_obligation(c, done),
-            None,
-            wjw_report.title,
-            wjw_report.body,
-            [photo],
+            user(c, "wjw.drafter"), _first_obligation(c, done), None, wjw_report.title, wjw_report.body, [photo]
         ),
     )
     _act(runtime, lambda c: ObligationService(c).chase_now(user(c, "mw.registrar"), _first_obligation(c, done), None))
-    return ids
 
 
 def _through_registrar(runtime: Runtime, document_id: int) -> None:
