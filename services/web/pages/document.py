@@ -28,7 +28,7 @@ from services.web.diffview import side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.problems import status_of
 from services.web.render import page, redirect, secure_headers
-from services.web.session import read_form
+from services.web.session import Posted, read_form
 from services.workflow.actions import DocAction
 from services.workflow.service import WorkflowService, recipients_without_clearance
 
@@ -169,13 +169,23 @@ def review_page(
 def review(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, workflow: Workflow, document_id: Id
 ) -> HTMLResponse | RedirectResponse:
+    decided = _decide(request, posted, ctx, user, workflow, document_id, "review")
+    return decided if isinstance(decided, HTMLResponse) else redirect(f"/documents/{document_id}", "reviewed")
+
+
+def _decide(
+    request: Request, posted: Posted, ctx: Context, user: User, workflow: WorkflowService, document_id: int, mode: str
+) -> HTMLResponse | bool:
+    """审核 or 签批 as the form asks (approve or return, with the opinion); whether it approved, or, refused, the
+    form again with the opinion as typed."""
     approve = posted.form.get("decision") == "approve"
     opinion = str(posted.form.get("opinion") or "")
-    decide = partial(workflow.review, user, document_id, approve, opinion.strip() or None)
-    done, problems = attempt(ctx, posted, decide, default_field="opinion")
+    act = workflow.review if mode == "review" else workflow.decide_signoff
+    done, problems = attempt(ctx, posted, partial(act, user, document_id, approve, opinion.strip() or None),
+                             default_field="opinion")  # fmt: skip
     if done is None:
-        return _decide_again(request, user, workflow, document_id, "review", problems, opinion)
-    return redirect(f"/documents/{document_id}", "reviewed")
+        return _decide_again(request, user, workflow, document_id, mode, problems, opinion)
+    return approve
 
 
 def _decide_again(
@@ -215,13 +225,10 @@ def sign_page(request: Request, scope: RecordingScope, document_id: Id) -> HTMLR
 def sign(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, workflow: Workflow, document_id: Id
 ) -> HTMLResponse | RedirectResponse:
-    approve = posted.form.get("decision") == "approve"
-    opinion = str(posted.form.get("opinion") or "")
-    decide = partial(workflow.decide_signoff, user, document_id, approve, opinion.strip() or None)
-    done, problems = attempt(ctx, posted, decide, default_field="opinion")
-    if done is None:
-        return _decide_again(request, user, workflow, document_id, "sign", problems, opinion)
-    return redirect(f"/documents/{document_id}", "signed" if approve else "rejected")
+    decided = _decide(request, posted, ctx, user, workflow, document_id, "sign")
+    if isinstance(decided, HTMLResponse):
+        return decided
+    return redirect(f"/documents/{document_id}", "signed" if decided else "rejected")
 
 
 @router.post("/documents/{document_id}/issue")
