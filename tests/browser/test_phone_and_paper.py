@@ -14,7 +14,11 @@ import pdfplumber
 import pytest
 from playwright.sync_api import Page
 
+from services import compose
+from services.incoming.schemas import PaperIn
 from services.runtime import Runtime
+from services.seed.example import user
+from tests.browser.checks import latin_in_messages
 from tests.browser.conftest import SCREENSHOTS, Pages
 from tests.helpers.lifecycle import distributed, draft, to_signing
 
@@ -50,17 +54,25 @@ SHEET_FITS = """() => {
 }"""
 
 
+def _paper_incoming(runtime: Runtime) -> int:
+    """A paper 收文 the office registered, for its record page and its 收文处理单."""
+    paper = PaperIn(source_name="呼伦贝尔市民族事务委员会", doc_number="呼民委发〔2026〕12号",
+                    title="关于开展民族团结进步示范单位复核工作的通知")  # fmt: skip
+    with runtime.context() as ctx:
+        return compose.incoming(ctx).register_paper(user(ctx, "mw.registrar"), paper, None).id
+
+
 def _walk(runtime: Runtime) -> dict[str, list[str]]:
-    """Each example persona and the pages of their day (a draft, a document to sign, an issued plan)."""
+    """Each example persona and the pages of their day (a draft, a document to sign, an issued plan, a 收文)."""
     issued, drafted, signing = distributed(runtime), draft(runtime), to_signing(runtime)
-    doc = f"/documents/{issued}"
+    doc, received = f"/documents/{issued}", f"/incoming/{_paper_incoming(runtime)}"
     return {
         "drafter": ["/", "/documents", f"/documents/{drafted}", f"/documents/{drafted}/edit", "/documents/new",
                     "/imports", f"{doc}/versions"],
         "reviewer": ["/", f"/documents/{signing}", "/incoming"],
         "head": ["/", f"/documents/{signing}/sign"],
         "registrar": ["/", "/registrar", doc, f"{doc}/distribution", f"{doc}/issuing-sheet", "/incoming",
-                      "/search?q=通知"],
+                      received, f"{received}/sheet", "/search?q=通知"],
         "unit": ["/", doc, "/incoming"],
         "archivist": ["/archive", "/archive/retention", "/search?q=民族"],
         "admin": ["/admin", "/admin/organs", "/admin/organs/1", "/admin/groups", "/admin/users", "/admin/users/2",
@@ -103,6 +115,7 @@ def test_every_roles_pages_fit_a_desk_and_a_phone(pages: Pages, web_runtime: Run
                 page.wait_for_load_state("load")
                 wide = page.evaluate(TOO_WIDE)
                 assert wide["page"] <= wide["screen"] and not wide["found"], f"{role} at {width} px on {url}: {wide}"
+                assert latin_in_messages(page) == [], f"{role} on {url}: Latin words in an error or a state"
                 if width == PHONE:
                     assert page.evaluate(SMALL_BUTTONS) == [], f"{role} on {url}: buttons under 40 px"
                     for frame in page.frames[1:]:  # the GB/T 9704 sheets zoomed to the frame's width

@@ -1,5 +1,6 @@
 """Seed 002 walked through the pages in Chromium: draft, reject with a reason, revise, three signatures, issue,
-receive, report back with a photo, track, search. Every page is screenshotted and checked for labelled fields."""
+receive, report back with a photo, track, search. Every page is screenshotted and checked for labelled fields
+and Chinese-only messages."""
 
 from __future__ import annotations
 
@@ -14,14 +15,11 @@ from playwright.sync_api import Page, expect
 
 from services.seed.example import RECIPIENTS, REPORT_CONTACT, REPORT_MATERIALS
 from services.seed.texts import joint_notice
+from tests.browser.checks import assert_page_speaks_chinese
 from tests.browser.conftest import Pages
 
 pytestmark = pytest.mark.slow
 
-UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(e => e.type !== 'hidden')
-  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
-  .map(e => e.name || e.id)"""
 ORGAN_NAMES = {
     "zlt-tzb": "中共扎兰屯市委员会统一战线工作部",
     "zlt-xcb": "中共扎兰屯市委员会宣传部",
@@ -41,7 +39,7 @@ ADDED = "各单位要在活动结束后5个工作日内报送宣传报道情况�
 def visit(pages: Pages, page: Page, name: str) -> None:
     """Every page the story sees: a screenshot, and no form field without a label."""
     page.wait_for_load_state("load")
-    assert page.evaluate(UNLABELLED_FIELDS) == [], f"fields without a label on {page.url}"
+    assert_page_speaks_chinese(page)
     pages.shot(page, name)
 
 
