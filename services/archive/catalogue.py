@@ -13,7 +13,8 @@ from services.domain.models import ArchiveItem
 
 if TYPE_CHECKING:
     from services.archive.fonds import FondsRef
-from services.rendering.fonts import find_fonts_dir, font_face_css
+from services.rendering.fonts import find_fonts_dir
+from services.rendering.forms import form_pdf
 
 HEADERS = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 
@@ -64,8 +65,6 @@ def as_xlsx(items: list[ArchiveItem], year: int) -> bytes:
 
 
 def as_pdf(items: list[ArchiveItem], year: int, settings: Settings, fonds: FondsRef) -> bytes:
-    from weasyprint import HTML
-
     env = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=select_autoescape(["j2"]))
     page = env.get_template("documents/catalogue.html.j2").render(
         year=year,
@@ -75,9 +74,8 @@ def as_pdf(items: list[ArchiveItem], year: int, settings: Settings, fonds: Fonds
         fonds_name=fonds.name,
         retentions="、".join(sorted({i.retention for i in items})) or "—",
         organs="、".join(sorted({i.organ_code or "" for i in items})) or "—",
-        font_faces=font_face_css(find_fonts_dir(settings.fonts_dir)),
     )
-    return bytes(HTML(string=page).write_pdf())
+    return form_pdf(page, find_fonts_dir(settings.fonts_dir))
 
 
 def catalogue_bytes(items: list[ArchiveItem], year: int, fmt: str, settings: Settings, fonds: FondsRef) -> bytes:

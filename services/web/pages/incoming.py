@@ -140,7 +140,7 @@ def _handling(
 def sheet(user: CurrentUser, ctx: UnitOfWork, incoming: Incoming, record_id: Id) -> HTMLResponse:
     """收文处理单 to print (A4, print CSS)."""
     record = incoming.get(user, record_id)
-    html = sheet_html(record, ctx.settings, record.organ.name, embed_fonts=False)
+    html = sheet_html(record, ctx.settings, record.organ.name)
     response = HTMLResponse(html)
     secure_headers(response, PAGE_CSP)
     return response
