@@ -1,0 +1,95 @@
+"""What a receiving unit and the issuing office see of a plan in the pages: 签收 from the 待办, the 已办 list, one
+reply entry per obligation and period with the reason it was sent back, and a dashboard (page and Excel) whose
+counts match its rows."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from services.context import Context
+from services.documents.schemas import DraftInput
+from services.runtime import Runtime
+from services.seed.example import joint_notice_draft
+from services.seed.texts import joint_notice
+from tests.helpers.invariants import changes_nothing
+from tests.helpers.joint_notice import HEADS
+from tests.helpers.pages import page_login
+from tests.helpers.plans import D, at, issue
+
+JYJ = "扎兰屯市教育局"
+SW = "中共扎兰屯市委员会"  # the joint notice's 抄送: asked for nothing
+DEADLINE = D(2026, 5, 29)
+
+
+def _plan(runtime: Runtime, with_tasks: bool = False) -> int:
+    """The joint notice issued and distributed (its plan's text not attached: its tasks are in the draft)."""
+    at(runtime, D(2026, 5, 4))
+
+    def draft(ctx: Context) -> DraftInput:
+        found = joint_notice_draft(ctx, joint_notice(), DEADLINE, with_tasks)
+        found.attachment_notes = []
+        return found
+
+    return issue(runtime, "mw.drafter", draft, list(HEADS))
+
+
+def _section(html: str, heading_id: str) -> str:
+    """One section of a page, from its heading to the next section."""
+    found = re.search(rf'id="{heading_id}">(.*?)</section>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def _token(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": "gongwen-demo"})
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_a_unit_signs_for_a_document_on_its_todo_and_finds_it_among_what_it_did(
+    client: TestClient, runtime: Runtime
+) -> None:
+    doc_id = _plan(runtime)
+    csrf = page_login(client, "jyj.registrar")
+    todo = client.get("/").text
+    waiting = _section(todo, "h-receive")
+    assert f'action="/inbox/{doc_id}/receive"' in waiting and ">签收</button>" in waiting
+    done = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/?msg=received"
+    todo = client.get(done.headers["location"]).text
+    assert "已签收。" in todo and f"/inbox/{doc_id}/receive" not in todo and 'id="h-receive"' not in todo
+    handled = client.get("/done").text
+    assert 'aria-current="page">已办' in handled
+    row = re.search(r"<tr><td>[^<]*</td><td>签收</td><td>([^<]*)</td><td><a href=\"/documents/(\d+)\">", handled)
+    assert row is not None and row.group(2) == str(doc_id) and "教育局" in row.group(1)
+    with changes_nothing(runtime):
+        again = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf})
+        assert again.status_code == 409 and "本文已签收" in again.text
+        stale = client.post(f"/inbox/{doc_id}/receive", data={"csrf": "forged"})
+        assert stale.status_code == 403
+
+
+def test_no_one_signs_for_another_organs_copy_from_the_todo(client: TestClient, runtime: Runtime) -> None:
+    doc_id = _plan(runtime)
+    csrf = page_login(client, "mw.registrar")  # the issuing organ: it reads the plan, but no copy was sent to it
+    assert f"/inbox/{doc_id}/receive" not in client.get("/").text
+    with changes_nothing(runtime):
+        refused = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf})
+    assert refused.status_code == 403 and "您所在机关不是本文的收文单位" in refused.text
+    csrf = page_login(client, "zf.registrar")  # an organ the plan never reached
+    with changes_nothing(runtime):
+        unknown = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf})
+    assert unknown.status_code == 404
+    assert f'/documents/{doc_id}"' not in client.get("/done").text
+
+
+def test_the_done_list_is_newest_first_and_holds_only_the_organs_own_acts(client: TestClient, runtime: Runtime) -> None:
+    _plan(runtime)
+    page_login(client, "mw.reviewer")
+    mine = client.get("/done").text
+    acts = re.findall(r"<tr><td>[^<]*</td><td>([^<]+)</td><td>([^<]*)</td>", mine)
+    # 市民委's own acts, newest first: its head's 签发, its reviewer's 审核, its drafter's 提交 (never the other
+    # issuers' 会签, and not the automatic steps, which nobody there did)
+    assert acts == [("签发", "市民委负责人"), ("审核通过", "市民委办公室审核"), ("提交", "市民委拟稿人")], acts
+    page_login(client, "gaj.registrar")
+    assert "还没有已办事项。" in client.get("/done").text
