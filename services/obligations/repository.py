@@ -363,6 +363,15 @@ class ObligationRepository:
         )
         return self.session.scalars(query).all()
 
+    def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
+        """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
+        query = (
+            select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
+            .where(Chase.obligation_id.in_(list(obligation_ids)))
+            .group_by(Chase.organ_id)
+        )
+        return {organ: (int(n), last) for organ, n, last in self.session.execute(query)}
+
     def handled_by(
         self, organ_id: int, user_id: int, readable: ColumnElement[bool], limit: int, offset: int = 0
     ) -> list[HandledItem]:

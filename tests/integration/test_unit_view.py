@@ -4,9 +4,11 @@ counts match its rows."""
 
 from __future__ import annotations
 
+import io
 import re
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from services.context import Context
 from services.documents.schemas import DraftInput
@@ -14,7 +16,7 @@ from services.runtime import Runtime
 from services.seed.example import joint_notice_draft
 from services.seed.texts import joint_notice
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.joint_notice import HEADS
+from tests.helpers.joint_notice import HEADS, obligation_id
 from tests.helpers.pages import page_login
 from tests.helpers.plans import D, at, issue
 
@@ -76,6 +78,8 @@ def test_no_one_signs_for_another_organs_copy_from_the_todo(client: TestClient, 
     with changes_nothing(runtime):
         refused = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf})
     assert refused.status_code == 403 and "您所在机关不是本文的收文单位" in refused.text
+    board = client.get(f"/documents/{doc_id}/distribution").text
+    assert board.count('<span class="badge warn">未签收</span>') == 9  # every recipient still unsigned
     csrf = page_login(client, "zf.registrar")  # an organ the plan never reached
     with changes_nothing(runtime):
         unknown = client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf})
@@ -93,3 +97,41 @@ def test_the_done_list_is_newest_first_and_holds_only_the_organs_own_acts(client
     assert acts == [("签发", "市民委负责人"), ("审核通过", "市民委办公室审核"), ("提交", "市民委拟稿人")], acts
     page_login(client, "gaj.registrar")
     assert "还没有已办事项。" in client.get("/done").text
+
+
+def test_the_dashboard_lists_every_recipient_with_its_receipt_and_counts_its_rows(
+    client: TestClient, runtime: Runtime
+) -> None:
+    doc_id = _plan(runtime)
+    csrf = page_login(client, "sw.registrar")
+    assert client.post(f"/inbox/{doc_id}/receive", data={"csrf": csrf}).status_code == 200
+    page_login(client, "mw.registrar")
+    board = client.get(f"/documents/{doc_id}/distribution").text
+    rows = re.findall(r'<tr(?: class="[^"]*")?><th scope="row">([^<]+)</th>\s*<td>(.*?)</td>', board, re.S)
+    header = re.search(r"共 (\d+) 个单位 · 已签收 (\d+) · 未签收 (\d+)", board)
+    assert header is not None and len(rows) == int(header.group(1)) == 9
+    assert (int(header.group(2)), int(header.group(3))) == (1, 8)
+    sw = next(cell for name, cell in rows if name == SW)
+    assert "未签收" not in sw and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", sw), sw
+    assert "本文未要求该单位报送" in board
+
+
+def test_the_excel_export_says_unsigned_in_words_with_tasks_and_chases(client: TestClient, runtime: Runtime) -> None:
+    doc_id = _plan(runtime, with_tasks=True)
+    at(runtime, D(2026, 5, 28))
+    office = _token(client, "mw.registrar")
+    obligation = obligation_id(client, office, doc_id)
+    chased = client.post(f"/api/v1/obligations/{obligation}/chase", json={}, headers=office)
+    assert chased.status_code == 200, chased.text
+    page_login(client, "mw.registrar")
+    book = load_workbook(io.BytesIO(client.get(f"/documents/{doc_id}/distribution.xlsx").content))
+    sheet = book["反馈情况"]
+    head = [c for c in next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))]
+    assert head[:3] == ["单位", "签收时间", "任务（完成/分工）"] and head[-2:] == ["催办次数", "最近催办"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert len(rows) == 9 and rows[JYJ][1] == "未签收" and rows[SW][1] == "未签收"
+    assert rows[JYJ][-2] == 1 and rows[JYJ][-1].date() == D(2026, 5, 28)
+    assert rows[SW][-2] == 0 and rows[SW][3] == "无需报送"
+    tasks = list(book["任务分工"].iter_rows(values_only=True))
+    assert tasks[0] == ("任务", "责任单位", "分工", "进展", "最新情况", "报告时间")
+    assert len(tasks) > 1 and {t[3] for t in tasks[1:]} == {"未开始"}
