@@ -16,7 +16,7 @@ from services.runtime import Runtime
 from services.seed.example import joint_notice_draft
 from services.seed.texts import joint_notice
 from tests.helpers.invariants import changes_nothing
-from tests.helpers.joint_notice import HEADS, obligation_id
+from tests.helpers.joint_notice import HEADS, obligation_id, report
 from tests.helpers.pages import page_login
 from tests.helpers.plans import D, at, issue
 
@@ -97,6 +97,31 @@ def test_the_done_list_is_newest_first_and_holds_only_the_organs_own_acts(client
     assert acts == [("签发", "市民委负责人"), ("审核通过", "市民委办公室审核"), ("提交", "市民委拟稿人")], acts
     page_login(client, "gaj.registrar")
     assert "还没有已办事项。" in client.get("/done").text
+
+
+def test_the_reply_form_lists_each_obligation_once_and_says_why_a_report_came_back(
+    client: TestClient, runtime: Runtime
+) -> None:
+    doc_id = _plan(runtime)
+    at(runtime, D(2026, 5, 20))
+    unit, office = _token(client, "jyj.drafter"), _token(client, "mw.registrar")
+    page_login(client, "jyj.drafter")
+    form = client.get(f"/documents/{doc_id}/reply").text
+    options = re.findall(r"<option value=\"(\d+)(?::[\d-]+)?\"[^>]*>([^<]+)</option>", form)
+    assert [text for _, text in options] == ["活动月工作总结 · 5月29日前（未报）"], options
+    obligation = obligation_id(client, unit, doc_id)
+    r = report(client, unit, obligation, "教育局活动月工作总结", "开展活动三场。")
+    assert r.status_code == 201, r.text
+    back = client.post(
+        f"/api/v1/submissions/{r.json()['id']}/return", json={"reason": "缺少活动照片说明"}, headers=office
+    )
+    assert back.status_code == 200, back.text
+    form = client.get(f"/documents/{doc_id}/reply").text
+    options = re.findall(r"<option value=\"(\d+)(?::[\d-]+)?\"[^>]*>([^<]+)</option>", form)
+    assert [text for _, text in options] == ["活动月工作总结 · 5月29日前（退回补报）"], options
+    assert "退回理由：缺少活动照片说明" in form
+    assert "退回理由：缺少活动照片说明" in client.get("/").text
+    assert "退回理由：缺少活动照片说明" in client.get(f"/documents/{doc_id}").text
 
 
 def test_the_dashboard_lists_every_recipient_with_its_receipt_and_counts_its_rows(
