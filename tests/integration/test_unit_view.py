@@ -10,10 +10,13 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from services import compose
 from services.context import Context
 from services.documents.schemas import DraftInput
+from services.domain.enums import IncomingNature
+from services.incoming.schemas import InstructIn, PaperIn
 from services.runtime import Runtime
-from services.seed.example import joint_notice_draft
+from services.seed.example import joint_notice_draft, user
 from services.seed.texts import joint_notice
 from tests.helpers.invariants import changes_nothing
 from tests.helpers.joint_notice import HEADS, obligation_id, report
@@ -160,3 +163,38 @@ def test_the_excel_export_says_unsigned_in_words_with_tasks_and_chases(client: T
     tasks = list(book["任务分工"].iter_rows(values_only=True))
     assert tasks[0] == ("任务", "责任单位", "分工", "进展", "最新情况", "报告时间")
     assert len(tasks) > 1 and {t[3] for t in tasks[1:]} == {"未开始"}
+
+
+def user_of(runtime: Runtime, username: str) -> int:
+    with runtime.context() as ctx:
+        return user(ctx, username).id
+
+
+def _status(html: str) -> str:
+    """Where the 收文 is and its status badge, as one line of text."""
+    where = html.split('id="where-now">', 1)[1].split("</p>", 1)[0]
+    return re.sub(r"<[^>]+>", "", where).replace("\u3000", " ").strip()
+
+
+def test_a_circulated_paper_says_one_consistent_thing_at_each_step(client: TestClient, runtime: Runtime) -> None:
+    at(runtime, D(2026, 3, 2))
+    with runtime.context() as ctx:
+        incoming, clerk = compose.incoming(ctx), user(ctx, "zf.registrar")
+        paper = PaperIn(source_name="扎兰屯市教育局", title="关于教育工作情况的报告", nature=IncomingNature.read)
+        rid = incoming.register_paper(clerk, paper, None).id
+        incoming.review(clerk, rid, True, None)
+        incoming.propose(clerk, rid, "请阅示")
+    with runtime.context() as ctx:
+        compose.incoming(ctx).instruct(user(ctx, "zf.head"), rid, InstructIn(opinion="请办公室传阅"))
+    csrf = page_login(client, "zf.registrar")
+    assert _status(client.get(f"/incoming/{rid}").text) == "现在何处：办公室（待安排传阅）"  # said once
+    assert "待安排传阅" in client.get("/incoming").text
+    head = str(user_of(runtime, "zf.head"))
+    r = client.post(f"/incoming/{rid}/circulate", data={"csrf": csrf, "user_ids": [head]})
+    assert _status(r.text) == "现在何处：市政府负责人传阅 传阅中", _status(r.text)
+    csrf = page_login(client, "zf.head")
+    r = client.post(f"/incoming/{rid}/read", data={"csrf": csrf, "opinion": "已阅"})
+    assert _status(r.text) == "现在何处：传阅完毕，待办公室办结 待办结", _status(r.text)
+    page_login(client, "zf.registrar")
+    register = client.get("/incoming").text
+    assert "待办结" in register and "传阅中" not in register
