@@ -16,12 +16,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from starlette.datastructures import FormData
 
 from services.accounts.groups import GroupService
+from services.documents.service import DocumentService
 from services.domain.models import PlanTask, TaskAssignment, User
 from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks, UnitOfWork
 from services.http.downloads import content_disposition
 from services.http.params import Id
 from services.http.request import runtime_of
 from services.obligations.service import Dashboard, Expected, ObligationService, cadence_zh
+from services.obligations.tasks import TaskService
 from services.web.attempt import PostedForm, attempt
 from services.web.problems import FormProblem
 from services.web.render import page, redirect
@@ -217,9 +219,19 @@ def tasks_page(
     request: Request, user: CurrentUser, documents: Documents, tasks: Tasks, document_id: Id
 ) -> HTMLResponse:
     """任务分工: the issuing office sees every task and unit; a unit its own tasks, with a form to report."""
+    return _tasks_page(request, user, documents, tasks, document_id)
+
+
+def _tasks_page(
+    request: Request, user: User, documents: DocumentService, tasks: TaskService, document_id: int,
+    problems: list[FormProblem] | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The tasks page; after a refused progress report: the problem at its form, the text typed kept."""
     document = documents.get_visible(user, document_id)
-    seen = tasks.seen_by(user, document_id)
-    return page(request, "tasks.html", user, nav="documents", document=document, tasks=seen, typed={})
+    return page(
+        request, "tasks.html", user, http_status=422 if problems else 200, nav="documents", document=document,
+        tasks=tasks.seen_by(user, document_id), problems=problems or [], typed=typed or {},
+    )  # fmt: skip
 
 
 @router.post("/task-assignments/{assignment_id}/progress", response_model=None)
@@ -231,10 +243,6 @@ def progress(
     document_id = tasks.own(user, assignment_id).task.document_id
     done, problems = attempt(ctx, posted, lambda: tasks.report_progress(user, assignment_id, note, finished))
     if done is None:
-        document = documents.get_visible(user, document_id)
         field = f"note-{assignment_id}"
-        return page(
-            request, "tasks.html", user, http_status=422, nav="documents", document=document,
-            tasks=tasks.seen_by(user, document_id), problems=_at(problems, field), typed={field: note},
-        )  # fmt: skip
+        return _tasks_page(request, user, documents, tasks, document_id, _at(problems, field), {field: note})
     return redirect(f"/documents/{document_id}/tasks", "progress")
