@@ -32,6 +32,7 @@ from services.seal.service import SealService
 from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
+from services.worklist.service import WorkList
 
 
 def audit(ctx: Context) -> AuditService:
@@ -103,6 +104,13 @@ def tasks(ctx: Context) -> TaskService:
 
 def incoming(ctx: Context) -> IncomingService:
     return IncomingService(ctx, repo=IncomingRepository(ctx.session), audit=audit(ctx))
+
+
+def worklist(ctx: Context) -> WorkList:
+    return WorkList(
+        ctx, distribution=distribution(ctx), registrar=registrar(ctx), jobs=jobs(ctx), incoming=incoming(ctx),
+        listed=listed_documents(ctx), repo=ObligationRepository(ctx.session),
+    )  # fmt: skip
 
 
 def imports(ctx: Context) -> ImportService:

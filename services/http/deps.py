@@ -51,6 +51,7 @@ from services.seal.service import SealService
 from services.workflow.actions import DocumentActions
 from services.workflow.registrar import RegistrarService
 from services.workflow.service import WorkflowService
+from services.worklist.service import WorkList
 
 T = TypeVar("T")
 
@@ -149,6 +150,7 @@ Distribution = Annotated[DistributionService, provide(compose.distribution)]
 Obligations = Annotated[ObligationService, provide(compose.obligations)]
 Tasks = Annotated[TaskService, provide(compose.tasks)]
 Incoming = Annotated[IncomingService, provide(compose.incoming)]
+WorkLists = Annotated[WorkList, provide(compose.worklist)]
 Imports = Annotated[ImportService, provide(compose.imports)]
 Archive = Annotated[ArchiveService, provide(compose.archive)]
 Fonds = Annotated[FondsService, provide(compose.fonds)]

@@ -262,6 +262,18 @@ class IncomingService:
             IncomingState.returned: "已退回来文机关",
         }[state]
 
+    def status_zh(self, record: IncomingRecord) -> str:
+        """The record's status in a word or two, agreeing with :meth:`where_now`: a 阅件 nobody has yet is 待安排传阅,
+        and once every part is done and every reader has read it, it waits for the office to close it (待办结)."""
+        state = IncomingState(record.state)
+        if state == IncomingState.circulating and not record.readers:
+            return "待安排传阅"
+        if state not in (IncomingState.handling, IncomingState.circulating):
+            return state.zh
+        unread = any(r.read_at is None for r in record.readers)
+        open_parts = any(p.done_at is None for p in record.parts) if state == IncomingState.handling else False
+        return state.zh if unread or open_parts else "待办结"
+
     def owed(self, actor: User) -> Owed:
         """The handling steps waiting on this user, by step."""
         office = self._is_office(actor)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
 from services import access
 from services.access import Level, Reader
 from services.domain.enums import DocStatus, SubmissionStatus, TaskState
 from services.domain.models import (
+    AuditEvent,
     Chase,
     Document,
     DocumentRecipient,
@@ -361,3 +362,54 @@ class ObligationRepository:
             .order_by(PlanTask.document_id, PlanTask.position)
         )
         return self.session.scalars(query).all()
+
+    def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
+        """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
+        query = (
+            select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
+            .where(Chase.obligation_id.in_(list(obligation_ids)))
+            .group_by(Chase.organ_id)
+        )
+        return {organ: (int(n), last) for organ, n, last in self.session.execute(query)}
+
+    def handled_by(
+        self, organ_id: int, user_id: int, readable: ColumnElement[bool], limit: int, offset: int = 0
+    ) -> list[HandledItem]:
+        """已办: what the user or their organ did on a document they may still read, newest first."""
+        event, document = AuditEvent, Document
+        columns = (event.id, event.at, event.action_zh, event.actor_name, document.id, document.title)
+        query = (
+            select(*columns, document.doc_number, document.status)
+            .join(Document, Document.id == AuditEvent.document_id)
+            .where(
+                or_(AuditEvent.organ_id == organ_id, AuditEvent.actor_id == user_id),
+                AuditEvent.action.in_(HANDLED_ACTIONS),
+                readable,
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [HandledItem(*row) for row in self.session.execute(query)]
+
+
+# What a person does on a document in the course of the work (audit actions), as the 已办 list shows it.
+HANDLED_ACTIONS = (
+    "submit", "review_approved", "review_returned", "countersigned", "signed", "signoff_rejected", "rechecked",
+    "registered", "sealed", "released", "received", "reported", "submission_accepted", "reply_returned",
+    "task_progress", "task_done",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class HandledItem:
+    """One act in the 已办 list: when, what (in Chinese), by whom, on which document."""
+
+    id: int
+    at: dt.datetime
+    action: str
+    actor: str
+    document_id: int
+    title: str
+    doc_number: str | None
+    status: str

@@ -126,6 +126,19 @@ class Dashboard:
     # Units where nobody is cleared for the plan's 密级: it reached nobody there, so they are shown apart
     # (无相应密级人员), never as 未报 or 逾期, and never chased.
     uncleared: list[tuple[int, str]] = field(default_factory=list)
+    # Recipients the plan asks nothing of (a 抄送 organ, say): listed with their 签收 below the units that owe.
+    others: list[tuple[int, str]] = field(default_factory=list)
+    chased: dict[int, tuple[int, dt.date]] = field(default_factory=dict)  # per unit: 催办 on this plan, the last day
+
+    @property
+    def rows(self) -> list[tuple[int, str]]:
+        """Every unit the table lists, in order: the header's counts are counted over these."""
+        return self.units + self.others
+
+    @property
+    def signed_for(self) -> int:
+        """How many of the listed units have 签收ed the plan."""
+        return sum(1 for u, _ in self.rows if self.received.get(u))
 
 
 class ObligationService:
@@ -273,11 +286,11 @@ class ObligationService:
         owned = self.repo.owners_of(o.id for o in obligations)
         names = self.repo.names(document_id)
         tasks = self.repo.task_counts(document_id)
-        units, apart = self._units_shown(document, obligations, owned, names, tasks, group_id)
+        units, others, apart = self._units_shown(document, obligations, owned, names, tasks, group_id)
         ids = [o.id for o in obligations]
         cells, overdue, late = self._board(obligations, owned, units, day, today)
         if overdue_only:
-            units = [u for u in units if any(late.get((o, u), 0) for o in ids)]
+            units, others = [u for u in units if any(late.get((o, u), 0) for o in ids)], []
             kept = set(units)
             overdue = [e for e in overdue if e.organ_id in kept]
         overdue.sort(key=lambda e: (e.period.due, e.obligation.position, e.organ_id))
@@ -285,6 +298,7 @@ class ObligationService:
         return Dashboard(
             document, obligations, [(u, names[u]) for u in units], cells, overdue, day, today, received, late, tasks,
             arrivals=self.repo.arrived(ids), uncleared=[(u, names[u]) for u in names if u in apart],
+            others=[(u, names[u]) for u in others], chased=self.repo.chase_summary(ids),
         )  # fmt: skip
 
     def _units_shown(
@@ -295,17 +309,18 @@ class ObligationService:
         names: dict[int, str],
         tasks: dict[int, tuple[int, int]],
         group_id: int | None,
-    ) -> tuple[list[int], set[int]]:
-        """The dashboard's units (owners of an obligation or a task; every recipient of a plan asking nothing) in
-        the group asked for, and apart from them those where nobody is cleared for the 密级 (DOMAIN.md §1.6)."""
+    ) -> tuple[list[int], list[int], set[int]]:
+        """The dashboard's units (owners of an obligation or a task; every recipient of a plan asking nothing), the
+        other recipients, both in the group asked for, and apart from them those where nobody is cleared for the
+        密级 (DOMAIN.md §1.6)."""
         owners = set().union(*owned.values()) if owned else set()
-        units = [u for u in names if u in owners or u in tasks or not obligations]
-        apart = access.organs_without_clearance(self.ctx.session, units, document.classification)
-        units = [u for u in units if u not in apart]
+        apart = access.organs_without_clearance(self.ctx.session, list(names), document.classification)
+        shown = [u for u in names if u not in apart]
         if group_id is not None:
             members: set[int] = set(GroupService(self.ctx).members([group_id]))
-            units = [u for u in units if u in members]
-        return units, apart
+            shown = [u for u in shown if u in members]
+        units = [u for u in shown if u in owners or u in tasks or not obligations]
+        return units, [u for u in shown if u not in units], apart
 
     def _board(
         self,

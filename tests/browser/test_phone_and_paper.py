@@ -73,7 +73,7 @@ def _walk(runtime: Runtime) -> dict[str, list[str]]:
         "head": ["/", f"/documents/{signing}/sign"],
         "registrar": ["/", "/registrar", doc, f"{doc}/distribution", f"{doc}/issuing-sheet", "/incoming",
                       received, f"{received}/sheet", "/search?q=通知"],
-        "unit": ["/", doc, "/incoming"],
+        "unit": ["/", doc, "/incoming", "/done"],
         "archivist": ["/archive", "/archive/retention", "/search?q=民族"],
         "admin": ["/admin", "/admin/organs", "/admin/organs/1", "/admin/groups", "/admin/users", "/admin/users/2",
                   "/admin/history", "/admin/jobs"],

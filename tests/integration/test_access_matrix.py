@@ -268,6 +268,7 @@ ROUTES: dict[str, Spec] = {
     "POST /account/password": Spec("self"),
     "GET /": Spec("list"),
     "GET /documents": Spec("list"),
+    "GET /done": Spec("list"),
     "GET /documents/new": Spec("self"),
     "POST /documents/new": Spec("self"),
     "GET /documents/{document_id}/edit": Spec("read", 2, _get(f"{P}/edit")),
@@ -299,6 +300,7 @@ ROUTES: dict[str, Spec] = {
     "POST /documents/{document_id}/release": Spec("act", 2, _page_post(f"{P}/release")),
     "GET /documents/{document_id}/issuing-sheet": Spec("read", 2, _get(f"{P}/issuing-sheet")),
     "POST /documents/{document_id}/receive": Spec("act", 1, _page_post(f"{P}/receive")),
+    "POST /inbox/{document_id}/receive": Spec("act", 1, _page_post("/inbox/{id}/receive")),
     "GET /documents/{document_id}/reply": Spec("read", 1, _get(f"{P}/reply")),
     "POST /documents/{document_id}/reply": Spec("act", 1, _page_post(f"{P}/reply", title="总结", body="正文")),
     "GET /documents/{document_id}/distribution": Spec("read", 2, _get(f"{P}/distribution")),
@@ -645,6 +647,9 @@ def test_lists_counts_and_search_hold_only_what_one_may_read(matrix: tuple[Asker
         home = asker.ask(p, Call("GET", "/")).text
         if {d.token for d in world.docs if f"矩阵事项{d.token}" in home} - readable:
             wrong.append(("待办 page", p.username))
+        handled = asker.ask(p, Call("GET", "/done")).text
+        if {d.token for d in world.docs if f"矩阵事项{d.token}" in handled} - readable:
+            wrong.append(("已办 page", p.username))
         found = asker.ask(p, Call("GET", "/api/v1/search?q=矩阵&limit=100")).json()
         hits = {by_id[h["id"]].token for h in found["hits"] if h["id"] in by_id}
         searchable = {d.token for d in world.docs if d.finished and d.token in readable}

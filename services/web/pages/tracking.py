@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from starlette.datastructures import FormData
 
 from services.accounts.groups import GroupService
-from services.domain.models import User
+from services.documents.service import DocumentService
+from services.domain.models import PlanTask, TaskAssignment, User
 from services.http.deps import CurrentUser, Documents, Groups, Obligations, Tasks, UnitOfWork
 from services.http.downloads import content_disposition
 from services.http.params import Id
 from services.http.request import runtime_of
-from services.obligations.service import Dashboard, ObligationService, cadence_zh
+from services.obligations.service import Dashboard, Expected, ObligationService, cadence_zh
+from services.obligations.tasks import TaskService
 from services.web.attempt import PostedForm, attempt
 from services.web.problems import FormProblem
 from services.web.render import page, redirect
@@ -138,42 +142,68 @@ def return_submission(
 
 @router.get("/documents/{document_id}/distribution.xlsx")
 def export(
-    request: Request, user: CurrentUser, obligations: Obligations, document_id: Id, day: str | None = None
-) -> Response:
-    zone = runtime_of(request).settings.timezone
+    request: Request, user: CurrentUser, obligations: Obligations, tasks: Tasks, document_id: Id,
+    day: str | None = None,
+) -> Response:  # fmt: skip
     board = obligations.dashboard(user, document_id, _day(day))
-    data = workbook(board, zone)
-    number = board.document.doc_number or str(board.document.id)
-    name = f"反馈情况-{number}.xlsx"
+    data = workbook(board, runtime_of(request).settings.timezone, tasks.seen_by(user, document_id))
+    name = f"反馈情况-{board.document.doc_number or board.document.id}.xlsx"
     return Response(data, media_type=XLSX, headers={"Content-Disposition": content_disposition(name)})
 
 
-def workbook(board: Dashboard, zone: str) -> bytes:
-    """One sheet of the matrix (units × obligations for the period shown) and one of every overdue period."""
+TaskRows = Sequence[tuple[PlanTask, list[TaskAssignment]]]
+
+
+def workbook(board: Dashboard, zone: str, tasks: TaskRows = ()) -> bytes:
+    """The matrix (every unit listed with its 签收, tasks, each obligation for the period shown and its 催办), every
+    overdue period, and every task with each unit's progress: one sheet each."""
     tz = ZoneInfo(zone)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "反馈情况"
-    sheet.append([board.document.title])
-    sheet.append(["单位", "签收时间", *[f"{o.title}（{_period_of(board, o.id)}）" for o in board.obligations]])
-    for organ_id, name in board.units:
-        cells = [board.cells.get((o.id, organ_id)) for o in board.obligations]
-        row: list[Any] = [name, _local(board.received.get(organ_id), tz)]
-        row += [f"{c.status.value}（{c.standing}/{c.obligation.at_least}）" if c else "" for c in cells]
-        sheet.append(row)
-    for _, name in board.uncleared:  # the plan reached nobody there: neither 未报 nor 逾期
-        sheet.append([name, "无相应密级人员"])
+    _matrix(sheet, board, tz)
     late = book.create_sheet("逾期明细")
     late.append(["单位", "反馈事项", "报送期", "截止日期", "逾期天数"])
     names = dict(board.units)
     for e in board.overdue:
         late.append([names.get(e.organ_id, ""), e.obligation.title, e.label, e.period.due, -e.days_left])
-    sheet.column_dimensions["A"].width = 34
-    sheet.column_dimensions["B"].width = 18
+    if tasks:
+        _tasks(book.create_sheet("任务分工"), tasks, tz)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _matrix(sheet: Worksheet, board: Dashboard, tz: ZoneInfo) -> None:
+    sheet.title = "反馈情况"
+    sheet.append([board.document.title])
+    tasks = ["任务（完成/分工）"] if board.tasks else []
+    obligations = [f"{o.title}（{_period_of(board, o.id)}）" for o in board.obligations]
+    sheet.append(["单位", "签收时间", *tasks, *obligations, "催办次数", "最近催办"])
+    for organ_id, name in board.rows:
+        received = _local(board.received.get(organ_id), tz) or "未签收"
+        done = board.tasks.get(organ_id)
+        row: list[Any] = [name, received, *([f"{done[0]}/{done[1]}" if done else "—"] if tasks else [])]
+        row += [_cell(board.cells.get((o.id, organ_id))) for o in board.obligations]
+        chased = board.chased.get(organ_id)
+        sheet.append([*row, chased[0] if chased else 0, chased[1] if chased else None])
+    for _, name in board.uncleared:  # the plan reached nobody there: neither 未报 nor 逾期
+        sheet.append([name, "无相应密级人员"])
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 18
+
+
+def _cell(c: Expected | None) -> str:
+    return f"{c.status.value}（{c.standing}/{c.obligation.at_least}）" if c else "无需报送"
+
+
+def _tasks(sheet: Worksheet, tasks: TaskRows, tz: ZoneInfo) -> None:
+    sheet.append(["任务", "责任单位", "分工", "进展", "最新情况", "报告时间"])
+    for task, assignments in tasks:
+        for a in assignments:
+            sheet.append([task.text, a.organ.name, a.role, a.state, a.progress or "", _local(a.updated_at, tz)])
+    sheet.column_dimensions["A"].width = 60
+    sheet.column_dimensions["B"].width = 34
 
 
 def _period_of(board: Dashboard, obligation_id: int) -> str:
@@ -189,9 +219,19 @@ def tasks_page(
     request: Request, user: CurrentUser, documents: Documents, tasks: Tasks, document_id: Id
 ) -> HTMLResponse:
     """任务分工: the issuing office sees every task and unit; a unit its own tasks, with a form to report."""
+    return _tasks_page(request, user, documents, tasks, document_id)
+
+
+def _tasks_page(
+    request: Request, user: User, documents: DocumentService, tasks: TaskService, document_id: int,
+    problems: list[FormProblem] | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    """The tasks page; after a refused progress report: the problem at its form, the text typed kept."""
     document = documents.get_visible(user, document_id)
-    seen = tasks.seen_by(user, document_id)
-    return page(request, "tasks.html", user, nav="documents", document=document, tasks=seen, typed={})
+    return page(
+        request, "tasks.html", user, http_status=422 if problems else 200, nav="documents", document=document,
+        tasks=tasks.seen_by(user, document_id), problems=problems or [], typed=typed or {},
+    )  # fmt: skip
 
 
 @router.post("/task-assignments/{assignment_id}/progress", response_model=None)
@@ -203,10 +243,6 @@ def progress(
     document_id = tasks.own(user, assignment_id).task.document_id
     done, problems = attempt(ctx, posted, lambda: tasks.report_progress(user, assignment_id, note, finished))
     if done is None:
-        document = documents.get_visible(user, document_id)
         field = f"note-{assignment_id}"
-        return page(
-            request, "tasks.html", user, http_status=422, nav="documents", document=document,
-            tasks=tasks.seen_by(user, document_id), problems=_at(problems, field), typed={field: note},
-        )  # fmt: skip
+        return _tasks_page(request, user, documents, tasks, document_id, _at(problems, field), {field: note})
     return redirect(f"/documents/{document_id}/tasks", "progress")

@@ -1,0 +1,82 @@
+"""待办 and 已办: what waits on a user across every kind of work, and what they or their organ have done."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+from services import access
+from services.context import Context
+from services.distribution.service import DistributionService
+from services.documents.repository import DocumentRepository, ListedDocument
+from services.domain.enums import Role
+from services.domain.models import Document, ProcessJob, User
+from services.incoming.service import IncomingService, Owed
+from services.jobs.service import JobService
+from services.obligations.repository import HandledItem, ObligationRepository
+from services.workflow.registrar import RegistrarService
+
+
+@dataclass(frozen=True)
+class Todo:
+    """Everything waiting on one user, by kind, as the 待办 page shows it."""
+
+    mine: dict[str, list[Any]]  # DistributionService.inbox: to review, sign, 签收, report, tasks, 催办
+    drafts: list[ListedDocument]
+    stalled: list[tuple[ProcessJob, Document]]  # automated steps of the organ's documents that keep failing
+    incoming: Owed
+    to_register: list[tuple[Document, str | None]]  # with the registrar's step each waits for
+    today: dt.date
+
+    def shown(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Done:
+    """One page of the 已办 list."""
+
+    items: list[HandledItem]
+    page_no: int
+    has_next: bool
+
+
+class WorkList:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        distribution: DistributionService,
+        registrar: RegistrarService,
+        jobs: JobService,
+        incoming: IncomingService,
+        listed: DocumentRepository,
+        repo: ObligationRepository,
+    ) -> None:
+        self.ctx = ctx
+        self.distribution = distribution
+        self.registrar = registrar
+        self.jobs = jobs
+        self.incoming = incoming
+        self.listed = listed
+        self.repo = repo
+
+    def todo(self, user: User) -> Todo:
+        """The 待办 of ``user``: only what they may read and act on."""
+        return Todo(
+            mine=self.distribution.inbox(user, with_parties=False),
+            drafts=self.listed.open_drafts(user) if user.has_role(Role.drafter) else [],
+            stalled=self.jobs.stalled_documents(user.organ_id, access.readable_filter(user)),
+            incoming=self.incoming.owed(user),
+            to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queue(user)],
+            today=self.ctx.today(),
+        )
+
+    def done(self, user: User, page_no: int, size: int) -> Done:
+        """已办: what the user or their organ did (审核, 签批, 登记, 签收, 报送 …) on documents they may still read,
+        newest first, ``size`` a page."""
+        found = self.repo.handled_by(
+            user.organ_id, user.id, access.readable_filter(user), size + 1, (page_no - 1) * size
+        )
+        return Done(found[:size], page_no, len(found) > size)
