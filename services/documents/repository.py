@@ -271,22 +271,6 @@ class DocumentRepository:
     def open_drafts(self, user: User, limit: int = 50) -> list[ListedDocument]:
         return self._records(_drafts_statement(access.reader_of(user)), {"limit": limit}, False)
 
-    def of_lead_in(self, user: User, status: DocStatus, with_parties: bool) -> list[ListedDocument]:
-        return self._records(_lead_statement(access.reader_of(user), status), {}, with_parties)
-
-    def to_sign(self, user: User, with_parties: bool) -> list[ListedDocument]:
-        return self._records(_to_sign_statement(access.reader_of(user)), {}, with_parties)
-
-    def to_receive(self, user: User, with_parties: bool) -> list[ListedInboxItem]:
-        rows = self._rows(_to_receive_statement(access.reader_of(user)), {})
-        records = [_record(row) for row in rows]
-        if with_parties:
-            self._add_parties(records)
-        return [
-            ListedInboxItem(row.item_id, row.item_role, row.delivered_at, row.received_at, record)
-            for row, record in zip(rows, records, strict=True)
-        ]
-
     def seen(self, user: User, document_id: int) -> SeenDocument | None:
         """The document with what ``user`` holds on it, or None when it does not exist."""
         params = {"document_id": document_id, "organ_id": user.organ_id}

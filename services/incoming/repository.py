@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, null, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services import access
 from services.domain.enums import OPEN_INCOMING, IncomingState, NumberFamily, Role
@@ -144,10 +144,14 @@ class IncomingRepository:
         query = (
             select(IncomingRecord)
             .where(IncomingRecord.document_id == document_id, IncomingRecord.id.in_(access.readable_incoming(user)))
-            .options(selectinload(IncomingRecord.parts), selectinload(IncomingRecord.readers))
+            .options(  # where each is now names its open parts' departments and its readers: one statement
+                joinedload(IncomingRecord.organ),
+                joinedload(IncomingRecord.parts).joinedload(IncomingPart.department),
+                joinedload(IncomingRecord.readers).joinedload(IncomingReader.user),
+            )
             .order_by(IncomingRecord.id)
         )
-        return self.session.scalars(query).all()
+        return self.session.scalars(query).unique().all()
 
     def open_of_document(self, document_id: int) -> Sequence[IncomingRecord]:
         query = select(IncomingRecord).where(IncomingRecord.document_id == document_id, IncomingRecord.state.in_(OPEN))

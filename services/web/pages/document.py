@@ -17,7 +17,7 @@ from services.caches import OrganDirectory
 from services.context import Context
 from services.documents.repository import OrganRef, Parts, SeenDocument, SeenVersion
 from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
-from services.domain.models import Document, InboxItem, User, responsible_names
+from services.domain.models import Document, User, responsible_names
 from services.errors import Conflict, Invalid
 from services.http.deps import Actions, CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
@@ -51,11 +51,9 @@ SCREEN_PAGE = (
 )
 
 
-def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:
-    """The caller's organ's inbox item on this document and what it still owes on it."""
-    item = compose.distribution(ctx).item_of_organ(user.organ_id, document.id)
-    owed = [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == document.id]
-    return item, owed
+def _open_periods(ctx: Context, user: User, document_id: int) -> list[Expected]:
+    """What the caller's organ still owes on this plan, period by period."""
+    return [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == document_id]
 
 
 def _buttons(user: User, level: Level, document: SeenDocument, acts: list[DocAction]) -> dict[str, bool]:
@@ -160,7 +158,7 @@ def _owed(ctx: Context, user: User, seen: SeenDocument) -> list[Expected]:
     """What the user's organ still owes on this plan (asked only of an organ owing one of its obligations)."""
     if not seen.reports:
         return []
-    return [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == seen.id]
+    return _open_periods(ctx, user, seen.id)
 
 
 def _uncleared(ctx: Context, seen: SeenDocument) -> list[OrganRef]:
@@ -334,13 +332,13 @@ def _reply_form(
     problems: list[FormProblem], status: int,
 ) -> HTMLResponse:  # fmt: skip
     owed = [o for o in compose.obligations(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
-    open_periods = _mine(ctx, user, document)[1]
+    open_periods = _open_periods(ctx, user, document.id)
     return page(request, "reply.html", user, http_status=status, nav="inbox", document=document, owed=owed,
                 open_periods=open_periods, values=values, problems=problems)  # fmt: skip
 
 
 def _default_choice(ctx: Context, user: User, document: Document, obligation: int | None) -> str:
-    open_periods = _mine(ctx, user, document)[1]
+    open_periods = _open_periods(ctx, user, document.id)
     chosen = [e for e in open_periods if obligation in (None, e.obligation.id)]
     return f"{chosen[0].obligation.id}:{chosen[0].period.due.isoformat()}" if chosen else ""
 
