@@ -38,6 +38,7 @@ def cases(distributed: int) -> list[tuple[str, str, str]]:
         ("inbox-registrar", "mw.registrar", "/"),
         ("inbox-unit", "jyj.drafter", "/"),
         ("document", "mw.drafter", f"/documents/{distributed}"),
+        ("document-unit", "jyj.drafter", f"/documents/{distributed}"),
         ("list", "mw.drafter", "/documents"),
         ("api-inbox", "mw.drafter", "/api/v1/inbox"),
         ("api-list", "mw.drafter", "/api/v1/documents?limit=30"),

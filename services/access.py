@@ -169,10 +169,15 @@ def readable(user: User, level: Level = Level.issued) -> Select[tuple[int]]:
 def readable_incoming(user: User) -> Select[tuple[int]]:
     """Ids of the 收文 records this user may read: their own organ's, within their clearance (admins: every organ's).
     A linked document is read through :func:`readable` as before (a recipient's grant is its inbox item)."""
-    query = select(IncomingRecord.id).where(IncomingRecord.classification.in_(cleared_levels(user)))
-    if user.has_role(Role.admin):
+    return readable_incoming_of(reader_of(user))
+
+
+def readable_incoming_of(reader: Reader) -> Select[tuple[int]]:
+    """:func:`readable_incoming` for what a user's reading depends on."""
+    query = select(IncomingRecord.id).where(IncomingRecord.classification.in_(_levels_up_to(reader.clearance)))
+    if reader.admin:
         return query
-    return query.where(IncomingRecord.organ_id == user.organ_id)
+    return query.where(IncomingRecord.organ_id == reader.organ_id)
 
 
 def readable_filter(user: User, level: Level = Level.issued) -> ColumnElement[bool]:
@@ -210,6 +215,20 @@ def _may_read_statement(reader: Reader, level: Level) -> Select[tuple[bool]]:
     index lookups instead of the organ's whole readable set (a plan's office holds a grant on each of its thousands
     of reports). Built once per reader and level, so SQLAlchemy compiles it once."""
     return select(exists(_readable(reader, level, bindparam("document_id", type_=Integer))))
+
+
+def may_read_column(reader: Reader, level: Level) -> ColumnElement[bool]:
+    """:func:`may_read` as a column of a statement reading the document bound as ``document_id``, so a page reads
+    the document and the levels its reader holds in one statement (answers noted with :func:`note_levels`)."""
+    return exists(_readable(reader, level, bindparam("document_id", type_=Integer))).correlate(None)
+
+
+def note_levels(session: Session, user: User, document_id: int, answers: dict[Level, bool]) -> None:
+    """Keep answers read with :func:`may_read_column` for the later checks of a read-only unit of work."""
+    if session.info.get(READS_ONLY):
+        kept: dict[tuple[Reader, Level, int], bool] = session.info.setdefault("may_read", {})
+        reader = reader_of(user)
+        kept.update({(reader, level, document_id): answer for level, answer in answers.items()})
 
 
 def require_read(session: Session, user: User, document_id: int, level: Level = Level.issued) -> None:

@@ -12,7 +12,7 @@ from services import access
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
-from services.documents.repository import DocumentRepository
+from services.documents.repository import WAITING, DocumentRepository
 from services.documents.service import DocumentService
 from services.domain.enums import DocStatus, Role
 from services.domain.models import InboxItem, Organ, User
@@ -125,17 +125,9 @@ class DistributionService:
     def inbox(self, actor: User, with_parties: bool = True) -> dict[str, list[Any]]:
         """待办: everything that waits on this user, by kind, limited to what the user may read; documents with
         their issuers and recipients when ``with_parties`` (the API shows them; a plan may have 200 recipients)."""
-        listed = self.listed
-        mine: dict[str, list[Any]] = {
-            "returned": listed.of_lead_in(actor, DocStatus.returned, with_parties)
-            if actor.has_role(Role.drafter)
-            else [],
-            "to_review": listed.of_lead_in(actor, DocStatus.in_review, with_parties)
-            if actor.has_role(Role.reviewer)
-            else [],
-            "to_sign": listed.to_sign(actor, with_parties) if actor.has_role(Role.signer) else [],
-            "to_receive": listed.to_receive(actor, with_parties),
-        }
+        roles = {"returned": Role.drafter, "to_review": Role.reviewer, "to_sign": Role.signer}
+        buckets = tuple(b for b in WAITING if b not in roles or actor.has_role(roles[b]))
+        mine = self.listed.waiting(actor, buckets, with_parties)
         obligations = ObligationService(self.ctx)
         mine["obligations_due"] = obligations.todo(actor)
         mine["arrivals"] = list(obligations.arrivals(actor))

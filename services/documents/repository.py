@@ -12,21 +12,49 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from services import access
 from services.access import Level, Reader
 from services.domain.enums import DocKind, DocStatus
 from services.domain.models import (
+    Attachment,
+    CacheVersion,
     Document,
     DocumentIssuer,
     DocumentLink,
     DocumentRecipient,
+    DocumentVersion,
     InboxItem,
+    IncomingRecord,
+    Obligation,
+    ObligationOwner,
     Organ,
+    Phase,
+    PlanTask,
     Signoff,
     User,
+    ofd_key_beside,
+    ses_key_beside,
 )
 
 
@@ -198,6 +226,33 @@ def _to_receive_statement(reader: Reader) -> Select[Any]:
     )
 
 
+WAITING = ("returned", "to_review", "to_sign", "to_receive")  # the 待办's lists of documents
+_ITEM_NONE = (
+    cast(null(), Integer).label("item_id"),
+    cast(null(), String).label("item_role"),
+    cast(null(), DateTime).label("delivered_at"),
+    cast(null(), DateTime).label("received_at"),
+)
+
+
+def _waiting_part(reader: Reader, bucket: str) -> Select[Any]:
+    tag = literal_column(f"'{bucket}'", String).label("bucket")  # one of WAITING
+    if bucket == "to_receive":
+        return _to_receive_statement(reader).order_by(None).add_columns(tag, InboxItem.id.label("sort"))
+    query = _to_sign_statement(reader) if bucket == "to_sign" else _lead_statement(reader, _LEAD_STATES[bucket])
+    return query.order_by(None).add_columns(*_ITEM_NONE, tag, Document.id.label("sort"))
+
+
+_LEAD_STATES = {"returned": DocStatus.returned, "to_review": DocStatus.in_review}
+
+
+@lru_cache(maxsize=4096)
+def _waiting_statement(reader: Reader, buckets: tuple[str, ...]) -> Select[Any]:
+    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name."""
+    parts = union_all(*(_waiting_part(reader, bucket) for bucket in buckets)).subquery()
+    return select(parts).order_by(parts.c.bucket, parts.c.sort)
+
+
 class DocumentRepository:
     """Reads of documents for lists and the 待办 (what the API and the pages show of each)."""
 
@@ -216,21 +271,47 @@ class DocumentRepository:
     def open_drafts(self, user: User, limit: int = 50) -> list[ListedDocument]:
         return self._records(_drafts_statement(access.reader_of(user)), {"limit": limit}, False)
 
-    def of_lead_in(self, user: User, status: DocStatus, with_parties: bool) -> list[ListedDocument]:
-        return self._records(_lead_statement(access.reader_of(user), status), {}, with_parties)
+    def seen(self, user: User, document_id: int) -> SeenDocument | None:
+        """The document with what ``user`` holds on it, or None when it does not exist."""
+        params = {"document_id": document_id, "organ_id": user.organ_id}
+        row = self.session.connection().execute(_seen_statement(access.reader_of(user)), params).first()
+        return None if row is None else SeenDocument(*row)
 
-    def to_sign(self, user: User, with_parties: bool) -> list[ListedDocument]:
-        return self._records(_to_sign_statement(access.reader_of(user)), {}, with_parties)
+    def parts(self, document_id: int) -> Parts:
+        found = Parts()
+        rows = self.session.connection().execute(_PARTS_IN_ORDER, {"document_id": document_id})
+        for part, _position, number, name, role, starts_on, ends_on, content_type, size in rows:
+            if part == "issuer":
+                found.issuers.append((number, name))
+            elif part == "recipient":
+                found.recipients.append((number, name, role))
+            elif part == "phase":
+                found.phases.append(SeenPhase(name, starts_on, ends_on))
+            else:
+                found.attachments.append(SeenAttachment(number, name, role, content_type, size))
+        return found
 
-    def to_receive(self, user: User, with_parties: bool) -> list[ListedInboxItem]:
-        rows = self._rows(_to_receive_statement(access.reader_of(user)), {})
+    def signoffs(self, document_id: int) -> list[SeenSignoff]:
+        rows = self.session.connection().execute(_SIGNOFFS, {"document_id": document_id})
+        return [SeenSignoff(*row) for row in rows]
+
+    def waiting(self, user: User, buckets: tuple[str, ...], with_parties: bool) -> dict[str, list[Any]]:
+        """The 待办's lists named in ``buckets`` (of :data:`WAITING`), each in its order, in one statement: documents
+        (``to_receive``: inbox items with their documents)."""
+        found: dict[str, list[Any]] = {bucket: [] for bucket in WAITING}
+        if not buckets:
+            return found
+        rows = self._rows(_waiting_statement(access.reader_of(user), buckets), {})
         records = [_record(row) for row in rows]
         if with_parties:
             self._add_parties(records)
-        return [
-            ListedInboxItem(row.item_id, row.item_role, row.delivered_at, row.received_at, record)
-            for row, record in zip(rows, records, strict=True)
-        ]
+        for row, record in zip(rows, records, strict=True):
+            if row.bucket == "to_receive":
+                item = ListedInboxItem(row.item_id, row.item_role, row.delivered_at, row.received_at, record)
+                found[row.bucket].append(item)
+            else:
+                found[row.bucket].append(record)
+        return found
 
     def _records(self, statement: Select[Any], params: dict[str, Any], with_parties: bool) -> list[ListedDocument]:
         records = [_record(row) for row in self._rows(statement, params)]
@@ -263,3 +344,229 @@ def _record(row: Any) -> ListedDocument:
     if record.lead_organ_id is not None:
         record.lead_organ = OrganRef(record.lead_organ_id, row.lead_name, row.short_name)
     return record
+
+
+# -- one document as its page shows it ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SeenDocument:
+    """A document as its page shows it, with what the reader holds on it: the levels they read it at, their
+    organ's inbox item, whether their organ reports on it or has a 收文 record of it, and its delivery counts."""
+
+    id: int
+    kind: str
+    status: str
+    doc_type: str
+    title: str
+    lead_organ_id: int | None
+    classification: str
+    secrecy_period: str | None
+    urgency: str
+    doc_number: str | None
+    written_on: dt.date | None
+    main_recipients_text: str | None
+    page_count: int | None
+    source_name: str | None
+    published_at: dt.datetime | None
+    rendered_pdf_key: str | None
+    rendered_html_key: str | None
+    current_version: int
+    signing_round: int
+    returned_reason: str | None
+    reply_to_id: int | None
+    source_organ_id: int | None
+    owner_organ_id: int | None
+    issuer_names: list[str]
+    registrar_gate: bool
+    reply_title: str | None
+    reply_number: str | None
+    internal: bool
+    issued: bool
+    item_id: int | None
+    item_received_at: dt.datetime | None
+    reports: bool
+    has_tasks: bool
+    has_incoming: bool
+    recipient_count: int
+    received_count: int
+    organs_version: int | None
+    body_key: str | None  # the current version's
+    lead_organ: OrganRef | None = None  # the names below: from the organ directory
+    responsible: list[str] = field(default_factory=list)
+    recipients: list[OrganRef] = field(default_factory=list)
+    phases: list[SeenPhase] = field(default_factory=list)
+
+    @property
+    def item(self) -> SeenItem | None:
+        """The reader's organ's inbox item on the document, if it is a recipient."""
+        return SeenItem(self.item_received_at) if self.item_id is not None else None
+
+    @property
+    def rendered_ofd_key(self) -> str | None:
+        return ofd_key_beside(self.rendered_pdf_key) if self.rendered_pdf_key else None
+
+    @property
+    def rendered_ses_key(self) -> str | None:
+        return ses_key_beside(self.rendered_pdf_key) if self.rendered_pdf_key else None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenItem:
+    received_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenAttachment:
+    id: int
+    title: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(slots=True)
+class SeenVersion:
+    """A version of a document: its number, where its body is stored, its attachments in order."""
+
+    number: int
+    body_key: str
+    attachments: list[SeenAttachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenPhase:
+    name: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+@dataclass(slots=True)
+class Parts:
+    """What a document lists, each in its order: issuers and recipients as (organ, name issued under or None,
+    role), the plan's 阶段, the current version's attachments."""
+
+    issuers: list[tuple[int, str | None]] = field(default_factory=list)
+    recipients: list[tuple[int, str | None, str]] = field(default_factory=list)
+    phases: list[SeenPhase] = field(default_factory=list)
+    attachments: list[SeenAttachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenSignoff:
+    round: int
+    organ_id: int
+    kind: str
+    status: str
+    opinion: str | None
+    signer_name: str | None
+
+
+_SEEN_COLUMNS = tuple(itertools.takewhile(lambda name: name != "registrar_gate", SeenDocument.__dataclass_fields__))
+_DOCUMENT_ID: BindParameter[Any] = bindparam("document_id", type_=Integer)
+_REPLY = aliased(Document, name="reply")
+_ORGAN_ID: BindParameter[Any] = bindparam("organ_id", type_=Integer)
+
+
+_CURRENT = (DocumentVersion.document_id == Document.id) & (DocumentVersion.number == Document.current_version)
+
+
+@lru_cache(maxsize=4096)
+def _seen_statement(reader: Reader) -> Select[Any]:
+    """The document, the levels the reader holds on it (the readable statement, asked about this document) and
+    their organ's part in it, in one statement; organ names come from the organ directory (its version read here)."""
+    item = select(InboxItem.id).where(InboxItem.document_id == _DOCUMENT_ID, InboxItem.organ_id == _ORGAN_ID)
+    received = select(InboxItem.received_at).where(
+        InboxItem.document_id == _DOCUMENT_ID, InboxItem.organ_id == _ORGAN_ID
+    )
+    reports = exists().where(
+        ObligationOwner.obligation_id == Obligation.id,
+        Obligation.document_id == _DOCUMENT_ID,
+        ObligationOwner.organ_id == _ORGAN_ID,
+    )
+    delivered = select(func.count(InboxItem.id), func.count(InboxItem.received_at)).where(
+        InboxItem.document_id == _DOCUMENT_ID
+    )
+    incoming = access.readable_incoming_of(reader).where(IncomingRecord.document_id == _DOCUMENT_ID)
+    return (
+        select(
+            *(getattr(Document, name) for name in _SEEN_COLUMNS),
+            func.coalesce(LEAD.registrar_gate, False),
+            _REPLY.title,
+            _REPLY.doc_number,
+            access.may_read_column(reader, Level.internal),
+            access.may_read_column(reader, Level.issued),
+            item.scalar_subquery(),
+            received.scalar_subquery(),
+            reports,
+            exists().where(PlanTask.document_id == _DOCUMENT_ID),
+            exists(incoming),
+            delivered.with_only_columns(func.count(InboxItem.id)).scalar_subquery(),
+            delivered.with_only_columns(func.count(InboxItem.received_at)).scalar_subquery(),
+            select(CacheVersion.version).where(CacheVersion.name == "organs").scalar_subquery(),
+            DocumentVersion.body_key,
+        )
+        .outerjoin(LEAD, LEAD.id == Document.lead_organ_id)
+        .outerjoin(DocumentVersion, _CURRENT)
+        .outerjoin(_REPLY, _REPLY.id == Document.reply_to_id)
+        .where(Document.id == _DOCUMENT_ID)
+    )
+
+
+_NO_DATE, _NO_TEXT, _NO_NUMBER = cast(null(), Date), cast(null(), String), cast(null(), Integer)
+_PARTS: CompoundSelect[Any] = union_all(
+    select(
+        literal_column("'issuer'", String).label("part"),
+        DocumentIssuer.position,
+        DocumentIssuer.organ_id,
+        DocumentIssuer.issued_name,
+        _NO_TEXT.label("role"),
+        _NO_DATE.label("starts_on"),
+        _NO_DATE.label("ends_on"),
+        _NO_TEXT.label("content_type"),
+        _NO_NUMBER.label("size"),
+    ).where(DocumentIssuer.document_id == _DOCUMENT_ID),
+    select(
+        literal_column("'recipient'", String),
+        DocumentRecipient.position,
+        DocumentRecipient.organ_id,
+        DocumentRecipient.issued_name,
+        DocumentRecipient.role,
+        _NO_DATE,
+        _NO_DATE,
+        _NO_TEXT,
+        _NO_NUMBER,
+    ).where(DocumentRecipient.document_id == _DOCUMENT_ID),
+    select(
+        literal_column("'phase'", String),
+        Phase.position,
+        _NO_NUMBER,
+        Phase.name,
+        _NO_TEXT,
+        Phase.starts_on,
+        Phase.ends_on,
+        _NO_TEXT,
+        _NO_NUMBER,
+    ).where(Phase.document_id == _DOCUMENT_ID),
+    select(
+        literal_column("'version'", String),
+        Attachment.position,
+        Attachment.id,
+        Attachment.title,
+        Attachment.filename,
+        _NO_DATE,
+        _NO_DATE,
+        Attachment.content_type,
+        Attachment.size,
+    )
+    .join(DocumentVersion, DocumentVersion.id == Attachment.version_id)
+    .join(Document, _CURRENT)
+    .where(Document.id == _DOCUMENT_ID),
+)
+_PARTS_IN_ORDER = select(_PARTS.subquery()).order_by(text("part"), text("position"))
+_SIGNOFFS = (
+    select(Signoff.round, Signoff.organ_id, Signoff.kind, Signoff.status, Signoff.opinion, User.display_name)
+    .outerjoin(User, User.id == Signoff.signer_id)
+    .where(Signoff.document_id == _DOCUMENT_ID)
+    .order_by(Signoff.round, Signoff.id)
+)

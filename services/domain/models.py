@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -202,6 +203,28 @@ class AuthToken(Base):
     user: Mapped[User] = relationship()
 
 
+def require_status_of(status: str, *allowed: DocStatus) -> None:
+    """Refuse an action on a document whose state is not one it acts in."""
+    if status not in {s.value for s in allowed}:
+        raise Conflict(
+            "illegal_state",
+            f"公文当前为“{DocStatus(status).zh}”，此操作须在“{'、'.join(s.zh for s in allowed)}”时进行",
+            f"the document is '{status}'; this action needs one of {[s.value for s in allowed]}",
+            status_now=status,
+        )
+
+
+def responsible_names(names: list[str], kind: str, sender: Callable[[], str | None]) -> list[str]:
+    """责任者 (DA/T 22 §3.5) from the issuers' names (those of the organs, then those known only by their text): an
+    import without one is 未注明; otherwise, for a report-back, the name of its sender (asked only then)."""
+    if names:
+        return names
+    if kind == DocKind.imported.value:
+        return [UNSTATED_ISSUER]
+    name = sender()
+    return [name] if name else []
+
+
 def ofd_key_beside(pdf_key: str) -> str:
     """Where the OFD of the 正本 whose PDF is at `pdf_key` is stored: the same folder and name, .ofd."""
     return pdf_key.removesuffix(".pdf") + ".ofd"
@@ -295,12 +318,12 @@ class Document(Base):
         for a report-back its sender. An import whose issuer was not recognised is 未注明: the organ that holds
         it did not write it (its records are its fonds, not its authorship)."""
         names = [i.name for i in self.issuers] + list(self.issuer_names)
-        if names:
-            return names
-        if self.kind == DocKind.imported.value:
-            return [UNSTATED_ISSUER]
-        organ = self.source_organ or self.owner_organ
-        return [organ.name] if organ else []
+
+        def sender() -> str | None:
+            organ = self.source_organ or self.owner_organ
+            return organ.name if organ else None
+
+        return responsible_names(names, self.kind, sender)
 
     @property
     def year(self) -> int | None:
@@ -327,13 +350,7 @@ class Document(Base):
         return next((link.to_id for link in self.outgoing_links if link.kind == kind), None)
 
     def require_status(self, *allowed: DocStatus) -> None:
-        if self.status not in {s.value for s in allowed}:
-            raise Conflict(
-                "illegal_state",
-                f"公文当前为“{DocStatus(self.status).zh}”，此操作须在“{'、'.join(s.zh for s in allowed)}”时进行",
-                f"the document is '{self.status}'; this action needs one of {[s.value for s in allowed]}",
-                status_now=self.status,
-            )
+        require_status_of(self.status, *allowed)
 
     def move(self, to: DocStatus) -> None:
         """The one way a document changes state: along DOCUMENT_TRANSITIONS, or refused with ``illegal_state``."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, null, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services import access
-from services.domain.enums import OPEN_INCOMING, IncomingState, NumberFamily
+from services.domain.enums import OPEN_INCOMING, IncomingState, NumberFamily, Role
 from services.domain.models import (
     Department,
     IncomingPart,
@@ -21,6 +22,93 @@ from services.domain.models import (
 from services.numbering import allocator
 
 OPEN = [s.value for s in OPEN_INCOMING]
+HANDLING = [IncomingState.handling.value, IncomingState.circulating.value]
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRow:
+    """A 收文 record and the handling steps it waits for from one user: the office's 初审, 拟办 and 办结, a head's
+    批办, their department's 承办 part (its id), their own 阅 (its id), and a 督办 notice."""
+
+    record: IncomingRecord
+    review: bool
+    propose: bool
+    instruct: bool
+    part_id: int | None
+    reader_id: int | None
+    close: bool
+    supervised: bool
+
+
+@dataclass(frozen=True)
+class _OwedShape:
+    """What the 待办's 收文 statement depends on of a user besides the bound values."""
+
+    organ_id: int
+    clearance: str
+    admin: bool
+    office: bool
+    signer: bool
+    department: bool
+
+    @classmethod
+    def of(cls, user: User, office: bool) -> _OwedShape:
+        return cls(
+            user.organ_id,
+            user.clearance,
+            user.has_role(Role.admin),
+            office,
+            user.has_role(Role.signer),
+            user.department_id is not None,
+        )
+
+
+_OWED: dict[_OwedShape, Select[Any]] = {}
+
+
+def _owed_statement(shape: _OwedShape, user: User) -> Select[Any]:
+    """Built once per shape (the readable-收文 rule composed in, every value bound): a record is selected when any
+    step waits on the user, each step a column."""
+    found = _OWED.get(shape)
+    if found is None:
+        found = _OWED[shape] = _build_owed(shape, user)
+    return found
+
+
+def _build_owed(shape: _OwedShape, user: User) -> Select[Any]:
+    record = IncomingRecord
+    ours = record.organ_id == bindparam("organ_id")
+    open_part = exists().where(IncomingPart.record_id == record.id, IncomingPart.done_at.is_(None))
+    unread = exists().where(IncomingReader.record_id == record.id, IncomingReader.read_at.is_(None))
+    part = select(func.min(IncomingPart.id)).where(
+        IncomingPart.record_id == record.id,
+        IncomingPart.department_id == bindparam("department_id"),
+        IncomingPart.done_at.is_(None),
+    )
+    reader = select(func.min(IncomingReader.id)).where(
+        IncomingReader.record_id == record.id,
+        IncomingReader.user_id == bindparam("user_id"),
+        IncomingReader.read_at.is_(None),
+    )
+    late = and_(ours, record.state.in_(OPEN), record.supervised_on.is_not(None), record.deadline < bindparam("today"))
+    if not shape.office:
+        late = and_(late, record.lead_department_id == bindparam("department_id"))
+    steps: dict[str, ColumnElement[Any] | None] = {
+        "review": and_(ours, record.state == IncomingState.registered.value) if shape.office else None,
+        "propose": and_(ours, record.state == IncomingState.accepted.value) if shape.office else None,
+        "instruct": and_(ours, record.state == IncomingState.proposed.value) if shape.signer else None,
+        "part_id": case((record.state == IncomingState.handling.value, part.scalar_subquery()))
+        if shape.department
+        else None,
+        "reader_id": case((record.state.in_(OPEN), reader.scalar_subquery())),
+        "close": and_(ours, record.state.in_(HANDLING), ~open_part, ~unread) if shape.office else None,
+        "supervised": late if shape.office or shape.department else None,
+    }
+    waiting = [c.is_not(None) if name.endswith("_id") else c for name, c in steps.items() if c is not None]
+    columns = [(null() if c is None else c).label(name) for name, c in steps.items()]
+    return (
+        select(record, *columns).where(record.id.in_(access.readable_incoming(user)), or_(*waiting)).order_by(record.id)
+    )
 
 
 class IncomingRepository:
@@ -56,10 +144,14 @@ class IncomingRepository:
         query = (
             select(IncomingRecord)
             .where(IncomingRecord.document_id == document_id, IncomingRecord.id.in_(access.readable_incoming(user)))
-            .options(selectinload(IncomingRecord.parts), selectinload(IncomingRecord.readers))
+            .options(  # where each is now names its open parts' departments and its readers: one statement
+                joinedload(IncomingRecord.organ),
+                joinedload(IncomingRecord.parts).joinedload(IncomingPart.department),
+                joinedload(IncomingRecord.readers).joinedload(IncomingReader.user),
+            )
             .order_by(IncomingRecord.id)
         )
-        return self.session.scalars(query).all()
+        return self.session.scalars(query).unique().all()
 
     def open_of_document(self, document_id: int) -> Sequence[IncomingRecord]:
         query = select(IncomingRecord).where(IncomingRecord.document_id == document_id, IncomingRecord.state.in_(OPEN))
@@ -115,70 +207,13 @@ class IncomingRepository:
 
     # -- what a user owes (待办) ---------------------------------------------------------------------------
 
-    def in_states(self, user: User, states: Sequence[IncomingState]) -> Sequence[IncomingRecord]:
-        query = select(IncomingRecord).where(
-            IncomingRecord.id.in_(access.readable_incoming(user)),
-            IncomingRecord.organ_id == user.organ_id,
-            IncomingRecord.state.in_([s.value for s in states]),
-        )
-        return self.session.scalars(query.order_by(IncomingRecord.id)).all()
-
-    def closable(self, user: User) -> Sequence[IncomingRecord]:
-        """Open records of the user's organ whose every 承办 part and 阅 is done: 办结 is owed."""
-        open_part = exists().where(IncomingPart.record_id == IncomingRecord.id, IncomingPart.done_at.is_(None))
-        unread = exists().where(IncomingReader.record_id == IncomingRecord.id, IncomingReader.read_at.is_(None))
-        query = select(IncomingRecord).where(
-            IncomingRecord.id.in_(access.readable_incoming(user)),
-            IncomingRecord.organ_id == user.organ_id,
-            IncomingRecord.state.in_([IncomingState.handling.value, IncomingState.circulating.value]),
-            ~open_part,
-            ~unread,
-        )
-        return self.session.scalars(query.order_by(IncomingRecord.id)).all()
-
-    def parts_owed(self, user: User) -> Sequence[IncomingPart]:
-        if user.department_id is None:
-            return []
-        query = (
-            select(IncomingPart)
-            .join(IncomingRecord, IncomingRecord.id == IncomingPart.record_id)
-            .where(
-                IncomingRecord.id.in_(access.readable_incoming(user)),
-                IncomingPart.department_id == user.department_id,
-                IncomingPart.done_at.is_(None),
-                IncomingRecord.state == IncomingState.handling.value,
-            )
-            .options(contains_eager(IncomingPart.record))  # the 待办 lists each part's record: one query
-        )
-        return self.session.scalars(query.order_by(IncomingPart.id)).all()
-
-    def reads_owed(self, user: User) -> Sequence[IncomingReader]:
-        query = (
-            select(IncomingReader)
-            .join(IncomingRecord, IncomingRecord.id == IncomingReader.record_id)
-            .where(
-                IncomingRecord.id.in_(access.readable_incoming(user)),
-                IncomingReader.user_id == user.id,
-                IncomingReader.read_at.is_(None),
-                IncomingRecord.state.in_(OPEN),
-            )
-            .options(contains_eager(IncomingReader.record))
-        )
-        return self.session.scalars(query.order_by(IncomingReader.id)).all()
-
-    def supervised(self, user: User, today: dt.date, office: bool) -> Sequence[IncomingRecord]:
-        """督办 notices: open records past their 办理时限 — all of them for the office, else those the user's
-        department leads."""
-        query = select(IncomingRecord).where(
-            IncomingRecord.id.in_(access.readable_incoming(user)),
-            IncomingRecord.organ_id == user.organ_id,
-            IncomingRecord.state.in_(OPEN),
-            IncomingRecord.supervised_on.is_not(None),
-            IncomingRecord.deadline < today,
-        )
-        if not office:
-            query = query.where(IncomingRecord.lead_department_id == user.department_id)
-        return self.session.scalars(query.order_by(IncomingRecord.id)).all()
+    def owed(self, user: User, today: dt.date, office: bool) -> list[OwedRow]:
+        """Every 收文 with a handling step waiting on this user, in one statement: each record with the steps it
+        waits for (see :class:`OwedRow`)."""
+        statement = _owed_statement(_OwedShape.of(user, office), user)
+        params = {"organ_id": user.organ_id, "department_id": user.department_id, "user_id": user.id, "today": today}
+        rows = self.session.execute(statement, params).all()
+        return [OwedRow(*row) for row in rows]
 
     # -- departments and people ----------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ from services.domain.models import (
     User,
 )
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.incoming.repository import IncomingRepository
+from services.incoming.repository import IncomingRepository, OwedRow
 from services.incoming.schemas import InstructIn, PaperIn
 from services.limits import Upload, check_size
 
@@ -64,8 +64,8 @@ class Owed:
     review: Sequence[IncomingRecord]  # 初审
     propose: Sequence[IncomingRecord]  # 拟办
     instruct: Sequence[IncomingRecord]  # 批办
-    parts: Sequence[IncomingPart]  # 承办
-    reads: Sequence[IncomingReader]  # 阅
+    parts: Sequence[OwedRow]  # 承办: the department's part waits (each row's record)
+    reads: Sequence[OwedRow]  # 阅: the user's reading waits
     close: Sequence[IncomingRecord]  # 办结
     supervised: Sequence[IncomingRecord]  # 督办 notices
 
@@ -275,16 +275,16 @@ class IncomingService:
         return state.zh if unread or open_parts else "待办结"
 
     def owed(self, actor: User) -> Owed:
-        """The handling steps waiting on this user, by step."""
-        office = self._is_office(actor)
+        """The handling steps waiting on this user, by step (one statement)."""
+        rows = self.repo.owed(actor, self.ctx.today(), self._is_office(actor))
         return Owed(
-            review=self.repo.in_states(actor, [IncomingState.registered]) if office else [],
-            propose=self.repo.in_states(actor, [IncomingState.accepted]) if office else [],
-            instruct=self.repo.in_states(actor, [IncomingState.proposed]) if actor.has_role(Role.signer) else [],
-            parts=self.repo.parts_owed(actor),
-            reads=self.repo.reads_owed(actor),
-            close=self.repo.closable(actor) if office else [],
-            supervised=self.repo.supervised(actor, self.ctx.today(), office) if office or actor.department_id else [],
+            review=[r.record for r in rows if r.review],
+            propose=[r.record for r in rows if r.propose],
+            instruct=[r.record for r in rows if r.instruct],
+            parts=sorted((r for r in rows if r.part_id is not None), key=lambda r: r.part_id or 0),
+            reads=sorted((r for r in rows if r.reader_id is not None), key=lambda r: r.reader_id or 0),
+            close=[r.record for r in rows if r.close],
+            supervised=[r.record for r in rows if r.supervised],
         )
 
     def steps_for(self, actor: User, record: IncomingRecord) -> dict[str, bool]:

@@ -392,6 +392,22 @@ class ObligationRepository:
         )
         return [HandledItem(*row) for row in self.session.execute(query)]
 
+    def with_owners(self, document_id: int) -> tuple[list[Obligation], dict[int, set[int]]]:
+        """A plan's obligations in order and the units owing each, in one statement (a document's page)."""
+        query = (
+            select(Obligation, ObligationOwner.organ_id)
+            .outerjoin(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
+            .where(Obligation.document_id == document_id)
+            .order_by(Obligation.position, ObligationOwner.organ_id)
+        )
+        obligations: dict[int, Obligation] = {}
+        owners: dict[int, set[int]] = {}
+        for obligation, organ_id in self.session.execute(query).tuples():
+            obligations.setdefault(obligation.id, obligation)
+            if organ_id is not None:
+                owners.setdefault(obligation.id, set()).add(organ_id)
+        return list(obligations.values()), owners
+
 
 # What a person does on a document in the course of the work (audit actions), as the 已办 list shows it.
 HANDLED_ACTIONS = (

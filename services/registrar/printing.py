@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from services.access import Level, require_role
 from services.context import Context
 from services.documents.service import DocumentService
 from services.domain.enums import Classification, DocStatus, Role
 from services.domain.filenames import document_file_name
-from services.domain.models import Document, User
+from services.domain.models import User, require_status_of
 from services.errors import Conflict, DomainError, Forbidden, Invalid
 from services.registrar.repository import RegistrarRepository, registered_copy_numbers
 from services.rendering.renderer import DocumentRenderer, copy_numbers
@@ -47,17 +48,30 @@ class PrintRunService:
         return PrintFile(document_file_name(document, "pdf", f"印制 份号{copies[0]}-{copies[-1]}"), chunks)
 
 
-def require_may_print(actor: User, document: Document) -> None:
+class Printable(Protocol):
+    """What printing depends on of a document (an ORM row or a page's plain record)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def lead_organ_id(self) -> int | None: ...
+
+    @property
+    def classification(self) -> str: ...
+
+
+def require_may_print(actor: User, document: Printable) -> None:
     """The lead organ's registrar (or an admin) prints an issued 涉密 document's copies; anyone else is refused."""
     require_role(actor, Role.registrar)
     if actor.organ_id != document.lead_organ_id and not actor.has_role(Role.admin):
         raise Forbidden("not_issuing_office", "只有主办机关可以印制", "only the lead organ prints the copies")
-    document.require_status(DocStatus.issued, DocStatus.distributed)
+    require_status_of(document.status, DocStatus.issued, DocStatus.distributed)
     if document.classification == Classification.none.value:
         raise Conflict("not_classified", "非涉密公文不编份号", "only a 涉密 document carries 份号")
 
 
-def may_print(actor: User, document: Document) -> bool:
+def may_print(actor: User, document: Printable) -> bool:
     try:
         require_may_print(actor, document)
     except DomainError:

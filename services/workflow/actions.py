@@ -6,8 +6,10 @@ services/access.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Protocol
 
 from services import access
 from services.access import Level
@@ -15,7 +17,7 @@ from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.service import EDITABLE
 from services.domain.enums import DocStatus, Role, SignoffStatus
-from services.domain.models import DOCUMENT_MOVES, Document, InboxItem, Signoff, User
+from services.domain.models import DOCUMENT_MOVES, Document, User
 from services.workflow.service import WorkflowService
 
 
@@ -56,11 +58,40 @@ def in_state(action: DocAction, status: DocStatus) -> bool:
     return status in states and (to is None or to in DOCUMENT_MOVES.table[status])
 
 
+class ActedOn(Protocol):
+    """What the actions depend on of a document (an ORM row or a page's plain record)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def lead_organ_id(self) -> int | None: ...
+
+
+class Delivered(Protocol):
+    @property
+    def received_at(self) -> dt.datetime | None: ...
+
+
+class Slot(Protocol):
+    @property
+    def organ_id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+
 def document_actions(
-    user: User, document: Document, level: Level | None, item: InboxItem | None, signoffs: Sequence[Signoff]
+    user: User,
+    document: ActedOn,
+    level: Level | None,
+    item: Delivered | None,
+    signoffs: Sequence[Slot],
+    owes_reports: bool,
 ) -> list[DocAction]:
     """What ``user`` may do next on ``document``: ``level`` what they read it at, ``item`` their organ's inbox
-    item on it, ``signoffs`` the current signing round."""
+    item on it, ``signoffs`` the current signing round, ``owes_reports`` whether their organ owes one of its
+    obligations."""
     status = DocStatus(document.status)
     internal = level is not None and level >= Level.internal
     lead = internal and user.organ_id == document.lead_organ_id
@@ -72,7 +103,7 @@ def document_actions(
         DocAction.review: lead and user.has_role(Role.reviewer),
         DocAction.sign: internal and user.has_role(Role.signer) and pending,
         DocAction.receive: level is not None and item is not None and item.received_at is None,
-        DocAction.report: level is not None and any(user.organ_id in o.owner_ids for o in document.obligations),
+        DocAction.report: level is not None and owes_reports,
     } | dict.fromkeys(REGISTRAR_ACTIONS, registrar)
     return [action for action, allowed in who.items() if allowed and in_state(action, status)]
 
@@ -89,4 +120,5 @@ class DocumentActions:
         level = access.level_of(self.ctx.session, user, document.id)
         item = self.distribution.item_of_organ(user.organ_id, document.id)
         signoffs = self.workflow.signoffs(document) if document.status == DocStatus.signing.value else []
-        return document_actions(user, document, level, item, signoffs)
+        owes = any(user.organ_id in o.owner_ids for o in document.obligations)
+        return document_actions(user, document, level, item, signoffs, owes)

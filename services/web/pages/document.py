@@ -13,9 +13,11 @@ from starlette.datastructures import FormData
 
 from services import access, compose
 from services.access import Level
+from services.caches import OrganDirectory
 from services.context import Context
+from services.documents.repository import OrganRef, Parts, SeenDocument, SeenVersion
 from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
-from services.domain.models import Document, InboxItem, User
+from services.domain.models import Document, User, responsible_names
 from services.errors import Conflict, Invalid
 from services.http.deps import Actions, CurrentUser, Distribution, Documents, RecordingScope, UnitOfWork, Workflow
 from services.http.headers import FRAME_CSP
@@ -29,8 +31,8 @@ from services.web.forms import FormProblem, uploads
 from services.web.problems import status_of
 from services.web.render import page, redirect, secure_headers
 from services.web.session import Posted, read_form
-from services.workflow.actions import DocAction
-from services.workflow.service import WorkflowService, recipients_without_clearance
+from services.workflow.actions import DocAction, document_actions
+from services.workflow.service import WorkflowService
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -49,14 +51,12 @@ SCREEN_PAGE = (
 )
 
 
-def _mine(ctx: Context, user: User, document: Document) -> tuple[InboxItem | None, list[Expected]]:
-    """The caller's organ's inbox item on this document and what it still owes on it."""
-    item = compose.distribution(ctx).item_of_organ(user.organ_id, document.id)
-    owed = [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == document.id]
-    return item, owed
+def _open_periods(ctx: Context, user: User, document_id: int) -> list[Expected]:
+    """What the caller's organ still owes on this plan, period by period."""
+    return [e for e in compose.obligations(ctx).todo(user) if e.obligation.document_id == document_id]
 
 
-def _buttons(user: User, level: Level, document: Document, acts: list[DocAction]) -> dict[str, bool]:
+def _buttons(user: User, level: Level, document: SeenDocument, acts: list[DocAction]) -> dict[str, bool]:
     """A button for each action the user may take next (services.workflow.actions) and the links they may follow."""
     internal = level >= Level.internal
     lead = internal and user.organ_id == document.lead_organ_id
@@ -66,7 +66,7 @@ def _buttons(user: User, level: Level, document: Document, acts: list[DocAction]
         "registrar_step": any(a in acts for a in REGISTRAR_STEP_ACTIONS),
         "issuing_sheet": internal and document.kind == DocKind.outgoing,
         "print_run": internal and may_print(user, document),
-        "tasks": bool(document.plan_tasks) and distributed,
+        "tasks": document.has_tasks and distributed,
         "track": (lead or user.has_role(Role.admin)) and distributed,
         "versions": internal,
         "reissue": user.has_role(Role.drafter) and document.kind == DocKind.imported,
@@ -85,46 +85,114 @@ def show_document(
     request: Request, ctx: Context, user: User, document_id: int, http_status: int = 200, problem: str = ""
 ) -> HTMLResponse:
     """The document's page; ``problem``: why the decision just tried on it was refused (in Chinese)."""
-    service = compose.documents(ctx)
-    document = service.get_visible(user, document_id)
-    level = access.level_of(ctx.session, user, document_id) or Level.issued
-    version = service.version(document)
-    owed = _mine(ctx, user, document)[1]
-    internal = level >= Level.internal
-    context: dict[str, Any] = {
-        "document": document,
-        "version": version,
-        "body": service.body(version) if document.kind != DocKind.outgoing.value else None,
-        "signoffs": compose.workflow(ctx).signoffs(document, current_round_only=False) if internal else [],
-        "events": compose.audit(ctx).for_document(user, document.id),
-        "actions": _buttons(user, level, document, compose.document_actions(ctx).of(user, document)),
-        "owed": owed,
-        "reply_to": service.get(document.reply_to_id) if document.reply_to_id else None,
-        "distribution": _summary(ctx, user, document),
-        "has_ofd": bool(document.rendered_ofd_key and ctx.store.exists(document.rendered_ofd_key)),
-        "has_seals": bool(document.rendered_ses_key and ctx.store.exists(document.rendered_ses_key)),
-    }
+    shown = _shown(ctx, user, document_id)
+    return page(request, "document.html", user, http_status=http_status, nav="documents", problem=problem, **shown)
+
+
+def _shown(ctx: Context, user: User, document_id: int) -> dict[str, Any]:
+    """What the page shows, read as plain records: the document with the levels the user reads it at (one
+    statement), its parts, signoffs and timeline, and what waits on the user's organ."""
+    listed = compose.listed_documents(ctx)
+    seen = listed.seen(user, document_id)
+    if seen is None or not seen.issued:
+        raise access.document_not_found(document_id)
+    access.note_levels(ctx.session, user, document_id, {Level.internal: seen.internal, Level.issued: seen.issued})
+    level = Level.internal if seen.internal else Level.issued
+    names = _directory(ctx, seen.organs_version)
+    parts = listed.parts(document_id)
+    _name(seen, parts, names)
+    signoffs = listed.signoffs(document_id) if seen.internal else []
+    current = [s for s in signoffs if s.round == seen.signing_round] if seen.status == DocStatus.signing else []
+    actions = _buttons(user, level, seen, document_actions(user, seen, level, seen.item, current, seen.reports))
     # Without a registrar the document is issued at its last signature: the drafter confirms at submission.
-    warn = context["actions"]["submit"] and not document.lead_organ.registrar_gate
-    context["uncleared"] = recipients_without_clearance(document) if warn else []
-    context["problem"] = problem
-    incoming = compose.incoming(ctx)
-    context["incoming"] = [(r, incoming.where_now(r)) for r in incoming.for_document(user, document.id)]
-    return page(request, "document.html", user, http_status=http_status, nav="documents", **context)
-
-
-def _summary(ctx: Context, user: User, document: Document) -> dict[str, int] | None:
-    if document.status != DocStatus.distributed.value or user.organ_id != document.lead_organ_id:
-        return None
-    rows = compose.distribution(ctx).distribution_status(user, document.id)
-    board = compose.obligations(ctx).dashboard(user, document.id)
-    statuses = [e.status for e in board.cells.values()]
+    warn = actions["submit"] and not seen.registrar_gate
     return {
-        "recipients": len(rows),
-        "received": sum(1 for r in rows if r["received_at"]),
+        "document": seen,
+        "version": SeenVersion(seen.current_version, seen.body_key or "", parts.attachments),
+        "body": ctx.store.get(seen.body_key).decode("utf-8")
+        if seen.body_key and seen.kind != DocKind.outgoing
+        else None,
+        "signoffs": signoffs,
+        "short_names": names.short_names,
+        "events": compose.audit(ctx).for_document(user, document_id),
+        "actions": actions,
+        "owed": _owed(ctx, user, seen),
+        "reply_to": {"id": seen.reply_to_id, "title": seen.reply_title, "doc_number": seen.reply_number}
+        if seen.reply_to_id
+        else None,
+        "distribution": _summary(ctx, user, seen),
+        "has_ofd": bool(seen.rendered_ofd_key and ctx.store.exists(seen.rendered_ofd_key)),
+        "has_seals": bool(seen.rendered_ses_key and ctx.store.exists(seen.rendered_ses_key)),
+        "uncleared": _uncleared(ctx, seen) if warn else [],
+        "incoming": _incoming(ctx, user, seen),
+    }
+
+
+def _body(ctx: Context, seen: SeenDocument) -> str | None:
+    """The text shown on the page for a document not drafted here (one drafted here shows its layout instead)."""
+    if seen.kind == DocKind.outgoing or seen.body_key is None:
+        return None
+    return ctx.store.get(seen.body_key).decode("utf-8")
+
+
+def _directory(ctx: Context, version: int | None) -> OrganDirectory:
+    """The organs' names: this process's copy while the version read with the document matches."""
+    held = ctx.caches.organs.get(version) if version is not None else None
+    return held or compose.organs(ctx).directory()
+
+
+def _name(seen: SeenDocument, parts: Parts, names: OrganDirectory) -> None:
+    """The names the document was issued under (while a draft, the organs' names now)."""
+    lead = seen.lead_organ_id
+    seen.lead_organ = OrganRef(lead, names.names[lead], names.short_names[lead]) if lead is not None else None
+    seen.recipients = [OrganRef(o, name or names.names[o], role=role) for o, name, role in parts.recipients]
+    issuers = [name or names.names[o] for o, name in parts.issuers]
+    sender = seen.source_organ_id or seen.owner_organ_id
+    seen.responsible = responsible_names(
+        [*issuers, *seen.issuer_names], seen.kind, lambda: names.names[sender] if sender else None
+    )
+    seen.phases = parts.phases
+
+
+def _owed(ctx: Context, user: User, seen: SeenDocument) -> list[Expected]:
+    """What the user's organ still owes on this plan (asked only of an organ owing one of its obligations)."""
+    if not seen.reports:
+        return []
+    return _open_periods(ctx, user, seen.id)
+
+
+def _uncleared(ctx: Context, seen: SeenDocument) -> list[OrganRef]:
+    """The recipients where nobody is cleared for the document's 密级 (the rule: services/access.py)."""
+    found = access.organs_without_clearance(ctx.session, [r.id for r in seen.recipients], seen.classification)
+    return list({r.id: r for r in seen.recipients if r.id in found}.values())
+
+
+def _incoming(ctx: Context, user: User, seen: SeenDocument) -> list[tuple[Any, str]]:
+    """The document's 收文 records the user may read, with where each is now."""
+    if not seen.has_incoming:
+        return []
+    incoming = compose.incoming(ctx)
+    return [(r, incoming.where_now(r)) for r in incoming.for_document(user, seen.id)]
+
+
+def _summary(ctx: Context, user: User, seen: SeenDocument) -> dict[str, int] | None:
+    """For the lead organ of a distributed plan: deliveries, and this period's reports as its dashboard counts them."""
+    if seen.status != DocStatus.distributed.value or user.organ_id != seen.lead_organ_id:
+        return None
+    obligations = compose.obligations(ctx)
+    plan, owned = obligations.repo.with_owners(seen.id)
+    owners = set().union(*owned.values())
+    units = [u for u in dict.fromkeys(r.id for r in seen.recipients) if u in owners]
+    apart = access.organs_without_clearance(ctx.session, units, seen.classification)
+    today = ctx.today()
+    cells, _overdue, late = obligations._board(plan, owned, [u for u in units if u not in apart], today, today)
+    statuses = [e.status for e in cells.values()]
+    return {
+        "recipients": seen.recipient_count,
+        "received": seen.received_count,
         "reported": sum(1 for s in statuses if s in (ExpectedStatus.reported, ExpectedStatus.late)),
         "expected": len(statuses),
-        "overdue": sum(board.late.values()),
+        "overdue": sum(late.values()),
     }
 
 
@@ -264,13 +332,13 @@ def _reply_form(
     problems: list[FormProblem], status: int,
 ) -> HTMLResponse:  # fmt: skip
     owed = [o for o in compose.obligations(ctx).seen_by(user, document.id) if user.organ_id in o.owner_ids]
-    open_periods = _mine(ctx, user, document)[1]
+    open_periods = _open_periods(ctx, user, document.id)
     return page(request, "reply.html", user, http_status=status, nav="inbox", document=document, owed=owed,
                 open_periods=open_periods, values=values, problems=problems)  # fmt: skip
 
 
 def _default_choice(ctx: Context, user: User, document: Document, obligation: int | None) -> str:
-    open_periods = _mine(ctx, user, document)[1]
+    open_periods = _open_periods(ctx, user, document.id)
     chosen = [e for e in open_periods if obligation in (None, e.obligation.id)]
     return f"{chosen[0].obligation.id}:{chosen[0].period.due.isoformat()}" if chosen else ""
 
