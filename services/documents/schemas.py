@@ -1,17 +1,19 @@
-"""Inputs of the document use cases (validated at the edge; shared by the API, the CLI and the seed loader)."""
+"""Inputs of the document use cases (validated at the edge; shared by the API, the CLI and the seed loader), and
+what the API answers about a document, its versions and attachments."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.accounts.schemas import OrganRef
 from services.domain.enums import Cadence, Classification, DocType, Urgency
+from services.domain.ids import MAX_ID, DbId
+from services.domain.models import Document
 from services.formats import upload_media_type
-
-MAX_ID = 2**31 - 1  # the database's integer columns
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class PhaseIn(BaseModel):
@@ -133,3 +135,111 @@ class AttachmentUpload(BaseModel):
     def _type_from_bytes(self) -> AttachmentUpload:
         self.content_type = upload_media_type(self.filename, self.data)
         return self
+
+
+class DocumentOut(BaseModel):
+    """A document as the API shows it: from a listed record (services.documents.repository) by its attributes, or
+    from a document being changed by :meth:`of`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: str
+    doc_type: str
+    title: str
+    doc_number: str | None
+    written_on: dt.date | None
+    lead_organ: OrganRef | None
+    source_name: str | None
+    source_position: int | None
+    published_at: dt.datetime | None = None  # an imported web page's 发布时间 (not its 成文日期)
+    issuers: list[OrganRef]
+    issuer_names: list[str]  # issuers known only by the text that named them (责任者 of an imported document)
+    recipients: list[OrganRef]
+    classification: str
+    secrecy_period: str | None
+    urgency: str
+    issue_form: str
+    attachment_notes: list[str]
+    remark: str | None
+    printing_organ: str | None
+    main_recipients_text: str | None = None
+    main_groups: list[int]
+    printed_copies: int | None = None
+    printed_on: dt.date | None = None
+    current_version: int
+    signing_round: int
+    returned_reason: str | None
+    reply_to_id: int | None
+    forwards: int | None = None
+    answers: int | None = None
+    page_count: int | None
+    issued_at: dt.datetime | None
+    distributed_at: dt.datetime | None
+    created_at: dt.datetime
+    actions: list[str] = Field(
+        default_factory=list,
+        description="What the caller may do next (GET /documents/{id}): edit, submit, review, sign, issue, recheck, "
+        "register, seal, release, receive, report",
+    )
+
+    @classmethod
+    def of(cls, d: Document, actions: Sequence[str] = ()) -> DocumentOut:
+        """A document being changed: its columns as they are, its organs by the names it was issued under, its links
+        (转发, 答复) followed."""
+        columns = {name: getattr(d, name) for name in cls.model_fields.keys() - _FOLLOWED}
+        return cls(
+            **columns,
+            lead_organ=d.lead_organ,
+            issuers=[OrganRef(id=i.organ_id, name=i.name) for i in d.issuers],
+            recipients=[OrganRef(id=r.organ_id, name=r.name, role=r.role) for r in d.recipients],
+            forwards=d.linked("forwards"),
+            answers=d.linked("answers"),
+            actions=list(actions),
+        )
+
+
+_FOLLOWED = frozenset({"lead_organ", "issuers", "recipients", "forwards", "answers", "actions"})
+
+
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    note: str | None
+    created_at: dt.datetime
+    created_by_id: int | None
+    body_sha256: str
+    body_size: int
+    fields: dict[str, Any]
+    checks: list[dict[str, Any]]
+    attachments: list[AttachmentOut]
+
+
+class DiffOut(BaseModel):
+    # read from the diff DocumentService.diff computes, whose keys "from" and "to" are the versions
+    from_version: int = Field(validation_alias="from")
+    to_version: int = Field(validation_alias="to")
+    changed: bool
+    fields: dict[str, Any]
+    body_diff: list[str]
+
+
+class ConfirmDeliveryIn(BaseModel):
+    confirm_recipients_without_clearance: bool = Field(
+        False,
+        description="distribute even to recipient organs where nobody is cleared for the 密级 (refused otherwise "
+        "with recipients_without_clearance naming them)",
+    )

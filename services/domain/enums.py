@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
+
+
+class Labelled(StrEnum):
+    """A vocabulary whose members carry the Chinese name users see, given beside the value:
+    ``draft = "draft", "起草中"``."""
+
+    _value_: str
+    zh: str
+
+    def __new__(cls, value: str, zh: str = "") -> Self:
+        # a lookup by value (DocStatus("draft")) never reaches here; the default only lets the type checker see it
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh = zh
+        return member
 
 
 class Role(StrEnum):
@@ -89,44 +105,26 @@ class DocKind(StrEnum):
     imported = "imported"  # brought in from files, not issued by this system
 
 
-class DocStatus(StrEnum):
-    draft = "draft"  # 起草
-    submitted = "submitted"  # awaiting the automatic format checks
-    returned = "returned"  # back with the drafter, with a reason
-    in_review = "in_review"  # 审核 by the office
-    signing = "signing"  # 会签 / 签发 in parallel
-    rechecking = "rechecking"  # every signature in; the registrar's gate: 复核 of the signed text (DOMAIN.md §1.5)
-    registering = "registering"  # 复核 done: 登记 (分送范围, 印制份数, 份号, 发文字号) is due
-    sealing = "sealing"  # 登记 done: 用印 of every issuing organ's seal is due
-    releasing = "releasing"  # sealed: the registrar's 核发 is due
-    signed = "signed"  # cleared for issuing: the automatic 复核/登记 (when not done by hand), 印制 and 核发 are due
-    issued = "issued"  # numbered and rendered
-    distributed = "distributed"  # in every recipient's inbox
-    received = "received"  # a reply that has arrived (来文)
-    imported = "imported"  # brought in from a file; not issued by this system
-
-    @property
-    def zh(self) -> str:
-        """What a clerk calls the state (the pages' status label)."""
-        return DOC_STATUS_ZH[self]
+class DocStatus(Labelled):
+    draft = "draft", "起草中"  # 起草
+    submitted = "submitted", "格式检查中"  # awaiting the automatic format checks
+    returned = "returned", "已退回"  # back with the drafter, with a reason
+    in_review = "in_review", "待审核"  # 审核 by the office
+    signing = "signing", "会签中"  # 会签 / 签发 in parallel
+    # every signature in; the registrar's gate: 复核 of the signed text (DOMAIN.md §1.5)
+    rechecking = "rechecking", "待复核"
+    registering = "registering", "待登记"  # 复核 done: 登记 (分送范围, 印制份数, 份号, 发文字号) is due
+    sealing = "sealing", "待用印"  # 登记 done: 用印 of every issuing organ's seal is due
+    releasing = "releasing", "待核发"  # sealed: the registrar's 核发 is due
+    # cleared for issuing: the automatic 复核/登记 (when not done by hand), 印制 and 核发 are due
+    signed = "signed", "待印发"
+    issued = "issued", "已印制"  # numbered and rendered
+    distributed = "distributed", "已分发"  # in every recipient's inbox
+    received = "received", "已收到"  # a reply that has arrived (来文)
+    imported = "imported", "已导入"  # brought in from a file; not issued by this system
 
 
-DOC_STATUS_ZH = {
-    DocStatus.draft: "起草中",
-    DocStatus.submitted: "格式检查中",
-    DocStatus.returned: "已退回",
-    DocStatus.in_review: "待审核",
-    DocStatus.signing: "会签中",
-    DocStatus.rechecking: "待复核",
-    DocStatus.registering: "待登记",
-    DocStatus.sealing: "待用印",
-    DocStatus.releasing: "待核发",
-    DocStatus.signed: "待印发",
-    DocStatus.issued: "已印制",
-    DocStatus.distributed: "已分发",
-    DocStatus.received: "已收到",
-    DocStatus.imported: "已导入",
-}
+DOC_STATUS_ZH = {status: status.zh for status in DocStatus}  # what a clerk calls each state (the pages' labels)
 # The registrar's steps before issuing, in order, with the state each one waits in (DOMAIN.md §1.5 发文).
 REGISTRAR_STEPS = {
     DocStatus.rechecking: "复核",
@@ -196,98 +194,46 @@ class TaskState(StrEnum):
     done = "已完成"
 
 
-class JobStatus(StrEnum):
-    pending = "pending"
-    running = "running"
-    done = "done"
-    failed = "failed"
-
-    @property
-    def zh(self) -> str:
-        return JOB_STATUS_ZH[self]
+class JobStatus(Labelled):
+    pending = "pending", "待执行"
+    running = "running", "执行中"
+    done = "done", "已完成"
+    failed = "failed", "失败"
 
 
-JOB_STATUS_ZH = {
-    JobStatus.pending: "待执行",
-    JobStatus.running: "执行中",
-    JobStatus.done: "已完成",
-    JobStatus.failed: "失败",
-}
+class ArchiveRunStatus(Labelled):
+    running = "running", "进行中"
+    done = "done", "已完成"
+    dry_run = "dry-run", "试运行已完成"
+    failed = "failed", "失败"
 
 
-class ArchiveRunStatus(StrEnum):
-    running = "running"
-    done = "done"
-    dry_run = "dry-run"
-    failed = "failed"
-
-    @property
-    def zh(self) -> str:
-        return ARCHIVE_RUN_STATUS_ZH[self]
+ARCHIVE_RUN_STATUS_ZH = {status: status.zh for status in ArchiveRunStatus}
 
 
-ARCHIVE_RUN_STATUS_ZH = {
-    ArchiveRunStatus.running: "进行中",
-    ArchiveRunStatus.done: "已完成",
-    ArchiveRunStatus.dry_run: "试运行已完成",
-    ArchiveRunStatus.failed: "失败",
-}
+class ArchiveItemStatus(Labelled):
+    numbered = "numbered", "已编档号"  # selected and given its 档号
+    stored = "stored", "已入库"  # packaged, checked (四性) and stored under lock
 
 
-class ArchiveItemStatus(StrEnum):
-    numbered = "numbered"  # selected and given its 档号
-    stored = "stored"  # packaged, checked (四性) and stored under lock
-
-    @property
-    def zh(self) -> str:
-        return "已编档号" if self == ArchiveItemStatus.numbered else "已入库"
-
-
-class JobStep(StrEnum):
+class JobStep(Labelled):
     """The automated steps the outbox hands to the worker; each runs as a Prefect flow (flows/)."""
 
-    check = "check"  # 格式检查 after 提交
-    issue = "issue"  # 复核/登记, 印制 and 核发 after 签发
-    archive = "archive"  # 年度归档
-    fixity = "fixity"  # 完整性检查 of the archive
-    import_files = "import"  # 导入 of uploaded files
-    anchor = "anchor"  # 审计链锚定: the audit chain's head written once into the archive store, daily
-
-    @property
-    def zh(self) -> str:
-        """The short name an operator reads in a Prefect run's name."""
-        return JOB_STEP_ZH[self]
+    check = "check", "格式检查"  # after 提交
+    issue = "issue", "核发"  # 复核/登记, 印制 and 核发 after 签发
+    archive = "archive", "年度归档"
+    fixity = "fixity", "完整性检查"  # of the archive
+    import_files = "import", "导入"  # of uploaded files
+    anchor = "anchor", "审计链锚定"  # the audit chain's head written once into the archive store, daily
 
 
-JOB_STEP_ZH = {
-    JobStep.check: "格式检查",
-    JobStep.issue: "核发",
-    JobStep.archive: "年度归档",
-    JobStep.fixity: "完整性检查",
-    JobStep.import_files: "导入",
-    JobStep.anchor: "审计链锚定",
-}
-
-
-class ImportJobStatus(StrEnum):
+class ImportJobStatus(Labelled):
     """An upload's import, run by the worker off the request thread."""
 
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
-
-    @property
-    def zh(self) -> str:
-        return IMPORT_JOB_STATUS_ZH[self]
-
-
-IMPORT_JOB_STATUS_ZH = {
-    ImportJobStatus.queued: "排队中",
-    ImportJobStatus.running: "导入中",
-    ImportJobStatus.done: "已完成",
-    ImportJobStatus.failed: "失败",
-}
+    queued = "queued", "排队中"
+    running = "running", "导入中"
+    done = "done", "已完成"
+    failed = "failed", "失败"
 
 
 class ImportStage(StrEnum):
@@ -328,29 +274,16 @@ class IncomingNature(StrEnum):
     handle = "办件"
 
 
-class IncomingState(StrEnum):
-    registered = "registered"  # 已登记, 待初审
-    accepted = "accepted"  # 初审通过, 待拟办
-    proposed = "proposed"  # 已拟办, 待批办
-    handling = "handling"  # 承办中
-    circulating = "circulating"  # 传阅中
-    closed = "closed"  # 办结
-    returned = "returned"  # 退回来文机关
-
-    @property
-    def zh(self) -> str:
-        return INCOMING_STATE_ZH[self]
+class IncomingState(Labelled):
+    registered = "registered", "待初审"  # 已登记
+    accepted = "accepted", "待拟办"  # 初审通过
+    proposed = "proposed", "待批办"  # 已拟办
+    handling = "handling", "承办中"
+    circulating = "circulating", "传阅中"
+    closed = "closed", "已办结"
+    returned = "returned", "已退回"  # 退回来文机关
 
 
-INCOMING_STATE_ZH = {
-    IncomingState.registered: "待初审",
-    IncomingState.accepted: "待拟办",
-    IncomingState.proposed: "待批办",
-    IncomingState.handling: "承办中",
-    IncomingState.circulating: "传阅中",
-    IncomingState.closed: "已办结",
-    IncomingState.returned: "已退回",
-}
 OPEN_INCOMING = frozenset(
     {
         IncomingState.registered,

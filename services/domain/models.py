@@ -375,9 +375,7 @@ DOCUMENT_TRANSITIONS: dict[DocStatus, frozenset[DocStatus]] = {
     DocStatus.received: frozenset(),
     DocStatus.imported: frozenset(),
 }
-DOCUMENT_MOVES = StateMachine(
-    DocStatus, DOCUMENT_TRANSITIONS, "illegal_state", "公文", "document", name_zh=lambda s: s.zh
-)
+DOCUMENT_MOVES = StateMachine(DocStatus, DOCUMENT_TRANSITIONS, "illegal_state", "公文", "document")
 
 
 class DocumentIssuer(Base):
@@ -462,10 +460,24 @@ class Signoff(Base):
     __table_args__ = (UniqueConstraint("document_id", "organ_id", "round"),)
 
     def decide(self, to: SignoffStatus) -> None:
-        """A slot is decided once: pending → signed or rejected."""
-        if self.status != SignoffStatus.pending.value or to == SignoffStatus.pending:
-            raise Conflict("already_decided", "您所在机关已在本轮签署", "your organ already decided in this round")
-        self.status = to.value
+        """A slot is decided once, along SIGNOFF_TRANSITIONS: pending → signed or rejected."""
+        self.status = SIGNOFF_MOVES.move(self.status, to)
+
+
+SIGNOFF_TRANSITIONS: dict[SignoffStatus, frozenset[SignoffStatus]] = {
+    SignoffStatus.pending: frozenset({SignoffStatus.signed, SignoffStatus.rejected}),
+    SignoffStatus.signed: frozenset(),
+    SignoffStatus.rejected: frozenset(),
+}
+SIGNOFF_MOVES = StateMachine(
+    SignoffStatus,
+    SIGNOFF_TRANSITIONS,
+    "already_decided",
+    "签署",
+    "signoff",
+    refusal_zh=lambda now, to: "您所在机关已在本轮签署",
+    refusal_en=lambda now, to: "your organ already decided in this round",
+)
 
 
 class IssueRecord(Base):
@@ -864,7 +876,7 @@ JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.failed: frozenset({JobStatus.pending}),
     JobStatus.done: frozenset(),
 }
-JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step", name_zh=lambda s: s.zh)
+JOB_MOVES = StateMachine(JobStatus, JOB_TRANSITIONS, "job_state", "自动步骤", "step")
 
 
 class WorkerBeat(Base):
@@ -930,9 +942,7 @@ IMPORT_JOB_TRANSITIONS: dict[ImportJobStatus, frozenset[ImportJobStatus]] = {
     ImportJobStatus.done: frozenset(),
     ImportJobStatus.failed: frozenset(),
 }
-IMPORT_JOB_MOVES = StateMachine(
-    ImportJobStatus, IMPORT_JOB_TRANSITIONS, "illegal_state", "导入任务", "import job", name_zh=lambda s: s.zh
-)
+IMPORT_JOB_MOVES = StateMachine(ImportJobStatus, IMPORT_JOB_TRANSITIONS, "illegal_state", "导入任务", "import job")
 
 
 class DocumentLink(Base):
@@ -1034,7 +1044,7 @@ ARCHIVE_RUN_TRANSITIONS: dict[ArchiveRunStatus, frozenset[ArchiveRunStatus]] = {
     ArchiveRunStatus.failed: frozenset(),
 }
 ARCHIVE_RUN_MOVES = StateMachine(
-    ArchiveRunStatus, ARCHIVE_RUN_TRANSITIONS, "archive_run_state", "归档运行", "archive run", name_zh=lambda s: s.zh
+    ArchiveRunStatus, ARCHIVE_RUN_TRANSITIONS, "archive_run_state", "归档运行", "archive run"
 )
 
 
@@ -1080,7 +1090,7 @@ ARCHIVE_ITEM_TRANSITIONS: dict[ArchiveItemStatus, frozenset[ArchiveItemStatus]] 
     ArchiveItemStatus.stored: frozenset(),
 }
 ARCHIVE_ITEM_MOVES = StateMachine(
-    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item", name_zh=lambda s: s.zh
+    ArchiveItemStatus, ARCHIVE_ITEM_TRANSITIONS, "archive_item_state", "归档件", "archive item"
 )
 
 
@@ -1200,9 +1210,7 @@ INCOMING_TRANSITIONS: dict[IncomingState, frozenset[IncomingState]] = {
     IncomingState.closed: frozenset(),
     IncomingState.returned: frozenset(),
 }
-INCOMING_MOVES = StateMachine(
-    IncomingState, INCOMING_TRANSITIONS, "incoming_illegal_state", "收文", "incoming record", name_zh=lambda s: s.zh
-)
+INCOMING_MOVES = StateMachine(IncomingState, INCOMING_TRANSITIONS, "incoming_illegal_state", "收文", "incoming record")
 
 
 class IncomingPart(Base):

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import Field
 
-MAX_ID = 2**31 - 1  # the database's integer columns
+from services.domain.ids import MAX_ID as MAX_ID  # pages bound their own queries by it
+from services.domain.ids import DbId
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int, Query(ge=1, le=MAX_ID)]
@@ -16,5 +17,5 @@ MAX_VERSION = 1_000_000
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 YearPath = Annotated[int, Path(ge=1000, le=9999)]
 YearQuery = Annotated[int, Query(ge=1000, le=9999)]
-IdField = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdField = DbId
 YearField = Annotated[int, Field(ge=1000, le=9999)]

@@ -5,7 +5,6 @@ reports them and the draft editor proposes them to the drafter, who confirms or 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
@@ -16,19 +15,25 @@ from sqlalchemy import select
 from search.analysis import normalize
 from services.context import Context
 from services.domain.models import Document, DocumentVersion
-from services.imports.recognize import clean_lines, cn_number, join_broken_lines
-
-_DATE = r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前"
-_DATES_EACH = re.compile(
-    rf"(?P<dates>(?:{_DATE}\s*[和、，,及与]?\s*){{2,}})[，,]?\s*(?P<who>各[^，,。；;]{{1,20}}?)分别(?:报送|上报)(?P<what>[^。；;]+)"
+from services.imports.recognize import (
+    DUE_DATE,
+    MONTH_MARK,
+    PHASE,
+    clean_lines,
+    cn_number,
+    join_broken_lines,
+    month_mark_end,
 )
-_DATED = re.compile(rf"(?:请于|于|在)?\s*{_DATE}\s*(?:将|把)?([^。；]{{1,80}}?)(?:报送|上报|报至|送至|报给)")
+
+_DATES_EACH = re.compile(
+    rf"(?P<dates>(?:{DUE_DATE}\s*[和、，,及与]?\s*){{2,}})[，,]?\s*(?P<who>各[^，,。；;]{{1,20}}?)分别(?:报送|上报)(?P<what>[^。；;]+)"
+)
+_DATED = re.compile(rf"(?:请于|于|在)?\s*{DUE_DATE}\s*(?:将|把)?([^。；]{{1,80}}?)(?:报送|上报|报至|送至|报给)")
 _CADENCE = re.compile(
     r"(每周|每月|每季度|每季)\s*至少\s*(?:报送|上报|提供)?\s*(\d+|[一二三四五六七八九十两]+)\s*(?:条|次|篇|份|期|个)\s*(?:以上)?"
     r"\s*([\u4e00-\u9fff]{2,20})"
 )
-_PHASE = re.compile(r"([\u4e00-\u9fff]{2,6}阶段)\s*[（(]([^（()）]{3,40})[)）]")
-_MONTH = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(底|上旬|中旬|下旬|末))?")
+_MONTH = re.compile(MONTH_MARK)
 _UNITS_PAREN = re.compile(r"[（(]([^（()）]{2,160})[)）]\s*$")
 _LEAD = re.compile(r"牵头单位[:：]\s*([^；;。]+)[；;，,]?\s*(?:配合单位[:：]\s*([^；;。]+))?")
 _RESPONSIBLE = re.compile(r"责任单位[:：]\s*([^；;。]+)")
@@ -146,7 +151,7 @@ def _dated_each(flat: str, year: int | None) -> list[FoundObligation]:
     """'5月30日前和6月20日前、12月20日前，各单位分别报送A和B、C' → three obligations, one date each."""
     found = []
     for m in _DATES_EACH.finditer(flat):
-        dates = [_date(d[0], d[1], d[2], year) for d in re.findall(_DATE, m["dates"])]
+        dates = [_date(d[0], d[1], d[2], year) for d in re.findall(DUE_DATE, m["dates"])]
         items = _items(m["what"])
         if len(dates) != len(items) or None in dates:
             continue
@@ -204,7 +209,7 @@ def _cadences(flat: str, year: int | None) -> list[FoundObligation]:
 
 def _phases(flat: str, year: int | None) -> list[FoundPhase]:
     found = []
-    for m in _PHASE.finditer(flat):
+    for m in PHASE.finditer(flat):
         window = m[2]
         marks = list(_MONTH.finditer(window))
         if not marks:
@@ -213,20 +218,11 @@ def _phases(flat: str, year: int | None) -> list[FoundPhase]:
         y = int(y_mark[1]) if y_mark else year
         if y is None:
             continue
-        end = _month_end(marks[-1], y)
+        end = month_mark_end(marks[-1], y)
         start = _month_start(marks[0], y) if len(marks) > 1 and re.search(r"[—\-－~至到]", window) else None
         if end is not None:
             found.append(FoundPhase(m[1], start, end, raw=window))
     return found
-
-
-def _month_end(m: re.Match[str], year: int) -> dt.date | None:
-    y, month = int(m[1]) if m[1] else year, int(m[2])
-    if not 1 <= month <= 12:
-        return None
-    last = calendar.monthrange(y, month)[1]
-    day = int(m[3]) if m[3] else {"上旬": 10, "中旬": 20}.get(m[4] or "", last)
-    return dt.date(y, month, min(day, last))
 
 
 def _month_start(m: re.Match[str], year: int) -> dt.date | None:

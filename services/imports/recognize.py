@@ -54,9 +54,13 @@ _SECRECY = re.compile(r"^(绝密|机密|秘密)\s*(?:[★☆*＊]\s*(\S{1,10}))?
 _URGENCY = re.compile(r"^(特急|加急)$")
 _COPY_NUMBER = re.compile(r"^\d{6}$")  # 份号
 _SIGNER = re.compile(r"^签发人[:：]")
-_DEADLINE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前")
-_PHASE = re.compile(r"([\u4e00-\u9fff]{2,6}阶段)\s*[（(]([^（()）]{3,40})[)）]")
-_PHASE_END = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(底|上旬|中旬|下旬|末))?\s*(?:之)?前")
+# A plan's dates, each with its year, month and day: a due date (5月20日前, 2024年5月20日之前) and a month mark
+# (5月, 5月20日, 5月底 / 上旬 / 中旬 / 下旬 / 末: its part of the month last); a 阶段 with its dates in brackets.
+DUE_DATE = r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:之)?前"
+MONTH_MARK = r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|(底|上旬|中旬|下旬|末))?"
+PHASE = re.compile(r"([\u4e00-\u9fff]{2,6}阶段)\s*[（(]([^（()）]{3,40})[)）]")
+_DEADLINE = re.compile(DUE_DATE)
+_PHASE_END = re.compile(rf"{MONTH_MARK}\s*(?:之)?前")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)")
 _TASK = re.compile(r"[（(]([^（()）]{2,120})[)）]\s*$")
 _UNIT_HINT = re.compile(r"(市|局|委|部|办|乡镇|街道|会|院|团|馆|学院|集团|中心|政府|各)")
@@ -506,7 +510,7 @@ def _report_deadline(flat: str, year: int | None, fields: dict[str, Found]) -> N
 
 def _phases(flat: str, year: int | None, fields: dict[str, Found]) -> None:
     phases = []
-    for m in _PHASE.finditer(flat):
+    for m in PHASE.finditer(flat):
         window = m[2]
         end = None
         for e in _PHASE_END.finditer(window):
@@ -514,15 +518,22 @@ def _phases(flat: str, year: int | None, fields: dict[str, Found]) -> None:
         if end is None:
             continue
         window_year = re.search(r"(\d{4})年", window)
-        y = int(end[1]) if end[1] else (int(window_year[1]) if window_year else year)
-        if y is None:
-            continue
-        month = int(end[2])
-        last = calendar.monthrange(y, month)[1]
-        day = int(end[3]) if end[3] else {"上旬": 10, "中旬": 20}.get(end[4] or "", last)
-        phases.append({"name": m[1], "deadline": dt.date(y, month, day), "raw": window})
+        deadline = month_mark_end(end, int(window_year[1]) if window_year else year)
+        if deadline is not None:
+            phases.append({"name": m[1], "deadline": deadline, "raw": window})
     if phases:
         fields["phases"] = Found(phases, 0.85)
+
+
+def month_mark_end(m: re.Match[str], year: int | None) -> dt.date | None:
+    """The last day a month mark names (its day; 上旬 the 10th, 中旬 the 20th, else the month's last), in its own
+    year or else ``year``; None when it names no month or no year."""
+    y, month = int(m[1]) if m[1] else year, int(m[2])
+    if y is None or not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(y, month)[1]
+    day = int(m[3]) if m[3] else {"上旬": 10, "中旬": 20}.get(m[4] or "", last)
+    return dt.date(y, month, min(day, last))
 
 
 def _tasks(paragraphs: list[str], fields: dict[str, Found]) -> None:

@@ -6,21 +6,19 @@ import datetime as dt
 from typing import Protocol
 from urllib.parse import urlparse
 
-from services.errors import DomainError
+from services.errors import Conflict, DomainError, NotFound
 
 
 class ObjectStoreError(DomainError):
     status = 503
 
 
-class ObjectNotFound(DomainError):
-    status = 404
+class ObjectNotFound(NotFound):
+    pass
 
 
-class ObjectLocked(DomainError):
+class ObjectLocked(Conflict):
     """The object is under retention or legal hold, or already archived: it cannot change."""
-
-    status = 409
 
 
 class ObjectStore(Protocol):

@@ -82,3 +82,9 @@ def test_compilation_parts_are_titled_by_the_heading_that_opens_them() -> None:
     assert first.title == "关于2024年活动总结 篇1" and second.title == "XX县卫健委活动总结"
     assert first.collection_title == second.collection_title == "关于2024年活动总结"
     assert first.value("year") == second.value("year") == 2024
+
+
+def test_a_phase_dated_with_a_month_that_does_not_exist_is_left_out_and_a_31st_is_the_months_last_day() -> None:
+    text = f"关于开展评估工作的通知\n{BODY}一、部署阶段（2024年13月底前）。\n二、总结阶段（2024年6月31日前）。\n"
+    phases = recognize_one(text).value("phases")
+    assert [(p["name"], p["deadline"]) for p in phases] == [("总结阶段", dt.date(2024, 6, 30))]

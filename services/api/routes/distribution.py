@@ -5,16 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import (
-    AssignmentOut,
-    ChaseOut,
-    DistributionRow,
-    ExpectedOut,
-    InboxItemOut,
-    InboxOut,
-)
+from services.distribution.schemas import DistributionRow, InboxItemOut, InboxOut
 from services.http.deps import CurrentUser, Distribution
 from services.http.params import Id
+from services.obligations.schemas import AssignmentOut, ChaseOut, ExpectedOut
 
 router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 
@@ -27,17 +21,17 @@ def inbox(user: CurrentUser, distribution: Distribution) -> InboxOut:
         to_review=mine["to_review"],
         to_sign=mine["to_sign"],
         to_receive=mine["to_receive"],
-        obligations_due=[ExpectedOut.of(e) for e in mine["obligations_due"]],
+        obligations_due=[ExpectedOut.model_validate(e) for e in mine["obligations_due"]],
         arrivals=mine["arrivals"],
-        tasks=[AssignmentOut.of(a) for a in mine["tasks"]],
-        chases=[ChaseOut.of(c) for c in mine["chases"]],
+        tasks=[AssignmentOut.model_validate(a) for a in mine["tasks"]],
+        chases=[ChaseOut.model_validate(c) for c in mine["chases"]],
     )
 
 
 @router.post("/documents/{document_id}/receive")
 def receive(user: CurrentUser, distribution: Distribution, document_id: Id) -> InboxItemOut:
     """签收: the caller's organ confirms receipt."""
-    return InboxItemOut.of(distribution.receive(user, document_id))
+    return InboxItemOut.model_validate(distribution.receive(user, document_id))
 
 
 @router.get("/documents/{document_id}/distribution")

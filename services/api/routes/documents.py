@@ -11,16 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from services import compose
 from services.access import Level
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import (
-    AuditOut,
+from services.audit.schemas import AuditOut
+from services.documents.schemas import (
+    AttachmentUpload,
     ConfirmDeliveryIn,
     DiffOut,
     DocumentOut,
-    SigningViewOut,
-    SignoffOut,
+    DraftInput,
     VersionOut,
 )
-from services.documents.schemas import AttachmentUpload, DraftInput
 from services.documents.service import decode_utf8_text, draft_input_of
 from services.errors import Conflict
 from services.http.deps import (
@@ -40,6 +39,7 @@ from services.http.scope import RuntimeDep, TokenDep, user_scope
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.rendering.ofd import MIME as OFD_MIME
 from services.seal.sign import SES_MIME
+from services.workflow.schemas import SigningViewOut, SignoffOut
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
@@ -153,7 +153,9 @@ def download_attachment(
 
 @router.get("/{document_id}/versions")
 def list_versions(user: CurrentUser, service: Documents, document_id: Id) -> list[VersionOut]:
-    return [VersionOut.of(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))]
+    return [
+        VersionOut.model_validate(v) for v in service.versions(service.get_visible(user, document_id, Level.internal))
+    ]
 
 
 @router.get("/{document_id}/versions/{number}/body")
@@ -171,7 +173,7 @@ def diff_versions(
     to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_VERSION)],
 ) -> DiffOut:
     document = service.get_visible(user, document_id, Level.internal)
-    return DiffOut.of(service.diff(document, from_version, to_version))
+    return DiffOut.model_validate(service.diff(document, from_version, to_version))
 
 
 @router.post("/{document_id}/submit")
@@ -199,15 +201,15 @@ def signing_view(document_id: Id, scope: RecordingScope) -> SigningViewOut:
         document=DocumentOut.of(document),
         body=workflow.documents.body(workflow.documents.version(document)),
         last_seen_version=view["last_seen_version"],
-        diff_since_last_seen=DiffOut.of(view["diff"]) if view["diff"] else None,
-        signoffs=[SignoffOut.of(s) for s in workflow.signoffs(document)],
+        diff_since_last_seen=DiffOut.model_validate(view["diff"]) if view["diff"] else None,
+        signoffs=[SignoffOut.model_validate(s) for s in workflow.signoffs(document)],
     )
 
 
 @router.get("/{document_id}/signoffs")
 def list_signoffs(user: CurrentUser, workflow: Workflow, document_id: Id) -> list[SignoffOut]:
     document = workflow.documents.get_visible(user, document_id, Level.internal)
-    return [SignoffOut.of(s) for s in workflow.signoffs(document, current_round_only=False)]
+    return [SignoffOut.model_validate(s) for s in workflow.signoffs(document, current_round_only=False)]
 
 
 @router.post("/{document_id}/signoff")
@@ -310,4 +312,4 @@ def document_html(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Resp
 
 @router.get("/{document_id}/audit")
 def audit_trail(user: CurrentUser, audit: Audit, document_id: Id) -> list[AuditOut]:
-    return [AuditOut.of(e) for e in audit.for_document(user, document_id)]
+    return [AuditOut.model_validate(e) for e in audit.for_document(user, document_id)]

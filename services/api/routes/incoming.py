@@ -8,136 +8,34 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from services.access import require_read
+from services.accounts.schemas import DepartmentOut
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import DepartmentOut
 from services.documents.schemas import AttachmentUpload
-from services.domain.enums import Classification, IncomingNature, IncomingState, Urgency
-from services.domain.models import IncomingRecord, User
+from services.domain.enums import Classification, IncomingNature, Urgency
 from services.http.deps import CurrentUser, Departments, Incoming, UnitOfWork
 from services.http.downloads import content_disposition
-from services.http.params import Id, IdField, IdQuery
+from services.http.params import Id, IdQuery
 from services.incoming.schemas import (
+    AssignIn,
     CirculateIn,
     CloseIn,
     DepartmentIn,
     HandleIn,
+    IncomingDetailOut,
+    IncomingOut,
     InstructIn,
     OpinionIn,
+    OwedOut,
     PaperIn,
     ReadIn,
+    RegisterOut,
     ReviewIn,
 )
-from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["incoming"], responses=ERROR_RESPONSES)
-
-
-class StepOut(BaseModel):
-    action: str
-    actor: str
-    opinion: str | None
-    detail: dict[str, Any]
-    at: dt.datetime
-
-
-class PartOut(BaseModel):
-    department_id: int
-    department: str
-    role: str
-    note: str | None
-    done_at: dt.datetime | None
-
-
-class ReaderOut(BaseModel):
-    user_id: int
-    name: str
-    read_at: dt.datetime | None
-    opinion: str | None
-
-
-class IncomingOut(BaseModel):
-    id: int
-    organ_id: int
-    number: str
-    year: int
-    seq: int
-    received_on: dt.date
-    origin: str
-    source_name: str
-    doc_number: str | None
-    title: str
-    classification: str
-    urgency: str
-    copies: int
-    nature: str
-    document_id: int | None
-    state: str
-    state_zh: str
-    deadline: dt.date | None
-    overdue: bool
-    where_now: str
-    result: str | None
-    reply_document_id: int | None
-    has_scan: bool
-
-    @classmethod
-    def of(cls, r: IncomingRecord, service: IncomingService) -> IncomingOut:
-        return cls(
-            id=r.id, organ_id=r.organ_id, number=r.number, year=r.year, seq=r.seq, received_on=r.received_on,
-            origin=r.origin, source_name=r.source_name, doc_number=r.doc_number, title=r.title,
-            classification=r.classification, urgency=r.urgency, copies=r.copies, nature=r.nature,
-            document_id=r.document_id, state=r.state, state_zh=IncomingState(r.state).zh, deadline=r.deadline,
-            overdue=service.is_overdue(r), where_now=service.where_now(r), result=r.result,
-            reply_document_id=r.reply_document_id, has_scan=r.scan_key is not None,
-        )  # fmt: skip
-
-
-class IncomingDetailOut(IncomingOut):
-    steps: list[StepOut]
-    parts: list[PartOut]
-    readers: list[ReaderOut]
-    actions: list[str] = Field(
-        default_factory=list,
-        description="What the caller may do next (IncomingService.steps_for): review, propose, instruct, handle, "
-        "circulate, read, close",
-    )
-
-    @classmethod
-    def of(cls, r: IncomingRecord, service: IncomingService, user: User | None = None) -> IncomingDetailOut:
-        base = IncomingOut.of(r, service).model_dump()
-        return cls(
-            **base,
-            actions=[step for step, allowed in service.steps_for(user, r).items() if allowed] if user else [],
-            steps=[StepOut(action=s.action, actor=s.actor_name, opinion=s.opinion, detail=s.detail, at=s.at)
-                   for s in r.steps],
-            parts=[PartOut(department_id=p.department_id, department=p.department.name, role=p.role, note=p.note,
-                           done_at=p.done_at) for p in r.parts],
-            readers=[ReaderOut(user_id=x.user_id, name=x.user.display_name, read_at=x.read_at, opinion=x.opinion)
-                     for x in r.readers],
-        )  # fmt: skip
-
-
-class RegisterOut(BaseModel):
-    total: int
-    items: list[IncomingOut]
-
-
-class OwedOut(BaseModel):
-    review: list[IncomingOut]
-    propose: list[IncomingOut]
-    instruct: list[IncomingOut]
-    handle: list[IncomingOut]
-    read: list[IncomingOut]
-    close: list[IncomingOut]
-    supervised: list[IncomingOut]
-
-
-class AssignIn(BaseModel):
-    department_id: IdField | None = None
 
 
 @router.get("/incoming")
@@ -284,12 +182,12 @@ def where_now(user: CurrentUser, ctx: UnitOfWork, service: Incoming, document_id
 
 @router.get("/departments")
 def departments(departments: Departments, organ_id: IdQuery | None = None) -> list[DepartmentOut]:
-    return [DepartmentOut.of(d) for d in departments.list(organ_id)]
+    return [DepartmentOut.model_validate(d) for d in departments.list(organ_id)]
 
 
 @router.post("/departments", status_code=201)
 def create_department(user: CurrentUser, departments: Departments, body: DepartmentIn) -> DepartmentOut:
-    return DepartmentOut.of(departments.create(user, body.organ_id, body.name))
+    return DepartmentOut.model_validate(departments.create(user, body.organ_id, body.name))
 
 
 @router.put("/users/{user_id}/department")

@@ -9,20 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
+from services.accounts.schemas import GroupOut
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import (
-    AssignmentOut,
-    ChaseOut,
-    DashboardOut,
-    GroupOut,
-    ObligationOut,
-    SubmissionOut,
-    TaskOut,
-)
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import decode_utf8_text
 from services.http.deps import CurrentUser, Groups, Obligations, Tasks
 from services.http.params import Id, IdField, IdQuery
+from services.obligations.schemas import AssignmentOut, ChaseOut, DashboardOut, ObligationOut, SubmissionOut, TaskOut
 
 router = APIRouter(prefix="/api/v1", tags=["obligations"], responses=ERROR_RESPONSES)
 
@@ -104,7 +97,7 @@ def report(
 
 @router.get("/obligations/{obligation_id}/chases")
 def chases(user: CurrentUser, obligations: Obligations, obligation_id: Id) -> list[ChaseOut]:
-    return [ChaseOut.of(c) for c in obligations.chases_seen_by(user, obligation_id)]
+    return [ChaseOut.model_validate(c) for c in obligations.chases_seen_by(user, obligation_id)]
 
 
 @router.post("/obligations/{obligation_id}/chase")
@@ -145,17 +138,17 @@ def tasks(user: CurrentUser, tasks: Tasks, document_id: Id) -> list[TaskOut]:
 @router.post("/task-assignments/{assignment_id}/progress")
 def progress(user: CurrentUser, tasks: Tasks, assignment_id: Id, body: ProgressIn) -> AssignmentOut:
     """A responsible unit reports progress on its task, or that it is done."""
-    return AssignmentOut.of(tasks.report_progress(user, assignment_id, body.note, body.done))
+    return AssignmentOut.model_validate(tasks.report_progress(user, assignment_id, body.note, body.done))
 
 
 @router.get("/recipient-groups")
 def groups(groups: Groups) -> list[GroupOut]:
-    return [GroupOut.of(g) for g in groups.all()]
+    return [GroupOut.model_validate(g) for g in groups.all()]
 
 
 @router.post("/recipient-groups", status_code=201)
 def create_group(user: CurrentUser, groups: Groups, body: GroupIn) -> GroupOut:
-    return GroupOut.of(groups.create(user, body.name, body.members, body.aliases))
+    return GroupOut.model_validate(groups.create(user, body.name, body.members, body.aliases))
 
 
 @router.put("/recipient-groups/{group_id}")
@@ -164,4 +157,4 @@ def set_members(user: CurrentUser, service: Groups, group_id: Id, body: MembersI
     group = service.set_members(user, group_id, body.members)
     if body.aliases is not None:
         group = service.set_aliases(user, group_id, body.aliases)
-    return GroupOut.of(group)
+    return GroupOut.model_validate(group)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import ConfirmDeliveryIn, DocumentOut
+from services.documents.schemas import ConfirmDeliveryIn, DocumentOut
 from services.domain.filenames import safe_file_name
 from services.domain.models import IssueRecord
 from services.http.deps import CurrentUser, IssuingSheets, Registrar

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from services import compose
 from services.accounts import login as logins
+from services.accounts.schemas import LoginOut, UserOut
 from services.api.errors import ERROR_RESPONSES
-from services.api.schemas import LoginOut, UserOut
 from services.http.deps import PendingScope
 from services.http.request import client_address
 from services.http.scope import RuntimeDep, TokenDep
