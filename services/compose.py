@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.accounts.departments import DepartmentService
 from services.accounts.groups import GroupService
 from services.accounts.people import PeopleService
+from services.accounts.repository import AccountRepository
 from services.accounts.service import OrganService, UserService
 from services.archive.fonds import FondsService
 from services.archive.retention import RetentionService
@@ -39,23 +40,25 @@ def audit(ctx: Context) -> AuditService:
 
 
 def users(ctx: Context) -> UserService:
-    return UserService(ctx)
+    return UserService(ctx, repo=AccountRepository(ctx.session), organs=organs(ctx))
 
 
 def organs(ctx: Context) -> OrganService:
-    return OrganService(ctx)
+    return OrganService(ctx, repo=AccountRepository(ctx.session), audit=audit(ctx))
 
 
 def groups(ctx: Context) -> GroupService:
-    return GroupService(ctx)
+    return GroupService(ctx, repo=AccountRepository(ctx.session), organs=organs(ctx))
 
 
 def people(ctx: Context) -> PeopleService:
-    return PeopleService(ctx, users=users(ctx), audit=audit(ctx))
+    return PeopleService(
+        ctx, users=users(ctx), audit=audit(ctx), repo=AccountRepository(ctx.session), organs=organs(ctx)
+    )
 
 
 def departments(ctx: Context) -> DepartmentService:
-    return DepartmentService(ctx, audit=audit(ctx))
+    return DepartmentService(ctx, audit=audit(ctx), repo=AccountRepository(ctx.session))
 
 
 def documents(ctx: Context) -> DocumentService:
