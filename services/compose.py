@@ -21,6 +21,7 @@ from services.imports.service import ImportJobService, ImportService
 from services.incoming.repository import IncomingRepository
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
+from services.jobs.repository import JobRepository
 from services.jobs.service import JobService
 from services.numbering.service import NumberingService
 from services.obligations.repository import ObligationRepository
@@ -125,7 +126,7 @@ def retention(ctx: Context) -> RetentionService:
 
 
 def jobs(ctx: Context) -> JobService:
-    return JobService(ctx)
+    return JobService(ctx, repo=JobRepository(ctx.session))
 
 
 def indexing(ctx: Context) -> IndexingService:
