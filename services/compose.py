@@ -12,6 +12,7 @@ from services.accounts.service import OrganService, UserService
 from services.archive.fonds import FondsService
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
+from services.audit.repository import AuditRepository
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
@@ -37,7 +38,7 @@ from services.workflow.service import WorkflowService
 
 
 def audit(ctx: Context) -> AuditService:
-    return AuditService(ctx)
+    return AuditService(ctx, repo=AuditRepository(ctx.session))
 
 
 def users(ctx: Context) -> UserService:
