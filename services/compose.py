@@ -10,6 +10,7 @@ from services.accounts.people import PeopleService
 from services.accounts.repository import AccountRepository
 from services.accounts.service import OrganService, UserService
 from services.archive.fonds import FondsService
+from services.archive.repository import ArchiveRepository
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
 from services.audit.repository import AuditRepository
@@ -115,15 +116,18 @@ def imports(ctx: Context) -> ImportService:
 
 
 def archive(ctx: Context) -> ArchiveService:
-    return ArchiveService(ctx, documents=documents(ctx), fonds=fonds(ctx))
+    return ArchiveService(
+        ctx, documents=documents(ctx), fonds=fonds(ctx), repo=ArchiveRepository(ctx.session), jobs=jobs(ctx),
+        indexing=indexing(ctx), audit=audit(ctx),
+    )  # fmt: skip
 
 
 def fonds(ctx: Context) -> FondsService:
-    return FondsService(ctx)
+    return FondsService(ctx, repo=ArchiveRepository(ctx.session), audit=audit(ctx))
 
 
 def retention(ctx: Context) -> RetentionService:
-    return RetentionService(ctx)
+    return RetentionService(ctx, repo=ArchiveRepository(ctx.session), audit=audit(ctx))
 
 
 def jobs(ctx: Context) -> JobService:
