@@ -25,6 +25,7 @@ from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.jobs.repository import JobRepository
 from services.jobs.service import JobService
+from services.numbering.repository import NumberingRepository
 from services.numbering.service import NumberingService
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
@@ -143,4 +144,4 @@ def import_jobs(ctx: Context) -> ImportJobService:
 
 
 def numbering(ctx: Context) -> NumberingService:
-    return NumberingService(ctx, audit=audit(ctx))
+    return NumberingService(ctx, audit=audit(ctx), repo=NumberingRepository(ctx.session), organs=organs(ctx))
