@@ -16,12 +16,14 @@ from services.archive.service import ArchiveService
 from services.audit.repository import AuditRepository
 from services.audit.service import AuditService
 from services.context import Context
+from services.distribution.repository import InboxRepository
 from services.distribution.service import DistributionService
 from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.imports.service import ImportJobService, ImportService
 from services.incoming.repository import IncomingRepository
 from services.incoming.service import IncomingService
+from services.indexing.repository import OutboxRepository
 from services.indexing.service import IndexingService
 from services.jobs.repository import JobRepository
 from services.jobs.service import JobService
@@ -89,7 +91,10 @@ def issuing_sheets(ctx: Context) -> IssuingSheetService:
 
 
 def distribution(ctx: Context) -> DistributionService:
-    return DistributionService(ctx, documents=documents(ctx), listed=listed_documents(ctx), audit=audit(ctx))
+    return DistributionService(
+        ctx, documents=documents(ctx), listed=listed_documents(ctx), audit=audit(ctx),
+        inboxes=InboxRepository(ctx.session), indexing=indexing(ctx),
+    )  # fmt: skip
 
 
 def listed_documents(ctx: Context) -> DocumentRepository:
@@ -136,7 +141,7 @@ def jobs(ctx: Context) -> JobService:
 
 
 def indexing(ctx: Context) -> IndexingService:
-    return IndexingService(ctx)
+    return IndexingService(ctx, repo=OutboxRepository(ctx.session))
 
 
 def import_jobs(ctx: Context) -> ImportJobService:
