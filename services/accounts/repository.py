@@ -9,10 +9,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, exists, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
+from services.caches import CachedCaller
 from services.domain.models import (
     AuthToken,
     CacheVersion,
@@ -39,6 +41,7 @@ _versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAli
 _ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs")
 _ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
 _ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
+_USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
 
 
 class AccountRepository:
@@ -135,9 +138,16 @@ class AccountRepository:
     def refresh(self, row: object, attributes: Sequence[str]) -> None:
         self.session.refresh(row, list(attributes))
 
-    def merged(self, user: User) -> User:
-        """A detached copy as this session's user, as if just loaded (no query)."""
-        return self.session.merge(user, load=False)
+    @staticmethod
+    def snapshot(user: User) -> CachedCaller:
+        """The user row's columns, to be kept by this process while the row's version stays."""
+        return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
+
+    def attached(self, cached: CachedCaller) -> User:
+        """The cached row as this session's user, as if just loaded (no query; relationships load when used)."""
+        copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
+        make_transient_to_detached(copy)
+        return self.session.merge(copy, load=False)
 
     def login_check(self, digest: str) -> Row[Any] | None:
         """The token's user id, expiry, whether the user is active and the user row's version (one indexed read)."""

@@ -11,14 +11,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
 
 from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
 from services.accounts.repository import AccountRepository
 from services.audit.service import AuditService
-from services.caches import CachedCaller, OrganDirectory
+from services.caches import OrganDirectory
 from services.context import Context
 from services.domain.enums import Classification, Role
 from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
@@ -30,20 +28,6 @@ def require_strong(password: str, username: str = "") -> None:
     found = weakness(password, username)
     if found is not None:
         raise Invalid(*found, field="password")
-
-
-_USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
-
-
-def _snapshot(user: User) -> CachedCaller:
-    return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
-
-
-def _detached(cached: CachedCaller) -> User:
-    """The cached row as a detached user, to be merged as if just loaded (relationships load when used)."""
-    copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
-    make_transient_to_detached(copy)
-    return copy
 
 
 def _token_digest(token: str) -> str:
@@ -427,10 +411,10 @@ class UserService:
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
         cached = self.ctx.caches.callers.get(digest)
         if cached is not None and cached.user_id == row.user_id and cached.version == row.auth_version:
-            return self.repo.merged(_detached(cached))
+            return self.repo.attached(cached)
         user = self.repo.user(row.user_id)
         assert user is not None  # the join found it
-        self.ctx.caches.callers.put(digest, _snapshot(user))
+        self.ctx.caches.callers.put(digest, self.repo.snapshot(user))
         return user
 
     def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
