@@ -13,9 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.audit import anchor_audit_chain
 from flows.naming import RunLabel, archive_label, fixity_label, given_name
 from flows.runtime import get_runtime
+from services import compose
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
-from services.archive.retention import RetentionService
-from services.archive.service import ArchiveService
 from services.domain.enums import ArchiveRunStatus
 
 ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
@@ -23,8 +22,7 @@ ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than t
 
 def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
     with get_runtime().context() as ctx:
-        run = ArchiveService(ctx).run(run_id)
-        run.stage_seconds = {**run.stage_seconds, stage: round(run.stage_seconds.get(stage, 0.0) + seconds, 3)}
+        compose.archive(ctx).add_seconds(run_id, stage, seconds)
 
 
 @task(name="archive-select-and-number", cache_policy=NO_CACHE)
@@ -33,10 +31,10 @@ def select_and_number(run_id: int) -> dict[str, Any]:
     with the retention schedule in force; the report says what waits and why, and which schedule was used."""
     started = time.perf_counter()
     with get_runtime().context() as ctx:
-        service = ArchiveService(ctx)
+        service = compose.archive(ctx)
         run = service.run(run_id)
-        schedule = RetentionService(ctx).in_force()
-        selection = service.select(run)
+        schedule = compose.retention(ctx).in_force()
+        selection = service.selection_of(run)
         failed: dict[int, list[str]] = {}
         for filing in selection.filings:
             if filing.group.main.id not in failed and (problems := service.precheck(filing.group)):
@@ -55,7 +53,7 @@ def select_and_number(run_id: int) -> dict[str, Any]:
             "retention_schedule": schedule.as_report(),
             "fonds": run.fonds_code,
         }
-        run.report = {**run.report, **report}
+        service.add_to_report(run, report)
     _add_seconds(run_id, "select", selected - started)
     _add_seconds(run_id, "number", time.perf_counter() - selected)
     return report
@@ -68,7 +66,7 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
     results, stages = [], {"package": 0.0, "check": 0.0, "store": 0.0}
     for item_id in item_ids:
         with runtime.context() as ctx:
-            service = ArchiveService(ctx)
+            service = compose.archive(ctx)
             item = service.item_to_store(item_id)
             if item is None:
                 continue
@@ -76,7 +74,6 @@ def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list
             files, metadata, expected = service.package(item)
             t1 = time.perf_counter()
             checks, formats = service.check(item, files, metadata, expected)
-            item.checks = checks.as_dict()
             t2 = time.perf_counter()
             if checks.passed:
                 service.store(item, files, formats)
@@ -103,7 +100,7 @@ def write_catalogue(run_id: int) -> dict[str, Any]:
     """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds), with each fonds' 件号 gaps."""
     started = time.perf_counter()
     with get_runtime().context() as ctx:
-        service = ArchiveService(ctx)
+        service = compose.archive(ctx)
         run = service.run(run_id)
         catalogues, gaps, rows = [], [], 0
         for fonds in service.filed_fonds(run.year, run.fonds_code):
@@ -117,7 +114,7 @@ def write_catalogue(run_id: int) -> dict[str, Any]:
             catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": len(items)})
             gaps += service.gaps(fonds.code, run.year)
             rows += len(items)
-        run.report = {**run.report, "catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps}
+        service.add_to_report(run, {"catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps})
     _add_seconds(run_id, "catalogue", time.perf_counter() - started)
     return {"rows": rows, "gaps": gaps}
 
@@ -156,14 +153,14 @@ def annual_archive(
     runtime = get_runtime()
     year = archive_year(year)
     with runtime.context() as ctx:
-        service = ArchiveService(ctx)
+        service = compose.archive(ctx)
         run = service.run(run_id) if run_id else service.start_run(year, dry_run, fonds)
         run_id, fonds = run.id, run.fonds_code
     report = select_and_number(run_id)
     if dry_run:
         return _finish(run_id, ArchiveRunStatus.dry_run)
     with runtime.context() as ctx:
-        pending = ArchiveService(ctx).pending_items(year, fonds)
+        pending = compose.archive(ctx).pending_items(year, fonds)
     results: list[dict[str, Any]] = []
     for start in range(0, len(pending), ITEMS_PER_TASK):
         chunk = pending[start : start + ITEMS_PER_TASK]
@@ -186,7 +183,7 @@ def _finish(
     run_id: int, status: ArchiveRunStatus, report: dict[str, Any] | None = None, counts: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     with get_runtime().context() as ctx:
-        run = ArchiveService(ctx).finish_run(run_id, status, report, counts)
+        run = compose.archive(ctx).finish_run(run_id, status, report, counts)
         return {
             "run_id": run.id,
             "year": run.year,
@@ -200,8 +197,7 @@ def _finish(
 @flow(name="fixity-audit", flow_run_name=given_name(fixity_label().name))
 def fixity_audit(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     with get_runtime().context() as ctx:
-        check = ArchiveService(ctx).fixity(progress)
-        ctx.session.flush()
+        check = compose.archive(ctx).fixity(progress)
         return {
             "id": check.id,
             "items_checked": check.items_checked,

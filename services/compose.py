@@ -7,20 +7,27 @@ from __future__ import annotations
 from services.accounts.departments import DepartmentService
 from services.accounts.groups import GroupService
 from services.accounts.people import PeopleService
+from services.accounts.repository import AccountRepository
 from services.accounts.service import OrganService, UserService
 from services.archive.fonds import FondsService
+from services.archive.repository import ArchiveRepository
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
+from services.audit.repository import AuditRepository
 from services.audit.service import AuditService
 from services.context import Context
+from services.distribution.repository import InboxRepository
 from services.distribution.service import DistributionService
 from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.imports.service import ImportJobService, ImportService
 from services.incoming.repository import IncomingRepository
 from services.incoming.service import IncomingService
+from services.indexing.repository import OutboxRepository
 from services.indexing.service import IndexingService
+from services.jobs.repository import JobRepository
 from services.jobs.service import JobService
+from services.numbering.repository import NumberingRepository
 from services.numbering.service import NumberingService
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
@@ -36,27 +43,29 @@ from services.worklist.service import WorkList
 
 
 def audit(ctx: Context) -> AuditService:
-    return AuditService(ctx)
+    return AuditService(ctx, repo=AuditRepository(ctx.session))
 
 
 def users(ctx: Context) -> UserService:
-    return UserService(ctx)
+    return UserService(ctx, repo=AccountRepository(ctx.session), organs=organs(ctx))
 
 
 def organs(ctx: Context) -> OrganService:
-    return OrganService(ctx)
+    return OrganService(ctx, repo=AccountRepository(ctx.session), audit=audit(ctx))
 
 
 def groups(ctx: Context) -> GroupService:
-    return GroupService(ctx)
+    return GroupService(ctx, repo=AccountRepository(ctx.session), organs=organs(ctx))
 
 
 def people(ctx: Context) -> PeopleService:
-    return PeopleService(ctx, users=users(ctx), audit=audit(ctx))
+    return PeopleService(
+        ctx, users=users(ctx), audit=audit(ctx), repo=AccountRepository(ctx.session), organs=organs(ctx)
+    )
 
 
 def departments(ctx: Context) -> DepartmentService:
-    return DepartmentService(ctx, audit=audit(ctx))
+    return DepartmentService(ctx, audit=audit(ctx), repo=AccountRepository(ctx.session))
 
 
 def documents(ctx: Context) -> DocumentService:
@@ -83,7 +92,10 @@ def issuing_sheets(ctx: Context) -> IssuingSheetService:
 
 
 def distribution(ctx: Context) -> DistributionService:
-    return DistributionService(ctx, documents=documents(ctx), listed=listed_documents(ctx), audit=audit(ctx))
+    return DistributionService(
+        ctx, documents=documents(ctx), listed=listed_documents(ctx), audit=audit(ctx),
+        inboxes=InboxRepository(ctx.session), indexing=indexing(ctx),
+    )  # fmt: skip
 
 
 def listed_documents(ctx: Context) -> DocumentRepository:
@@ -118,23 +130,26 @@ def imports(ctx: Context) -> ImportService:
 
 
 def archive(ctx: Context) -> ArchiveService:
-    return ArchiveService(ctx, documents=documents(ctx), fonds=fonds(ctx))
+    return ArchiveService(
+        ctx, documents=documents(ctx), fonds=fonds(ctx), repo=ArchiveRepository(ctx.session), jobs=jobs(ctx),
+        indexing=indexing(ctx), audit=audit(ctx),
+    )  # fmt: skip
 
 
 def fonds(ctx: Context) -> FondsService:
-    return FondsService(ctx)
+    return FondsService(ctx, repo=ArchiveRepository(ctx.session), audit=audit(ctx))
 
 
 def retention(ctx: Context) -> RetentionService:
-    return RetentionService(ctx)
+    return RetentionService(ctx, repo=ArchiveRepository(ctx.session), audit=audit(ctx))
 
 
 def jobs(ctx: Context) -> JobService:
-    return JobService(ctx)
+    return JobService(ctx, repo=JobRepository(ctx.session))
 
 
 def indexing(ctx: Context) -> IndexingService:
-    return IndexingService(ctx)
+    return IndexingService(ctx, repo=OutboxRepository(ctx.session))
 
 
 def import_jobs(ctx: Context) -> ImportJobService:
@@ -142,4 +157,4 @@ def import_jobs(ctx: Context) -> ImportJobService:
 
 
 def numbering(ctx: Context) -> NumberingService:
-    return NumberingService(ctx, audit=audit(ctx))
+    return NumberingService(ctx, audit=audit(ctx), repo=NumberingRepository(ctx.session), organs=organs(ctx))

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from services.access import require_role
+from services.accounts.repository import AccountRepository
 from services.accounts.service import OrganService
 from services.context import Context
 from services.domain.enums import Role
@@ -19,18 +17,17 @@ MAX_GROUP_ALIASES = 20
 
 
 class GroupService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: AccountRepository | None = None, organs: OrganService | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or AccountRepository(ctx.session)
+        self.organs = organs or OrganService(ctx, self.repo)
 
     def all(self) -> Sequence[RecipientGroup]:
         """Every group with its members and aliases (one statement each, not one per group)."""
-        query = select(RecipientGroup).options(
-            selectinload(RecipientGroup.members), selectinload(RecipientGroup.aliases)
-        )
-        return self.ctx.session.scalars(query.order_by(RecipientGroup.id)).all()
+        return self.repo.groups()
 
     def get(self, group_id: int) -> RecipientGroup:
-        group = self.ctx.session.get(RecipientGroup, group_id)
+        group = self.repo.group(group_id)
         if group is None:
             raise not_found("单位分组", "recipient group", id=group_id)
         return group
@@ -39,13 +36,11 @@ class GroupService:
         return [self.get(g) for g in group_ids]
 
     def by_name(self, name: str) -> RecipientGroup | None:
-        return self.ctx.session.scalar(select(RecipientGroup).where(RecipientGroup.name == name))
+        return self.repo.group_by_name(name)
 
     def named(self, name: str) -> RecipientGroup | None:
         """The group known by this name or alias."""
-        by_alias = select(RecipientGroupAlias.group_id).where(RecipientGroupAlias.alias == name)
-        query = select(RecipientGroup).where((RecipientGroup.name == name) | RecipientGroup.id.in_(by_alias))
-        return self.ctx.session.scalar(query.limit(1))
+        return self.repo.group_named(name)
 
     def members(self, group_ids: Iterable[int]) -> list[int]:
         """Every member of the groups, in group order, each once."""
@@ -67,8 +62,8 @@ class GroupService:
         group = RecipientGroup(name=name, created_at=self.ctx.now())
         self._set_members(group, organ_ids)
         self._set_aliases(group, aliases)
-        self.ctx.session.add(group)
-        self.ctx.session.flush()
+        self.repo.add(group)
+        self.repo.flush()
         return group
 
     def set_aliases(self, actor: User, group_id: int, aliases: Sequence[str]) -> RecipientGroup:
@@ -76,7 +71,7 @@ class GroupService:
         require_role(actor, Role.admin)
         group = self.get(group_id)
         self._set_aliases(group, aliases)
-        self.ctx.session.flush()
+        self.repo.flush()
         return group
 
     def _set_aliases(self, group: RecipientGroup, aliases: Sequence[str]) -> None:
@@ -102,7 +97,7 @@ class GroupService:
         require_role(actor, Role.admin)
         group = self.get(group_id)
         self._set_members(group, organ_ids)
-        self.ctx.session.flush()
+        self.repo.flush()
         return group
 
     def _set_members(self, group: RecipientGroup, organ_ids: list[int]) -> None:
@@ -110,7 +105,7 @@ class GroupService:
             raise Invalid("group_empty", "单位分组至少要有一个单位", "a group needs at least one member")
         if len(set(organ_ids)) != len(organ_ids):
             raise Invalid("group_member_twice", "同一单位在分组中出现两次", "a unit is listed twice")
-        OrganService(self.ctx).get_many(organ_ids)
+        self.organs.get_many(organ_ids)
         existing = {m.organ_id: m for m in group.members}
         group.members = [existing.get(o) or RecipientGroupMember(organ_id=o) for o in organ_ids]
         for position, member in enumerate(group.members):

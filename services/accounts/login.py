@@ -15,14 +15,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.accounts import passwords
+from services.accounts.repository import AccountRepository
 from services.accounts.service import UserService
 from services.context import Context
-from services.domain.models import KnownLogin, LoginThrottle, User
+from services.domain.models import LoginThrottle, User
 from services.errors import DomainError, Unauthenticated
 
 Units = Callable[[bool], AbstractContextManager[Context]]  # runtime.context: write=True / False
@@ -65,9 +63,10 @@ def throttled(seconds: int) -> Throttled:
 
 
 class Throttle:
-    def __init__(self, ctx: Context, policy: ThrottlePolicy = POLICY) -> None:
+    def __init__(self, ctx: Context, policy: ThrottlePolicy = POLICY, repo: AccountRepository | None = None) -> None:
         self.ctx = ctx
         self.policy = policy
+        self.repo = repo or AccountRepository(ctx.session)
 
     def check(self, username: str, address: str | None) -> None:
         """Refuse before any hashing when the pair is locked, or the account or the address is and this user
@@ -77,7 +76,7 @@ class Throttle:
         if not self._known(username, address, now):
             keys += _wide_keys(username, address)
         for key in keys:
-            row = self.ctx.session.get(LoginThrottle, key)
+            row = self.repo.throttle(key)
             if row is not None and row.locked_until is not None and row.locked_until > now:
                 raise throttled(math.ceil((row.locked_until - now).total_seconds()))
 
@@ -87,37 +86,27 @@ class Throttle:
             self._count(key, self.policy.account_failures if key.startswith("user:") else self.policy.address_failures)
 
     def succeeded(self, username: str, address: str | None) -> None:
-        row = self.ctx.session.get(LoginThrottle, _pair(username, address))
+        row = self.repo.throttle(_pair(username, address))
         if row is not None:
-            self.ctx.session.delete(row)
+            self.repo.remove(row)
         if address:
             self._remember(username, address)
 
     def _remember(self, username: str, address: str) -> None:
-        """Insert or refresh, safe when the same user logs in twice at once from the same address."""
-        values = {"username": username[:64], "address": address[:150], "last_at": self.ctx.now()}
-        dialect = self.ctx.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(KnownLogin).values(**values)
-        self.ctx.session.execute(
-            statement.on_conflict_do_update(index_elements=["username", "address"], set_={"last_at": values["last_at"]})
-        )
+        self.repo.remember_login(username[:64], address[:150], self.ctx.now())
 
     def _known(self, username: str, address: str | None, now: dt.datetime) -> bool:
         if not address:
             return False
-        known = self.ctx.session.get(KnownLogin, (username[:64], address[:150]))
+        known = self.repo.known_login(username[:64], address[:150])
         return known is not None and now - known.last_at <= self.policy.remember
 
     def _count(self, key: str, limit: int) -> None:
         now = self.ctx.now()
-        query = select(LoginThrottle).where(LoginThrottle.key == key)
-        if self.ctx.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self.ctx.session.scalar(query)
+        row = self.repo.throttle_locked(key)
         if row is None:
             row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            self.ctx.session.add(row)
+            self.repo.add(row)
         elif now - row.window_started_at > self.policy.window and not _locked(row, now):
             row.failures, row.window_started_at = 0, now
         row.failures += 1
@@ -148,17 +137,19 @@ class Account:
 def login(units: Units, username: str, password: str, address: str | None) -> tuple[str, User]:
     """A login token for the right password; otherwise one answer whether or not the account exists."""
     with units(False) as ctx:
-        Throttle(ctx).check(username, address)
-        user = UserService(ctx).active_by_username(username)
+        repo = AccountRepository(ctx.session)
+        Throttle(ctx, repo=repo).check(username, address)
+        user = UserService(ctx, repo).active_by_username(username)
         account = Account(user.id, user.password_hash) if user else None
     ok = _verify(account.password_hash if account else passwords.DUMMY_HASH, password) and account is not None
     with units(True) as ctx:
+        repo = AccountRepository(ctx.session)
         if not ok:
-            Throttle(ctx).failed(username, address)
+            Throttle(ctx, repo=repo).failed(username, address)
         else:
             assert account is not None
-            Throttle(ctx).succeeded(username, address)
-            return UserService(ctx).issue_token(account.user_id, password)
+            Throttle(ctx, repo=repo).succeeded(username, address)
+            return UserService(ctx, repo).issue_token(account.user_id, password)
     raise Unauthenticated("login_failed", "用户名或密码错误", "wrong username or password")
 
 

@@ -12,15 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from services.access import require_role
 from services.accounts.passwords import hash_password
+from services.accounts.repository import AccountRepository
 from services.accounts.service import SYSTEM, SYSTEM_USERNAME, OrganService, UserService, require_strong
 from services.audit.service import AuditService
 from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, Role
-from services.domain.models import AuditEvent, AuthToken, Department, Organ, User
+from services.domain.models import AuditEvent, User
 from services.errors import Conflict, Forbidden, Invalid, not_found
 
 ROLE_VALUES = frozenset(r.value for r in Role)
@@ -74,10 +73,19 @@ def _changes(before: Profile, after: Profile) -> dict[str, list[Any]]:
 
 
 class PeopleService:
-    def __init__(self, ctx: Context, users: UserService | None = None, audit: AuditService | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        users: UserService | None = None,
+        audit: AuditService | None = None,
+        repo: AccountRepository | None = None,
+        organs: OrganService | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.users = users or UserService(ctx)
+        self.repo = repo or AccountRepository(ctx.session)
+        self.users = users or UserService(ctx, self.repo)
         self.audit = audit or AuditService(ctx)
+        self.organs = organs or OrganService(ctx, self.repo, self.audit)
 
     # -- the first administrator ------------------------------------------------------------------------------
 
@@ -101,7 +109,7 @@ class PeopleService:
                 "the person's name is required",
                 field="person_name",
             )
-        organs = OrganService(self.ctx)
+        organs = self.organs
         organ = organs.named(organ_name) or organs.create(
             SYSTEM, self._free_organ_code(), organ_name, (organ_short_name or "").strip() or organ_name
         )
@@ -115,7 +123,7 @@ class PeopleService:
         return user
 
     def _free_organ_code(self) -> str:
-        taken = set(self.ctx.session.scalars(select(Organ.code)))
+        taken = self.repo.organ_codes()
         return next(code for n in range(1, len(taken) + 2) if (code := f"organ-{n}") not in taken)
 
     # -- an admin keeps people --------------------------------------------------------------------------------
@@ -199,7 +207,7 @@ class PeopleService:
         if unknown or not profile.roles:
             raise Invalid("roles_invalid", "请至少选择一个角色", "choose at least one known role", field="roles")
         clearance = _clearance(profile.clearance)
-        OrganService(self.ctx).get(profile.organ_id)
+        self.organs.get(profile.organ_id)
         self._check_department(profile)
         if user is not None:
             self._check_clearance_raise(actor, user, clearance)
@@ -209,7 +217,7 @@ class PeopleService:
     def _check_department(self, profile: Profile) -> None:
         if profile.department_id is None:
             return
-        department = self.ctx.session.get(Department, profile.department_id)
+        department = self.repo.department(profile.department_id)
         if department is None or department.organ_id != profile.organ_id:
             raise Invalid(
                 "department_not_ours",
@@ -238,11 +246,11 @@ class PeopleService:
         user.job_title = profile.job_title
         user.organ_id, user.department_id = profile.organ_id, profile.department_id
         user.roles, user.clearance = list(profile.roles), profile.clearance
-        self.ctx.session.flush()
-        self.ctx.session.refresh(user, ["organ", "department"])
+        self.repo.flush()
+        self.repo.refresh(user, ["organ", "department"])
 
     def _person(self, user_id: int) -> User:
-        user = self.ctx.session.get(User, user_id)
+        user = self.repo.user(user_id)
         if user is None:
             raise not_found("用户", "user", id=user_id)
         if user.username == SYSTEM_USERNAME:
@@ -250,13 +258,13 @@ class PeopleService:
         return user
 
     def _active_users(self) -> Sequence[User]:
-        return self.ctx.session.scalars(select(User).where(User.active, User.username != SYSTEM_USERNAME)).all()
+        return self.repo.active_users_except(SYSTEM_USERNAME)
 
     def _other_active_admins(self, user_id: int) -> int:
         return sum(1 for u in self._active_users() if u.id != user_id and Role.admin.value in (u.roles or []))
 
     def _end_logins(self, user_id: int) -> None:
-        self.ctx.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+        self.repo.end_logins(user_id)
 
     def _record(self, actor: User, action: str, user: User, **detail: Any) -> None:
         self.audit.record(

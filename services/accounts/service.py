@@ -11,17 +11,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, select
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
 
 from services.access import require_role
 from services.accounts.passwords import hash_password, needs_rehash, verify, weakness
+from services.accounts.repository import AccountRepository
 from services.audit.service import AuditService
-from services.caches import CachedCaller, OrganDirectory
+from services.caches import OrganDirectory
 from services.context import Context
 from services.domain.enums import Classification, Role
-from services.domain.models import AuthToken, CacheVersion, Organ, OrganAlias, OrganPrefix, User
+from services.domain.models import AuthToken, Organ, OrganAlias, OrganPrefix, User
 from services.errors import Conflict, Invalid, Unauthenticated, not_found
 from services.rendering.fonts import FontSet, find_fonts_dir, unprintable_message
 
@@ -30,30 +28,6 @@ def require_strong(password: str, username: str = "") -> None:
     found = weakness(password, username)
     if found is not None:
         raise Invalid(*found, field="password")
-
-
-_tokens, _users = AuthToken.__table__, User.__table__
-_LOGIN_CHECK = (
-    select(_tokens.c.user_id, _tokens.c.expires_at, _users.c.active, _users.c.auth_version)
-    .join(_users, _users.c.id == _tokens.c.user_id)
-    .where(_tokens.c.token_hash == bindparam("digest"))
-)
-_versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
-_ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs")
-_ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
-_ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
-_USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
-
-
-def _snapshot(user: User) -> CachedCaller:
-    return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
-
-
-def _attach(session: Session, cached: CachedCaller) -> User:
-    """The cached row as this session's user, as if just loaded (no query; relationships load when used)."""
-    copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
-    make_transient_to_detached(copy)
-    return session.merge(copy, load=False)
 
 
 def _token_digest(token: str) -> str:
@@ -106,25 +80,26 @@ class OrganChange:
 
 
 class OrganService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: AccountRepository | None = None, audit: AuditService | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or AccountRepository(ctx.session)
+        self.audit = audit or AuditService(ctx)
 
     def directory(self) -> OrganDirectory:
         """Every organ's names and aliases, from this process's copy while the organs' version (one indexed read)
         says no change was committed since, in whichever process; a transaction that changed them reads afresh."""
-        session = self.ctx.session
-        version = session.execute(_ORGANS_VERSION).scalar()
-        changing = version is None or bool(session.info.get("organs_changed"))  # no version row: never held
+        version = self.repo.organs_version()
+        changing = version is None or self.repo.organs_changing()  # no version row: never held
         held = None if version is None or changing else self.ctx.caches.organs.get(version)
         if held is not None:
             return held
         aliases: dict[int, list[str]] = {}
-        for organ_id, alias in session.execute(_ALIASES):
+        for organ_id, alias in self.repo.organ_aliases():
             aliases.setdefault(organ_id, []).append(alias)
         names: dict[int, str] = {}
         shorts: dict[int, str] = {}
         by_name: dict[str, int] = {}
-        for organ_id, name, short in session.execute(_ORGANS):
+        for organ_id, name, short in self.repo.organ_names():
             names[organ_id], shorts[organ_id] = name, short
             for known in (name, short, *aliases.get(organ_id, ())):
                 by_name.setdefault(known, organ_id)
@@ -146,8 +121,7 @@ class OrganService:
         registrar_gate: bool = True,
     ) -> Organ:
         require_admin(actor)
-        session = self.ctx.session
-        if session.scalar(select(Organ.id).where((Organ.code == code) | (Organ.name == name))):
+        if self.repo.organ_exists(code, name):
             raise Conflict("organ_exists", f"机关已存在：{name}", f"organ already exists: {name}")
         if parent_id is not None:
             self.get(parent_id)
@@ -159,14 +133,14 @@ class OrganService:
             name_alt=name_alt,
             registrar_gate=registrar_gate,
         )
-        session.add(organ)
-        session.flush()
+        self.repo.add(organ)
+        self.repo.flush()
         for form, prefix in (prefixes or {}).items():
             self.add_prefix(organ, form, prefix)
         if aliases:
             self.set_aliases(actor, organ.id, aliases)
         if isinstance(actor, User):
-            AuditService(self.ctx).record("organ_created", document=None, actor=actor, organ=organ, code=code)
+            self.audit.record("organ_created", document=None, actor=actor, organ=organ, code=code)
         return organ
 
     def set_registrar_gate(self, actor: Actor, organ_id: int, on: bool) -> Organ:
@@ -175,7 +149,7 @@ class OrganService:
         require_admin(actor)
         organ = self.get(organ_id)
         organ.registrar_gate = on
-        self.ctx.session.flush()
+        self.repo.flush()
         return organ
 
     def set_aliases(self, actor: Actor, organ_id: int, aliases: Sequence[str]) -> Organ:
@@ -187,7 +161,7 @@ class OrganService:
         self._check_aliases(organ, wanted)
         keep = {a.alias: a for a in organ.aliases if a.alias in wanted}
         organ.aliases = [keep.get(a) or OrganAlias(alias=a) for a in wanted]
-        self.ctx.session.flush()
+        self.repo.flush()
         return organ
 
     def _check_aliases(self, organ: Organ, wanted: list[str]) -> None:
@@ -222,7 +196,7 @@ class OrganService:
             self.set_aliases(actor, organ.id, [*(a.alias for a in organ.aliases), *former])
         changes = before.differences(change)
         if changes:
-            AuditService(self.ctx).record("organ_changed", document=None, actor=actor, organ=organ, changes=changes)
+            self.audit.record("organ_changed", document=None, actor=actor, organ=organ, changes=changes)
         return organ
 
     def _check_names(self, organ: Organ, change: OrganChange) -> None:
@@ -260,7 +234,7 @@ class OrganService:
         if {p.form: p.prefix for p in organ.prefixes} == prefixes:
             return
         for form, prefix in prefixes.items():
-            holder = self.ctx.session.scalar(select(OrganPrefix.organ_id).where(OrganPrefix.prefix == prefix))
+            holder = self.repo.prefix_holder(prefix)
             if holder is not None and holder != organ.id:
                 raise Conflict(
                     "prefix_exists",
@@ -272,29 +246,27 @@ class OrganService:
                 raise Invalid("prefix_format", "机关代字格式应为 发文形式=代字", "write form=prefix", field="prefixes")
         for row in list(organ.prefixes):
             organ.prefixes.remove(row)
-            self.ctx.session.delete(row)
-        self.ctx.session.flush()
+            self.repo.remove(row)
+        self.repo.flush()
         for form, prefix in prefixes.items():
             self.add_prefix(organ, form, prefix)
 
     def named(self, name: str) -> Organ | None:
         """The organ known by this full name, short name or alias; None when no organ, or several, bear it."""
-        by_alias = select(OrganAlias.organ_id).where(OrganAlias.alias == name)
-        query = select(Organ).where((Organ.name == name) | (Organ.short_name == name) | Organ.id.in_(by_alias))
-        found = list(self.ctx.session.scalars(query.limit(2)))
+        found = self.repo.organs_named(name, limit=2)
         exact = [o for o in found if o.name == name]
         return exact[0] if exact else (found[0] if len(found) == 1 else None)
 
     def add_prefix(self, organ: Organ, form: str, prefix: str) -> OrganPrefix:
-        if self.ctx.session.scalar(select(OrganPrefix.id).where(OrganPrefix.prefix == prefix)):
+        if self.repo.prefix_holder(prefix) is not None:
             raise Conflict("prefix_exists", f"机关代字已被使用：{prefix}", f"机关代字 already in use: {prefix}")
         row = OrganPrefix(organ_id=organ.id, form=form, prefix=prefix)
-        self.ctx.session.add(row)
+        self.repo.add(row)
         organ.prefixes.append(row)
         return row
 
     def get(self, organ_id: int) -> Organ:
-        organ = self.ctx.session.get(Organ, organ_id)
+        organ = self.repo.organ(organ_id)
         if organ is None:
             raise Invalid("organ_unknown", f"机关不存在：{organ_id}", f"unknown organ: {organ_id}", organ=organ_id)
         return organ
@@ -302,17 +274,17 @@ class OrganService:
     def get_many(self, organ_ids: Iterable[int]) -> list[Organ]:
         """The organs, in the order asked, in one query; an unknown id is refused like `get` refuses it."""
         wanted = list(organ_ids)
-        found = {o.id: o for o in self.ctx.session.scalars(select(Organ).where(Organ.id.in_(set(wanted))))}
+        found = {o.id: o for o in self.repo.organs(wanted)}
         return [found.get(i) or self.get(i) for i in wanted]
 
     def by_code(self, code: str) -> Organ:
-        organ = self.ctx.session.scalar(select(Organ).where(Organ.code == code))
+        organ = self.repo.organ_by_code(code)
         if organ is None:
             raise not_found("机关", "organ", code=code)
         return organ
 
     def list(self) -> Sequence[Organ]:
-        return self.ctx.session.scalars(select(Organ).order_by(Organ.id)).all()
+        return self.repo.all_organs()
 
     def subordinates(self, organ_id: int) -> set[int]:
         """Every organ below this one in the hierarchy."""
@@ -330,24 +302,26 @@ class OrganService:
 
 
 class UserService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: AccountRepository | None = None, organs: OrganService | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or AccountRepository(ctx.session)
+        self.organs = organs or OrganService(ctx, self.repo)
 
     def get(self, user_id: int) -> User:
-        return self.ctx.session.get_one(User, user_id)
+        return self.repo.existing_user(user_id)
 
     def active_named(self, username: str) -> User | None:
-        return self.ctx.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        return self.repo.active_user_named(username)
 
     def system_user(self) -> User:
         """The account work is recorded under when no person starts it (an import from the command line): an
         archivist of the organ whose records these are (the 立档单位 of the archive settings), which cannot log
         in. Made on first use, with that organ when it does not exist yet."""
-        found = self.ctx.session.scalar(select(User).where(User.username == SYSTEM_USERNAME))
+        found = self.repo.user_named(SYSTEM_USERNAME)
         if found is not None:
             return found
         archive = self.ctx.settings.archive
-        organs = OrganService(self.ctx)
+        organs = self.organs
         organ = organs.named(archive.fonds_name) or organs.create(
             SYSTEM, f"fonds-{archive.fonds_code}", archive.fonds_name, archive.fonds_name
         )
@@ -377,9 +351,9 @@ class UserService:
                 field="username",
             )
         require_strong(password, username)
-        if self.ctx.session.scalar(select(User.id).where(User.username == username)):
+        if self.repo.username_taken(username):
             raise Conflict("user_exists", f"用户名已存在：{username}", f"username taken: {username}")
-        OrganService(self.ctx).get(organ_id)
+        self.organs.get(organ_id)
         user = User(
             username=username,
             display_name=display_name,
@@ -388,25 +362,22 @@ class UserService:
             password_hash=hash_password(password),
             clearance=Classification(clearance).value,
         )
-        self.ctx.session.add(user)
-        self.ctx.session.flush()
+        self.repo.add(user)
+        self.repo.flush()
         return user
 
     def set_person(self, user_id: int, person_name: str | None, job_title: str | None) -> User:
         """The person behind an account: 姓名 (printed as 签发人 on 上行文) and 职务 (beside a 令's 签名章)."""
-        user = self.ctx.session.get(User, user_id)
+        user = self.repo.user(user_id)
         if user is None:
             raise not_found("用户", "user", id=user_id)
         user.person_name = (person_name or "").strip() or None
         user.job_title = (job_title or "").strip() or None
-        self.ctx.session.flush()
+        self.repo.flush()
         return user
 
     def list(self, organ_id: int | None = None) -> Sequence[User]:
-        query = select(User).order_by(User.id)
-        if organ_id is not None:
-            query = query.where(User.organ_id == organ_id)
-        return self.ctx.session.scalars(query).all()
+        return self.repo.users(organ_id)
 
     def list_seen_by(self, viewer: User, organ_id: int | None = None) -> Sequence[User]:
         if viewer.has_role(Role.admin):
@@ -416,18 +387,17 @@ class UserService:
         return self.list(viewer.organ_id)
 
     def active_by_username(self, username: str) -> User | None:
-        user = self.ctx.session.scalar(select(User).where(User.username == username))
+        user = self.repo.user_named(username)
         return user if user is not None and user.active else None
 
     def issue_token(self, user_id: int, password: str) -> tuple[str, User]:
         """A login token for a user whose password was just verified (upgrading an old hash's parameters)."""
-        user = self.ctx.session.get(User, user_id)
-        assert user is not None
+        user = self.repo.existing_user(user_id)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         token = secrets.token_urlsafe(32)
         expires = self.ctx.now() + dt.timedelta(hours=self.ctx.settings.api.token_hours)
-        self.ctx.session.add(AuthToken(token_hash=_token_digest(token), user_id=user.id, expires_at=expires))
+        self.repo.add(AuthToken(token_hash=_token_digest(token), user_id=user.id, expires_at=expires))
         return token, user
 
     def from_token(self, token: str) -> User:
@@ -435,16 +405,16 @@ class UserService:
         reads the user row's version; the row itself comes from this process's cache while the version matches
         (any change to the row raises it, in whichever process), else it is read and cached."""
         digest = _token_digest(token)
-        row = self.ctx.session.execute(_LOGIN_CHECK, {"digest": digest}).first()
+        row = self.repo.login_check(digest)
         if row is None or row.expires_at < self.ctx.now() or not row.active:
             self.ctx.caches.callers.drop(digest)
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
         cached = self.ctx.caches.callers.get(digest)
         if cached is not None and cached.user_id == row.user_id and cached.version == row.auth_version:
-            return _attach(self.ctx.session, cached)
-        user = self.ctx.session.get(User, row.user_id)
+            return self.repo.attached(cached)
+        user = self.repo.user(row.user_id)
         assert user is not None  # the join found it
-        self.ctx.caches.callers.put(digest, _snapshot(user))
+        self.ctx.caches.callers.put(digest, self.repo.snapshot(user))
         return user
 
     def change_password(self, user: User, current: str, new: str, keep_token: str | None) -> None:
@@ -461,11 +431,11 @@ class UserService:
         user.password_hash = hash_password(new)
         user.must_change_password = False
         keep = _token_digest(keep_token) if keep_token else None
-        for row in self.ctx.session.scalars(select(AuthToken).where(AuthToken.user_id == user.id)):
+        for row in self.repo.tokens_of(user.id):
             if row.token_hash != keep:
-                self.ctx.session.delete(row)
+                self.repo.remove(row)
 
     def logout(self, token: str) -> None:
-        row = self.ctx.session.get(AuthToken, _token_digest(token))
+        row = self.repo.token(_token_digest(token))
         if row is not None:
-            self.ctx.session.delete(row)
+            self.repo.remove(row)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from services import access
 from services.access import require_role
+from services.archive.repository import ArchiveRepository
 from services.audit.service import AuditService
 from services.context import Context
 from services.domain.enums import Role
-from services.domain.models import Fonds, Organ, User
+from services.domain.models import Fonds, User
 from services.errors import Conflict, Invalid, not_found
 
 FONDS_CODE = re.compile(r"^[A-Z0-9]{4}$")  # 全宗号: 4 characters (DOMAIN.md §3.3)
@@ -29,15 +28,16 @@ class FondsRef:
 
 
 class FondsService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: ArchiveRepository | None = None, audit: AuditService | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or ArchiveRepository(ctx.session)
+        self.audit = audit or AuditService(ctx)
 
     def by_organ(self) -> dict[int, FondsRef]:
         """Every organ's fonds, by organ id."""
-        rows = self.ctx.session.execute(select(Fonds, Organ).join(Organ, Organ.id == Fonds.organ_id)).tuples()
-        found = {f.organ_id: FondsRef(f.code, f.name, o.id, o.name) for f, o in rows}
+        found = {f.organ_id: FondsRef(f.code, f.name, o.id, o.name) for f, o in self.repo.fonds_and_organs()}
         configured = self.ctx.settings.archive
-        holder = self.ctx.session.scalar(select(Organ).where(Organ.name == configured.fonds_name))
+        holder = self.repo.organ_named(configured.fonds_name)
         taken = {f.code for f in found.values()}
         if holder is not None and holder.id not in found and configured.fonds_code not in taken:
             found[holder.id] = FondsRef(configured.fonds_code, configured.fonds_name, holder.id, holder.name)
@@ -67,7 +67,7 @@ class FondsService:
         organ's 件 stays with it: renumbering filed records is not done here."""
         require_role(actor, Role.admin)
         code, name = _checked_fonds(code, name)
-        organ = self.ctx.session.get(Organ, organ_id)
+        organ = self.repo.organ(organ_id)
         if organ is None:
             raise not_found("机关", "organ", id=organ_id)
         holder = next((f for f in self.by_organ().values() if f.code == code), None)
@@ -78,12 +78,12 @@ class FondsService:
                 f"fonds code {code} belongs to another organ",
                 field="code",
             )
-        fonds = self.ctx.session.scalar(select(Fonds).where(Fonds.organ_id == organ_id))
+        fonds = self.repo.fonds_of_organ(organ_id)
         previous = (fonds.code, fonds.name) if fonds else None
         if fonds is None:
             fonds = Fonds(organ_id=organ_id, code=code, name=name, created_at=self.ctx.now())
-            self.ctx.session.add(fonds)
-        elif fonds.code != code and self._has_items(fonds.code):
+            self.repo.add(fonds)
+        elif fonds.code != code and self.repo.fonds_has_items(fonds.code):
             raise Conflict(
                 "fonds_code_in_use",
                 f"全宗 {fonds.code} 已有归档的件，全宗号不能再改",
@@ -91,8 +91,8 @@ class FondsService:
                 field="code",
             )
         fonds.code, fonds.name, fonds.updated_at = code, name, self.ctx.now()
-        self.ctx.session.flush()
-        AuditService(self.ctx).record(
+        self.repo.flush()
+        self.audit.record(
             "fonds_set",
             document=None,
             actor=actor,
@@ -103,13 +103,6 @@ class FondsService:
             previous=list(previous) if previous else None,
         )
         return fonds
-
-    def _has_items(self, code: str) -> bool:
-        from services.domain.models import ArchiveItem
-
-        return (
-            self.ctx.session.scalar(select(ArchiveItem.id).where(ArchiveItem.fonds_code == code).limit(1)) is not None
-        )
 
 
 def _checked_fonds(code: str, name: str) -> tuple[str, str]:

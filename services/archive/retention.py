@@ -8,9 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from services.access import require_role
+from services.archive.repository import ArchiveRepository
 from services.audit.service import AuditService
 from services.context import Context
 from services.domain.enums import DocKind, DocType, Role
@@ -49,19 +48,20 @@ class Schedule:
 
 
 class RetentionService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: ArchiveRepository | None = None, audit: AuditService | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or ArchiveRepository(ctx.session)
+        self.audit = audit or AuditService(ctx)
 
     def in_force(self) -> Schedule:
-        latest = self.ctx.session.scalar(select(RetentionSchedule).order_by(RetentionSchedule.id.desc()).limit(1))
+        latest = self.repo.latest_schedule()
         if latest is None:
             return Schedule(0, dict(self.ctx.settings.archive.retention), None, None)
         return Schedule(latest.id, dict(latest.rules), latest.created_at, latest.changed_by_name)
 
     def history(self, user: User) -> list[RetentionSchedule]:
         require_role(user, Role.archivist)
-        query = select(RetentionSchedule).order_by(RetentionSchedule.id.desc()).limit(200)
-        return list(self.ctx.session.scalars(query))
+        return self.repo.schedules(200)
 
     def change(self, actor: User, key: str, period: str, reason: str | None = None) -> RetentionSchedule:
         """Set the 保管期限 of one 文种 or kind: a new version of the whole table, audited with who and when."""
@@ -93,9 +93,9 @@ class RetentionService:
             changed_by_name=actor.display_name,
             created_at=self.ctx.now(),
         )
-        self.ctx.session.add(version)
-        self.ctx.session.flush()
-        AuditService(self.ctx).record(
+        self.repo.add(version)
+        self.repo.flush()
+        self.audit.record(
             "retention_changed",
             document=None,
             actor=actor,

@@ -11,33 +11,15 @@ a 收文 not yet 办结, a 件 whose organ has no fonds."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from services.archive.fonds import FondsRef, FondsService
+from services.archive.repository import ArchiveRepository
 from services.archive.rules import Group
 from services.context import Context
-from services.domain.enums import (
-    DRAFT_RELATIONS,
-    DocKind,
-    DocStatus,
-    IncomingNature,
-    IncomingState,
-    LinkKind,
-    SubmissionStatus,
-)
-from services.domain.models import (
-    ArchivedDocument,
-    Document,
-    DocumentLink,
-    IncomingRecord,
-    Obligation,
-    Organ,
-    Submission,
-)
+from services.domain.enums import DRAFT_RELATIONS, DocKind, DocStatus, IncomingState, LinkKind, SubmissionStatus
+from services.domain.models import Document
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
 
@@ -72,15 +54,22 @@ class Selection:
 
 
 class Selector:
-    def __init__(self, ctx: Context, group_replies_with_plan: bool) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        group_replies_with_plan: bool,
+        repo: ArchiveRepository | None = None,
+        fonds: FondsService | None = None,
+    ) -> None:
         self.ctx = ctx
+        self.repo = repo or ArchiveRepository(ctx.session)
         self.group_replies_with_plan = group_replies_with_plan
-        self.fonds = FondsService(ctx).by_organ()
-        self.organ_names = {o_id: name for o_id, name in self.ctx.session.execute(select(Organ.id, Organ.name))}
+        self.fonds = (fonds or FondsService(ctx, self.repo)).by_organ()
+        self.organ_names = self.repo.organ_names()
 
-    def select(self, year: int, only: str | None) -> Selection:
+    def of_year(self, year: int, only: str | None) -> Selection:
         """The 件 of ``year`` to file (in fonds ``only``, or in every fonds), what is held back and the counts."""
-        docs = self._year(year)
+        docs = self.repo.documents_of_year(year)  # DA/T 22 §3.2: the 签发 year
         finished = [d for d in docs if d.status in FINISHED]
         filed = self._filed({d.id for d in finished})
         reasons = self._hold_reasons(finished)
@@ -105,22 +94,10 @@ class Selector:
 
     # -- the documents ------------------------------------------------------------------------------------------
 
-    def _year(self, year: int) -> list[Document]:
-        """Every document dated in the year (DA/T 22 §3.2: the 签发 year), of any state."""
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        query = select(Document).where(
-            or_(
-                Document.written_on.between(first, last),
-                Document.written_on.is_(None) & (Document.written_year == year),
-            )
-        )
-        return list(self.ctx.session.scalars(query.order_by(Document.written_on, Document.id)))
-
     def _filed(self, ids: set[int]) -> dict[str, set[int]]:
         """Per fonds, the documents of these already filed there."""
         found: dict[str, set[int]] = {}
-        query = select(ArchivedDocument.fonds_code, ArchivedDocument.document_id)
-        for code, doc_id in self.ctx.session.execute(query.where(ArchivedDocument.document_id.in_(ids))).tuples():
+        for code, doc_id in self.repo.filed(ids):
             found.setdefault(code, set()).add(doc_id)
         return found
 
@@ -141,15 +118,8 @@ class Selector:
         return groups
 
     def _join_related(self, by_id: dict[int, Group]) -> set[int]:
-        query = (
-            select(DocumentLink.from_id, DocumentLink.kind, Document)
-            .join(Document, Document.id == DocumentLink.to_id)
-            .where(DocumentLink.from_id.in_(by_id), DocumentLink.kind.in_([k.value for k in DRAFT_RELATIONS]))
-            .where(or_(Document.id.not_in(by_id), DocumentLink.kind == LinkKind.answers.value))
-            .order_by(DocumentLink.id)
-        )
         joined: set[int] = set()
-        for from_id, kind, target in self.ctx.session.execute(query).tuples():
+        for from_id, kind, target in self.repo.related(by_id):
             if target.id in joined or from_id in joined or target.id == from_id:
                 continue
             by_id[from_id].members.append((target, DRAFT_RELATIONS[LinkKind(kind)]))
@@ -174,7 +144,7 @@ class Selector:
             for issuer in main.issuers:
                 keepers.append((issuer.organ_id, f"复制件（{where}）", True))
         if main.kind == DocKind.reply.value and main.reply_to_id:  # Art. 3: the office it reports to keeps it
-            plan = self.ctx.session.get(Document, main.reply_to_id)
+            plan = self.repo.document(main.reply_to_id)
             if plan is not None:
                 sender = self.organ_names.get(main.source_organ_id or 0, "")
                 keepers.append((plan.lead_organ_id, f"来文（{sender}报送）", False))
@@ -195,13 +165,8 @@ class Selector:
         """收文 the receiving organ had to handle (办件), with its 收文处理单, in its fonds (Art. 3); 阅件 are not
         filed there (Art. 4). One still being handled waits in that fonds only."""
         by_id = {d.id: d for d in docs}
-        query = select(IncomingRecord).where(
-            IncomingRecord.document_id.in_(by_id),
-            IncomingRecord.nature == IncomingNature.handle.value,
-            IncomingRecord.state != IncomingState.returned.value,
-        )
         filings = []
-        for record in self.ctx.session.scalars(query.order_by(IncomingRecord.id)):
+        for record in self.repo.incoming_to_handle(by_id):
             fonds = self.fonds.get(record.organ_id)
             doc = by_id[record.document_id or 0]
             if fonds is None or doc.id in filed.get(fonds.code, set()):
@@ -242,22 +207,11 @@ class Selector:
         today = self.ctx.today()
         ids = [d.id for d in docs]
         reasons: dict[int, list[str]] = {}
-        last_due = func.coalesce(Obligation.ends_on, Obligation.due_on)
-        open_obligations = select(Obligation.document_id, Obligation.title, last_due).where(
-            Obligation.document_id.in_(ids), last_due >= today
-        )
-        for doc_id, title, until in self.ctx.session.execute(open_obligations).tuples():
+        for doc_id, title, until in self.repo.open_obligations(ids, today):
             reasons.setdefault(doc_id, []).append(f"反馈事项“{title}”尚未结束（至 {until.isoformat()}）")
-        waiting = select(Obligation.document_id, Submission.status, func.count()).join(
-            Obligation, Obligation.id == Submission.obligation_id
-        )
-        waiting = waiting.where(Obligation.document_id.in_(ids), Submission.status == SubmissionStatus.arrived.value)
-        for doc_id, _, count in self.ctx.session.execute(waiting.group_by(Obligation.document_id, Submission.status)):
+        for doc_id, _, count in self.repo.reports_to_accept(ids):
             reasons.setdefault(doc_id, []).append(f"{count} 份报送待签收")
-        reports = select(Submission.reply_document_id, Submission.status, Submission.returned_reason).where(
-            Submission.reply_document_id.in_(ids), Submission.status != SubmissionStatus.accepted.value
-        )
-        for doc_id, status, why in self.ctx.session.execute(reports).tuples():
+        for doc_id, status, why in self.repo.reports_not_accepted(ids):
             if status == SubmissionStatus.returned.value:
                 reasons.setdefault(doc_id, []).append(f"已退回补报（{why or '未说明理由'}），待重新报送")
             else:

@@ -13,8 +13,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-
 from services import access
 from services.archive.catalogue import catalogue_bytes
 from services.archive.fonds import FondsRef, FondsService
@@ -27,6 +25,7 @@ from services.archive.package import (
     manifest_for,
     pdf_pages,
 )
+from services.archive.repository import ArchiveRepository
 from services.archive.retention import Schedule
 from services.archive.rules import (
     RETENTION_RANK,
@@ -51,17 +50,7 @@ from services.domain.enums import (
     DocStatus,
     JobStep,
 )
-from services.domain.models import (
-    ArchivedDocument,
-    ArchiveItem,
-    ArchiveRun,
-    AuditEvent,
-    Document,
-    FixityCheck,
-    IncomingRecord,
-    Signoff,
-    User,
-)
+from services.domain.models import ArchivedDocument, ArchiveItem, ArchiveRun, Document, FixityCheck, User
 from services.errors import Conflict, Invalid, not_found
 from services.incoming.sheet import sheet_pdf
 from services.indexing.service import IndexingService
@@ -72,10 +61,6 @@ from services.storage import ObjectNotFound
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
 
 
-def _cleared(user: User) -> ColumnElement[bool]:
-    return ArchiveItem.classification.in_(access.cleared_levels(user))
-
-
 def highest_classification(documents: list[Document]) -> str:
     """A 件 is as secret as the most secret document in it (DOMAIN.md §1.6: a compilation takes the highest)."""
     return max((d.classification for d in documents), key=lambda c: CLASSIFICATION_RANK[Classification(c)])
@@ -83,12 +68,24 @@ def highest_classification(documents: list[Document]) -> str:
 
 class ArchiveService:
     def __init__(
-        self, ctx: Context, *, documents: DocumentService | None = None, fonds: FondsService | None = None
+        self,
+        ctx: Context,
+        *,
+        documents: DocumentService | None = None,
+        fonds: FondsService | None = None,
+        repo: ArchiveRepository | None = None,
+        jobs: JobService | None = None,
+        indexing: IndexingService | None = None,
+        audit: AuditService | None = None,
     ) -> None:
         self.ctx = ctx
         self.settings = ctx.settings.archive
+        self.repo = repo or ArchiveRepository(ctx.session)
         self.documents = documents or DocumentService(ctx)
-        self.fonds = fonds or FondsService(ctx)
+        self.fonds = fonds or FondsService(ctx, self.repo)
+        self.jobs = jobs or JobService(ctx)
+        self.indexing = indexing or IndexingService(ctx)
+        self.audit = audit or AuditService(ctx)
 
     # -- run bookkeeping -----------------------------------------------------------------------------------
 
@@ -98,8 +95,8 @@ class ArchiveService:
         if fonds is not None and self.fonds.by_code(fonds) is None:
             raise not_found("全宗", "fonds", code=fonds)
         run = ArchiveRun(year=year, dry_run=dry_run, started_at=self.ctx.now(), fonds_code=fonds)
-        self.ctx.session.add(run)
-        self.ctx.session.flush()
+        self.repo.add(run)
+        self.repo.flush()
         return run
 
     def queue_run(self, user: User, year: int, dry_run: bool, fonds: str | None = None) -> ArchiveRun:
@@ -108,7 +105,7 @@ class ArchiveService:
         scope = self._run_scope(user, fonds)
         run = self.start_run(year, dry_run, scope)
         payload = {"year": year, "dry_run": dry_run, "run_id": run.id, "fonds": scope}
-        JobService(self.ctx).enqueue(JobStep.archive, None, payload=payload)
+        self.jobs.enqueue(JobStep.archive, None, payload=payload)
         return run
 
     def _run_scope(self, user: User, fonds: str | None) -> str | None:
@@ -125,10 +122,8 @@ class ArchiveService:
 
     def runs_seen_by(self, user: User, limit: int = 20) -> list[ArchiveRun]:
         """Runs of the fonds the user keeps (an admin sees every run)."""
-        query = select(ArchiveRun).order_by(ArchiveRun.id.desc()).limit(limit)
-        if access.archive_fonds_organ(user) is not None:
-            query = query.where(ArchiveRun.fonds_code.in_(self.fonds.codes_seen_by(user)))
-        return list(self.ctx.session.scalars(query))
+        kept = None if access.archive_fonds_organ(user) is None else self.fonds.codes_seen_by(user)
+        return self.repo.runs(limit, kept)
 
     def run_seen_by(self, user: User, run_id: int) -> ArchiveRun:
         run = self.run(run_id)
@@ -138,27 +133,14 @@ class ArchiveService:
 
     def overview(self, user: User) -> list[dict[str, Any]]:
         """Stored 件 of the fonds the user keeps, within clearance, per fonds, year, 保管期限 and 机构."""
-        codes = self.fonds.codes_seen_by(user)
-        query = (
-            select(
-                ArchiveItem.fonds_code,
-                ArchiveItem.year,
-                ArchiveItem.retention,
-                ArchiveItem.organ_code,
-                func.count(),
-                func.sum(ArchiveItem.package_bytes),
-            )
-            .where(ArchiveItem.status == ArchiveItemStatus.stored, _cleared(user), ArchiveItem.fonds_code.in_(codes))
-            .group_by(ArchiveItem.fonds_code, ArchiveItem.year, ArchiveItem.retention, ArchiveItem.organ_code)
-            .order_by(ArchiveItem.fonds_code, ArchiveItem.year.desc(), ArchiveItem.retention, ArchiveItem.organ_code)
-        )
+        rows = self.repo.overview(access.cleared_levels(user), self.fonds.codes_seen_by(user))
         return [
             {"fonds": f, "year": y, "retention": r, "organ": o, "items": n, "bytes": b or 0}
-            for f, y, r, o, n, b in self.ctx.session.execute(query)
+            for f, y, r, o, n, b in rows
         ]
 
     def run(self, run_id: int) -> ArchiveRun:
-        run = self.ctx.session.get(ArchiveRun, run_id)
+        run = self.repo.run(run_id)
         if run is None:
             raise not_found("归档任务", "archive run", id=run_id)
         return run
@@ -178,11 +160,20 @@ class ArchiveService:
         run.finished_at = self.ctx.now()
         return run
 
+    def add_seconds(self, run_id: int, stage: str, seconds: float) -> None:
+        """Time spent in a stage, added to what earlier tasks of the run spent in it."""
+        run = self.run(run_id)
+        run.stage_seconds = {**run.stage_seconds, stage: round(run.stage_seconds.get(stage, 0.0) + seconds, 3)}
+
+    def add_to_report(self, run: ArchiveRun, report: dict[str, Any]) -> None:
+        run.report = {**run.report, **report}
+
     # -- stage 1: select, group, pre-check ------------------------------------------------------------------
 
-    def select(self, run: ArchiveRun) -> Selection:
+    def selection_of(self, run: ArchiveRun) -> Selection:
         """What this run files (its fonds, or every fonds), what waits and why (services/archive/selection)."""
-        return Selector(self.ctx, self.settings.group_replies_with_plan).select(run.year, run.fonds_code)
+        selector = Selector(self.ctx, self.settings.group_replies_with_plan, self.repo, self.fonds)
+        return selector.of_year(run.year, run.fonds_code)
 
     def precheck(self, group: Group) -> list[str]:
         """Content that must exist before a 档号 is given: the 正本 of a 发文, the final text, attachments."""
@@ -227,19 +218,10 @@ class ArchiveService:
         )
         items = []
         for (year, retention, lowest_organ), filing in keyed:
-            next_no = self._last_no(filing.fonds.code, year, retention, lowest_organ) + 1
+            next_no = self.repo.last_item_no(filing.fonds.code, year, retention, lowest_organ) + 1
             items.append(self._item(run, filing, year, retention, lowest_organ, next_no))
-            self.ctx.session.flush()
+            self.repo.flush()
         return items
-
-    def _last_no(self, fonds: str, year: int, retention: str, organ: str | None) -> int:
-        query = select(func.max(ArchiveItem.item_no)).where(
-            ArchiveItem.fonds_code == fonds,
-            ArchiveItem.year == year,
-            ArchiveItem.retention == retention,
-            (ArchiveItem.organ_code == organ) if organ else ArchiveItem.organ_code.is_(None),
-        )
-        return int(self.ctx.session.scalar(query) or 0)
 
     def _item(
         self, run: ArchiveRun, filing: Filing, year: int, retention: str, organ: str | None, no: int
@@ -266,21 +248,18 @@ class ArchiveService:
             run_id=run.id,
             created_at=self.ctx.now(),
         )
-        self.ctx.session.add(item)
-        self.ctx.session.flush()
+        self.repo.add(item)
+        self.repo.flush()
         fonds = filing.fonds.code
-        self.ctx.session.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item_id=item.id, role="正本"))
+        self.repo.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item_id=item.id, role="正本"))
         for doc, role in group.members:
-            self.ctx.session.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item_id=item.id, role=role))
+            self.repo.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item_id=item.id, role=role))
         return item
 
     # -- stage 3: package, check, store ---------------------------------------------------------------------
 
     def pending_items(self, year: int, fonds: str | None = None) -> list[int]:
-        query = select(ArchiveItem.id).where(ArchiveItem.year == year, ArchiveItem.status != ArchiveItemStatus.stored)
-        if fonds is not None:
-            query = query.where(ArchiveItem.fonds_code == fonds)
-        return list(self.ctx.session.scalars(query.order_by(ArchiveItem.id)))
+        return self.repo.unstored_item_ids(year, fonds)
 
     def package(self, item: ArchiveItem) -> tuple[dict[str, bytes], dict[str, Any], int]:
         """Content files and metadata of a 件; returns the number of attachments the 附件说明 promises."""
@@ -330,10 +309,9 @@ class ArchiveService:
     def _metadata(self, item: ArchiveItem, docs: list[Document], fonds: FondsRef) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
-        in_item = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item.id)
-        roles = {document_id: role for document_id, role in self.ctx.session.execute(in_item)}
+        roles = self.repo.roles_in_item(item.id)
         events = [event for doc in docs for event in self._process_events(doc)]
-        head_id, head_hash = chain.head(self.ctx.session)
+        head_id, head_hash = self.audit.head()
         return {
             "全宗号": fonds.code,
             "全宗名称": fonds.name,
@@ -378,7 +356,6 @@ class ArchiveService:
 
     def _process_events(self, doc: Document) -> list[dict[str, Any]]:
         """The document's audit events as the package's 业务实体 (DA/T 46 process metadata, DOMAIN.md §4.1)."""
-        query = select(AuditEvent).where(AuditEvent.document_id == doc.id).order_by(AuditEvent.id)
         return [
             {
                 "文件": doc.id,
@@ -390,15 +367,14 @@ class ArchiveService:
                 "事件序号": e.id,
                 "事件摘要": e.hash,
             }
-            for e in self.ctx.session.scalars(query)
+            for e in self.audit.timeline(doc.id)
         ]
 
     def _incoming_sheets(self, doc: Document, organ_id: int | None) -> list[tuple[str, bytes]]:
         """The 收文处理单 (PDF) of a 来文 in the filing organ's 收文 register."""
-        query = select(IncomingRecord).where(IncomingRecord.document_id == doc.id, IncomingRecord.organ_id == organ_id)
         return [
             (f"{r.year}-{r.seq}", sheet_pdf(r, self.ctx.settings, r.organ.name))
-            for r in self.ctx.session.scalars(query.order_by(IncomingRecord.id))
+            for r in self.repo.incoming_records(doc.id, organ_id)
         ]
 
     def _process_sheet(self, doc: Document) -> str:
@@ -411,7 +387,7 @@ class ArchiveService:
             f"<tr><td>{html.escape(s.organ.name)}</td><td>{html.escape(s.kind)}</td><td>{html.escape(s.status)}</td>"
             f"<td>{html.escape(s.signer.display_name if s.signer else '')}</td><td>{html.escape(s.opinion or '')}</td>"
             f"<td>{s.decided_at.isoformat() if s.decided_at else ''}</td><td>{s.version or ''}</td></tr>"
-            for s in self.ctx.session.scalars(select(Signoff).where(Signoff.document_id == doc.id).order_by(Signoff.id))
+            for s in self.repo.signoffs(doc.id)
         )
         return (
             f"<!DOCTYPE html><html lang='zh-CN'><meta charset='utf-8'><title>处理单</title>"
@@ -423,22 +399,13 @@ class ArchiveService:
     def check(
         self, item: ArchiveItem, files: dict[str, bytes], metadata: dict[str, Any], expected: int
     ) -> tuple[FourChecks, dict[str, str]]:
+        """The 四性 of a packaged 件 (DA/T 70), recorded on it; with each file's format as the check found it."""
         result, formats = check_package(files, metadata, expected, self.settings.scanner_command)
-        duplicate = self.ctx.session.scalar(
-            select(ArchiveItem.id).where(ArchiveItem.archival_code == item.archival_code, ArchiveItem.id != item.id)
-        )
-        if duplicate:
+        if self.repo.code_held_elsewhere(item.archival_code, item.id):
             result.authenticity.fail(f"档号重复：{item.archival_code}")
-        if (
-            item.doc_number
-            and self.ctx.session.scalar(
-                select(func.count())
-                .select_from(ArchiveItem)
-                .where(ArchiveItem.doc_number == item.doc_number, ArchiveItem.fonds_code == item.fonds_code)
-            )
-            != 1
-        ):
+        if item.doc_number and self.repo.items_with_doc_number(item.doc_number, item.fonds_code) != 1:
             result.authenticity.fail(f"文号重复：{item.doc_number}")
+        item.checks = result.as_dict()
         return result, formats
 
     def store(self, item: ArchiveItem, files: dict[str, bytes], formats: dict[str, str]) -> None:
@@ -461,8 +428,8 @@ class ArchiveService:
         item.move(ArchiveItemStatus.stored)
         item.stored_at = self.ctx.now()
         for doc_id in item.document_ids:
-            IndexingService(self.ctx).enqueue(doc_id)
-            AuditService(self.ctx).record(
+            self.indexing.enqueue(doc_id)
+            self.audit.record(
                 "archived", document=self.documents.get(doc_id), actor=None, archival_code=item.archival_code
             )
 
@@ -488,16 +455,7 @@ class ArchiveService:
     def stored_items(
         self, fonds: str, year: int, retention: str | None = None, organ: str | None = None
     ) -> list[ArchiveItem]:
-        query = select(ArchiveItem).where(
-            ArchiveItem.fonds_code == fonds, ArchiveItem.year == year, ArchiveItem.status == ArchiveItemStatus.stored
-        )
-        if retention:
-            query = query.where(ArchiveItem.retention == retention)
-        if organ:
-            query = query.where(ArchiveItem.organ_code == organ)
-        return list(
-            self.ctx.session.scalars(query.order_by(ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.item_no))
-        )
+        return self.repo.stored_items(fonds, year, retention, organ)
 
     def fonds_seen_by(self, user: User, fonds: str | None) -> FondsRef:
         """The fonds asked for, or the user's only one; refused as unknown when the user does not keep it."""
@@ -523,11 +481,7 @@ class ArchiveService:
         return [i for i in items if access.is_cleared(user, i.classification)]
 
     def item_seen_by(self, user: User, code: str) -> ArchiveItem:
-        kept = self.fonds.codes_seen_by(user)
-        query = select(ArchiveItem).where(
-            ArchiveItem.archival_code == code, ArchiveItem.status == ArchiveItemStatus.stored
-        )
-        item = self.ctx.session.scalar(query.where(_cleared(user), ArchiveItem.fonds_code.in_(kept)))
+        item = self.repo.stored_item(code, access.cleared_levels(user), self.fonds.codes_seen_by(user))
         if item is None:
             raise not_found("档案", "archive item", archival_code=code)
         return item
@@ -562,10 +516,7 @@ class ArchiveService:
 
     def filed_fonds(self, year: int, fonds: str | None) -> list[FondsRef]:
         """The fonds holding stored 件 of the year (one, when a run is of one fonds)."""
-        query = select(ArchiveItem.fonds_code).where(
-            ArchiveItem.year == year, ArchiveItem.status == ArchiveItemStatus.stored
-        )
-        codes = sorted(set(self.ctx.session.scalars(query)) if fonds is None else {fonds})
+        codes = sorted(self.repo.stored_fonds_codes(year) if fonds is None else {fonds})
         return [ref for code in codes if (ref := self.fonds.by_code(code)) is not None]
 
     def gaps(self, fonds: str, year: int) -> list[str]:
@@ -583,23 +534,20 @@ class ArchiveService:
 
     def item_to_store(self, item_id: int) -> ArchiveItem | None:
         """A numbered 件 not yet stored (None once it is: a run taken up again skips it)."""
-        item = self.ctx.session.get(ArchiveItem, item_id)
+        item = self.repo.item(item_id)
         return item if item is not None and item.status != ArchiveItemStatus.stored else None
 
     def fixity_checks(self, limit: int) -> list[FixityCheck]:
         """The latest checks of the stored packages, newest first."""
-        return list(self.ctx.session.scalars(select(FixityCheck).order_by(FixityCheck.id.desc()).limit(limit)))
+        return self.repo.fixity_checks(limit)
 
     def stored_in_run(self, run_id: int) -> int:
-        query = select(func.count()).where(ArchiveItem.run_id == run_id, ArchiveItem.status == ArchiveItemStatus.stored)
-        return int(self.ctx.session.scalar(query) or 0)
+        return self.repo.stored_in_run(run_id)
 
     def fixity(self, progress: Callable[[int], None] | None = None) -> FixityCheck:
         check = FixityCheck(started_at=self.ctx.now(), items_checked=0, files_checked=0)
         failures: list[dict[str, Any]] = []
-        for item in self.ctx.session.scalars(
-            select(ArchiveItem).where(ArchiveItem.status == ArchiveItemStatus.stored).order_by(ArchiveItem.id)
-        ):
+        for item in self.repo.every_stored_item():
             files, problems = self._verify(item)
             check.items_checked += 1
             check.files_checked += files
@@ -609,7 +557,8 @@ class ArchiveService:
                 progress(1)
         check.failures = failures
         check.finished_at = self.ctx.now()
-        self.ctx.session.add(check)
+        self.repo.add(check)
+        self.repo.flush()
         return check
 
     def _history_problems(self, item: ArchiveItem) -> list[str]:
@@ -622,11 +571,7 @@ class ArchiveService:
         head = metadata.get("审计链") or {}
         if head.get("链头事件"):
             recorded.append((head["链头事件"], head["链头摘要"]))
-        return [
-            problem
-            for event_id, digest in recorded
-            if (problem := chain.event_matches(self.ctx.session, event_id, digest))
-        ]
+        return [problem for event_id, digest in recorded if (problem := self.audit.event_matches(event_id, digest))]
 
     def _verify(self, item: ArchiveItem) -> tuple[int, list[str]]:
         """Files read and what is wrong with them: the manifest against the database, each file against it."""

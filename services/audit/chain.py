@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.audit.repository import AuditRepository
 from services.domain.models import AuditChain, AuditEvent
 
 ALGORITHM = "sha256"
@@ -62,34 +62,32 @@ def seal_pending(session: Session) -> None:
     events = session.info.pop(PENDING, [])
     if not events:
         return
-    head = _locked_head(session)
+    repo = AuditRepository(session)
+    head = _locked_head(repo)
     for event in events:
         event.id = head.last_id + 1
         event.prev_hash = head.last_hash
         event.hash = digest(event, head.last_hash)
-        session.add(event)
+        repo.add(event)
         head.last_id, head.last_hash = event.id, event.hash
-    session.flush()
+    repo.flush()
 
 
 def discard_pending(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-def _locked_head(session: Session) -> AuditChain:
-    query = select(AuditChain).where(AuditChain.id == 1).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    head = session.scalar(query)
+def _locked_head(repo: AuditRepository) -> AuditChain:
+    head = repo.locked_head()
     if head is None:  # created by the migration; a database made without it starts a chain here
         head = AuditChain(id=1, last_id=0, last_hash=GENESIS, algorithm=ALGORITHM)
-        session.add(head)
+        repo.add(head)
     return head
 
 
 def head(session: Session) -> tuple[int, str]:
     """The committed chain head: the last sealed event's id and digest."""
-    row = session.get(AuditChain, 1)
+    row = AuditRepository(session).head()
     return (row.last_id, row.last_hash) if row else (0, GENESIS)
 
 
@@ -140,15 +138,14 @@ class Verdict:
 
 
 def _events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last = 0
+    repo, last = AuditRepository(session), 0
     while True:
-        query = select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
-        rows = list(session.scalars(query))
+        rows = repo.events_after(last, batch)
         if not rows:
             return
         yield from rows
         last = rows[-1].id
-        session.expunge_all()
+        repo.forget_loaded()
 
 
 def verify(session: Session, anchors: Sequence[Anchor] = ()) -> Verdict:
@@ -254,7 +251,7 @@ def _altered(event: AuditEvent) -> Break | None:
 
 def event_matches(session: Session, event_id: int, recorded_hash: str) -> str | None:
     """For the fixity audit: None when the event still holds the digest a package recorded, else why not."""
-    event = session.get(AuditEvent, event_id)
+    event = AuditRepository(session).event(event_id)
     if event is None:
         return f"审计事件 {event_id} 已不存在"
     if event.hash != recorded_hash or digest(event, event.prev_hash or "") != recorded_hash:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
-
-from sqlalchemy import select
 
 from services import access
 from services.audit import chain
+from services.audit.repository import AuditRepository
 from services.context import Context
 from services.domain.models import AuditEvent, Document, Organ, User
 
@@ -75,8 +75,9 @@ ADMINISTRATIVE = (
 
 
 class AuditService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: AuditRepository | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or AuditRepository(ctx.session)
 
     def record(
         self,
@@ -106,13 +107,23 @@ class AuditService:
 
     def administrative(self, limit: int = 50) -> list[AuditEvent]:
         """The latest changes to people, organs and departments, newest first (admins read them)."""
-        query = select(AuditEvent).where(AuditEvent.action.in_(ADMINISTRATIVE)).order_by(AuditEvent.id.desc())
-        return list(self.ctx.session.scalars(query.limit(limit)))
+        return self.repo.latest_of(ADMINISTRATIVE, limit)
 
     def for_document(self, user: User, document_id: int) -> list[AuditEvent]:
         """The timeline of a document as this user may see it: internal readers see every event."""
         level = access.level_of(self.ctx.session, user, document_id)
         if level is None:
             raise access.document_not_found(document_id)
-        query = select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
-        return [e for e in self.ctx.session.scalars(query) if access.visible_event(user, level, e)]
+        return [e for e in self.repo.of_document(document_id) if access.visible_event(user, level, e)]
+
+    def timeline(self, document_id: int) -> Sequence[AuditEvent]:
+        """Every event of a document in order, unfiltered: the process metadata filed with it (DOMAIN.md §4.1)."""
+        return self.repo.of_document(document_id)
+
+    def head(self) -> tuple[int, str]:
+        """The committed chain head: the last sealed event's id and digest."""
+        return chain.head(self.ctx.session)
+
+    def event_matches(self, event_id: int, recorded_hash: str) -> str | None:
+        """None when the event still holds the digest recorded elsewhere (an archival package), else why not."""
+        return chain.event_matches(self.ctx.session, event_id, recorded_hash)

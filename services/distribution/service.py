@@ -6,35 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-
 from services import access
 from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
+from services.distribution.repository import InboxRepository
 from services.documents.repository import WAITING, DocumentRepository
 from services.documents.service import DocumentService
 from services.domain.enums import DocStatus, Role
-from services.domain.models import InboxItem, Organ, User
+from services.domain.models import InboxItem, User
 from services.errors import Conflict, Forbidden
 from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
-from services.obligations.repository import for_update
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
-
-_STATUS_OF_RECIPIENTS = (
-    select(
-        InboxItem.organ_id,
-        Organ.name.label("organ"),
-        InboxItem.role,
-        InboxItem.delivered_at,
-        InboxItem.received_at,
-    )
-    .join(Organ, Organ.id == InboxItem.organ_id)
-    .where(InboxItem.document_id == bindparam("document_id"))
-    .order_by(InboxItem.id)
-)
 
 
 class DistributionService:
@@ -45,11 +30,15 @@ class DistributionService:
         documents: DocumentService | None = None,
         listed: DocumentRepository | None = None,
         audit: AuditService | None = None,
+        inboxes: InboxRepository | None = None,
+        indexing: IndexingService | None = None,
     ) -> None:
         self.ctx = ctx
         self.documents = documents or DocumentService(ctx)
         self.listed = listed or DocumentRepository(ctx.session)
         self.audit = audit or AuditService(ctx)
+        self.inboxes = inboxes or InboxRepository(ctx.session)
+        self.indexing = indexing or IndexingService(ctx)
 
     # -- automated: 核发 -------------------------------------------------------------------------------------
 
@@ -63,7 +52,7 @@ class DistributionService:
         created = 0
         for recipient in document.recipients:
             if recipient.organ_id not in present:
-                self.ctx.session.add(
+                self.inboxes.add(
                     InboxItem(
                         document_id=document.id,
                         organ_id=recipient.organ_id,
@@ -79,31 +68,26 @@ class DistributionService:
         ObligationService(self.ctx).open_on_distribution(document)
         document.move(DocStatus.distributed)
         document.distributed_at = self.ctx.now()
-        IndexingService(self.ctx).enqueue(document.id)
+        self.indexing.enqueue(document.id)
         self.audit.record("distributed", document=document, actor=None, recipients=len(document.recipients))
         return created
 
     # -- recipients ----------------------------------------------------------------------------------------
 
     def inbox_items(self, document_id: int) -> Sequence[InboxItem]:
-        return self.ctx.session.scalars(select(InboxItem).where(InboxItem.document_id == document_id)).all()
+        return self.inboxes.of_document(document_id)
 
     def item_of_organ(self, organ_id: int, document_id: int) -> InboxItem | None:
         """An organ's inbox item on a document, if it is a recipient (read only; the caller has read the document)."""
-        query = select(InboxItem).where(InboxItem.document_id == document_id, InboxItem.organ_id == organ_id)
-        return self.ctx.session.scalar(query)
+        return self.inboxes.of_organ(organ_id, document_id)
 
     def _item_for(self, actor: User, document_id: int) -> InboxItem:
         """The caller's organ's inbox item, locked; reading the document comes first (密级 included)."""
         access.require_read(self.ctx.session, actor, document_id)
-        query = select(InboxItem).where(InboxItem.document_id == document_id, InboxItem.organ_id == actor.organ_id)
-        item = self.ctx.session.scalar(self._for_update(query, InboxItem))
+        item = self.inboxes.of_organ(actor.organ_id, document_id, lock=True)
         if item is None:
             raise Forbidden("not_a_recipient", "您所在机关不是本文的收文单位", "your organ is not a recipient")
         return item
-
-    def _for_update(self, query: Select[tuple[InboxItem]], entity: type[InboxItem]) -> Select[tuple[InboxItem]]:
-        return for_update(self.ctx.session, query, entity)
 
     def receive(self, actor: User, document_id: int) -> InboxItem:
         """签收: record who confirmed receipt and when (DOMAIN.md §1.5)."""
@@ -119,8 +103,7 @@ class DistributionService:
     def distribution_status(self, actor: User, document_id: int) -> list[dict[str, Any]]:
         """Per recipient, delivered and received: for the issuing organs only."""
         document = self.documents.get_visible(actor, document_id, Level.internal)
-        rows = self.ctx.session.connection().execute(_STATUS_OF_RECIPIENTS, {"document_id": document.id})
-        return [row._asdict() for row in rows]
+        return self.inboxes.recipients_status(document.id)
 
     def inbox(self, actor: User, with_parties: bool = True) -> dict[str, list[Any]]:
         """待办: everything that waits on this user, by kind, limited to what the user may read; documents with

@@ -7,49 +7,46 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import delete, func, select
-
 from search import DocumentsRejected, SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResult, Visibility
 from services import access
 from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind
 from services.domain.models import Document, SearchOutbox, User
 from services.errors import DomainError
+from services.indexing.repository import OutboxRepository
 
 SEARCHABLE = access.FINISHED
 
 
 class IndexingService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: OutboxRepository | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or OutboxRepository(ctx.session)
 
     def enqueue_changed_since(self, start: object) -> None:
         """Documents changed since ``start`` go through the outbox again (a rebuild's catch-up)."""
-        for doc_id in self.ctx.session.scalars(select(Document.id).where(Document.updated_at >= start)):
+        for doc_id in self.repo.changed_since(start):
             self.enqueue(doc_id)
 
     def enqueue(self, document_id: int) -> None:
         """Called in the transaction that made the document searchable or changed it."""
-        self.ctx.session.add(SearchOutbox(document_id=document_id, created_at=self.ctx.now()))
+        self.repo.add(SearchOutbox(document_id=document_id, created_at=self.ctx.now()))
 
     def pending(self) -> int:
-        query = select(func.count()).select_from(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None))
-        return int(self.ctx.session.scalar(query) or 0)
+        return self.repo.pending()
 
     def set_aside(self) -> list[SearchOutbox]:
         """Documents the index refused for good, with its reason: for the operator to look at."""
-        query = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_not(None)).order_by(SearchOutbox.id)
-        return list(self.ctx.session.scalars(query))
+        return self.repo.set_aside()
 
     def apply_batch(self, index: SearchIndex, limit: int = 500) -> int:
         """Index the next batch of changed documents; rows leave the outbox only once the index has them. A
         document the index refuses for good is set aside with the reason, and never holds up the others."""
-        due = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None)).order_by(SearchOutbox.id).limit(limit)
-        rows = list(self.ctx.session.scalars(due))
+        rows = self.repo.due(limit)
         if not rows:
             return 0
         ids = sorted({r.document_id for r in rows})
-        docs = [self.search_doc(d) for d in self.ctx.session.scalars(select(Document).where(Document.id.in_(ids)))]
+        docs = [self.search_doc(d) for d in self.repo.documents(ids)]
         refused: dict[int, str] = {}
         try:
             index.upsert([d for d in docs if d is not None])
@@ -62,7 +59,7 @@ class IndexingService:
                 row.set_aside_at = self.ctx.now()
                 row.last_error = refused[row.document_id][-2000:]
         done = [r.id for r in rows if r.document_id not in refused]
-        self.ctx.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done)))
+        self.repo.remove(done)
         return len(ids)
 
     def set_aside_refused(self, rejected: dict[int, str]) -> None:
@@ -70,12 +67,11 @@ class IndexingService:
         now = self.ctx.now()
         for document_id, reason in rejected.items():
             row = SearchOutbox(document_id=document_id, created_at=now, set_aside_at=now, last_error=reason[-2000:])
-            self.ctx.session.add(row)
+            self.repo.add(row)
 
     def record_failure(self, error: str) -> None:
         """The index could not be reached or refused the whole batch for now: the rows stay, with the error."""
-        due = select(SearchOutbox).where(SearchOutbox.set_aside_at.is_(None)).order_by(SearchOutbox.id).limit(500)
-        for row in self.ctx.session.scalars(due):
+        for row in self.repo.due(500):
             row.attempts += 1
             row.last_error = error[-2000:]
 
@@ -83,13 +79,7 @@ class IndexingService:
         """Every searchable document, built from the database and object storage (for a rebuild)."""
         last = 0
         while True:
-            query = (
-                select(Document)
-                .where(Document.status.in_(SEARCHABLE), Document.id > last)
-                .order_by(Document.id)
-                .limit(batch)
-            )
-            chunk = list(self.ctx.session.scalars(query))
+            chunk = self.repo.in_states_after(SEARCHABLE, last, batch)
             if not chunk:
                 return
             for document in chunk:
@@ -97,11 +87,10 @@ class IndexingService:
                 if doc is not None:
                     yield doc
             last = chunk[-1].id
-            self.ctx.session.expunge_all()
+            self.repo.forget_loaded()
 
     def searchable_count(self) -> int:
-        query = select(func.count()).select_from(Document).where(Document.status.in_(SEARCHABLE))
-        return int(self.ctx.session.scalar(query) or 0)
+        return self.repo.count_in_states(SEARCHABLE)
 
     def search_doc(self, document: Document) -> SearchDoc | None:
         if document.status not in SEARCHABLE:

@@ -17,15 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
-
 from services.context import Context
 from services.domain.enums import JobStatus, JobStep
-from services.domain.models import Document, Organ, ProcessJob, WorkerBeat
+from services.domain.models import Document, ProcessJob, WorkerBeat
 from services.errors import Invalid, not_found
+from services.jobs.repository import JobRepository
 
 DEPENDENCY, STEP = "dependency", "step"
 MAX_REQUEUES = 20  # a dependency that keeps failing the same step is left to the operator after this
+_LISTED = (JobStatus.failed, JobStatus.running, JobStatus.pending)
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ def worker_name() -> str:
 
 
 class JobService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, repo: JobRepository | None = None) -> None:
         self.ctx = ctx
+        self.repo = repo or JobRepository(ctx.session)
 
     def enqueue(
         self,
@@ -69,20 +70,12 @@ class JobService:
             dedupe_key=dedupe_key or f"{step}:{document_id}:{uuid.uuid4().hex}",
             run_after=self.ctx.now(),
         )
-        self.ctx.session.add(job)
+        self.repo.add(job)
         return job
-
-    def _due(self) -> Any:
-        now = self.ctx.now()
-        return or_(
-            (ProcessJob.status == JobStatus.pending.value) & (ProcessJob.run_after <= now),
-            (ProcessJob.status == JobStatus.running.value) & (ProcessJob.lease_until < now),
-        )
 
     def due(self, limit: int) -> list[tuple[int, JobStep]]:
         """(id, step) of the due jobs, oldest first."""
-        query = select(ProcessJob.id, ProcessJob.step).where(self._due()).order_by(ProcessJob.id).limit(limit)
-        return [(job_id, JobStep(step)) for job_id, step in self.ctx.session.execute(query).tuples()]
+        return [(job_id, JobStep(step)) for job_id, step in self.repo.due(self.ctx.now(), limit)]
 
     def claim(self, job_id: int, worker: str | None = None) -> Claimed | None:
         """Take a due job with a conditional update, so two workers never both run it."""
@@ -92,41 +85,14 @@ class JobService:
     def claim_many(self, job_ids: Sequence[int], worker: str | None = None) -> list[Claimed]:
         """Take those of these jobs that are still due, in one conditional update (another worker gets the rest)."""
         now = self.ctx.now()
-        rows = self.ctx.session.execute(select(ProcessJob.id, ProcessJob.flow_run_id).where(ProcessJob.id.in_(job_ids)))
-        previous = {job_id: run_id for job_id, run_id in rows.tuples()}
-        taken = set(
-            self.ctx.session.scalars(
-                update(ProcessJob)
-                .where(ProcessJob.id.in_(job_ids))
-                .where(self._due())
-                .values(
-                    status=JobStatus.running.value,
-                    lease_until=now + self._lease(),
-                    attempts=ProcessJob.attempts + 1,
-                    started_at=now,
-                    worker=worker or worker_name(),
-                    flow_run_id=None,
-                )
-                .returning(ProcessJob.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        jobs = self.ctx.session.scalars(
-            select(ProcessJob)
-            .where(ProcessJob.id.in_(taken))
-            .order_by(ProcessJob.id)
-            .execution_options(populate_existing=True)
-        )
+        previous = self.repo.previous_runs(job_ids)
+        taken = self.repo.claim(job_ids, now, now + self._lease(), worker or worker_name())
+        jobs = self.repo.fresh(taken)
         return [Claimed(j.id, JobStep(j.step), j.document_id, dict(j.payload), previous.get(j.id)) for j in jobs]
 
     def subjects(self, document_ids: Sequence[int]) -> list[RunSubject]:
         """The documents the runs of these steps work on, in the order given (unknown ids left out)."""
-        query = (
-            select(Document.id, Document.doc_number, Document.title, Organ.code)
-            .outerjoin(Organ, Organ.id == Document.lead_organ_id)
-            .where(Document.id.in_(document_ids))
-        )
-        found = {row[0]: RunSubject(*row) for row in self.ctx.session.execute(query).tuples()}
+        found = {row[0]: RunSubject(*row) for row in self.repo.subjects(document_ids)}
         return [found[i] for i in document_ids if i in found]
 
     def _lease(self) -> dt.timedelta:
@@ -134,25 +100,15 @@ class JobService:
 
     def live_run_ids(self) -> set[str]:
         """The flow runs that steps being run now (lease not yet expired) are carried by."""
-        now = self.ctx.now()
-        query = select(ProcessJob.flow_run_id).where(
-            ProcessJob.status == JobStatus.running.value,
-            ProcessJob.lease_until >= now,
-            ProcessJob.flow_run_id.is_not(None),
-        )
-        return {str(run_id) for run_id in self.ctx.session.scalars(query)}
+        return self.repo.live_run_ids(self.ctx.now())
 
     def record_run(self, job_ids: Sequence[int], flow_run_id: str) -> None:
         """The flow run now carrying these jobs (so a crash can be marked on it later)."""
-        self.ctx.session.execute(update(ProcessJob).where(ProcessJob.id.in_(job_ids)).values(flow_run_id=flow_run_id))
+        self.repo.record_run(job_ids, flow_run_id)
 
     def renew(self, job_ids: Sequence[int]) -> None:
         """The worker is alive: push the leases out again."""
-        self.ctx.session.execute(
-            update(ProcessJob)
-            .where(ProcessJob.id.in_(job_ids), ProcessJob.status == JobStatus.running.value)
-            .values(lease_until=self.ctx.now() + self._lease())
-        )
+        self.repo.renew(job_ids, self.ctx.now() + self._lease())
 
     def finish(self, job_id: int, flow_run_id: str | None) -> None:
         job = self._get(job_id)
@@ -187,13 +143,7 @@ class JobService:
 
     def requeue_recovered(self) -> int:
         """Failed for want of a service that answers again: put back by itself (bounded)."""
-        rows = self.ctx.session.scalars(
-            select(ProcessJob).where(
-                ProcessJob.status == JobStatus.failed.value,
-                ProcessJob.failure_kind == DEPENDENCY,
-                ProcessJob.requeues < MAX_REQUEUES,
-            )
-        )
+        rows = self.repo.recoverable(MAX_REQUEUES, DEPENDENCY)
         count = 0
         for job in rows:
             self._requeue(job)
@@ -203,10 +153,8 @@ class JobService:
 
     def retry(self, job_ids: Sequence[int] | None) -> list[int]:
         """The operator's one command: put failed jobs (these, or all) back to run now."""
-        query = select(ProcessJob).where(ProcessJob.status == JobStatus.failed.value)
         if job_ids is not None:
-            query = query.where(ProcessJob.id.in_(job_ids))
-            found = {j.id for j in self.ctx.session.scalars(query)}
+            found = {j.id for j in self.repo.failed(job_ids)}
             missing = [i for i in job_ids if i not in found]
             if missing:
                 raise Invalid(
@@ -215,7 +163,7 @@ class JobService:
                     f"no failed step with these ids: {missing}",
                     ids=missing,
                 )
-        jobs = list(self.ctx.session.scalars(query))
+        jobs = list(self.repo.failed(job_ids))
         for job in jobs:
             self._requeue(job)
         return [j.id for j in jobs]
@@ -227,42 +175,30 @@ class JobService:
         job.finished_at = None
 
     def _get(self, job_id: int) -> ProcessJob:
-        job = self.ctx.session.get(ProcessJob, job_id)
+        job = self.repo.get(job_id)
         if job is None:
             raise not_found("自动环节", "job", id=job_id)
         return job
 
     def pending_count(self) -> int:
-        query = select(ProcessJob.id).where(ProcessJob.status.in_([JobStatus.pending.value, JobStatus.running.value]))
-        return len(list(self.ctx.session.scalars(query)))
+        return self.repo.open_count()
 
     # -- what the operator and the issuing office see ---------------------------------------------------------
 
     def listing(self, limit: int = 200) -> dict[str, list[ProcessJob]]:
         """Failed, running and waiting steps, newest first."""
-
-        def of(status: JobStatus) -> list[ProcessJob]:
-            query = select(ProcessJob).where(ProcessJob.status == status.value)
-            return list(self.ctx.session.scalars(query.order_by(ProcessJob.id.desc()).limit(limit)))
-
-        return {"failed": of(JobStatus.failed), "running": of(JobStatus.running), "pending": of(JobStatus.pending)}
+        return {status.value: self.repo.in_status(status, limit) for status in _LISTED}
 
     def stalled_documents(self, organ_id: int, readable: Any) -> list[tuple[ProcessJob, Document]]:
         """The steps of an organ's own documents that failed every attempt (shown in its 待办)."""
-        query = (
-            select(ProcessJob, Document)
-            .join(Document, Document.id == ProcessJob.document_id)
-            .where(ProcessJob.status == JobStatus.failed.value, Document.lead_organ_id == organ_id, readable)
-            .order_by(ProcessJob.id.desc())
-        )
-        return [(job, doc) for job, doc in self.ctx.session.execute(query).tuples()]
+        return self.repo.stalled_documents(organ_id, readable)
 
     def beat(self, name: str, prefect_ok: bool, note: str | None) -> None:
-        row = self.ctx.session.get(WorkerBeat, name)
+        row = self.repo.beat(name)
         if row is None:
             row = WorkerBeat(name=name, pid=os.getpid(), seen_at=self.ctx.now())
-            self.ctx.session.add(row)
+            self.repo.add_beat(row)
         row.pid, row.seen_at, row.prefect_ok, row.note = os.getpid(), self.ctx.now(), prefect_ok, note
 
     def beats(self) -> list[WorkerBeat]:
-        return list(self.ctx.session.scalars(select(WorkerBeat).order_by(WorkerBeat.seen_at.desc())))
+        return self.repo.beats()

@@ -7,19 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from search.analysis import DocNumber
 from services.access import require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
 from services.domain.enums import SERIES_FAMILIES, NumberFamily, Role, number_family
-from services.domain.models import Document, NumberCounter, NumberSeries, Organ, OrganPrefix, User
+from services.domain.models import Document, NumberSeries, Organ, User
 from services.errors import Conflict, Invalid, not_found
 from services.numbering import allocator
+from services.numbering.repository import NumberingRepository
 
 MAX_NEXT = 999_999
 YEARS = (1949, 2200)  # the years a sequence may be set for
@@ -41,9 +38,17 @@ class SequenceView:
 
 
 class NumberingService:
-    def __init__(self, ctx: Context, audit: AuditService | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        audit: AuditService | None = None,
+        repo: NumberingRepository | None = None,
+        organs: OrganService | None = None,
+    ) -> None:
         self.ctx = ctx
         self.audit = audit or AuditService(ctx)
+        self.repo = repo or NumberingRepository(ctx.session)
+        self.organs = organs or OrganService(ctx, audit=self.audit)
 
     # -- issuing --------------------------------------------------------------------------------------------
 
@@ -55,11 +60,11 @@ class NumberingService:
         family = number_family(document.doc_type)
         if family is NumberFamily.document:
             assert prefix is not None
-            number = DocNumber(prefix, year, allocator.next_seq(self.ctx.session, family, prefix, year))
+            number = DocNumber(prefix, year, self.repo.next_seq(family, prefix, year))
             document.doc_number, document.doc_prefix, document.doc_seq = str(number), prefix, number.seq
         else:
             series = self.series_for(document.lead_organ, family, document.title)
-            seq = allocator.next_seq(self.ctx.session, family, str(series.id), _counter_year(series, year))
+            seq = self.repo.next_seq(family, str(series.id), _counter_year(series, year))
             document.doc_number, document.doc_prefix, document.doc_seq = series_number(series, year, seq), None, seq
             document.series_id = series.id
         document.doc_year = year
@@ -80,28 +85,17 @@ class NumberingService:
     def _usual_series(self, organ: Organ, family: NumberFamily) -> NumberSeries:
         """Made once even when two issuers of the organ ask at the same moment (the name is unique)."""
         name = f"{organ.name}{'令' if family is NumberFamily.order else '纪要'}"
-        insert = pg_insert if self.ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        values = {
-            "organ_id": organ.id, "family": family.value, "name": name,
-            "restart_yearly": family is NumberFamily.minutes, "created_at": self.ctx.now(),
-        }  # fmt: skip
-        self.ctx.session.execute(insert(NumberSeries).values(**values).on_conflict_do_nothing())
-        series = self.ctx.session.scalar(select(NumberSeries).where(NumberSeries.name == name))
-        assert series is not None
-        return series
+        return self.repo.ensure_series(organ.id, family, name, self.ctx.now())
 
     def series_of(self, organ_id: int, family: NumberFamily | None = None) -> list[NumberSeries]:
-        query = select(NumberSeries).where(NumberSeries.organ_id == organ_id).order_by(NumberSeries.id)
-        if family is not None:
-            query = query.where(NumberSeries.family == family.value)
-        return list(self.ctx.session.scalars(query))
+        return self.repo.series_of(organ_id, family)
 
     # -- the admin's settings -------------------------------------------------------------------------------
 
     def sequences(self, actor: User, organ_id: int, year: int) -> list[SequenceView]:
         """Every sequence of the organ for ``year``: its 发文字号 per 机关代字, then its 令 and meeting series."""
         require_role(actor, Role.admin)
-        organ = OrganService(self.ctx).get(organ_id)
+        organ = self.organs.get(organ_id)
         found = []
         for prefix in organ.prefixes:
             last = self._issued_in_prefix(prefix.prefix, year)
@@ -128,7 +122,7 @@ class NumberingService:
     def set_next_in_prefix(self, actor: User, organ_id: int, prefix_id: int, year: int, next_number: int) -> int:
         """The next 发文字号 of one 机关代字 and year (an office that issued 16 on paper starts at 17)."""
         require_role(actor, Role.admin)
-        prefix = self.ctx.session.get(OrganPrefix, prefix_id)
+        prefix = self.repo.prefix(prefix_id)
         if prefix is None or prefix.organ_id != organ_id:
             raise not_found("机关代字", "prefix", id=prefix_id)
         _check_year(year)
@@ -177,7 +171,7 @@ class NumberingService:
         """Add a 令 or meeting series to an organ, or change one that has issued nothing yet: an issued number
         carries its series' name, so a later rename or restart rule would let two documents meet on one 文号."""
         require_role(actor, Role.admin)
-        organ = OrganService(self.ctx).get(organ_id)
+        organ = self.organs.get(organ_id)
         if family not in SERIES_FAMILIES:
             raise Invalid(
                 "series_family_invalid",
@@ -186,20 +180,20 @@ class NumberingService:
                 field="family",
             )
         name = _series_name(name)
-        taken = self.ctx.session.scalar(select(NumberSeries).where(NumberSeries.name == name))
+        taken = self.repo.series_named(name)
         if taken is not None and taken.id != series_id:
             raise Conflict(
                 "series_name_taken", f"已有名为“{name}”的编号序列", "a series of that name exists", field="series_name"
             )
         if series_id is None:
             series = NumberSeries(organ_id=organ.id, family=family.value, name=name, restart_yearly=restart_yearly)
-            self.ctx.session.add(series)
+            self.repo.add(series)
             before: dict[str, object] = {}
         else:
             series = self._changeable_series(organ_id, series_id, family)
             before = {"name": series.name, "restart_yearly": series.restart_yearly}
             series.name, series.restart_yearly = name, restart_yearly
-        self.ctx.session.flush()
+        self.repo.flush()
         self.audit.record(
             "series_saved",
             document=None,
@@ -241,7 +235,7 @@ class NumberingService:
                 f"the next number must be a whole number from 1 to {MAX_NEXT}",
                 field="next_number",
             )
-        before = allocator.lock_last(self.ctx.session, family, scope, year)
+        before = self.repo.lock_last(family, scope, year)
         highest = issued()
         if next_number <= highest:
             raise Conflict(
@@ -252,7 +246,7 @@ class NumberingService:
                 field="next_number",
                 highest_issued=highest,
             )
-        allocator.set_last(self.ctx.session, family, scope, year, next_number - 1)
+        self.repo.set_last(family, scope, year, next_number - 1)
         self.audit.record(
             "numbering_set",
             document=None,
@@ -268,21 +262,16 @@ class NumberingService:
 
     def _issued_in_prefix(self, prefix: str, year: int) -> int:
         """The highest 序号 any document carries under this 机关代字 and year (an imported paper one counts)."""
-        query = select(func.max(Document.doc_seq)).where(Document.doc_prefix == prefix, Document.doc_year == year)
-        return int(self.ctx.session.scalar(query) or 0)
+        return self.repo.highest_in_prefix(prefix, year)
 
     def _issued_in_series(self, series: NumberSeries, year: int | None) -> int:
-        query = select(func.max(Document.doc_seq)).where(Document.series_id == series.id)
-        if series.restart_yearly and year is not None:
-            query = query.where(Document.doc_year == year)
-        return int(self.ctx.session.scalar(query) or 0)
+        return self.repo.highest_in_series(series.id, year if series.restart_yearly else None)
 
     def _counter(self, family: NumberFamily, scope: str, year: int) -> int:
-        row = self.ctx.session.get(NumberCounter, (family.value, scope, year))
-        return row.last_seq if row else 0
+        return self.repo.counter(family, scope, year)
 
     def _series(self, organ_id: int, series_id: int) -> NumberSeries:
-        series = self.ctx.session.get(NumberSeries, series_id)
+        series = self.repo.series(series_id)
         if series is None or series.organ_id != organ_id:
             raise not_found("编号序列", "series", id=series_id)
         return series

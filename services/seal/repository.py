@@ -30,6 +30,9 @@ class SealRepository:
     def by_code(self, es_id: str) -> OrganSeal | None:
         return self.session.scalar(select(OrganSeal).where(OrganSeal.es_id == es_id))
 
+    def organ(self, organ_id: int) -> Organ | None:
+        return self.session.get(Organ, organ_id)
+
     def lock_organ(self, organ_id: int) -> None:
         self.session.execute(select(Organ.id).where(Organ.id == organ_id).with_for_update())
 

@@ -151,7 +151,7 @@ class SealService:
         return replace(check, problems=problems)
 
     def _organ(self, organ_id: int) -> Organ:
-        organ = self.ctx.session.get(Organ, organ_id)
+        organ = self.repository.organ(organ_id)
         if organ is None:
             raise not_found("机关", "organ", organ_id=organ_id)
         return organ

@@ -46,3 +46,13 @@ def test_an_import_against_the_layers_or_a_cycle_fails_the_check(tmp_path: Path)
     assert "layers" in said and "BROKEN" in said
     assert "the packages of services form no cycle BROKEN" in said
     assert "services.domain is not allowed to import services.workflow" in said
+
+
+@pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="lint-imports is not installed beside this Python")
+def test_a_query_written_in_a_use_case_instead_of_its_repository_fails_the_check(tmp_path: Path) -> None:
+    tree = _copy_of_the_tree(tmp_path)
+    _add_import(tree / "services" / "jobs" / "service.py", "from sqlalchemy import select")
+    broken = _lint(tree)
+    said = broken.stdout + broken.stderr
+    assert broken.returncode != 0
+    assert "services.jobs.service is not allowed to import sqlalchemy" in said

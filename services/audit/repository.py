@@ -1,0 +1,54 @@
+"""Every query of the audit trail: the chain head (locked while this transaction's events are sealed), the events
+in order for a walk of the whole chain, one event, a document's timeline and the administrative events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.domain.models import AuditChain, AuditEvent
+
+_HEAD = select(AuditChain).where(AuditChain.id == 1).execution_options(populate_existing=True)
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def locked_head(self) -> AuditChain | None:
+        """The chain-head row, read afresh and locked until the transaction ends (PostgreSQL; SQLite writes one
+        transaction at a time)."""
+        query = _HEAD.with_for_update() if self.session.get_bind().dialect.name == "postgresql" else _HEAD
+        return self.session.scalar(query)
+
+    def head(self) -> AuditChain | None:
+        return self.session.get(AuditChain, 1)
+
+    def event(self, event_id: int) -> AuditEvent | None:
+        return self.session.get(AuditEvent, event_id)
+
+    def events_after(self, last: int, batch: int) -> list[AuditEvent]:
+        """The next ``batch`` events after event ``last``, in chain order."""
+        query = select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
+        return list(self.session.scalars(query))
+
+    def forget_loaded(self) -> None:
+        """Let go of the rows read so far (a walk of the whole chain reads every event once)."""
+        self.session.expunge_all()
+
+    def of_document(self, document_id: int) -> Sequence[AuditEvent]:
+        query = select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
+        return self.session.scalars(query).all()
+
+    def latest_of(self, actions: Sequence[str], limit: int) -> list[AuditEvent]:
+        """The latest events of these actions, newest first."""
+        query = select(AuditEvent).where(AuditEvent.action.in_(actions)).order_by(AuditEvent.id.desc())
+        return list(self.session.scalars(query.limit(limit)))
