@@ -11,6 +11,7 @@ from services.accounts.service import OrganService, UserService
 from services.archive.fonds import FondsService
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
+from services.audit.anchors import AnchorService
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.service import DistributionService
@@ -25,8 +26,10 @@ from services.numbering.service import NumberingService
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
+from services.registrar.printing import PrintRunService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
+from services.rendering.renderer import DocumentRenderer
 from services.seal.repository import SealRepository
 from services.seal.service import SealService
 from services.workflow.actions import DocumentActions
@@ -36,6 +39,10 @@ from services.workflow.service import WorkflowService
 
 def audit(ctx: Context) -> AuditService:
     return AuditService(ctx)
+
+
+def anchors(ctx: Context) -> AnchorService:
+    return AnchorService(ctx)
 
 
 def users(ctx: Context) -> UserService:
@@ -135,3 +142,7 @@ def import_jobs(ctx: Context) -> ImportJobService:
 
 def numbering(ctx: Context) -> NumberingService:
     return NumberingService(ctx, audit=audit(ctx))
+
+
+def print_runs(ctx: Context, renderer: DocumentRenderer) -> PrintRunService:
+    return PrintRunService(ctx, renderer)
