@@ -492,14 +492,14 @@ def jobs_list(
     """What failed, what runs now, what waits, and which workers were seen when."""
     import json
 
-    from services.jobs.service import JobService
+    from services import compose
 
     if ctx.invoked_subcommand is not None:
         return
     runtime = Runtime(_settings())
     zone = ZoneInfo(runtime.settings.timezone)
     with runtime.context(write=False) as unit:
-        service = JobService(unit)
+        service = compose.jobs(unit)
         listing, beats, now = service.listing(), service.beats(), unit.now()
         report: dict[str, Any] = {
             "failed": [_job_json(j, zone) for j in listing["failed"]],
@@ -550,7 +550,7 @@ def jobs_retry(
     all_failed: Annotated[bool, typer.Option("--failed", help="every failed step")] = False,
 ) -> None:
     """Run failed steps again now (after fixing what made them fail)."""
-    from services.jobs.service import JobService
+    from services import compose
 
     if not ids and not all_failed:
         raise DomainError(
@@ -558,7 +558,7 @@ def jobs_retry(
         )
     runtime = Runtime(_settings())
     with runtime.context() as unit:
-        again = JobService(unit).retry(None if all_failed else list(ids or []))
+        again = compose.jobs(unit).retry(None if all_failed else list(ids or []))
     runtime.close()
     console.print(f"put back to run: {again}")
 
@@ -575,11 +575,11 @@ def audit_verify(
     inserted or rewritten (digests recomputed) before the last anchor."""
     import json
 
-    from services.audit.anchors import AnchorService
+    from services import compose
 
     runtime = Runtime(_settings())
     with runtime.context(write=False) as ctx:
-        verdict = AnchorService(ctx).verify()
+        verdict = compose.anchors(ctx).verify()
     last = verdict.last_anchor
     if as_json:
         broken = verdict.broken.as_dict() if verdict.broken else None

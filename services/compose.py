@@ -13,6 +13,7 @@ from services.archive.fonds import FondsService
 from services.archive.repository import ArchiveRepository
 from services.archive.retention import RetentionService
 from services.archive.service import ArchiveService
+from services.audit.anchors import AnchorService
 from services.audit.repository import AuditRepository
 from services.audit.service import AuditService
 from services.context import Context
@@ -32,8 +33,10 @@ from services.numbering.service import NumberingService
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
+from services.registrar.printing import PrintRunService
 from services.registrar.repository import RegistrarRepository
 from services.registrar.sheet import IssuingSheetService
+from services.rendering.renderer import DocumentRenderer
 from services.seal.repository import SealRepository
 from services.seal.service import SealService
 from services.workflow.actions import DocumentActions
@@ -44,6 +47,10 @@ from services.worklist.service import WorkList
 
 def audit(ctx: Context) -> AuditService:
     return AuditService(ctx, repo=AuditRepository(ctx.session))
+
+
+def anchors(ctx: Context) -> AnchorService:
+    return AnchorService(ctx)
 
 
 def users(ctx: Context) -> UserService:
@@ -158,3 +165,7 @@ def import_jobs(ctx: Context) -> ImportJobService:
 
 def numbering(ctx: Context) -> NumberingService:
     return NumberingService(ctx, audit=audit(ctx), repo=NumberingRepository(ctx.session), organs=organs(ctx))
+
+
+def print_runs(ctx: Context, renderer: DocumentRenderer) -> PrintRunService:
+    return PrintRunService(ctx, renderer)

@@ -37,6 +37,7 @@ from services.distribution.service import DistributionService
 from services.documents.repository import DocumentRepository
 from services.documents.service import DocumentService
 from services.domain.models import User
+from services.http.request import runtime_of
 from services.http.scope import Caller, TokenDep, user_scope, web_scope
 from services.imports.service import ImportJobService, ImportService
 from services.incoming.service import IncomingService
@@ -45,6 +46,7 @@ from services.jobs.service import JobService
 from services.numbering.service import NumberingService
 from services.obligations.service import ObligationService
 from services.obligations.tasks import TaskService
+from services.registrar.printing import PrintRunService
 from services.registrar.sheet import IssuingSheetService
 from services.runtime import Runtime
 from services.seal.service import SealService
@@ -60,6 +62,7 @@ T = TypeVar("T")
 class Scope:
     ctx: Context
     user: User
+    runtime: Runtime
 
 
 def is_api(request: Request) -> bool:
@@ -71,14 +74,14 @@ def open_scope(request: Request, caller: Caller, write: bool | None = None,
                password_pending_ok: bool = False) -> Iterator[Scope]:  # fmt: skip
     """The caller's transaction: the API's rules for /api/ paths, the pages' for the rest (services.http.scope).
     ``write`` None: a GET reads without the write lock, anything else may write."""
+    runtime = runtime_of(request)
     if is_api(request):
-        runtime: Runtime = request.app.state.runtime
         asked = caller if write is None else replace(caller, read_only=not write)
         with user_scope(runtime, asked, password_pending_ok) as (ctx, user):
-            yield Scope(ctx, user)
+            yield Scope(ctx, user, runtime)
     else:
         with web_scope(request, write, password_pending_ok) as (ctx, user):
-            yield Scope(ctx, user)
+            yield Scope(ctx, user, runtime)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,13 @@ def provide(factory: Callable[[Context], T]) -> Any:
     return Depends(build)
 
 
+async def _print_runs(scope: ScopeDep) -> PrintRunService:
+    return compose.print_runs(scope.ctx, scope.runtime.renderer)
+
+
+SCOPED[_print_runs] = Scoped(lambda opened: compose.print_runs(opened.ctx, opened.runtime.renderer))
+
+
 Audit = Annotated[AuditService, provide(compose.audit)]
 Users = Annotated[UserService, provide(compose.users)]
 Organs = Annotated[OrganService, provide(compose.organs)]
@@ -161,3 +171,4 @@ ImportJobs = Annotated[ImportJobService, provide(compose.import_jobs)]
 Numbering = Annotated[NumberingService, provide(compose.numbering)]
 Seals = Annotated[SealService, provide(compose.seals)]
 Actions = Annotated[DocumentActions, provide(compose.document_actions)]
+PrintRuns = Annotated[PrintRunService, Depends(_print_runs)]  # the registrar's 印制, drawn by the process's renderer

@@ -13,7 +13,7 @@ from services.api.errors import ERROR_RESPONSES
 from services.archive.fonds import FondsRef
 from services.archive.retention import KEYS, PERIODS
 from services.domain.enums import JobStep, Role
-from services.domain.models import ArchiveItem, ArchiveRun
+from services.domain.models import ArchiveItem, ArchiveRun, RetentionSchedule
 from services.errors import not_found
 from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention
 from services.http.params import Id, YearField, YearPath, YearQuery
@@ -152,19 +152,14 @@ def set_fonds(user: CurrentUser, fonds: Fonds, organ_id: Id, body: FondsIn) -> d
 @router.get("/retention")
 def retention_schedule(user: CurrentUser, service: Retention) -> dict[str, Any]:
     """The 保管期限表 in force (version, since when) and its past versions."""
-    history = service.history(user)
     schedule = service.in_force()
-    return {
-        **schedule.as_report(),
-        "rules": schedule.rules,
-        "keys": KEYS,
-        "periods": list(PERIODS),
-        "history": [
-            {"version": v.id, "key": v.changed_key, "previous": v.previous, "period": v.period,
-             "reason": v.reason, "by": v.changed_by_name, "at": v.created_at}
-            for v in history
-        ],
-    }  # fmt: skip
+    history = [_retention_change(v) for v in service.history(user)]
+    return {**schedule.as_report(), "rules": schedule.rules, "keys": KEYS, "periods": list(PERIODS), "history": history}
+
+
+def _retention_change(v: RetentionSchedule) -> dict[str, Any]:
+    return {"version": v.id, "key": v.changed_key, "previous": v.previous, "period": v.period, "reason": v.reason,
+            "by": v.changed_by_name, "at": v.created_at}  # fmt: skip
 
 
 @router.put("/retention/{key}")

@@ -12,8 +12,8 @@ from services import compose
 from services.access import Level
 from services.api.errors import ERROR_RESPONSES
 from services.audit.schemas import AuditOut
+from services.context import Context
 from services.documents.schemas import (
-    AttachmentUpload,
     ConfirmDeliveryIn,
     DiffOut,
     DocumentOut,
@@ -21,6 +21,7 @@ from services.documents.schemas import (
     VersionOut,
 )
 from services.documents.service import decode_utf8_text, draft_input_of
+from services.domain.models import Document
 from services.errors import Conflict
 from services.http.deps import (
     Actions,
@@ -28,6 +29,7 @@ from services.http.deps import (
     CurrentUser,
     Documents,
     ListedDocuments,
+    PrintRuns,
     RecordingScope,
     UnitOfWork,
     Workflow,
@@ -35,7 +37,7 @@ from services.http.deps import (
 from services.http.downloads import content_disposition, document_disposition
 from services.http.headers import FRAME_CSP
 from services.http.params import MAX_VERSION, Id, Offset, VersionNumber
-from services.http.scope import RuntimeDep, TokenDep, user_scope
+from services.http.uploads import attachment_of
 from services.registrar.rules import MAX_PRINTED_COPIES
 from services.rendering.ofd import MIME as OFD_MIME
 from services.seal.sign import SES_MIME
@@ -101,15 +103,7 @@ def add_attachment(
     file: UploadFile,
     title: Annotated[str | None, Form()] = None,
 ) -> DocumentOut:
-    data = file.file.read()
-    name = file.filename or "attachment"
-    upload = AttachmentUpload(
-        title=title or name.rsplit(".", 1)[0],
-        filename=name,
-        content_type=file.content_type or "application/octet-stream",
-        data=data,
-    )
-    return DocumentOut.of(documents.add_attachment(user, document_id, upload))
+    return DocumentOut.of(documents.add_attachment(user, document_id, attachment_of(file, title or None)))
 
 
 class AttachmentTitleIn(BaseModel):
@@ -136,9 +130,7 @@ def replace_attachment(
     user: CurrentUser, documents: Documents, document_id: Id, attachment_id: Id, file: UploadFile
 ) -> DocumentOut:
     """An attachment's file replaced, keeping its title and place, before signing (a new version)."""
-    name = file.filename or "attachment"
-    content_type = file.content_type or "application/octet-stream"
-    upload = AttachmentUpload(title="", filename=name, content_type=content_type, data=file.file.read())
+    upload = attachment_of(file, title="")
     return DocumentOut.of(documents.replace_attachment(user, document_id, attachment_id, upload))
 
 
@@ -242,25 +234,23 @@ def attachment_response(data: bytes, content_type: str, filename: str) -> Respon
     return Response(data, media_type=media, headers=headers)
 
 
-def _rendered(document_id: int, runtime: RuntimeDep, token: TokenDep, pdf: bool) -> Response:
-    with user_scope(runtime, token) as (ctx, user):
-        document = compose.documents(ctx).get_visible(user, document_id)
-        key = document.rendered_pdf_key if pdf else document.rendered_html_key
-        if not key:
-            raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
-        media = "application/pdf" if pdf else "text/html; charset=utf-8"
-        # the PDF opens in the browser and saves as '文号 标题.pdf'; the issued text never runs a script
-        headers = (
-            {"Content-Disposition": document_disposition(document, "pdf")}
-            if pdf
-            else {"Content-Security-Policy": FRAME_CSP}
-        )
-        return Response(ctx.store.get(key), media_type=media, headers=headers)
+def _rendered(ctx: Context, document: Document, pdf: bool) -> Response:
+    key = document.rendered_pdf_key if pdf else document.rendered_html_key
+    if not key:
+        raise Conflict("not_rendered", "公文尚未印制", "the document has not been rendered yet")
+    media = "application/pdf" if pdf else "text/html; charset=utf-8"
+    # the PDF opens in the browser and saves as '文号 标题.pdf'; the issued text never runs a script
+    headers = (
+        {"Content-Disposition": document_disposition(document, "pdf")}
+        if pdf
+        else {"Content-Security-Policy": FRAME_CSP}
+    )
+    return Response(ctx.store.get(key), media_type=media, headers=headers)
 
 
 @router.get("/{document_id}/pdf")
-def document_pdf(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
-    return _rendered(document_id, runtime, token, pdf=True)
+def document_pdf(user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id) -> Response:
+    return _rendered(ctx, documents.get_visible(user, document_id), pdf=True)
 
 
 @router.get("/{document_id}/ofd")
@@ -290,24 +280,21 @@ def document_pdf_seals(user: CurrentUser, ctx: UnitOfWork, documents: Documents,
 @router.get("/{document_id}/print.pdf")
 def print_run(
     user: CurrentUser,
-    ctx: UnitOfWork,
+    print_runs: PrintRuns,
     document_id: Id,
-    runtime: RuntimeDep,
     first: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="first copy (1-based)")] = None,
     last: Annotated[int | None, Query(ge=1, le=MAX_PRINTED_COPIES, description="last copy, inclusive")] = None,
 ) -> StreamingResponse:
     """印制: the copies of a 涉密 document's print run, each with its 份号 (registrar only): all of them, or a range
     (to print again what a printer spoiled). Streamed as it is written: memory stays flat however many copies."""
-    from services.registrar.printing import PrintRunService
-
-    printed = PrintRunService(ctx, runtime.renderer).print_file(user, document_id, first, last)
+    printed = print_runs.print_file(user, document_id, first, last)
     disposition = content_disposition(printed.filename)
     return StreamingResponse(printed.chunks, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/{document_id}/html")
-def document_html(document_id: Id, runtime: RuntimeDep, token: TokenDep) -> Response:
-    return _rendered(document_id, runtime, token, pdf=False)
+def document_html(user: CurrentUser, ctx: UnitOfWork, documents: Documents, document_id: Id) -> Response:
+    return _rendered(ctx, documents.get_visible(user, document_id), pdf=False)
 
 
 @router.get("/{document_id}/audit")

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel
 
-from services import compose
 from services.api.errors import ERROR_RESPONSES
-from services.http.deps import CurrentUser, Imports
+from services.http.deps import CurrentUser, ImportJobs, Imports
 from services.http.params import Id, IdField
-from services.http.scope import RuntimeDep, TokenDep, user_scope
-from services.imports.service import (
-    discard_uploads,
-    job_view,
-    require_importer,
-    store_uploads,
-)
-from services.limits import FILE_LIMITS, Upload, check_size
+from services.http.scope import TokenDep
+from services.http.staging import Staged, staged
+from services.imports.service import job_view
 
 router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
 
@@ -30,46 +23,36 @@ class LinkIn(BaseModel):
     kind: str
 
 
-def read_capped(upload: UploadFile) -> bytes:
-    """An uploaded file's bytes (spooled to disk by the server as they came), refused past the import limit."""
-    data = upload.file.read(FILE_LIMITS[Upload.import_file].max_bytes + 1)
-    check_size(Upload.import_file, len(data))
-    return data
+def staged_files(request: Request, caller: TokenDep, files: Annotated[list[UploadFile], File()]) -> Iterator[Staged]:
+    with staged(request, caller, files) as stored:
+        yield stored
 
 
 @router.post("/imports", status_code=202)
 def import_files(
-    runtime: RuntimeDep, token: TokenDep, files: Annotated[list[UploadFile], File()], response: Response
+    user: CurrentUser,
+    jobs: ImportJobs,
+    stored: Annotated[Staged, Depends(staged_files, scope="function")],
+    response: Response,
 ) -> dict[str, Any]:
     """Store the files and queue their import; the answer comes at once with the job to follow
     (`GET /api/v1/imports/jobs/{id}`): its stage, files done of total, and each file's outcome when it is done.
     `Server-Timing: handler` says how long this request's thread worked on it."""
-    started = time.perf_counter()
-    with user_scope(runtime, replace(token, read_only=True)) as (_, user):
-        require_importer(user)  # authenticate (and refuse a non-importer) before reading any upload
-    stored = store_uploads(runtime.store, [(upload.filename or "", read_capped(upload)) for upload in files])
-    try:
-        with user_scope(runtime, token) as (ctx, user):
-            view = job_view(compose.import_jobs(ctx).queue(user, stored))
-    except BaseException:
-        discard_uploads(runtime.store, stored)
-        raise
-    response.headers["Server-Timing"] = f"handler;dur={(time.perf_counter() - started) * 1000:.1f}"
+    view = job_view(jobs.queue(user, stored.files))
+    response.headers["Server-Timing"] = stored.timing()
     return view
 
 
 @router.get("/imports/jobs")
-def import_jobs(runtime: RuntimeDep, token: TokenDep) -> list[dict[str, Any]]:
+def import_jobs(user: CurrentUser, jobs: ImportJobs) -> list[dict[str, Any]]:
     """The caller's own recent import jobs, newest first."""
-    with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
-        return [job_view(job) for job in compose.import_jobs(ctx).recent_of(user)]
+    return [job_view(job) for job in jobs.recent_of(user)]
 
 
 @router.get("/imports/jobs/{job_id}")
-def import_job(job_id: Id, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+def import_job(user: CurrentUser, jobs: ImportJobs, job_id: Id) -> dict[str, Any]:
     """One of the caller's import jobs; another user's answers as an unknown id does."""
-    with user_scope(runtime, replace(token, read_only=True)) as (ctx, user):
-        return job_view(compose.import_jobs(ctx).seen_by(user, job_id))
+    return job_view(jobs.seen_by(user, job_id))
 
 
 @router.get("/documents/{document_id}/links")

@@ -4,19 +4,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from services.access import require_read
 from services.accounts.schemas import DepartmentOut
 from services.api.errors import ERROR_RESPONSES
-from services.documents.schemas import AttachmentUpload
 from services.domain.enums import Classification, IncomingNature, Urgency
 from services.http.deps import CurrentUser, Departments, Incoming, UnitOfWork
 from services.http.downloads import content_disposition
 from services.http.params import Id, IdQuery
+from services.http.uploads import attachment_of
 from services.incoming.schemas import (
     AssignIn,
     CirculateIn,
@@ -53,10 +54,13 @@ def register(
     return RegisterOut(total=total, items=[IncomingOut.of(r, service) for r in rows])
 
 
-@router.post("/incoming", status_code=201)
-def register_paper(
-    user: CurrentUser,
-    service: Incoming,
+@dataclass(frozen=True)
+class PaperForm:
+    paper: PaperIn
+    scan: UploadFile | None
+
+
+async def paper_form(
     source_name: Annotated[str, Form(min_length=2, max_length=200)],
     title: Annotated[str, Form(min_length=2, max_length=500)],
     doc_number: Annotated[str | None, Form(max_length=80)] = None,
@@ -66,23 +70,22 @@ def register_paper(
     nature: Annotated[IncomingNature, Form()] = IncomingNature.handle,
     received_on: Annotated[dt.date | None, Form()] = None,
     scan: Annotated[UploadFile | None, File()] = None,
-) -> IncomingDetailOut:
-    """登记 an external paper document by hand, with its scan."""
-    data = PaperIn(
+) -> PaperForm:
+    """The 登记 form's fields as the record's model, with the scan beside them."""
+    paper = PaperIn(
         source_name=source_name, title=title, doc_number=doc_number, classification=classification,
         urgency=urgency, copies=copies, nature=nature, received_on=received_on,
     )  # fmt: skip
-    upload = (
-        AttachmentUpload(
-            title="扫描件",
-            filename=scan.filename or "scan",
-            content_type=scan.content_type or "application/octet-stream",
-            data=scan.file.read(),
-        )
-        if scan is not None
-        else None
-    )
-    return IncomingDetailOut.of(service.register_paper(user, data, upload), service)
+    return PaperForm(paper, scan)
+
+
+@router.post("/incoming", status_code=201)
+def register_paper(
+    user: CurrentUser, service: Incoming, form: Annotated[PaperForm, Depends(paper_form)]
+) -> IncomingDetailOut:
+    """登记 an external paper document by hand, with its scan."""
+    scan = attachment_of(form.scan, title="扫描件", unnamed="scan") if form.scan is not None else None
+    return IncomingDetailOut.of(service.register_paper(user, form.paper, scan), service)
 
 
 @router.get("/incoming/todo")

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 
 from services.accounts.schemas import GroupOut
 from services.api.errors import ERROR_RESPONSES
-from services.documents.schemas import AttachmentUpload
 from services.documents.service import decode_utf8_text
 from services.http.deps import CurrentUser, Groups, Obligations, Tasks
 from services.http.params import Id, IdField, IdQuery
+from services.http.uploads import attachment_of
 from services.obligations.schemas import AssignmentOut, ChaseOut, DashboardOut, ObligationOut, SubmissionOut, TaskOut
 
 router = APIRouter(prefix="/api/v1", tags=["obligations"], responses=ERROR_RESPONSES)
@@ -83,15 +83,7 @@ def report(
 ) -> SubmissionOut:
     """报送: a unit's report on one obligation (and period), as text or a UTF-8 file, with photos attached."""
     text = body if body is not None else (decode_utf8_text(body_file.file.read()) if body_file else "")
-    uploads = [
-        AttachmentUpload(
-            title=(f.filename or "附件").rsplit(".", 1)[0],
-            filename=f.filename or "附件",
-            content_type=f.content_type or "application/octet-stream",
-            data=f.file.read(),
-        )
-        for f in files or []
-    ]
+    uploads = [attachment_of(f, unnamed="附件") for f in files or []]
     return SubmissionOut.of(obligations.report(user, obligation_id, period_due, title, text, uploads))
 
 

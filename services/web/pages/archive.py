@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.datastructures import FormData
 
 from services import compose
 from services.access import require_role
+from services.archive.fonds import FondsRef, FondsService
 from services.archive.retention import KEYS, KINDS, PERIODS
+from services.archive.service import ArchiveService
 from services.context import Context
 from services.domain.enums import JobStep, Role
 from services.domain.models import User
-from services.errors import DomainError, Invalid
+from services.errors import Invalid
 from services.http.deps import Archive, CurrentUser, Fonds, Jobs, Retention, UnitOfWork
 from services.http.params import Id, YearPath
+from services.web.attempt import attempt
+from services.web.pages.checked import CheckedForm, FormDep, form_values
+from services.web.problems import by_field
 from services.web.render import page, redirect
-from services.web.session import read_form
 
 router = APIRouter(include_in_schema=False)
-FormDep = Annotated[FormData, Depends(read_form)]
 
 
 @router.get("/archive")
@@ -63,12 +66,18 @@ def catalogue_page(
     organ: Annotated[str | None, Query(max_length=16)] = None,
     fonds: Annotated[str | None, Query(max_length=4)] = None,
 ) -> HTMLResponse:
-    ref = service.fonds_seen_by(user, fonds or None)
+    shown = _catalogue(service, user, year, retention or "", organ or "", service.fonds_seen_by(user, fonds or None))
+    return page(request, "archive/catalogue.html", user, nav="archive", year=year, retention=retention or "",
+                organ=organ or "", **shown)  # fmt: skip
+
+
+def _catalogue(
+    service: ArchiveService, user: User, year: int, retention: str, organ: str, ref: FondsRef
+) -> dict[str, Any]:
+    """One 全宗's year: its items (of a 保管期限 or an organ when chosen), its categories and gaps in its 件号."""
     items = service.items_seen_by(user, year, retention or None, organ or None, ref.code)
     categories = [row for row in service.overview(user) if row["year"] == year and row["fonds"] == ref.code]
-    return page(request, "archive/catalogue.html", user, nav="archive", year=year, items=items,
-                categories=categories, retention=retention or "", organ=organ or "", fonds=ref,
-                gaps=service.gaps(ref.code, year))  # fmt: skip
+    return {"items": items, "categories": categories, "fonds": ref, "gaps": service.gaps(ref.code, year)}
 
 
 @router.get("/archive/items/{code}")
@@ -109,21 +118,19 @@ def _fonds_page(request: Request, ctx: Context, user: User, **typed: object) -> 
 
 @router.post("/archive/fonds", response_model=None)
 def set_fonds(
-    request: Request, form: FormDep, user: CurrentUser, ctx: UnitOfWork, fonds: Fonds
+    request: Request, posted: CheckedForm, user: CurrentUser, ctx: UnitOfWork, fonds: Fonds
 ) -> HTMLResponse | RedirectResponse:
-    organ_text, code, name = (str(form.get(k) or "").strip() for k in ("organ_id", "code", "name"))
-    try:
-        if not organ_text.isdigit() or len(organ_text) > 9:
-            raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
-        fonds.set(user, int(organ_text), code, name)
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        ctx.session.rollback()
-        field = str(exc.details.get("field", "code"))
-        typed = {"organ_id": organ_text, "code": code, "name": name}
-        return _fonds_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    typed = form_values(posted.form, ("organ_id", "code", "name"))
+    _, problems = attempt(ctx, posted, partial(_set_fonds, fonds, user, typed), default_field="code")
+    if problems:
+        return _fonds_page(request, ctx, user, errors=by_field(problems), typed=typed)
     return redirect("/archive/fonds", "fonds_saved")
+
+
+def _set_fonds(fonds: FondsService, user: User, typed: dict[str, str]) -> None:
+    if not typed["organ_id"].isdigit() or len(typed["organ_id"]) > 9:
+        raise Invalid("organ_required", "请选择机关", "choose an organ", field="organ_id")
+    fonds.set(user, int(typed["organ_id"]), typed["code"], typed["name"])
 
 
 @router.get("/archive/retention")
@@ -141,16 +148,11 @@ def _retention_page(request: Request, ctx: Context, user: User, **typed: object)
 
 @router.post("/archive/retention", response_model=None)
 def change_retention(
-    request: Request, form: FormDep, user: CurrentUser, ctx: UnitOfWork, retention: Retention
+    request: Request, posted: CheckedForm, user: CurrentUser, ctx: UnitOfWork, retention: Retention
 ) -> HTMLResponse | RedirectResponse:
-    key, period, reason = (str(form.get(k) or "").strip() for k in ("key", "period", "reason"))
-    try:
-        retention.change(user, key, period, reason[:500])
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        ctx.session.rollback()
-        field = str(exc.details.get("field", "period"))
-        typed = {"key": key, "period": period, "reason": reason}
-        return _retention_page(request, ctx, user, errors={field: exc.zh}, typed=typed)
+    typed = form_values(posted.form, ("key", "period", "reason"))
+    change = partial(retention.change, user, typed["key"], typed["period"], typed["reason"][:500])
+    _, problems = attempt(ctx, posted, change, default_field="period")
+    if problems:
+        return _retention_page(request, ctx, user, errors=by_field(problems), typed=typed)
     return redirect("/archive/retention", "retention_saved")

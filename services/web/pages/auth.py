@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +12,8 @@ from starlette.datastructures import FormData
 from services import compose
 from services.accounts import login as logins
 from services.accounts.login import Throttled
+from services.accounts.service import UserService
+from services.domain.models import User
 from services.errors import Invalid, Unauthenticated
 from services.http.deps import PendingScope
 from services.http.request import SESSION_COOKIE, client_address, runtime_of
@@ -42,15 +45,28 @@ def login(form: FormDep, request: Request) -> HTMLResponse | RedirectResponse:
     try:
         token, _ = logins.login(runtime.context, username, password, client_address(request))
     except (Unauthenticated, Throttled) as exc:
-        error = {"zh": exc.zh, "en": exc.en}
-        again = page(request, "login.html", None, http_status=exc.status, next=target, username=username, error=error)
-        if isinstance(exc, Throttled):
-            again.headers["Retry-After"] = str(exc.details["retry_after"])
-        return again
+        return _refused(request, exc, target, username)
     response = redirect(target)
     set_login_cookie(response, token, runtime.settings)
     remember_csrf(request, response)
     return response
+
+
+def _refused(request: Request, exc: Unauthenticated | Throttled, target: str, username: str) -> HTMLResponse:
+    """The login page again with why; too many tries also say when to try again."""
+    error = {"zh": exc.zh, "en": exc.en}
+    again = page(request, "login.html", None, http_status=exc.status, next=target, username=username, error=error)
+    if isinstance(exc, Throttled):
+        again.headers["Retry-After"] = str(exc.details["retry_after"])
+    return again
+
+
+def _change_password(users: UserService, user: User, form: FormData, token: str | None) -> bool:
+    current, new, repeat = (str(form.get(k) or "") for k in ("current", "new", "repeat"))
+    if new != repeat:
+        raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ", field="repeat")
+    users.change_password(user, current, new, token)
+    return True
 
 
 @router.post("/logout")
@@ -71,15 +87,8 @@ def account_page(request: Request, scope: PendingScope) -> HTMLResponse:
 
 @router.post("/account/password", response_model=None)
 def change_password(request: Request, posted: PostedForm, scope: PendingScope) -> HTMLResponse | RedirectResponse:
-    form = posted.form
-    current, new, repeat = (str(form.get(k) or "") for k in ("current", "new", "repeat"))
-
-    def change() -> bool:
-        if new != repeat:
-            raise Invalid("password_mismatch", "两次输入的新密码不一致", "the two new passwords differ", field="repeat")
-        compose.users(scope.ctx).change_password(scope.user, current, new, request.cookies.get(SESSION_COOKIE))
-        return True
-
+    change = partial(_change_password, compose.users(scope.ctx), scope.user, posted.form,
+                     request.cookies.get(SESSION_COOKIE))  # fmt: skip
     done, problems = attempt(scope.ctx, posted, change, default_field="new")
     if done is None:
         return page(request, "account.html", scope.user, http_status=status_of(problems), nav="account",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -34,7 +36,7 @@ from services.web.forms import (
 )
 from services.web.pages.document import show_document
 from services.web.render import page, redirect
-from services.web.session import read_form
+from services.web.session import Posted, read_form
 
 router = APIRouter(include_in_schema=False)
 FormDep = Annotated[FormData, Depends(read_form)]
@@ -203,10 +205,7 @@ def add_attachments(
     def add() -> object:
         return [service.add_attachment(user, document_id, upload) for upload in uploads(posted.form, "files")]
 
-    done, problems = attempt(ctx, posted, add, default_field="more-files")
-    if done is None:
-        return _saved_editor(request, ctx, user, service, document_id, _at(problems, "more-files"))
-    return redirect(f"/documents/{document_id}/edit", "attached")
+    return _change_attachments(request, ctx, user, service, posted, document_id, add, "more-files", "attached")
 
 
 @router.post("/documents/{document_id}/attachments/{attachment_id}/title", response_model=None)
@@ -215,12 +214,10 @@ def retitle_attachment(
     attachment_id: Id,
 ) -> HTMLResponse | RedirectResponse:  # fmt: skip
     """附件标题: what the 附件说明 and the printed 附件 page call it."""
-    title = str(posted.form.get("title") or "")
-    done, problems = attempt(ctx, posted, lambda: service.retitle_attachment(user, document_id, attachment_id, title))
-    if done is None:
-        field = f"att-{attachment_id}-title"
-        return _saved_editor(request, ctx, user, service, document_id, _at(problems, field), {field: title})
-    return redirect(f"/documents/{document_id}/edit", "attachment_changed")
+    title, field = str(posted.form.get("title") or ""), f"att-{attachment_id}-title"
+    retitle = partial(service.retitle_attachment, user, document_id, attachment_id, title)
+    return _change_attachments(request, ctx, user, service, posted, document_id, retitle, field,
+                               "attachment_changed", {field: title})  # fmt: skip
 
 
 @router.post("/documents/{document_id}/attachments/{attachment_id}/remove", response_model=None)
@@ -228,10 +225,9 @@ def remove_attachment(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Documents, document_id: Id,
     attachment_id: Id,
 ) -> HTMLResponse | RedirectResponse:  # fmt: skip
-    done, problems = attempt(ctx, posted, lambda: service.remove_attachment(user, document_id, attachment_id))
-    if done is None:
-        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
-    return redirect(f"/documents/{document_id}/edit", "attachment_removed")
+    remove = partial(service.remove_attachment, user, document_id, attachment_id)
+    return _change_attachments(request, ctx, user, service, posted, document_id, remove,
+                               f"att-{attachment_id}-file", "attachment_removed")  # fmt: skip
 
 
 @router.post("/documents/{document_id}/attachments/{attachment_id}/replace", response_model=None)
@@ -245,10 +241,19 @@ def replace_attachment(
             raise Invalid("file_required", "请选择替换用的文件", "choose the file to put in its place", field="file")
         return service.replace_attachment(user, document_id, attachment_id, files[0])
 
-    done, problems = attempt(ctx, posted, replace)
-    if done is None:
-        return _saved_editor(request, ctx, user, service, document_id, _at(problems, f"att-{attachment_id}-file"))
-    return redirect(f"/documents/{document_id}/edit", "attachment_replaced")
+    return _change_attachments(request, ctx, user, service, posted, document_id, replace,
+                               f"att-{attachment_id}-file", "attachment_replaced")  # fmt: skip
+
+
+def _change_attachments(
+    request: Request, ctx: Context, user: User, service: DocumentService, posted: Posted, document_id: int,
+    change: Callable[[], object], field: str, done: str, typed: dict[str, str] | None = None,
+) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    """Change the draft's attachments; refused, the editor on the saved draft with the problem at ``field``."""
+    changed, problems = attempt(ctx, posted, change)
+    if changed is None:
+        return _saved_editor(request, ctx, user, service, document_id, _at(problems, field), typed)
+    return redirect(f"/documents/{document_id}/edit", done)
 
 
 def _at(problems: list[FormProblem], field: str) -> list[FormProblem]:
@@ -295,13 +300,14 @@ def versions(
     old: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
     new: Annotated[int | None, Query(alias="to", ge=1, le=MAX_VERSION)] = None,
 ) -> HTMLResponse:
-    document = service.get_visible(user, document_id, Level.internal)
-    history = list(service.versions(document))
+    compared = _compared(service, service.get_visible(user, document_id, Level.internal), old, new)
+    return page(request, "versions.html", user, nav="documents", **compared)
+
+
+def _compared(service: DocumentService, document: Document, old: int | None, new: int | None) -> dict[str, Any]:
+    """Two versions side by side (by default the current one and the one before), with every version listed."""
     new = new or document.current_version
     old = old or max(1, new - 1)
-    diff = service.diff(document, old, new)
     rows = side_by_side(service.body(service.version(document, old)), service.body(service.version(document, new)))
-    return page(
-        request, "versions.html", user, nav="documents", document=document, history=history,
-        old=old, new=new, diff=diff, rows=rows,
-    )  # fmt: skip
+    return {"document": document, "history": list(service.versions(document)), "old": old, "new": new,
+            "diff": service.diff(document, old, new), "rows": rows}  # fmt: skip

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
-from services import compose
 from services.http.deps import CurrentUser, ImportJobs
 from services.http.params import Id
-from services.http.request import runtime_of
-from services.http.scope import web_scope
-from services.imports.service import discard_uploads, job_view, require_importer, store_uploads
-from services.limits import FILE_LIMITS, Upload, check_size
+from services.http.scope import TokenDep
+from services.http.staging import Staged, staged
+from services.imports.service import job_view, require_importer
+from services.limits import FILE_LIMITS, Upload
 from services.web.render import page, redirect
 from services.web.session import read_form
 
@@ -31,30 +31,21 @@ def imports_home(request: Request, user: CurrentUser, import_jobs: ImportJobs) -
     return page(request, "imports.html", user, nav="imports", jobs=jobs, limit_mb=limit_mb)
 
 
-@router.post("/imports")
-def upload(form: FormDep, request: Request) -> RedirectResponse:
-    """The files are stored and queued; the page that follows shows the job's progress."""
-    with web_scope(request, write=False) as (_, user):
-        require_importer(user)
+def staged_files(request: Request, caller: TokenDep, form: FormDep) -> Iterator[Staged]:
     chosen = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    store = runtime_of(request).store
-    stored = store_uploads(store, [(f.filename or "", _read_capped(f)) for f in chosen])
-    try:
-        with web_scope(request) as (ctx, user):
-            job_id = compose.import_jobs(ctx).queue(user, stored).id
-    except BaseException:
-        discard_uploads(store, stored)
-        raise
-    return redirect(f"/imports/jobs/{job_id}", "import_queued")
+    with staged(request, caller, chosen) as stored:
+        yield stored
+
+
+@router.post("/imports")
+def upload(
+    user: CurrentUser, jobs: ImportJobs, stored: Annotated[Staged, Depends(staged_files, scope="function")]
+) -> RedirectResponse:
+    """The files are stored and queued; the page that follows shows the job's progress."""
+    return redirect(f"/imports/jobs/{jobs.queue(user, stored.files).id}", "import_queued")
 
 
 @router.get("/imports/jobs/{job_id}")
 def job_page(request: Request, user: CurrentUser, import_jobs: ImportJobs, job_id: Id) -> HTMLResponse:
     job = job_view(import_jobs.seen_by(user, job_id))
     return page(request, "import_job.html", user, nav="imports", job=job, refresh=REFRESH_SECONDS)
-
-
-def _read_capped(upload: UploadFile) -> bytes:
-    data = upload.file.read(FILE_LIMITS[Upload.import_file].max_bytes + 1)
-    check_size(Upload.import_file, len(data))
-    return data

@@ -12,12 +12,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from services.context import Context
-from services.documents.schemas import AttachmentUpload
 from services.domain.enums import IncomingNature, IncomingState
 from services.domain.models import IncomingRecord, User
 from services.errors import Invalid
 from services.http.deps import CurrentUser, Incoming, UnitOfWork
 from services.http.params import Id
+from services.http.uploads import attachment_of
 from services.incoming.schemas import InstructIn, PaperIn
 from services.incoming.service import IncomingService
 from services.incoming.sheet import sheet_html
@@ -69,13 +69,16 @@ def register(
 ) -> HTMLResponse:
     kind = IncomingNature(nature) if nature in {n.value for n in IncomingNature} else None
     rows, total = service.register(user, open == "1", overdue == "1", kind, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
-    filters = {"open": open == "1", "overdue": overdue == "1", "nature": kind.value if kind else ""}
+    listed = _register_view(open == "1", overdue == "1", kind, page_no, total)
+    return page(request, "incoming.html", user, nav="incoming", rows=rows, service=service, **listed)
+
+
+def _register_view(open: bool, overdue: bool, kind: IncomingNature | None, page_no: int, total: int) -> dict[str, Any]:
+    """The register's filters as chosen and its pager, whose links keep them."""
+    filters = {"open": open, "overdue": overdue, "nature": kind.value if kind else ""}
     query = "&".join(f"{k}={'1' if v is True else v}" for k, v in filters.items() if v)
-    return page(
-        request, "incoming.html", user, nav="incoming", rows=rows, total=total, service=service,
-        filters=filters, page_no=page_no, has_next=page_no * PAGE_SIZE < total,
-        pager_url=f"/incoming?{query + '&' if query else ''}", STATE_ZH=_state_zh(),
-    )  # fmt: skip
+    return {"filters": filters, "total": total, "page_no": page_no, "has_next": page_no * PAGE_SIZE < total,
+            "pager_url": f"/incoming?{query + '&' if query else ''}", "STATE_ZH": _state_zh()}  # fmt: skip
 
 
 @router.get("/incoming/new")
@@ -104,13 +107,7 @@ def _register(incoming: IncomingService, user: User, values: dict[str, str], sca
                 "received_on": None}  # fmt: skip
     given = {k: v or defaults.get(k, v) for k, v in values.items()}
     data = _checked(PaperIn, **given)
-    upload = None
-    if isinstance(scan, UploadFile) and scan.filename:
-        content = scan.file.read()
-        upload = AttachmentUpload(
-            title="扫描件", filename=scan.filename, content_type=scan.content_type or "application/octet-stream",
-            data=content,
-        )  # fmt: skip
+    upload = attachment_of(scan, title="扫描件") if isinstance(scan, UploadFile) and scan.filename else None
     return incoming.register_paper(user, data, upload)
 
 

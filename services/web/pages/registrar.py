@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
 
 from services import compose
 from services.context import Context
@@ -104,21 +106,29 @@ def register_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document
 def register(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
 ) -> HTMLResponse | RedirectResponse:
-    form = posted.form
+    act = _then("registered", lambda: service.register(user, document_id, _registration(posted.form)))
+    return _decide(request, posted, ctx, user, document_id, "register", act)
+
+
+def _registration(form: FormData) -> Registration:
+    """登记 as the form says it: the recipients, how many copies are printed and their 份号."""
     recipients = [int(v) for v in form.getlist("recipients") if isinstance(v, str) and v.isdigit() and len(v) < 10]
     raw_copies = str(form.get("copies") or "").strip()
-    numbers = str(form.get("copy_numbers") or "")
-    confirmed = form.get("confirm_uncleared") == "on"
+    if not raw_copies.isdigit() or len(raw_copies) > 9:
+        raise Invalid("printed_copies_invalid", "印制份数须为正整数", "the number of copies must be a whole number",
+                      field="copies")  # fmt: skip
+    numbers = str(form.get("copy_numbers") or "")[: MAX_NUMBER_FIELD + 1]
+    return Registration(recipients, int(raw_copies), numbers, form.get("confirm_uncleared") == "on")
+
+
+def _then(message: str, step: Callable[[], object]) -> Act:
+    """The step, then the message shown after the redirect."""
 
     def act() -> str:
-        if not raw_copies.isdigit() or len(raw_copies) > 9:
-            raise Invalid("printed_copies_invalid", "印制份数须为正整数", "the number of copies must be a whole number",
-                          field="copies")  # fmt: skip
-        registration = Registration(recipients, int(raw_copies), numbers[: MAX_NUMBER_FIELD + 1], confirmed)
-        service.register(user, document_id, registration)
-        return "registered"
+        step()
+        return message
 
-    return _decide(request, posted, ctx, user, document_id, "register", act)
+    return act
 
 
 @router.get("/documents/{document_id}/seal")
@@ -130,17 +140,12 @@ def seal_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_id:
 def seal(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
 ) -> HTMLResponse | RedirectResponse:
-    form = posted.form
     names = {
         int(key.removeprefix("seal-")): str(value)
-        for key, value in form.items()
+        for key, value in posted.form.items()
         if key.startswith("seal-") and key.removeprefix("seal-").isdigit() and len(key) < 20
     }
-
-    def act() -> str:
-        service.seal(user, document_id, names)
-        return "sealed"
-
+    act = _then("sealed", partial(service.seal, user, document_id, names))
     return _decide(request, posted, ctx, user, document_id, "seal", act)
 
 
@@ -153,12 +158,8 @@ def release_page(request: Request, user: CurrentUser, ctx: UnitOfWork, document_
 def release(
     request: Request, posted: PostedForm, user: CurrentUser, ctx: UnitOfWork, service: Registrar, document_id: Id
 ) -> HTMLResponse | RedirectResponse:
-    form = posted.form
-
-    def act() -> str:
-        service.release(user, document_id, form.get("confirm_uncleared") == "on")
-        return "released"
-
+    confirmed = posted.form.get("confirm_uncleared") == "on"
+    act = _then("released", partial(service.release, user, document_id, confirmed))
     return _decide(request, posted, ctx, user, document_id, "release", act)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from search import Filters, SearchQuery, SearchResult
+from search import Filters, SearchIndex, SearchQuery, SearchResult
 from search.query import read_year
+from services.domain.models import User
 from services.errors import DomainError
 from services.http.deps import CurrentUser
 from services.http.request import runtime_of
@@ -81,23 +83,37 @@ def search_page(
     page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
 ) -> HTMLResponse:
     sort = sort if sort in ("relevance", "date") else "relevance"
-    chosen = {k: request.query_params.get(k, "").strip() for k in FILTERS}
-    chosen = {k: v for k, v in chosen.items() if v}
-    index = runtime_of(request).search_index
-    result, error, status = None, None, 200
-    if q.strip() or chosen:
-        try:
-            with search_refusals():
-                filters = _filters(chosen)
-                query = SearchQuery(q, filters, sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-                result = search_as(index, user, query)
-        except DomainError as exc:
-            error, status = {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status
-    suggestion_url = _url(result.suggestion, sort, chosen) if result and result.suggestion else None
-    return page(
-        request, "search.html", user, http_status=status, nav="search", q=q, sort=sort,
-        suggestion_url=suggestion_url, match_zh=MATCH_ZH,
-        chosen=chosen, result=result, error=error, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
-        facets=_facet_links(q, sort, chosen, result) if result else {},
-        prev_url=_url(q, sort, chosen, page_no - 1), next_url=_url(q, sort, chosen, page_no + 1),
-    )  # fmt: skip
+    chosen = {k: v for k in FILTERS if (v := request.query_params.get(k, "").strip())}
+    found = _searched(runtime_of(request).search_index, user, q, chosen, sort, page_no)
+    return page(request, "search.html", user, http_status=found.status, nav="search", q=q, sort=sort,
+                match_zh=MATCH_ZH, chosen=chosen, page_no=page_no, page_size=PAGE_SIZE, facet_zh=FACET_ZH,
+                **_links(q, sort, chosen, page_no, found.result), result=found.result, error=found.error)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Found:
+    result: SearchResult | None
+    error: dict[str, str] | None = None  # why the search was refused (a year that cannot be read, say)
+    status: int = 200
+
+
+def _searched(index: SearchIndex, user: User, q: str, chosen: dict[str, str], sort: str, page_no: int) -> Found:
+    """The page of hits asked for; nothing asked, nothing searched."""
+    if not q.strip() and not chosen:
+        return Found(None)
+    try:
+        with search_refusals():
+            query = SearchQuery(q, _filters(chosen), sort=sort, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            return Found(search_as(index, user, query))
+    except DomainError as exc:
+        return Found(None, {"zh": exc.zh, "en": exc.en, "code": exc.code}, exc.status)
+
+
+def _links(q: str, sort: str, chosen: dict[str, str], page_no: int, result: SearchResult | None) -> dict[str, Any]:
+    """Where the page's links lead: the suggested spelling, each facet value, the pages before and after."""
+    return {
+        "suggestion_url": _url(result.suggestion, sort, chosen) if result and result.suggestion else None,
+        "facets": _facet_links(q, sort, chosen, result) if result else {},
+        "prev_url": _url(q, sort, chosen, page_no - 1),
+        "next_url": _url(q, sort, chosen, page_no + 1),
+    }
