@@ -16,6 +16,7 @@ from services.access import Level
 from services.caches import OrganDirectory
 from services.context import Context
 from services.documents.repository import OrganRef, Parts, SeenDocument, SeenVersion
+from services.documents.service import DocumentService
 from services.domain.enums import DocKind, DocStatus, ExpectedStatus, Role
 from services.domain.models import Document, User, responsible_names
 from services.errors import Conflict, Invalid
@@ -25,8 +26,9 @@ from services.http.params import Id, IdQuery
 from services.http.request import runtime_of
 from services.obligations.service import Expected
 from services.registrar.printing import may_print
+from services.rendering.renderer import DocumentRenderer
 from services.web.attempt import PostedForm, attempt
-from services.web.diffview import side_by_side
+from services.web.diffview import Row, side_by_side
 from services.web.forms import FormProblem, uploads
 from services.web.problems import status_of
 from services.web.render import page, redirect, secure_headers
@@ -201,25 +203,30 @@ def document_frame(
     request: Request, user: CurrentUser, ctx: UnitOfWork, service: Documents, workflow: Workflow, document_id: Id
 ) -> HTMLResponse:
     """The GB/T 9704 rendering shown in a frame: the issued file, or a preview built from the current version."""
-    runtime = runtime_of(request)
-    document = service.get_visible(user, document_id)
-    if not document.rendered_html_key:  # a preview of an unissued text is internal material
-        document = service.get_visible(user, document_id, Level.internal)
-        if document.kind != DocKind.outgoing.value:
-            raise Conflict(
-                "no_layout",
-                "该公文不是在本系统拟制的，没有版式预览",
-                "this document was not drafted here and has no layout to preview",
-            )
-    if document.rendered_html_key:
-        html = ctx.store.get(document.rendered_html_key).decode("utf-8")
-    else:
-        version = service.version(document)
-        signoffs = workflow.signoffs(document)
-        html = runtime.renderer.preview_html(document, service.body(version), version, signoffs)
+    html = _layout_html(runtime_of(request).renderer, ctx, service, workflow, user, document_id)
     response = HTMLResponse(html.replace("</head>", SCREEN_PAGE + "</head>", 1))
     secure_headers(response, FRAME_CSP)
     return response
+
+
+def _layout_html(
+    renderer: DocumentRenderer, ctx: Context, service: DocumentService, workflow: WorkflowService, user: User,
+    document_id: int,
+) -> str:  # fmt: skip
+    """The issued file's HTML, or, before issue, a preview of the current version (internal material, and only
+    for a document drafted here)."""
+    document = service.get_visible(user, document_id)
+    if document.rendered_html_key:
+        return ctx.store.get(document.rendered_html_key).decode("utf-8")
+    document = service.get_visible(user, document_id, Level.internal)
+    if document.kind != DocKind.outgoing.value:
+        raise Conflict(
+            "no_layout",
+            "该公文不是在本系统拟制的，没有版式预览",
+            "this document was not drafted here and has no layout to preview",
+        )
+    version = service.version(document)
+    return renderer.preview_html(document, service.body(version), version, workflow.signoffs(document))
 
 
 @router.get("/documents/{document_id}/review")
@@ -276,17 +283,20 @@ def sign_page(request: Request, scope: RecordingScope, document_id: Id) -> HTMLR
     workflow, user = compose.workflow(scope.ctx), scope.user
     view = workflow.signing_view(user, document_id)
     document: Document = view["document"]
-    rows = []
-    if view["diff"]:
-        docs = workflow.documents
-        before = docs.body(docs.version(document, view["last_seen_version"]))
-        rows = side_by_side(before, docs.body(docs.version(document)))
     return page(
         request, "decide.html", user, nav="inbox", document=document, version=workflow.documents.version(document),
-        mode="sign", diff=view["diff"], rows=rows, last_seen=view["last_seen_version"],
-        signoffs=workflow.signoffs(document), problems=[], opinion="",
+        mode="sign", diff=view["diff"], rows=_changed_rows(workflow.documents, document, view),
+        last_seen=view["last_seen_version"], signoffs=workflow.signoffs(document), problems=[], opinion="",
         may_decide=DocAction.sign in compose.document_actions(scope.ctx).of(user, document),
     )  # fmt: skip
+
+
+def _changed_rows(docs: DocumentService, document: Document, view: dict[str, Any]) -> list[Row]:
+    """The body since the version the head last saw, side by side with the current one (none if unchanged)."""
+    if not view["diff"]:
+        return []
+    before = docs.body(docs.version(document, view["last_seen_version"]))
+    return side_by_side(before, docs.body(docs.version(document)))
 
 
 @router.post("/documents/{document_id}/sign", response_model=None)
