@@ -106,4 +106,5 @@ def web_scope(
             raise LoginRequired(here) from None
         if user.must_change_password and not password_pending_ok:
             raise PasswordChangeRequired()
+        request.state.viewer_id = user.id  # an error page met later still shows whose navigation it is
         yield ctx, user

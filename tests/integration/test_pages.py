@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.domain.models import Document
+from services.domain.models import Document, User
 from services.runtime import Runtime
 from tests.helpers.clearance import clear
 from tests.helpers.invariants import changes_nothing
@@ -48,6 +48,22 @@ def test_a_form_without_this_browsers_csrf_token_changes_nothing(client: TestCli
         # The login cookie alone cannot change anything through the API either.
         r = client.post("/api/v1/documents", json={**form, "issuers": []})
         assert r.status_code == 401 and r.json()["error"]["code"] == "login_required"
+
+
+def test_an_error_page_keeps_the_navigation_of_whoever_met_it(client: TestClient, runtime: Runtime) -> None:
+    """A refused page is no dead end: the signed-in clerk's menu and name stay on it, with a way back."""
+    page_login(client, "mw.drafter")
+    r = client.get("/documents/999999", headers={"referer": "http://testserver/documents"})
+    assert r.status_code == 404 and "公文不存在" in r.text
+    nav = r.text[r.text.index('<nav aria-label="主导航">') : r.text.index("</nav>")]
+    assert 'href="/documents/new"' in nav  # the drafter's own menu, 拟稿 included
+    assert 'href="http://testserver/documents">返回</a>' in r.text
+    with runtime.context(write=False) as ctx:
+        drafter = ctx.session.scalar(select(User).where(User.username == "mw.drafter"))
+        assert drafter is not None and drafter.display_name in r.text
+    client.cookies.clear()
+    anonymous = client.get("/documents/999999", follow_redirects=False)
+    assert anonymous.status_code == 303  # nobody signed in: the login page, as before
 
 
 def test_a_draft_that_does_not_validate_is_shown_again_with_everything_typed(
