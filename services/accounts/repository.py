@@ -32,12 +32,16 @@ from services.domain.models import (
 )
 
 _tokens, _users = AuthToken.__table__, User.__table__
+_versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
+_ORGAN_COLUMNS = tuple(c.key for c in _organs.columns)
+# The login, the user row's version and the caller's organ row as it stands (every page names it in its header).
 _LOGIN_CHECK = (
     select(_tokens.c.user_id, _tokens.c.expires_at, _users.c.active, _users.c.auth_version)
+    .add_columns(*(c.label(f"organ_{c.key}") for c in _organs.columns))
     .join(_users, _users.c.id == _tokens.c.user_id)
+    .join(_organs, _organs.c.id == _users.c.organ_id)
     .where(_tokens.c.token_hash == bindparam("digest"))
 )
-_versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
 _ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs")
 _ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
 _ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
@@ -143,9 +147,13 @@ class AccountRepository:
         """The user row's columns, to be kept by this process while the row's version stays."""
         return CachedCaller(user.id, user.auth_version, {k: getattr(user, k) for k in _USER_COLUMNS})
 
-    def attached(self, cached: CachedCaller) -> User:
-        """The cached row as this session's user, as if just loaded (no query; relationships load when used)."""
+    def attached(self, cached: CachedCaller, login: Row[Any]) -> User:
+        """The cached row as this session's user, with its organ as the login check read it, both as if just
+        loaded (no query; other relationships load when used)."""
+        organ = Organ(**{k: getattr(login, f"organ_{k}") for k in _ORGAN_COLUMNS})
+        make_transient_to_detached(organ)
         copy = User(**{k: list(v) if isinstance(v, list) else v for k, v in cached.columns.items()})
+        copy.organ = organ
         make_transient_to_detached(copy)
         return self.session.merge(copy, load=False)
 

@@ -411,7 +411,7 @@ class UserService:
             raise Unauthenticated("token_invalid", "登录已失效，请重新登录", "login expired or invalid")
         cached = self.ctx.caches.callers.get(digest)
         if cached is not None and cached.user_id == row.user_id and cached.version == row.auth_version:
-            return self.repo.attached(cached)
+            return self.repo.attached(cached, row)
         user = self.repo.user(row.user_id)
         assert user is not None  # the join found it
         self.ctx.caches.callers.put(digest, self.repo.snapshot(user))

@@ -18,12 +18,12 @@ from tests.helpers.pages import page_login
 
 # page → (persona, ceiling of statements a request); {id} is the example joint notice that was distributed
 CEILINGS = {
-    "/": ("mw.drafter", 10),
-    "/documents": ("mw.drafter", 4),
-    "/documents/{id}": ("mw.drafter", 12),
-    "/documents/{id}/distribution": ("mw.drafter", 22),
-    "/api/v1/inbox": ("wjw.drafter", 11),
-    "/api/v1/documents?limit=30": ("mw.drafter", 6),
+    "/": ("mw.drafter", 9),
+    "/documents": ("mw.drafter", 2),
+    "/documents/{id}": ("mw.drafter", 11),
+    "/documents/{id}/distribution": ("mw.drafter", 21),
+    "/api/v1/inbox": ("wjw.drafter", 9),
+    "/api/v1/documents?limit=30": ("mw.drafter", 5),
 }
 
 
