@@ -71,7 +71,7 @@ def seed_params(names: list[str]) -> list[Any]:
     return [pytest.param("", marks=pytest.mark.skip(reason=SEEDS_MISSING), id="seeds-missing")]
 
 
-# Under pytest-xdist (`--dist loadgroup`, scripts/test.sh) a file's tests stay on one worker, so its module
+# Under pytest-xdist (`-n 2 --dist loadfile`, scripts/test.sh) a file's tests stay on one worker, so its module
 # fixtures are built once. Two folders go whole to one worker: tests/layout/ (its session fixture writes the PDFs
 # into tests/artifacts/layout/, which test_glyphs.py then reads back) and tests/e2e/ (real `gongwen up` processes,
 # killed and watched by their memory: one at a time, beside the other worker's tests).
@@ -88,23 +88,34 @@ _LONGEST_FIRST = (
 )
 
 
-def _file_of(item: pytest.Item) -> str:
-    return item.nodeid.split("::", 1)[0]
+def _group_of(nodeid: str) -> str:
+    """The file of a test, or the whole folder for the folders kept on one worker."""
+    path = nodeid.split("::", 1)[0]
+    return next((folder for folder in _WHOLE_FOLDERS if path.startswith(folder)), path)
 
 
 def _rank(item: pytest.Item) -> int:
-    path = _file_of(item)
+    path = item.nodeid.split("::", 1)[0]
     return next((n for n, prefix in enumerate(_LONGEST_FIRST) if path.startswith(prefix)), len(_LONGEST_FIRST))
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = _file_of(item)
-        group = next((folder for folder in _WHOLE_FOLDERS if path.startswith(folder)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
     if os.environ.get("PYTEST_XDIST_WORKER"):  # run alone, the order collected stays
         items.sort(key=_rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` with tests/layout/ and tests/e2e/ each one unit (xdist's own `loadgroup` marks do not
+    reach its scheduler under pytest 9: it rewrites a node id attribute pytest no longer reads)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LoadFileOrFolder(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of(nodeid)
+
+    return LoadFileOrFolder(config, log)
 
 
 @pytest.fixture(scope="session")
