@@ -71,6 +71,53 @@ def seed_params(names: list[str]) -> list[Any]:
     return [pytest.param("", marks=pytest.mark.skip(reason=SEEDS_MISSING), id="seeds-missing")]
 
 
+# Under pytest-xdist (`-n 2 --dist loadfile`, scripts/test.sh) a file's tests stay on one worker, so its module
+# fixtures are built once. Two folders go whole to one worker: tests/layout/ (its session fixture writes the PDFs
+# into tests/artifacts/layout/, which test_glyphs.py then reads back) and tests/e2e/ (real `gongwen up` processes,
+# killed and watched by their memory: one at a time, beside the other worker's tests).
+_WHOLE_FOLDERS = ("tests/layout/", "tests/e2e/")
+# The longest files, handed out first (`--no-loadscope-reorder`) so that no worker is left running one of them
+# alone at the end; the rest follow in the order collected.
+_LONGEST_FIRST = (
+    "tests/integration/test_access_matrix.py",
+    "tests/e2e/",
+    "tests/integration/test_fuzz.py",
+    "tests/browser/",
+    "tests/integration/test_action_walk.py",
+    "tests/integration/test_archive.py",
+)
+
+
+def _group_of(nodeid: str) -> str:
+    """The file of a test, or the whole folder for the folders kept on one worker."""
+    path = nodeid.split("::", 1)[0]
+    return next((folder for folder in _WHOLE_FOLDERS if path.startswith(folder)), path)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((n for n, prefix in enumerate(_LONGEST_FIRST) if path.startswith(prefix)), len(_LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # run alone, the order collected stays
+        items.sort(key=_rank)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` with tests/layout/ and tests/e2e/ each one unit (xdist's own `loadgroup` marks do not
+    reach its scheduler under pytest 9: it rewrites a node id attribute pytest no longer reads)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LoadFileOrFolder(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of(nodeid)
+
+    return LoadFileOrFolder(config, log)
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     """The seed documents, for the tests whose subject is a seed itself; every other test uses the project's own

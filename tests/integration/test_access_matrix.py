@@ -5,8 +5,10 @@ id is, or absent from lists and counts. A route added without an entry in ROUTES
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -386,10 +388,13 @@ def refused(response: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> Iterator[tuple[Asker, Runtime]]:
+def matrix(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, prefect_server: str
+) -> Iterator[tuple[Asker, Runtime]]:
     home = tmp_path_factory.mktemp("matrix")
+    shutil.copy(sqlite_template, home / "gongwen.db")  # migrated once for the session
     settings = Settings(home=home, environment="test", example_data=False)
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, migrated=True)
     world = build(runtime)
     archive_year(runtime, world.year)
     with TestClient(create_app(settings, runtime)) as client:

@@ -3,6 +3,7 @@ schema (its status documented, its body the documented shape). Bounded examples 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from schemathesis import checks
 from services.app import create_app
 from services.config import Settings
 from services.runtime import Runtime
-from services.seed.example import DEMO_PASSWORD, load_organs_and_users
+from services.seed.example import DEMO_PASSWORD
 
 ROLES = ("mw.drafter", "jyj.drafter", "archivist", "admin")
 # Server errors and schema violations; not "every schema-valid input is accepted" (the services check more than
@@ -32,12 +33,13 @@ EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
+def fuzz_app(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_users_template: Path
+) -> Iterator[tuple[Any, dict[str, str]]]:
     home: Path = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(sqlite_users_template, home / "gongwen.db")  # migrated, with the example organs and users
     settings_ = Settings(home=home, environment="test", example_data=False)
-    runtime = Runtime(settings_)
-    with runtime.context() as ctx:
-        load_organs_and_users(ctx)
+    runtime = Runtime(settings_, migrated=True)
     app = create_app(settings_, runtime)
     tokens = {}
     with TestClient(app) as client:
