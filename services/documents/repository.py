@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services import access
 from services.access import Level, Reader
-from services.domain.enums import DocKind, DocStatus
+from services.domain.enums import DocKind, DocStatus, SubmissionStatus
 from services.domain.models import (
     Attachment,
     CacheVersion,
@@ -52,6 +52,7 @@ from services.domain.models import (
     Phase,
     PlanTask,
     Signoff,
+    Submission,
     User,
     ofd_key_beside,
     ses_key_beside,
@@ -392,6 +393,7 @@ class SeenDocument:
     received_count: int
     organs_version: int | None
     body_key: str | None  # the current version's
+    report_returned_reason: str | None  # a report sent back for more (退回补报): why
     lead_organ: OrganRef | None = None  # the names below: from the organ directory
     responsible: list[str] = field(default_factory=list)
     recipients: list[OrganRef] = field(default_factory=list)
@@ -471,6 +473,12 @@ _ORGAN_ID: BindParameter[Any] = bindparam("organ_id", type_=Integer)
 _CURRENT = (DocumentVersion.document_id == Document.id) & (DocumentVersion.number == Document.current_version)
 
 
+# A report sent back for more (退回补报): why, for the report's own page (DOMAIN.md §5).
+_returned_report = select(Submission.returned_reason).where(
+    Submission.reply_document_id == _DOCUMENT_ID, Submission.status == SubmissionStatus.returned.value
+)
+
+
 @lru_cache(maxsize=4096)
 def _seen_statement(reader: Reader) -> Select[Any]:
     """The document, the levels the reader holds on it (the readable statement, asked about this document) and
@@ -505,6 +513,7 @@ def _seen_statement(reader: Reader) -> Select[Any]:
             delivered.with_only_columns(func.count(InboxItem.received_at)).scalar_subquery(),
             select(CacheVersion.version).where(CacheVersion.name == "organs").scalar_subquery(),
             DocumentVersion.body_key,
+            _returned_report.scalar_subquery(),
         )
         .outerjoin(LEAD, LEAD.id == Document.lead_organ_id)
         .outerjoin(DocumentVersion, _CURRENT)

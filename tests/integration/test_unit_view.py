@@ -125,6 +125,8 @@ def test_the_reply_form_lists_each_obligation_once_and_says_why_a_report_came_ba
     assert "退回理由：缺少活动照片说明" in form
     assert "退回理由：缺少活动照片说明" in client.get("/").text
     assert "退回理由：缺少活动照片说明" in client.get(f"/documents/{doc_id}").text
+    report_page = client.get(f"/documents/{r.json()['reply_document_id']}").text  # the report itself
+    assert "本报告已被退回补报，退回理由：缺少活动照片说明" in report_page
 
 
 def test_the_dashboard_lists_every_recipient_with_its_receipt_and_counts_its_rows(
