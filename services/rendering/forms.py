@@ -1,34 +1,43 @@
 """Forms printed through WeasyPrint (the 发文稿纸, the 收文处理单, the archive's catalogue): HTML to PDF with the
-Fandol faces. The faces are read once per thread — a FontConfiguration and the @font-face stylesheet kept and
-handed to every render — since loading the font files again cost a third of each form's PDF."""
+Fandol faces. The faces are read once per process — a FontConfiguration and the @font-face stylesheet kept and
+handed to every render — since loading the font files again cost three quarters of each form's PDF. One render
+at a time uses them, and they are let go before the interpreter exits (torn down with it, pango's objects crashed
+the process)."""
 
 from __future__ import annotations
 
+import atexit
 import threading
 from pathlib import Path
 from typing import Any
 
 from services.rendering.fonts import font_face_css
 
-_per_thread = threading.local()
+_lock = threading.Lock()
+_kept: dict[Path | None, tuple[Any, Any]] = {}
 
 
 def _faces(fonts_dir: Path | None) -> tuple[Any, Any]:
-    """This thread's font configuration and @font-face stylesheet for ``fonts_dir``."""
+    """The font configuration and @font-face stylesheet for ``fonts_dir`` (the caller holds the lock)."""
     from weasyprint import CSS  # imported late: loading pango costs time the API start need not pay
     from weasyprint.text.fonts import FontConfiguration
 
-    kept: tuple[Path | None, Any, Any] | None = getattr(_per_thread, "faces", None)
-    if kept is None or kept[0] != fonts_dir:
+    if fonts_dir not in _kept:
         config = FontConfiguration()
-        kept = (fonts_dir, config, CSS(string=font_face_css(fonts_dir), font_config=config))
-        _per_thread.faces = kept
-    return kept[1], kept[2]
+        _kept[fonts_dir] = (config, CSS(string=font_face_css(fonts_dir), font_config=config))
+    return _kept[fonts_dir]
 
 
 def form_pdf(html: str, fonts_dir: Path | None) -> bytes:
     """A form's HTML (written without its own @font-face rules) as PDF, in the GB/T 9704 faces."""
     from weasyprint import HTML
 
-    config, faces = _faces(fonts_dir)
-    return bytes(HTML(string=html).write_pdf(stylesheets=[faces], font_config=config))
+    with _lock:
+        config, faces = _faces(fonts_dir)
+        return bytes(HTML(string=html).write_pdf(stylesheets=[faces], font_config=config))
+
+
+@atexit.register
+def _let_go() -> None:
+    with _lock:
+        _kept.clear()
