@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam, delete, exists, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from services.caches import CachedCaller
 from services.domain.models import (
@@ -30,6 +30,7 @@ from services.domain.models import (
     RecipientGroupAlias,
     User,
 )
+from services.domain.repository import SessionRepository
 
 _tokens, _users = AuthToken.__table__, User.__table__
 _versions, _organs, _aliases = CacheVersion.__table__, Organ.__table__, OrganAlias.__table__
@@ -48,20 +49,11 @@ _ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
 _USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
 
 
-class AccountRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class AccountRepository(SessionRepository):
     # -- the unit of work --------------------------------------------------------------------------------------
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
 
     def remove(self, row: object) -> None:
         self.session.delete(row)
-
-    def flush(self) -> None:
-        self.session.flush()
 
     def is_postgresql(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"

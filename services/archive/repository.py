@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from services.domain.enums import (
     DRAFT_RELATIONS,
@@ -32,24 +31,14 @@ from services.domain.models import (
     Signoff,
     Submission,
 )
+from services.domain.repository import SessionRepository
 
 _STORED = ArchiveItem.status == ArchiveItemStatus.stored
 _LATEST_SCHEDULE = select(RetentionSchedule).order_by(RetentionSchedule.id.desc()).limit(1)
 _FONDS = select(Fonds, Organ).join(Organ, Organ.id == Fonds.organ_id)
 
 
-class ArchiveRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    # -- the unit of work --------------------------------------------------------------------------------------
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
-    def flush(self) -> None:
-        self.session.flush()
-
+class ArchiveRepository(SessionRepository):
     # -- runs --------------------------------------------------------------------------------------------------
 
     def run(self, run_id: int) -> ArchiveRun | None:

@@ -6,23 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from services.domain.models import AuditChain, AuditEvent
+from services.domain.repository import SessionRepository
 
 _HEAD = select(AuditChain).where(AuditChain.id == 1).execution_options(populate_existing=True)
 
 
-class AuditRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
-    def flush(self) -> None:
-        self.session.flush()
-
+class AuditRepository(SessionRepository):
     def locked_head(self) -> AuditChain | None:
         """The chain-head row, read afresh and locked until the transaction ends (PostgreSQL; SQLite writes one
         transaction at a time)."""

@@ -8,23 +8,14 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from services.domain.enums import NumberFamily
 from services.domain.models import Document, NumberCounter, NumberSeries, OrganPrefix
+from services.domain.repository import SessionRepository
 from services.numbering import allocator
 
 
-class NumberingRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, row: object) -> None:
-        self.session.add(row)
-
-    def flush(self) -> None:
-        self.session.flush()
-
+class NumberingRepository(SessionRepository):
     # -- counters (the allocator) ------------------------------------------------------------------------------
 
     def next_seq(self, family: NumberFamily, scope: str, year: int) -> int:
