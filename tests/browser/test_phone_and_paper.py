@@ -8,18 +8,22 @@ from __future__ import annotations
 import io
 import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from playwright.sync_api import Page
+from sqlalchemy import select
 
 from services import compose
+from services.domain.models import ArchiveItem
 from services.incoming.schemas import PaperIn
 from services.runtime import Runtime
 from services.seed.example import user
 from tests.browser.checks import latin_in_messages
 from tests.browser.conftest import SCREENSHOTS, Pages
+from tests.helpers.archive_data import make_year
 from tests.helpers.lifecycle import distributed, draft, to_signing
 
 pytestmark = pytest.mark.slow
@@ -62,10 +66,24 @@ def _paper_incoming(runtime: Runtime) -> int:
         return compose.incoming(ctx).register_paper(user(ctx, "mw.registrar"), paper, None).id
 
 
-def _walk(runtime: Runtime) -> dict[str, list[str]]:
-    """Each example persona and the pages of their day (a draft, a document to sign, an issued plan, a 收文)."""
+def _archived_item(runtime: Runtime, run_steps: Callable[[], None]) -> str:
+    """A 件 of last year filed by the archive run (its page shows the package's files and digests)."""
+    make_year(runtime, 2025, 4)
+    with runtime.context() as ctx:
+        compose.archive(ctx).queue_run(user(ctx, "archivist"), 2025, dry_run=False)
+    run_steps()
+    with runtime.context(write=False) as ctx:
+        code = ctx.session.scalar(select(ArchiveItem.archival_code).order_by(ArchiveItem.id).limit(1))
+    assert code is not None, "the archive run filed nothing"
+    return code
+
+
+def _walk(runtime: Runtime, run_steps: Callable[[], None]) -> dict[str, list[str]]:
+    """Each example persona and the pages of their day (a draft, a document to sign, an issued plan, a 收文, a
+    filed 件)."""
     issued, drafted, signing = distributed(runtime), draft(runtime), to_signing(runtime)
     doc, received = f"/documents/{issued}", f"/incoming/{_paper_incoming(runtime)}"
+    filed = f"/archive/items/{_archived_item(runtime, run_steps)}"
     return {
         "drafter": ["/", "/documents", f"/documents/{drafted}", f"/documents/{drafted}/edit", "/documents/new",
                     "/imports", f"{doc}/versions"],
@@ -74,7 +92,7 @@ def _walk(runtime: Runtime) -> dict[str, list[str]]:
         "registrar": ["/", "/registrar", doc, f"{doc}/distribution", f"{doc}/issuing-sheet", "/incoming",
                       received, f"{received}/sheet", "/search?q=通知"],
         "unit": ["/", doc, "/incoming", "/done"],
-        "archivist": ["/archive", "/archive/retention", "/search?q=民族"],
+        "archivist": ["/archive", "/archive/retention", filed, "/search?q=民族"],
         "admin": ["/admin", "/admin/organs", "/admin/organs/1", "/admin/groups", "/admin/users", "/admin/users/2",
                   "/admin/history", "/admin/jobs"],
     }  # fmt: skip
@@ -102,8 +120,10 @@ def _screenshot(page: Page, name: str) -> None:
         small.save(DOCS_SHOTS / f"{name}.png", optimize=True)
 
 
-def test_every_roles_pages_fit_a_desk_and_a_phone(pages: Pages, web_runtime: Runtime) -> None:
-    walk = _walk(web_runtime)
+def test_every_roles_pages_fit_a_desk_and_a_phone(
+    pages: Pages, web_runtime: Runtime, run_steps: Callable[[], None]
+) -> None:
+    walk = _walk(web_runtime, run_steps)
     checked = sheets = 0
     for width in (DESK, PHONE):
         for role, urls in walk.items():
