@@ -128,7 +128,7 @@ def incoming(ctx: Context) -> IncomingService:
 def worklist(ctx: Context) -> WorkList:
     return WorkList(
         ctx, distribution=distribution(ctx), registrar=registrar(ctx), jobs=jobs(ctx), incoming=incoming(ctx),
-        listed=listed_documents(ctx), repo=ObligationRepository(ctx.session),
+        repo=ObligationRepository(ctx.session),
     )  # fmt: skip
 
 

@@ -165,7 +165,7 @@ def _page_statement(reader: Reader, with_status: bool) -> Select[Any]:
 
 @lru_cache(maxsize=4096)
 def _drafts_statement(reader: Reader) -> Select[Any]:
-    """The organ's drafts not yet in review (a drafter's 待办), newest first."""
+    """The organ's newest drafts not yet in review (a drafter's 待办)."""
     return (
         _listed(
             access.readable_filter_of(reader, Level.issued),
@@ -174,7 +174,7 @@ def _drafts_statement(reader: Reader) -> Select[Any]:
             Document.status.in_([DocStatus.draft.value, DocStatus.submitted.value]),
         )
         .order_by(Document.id.desc())
-        .limit(bindparam("limit"))
+        .limit(DRAFTS_SHOWN)
     )
 
 
@@ -228,6 +228,8 @@ def _to_receive_statement(reader: Reader) -> Select[Any]:
 
 
 WAITING = ("returned", "to_review", "to_sign", "to_receive")  # the 待办's lists of documents
+DRAFTS = "drafts"  # the organ's drafts: the 待办 page lists them too, in the same statement
+DRAFTS_SHOWN = 50
 _ITEM_NONE = (
     cast(null(), Integer).label("item_id"),
     cast(null(), String).label("item_role"),
@@ -240,6 +242,9 @@ def _waiting_part(reader: Reader, bucket: str) -> Select[Any]:
     tag = literal_column(f"'{bucket}'", String).label("bucket")  # one of WAITING
     if bucket == "to_receive":
         return _to_receive_statement(reader).order_by(None).add_columns(tag, InboxItem.id.label("sort"))
+    if bucket == DRAFTS:  # LIMIT inside a part of a UNION needs its own subquery; newest first
+        newest = _drafts_statement(reader).subquery()
+        return select(*newest.c, *_ITEM_NONE, tag, (-newest.c.id).label("sort"))
     query = _to_sign_statement(reader) if bucket == "to_sign" else _lead_statement(reader, _LEAD_STATES[bucket])
     return query.order_by(None).add_columns(*_ITEM_NONE, tag, Document.id.label("sort"))
 
@@ -269,9 +274,6 @@ class DocumentRepository:
             params["status"] = status
         return self._records(_page_statement(access.reader_of(user), bool(status)), params, with_parties)
 
-    def open_drafts(self, user: User, limit: int = 50) -> list[ListedDocument]:
-        return self._records(_drafts_statement(access.reader_of(user)), {"limit": limit}, False)
-
     def seen(self, user: User, document_id: int) -> SeenDocument | None:
         """The document with what ``user`` holds on it, or None when it does not exist."""
         params = {"document_id": document_id, "organ_id": user.organ_id}
@@ -297,9 +299,9 @@ class DocumentRepository:
         return [SeenSignoff(*row) for row in rows]
 
     def waiting(self, user: User, buckets: tuple[str, ...], with_parties: bool) -> dict[str, list[Any]]:
-        """The 待办's lists named in ``buckets`` (of :data:`WAITING`), each in its order, in one statement: documents
-        (``to_receive``: inbox items with their documents)."""
-        found: dict[str, list[Any]] = {bucket: [] for bucket in WAITING}
+        """The 待办's lists named in ``buckets`` (of :data:`WAITING` and :data:`DRAFTS`), each in its order, in one
+        statement: documents (``to_receive``: inbox items with their documents)."""
+        found: dict[str, list[Any]] = {bucket: [] for bucket in (*WAITING, *buckets)}
         if not buckets:
             return found
         rows = self._rows(_waiting_statement(access.reader_of(user), buckets), {})

@@ -9,8 +9,7 @@ from typing import Any
 from services import access
 from services.context import Context
 from services.distribution.service import DistributionService
-from services.documents.repository import DocumentRepository, ListedDocument
-from services.domain.enums import Role
+from services.documents.repository import DRAFTS, ListedDocument
 from services.domain.models import Document, ProcessJob, User
 from services.incoming.service import IncomingService, Owed
 from services.jobs.service import JobService
@@ -51,7 +50,6 @@ class WorkList:
         registrar: RegistrarService,
         jobs: JobService,
         incoming: IncomingService,
-        listed: DocumentRepository,
         repo: ObligationRepository,
     ) -> None:
         self.ctx = ctx
@@ -59,14 +57,14 @@ class WorkList:
         self.registrar = registrar
         self.jobs = jobs
         self.incoming = incoming
-        self.listed = listed
         self.repo = repo
 
     def todo(self, user: User) -> Todo:
         """The 待办 of ``user``: only what they may read and act on."""
+        mine = self.distribution.inbox(user, with_parties=False, with_drafts=True)
         return Todo(
-            mine=self.distribution.inbox(user, with_parties=False),
-            drafts=self.listed.open_drafts(user) if user.has_role(Role.drafter) else [],
+            drafts=mine.pop(DRAFTS, []),
+            mine=mine,
             stalled=self.jobs.stalled_documents(user.organ_id, access.readable_filter(user)),
             incoming=self.incoming.owed(user),
             to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queue(user)],

@@ -245,3 +245,23 @@ def test_a_user_changes_their_password_and_other_logins_end(client: TestClient, 
         client.post("/api/v1/auth/login", json={"username": "mw.drafter", "password": "a-new-secret"}).status_code
         == 200
     )
+
+
+def test_the_todo_lists_the_organs_drafts_newest_first_and_to_no_one_else(client: TestClient, login: Login) -> None:
+    """本机关草稿 on the 待办: the drafter's organ's drafts, newest first; not to its reviewer (who does not draft)
+    and not to another organ's drafter."""
+    drafter = login("mw.drafter")
+    titles = ["关于草稿排序第一件的通知", "关于草稿排序第二件的通知"]
+    for title in titles:
+        r = client.post(
+            "/api/v1/documents", json={**draft_payload(client, drafter, DEADLINE), "title": title}, headers=drafter
+        )
+        assert r.status_code == 201, r.text
+    page_login(client, "mw.drafter")
+    todo = client.get("/").text
+    assert "本机关草稿" in todo and todo.index(titles[1]) < todo.index(titles[0])
+    for other in ("mw.reviewer", "jyj.drafter"):
+        client.cookies.clear()
+        page_login(client, other)
+        seen = client.get("/").text
+        assert "本机关草稿" not in seen and titles[0] not in seen, other

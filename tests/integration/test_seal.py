@@ -6,6 +6,7 @@ rotated seal still verifies what it sealed; malformed or huge files are refused 
 from __future__ import annotations
 
 import io
+import traceback
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -53,7 +54,10 @@ def files(client: TestClient, login: Login, doc_id: int) -> tuple[bytes, bytes, 
 def verify(runtime: Runtime, monkeypatch: pytest.MonkeyPatch, path: Path) -> tuple[int, str]:
     monkeypatch.setattr(cli, "_settings", lambda: runtime.settings)
     result = CliRunner().invoke(cli.app, ["seal", "verify", str(path)], env={"COLUMNS": "200"})
-    return result.exit_code, result.output.replace("\n", "")
+    out = result.output.replace("\n", "")
+    if result.exit_code and result.exc_info:
+        out += "".join(traceback.format_exception(*result.exc_info))
+    return result.exit_code, out
 
 
 def change_body(ofd: bytes) -> bytes:
