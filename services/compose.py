@@ -127,7 +127,7 @@ def incoming(ctx: Context) -> IncomingService:
 
 def worklist(ctx: Context) -> WorkList:
     return WorkList(
-        ctx, distribution=distribution(ctx), registrar=registrar(ctx), jobs=jobs(ctx), incoming=incoming(ctx),
+        ctx, distribution=distribution(ctx), registrar=registrar(ctx), incoming=incoming(ctx),
         repo=ObligationRepository(ctx.session),
     )  # fmt: skip
 

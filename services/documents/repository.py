@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 
 from services import access
 from services.access import Level, Reader
-from services.domain.enums import DocKind, DocStatus, SubmissionStatus
+from services.domain.enums import DocKind, DocStatus, JobStatus, SubmissionStatus
 from services.domain.models import (
     Attachment,
     CacheVersion,
@@ -51,6 +51,7 @@ from services.domain.models import (
     Organ,
     Phase,
     PlanTask,
+    ProcessJob,
     Signoff,
     Submission,
     User,
@@ -122,6 +123,15 @@ class ListedInboxItem:
     document: ListedDocument
 
 
+@dataclass(frozen=True, slots=True)
+class StalledStep:
+    """An automated step of one of the organ's documents that failed every attempt (shown in its 待办)."""
+
+    id: int
+    step: str
+    attempts: int
+
+
 LEAD = aliased(Organ, name="lead")
 _COLUMNS = tuple(itertools.takewhile(lambda name: name != "lead_organ", ListedDocument.__dataclass_fields__))
 _LISTED = (*(getattr(Document, name) for name in _COLUMNS), LEAD.name.label("lead_name"), LEAD.short_name)
@@ -152,6 +162,16 @@ _LINKS = (
 
 def _listed(*where: ColumnElement[bool]) -> Select[Any]:
     return select(*_LISTED).outerjoin(LEAD, LEAD.id == Document.lead_organ_id).where(*where)
+
+
+# A 待办 list's own columns (an inbox item's, a failed step's), NULL in the lists that have none.
+_ITEM_NONE = (
+    cast(null(), Integer).label("item_id"),
+    cast(null(), String).label("item_role"),
+    cast(null(), DateTime).label("delivered_at"),
+    cast(null(), DateTime).label("received_at"),
+    cast(null(), Integer).label("item_count"),
+)
 
 
 @lru_cache(maxsize=4096)
@@ -227,24 +247,42 @@ def _to_receive_statement(reader: Reader) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=4096)
+def _stalled_statement(reader: Reader) -> Select[Any]:
+    """The automated steps of the organ's own documents that failed every attempt, newest first."""
+    job = (
+        ProcessJob.id.label("item_id"),
+        ProcessJob.step.label("item_role"),
+        *_ITEM_NONE[2:4],
+        ProcessJob.attempts.label("item_count"),
+    )
+    return (
+        _listed(
+            access.readable_filter_of(reader, Level.issued),
+            Document.lead_organ_id == reader.organ_id,
+            ProcessJob.status == JobStatus.failed.value,
+        )
+        .join(ProcessJob, ProcessJob.document_id == Document.id)
+        .add_columns(*job)
+    )
+
+
 WAITING = ("returned", "to_review", "to_sign", "to_receive")  # the 待办's lists of documents
 DRAFTS = "drafts"  # the organ's drafts: the 待办 page lists them too, in the same statement
+STALLED = "stalled"  # and the steps of its documents that keep failing
 DRAFTS_SHOWN = 50
-_ITEM_NONE = (
-    cast(null(), Integer).label("item_id"),
-    cast(null(), String).label("item_role"),
-    cast(null(), DateTime).label("delivered_at"),
-    cast(null(), DateTime).label("received_at"),
-)
 
 
 def _waiting_part(reader: Reader, bucket: str) -> Select[Any]:
     tag = literal_column(f"'{bucket}'", String).label("bucket")  # one of WAITING
     if bucket == "to_receive":
-        return _to_receive_statement(reader).order_by(None).add_columns(tag, InboxItem.id.label("sort"))
+        no_count = _ITEM_NONE[4]
+        return _to_receive_statement(reader).order_by(None).add_columns(no_count, tag, InboxItem.id.label("sort"))
     if bucket == DRAFTS:  # LIMIT inside a part of a UNION needs its own subquery; newest first
         newest = _drafts_statement(reader).subquery()
         return select(*newest.c, *_ITEM_NONE, tag, (-newest.c.id).label("sort"))
+    if bucket == STALLED:
+        return _stalled_statement(reader).add_columns(tag, (-ProcessJob.id).label("sort"))
     query = _to_sign_statement(reader) if bucket == "to_sign" else _lead_statement(reader, _LEAD_STATES[bucket])
     return query.order_by(None).add_columns(*_ITEM_NONE, tag, Document.id.label("sort"))
 
@@ -299,8 +337,9 @@ class DocumentRepository:
         return [SeenSignoff(*row) for row in rows]
 
     def waiting(self, user: User, buckets: tuple[str, ...], with_parties: bool) -> dict[str, list[Any]]:
-        """The 待办's lists named in ``buckets`` (of :data:`WAITING` and :data:`DRAFTS`), each in its order, in one
-        statement: documents (``to_receive``: inbox items with their documents)."""
+        """The 待办's lists named in ``buckets`` (of :data:`WAITING`, :data:`DRAFTS` and :data:`STALLED`), each in its
+        order, in one statement: documents (``to_receive``: inbox items with their documents; ``stalled``: a failed
+        step and its document)."""
         found: dict[str, list[Any]] = {bucket: [] for bucket in (*WAITING, *buckets)}
         if not buckets:
             return found
@@ -312,6 +351,8 @@ class DocumentRepository:
             if row.bucket == "to_receive":
                 item = ListedInboxItem(row.item_id, row.item_role, row.delivered_at, row.received_at, record)
                 found[row.bucket].append(item)
+            elif row.bucket == STALLED:
+                found[row.bucket].append((StalledStep(row.item_id, row.item_role, row.item_count), record))
             else:
                 found[row.bucket].append(record)
         return found

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, or_, select, update
+from sqlalchemy import BindParameter, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.domain.enums import JobStatus
@@ -120,18 +119,6 @@ class JobRepository:
     def in_status(self, status: JobStatus, limit: int) -> list[ProcessJob]:
         query = select(ProcessJob).where(ProcessJob.status == status.value)
         return list(self.session.scalars(query.order_by(ProcessJob.id.desc()).limit(limit)))
-
-    def stalled_documents(
-        self, organ_id: int, readable: ColumnElement[bool] | Any
-    ) -> list[tuple[ProcessJob, Document]]:
-        """The failed steps of the organ's own documents that ``readable`` lets through, newest first."""
-        query = (
-            select(ProcessJob, Document)
-            .join(Document, Document.id == ProcessJob.document_id)
-            .where(ProcessJob.status == JobStatus.failed.value, Document.lead_organ_id == organ_id, readable)
-            .order_by(ProcessJob.id.desc())
-        )
-        return [(job, doc) for job, doc in self.session.execute(query).tuples()]
 
     def beat(self, name: str) -> WorkerBeat | None:
         return self.session.get(WorkerBeat, name)

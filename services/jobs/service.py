@@ -19,7 +19,7 @@ from typing import Any
 
 from services.context import Context
 from services.domain.enums import JobStatus, JobStep
-from services.domain.models import Document, ProcessJob, WorkerBeat
+from services.domain.models import ProcessJob, WorkerBeat
 from services.errors import Invalid, not_found
 from services.jobs.repository import JobRepository
 
@@ -188,10 +188,6 @@ class JobService:
     def listing(self, limit: int = 200) -> dict[str, list[ProcessJob]]:
         """Failed, running and waiting steps, newest first."""
         return {status.value: self.repo.in_status(status, limit) for status in _LISTED}
-
-    def stalled_documents(self, organ_id: int, readable: Any) -> list[tuple[ProcessJob, Document]]:
-        """The steps of an organ's own documents that failed every attempt (shown in its 待办)."""
-        return self.repo.stalled_documents(organ_id, readable)
 
     def beat(self, name: str, prefect_ok: bool, note: str | None) -> None:
         row = self.repo.beat(name)

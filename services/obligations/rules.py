@@ -44,11 +44,12 @@ class Schedule:
 @dataclass(frozen=True)
 class Tally:
     """The reports of one unit for one period: how many still stand, on which day the ``at_least``-th came,
-    and whether the latest one was returned (退回补报)."""
+    and whether the latest one was returned (退回补报), with the reason given."""
 
     standing: int = 0
     reached_on: dt.date | None = None
     last_returned: bool = False
+    returned_reason: str | None = None  # why the report decided returned last was sent back
 
 
 def zh_day(day: dt.date) -> str:

@@ -368,11 +368,10 @@ class ObligationService:
         and every earlier period still 逾期 or 退回补报."""
         owed = self.repo.owed_by(actor.organ_id, access.readable_filter(actor))
         tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
-        reasons = self.repo.returned_reasons([o.id for o in owed], actor.organ_id)
         found: list[Expected] = []
         for o in owed:
             mine = self.open_periods(o, [actor.organ_id], tallies).get(actor.organ_id, [])
-            found += [replace(e, owed=tuple(m.period for m in mine), returned_reason=_reason(e, reasons)) for e in mine]
+            found += [replace(e, owed=tuple(m.period for m in mine), returned_reason=_reason(e, tallies)) for e in mine]
         return sorted(found, key=lambda e: (e.period.due, e.obligation.id))
 
     def open_periods(
@@ -679,9 +678,12 @@ def _more_pressing(a: Expected, b: Expected) -> bool:
     return (rank.get(a.status, 3), a.period.due) < (rank.get(b.status, 3), b.period.due)
 
 
-def _reason(e: Expected, reasons: dict[tuple[int, dt.date], str]) -> str | None:
+def _reason(e: Expected, tallies: dict[Key, Tally]) -> str | None:
     """The 退回补报 reason the unit is to read, while the period stands returned."""
-    return reasons.get((e.obligation.id, e.period.due)) if e.status == ExpectedStatus.returned else None
+    if e.status != ExpectedStatus.returned:
+        return None
+    tally = tallies.get((e.obligation.id, e.organ_id, e.period.due))
+    return tally.returned_reason if tally else None
 
 
 def _with(e: Expected, chases: int, reply_id: int | None) -> Expected:

@@ -9,10 +9,9 @@ from typing import Any
 from services import access
 from services.context import Context
 from services.distribution.service import DistributionService
-from services.documents.repository import DRAFTS, ListedDocument
-from services.domain.models import Document, ProcessJob, User
+from services.documents.repository import DRAFTS, STALLED, ListedDocument, StalledStep
+from services.domain.models import Document, User
 from services.incoming.service import IncomingService, Owed
-from services.jobs.service import JobService
 from services.obligations.repository import HandledItem, ObligationRepository
 from services.workflow.registrar import RegistrarService
 
@@ -23,7 +22,7 @@ class Todo:
 
     mine: dict[str, list[Any]]  # DistributionService.inbox: to review, sign, 签收, report, tasks, 催办
     drafts: list[ListedDocument]
-    stalled: list[tuple[ProcessJob, Document]]  # automated steps of the organ's documents that keep failing
+    stalled: list[tuple[StalledStep, ListedDocument]]  # automated steps of the organ's documents that keep failing
     incoming: Owed
     to_register: list[tuple[Document, str | None]]  # with the registrar's step each waits for
     today: dt.date
@@ -48,24 +47,22 @@ class WorkList:
         *,
         distribution: DistributionService,
         registrar: RegistrarService,
-        jobs: JobService,
         incoming: IncomingService,
         repo: ObligationRepository,
     ) -> None:
         self.ctx = ctx
         self.distribution = distribution
         self.registrar = registrar
-        self.jobs = jobs
         self.incoming = incoming
         self.repo = repo
 
     def todo(self, user: User) -> Todo:
         """The 待办 of ``user``: only what they may read and act on."""
-        mine = self.distribution.inbox(user, with_parties=False, with_drafts=True)
+        mine = self.distribution.inbox(user, with_parties=False, on_page=True)
         return Todo(
             drafts=mine.pop(DRAFTS, []),
+            stalled=mine.pop(STALLED),
             mine=mine,
-            stalled=self.jobs.stalled_documents(user.organ_id, access.readable_filter(user)),
             incoming=self.incoming.owed(user),
             to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queue(user)],
             today=self.ctx.today(),

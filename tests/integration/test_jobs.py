@@ -82,7 +82,9 @@ def test_a_step_failing_every_attempt_reaches_the_office_and_runs_again_with_one
     assert [j["id"] for j in listed["failed"]] == [job.id]
     page_login(client, "mw.drafter")
     inbox = client.get("/").text
-    assert "自动环节未能完成" in inbox and f"/documents/{doc_id}" in inbox
+    assert "自动环节未能完成" in inbox and f"/documents/{doc_id}" in inbox and "格式检查（已尝试 2 次）" in inbox
+    page_login(client, "jyj.drafter")
+    assert "自动环节未能完成" not in client.get("/").text  # another organ's document: not theirs to see
     page_login(client, "admin")
     assert f"#{job.id}" in client.get("/admin/jobs").text
     runtime.store.put(key, body, "text/plain; charset=utf-8")
