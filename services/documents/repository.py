@@ -136,22 +136,29 @@ LEAD = aliased(Organ, name="lead")
 _COLUMNS = tuple(itertools.takewhile(lambda name: name != "lead_organ", ListedDocument.__dataclass_fields__))
 _LISTED = (*(getattr(Document, name) for name in _COLUMNS), LEAD.name.label("lead_name"), LEAD.short_name)
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_ISSUERS = (
-    select(DocumentIssuer.document_id, Organ.id, func.coalesce(DocumentIssuer.issued_name, Organ.name))
-    .join(Organ, Organ.id == DocumentIssuer.organ_id)
-    .where(DocumentIssuer.document_id.in_(_IDS))
-    .order_by(DocumentIssuer.document_id, DocumentIssuer.position)
-)
-_RECIPIENTS = (
-    select(
-        DocumentRecipient.document_id,
-        Organ.id,
-        func.coalesce(DocumentRecipient.issued_name, Organ.name),
-        DocumentRecipient.role,
-    )
-    .join(Organ, Organ.id == DocumentRecipient.organ_id)
-    .where(DocumentRecipient.document_id.in_(_IDS))
-    .order_by(DocumentRecipient.document_id, DocumentRecipient.position)
+_PARTIES = (  # issuers then recipients of the listed documents, each in its order, in one statement
+    union_all(
+        select(
+            DocumentIssuer.document_id,
+            Organ.id,
+            func.coalesce(DocumentIssuer.issued_name, Organ.name),
+            cast(null(), String).label("role"),
+            literal_column("0", Integer).label("kind"),
+            DocumentIssuer.position,
+        )
+        .join(Organ, Organ.id == DocumentIssuer.organ_id)
+        .where(DocumentIssuer.document_id.in_(_IDS)),
+        select(
+            DocumentRecipient.document_id,
+            Organ.id,
+            func.coalesce(DocumentRecipient.issued_name, Organ.name),
+            DocumentRecipient.role,
+            literal_column("1", Integer).label("kind"),
+            DocumentRecipient.position,
+        )
+        .join(Organ, Organ.id == DocumentRecipient.organ_id)
+        .where(DocumentRecipient.document_id.in_(_IDS)),
+    ).order_by("kind", "document_id", "position")
 )
 _LINKS = (
     select(DocumentLink.from_id, DocumentLink.kind, DocumentLink.to_id)
@@ -363,7 +370,7 @@ class DocumentRepository:
             self._add_parties(records)
         return records
 
-    def _rows(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Any]:
+    def _rows(self, statement: Select[Any] | CompoundSelect[Any], params: dict[str, Any]) -> Sequence[Any]:
         return self.session.connection().execute(statement, params).all()
 
     def _add_parties(self, records: Iterable[ListedDocument]) -> None:
@@ -371,10 +378,11 @@ class DocumentRepository:
         if not by_id:
             return
         ids = {"ids": list(by_id)}
-        for document_id, organ_id, name in self._rows(_ISSUERS, ids):
-            by_id[document_id].issuers.append(OrganRef(organ_id, name))
-        for document_id, organ_id, name, role in self._rows(_RECIPIENTS, ids):
-            by_id[document_id].recipients.append(OrganRef(organ_id, name, role=role))
+        for document_id, organ_id, name, role, kind, _position in self._rows(_PARTIES, ids):
+            if kind == 0:
+                by_id[document_id].issuers.append(OrganRef(organ_id, name))
+            else:
+                by_id[document_id].recipients.append(OrganRef(organ_id, name, role=role))
         links: dict[int, dict[str, int]] = defaultdict(dict)
         for from_id, kind, to_id in self._rows(_LINKS, ids):
             links[from_id][kind] = to_id

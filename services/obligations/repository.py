@@ -117,16 +117,9 @@ class ObligationRepository:
         query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
         return self.session.scalars(query).all()
 
-    def owed_by(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[Obligation]:
-        """Obligations this organ owes on distributed plans it may read."""
-        query = (
-            select(Obligation)
-            .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
-            .join(Document, Document.id == Obligation.document_id)
-            .where(ObligationOwner.organ_id == organ_id, Document.status == DocStatus.distributed.value, readable)
-            .order_by(Obligation.document_id, Obligation.position)
-        )
-        return self.session.scalars(query).all()
+    def owed_by(self, reader: Reader) -> Sequence[Obligation]:
+        """Obligations the reader's organ owes on distributed plans it may read."""
+        return self.session.scalars(_owed_statement(reader)).all()
 
     def distributed(self) -> Sequence[Obligation]:
         query = (
@@ -149,26 +142,13 @@ class ObligationRepository:
         ids = list(obligation_ids)
         if not ids:
             return {}
-        query = (
-            select(
-                Submission.id,
-                Submission.obligation_id,
-                Submission.organ_id,
-                Submission.period_due,
-                Submission.status == SubmissionStatus.returned.value,
-                Submission.submitted_on,
-                Obligation.at_least,
-                Submission.decided_at,
-                Submission.returned_reason,
-            )
-            .join(Obligation, Obligation.id == Submission.obligation_id)
-            .where(Submission.obligation_id.in_(ids))
-        )
+        params: dict[str, Any] = {"ids": ids}
         if organ_ids is not None:
-            query = query.where(Submission.organ_id.in_(list(organ_ids)))
+            params["organ_ids"] = list(organ_ids)
         if dues is not None:
-            query = query.where(Submission.period_due.in_(list(dues)))
-        rows = sorted(self.session.connection().execute(query), key=lambda row: row[0])  # by id: arrival order
+            params["dues"] = list(dues)
+        query = _tallies_statement(organ_ids is not None, dues is not None)
+        rows = sorted(self.session.connection().execute(query, params), key=lambda row: row[0])  # arrival order
         return _fold_tallies(rows)
 
     def chase_counts(self, obligation_ids: Iterable[int], dues: Iterable[dt.date]) -> dict[Key, int]:
@@ -192,16 +172,9 @@ class ObligationRepository:
             query = query.where(Chase.organ_id == organ_id)
         return self.session.scalars(query.order_by(Chase.id)).all()
 
-    def chases_of_organ(self, organ_id: int, readable: ColumnElement[bool], limit: int = 50) -> Sequence[Chase]:
-        query = (
-            select(Chase)
-            .join(Obligation, Obligation.id == Chase.obligation_id)
-            .join(Document, Document.id == Obligation.document_id)
-            .where(Chase.organ_id == organ_id, readable)
-            .order_by(Chase.id.desc())
-            .limit(limit)
-        )
-        return self.session.scalars(query).all()
+    def chases_of_organ(self, reader: Reader, limit: int = 50) -> Sequence[Chase]:
+        """The newest 催办 notices to the reader's organ, on plans it may read."""
+        return self.session.scalars(_chases_of_organ_statement(reader), {"limit": limit}).all()
 
     def late_counts(self, obligations: Iterable[Obligation], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
         """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
@@ -323,24 +296,9 @@ class ObligationRepository:
             query = query.where(PlanTask.id.in_(mine))
         return self.session.scalars(query.order_by(PlanTask.position)).all()
 
-    def assignments_of(self, organ_id: int, readable: ColumnElement[bool]) -> Sequence[TaskAssignment]:
-        """Open tasks of a unit on distributed plans it may read (its 待办)."""
-        query = (
-            select(TaskAssignment)
-            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
-            .join(Document, Document.id == PlanTask.document_id)
-            .where(
-                TaskAssignment.organ_id == organ_id,
-                TaskAssignment.state != TaskState.done.value,
-                Document.status == DocStatus.distributed.value,
-                readable,
-            )
-            .options(  # the 待办 names each task and its plan: not one query per task
-                contains_eager(TaskAssignment.task).contains_eager(PlanTask.document).lazyload(Document.outgoing_links)
-            )
-            .order_by(PlanTask.document_id, PlanTask.position)
-        )
-        return self.session.scalars(query).all()
+    def assignments_of(self, reader: Reader) -> Sequence[TaskAssignment]:
+        """Open tasks of the reader's organ on distributed plans it may read (its 待办)."""
+        return self.session.scalars(_assignments_statement(reader)).all()
 
     def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
         """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
@@ -431,3 +389,76 @@ def _fold_tallies(rows: Iterable[Any]) -> dict[Key, Tally]:
             entry[1] = on
         entry[2] = False
     return {key: Tally(*entry[:4]) for key, entry in acc.items()}
+
+
+# -- the 待办's reads, built once per reader (SQLAlchemy keys a statement it has seen without walking it again) --
+
+
+@lru_cache(maxsize=4096)
+def _owed_statement(reader: Reader) -> Select[tuple[Obligation]]:
+    return (
+        select(Obligation)
+        .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
+        .join(Document, Document.id == Obligation.document_id)
+        .where(
+            ObligationOwner.organ_id == reader.organ_id,
+            Document.status == DocStatus.distributed.value,
+            access.readable_filter_of(reader, Level.issued),
+        )
+        .order_by(Obligation.document_id, Obligation.position)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _chases_of_organ_statement(reader: Reader) -> Select[tuple[Chase]]:
+    return (
+        select(Chase)
+        .join(Obligation, Obligation.id == Chase.obligation_id)
+        .join(Document, Document.id == Obligation.document_id)
+        .where(Chase.organ_id == reader.organ_id, access.readable_filter_of(reader, Level.issued))
+        .order_by(Chase.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+@lru_cache(maxsize=4096)
+def _assignments_statement(reader: Reader) -> Select[tuple[TaskAssignment]]:
+    return (
+        select(TaskAssignment)
+        .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+        .join(Document, Document.id == PlanTask.document_id)
+        .where(
+            TaskAssignment.organ_id == reader.organ_id,
+            TaskAssignment.state != TaskState.done.value,
+            Document.status == DocStatus.distributed.value,
+            access.readable_filter_of(reader, Level.issued),
+        )
+        .options(  # the 待办 names each task and its plan: not one query per task
+            contains_eager(TaskAssignment.task).contains_eager(PlanTask.document).lazyload(Document.outgoing_links)
+        )
+        .order_by(PlanTask.document_id, PlanTask.position)
+    )
+
+
+@lru_cache(maxsize=4)
+def _tallies_statement(by_organ: bool, by_due: bool) -> Select[Any]:
+    query = (
+        select(
+            Submission.id,
+            Submission.obligation_id,
+            Submission.organ_id,
+            Submission.period_due,
+            Submission.status == SubmissionStatus.returned.value,
+            Submission.submitted_on,
+            Obligation.at_least,
+            Submission.decided_at,
+            Submission.returned_reason,
+        )
+        .join(Obligation, Obligation.id == Submission.obligation_id)
+        .where(Submission.obligation_id.in_(bindparam("ids", expanding=True)))
+    )
+    if by_organ:
+        query = query.where(Submission.organ_id.in_(bindparam("organ_ids", expanding=True)))
+    if by_due:
+        query = query.where(Submission.period_due.in_(bindparam("dues", expanding=True)))
+    return query

@@ -366,7 +366,7 @@ class ObligationService:
     def todo(self, actor: User) -> list[Expected]:
         """Every open obligation of the caller's unit: the current period (or the one date) with days left,
         and every earlier period still 逾期 or 退回补报."""
-        owed = self.repo.owed_by(actor.organ_id, access.readable_filter(actor))
+        owed = self.repo.owed_by(access.reader_of(actor))
         tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
         found: list[Expected] = []
         for o in owed:
@@ -391,7 +391,7 @@ class ObligationService:
         return self.repo.arrivals_for(access.reader_of(actor))
 
     def chases_for(self, actor: User) -> Sequence[Chase]:
-        return self.repo.chases_of_organ(actor.organ_id, access.readable_filter(actor))
+        return self.repo.chases_of_organ(access.reader_of(actor))
 
     def chases_seen_by(self, actor: User, obligation_id: int) -> Sequence[Chase]:
         obligation = self.visible(actor, obligation_id)

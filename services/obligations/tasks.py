@@ -34,7 +34,7 @@ class TaskService:
         return [(t, [a for a in t.assignments if a.organ_id == actor.organ_id]) for t in tasks]
 
     def open_for(self, actor: User) -> Sequence[TaskAssignment]:
-        return self.repo.assignments_of(actor.organ_id, access.readable_filter(actor))
+        return self.repo.assignments_of(access.reader_of(actor))
 
     def own(self, actor: User, assignment_id: int) -> TaskAssignment:
         """One task assignment of the actor's organ; to anyone else it does not exist."""
