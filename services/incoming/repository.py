@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, null, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from services import access
+from services.access import Reader
 from services.domain.enums import OPEN_INCOMING, IncomingState, NumberFamily, Role
 from services.domain.models import (
     Department,
@@ -168,33 +170,11 @@ class IncomingRepository:
         offset: int = 0,
     ) -> tuple[Sequence[IncomingRecord], int]:
         """The 收文 register this user may read, newest first, with the filters of the register page."""
-        query = self._filtered(select(IncomingRecord), user, today, open_only, overdue, nature)
-        total = self.session.scalar(
-            self._filtered(select(func.count(IncomingRecord.id)), user, today, open_only, overdue, nature)
-        )
-        rows = self.session.scalars(
-            query.options(
-                selectinload(IncomingRecord.lead_department),
-                selectinload(IncomingRecord.parts).selectinload(IncomingPart.department),
-                selectinload(IncomingRecord.readers).selectinload(IncomingReader.user),
-            )
-            .order_by(IncomingRecord.year.desc(), IncomingRecord.seq.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        shape = (access.reader_of(user), open_only, overdue, bool(nature))
+        params = {"today": today, "nature": nature, "limit": limit, "offset": offset}
+        total = self.session.scalar(_register_count(*shape), params)
+        rows = self.session.scalars(_register_page(*shape), params).all()
         return rows, int(total or 0)
-
-    def _filtered(
-        self, query: Select[Any], user: User, today: dt.date, open_only: bool, overdue: bool, nature: str | None
-    ) -> Select[Any]:
-        query = query.where(IncomingRecord.id.in_(access.readable_incoming(user)))
-        if open_only or overdue:
-            query = query.where(IncomingRecord.state.in_(OPEN))
-        if overdue:
-            query = query.where(IncomingRecord.deadline < today)
-        if nature:
-            query = query.where(IncomingRecord.nature == nature)
-        return query
 
     def overdue(self, today: dt.date) -> Sequence[IncomingRecord]:
         """Open handling past its 办理时限 not yet 督办'd today (the scheduled run)."""
@@ -229,3 +209,36 @@ class IncomingRepository:
     def people(self, organ_id: int) -> Sequence[User]:
         query = select(User).where(User.organ_id == organ_id, User.active.is_(True)).order_by(User.id)
         return self.session.scalars(query).all()
+
+
+def _register_filter(reader: Reader, open_only: bool, overdue: bool, by_nature: bool) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [IncomingRecord.id.in_(access.readable_incoming_of(reader))]
+    if open_only or overdue:
+        where.append(IncomingRecord.state.in_(OPEN))
+    if overdue:
+        where.append(IncomingRecord.deadline < bindparam("today"))
+    if by_nature:
+        where.append(IncomingRecord.nature == bindparam("nature"))
+    return where
+
+
+# The register's statements, built once per reader and filter shape (keyed by SQLAlchemy without walking them).
+@lru_cache(maxsize=4096)
+def _register_count(reader: Reader, open_only: bool, overdue: bool, by_nature: bool) -> Select[tuple[int]]:
+    return select(func.count(IncomingRecord.id)).where(*_register_filter(reader, open_only, overdue, by_nature))
+
+
+@lru_cache(maxsize=4096)
+def _register_page(reader: Reader, open_only: bool, overdue: bool, by_nature: bool) -> Select[tuple[IncomingRecord]]:
+    return (
+        select(IncomingRecord)
+        .where(*_register_filter(reader, open_only, overdue, by_nature))
+        .options(
+            selectinload(IncomingRecord.lead_department),
+            selectinload(IncomingRecord.parts).selectinload(IncomingPart.department),
+            selectinload(IncomingRecord.readers).selectinload(IncomingReader.user),
+        )
+        .order_by(IncomingRecord.year.desc(), IncomingRecord.seq.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
