@@ -234,28 +234,40 @@ class ImportService:
         return _Checked(prepared, [self._document(actor, prepared.name, rec) for rec in prepared.docs])
 
     def _write(self, actor: User, files: Sequence[_Checked]) -> list[FileOutcome]:
+        """Documents first (their ids name their versions' objects), then every object written and made durable,
+        then the rows that point at them — all in the caller's transaction, so a crash before it commits leaves
+        only unreferenced objects, and the same import run again stores the files afresh."""
+        if not files:
+            return []
         documents = [d for f in files for d in f.documents]
-        self._give_numbers(documents, [r for f in files for r in f.prepared.docs])
+        self._insert_documents(documents, [r for f in files for r in f.prepared.docs])
+        self._insert_versions_and_files(actor, files)
+        outbox = IndexingService(self.ctx)
+        for f in files:
+            for document, rec in zip(f.documents, f.prepared.docs, strict=True):
+                self.audit.record(
+                    "imported", document=document, actor=actor, source=f.prepared.name, position=rec.position
+                )
+                outbox.enqueue(document.id)
+        self._link_automatically(documents, [c for f in files for c in f.prepared.clues])
+        return [_imported(f) for f in files]
+
+    def _insert_documents(self, documents: list[Document], recs: list[Recognized]) -> None:
+        self._give_numbers(documents, recs)
         ids = self.repo.insert_documents([_row(d) for d in documents])
         for document, new_id in zip(documents, ids, strict=True):
             document.id = new_id
+        issuers = [{**_row(i), "document_id": d.id} for d in documents for i in d.issuers]
+        self.repo.insert_rows(DocumentIssuer, issuers)
+
+    def _insert_versions_and_files(self, actor: User, files: Sequence[_Checked]) -> None:
         folders = {f.prepared.digest: f"imports/{f.prepared.digest}/organ-{actor.organ_id}" for f in files}
         objects = [o for f in files for o in _file_objects(folders[f.prepared.digest], f.prepared)]
         versions = [self._version(actor, f, i) for f in files for i in range(len(f.documents))]
         objects += [(v["body_key"], body, "text/plain; charset=utf-8") for v, body in versions]
         self._stage(objects)
         self.repo.insert_rows(DocumentVersion, [v for v, _ in versions])
-        issuers = [{**_row(i), "document_id": d.id} for d in documents for i in d.issuers]
-        self.repo.insert_rows(DocumentIssuer, issuers)
         self.repo.insert_rows(ImportedFile, [self._imported_file(actor, f, folders[f.prepared.digest]) for f in files])
-        for f in files:
-            for document, rec in zip(f.documents, f.prepared.docs, strict=True):
-                self.audit.record(
-                    "imported", document=document, actor=actor, source=f.prepared.name, position=rec.position
-                )
-                IndexingService(self.ctx).enqueue(document.id)
-        self._link_automatically(documents, [c for f in files for c in f.prepared.clues])
-        return [_imported(f) for f in files]
 
     def _stage(self, objects: list[tuple[str, bytes, str]]) -> None:
         """Written and durable now; removed by the unit of work if the transaction fails."""

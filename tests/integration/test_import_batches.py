@@ -107,3 +107,15 @@ def test_a_batch_the_database_refuses_is_filed_file_by_file(
         bodies = set(ctx.session.scalars(select(DocumentVersion.body_key)))
         assert not chain.verify(ctx.session).breaks
     assert set(runtime.store.list("documents/")) <= bodies  # the refused batch's objects went with it
+
+
+def test_a_batch_of_refused_files_changes_nothing(runtime: Runtime, example_users: None, tmp_path: Path) -> None:
+    set_runtime(runtime)
+    before = _counts(runtime)
+    folder = tmp_path / "refused"
+    folder.mkdir()
+    (folder / "classified.txt").write_text(CLASSIFIED, encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    outcomes = imports.import_paths(_drafter(runtime), imports.collect([folder]))
+    assert [o.code for o in outcomes] == ["import_above_clearance", "file_empty"]
+    assert _counts(runtime) == before
