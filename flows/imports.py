@@ -1,8 +1,8 @@
 """The import flows. A folder of files (the CLI): a task per thousand files (not per file — STACK-NOTES), read and
 recognised on every core, stored a batch of files per transaction. An upload's import job (the API and the pages:
 the request only stores the files), each file in its own transaction. A failed file never stops the others and
-leaves nothing behind. Both report their progress as they go: the
-stage (读取, 识别, 入库) of the file at hand, files done of total."""
+leaves nothing behind. Both report their progress as they go: the stage (读取, 识别, 入库) of the file at hand,
+files done of total."""
 
 from __future__ import annotations
 

@@ -144,7 +144,9 @@ class MinioStore:
         return digest
 
     def put_many(self, items: Sequence[tuple[str, bytes, str]]) -> list[str]:
-        """One put each: a put the server acknowledged is durable already."""
+        """One put each (a put the server acknowledged is durable already), every key checked before the first."""
+        for key, _, _ in items:
+            self._check_key(key)
         return [self.put(key, data, content_type) for key, data, content_type in items]
 
     def put_locked(self, key: str, data: bytes, content_type: str, retain_until: dt.date | None) -> str:
