@@ -330,7 +330,7 @@ class DocumentService:
         self, document: Document, actor: User, body: str, note: str | None, carried: list[Attachment]
     ) -> DocumentVersion:
         number = document.current_version + 1
-        key = unique_key(f"documents/{document.id}/v{number}", "body.txt")
+        key = version_body_key(document.id, number)
         data = body.encode("utf-8")
         digest = stage_object(self.ctx.session, self.ctx.store, key, data, "text/plain; charset=utf-8")
         version = DocumentVersion(
@@ -394,6 +394,11 @@ def _sync_recipients(document: Document, recipients: list[tuple[int, RecipientRo
     for position, (row, (_, role)) in enumerate(zip(document.recipients, recipients, strict=True)):
         row.position = position
         row.role = role.value
+
+
+def version_body_key(document_id: int, number: int) -> str:
+    """Where a version's body text is stored: a key no other write uses."""
+    return unique_key(f"documents/{document_id}/v{number}", "body.txt")
 
 
 def snapshot_fields(document: Document) -> dict[str, Any]:

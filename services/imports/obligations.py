@@ -274,5 +274,9 @@ def plan_of_import(ctx: Context, document_id: int) -> dict[str, Any]:
         select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.number)
     )
     title = ctx.session.scalar(select(Document.title).where(Document.id == document_id))
-    plan = (version.fields.get("plan") if version else None) or FoundPlan().as_json()
-    return {"document_id": document_id, "title": title, **plan}
+    return plan_view(document_id, title, version.fields.get("plan") if version else None)
+
+
+def plan_view(document_id: int, title: str | None, plan: dict[str, Any] | None) -> dict[str, Any]:
+    """An imported document's recognised plan as its file's report shows it."""
+    return {"document_id": document_id, "title": title, **(plan or FoundPlan().as_json())}

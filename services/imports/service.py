@@ -9,19 +9,19 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from search.analysis import parse_doc_number
+from search.analysis import find_doc_numbers, parse_doc_number
 from services import access
 from services.access import Level, require_role
 from services.accounts.service import OrganService
 from services.audit.service import AuditService
 from services.context import Context
-from services.db import stage_object
-from services.documents.service import DocumentService, safe_filename
+from services.documents.service import DocumentService, safe_filename, snapshot_fields, version_body_key
 from services.domain.enums import (
     Classification,
     DocKind,
@@ -32,11 +32,21 @@ from services.domain.enums import (
     Role,
     Urgency,
 )
-from services.domain.models import Document, DocumentIssuer, DocumentLink, ImportedFile, ImportJob, Organ, User
+from services.domain.models import (
+    Document,
+    DocumentIssuer,
+    DocumentLink,
+    DocumentVersion,
+    ImportedFile,
+    ImportJob,
+    Organ,
+    User,
+)
 from services.errors import DomainError, Forbidden, Invalid, not_found
-from services.imports.obligations import plan_of_import, recognize_plan
+from services.imports.obligations import plan_of_import, plan_view, recognize_plan
 from services.imports.reader import ReadText, read_file
 from services.imports.recognize import Recognized, reads_as_organ, recognize
+from services.imports.repository import ImportRepository
 from services.indexing.service import IndexingService
 from services.jobs.service import JobService
 from services.limits import Upload, check_size
@@ -72,6 +82,8 @@ class Prepared:
     digest: str
     read: ReadText
     docs: list[Recognized]
+    plans: list[dict[str, Any]]  # per document: obligations, phases and tasks found in its text
+    clues: list[Clues]  # per document: what it cites, to link it to documents already filed
 
 
 def prepare(name: str, data: bytes, on_stage: OnStage | None = None) -> Prepared:
@@ -85,7 +97,36 @@ def prepare(name: str, data: bytes, on_stage: OnStage | None = None) -> Prepared
     docs = recognize(read.text)
     if not any(d.title or d.body.strip() for d in docs):
         raise Invalid("nothing_recognised", "文件中没有可识别的公文内容", "no document content was recognised")
-    return Prepared(base, data, hashlib.sha256(data).hexdigest(), read, docs)
+    plans = [recognize_plan(d.body, _year_of(d)).as_json() for d in docs]
+    clues = [link_clues(_title(d, base), d.body) for d in docs]
+    return Prepared(base, data, hashlib.sha256(data).hexdigest(), read, docs, plans, clues)
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What a document's text cites: 发文字号 (机关代字 as written, year, number) and titles in 《》."""
+
+    numbers: list[tuple[str, int, int]]
+    titles: list[str]
+
+
+def link_clues(title: str, body: str) -> Clues:
+    numbers = [(n.prefix, n.year, n.seq) for n, _ in find_doc_numbers(body)]
+    titles = list(dict.fromkeys(re.findall(r"《([^》]{4,80})》", title + body[:2000])))
+    return Clues(numbers, titles)
+
+
+def _title(rec: Recognized, source: str) -> str:
+    return rec.title or f"[{source}]"  # a supplied title goes in [ ] (DA/T 22 §3.5)
+
+
+def prepare_file(path: Path) -> Prepared | FileOutcome:
+    """Read and recognise a file of a folder (a pool's worker runs this): what to store, or why it failed."""
+    try:
+        check_size(Upload.import_file, path.stat().st_size)  # before a byte is read
+        return prepare(path.name, path.read_bytes())
+    except (DomainError, OSError) as exc:
+        return failed_outcome(path.name, exc)
 
 
 def _require_cleared(actor: User, docs: list[Recognized]) -> None:
@@ -120,9 +161,13 @@ def check_name(name: str) -> str:
 
 
 class ImportService:
-    def __init__(self, ctx: Context, *, audit: AuditService | None = None) -> None:
+    def __init__(
+        self, ctx: Context, *, audit: AuditService | None = None, repo: ImportRepository | None = None
+    ) -> None:
         self.ctx = ctx
         self.audit = audit or AuditService(ctx)
+        self.repo = repo or ImportRepository(ctx.session)
+        self._organs: dict[str, Organ | None] = {}  # issuers by the name written, in this unit of work
 
     def import_bytes(self, actor: User, name: str, data: bytes) -> FileOutcome:
         """Import one file inside the caller's transaction; a domain error leaves nothing behind."""
@@ -133,11 +178,47 @@ class ImportService:
         """The same bytes already in the importing organ's records (another organ's copy is no duplicate)."""
         require_importer(actor)
         digest = hashlib.sha256(data).hexdigest()
-        existing = self.ctx.session.scalar(
-            select(ImportedFile).where(ImportedFile.sha256 == digest, ImportedFile.owner_organ_id == actor.organ_id)
-        )
-        if existing is None:
-            return None
+        existing = self.repo.imported_by_digest(actor.organ_id, [digest]).get(digest)
+        return None if existing is None else self._duplicate(name, existing)
+
+    def store_recognized(self, actor: User, prepared: Prepared) -> FileOutcome:
+        """The database and storage half of one file's import (reading and recognising happen before the
+        transaction); a refusal raises and leaves nothing behind."""
+        require_importer(actor)
+        known = self.repo.imported_by_digest(actor.organ_id, [prepared.digest])
+        if prepared.digest in known:
+            return self._duplicate(prepared.name, known[prepared.digest])
+        return self._write(actor, [self._checked(actor, prepared)])[0]
+
+    def store_batch(self, actor: User, batch: Sequence[Prepared]) -> list[FileOutcome]:
+        """Files recognised, stored in the caller's transaction with one statement per table and one flush of
+        the object store: each file checked first (a refused file is reported and the others go on), then every
+        document inserted, its objects written and made durable, all before the transaction commits."""
+        require_importer(actor)
+        known = self.repo.imported_by_digest(actor.organ_id, [p.digest for p in batch])
+        outcomes: dict[int, FileOutcome] = {}
+        checked: dict[int, _Checked] = {}
+        first_of: dict[str, int] = {}
+        for k, prepared in enumerate(batch):
+            if prepared.digest in known:
+                outcomes[k] = self._duplicate(prepared.name, known[prepared.digest])
+            elif prepared.digest not in first_of:
+                try:
+                    checked[k] = self._checked(actor, prepared)
+                    first_of[prepared.digest] = k
+                except DomainError as exc:
+                    outcomes[k] = failed_outcome(prepared.name, exc)
+        outcomes.update(zip(checked, self._write(actor, list(checked.values())), strict=True))
+        for k, prepared in enumerate(batch):  # the same bytes twice in one batch: the second is a duplicate
+            if k not in outcomes:
+                first = outcomes[first_of[prepared.digest]]
+                outcomes[k] = FileOutcome(
+                    prepared.name, "duplicate", first.document_ids, format=first.format,
+                    encoding=first.encoding, plans=first.plans,
+                )  # fmt: skip
+        return [outcomes[k] for k in range(len(batch))]
+
+    def _duplicate(self, name: str, existing: ImportedFile) -> FileOutcome:
         return FileOutcome(
             check_name(name),
             "duplicate",
@@ -147,52 +228,119 @@ class ImportService:
             plans=[plan_of_import(self.ctx, i) for i in existing.document_ids],
         )
 
-    def store_recognized(self, actor: User, prepared: Prepared) -> FileOutcome:
-        """The database and storage half of an import; reading and recognising happen before the transaction."""
-        again = self.duplicate_of(actor, prepared.name, prepared.data)
-        if again is not None:
-            return again
+    def _checked(self, actor: User, prepared: Prepared) -> _Checked:
+        """A file's documents as they will be stored, or the refusal that keeps the whole file out."""
         _require_cleared(actor, prepared.docs)
-        base, data, digest, read = prepared.name, prepared.data, prepared.digest, prepared.read
-        # Keys per owner organ: a failed import of a file another organ holds never removes that organ's copy.
-        folder = f"imports/{digest}/organ-{actor.organ_id}"
-        original_key = f"{folder}/original-{safe_filename(base)}"
-        text_key = f"{folder}/text.txt"
-        stage_object(self.ctx.session, self.ctx.store, original_key, data, "application/octet-stream")
-        stage_object(self.ctx.session, self.ctx.store, text_key, read.text.encode(), "text/plain; charset=utf-8")
-        created = [self._create(actor, base, doc) for doc in prepared.docs]
-        ids = [document.id for document, _ in created]
-        self.ctx.session.add(
-            ImportedFile(
-                sha256=digest,
-                filename=base,
-                size=len(data),
-                format=read.format,
-                encoding=read.encoding,
-                original_key=original_key,
-                text_key=text_key,
-                document_ids=ids,
-                owner_organ_id=actor.organ_id,
-                imported_by_id=actor.id,
-                imported_at=self.ctx.now(),
-            )
-        )
-        self.ctx.session.flush()
-        for document, body in created:
-            self.link_automatically(document, body)
-        plans = [plan_of_import(self.ctx, i) for i in ids]
-        return FileOutcome(base, "imported", ids, format=read.format, encoding=read.encoding, plans=plans)
+        return _Checked(prepared, [self._document(actor, prepared.name, rec) for rec in prepared.docs])
 
-    def _create(self, actor: User, source: str, rec: Recognized) -> tuple[Document, str]:
+    def _write(self, actor: User, files: Sequence[_Checked]) -> list[FileOutcome]:
+        """Documents first (their ids name their versions' objects), then every object written and made durable,
+        then the rows that point at them — all in the caller's transaction, so a crash before it commits leaves
+        only unreferenced objects, and the same import run again stores the files afresh."""
+        if not files:
+            return []
+        documents = [d for f in files for d in f.documents]
+        self._insert_documents(documents, [r for f in files for r in f.prepared.docs])
+        self._insert_versions_and_files(actor, files)
+        outbox = IndexingService(self.ctx)
+        for f in files:
+            for document, rec in zip(f.documents, f.prepared.docs, strict=True):
+                self.audit.record(
+                    "imported", document=document, actor=actor, source=f.prepared.name, position=rec.position
+                )
+                outbox.enqueue(document.id)
+        self._link_automatically(documents, [c for f in files for c in f.prepared.clues])
+        return [_imported(f) for f in files]
+
+    def _insert_documents(self, documents: list[Document], recs: list[Recognized]) -> None:
+        self._give_numbers(documents, recs)
+        ids = self.repo.insert_documents([_row(d) for d in documents])
+        for document, new_id in zip(documents, ids, strict=True):
+            document.id = new_id
+        issuers = [{**_row(i), "document_id": d.id} for d in documents for i in d.issuers]
+        self.repo.insert_rows(DocumentIssuer, issuers)
+
+    def _insert_versions_and_files(self, actor: User, files: Sequence[_Checked]) -> None:
+        folders = {f.prepared.digest: f"imports/{f.prepared.digest}/organ-{actor.organ_id}" for f in files}
+        objects = [o for f in files for o in _file_objects(folders[f.prepared.digest], f.prepared)]
+        versions = [self._version(actor, f, i) for f in files for i in range(len(f.documents))]
+        objects += [(v["body_key"], body, "text/plain; charset=utf-8") for v, body in versions]
+        self._stage(objects)
+        self.repo.insert_rows(DocumentVersion, [v for v, _ in versions])
+        self.repo.insert_rows(ImportedFile, [self._imported_file(actor, f, folders[f.prepared.digest]) for f in files])
+
+    def _stage(self, objects: list[tuple[str, bytes, str]]) -> None:
+        """Written and durable now; removed by the unit of work if the transaction fails."""
+        self.ctx.session.info.setdefault("staged_keys", []).extend(key for key, _, _ in objects)
+        self.ctx.store.put_many(objects)
+
+    def _give_numbers(self, documents: list[Document], recs: list[Recognized]) -> None:
+        """A recognised 发文字号 is kept unless a document already bears it (then it stays in the text only)."""
+        numbers = [rec.value("doc_number") for rec in recs]
+        taken = self.repo.numbers_taken({n for n in numbers if n})
+        for document, number in zip(documents, numbers, strict=True):
+            if number and number not in taken:
+                taken.add(number)
+                parsed = parse_doc_number(number)
+                document.doc_number = number
+                if parsed:
+                    document.doc_prefix, document.doc_year, document.doc_seq = parsed.prefix, parsed.year, parsed.seq
+
+    def _version(self, actor: User, checked: _Checked, i: int) -> tuple[dict[str, Any], bytes]:
+        """The first version of an imported document, as a row, with its body's bytes."""
+        document, rec = checked.documents[i], checked.prepared.docs[i]
+        body = (rec.body or rec.title).encode("utf-8")
+        fields = {
+            **snapshot_fields(document),
+            "recognized": rec.as_json(),
+            "plan": checked.prepared.plans[i],
+            "source": checked.prepared.name,
+            "position": rec.position,
+            "preamble": rec.preamble,
+        }
+        row = {
+            "document_id": document.id,
+            "number": 1,
+            "fields": fields,
+            "body_key": version_body_key(document.id, 1),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "body_size": len(body),
+            "note": "导入",
+            "created_by_id": actor.id,
+            "created_at": self.ctx.now(),
+        }
+        return row, body
+
+    def _imported_file(self, actor: User, checked: _Checked, folder: str) -> dict[str, Any]:
+        prepared = checked.prepared
+        return {
+            "sha256": prepared.digest,
+            "filename": prepared.name,
+            "size": len(prepared.data),
+            "format": prepared.read.format,
+            "encoding": prepared.read.encoding,
+            "original_key": _original_key(folder, prepared.name),
+            "text_key": f"{folder}/text.txt",
+            "document_ids": [d.id for d in checked.documents],
+            "owner_organ_id": actor.organ_id,
+            "imported_by_id": actor.id,
+            "imported_at": self.ctx.now(),
+        }
+
+    def _document(self, actor: User, source: str, rec: Recognized) -> Document:
+        """A document as recognised, not yet in the session (a batch inserts them together)."""
         issuers, named = self._issuers(actor, rec.value("issuers") or [])
         document = Document(
             kind=DocKind.imported.value,
             status=DocStatus.imported.value,
             doc_type=rec.value("doc_type") or rec.value("genre") or "",
-            title=rec.title or f"[{source}]",  # a supplied title goes in [ ] (DA/T 22 §3.5)
+            title=_title(rec, source),
             lead_organ_id=issuers[0].id if issuers else None,
             issue_form="",
             doc_number=None,
+            doc_prefix=None,
+            doc_year=None,
+            doc_seq=None,
             written_on=rec.value("written_on"),
             written_year=None if rec.value("written_on") else rec.value("year"),
             classification=rec.value("classification") or Classification.none.value,
@@ -202,42 +350,20 @@ class ImportService:
             collection_title=rec.collection_title,
             published_at=self._published_at(rec),
             attachment_notes=list(rec.value("attachments") or []),
-            current_version=0,
+            main_groups=[],
+            current_version=1,  # its one version, written with it
             source_name=source,
             source_position=rec.position,
             owner_organ_id=actor.organ_id,
             drafter_id=actor.id,
         )
-        number = rec.value("doc_number")
-        if number and not self._number_taken(number):
-            parsed = parse_doc_number(number)
-            document.doc_number = number
-            if parsed:
-                document.doc_prefix, document.doc_year, document.doc_seq = parsed.prefix, parsed.year, parsed.seq
         document.issuers = [DocumentIssuer(organ_id=o.id, position=i) for i, o in enumerate(issuers)]
-        self.ctx.session.add(document)
-        self.ctx.session.flush()
-        version = DocumentService(self.ctx).new_version(document, actor, rec.body or rec.title, "导入", carried=[])
-        plan = recognize_plan(rec.body, _year_of(rec)).as_json()
-        version.fields = {
-            **version.fields,
-            "recognized": rec.as_json(),
-            "plan": plan,
-            "source": source,
-            "position": rec.position,
-            "preamble": rec.preamble,
-        }
-        self.audit.record("imported", document=document, actor=actor, source=source, position=rec.position)
-        IndexingService(self.ctx).enqueue(document.id)
-        return document, rec.body
+        return document
 
     def _published_at(self, rec: Recognized) -> dt.datetime | None:
         """A web page's 发布时间, written in local time (GONGWEN_TIMEZONE); kept apart from 成文日期."""
         at = rec.value("published_at")
         return at.replace(tzinfo=ZoneInfo(self.ctx.settings.timezone)) if at else None
-
-    def _number_taken(self, number: str) -> bool:
-        return self.ctx.session.scalar(select(Document.id).where(Document.doc_number == number)) is not None
 
     def _issuers(self, actor: User, names: list[str]) -> tuple[list[Organ], list[str]]:
         """Issuers that are organs we know (by any of their names), and the others kept as text (责任者). Only an
@@ -246,10 +372,12 @@ class ImportService:
         as_text: list[str] = []
         service = OrganService(self.ctx)
         for name in names:
-            organ = service.named(name)
+            if name not in self._organs:  # a batch names the same issuers again and again
+                self._organs[name] = service.named(name)
+            organ = self._organs[name]
             if organ is None and actor.has_role(Role.admin) and reads_as_organ(name):
                 code = "ext-" + hashlib.sha1(name.encode()).hexdigest()[:10]
-                organ = service.create(actor, code, name, name)
+                organ = self._organs[name] = service.create(actor, code, name, name)
             if organ is None:
                 as_text.append(name)
             elif organ not in organs:
@@ -258,24 +386,26 @@ class ImportService:
 
     # -- links -------------------------------------------------------------------------------------------
 
-    def link_automatically(self, document: Document, body: str) -> list[DocumentLink]:
-        """A summary → the plan it cites by 文号 or names by title; a notice → the plan it 印发s."""
-        from search.analysis import find_doc_numbers
-
-        made = []
-        for number, _ in find_doc_numbers(body):
-            # In prose the words before a 文号 run into its 机关代字 ("根据扎民委字…"): match on the tail.
-            same = select(Document).where(Document.doc_year == number.year, Document.doc_seq == number.seq)
-            for target in self.ctx.session.scalars(same):
-                prefix = target.doc_prefix or ""
-                if target.id != document.id and prefix and number.prefix.endswith(prefix):
-                    made.append(self._link(document.id, target.id, "reports_on", "doc_number"))
-        for quoted in dict.fromkeys(re.findall(r"《([^》]{4,80})》", document.title + body[:2000])):
-            plan = self.ctx.session.scalar(select(Document).where(Document.title == quoted, Document.id != document.id))
-            if plan is not None:
-                kind = "issues_plan" if "印发" in document.title else "reports_on"
-                made.append(self._link(document.id, plan.id, kind, "title"))
-        return [m for m in made if m is not None]
+    def _link_automatically(self, documents: Sequence[Document], clues: Sequence[Clues]) -> None:
+        """A summary → the plan it cites by 文号 or names by title; a notice → the plan it 印发s. The batch's
+        targets are looked up together, its own documents among them."""
+        numbered = self.repo.documents_numbered({(y, s) for c in clues for _, y, s in c.numbers})
+        titled = self.repo.documents_titled({t for c in clues for t in c.titles})
+        made: dict[tuple[int, int, str], str] = {}
+        for document, clue in zip(documents, clues, strict=True):
+            for cited, year, seq in clue.numbers:
+                for target, prefix in numbered.get((year, seq), []):
+                    # In prose the words before a 文号 run into its 机关代字 ("根据扎民委字…"): match on the tail.
+                    if target != document.id and prefix and cited.endswith(prefix):
+                        made.setdefault((document.id, target, "reports_on"), "doc_number")
+            kind = "issues_plan" if "印发" in document.title else "reports_on"
+            for quoted in clue.titles:
+                plan = next((t for t in titled.get(quoted, []) if t != document.id), None)
+                if plan is not None:
+                    made.setdefault((document.id, plan, kind), "title")
+        now = self.ctx.now()
+        rows = [{"from_id": f, "to_id": t, "kind": k, "how": how, "created_at": now} for (f, t, k), how in made.items()]
+        self.repo.insert_rows(DocumentLink, rows)
 
     def link(self, actor: User, from_id: int, to_id: int, kind: str) -> DocumentLink:
         if kind not in {"reports_on", "issues_plan"}:
@@ -313,6 +443,42 @@ class ImportService:
             | ((DocumentLink.to_id == document_id) & DocumentLink.from_id.in_(readable))
         )
         return list(self.ctx.session.scalars(query.order_by(DocumentLink.id)))
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A file cleared for storing, with its documents as they will be inserted."""
+
+    prepared: Prepared
+    documents: list[Document]
+
+
+def _row(entity: Document | DocumentIssuer) -> dict[str, Any]:
+    """The column values set on a new entity, for a bulk insert (the table's defaults fill the rest)."""
+    columns = entity.__table__.columns.keys()
+    return {k: v for k, v in vars(entity).items() if k in columns and not (k == "id" and v is None)}
+
+
+def _original_key(folder: str, name: str) -> str:
+    return f"{folder}/original-{safe_filename(name)}"
+
+
+def _file_objects(folder: str, prepared: Prepared) -> list[tuple[str, bytes, str]]:
+    """The file's bytes and its normalised text, under keys of its owner organ: a failed import of a file another
+    organ holds never removes that organ's copy."""
+    return [
+        (_original_key(folder, prepared.name), prepared.data, "application/octet-stream"),
+        (f"{folder}/text.txt", prepared.read.text.encode(), "text/plain; charset=utf-8"),
+    ]
+
+
+def _imported(checked: _Checked) -> FileOutcome:
+    prepared = checked.prepared
+    plans = [plan_view(d.id, d.title, plan) for d, plan in zip(checked.documents, prepared.plans, strict=True)]
+    ids = [d.id for d in checked.documents]
+    return FileOutcome(
+        prepared.name, "imported", ids, format=prepared.read.format, encoding=prepared.read.encoding, plans=plans
+    )
 
 
 def _year_of(rec: Recognized) -> int | None:

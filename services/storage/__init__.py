@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import urlparse
 
@@ -24,6 +25,11 @@ class ObjectLocked(Conflict):
 class ObjectStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> str:
         """Store bytes under key atomically; return their SHA-256 hex digest."""
+        ...
+
+    def put_many(self, items: Sequence[tuple[str, bytes, str]]) -> list[str]:
+        """Store (key, bytes, content type) items, each atomically, all durable when this returns (one flush to
+        disk for the lot where the store can); return their SHA-256 hex digests in order."""
         ...
 
     def get(self, key: str) -> bytes: ...

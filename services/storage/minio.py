@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
@@ -142,6 +142,12 @@ class MinioStore:
             key,
         )
         return digest
+
+    def put_many(self, items: Sequence[tuple[str, bytes, str]]) -> list[str]:
+        """One put each (a put the server acknowledged is durable already), every key checked before the first."""
+        for key, _, _ in items:
+            self._check_key(key)
+        return [self.put(key, data, content_type) for key, data, content_type in items]
 
     def put_locked(self, key: str, data: bytes, content_type: str, retain_until: dt.date | None) -> str:
         """Write once to the archive: legal hold when ``retain_until`` is None (永久), else COMPLIANCE retention."""

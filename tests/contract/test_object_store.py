@@ -71,6 +71,16 @@ def test_overwrite_and_delete(store: ObjectStore) -> None:
         store.get("a/b")
 
 
+def test_put_many_stores_each_object_and_a_bad_key_stores_none(store: ObjectStore) -> None:
+    items = [("imports/d1/original-方案.txt", "原文".encode(), "text/plain"), ("imports/d1/text.txt", b"t", "text/x")]
+    digests = store.put_many(items)
+    assert digests == [store.put(key, data, kind) for key, data, kind in items]
+    assert [store.get(key) for key, _, _ in items] == [data for _, data, _ in items]
+    with pytest.raises(ObjectStoreError):
+        store.put_many([("imports/d2/text.txt", b"t", "text/plain"), ("../escape", b"x", "text/plain")])
+    assert not store.exists("imports/d2/text.txt")
+
+
 @pytest.mark.parametrize("key", ["../escape", "/abs", "a/../../b", "", "a\\b"])
 def test_keys_cannot_escape(store: ObjectStore, key: str) -> None:
     with pytest.raises(ObjectStoreError):
