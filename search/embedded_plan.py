@@ -7,6 +7,12 @@
 - ``candidates`` is ``scored`` with each phrase relaxed to its tokens anywhere in the field: a superset ranked by
   the very same scores, cheap because no position is read. Its best few dozen, checked for the phrases
   (``phrases_among``), are the true best documents whenever enough of them pass (see embedded._best_hits).
+
+When nothing but the 密级 limit narrows the documents (no 文号, no filter, no organ limit: an archivist's words),
+the documents holding any scored token are a superset ranked by the same scores, asked as the scored terms alone
+with the limit and the exclusions as MUST_NOT clauses. tantivy ranks such a union without scoring every document
+(block-max WAND): it is the ``candidates`` of a phrase, and ``scored`` itself when the query is one group of
+single-token words (the superset is then exactly ``matching``).
 """
 
 from __future__ import annotations
@@ -86,7 +92,8 @@ def plan(
             return None
         fixed.append((Occur.Must, Q.all_query()))
     fixed += [(Occur.MustNot, _word(schema, term, cost).matching) for term in parsed.must_not]
-    fixed += [(Occur.Must, f) for f in _filters(schema, parsed, query)]
+    filters = _filters(schema, parsed, query)
+    fixed += [(Occur.Must, f) for f in filters]
     for earlier in exclude:
         before = plan(schema, earlier, query, cost)
         if before is not None:
@@ -94,11 +101,42 @@ def plan(
     matching = _matching(groups, fixed)
     scoring = [(Occur.Should, q) for g in groups for w in g for q in w.scoring]
     scored = Q.boolean_query([(Occur.Must, Q.const_score_query(matching, 0.0)), *scoring]) if scoring else matching
+    has_phrase = any(w.is_phrase for g in groups for w in g)
+    union = _scored_union(schema, scoring, fixed, query) if scoring and _only_rank_narrows(fixed, filters) else None
+    if union is not None and len(groups) == 1 and not has_phrase:
+        scored = union
     candidates = None
-    if any(w.is_phrase for g in groups for w in g):
-        relaxed = Q.boolean_query([*[(Occur.Must, any_of([w.relaxed for w in g])) for g in groups], *fixed])
-        candidates = Q.boolean_query([(Occur.Must, Q.const_score_query(relaxed, 0.0)), *scoring])
+    if has_phrase:
+        candidates = union or _relaxed(groups, fixed, scoring)
     return Plan(matching, scored, candidates, groups, fixed, scoring)
+
+
+def _relaxed(
+    groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]], scoring: list[tuple[Any, tantivy.Query]]
+) -> tantivy.Query:
+    """``scored`` with each phrase relaxed to its tokens anywhere in the field."""
+    relaxed = Q.boolean_query([*[(Occur.Must, any_of([w.relaxed for w in g])) for g in groups], *fixed])
+    return Q.boolean_query([(Occur.Must, Q.const_score_query(relaxed, 0.0)), *scoring])
+
+
+def _only_rank_narrows(fixed: list[tuple[Any, tantivy.Query]], filters: list[tantivy.Query]) -> bool:
+    """Whether the 密级 limit is the only MUST clause: no 文号, and no filter but it (it is always one of them)."""
+    musts = [q for occur, q in fixed if occur == Occur.Must]
+    return len(filters) == 1 and len(musts) == 1 and musts[0] is filters[0]
+
+
+def _scored_union(
+    schema: tantivy.Schema,
+    scoring: list[tuple[Any, tantivy.Query]],
+    fixed: list[tuple[Any, tantivy.Query]],
+    query: SearchQuery,
+) -> tantivy.Query:
+    """The documents holding any scored token, within the 密级 limit and without the excluded ones, scored as
+    ``scored`` scores them. Only SHOULD and MUST_NOT clauses: a MUST clause would make the SHOULD ones optional
+    (every document a match) and keep tantivy from skipping the documents that cannot reach the top."""
+    above = Q.range_query(schema, "rank", tantivy.FieldType.Integer, query.visibility.max_rank + 1, None)
+    excluded = [(occur, q) for occur, q in fixed if occur == Occur.MustNot]
+    return Q.boolean_query([*scoring, *excluded, (Occur.MustNot, above)])
 
 
 def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]]) -> tantivy.Query:
