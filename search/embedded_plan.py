@@ -63,14 +63,23 @@ class Plan:
         return self.matching if part is None else _matching(self.groups, [*self.fixed, (Occur.Must, part)])
 
     def phrases_among(self, among: tantivy.Query) -> tantivy.Query:
-        """Which of the documents ``among`` matches hold every phrase. The restriction goes into every field's
-        branch, so a phrase is checked on those documents alone (a union asked to skip ahead checks every
-        document of the blocks it passes through)."""
+        """Which of the documents ``among`` matches hold every phrase. The restriction goes into each word's body
+        branch, so a long body's phrase is checked on those documents alone (a union asked to skip ahead checks
+        every document of the blocks it passes through), and into one branch for the short fields together: every
+        copy of ``among`` costs a lookup of each of its ids, the bulk of a check of a few hundred documents."""
         groups = [
-            any_of([Q.boolean_query([(Occur.Must, among), (Occur.Must, f)]) for w in g for f in w.fields])
+            any_of(
+                [Q.boolean_query([(Occur.Must, among), (Occur.Must, w.fields[BODY])]) for w in g]
+                + [Q.boolean_query([(Occur.Must, among), (Occur.Must, _short_fields(g))])]
+            )
             for g in self.groups
         ]
-        return Q.boolean_query([(Occur.Must, among), *[(Occur.Must, g) for g in groups]])
+        return groups[0] if len(groups) == 1 else Q.boolean_query([(Occur.Must, g) for g in groups])
+
+
+def _short_fields(group: list[_Word]) -> tantivy.Query:
+    """A group's words in the title, 文号 and issuer fields: few documents, short texts."""
+    return any_of([f for w in group for i, f in enumerate(w.fields) if i != BODY])
 
 
 Cost = Callable[[str], int] | None
@@ -144,10 +153,7 @@ def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]])
     group either a word's phrase in the body or a word in the short fields. A union of phrases inside an
     intersection would be asked to skip ahead, and tantivy's union does that by checking every document of the
     blocks it passes through; here each phrase sits in an intersection led by its cheapest part."""
-    choices = [
-        [w.fields[BODY] for w in g] + [any_of([f for w in g for i, f in enumerate(w.fields) if i != BODY])]
-        for g in groups
-    ]
+    choices = [[w.fields[BODY] for w in g] + [_short_fields(g)] for g in groups]
     if math.prod(len(c) for c in choices) > MAX_BRANCHES:
         return Q.boolean_query([(Occur.Must, any_of([w.matching for w in g])) for g in groups] + fixed)
     return any_of(
