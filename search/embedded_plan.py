@@ -43,6 +43,7 @@ class _Word:
     relaxed: tantivy.Query
     scoring: list[tantivy.Query]
     is_phrase: bool
+    in_no_body: bool = False  # a token of the phrase occurs in no body: only the short fields may hold it
 
     @property
     def matching(self) -> tantivy.Query:
@@ -116,7 +117,10 @@ def plan(
         scored = union
     candidates = None
     if has_phrase:
-        candidates = union or _relaxed(groups, fixed, scoring)
+        # A phrase with a token no body holds: its relaxed form finds (and ranks) the few short fields holding
+        # its tokens, where the union would rank every body holding its other tokens, none of them a match.
+        in_no_body = any(w.in_no_body for g in groups for w in g)
+        candidates = _relaxed(groups, fixed, scoring) if union is None or in_no_body else union
     return Plan(matching, scored, candidates, groups, fixed, scoring)
 
 
@@ -183,7 +187,8 @@ def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
             words = list[str | tuple[int, str]](pairs)
             matching.append(Q.phrase_query(schema, name, words, slop=slop))
             relaxed.append(Q.boolean_query([(Occur.Must, t) for t in terms]))
-    return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1)
+    in_no_body = len(pairs) > 1 and cost is not None and any(cost(token) == 0 for _, token in pairs)
+    return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1, in_no_body)
 
 
 def _tantivy_slop(term: Term) -> int:
