@@ -32,6 +32,7 @@ from bench.corpus import ORGANS, TOPICS, Corpus
 from bench.cpu import tree_cpu_seconds
 from search.analysis import ANALYSIS_VERSION
 from search.embedded import EmbeddedIndex
+from services.config import Settings
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
@@ -130,6 +131,19 @@ def measure(base: str, n_queries: int, corpus_seed: int) -> dict[str, dict[str, 
     return out
 
 
+def measure_served(settings: Settings, n_queries: int) -> dict[str, dict[str, float]]:
+    """``measure`` against the API in its own process, started a second time if it did not answer in time the
+    first (its two server processes import the whole application: over a minute on a busy machine)."""
+    for attempt in (1, 2):
+        try:
+            with api_process(settings) as base:
+                return measure(base, n_queries, SEED)
+        except TimeoutError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=10_000)
@@ -153,8 +167,7 @@ def main() -> None:
     figures.update(built or build(home, args.docs))
     figures["index_reused"] = built is not None
     runtime.close()
-    with api_process(settings) as base:
-        figures["latency_through_http"] = measure(base, args.queries, SEED)
+    figures["latency_through_http"] = measure_served(settings, args.queries)
     figures.update({"cores": os.cpu_count(), "engine": "embedded (tantivy)", "home": str(home)})
     figures["loadavg"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(figures, ensure_ascii=False))
