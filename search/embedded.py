@@ -302,9 +302,9 @@ class EmbeddedIndex:
 
     def _count(self, searcher: Any, found: Plan, facets: bool, slices: int, split: bool) -> list[Future[Counted]]:
         if slices < SAMPLES:
-            parts: list[tantivy.Query | None] = [
-                Q.range_query(SCHEMA, "sample", tantivy.FieldType.Integer, 0, slices - 1)
-            ]
+            # The slices as terms, not a range: tantivy then leads the intersection with the sampled documents and
+            # checks a phrase's positions on those alone (a range is read as a column, after the phrase's check).
+            parts: list[tantivy.Query | None] = [any_of([Q.term_query(SCHEMA, "sample", s) for s in range(slices)])]
         else:
             parts = self._halves(searcher) if split else [None]
         return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets) for part in parts]

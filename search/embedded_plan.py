@@ -7,6 +7,12 @@
 - ``candidates`` is ``scored`` with each phrase relaxed to its tokens anywhere in the field: a superset ranked by
   the very same scores, cheap because no position is read. Its best few dozen, checked for the phrases
   (``phrases_among``), are the true best documents whenever enough of them pass (see embedded._best_hits).
+
+When nothing but the 密级 limit narrows the documents (no 文号, no filter, no organ limit: an archivist's words),
+the documents holding any scored token are a superset ranked by the same scores, asked as the scored terms alone
+with the limit and the exclusions as MUST_NOT clauses. tantivy ranks such a union without scoring every document
+(block-max WAND): it is the ``candidates`` of a phrase, and ``scored`` itself when the query is one group of
+single-token words (the superset is then exactly ``matching``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ class _Word:
     relaxed: tantivy.Query
     scoring: list[tantivy.Query]
     is_phrase: bool
+    in_no_body: bool = False  # a token of the phrase occurs in no body: only the short fields may hold it
 
     @property
     def matching(self) -> tantivy.Query:
@@ -57,14 +64,23 @@ class Plan:
         return self.matching if part is None else _matching(self.groups, [*self.fixed, (Occur.Must, part)])
 
     def phrases_among(self, among: tantivy.Query) -> tantivy.Query:
-        """Which of the documents ``among`` matches hold every phrase. The restriction goes into every field's
-        branch, so a phrase is checked on those documents alone (a union asked to skip ahead checks every
-        document of the blocks it passes through)."""
+        """Which of the documents ``among`` matches hold every phrase. The restriction goes into each word's body
+        branch, so a long body's phrase is checked on those documents alone (a union asked to skip ahead checks
+        every document of the blocks it passes through), and into one branch for the short fields together: every
+        copy of ``among`` costs a lookup of each of its ids, the bulk of a check of a few hundred documents."""
         groups = [
-            any_of([Q.boolean_query([(Occur.Must, among), (Occur.Must, f)]) for w in g for f in w.fields])
+            any_of(
+                [Q.boolean_query([(Occur.Must, among), (Occur.Must, w.fields[BODY])]) for w in g]
+                + [Q.boolean_query([(Occur.Must, among), (Occur.Must, _short_fields(g))])]
+            )
             for g in self.groups
         ]
-        return Q.boolean_query([(Occur.Must, among), *[(Occur.Must, g) for g in groups]])
+        return groups[0] if len(groups) == 1 else Q.boolean_query([(Occur.Must, g) for g in groups])
+
+
+def _short_fields(group: list[_Word]) -> tantivy.Query:
+    """A group's words in the title, 文号 and issuer fields: few documents, short texts."""
+    return any_of([f for w in group for i, f in enumerate(w.fields) if i != BODY])
 
 
 Cost = Callable[[str], int] | None
@@ -86,7 +102,8 @@ def plan(
             return None
         fixed.append((Occur.Must, Q.all_query()))
     fixed += [(Occur.MustNot, _word(schema, term, cost).matching) for term in parsed.must_not]
-    fixed += [(Occur.Must, f) for f in _filters(schema, parsed, query)]
+    filters = _filters(schema, parsed, query)
+    fixed += [(Occur.Must, f) for f in filters]
     for earlier in exclude:
         before = plan(schema, earlier, query, cost)
         if before is not None:
@@ -94,11 +111,45 @@ def plan(
     matching = _matching(groups, fixed)
     scoring = [(Occur.Should, q) for g in groups for w in g for q in w.scoring]
     scored = Q.boolean_query([(Occur.Must, Q.const_score_query(matching, 0.0)), *scoring]) if scoring else matching
+    has_phrase = any(w.is_phrase for g in groups for w in g)
+    union = _scored_union(schema, scoring, fixed, query) if scoring and _only_rank_narrows(fixed, filters) else None
+    if union is not None and len(groups) == 1 and not has_phrase:
+        scored = union
     candidates = None
-    if any(w.is_phrase for g in groups for w in g):
-        relaxed = Q.boolean_query([*[(Occur.Must, any_of([w.relaxed for w in g])) for g in groups], *fixed])
-        candidates = Q.boolean_query([(Occur.Must, Q.const_score_query(relaxed, 0.0)), *scoring])
+    if has_phrase:
+        # A phrase with a token no body holds: its relaxed form finds (and ranks) the few short fields holding
+        # its tokens, where the union would rank every body holding its other tokens, none of them a match.
+        in_no_body = any(w.in_no_body for g in groups for w in g)
+        candidates = _relaxed(groups, fixed, scoring) if union is None or in_no_body else union
     return Plan(matching, scored, candidates, groups, fixed, scoring)
+
+
+def _relaxed(
+    groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]], scoring: list[tuple[Any, tantivy.Query]]
+) -> tantivy.Query:
+    """``scored`` with each phrase relaxed to its tokens anywhere in the field."""
+    relaxed = Q.boolean_query([*[(Occur.Must, any_of([w.relaxed for w in g])) for g in groups], *fixed])
+    return Q.boolean_query([(Occur.Must, Q.const_score_query(relaxed, 0.0)), *scoring])
+
+
+def _only_rank_narrows(fixed: list[tuple[Any, tantivy.Query]], filters: list[tantivy.Query]) -> bool:
+    """Whether the 密级 limit is the only MUST clause: no 文号, and no filter but it (it is always one of them)."""
+    musts = [q for occur, q in fixed if occur == Occur.Must]
+    return len(filters) == 1 and len(musts) == 1 and musts[0] is filters[0]
+
+
+def _scored_union(
+    schema: tantivy.Schema,
+    scoring: list[tuple[Any, tantivy.Query]],
+    fixed: list[tuple[Any, tantivy.Query]],
+    query: SearchQuery,
+) -> tantivy.Query:
+    """The documents holding any scored token, within the 密级 limit and without the excluded ones, scored as
+    ``scored`` scores them. Only SHOULD and MUST_NOT clauses: a MUST clause would make the SHOULD ones optional
+    (every document a match) and keep tantivy from skipping the documents that cannot reach the top."""
+    above = Q.range_query(schema, "rank", tantivy.FieldType.Integer, query.visibility.max_rank + 1, None)
+    excluded = [(occur, q) for occur, q in fixed if occur == Occur.MustNot]
+    return Q.boolean_query([*scoring, *excluded, (Occur.MustNot, above)])
 
 
 def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]]) -> tantivy.Query:
@@ -106,10 +157,7 @@ def _matching(groups: list[list[_Word]], fixed: list[tuple[Any, tantivy.Query]])
     group either a word's phrase in the body or a word in the short fields. A union of phrases inside an
     intersection would be asked to skip ahead, and tantivy's union does that by checking every document of the
     blocks it passes through; here each phrase sits in an intersection led by its cheapest part."""
-    choices = [
-        [w.fields[BODY] for w in g] + [any_of([f for w in g for i, f in enumerate(w.fields) if i != BODY])]
-        for g in groups
-    ]
+    choices = [[w.fields[BODY] for w in g] + [_short_fields(g)] for g in groups]
     if math.prod(len(c) for c in choices) > MAX_BRANCHES:
         return Q.boolean_query([(Occur.Must, any_of([w.matching for w in g])) for g in groups] + fixed)
     return any_of(
@@ -139,7 +187,8 @@ def _word(schema: tantivy.Schema, term: Term, cost: Cost) -> _Word:
             words = list[str | tuple[int, str]](pairs)
             matching.append(Q.phrase_query(schema, name, words, slop=slop))
             relaxed.append(Q.boolean_query([(Occur.Must, t) for t in terms]))
-    return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1)
+    in_no_body = len(pairs) > 1 and cost is not None and any(cost(token) == 0 for _, token in pairs)
+    return _Word(matching, any_of(relaxed), scoring, len(pairs) > 1, in_no_body)
 
 
 def _tantivy_slop(term: Term) -> int:

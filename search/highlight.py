@@ -7,11 +7,18 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from search.analysis import _CLOSE, _HAN_GAP, _OPEN, TypedNumber, _to_simplified, normalize_text, prefix_key
 
-# Full-width ASCII and the ideographic space fold one to one: a C-speed translate covers the usual text.
-_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width ASCII and the ideographic space fold one to one. Found by a regular expression and replaced one by
+# one: str.translate with a mapping looks up (and misses) every other character, four times slower on Chinese text.
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
+_NARROW = {chr(cp): chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+
+
+def _narrow(match: re.Match[str]) -> str:
+    return _NARROW[match[0]]
 
 
 def normalize_with_map(raw: str) -> tuple[str, list[int]]:
@@ -25,7 +32,7 @@ def normalize_with_map(raw: str) -> tuple[str, list[int]]:
         last = gap.end()
     kept.append(raw[last:])
     origin.extend(range(last, len(raw)))
-    text = "".join(kept).translate(_WIDTH)
+    text = _WIDE.sub(_narrow, "".join(kept))
     if not unicodedata.is_normalized("NFKC", text):
         parts, mapped = [], []
         for ch, src in zip(text, origin, strict=True):
@@ -53,7 +60,7 @@ def snippet(raw: str, words: list[str], numbers: Sequence[TypedNumber] = (), wid
     """An HTML-escaped window of the raw text around the densest matches, matches wrapped in <em>."""
     if not raw:
         return ""
-    wanted = [normalize_text(w) for w in words if w]
+    wanted = [_normalized_word(w) for w in words if w]
     patterns = [number_pattern(n) for n in numbers]
     offset, text = _likely_window(raw, wanted, width) if wanted else (0, raw)
     norm, origin = normalize_with_map(text)
@@ -75,6 +82,12 @@ def snippet(raw: str, words: list[str], numbers: Sequence[TypedNumber] = (), wid
         cursor = b
     pieces.append(html.escape(raw[cursor:end]))
     return ("…" if start else "") + "".join(pieces) + ("…" if end < len(raw) else "")
+
+
+@lru_cache(maxsize=256)
+def _normalized_word(word: str) -> str:
+    """A query word's normalised form: the same for every hit of a page, so worked out once."""
+    return normalize_text(word)
 
 
 def _likely_window(raw: str, words: list[str], width: int) -> tuple[int, str]:

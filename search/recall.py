@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -60,6 +61,7 @@ class Staged:
     stages: list[Stage] = field(default_factory=list)
 
     def search(self) -> SearchResult:
+        load_language_data_in_background()
         exact = Stage(EXACT, self.parsed)
         first = self.run(exact, self.query.offset, self.query.limit)
         if not first.total_exact:  # a very large match: nothing beyond it would be reached
@@ -320,6 +322,28 @@ def segment(text: str) -> list[str]:
     """Words of a Chinese phrase (jieba, its own dictionary; ≈0.8 s to load on first use)."""
     jieba = _jieba()
     return [w for w in jieba.lcut(text, HMM=False) if w.strip()]  # type: ignore[attr-defined]
+
+
+_loading = threading.Lock()
+_loading_started = False
+
+
+def load_language_data_in_background() -> None:
+    """Load what the later stages and the suggestions read on their first use — jieba's dictionary (≈1 s) and the
+    characters by sound (≈0.3 s) — in a thread of its own, once a process, when it first searches: else the
+    first query of a process that needs them waits that long (a latency tail of every new server process)."""
+    global _loading_started
+    with _loading:
+        if _loading_started:
+            return
+        _loading_started = True
+    threading.Thread(target=_load_language_data, name="gongwen-search-warm-up", daemon=True).start()
+
+
+def _load_language_data() -> None:
+    _jieba()
+    _sounds()
+    word_list()
 
 
 # -- suggestions --------------------------------------------------------------------------------------------
