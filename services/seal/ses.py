@@ -146,19 +146,27 @@ class KeyPair:
 
     def sign(self, data: bytes) -> bytes:
         """SM2 with SM3 (GB/T 32918.2: e = SM3(Z ‖ M), Z over the default user id), r ‖ s, 64 bytes."""
-        crypt = sm2.CryptSM2(private_key=self.private_hex, public_key=self.public_hex)
-        value = crypt.sign(_e(self.public_hex, data), _random_scalar())
+        value = _crypt(self.private_hex, self.public_hex).sign(_e(self.public_hex, data), _random_scalar())
         return bytes.fromhex(value)
 
 
 def sm2_verify(public_hex: str, signature: bytes, data: bytes) -> bool:
     if len(signature) != 64 or len(public_hex) != 128:
         return False
-    crypt = sm2.CryptSM2(private_key="", public_key=public_hex)
+    crypt = _crypt("", public_hex)
     try:
         return bool(crypt.verify(signature.hex(), _e(public_hex, data)))
     except (ValueError, TypeError, IndexError, ZeroDivisionError):
         return False
+
+
+def _crypt(private_hex: str, public_hex: str) -> sm2.CryptSM2:
+    """gmssl's SM2 with the key as given: its constructor strips a leading "04" from the public key as the
+    uncompressed-point prefix — with ``str.lstrip``, so every leading 0 and 4 — which mangles the one key in 256
+    whose x-coordinate begins with 04 (such a key's signatures never verified)."""
+    crypt = sm2.CryptSM2(private_key=private_hex, public_key="")
+    crypt.public_key = public_hex
+    return crypt
 
 
 DEFAULT_ID = b"1234567812345678"  # GM/T 0009's default signer id, as gmssl's sign_with_sm3 uses
