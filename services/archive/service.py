@@ -409,13 +409,14 @@ class ArchiveService:
         return result, formats
 
     def store(self, item: ArchiveItem, files: dict[str, bytes], formats: dict[str, str]) -> None:
-        """Write every file once (locked for the retention period), the manifest last; read back and verify."""
-        until = self._retain_until(item)
+        """Write every file once (locked for the retention period), the manifest last, durable together in one
+        flush; read back and verify."""
         manifest = manifest_for(files, formats)
-        for path, data in sorted(files.items()):
-            self._put_once(item.package_prefix + path, data, until)
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-        self._put_once(item.package_prefix + MANIFEST, manifest_bytes, until)
+        objects = [(item.package_prefix + path, data) for path, data in sorted(files.items())]
+        objects.append((item.package_prefix + MANIFEST, manifest_bytes))
+        fresh = [(key, data, "application/octet-stream") for key, data in objects if not self._kept_already(key, data)]
+        self.ctx.store.put_many_locked(fresh, self._retain_until(item))
         for entry in manifest["files"]:  # 真实性 after storing: what was stored is what was sent
             if not digests_match(entry, self.ctx.store.get(item.package_prefix + entry["path"])):
                 raise Conflict(
@@ -433,17 +434,17 @@ class ArchiveService:
                 "archived", document=self.documents.get(doc_id), actor=None, archival_code=item.archival_code
             )
 
-    def _put_once(self, key: str, data: bytes, until: dt.date | None) -> None:
-        """A file already there from a killed run is kept if it is the same bytes."""
-        if self.ctx.store.exists(key):
-            if hashlib.sha256(self.ctx.store.get(key)).hexdigest() != hashlib.sha256(data).hexdigest():
-                raise Conflict(
-                    "archive_object_conflict",
-                    f"归档对象已存在且内容不同：{key}",
-                    f"an archived object with other content exists: {key}",
-                )
-            return
-        self.ctx.store.put_locked(key, data, "application/octet-stream", until)
+    def _kept_already(self, key: str, data: bytes) -> bool:
+        """A file already there from a killed run is kept if it is the same bytes; other bytes are refused."""
+        if not self.ctx.store.exists(key):
+            return False
+        if hashlib.sha256(self.ctx.store.get(key)).digest() != hashlib.sha256(data).digest():
+            raise Conflict(
+                "archive_object_conflict",
+                f"归档对象已存在且内容不同：{key}",
+                f"an archived object with other content exists: {key}",
+            )
+        return True
 
     @staticmethod
     def _retain_until(item: ArchiveItem) -> dt.date | None:

@@ -22,6 +22,11 @@ class ObjectLocked(Conflict):
     """The object is under retention or legal hold, or already archived: it cannot change."""
 
 
+def written_once(key: str) -> ObjectLocked:
+    """The refusal of a second write to an archived key."""
+    return ObjectLocked("object_exists", f"归档对象已存在，不能覆盖：{key}", f"archived object exists: {key}")
+
+
 class ObjectStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> str:
         """Store bytes under key atomically; return their SHA-256 hex digest."""
@@ -38,6 +43,11 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove key; absent keys are not an error."""
+        ...
+
+    def put_many_locked(self, items: Sequence[tuple[str, bytes, str]], retain_until: dt.date | None) -> list[str]:
+        """``put_locked`` for several objects kept alike (a 件's package): every key refused if it exists before the
+        first is written, all durable when this returns (one flush to disk where the store can); their digests."""
         ...
 
     def list(self, prefix: str) -> list[str]: ...

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from services.storage import ObjectLocked, ObjectNotFound, ObjectStoreError
+from services.storage import ObjectLocked, ObjectNotFound, ObjectStoreError, written_once
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform == "linux" else None
 
@@ -49,22 +49,27 @@ class FilesystemStore:
             )
 
     def put_locked(self, key: str, data: bytes, content_type: str, retain_until: dt.date | None) -> str:
-        if self._path(key).exists():
-            raise ObjectLocked("object_exists", f"归档对象已存在，不能覆盖：{key}", f"archived object exists: {key}")
-        digest = self.put(key, data, content_type)
-        lock = self._lock_path(key)
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        lock.write_text(
-            json.dumps(
-                {
-                    "retain_until": retain_until.isoformat() if retain_until else None,
-                    "legal_hold": retain_until is None,
-                    "sha256": digest,
-                }
-            )
-        )
-        self._path(key).chmod(0o444)
-        return digest
+        return self.put_many_locked([(key, data, content_type)], retain_until)[0]
+
+    def put_many_locked(self, items: Sequence[tuple[str, bytes, str]], retain_until: dt.date | None) -> list[str]:
+        """Each file and its retention record written read-only beside the others, then flushed to disk once for
+        the lot (the retention records too: a crash cannot leave a kept file without its lock)."""
+        paths = [self._path(key) for key, _, _ in items]
+        for key, path in zip((key for key, _, _ in items), paths, strict=True):
+            if path.exists():
+                raise written_once(key)
+        hold = {"retain_until": retain_until.isoformat() if retain_until else None, "legal_hold": retain_until is None}
+        digests, written = [], []
+        for path, (key, data, _) in zip(paths, items, strict=True):
+            digest = hashlib.sha256(data).hexdigest()
+            lock = self._lock_path(key)
+            _write_unsynced(path, data)
+            _write_unsynced(lock, json.dumps({**hold, "sha256": digest}).encode())
+            path.chmod(0o444)
+            digests.append(digest)
+            written += [path, lock]
+        _flush_to_disk(written)
+        return digests
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
         return self.put_many([(key, data, content_type)])[0]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
-from services.storage import ObjectLocked, ObjectNotFound, ObjectStoreError
+from services.storage import ObjectLocked, ObjectNotFound, ObjectStoreError, written_once
 
 T = TypeVar("T")
 _ISSUED = re.compile(r"^documents/[^/]+/issued/")
@@ -157,7 +157,7 @@ class MinioStore:
         self._check_key(key)
         self.ensure_buckets()
         if self.exists(key):
-            raise ObjectLocked("object_exists", f"归档对象已存在，不能覆盖：{key}", f"archived object exists: {key}")
+            raise written_once(key)
         digest, headers = self._checksum_headers(data)
         retention = None
         if retain_until is not None:
@@ -177,6 +177,14 @@ class MinioStore:
             key,
         )
         return digest
+
+    def put_many_locked(self, items: Sequence[tuple[str, bytes, str]], retain_until: dt.date | None) -> list[str]:
+        """One retained put each (acknowledged puts are durable), every key checked and refused if it exists first."""
+        for key, _, _ in items:
+            self._check_key(key)
+            if self.exists(key):
+                raise written_once(key)
+        return [self.put_locked(key, data, content_type, retain_until) for key, data, content_type in items]
 
     def get(self, key: str) -> bytes:
         self._check_key(key)

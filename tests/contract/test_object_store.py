@@ -101,6 +101,20 @@ def test_archived_objects_cannot_be_deleted_or_overwritten(store: ObjectStore, r
     assert store.get(key) == b"%PDF-1.7 archived"
 
 
+def test_a_package_is_kept_whole_and_a_key_already_there_writes_none_of_it(store: ObjectStore) -> None:
+    prefix = "archive/2024/Z001-WS-2024-D30-BGS-0002/"
+    package = [(prefix + "01-正本.pdf", b"%PDF-1.7", "application/pdf"), (prefix + "manifest.json", b"{}", "text/json")]
+    digests = store.put_many_locked(package, dt.date.today() + dt.timedelta(days=365 * 30))
+    assert [store.get(key) for key, _, _ in package] == [b"%PDF-1.7", b"{}"] and all(len(d) == 64 for d in digests)
+    for key, _, _ in package:
+        with pytest.raises(ObjectLocked):
+            store.delete(key)
+    again = [(prefix + "02-定稿.txt", b"text", "text/plain"), (prefix + "01-正本.pdf", b"changed", "application/pdf")]
+    with pytest.raises(ObjectLocked):
+        store.put_many_locked(again, None)
+    assert not store.exists(prefix + "02-定稿.txt") and store.get(prefix + "01-正本.pdf") == b"%PDF-1.7"
+
+
 def test_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(ObjectStoreError) as err:
         open_object_store("ftp://host/x")
