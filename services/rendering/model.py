@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from services.rendering import grid
 from services.rendering.body import Paragraph
 
 
@@ -146,6 +147,7 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     seals: list[Seal] = field(default_factory=list)
+    size: tuple[float, float] = (grid.PAGE_W, grid.PAGE_H)  # width × height, mm: A4 upright (a catalogue lies)
 
     def texts(self) -> Iterator[Text]:
         for block in self.blocks:

@@ -26,8 +26,6 @@ from services.rendering.glyphs import GlyphUse, glyph_run, pieces
 from services.rendering.model import Layout, Page, Rule, Seal, Text
 
 PT_PER_MM = 1 / grid.MM_PER_PT
-PAGE_W_PT = grid.PAGE_W * PT_PER_MM
-PAGE_H_PT = grid.PAGE_H * PT_PER_MM
 PRODUCER = "gongwen"
 CHUNK_BYTES = 256 * 1024  # what a print run's stream hands on at a time
 SEAL_PX = 480  # the widest a seal's picture is embedded
@@ -58,10 +56,13 @@ class PdfWriter:
 
     def write_all(self, layouts: list[Layout], title: str) -> bytes:
         """Several layouts one after another in one PDF, fonts shared, held in memory (one document's pages)."""
+        return self.write_pages([page for layout in layouts for page in layout.pages], title)
+
+    def write_pages(self, pages: list[Page], title: str) -> bytes:
+        """Pages of any size in one PDF, held in memory."""
         pdf = pydyf.PDF()
         use = GlyphUse(self.fonts)
-        for layout in layouts:
-            use.add_layout(layout)
+        use.add(text for page in pages for text in page.texts())
         fonts = {}
         for face in sorted(use.chars):
             font = self._font(pdf.add_object, face, use)
@@ -69,12 +70,12 @@ class PdfWriter:
             fonts[face] = font.reference
         resources = pydyf.Dictionary({"Font": pydyf.Dictionary({f"F{i}": ref for i, ref in enumerate(fonts.values())})})
         names = {face: f"F{i}" for i, face in enumerate(fonts)}
-        images = _seal_images(pdf.add_object, layouts, resources)
+        images = _seal_images(pdf.add_object, pages, resources)
         pdf.add_object(resources)
-        for page in (page for layout in layouts for page in layout.pages):
+        for page in pages:
             content = self._content(page, names, images)
             pdf.add_object(content)
-            pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference))
+            pdf.add_page(_page(pdf.pages.reference, content.reference, resources.reference, page.size))
         catalog, info = self._pdfa(pdf.add_object, title, claim=not use.missing)
         pdf.catalog.update(catalog)
         pdf.info.update(info)
@@ -118,7 +119,9 @@ class PdfWriter:
                 content = yield from self._stream_content(sink, page, names, run.drawn)
             now[id(page)] = (page, content)
             run.kids.append(sink.reserve())
-            yield from sink.emit(_page(_ref(run.pages_tree), _ref(content), _ref(run.resources)), run.kids[-1])
+            yield from sink.emit(
+                _page(_ref(run.pages_tree), _ref(content), _ref(run.resources), page.size), run.kids[-1]
+            )
         run.before = now
 
     def _stream_content(
@@ -143,33 +146,34 @@ class PdfWriter:
 
     def _content(self, page: Page, names: dict[str, str], images: dict[bytes, str] | None = None) -> pydyf.Stream:
         content = pydyf.Stream(compress=True)
+        height = page.size[1] * PT_PER_MM
         for rule in page.rules:
-            self._rule(content, rule)
+            self._rule(content, rule, height)
         for text in page.texts():
             for piece in pieces(self.fonts, text):
-                self._text(content, piece, names[piece.face], self.fonts)
+                self._text(content, piece, names[piece.face], self.fonts, height)
         for seal in page.seals:
             if seal.image and images:
-                _draw_seal(content, seal, images[seal.image])
+                _draw_seal(content, seal, images[seal.image], height)
         return content
 
     # -- drawing -------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _rule(content: pydyf.Stream, rule: Rule) -> None:
+    def _rule(content: pydyf.Stream, rule: Rule, height: float) -> None:
         content.set_color_rgb(*_rgb(rule.color))
-        x, y = rule.x * PT_PER_MM, PAGE_H_PT - (rule.y + rule.height) * PT_PER_MM
+        x, y = rule.x * PT_PER_MM, height - (rule.y + rule.height) * PT_PER_MM
         content.rectangle(round(x, 3), round(y, 3), round(rule.width * PT_PER_MM, 3), round(rule.height * PT_PER_MM, 3))
         content.fill()
 
     @staticmethod
-    def _text(content: pydyf.Stream, text: Text, font: str, fonts: FontSet) -> None:
+    def _text(content: pydyf.Stream, text: Text, font: str, fonts: FontSet, height: float) -> None:
         glyphs = "".join(f"{glyph.gid:04x}" for glyph in glyph_run(fonts, text.face, text.text))
         content.set_color_rgb(*_rgb(text.color))
         content.begin_text()
         content.set_font_size(font, round(text.size, 3))
         content.stream.append(f"{text.spacing * PT_PER_MM:.4f} Tc".encode())
-        x, y = text.x * PT_PER_MM, PAGE_H_PT - text.baseline * PT_PER_MM
+        x, y = text.x * PT_PER_MM, height - text.baseline * PT_PER_MM
         content.set_text_matrix(1, 0, 0, 1, round(x, 3), round(y, 3))
         content.stream.append(f"<{glyphs}> Tj".encode())
         content.end_text()
@@ -255,12 +259,12 @@ class PdfWriter:
         return catalog, info
 
 
-def _seal_images(add: Add, layouts: list[Layout], resources: pydyf.Dictionary) -> dict[bytes, str]:
+def _seal_images(add: Add, pages: list[Page], resources: pydyf.Dictionary) -> dict[bytes, str]:
     """Each distinct seal picture pressed on the pages (用印) as an image XObject, named in the shared resources;
     picture → its name."""
     names: dict[bytes, str] = {}
     objects = pydyf.Dictionary()
-    for seal in (s for layout in layouts for page in layout.pages for s in page.seals):
+    for seal in (s for page in pages for s in page.seals):
         if seal.image and seal.image not in names:
             names[seal.image] = f"Seal{len(names)}"
             objects[names[seal.image]] = _image(add, seal.image)
@@ -291,9 +295,9 @@ def _image(add: Add, png: bytes) -> bytes:
     return reference
 
 
-def _draw_seal(content: pydyf.Stream, seal: Seal, name: str) -> None:
+def _draw_seal(content: pydyf.Stream, seal: Seal, name: str, height: float) -> None:
     """The seal's picture over its place: the box's size, its lower-left corner (PDF's y axis points up)."""
-    x, y = (seal.cx - seal.width / 2) * PT_PER_MM, PAGE_H_PT - (seal.cy + seal.height / 2) * PT_PER_MM
+    x, y = (seal.cx - seal.width / 2) * PT_PER_MM, height - (seal.cy + seal.height / 2) * PT_PER_MM
     content.push_state()
     content.set_matrix(
         round(seal.width * PT_PER_MM, 3), 0, 0, round(seal.height * PT_PER_MM, 3), round(x, 3), round(y, 3)
@@ -302,12 +306,12 @@ def _draw_seal(content: pydyf.Stream, seal: Seal, name: str) -> None:
     content.pop_state()
 
 
-def _page(parent: bytes, contents: bytes, resources: bytes) -> pydyf.Dictionary:
+def _page(parent: bytes, contents: bytes, resources: bytes, size: tuple[float, float]) -> pydyf.Dictionary:
     return pydyf.Dictionary(
         {
             "Type": "/Page",
             "Parent": parent,
-            "MediaBox": pydyf.Array([0, 0, round(PAGE_W_PT, 3), round(PAGE_H_PT, 3)]),
+            "MediaBox": pydyf.Array([0, 0, round(size[0] * PT_PER_MM, 3), round(size[1] * PT_PER_MM, 3)]),
             "Contents": contents,
             "Resources": resources,
         }
