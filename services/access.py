@@ -300,6 +300,11 @@ def archive_fonds_organ(user: User) -> int | None:
     return user.organ_id
 
 
+def may_see_clearance(viewer: User | None, user: User) -> bool:
+    """A person's 密级 clearance is shown to themself (``viewer`` None or the same person) and to admins only."""
+    return viewer is None or viewer.id == user.id or viewer.has_role(Role.admin)
+
+
 def may_see_import_job(user: User, owner_id: int) -> bool:
     """An import job, its progress and its per-file report are its uploader's alone (an admin included: the files
     may be above anyone else's clearance until they are read)."""

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from services import access
 from services.domain.enums import Classification, Role
 from services.domain.ids import DbId
 from services.domain.models import User
@@ -72,9 +73,8 @@ class UserOut(BaseModel):
     @classmethod
     def of(cls, user: User, viewer: User | None = None) -> UserOut:
         """``viewer`` None means the user looks at themself."""
-        shown = viewer is None or viewer.id == user.id or viewer.has_role("admin")
         out = cls.model_validate(user)
-        return out if shown else out.model_copy(update={"clearance": None})
+        return out if access.may_see_clearance(viewer, user) else out.model_copy(update={"clearance": None})
 
 
 class DepartmentOut(BaseModel):
