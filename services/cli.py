@@ -42,7 +42,7 @@ def up(
     ] = None,
 ) -> None:
     """Start everything on the embedded defaults: Prefect server, worker, schedules and the API/web pages."""
-    from services.processes import Supervisor, gongwen_command, wait_for_http
+    from services.processes import STARTUP_SECONDS, Supervisor, gongwen_command, wait_for_http
 
     settings = _settings()
     examples = _examples_wanted(settings, example_data)
@@ -62,7 +62,7 @@ def up(
             supervisor.start(f"worker-{n}", gongwen_command("worker"), to_log=True)
         supervisor.start("scheduler", gongwen_command("scheduler"), to_log=True)
         supervisor.start("api", gongwen_command("api", "--no-setup-notice"))
-        wait_for_http(base + "/api/v1/health", timeout=60, process=supervisor.process("api"))
+        wait_for_http(base + "/api/v1/health", STARTUP_SECONDS, process=supervisor.process("api"))
         if _health(base).get("instance") != supervisor.instance:  # another server took the port meanwhile
             _fail(_instance_running(base))
         if examples:

@@ -48,6 +48,9 @@ def _parent_death_signal() -> Callable[[], None] | None:
 
 
 DIE_WITH_PARENT = _parent_death_signal()
+# How long a child that is still running may take to answer: generous, since a loaded machine (2 cores busy) took
+# over a minute to start the API; a child that exits is noticed at once whatever this is.
+STARTUP_SECONDS = 300.0
 INSTANCE_ENV = "GONGWEN_INSTANCE"  # set by `gongwen up` for its children: its API names it in the health answer
 
 
@@ -147,7 +150,7 @@ class Supervisor:
         self.start("prefect-server", command, to_log=True)
         if wait:
             wait_for_http(
-                self.settings.prefect_api_url + "/health", timeout=120, process=self.process("prefect-server")
+                self.settings.prefect_api_url + "/health", STARTUP_SECONDS, process=self.process("prefect-server")
             )
 
     def stop(self, name: str, timeout: float = 15) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.config import Settings
-from services.processes import DIE_WITH_PARENT, Supervisor
+from services.processes import DIE_WITH_PARENT, STARTUP_SECONDS, Supervisor, free_port, wait_for_http
 
 STUBBORN = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"]
 
@@ -63,3 +63,9 @@ def test_children_die_with_a_killed_supervisor(tmp_path: Path) -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child)
+
+
+def test_a_child_that_dies_while_starting_is_reported_at_once_not_after_the_start_up_wait() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        wait_for_http(f"http://127.0.0.1:{free_port()}/health", STARTUP_SECONDS, process=child)
