@@ -2,7 +2,8 @@
 
 Starts a Prefect server (SQLite), the worker and the API as `gongwen up` does, under a fresh temporary home,
 drives every step through HTTP and prints a JSON object on its last line:
-documents per minute (submit → all distributed) and p50/p95 seconds from the last signature to every inbox.
+documents per minute (submit → all distributed), p50/p95 seconds from the last signature to every inbox, and
+the server processes' CPU seconds a document (in all, above what they spend idle, and by process).
 
     .venv/bin/python bench/lifecycle.py [--docs 100] [--workers 2] [--rate 100] [--checks-only]
 
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from sqlalchemy import func, select
 
 from services.config import Settings
 from services.domain.models import Document, InboxItem, Signoff
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
@@ -87,11 +89,12 @@ def main() -> None:
             sup.start(f"worker-{i}", gongwen_command("worker"), to_log=True)
         sup.start("api", gongwen_command("api"), to_log=True)
         base = f"http://127.0.0.1:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", 60)
-        result = run(httpx.Client(base_url=base, timeout=60), runtime, args.docs, args.rate, args.checks_only)
+        wait_for_http(base + "/api/v1/health", STARTUP_SECONDS)
+        client = httpx.Client(base_url=base, timeout=60)
+        result = run(client, runtime, args.docs, args.rate, args.checks_only, lambda: cpu_seconds(sup))
         result.update(
             {
-                "cpu_seconds": cpu_seconds(sup),
+                "cpu_seconds": {name: round(v, 1) for name, v in cpu_seconds(sup).items()},
                 "cores": os.cpu_count(),
                 "workers": args.workers,
                 "signature_rate_per_min": args.rate,
@@ -123,12 +126,18 @@ def cpu_seconds(sup: Supervisor) -> dict[str, float]:
         return found
 
     return {
-        name: round(of(child.proc.pid) + sum(of(k) for k in children(child.proc.pid)), 1)
-        for name, child in sup.children.items()
+        name: of(child.proc.pid) + sum(of(k) for k in children(child.proc.pid)) for name, child in sup.children.items()
     }
 
 
-def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: bool = False) -> dict[str, object]:
+def run(
+    http: httpx.Client,
+    runtime: Runtime,
+    n: int,
+    rate: float,
+    checks_only: bool = False,
+    meter: Callable[[], dict[str, float]] = dict,
+) -> dict[str, object]:
     admin, drafter, reviewer = _login(http, "admin"), _login(http, "mw.drafter"), _login(http, "mw.reviewer")
     heads = {h: _login(http, h) for h in HEADS}
     organs = {o["code"]: o["id"] for o in http.get("/api/v1/organs", headers=admin).json()}
@@ -152,7 +161,8 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: 
     }
     ids = [http.post("/api/v1/documents", json=payload, headers=drafter).json()["id"] for _ in range(n)]
 
-    started = time.monotonic()
+    idle = _idle_rate(meter)
+    started, cpu_before = time.monotonic(), meter()
     phases: dict[str, float] = {}
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda d: http.post(f"/api/v1/documents/{d}/submit", headers=drafter), ids))
@@ -185,8 +195,11 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: 
         phases["sign_s"] = time.monotonic() - started - sum(phases.values())
     _wait_status(runtime, ids, "distributed")
     elapsed = time.monotonic() - started
+    cpu_after = meter()
     phases["issue_after_last_signature_s"] = elapsed - sum(phases.values())
     watcher.join(120)
+    after_run = _idle_rate(meter)  # the lower of two quiet spells: before, a process may still be warming up
+    cpu = _per_document(cpu_before, cpu_after, {k: min(v, after_run.get(k, v)) for k, v in idle.items()}, elapsed, n)
 
     with runtime.context() as ctx:
         last_sig = dict(
@@ -215,6 +228,29 @@ def run(http: httpx.Client, runtime: Runtime, n: int, rate: float, checks_only: 
         "p95_last_signature_to_inbox_s": round(q[94], 2),
         "phases": {k: round(v, 1) for k, v in phases.items()},
         "distributed_to_searchable_s": _quantiles(fresh),
+        **cpu,
+    }
+
+
+def _idle_rate(meter: Callable[[], dict[str, float]], seconds: float = 5.0) -> dict[str, float]:
+    """CPU seconds a second each process spends with nothing to do (polling, heartbeats), measured before the run."""
+    before = meter()
+    time.sleep(seconds)
+    after = meter()
+    return {name: (after[name] - before.get(name, 0.0)) / seconds for name in after}
+
+
+def _per_document(
+    before: dict[str, float], after: dict[str, float], idle: dict[str, float], elapsed: float, n: int
+) -> dict[str, object]:
+    """The server processes' CPU from the first submit to the last document distributed, a document: in all, and
+    with what they spend idle over the same time taken off (what the documents themselves cost), by process."""
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    net = {name: max(0.0, used - idle.get(name, 0.0) * elapsed) for name, used in spent.items()}
+    return {
+        "cpu_seconds_per_document": round(sum(spent.values()) / n, 3),
+        "cpu_seconds_per_document_above_idle": round(sum(net.values()) / n, 3),
+        "cpu_seconds_per_document_by_process": {name: round(v / n, 3) for name, v in sorted(net.items())},
     }
 
 
@@ -233,12 +269,14 @@ def _watch_freshness(
             if number and at:
                 break
             time.sleep(0.05)
+        pause = 0.2
         while time.monotonic() < deadline:
             found = http.get("/api/v1/search", params={"doc_number": number, "q": ""}, headers=headers).json()
             if found.get("total"):
                 out.append((dt.datetime.now(dt.UTC) - at).total_seconds())
                 break
-            time.sleep(0.2)  # a person refreshing; faster polling would load the API it measures
+            time.sleep(pause)  # a person refreshing, more patiently as it takes longer: polls are the API's CPU too
+            pause = min(pause * 1.5, 2.0)
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
