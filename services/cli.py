@@ -211,6 +211,7 @@ def api(
         port=settings.api.port,
         workers=settings.api.workers,
         timeout_keep_alive=settings.api.keep_alive_seconds,
+        timeout_worker_healthcheck=settings.api.worker_healthcheck_seconds,
         log_level="warning",
     )
 

@@ -28,6 +28,14 @@ class ApiSettings(BaseModel):
         description="How long an idle connection stays open. Longer than a client's or proxy's own idle limit, so "
         "the server never closes a connection at the moment the client reuses it (uvicorn's 5 s did under load).",
     )
+    worker_healthcheck_seconds: int = Field(
+        60,
+        ge=5,
+        le=600,
+        description="How long an API process may take to answer its server's health check before it is killed and "
+        "started again. A process answers only once it has imported the command it was started from; uvicorn's "
+        "5 s killed every process still starting on a loaded machine, again and again.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of the reverse proxies in front of the API: only from them is "
