@@ -10,7 +10,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.naming import anchor_label, given_name
 from flows.runtime import get_runtime
-from services.audit.anchors import AnchorService, Written
+from services import compose
+from services.audit.anchors import Written
 
 
 def _report(found: Written | None) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def _report(found: Written | None) -> dict[str, Any]:
 def anchor_audit_chain(run_id: int | None = None) -> dict[str, Any]:
     """Write the committed chain head once: today's daily anchor, or the archive run ``run_id``'s."""
     with get_runtime().context() as ctx:
-        service = AnchorService(ctx)
+        service = compose.anchors(ctx)
         return _report(service.daily() if run_id is None else service.after_archive_run(run_id))
 
 

@@ -16,9 +16,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.failures import failure_of, failure_of_exception
 from flows.naming import given_name, rename_document_runs
 from flows.runtime import get_runtime
-from services.distribution.service import DistributionService
+from services import compose
 from services.domain.enums import JobStep
-from services.workflow.service import WorkflowService
 
 
 def _pause_for_fault_tests() -> None:
@@ -30,14 +29,14 @@ def _pause_for_fault_tests() -> None:
 @task(name="format-checks", task_run_name="format-checks-doc-{document_id}", cache_policy=NO_CACHE)
 def format_checks(document_id: int) -> list[dict[str, Any]]:
     with get_runtime().context() as ctx:
-        return WorkflowService(ctx).run_format_checks(document_id)
+        return compose.workflow(ctx).run_format_checks(document_id)
 
 
 @task(name="register-number", task_run_name="register-doc-{document_id}", cache_policy=NO_CACHE)
 def register_number(document_id: int) -> str:
     """复核 and 登记: not safe to blindly repeat, so it is idempotent on the document row (one number ever)."""
     with get_runtime().context() as ctx:
-        return WorkflowService(ctx).register(document_id)
+        return compose.workflow(ctx).register(document_id)
 
 
 @task(
@@ -51,9 +50,9 @@ def render_and_store(document_id: int) -> str:
     """印制: laid out in a read-only transaction (no write lock held for the ≈0.2 s it takes), stored in a short one."""
     runtime = get_runtime()
     with runtime.context(write=False) as ctx:
-        rendered = WorkflowService(ctx).render_issued(document_id, runtime.renderer)
+        rendered = compose.workflow(ctx).render_issued(document_id, runtime.renderer)
     with runtime.context() as ctx:
-        workflow = WorkflowService(ctx)
+        workflow = compose.workflow(ctx)
         return workflow.store_rendered(document_id, rendered) if rendered else workflow.rendered_key(document_id)
 
 
@@ -67,7 +66,7 @@ def render_and_store(document_id: int) -> str:
 def distribute(document_id: int) -> int:
     """核发: one task for every recipient at once (a run per recipient would cost too much, STACK-NOTES)."""
     with get_runtime().context() as ctx:
-        return DistributionService(ctx).distribute(document_id)
+        return compose.distribution(ctx).distribute(document_id)
 
 
 @flow(name="document-checks", flow_run_name=given_name(), log_prints=False)
@@ -94,7 +93,7 @@ def format_checks_batch(document_ids: list[int]) -> dict[str, tuple[str, str]]:
     for document_id in document_ids:
         try:
             with get_runtime().context() as ctx:
-                WorkflowService(ctx).run_format_checks(document_id)
+                compose.workflow(ctx).run_format_checks(document_id)
         except Exception as exc:  # reported per document; the worker retries that one alone
             failed[str(document_id)] = failure_of_exception(exc, f"format checks of document {document_id} failed")
     return failed

@@ -20,15 +20,13 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.naming import given_name
 from flows.runtime import get_runtime
-from services.accounts.service import UserService
+from services import compose
 from services.context import Context
 from services.domain.enums import ImportJobStatus, ImportStage
 from services.domain.models import User
 from services.errors import DomainError
 from services.imports.service import (
     FileOutcome,
-    ImportJobService,
-    ImportService,
     JobFile,
     Prepared,
     failed_outcome,
@@ -76,8 +74,8 @@ def _store(actor_id: int, items: list[tuple[int, Prepared]], outcomes: dict[int,
     never loses the others."""
     try:
         with get_runtime().context() as ctx:
-            actor = UserService(ctx).get(actor_id)
-            stored = ImportService(ctx).store_batch(actor, [item for _, item in items])
+            actor = compose.users(ctx).get(actor_id)
+            stored = compose.imports(ctx).store_batch(actor, [item for _, item in items])
     except Exception as exc:  # a database refusal of the batch: nothing of it was kept
         log.warning("import batch of %d files refused, storing them one by one: %s", len(items), exc)
         _store_each(actor_id, items, outcomes)
@@ -89,7 +87,7 @@ def _store_each(actor_id: int, items: list[tuple[int, Prepared]], outcomes: dict
     for k, item in items:
         try:
             with get_runtime().context() as ctx:
-                outcomes[k] = ImportService(ctx).store_recognized(UserService(ctx).get(actor_id), item)
+                outcomes[k] = compose.imports(ctx).store_recognized(compose.users(ctx).get(actor_id), item)
         except DomainError as exc:
             outcomes[k] = failed_outcome(item.name, exc)
 
@@ -142,14 +140,14 @@ def run_import_job(job_id: int) -> dict[str, int]:
     The job's stage is written as it changes, so its owner's page shows where it is."""
     runtime = get_runtime()
     with runtime.context() as ctx:
-        job = ImportJobService(ctx).begin(job_id)
+        job = compose.import_jobs(ctx).begin(job_id)
         owner_id, files, done, status = job.owner_id, job_files(job), job.done, ImportJobStatus(job.status)
     if status in FINISHED:
         return {"files": len(files)}
     for item in files[done:]:
         _import_job_file(job_id, owner_id, item)
     with runtime.context() as ctx:
-        keys = ImportJobService(ctx).finish(job_id)
+        keys = compose.import_jobs(ctx).finish(job_id)
     for key in keys:
         runtime.store.delete(key)
     return {"files": len(files)}
@@ -160,12 +158,12 @@ def _import_job_file(job_id: int, owner_id: int, item: JobFile) -> None:
 
     def at_stage(stage: ImportStage) -> None:
         with runtime.context() as ctx:
-            ImportJobService(ctx).at_stage(job_id, stage)
+            compose.import_jobs(ctx).at_stage(job_id, stage)
 
     try:
         data = runtime.store.get(item.key)
         with runtime.context(write=False) as ctx:
-            duplicate = ImportService(ctx).duplicate_of(_user(ctx, owner_id), item.name, data)
+            duplicate = compose.imports(ctx).duplicate_of(_user(ctx, owner_id), item.name, data)
         if duplicate is not None:
             return _record(job_id, duplicate)
         prepared = prepare(item.name, data, at_stage)
@@ -175,19 +173,19 @@ def _import_job_file(job_id: int, owner_id: int, item: JobFile) -> None:
     at_stage(ImportStage.storing)
     try:
         with runtime.context() as ctx:
-            outcome = ImportService(ctx).store_recognized(_user(ctx, owner_id), prepared)
-            ImportJobService(ctx).record(job_id, outcome)
+            outcome = compose.imports(ctx).store_recognized(_user(ctx, owner_id), prepared)
+            compose.import_jobs(ctx).record(job_id, outcome)
     except DomainError as exc:  # refused as a whole (above the owner's clearance): nothing of it was kept
         _record(job_id, failed_outcome(item.name, exc))
 
 
 def _user(ctx: Context, user_id: int) -> User:
-    return UserService(ctx).get(user_id)
+    return compose.users(ctx).get(user_id)
 
 
 def _record(job_id: int, outcome: FileOutcome) -> None:
     with get_runtime().context() as ctx:
-        ImportJobService(ctx).record(job_id, outcome)
+        compose.import_jobs(ctx).record(job_id, outcome)
 
 
 @flow(name="import-upload", flow_run_name=given_name("import-upload"))

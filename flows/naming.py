@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.runtime import get_runtime
+from services import compose
 from services.domain.enums import JobStep
-from services.jobs.service import JobService, RunSubject
+from services.jobs.service import RunSubject
 
 log = logging.getLogger("gongwen.runs")
 SEPARATOR = " · "
@@ -165,7 +166,7 @@ def _rename_document_runs(document_ids: Sequence[int]) -> int:
 
 def _subjects(document_ids: Sequence[int]) -> list[RunSubject]:
     with get_runtime().context(write=False) as ctx:
-        return JobService(ctx).subjects(document_ids)
+        return compose.jobs(ctx).subjects(document_ids)
 
 
 def _documents_of(tags: Iterable[str]) -> list[int]:

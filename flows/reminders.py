@@ -7,14 +7,14 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_runtime
-from services.obligations.service import ObligationService
+from services import compose
 
 
 @task(name="chase-due-obligations", cache_policy=NO_CACHE)
 def chase_due_obligations() -> dict[str, int]:
     """All units and obligations in one task: one Prefect run per recipient would cost more than the work."""
     with get_runtime().context() as ctx:
-        return ObligationService(ctx).chase_due()
+        return compose.obligations(ctx).chase_due()
 
 
 @flow(name="reminders", flow_run_name="reminders")

@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.naming import given_name
 from flows.runtime import get_runtime
 from search import DocumentsRejected
-from services.indexing.service import IndexingService
+from services import compose
 
 
 @task(name="apply-index-updates", retries=0, cache_policy=NO_CACHE)
@@ -19,10 +19,10 @@ def apply_index_updates(limit: int = 500) -> int:
     runtime = get_runtime()
     try:
         with runtime.context() as ctx:
-            return IndexingService(ctx).apply_batch(runtime.search_index, limit)
+            return compose.indexing(ctx).apply_batch(runtime.search_index, limit)
     except Exception as exc:
         with runtime.context() as ctx:
-            IndexingService(ctx).record_failure(f"{type(exc).__name__}: {exc}")
+            compose.indexing(ctx).record_failure(f"{type(exc).__name__}: {exc}")
         raise
 
 
@@ -35,7 +35,7 @@ def search_index_updates() -> int:
 def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     runtime = get_runtime()
     with runtime.context() as ctx:
-        service = IndexingService(ctx)
+        service = compose.indexing(ctx)
         start = ctx.now()
 
         def counted() -> object:
@@ -58,7 +58,7 @@ def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
 def _catch_up_changes_since(start: object) -> None:
     """Documents changed while the rebuild read the database go through the outbox again."""
     with get_runtime().context() as ctx:
-        IndexingService(ctx).enqueue_changed_since(start)
+        compose.indexing(ctx).enqueue_changed_since(start)
 
 
 @flow(name="reindex", flow_run_name=given_name("reindex"))

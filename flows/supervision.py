@@ -7,14 +7,14 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runtime import get_runtime
-from services.incoming.service import IncomingService
+from services import compose
 
 
 @task(name="supervise-overdue-incoming", cache_policy=NO_CACHE)
 def supervise_overdue_incoming() -> dict[str, int]:
     """Every overdue record in one task: a Prefect run per record would cost more than the work."""
     with get_runtime().context() as ctx:
-        return IncomingService(ctx).supervise_due()
+        return compose.incoming(ctx).supervise_due()
 
 
 @flow(name="supervision", flow_run_name="supervision")

@@ -34,9 +34,9 @@ from flows.naming import anchor_label, document_run_label, fixity_label, import_
 from flows.runtime import get_runtime, set_runtime
 from flows.search import reindex, search_index_updates
 from search import SearchError
+from services import compose
 from services.domain.enums import JobStep
-from services.indexing.service import IndexingService
-from services.jobs.service import DEPENDENCY, STEP, Claimed, JobService, worker_name
+from services.jobs.service import DEPENDENCY, STEP, Claimed, worker_name
 from services.runtime import Runtime
 
 log = logging.getLogger("gongwen.worker")
@@ -67,7 +67,7 @@ def remember_run(flow: Any, flow_run: Any, state: Any) -> None:
     jobs = CURRENT_JOBS.get()
     if jobs:
         with get_runtime().context() as ctx:
-            JobService(ctx).record_run(jobs, str(flow_run.id))
+            compose.jobs(ctx).record_run(jobs, str(flow_run.id))
 
 
 def _with_hook(flow: Any) -> Any:
@@ -137,13 +137,13 @@ class Worker:
     def _claim(self, limit: int) -> list[Claimed]:
         """A few due steps (checks, being cheap, many more), taken in one conditional update."""
         with self.runtime.context(write=False) as ctx:
-            due = JobService(ctx).due(limit * CHECKS_PER_STEP)
+            due = compose.jobs(ctx).due(limit * CHECKS_PER_STEP)
         heavy = [job_id for job_id, step in due if step != JobStep.check][:limit]
         wanted = heavy or [job_id for job_id, step in due if step == JobStep.check]
         if not wanted:
             return []
         with self.runtime.context() as ctx:
-            claimed = JobService(ctx).claim_many(wanted, self.name)
+            claimed = compose.jobs(ctx).claim_many(wanted, self.name)
         for job in claimed:
             if job.previous_run_id:
                 self._mark_crashed(job.previous_run_id, job.id)
@@ -185,7 +185,7 @@ class Worker:
     def _settle(self, outcomes: dict[int, tuple[str, str] | str]) -> None:
         for job_id, outcome in outcomes.items():
             with self.runtime.context() as ctx:
-                jobs = JobService(ctx)
+                jobs = compose.jobs(ctx)
                 if isinstance(outcome, str):
                     jobs.finish(job_id, outcome)
                 else:
@@ -202,7 +202,7 @@ class Worker:
         if recovered or time.monotonic() >= self._next_beat or not ok:
             self._next_beat = time.monotonic() + BEAT_SECONDS
             with self.runtime.context() as ctx:
-                jobs = JobService(ctx)
+                jobs = compose.jobs(ctx)
                 jobs.beat(self.name, ok, note)
                 back = jobs.requeue_recovered() if ok else 0
             if ok:
@@ -263,7 +263,7 @@ class Worker:
                 if not old:
                     return
                 with self.runtime.context(write=False) as ctx:
-                    held = JobService(ctx).live_run_ids()
+                    held = compose.jobs(ctx).live_run_ids()
                 for run in old:
                     if str(run.id) not in held:
                         message = "工作进程或 Prefect 中断，该步骤已另行完成或重试 / run lost; its step is retried"
@@ -275,7 +275,7 @@ class Worker:
     def _index_updates(self) -> int:
         """A run per batch, not per update (STACK-NOTES). An unreachable index never blocks the process."""
         with self.runtime.context(write=False) as ctx:
-            if IndexingService(ctx).pending() == 0:
+            if compose.indexing(ctx).pending() == 0:
                 return 0
         if time.monotonic() < self._index_retry_at:
             return 0
@@ -303,7 +303,7 @@ class Worker:
     def _nothing_due(self) -> bool:
         """No step due now (index updates that found the index unreachable wait for their backoff)."""
         with self.runtime.context(write=False) as ctx:
-            return not JobService(ctx).due(1)
+            return not compose.jobs(ctx).due(1)
 
     def rebuild_index_if_outdated(self) -> bool:
         """An index built by an older analysis chain is rebuilt (searches use it meanwhile)."""
@@ -315,7 +315,7 @@ class Worker:
             return False
         log.info("search index built with an older analysis chain: rebuilding it")
         with self.runtime.context(write=False) as ctx:
-            label = reindex_label(IndexingService(ctx).searchable_count())
+            label = reindex_label(compose.indexing(ctx).searchable_count())
         with quiet_prefect():
             state = run_labelled(reindex, label, return_state=True)
         done: bool = state.is_completed()
@@ -376,7 +376,7 @@ class _LeaseKeeper:
         while not self._stop.wait(self._every):
             try:
                 with runtime.context() as ctx:
-                    JobService(ctx).renew(job_ids)
+                    compose.jobs(ctx).renew(job_ids)
             except Exception as exc:  # a missed renewal only risks a second (idempotent) run
                 log.warning("could not renew the lease of steps %s: %s", job_ids, exc)
 
