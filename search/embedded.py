@@ -154,14 +154,25 @@ class EmbeddedIndex:
         self._analysis_current: dict[str, bool] = {}
         self._split_key: tuple[str | None, int] | None = None
         self._split_at = 0
+        self._pointer: tuple[tuple[int, int, int], str] | None = None  # CURRENT's (inode, mtime, size), its name
 
     # -- generations -----------------------------------------------------------------------------------
 
     def _current_name(self) -> str:
+        """The live generation's name. CURRENT is read again only when a stat of it changes (a swap replaces the
+        file): a search asks several times, and a stat costs a fraction of opening and reading it."""
         pointer = self.root / "CURRENT"
-        if not pointer.exists():
+        try:
+            st = os.stat(pointer)
+        except FileNotFoundError:
             self._switch_to(self._new_generation())
-        return pointer.read_text().strip()
+            st = os.stat(pointer)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        known = self._pointer
+        if known is None or known[0] != key:
+            known = (key, pointer.read_text().strip())
+            self._pointer = known  # one assignment: a thread reads the pair whole
+        return known[1]
 
     def _new_generation(self) -> str:
         numbers = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
@@ -178,8 +189,10 @@ class EmbeddedIndex:
 
     def _open(self) -> tantivy.Index:
         name = self._current_name()
-        meta = self.root / name / "meta.json"
-        mtime = meta.stat().st_mtime if meta.exists() else 0.0
+        try:
+            mtime = os.stat(self.root / name / "meta.json").st_mtime
+        except FileNotFoundError:
+            mtime = 0.0
         if self._index is None or name != self._generation:
             try:
                 self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
