@@ -13,7 +13,6 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -265,8 +264,8 @@ class EmbeddedIndex:
         searcher = self._open().searcher()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
-            paged = replace(query, offset=offset, limit=limit)
-            return self._search_stage(searcher, stage.parsed, paged, stage.exclude)
+            paged = stage.paged(query, offset, limit)
+            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=not stage.total_only)
 
         staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
         return staged.search()
@@ -288,8 +287,14 @@ class EmbeddedIndex:
         return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
 
     def _search_stage(
-        self, searcher: Any, parsed: ParsedQuery, query: SearchQuery, exclude: tuple[ParsedQuery, ...]
+        self,
+        searcher: Any,
+        parsed: ParsedQuery,
+        query: SearchQuery,
+        exclude: tuple[ParsedQuery, ...],
+        ranked: bool = True,
     ) -> SearchResult:
+        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits)."""
         found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher), exclude)
         if found is None:
             return SearchResult(0, [], {})
@@ -300,7 +305,7 @@ class EmbeddedIndex:
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
         sampled = self._sample_slices(searcher) if costly else SAMPLES
         counting = self._count(searcher, found, query.facets, sampled, split)
-        top = _best_hits(searcher, found, query)
+        top = _best_hits(searcher, found, query) if ranked else []
         total, facets = _merge([c.result() for c in counting])
         exact = sampled == SAMPLES
         if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:

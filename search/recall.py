@@ -44,6 +44,15 @@ class Stage:
     parsed: ParsedQuery
     exclude: tuple[ParsedQuery, ...] = ()
     forms: tuple[str, ...] = ()  # the other forms searched, to tell the user
+    # Only its total is read (does a spelling, or a 机关 alone, find anything): no hits, no facets, no snippets.
+    total_only: bool = False
+
+    def paged(self, query: SearchQuery, offset: int, limit: int) -> SearchQuery:
+        """The query a backend runs for this stage: its page, without facets or snippets when only the total is
+        read."""
+        if self.total_only:
+            return replace(query, offset=offset, limit=limit, facets=False, highlight=False)
+        return replace(query, offset=offset, limit=limit)
 
 
 RunStage = Callable[[Stage, int, int], SearchResult]  # (stage, offset, limit) → its hits on that page
@@ -91,7 +100,7 @@ class Staged:
         if not issuer:
             return False
         alone = ParsedQuery(filters=Filters(issuer=issuer))
-        return self.run(Stage(EXACT, alone), 0, 1).total == 0
+        return self.run(Stage(EXACT, alone, total_only=True), 0, 1).total == 0
 
     def _next(self, stage: Stage, before: list[tuple[Stage, SearchResult]]) -> tuple[Stage, SearchResult]:
         """A later stage's page: where the earlier stages' documents end, its own begin."""
@@ -110,7 +119,7 @@ class Staged:
             parsed = parse(text, self.query.filters)
         except SearchError:  # a suggestion that does not parse is no suggestion
             return False
-        return self.run(Stage(EXACT, parsed), 0, 1).total > 0
+        return self.run(Stage(EXACT, parsed, total_only=True), 0, 1).total > 0
 
 
 def unknown_issuer(value: str) -> Notice:
