@@ -264,8 +264,8 @@ class EmbeddedIndex:
         searcher = self._open().searcher()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
-            paged = stage.paged(query, offset, limit)
-            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=not stage.total_only)
+            paged, ranked = stage.paged(query, offset, limit), stage.ranked and not stage.total_only
+            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=ranked)
 
         staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
         return staged.search()

@@ -46,6 +46,7 @@ class Stage:
     forms: tuple[str, ...] = ()  # the other forms searched, to tell the user
     # Only its total is read (does a spelling, or a 机关 alone, find anything): no hits, no facets, no snippets.
     total_only: bool = False
+    ranked: bool = True  # False: the page is full before it, only its total and facets are read (no hits)
 
     def paged(self, query: SearchQuery, offset: int, limit: int) -> SearchQuery:
         """The query a backend runs for this stage: its page, without facets or snippets when only the total is
@@ -108,8 +109,9 @@ class Staged:
         shown = sum(len(r.hits) for _, r in before)
         offset = max(0, self.query.offset - ahead)
         limit = max(1, self.query.limit - shown)
-        result = self.run(stage, offset, limit)
-        if shown >= self.query.limit:
+        full = shown >= self.query.limit  # the earlier stages fill the page: none of this one's hits is shown
+        result = self.run(replace(stage, ranked=False) if full else stage, offset, limit)
+        if full:
             result = replace(result, hits=[])
         hits = [replace(h, match=stage.kind) for h in result.hits]
         return stage, replace(result, hits=hits, expanded=stage.forms)
