@@ -418,7 +418,7 @@ class ElasticsearchIndex:
         self._ensure_alias()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
-            return self._search_stage(stage, replace(query, offset=offset, limit=limit))
+            return self._search_stage(stage, stage.paged(query, offset, limit))
 
         return Staged(parsed, query, run, self._defined, self._token_freqs).search()
 

@@ -13,7 +13,6 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -154,14 +153,25 @@ class EmbeddedIndex:
         self._analysis_current: dict[str, bool] = {}
         self._split_key: tuple[str | None, int] | None = None
         self._split_at = 0
+        self._pointer: tuple[tuple[int, int, int], str] | None = None  # CURRENT's (inode, mtime, size), its name
 
     # -- generations -----------------------------------------------------------------------------------
 
     def _current_name(self) -> str:
+        """The live generation's name. CURRENT is read again only when a stat of it changes (a swap replaces the
+        file): a search asks several times, and a stat costs a fraction of opening and reading it."""
         pointer = self.root / "CURRENT"
-        if not pointer.exists():
+        try:
+            st = os.stat(pointer)
+        except FileNotFoundError:
             self._switch_to(self._new_generation())
-        return pointer.read_text().strip()
+            st = os.stat(pointer)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        known = self._pointer
+        if known is None or known[0] != key:
+            known = (key, pointer.read_text().strip())
+            self._pointer = known  # one assignment: a thread reads the pair whole
+        return known[1]
 
     def _new_generation(self) -> str:
         numbers = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
@@ -178,8 +188,10 @@ class EmbeddedIndex:
 
     def _open(self) -> tantivy.Index:
         name = self._current_name()
-        meta = self.root / name / "meta.json"
-        mtime = meta.stat().st_mtime if meta.exists() else 0.0
+        try:
+            mtime = os.stat(self.root / name / "meta.json").st_mtime
+        except FileNotFoundError:
+            mtime = 0.0
         if self._index is None or name != self._generation:
             try:
                 self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
@@ -252,8 +264,8 @@ class EmbeddedIndex:
         searcher = self._open().searcher()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
-            paged = replace(query, offset=offset, limit=limit)
-            return self._search_stage(searcher, stage.parsed, paged, stage.exclude)
+            paged, ranked = stage.paged(query, offset, limit), stage.ranked and not stage.total_only
+            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=ranked)
 
         staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
         return staged.search()
@@ -275,8 +287,14 @@ class EmbeddedIndex:
         return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
 
     def _search_stage(
-        self, searcher: Any, parsed: ParsedQuery, query: SearchQuery, exclude: tuple[ParsedQuery, ...]
+        self,
+        searcher: Any,
+        parsed: ParsedQuery,
+        query: SearchQuery,
+        exclude: tuple[ParsedQuery, ...],
+        ranked: bool = True,
     ) -> SearchResult:
+        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits)."""
         found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher), exclude)
         if found is None:
             return SearchResult(0, [], {})
@@ -287,7 +305,7 @@ class EmbeddedIndex:
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
         sampled = self._sample_slices(searcher) if costly else SAMPLES
         counting = self._count(searcher, found, query.facets, sampled, split)
-        top = _best_hits(searcher, found, query)
+        top = _best_hits(searcher, found, query) if ranked else []
         total, facets = _merge([c.result() for c in counting])
         exact = sampled == SAMPLES
         if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:

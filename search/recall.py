@@ -44,6 +44,16 @@ class Stage:
     parsed: ParsedQuery
     exclude: tuple[ParsedQuery, ...] = ()
     forms: tuple[str, ...] = ()  # the other forms searched, to tell the user
+    # Only its total is read (does a spelling, or a 机关 alone, find anything): no hits, no facets, no snippets.
+    total_only: bool = False
+    ranked: bool = True  # False: the page is full before it, only its total and facets are read (no hits)
+
+    def paged(self, query: SearchQuery, offset: int, limit: int) -> SearchQuery:
+        """The query a backend runs for this stage: its page, without facets or snippets when only the total is
+        read."""
+        if self.total_only:
+            return replace(query, offset=offset, limit=limit, facets=False, highlight=False)
+        return replace(query, offset=offset, limit=limit)
 
 
 RunStage = Callable[[Stage, int, int], SearchResult]  # (stage, offset, limit) → its hits on that page
@@ -91,7 +101,7 @@ class Staged:
         if not issuer:
             return False
         alone = ParsedQuery(filters=Filters(issuer=issuer))
-        return self.run(Stage(EXACT, alone), 0, 1).total == 0
+        return self.run(Stage(EXACT, alone, total_only=True), 0, 1).total == 0
 
     def _next(self, stage: Stage, before: list[tuple[Stage, SearchResult]]) -> tuple[Stage, SearchResult]:
         """A later stage's page: where the earlier stages' documents end, its own begin."""
@@ -99,8 +109,9 @@ class Staged:
         shown = sum(len(r.hits) for _, r in before)
         offset = max(0, self.query.offset - ahead)
         limit = max(1, self.query.limit - shown)
-        result = self.run(stage, offset, limit)
-        if shown >= self.query.limit:
+        full = shown >= self.query.limit  # the earlier stages fill the page: none of this one's hits is shown
+        result = self.run(replace(stage, ranked=False) if full else stage, offset, limit)
+        if full:
             result = replace(result, hits=[])
         hits = [replace(h, match=stage.kind) for h in result.hits]
         return stage, replace(result, hits=hits, expanded=stage.forms)
@@ -110,7 +121,7 @@ class Staged:
             parsed = parse(text, self.query.filters)
         except SearchError:  # a suggestion that does not parse is no suggestion
             return False
-        return self.run(Stage(EXACT, parsed), 0, 1).total > 0
+        return self.run(Stage(EXACT, parsed, total_only=True), 0, 1).total > 0
 
 
 def unknown_issuer(value: str) -> Notice:

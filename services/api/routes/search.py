@@ -40,7 +40,12 @@ class SearchOut(BaseModel):
 
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The one JSON shape of a search, for the API and `gongwen search --json`."""
-    out = SearchOut(
+    return search_out(result).model_dump(mode="json")
+
+
+def search_out(result: SearchResult) -> SearchOut:
+    """A search's answer as the API returns it (built once: FastAPI validates and serialises it on its way out)."""
+    return SearchOut(
         total=result.total,
         total_exact=result.total_exact,
         hits=result.hits,
@@ -50,7 +55,6 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         expanded=list(result.expanded),
         notices=[NoticeOut(code=n.code, message_zh=n.zh, message_en=n.en) for n in result.notices],
     )
-    return out.model_dump(mode="json")
 
 
 class SetAsideOut(BaseModel):
@@ -105,4 +109,4 @@ class SearchParams:
 def search(user: CurrentUser, runtime: RuntimeDep, params: Annotated[SearchParams, Depends()]) -> SearchOut:
     with search_refusals():
         result = search_as(runtime.search_index, user, params.query())
-    return SearchOut.model_validate(result_json(result))
+    return search_out(result)
