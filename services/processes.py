@@ -209,7 +209,9 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen[bytes] | N
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {process.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            # A local process's readiness over plain HTTP: verify=False spares loading the CA bundle each try (≈ 30
+            # ms of CPU every 0.3 s, ≈ 10 % of a core while a Prefect server or `gongwen up` starts).
+            if httpx.get(url, timeout=2, verify=False).status_code < 500:
                 return
         except httpx.HTTPError:
             pass

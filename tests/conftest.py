@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -78,13 +78,15 @@ def seed_params(names: list[str]) -> list[Any]:
 _WHOLE_FOLDERS = ("tests/layout/", "tests/e2e/")
 # The longest files, handed out first (`--no-loadscope-reorder`) so that no worker is left running one of them
 # alone at the end; the rest follow in the order collected.
+# tests/layout/ is one unit of ≈ 3 min: collected after tests/integration/, it was handed out near the end.
 _LONGEST_FIRST = (
     "tests/integration/test_access_matrix.py",
     "tests/e2e/",
+    "tests/integration/test_archive.py",
     "tests/integration/test_fuzz.py",
     "tests/browser/",
+    "tests/layout/",
     "tests/integration/test_action_walk.py",
-    "tests/integration/test_archive.py",
 )
 
 
@@ -314,12 +316,59 @@ def example_users(runtime: Runtime) -> None:
         load_organs_and_users(ctx)
 
 
-@pytest.fixture
-def client(runtime: Runtime, example_users: None) -> Iterator[TestClient]:
+class RuntimeOfTheTest:
+    """Stands for the runtime of the test now running, in the one app a worker's tests share (create_app costs
+    ≈ 0.6 s of CPU: FastAPI builds every route's fields; ≈ 360 tests take the client). All the app knows of a
+    runtime it reaches through this: ``app.state.runtime`` and the body limit's login check."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_current", None)
+
+    def serve(self, runtime: Runtime | None) -> None:
+        object.__setattr__(self, "_current", runtime)
+
+    def _runtime(self) -> Runtime:
+        current: Runtime | None = object.__getattribute__(self, "_current")
+        if current is None:
+            raise RuntimeError("the shared app was asked outside a test's client")
+        return current
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._runtime(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._runtime(), name, value)
+
+
+_SHARED_APP: list[Any] = []  # [app, RuntimeOfTheTest], made by the first test that takes the client
+
+
+def _shared_app(runtime: Runtime) -> tuple[Any, RuntimeOfTheTest]:
+    """The worker's app, now serving ``runtime``. Made once, from the first test's settings: what create_app reads
+    of them (the templates, the API's thread count) is the same in every test's settings."""
     from services.app import create_app
 
-    with TestClient(create_app(runtime.settings, runtime)) as c:
-        yield c
+    if not _SHARED_APP:
+        stand_in = RuntimeOfTheTest()
+        stand_in.serve(runtime)
+        app = create_app(runtime.settings, cast(Runtime, stand_in))
+        # An app keeping more than its runtime in its state would carry it from one test into the next.
+        assert set(app.state._state) == {"runtime"}, f"create_app keeps more in app.state: {set(app.state._state)}"
+        _SHARED_APP[:] = [app, stand_in]
+    app, stand_in = _SHARED_APP
+    stand_in.serve(runtime)
+    return app, stand_in
+
+
+@pytest.fixture
+def client(runtime: Runtime, example_users: None) -> Iterator[TestClient]:
+    """The app over HTTP, on the test's own database, files and caches (its runtime)."""
+    app, stand_in = _shared_app(runtime)
+    try:
+        with TestClient(app) as c:
+            yield c
+    finally:
+        stand_in.serve(None)
 
 
 @pytest.fixture(scope="session")
