@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from services.config import Settings
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, gongwen_command, wait_for_http
 
 
 def bench_settings(home: Path) -> Settings:
@@ -27,7 +27,7 @@ def api_process(settings: Settings) -> Iterator[str]:
     try:
         sup.start("api", gongwen_command("api"), to_log=True)
         base = f"http://127.0.0.1:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", 60)
+        wait_for_http(base + "/api/v1/health", STARTUP_SECONDS)
         yield base
     finally:
         sup.stop_all()

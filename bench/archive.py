@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.config import Settings
-from services.processes import Supervisor, free_port, prefect_env, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, prefect_env, wait_for_http
 
 
 def _pdf(pages: int) -> bytes:
@@ -117,7 +117,7 @@ def main() -> None:
             if not url:
                 port = free_port()
                 supervisor.start("moto", [str(exe / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], to_log=True)
-                wait_for_http(f"http://127.0.0.1:{port}/", 60)
+                wait_for_http(f"http://127.0.0.1:{port}/", STARTUP_SECONDS)
                 url = f"s3://127.0.0.1:{port}/?access_key=testing&secret_key=testing&secure=false"
             os.environ["GONGWEN_STORAGE_URL"] = url
         supervisor.start_prefect_server()

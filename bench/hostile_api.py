@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 
 from bench.api import bench_settings
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, GATED, load_organs_and_users
 
@@ -221,7 +221,7 @@ def instance(home: Path) -> Iterator[tuple[str, Supervisor]]:
         sup.start("worker-1", gongwen_command("worker"), to_log=True)
         sup.start("api", gongwen_command("api", "--no-setup-notice"), to_log=True)
         base = f"http://127.0.0.1:{settings.api.port}"
-        wait_for_http(base + "/api/v1/health", 180, process=sup.process("api"))
+        wait_for_http(base + "/api/v1/health", STARTUP_SECONDS, process=sup.process("api"))
         yield base, sup
     finally:
         sup.stop_all()

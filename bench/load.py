@@ -34,7 +34,7 @@ from bench.cpu import tree_cpu_seconds
 from bench.pages import seed_documents
 from bench.rawhttp import Connection, new_event_loop
 from services.config import Settings
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, GATED, load_organs_and_users
 
@@ -315,8 +315,8 @@ def start_servers(sup: Supervisor, settings: Settings) -> tuple[Server, Server]:
                str(floor_port), "--workers", str(api.workers), "--log-level", "warning", "--timeout-keep-alive",
                str(api.keep_alive_seconds)]  # fmt: skip
     floor = sup.start("floor", uvicorn, to_log=True)
-    wait_for_http(f"http://127.0.0.1:{api.port}/api/v1/health", 240)
-    wait_for_http(f"http://127.0.0.1:{floor_port}/floor", 240)
+    wait_for_http(f"http://127.0.0.1:{api.port}/api/v1/health", STARTUP_SECONDS)
+    wait_for_http(f"http://127.0.0.1:{floor_port}/floor", STARTUP_SECONDS)
     return Server("127.0.0.1", api.port, proc.pid), Server("127.0.0.1", floor_port, floor.pid)
 
 

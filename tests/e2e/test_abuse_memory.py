@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from services.config import Settings
-from services.processes import Supervisor, free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, Supervisor, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 
@@ -50,7 +50,7 @@ def api(tmp_path: Path) -> Iterator[tuple[str, int]]:
     try:
         proc = sup.start("api", gongwen_command("api"), to_log=True)
         base = f"http://127.0.0.1:{port}"
-        wait_for_http(base + "/api/v1/health", 60, proc)
+        wait_for_http(base + "/api/v1/health", STARTUP_SECONDS, proc)
         yield base, proc.pid
     finally:
         sup.stop_all()

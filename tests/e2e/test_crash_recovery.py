@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from services.config import Settings
 from services.domain.models import AuditEvent, Document, InboxItem, ProcessJob
-from services.processes import gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 from tests.conftest import _free_port
@@ -51,7 +51,7 @@ class Stack:
         log = open(Path(self.env["GONGWEN_HOME"]) / f"{name}.log", "ab")  # noqa: SIM115
         self.procs[name] = subprocess.Popen(gongwen_command(name), env=self.env, stdout=log, stderr=log)
         if name == "api":
-            wait_for_http(self.base + "/api/v1/health", 60, self.procs[name])
+            wait_for_http(self.base + "/api/v1/health", STARTUP_SECONDS, self.procs[name])
 
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from services.config import Settings
 from services.domain.models import AuditEvent, Document, InboxItem
-from services.processes import free_port, gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, free_port, gongwen_command, wait_for_http
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
 from tests.helpers import lifecycle
@@ -67,7 +67,7 @@ def instance(tmp_path: Path) -> Iterator[tuple[Path, str, str, subprocess.Popen[
     proc = subprocess.Popen(gongwen_command("up"), env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{api_port}"
     try:
-        wait_for_http(base + "/api/v1/health", timeout=240, process=proc)
+        wait_for_http(base + "/api/v1/health", timeout=STARTUP_SECONDS, process=proc)
         yield home, base, f"http://127.0.0.1:{prefect_port}/api", proc
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -196,7 +196,7 @@ def test_a_killed_up_leaves_nothing_running_and_a_second_up_refuses_while_one_ru
     with open(tmp_path / "up.log", "wb") as log:
         up = subprocess.Popen(gongwen_command("up"), env=env, stdout=log, stderr=log)
         try:
-            wait_for_http(f"http://127.0.0.1:{api_port}/api/v1/health", timeout=240, process=up)
+            wait_for_http(f"http://127.0.0.1:{api_port}/api/v1/health", timeout=STARTUP_SECONDS, process=up)
             wait_until("both API workers serve", lambda: len(children_of(home, "multiprocessing")) >= 2, 60)
             second = subprocess.run(gongwen_command("up"), env=env, capture_output=True, timeout=120)
             said = second.stdout.decode()

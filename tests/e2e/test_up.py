@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.processes import gongwen_command, wait_for_http
+from services.processes import STARTUP_SECONDS, gongwen_command, wait_for_http
 from services.seed.example import DEMO_PASSWORD
 from services.seed.texts import joint_notice, summaries
 from tests.conftest import _free_port
@@ -34,7 +34,7 @@ def test_up_serves_the_api_prefect_and_a_joint_document_at_every_stage(tmp_path:
     proc = subprocess.Popen(gongwen_command("up", "--example-data"), env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{api_port}"
     try:
-        wait_for_http(base + "/api/v1/health", timeout=240, process=proc)
+        wait_for_http(base + "/api/v1/health", timeout=STARTUP_SECONDS, process=proc)
         http = httpx.Client(base_url=base, timeout=30)
         deadline = time.monotonic() + 240
         docs: list[dict[str, object]] = []
