@@ -34,6 +34,7 @@ from services.seed.example import DEMO_PASSWORD, GATED, load_organs_and_users
 def cases(distributed: int) -> list[tuple[str, str, str]]:
     return [
         ("floor", "mw.drafter", "/api/v1/health"),
+        ("api-me", "mw.drafter", "/api/v1/me"),  # the cheapest authenticated route: the fixed cost of a request
         ("inbox", "mw.drafter", "/"),
         ("inbox-registrar", "mw.registrar", "/"),
         ("inbox-unit", "jyj.drafter", "/"),

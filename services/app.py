@@ -30,7 +30,7 @@ from services.config import Settings
 from services.errors import Unauthenticated
 from services.http.headers import SecurityHeadersMiddleware
 from services.http.request import SESSION_COOKIE
-from services.http.routing import serve
+from services.http.routing import index_routes, serve
 from services.processes import die_with_parent
 from services.runtime import Runtime
 from services.web import error_page, install_web
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in (system, admin, documents, distribution, obligations, registrar, incoming, search, imports, archive):
         serve(app, module.router)
     install_web(app, str(runtime.settings.templates_dir))
+    index_routes(app)
     return app
 
 

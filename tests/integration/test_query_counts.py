@@ -26,7 +26,7 @@ CEILINGS = {
     ("/documents/{id}", "jyj.drafter"): 7,
     ("/documents/{id}/distribution", "mw.drafter"): 20,
     ("/api/v1/inbox", "wjw.drafter"): 7,
-    ("/api/v1/documents?limit=30", "mw.drafter"): 4,
+    ("/api/v1/documents?limit=30", "mw.drafter"): 3,
 }
 
 
@@ -103,3 +103,27 @@ def test_a_listed_document_names_its_issuers_and_recipients_as_its_own_page_does
             assert [p["id"] for p in entry[parties]] == [p["id"] for p in whole[parties]], (entry["id"], parties)
     joint = next(e for e in listed if e["id"] == notice)
     assert len(joint["issuers"]) == 3 and len(joint["recipients"]) > 3
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_listed_document_names_what_it_forwards_and_answers_as_its_own_answer_does(
+    example_world: tuple[TestClient, int],
+) -> None:
+    """The links (转发, 答复) come in the statement of the parties: each listed document keeps its own."""
+    client, notice = example_world
+    headers = api_login(client, "mw.drafter")
+
+    def draft(title: str, **links: int) -> int:
+        body = {"doc_type": "通知", "title": title, "issue_form": "字", "body": "正文。", **links}
+        r = client.post("/api/v1/documents", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    forwarding = draft("关于转发民族团结进步活动月工作的通知", forwards=notice)
+    answering = draft("关于民族团结进步活动月工作的复函", answers=notice, forwards=forwarding)
+    listed = {e["id"]: e for e in client.get("/api/v1/documents?limit=30", headers=headers).json()}
+    assert (listed[forwarding]["forwards"], listed[forwarding]["answers"]) == (notice, None)
+    assert (listed[answering]["forwards"], listed[answering]["answers"]) == (forwarding, notice)
+    for entry in listed.values():
+        whole = client.get(f"/api/v1/documents/{entry['id']}", headers=headers).json()
+        assert (entry["forwards"], entry["answers"]) == (whole["forwards"], whole["answers"]), entry["id"]

@@ -43,7 +43,7 @@ def documents(
     request: Request, user: CurrentUser, listed: ListedDocuments, status: str | None = None, page_no: PageNo = 1
 ) -> HTMLResponse:
     status = status if status in STATUSES else None
-    found = listed.page(user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE, with_parties=False)
+    found = listed.titles(user, status, PAGE_SIZE + 1, (page_no - 1) * PAGE_SIZE)
     return page(
         request, "documents.html", user, nav="documents", documents=found[:PAGE_SIZE],
         has_next=len(found) > PAGE_SIZE, page_no=page_no, status=status, statuses=STATUSES,
