@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased
 
 from services import access
 from services.access import Level, Reader
@@ -23,6 +23,7 @@ from services.domain.models import (
     Obligation,
     ObligationOwner,
     Organ,
+    Phase,
     PlanTask,
     Submission,
     TaskAssignment,
@@ -62,6 +63,68 @@ class ArrivedReport:
     @property
     def late(self) -> bool:
         return self.submitted_on > self.period_due
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRef:
+    """A plan as the 待办 names it."""
+
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwedObligation:
+    """An obligation the reader's organ owes, with what its periods depend on, as the 待办 reads it (no ORM row)."""
+
+    document: PlanRef
+    id: int
+    document_id: int
+    position: int
+    title: str
+    materials: list[str]
+    at_least: int
+    cadence: str | None
+    due_on: dt.date | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    partial_first: bool
+    stopped_on: dt.date | None
+    phases_end: dt.date | None  # the last day of the plan's last phase (a cadence without an end runs to it)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTask:
+    """An open task of the reader's organ on a plan, as the 待办 and the API list it."""
+
+    id: int
+    task_id: int
+    document_id: int  # the plan's
+    task_text: str
+    plan_title: str
+    plan_number: str | None
+    organ_id: int
+    organ: str  # the organ's name
+    role: str
+    state: str
+    progress: str | None
+    updated_at: dt.datetime | None
+    done_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseNotice:
+    """A 催办 to the reader's organ, as the 待办 and the API list it."""
+
+    id: int
+    obligation_id: int
+    document_id: int  # the plan's
+    organ_id: int
+    period_due: dt.date
+    chased_on: dt.date
+    method: str
+    message: str
+    at: dt.datetime
 
 
 _REPLY = aliased(Document, name="reply")
@@ -117,9 +180,22 @@ class ObligationRepository:
         query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
         return self.session.scalars(query).all()
 
-    def owed_by(self, reader: Reader) -> Sequence[Obligation]:
-        """Obligations the reader's organ owes on distributed plans it may read."""
-        return self.session.scalars(_owed_statement(reader)).all()
+    def owed_by(self, reader: Reader) -> tuple[list[OwedObligation], dict[Key, Tally]]:
+        """Obligations the reader's organ owes on distributed plans it may read, in plan order, with its reports
+        tallied per period in the database (one statement, a row per obligation × period reported). The tallies
+        serve the open periods: ``reached_on`` is not read (a period met is not open, whenever it was met)."""
+        owed: dict[int, OwedObligation] = {}
+        tallies: dict[Key, Tally] = {}
+        organ = reader.organ_id
+        for row in self.session.connection().execute(_owed_statement(reader)):
+            obligation = owed.get(row[0])
+            if obligation is None:
+                obligation = OwedObligation(PlanRef(row[1], row[13]), *row[:13])
+                owed[obligation.id] = obligation
+            due, standing, last, last_returned, reason = row[14:]
+            if due is not None:
+                tallies[(obligation.id, organ, due)] = Tally(int(standing), None, last == last_returned, reason)
+        return list(owed.values()), tallies
 
     def distributed(self) -> Sequence[Obligation]:
         query = (
@@ -172,9 +248,10 @@ class ObligationRepository:
             query = query.where(Chase.organ_id == organ_id)
         return self.session.scalars(query.order_by(Chase.id)).all()
 
-    def chases_of_organ(self, reader: Reader, limit: int = 50) -> Sequence[Chase]:
+    def chases_of_organ(self, reader: Reader, limit: int = 50) -> list[ChaseNotice]:
         """The newest 催办 notices to the reader's organ, on plans it may read."""
-        return self.session.scalars(_chases_of_organ_statement(reader), {"limit": limit}).all()
+        rows = self.session.connection().execute(_chases_of_organ_statement(reader), {"limit": limit})
+        return [ChaseNotice(*row) for row in rows]
 
     def late_counts(self, obligations: Iterable[Obligation], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
         """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
@@ -296,9 +373,9 @@ class ObligationRepository:
             query = query.where(PlanTask.id.in_(mine))
         return self.session.scalars(query.order_by(PlanTask.position)).all()
 
-    def assignments_of(self, reader: Reader) -> Sequence[TaskAssignment]:
+    def assignments_of(self, reader: Reader) -> list[OpenTask]:
         """Open tasks of the reader's organ on distributed plans it may read (its 待办)."""
-        return self.session.scalars(_assignments_statement(reader)).all()
+        return [OpenTask(*row) for row in self.session.connection().execute(_assignments_statement(reader))]
 
     def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
         """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
@@ -394,25 +471,77 @@ def _fold_tallies(rows: Iterable[Any]) -> dict[Key, Tally]:
 # -- the 待办's reads, built once per reader (SQLAlchemy keys a statement it has seen without walking it again) --
 
 
+_STANDING = Submission.status != SubmissionStatus.returned.value
+_OWED_COLUMNS = (  # in OwedObligation's order after its plan, the plan's title last
+    Obligation.id, Obligation.document_id, Obligation.position, Obligation.title, Obligation.materials,
+    Obligation.at_least, Obligation.cadence, Obligation.due_on, Obligation.starts_on, Obligation.ends_on,
+    Obligation.partial_first, Obligation.stopped_on,
+    select(func.max(Phase.ends_on)).where(Phase.document_id == Obligation.document_id).scalar_subquery(),
+    Document.title,
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
-def _owed_statement(reader: Reader) -> Select[tuple[Obligation]]:
+def _owed_statement(reader: Reader) -> Select[Any]:
+    """Each obligation the organ owes (on distributed plans it may read), once per period it reported on: how many
+    of its reports stand, whether the newest was returned and, then, the reason of the one returned last."""
+    per = (
+        select(
+            Submission.obligation_id.label("ob"),
+            Submission.period_due.label("due"),
+            func.sum(case((_STANDING, 1), else_=0)).label("standing"),
+            func.max(Submission.id).label("last"),
+            func.max(case((~_STANDING, Submission.id))).label("last_returned"),
+        )
+        .where(Submission.organ_id == reader.organ_id)
+        .group_by(Submission.obligation_id, Submission.period_due)
+        .subquery("per")
+    )
+    returned = aliased(Submission, name="returned")
+    reason = (  # as the fold reads it: of the returned reports with a reason, the one decided last
+        select(returned.returned_reason)
+        .where(
+            returned.obligation_id == per.c.ob,
+            returned.organ_id == reader.organ_id,
+            returned.period_due == per.c.due,
+            returned.status == SubmissionStatus.returned.value,
+            returned.returned_reason.is_not(None),
+        )
+        .order_by(returned.decided_at.is_(None), returned.decided_at.desc(), returned.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest_returned = per.c.last == per.c.last_returned
+    tally = (per.c.due, per.c.standing, per.c.last, per.c.last_returned, case((newest_returned, reason)))
     return (
-        select(Obligation)
+        select(*_OWED_COLUMNS, *tally)
         .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
         .join(Document, Document.id == Obligation.document_id)
+        .outerjoin(per, per.c.ob == Obligation.id)
         .where(
             ObligationOwner.organ_id == reader.organ_id,
             Document.status == DocStatus.distributed.value,
             access.readable_filter_of(reader, Level.issued),
         )
-        .order_by(Obligation.document_id, Obligation.position)
+        .order_by(Obligation.document_id, Obligation.position, Obligation.id, per.c.due)
     )
 
 
+_CHASE_COLUMNS = (  # in ChaseNotice's order
+    Chase.id, Chase.obligation_id, Obligation.document_id, Chase.organ_id, Chase.period_due, Chase.chased_on,
+    Chase.method, Chase.message, Chase.at,
+)  # fmt: skip
+_TASK_COLUMNS = (  # in OpenTask's order
+    TaskAssignment.id, TaskAssignment.task_id, PlanTask.document_id, PlanTask.text, Document.title,
+    Document.doc_number, TaskAssignment.organ_id, Organ.name, TaskAssignment.role, TaskAssignment.state,
+    TaskAssignment.progress, TaskAssignment.updated_at, TaskAssignment.done_at,
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
-def _chases_of_organ_statement(reader: Reader) -> Select[tuple[Chase]]:
+def _chases_of_organ_statement(reader: Reader) -> Select[Any]:
     return (
-        select(Chase)
+        select(*_CHASE_COLUMNS)
         .join(Obligation, Obligation.id == Chase.obligation_id)
         .join(Document, Document.id == Obligation.document_id)
         .where(Chase.organ_id == reader.organ_id, access.readable_filter_of(reader, Level.issued))
@@ -422,19 +551,17 @@ def _chases_of_organ_statement(reader: Reader) -> Select[tuple[Chase]]:
 
 
 @lru_cache(maxsize=4096)
-def _assignments_statement(reader: Reader) -> Select[tuple[TaskAssignment]]:
+def _assignments_statement(reader: Reader) -> Select[Any]:
     return (
-        select(TaskAssignment)
+        select(*_TASK_COLUMNS)
         .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
         .join(Document, Document.id == PlanTask.document_id)
+        .join(Organ, Organ.id == TaskAssignment.organ_id)
         .where(
             TaskAssignment.organ_id == reader.organ_id,
             TaskAssignment.state != TaskState.done.value,
             Document.status == DocStatus.distributed.value,
             access.readable_filter_of(reader, Level.issued),
-        )
-        .options(  # the 待办 names each task and its plan: not one query per task
-            contains_eager(TaskAssignment.task).contains_eager(PlanTask.document).lazyload(Document.outgoing_links)
         )
         .order_by(PlanTask.document_id, PlanTask.position)
     )
