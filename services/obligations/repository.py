@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from services import access
@@ -127,6 +127,7 @@ class ChaseNotice:
     at: dt.datetime
 
 
+_STANDING = Submission.status != SubmissionStatus.returned.value
 _REPLY = aliased(Document, name="reply")
 _ARRIVED_COLUMNS = (  # in ArrivedReport's order
     Submission.id, Submission.obligation_id, Obligation.title, Obligation.document_id, Submission.organ_id, Organ.name,
@@ -177,8 +178,7 @@ class ObligationRepository:
         return self.session.scalar(for_update(self.session, query, TaskAssignment) if lock else query)
 
     def of_document(self, document_id: int) -> Sequence[Obligation]:
-        query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
-        return self.session.scalars(query).all()
+        return self.session.scalars(_OF_DOCUMENT, {"document_id": document_id}).all()
 
     def owed_by(self, reader: Reader) -> tuple[list[OwedObligation], dict[Key, Tally]]:
         """Obligations the reader's organ owes on distributed plans it may read, in plan order, with its reports
@@ -229,12 +229,8 @@ class ObligationRepository:
 
     def chase_counts(self, obligation_ids: Iterable[int], dues: Iterable[dt.date]) -> dict[Key, int]:
         """How often each unit was chased for the given periods (a daily 催办 run adds hundreds a day)."""
-        query = (
-            select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
-            .where(Chase.obligation_id.in_(list(obligation_ids)), Chase.period_due.in_(list(dues)))
-            .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
-        )
-        return {(ob, organ, due): int(n) for ob, organ, due, n in self.session.execute(query)}
+        params = {"ids": list(obligation_ids), "dues": list(dues)}
+        return {(ob, organ, due): int(n) for ob, organ, due, n in self._rows(_CHASE_COUNTS, params)}
 
     def chased_on(self, day: dt.date, obligation_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
         query = select(Chase.obligation_id, Chase.organ_id).where(Chase.chased_on == day)
@@ -259,92 +255,41 @@ class ObligationRepository:
         found: dict[tuple[int, int], tuple[int, int]] = {}
         single = [o.id for o in obligations if o.at_least == 1]
         several = [o.id for o in obligations if o.at_least > 1]
-        standing = Submission.status != SubmissionStatus.returned.value
         if single:  # one report meets a period: count the periods with a standing one, and those with any
-            query = (
-                select(
-                    Submission.obligation_id,
-                    Submission.organ_id,
-                    func.count(func.distinct(case((standing, Submission.period_due)))),
-                    func.count(func.distinct(Submission.period_due)),
-                )
-                .where(Submission.obligation_id.in_(single), Submission.period_due < today)
-                .group_by(Submission.obligation_id, Submission.organ_id)
-            )
-            for ob, organ, met, reported in self.session.execute(query):
+            for ob, organ, met, reported in self._rows(_LATE_OF_SINGLE, {"ids": single, "today": today}):
                 found[(ob, organ)] = (int(met), int(reported) - int(met))
         if several:
-            found |= self._late_counts_of_several(several, today)
+            for ob, organ, met, waiting in self._rows(_LATE_OF_SEVERAL, {"ids": several, "today": today}):
+                found[(ob, organ)] = (int(met), int(waiting))
         return found
-
-    def _late_counts_of_several(self, ids: list[int], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
-        standing = Submission.status != SubmissionStatus.returned.value
-        per = (
-            select(
-                Submission.obligation_id.label("ob"),
-                Submission.organ_id.label("organ"),
-                func.sum(case((standing, 1), else_=0)).label("standing"),
-                func.max(Submission.id).label("last"),
-                func.max(case((~standing, Submission.id))).label("last_returned"),
-            )
-            .where(Submission.obligation_id.in_(ids), Submission.period_due < today)
-            .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
-            .subquery()
-        )
-        met = per.c.standing >= Obligation.at_least
-        waiting = (per.c.last == per.c.last_returned) & (per.c.standing < Obligation.at_least)
-        query = (
-            select(per.c.ob, per.c.organ, func.sum(case((met, 1), else_=0)), func.sum(case((waiting, 1), else_=0)))
-            .join(Obligation, Obligation.id == per.c.ob)
-            .group_by(per.c.ob, per.c.organ)
-        )
-        return {(ob, organ): (int(m), int(w)) for ob, organ, m, w in self.session.execute(query)}
 
     def task_counts(self, document_id: int) -> dict[int, tuple[int, int]]:
         """Per responsible unit of a plan: tasks done, tasks in all."""
-        done = case((TaskAssignment.state == TaskState.done.value, 1), else_=0)
-        query = (
-            select(TaskAssignment.organ_id, func.sum(done), func.count())
-            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
-            .where(PlanTask.document_id == document_id)
-            .group_by(TaskAssignment.organ_id)
-        )
-        return {organ: (int(d), int(n)) for organ, d, n in self.session.execute(query)}
+        rows = self._rows(_TASK_COUNTS, {"document_id": document_id})
+        return {organ: (int(d), int(n)) for organ, d, n in rows}
 
     def owners_of(self, obligation_ids: Iterable[int]) -> dict[int, set[int]]:
-        query = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
-            ObligationOwner.obligation_id.in_(list(obligation_ids))
-        )
         found: dict[int, set[int]] = {}
-        for ob, organ in self.session.execute(query):
+        for ob, organ in self._rows(_OWNERS_OF, {"ids": list(obligation_ids)}):
             found.setdefault(ob, set()).add(organ)
         return found
 
     def names(self, document_id: int) -> dict[int, str]:
         """The recipients of a document with their names, in order (one query)."""
-        query = (
-            select(DocumentRecipient.organ_id, Organ.name)
-            .join(Organ, Organ.id == DocumentRecipient.organ_id)
-            .where(DocumentRecipient.document_id == document_id)
-            .order_by(DocumentRecipient.position)
-        )
-        return dict(self.session.execute(query).tuples().all())
+        return {organ: name for organ, name in self._rows(_NAMES, {"document_id": document_id})}
 
     def received(self, document_id: int) -> dict[int, dt.datetime | None]:
-        query = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == document_id)
-        return dict(self.session.execute(query).tuples().all())
+        return {organ: at for organ, at in self._rows(_RECEIVED, {"document_id": document_id})}
 
     def latest_submissions(
         self, obligation_ids: Iterable[int], dues: Iterable[dt.date] | None = None
     ) -> dict[Key, int]:
         """The newest report's reply document per obligation × unit × period (the dashboard opens it)."""
-        ids = list(obligation_ids)
-        query = select(
-            Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id
-        ).where(Submission.obligation_id.in_(ids))
+        params: dict[str, Any] = {"ids": list(obligation_ids)}
         if dues is not None:
-            query = query.where(Submission.period_due.in_(list(dues)))
-        return {(ob, organ, d): reply for ob, organ, d, reply in self.session.execute(query.order_by(Submission.id))}
+            params["dues"] = list(dues)
+        rows = self._rows(_LATEST_IN_PERIODS if dues is not None else _LATEST, params)
+        return {(ob, organ, d): reply for ob, organ, d, reply in rows}
 
     def submissions(
         self, obligation_id: int, organ_id: int | None = None, status: SubmissionStatus | None = None
@@ -379,12 +324,12 @@ class ObligationRepository:
 
     def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
         """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
-        query = (
-            select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
-            .where(Chase.obligation_id.in_(list(obligation_ids)))
-            .group_by(Chase.organ_id)
-        )
-        return {organ: (int(n), last) for organ, n, last in self.session.execute(query)}
+        rows = self._rows(_CHASE_SUMMARY, {"ids": list(obligation_ids)})
+        return {organ: (int(n), last) for organ, n, last in rows}
+
+    def _rows(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Any]:
+        """A statement built once (module level, every value bound) run on the connection: plain rows."""
+        return self.session.connection().execute(statement, params).all()
 
     def handled_by(
         self, organ_id: int, user_id: int, readable: ColumnElement[bool], limit: int, offset: int = 0
@@ -421,6 +366,92 @@ class ObligationRepository:
             if organ_id is not None:
                 owners.setdefault(obligation.id, set()).add(organ_id)
         return list(obligations.values()), owners
+
+
+# -- the dashboard's reads, built once (every value bound: SQLAlchemy keys them without walking them again) --
+
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_DUES: BindParameter[Any] = bindparam("dues", expanding=True)
+_OF_DOCUMENT = (
+    select(Obligation).where(Obligation.document_id == bindparam("document_id")).order_by(Obligation.position)
+)
+_CHASE_COUNTS = (
+    select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
+    .where(Chase.obligation_id.in_(_IDS), Chase.period_due.in_(_DUES))
+    .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
+)
+_CHASE_SUMMARY = (
+    select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
+    .where(Chase.obligation_id.in_(_IDS))
+    .group_by(Chase.organ_id)
+)
+_LATE_OF_SINGLE = (  # per obligation × unit: periods past with a standing report, and with any report
+    select(
+        Submission.obligation_id,
+        Submission.organ_id,
+        func.count(func.distinct(case((_STANDING, Submission.period_due)))),
+        func.count(func.distinct(Submission.period_due)),
+    )
+    .where(Submission.obligation_id.in_(_IDS), Submission.period_due < bindparam("today"))
+    .group_by(Submission.obligation_id, Submission.organ_id)
+)
+_PER_PERIOD = (
+    select(
+        Submission.obligation_id.label("ob"),
+        Submission.organ_id.label("organ"),
+        func.sum(case((_STANDING, 1), else_=0)).label("standing"),
+        func.max(Submission.id).label("last"),
+        func.max(case((~_STANDING, Submission.id))).label("last_returned"),
+    )
+    .where(Submission.obligation_id.in_(_IDS), Submission.period_due < bindparam("today"))
+    .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
+    .subquery()
+)
+_LATE_OF_SEVERAL = (  # per obligation × unit: periods past met (enough standing), and waiting on a 补报
+    select(
+        _PER_PERIOD.c.ob,
+        _PER_PERIOD.c.organ,
+        func.sum(case((_PER_PERIOD.c.standing >= Obligation.at_least, 1), else_=0)),
+        func.sum(
+            case(
+                (
+                    (_PER_PERIOD.c.last == _PER_PERIOD.c.last_returned)
+                    & (_PER_PERIOD.c.standing < Obligation.at_least),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .join(Obligation, Obligation.id == _PER_PERIOD.c.ob)
+    .group_by(_PER_PERIOD.c.ob, _PER_PERIOD.c.organ)
+)
+_TASK_COUNTS = (
+    select(
+        TaskAssignment.organ_id,
+        func.sum(case((TaskAssignment.state == TaskState.done.value, 1), else_=0)),
+        func.count(),
+    )
+    .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+    .where(PlanTask.document_id == bindparam("document_id"))
+    .group_by(TaskAssignment.organ_id)
+)
+_OWNERS_OF = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
+    ObligationOwner.obligation_id.in_(_IDS)
+)
+_NAMES = (
+    select(DocumentRecipient.organ_id, Organ.name)
+    .join(Organ, Organ.id == DocumentRecipient.organ_id)
+    .where(DocumentRecipient.document_id == bindparam("document_id"))
+    .order_by(DocumentRecipient.position)
+)
+_RECEIVED = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == bindparam("document_id"))
+_LATEST = (
+    select(Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id)
+    .where(Submission.obligation_id.in_(_IDS))
+    .order_by(Submission.id)
+)
+_LATEST_IN_PERIODS = _LATEST.where(Submission.period_due.in_(_DUES))
 
 
 # What a person does on a document in the course of the work (audit actions), as the 已办 list shows it.
@@ -471,7 +502,6 @@ def _fold_tallies(rows: Iterable[Any]) -> dict[Key, Tally]:
 # -- the 待办's reads, built once per reader (SQLAlchemy keys a statement it has seen without walking it again) --
 
 
-_STANDING = Submission.status != SubmissionStatus.returned.value
 _OWED_COLUMNS = (  # in OwedObligation's order after its plan, the plan's title last
     Obligation.id, Obligation.document_id, Obligation.position, Obligation.title, Obligation.materials,
     Obligation.at_least, Obligation.cadence, Obligation.due_on, Obligation.starts_on, Obligation.ends_on,

@@ -10,9 +10,10 @@ from services import access
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.repository import DRAFTS, STALLED, ListedDocument, StalledStep
-from services.domain.models import Document, User
+from services.domain.models import User
 from services.incoming.service import IncomingService, Owed
 from services.obligations.repository import HandledItem, ObligationRepository
+from services.registrar.repository import QueuedDocument
 from services.workflow.registrar import RegistrarService
 
 
@@ -24,7 +25,7 @@ class Todo:
     drafts: list[ListedDocument]
     stalled: list[tuple[StalledStep, ListedDocument]]  # automated steps of the organ's documents that keep failing
     incoming: Owed
-    to_register: list[tuple[Document, str | None]]  # with the registrar's step each waits for
+    to_register: list[tuple[QueuedDocument, str | None]]  # with the registrar's step each waits for
     today: dt.date
 
     def shown(self) -> dict[str, Any]:
@@ -64,7 +65,7 @@ class WorkList:
             stalled=mine.pop(STALLED),
             mine=mine,
             incoming=self.incoming.owed(user),
-            to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queue(user)],
+            to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queued(user)],
             today=self.ctx.today(),
         )
 
