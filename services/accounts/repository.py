@@ -47,6 +47,11 @@ _ORGANS_VERSION = select(_versions.c.version).where(_versions.c.name == "organs"
 _ORGANS = select(_organs.c.id, _organs.c.name, _organs.c.short_name).order_by(_organs.c.id)
 _ALIASES = select(_aliases.c.organ_id, _aliases.c.alias).order_by(_aliases.c.id)
 _USER_COLUMNS = tuple(a.key for a in sa_inspect(User).column_attrs)
+_GROUPS = (  # built once: the dashboard and the editors list every group on each request
+    select(RecipientGroup)
+    .options(selectinload(RecipientGroup.members), selectinload(RecipientGroup.aliases))
+    .order_by(RecipientGroup.id)
+)
 
 
 class AccountRepository(SessionRepository):
@@ -188,10 +193,7 @@ class AccountRepository(SessionRepository):
 
     def groups(self) -> Sequence[RecipientGroup]:
         """Every group with its members and aliases (one statement each, not one per group)."""
-        query = select(RecipientGroup).options(
-            selectinload(RecipientGroup.members), selectinload(RecipientGroup.aliases)
-        )
-        return self.session.scalars(query.order_by(RecipientGroup.id)).all()
+        return self.session.scalars(_GROUPS).all()
 
     def group(self, group_id: int) -> RecipientGroup | None:
         return self.session.get(RecipientGroup, group_id)

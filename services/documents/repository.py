@@ -264,9 +264,9 @@ def _drafts_statement(reader: Reader) -> Select[Any]:
 
 @lru_cache(maxsize=4096)
 def _lead_statement(reader: Reader, status: DocStatus) -> Select[Any]:
-    """The lead organ's documents in one state (退回修改 for its drafters, 待审核 for its reviewers)."""
+    """The lead organ's documents in one state (退回修改 for its drafters, 待审核 for its reviewers); read as
+    :func:`_waiting_statement` filters them."""
     query = _listed(
-        access.readable_filter_of(reader, Level.issued),
         Document.lead_organ_id == reader.organ_id,
         Document.status == status.value,
     )
@@ -277,10 +277,10 @@ def _lead_statement(reader: Reader, status: DocStatus) -> Select[Any]:
 
 @lru_cache(maxsize=4096)
 def _to_sign_statement(reader: Reader) -> Select[Any]:
-    """Documents waiting for this organ's signature in their current round (会签 or 签发)."""
+    """Documents waiting for this organ's signature in their current round (会签 or 签发); read as
+    :func:`_waiting_statement` filters them."""
     return (
         _listed(
-            access.readable_filter_of(reader, Level.issued),
             Document.status == DocStatus.signing.value,
             Signoff.organ_id == reader.organ_id,
             Signoff.status == "pending",
@@ -292,7 +292,8 @@ def _to_sign_statement(reader: Reader) -> Select[Any]:
 
 @lru_cache(maxsize=4096)
 def _to_receive_statement(reader: Reader) -> Select[Any]:
-    """Documents delivered to this organ and not yet 签收ed, in the order they arrived."""
+    """Documents delivered to this organ and not yet 签收ed, in the order they arrived; read as
+    :func:`_waiting_statement` filters them."""
     item = (
         InboxItem.id.label("item_id"),
         InboxItem.role.label("item_role"),
@@ -301,7 +302,6 @@ def _to_receive_statement(reader: Reader) -> Select[Any]:
     )
     return (
         _listed(
-            access.readable_filter_of(reader, Level.issued),
             InboxItem.organ_id == reader.organ_id,
             InboxItem.received_at.is_(None),
         )
@@ -313,7 +313,8 @@ def _to_receive_statement(reader: Reader) -> Select[Any]:
 
 @lru_cache(maxsize=4096)
 def _stalled_statement(reader: Reader) -> Select[Any]:
-    """The automated steps of the organ's own documents that failed every attempt, newest first."""
+    """The automated steps of the organ's own documents that failed every attempt, newest first; read as
+    :func:`_waiting_statement` filters them."""
     job = (
         ProcessJob.id.label("item_id"),
         ProcessJob.step.label("item_role"),
@@ -322,7 +323,6 @@ def _stalled_statement(reader: Reader) -> Select[Any]:
     )
     return (
         _listed(
-            access.readable_filter_of(reader, Level.issued),
             Document.lead_organ_id == reader.organ_id,
             ProcessJob.status == JobStatus.failed.value,
         )
@@ -356,9 +356,11 @@ _LEAD_STATES = {"returned": DocStatus.returned, "to_review": DocStatus.in_review
 
 @lru_cache(maxsize=4096)
 def _waiting_statement(reader: Reader, buckets: tuple[str, ...]) -> Select[Any]:
-    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name."""
+    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name. What
+    the reader may read is asked once, of the union (the drafts, limited, ask it before their limit)."""
     parts = union_all(*(_waiting_part(reader, bucket) for bucket in buckets)).subquery()
-    return select(parts).order_by(parts.c.bucket, parts.c.sort)
+    readable = select(Document.id).where(access.readable_filter_of(reader, Level.issued))
+    return select(parts).where(parts.c.id.in_(readable)).order_by(parts.c.bucket, parts.c.sort)
 
 
 class DocumentRepository:

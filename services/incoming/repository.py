@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, exists, func, null, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -28,11 +28,39 @@ HANDLING = [IncomingState.handling.value, IncomingState.circulating.value]
 
 
 @dataclass(frozen=True, slots=True)
-class OwedRow:
+class OwedRecord:
+    """A 收文 record as the 待办 page lists it: plain columns, no ORM row."""
+
+    id: int
+    year: int
+    seq: int
+    title: str
+    source_name: str
+    deadline: dt.date | None
+
+    @property
+    def number(self) -> str:
+        """收文号, as :attr:`IncomingRecord.number` prints it."""
+        return f"收〔{self.year}〕{self.seq}号"
+
+
+R = TypeVar("R", IncomingRecord, OwedRecord)
+_OWED_RECORD = (
+    IncomingRecord.id,
+    IncomingRecord.year,
+    IncomingRecord.seq,
+    IncomingRecord.title,
+    IncomingRecord.source_name,
+    IncomingRecord.deadline,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRow(Generic[R]):
     """A 收文 record and the handling steps it waits for from one user: the office's 初审, 拟办 and 办结, a head's
     批办, their department's 承办 part (its id), their own 阅 (its id), and a 督办 notice."""
 
-    record: IncomingRecord
+    record: R
     review: bool
     propose: bool
     instruct: bool
@@ -65,19 +93,19 @@ class _OwedShape:
         )
 
 
-_OWED: dict[_OwedShape, Select[Any]] = {}
+_OWED: dict[tuple[_OwedShape, bool], Select[Any]] = {}
 
 
-def _owed_statement(shape: _OwedShape, user: User) -> Select[Any]:
+def _owed_statement(shape: _OwedShape, user: User, plain: bool = False) -> Select[Any]:
     """Built once per shape (the readable-收文 rule composed in, every value bound): a record is selected when any
-    step waits on the user, each step a column."""
-    found = _OWED.get(shape)
+    step waits on the user, each step a column; the record as an entity, or (``plain``) as OwedRecord's columns."""
+    found = _OWED.get((shape, plain))
     if found is None:
-        found = _OWED[shape] = _build_owed(shape, user)
+        found = _OWED[(shape, plain)] = _build_owed(shape, user, plain)
     return found
 
 
-def _build_owed(shape: _OwedShape, user: User) -> Select[Any]:
+def _build_owed(shape: _OwedShape, user: User, plain: bool) -> Select[Any]:
     record = IncomingRecord
     ours = record.organ_id == bindparam("organ_id")
     open_part = exists().where(IncomingPart.record_id == record.id, IncomingPart.done_at.is_(None))
@@ -108,9 +136,16 @@ def _build_owed(shape: _OwedShape, user: User) -> Select[Any]:
     }
     waiting = [c.is_not(None) if name.endswith("_id") else c for name, c in steps.items() if c is not None]
     columns = [(null() if c is None else c).label(name) for name, c in steps.items()]
+    selected = _OWED_RECORD if plain else (record,)
     return (
-        select(record, *columns).where(record.id.in_(access.readable_incoming(user)), or_(*waiting)).order_by(record.id)
+        select(*selected, *columns)
+        .where(record.id.in_(access.readable_incoming(user)), or_(*waiting))
+        .order_by(record.id)
     )
+
+
+def _owed_params(user: User, today: dt.date) -> dict[str, Any]:
+    return {"organ_id": user.organ_id, "department_id": user.department_id, "user_id": user.id, "today": today}
 
 
 class IncomingRepository:
@@ -187,13 +222,19 @@ class IncomingRepository:
 
     # -- what a user owes (待办) ---------------------------------------------------------------------------
 
-    def owed(self, user: User, today: dt.date, office: bool) -> list[OwedRow]:
+    def owed(self, user: User, today: dt.date, office: bool) -> list[OwedRow[IncomingRecord]]:
         """Every 收文 with a handling step waiting on this user, in one statement: each record with the steps it
         waits for (see :class:`OwedRow`)."""
         statement = _owed_statement(_OwedShape.of(user, office), user)
-        params = {"organ_id": user.organ_id, "department_id": user.department_id, "user_id": user.id, "today": today}
-        rows = self.session.execute(statement, params).all()
+        rows = self.session.execute(statement, _owed_params(user, today)).all()
         return [OwedRow(*row) for row in rows]
+
+    def owed_listed(self, user: User, today: dt.date, office: bool) -> list[OwedRow[OwedRecord]]:
+        """:meth:`owed` as the 待办 page lists it: the same records and steps, each record as plain columns."""
+        statement = _owed_statement(_OwedShape.of(user, office), user, plain=True)
+        rows = self.session.connection().execute(statement, _owed_params(user, today))
+        width = len(_OWED_RECORD)
+        return [OwedRow(OwedRecord(*row[:width]), *row[width:]) for row in rows]
 
     # -- departments and people ----------------------------------------------------------------------------
 

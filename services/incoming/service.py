@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Generic
 
 from services.access import is_cleared
 from services.audit.service import AuditService
@@ -44,7 +44,7 @@ from services.domain.models import (
     User,
 )
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.incoming.repository import IncomingRepository, OwedRow
+from services.incoming.repository import IncomingRepository, OwedRecord, OwedRow, R
 from services.incoming.schemas import InstructIn, PaperIn
 from services.limits import Upload, check_size
 
@@ -58,20 +58,34 @@ def incoming_not_found(record_id: int) -> NotFound:
 
 
 @dataclass(frozen=True)
-class Owed:
-    """The 收文 handling steps waiting on one user (the 待办)."""
+class Owed(Generic[R]):
+    """The 收文 handling steps waiting on one user (the 待办): records as entities (the API) or plain rows (the
+    待办 page)."""
 
-    review: Sequence[IncomingRecord]  # 初审
-    propose: Sequence[IncomingRecord]  # 拟办
-    instruct: Sequence[IncomingRecord]  # 批办
-    parts: Sequence[OwedRow]  # 承办: the department's part waits (each row's record)
-    reads: Sequence[OwedRow]  # 阅: the user's reading waits
-    close: Sequence[IncomingRecord]  # 办结
-    supervised: Sequence[IncomingRecord]  # 督办 notices
+    review: Sequence[R]  # 初审
+    propose: Sequence[R]  # 拟办
+    instruct: Sequence[R]  # 批办
+    parts: Sequence[OwedRow[R]]  # 承办: the department's part waits (each row's record)
+    reads: Sequence[OwedRow[R]]  # 阅: the user's reading waits
+    close: Sequence[R]  # 办结
+    supervised: Sequence[R]  # 督办 notices
 
     @property
     def count(self) -> int:
         return sum(len(x) for x in (self.review, self.propose, self.instruct, self.parts, self.reads, self.close))
+
+    @classmethod
+    def of(cls, rows: Sequence[OwedRow[R]]) -> Owed[R]:
+        """Each record under every step it waits for, 承办 and 阅 in the order their parts and readings came."""
+        return cls(
+            review=[r.record for r in rows if r.review],
+            propose=[r.record for r in rows if r.propose],
+            instruct=[r.record for r in rows if r.instruct],
+            parts=sorted((r for r in rows if r.part_id is not None), key=lambda r: r.part_id or 0),
+            reads=sorted((r for r in rows if r.reader_id is not None), key=lambda r: r.reader_id or 0),
+            close=[r.record for r in rows if r.close],
+            supervised=[r.record for r in rows if r.supervised],
+        )
 
 
 class IncomingService:
@@ -274,18 +288,13 @@ class IncomingService:
         open_parts = any(p.done_at is None for p in record.parts) if state == IncomingState.handling else False
         return state.zh if unread or open_parts else "待办结"
 
-    def owed(self, actor: User) -> Owed:
+    def owed(self, actor: User) -> Owed[IncomingRecord]:
         """The handling steps waiting on this user, by step (one statement)."""
-        rows = self.repo.owed(actor, self.ctx.today(), self._is_office(actor))
-        return Owed(
-            review=[r.record for r in rows if r.review],
-            propose=[r.record for r in rows if r.propose],
-            instruct=[r.record for r in rows if r.instruct],
-            parts=sorted((r for r in rows if r.part_id is not None), key=lambda r: r.part_id or 0),
-            reads=sorted((r for r in rows if r.reader_id is not None), key=lambda r: r.reader_id or 0),
-            close=[r.record for r in rows if r.close],
-            supervised=[r.record for r in rows if r.supervised],
-        )
+        return Owed.of(self.repo.owed(actor, self.ctx.today(), self._is_office(actor)))
+
+    def owed_listed(self, actor: User) -> Owed[OwedRecord]:
+        """:meth:`owed` as the 待办 page lists it: plain rows, no ORM record (one statement)."""
+        return Owed.of(self.repo.owed_listed(actor, self.ctx.today(), self._is_office(actor)))
 
     def steps_for(self, actor: User, record: IncomingRecord) -> dict[str, bool]:
         """Which handling steps this user may take on the record now, in one place: the API lists them as the

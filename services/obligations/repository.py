@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from services import access
 from services.access import Level, Reader
@@ -23,6 +23,7 @@ from services.domain.models import (
     Obligation,
     ObligationOwner,
     Organ,
+    Phase,
     PlanTask,
     Submission,
     TaskAssignment,
@@ -64,6 +65,69 @@ class ArrivedReport:
         return self.submitted_on > self.period_due
 
 
+@dataclass(frozen=True, slots=True)
+class PlanRef:
+    """A plan as the 待办 names it."""
+
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwedObligation:
+    """An obligation the reader's organ owes, with what its periods depend on, as the 待办 reads it (no ORM row)."""
+
+    document: PlanRef
+    id: int
+    document_id: int
+    position: int
+    title: str
+    materials: list[str]
+    at_least: int
+    cadence: str | None
+    due_on: dt.date | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    partial_first: bool
+    stopped_on: dt.date | None
+    phases_end: dt.date | None  # the last day of the plan's last phase (a cadence without an end runs to it)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTask:
+    """An open task of the reader's organ on a plan, as the 待办 and the API list it."""
+
+    id: int
+    task_id: int
+    document_id: int  # the plan's
+    task_text: str
+    plan_title: str
+    plan_number: str | None
+    organ_id: int
+    organ: str  # the organ's name
+    role: str
+    state: str
+    progress: str | None
+    updated_at: dt.datetime | None
+    done_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseNotice:
+    """A 催办 to the reader's organ, as the 待办 and the API list it."""
+
+    id: int
+    obligation_id: int
+    document_id: int  # the plan's
+    organ_id: int
+    period_due: dt.date
+    chased_on: dt.date
+    method: str
+    message: str
+    at: dt.datetime
+
+
+_STANDING = Submission.status != SubmissionStatus.returned.value
 _REPLY = aliased(Document, name="reply")
 _ARRIVED_COLUMNS = (  # in ArrivedReport's order
     Submission.id, Submission.obligation_id, Obligation.title, Obligation.document_id, Submission.organ_id, Organ.name,
@@ -114,12 +178,24 @@ class ObligationRepository:
         return self.session.scalar(for_update(self.session, query, TaskAssignment) if lock else query)
 
     def of_document(self, document_id: int) -> Sequence[Obligation]:
-        query = select(Obligation).where(Obligation.document_id == document_id).order_by(Obligation.position)
-        return self.session.scalars(query).all()
+        return self.session.scalars(_OF_DOCUMENT, {"document_id": document_id}).all()
 
-    def owed_by(self, reader: Reader) -> Sequence[Obligation]:
-        """Obligations the reader's organ owes on distributed plans it may read."""
-        return self.session.scalars(_owed_statement(reader)).all()
+    def owed_by(self, reader: Reader) -> tuple[list[OwedObligation], dict[Key, Tally]]:
+        """Obligations the reader's organ owes on distributed plans it may read, in plan order, with its reports
+        tallied per period in the database (one statement, a row per obligation × period reported). The tallies
+        serve the open periods: ``reached_on`` is not read (a period met is not open, whenever it was met)."""
+        owed: dict[int, OwedObligation] = {}
+        tallies: dict[Key, Tally] = {}
+        organ = reader.organ_id
+        for row in self.session.connection().execute(_owed_statement(reader)):
+            obligation = owed.get(row[0])
+            if obligation is None:
+                obligation = OwedObligation(PlanRef(row[1], row[13]), *row[:13])
+                owed[obligation.id] = obligation
+            due, standing, last, last_returned, reason = row[14:]
+            if due is not None:
+                tallies[(obligation.id, organ, due)] = Tally(int(standing), None, last == last_returned, reason)
+        return list(owed.values()), tallies
 
     def distributed(self) -> Sequence[Obligation]:
         query = (
@@ -153,12 +229,8 @@ class ObligationRepository:
 
     def chase_counts(self, obligation_ids: Iterable[int], dues: Iterable[dt.date]) -> dict[Key, int]:
         """How often each unit was chased for the given periods (a daily 催办 run adds hundreds a day)."""
-        query = (
-            select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
-            .where(Chase.obligation_id.in_(list(obligation_ids)), Chase.period_due.in_(list(dues)))
-            .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
-        )
-        return {(ob, organ, due): int(n) for ob, organ, due, n in self.session.execute(query)}
+        params = {"ids": list(obligation_ids), "dues": list(dues)}
+        return {(ob, organ, due): int(n) for ob, organ, due, n in self._rows(_CHASE_COUNTS, params)}
 
     def chased_on(self, day: dt.date, obligation_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
         query = select(Chase.obligation_id, Chase.organ_id).where(Chase.chased_on == day)
@@ -172,9 +244,10 @@ class ObligationRepository:
             query = query.where(Chase.organ_id == organ_id)
         return self.session.scalars(query.order_by(Chase.id)).all()
 
-    def chases_of_organ(self, reader: Reader, limit: int = 50) -> Sequence[Chase]:
+    def chases_of_organ(self, reader: Reader, limit: int = 50) -> list[ChaseNotice]:
         """The newest 催办 notices to the reader's organ, on plans it may read."""
-        return self.session.scalars(_chases_of_organ_statement(reader), {"limit": limit}).all()
+        rows = self.session.connection().execute(_chases_of_organ_statement(reader), {"limit": limit})
+        return [ChaseNotice(*row) for row in rows]
 
     def late_counts(self, obligations: Iterable[Obligation], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
         """Per obligation × unit, over the periods already due: how many are met (enough reports standing) and how
@@ -182,92 +255,41 @@ class ObligationRepository:
         found: dict[tuple[int, int], tuple[int, int]] = {}
         single = [o.id for o in obligations if o.at_least == 1]
         several = [o.id for o in obligations if o.at_least > 1]
-        standing = Submission.status != SubmissionStatus.returned.value
         if single:  # one report meets a period: count the periods with a standing one, and those with any
-            query = (
-                select(
-                    Submission.obligation_id,
-                    Submission.organ_id,
-                    func.count(func.distinct(case((standing, Submission.period_due)))),
-                    func.count(func.distinct(Submission.period_due)),
-                )
-                .where(Submission.obligation_id.in_(single), Submission.period_due < today)
-                .group_by(Submission.obligation_id, Submission.organ_id)
-            )
-            for ob, organ, met, reported in self.session.execute(query):
+            for ob, organ, met, reported in self._rows(_LATE_OF_SINGLE, {"ids": single, "today": today}):
                 found[(ob, organ)] = (int(met), int(reported) - int(met))
         if several:
-            found |= self._late_counts_of_several(several, today)
+            for ob, organ, met, waiting in self._rows(_LATE_OF_SEVERAL, {"ids": several, "today": today}):
+                found[(ob, organ)] = (int(met), int(waiting))
         return found
-
-    def _late_counts_of_several(self, ids: list[int], today: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
-        standing = Submission.status != SubmissionStatus.returned.value
-        per = (
-            select(
-                Submission.obligation_id.label("ob"),
-                Submission.organ_id.label("organ"),
-                func.sum(case((standing, 1), else_=0)).label("standing"),
-                func.max(Submission.id).label("last"),
-                func.max(case((~standing, Submission.id))).label("last_returned"),
-            )
-            .where(Submission.obligation_id.in_(ids), Submission.period_due < today)
-            .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
-            .subquery()
-        )
-        met = per.c.standing >= Obligation.at_least
-        waiting = (per.c.last == per.c.last_returned) & (per.c.standing < Obligation.at_least)
-        query = (
-            select(per.c.ob, per.c.organ, func.sum(case((met, 1), else_=0)), func.sum(case((waiting, 1), else_=0)))
-            .join(Obligation, Obligation.id == per.c.ob)
-            .group_by(per.c.ob, per.c.organ)
-        )
-        return {(ob, organ): (int(m), int(w)) for ob, organ, m, w in self.session.execute(query)}
 
     def task_counts(self, document_id: int) -> dict[int, tuple[int, int]]:
         """Per responsible unit of a plan: tasks done, tasks in all."""
-        done = case((TaskAssignment.state == TaskState.done.value, 1), else_=0)
-        query = (
-            select(TaskAssignment.organ_id, func.sum(done), func.count())
-            .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
-            .where(PlanTask.document_id == document_id)
-            .group_by(TaskAssignment.organ_id)
-        )
-        return {organ: (int(d), int(n)) for organ, d, n in self.session.execute(query)}
+        rows = self._rows(_TASK_COUNTS, {"document_id": document_id})
+        return {organ: (int(d), int(n)) for organ, d, n in rows}
 
     def owners_of(self, obligation_ids: Iterable[int]) -> dict[int, set[int]]:
-        query = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
-            ObligationOwner.obligation_id.in_(list(obligation_ids))
-        )
         found: dict[int, set[int]] = {}
-        for ob, organ in self.session.execute(query):
+        for ob, organ in self._rows(_OWNERS_OF, {"ids": list(obligation_ids)}):
             found.setdefault(ob, set()).add(organ)
         return found
 
     def names(self, document_id: int) -> dict[int, str]:
         """The recipients of a document with their names, in order (one query)."""
-        query = (
-            select(DocumentRecipient.organ_id, Organ.name)
-            .join(Organ, Organ.id == DocumentRecipient.organ_id)
-            .where(DocumentRecipient.document_id == document_id)
-            .order_by(DocumentRecipient.position)
-        )
-        return dict(self.session.execute(query).tuples().all())
+        return {organ: name for organ, name in self._rows(_NAMES, {"document_id": document_id})}
 
     def received(self, document_id: int) -> dict[int, dt.datetime | None]:
-        query = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == document_id)
-        return dict(self.session.execute(query).tuples().all())
+        return {organ: at for organ, at in self._rows(_RECEIVED, {"document_id": document_id})}
 
     def latest_submissions(
         self, obligation_ids: Iterable[int], dues: Iterable[dt.date] | None = None
     ) -> dict[Key, int]:
         """The newest report's reply document per obligation × unit × period (the dashboard opens it)."""
-        ids = list(obligation_ids)
-        query = select(
-            Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id
-        ).where(Submission.obligation_id.in_(ids))
+        params: dict[str, Any] = {"ids": list(obligation_ids)}
         if dues is not None:
-            query = query.where(Submission.period_due.in_(list(dues)))
-        return {(ob, organ, d): reply for ob, organ, d, reply in self.session.execute(query.order_by(Submission.id))}
+            params["dues"] = list(dues)
+        rows = self._rows(_LATEST_IN_PERIODS if dues is not None else _LATEST, params)
+        return {(ob, organ, d): reply for ob, organ, d, reply in rows}
 
     def submissions(
         self, obligation_id: int, organ_id: int | None = None, status: SubmissionStatus | None = None
@@ -296,18 +318,18 @@ class ObligationRepository:
             query = query.where(PlanTask.id.in_(mine))
         return self.session.scalars(query.order_by(PlanTask.position)).all()
 
-    def assignments_of(self, reader: Reader) -> Sequence[TaskAssignment]:
+    def assignments_of(self, reader: Reader) -> list[OpenTask]:
         """Open tasks of the reader's organ on distributed plans it may read (its 待办)."""
-        return self.session.scalars(_assignments_statement(reader)).all()
+        return [OpenTask(*row) for row in self.session.connection().execute(_assignments_statement(reader))]
 
     def chase_summary(self, obligation_ids: Iterable[int]) -> dict[int, tuple[int, dt.date]]:
         """Per unit: how often it was chased on these obligations (every period) and the last day it was."""
-        query = (
-            select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
-            .where(Chase.obligation_id.in_(list(obligation_ids)))
-            .group_by(Chase.organ_id)
-        )
-        return {organ: (int(n), last) for organ, n, last in self.session.execute(query)}
+        rows = self._rows(_CHASE_SUMMARY, {"ids": list(obligation_ids)})
+        return {organ: (int(n), last) for organ, n, last in rows}
+
+    def _rows(self, statement: Select[Any], params: dict[str, Any]) -> Sequence[Any]:
+        """A statement built once (module level, every value bound) run on the connection: plain rows."""
+        return self.session.connection().execute(statement, params).all()
 
     def handled_by(
         self, organ_id: int, user_id: int, readable: ColumnElement[bool], limit: int, offset: int = 0
@@ -344,6 +366,92 @@ class ObligationRepository:
             if organ_id is not None:
                 owners.setdefault(obligation.id, set()).add(organ_id)
         return list(obligations.values()), owners
+
+
+# -- the dashboard's reads, built once (every value bound: SQLAlchemy keys them without walking them again) --
+
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_DUES: BindParameter[Any] = bindparam("dues", expanding=True)
+_OF_DOCUMENT = (
+    select(Obligation).where(Obligation.document_id == bindparam("document_id")).order_by(Obligation.position)
+)
+_CHASE_COUNTS = (
+    select(Chase.obligation_id, Chase.organ_id, Chase.period_due, func.count())
+    .where(Chase.obligation_id.in_(_IDS), Chase.period_due.in_(_DUES))
+    .group_by(Chase.obligation_id, Chase.organ_id, Chase.period_due)
+)
+_CHASE_SUMMARY = (
+    select(Chase.organ_id, func.count(), func.max(Chase.chased_on))
+    .where(Chase.obligation_id.in_(_IDS))
+    .group_by(Chase.organ_id)
+)
+_LATE_OF_SINGLE = (  # per obligation × unit: periods past with a standing report, and with any report
+    select(
+        Submission.obligation_id,
+        Submission.organ_id,
+        func.count(func.distinct(case((_STANDING, Submission.period_due)))),
+        func.count(func.distinct(Submission.period_due)),
+    )
+    .where(Submission.obligation_id.in_(_IDS), Submission.period_due < bindparam("today"))
+    .group_by(Submission.obligation_id, Submission.organ_id)
+)
+_PER_PERIOD = (
+    select(
+        Submission.obligation_id.label("ob"),
+        Submission.organ_id.label("organ"),
+        func.sum(case((_STANDING, 1), else_=0)).label("standing"),
+        func.max(Submission.id).label("last"),
+        func.max(case((~_STANDING, Submission.id))).label("last_returned"),
+    )
+    .where(Submission.obligation_id.in_(_IDS), Submission.period_due < bindparam("today"))
+    .group_by(Submission.obligation_id, Submission.organ_id, Submission.period_due)
+    .subquery()
+)
+_LATE_OF_SEVERAL = (  # per obligation × unit: periods past met (enough standing), and waiting on a 补报
+    select(
+        _PER_PERIOD.c.ob,
+        _PER_PERIOD.c.organ,
+        func.sum(case((_PER_PERIOD.c.standing >= Obligation.at_least, 1), else_=0)),
+        func.sum(
+            case(
+                (
+                    (_PER_PERIOD.c.last == _PER_PERIOD.c.last_returned)
+                    & (_PER_PERIOD.c.standing < Obligation.at_least),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .join(Obligation, Obligation.id == _PER_PERIOD.c.ob)
+    .group_by(_PER_PERIOD.c.ob, _PER_PERIOD.c.organ)
+)
+_TASK_COUNTS = (
+    select(
+        TaskAssignment.organ_id,
+        func.sum(case((TaskAssignment.state == TaskState.done.value, 1), else_=0)),
+        func.count(),
+    )
+    .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
+    .where(PlanTask.document_id == bindparam("document_id"))
+    .group_by(TaskAssignment.organ_id)
+)
+_OWNERS_OF = select(ObligationOwner.obligation_id, ObligationOwner.organ_id).where(
+    ObligationOwner.obligation_id.in_(_IDS)
+)
+_NAMES = (
+    select(DocumentRecipient.organ_id, Organ.name)
+    .join(Organ, Organ.id == DocumentRecipient.organ_id)
+    .where(DocumentRecipient.document_id == bindparam("document_id"))
+    .order_by(DocumentRecipient.position)
+)
+_RECEIVED = select(InboxItem.organ_id, InboxItem.received_at).where(InboxItem.document_id == bindparam("document_id"))
+_LATEST = (
+    select(Submission.obligation_id, Submission.organ_id, Submission.period_due, Submission.reply_document_id)
+    .where(Submission.obligation_id.in_(_IDS))
+    .order_by(Submission.id)
+)
+_LATEST_IN_PERIODS = _LATEST.where(Submission.period_due.in_(_DUES))
 
 
 # What a person does on a document in the course of the work (audit actions), as the 已办 list shows it.
@@ -394,25 +502,76 @@ def _fold_tallies(rows: Iterable[Any]) -> dict[Key, Tally]:
 # -- the 待办's reads, built once per reader (SQLAlchemy keys a statement it has seen without walking it again) --
 
 
+_OWED_COLUMNS = (  # in OwedObligation's order after its plan, the plan's title last
+    Obligation.id, Obligation.document_id, Obligation.position, Obligation.title, Obligation.materials,
+    Obligation.at_least, Obligation.cadence, Obligation.due_on, Obligation.starts_on, Obligation.ends_on,
+    Obligation.partial_first, Obligation.stopped_on,
+    select(func.max(Phase.ends_on)).where(Phase.document_id == Obligation.document_id).scalar_subquery(),
+    Document.title,
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
-def _owed_statement(reader: Reader) -> Select[tuple[Obligation]]:
+def _owed_statement(reader: Reader) -> Select[Any]:
+    """Each obligation the organ owes (on distributed plans it may read), once per period it reported on: how many
+    of its reports stand, whether the newest was returned and, then, the reason of the one returned last."""
+    per = (
+        select(
+            Submission.obligation_id.label("ob"),
+            Submission.period_due.label("due"),
+            func.sum(case((_STANDING, 1), else_=0)).label("standing"),
+            func.max(Submission.id).label("last"),
+            func.max(case((~_STANDING, Submission.id))).label("last_returned"),
+        )
+        .where(Submission.organ_id == reader.organ_id)
+        .group_by(Submission.obligation_id, Submission.period_due)
+        .subquery("per")
+    )
+    returned = aliased(Submission, name="returned")
+    reason = (  # as the fold reads it: of the returned reports with a reason, the one decided last
+        select(returned.returned_reason)
+        .where(
+            returned.obligation_id == per.c.ob,
+            returned.organ_id == reader.organ_id,
+            returned.period_due == per.c.due,
+            returned.status == SubmissionStatus.returned.value,
+            returned.returned_reason.is_not(None),
+        )
+        .order_by(returned.decided_at.is_(None), returned.decided_at.desc(), returned.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest_returned = per.c.last == per.c.last_returned
+    tally = (per.c.due, per.c.standing, per.c.last, per.c.last_returned, case((newest_returned, reason)))
     return (
-        select(Obligation)
+        select(*_OWED_COLUMNS, *tally)
         .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
         .join(Document, Document.id == Obligation.document_id)
+        .outerjoin(per, per.c.ob == Obligation.id)
         .where(
             ObligationOwner.organ_id == reader.organ_id,
             Document.status == DocStatus.distributed.value,
             access.readable_filter_of(reader, Level.issued),
         )
-        .order_by(Obligation.document_id, Obligation.position)
+        .order_by(Obligation.document_id, Obligation.position, Obligation.id, per.c.due)
     )
 
 
+_CHASE_COLUMNS = (  # in ChaseNotice's order
+    Chase.id, Chase.obligation_id, Obligation.document_id, Chase.organ_id, Chase.period_due, Chase.chased_on,
+    Chase.method, Chase.message, Chase.at,
+)  # fmt: skip
+_TASK_COLUMNS = (  # in OpenTask's order
+    TaskAssignment.id, TaskAssignment.task_id, PlanTask.document_id, PlanTask.text, Document.title,
+    Document.doc_number, TaskAssignment.organ_id, Organ.name, TaskAssignment.role, TaskAssignment.state,
+    TaskAssignment.progress, TaskAssignment.updated_at, TaskAssignment.done_at,
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
-def _chases_of_organ_statement(reader: Reader) -> Select[tuple[Chase]]:
+def _chases_of_organ_statement(reader: Reader) -> Select[Any]:
     return (
-        select(Chase)
+        select(*_CHASE_COLUMNS)
         .join(Obligation, Obligation.id == Chase.obligation_id)
         .join(Document, Document.id == Obligation.document_id)
         .where(Chase.organ_id == reader.organ_id, access.readable_filter_of(reader, Level.issued))
@@ -422,19 +581,17 @@ def _chases_of_organ_statement(reader: Reader) -> Select[tuple[Chase]]:
 
 
 @lru_cache(maxsize=4096)
-def _assignments_statement(reader: Reader) -> Select[tuple[TaskAssignment]]:
+def _assignments_statement(reader: Reader) -> Select[Any]:
     return (
-        select(TaskAssignment)
+        select(*_TASK_COLUMNS)
         .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
         .join(Document, Document.id == PlanTask.document_id)
+        .join(Organ, Organ.id == TaskAssignment.organ_id)
         .where(
             TaskAssignment.organ_id == reader.organ_id,
             TaskAssignment.state != TaskState.done.value,
             Document.status == DocStatus.distributed.value,
             access.readable_filter_of(reader, Level.issued),
-        )
-        .options(  # the 待办 names each task and its plan: not one query per task
-            contains_eager(TaskAssignment.task).contains_eager(PlanTask.document).lazyload(Document.outgoing_links)
         )
         .order_by(PlanTask.document_id, PlanTask.position)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import AliasPath, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator
 
 from services.accounts.schemas import Name, OrganRef
 from services.domain.models import Obligation, PlanTask, Submission, TaskAssignment
@@ -104,11 +104,11 @@ class SubmissionOut(BaseModel):
 
 
 class ChaseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True)  # a Chase, or a ChaseNotice (the 待办's)
 
     id: int
     obligation_id: int
-    document_id: int = Field(validation_alias=AliasPath("obligation", "document_id"))
+    document_id: int = Field(validation_alias=AliasChoices("document_id", AliasPath("obligation", "document_id")))
     organ_id: int
     period_due: dt.date
     chased_on: dt.date
@@ -118,12 +118,12 @@ class ChaseOut(BaseModel):
 
 
 class AssignmentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True)  # a TaskAssignment, or an OpenTask (the 待办's)
 
     id: int
     task_id: int
-    document_id: int = Field(validation_alias=AliasPath("task", "document_id"))
-    task: str = Field(validation_alias=AliasPath("task", "text"))
+    document_id: int = Field(validation_alias=AliasChoices("document_id", AliasPath("task", "document_id")))
+    task: str = Field(validation_alias=AliasChoices("task_text", AliasPath("task", "text")))
     organ_id: int
     organ: Name
     role: str

@@ -35,7 +35,13 @@ from services.incoming.service import IncomingService
 from services.indexing.service import IndexingService
 from services.limits import Upload, check_size
 from services.obligations.materials import describe_missing, missing_materials
-from services.obligations.repository import ArrivedReport, Key, ObligationRepository
+from services.obligations.repository import (
+    ArrivedReport,
+    ChaseNotice,
+    Key,
+    ObligationRepository,
+    OwedObligation,
+)
 from services.obligations.rules import (
     Period,
     Schedule,
@@ -52,17 +58,26 @@ from services.obligations.rules import (
 RECENT_PERIODS = 4  # the dashboard lists the overdue periods among each cadence's last four; it counts them all
 
 
-def schedule_of(obligation: Obligation) -> Schedule:
+AnyObligation = Obligation | OwedObligation  # an entity, or an obligation as the 待办 reads it
+
+
+def schedule_of(obligation: AnyObligation) -> Schedule:
     partial = bool(obligation.partial_first)
     return Schedule(obligation.due_on, obligation.cadence, obligation.starts_on, last_day(obligation), partial)
 
 
-def last_day(obligation: Obligation) -> dt.date | None:
+def _phases_end(obligation: AnyObligation) -> dt.date | None:
+    if isinstance(obligation, OwedObligation):
+        return obligation.phases_end
+    return max((p.ends_on for p in obligation.document.phases), default=None)
+
+
+def last_day(obligation: AnyObligation) -> dt.date | None:
     """A cadence's last day: its end date, else the end of the plan's last phase, else none (open-ended); a stop
     by the issuing office ends it with the period in progress that day (periods already begun stay owed)."""
     if obligation.cadence is None:
         return obligation.ends_on
-    end = obligation.ends_on or max((p.ends_on for p in obligation.document.phases), default=None)
+    end = obligation.ends_on or _phases_end(obligation)
     if obligation.stopped_on is not None:
         last = period_end(obligation.cadence, obligation.stopped_on)
         end = last if end is None else min(end, last)
@@ -79,7 +94,7 @@ def cadence_zh(obligation: Obligation) -> str:
 class Expected:
     """One expected submission as of today: obligation × unit × period, with its status."""
 
-    obligation: Obligation
+    obligation: AnyObligation
     organ_id: int
     period: Period
     status: ExpectedStatus
@@ -231,7 +246,7 @@ class ObligationService:
     # -- expected submissions ----------------------------------------------------------------------------
 
     def expected(
-        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period
+        self, obligation: AnyObligation, organ_ids: Sequence[int], tallies: dict[Key, Tally], period: Period
     ) -> list[Expected]:
         today, ob, at_least, due, empty = self.ctx.today(), obligation.id, obligation.at_least, period.due, Tally()
         found = []
@@ -258,7 +273,7 @@ class ObligationService:
         return found
 
     def all_expected(
-        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
+        self, obligation: AnyObligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
     ) -> list[Expected]:
         """Every begun period of every unit: what the 逾期 filter and the 催办 rules look through."""
         found = []
@@ -366,8 +381,7 @@ class ObligationService:
     def todo(self, actor: User) -> list[Expected]:
         """Every open obligation of the caller's unit: the current period (or the one date) with days left,
         and every earlier period still 逾期 or 退回补报."""
-        owed = self.repo.owed_by(access.reader_of(actor))
-        tallies = self.repo.tallies([o.id for o in owed], [actor.organ_id])
+        owed, tallies = self.repo.owed_by(access.reader_of(actor))
         found: list[Expected] = []
         for o in owed:
             mine = self.open_periods(o, [actor.organ_id], tallies).get(actor.organ_id, [])
@@ -375,7 +389,7 @@ class ObligationService:
         return sorted(found, key=lambda e: (e.period.due, e.obligation.id))
 
     def open_periods(
-        self, obligation: Obligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
+        self, obligation: AnyObligation, organ_ids: Sequence[int], tallies: dict[Key, Tally]
     ) -> dict[int, list[Expected]]:
         """Per unit, every period it still owes, oldest first: each begun one 逾期 or 退回补报, and the current one
         while not yet met."""
@@ -390,7 +404,7 @@ class ObligationService:
         """Reports waiting for the caller's office to 签收 or return."""
         return self.repo.arrivals_for(access.reader_of(actor))
 
-    def chases_for(self, actor: User) -> Sequence[Chase]:
+    def chases_for(self, actor: User) -> list[ChaseNotice]:
         return self.repo.chases_of_organ(access.reader_of(actor))
 
     def chases_seen_by(self, actor: User, obligation_id: int) -> Sequence[Chase]:
@@ -642,6 +656,7 @@ class ObligationService:
                 )
             )  # fmt: skip
         first = targets[0].obligation
+        assert isinstance(first, Obligation)  # a chase is of the entity (the 待办's reads are not chased)
         self.audit.record(
             "chased", document=first.document, actor=actor, obligation=first.title, method=method,
             target_organ_ids=[e.organ_id for e in targets],

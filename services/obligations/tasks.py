@@ -3,8 +3,6 @@ sees every task's state, a unit only its own tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from services import access
 from services.access import Level
 from services.audit.service import AuditService
@@ -12,7 +10,7 @@ from services.context import Context
 from services.domain.enums import DocStatus, TaskState
 from services.domain.models import Document, PlanTask, TaskAssignment, TaskReport, User
 from services.errors import Conflict, Invalid, not_found
-from services.obligations.repository import ObligationRepository
+from services.obligations.repository import ObligationRepository, OpenTask
 
 
 class TaskService:
@@ -33,7 +31,7 @@ class TaskService:
         tasks = self.repo.tasks_of(document_id, actor.organ_id)
         return [(t, [a for a in t.assignments if a.organ_id == actor.organ_id]) for t in tasks]
 
-    def open_for(self, actor: User) -> Sequence[TaskAssignment]:
+    def open_for(self, actor: User) -> list[OpenTask]:
         return self.repo.assignments_of(access.reader_of(actor))
 
     def own(self, actor: User, assignment_id: int) -> TaskAssignment:

@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from services import access
+from services.access import Level, Reader
 from services.domain.enums import REGISTRAR_STEPS
 from services.domain.models import AuditEvent, Document, IssueRecord, Signoff
 
 WAITING = tuple(s.value for s in REGISTRAR_STEPS)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedDocument:
+    """A document waiting for its lead organ's registrar, as the 待办 lists it."""
+
+    id: int
+    title: str
+    classification: str
+    written_on: dt.date | None
+    status: str
+
+
+@lru_cache(maxsize=4096)
+def _queued_statement(reader: Reader) -> Select[Any]:
+    """:meth:`RegistrarRepository.queue` for the 待办, built once per reader: the documents of the reader's organ
+    waiting for 复核, 登记, 用印 or 核发 that the reader may read as an issuing organ, oldest first; limit bound."""
+    return (
+        select(Document.id, Document.title, Document.classification, Document.written_on, Document.status)
+        .where(
+            access.readable_filter_of(reader, Level.internal),
+            Document.lead_organ_id == reader.organ_id,
+            Document.status.in_(WAITING),
+        )
+        .order_by(Document.updated_at, Document.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def registered_copy_numbers(session: Session, document_id: int) -> list[str]:
@@ -32,6 +65,11 @@ class RegistrarRepository:
             .limit(limit)
         )
         return self.session.scalars(query).all()
+
+    def queued(self, reader: Reader, limit: int = 200) -> list[QueuedDocument]:
+        """The queue as plain rows (the 待办's): the same documents in the same order as :meth:`queue`."""
+        rows = self.session.connection().execute(_queued_statement(reader), {"limit": limit})
+        return [QueuedDocument(*row) for row in rows]
 
     def record(self, document_id: int) -> IssueRecord | None:
         return self.session.get(IssueRecord, document_id)

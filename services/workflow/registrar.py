@@ -17,7 +17,7 @@ from services.domain.enums import REGISTRAR_STEPS, DocStatus, JobStep, Role
 from services.domain.models import Document, IssueRecord, Organ, OrganSeal, SealRecord, User
 from services.errors import Conflict, Forbidden, Invalid
 from services.jobs.service import JobService
-from services.registrar.repository import RegistrarRepository
+from services.registrar.repository import QueuedDocument, RegistrarRepository
 from services.registrar.rules import check_copies, needs_copy_numbers, parse_copy_numbers
 from services.rendering.model import DocFormat, choose_format
 from services.seal.service import SealService
@@ -68,7 +68,13 @@ class RegistrarService:
         document = self.documents.get_visible(actor, document_id, Level.internal)
         return document, self.repository.record(document.id)
 
-    def step_of(self, document: Document) -> str | None:
+    def queued(self, actor: User) -> list[QueuedDocument]:
+        """:meth:`queue` as the 待办 lists it: plain rows from a statement built once per reader."""
+        if not actor.has_role(Role.registrar):
+            return []
+        return self.repository.queued(access.reader_of(actor))
+
+    def step_of(self, document: Document | QueuedDocument) -> str | None:
         """The registrar's step a document waits for, in Chinese, or None."""
         return REGISTRAR_STEPS.get(DocStatus(document.status))
 

@@ -10,9 +10,11 @@ from services import access
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.repository import DRAFTS, STALLED, ListedDocument, StalledStep
-from services.domain.models import Document, User
+from services.domain.models import User
+from services.incoming.repository import OwedRecord
 from services.incoming.service import IncomingService, Owed
 from services.obligations.repository import HandledItem, ObligationRepository
+from services.registrar.repository import QueuedDocument
 from services.workflow.registrar import RegistrarService
 
 
@@ -23,8 +25,8 @@ class Todo:
     mine: dict[str, list[Any]]  # DistributionService.inbox: to review, sign, 签收, report, tasks, 催办
     drafts: list[ListedDocument]
     stalled: list[tuple[StalledStep, ListedDocument]]  # automated steps of the organ's documents that keep failing
-    incoming: Owed
-    to_register: list[tuple[Document, str | None]]  # with the registrar's step each waits for
+    incoming: Owed[OwedRecord]
+    to_register: list[tuple[QueuedDocument, str | None]]  # with the registrar's step each waits for
     today: dt.date
 
     def shown(self) -> dict[str, Any]:
@@ -63,8 +65,8 @@ class WorkList:
             drafts=mine.pop(DRAFTS, []),
             stalled=mine.pop(STALLED),
             mine=mine,
-            incoming=self.incoming.owed(user),
-            to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queue(user)],
+            incoming=self.incoming.owed_listed(user),
+            to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queued(user)],
             today=self.ctx.today(),
         )
 
