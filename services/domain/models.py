@@ -225,6 +225,11 @@ def responsible_names(names: list[str], kind: str, sender: Callable[[], str | No
     return [name] if name else []
 
 
+def incoming_number(year: int, seq: int) -> str:
+    """收文号 as printed on the 收文处理单."""
+    return f"收〔{year}〕{seq}号"
+
+
 def ofd_key_beside(pdf_key: str) -> str:
     """Where the OFD of the 正本 whose PDF is at `pdf_key` is stored: the same folder and name, .ofd."""
     return pdf_key.removesuffix(".pdf") + ".ofd"
@@ -1191,8 +1196,7 @@ class IncomingRecord(Base):
 
     @property
     def number(self) -> str:
-        """收文号 as printed on the 收文处理单."""
-        return f"收〔{self.year}〕{self.seq}号"
+        return incoming_number(self.year, self.seq)
 
     def move(self, to: IncomingState) -> None:
         """The one way a 收文 record changes state: along INCOMING_TRANSITIONS, or refused."""

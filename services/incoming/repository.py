@@ -20,6 +20,7 @@ from services.domain.models import (
     IncomingReader,
     IncomingRecord,
     User,
+    incoming_number,
 )
 from services.numbering import allocator
 
@@ -40,8 +41,7 @@ class OwedRecord:
 
     @property
     def number(self) -> str:
-        """收文号, as :attr:`IncomingRecord.number` prints it."""
-        return f"收〔{self.year}〕{self.seq}号"
+        return incoming_number(self.year, self.seq)
 
 
 R = TypeVar("R", IncomingRecord, OwedRecord)
