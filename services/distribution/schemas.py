@@ -28,7 +28,17 @@ class InboxItemOut(BaseModel):
         return DocumentOut.of(document) if isinstance(document, Document) else document
 
 
+class InboxTotals(BaseModel):
+    """How many documents each list holds in all (a list shows the ``limit`` longest waiting)."""
+
+    returned: int
+    to_review: int
+    to_sign: int
+    to_receive: int
+
+
 class InboxOut(BaseModel):
+    totals: InboxTotals
     returned: list[DocumentOut]
     to_review: list[DocumentOut]
     to_sign: list[DocumentOut]

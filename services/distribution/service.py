@@ -11,7 +11,7 @@ from services.access import Level
 from services.audit.service import AuditService
 from services.context import Context
 from services.distribution.repository import InboxRepository
-from services.documents.repository import DRAFTS, STALLED, WAITING, DocumentRepository
+from services.documents.repository import DRAFTS, STALLED, WAITING, DocumentRepository, Shown
 from services.documents.service import DocumentService
 from services.domain.enums import DocStatus, Role
 from services.domain.models import InboxItem, User
@@ -105,18 +105,21 @@ class DistributionService:
         document = self.documents.get_visible(actor, document_id, Level.internal)
         return self.inboxes.recipients_status(document.id)
 
-    def inbox(self, actor: User, with_parties: bool = True, on_page: bool = False) -> dict[str, list[Any]]:
-        """待办: everything that waits on this user, by kind, limited to what the user may read; documents with
-        their issuers and recipients when ``with_parties`` (the API shows them; a plan may have 200 recipients);
-        ``on_page``, as the 待办 page shows it, also the organ's drafts (``drafts``, to its drafters) and the steps
-        of its documents that keep failing (``stalled``)."""
+    def inbox(
+        self, actor: User, with_parties: bool = True, on_page: bool = False, shown: Shown = Shown()
+    ) -> tuple[dict[str, list[Any]], dict[str, int]]:
+        """待办: everything that waits on this user, by kind, limited to what the user may read, and the totals of
+        its lists of documents (of which ``shown`` says how much to read); documents with their issuers and
+        recipients when ``with_parties`` (the API shows them; a plan may have 200 recipients); ``on_page``, as the
+        待办 page shows it, also the organ's drafts (``drafts``, to its drafters) and the steps of its documents
+        that keep failing (``stalled``)."""
         roles = {"returned": Role.drafter, "to_review": Role.reviewer, "to_sign": Role.signer, DRAFTS: Role.drafter}
         asked = (*WAITING, DRAFTS, STALLED) if on_page else WAITING
         buckets = tuple(b for b in asked if b not in roles or actor.has_role(roles[b]))
-        mine = self.listed.waiting(actor, buckets, with_parties)
+        mine, totals = self.listed.waiting(actor, buckets, with_parties, shown)
         obligations = ObligationService(self.ctx)
         mine["obligations_due"] = obligations.todo(actor)
         mine["arrivals"] = list(obligations.arrivals(actor))
         mine["tasks"] = list(TaskService(self.ctx).open_for(actor))
         mine["chases"] = list(obligations.chases_for(actor))
-        return mine
+        return mine, totals

@@ -335,6 +335,17 @@ WAITING = ("returned", "to_review", "to_sign", "to_receive")  # the 待办's lis
 DRAFTS = "drafts"  # the organ's drafts: the 待办 page lists them too, in the same statement
 STALLED = "stalled"  # and the steps of its documents that keep failing
 DRAFTS_SHOWN = 50
+WAITING_SHOWN = 50  # of each 待办 list, the longest-waiting first; its total beside them
+WAITING_SHOWN_MAX = 1000  # a list asked for whole
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How much of the 待办's lists to read: ``per_list`` rows of each, of the one named ``whole`` all (up to
+    :data:`WAITING_SHOWN_MAX`)."""
+
+    per_list: int = WAITING_SHOWN
+    whole: str = ""
 
 
 def _waiting_part(reader: Reader, bucket: str) -> Select[Any]:
@@ -356,11 +367,22 @@ _LEAD_STATES = {"returned": DocStatus.returned, "to_review": DocStatus.in_review
 
 @lru_cache(maxsize=4096)
 def _waiting_statement(reader: Reader, buckets: tuple[str, ...]) -> Select[Any]:
-    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name. What
-    the reader may read is asked once, of the union (the drafts, limited, ask it before their limit)."""
+    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name, what
+    the reader may read asked of each row (the drafts, limited, ask it before their limit). Of each list the first
+    ``shown`` rows (the list named ``whole``: up to ``whole_shown``), each row with its list's total."""
     parts = union_all(*(_waiting_part(reader, bucket) for bucket in buckets)).subquery()
-    readable = select(Document.id).where(access.readable_filter_of(reader, Level.issued))
-    return select(parts).where(parts.c.id.in_(readable)).order_by(parts.c.bucket, parts.c.sort)
+    ranked = (
+        select(
+            parts,
+            func.row_number().over(partition_by=parts.c.bucket, order_by=parts.c.sort).label("rank"),
+            func.count().over(partition_by=parts.c.bucket).label("total"),
+        )
+        .where(access.readable_row(reader, Level.issued, parts.c))
+        .subquery()
+    )
+    shown = ranked.c.rank <= bindparam("shown", type_=Integer)
+    whole = (ranked.c.bucket == bindparam("whole", type_=String)) & (ranked.c.rank <= bindparam("whole_shown"))
+    return select(ranked).where(shown | whole).order_by(ranked.c.bucket, ranked.c.sort)
 
 
 class DocumentRepository:
@@ -413,18 +435,23 @@ class DocumentRepository:
         rows = self.session.connection().execute(_SIGNOFFS, {"document_id": document_id})
         return [SeenSignoff(*row) for row in rows]
 
-    def waiting(self, user: User, buckets: tuple[str, ...], with_parties: bool) -> dict[str, list[Any]]:
+    def waiting(
+        self, user: User, buckets: tuple[str, ...], with_parties: bool, shown: Shown
+    ) -> tuple[dict[str, list[Any]], dict[str, int]]:
         """The 待办's lists named in ``buckets`` (of :data:`WAITING`, :data:`DRAFTS` and :data:`STALLED`), each in its
-        order, in one statement: documents (``to_receive``: inbox items with their documents; ``stalled``: a failed
-        step and its document)."""
+        order and as far as ``shown`` says, in one statement: documents (``to_receive``: inbox items with their
+        documents; ``stalled``: a failed step and its document); and each list's total."""
         found: dict[str, list[Any]] = {bucket: [] for bucket in (*WAITING, *buckets)}
+        totals = dict.fromkeys(found, 0)
         if not buckets:
-            return found
-        rows = self._rows(_waiting_statement(access.reader_of(user), buckets), {})
+            return found, totals
+        params = {"shown": shown.per_list, "whole": shown.whole, "whole_shown": WAITING_SHOWN_MAX}
+        rows = self._rows(_waiting_statement(access.reader_of(user), buckets), params)
         records = [_record(row) for row in rows]
         if with_parties:
             self._add_parties(records)
         for row, record in zip(rows, records, strict=True):
+            totals[row.bucket] = row.total
             if row.bucket == "to_receive":
                 item = ListedInboxItem(row.item_id, row.item_role, row.delivered_at, row.received_at, record)
                 found[row.bucket].append(item)
@@ -432,7 +459,7 @@ class DocumentRepository:
                 found[row.bucket].append((StalledStep(row.item_id, row.item_role, row.item_count), record))
             else:
                 found[row.bucket].append(record)
-        return found
+        return found, totals
 
     def _records(self, statement: Select[Any], params: dict[str, Any], with_parties: bool) -> list[ListedDocument]:
         records = [_record(row) for row in self._rows(statement, params)]

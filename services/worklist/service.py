@@ -9,7 +9,7 @@ from typing import Any
 from services import access
 from services.context import Context
 from services.distribution.service import DistributionService
-from services.documents.repository import DRAFTS, STALLED, ListedDocument, StalledStep
+from services.documents.repository import DRAFTS, STALLED, WAITING, ListedDocument, Shown, StalledStep
 from services.domain.models import User
 from services.incoming.repository import OwedRecord
 from services.incoming.service import IncomingService, Owed
@@ -23,6 +23,8 @@ class Todo:
     """Everything waiting on one user, by kind, as the 待办 page shows it."""
 
     mine: dict[str, list[Any]]  # DistributionService.inbox: to review, sign, 签收, report, tasks, 催办
+    totals: dict[str, int]  # how many each list of documents holds, of which ``mine`` shows the longest waiting
+    whole: str  # the list shown whole, if one was asked for
     drafts: list[ListedDocument]
     stalled: list[tuple[StalledStep, ListedDocument]]  # automated steps of the organ's documents that keep failing
     incoming: Owed[OwedRecord]
@@ -58,13 +60,17 @@ class WorkList:
         self.incoming = incoming
         self.repo = repo
 
-    def todo(self, user: User) -> Todo:
-        """The 待办 of ``user``: only what they may read and act on."""
-        mine = self.distribution.inbox(user, with_parties=False, on_page=True)
+    def todo(self, user: User, whole: str = "") -> Todo:
+        """The 待办 of ``user``: only what they may read and act on; of each list of documents the longest waiting,
+        the one named ``whole`` (of :data:`WAITING`) whole."""
+        whole = whole if whole in WAITING else ""
+        mine, totals = self.distribution.inbox(user, with_parties=False, on_page=True, shown=Shown(whole=whole))
         return Todo(
             drafts=mine.pop(DRAFTS, []),
             stalled=mine.pop(STALLED),
             mine=mine,
+            totals=totals,
+            whole=whole,
             incoming=self.incoming.owed_listed(user),
             to_register=[(d, self.registrar.step_of(d)) for d in self.registrar.queued(user)],
             today=self.ctx.today(),

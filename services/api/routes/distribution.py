@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from services.api.errors import ERROR_RESPONSES
-from services.distribution.schemas import DistributionRow, InboxItemOut, InboxOut
+from services.distribution.schemas import DistributionRow, InboxItemOut, InboxOut, InboxTotals
+from services.documents.repository import WAITING, WAITING_SHOWN, WAITING_SHOWN_MAX, Shown
 from services.http.deps import CurrentUser, Distribution
 from services.http.params import Id
 from services.obligations.schemas import AssignmentOut, ChaseOut, ExpectedOut
 
+ShownDep = Annotated[int, Query(ge=1, le=WAITING_SHOWN_MAX)]
 router = APIRouter(prefix="/api/v1", tags=["distribution"], responses=ERROR_RESPONSES)
 
 
 @router.get("/inbox")
-def inbox(user: CurrentUser, distribution: Distribution) -> InboxOut:
-    mine = distribution.inbox(user)
+def inbox(user: CurrentUser, distribution: Distribution, limit: ShownDep = WAITING_SHOWN) -> InboxOut:
+    """待办: of each list of documents (returned, to_review, to_sign, to_receive) the ``limit`` longest waiting,
+    and in ``totals`` how many it holds."""
+    mine, totals = distribution.inbox(user, shown=Shown(limit))
     return InboxOut(
+        totals=InboxTotals(**{name: totals[name] for name in WAITING}),
         returned=mine["returned"],
         to_review=mine["to_review"],
         to_sign=mine["to_sign"],

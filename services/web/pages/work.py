@@ -22,8 +22,9 @@ FormDep = Annotated[FormData, Depends(read_form)]
 
 
 @router.get("/")
-def inbox(request: Request, user: CurrentUser, worklist: WorkLists) -> HTMLResponse:
-    return page(request, "inbox.html", user, nav="inbox", **worklist.todo(user).shown())
+def inbox(request: Request, user: CurrentUser, worklist: WorkLists, whole: str = "") -> HTMLResponse:
+    """待办; ``?whole=to_review`` (a list's name) shows that list whole, not only its longest waiting."""
+    return page(request, "inbox.html", user, nav="inbox", **worklist.todo(user, whole).shown())
 
 
 @router.post("/inbox/{document_id}/receive")
