@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -138,6 +138,11 @@ class OrganPrefix(Base):
     __table_args__ = (UniqueConstraint("organ_id", "form"),)
 
 
+def holds_role(roles: Iterable[str], role: str) -> bool:
+    """Whether a person with ``roles`` acts as ``role`` (an admin as every role)."""
+    return role in roles or "admin" in roles
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +165,7 @@ class User(Base):
     department: Mapped[Department | None] = relationship()
 
     def has_role(self, role: str) -> bool:
-        return role in self.roles or "admin" in self.roles
+        return holds_role(self.roles, role)
 
 
 class Department(Base):

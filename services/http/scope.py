@@ -14,10 +14,33 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.accounts.service import UserService
 from services.context import Context
-from services.domain.models import User
+from services.domain.models import User, holds_role
 from services.errors import Forbidden, Unauthenticated
 from services.http.request import SESSION_COOKIE, runtime_of
 from services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ViewerOrgan:
+    short_name: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a page's navigation shows of the signed-in user, kept as plain values for an error page met after the
+    request's transaction is gone (its objects with it)."""
+
+    id: int
+    display_name: str
+    roles: tuple[str, ...]
+    organ: ViewerOrgan
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.display_name, tuple(user.roles), ViewerOrgan(user.organ.short_name))
+
+    def has_role(self, role: str) -> bool:
+        return holds_role(self.roles, role)
 
 
 class LoginRequired(Exception):
@@ -106,5 +129,5 @@ def web_scope(
             raise LoginRequired(here) from None
         if user.must_change_password and not password_pending_ok:
             raise PasswordChangeRequired()
-        request.state.viewer_id = user.id  # an error page met later still shows whose navigation it is
+        request.state.viewer = Viewer.of(user)  # an error page met later still shows whose navigation it is
         yield ctx, user

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from services import compose
-from services.domain.models import User
-from services.http.request import runtime_of
 from services.http.routing import serve
-from services.http.scope import LoginRequired, PasswordChangeRequired, login_url
+from services.http.scope import LoginRequired, PasswordChangeRequired, Viewer, login_url
 from services.web.pages import (
     admin,
     archive,
@@ -62,22 +57,8 @@ def install_web(app: FastAPI, templates_dir: str) -> None:
 
 def error_page(request: Request, status: int, code: str, zh: str, en: str) -> HTMLResponse:
     """A domain error met on a page: the Chinese message, the stable code, a way back, and the navigation of
-    whoever was signed in (read again: the failed request's transaction is gone)."""
+    whoever was signed in (as the request found them: its transaction is gone)."""
     referer = request.headers.get("referer", "")
     back = referer if referer.startswith(str(request.base_url)) else "/"
-    with ExitStack() as stack:
-        viewer = _viewer(request, stack)
-        return page(request, "error.html", viewer, http_status=status, nav="", code=code, zh=zh, en=en, back=back)
-
-
-def _viewer(request: Request, stack: ExitStack) -> User | None:
-    """The signed-in user of the failed request in a read transaction of its own, or None when there was none
-    or it cannot be read (then the page goes without navigation, as before a login)."""
-    viewer_id = getattr(request.state, "viewer_id", None)
-    if viewer_id is None:
-        return None
-    try:
-        ctx = stack.enter_context(runtime_of(request).context(write=False))
-        return compose.users(ctx).get(viewer_id)
-    except Exception:  # the database itself may be why the page failed
-        return None
+    viewer: Viewer | None = getattr(request.state, "viewer", None)
+    return page(request, "error.html", viewer, http_status=status, nav="", code=code, zh=zh, en=en, back=back)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from services.domain.models import User
 from services.http.request import runtime_of
+from services.http.scope import Viewer
 from services.web import labels
 from services.web.problems import STALE_FORM, by_field
 from services.web.session import CSRF_COOKIE, csrf_token
@@ -53,7 +54,9 @@ def _zh_date(value: dt.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def page(request: Request, template: str, user: User | None, http_status: int = 200, **context: Any) -> HTMLResponse:
+def page(
+    request: Request, template: str, user: User | Viewer | None, http_status: int = 200, **context: Any
+) -> HTMLResponse:
     settings = runtime_of(request).settings
     env = environment(settings.templates_dir, settings.timezone)
     message = labels.MESSAGES.get(request.query_params.get("msg", ""))

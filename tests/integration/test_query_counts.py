@@ -127,3 +127,18 @@ def test_a_listed_document_names_what_it_forwards_and_answers_as_its_own_answer_
     for entry in listed.values():
         whole = client.get(f"/api/v1/documents/{entry['id']}", headers=headers).json()
         assert (entry["forwards"], entry["answers"]) == (whole["forwards"], whole["answers"]), entry["id"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_error_page_does_not_read_its_viewer_again(
+    example_world: tuple[TestClient, int], counted: list[str]
+) -> None:
+    """A document that is not there (or not the reader's) answers with the navigation of whoever asked, as the
+    request found them: the login check and the document's own statement, nothing more."""
+    client, _ = example_world
+    page_login(client, "mw.drafter")
+    assert client.get("/documents/999999").status_code == 404  # warm
+    counted.clear()
+    refused = client.get("/documents/999999")
+    assert refused.status_code == 404 and "公文不存在" in refused.text and 'href="/documents/new"' in refused.text
+    assert len(counted) <= 2, counted
