@@ -36,6 +36,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
 from services.domain.models import AuditEvent, Document, DocumentIssuer, InboxItem, IncomingRecord, User
+from services.domain.sql import one_of
 from services.errors import Forbidden, NotFound
 
 
@@ -162,11 +163,11 @@ def _may_see(
     status: ColumnElement[Any] | QueryableAttribute[Any], by_organ: ColumnElement[bool],
 ) -> ColumnElement[bool]:  # fmt: skip
     """The rule itself, over a document's 密级 and state and whether the reader's organ holds a grant on it."""
-    cleared = classification.in_(_levels_up_to(reader.clearance))
+    cleared = one_of(classification, _levels_up_to(reader.clearance))
     if reader.admin:
         return cleared
     if reader.archivist:
-        return and_(cleared, or_(status.in_(FINISHED), by_organ))
+        return and_(cleared, or_(one_of(status, FINISHED), by_organ))
     return and_(cleared, by_organ)
 
 
@@ -183,7 +184,7 @@ def readable_incoming(user: User) -> Select[tuple[int]]:
 
 def readable_incoming_of(reader: Reader) -> Select[tuple[int]]:
     """:func:`readable_incoming` for what a user's reading depends on."""
-    query = select(IncomingRecord.id).where(IncomingRecord.classification.in_(_levels_up_to(reader.clearance)))
+    query = select(IncomingRecord.id).where(one_of(IncomingRecord.classification, _levels_up_to(reader.clearance)))
     if reader.admin:
         return query
     return query.where(IncomingRecord.organ_id == reader.organ_id)

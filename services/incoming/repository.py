@@ -22,6 +22,7 @@ from services.domain.models import (
     User,
     incoming_number,
 )
+from services.domain.sql import one_of
 from services.numbering import allocator
 
 OPEN = [s.value for s in OPEN_INCOMING]
@@ -120,7 +121,9 @@ def _build_owed(shape: _OwedShape, user: User, plain: bool) -> Select[Any]:
         IncomingReader.user_id == bindparam("user_id"),
         IncomingReader.read_at.is_(None),
     )
-    late = and_(ours, record.state.in_(OPEN), record.supervised_on.is_not(None), record.deadline < bindparam("today"))
+    late = and_(
+        ours, one_of(record.state, OPEN), record.supervised_on.is_not(None), record.deadline < bindparam("today")
+    )
     if not shape.office:
         late = and_(late, record.lead_department_id == bindparam("department_id"))
     steps: dict[str, ColumnElement[Any] | None] = {
@@ -130,8 +133,8 @@ def _build_owed(shape: _OwedShape, user: User, plain: bool) -> Select[Any]:
         "part_id": case((record.state == IncomingState.handling.value, part.scalar_subquery()))
         if shape.department
         else None,
-        "reader_id": case((record.state.in_(OPEN), reader.scalar_subquery())),
-        "close": and_(ours, record.state.in_(HANDLING), ~open_part, ~unread) if shape.office else None,
+        "reader_id": case((one_of(record.state, OPEN), reader.scalar_subquery())),
+        "close": and_(ours, one_of(record.state, HANDLING), ~open_part, ~unread) if shape.office else None,
         "supervised": late if shape.office or shape.department else None,
     }
     waiting = [c.is_not(None) if name.endswith("_id") else c for name, c in steps.items() if c is not None]

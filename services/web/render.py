@@ -34,6 +34,7 @@ def environment(templates_dir: Path, timezone: str) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the release: no file is asked for a change on every render
     )
     zone = ZoneInfo(timezone)
     env.filters["local"] = lambda value, seconds=False: _local_time(value, zone, seconds)
