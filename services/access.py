@@ -31,7 +31,7 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, exists, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Row, Select, and_, bindparam, exists, or_, select, union_all
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind, DocStatus, Role
@@ -279,7 +279,7 @@ def sees_every_organ(user: User) -> bool:
     return user.has_role(Role.admin) or user.has_role(Role.archivist)
 
 
-def visible_event(user: User, level: Level, event: AuditEvent) -> bool:
+def visible_event(user: User, level: Level, event: AuditEvent | Row[Any]) -> bool:
     """A recipient sees the public steps of a document and its own organ's acts, never internal opinions; a 收文's
     handling is seen by the organ that handles it only (the drafter of a 请示 does not see the superior's 批办)."""
     if event.action == INCOMING_EVENT:

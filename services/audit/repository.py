@@ -4,12 +4,19 @@ in order for a walk of the whole chain, one event, a document's timeline and the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from services.domain.models import AuditChain, AuditEvent
 from services.domain.repository import SessionRepository
 
+TimelineEvent = Row[Any]  # an event's columns, by name, as a timeline shows them
+_OF_DOCUMENT = (
+    select(*AuditEvent.__table__.columns)
+    .where(AuditEvent.document_id == bindparam("document_id"))
+    .order_by(AuditEvent.id)
+)
 _HEAD = select(AuditChain).where(AuditChain.id == 1).execution_options(populate_existing=True)
 
 
@@ -35,9 +42,9 @@ class AuditRepository(SessionRepository):
         """Let go of the rows read so far (a walk of the whole chain reads every event once)."""
         self.session.expunge_all()
 
-    def of_document(self, document_id: int) -> Sequence[AuditEvent]:
-        query = select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
-        return self.session.scalars(query).all()
+    def of_document(self, document_id: int) -> Sequence[TimelineEvent]:
+        """The document's events in order, as rows with the event's columns (a timeline is read, never changed)."""
+        return self.session.execute(_OF_DOCUMENT, {"document_id": document_id}).all()
 
     def latest_of(self, actions: Sequence[str], limit: int) -> list[AuditEvent]:
         """The latest events of these actions, newest first."""

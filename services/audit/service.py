@@ -7,7 +7,7 @@ from typing import Any
 
 from services import access
 from services.audit import chain
-from services.audit.repository import AuditRepository
+from services.audit.repository import AuditRepository, TimelineEvent
 from services.context import Context
 from services.domain.models import AuditEvent, Document, Organ, User
 
@@ -109,14 +109,14 @@ class AuditService:
         """The latest changes to people, organs and departments, newest first (admins read them)."""
         return self.repo.latest_of(ADMINISTRATIVE, limit)
 
-    def for_document(self, user: User, document_id: int) -> list[AuditEvent]:
+    def for_document(self, user: User, document_id: int) -> list[TimelineEvent]:
         """The timeline of a document as this user may see it: internal readers see every event."""
         level = access.level_of(self.ctx.session, user, document_id)
         if level is None:
             raise access.document_not_found(document_id)
         return [e for e in self.repo.of_document(document_id) if access.visible_event(user, level, e)]
 
-    def timeline(self, document_id: int) -> Sequence[AuditEvent]:
+    def timeline(self, document_id: int) -> Sequence[TimelineEvent]:
         """Every event of a document in order, unfiltered: the process metadata filed with it (DOMAIN.md §4.1)."""
         return self.repo.of_document(document_id)
 
