@@ -39,6 +39,10 @@ SAMPLES = 64  # slices of the documents, by a hash of the id (the "sample" field
 SAMPLE_FROM = 50_000  # documents from which the count and facets of a phrase query are first estimated
 SAMPLED_DOCS = 12_500  # about how many documents the estimate looks at
 APPROXIMATE_FROM = 20_000  # estimated matches from which the estimate is the answer (shown as approximate)
+# What a generation is stamped with: the analysis chain's version and the layout of this engine's fields. A generation
+# stamped otherwise is rebuilt by the worker (and searched meanwhile without the fields appended since).
+STAMP = f"{ANALYSIS_VERSION}.2"
+ISSUER_SETS_READ = 10_000  # distinct issuer sets read for the issuer facet; beyond them it is read issuer by issuer
 Q = tantivy.Query
 Occur = tantivy.Occur
 
@@ -61,6 +65,9 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("abbr_pair", tokenizer_name="raw", stored=True, index_option="basic")
     for name in ("doc_year", "doc_seq"):
         b.add_integer_field(name, indexed=True)
+    # Every issuer of a document in one value, for the issuer facet: a column of one value a document is read several
+    # times faster than the issuer field's column of several.
+    b.add_text_field("issuer_set", tokenizer_name="raw", fast=True, index_option="basic")
     return b.build()
 
 
@@ -118,7 +125,12 @@ def to_tantivy(doc: SearchDoc, current: bool = True) -> tantivy.Document:
         d.add_text("abbr_pair", pair)
         for form in pair.split("\t"):
             d.add_text("abbr_key", form)
+    if doc.issuers:
+        d.add_text("issuer_set", _ISSUER_SEP.join(sorted(set(doc.issuers))))
     return d
+
+
+_ISSUER_SEP = "\x1f"
 
 
 def sample_of(doc_id: int) -> int:
@@ -178,7 +190,7 @@ class EmbeddedIndex:
         name = f"gen-{max(numbers, default=0) + 1}"
         (self.root / name).mkdir()
         tantivy.Index(SCHEMA, path=str(self.root / name), reuse=False)
-        (self.root / name / "ANALYSIS").write_text(str(ANALYSIS_VERSION))
+        (self.root / name / "ANALYSIS").write_text(STAMP)
         return name
 
     def _switch_to(self, name: str) -> None:
@@ -250,7 +262,7 @@ class EmbeddedIndex:
         name = self._current_name()
         if name not in self._analysis_current:
             stamp = self.root / name / "ANALYSIS"
-            self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == str(ANALYSIS_VERSION)
+            self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == STAMP
         return self._analysis_current[name]
 
     def close(self) -> None:
@@ -303,12 +315,12 @@ class EmbeddedIndex:
         # gathered over all the documents (in two halves at once) only when the estimate is not very large.
         costly = found.candidates is not None
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
-        sampled = self._sample_slices(searcher) if costly else SAMPLES
+        sampled = self._sample_slices(searcher, found) if costly else SAMPLES
         counting = self._count(searcher, found, query.facets, sampled, split)
         top = _best_hits(searcher, found, query) if ranked else []
         total, facets = _merge([c.result() for c in counting])
         exact = sampled == SAMPLES
-        if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:
+        if not exact and not _estimate_is_answer(total, sampled):
             counting = self._count(searcher, found, query.facets, SAMPLES, split)
             total, facets = _merge([c.result() for c in counting])
             exact = True
@@ -325,15 +337,22 @@ class EmbeddedIndex:
             parts: list[tantivy.Query | None] = [any_of([Q.term_query(SCHEMA, "sample", s) for s in range(slices)])]
         else:
             parts = self._halves(searcher) if split else [None]
-        return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets) for part in parts]
+        sets = facets and self.built_with_current_analysis()
+        return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets, sets) for part in parts]
 
-    def _sample_slices(self, searcher: Any) -> int:
-        """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index or
-        one built before the slices existed."""
+    def _sample_slices(self, searcher: Any, found: Plan) -> int:
+        """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index, one
+        built before the slices existed, or filters that allow too few documents for the estimate to be the answer
+        (it would be counted again over all of them)."""
         if searcher.num_docs < SAMPLE_FROM or not self.built_with_current_analysis():
             return SAMPLES
         docs = int(searcher.num_docs)
-        return max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
+        slices = max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
+        if slices < SAMPLES and found.narrowed is not None:
+            allowed = int(searcher.search(found.narrowed, 1, count=True).count)
+            if not _estimate_is_answer(allowed, slices):
+                return SAMPLES
+        return slices
 
     def _halves(self, searcher: Any) -> list[tantivy.Query | None]:
         """Two id ranges holding about half the documents each; the whole index when it is small."""
@@ -378,6 +397,11 @@ class EmbeddedIndex:
         )
 
 
+def _estimate_is_answer(found: int, slices: int) -> bool:
+    """Whether so many matches found in so many slices estimate a match large enough to be answered as an estimate."""
+    return found * SAMPLES >= APPROXIMATE_FROM * slices
+
+
 def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any, Any]]:
     """The page of best hits. A query with a phrase first ranks the cheap superset (the phrase's tokens anywhere)
     and checks the phrase on its best few only (CANDIDATES, then more): both rank by the same scores, so once
@@ -402,18 +426,39 @@ def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any
 Counted = tuple[int, dict[str, dict[str, int]]]
 
 
-def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool) -> Counted:
+def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool, issuer_sets: bool = False) -> Counted:
+    """The number of matches and, with ``facets``, the facets' counts; ``issuer_sets`` when the generation has the
+    issuer_set field, which gives every issuer's count (summed over the sets holding it)."""
     spec: dict[str, Any] = {"_total": {"value_count": {"field": "rank"}}}
     if facets:
-        spec |= {name: {"terms": {"field": name, "size": FACET_SIZE * 2}} for name in FACETS}
+        spec |= {name: _terms(name) for name in FACETS if not (issuer_sets and name == "issuer")}
+        if issuer_sets:
+            spec["issuer_set"] = {"terms": {"field": "issuer_set", "size": ISSUER_SETS_READ}}
     try:
         raw = searcher.aggregate(matching, spec)
     except ValueError:  # no document has the field yet
         return 0, {}
+    if issuer_sets and raw.get("issuer_set", {}).get("sum_other_doc_count"):  # too many sets: issuer by issuer
+        raw |= searcher.aggregate(matching, {"issuer": _terms("issuer")})
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS if facets else ():
         counts[name] = {_facet_key(name, b["key"]): int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
+    if facets and "issuer" not in raw:
+        counts["issuer"] = _issuer_counts(raw.get("issuer_set", {}).get("buckets", []))
     return int(raw["_total"]["value"] or 0), counts
+
+
+def _terms(name: str) -> dict[str, Any]:
+    return {"terms": {"field": name, "size": FACET_SIZE * 2}}
+
+
+def _issuer_counts(buckets: list[dict[str, Any]]) -> dict[str, int]:
+    """Each issuer's count from the counts of the issuer sets."""
+    counts: dict[str, int] = {}
+    for bucket in buckets:
+        for issuer in str(bucket["key"]).split(_ISSUER_SEP):
+            counts[issuer] = counts.get(issuer, 0) + int(bucket["doc_count"])
+    return counts
 
 
 def _facet_key(name: str, key: Any) -> str:

@@ -79,3 +79,17 @@ def test_slices_spread_neighbouring_ids() -> None:
     assert set(slices) == set(range(engine.SAMPLES))
     assert max(slices.count(s) for s in range(engine.SAMPLES)) < 130  # about 100 each
     assert len(set(slices[:16])) >= 12
+
+
+@pytest.mark.parametrize("text", ["民族团结", '"各乡镇街道"', "卫生健康委员会"])
+def test_the_issuer_facet_read_from_issuer_sets_counts_each_issuer_as_the_issuer_field_does(
+    index: EmbeddedIndex, text: str
+) -> None:
+    searcher = index._open().searcher()
+    query = SearchQuery(text, visibility=EVERYONE)
+    found = engine.plan(engine.SCHEMA, engine.parse(text, query.filters), query, None)
+    assert found is not None
+    by_field = engine._count_and_facets(searcher, found.matching, True, issuer_sets=False)
+    by_sets = engine._count_and_facets(searcher, found.matching, True, issuer_sets=True)
+    assert by_sets == by_field and by_field[1]["issuer"]
+    assert sum(by_field[1]["issuer"].values()) > by_field[0]  # some documents have two issuers
