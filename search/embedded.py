@@ -199,33 +199,39 @@ class EmbeddedIndex:
         os.replace(tmp, self.root / "CURRENT")
 
     def _open(self) -> tantivy.Index:
+        return self._live()[0]
+
+    def _live(self) -> tuple[tantivy.Index, bool]:
+        """The live generation's index and whether it is stamped current, both of one generation however the
+        pointer moves meanwhile: a search reads only the fields of the generation it searches."""
         name = self._current_name()
         try:
             mtime = os.stat(self.root / name / "meta.json").st_mtime
         except FileNotFoundError:
             mtime = 0.0
-        if self._index is None or name != self._generation:
+        index = self._index
+        if index is None or name != self._generation:
             try:
-                self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
+                index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
             except ValueError:  # a generation of an older schema: SCHEMA only appends fields, so its ids agree
-                self._index = tantivy.Index.open(str(self.root / name))
-            self._generation, self._meta_mtime = name, mtime
+                index = tantivy.Index.open(str(self.root / name))
+            self._index, self._generation, self._meta_mtime = index, name, mtime
         elif mtime != self._meta_mtime:
-            self._index.reload()
+            index.reload()
             self._meta_mtime = mtime
-        return self._index
+        return index, self._stamped_current(name)
 
     # -- writing ---------------------------------------------------------------------------------------
 
     def upsert(self, docs: Sequence[SearchDoc]) -> None:
         if docs:
-            self._write(self._open(), docs, [])
+            self._write(*self._live(), docs, [])
 
     def delete(self, ids: Sequence[int]) -> None:
         if ids:
-            self._write(self._open(), [], ids)
+            self._write(*self._live(), [], ids)
 
-    def _write(self, index: tantivy.Index, docs: Sequence[SearchDoc], deletes: Sequence[int]) -> None:
+    def _write(self, index: tantivy.Index, current: bool, docs: Sequence[SearchDoc], deletes: Sequence[int]) -> None:
         with self._lock:
             try:
                 writer = index.writer(WRITER_HEAP, 1)
@@ -233,7 +239,6 @@ class EmbeddedIndex:
                 raise SearchError("search_index_busy", "检索索引正被其他进程写入", f"index is locked: {exc}") from exc
             for doc_id in [*deletes, *(d.id for d in docs)]:
                 writer.delete_documents_by_term("id", doc_id)
-            current = self.built_with_current_analysis()
             for doc in docs:
                 writer.add_document(to_tantivy(doc, current))
             writer.commit()
@@ -259,7 +264,9 @@ class EmbeddedIndex:
         return int(self._open().searcher().num_docs)
 
     def built_with_current_analysis(self) -> bool:
-        name = self._current_name()
+        return self._stamped_current(self._current_name())
+
+    def _stamped_current(self, name: str) -> bool:
         if name not in self._analysis_current:
             stamp = self.root / name / "ANALYSIS"
             self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == STAMP
@@ -273,27 +280,16 @@ class EmbeddedIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         check_window(query.offset, query.limit)
         parsed = parse(query.text, query.filters)
-        searcher = self._open().searcher()
+        index, current = self._live()
+        searcher = index.searcher()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
             paged, ranked = stage.paged(query, offset, limit), stage.ranked and not stage.total_only
-            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=ranked)
+            return self._search_stage(searcher, current, stage.parsed, paged, stage.exclude, ranked=ranked)
 
-        staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
+        defined = (lambda word: _defined(searcher, word)) if current else (lambda _: [])
+        staged = Staged(parsed, query, run, defined, self._freqs(searcher))
         return staged.search()
-
-    def _defined(self, searcher: Any, word: str) -> list[tuple[str, str]]:
-        """The (full, short) pairs documents define that have this word as either form."""
-        if not self.built_with_current_analysis():
-            return []
-        defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
-        found: dict[tuple[str, str], None] = {}
-        for _, addr in defining:
-            for pair in searcher.doc(addr).get_all("abbr_pair"):
-                full, _, short = str(pair).partition("\t")
-                if word in (full, short):
-                    found[(full, short)] = None
-        return list(found)
 
     def _freqs(self, searcher: Any) -> Callable[[list[str]], dict[str, int]]:
         return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
@@ -301,13 +297,15 @@ class EmbeddedIndex:
     def _search_stage(
         self,
         searcher: Any,
+        current: bool,
         parsed: ParsedQuery,
         query: SearchQuery,
         exclude: tuple[ParsedQuery, ...],
         ranked: bool = True,
     ) -> SearchResult:
-        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits)."""
-        found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher), exclude)
+        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits).
+        ``current``: the searcher's generation has every field of SCHEMA (see _live)."""
+        found = plan(SCHEMA, parsed, query, _phrase_cost(searcher) if current else None, exclude)
         if found is None:
             return SearchResult(0, [], {})
         # tantivy releases the GIL: the count and the facets are gathered on the other threads while this one
@@ -315,13 +313,13 @@ class EmbeddedIndex:
         # gathered over all the documents (in two halves at once) only when the estimate is not very large.
         costly = found.candidates is not None
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
-        sampled = self._sample_slices(searcher, found) if costly else SAMPLES
-        counting = self._count(searcher, found, query.facets, sampled, split)
+        sampled = self._sample_slices(searcher, found) if costly and current else SAMPLES
+        counting = self._count(searcher, found, query.facets, current, sampled, split)
         top = _best_hits(searcher, found, query) if ranked else []
         total, facets = _merge([c.result() for c in counting])
         exact = sampled == SAMPLES
         if not exact and not _estimate_is_answer(total, sampled):
-            counting = self._count(searcher, found, query.facets, SAMPLES, split)
+            counting = self._count(searcher, found, query.facets, current, SAMPLES, split)
             total, facets = _merge([c.result() for c in counting])
             exact = True
         if not exact:
@@ -330,21 +328,24 @@ class EmbeddedIndex:
         hits = [self._hit(searcher, float(key), addr, words, parsed, query.highlight) for key, addr in top]
         return SearchResult(total, hits, facets if query.facets else {}, total_exact=exact)
 
-    def _count(self, searcher: Any, found: Plan, facets: bool, slices: int, split: bool) -> list[Future[Counted]]:
+    def _count(
+        self, searcher: Any, found: Plan, facets: bool, current: bool, slices: int, split: bool
+    ) -> list[Future[Counted]]:
         if slices < SAMPLES:
             # The slices as terms, not a range: tantivy then leads the intersection with the sampled documents and
             # checks a phrase's positions on those alone (a range is read as a column, after the phrase's check).
             parts: list[tantivy.Query | None] = [any_of([Q.term_query(SCHEMA, "sample", s) for s in range(slices)])]
         else:
             parts = self._halves(searcher) if split else [None]
-        sets = facets and self.built_with_current_analysis()
-        return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets, sets) for part in parts]
+        return [
+            _POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets, current) for part in parts
+        ]
 
     def _sample_slices(self, searcher: Any, found: Plan) -> int:
-        """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index, one
-        built before the slices existed, or filters that allow too few documents for the estimate to be the answer
-        (it would be counted again over all of them)."""
-        if searcher.num_docs < SAMPLE_FROM or not self.built_with_current_analysis():
+        """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index or
+        filters that allow too few documents for the estimate to be the answer (it would be counted again over all
+        of them)."""
+        if searcher.num_docs < SAMPLE_FROM:
             return SAMPLES
         docs = int(searcher.num_docs)
         slices = max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
@@ -368,13 +369,6 @@ class EmbeddedIndex:
             Q.range_query(SCHEMA, "id", tantivy.FieldType.Integer, self._split_at + 1, None),
         ]
 
-    def _phrase_cost(self, searcher: Any) -> Callable[[str], int] | None:
-        """How many bodies hold a token, to pick a phrase's cheapest cover; None for an index built before
-        the analysis had fillers (every token of a phrase is matched there)."""
-        if not self.built_with_current_analysis():
-            return None
-        return lambda token: int(searcher.doc_freq("body", token))
-
     def _hit(
         self, searcher: Any, score: float, addr: Any, words: list[str], parsed: ParsedQuery, highlight: bool
     ) -> Hit:
@@ -395,6 +389,24 @@ class EmbeddedIndex:
             year=data.get("year"),
             collection_title=data.get("collection_title"),
         )
+
+
+def _phrase_cost(searcher: Any) -> Callable[[str], int]:
+    """How many bodies hold a token, to pick a phrase's cheapest cover (a generation of an older analysis, without
+    the fillers, matches every token of a phrase: it is given no cost)."""
+    return lambda token: int(searcher.doc_freq("body", token))
+
+
+def _defined(searcher: Any, word: str) -> list[tuple[str, str]]:
+    """The (full, short) pairs documents define that have this word as either form."""
+    defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
+    found: dict[tuple[str, str], None] = {}
+    for _, addr in defining:
+        for pair in searcher.doc(addr).get_all("abbr_pair"):
+            full, _, short = str(pair).partition("\t")
+            if word in (full, short):
+                found[(full, short)] = None
+    return list(found)
 
 
 def _estimate_is_answer(found: int, slices: int) -> bool:
