@@ -7,6 +7,7 @@ swaps ``CURRENT`` atomically, so searches go on against the old generation until
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -315,15 +316,21 @@ class EmbeddedIndex:
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
         sampled = self._sample_slices(searcher, found) if costly and current else SAMPLES
         counting = self._count(searcher, found, query.facets, current, sampled, split)
-        top = _best_hits(searcher, found, query) if ranked else []
-        total, facets = _merge([c.result() for c in counting])
-        exact = sampled == SAMPLES
-        if not exact and not _estimate_is_answer(total, sampled):
-            counting = self._count(searcher, found, query.facets, current, SAMPLES, split)
+
+        @functools.cache
+        def counted() -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
+            """The total, the facets and whether they are exact: waited for once, by the best hits when the
+            candidates hold fewer matches than the page (they may hold every match), else after them."""
             total, facets = _merge([c.result() for c in counting])
-            exact = True
-        if not exact:
-            total, facets = _scaled(total, facets, SAMPLES / sampled)
+            if sampled == SAMPLES:
+                return total, facets, True
+            if _estimate_is_answer(total, sampled):
+                return *_scaled(total, facets, SAMPLES / sampled), False
+            recount = self._count(searcher, found, query.facets, current, SAMPLES, split)
+            return *_merge([c.result() for c in recount]), True
+
+        top = _best_hits(searcher, found, query, counted) if ranked else []
+        total, facets, exact = counted()
         words = parsed.highlight_words()
         hits = [self._hit(searcher, float(key), addr, words, parsed, query.highlight) for key, addr in top]
         return SearchResult(total, hits, facets if query.facets else {}, total_exact=exact)
@@ -414,13 +421,17 @@ def _estimate_is_answer(found: int, slices: int) -> bool:
     return found * SAMPLES >= APPROXIMATE_FROM * slices
 
 
-def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any, Any]]:
+def _best_hits(
+    searcher: Any, found: Plan, query: SearchQuery, counted: Callable[[], tuple[int, Any, bool]]
+) -> list[tuple[Any, Any]]:
     """The page of best hits. A query with a phrase first ranks the cheap superset (the phrase's tokens anywhere)
     and checks the phrase on its best few only (CANDIDATES, then more): both rank by the same scores, so once
-    enough of them hold the phrase they are the best of all. Otherwise (or for a deep page) every match is scored."""
+    enough of them hold the phrase, or they hold every match (``counted``: the total, exact or not), they are the
+    best of all. Otherwise (or for a deep page) every match is scored."""
     order: dict[str, Any] = {"order_by_field": "day"} if query.sort == "date" else {}
     need = query.offset + query.limit
     first = max(CANDIDATES, 3 * need)
+    passed: list[tuple[Any, Any]] | None = None
     for size in (first, 8 * first) if found.candidates is not None and need <= MAX_CHECKED_PAGE else ():
         best = searcher.search(found.candidates, size, count=False, **order).hits
         if not best:
@@ -431,6 +442,10 @@ def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any
         kept = {(a.segment_ord, a.doc) for _, a in holding}
         passed = [(key, a) for key, a in best if (a.segment_ord, a.doc) in kept]
         if len(passed) >= need or len(best) < size:
+            return passed[query.offset : need]
+    if passed is not None:
+        total, _, exact = counted()
+        if exact and total == len(passed):
             return passed[query.offset : need]
     return list(searcher.search(found.scored, query.limit, count=False, offset=query.offset, **order).hits)
 
