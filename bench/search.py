@@ -7,7 +7,7 @@ the API processes' CPU milliseconds per query (the machine is shared: the load a
 Prints a JSON object on its last line.
 
 Building 100,000 documents takes minutes, so the built home is kept in a cache folder named by the corpus size, its
-seed and the analysis version, and reused by the next run (--fresh builds it again).
+seed and the index's generation stamp, and reused by the next run (--fresh builds it again).
 
     .venv/bin/python bench/search.py --docs 100000 [--queries 300] [--fresh]
 """
@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.api import api_process, bench_settings
 from bench.corpus import ORGANS, TOPICS, Corpus
 from bench.cpu import tree_cpu_seconds
-from search.analysis import ANALYSIS_VERSION
-from search.embedded import EmbeddedIndex
+from search.embedded import STAMP, EmbeddedIndex
 from services.config import Settings
 from services.runtime import Runtime
 from services.seed.example import DEMO_PASSWORD, load_organs_and_users
@@ -52,7 +51,7 @@ def _dir_size(path: Path) -> int:
 
 
 def cached_home(n: int) -> Path:
-    return Path(tempfile.gettempdir()) / f"gongwen-search-bench-{n}-seed{SEED}-analysis{ANALYSIS_VERSION}"
+    return Path(tempfile.gettempdir()) / f"gongwen-search-bench-{n}-seed{SEED}-generation{STAMP}"
 
 
 def build(home: Path, n: int) -> dict[str, float]:

@@ -7,6 +7,7 @@ swaps ``CURRENT`` atomically, so searches go on against the old generation until
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -39,6 +40,10 @@ SAMPLES = 64  # slices of the documents, by a hash of the id (the "sample" field
 SAMPLE_FROM = 50_000  # documents from which the count and facets of a phrase query are first estimated
 SAMPLED_DOCS = 12_500  # about how many documents the estimate looks at
 APPROXIMATE_FROM = 20_000  # estimated matches from which the estimate is the answer (shown as approximate)
+# What a generation is stamped with: the analysis chain's version and the layout of this engine's fields. A generation
+# stamped otherwise is rebuilt by the worker (and searched meanwhile without the fields appended since).
+STAMP = f"{ANALYSIS_VERSION}.2"
+ISSUER_SETS_READ = 10_000  # distinct issuer sets read for the issuer facet; beyond them it is read issuer by issuer
 Q = tantivy.Query
 Occur = tantivy.Occur
 
@@ -61,6 +66,9 @@ def build_schema() -> tantivy.Schema:
     b.add_text_field("abbr_pair", tokenizer_name="raw", stored=True, index_option="basic")
     for name in ("doc_year", "doc_seq"):
         b.add_integer_field(name, indexed=True)
+    # Every issuer of a document in one value, for the issuer facet: a column of one value a document is read several
+    # times faster than the issuer field's column of several.
+    b.add_text_field("issuer_set", tokenizer_name="raw", fast=True, index_option="basic")
     return b.build()
 
 
@@ -118,7 +126,12 @@ def to_tantivy(doc: SearchDoc, current: bool = True) -> tantivy.Document:
         d.add_text("abbr_pair", pair)
         for form in pair.split("\t"):
             d.add_text("abbr_key", form)
+    if doc.issuers:
+        d.add_text("issuer_set", _ISSUER_SEP.join(sorted(set(doc.issuers))))
     return d
+
+
+_ISSUER_SEP = "\x1f"
 
 
 def sample_of(doc_id: int) -> int:
@@ -178,7 +191,7 @@ class EmbeddedIndex:
         name = f"gen-{max(numbers, default=0) + 1}"
         (self.root / name).mkdir()
         tantivy.Index(SCHEMA, path=str(self.root / name), reuse=False)
-        (self.root / name / "ANALYSIS").write_text(str(ANALYSIS_VERSION))
+        (self.root / name / "ANALYSIS").write_text(STAMP)
         return name
 
     def _switch_to(self, name: str) -> None:
@@ -187,33 +200,39 @@ class EmbeddedIndex:
         os.replace(tmp, self.root / "CURRENT")
 
     def _open(self) -> tantivy.Index:
+        return self._live()[0]
+
+    def _live(self) -> tuple[tantivy.Index, bool]:
+        """The live generation's index and whether it is stamped current, both of one generation however the
+        pointer moves meanwhile: a search reads only the fields of the generation it searches."""
         name = self._current_name()
         try:
             mtime = os.stat(self.root / name / "meta.json").st_mtime
         except FileNotFoundError:
             mtime = 0.0
-        if self._index is None or name != self._generation:
+        index = self._index
+        if index is None or name != self._generation:
             try:
-                self._index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
+                index = tantivy.Index(SCHEMA, path=str(self.root / name), reuse=True)
             except ValueError:  # a generation of an older schema: SCHEMA only appends fields, so its ids agree
-                self._index = tantivy.Index.open(str(self.root / name))
-            self._generation, self._meta_mtime = name, mtime
+                index = tantivy.Index.open(str(self.root / name))
+            self._index, self._generation, self._meta_mtime = index, name, mtime
         elif mtime != self._meta_mtime:
-            self._index.reload()
+            index.reload()
             self._meta_mtime = mtime
-        return self._index
+        return index, self._stamped_current(name)
 
     # -- writing ---------------------------------------------------------------------------------------
 
     def upsert(self, docs: Sequence[SearchDoc]) -> None:
         if docs:
-            self._write(self._open(), docs, [])
+            self._write(*self._live(), docs, [])
 
     def delete(self, ids: Sequence[int]) -> None:
         if ids:
-            self._write(self._open(), [], ids)
+            self._write(*self._live(), [], ids)
 
-    def _write(self, index: tantivy.Index, docs: Sequence[SearchDoc], deletes: Sequence[int]) -> None:
+    def _write(self, index: tantivy.Index, current: bool, docs: Sequence[SearchDoc], deletes: Sequence[int]) -> None:
         with self._lock:
             try:
                 writer = index.writer(WRITER_HEAP, 1)
@@ -221,7 +240,6 @@ class EmbeddedIndex:
                 raise SearchError("search_index_busy", "检索索引正被其他进程写入", f"index is locked: {exc}") from exc
             for doc_id in [*deletes, *(d.id for d in docs)]:
                 writer.delete_documents_by_term("id", doc_id)
-            current = self.built_with_current_analysis()
             for doc in docs:
                 writer.add_document(to_tantivy(doc, current))
             writer.commit()
@@ -247,10 +265,12 @@ class EmbeddedIndex:
         return int(self._open().searcher().num_docs)
 
     def built_with_current_analysis(self) -> bool:
-        name = self._current_name()
+        return self._stamped_current(self._current_name())
+
+    def _stamped_current(self, name: str) -> bool:
         if name not in self._analysis_current:
             stamp = self.root / name / "ANALYSIS"
-            self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == str(ANALYSIS_VERSION)
+            self._analysis_current[name] = stamp.exists() and stamp.read_text().strip() == STAMP
         return self._analysis_current[name]
 
     def close(self) -> None:
@@ -261,27 +281,16 @@ class EmbeddedIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         check_window(query.offset, query.limit)
         parsed = parse(query.text, query.filters)
-        searcher = self._open().searcher()
+        index, current = self._live()
+        searcher = index.searcher()
 
         def run(stage: Stage, offset: int, limit: int) -> SearchResult:
             paged, ranked = stage.paged(query, offset, limit), stage.ranked and not stage.total_only
-            return self._search_stage(searcher, stage.parsed, paged, stage.exclude, ranked=ranked)
+            return self._search_stage(searcher, current, stage.parsed, paged, stage.exclude, ranked=ranked)
 
-        staged = Staged(parsed, query, run, lambda word: self._defined(searcher, word), self._freqs(searcher))
+        defined = (lambda word: _defined(searcher, word)) if current else (lambda _: [])
+        staged = Staged(parsed, query, run, defined, self._freqs(searcher))
         return staged.search()
-
-    def _defined(self, searcher: Any, word: str) -> list[tuple[str, str]]:
-        """The (full, short) pairs documents define that have this word as either form."""
-        if not self.built_with_current_analysis():
-            return []
-        defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
-        found: dict[tuple[str, str], None] = {}
-        for _, addr in defining:
-            for pair in searcher.doc(addr).get_all("abbr_pair"):
-                full, _, short = str(pair).partition("\t")
-                if word in (full, short):
-                    found[(full, short)] = None
-        return list(found)
 
     def _freqs(self, searcher: Any) -> Callable[[list[str]], dict[str, int]]:
         return lambda toks: {t: int(searcher.doc_freq("body", t)) for t in toks}
@@ -289,13 +298,15 @@ class EmbeddedIndex:
     def _search_stage(
         self,
         searcher: Any,
+        current: bool,
         parsed: ParsedQuery,
         query: SearchQuery,
         exclude: tuple[ParsedQuery, ...],
         ranked: bool = True,
     ) -> SearchResult:
-        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits)."""
-        found = plan(SCHEMA, parsed, query, self._phrase_cost(searcher), exclude)
+        """One stage's page of hits, total and facets; ``ranked=False`` when only the total is read (no hits).
+        ``current``: the searcher's generation has every field of SCHEMA (see _live)."""
+        found = plan(SCHEMA, parsed, query, _phrase_cost(searcher) if current else None, exclude)
         if found is None:
             return SearchResult(0, [], {})
         # tantivy releases the GIL: the count and the facets are gathered on the other threads while this one
@@ -303,37 +314,53 @@ class EmbeddedIndex:
         # gathered over all the documents (in two halves at once) only when the estimate is not very large.
         costly = found.candidates is not None
         split = costly or searcher.num_docs >= SPLIT_WORDS_FROM
-        sampled = self._sample_slices(searcher) if costly else SAMPLES
-        counting = self._count(searcher, found, query.facets, sampled, split)
-        top = _best_hits(searcher, found, query) if ranked else []
-        total, facets = _merge([c.result() for c in counting])
-        exact = sampled == SAMPLES
-        if not exact and total * SAMPLES < APPROXIMATE_FROM * sampled:
-            counting = self._count(searcher, found, query.facets, SAMPLES, split)
+        sampled = self._sample_slices(searcher, found) if costly and current else SAMPLES
+        counting = self._count(searcher, found, query.facets, current, sampled, split)
+
+        @functools.cache
+        def counted() -> tuple[int, dict[str, list[tuple[str, int]]], bool]:
+            """The total, the facets and whether they are exact: waited for once, by the best hits when the
+            candidates hold fewer matches than the page (they may hold every match), else after them."""
             total, facets = _merge([c.result() for c in counting])
-            exact = True
-        if not exact:
-            total, facets = _scaled(total, facets, SAMPLES / sampled)
+            if sampled == SAMPLES:
+                return total, facets, True
+            if _estimate_is_answer(total, sampled):
+                return *_scaled(total, facets, SAMPLES / sampled), False
+            recount = self._count(searcher, found, query.facets, current, SAMPLES, split)
+            return *_merge([c.result() for c in recount]), True
+
+        top = _best_hits(searcher, found, query, counted) if ranked else []
+        total, facets, exact = counted()
         words = parsed.highlight_words()
         hits = [self._hit(searcher, float(key), addr, words, parsed, query.highlight) for key, addr in top]
         return SearchResult(total, hits, facets if query.facets else {}, total_exact=exact)
 
-    def _count(self, searcher: Any, found: Plan, facets: bool, slices: int, split: bool) -> list[Future[Counted]]:
+    def _count(
+        self, searcher: Any, found: Plan, facets: bool, current: bool, slices: int, split: bool
+    ) -> list[Future[Counted]]:
         if slices < SAMPLES:
             # The slices as terms, not a range: tantivy then leads the intersection with the sampled documents and
             # checks a phrase's positions on those alone (a range is read as a column, after the phrase's check).
             parts: list[tantivy.Query | None] = [any_of([Q.term_query(SCHEMA, "sample", s) for s in range(slices)])]
         else:
             parts = self._halves(searcher) if split else [None]
-        return [_POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets) for part in parts]
+        return [
+            _POOL.submit(_count_and_facets, searcher, found.matching_within(part), facets, current) for part in parts
+        ]
 
-    def _sample_slices(self, searcher: Any) -> int:
+    def _sample_slices(self, searcher: Any, found: Plan) -> int:
         """How many of the SAMPLES slices hold about SAMPLED_DOCS documents; SAMPLES (all) for a small index or
-        one built before the slices existed."""
-        if searcher.num_docs < SAMPLE_FROM or not self.built_with_current_analysis():
+        filters that allow too few documents for the estimate to be the answer (it would be counted again over all
+        of them)."""
+        if searcher.num_docs < SAMPLE_FROM:
             return SAMPLES
         docs = int(searcher.num_docs)
-        return max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
+        slices = max(1, min(SAMPLES, round(SAMPLES * SAMPLED_DOCS / docs)))
+        if slices < SAMPLES and found.narrowed is not None:
+            allowed = int(searcher.search(found.narrowed, 1, count=True).count)
+            if not _estimate_is_answer(allowed, slices):
+                return SAMPLES
+        return slices
 
     def _halves(self, searcher: Any) -> list[tantivy.Query | None]:
         """Two id ranges holding about half the documents each; the whole index when it is small."""
@@ -348,13 +375,6 @@ class EmbeddedIndex:
             Q.range_query(SCHEMA, "id", tantivy.FieldType.Integer, None, self._split_at),
             Q.range_query(SCHEMA, "id", tantivy.FieldType.Integer, self._split_at + 1, None),
         ]
-
-    def _phrase_cost(self, searcher: Any) -> Callable[[str], int] | None:
-        """How many bodies hold a token, to pick a phrase's cheapest cover; None for an index built before
-        the analysis had fillers (every token of a phrase is matched there)."""
-        if not self.built_with_current_analysis():
-            return None
-        return lambda token: int(searcher.doc_freq("body", token))
 
     def _hit(
         self, searcher: Any, score: float, addr: Any, words: list[str], parsed: ParsedQuery, highlight: bool
@@ -378,13 +398,40 @@ class EmbeddedIndex:
         )
 
 
-def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any, Any]]:
+def _phrase_cost(searcher: Any) -> Callable[[str], int]:
+    """How many bodies hold a token, to pick a phrase's cheapest cover (a generation of an older analysis, without
+    the fillers, matches every token of a phrase: it is given no cost)."""
+    return lambda token: int(searcher.doc_freq("body", token))
+
+
+def _defined(searcher: Any, word: str) -> list[tuple[str, str]]:
+    """The (full, short) pairs documents define that have this word as either form."""
+    defining = searcher.search(Q.term_query(SCHEMA, "abbr_key", word), 20, count=False).hits
+    found: dict[tuple[str, str], None] = {}
+    for _, addr in defining:
+        for pair in searcher.doc(addr).get_all("abbr_pair"):
+            full, _, short = str(pair).partition("\t")
+            if word in (full, short):
+                found[(full, short)] = None
+    return list(found)
+
+
+def _estimate_is_answer(found: int, slices: int) -> bool:
+    """Whether so many matches found in so many slices estimate a match large enough to be answered as an estimate."""
+    return found * SAMPLES >= APPROXIMATE_FROM * slices
+
+
+def _best_hits(
+    searcher: Any, found: Plan, query: SearchQuery, counted: Callable[[], tuple[int, Any, bool]]
+) -> list[tuple[Any, Any]]:
     """The page of best hits. A query with a phrase first ranks the cheap superset (the phrase's tokens anywhere)
     and checks the phrase on its best few only (CANDIDATES, then more): both rank by the same scores, so once
-    enough of them hold the phrase they are the best of all. Otherwise (or for a deep page) every match is scored."""
+    enough of them hold the phrase, or they hold every match (``counted``: the total, exact or not), they are the
+    best of all. Otherwise (or for a deep page) every match is scored."""
     order: dict[str, Any] = {"order_by_field": "day"} if query.sort == "date" else {}
     need = query.offset + query.limit
     first = max(CANDIDATES, 3 * need)
+    passed: list[tuple[Any, Any]] | None = None
     for size in (first, 8 * first) if found.candidates is not None and need <= MAX_CHECKED_PAGE else ():
         best = searcher.search(found.candidates, size, count=False, **order).hits
         if not best:
@@ -396,24 +443,49 @@ def _best_hits(searcher: Any, found: Plan, query: SearchQuery) -> list[tuple[Any
         passed = [(key, a) for key, a in best if (a.segment_ord, a.doc) in kept]
         if len(passed) >= need or len(best) < size:
             return passed[query.offset : need]
+    if passed is not None:
+        total, _, exact = counted()
+        if exact and total == len(passed):
+            return passed[query.offset : need]
     return list(searcher.search(found.scored, query.limit, count=False, offset=query.offset, **order).hits)
 
 
 Counted = tuple[int, dict[str, dict[str, int]]]
 
 
-def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool) -> Counted:
+def _count_and_facets(searcher: Any, matching: tantivy.Query, facets: bool, issuer_sets: bool = False) -> Counted:
+    """The number of matches and, with ``facets``, the facets' counts; ``issuer_sets`` when the generation has the
+    issuer_set field, which gives every issuer's count (summed over the sets holding it)."""
     spec: dict[str, Any] = {"_total": {"value_count": {"field": "rank"}}}
     if facets:
-        spec |= {name: {"terms": {"field": name, "size": FACET_SIZE * 2}} for name in FACETS}
+        spec |= {name: _terms(name) for name in FACETS if not (issuer_sets and name == "issuer")}
+        if issuer_sets:
+            spec["issuer_set"] = {"terms": {"field": "issuer_set", "size": ISSUER_SETS_READ}}
     try:
         raw = searcher.aggregate(matching, spec)
     except ValueError:  # no document has the field yet
         return 0, {}
+    if issuer_sets and raw.get("issuer_set", {}).get("sum_other_doc_count"):  # too many sets: issuer by issuer
+        raw |= searcher.aggregate(matching, {"issuer": _terms("issuer")})
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS if facets else ():
         counts[name] = {_facet_key(name, b["key"]): int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
+    if facets and "issuer" not in raw:
+        counts["issuer"] = _issuer_counts(raw.get("issuer_set", {}).get("buckets", []))
     return int(raw["_total"]["value"] or 0), counts
+
+
+def _terms(name: str) -> dict[str, Any]:
+    return {"terms": {"field": name, "size": FACET_SIZE * 2}}
+
+
+def _issuer_counts(buckets: list[dict[str, Any]]) -> dict[str, int]:
+    """Each issuer's count from the counts of the issuer sets."""
+    counts: dict[str, int] = {}
+    for bucket in buckets:
+        for issuer in str(bucket["key"]).split(_ISSUER_SEP):
+            counts[issuer] = counts.get(issuer, 0) + int(bucket["doc_count"])
+    return counts
 
 
 def _facet_key(name: str, key: Any) -> str:

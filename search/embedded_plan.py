@@ -58,6 +58,7 @@ class Plan:
     groups: list[list[_Word]]
     fixed: list[tuple[Any, tantivy.Query]]
     scoring: list[tuple[Any, tantivy.Query]]
+    narrowed: tantivy.Query | None = None  # the documents the 文号 and filters alone allow; None when only 密级 narrows
 
     def matching_within(self, part: tantivy.Query | None) -> tantivy.Query:
         """``matching`` for the documents ``part`` matches, the restriction inside every branch."""
@@ -121,7 +122,8 @@ def plan(
         # its tokens, where the union would rank every body holding its other tokens, none of them a match.
         in_no_body = any(w.in_no_body for g in groups for w in g)
         candidates = _relaxed(groups, fixed, scoring) if union is None or in_no_body else union
-    return Plan(matching, scored, candidates, groups, fixed, scoring)
+    narrowed = None if _only_rank_narrows(fixed, filters) else Q.boolean_query([c for c in fixed if c[0] == Occur.Must])
+    return Plan(matching, scored, candidates, groups, fixed, scoring, narrowed)
 
 
 def _relaxed(

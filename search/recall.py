@@ -80,12 +80,11 @@ class Staged:
         abbreviated = with_abbreviations(self.parsed, self.defined)
         if abbreviated is not None:
             parsed, forms = abbreviated
-            results.append(self._next(Stage(ABBREVIATION, parsed, (self.parsed,), forms), results))
+            results.append(self._next(Stage(ABBREVIATION, parsed, _finding(results), forms), results))
         found = sum(r.total for _, r in results)
         near = with_near_words(self.parsed) if found < LITTLE else None
         if near is not None:
-            excluded = tuple(s.parsed for s, _ in results)
-            results.append(self._next(Stage(NEAR, near, excluded), results))
+            results.append(self._next(Stage(NEAR, near, _finding(results)), results))
         merged = merge([r for _, r in results], self.query)
         if merged.total == 0 and self.token_freqs is not None:
             merged = replace(merged, suggestion=suggest(self.query.text, self.parsed, self.token_freqs, self._finds))
@@ -122,6 +121,12 @@ class Staged:
         except SearchError:  # a suggestion that does not parse is no suggestion
             return False
         return self.run(Stage(EXACT, parsed, total_only=True), 0, 1).total > 0
+
+
+def _finding(results: list[tuple[Stage, SearchResult]]) -> tuple[ParsedQuery, ...]:
+    """The earlier stages' queries a later stage leaves out: those that found something. A stage that surely found
+    nothing holds no document of its own, and leaving it out would check its phrases on every candidate."""
+    return tuple(s.parsed for s, r in results if r.total or not r.total_exact or r.partial)
 
 
 def unknown_issuer(value: str) -> Notice:
