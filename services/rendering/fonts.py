@@ -402,6 +402,12 @@ def _loaded() -> _HarfBuzz | None:
 def subset_font(path: Path, chars: Iterable[str], retain_gids: bool = False, gids: Iterable[int] = ()) -> bytes | None:
     """The font cut down to `chars` and the glyphs `gids` (≈10 ms for a 13-page document), or None when HarfBuzz
     is missing; with `retain_gids` every kept glyph keeps its id (for a PDF or an OFD that draws glyphs by id)."""
+    return _subset(path, frozenset(chars), retain_gids, frozenset(gids))
+
+
+@lru_cache(maxsize=16)
+def _subset(path: Path, chars: frozenset[str], retain_gids: bool, gids: frozenset[int]) -> bytes | None:
+    """The last few subsets kept: a document's PDF and OFD (and a sheet read again) cut the same faces alike."""
     with _HB_LOCK:
         harfbuzz = _loaded()
         return None if harfbuzz is None else harfbuzz.subset(path, chars, retain_gids, gids)
