@@ -17,8 +17,8 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 from uuid import UUID
 
@@ -58,7 +58,10 @@ def _began(run: Any, default: dt.datetime) -> dt.datetime:
 
 
 def quiet_prefect() -> AbstractContextManager[object]:
-    """A sync flow otherwise waits ≈1 s joining its heartbeat thread (STACK-NOTES.md)."""
+    """A sync flow otherwise waits ≈1 s joining its heartbeat thread (STACK-NOTES.md). Already quiet (the worker
+    command runs under instance_prefect), nothing is changed: new settings cost ≈ 10 ms of CPU each time."""
+    if PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is None:
+        return nullcontext()
     return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
@@ -122,6 +125,7 @@ class Worker:
         self._index_backoff = 1.0
         self._prefect_down_since: float | None = None
         self._next_beat = 0.0
+        self._client: ExitStack | None = None
         set_runtime(runtime)
 
     # -- one pass ----------------------------------------------------------------------------------------------
@@ -130,6 +134,7 @@ class Worker:
         """Run the steps due now (a few, so other workers get theirs), then a batch of index updates."""
         if not self._prefect_answers():
             return 0
+        self._keep_client()
         claimed = self._claim(limit or self.batch_size)
         ran = sum(self._run_group(group) for group in _groups(claimed))
         return ran + self._index_updates()  # once a pass: one index-update run per batch of changes
@@ -216,6 +221,30 @@ class Worker:
             log.warning("Prefect does not answer (%s): automated steps wait until it does", note)
         return ok
 
+    @contextmanager
+    def one_prefect_client(self) -> Iterator[None]:
+        """While inside, the flow runs (and the worker's own calls to Prefect) share one client, taken up once
+        Prefect answers, and Prefect's settings are made quiet once: each run otherwise made its own client, and
+        each new client builds a TLS context (loads the CA bundle, ≈ 30 ms of CPU) whatever the URL. Flows find
+        it as Prefect's SyncClientContext of this thread."""
+        self._client = ExitStack()
+        try:
+            self._client.enter_context(quiet_prefect())
+            yield
+        finally:
+            self._client.close()
+            self._client = None
+
+    def _keep_client(self) -> None:
+        from prefect.context import SyncClientContext
+
+        if self._client is None or SyncClientContext.get() is not None:
+            return
+        try:
+            self._client.enter_context(SyncClientContext())
+        except Exception as exc:  # each flow run makes its own client, as without one kept
+            log.warning("could not keep a Prefect client: %s", exc)
+
     def _down(self) -> float:
         return time.monotonic() - (self._prefect_down_since or time.monotonic())
 
@@ -294,10 +323,11 @@ class Worker:
     def drain(self, timeout: float = 120.0) -> None:
         """Run steps until none is due (tests and the example-data loader use this)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.run_once() == 0 and self._nothing_due():
-                self._index_retry_at = 0.0
-                return
+        with self.one_prefect_client():
+            while time.monotonic() < deadline:
+                if self.run_once() == 0 and self._nothing_due():
+                    self._index_retry_at = 0.0
+                    return
         raise TimeoutError("steps still due after the timeout")
 
     def _nothing_due(self) -> bool:
@@ -327,14 +357,15 @@ class Worker:
         poll = self.runtime.settings.workflow.poll_seconds
         self.rebuild_index_if_outdated()
         log.info("worker %s polling every %.1fs", self.name, poll)
-        while not stop.is_set():
-            try:
-                ran = self.run_once()
-            except Exception:
-                log.exception("worker pass failed")
-                ran = 0
-            if ran == 0:
-                stop.wait(poll if self._prefect_down_since is None else min(5.0, 1.0 + self._down() / 10))
+        with self.one_prefect_client():
+            while not stop.is_set():
+                try:
+                    ran = self.run_once()
+                except Exception:
+                    log.exception("worker pass failed")
+                    ran = 0
+                if ran == 0:
+                    stop.wait(poll if self._prefect_down_since is None else min(5.0, 1.0 + self._down() / 10))
 
 
 def _groups(claimed: Sequence[Claimed]) -> list[list[Claimed]]:

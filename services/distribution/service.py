@@ -61,9 +61,8 @@ class DistributionService:
                     )
                 )
                 created += 1
-        incoming = IncomingService(self.ctx)
-        for recipient in document.recipients:  # every organ it reaches registers it as 收文 (DOMAIN.md §1.5)
-            incoming.on_delivery(document, recipient.organ_id)
+        incoming = IncomingService(self.ctx)  # every organ it reaches registers it as 收文 (DOMAIN.md §1.5)
+        incoming.on_distribution(document, [recipient.organ_id for recipient in document.recipients])
         incoming.close_by_reply(document)  # a 批复 closes the 请示 it answers
         ObligationService(self.ctx).open_on_distribution(document)
         document.move(DocStatus.distributed)

@@ -179,6 +179,10 @@ class IncomingRepository:
         )
         return self.session.scalar(query)
 
+    def organs_holding(self, document_id: int) -> set[int]:
+        """The organs that have registered this document as 收文."""
+        return set(self.session.scalars(_ORGANS_HOLDING, {"document_id": document_id}))
+
     def for_document(self, user: User, document_id: int) -> Sequence[IncomingRecord]:
         """The 收文 records of a document this user may read (where the paper is now, per receiving organ)."""
         query = (
@@ -286,3 +290,6 @@ def _register_page(reader: Reader, open_only: bool, overdue: bool, by_nature: bo
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+
+
+_ORGANS_HOLDING = select(IncomingRecord.organ_id).where(IncomingRecord.document_id == bindparam("document_id"))

@@ -98,11 +98,16 @@ class IncomingService:
 
     # -- registration (登记) ----------------------------------------------------------------------------------
 
-    def on_delivery(self, document: Document, organ_id: int) -> IncomingRecord:
-        """A document put in an organ's inbox by distribution is that organ's 收文 (a 请示 sent up included)."""
-        found = self.repo.of_document(organ_id, document.id)
-        if found is not None:
-            return found
+    def on_distribution(self, document: Document, organ_ids: Sequence[int]) -> None:
+        """A document put in organs' inboxes by distribution is each one's 收文 (a 请示 sent up included), once:
+        the records already made are read in one statement, not one a recipient."""
+        holding = self.repo.organs_holding(document.id)
+        for organ_id in organ_ids:
+            if organ_id not in holding:
+                self._delivered(document, organ_id)
+                holding.add(organ_id)
+
+    def _delivered(self, document: Document, organ_id: int) -> IncomingRecord:
         nature = IncomingNature.read if document.doc_type in READ_ONLY_TYPES else IncomingNature.handle
         return self._new(
             organ_id=organ_id,

@@ -6,8 +6,8 @@ round that was signed, and the registrar's record."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,43 +21,14 @@ from services.domain.enums import DocKind, RecipientRole, SignoffKind, SignoffSt
 from services.domain.models import AuditEvent, Document, IssueRecord, Signoff, User
 from services.errors import Conflict
 from services.registrar.repository import RegistrarRepository
+from services.registrar.sheet_page import Box, IssuingSheet, sheet_page
 from services.rendering.body import chinese_date
 from services.rendering.fonts import find_fonts_dir
 from services.rendering.forms import form_pdf
+from services.rendering.model import DocFormat, Layout
+from services.rendering.pdf import PdfWriter
 
 TEMPLATE = "documents/issuing_sheet.html.j2"
-
-
-@dataclass(frozen=True)
-class Box:
-    """One filled box of the sheet: whose, what they wrote, who, when."""
-
-    organ: str = ""
-    opinion: str = ""
-    person: str = ""
-    date: str = ""
-
-
-@dataclass(frozen=True)
-class IssuingSheet:
-    lead: str  # the 主办机关, whose sheet it is
-    title: str
-    issuers: list[str]
-    doc_number: str
-    classification: str
-    secrecy_period: str
-    urgency: str
-    copies: str
-    copy_numbers: str
-    main: str
-    copy_to: str
-    drafted: Box
-    reviewed: Box | None
-    countersigned: list[Box] = field(default_factory=list)
-    signed: Box | None = None
-    rechecked: Box | None = None
-    registered: Box | None = None
-    sealed: list[Box] = field(default_factory=list)
 
 
 def person(user: User | None) -> str:
@@ -99,7 +70,7 @@ class IssuingSheetService:
         return IssuingSheet(
             lead=document.lead_organ.name,
             title=document.title,
-            issuers=[i.organ.name for i in document.issuers],
+            issuers=tuple(i.organ.name for i in document.issuers),
             doc_number=document.doc_number or "",
             classification=document.classification,
             secrecy_period=document.secrecy_period or "",
@@ -114,7 +85,7 @@ class IssuingSheetService:
                 date=self._date(document.created_at),
             ),
             reviewed=self._reviewed(review),
-            countersigned=[self._signoff(s) for s in signoffs if s.kind == SignoffKind.countersign.value],
+            countersigned=tuple(self._signoff(s) for s in signoffs if s.kind == SignoffKind.countersign.value),
             signed=next((self._signoff(s) for s in signoffs if s.kind == SignoffKind.sign.value), None),
             **self._registrar_boxes(document, record),
         )  # fmt: skip
@@ -132,7 +103,7 @@ class IssuingSheetService:
     def _registrar_boxes(self, document: Document, record: IssueRecord | None) -> dict[str, Any]:
         """复核, 登记 and 用印 as the registrar recorded them (empty until each is done)."""
         if record is None:
-            return {"rechecked": None, "registered": None, "sealed": []}
+            return {"rechecked": None, "registered": None, "sealed": ()}
         rechecked = Box(
             opinion=record.recheck_opinion or "无实质性修改", person=person(record.rechecked_by),
             date=self._date(record.rechecked_at),
@@ -145,9 +116,9 @@ class IssuingSheetService:
         return {
             "rechecked": rechecked if record.rechecked_at else None,
             "registered": registered if record.registered_at else None,
-            "sealed": [
+            "sealed": tuple(
                 Box(organ=s.organ.name, person=s.applied_by, date=self._date(s.applied_at)) for s in record.seals
-            ],
+            ),
         }
 
     def _signoff(self, signoff: Signoff) -> Box:
@@ -187,5 +158,23 @@ def sheet_html(sheet: IssuingSheet, settings: Settings, links: dict[str, str] | 
 
 
 def sheet_pdf(sheet: IssuingSheet, settings: Settings) -> bytes:
-    """The 发文稿纸 as PDF, in the GB/T 9704 faces."""
-    return form_pdf(sheet_html(sheet, settings), find_fonts_dir(settings.fonts_dir))
+    """The 发文稿纸 as PDF, in the GB/T 9704 faces: drawn by our PDF writer, through its HTML form only when a
+    character has no face or the sheet needs more than a page."""
+    fonts_dir = find_fonts_dir(settings.fonts_dir)
+    drawn = _drawn(sheet, fonts_dir) if fonts_dir is not None else None
+    return drawn if drawn is not None else form_pdf(sheet_html(sheet, settings), fonts_dir)
+
+
+@lru_cache(maxsize=64)
+def _drawn(sheet: IssuingSheet, fonts_dir: Path) -> bytes | None:
+    """The same sheet gives the same PDF: the last few are kept (a 发文稿纸 read again is a lookup)."""
+    writer = _writer(fonts_dir)
+    page = sheet_page(sheet, writer.fonts)
+    if page is None or not writer.covers(Layout(DocFormat.document, [page])):
+        return None
+    return writer.write_pages([page], f"发文稿纸 {sheet.doc_number} {sheet.title}".strip())
+
+
+@lru_cache(maxsize=4)
+def _writer(fonts_dir: Path) -> PdfWriter:
+    return PdfWriter(fonts_dir)

@@ -182,6 +182,20 @@ def metrics(path: Path) -> Metrics:
     return Metrics(advances, glyphs, bbox, name)
 
 
+@lru_cache(maxsize=1 << 16)
+def _face_for(fonts_dir: Path, face: str, char: str) -> str | None:
+    """FontSet.face_for, kept per character: asked for every character drawn, measured or checked (a document's
+    印制 asks tens of thousands of times), and the faces do not change while a process runs."""
+    own = font_file(fonts_dir, face)
+    if own is not None and ord(char) in metrics(own).glyphs:
+        return face
+    for fallback in FALLBACK_FILES:
+        path = font_file(fonts_dir, fallback)
+        if path is not None and ord(char) in metrics(path).glyphs:
+            return fallback
+    return None
+
+
 class FontSet:
     """The five faces of one fonts folder and the fallback faces, with their metrics (loaded once per process)."""
 
@@ -193,14 +207,7 @@ class FontSet:
         has it; None when no installed face has it (a space is any face's)."""
         if self.dir is None or char.isspace():
             return face
-        own = font_file(self.dir, face)
-        if own is not None and ord(char) in metrics(own).glyphs:
-            return face
-        for fallback in FALLBACK_FILES:
-            path = font_file(self.dir, fallback)
-            if path is not None and ord(char) in metrics(path).glyphs:
-                return fallback
-        return None
+        return _face_for(self.dir, face, char)
 
     def path(self, face: str) -> Path:
         found = font_file(self.dir, face)
@@ -395,6 +402,12 @@ def _loaded() -> _HarfBuzz | None:
 def subset_font(path: Path, chars: Iterable[str], retain_gids: bool = False, gids: Iterable[int] = ()) -> bytes | None:
     """The font cut down to `chars` and the glyphs `gids` (≈10 ms for a 13-page document), or None when HarfBuzz
     is missing; with `retain_gids` every kept glyph keeps its id (for a PDF or an OFD that draws glyphs by id)."""
+    return _subset(path, frozenset(chars), retain_gids, frozenset(gids))
+
+
+@lru_cache(maxsize=16)
+def _subset(path: Path, chars: frozenset[str], retain_gids: bool, gids: frozenset[int]) -> bytes | None:
+    """The last few subsets kept: a document's PDF and OFD (and a sheet read again) cut the same faces alike."""
     with _HB_LOCK:
         harfbuzz = _loaded()
         return None if harfbuzz is None else harfbuzz.subset(path, chars, retain_gids, gids)

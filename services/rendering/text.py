@@ -94,9 +94,11 @@ class Typesetter:
         first_indent: float = 0.0,
         indent: float = 0.0,
         justify: bool = True,
+        squeeze: bool = True,
     ) -> list[SetLine]:
         """Break into lines `width` mm wide; the first starts `first_indent` mm in, the others `indent` mm in.
-        Every line but the last is justified to the full width."""
+        Every line but the last is justified to the full width. Without `squeeze` a closing mark that would start
+        a line takes the character before it down with it (as a browser breaks), instead of being squeezed in."""
         queue = _units(self.glyphs(spans))
         lines: list[list[Glyph]] = []
         current: list[list[Glyph]] = []
@@ -105,8 +107,9 @@ class Typesetter:
             unit = queue.pop(0)
             room = width - (first_indent if not lines else indent)
             unit_width = sum(g.pitch for g in unit)
-            squeeze = len(unit) == 1 and unit[0].char in NO_START and used + unit_width <= room + self.cell + 1e-6
-            if used + unit_width <= room + 1e-6 or (squeeze and current):
+            squeezed = squeeze and len(unit) == 1 and unit[0].char in NO_START
+            squeezed = squeezed and used + unit_width <= room + self.cell + 1e-6
+            if used + unit_width <= room + 1e-6 or (squeezed and current):
                 current.append(unit)  # a closing mark after a full line is squeezed in, not pushed down
                 used += unit_width
                 continue
