@@ -12,12 +12,14 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.audit import anchor_audit_chain
 from flows.naming import RunLabel, archive_label, fixity_label, given_name
+from flows.packing import pack_all, packers
 from flows.runtime import get_runtime
 from services import compose
 from services.archive.catalogue import as_csv, as_pdf, as_xlsx
+from services.archive.service import Packaged
 from services.domain.enums import ArchiveRunStatus
 
-ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
+ITEMS_PER_TASK = 50  # one task per block of 50 件: a run per 件 would cost more than the work (STACK-NOTES)
 
 
 def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
@@ -61,38 +63,29 @@ def select_and_number(run_id: int) -> dict[str, Any]:
 
 @task(name="archive-package-check-store", task_run_name="archive-items-{first_id}", cache_policy=NO_CACHE)
 def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list[dict[str, Any]]:
-    """Package, 四性-check and store each 件 in its own transaction; a failing 件 is not stored."""
-    runtime = get_runtime()
-    results, stages = [], {"package": 0.0, "check": 0.0, "store": 0.0}
+    """Package, 四性-check and store these 件 (in parallel, outside any write transaction), then record them in
+    one transaction in 件 order; a failing 件 is not stored. Every 件 is packaged from the state committed before
+    the block began, so a block killed midway and run again writes the same bytes."""
+    packed: list[Packaged] = []
+    try:
+        packed.extend(pack_all(item_ids))
+    finally:  # what was stored before a 件 that raised is recorded, then the error goes on
+        with get_runtime().context() as ctx:
+            compose.archive(ctx).record(packed)
+    for stage in ("package", "check", "store"):
+        _add_seconds(run_id, stage, sum(p.seconds[stage] for p in packed))
+    return [
+        {"档号": p.archival_code, "passed": p.passed, "checks": p.checks, "bytes": p.bytes, "files": p.files}
+        for p in packed
+    ]
+
+
+def blocks(item_ids: list[int]) -> list[list[int]]:
+    """The 件 in blocks by id (ITEMS_PER_TASK ids a block): a run taken up again meets the same blocks."""
+    found: dict[int, list[int]] = {}
     for item_id in item_ids:
-        with runtime.context() as ctx:
-            service = compose.archive(ctx)
-            item = service.item_to_store(item_id)
-            if item is None:
-                continue
-            t0 = time.perf_counter()
-            files, metadata, expected = service.package(item)
-            t1 = time.perf_counter()
-            checks, formats = service.check(item, files, metadata, expected)
-            t2 = time.perf_counter()
-            if checks.passed:
-                service.store(item, files, formats)
-            t3 = time.perf_counter()
-            stages["package"] += t1 - t0
-            stages["check"] += t2 - t1
-            stages["store"] += t3 - t2
-            results.append(
-                {
-                    "档号": item.archival_code,
-                    "passed": checks.passed,
-                    "checks": item.checks,
-                    "bytes": sum(len(d) for d in files.values()),
-                    "files": len(files),
-                }
-            )
-    for stage, seconds in stages.items():
-        _add_seconds(run_id, stage, seconds)
-    return results
+        found.setdefault(item_id // ITEMS_PER_TASK, []).append(item_id)
+    return list(found.values())
 
 
 @task(name="archive-catalogue", cache_policy=NO_CACHE)
@@ -162,11 +155,11 @@ def annual_archive(
     with runtime.context() as ctx:
         pending = compose.archive(ctx).pending_items(year, fonds)
     results: list[dict[str, Any]] = []
-    for start in range(0, len(pending), ITEMS_PER_TASK):
-        chunk = pending[start : start + ITEMS_PER_TASK]
-        results += package_check_store(run_id, chunk, chunk[0])
-        if progress:
-            progress(len(chunk), len(pending))
+    with packers(runtime.settings, len(pending)):
+        for block in blocks(pending):
+            results += package_check_store(run_id, block, block[0])
+            if progress:
+                progress(len(block), len(pending))
     write_catalogue(run_id)
     anchor = anchor_audit_chain(run_id=run_id)  # after the run's own events: they are anchored with it
     failed = [r for r in results if not r["passed"]]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from services.domain.enums import (
     DRAFT_RELATIONS,
@@ -20,8 +21,10 @@ from services.domain.models import (
     ArchivedDocument,
     ArchiveItem,
     ArchiveRun,
+    AuditEvent,
     Document,
     DocumentLink,
+    DocumentVersion,
     FixityCheck,
     Fonds,
     IncomingRecord,
@@ -88,6 +91,32 @@ class ArchiveRepository(SessionRepository):
         if fonds is not None:
             query = query.where(ArchiveItem.fonds_code == fonds)
         return list(self.session.scalars(query.order_by(ArchiveItem.id)))
+
+    def items(self, item_ids: Sequence[int]) -> dict[int, ArchiveItem]:
+        """These 件 by id, in one statement."""
+        return {i.id: i for i in self.session.scalars(select(ArchiveItem).where(ArchiveItem.id.in_(item_ids)))}
+
+    def documents(self, document_ids: Iterable[int]) -> dict[int, Document]:
+        """These documents by id, in one statement (while the caller holds them, ``Session.get`` reads none)."""
+        return {d.id: d for d in self.session.scalars(select(Document).where(Document.id.in_(set(document_ids))))}
+
+    def current_versions(self, documents: Iterable[Document]) -> dict[int, DocumentVersion]:
+        """Each document's current version with its attachments, by document, in two statements."""
+        pairs = [(d.id, d.current_version) for d in documents]
+        query = (
+            select(DocumentVersion)
+            .where(tuple_(DocumentVersion.document_id, DocumentVersion.number).in_(pairs))
+            .options(selectinload(DocumentVersion.attachments))
+        )
+        return {v.document_id: v for v in self.session.scalars(query)} if pairs else {}
+
+    def timelines(self, document_ids: Iterable[int]) -> dict[int, list[AuditEvent]]:
+        """Every event of these documents in order, by document (AuditService.timeline of each, in one statement)."""
+        found: dict[int, list[AuditEvent]] = {}
+        query = select(AuditEvent).where(AuditEvent.document_id.in_(set(document_ids))).order_by(AuditEvent.id)
+        for event in self.session.scalars(query):
+            found.setdefault(event.document_id or 0, []).append(event)
+        return found
 
     def roles_in_item(self, item_id: int) -> dict[int, str]:
         """Each document's role in the 件 (正本, 来文 …)."""
