@@ -12,10 +12,9 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.audit import anchor_audit_chain
 from flows.naming import RunLabel, archive_label, fixity_label, given_name
-from flows.packing import pack_all, packers
+from flows.packing import CATALOGUE_FORMATS, pack_all, packers, warm_packers, write_catalogues
 from flows.runtime import get_runtime
 from services import compose
-from services.archive.catalogue import as_csv, as_pdf, as_xlsx
 from services.archive.service import Packaged
 from services.domain.enums import ArchiveRunStatus
 
@@ -90,24 +89,22 @@ def blocks(item_ids: list[int]) -> list[list[int]]:
 
 @task(name="archive-catalogue", cache_policy=NO_CACHE)
 def write_catalogue(run_id: int) -> dict[str, Any]:
-    """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds), with each fonds' 件号 gaps."""
+    """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds) in each format, written in
+    parallel when the run's workers are up, with each fonds' 件号 gaps."""
     started = time.perf_counter()
-    with get_runtime().context() as ctx:
+    with get_runtime().context(write=False) as ctx:
         service = compose.archive(ctx)
         run = service.run(run_id)
-        catalogues, gaps, rows = [], [], 0
-        for fonds in service.filed_fonds(run.year, run.fonds_code):
-            items = service.stored_items(fonds.code, run.year)
-            for fmt, data in (
-                ("csv", as_csv(items)),
-                ("xlsx", as_xlsx(items, run.year)),
-                ("pdf", as_pdf(items, run.year, ctx.settings, fonds)),
-            ):
-                ctx.store.put(service.catalogue_key(fonds.code, run.year, fmt), data, "application/octet-stream")
-            catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": len(items)})
-            gaps += service.gaps(fonds.code, run.year)
-            rows += len(items)
-        service.add_to_report(run, {"catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps})
+        year, filed = run.year, service.filed_fonds(run.year, run.fonds_code)
+    written = write_catalogues([(fonds.code, year, fmt) for fonds in filed for fmt in CATALOGUE_FORMATS])
+    with get_runtime().context() as ctx:
+        service = compose.archive(ctx)
+        catalogues, gaps = [], []
+        for fonds in filed:
+            catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": written[fonds.code]})
+            gaps += service.gaps(fonds.code, year)
+        rows = sum(written.values())
+        service.add_to_report(service.run(run_id), {"catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps})
     _add_seconds(run_id, "catalogue", time.perf_counter() - started)
     return {"rows": rows, "gaps": gaps}
 
@@ -149,6 +146,9 @@ def annual_archive(
         service = compose.archive(ctx)
         run = service.run(run_id) if run_id else service.start_run(year, dry_run, fonds)
         run_id, fonds = run.id, run.fonds_code
+    if not dry_run:
+        with runtime.context(write=False) as ctx:
+            warm_packers(runtime.settings, compose.archive(ctx).to_consider(year))
     report = select_and_number(run_id)
     if dry_run:
         return _finish(run_id, ArchiveRunStatus.dry_run)
@@ -160,7 +160,7 @@ def annual_archive(
             results += package_check_store(run_id, block, block[0])
             if progress:
                 progress(len(block), len(pending))
-    write_catalogue(run_id)
+        write_catalogue(run_id)
     anchor = anchor_audit_chain(run_id=run_id)  # after the run's own events: they are anchored with it
     failed = [r for r in results if not r["passed"]]
     outcome = {"stored": len(results) - len(failed), "failed": failed, **report, "anchor": anchor}

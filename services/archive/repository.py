@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from services.domain.enums import (
@@ -39,6 +39,14 @@ from services.domain.repository import SessionRepository
 _STORED = ArchiveItem.status == ArchiveItemStatus.stored
 _LATEST_SCHEDULE = select(RetentionSchedule).order_by(RetentionSchedule.id.desc()).limit(1)
 _FONDS = select(Fonds, Organ).join(Organ, Organ.id == Fonds.organ_id)
+
+
+def _of_year(year: int) -> ColumnElement[bool]:
+    """A document of the year: its 成文日期 in it, else the year it is known by."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return or_(
+        Document.written_on.between(first, last), Document.written_on.is_(None) & (Document.written_year == year)
+    )
 
 
 class ArchiveRepository(SessionRepository):
@@ -208,14 +216,13 @@ class ArchiveRepository(SessionRepository):
 
     def documents_of_year(self, year: int) -> list[Document]:
         """Every document dated in the year (its 成文日期, else the year it is known by), of any state."""
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        query = select(Document).where(
-            or_(
-                Document.written_on.between(first, last),
-                Document.written_on.is_(None) & (Document.written_year == year),
-            )
-        )
+        query = select(Document).where(_of_year(year))
         return list(self.session.scalars(query.order_by(Document.written_on, Document.id)))
+
+    def finished_of_year(self, year: int, finished: Sequence[str]) -> int:
+        """How many documents of the year (as :meth:`documents_of_year` dates them) are in these states."""
+        query = select(func.count()).where(_of_year(year), Document.status.in_(finished))
+        return int(self.session.scalar(query) or 0)
 
     def document(self, document_id: int) -> Document | None:
         return self.session.get(Document, document_id)

@@ -293,6 +293,10 @@ class ArchiveService:
 
     # -- stage 3: package, check, store ---------------------------------------------------------------------
 
+    def to_consider(self, year: int) -> int:
+        """How many 件 a run of the year may file, at most: its finished documents and its 件 not yet stored."""
+        return self.repo.finished_of_year(year, FINISHED) + len(self.repo.unstored_item_ids(year, None))
+
     def pending_items(self, year: int, fonds: str | None = None) -> list[int]:
         return self.repo.unstored_item_ids(year, fonds)
 
