@@ -36,10 +36,7 @@ def select_and_number(run_id: int) -> dict[str, Any]:
         run = service.run(run_id)
         schedule = compose.retention(ctx).in_force()
         selection = service.selection_of(run)
-        failed: dict[int, list[str]] = {}
-        for filing in selection.filings:
-            if filing.group.main.id not in failed and (problems := service.precheck(filing.group)):
-                failed[filing.group.main.id] = problems
+        failed = service.prechecks(selection.filings)
         passing = [f for f in selection.filings if f.group.main.id not in failed]
         selected = time.perf_counter()
         if not run.dry_run:

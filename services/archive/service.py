@@ -117,6 +117,8 @@ class ArchiveService:
         self._versions: dict[int, DocumentVersion] = {}
         self._timelines: dict[int, list[AuditEvent]] = {}
         self._fonds: dict[str, FondsRef] = {}
+        self._roles: dict[int, dict[int, str]] = {}
+        self._head: tuple[int, str] | None = None  # the chain head as the unit of work reads it, for every 件 of it
 
     # -- run bookkeeping -----------------------------------------------------------------------------------
 
@@ -215,7 +217,7 @@ class ArchiveService:
         ):
             problems.append("正本（版式文件）缺失")
         for doc in group.documents:
-            version = self.documents.version(doc)
+            version = self._version(doc)
             if not self.ctx.store.exists(version.body_key):
                 problems.append(f"{doc.id}：定稿缺失")
             missing = [a.title for a in version.attachments if not self.ctx.store.exists(a.key)]
@@ -224,6 +226,16 @@ class ArchiveService:
         if not main.title.strip():
             problems.append("题名为空")
         return problems
+
+    def prechecks(self, filings: list[Filing]) -> dict[int, list[str]]:
+        """:meth:`precheck` of each 件 to file (once per main document while it passes), by main document; the
+        documents' current versions read in one statement."""
+        self._versions = self.repo.current_versions({d.id: d for f in filings for d in f.group.documents}.values())
+        failed: dict[int, list[str]] = {}
+        for filing in filings:
+            if filing.group.main.id not in failed and (problems := self.precheck(filing.group)):
+                failed[filing.group.main.id] = problems
+        return failed
 
     # -- stage 2: number -----------------------------------------------------------------------------------
 
@@ -284,11 +296,10 @@ class ArchiveService:
             created_at=self.ctx.now(),
         )
         self.repo.add(item)
-        self.repo.flush()
         fonds = filing.fonds.code
-        self.repo.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item_id=item.id, role="正本"))
+        self.repo.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item=item, role="正本"))
         for doc, role in group.members:
-            self.repo.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item_id=item.id, role=role))
+            self.repo.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item=item, role=role))
         return item
 
     # -- stage 3: package, check, store ---------------------------------------------------------------------
@@ -346,6 +357,8 @@ class ArchiveService:
         timelines = self.repo.timelines(ids)
         self._timelines = {i: timelines.get(i, []) for i in ids}
         self._fonds = {f.code: f for f in self.fonds.by_organ().values()}
+        self._roles = self.repo.roles_in_items([item.id for item in items])
+        self._head = self.audit.head()
 
     def package_check_store(self, item_ids: list[int]) -> list[Packaged]:
         """Package, 四性-check and (when they pass) store these 件 not yet stored, reading only: their records are
@@ -410,9 +423,9 @@ class ArchiveService:
     def _metadata(self, item: ArchiveItem, docs: list[Document], fonds: FondsRef) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
-        roles = self.repo.roles_in_item(item.id)
+        roles = self._roles[item.id] if item.id in self._roles else self.repo.roles_in_item(item.id)
         events = [event for doc in docs for event in self._process_events(doc)]
-        head_id, head_hash = self.audit.head()
+        head_id, head_hash = self._head or self.audit.head()
         return {
             "全宗号": fonds.code,
             "全宗名称": fonds.name,
