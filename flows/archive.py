@@ -12,12 +12,13 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.audit import anchor_audit_chain
 from flows.naming import RunLabel, archive_label, fixity_label, given_name
+from flows.packing import CATALOGUE_FORMATS, pack_all, packers, warm_packers, write_catalogues
 from flows.runtime import get_runtime
 from services import compose
-from services.archive.catalogue import as_csv, as_pdf, as_xlsx
+from services.archive.service import Packaged
 from services.domain.enums import ArchiveRunStatus
 
-ITEMS_PER_TASK = 50  # one task per 50 件: a run per 件 would cost more than the work (STACK-NOTES)
+ITEMS_PER_TASK = 50  # one task per block of 50 件: a run per 件 would cost more than the work (STACK-NOTES)
 
 
 def _add_seconds(run_id: int, stage: str, seconds: float) -> None:
@@ -35,10 +36,7 @@ def select_and_number(run_id: int) -> dict[str, Any]:
         run = service.run(run_id)
         schedule = compose.retention(ctx).in_force()
         selection = service.selection_of(run)
-        failed: dict[int, list[str]] = {}
-        for filing in selection.filings:
-            if filing.group.main.id not in failed and (problems := service.precheck(filing.group)):
-                failed[filing.group.main.id] = problems
+        failed = service.prechecks(selection.filings)
         passing = [f for f in selection.filings if f.group.main.id not in failed]
         selected = time.perf_counter()
         if not run.dry_run:
@@ -61,60 +59,49 @@ def select_and_number(run_id: int) -> dict[str, Any]:
 
 @task(name="archive-package-check-store", task_run_name="archive-items-{first_id}", cache_policy=NO_CACHE)
 def package_check_store(run_id: int, item_ids: list[int], first_id: int) -> list[dict[str, Any]]:
-    """Package, 四性-check and store each 件 in its own transaction; a failing 件 is not stored."""
-    runtime = get_runtime()
-    results, stages = [], {"package": 0.0, "check": 0.0, "store": 0.0}
+    """Package, 四性-check and store these 件 (in parallel, outside any write transaction), then record them in
+    one transaction in 件 order; a failing 件 is not stored. Every 件 is packaged from the state committed before
+    the block began, so a block killed midway and run again writes the same bytes."""
+    packed: list[Packaged] = []
+    try:
+        packed.extend(pack_all(item_ids))
+    finally:  # what was stored before a 件 that raised is recorded, then the error goes on
+        with get_runtime().context() as ctx:
+            compose.archive(ctx).record(packed)
+    for stage in ("package", "check", "store"):
+        _add_seconds(run_id, stage, sum(p.seconds[stage] for p in packed))
+    return [
+        {"档号": p.archival_code, "passed": p.passed, "checks": p.checks, "bytes": p.bytes, "files": p.files}
+        for p in packed
+    ]
+
+
+def blocks(item_ids: list[int]) -> list[list[int]]:
+    """The 件 in blocks by id (ITEMS_PER_TASK ids a block): a run taken up again meets the same blocks."""
+    found: dict[int, list[int]] = {}
     for item_id in item_ids:
-        with runtime.context() as ctx:
-            service = compose.archive(ctx)
-            item = service.item_to_store(item_id)
-            if item is None:
-                continue
-            t0 = time.perf_counter()
-            files, metadata, expected = service.package(item)
-            t1 = time.perf_counter()
-            checks, formats = service.check(item, files, metadata, expected)
-            t2 = time.perf_counter()
-            if checks.passed:
-                service.store(item, files, formats)
-            t3 = time.perf_counter()
-            stages["package"] += t1 - t0
-            stages["check"] += t2 - t1
-            stages["store"] += t3 - t2
-            results.append(
-                {
-                    "档号": item.archival_code,
-                    "passed": checks.passed,
-                    "checks": item.checks,
-                    "bytes": sum(len(d) for d in files.values()),
-                    "files": len(files),
-                }
-            )
-    for stage, seconds in stages.items():
-        _add_seconds(run_id, stage, seconds)
-    return results
+        found.setdefault(item_id // ITEMS_PER_TASK, []).append(item_id)
+    return list(found.values())
 
 
 @task(name="archive-catalogue", cache_policy=NO_CACHE)
 def write_catalogue(run_id: int) -> dict[str, Any]:
-    """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds), with each fonds' 件号 gaps."""
+    """One 归档文件目录 per fonds (DA/T 22 §3.5: a catalogue belongs to its fonds) in each format, written in
+    parallel when the run's workers are up, with each fonds' 件号 gaps."""
     started = time.perf_counter()
-    with get_runtime().context() as ctx:
+    with get_runtime().context(write=False) as ctx:
         service = compose.archive(ctx)
         run = service.run(run_id)
-        catalogues, gaps, rows = [], [], 0
-        for fonds in service.filed_fonds(run.year, run.fonds_code):
-            items = service.stored_items(fonds.code, run.year)
-            for fmt, data in (
-                ("csv", as_csv(items)),
-                ("xlsx", as_xlsx(items, run.year)),
-                ("pdf", as_pdf(items, run.year, ctx.settings, fonds)),
-            ):
-                ctx.store.put(service.catalogue_key(fonds.code, run.year, fmt), data, "application/octet-stream")
-            catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": len(items)})
-            gaps += service.gaps(fonds.code, run.year)
-            rows += len(items)
-        service.add_to_report(run, {"catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps})
+        year, filed = run.year, service.filed_fonds(run.year, run.fonds_code)
+    written = write_catalogues([(fonds.code, year, fmt) for fonds in filed for fmt in CATALOGUE_FORMATS])
+    with get_runtime().context() as ctx:
+        service = compose.archive(ctx)
+        catalogues, gaps = [], []
+        for fonds in filed:
+            catalogues.append({"fonds": fonds.code, "name": fonds.name, "rows": written[fonds.code]})
+            gaps += service.gaps(fonds.code, year)
+        rows = sum(written.values())
+        service.add_to_report(service.run(run_id), {"catalogue_rows": rows, "catalogues": catalogues, "gaps": gaps})
     _add_seconds(run_id, "catalogue", time.perf_counter() - started)
     return {"rows": rows, "gaps": gaps}
 
@@ -156,18 +143,21 @@ def annual_archive(
         service = compose.archive(ctx)
         run = service.run(run_id) if run_id else service.start_run(year, dry_run, fonds)
         run_id, fonds = run.id, run.fonds_code
+    if not dry_run:
+        with runtime.context(write=False) as ctx:
+            warm_packers(runtime.settings, compose.archive(ctx).to_consider(year))
     report = select_and_number(run_id)
     if dry_run:
         return _finish(run_id, ArchiveRunStatus.dry_run)
     with runtime.context() as ctx:
         pending = compose.archive(ctx).pending_items(year, fonds)
     results: list[dict[str, Any]] = []
-    for start in range(0, len(pending), ITEMS_PER_TASK):
-        chunk = pending[start : start + ITEMS_PER_TASK]
-        results += package_check_store(run_id, chunk, chunk[0])
-        if progress:
-            progress(len(chunk), len(pending))
-    write_catalogue(run_id)
+    with packers(runtime.settings, len(pending)):
+        for block in blocks(pending):
+            results += package_check_store(run_id, block, block[0])
+            if progress:
+                progress(len(block), len(pending))
+        write_catalogue(run_id)
     anchor = anchor_audit_chain(run_id=run_id)  # after the run's own events: they are anchored with it
     failed = [r for r in results if not r["passed"]]
     outcome = {"stored": len(results) - len(failed), "failed": failed, **report, "anchor": anchor}

@@ -137,6 +137,13 @@ class ArchiveSettings(BaseModel):
         description="The daily anchor of the audit chain's head in the archive store (write-once): a rewrite of "
         "the chain before the last anchor is named by `gongwen audit verify`.",
     )
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Processes that package, check and store the 件 of a run (default: one per core; 1: the "
+        "run's own process only).",
+    )
     scanner_command: str | None = Field(
         None, description="A malware scanner reading a file on stdin, exit 0 when clean (e.g. 'clamdscan -')."
     )

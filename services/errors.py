@@ -19,6 +19,10 @@ class DomainError(Exception):
             self.status = status
         self.details = details
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (code, both messages, status, details): it crosses from a worker process to its parent."""
+        return type(self), (self.code, self.zh, self.en), self.__dict__
+
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message_zh": self.zh, "message_en": self.en, "details": self.details}
 

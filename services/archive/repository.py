@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from services.domain.enums import (
     DRAFT_RELATIONS,
@@ -20,8 +21,10 @@ from services.domain.models import (
     ArchivedDocument,
     ArchiveItem,
     ArchiveRun,
+    AuditEvent,
     Document,
     DocumentLink,
+    DocumentVersion,
     FixityCheck,
     Fonds,
     IncomingRecord,
@@ -36,6 +39,14 @@ from services.domain.repository import SessionRepository
 _STORED = ArchiveItem.status == ArchiveItemStatus.stored
 _LATEST_SCHEDULE = select(RetentionSchedule).order_by(RetentionSchedule.id.desc()).limit(1)
 _FONDS = select(Fonds, Organ).join(Organ, Organ.id == Fonds.organ_id)
+
+
+def _of_year(year: int) -> ColumnElement[bool]:
+    """A document of the year: its 成文日期 in it, else the year it is known by."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return or_(
+        Document.written_on.between(first, last), Document.written_on.is_(None) & (Document.written_year == year)
+    )
 
 
 class ArchiveRepository(SessionRepository):
@@ -89,10 +100,44 @@ class ArchiveRepository(SessionRepository):
             query = query.where(ArchiveItem.fonds_code == fonds)
         return list(self.session.scalars(query.order_by(ArchiveItem.id)))
 
+    def items(self, item_ids: Sequence[int]) -> dict[int, ArchiveItem]:
+        """These 件 by id, in one statement."""
+        return {i.id: i for i in self.session.scalars(select(ArchiveItem).where(ArchiveItem.id.in_(item_ids)))}
+
+    def documents(self, document_ids: Iterable[int]) -> dict[int, Document]:
+        """These documents by id, in one statement (while the caller holds them, ``Session.get`` reads none)."""
+        return {d.id: d for d in self.session.scalars(select(Document).where(Document.id.in_(set(document_ids))))}
+
+    def current_versions(self, documents: Iterable[Document]) -> dict[int, DocumentVersion]:
+        """Each document's current version with its attachments, by document, in two statements."""
+        pairs = [(d.id, d.current_version) for d in documents]
+        query = (
+            select(DocumentVersion)
+            .where(tuple_(DocumentVersion.document_id, DocumentVersion.number).in_(pairs))
+            .options(selectinload(DocumentVersion.attachments))
+        )
+        return {v.document_id: v for v in self.session.scalars(query)} if pairs else {}
+
+    def timelines(self, document_ids: Iterable[int]) -> dict[int, list[AuditEvent]]:
+        """Every event of these documents in order, by document (AuditService.timeline of each, in one statement)."""
+        found: dict[int, list[AuditEvent]] = {}
+        query = select(AuditEvent).where(AuditEvent.document_id.in_(set(document_ids))).order_by(AuditEvent.id)
+        for event in self.session.scalars(query):
+            found.setdefault(event.document_id or 0, []).append(event)
+        return found
+
     def roles_in_item(self, item_id: int) -> dict[int, str]:
         """Each document's role in the 件 (正本, 来文 …)."""
         query = select(ArchivedDocument.document_id, ArchivedDocument.role).where(ArchivedDocument.item_id == item_id)
         return {document_id: role for document_id, role in self.session.execute(query).tuples()}
+
+    def roles_in_items(self, item_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+        """:meth:`roles_in_item` of each of these 件, in one statement."""
+        query = select(ArchivedDocument.item_id, ArchivedDocument.document_id, ArchivedDocument.role)
+        found: dict[int, dict[int, str]] = {i: {} for i in item_ids}
+        for item_id, document_id, role in self.session.execute(query.where(ArchivedDocument.item_id.in_(item_ids))):
+            found[item_id][document_id] = role
+        return found
 
     def code_held_elsewhere(self, archival_code: str, item_id: int) -> bool:
         """Whether another 件 bears this 档号."""
@@ -179,14 +224,13 @@ class ArchiveRepository(SessionRepository):
 
     def documents_of_year(self, year: int) -> list[Document]:
         """Every document dated in the year (its 成文日期, else the year it is known by), of any state."""
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        query = select(Document).where(
-            or_(
-                Document.written_on.between(first, last),
-                Document.written_on.is_(None) & (Document.written_year == year),
-            )
-        )
+        query = select(Document).where(_of_year(year))
         return list(self.session.scalars(query.order_by(Document.written_on, Document.id)))
+
+    def finished_of_year(self, year: int, finished: Sequence[str]) -> int:
+        """How many documents of the year (as :meth:`documents_of_year` dates them) are in these states."""
+        query = select(func.count()).where(_of_year(year), Document.status.in_(finished))
+        return int(self.session.scalar(query) or 0)
 
     def document(self, document_id: int) -> Document | None:
         return self.session.get(Document, document_id)

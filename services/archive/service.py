@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from services import access
@@ -50,7 +52,16 @@ from services.domain.enums import (
     DocStatus,
     JobStep,
 )
-from services.domain.models import ArchivedDocument, ArchiveItem, ArchiveRun, Document, FixityCheck, User
+from services.domain.models import (
+    ArchivedDocument,
+    ArchiveItem,
+    ArchiveRun,
+    AuditEvent,
+    Document,
+    DocumentVersion,
+    FixityCheck,
+    User,
+)
 from services.errors import Conflict, Invalid, not_found
 from services.incoming.sheet import sheet_pdf
 from services.indexing.service import IndexingService
@@ -59,6 +70,22 @@ from services.registrar.sheet import IssuingSheetService, sheet_html
 from services.storage import ObjectNotFound
 
 FINISHED = (DocStatus.distributed.value, DocStatus.received.value)
+
+
+@dataclass
+class Packaged:
+    """What packaging one 件 found: its pages and 四性, and when it passed, the stored manifest's SHA-256 and the
+    package's bytes."""
+
+    item_id: int
+    archival_code: str
+    pages: int
+    checks: dict[str, Any]
+    passed: bool
+    files: int
+    bytes: int
+    stored: tuple[str, int] | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def highest_classification(documents: list[Document]) -> str:
@@ -86,6 +113,12 @@ class ArchiveService:
         self.jobs = jobs or JobService(ctx)
         self.indexing = indexing or IndexingService(ctx)
         self.audit = audit or AuditService(ctx)
+        self._documents: dict[int, Document] = {}  # what _preload read for the 件 being packaged or recorded
+        self._versions: dict[int, DocumentVersion] = {}
+        self._timelines: dict[int, list[AuditEvent]] = {}
+        self._fonds: dict[str, FondsRef] = {}
+        self._roles: dict[int, dict[int, str]] = {}
+        self._head: tuple[int, str] | None = None  # the chain head as the unit of work reads it, for every 件 of it
 
     # -- run bookkeeping -----------------------------------------------------------------------------------
 
@@ -184,7 +217,7 @@ class ArchiveService:
         ):
             problems.append("正本（版式文件）缺失")
         for doc in group.documents:
-            version = self.documents.version(doc)
+            version = self._version(doc)
             if not self.ctx.store.exists(version.body_key):
                 problems.append(f"{doc.id}：定稿缺失")
             missing = [a.title for a in version.attachments if not self.ctx.store.exists(a.key)]
@@ -193,6 +226,16 @@ class ArchiveService:
         if not main.title.strip():
             problems.append("题名为空")
         return problems
+
+    def prechecks(self, filings: list[Filing]) -> dict[int, list[str]]:
+        """:meth:`precheck` of each 件 to file (once per main document while it passes), by main document; the
+        documents' current versions read in one statement."""
+        self._versions = self.repo.current_versions({d.id: d for f in filings for d in f.group.documents}.values())
+        failed: dict[int, list[str]] = {}
+        for filing in filings:
+            if filing.group.main.id not in failed and (problems := self.precheck(filing.group)):
+                failed[filing.group.main.id] = problems
+        return failed
 
     # -- stage 2: number -----------------------------------------------------------------------------------
 
@@ -217,10 +260,14 @@ class ArchiveService:
             )
         )
         items = []
+        last: dict[tuple[str, int, str, str | None], int] = {}  # per lowest category of a fonds, its last 件号
         for (year, retention, lowest_organ), filing in keyed:
-            next_no = self.repo.last_item_no(filing.fonds.code, year, retention, lowest_organ) + 1
-            items.append(self._item(run, filing, year, retention, lowest_organ, next_no))
-            self.repo.flush()
+            key = (filing.fonds.code, year, retention, lowest_organ)
+            if key not in last:
+                last[key] = self.repo.last_item_no(*key)
+            last[key] += 1
+            items.append(self._item(run, filing, year, retention, lowest_organ, last[key]))
+        self.repo.flush()
         return items
 
     def _item(
@@ -249,14 +296,17 @@ class ArchiveService:
             created_at=self.ctx.now(),
         )
         self.repo.add(item)
-        self.repo.flush()
         fonds = filing.fonds.code
-        self.repo.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item_id=item.id, role="正本"))
+        self.repo.add(ArchivedDocument(document_id=main.id, fonds_code=fonds, item=item, role="正本"))
         for doc, role in group.members:
-            self.repo.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item_id=item.id, role=role))
+            self.repo.add(ArchivedDocument(document_id=doc.id, fonds_code=fonds, item=item, role=role))
         return item
 
     # -- stage 3: package, check, store ---------------------------------------------------------------------
+
+    def to_consider(self, year: int) -> int:
+        """How many 件 a run of the year may file, at most: its finished documents and its 件 not yet stored."""
+        return self.repo.finished_of_year(year, FINISHED) + len(self.repo.unstored_item_ids(year, None))
 
     def pending_items(self, year: int, fonds: str | None = None) -> list[int]:
         return self.repo.unstored_item_ids(year, fonds)
@@ -266,10 +316,10 @@ class ArchiveService:
         files: dict[str, bytes] = {}
         expected_attachments = 0
         fonds = self._fonds_of(item)
-        docs = [self.documents.get(i) for i in item.document_ids]
+        docs = [self._document(i) for i in item.document_ids]
         for n, doc in enumerate(docs):
             lead = "01" if n == 0 else f"{10 + n:02d}"
-            version = self.documents.version(doc)
+            version = self._version(doc)
             if doc.rendered_pdf_key:
                 files[f"{lead}-正本.pdf"] = self.ctx.store.get(doc.rendered_pdf_key)
             if doc.rendered_ofd_key and self.ctx.store.exists(doc.rendered_ofd_key):  # none before OFD was written
@@ -293,8 +343,72 @@ class ArchiveService:
         files[METADATA] = json.dumps(metadata, ensure_ascii=False, indent=2, default=str).encode()
         return files, metadata, expected_attachments
 
+    def _document(self, document_id: int) -> Document:
+        return self._documents.get(document_id) or self.documents.get(document_id)
+
+    def _version(self, doc: Document) -> DocumentVersion:
+        return self._versions.get(doc.id) or self.documents.version(doc)
+
+    def _preload(self, items: list[ArchiveItem]) -> None:
+        """Read the documents of these 件, their current versions and their events a statement each."""
+        ids = {i for item in items for i in item.document_ids}
+        self._documents = self.repo.documents(ids)
+        self._versions = self.repo.current_versions(self._documents.values())
+        timelines = self.repo.timelines(ids)
+        self._timelines = {i: timelines.get(i, []) for i in ids}
+        self._fonds = {f.code: f for f in self.fonds.by_organ().values()}
+        self._roles = self.repo.roles_in_items([item.id for item in items])
+        self._head = self.audit.head()
+
+    def package_check_store(self, item_ids: list[int]) -> list[Packaged]:
+        """Package, 四性-check and (when they pass) store these 件 not yet stored, reading only: their records are
+        left to :meth:`record`, in the run's write transaction."""
+        found = self.repo.items(item_ids)
+        items = [item for i in item_ids if (item := found.get(i)) and item.status != ArchiveItemStatus.stored]
+        for item in items:
+            self.ctx.session.expunge(item)  # its pages and checks, set below, are recorded by record()
+        self._preload(items)
+        done, passing = [], []
+        for item in items:
+            t0 = time.perf_counter()
+            files, metadata, expected = self.package(item)
+            t1 = time.perf_counter()
+            checks, formats = self.check(item, files, metadata, expected)
+            t2 = time.perf_counter()
+            packaged = Packaged(
+                item_id=item.id,
+                archival_code=item.archival_code,
+                pages=item.pages,
+                checks=item.checks,
+                passed=checks.passed,
+                files=len(files),
+                bytes=sum(len(d) for d in files.values()),
+                seconds={"package": t1 - t0, "check": t2 - t1, "store": 0.0},
+            )
+            done.append(packaged)
+            if checks.passed:
+                passing.append((packaged, (item, files, formats)))
+        t0 = time.perf_counter()
+        stored = self.store([package for _, package in passing])
+        share = (time.perf_counter() - t0) / max(1, len(passing))
+        for (packaged, _), result in zip(passing, stored, strict=True):
+            packaged.stored, packaged.seconds["store"] = result, share
+        return done
+
+    def record(self, packaged: list[Packaged]) -> None:
+        """What packaging found, on each 件's record in order: pages and 四性; stored, when it passed."""
+        items = self.repo.items([p.item_id for p in packaged])
+        self._documents = self.repo.documents(i for item in items.values() for i in item.document_ids)
+        for p in packaged:
+            item = items.get(p.item_id)
+            if item is None or item.status == ArchiveItemStatus.stored:
+                continue
+            item.pages, item.checks = p.pages, p.checks
+            if p.stored is not None:
+                self.record_stored(item, *p.stored)
+
     def _fonds_of(self, item: ArchiveItem) -> FondsRef:
-        fonds = self.fonds.by_code(item.fonds_code)
+        fonds = self._fonds.get(item.fonds_code) or self.fonds.by_code(item.fonds_code)
         if fonds is None:
             raise not_found("全宗", "fonds", code=item.fonds_code)
         return fonds
@@ -309,9 +423,9 @@ class ArchiveService:
     def _metadata(self, item: ArchiveItem, docs: list[Document], fonds: FondsRef) -> dict[str, Any]:
         """DA/T 46 / GB/T 33480 fields and, per document, its process events (DOMAIN.md §4.1–4.3)."""
         main = docs[0]
-        roles = self.repo.roles_in_item(item.id)
+        roles = self._roles[item.id] if item.id in self._roles else self.repo.roles_in_item(item.id)
         events = [event for doc in docs for event in self._process_events(doc)]
-        head_id, head_hash = self.audit.head()
+        head_id, head_hash = self._head or self.audit.head()
         return {
             "全宗号": fonds.code,
             "全宗名称": fonds.name,
@@ -367,7 +481,7 @@ class ArchiveService:
                 "事件序号": e.id,
                 "事件摘要": e.hash,
             }
-            for e in self.audit.timeline(doc.id)
+            for e in (self._timelines[doc.id] if doc.id in self._timelines else self.audit.timeline(doc.id))
         ]
 
     def _incoming_sheets(self, doc: Document, organ_id: int | None) -> list[tuple[str, bytes]]:
@@ -408,31 +522,46 @@ class ArchiveService:
         item.checks = result.as_dict()
         return result, formats
 
-    def store(self, item: ArchiveItem, files: dict[str, bytes], formats: dict[str, str]) -> None:
-        """Write every file once (locked for the retention period), the manifest last, durable together in one
-        flush; read back and verify."""
-        manifest = manifest_for(files, formats)
-        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-        objects = [(item.package_prefix + path, data) for path, data in sorted(files.items())]
-        objects.append((item.package_prefix + MANIFEST, manifest_bytes))
-        fresh = [(key, data, "application/octet-stream") for key, data in objects if not self._kept_already(key, data)]
-        self.ctx.store.put_many_locked(fresh, self._retain_until(item))
-        for entry in manifest["files"]:  # 真实性 after storing: what was stored is what was sent
-            if not digests_match(entry, self.ctx.store.get(item.package_prefix + entry["path"])):
-                raise Conflict(
-                    "archive_verify_failed",
-                    f"归档后校验失败：{entry['path']}",
-                    f"digest mismatch after storing {entry['path']}",
-                )
-        item.manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
-        item.package_bytes = manifest["total_bytes"]
+    def store(self, packages: list[tuple[ArchiveItem, dict[str, bytes], dict[str, str]]]) -> list[tuple[str, int]]:
+        """Write every file of these packages once (locked for its 件's retention period), each package's manifest
+        after its files, durable together in one flush per retention period; read back and verify. Returns each
+        manifest's SHA-256 and package's bytes, for :meth:`record_stored` (storing touches no database row: it may
+        run outside the write transaction)."""
+        manifests = []
+        by_retention: dict[dt.date | None, list[tuple[str, bytes, str]]] = {}
+        for item, files, formats in packages:
+            manifest = manifest_for(files, formats)
+            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+            objects = [(item.package_prefix + path, data) for path, data in sorted(files.items())]
+            objects.append((item.package_prefix + MANIFEST, manifest_bytes))
+            fresh = [
+                (key, data, "application/octet-stream") for key, data in objects if not self._kept_already(key, data)
+            ]
+            by_retention.setdefault(self._retain_until(item), []).extend(fresh)
+            manifests.append((item, manifest, manifest_bytes))
+        for retain_until, fresh in by_retention.items():
+            self.ctx.store.put_many_locked(fresh, retain_until)
+        stored = []
+        for item, manifest, manifest_bytes in manifests:
+            for entry in manifest["files"]:  # 真实性 after storing: what was stored is what was sent
+                if not digests_match(entry, self.ctx.store.get(item.package_prefix + entry["path"])):
+                    raise Conflict(
+                        "archive_verify_failed",
+                        f"归档后校验失败：{entry['path']}",
+                        f"digest mismatch after storing {entry['path']}",
+                    )
+            stored.append((hashlib.sha256(manifest_bytes).hexdigest(), int(manifest["total_bytes"])))
+        return stored
+
+    def record_stored(self, item: ArchiveItem, manifest_sha256: str, package_bytes: int) -> None:
+        """The 件 is stored: its record says so, its documents are indexed again and each gets its audit event."""
+        item.manifest_sha256 = manifest_sha256
+        item.package_bytes = package_bytes
         item.move(ArchiveItemStatus.stored)
         item.stored_at = self.ctx.now()
         for doc_id in item.document_ids:
             self.indexing.enqueue(doc_id)
-            self.audit.record(
-                "archived", document=self.documents.get(doc_id), actor=None, archival_code=item.archival_code
-            )
+            self.audit.record("archived", document=self._document(doc_id), actor=None, archival_code=item.archival_code)
 
     def _kept_already(self, key: str, data: bytes) -> bool:
         """A file already there from a killed run is kept if it is the same bytes; other bytes are refused."""

@@ -1112,6 +1112,7 @@ class ArchivedDocument(Base):
     fonds_code: Mapped[str] = mapped_column(String(4), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("archive_items.id"), index=True)
     role: Mapped[str] = mapped_column(String(8))  # 正本 | 来文 …
+    item: Mapped[ArchiveItem] = relationship()  # set instead of item_id, a 件 numbered with others is flushed once
 
 
 class Fonds(Base):

@@ -1,6 +1,6 @@
 """The annual archival run: catalogue rows equal the 件, 档号 well-formed and gap-free, packages verify; killed
-three times it ends with the catalogue of an uninterrupted run; fixity names exactly the altered 件; a 件 that
-fails the 四性 checks is not stored and the report says why."""
+four times (once while its workers store packages) it ends with the catalogue of an uninterrupted run; fixity names
+exactly the altered 件; a 件 that fails the 四性 checks is not stored and the report says why."""
 
 from __future__ import annotations
 
@@ -121,7 +121,30 @@ def test_a_failing_item_is_not_stored_and_the_report_says_why(year_home: Runtime
     assert not year_home.store.list(f"archive/{YEAR}/{failed['档号']}/")
 
 
-def test_killed_three_times_ends_with_the_catalogue_of_an_uninterrupted_run(
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (Linux /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killed_four_times_ends_with_the_catalogue_of_an_uninterrupted_run(
     year_home: Runtime, tmp_path: Path, prefect_server: str
 ) -> None:
     make_year(year_home, YEAR, 300)
@@ -135,20 +158,29 @@ def test_killed_three_times_ends_with_the_catalogue_of_an_uninterrupted_run(
     twin.close()
 
     env = {**os.environ, "GONGWEN_HOME": str(year_home.settings.home_dir), "GONGWEN_PREFECT__API_URL": prefect_server}
+    run = gongwen_command("archive", "run", "--year", str(YEAR), "--json")
+    # first while its worker processes package and store: they die with it, none writes on after the kill
+    proc = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    packages = year_home.settings.home_dir / "objects" / "archive" / str(YEAR)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not (packages.is_dir() and len(_descendants(proc.pid)) >= 3):
+        time.sleep(0.2)
+    workers = _descendants(proc.pid)  # the fork server and the workers it forked
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(workers) >= 3
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
     rng = random.Random(11)
     for _ in range(3):
-        proc = subprocess.Popen(
-            gongwen_command("archive", "run", "--year", str(YEAR), "--json"),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(3.0, 7.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    done = subprocess.run(
-        gongwen_command("archive", "run", "--year", str(YEAR), "--json"), env=env, capture_output=True, check=True
-    )
+    done = subprocess.run(run, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()[-4000:]
     assert json.loads(done.stdout.decode().strip().splitlines()[-1])["status"] == "done"
     set_runtime(year_home)
     assert _catalogue(year_home) == expected
