@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,8 +11,8 @@ from search import DocumentsRejected, SearchDoc, SearchError, SearchIndex, Searc
 from services import access
 from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind
-from services.domain.models import Document, SearchOutbox, User
-from services.errors import DomainError
+from services.domain.models import Document, DocumentVersion, SearchOutbox, User
+from services.errors import DomainError, not_found
 from services.indexing.repository import OutboxRepository
 
 SEARCHABLE = access.FINISHED
@@ -46,14 +46,15 @@ class IndexingService:
         if not rows:
             return 0
         ids = sorted({r.document_id for r in rows})
-        docs = [self.search_doc(d) for d in self.repo.documents(ids)]
+        docs = self.search_docs(self.repo.documents(ids))
+        indexed = [d for d in docs if d is not None]
         refused: dict[int, str] = {}
         try:
-            index.upsert([d for d in docs if d is not None])
+            index.upsert(indexed)
         except DocumentsRejected as exc:
             refused = exc.rejected
-        gone = [i for i in ids if i not in {d.id for d in docs if d is not None}]
-        index.delete(gone)
+        kept = {d.id for d in indexed}
+        index.delete([i for i in ids if i not in kept])
         for row in rows:
             if row.document_id in refused:
                 row.set_aside_at = self.ctx.now()
@@ -82,25 +83,27 @@ class IndexingService:
             chunk = self.repo.in_states_after(SEARCHABLE, last, batch)
             if not chunk:
                 return
-            for document in chunk:
-                doc = self.search_doc(document)
-                if doc is not None:
-                    yield doc
+            yield from (doc for doc in self.search_docs(chunk) if doc is not None)
             last = chunk[-1].id
             self.repo.forget_loaded()
 
     def searchable_count(self) -> int:
         return self.repo.count_in_states(SEARCHABLE)
 
-    def search_doc(self, document: Document) -> SearchDoc | None:
-        if document.status not in SEARCHABLE:
-            return None
+    def search_docs(self, documents: Sequence[Document]) -> list[SearchDoc | None]:
+        """What the index holds of each document (None for one not searchable), read for the lot together: their
+        current versions, their readers and their bodies."""
+        searchable = [d for d in documents if d.status in SEARCHABLE]
+        versions = self.repo.current_versions([d.id for d in searchable])
+        readers = access.readers_of(self.ctx.session, [d.id for d in searchable])
+        docs = {d.id: self._search_doc(d, _version_of(d, versions), readers[d.id]) for d in searchable}
+        return [docs.get(d.id) for d in documents]
+
+    def _search_doc(self, document: Document, version: DocumentVersion, readers: set[int]) -> SearchDoc:
         from services.documents.service import DocumentService
 
-        documents = DocumentService(self.ctx)
-        version = documents.version(document)
         # The whole text: an imported document's header lines (发文机关标志, 文号 as written) and 主送 first.
-        texts = ["\n".join(version.fields.get("preamble") or []), documents.body(version)]
+        texts = ["\n".join(version.fields.get("preamble") or []), DocumentService(self.ctx).body(version)]
         texts += [
             self.ctx.store.get(a.key).decode("utf-8", errors="replace")
             for a in version.attachments
@@ -117,12 +120,18 @@ class IndexingService:
             kind=document.kind,
             date=_date_of(document),
             year=document.year,
-            organs=tuple(sorted(access.reader_organs(self.ctx.session, document.id))),
+            organs=tuple(sorted(readers)),
             rank=CLASSIFICATION_RANK[Classification(document.classification)],
             source=document.source_name,
             issuer_names=_issuer_names(document),
             collection_title=document.collection_title,
         )
+
+
+def _version_of(document: Document, versions: dict[int, DocumentVersion]) -> DocumentVersion:
+    if document.id not in versions:
+        raise not_found("版本", "version", document=document.id, version=document.current_version)
+    return versions[document.id]
 
 
 def _date_of(document: Document) -> dt.date | None:
