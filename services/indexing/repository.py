@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from services.domain.models import Document, DocumentIssuer, DocumentVersion, Organ, SearchOutbox
@@ -36,6 +37,11 @@ class OutboxRepository:
 
     def remove(self, row_ids: Sequence[int]) -> None:
         self.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
+
+    def put_aside(self, row_id: int, at: dt.datetime, error: str) -> None:
+        self.session.execute(
+            update(SearchOutbox).where(SearchOutbox.id == row_id).values(set_aside_at=at, last_error=error)
+        )
 
     def documents(self, document_ids: Sequence[int]) -> Sequence[Document]:
         query = select(Document).where(Document.id.in_(document_ids)).options(*_INDEXED)

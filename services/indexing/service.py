@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from search import DocumentsRejected, SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResult, Visibility
@@ -16,6 +17,28 @@ from services.errors import DomainError, not_found
 from services.indexing.repository import OutboxRepository
 
 SEARCHABLE = access.FINISHED
+
+
+@dataclass(frozen=True)
+class IndexBatch:
+    """Outbox rows (row id, document id) taken together, their documents' ids and what the index is to hold of
+    those still searchable (the others are to leave it)."""
+
+    rows: list[tuple[int, int]]
+    document_ids: list[int]
+    docs: list[SearchDoc]
+
+
+def write_batch(index: SearchIndex, batch: IndexBatch) -> dict[int, str]:
+    """The batch into the index; returns the documents it refused for good, with its reasons."""
+    refused: dict[int, str] = {}
+    try:
+        index.upsert(batch.docs)
+    except DocumentsRejected as exc:
+        refused = exc.rejected
+    kept = {d.id for d in batch.docs}
+    index.delete([i for i in batch.document_ids if i not in kept])
+    return refused
 
 
 class IndexingService:
@@ -40,28 +63,32 @@ class IndexingService:
         return self.repo.set_aside()
 
     def apply_batch(self, index: SearchIndex, limit: int = 500) -> int:
-        """Index the next batch of changed documents; rows leave the outbox only once the index has them. A
-        document the index refuses for good is set aside with the reason, and never holds up the others."""
+        """Index the next batch of changed documents in this unit of work (see :meth:`next_batch`)."""
+        batch = self.next_batch(limit)
+        if batch is None:
+            return 0
+        self.settle(batch.rows, write_batch(index, batch))
+        return len(batch.document_ids)
+
+    def next_batch(self, limit: int) -> IndexBatch | None:
+        """The next outbox rows and what the index is to hold of their documents; only reads, so a reading unit
+        of work can take it while other transactions write, and the index is written before :meth:`settle`."""
         rows = self.repo.due(limit)
         if not rows:
-            return 0
+            return None
         ids = sorted({r.document_id for r in rows})
-        docs = self.search_docs(self.repo.documents(ids))
-        indexed = [d for d in docs if d is not None]
-        refused: dict[int, str] = {}
-        try:
-            index.upsert(indexed)
-        except DocumentsRejected as exc:
-            refused = exc.rejected
-        kept = {d.id for d in indexed}
-        index.delete([i for i in ids if i not in kept])
-        for row in rows:
-            if row.document_id in refused:
-                row.set_aside_at = self.ctx.now()
-                row.last_error = refused[row.document_id][-2000:]
-        done = [r.id for r in rows if r.document_id not in refused]
-        self.repo.remove(done)
-        return len(ids)
+        docs = [d for d in self.search_docs(self.repo.documents(ids)) if d is not None]
+        return IndexBatch([(r.id, r.document_id) for r in rows], ids, docs)
+
+    def settle(self, rows: Sequence[tuple[int, int]], refused: dict[int, str]) -> None:
+        """A batch's rows (row id, document id) leave the outbox once the index has their documents (rows added
+        since stay for the next batch); a document the index refuses for good is set aside with the reason, and
+        never holds up the others."""
+        now = self.ctx.now()
+        for row_id, document_id in rows:
+            if document_id in refused:
+                self.repo.put_aside(row_id, now, refused[document_id][-2000:])
+        self.repo.remove([row_id for row_id, document_id in rows if document_id not in refused])
 
     def set_aside_refused(self, rejected: dict[int, str]) -> None:
         """Documents a rebuild could not index, set aside with the reasons as apply_batch does."""
