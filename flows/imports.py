@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
@@ -19,8 +19,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.naming import given_name
-from flows.runtime import get_runtime
+from flows.runtime import get_runtime, set_runtime
 from services import compose
+from services.config import Settings
 from services.context import Context
 from services.domain.enums import ImportJobStatus, ImportStage
 from services.domain.models import User
@@ -34,6 +35,8 @@ from services.imports.service import (
     prepare,
     prepare_file,
 )
+from services.indexing.service import write_batch
+from services.runtime import Runtime
 
 log = logging.getLogger("gongwen.imports")
 BATCH = 1000  # files per Prefect task (its bookkeeping costs 0.15–0.4 s a run — STACK-NOTES)
@@ -43,6 +46,10 @@ FINISHED = frozenset({ImportJobStatus.done, ImportJobStatus.failed})
 # (stage, files done, files in all, the file at hand): what the CLI prints and the job records.
 Progress = Callable[[ImportStage, int, int, str], None]
 _pool: ProcessPoolExecutor | None = None  # the running folder import's workers (see _workers)
+_pool_settings: Settings | None = None  # in a worker of the pool: the settings of the runtime its updates use
+_indexer: _Indexer | None = None  # the running folder import's index updates in the pool
+INDEX_EVERY = 100  # files stored before an index update during an import (each commits the index once)
+INDEX_AT_MOST = 5000  # documents one update indexes
 
 
 def import_paths(
@@ -65,6 +72,8 @@ def import_paths(
             if progress:
                 progress(ImportStage.storing, first + k, total, waiting[0][1].name)
             _store(actor_id, waiting, outcomes)
+            if _indexer:
+                _indexer.after_storing(len(waiting))
             waiting = []
     return [outcomes[k] for k in range(len(paths))]
 
@@ -96,17 +105,18 @@ def _store_each(actor_id: int, items: list[tuple[int, Prepared]], outcomes: dict
 def _workers(files: int) -> Iterator[None]:
     """A bounded pool of processes (one a core) that reads and recognises while this process stores; not worth
     its start for a few files."""
-    global _pool
+    global _pool, _indexer
     if files < POOL_FROM or (os.cpu_count() or 1) < 2:
         yield
         return
     # spawned, not forked: this process runs Prefect's threads, and a fork copies their locks mid-use
     with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn")) as pool:
-        _pool = pool
+        _pool, _indexer = pool, _Indexer(pool)
         try:
             yield
+            _indexer.finish()
         finally:
-            _pool = None
+            _pool, _indexer = None, None
 
 
 @task(name="import-batch", task_run_name="import-batch-{first}", cache_policy=NO_CACHE)
@@ -129,6 +139,50 @@ def import_files(actor_id: int, roots: list[str], progress: Progress | None = No
         progress(ImportStage.finished, len(paths), len(paths), "")
     _make_searchable()
     return outcomes
+
+
+Indexed = tuple[list[tuple[int, int]], dict[int, str]]  # outbox rows (row id, document id) indexed, refusals
+
+
+class _Indexer:
+    """Makes what the import has stored searchable while this process stores on: a worker of the pool reads the
+    outbox and writes the index each INDEX_EVERY files stored (one update at a time: the index takes one
+    writer), then this process, the one writer of the import's database, takes the rows out of the outbox. The
+    outbox keeps whatever an update does not reach, for the update that ends the import."""
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+        self.running: Future[Indexed | None] | None = None
+        self.stored = 0
+
+    def after_storing(self, files: int) -> None:
+        self.stored += files
+        if self.stored >= INDEX_EVERY and (self.running is None or self.running.done()):
+            self.finish()
+            self.running = self.pool.submit(index_waiting, get_runtime().settings)
+            self.stored = 0
+
+    def finish(self) -> None:
+        try:
+            indexed = self.running.result() if self.running else None
+            if indexed is not None:
+                with get_runtime().context() as ctx:
+                    compose.indexing(ctx).settle(*indexed)
+        except Exception as exc:  # the rows stay in the outbox
+            log.warning("search index not updated during the import: %s", exc)
+        self.running = None
+
+
+def index_waiting(settings: Settings) -> Indexed | None:
+    """In a worker of the pool, reading the database only: the documents waiting in the outbox into the index."""
+    global _pool_settings
+    if _pool_settings != settings:  # this worker's first update: the import's database, store and index
+        set_runtime(Runtime(settings, migrated=True))
+        _pool_settings = settings
+    runtime = get_runtime()
+    with runtime.context(write=False) as ctx:
+        batch = compose.indexing(ctx).next_batch(INDEX_AT_MOST)
+    return None if batch is None else (batch.rows, write_batch(runtime.search_index, batch))
 
 
 # -- an upload's import job ------------------------------------------------------------------------------------------
@@ -200,7 +254,7 @@ def _make_searchable() -> None:
     from flows.search import apply_index_updates
 
     try:
-        while apply_index_updates(5000):
+        while apply_index_updates(INDEX_AT_MOST):
             pass
     except Exception as exc:  # the outbox keeps them; the worker catches up
         log.warning("search index not updated after the import: %s", exc)

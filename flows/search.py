@@ -11,15 +11,22 @@ from flows.naming import given_name
 from flows.runtime import get_runtime
 from search import DocumentsRejected
 from services import compose
+from services.indexing.service import write_batch
 
 
 @task(name="apply-index-updates", retries=0, cache_policy=NO_CACHE)
 def apply_index_updates(limit: int = 500) -> int:
     """One batch of the outbox into the index; on failure the rows stay and the error is recorded."""
     runtime = get_runtime()
-    try:
+    try:  # read with no write lock held while the index is written: the import's transactions go on meanwhile
+        with runtime.context(write=False) as ctx:
+            batch = compose.indexing(ctx).next_batch(limit)
+        if batch is None:
+            return 0
+        refused = write_batch(runtime.search_index, batch)
         with runtime.context() as ctx:
-            return compose.indexing(ctx).apply_batch(runtime.search_index, limit)
+            compose.indexing(ctx).settle(batch.rows, refused)
+        return len(batch.document_ids)
     except Exception as exc:
         with runtime.context() as ctx:
             compose.indexing(ctx).record_failure(f"{type(exc).__name__}: {exc}")

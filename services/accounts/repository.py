@@ -99,11 +99,11 @@ class AccountRepository(SessionRepository):
     def organ_codes(self) -> set[str]:
         return set(self.session.scalars(select(Organ.code)))
 
-    def organs_named(self, name: str, limit: int) -> list[Organ]:
-        """Organs bearing this full name, short name or alias (at most ``limit``)."""
-        by_alias = select(OrganAlias.organ_id).where(OrganAlias.alias == name)
-        query = select(Organ).where((Organ.name == name) | (Organ.short_name == name) | Organ.id.in_(by_alias))
-        return list(self.session.scalars(query.limit(limit)))
+    def organs_named(self, names: Sequence[str]) -> list[Organ]:
+        """Organs bearing any of these full names, short names or aliases, with their aliases."""
+        by_alias = select(OrganAlias.organ_id).where(OrganAlias.alias.in_(names))
+        query = select(Organ).where(Organ.name.in_(names) | Organ.short_name.in_(names) | Organ.id.in_(by_alias))
+        return list(self.session.scalars(query.options(selectinload(Organ.aliases)).order_by(Organ.id)))
 
     def prefix_holder(self, prefix: str) -> int | None:
         """The organ whose 机关代字 this is."""

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -253,9 +253,17 @@ class OrganService:
 
     def named(self, name: str) -> Organ | None:
         """The organ known by this full name, short name or alias; None when no organ, or several, bear it."""
-        found = self.repo.organs_named(name, limit=2)
-        exact = [o for o in found if o.name == name]
-        return exact[0] if exact else (found[0] if len(found) == 1 else None)
+        return self.named_each([name])[name]
+
+    def named_each(self, names: Collection[str]) -> dict[str, Organ | None]:
+        """:meth:`named` of each name, asked together."""
+        found = self.repo.organs_named(list(names)) if names else []
+        each: dict[str, Organ | None] = {}
+        for name in names:
+            bearing = [o for o in found if name in (o.name, o.short_name) or name in (a.alias for a in o.aliases)]
+            exact = [o for o in bearing if o.name == name]
+            each[name] = exact[0] if exact else (bearing[0] if len(bearing) == 1 else None)
+        return each
 
     def add_prefix(self, organ: Organ, form: str, prefix: str) -> OrganPrefix:
         if self.repo.prefix_holder(prefix) is not None:

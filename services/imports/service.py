@@ -196,6 +196,7 @@ class ImportService:
         document inserted, its objects written and made durable, all before the transaction commits."""
         require_importer(actor)
         known = self.repo.imported_by_digest(actor.organ_id, [p.digest for p in batch])
+        self._know_issuers([p for p in batch if p.digest not in known])
         outcomes: dict[int, FileOutcome] = {}
         checked: dict[int, _Checked] = {}
         first_of: dict[str, int] = {}
@@ -364,6 +365,11 @@ class ImportService:
         """A web page's 发布时间, written in local time (GONGWEN_TIMEZONE); kept apart from 成文日期."""
         at = rec.value("published_at")
         return at.replace(tzinfo=ZoneInfo(self.ctx.settings.timezone)) if at else None
+
+    def _know_issuers(self, files: Sequence[Prepared]) -> None:
+        """The organs of the issuers these files name, looked up together."""
+        names = {n for p in files for rec in p.docs for n in rec.value("issuers") or []}
+        self._organs.update(OrganService(self.ctx).named_each(names - set(self._organs)))
 
     def _issuers(self, actor: User, names: list[str]) -> tuple[list[Organ], list[str]]:
         """Issuers that are organs we know (by any of their names), and the others kept as text (责任者). Only an

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
-from services.domain.models import Document, SearchOutbox
+from services.domain.models import Document, DocumentIssuer, DocumentVersion, Organ, SearchOutbox
 
+# What the index reads of a document besides its row: its issuers with every name of each
+_INDEXED = (selectinload(Document.issuers).selectinload(DocumentIssuer.organ).selectinload(Organ.aliases),)
 _WAITING = SearchOutbox.set_aside_at.is_(None)
 _PENDING = select(func.count()).select_from(SearchOutbox).where(_WAITING)
 
@@ -35,15 +38,33 @@ class OutboxRepository:
     def remove(self, row_ids: Sequence[int]) -> None:
         self.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
 
+    def put_aside(self, row_id: int, at: dt.datetime, error: str) -> None:
+        self.session.execute(
+            update(SearchOutbox).where(SearchOutbox.id == row_id).values(set_aside_at=at, last_error=error)
+        )
+
     def documents(self, document_ids: Sequence[int]) -> Sequence[Document]:
-        return self.session.scalars(select(Document).where(Document.id.in_(document_ids))).all()
+        query = select(Document).where(Document.id.in_(document_ids)).options(*_INDEXED)
+        return self.session.scalars(query).all()
+
+    def current_versions(self, document_ids: Sequence[int]) -> dict[int, DocumentVersion]:
+        """The current version of each document, with its attachments."""
+        if not document_ids:
+            return {}
+        query = (
+            select(DocumentVersion)
+            .join(Document, Document.id == DocumentVersion.document_id)
+            .where(Document.id.in_(document_ids), DocumentVersion.number == Document.current_version)
+            .options(selectinload(DocumentVersion.attachments))
+        )
+        return {v.document_id: v for v in self.session.scalars(query)}
 
     def changed_since(self, start: object) -> Sequence[int]:
         return self.session.scalars(select(Document.id).where(Document.updated_at >= start)).all()
 
     def in_states_after(self, states: Sequence[str], last: int, batch: int) -> list[Document]:
         """The next ``batch`` documents in these states with an id above ``last``, in id order."""
-        query = select(Document).where(Document.status.in_(states), Document.id > last)
+        query = select(Document).where(Document.status.in_(states), Document.id > last).options(*_INDEXED)
         return list(self.session.scalars(query.order_by(Document.id).limit(batch)))
 
     def forget_loaded(self) -> None:

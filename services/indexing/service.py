@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from search import DocumentsRejected, SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResult, Visibility
 from services import access
 from services.context import Context
 from services.domain.enums import CLASSIFICATION_RANK, Classification, DocKind
-from services.domain.models import Document, SearchOutbox, User
-from services.errors import DomainError
+from services.domain.models import Document, DocumentVersion, SearchOutbox, User
+from services.errors import DomainError, not_found
 from services.indexing.repository import OutboxRepository
 
 SEARCHABLE = access.FINISHED
+
+
+@dataclass(frozen=True)
+class IndexBatch:
+    """Outbox rows (row id, document id) taken together, their documents' ids and what the index is to hold of
+    those still searchable (the others are to leave it)."""
+
+    rows: list[tuple[int, int]]
+    document_ids: list[int]
+    docs: list[SearchDoc]
+
+
+def write_batch(index: SearchIndex, batch: IndexBatch) -> dict[int, str]:
+    """The batch into the index; returns the documents it refused for good, with its reasons."""
+    refused: dict[int, str] = {}
+    try:
+        index.upsert(batch.docs)
+    except DocumentsRejected as exc:
+        refused = exc.rejected
+    kept = {d.id for d in batch.docs}
+    index.delete([i for i in batch.document_ids if i not in kept])
+    return refused
 
 
 class IndexingService:
@@ -40,27 +63,32 @@ class IndexingService:
         return self.repo.set_aside()
 
     def apply_batch(self, index: SearchIndex, limit: int = 500) -> int:
-        """Index the next batch of changed documents; rows leave the outbox only once the index has them. A
-        document the index refuses for good is set aside with the reason, and never holds up the others."""
+        """Index the next batch of changed documents in this unit of work (see :meth:`next_batch`)."""
+        batch = self.next_batch(limit)
+        if batch is None:
+            return 0
+        self.settle(batch.rows, write_batch(index, batch))
+        return len(batch.document_ids)
+
+    def next_batch(self, limit: int) -> IndexBatch | None:
+        """The next outbox rows and what the index is to hold of their documents; only reads, so a reading unit
+        of work can take it while other transactions write, and the index is written before :meth:`settle`."""
         rows = self.repo.due(limit)
         if not rows:
-            return 0
+            return None
         ids = sorted({r.document_id for r in rows})
-        docs = [self.search_doc(d) for d in self.repo.documents(ids)]
-        refused: dict[int, str] = {}
-        try:
-            index.upsert([d for d in docs if d is not None])
-        except DocumentsRejected as exc:
-            refused = exc.rejected
-        gone = [i for i in ids if i not in {d.id for d in docs if d is not None}]
-        index.delete(gone)
-        for row in rows:
-            if row.document_id in refused:
-                row.set_aside_at = self.ctx.now()
-                row.last_error = refused[row.document_id][-2000:]
-        done = [r.id for r in rows if r.document_id not in refused]
-        self.repo.remove(done)
-        return len(ids)
+        docs = [d for d in self.search_docs(self.repo.documents(ids)) if d is not None]
+        return IndexBatch([(r.id, r.document_id) for r in rows], ids, docs)
+
+    def settle(self, rows: Sequence[tuple[int, int]], refused: dict[int, str]) -> None:
+        """A batch's rows (row id, document id) leave the outbox once the index has their documents (rows added
+        since stay for the next batch); a document the index refuses for good is set aside with the reason, and
+        never holds up the others."""
+        now = self.ctx.now()
+        for row_id, document_id in rows:
+            if document_id in refused:
+                self.repo.put_aside(row_id, now, refused[document_id][-2000:])
+        self.repo.remove([row_id for row_id, document_id in rows if document_id not in refused])
 
     def set_aside_refused(self, rejected: dict[int, str]) -> None:
         """Documents a rebuild could not index, set aside with the reasons as apply_batch does."""
@@ -82,25 +110,27 @@ class IndexingService:
             chunk = self.repo.in_states_after(SEARCHABLE, last, batch)
             if not chunk:
                 return
-            for document in chunk:
-                doc = self.search_doc(document)
-                if doc is not None:
-                    yield doc
+            yield from (doc for doc in self.search_docs(chunk) if doc is not None)
             last = chunk[-1].id
             self.repo.forget_loaded()
 
     def searchable_count(self) -> int:
         return self.repo.count_in_states(SEARCHABLE)
 
-    def search_doc(self, document: Document) -> SearchDoc | None:
-        if document.status not in SEARCHABLE:
-            return None
+    def search_docs(self, documents: Sequence[Document]) -> list[SearchDoc | None]:
+        """What the index holds of each document (None for one not searchable), read for the lot together: their
+        current versions, their readers and their bodies."""
+        searchable = [d for d in documents if d.status in SEARCHABLE]
+        versions = self.repo.current_versions([d.id for d in searchable])
+        readers = access.readers_of(self.ctx.session, [d.id for d in searchable])
+        docs = {d.id: self._search_doc(d, _version_of(d, versions), readers[d.id]) for d in searchable}
+        return [docs.get(d.id) for d in documents]
+
+    def _search_doc(self, document: Document, version: DocumentVersion, readers: set[int]) -> SearchDoc:
         from services.documents.service import DocumentService
 
-        documents = DocumentService(self.ctx)
-        version = documents.version(document)
         # The whole text: an imported document's header lines (发文机关标志, 文号 as written) and 主送 first.
-        texts = ["\n".join(version.fields.get("preamble") or []), documents.body(version)]
+        texts = ["\n".join(version.fields.get("preamble") or []), DocumentService(self.ctx).body(version)]
         texts += [
             self.ctx.store.get(a.key).decode("utf-8", errors="replace")
             for a in version.attachments
@@ -117,12 +147,18 @@ class IndexingService:
             kind=document.kind,
             date=_date_of(document),
             year=document.year,
-            organs=tuple(sorted(access.reader_organs(self.ctx.session, document.id))),
+            organs=tuple(sorted(readers)),
             rank=CLASSIFICATION_RANK[Classification(document.classification)],
             source=document.source_name,
             issuer_names=_issuer_names(document),
             collection_title=document.collection_title,
         )
+
+
+def _version_of(document: Document, versions: dict[int, DocumentVersion]) -> DocumentVersion:
+    if document.id not in versions:
+        raise not_found("版本", "version", document=document.id, version=document.current_version)
+    return versions[document.id]
 
 
 def _date_of(document: Document) -> dt.date | None:

@@ -60,6 +60,7 @@ class FilesystemStore:
                 raise written_once(key)
         hold = {"retain_until": retain_until.isoformat() if retain_until else None, "legal_hold": retain_until is None}
         digests, written = [], []
+        _make_folders([*paths, *(self._lock_path(key) for key, _, _ in items)])
         for path, (key, data, _) in zip(paths, items, strict=True):
             digest = hashlib.sha256(data).hexdigest()
             lock = self._lock_path(key)
@@ -81,6 +82,7 @@ class FilesystemStore:
         for key, _, _ in items:
             self._refuse_if_locked(key)
         written: list[Path] = []
+        _make_folders(paths)
         for path, (_, data, _) in zip(paths, items, strict=True):
             _write_unsynced(path, data)
             written.append(path)
@@ -120,8 +122,13 @@ class FilesystemStore:
         return sorted(keys)
 
 
+def _make_folders(paths: Sequence[Path]) -> None:
+    """Each folder once for a batch of files (a batch's files share folders)."""
+    for folder in dict.fromkeys(p.parent for p in paths):
+        folder.mkdir(parents=True, exist_ok=True)
+
+
 def _write_unsynced(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -1,5 +1,6 @@
-"""SIGKILL a folder import half-way (some batches committed, one perhaps mid-write), run the same import again:
-every file is filed once with its one document, each with its version and its objects, the audit chain whole."""
+"""SIGKILL a folder import half-way (some batches committed, one perhaps mid-write, an update of the search index
+perhaps under way in a worker), run the same import again: every file is filed once with its one document, each
+with its version and its objects, the audit chain whole, and every document in the index once, none left waiting."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from bench.corpus import Corpus
 from services.audit import chain
 from services.domain.models import AuditEvent, Document, DocumentVersion, ImportedFile
+from services.indexing.service import IndexingService
 from services.runtime import Runtime
 from tests.helpers.cli import cli_env
 
@@ -92,5 +94,7 @@ def test_an_import_killed_half_way_and_run_again_files_every_document_once(
         assert set(events.values()) == {1} and len(events) == documents
         verdict = chain.verify(session)
         assert not verdict.breaks, verdict.breaks
+        assert IndexingService(ctx).pending() == 0
+    assert runtime.search_index.count() == documents
     for key in [v.body_key for v in versions] + [k for f in files for k in (f.original_key, f.text_key)]:
         assert runtime.store.exists(key), key
