@@ -120,6 +120,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="gongwen-archive-bench-"))
     settings = Settings(home=home, prefect={"port": free_port()})  # type: ignore[arg-type]
     os.environ.update(prefect_env(settings))  # before Prefect is first imported below
+    os.environ["GONGWEN_PREFECT__PORT"] = str(settings.prefect.port)  # the run's settings name the bench's server
     exe = Path(sys.executable).parent
     supervisor = Supervisor(settings)
     try:
