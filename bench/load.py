@@ -303,8 +303,8 @@ def prepare(args: argparse.Namespace, home: Path) -> tuple[Settings, Callable[[]
         load_organs_and_users(ctx, gated=GATED)  # as `gongwen up` sets the example organs
     seed_documents(runtime, args.docs)
     if url:  # statistics as autovacuum keeps them on a running server (a fresh database has none: bad plans)
-        with runtime.db.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        with runtime.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")  # outside a transaction: a rolled-back one discards what it gathered
     runtime.close()
     return settings, drop
 
