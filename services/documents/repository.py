@@ -23,9 +23,11 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     cast,
     exists,
     func,
+    literal,
     literal_column,
     null,
     select,
@@ -248,74 +250,48 @@ def _titles_statement(reader: Reader, with_status: bool) -> Select[Any]:
     return query.order_by(Document.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
-@lru_cache(maxsize=4096)
-def _drafts_statement(reader: Reader) -> Select[Any]:
-    """The organ's newest drafts not yet in review (a drafter's 待办)."""
+# A 待办 list is read narrow first (the document's id, 密级 and state, the list's own columns, its order), so that
+# ranking and counting a long list (a reviewer's hundreds of drafts in 审核) never carries whole rows; only the rows
+# shown are joined to their documents.
+_NARROW = (Document.id, Document.classification, Document.status)
+
+
+def _lead_part(reader: Reader, *where: ColumnElement[bool]) -> Select[Any]:
+    """The lead organ's documents (退回修改 for its drafters, 待审核 for its reviewers, its drafts), oldest first."""
+    return select(*_NARROW, *_ITEM_NONE).where(Document.lead_organ_id == reader.organ_id, *where)
+
+
+def _to_sign_part(reader: Reader) -> Select[Any]:
+    """Documents waiting for this organ's signature in their current round (会签 or 签发)."""
     return (
-        _listed(
-            access.readable_filter_of(reader, Level.issued),
-            Document.lead_organ_id == reader.organ_id,
-            Document.kind == DocKind.outgoing.value,
-            one_of(Document.status, [DocStatus.draft.value, DocStatus.submitted.value]),
-        )
-        .order_by(Document.id.desc())
-        .limit(DRAFTS_SHOWN)
-    )
-
-
-@lru_cache(maxsize=4096)
-def _lead_statement(reader: Reader, status: DocStatus) -> Select[Any]:
-    """The lead organ's documents in one state (退回修改 for its drafters, 待审核 for its reviewers); read as
-    :func:`_waiting_statement` filters them."""
-    query = _listed(
-        Document.lead_organ_id == reader.organ_id,
-        Document.status == status.value,
-    )
-    if status is DocStatus.returned:
-        query = query.where(Document.kind == DocKind.outgoing.value)
-    return query.order_by(Document.id)
-
-
-@lru_cache(maxsize=4096)
-def _to_sign_statement(reader: Reader) -> Select[Any]:
-    """Documents waiting for this organ's signature in their current round (会签 or 签发); read as
-    :func:`_waiting_statement` filters them."""
-    return (
-        _listed(
+        select(*_NARROW, *_ITEM_NONE)
+        .join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
+        .where(
             Document.status == DocStatus.signing.value,
             Signoff.organ_id == reader.organ_id,
             Signoff.status == "pending",
         )
-        .join(Signoff, (Signoff.document_id == Document.id) & (Signoff.round == Document.signing_round))
-        .order_by(Document.id)
     )
 
 
-@lru_cache(maxsize=4096)
-def _to_receive_statement(reader: Reader) -> Select[Any]:
-    """Documents delivered to this organ and not yet 签收ed, in the order they arrived; read as
-    :func:`_waiting_statement` filters them."""
+def _to_receive_part(reader: Reader) -> Select[Any]:
+    """Documents delivered to this organ and not yet 签收ed, with their inbox items."""
     item = (
         InboxItem.id.label("item_id"),
         InboxItem.role.label("item_role"),
         InboxItem.delivered_at,
         InboxItem.received_at,
+        _ITEM_NONE[4],
     )
     return (
-        _listed(
-            InboxItem.organ_id == reader.organ_id,
-            InboxItem.received_at.is_(None),
-        )
+        select(*_NARROW, *item)
         .join(InboxItem, InboxItem.document_id == Document.id)
-        .add_columns(*item)
-        .order_by(InboxItem.id)
+        .where(InboxItem.organ_id == reader.organ_id, InboxItem.received_at.is_(None))
     )
 
 
-@lru_cache(maxsize=4096)
-def _stalled_statement(reader: Reader) -> Select[Any]:
-    """The automated steps of the organ's own documents that failed every attempt, newest first; read as
-    :func:`_waiting_statement` filters them."""
+def _stalled_part(reader: Reader) -> Select[Any]:
+    """The automated steps of the organ's own documents that failed every attempt."""
     job = (
         ProcessJob.id.label("item_id"),
         ProcessJob.step.label("item_role"),
@@ -323,12 +299,9 @@ def _stalled_statement(reader: Reader) -> Select[Any]:
         ProcessJob.attempts.label("item_count"),
     )
     return (
-        _listed(
-            Document.lead_organ_id == reader.organ_id,
-            ProcessJob.status == JobStatus.failed.value,
-        )
+        select(*_NARROW, *job)
         .join(ProcessJob, ProcessJob.document_id == Document.id)
-        .add_columns(*job)
+        .where(Document.lead_organ_id == reader.organ_id, ProcessJob.status == JobStatus.failed.value)
     )
 
 
@@ -350,40 +323,59 @@ class Shown:
 
 
 def _waiting_part(reader: Reader, bucket: str) -> Select[Any]:
-    tag = literal_column(f"'{bucket}'", String).label("bucket")  # one of WAITING
-    if bucket == "to_receive":
-        no_count = _ITEM_NONE[4]
-        return _to_receive_statement(reader).order_by(None).add_columns(no_count, tag, InboxItem.id.label("sort"))
-    if bucket == DRAFTS:  # LIMIT inside a part of a UNION needs its own subquery; newest first
-        newest = _drafts_statement(reader).subquery()
-        return select(*newest.c, *_ITEM_NONE, tag, (-newest.c.id).label("sort"))
-    if bucket == STALLED:
-        return _stalled_statement(reader).add_columns(tag, (-ProcessJob.id).label("sort"))
-    query = _to_sign_statement(reader) if bucket == "to_sign" else _lead_statement(reader, _LEAD_STATES[bucket])
-    return query.order_by(None).add_columns(*_ITEM_NONE, tag, Document.id.label("sort"))
+    """One list of the 待办, narrow, tagged with its name (of WAITING, DRAFTS, STALLED) and its order."""
+    tag = literal_column(f"'{bucket}'", String).label("bucket")
+    if bucket == "to_receive":  # in the order they arrived
+        return _to_receive_part(reader).add_columns(tag, InboxItem.id.label("sort"))
+    if bucket == STALLED:  # newest first
+        return _stalled_part(reader).add_columns(tag, (-ProcessJob.id).label("sort"))
+    if bucket == DRAFTS:  # newest first
+        drafts = _lead_part(
+            reader,
+            Document.kind == DocKind.outgoing.value,
+            one_of(Document.status, [DocStatus.draft.value, DocStatus.submitted.value]),
+        )
+        return drafts.add_columns(tag, (-Document.id).label("sort"))
+    if bucket == "to_sign":
+        return _to_sign_part(reader).add_columns(tag, Document.id.label("sort"))
+    lead = _lead_part(reader, Document.status == _LEAD_STATES[bucket].value)
+    if bucket == "returned":
+        lead = lead.where(Document.kind == DocKind.outgoing.value)
+    return lead.add_columns(tag, Document.id.label("sort"))
 
 
 _LEAD_STATES = {"returned": DocStatus.returned, "to_review": DocStatus.in_review}
 
 
+_SHOWN = bindparam("shown", type_=Integer)
+_WHOLE = bindparam("whole", type_=String)
+_WHOLE_SHOWN = bindparam("whole_shown", type_=Integer)
+
+
+def _waiting_list(reader: Reader, bucket: str) -> Select[Any]:
+    """One list of the 待办: of the rows the reader may read, its total and the first it shows, in its order (an
+    index walk that stops there, however long the list)."""
+    part = _waiting_part(reader, bucket).subquery(bucket)
+    readable = access.readable_row(reader, Level.issued, part.c)
+    total = select(func.count()).select_from(part).where(readable).correlate(None).scalar_subquery().label("total")
+    shown: Any = DRAFTS_SHOWN if bucket == DRAFTS else case((literal(bucket) == _WHOLE, _WHOLE_SHOWN), else_=_SHOWN)
+    return select(select(part, total).where(readable).order_by(part.c.sort).limit(shown).subquery())
+
+
 @lru_cache(maxsize=4096)
 def _waiting_statement(reader: Reader, buckets: tuple[str, ...]) -> Select[Any]:
-    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, tagged with its name, what
-    the reader may read asked of each row (the drafts, limited, ask it before their limit). Of each list the first
-    ``shown`` rows (the list named ``whole``: up to ``whole_shown``), each row with its list's total."""
-    parts = union_all(*(_waiting_part(reader, bucket) for bucket in buckets)).subquery()
-    ranked = (
-        select(
-            parts,
-            func.row_number().over(partition_by=parts.c.bucket, order_by=parts.c.sort).label("rank"),
-            func.count().over(partition_by=parts.c.bucket).label("total"),
-        )
-        .where(access.readable_row(reader, Level.issued, parts.c))
-        .subquery()
+    """The 待办's lists of documents in one statement: each list a part of a UNION ALL, read narrow and tagged with
+    its name, what the reader may read asked of each row; of each list its total and the first ``shown`` rows (the
+    drafts: :data:`DRAFTS_SHOWN`; the list named ``whole``: up to ``whole_shown``), then joined to their documents."""
+    lists = union_all(*(_waiting_list(reader, bucket) for bucket in buckets)).subquery()
+    own = (lists.c.item_id, lists.c.item_role, lists.c.delivered_at, lists.c.received_at, lists.c.item_count)
+    return (
+        select(*_LISTED, *own, lists.c.bucket, lists.c.sort, lists.c.total)
+        .select_from(lists)
+        .join(Document, Document.id == lists.c.id)
+        .outerjoin(LEAD, LEAD.id == Document.lead_organ_id)
+        .order_by(lists.c.bucket, lists.c.sort)
     )
-    shown = ranked.c.rank <= bindparam("shown", type_=Integer)
-    whole = (ranked.c.bucket == bindparam("whole", type_=String)) & (ranked.c.rank <= bindparam("whole_shown"))
-    return select(ranked).where(shown | whole).order_by(ranked.c.bucket, ranked.c.sort)
 
 
 class DocumentRepository:

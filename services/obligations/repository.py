@@ -152,13 +152,16 @@ def _arrived(*where: ColumnElement[bool]) -> Select[Any]:
 _ARRIVED_ON = _arrived(Submission.obligation_id.in_(bindparam("ids", expanding=True)))
 
 
+_PLAN = aliased(Document, name="plan")
+
+
 @lru_cache(maxsize=4096)
 def _arrivals_statement(reader: Reader) -> Select[Any]:
-    """Built once per reader: on the plans this organ leads and may read at the internal level."""
-    plans = select(Document.id).where(
-        Document.lead_organ_id == reader.organ_id, access.readable_filter_of(reader, Level.internal)
+    """Built once per reader: on the plans this organ leads and may read at the internal level (asked of each
+    plan with reports waiting, not of every document the organ ever led)."""
+    return _arrived(_PLAN.lead_organ_id == reader.organ_id, access.readable_row(reader, Level.internal, _PLAN)).join(
+        _PLAN, _PLAN.id == Obligation.document_id
     )
-    return _arrived(Obligation.document_id.in_(plans))
 
 
 class ObligationRepository:

@@ -34,14 +34,16 @@ class QueuedDocument:
 def _queued_statement(reader: Reader) -> Select[Any]:
     """:meth:`RegistrarRepository.queue` for the 待办, built once per reader: the documents of the reader's organ
     waiting for 复核, 登记, 用印 or 核发 that the reader may read as an issuing organ, oldest first; limit bound."""
-    return (
+    queue = (
         select(Document.id, Document.title, Document.classification, Document.written_on, Document.status)
-        .where(
-            access.readable_filter_of(reader, Level.internal),
-            Document.lead_organ_id == reader.organ_id,
-            Document.status.in_(WAITING),
-        )
-        .order_by(Document.updated_at, Document.id)
+        .add_columns(Document.updated_at)
+        .where(Document.lead_organ_id == reader.organ_id, Document.status.in_(WAITING))
+        .subquery()
+    )
+    return (
+        select(queue.c.id, queue.c.title, queue.c.classification, queue.c.written_on, queue.c.status)
+        .where(access.readable_row(reader, Level.internal, queue.c))
+        .order_by(queue.c.updated_at, queue.c.id)
         .limit(bindparam("limit"))
     )
 
