@@ -510,7 +510,7 @@ _OWED_COLUMNS = (  # in OwedObligation's order after its plan, the plan's title 
     Obligation.at_least, Obligation.cadence, Obligation.due_on, Obligation.starts_on, Obligation.ends_on,
     Obligation.partial_first, Obligation.stopped_on,
     select(func.max(Phase.ends_on)).where(Phase.document_id == Obligation.document_id).scalar_subquery(),
-    Document.title,
+    _PLAN.title,
 )  # fmt: skip
 
 
@@ -549,12 +549,12 @@ def _owed_statement(reader: Reader) -> Select[Any]:
     return (
         select(*_OWED_COLUMNS, *tally)
         .join(ObligationOwner, ObligationOwner.obligation_id == Obligation.id)
-        .join(Document, Document.id == Obligation.document_id)
+        .join(_PLAN, _PLAN.id == Obligation.document_id)
         .outerjoin(per, per.c.ob == Obligation.id)
         .where(
             ObligationOwner.organ_id == reader.organ_id,
-            Document.status == DocStatus.distributed.value,
-            access.readable_filter_of(reader, Level.issued),
+            _PLAN.status == DocStatus.distributed.value,
+            access.readable_row(reader, Level.issued, _PLAN),
         )
         .order_by(Obligation.document_id, Obligation.position, Obligation.id, per.c.due)
     )
@@ -565,8 +565,8 @@ _CHASE_COLUMNS = (  # in ChaseNotice's order
     Chase.method, Chase.message, Chase.at,
 )  # fmt: skip
 _TASK_COLUMNS = (  # in OpenTask's order
-    TaskAssignment.id, TaskAssignment.task_id, PlanTask.document_id, PlanTask.text, Document.title,
-    Document.doc_number, TaskAssignment.organ_id, Organ.name, TaskAssignment.role, TaskAssignment.state,
+    TaskAssignment.id, TaskAssignment.task_id, PlanTask.document_id, PlanTask.text, _PLAN.title,
+    _PLAN.doc_number, TaskAssignment.organ_id, Organ.name, TaskAssignment.role, TaskAssignment.state,
     TaskAssignment.progress, TaskAssignment.updated_at, TaskAssignment.done_at,
 )  # fmt: skip
 
@@ -576,8 +576,8 @@ def _chases_of_organ_statement(reader: Reader) -> Select[Any]:
     return (
         select(*_CHASE_COLUMNS)
         .join(Obligation, Obligation.id == Chase.obligation_id)
-        .join(Document, Document.id == Obligation.document_id)
-        .where(Chase.organ_id == reader.organ_id, access.readable_filter_of(reader, Level.issued))
+        .join(_PLAN, _PLAN.id == Obligation.document_id)
+        .where(Chase.organ_id == reader.organ_id, access.readable_row(reader, Level.issued, _PLAN))
         .order_by(Chase.id.desc())
         .limit(bindparam("limit"))
     )
@@ -588,13 +588,13 @@ def _assignments_statement(reader: Reader) -> Select[Any]:
     return (
         select(*_TASK_COLUMNS)
         .join(PlanTask, PlanTask.id == TaskAssignment.task_id)
-        .join(Document, Document.id == PlanTask.document_id)
+        .join(_PLAN, _PLAN.id == PlanTask.document_id)
         .join(Organ, Organ.id == TaskAssignment.organ_id)
         .where(
             TaskAssignment.organ_id == reader.organ_id,
             TaskAssignment.state != TaskState.done.value,
-            Document.status == DocStatus.distributed.value,
-            access.readable_filter_of(reader, Level.issued),
+            _PLAN.status == DocStatus.distributed.value,
+            access.readable_row(reader, Level.issued, _PLAN),
         )
         .order_by(PlanTask.document_id, PlanTask.position)
     )
