@@ -156,7 +156,7 @@ class AccountRepository(SessionRepository):
 
     def login_check(self, digest: str) -> Row[Any] | None:
         """The token's user id, expiry, whether the user is active and the user row's version (one indexed read)."""
-        return self.session.execute(_LOGIN_CHECK, {"digest": digest}).first()
+        return self.session.connection().execute(_LOGIN_CHECK, {"digest": digest}).first()
 
     def token(self, digest: str) -> AuthToken | None:
         return self.session.get(AuthToken, digest)
