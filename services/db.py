@@ -153,7 +153,7 @@ def _end_after_failure(session: Session, write: bool) -> None:
     """A writer's transaction is rolled back. A reader's changed nothing, so it ends with COMMIT where it can:
     psycopg forgets every statement it prepared on a connection at each ROLLBACK, and the next requests on that
     connection would make PostgreSQL plan their statements afresh (a refused page, a 404, is common)."""
-    if not write:
+    if not write and not (session.new or session.dirty or session.deleted):
         try:
             session.commit()
             return

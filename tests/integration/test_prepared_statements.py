@@ -57,3 +57,16 @@ def test_a_failing_write_still_leaves_nothing(runtime: Runtime) -> None:
 def test_statements_are_planned_once_for_every_value(runtime: Runtime) -> None:
     with runtime.db.unit_of_work(write=False) as session:
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
+
+
+def test_a_reader_that_changed_an_object_then_failed_rolls_back_and_keeps_its_error(
+    runtime: Runtime, example_users: None
+) -> None:
+    """A programming error (a change in a reading unit of work) is not committed, nor hidden by the refusal."""
+    with pytest.raises(NotFound), runtime.db.unit_of_work(write=False) as session:
+        organ = session.get(Organ, 1)
+        assert organ is not None
+        organ.short_name = "改过"
+        raise NotFound("document_not_found", "公文不存在", "no such document")
+    with runtime.db.unit_of_work(write=False) as session:
+        assert session.scalar(select(Organ.short_name).where(Organ.id == 1)) != "改过"
