@@ -103,11 +103,8 @@ class Throttle:
 
     def _count(self, key: str, limit: int) -> None:
         now = self.ctx.now()
-        row = self.repo.throttle_locked(key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            self.repo.add(row)
-        elif now - row.window_started_at > self.policy.window and not _locked(row, now):
+        row = self.repo.throttle_locked(key, now)
+        if now - row.window_started_at > self.policy.window and not _locked(row, now):
             row.failures, row.window_started_at = 0, now
         row.failures += 1
         if row.failures >= limit:

@@ -212,12 +212,19 @@ class AccountRepository(SessionRepository):
     def throttle(self, key: str) -> LoginThrottle | None:
         return self.session.get(LoginThrottle, key)
 
-    def throttle_locked(self, key: str) -> LoginThrottle | None:
-        """The throttle row, locked for the count on PostgreSQL (SQLite writes one at a time anyway)."""
+    def throttle_locked(self, key: str, now: dt.datetime) -> LoginThrottle:
+        """The throttle row, made when missing and locked for the count (on PostgreSQL the upsert takes the row's
+        lock, new or not; SQLite writes one at a time anyway): two first failures at once both count, neither trips
+        over the other's new row, and no success of the same key removes it meanwhile."""
+        insert = postgresql_insert if self.is_postgresql() else sqlite_insert
+        fresh = insert(LoginThrottle).values(key=key, failures=0, window_started_at=now)
+        self.session.execute(fresh.on_conflict_do_update(index_elements=["key"], set_={"key": key}))
         query = select(LoginThrottle).where(LoginThrottle.key == key)
         if self.is_postgresql():
             query = query.with_for_update()
-        return self.session.scalar(query)
+        row = self.session.scalar(query.execution_options(populate_existing=True))
+        assert row is not None  # made or locked by the upsert above
+        return row
 
     def known_login(self, username: str, address: str) -> KnownLogin | None:
         return self.session.get(KnownLogin, (username, address))

@@ -15,11 +15,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from services.accounts.login import Throttle
 from services.context import Context
 from services.distribution.service import DistributionService
 from services.documents.schemas import AttachmentUpload
 from services.documents.service import DocumentService
-from services.domain.models import AuditEvent, Chase, Document, DocumentVersion, InboxItem, ProcessJob, Submission
+from services.domain.models import (
+    AuditEvent,
+    Chase,
+    Document,
+    DocumentVersion,
+    InboxItem,
+    LoginThrottle,
+    ProcessJob,
+    Submission,
+)
 from services.errors import DomainError
 from services.obligations.repository import ObligationRepository
 from services.obligations.service import ObligationService
@@ -333,3 +343,14 @@ def test_the_admin_setting_the_next_number_while_a_clerk_registers(
     with runtime.context() as ctx, pytest.raises(DomainError) as refused:  # 5 is issued now: not again
         NumberingService(ctx).set_next_in_prefix(user(ctx, "admin"), organ, prefix, 2025, 5)
     assert refused.value.code == "next_number_below_issued"
+
+
+def test_two_wrong_passwords_at_once_both_count(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first two failures of a pair at once (a double click): each answered as a failure, neither as a
+    conflict over the new throttle row, and both counted."""
+    with slow(monkeypatch, Throttle, "failed"):
+        results = race(runtime, *[lambda ctx: Throttle(ctx).failed("mw.drafter", "10.0.0.9")] * 2)
+    assert _codes(results) == ["ok", "ok"]
+    with runtime.context() as ctx:
+        counted = ctx.session.scalars(select(LoginThrottle.failures).where(LoginThrottle.key.startswith("pair:")))
+        assert list(counted) == [2]
