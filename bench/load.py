@@ -4,7 +4,8 @@ loopback, after each read alone for a few seconds (on the seeded data) and a min
 way (the floor); then the 待办 while 8 loops guess passwords. The load comes from our own asyncio keep-alive client
 (bench/rawhttp.py), whose CPU per request is printed too; the server's CPU is its processes' (bench/cpu.py).
 Prints requests/s, latency percentiles, errors and server CPU ms a request (mixed, per endpoint, floor, ratio),
-and a JSON line last; a request is one HTTP request answered (a clerk's draft saved and submitted is two).
+on PostgreSQL running on this machine also its own processes' CPU ms a request (the mixed load), and a JSON line
+last; a request is one HTTP request answered (a clerk's draft saved and submitted is two).
 
     .venv/bin/python bench/load.py [--database sqlite|postgresql] [--seconds 60] [--users 50] [--writers 10]
 
@@ -83,6 +84,7 @@ class Server:
     host: str
     port: int
     pid: int
+    database: Server | None = None  # PostgreSQL's postmaster when it runs on this machine
 
     def cpu(self) -> float:
         return tree_cpu_seconds(self.pid)
@@ -168,6 +170,7 @@ class Measured:
     elapsed: float
     server_cpu: float
     client_cpu: float
+    database_cpu: float = 0.0  # PostgreSQL's own processes on this machine (0 for SQLite: inside the server's)
 
     def per_request_ms(self) -> tuple[float, float]:
         n = max(self.tally.count(), 1)
@@ -176,10 +179,12 @@ class Measured:
 
 async def measure(server: Server, jobs: Callable[[float], list[Awaitable[None]]], seconds: float,
                   tally: Tally) -> Measured:  # fmt: skip
-    cpu0, own0, started = server.cpu(), time.process_time(), time.monotonic()
+    database = server.database or server
+    cpu0, own0, db0, started = server.cpu(), time.process_time(), database.cpu(), time.monotonic()
     await asyncio.gather(*jobs(started + seconds))
     elapsed = time.monotonic() - started
-    return Measured(tally, elapsed, server.cpu() - cpu0, time.process_time() - own0)
+    database_cpu = database.cpu() - db0 if server.database else 0.0
+    return Measured(tally, elapsed, server.cpu() - cpu0, time.process_time() - own0, database_cpu)
 
 
 async def mixed(server: Server, heads: dict[str, bytes], ids: list[int], args: argparse.Namespace) -> Measured:
@@ -271,6 +276,7 @@ def summary(m: Measured) -> dict[str, object]:
         "first_error": dict(m.tally.first_error),
         "per_kind_p95_ms": {k: round(pct(v, 0.95), 1) for k, v in sorted(m.tally.times.items())},
         "server_cpu_ms_per_request": round(server_ms, 2),
+        "database_cpu_ms_per_request": round(m.database_cpu / max(m.tally.count(), 1) * 1000, 2),
         "client_cpu_ms_per_request": round(client_ms, 3),
     }
 
@@ -320,7 +326,26 @@ def start_servers(sup: Supervisor, settings: Settings) -> tuple[Server, Server]:
     floor = sup.start("floor", uvicorn, to_log=True)
     wait_for_http(f"http://127.0.0.1:{api.port}/api/v1/health", STARTUP_SECONDS)
     wait_for_http(f"http://127.0.0.1:{floor_port}/floor", STARTUP_SECONDS)
-    return Server("127.0.0.1", api.port, proc.pid), Server("127.0.0.1", floor_port, floor.pid)
+    server = Server("127.0.0.1", api.port, proc.pid, _local_postgres(settings.effective_database_url))
+    return server, Server("127.0.0.1", floor_port, floor.pid)
+
+
+def _local_postgres(url: str) -> Server | None:
+    """PostgreSQL's postmaster (the parent of a backend) when the database runs on this machine: its processes'
+    CPU is part of what a request costs."""
+    if not url.startswith("postgresql"):
+        return None
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        backend = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    engine.dispose()
+    try:
+        stat = Path(f"/proc/{backend}/stat").read_text()
+    except OSError:  # another machine's
+        return None
+    return Server("", 0, int(stat[stat.rindex(")") + 2 :].split()[1]))
 
 
 async def per_endpoint(server: Server, floor: Server, heads: dict[str, bytes], ids: list[int],
@@ -364,7 +389,8 @@ async def run(server: Server, floor: Server, args: argparse.Namespace) -> dict[s
         f"quiet 待办 p95 {quiet:.1f} ms; with {args.guessers} loops guessing passwords: p95 "
         f"{attacked:.1f} ms ({attacked / max(quiet, 0.1):.2f}x); login answers {counts}"
     )
-    figures = {k: load[k] for k in ("requests_per_s", "read_p99_ms", "errors", "server_cpu_ms_per_request")}
+    figures = {k: load[k] for k in ("requests_per_s", "read_p99_ms", "errors", "server_cpu_ms_per_request",
+                                    "database_cpu_ms_per_request")}  # fmt: skip
     return {
         "database": args.database,
         "cores": os.cpu_count(),
