@@ -11,7 +11,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.audit import anchor_audit_chain
-from flows.naming import RunLabel, archive_label, fixity_label, given_name
+from flows.naming import RunLabel, archive_label, fixity_label, given_name, untagged
 from flows.packing import CATALOGUE_FORMATS, pack_all, packers, warm_packers, write_catalogues
 from flows.runtime import get_runtime
 from services import compose
@@ -137,6 +137,17 @@ def annual_archive(
     fonds: str | None = None,
 ) -> dict[str, Any]:
     """年度归档 of ``year`` (the previous year when run by the schedule) in one fonds, or in every fonds."""
+    with untagged():
+        return _archive(year, dry_run, run_id, progress, fonds)
+
+
+def _archive(
+    year: int | None,
+    dry_run: bool,
+    run_id: int | None,
+    progress: Callable[[int, int], None] | None,
+    fonds: str | None,
+) -> dict[str, Any]:
     runtime = get_runtime()
     year = archive_year(year)
     with runtime.context() as ctx:

@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.failures import failure_of, failure_of_exception
-from flows.naming import given_name, rename_document_runs
+from flows.naming import given_name, rename_document_runs, untagged
 from flows.runtime import get_runtime
 from services import compose
 from services.domain.enums import JobStep
@@ -71,17 +71,19 @@ def distribute(document_id: int) -> int:
 
 @flow(name="document-checks", flow_run_name=given_name(), log_prints=False)
 def document_checks(document_id: int) -> list[dict[str, Any]]:
-    return format_checks(document_id)
+    with untagged():
+        return format_checks(document_id)
 
 
 @flow(name="document-issue", flow_run_name=given_name(), log_prints=False)
 def document_issue(document_id: int) -> dict[str, Any]:
-    number = register_number(document_id)
-    rename_document_runs([document_id])
-    _pause_for_fault_tests()
-    pdf_key = render_and_store(document_id)
-    _pause_for_fault_tests()
-    delivered = distribute(document_id)
+    with untagged():
+        number = register_number(document_id)
+        rename_document_runs([document_id])
+        _pause_for_fault_tests()
+        pdf_key = render_and_store(document_id)
+        _pause_for_fault_tests()
+        delivered = distribute(document_id)
     return {"doc_number": number, "pdf": pdf_key, "delivered": delivered}
 
 
@@ -103,19 +105,21 @@ def format_checks_batch(document_ids: list[int]) -> dict[str, tuple[str, str]]:
 def document_checks_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """Format checks of the documents submitted together. Returns those whose check failed, with
     (failure kind, error)."""
-    return format_checks_batch(document_ids)
+    with untagged():
+        return format_checks_batch(document_ids)
 
 
 @flow(name="document-issue-batch", flow_run_name=given_name(), log_prints=False)
 def document_issue_batch(document_ids: list[int], count: int) -> dict[str, tuple[str, str]]:
     """复核/登记, render and 核发 of the documents signed together, document by document."""
     failed = {}
-    for document_id in document_ids:
-        for step in (register_number, render_and_store, distribute):
-            state = step(document_id, return_state=True)
-            if not state.is_completed():
-                failed[str(document_id)] = failure_of(state, f"{step.name} of document {document_id} failed")
-                break
+    with untagged():
+        for document_id in document_ids:
+            for step in (register_number, render_and_store, distribute):
+                state = step(document_id, return_state=True)
+                if not state.is_completed():
+                    failed[str(document_id)] = failure_of(state, f"{step.name} of document {document_id} failed")
+                    break
     rename_document_runs(document_ids)
     return failed
 

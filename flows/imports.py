@@ -18,7 +18,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.naming import given_name
+from flows.naming import given_name, untagged
 from flows.runtime import get_runtime, set_runtime
 from services import compose
 from services.config import Settings
@@ -132,7 +132,7 @@ def import_files(actor_id: int, roots: list[str], progress: Progress | None = No
     """Import the files and folders given; the run's parameters are what the user typed, not every file."""
     paths = [str(p) for p in collect([Path(r) for r in roots])]
     outcomes: list[dict[str, Any]] = []
-    with _workers(len(paths)):
+    with _workers(len(paths)), untagged():
         for start in range(0, len(paths), BATCH):
             outcomes += import_batch(actor_id, paths[start : start + BATCH], start, len(paths), progress)
     if progress:

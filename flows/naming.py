@@ -4,6 +4,9 @@ and step (`doc:6`, `organ:zlt-mw`, `step:issue`); archive, import and reindex ru
 
 Whoever starts a run labels it (`run_labelled`): the flow's `flow_run_name` takes the name it was given, the
 `tags()` context tags it when it is created (Prefect takes a run's tags only from that context or a deployment).
+The flows run their tasks `untagged()`: a task run is named for its document and carries no tags, because Prefect
+asks its server for a concurrency slot of every tag a task run carries (two round trips a task, and a new client
+for each new set of tags).
 When issuing registers a 文号, the document's earlier runs are renamed to carry it, so a search for the 文号
 finds its format checks too.
 """
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -117,8 +121,8 @@ def given_name(default: str | Callable[[], str] | None = None) -> Callable[[], s
 
 
 def run_labelled(flow: Any, label: RunLabel, *args: Any, **kwargs: Any) -> Any:
-    """Run ``flow`` (whose `flow_run_name` is `given_name`) under this name, with these tags (its task runs carry
-    them too). Not `flow.with_options(flow_run_name=…)`: that rebuilds the flow's parameter models, ≈20 ms."""
+    """Run ``flow`` (whose `flow_run_name` is `given_name`) under this name, with these tags. Not
+    `flow.with_options(flow_run_name=…)`: that rebuilds the flow's parameter models, ≈20 ms."""
     from prefect import tags
 
     token = _GIVEN.set(label.name)
@@ -127,6 +131,15 @@ def run_labelled(flow: Any, label: RunLabel, *args: Any, **kwargs: Any) -> Any:
             return flow(*args, **kwargs)
     finally:
         _GIVEN.reset(token)
+
+
+@contextmanager
+def untagged() -> Iterator[None]:
+    """Task runs started inside carry no tags (the flow run keeps its own; see the module's docstring)."""
+    from prefect.context import TagsContext
+
+    with TagsContext(current_tags=set()):
+        yield
 
 
 def document_run_label(step: JobStep, document_ids: Sequence[int]) -> RunLabel:

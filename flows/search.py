@@ -7,7 +7,7 @@ from collections.abc import Callable
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.naming import given_name
+from flows.naming import given_name, untagged
 from flows.runtime import get_runtime
 from search import DocumentsRejected
 from services import compose
@@ -71,4 +71,5 @@ def _catch_up_changes_since(start: object) -> None:
 @flow(name="reindex", flow_run_name=given_name("reindex"))
 def reindex(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database and object storage, then swap it in."""
-    return rebuild_index(progress)
+    with untagged():
+        return rebuild_index(progress)

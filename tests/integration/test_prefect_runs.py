@@ -9,12 +9,14 @@ import datetime as dt
 import json
 import socket
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterName,
     FlowRunFilterStartTime,
     FlowRunFilterTags,
@@ -40,6 +42,18 @@ def _runs(since: dt.datetime, name: str | None = None, tags: list[str] | None = 
     )
     with get_client(sync_client=True) as client:
         return list(client.read_flow_runs(flow_run_filter=wanted))
+
+
+def _task_runs(flow_run_ids: list[Any], expected: int) -> list[Any]:
+    """The task runs of these flow runs, once Prefect's server has recorded them (from events, a moment later)."""
+    wanted = FlowRunFilter(id=FlowRunFilterId(any_=flow_run_ids))
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            found = list(client.read_task_runs(flow_run_filter=wanted))
+            if len(found) >= expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
 
 def _document(runtime: Runtime, doc_id: int) -> Document:
@@ -76,6 +90,11 @@ def test_an_issued_documents_runs_are_found_by_its_number_with_its_tags(
         assert {t for t in run.tags if t.startswith("step:")} == {"step:issue" if "核发" in run.name else "step:check"}
         assert run.state is not None and run.state.is_completed()
     assert _runs(since, name="doc-") == []  # the old names are gone
+    tasks = _task_runs([run.id for run in found], expected=4)
+    assert sorted(t.name for t in tasks) == [
+        f"{step}-doc-{doc_id}" for step in ("distribute", "format-checks", "register", "render")
+    ]
+    assert all(t.tags == [] for t in tasks)  # else every task asks the server for a slot of each tag
 
 
 def test_documents_checked_and_issued_together_are_each_named_and_tagged_in_their_run(
