@@ -183,17 +183,35 @@ def metrics(path: Path) -> Metrics:
 
 
 @lru_cache(maxsize=1 << 16)
-def _face_for(fonts_dir: Path, face: str, char: str) -> str | None:
+def _face_for(fonts_dir: str, face: str, char: str) -> str | None:
     """FontSet.face_for, kept per character: asked for every character drawn, measured or checked (a document's
-    印制 asks tens of thousands of times), and the faces do not change while a process runs."""
-    own = font_file(fonts_dir, face)
+    印制 asks tens of thousands of times), and the faces do not change while a process runs. The folder is
+    given as text: a path object is hashed and compared in Python at every lookup."""
+    own = font_file(Path(fonts_dir), face)
     if own is not None and ord(char) in metrics(own).glyphs:
         return face
     for fallback in FALLBACK_FILES:
-        path = font_file(fonts_dir, fallback)
+        path = font_file(Path(fonts_dir), fallback)
         if path is not None and ord(char) in metrics(path).glyphs:
             return fallback
     return None
+
+
+@lru_cache(maxsize=64)
+def _face_metrics(fonts_dir: str, face: str) -> Metrics:
+    found = font_file(Path(fonts_dir), face)
+    assert found is not None, f"no font file for {face}"
+    return metrics(found)
+
+
+@lru_cache(maxsize=8)
+def _in_every_face(fonts_dir: str) -> frozenset[int]:
+    """The code points each of the five faces has itself (a character outside is looked up in the fallbacks)."""
+    found = [font_file(Path(fonts_dir), face) for face in FONT_FILES]
+    if any(path is None or not path.is_file() for path in found):
+        return frozenset()
+    glyphs = [set(metrics(path).glyphs) for path in found if path is not None]
+    return frozenset(set.intersection(*glyphs))
 
 
 class FontSet:
@@ -201,13 +219,14 @@ class FontSet:
 
     def __init__(self, fonts_dir: Path | None) -> None:
         self.dir = fonts_dir
+        self._key = str(fonts_dir)
 
     def face_for(self, face: str, char: str) -> str | None:
         """The face that draws `char` in text set in `face`: the face itself, else the first fallback face that
         has it; None when no installed face has it (a space is any face's)."""
         if self.dir is None or char.isspace():
             return face
-        return _face_for(self.dir, face, char)
+        return _face_for(self._key, face, char)
 
     def path(self, face: str) -> Path:
         found = font_file(self.dir, face)
@@ -218,7 +237,7 @@ class FontSet:
         if self.dir is None:
             return 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5
         drawn = self.face_for(face, char) or face
-        return metrics(self.path(drawn)).advance(char)
+        return _face_metrics(self._key, drawn).advance(char)
 
     def pieces(self, face: str, text: str) -> list[tuple[str, str]]:
         """`text` cut where the face drawing it changes: (piece, face) in order; spaces go with the piece they
@@ -264,8 +283,11 @@ class FontSet:
         """The characters of `text` no installed face can draw, each once, in order (all of them printable when
         the fonts folder is unknown: nothing is drawn from these faces then)."""
         found: list[str] = []
+        if self.dir is None:
+            return found
+        common = _in_every_face(self._key)
         for char in dict.fromkeys(text):  # each distinct character once: a long body repeats most of them
-            if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            if ord(char) in common or char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
                 continue
             if any(self.face_for(face, char) is None for face in FONT_FILES):
                 found.append(char)
