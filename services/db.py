@@ -34,6 +34,10 @@ SQLITE_MMAP_BYTES = 1 << 30
 # instead of again at each execution (the 待办's statement: 8 ms of planning a request against 1.6 ms of running).
 # Our statements look rows up by id and organ, which a plan for any value serves as well.
 PG_PLAN_CACHE_MODE = "force_generic_plan"
+# psycopg turns a statement's placeholders into PostgreSQL's with a regular expression at every execution unless the
+# statement is short (≤ 4 KB and ≤ 50 parameters): then it keeps the result. The 待办's and the document page's
+# statements are longer; their conversion is kept too (a bounded cache of 128 statements).
+PG_CONVERTED_STATEMENT_LIMITS = (64 * 1024, 1000)
 
 
 def make_engine(url: str) -> Engine:
@@ -44,6 +48,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    _keep_long_statements_converted()
     return create_engine(
         url,
         connect_args={"options": f"-c plan_cache_mode={PG_PLAN_CACHE_MODE}"},
@@ -52,6 +57,14 @@ def make_engine(url: str) -> Engine:
         max_overflow=20,
         pool_use_lifo=True,
     )
+
+
+def _keep_long_statements_converted() -> None:
+    from psycopg import _queries
+
+    length, parameters = PG_CONVERTED_STATEMENT_LIMITS
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, length)
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, parameters)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
