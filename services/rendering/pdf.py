@@ -29,6 +29,7 @@ PT_PER_MM = 1 / grid.MM_PER_PT
 PRODUCER = "gongwen"
 CHUNK_BYTES = 256 * 1024  # what a print run's stream hands on at a time
 SEAL_PX = 480  # the widest a seal's picture is embedded
+DEFLATE_LEVEL = 6  # zlib's default (see _deflated)
 Add = Callable[[pydyf.Object], object]
 
 
@@ -145,7 +146,7 @@ class PdfWriter:
         yield from sink.emit(pydyf.Dictionary({"Font": names}), resources)
 
     def _content(self, page: Page, names: dict[str, str], images: dict[bytes, str] | None = None) -> pydyf.Stream:
-        content = pydyf.Stream(compress=True)
+        content = pydyf.Stream()
         height = page.size[1] * PT_PER_MM
         for rule in page.rules:
             self._rule(content, rule, height)
@@ -155,7 +156,7 @@ class PdfWriter:
         for seal in page.seals:
             if seal.image and images:
                 _draw_seal(content, seal, images[seal.image], height)
-        return content
+        return _deflated(b"\n".join(content.stream), {})
 
     # -- drawing -------------------------------------------------------------------------------------------
 
@@ -260,9 +261,10 @@ class PdfWriter:
 
 
 def _deflated(data: bytes, extra: dict[str, object]) -> pydyf.Stream:
-    """A stream compressed once, here, as pydyf would (level 9): pydyf compresses a stream each time its data is
-    asked for, and a file with an identifier asks twice (the fonts' half of a document PDF's CPU, twice over)."""
-    return pydyf.Stream([zlib.compress(data, 9)], pydyf.Dictionary({**extra, "Filter": "/FlateDecode"}))
+    """A stream compressed once, here: pydyf compresses a stream each time its data is asked for, and a file with
+    an identifier asks twice (the fonts' half of a document PDF's CPU, twice over). At zlib's default level, not
+    pydyf's 9: a font subset comes out 0.2–0.3 % larger for 35–45 % less CPU."""
+    return pydyf.Stream([zlib.compress(data, DEFLATE_LEVEL)], pydyf.Dictionary({**extra, "Filter": "/FlateDecode"}))
 
 
 def _seal_images(add: Add, pages: list[Page], resources: pydyf.Dictionary) -> dict[bytes, str]:
