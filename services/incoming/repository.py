@@ -19,6 +19,7 @@ from services.domain.models import (
     IncomingPart,
     IncomingReader,
     IncomingRecord,
+    Organ,
     User,
     incoming_number,
 )
@@ -178,6 +179,9 @@ class IncomingRepository:
             IncomingRecord.organ_id == organ_id, IncomingRecord.document_id == document_id
         )
         return self.session.scalar(query)
+
+    def organs(self, organ_ids: Sequence[int]) -> list[Organ]:
+        return list(self.session.scalars(select(Organ).where(Organ.id.in_(organ_ids)))) if organ_ids else []
 
     def organs_holding(self, document_id: int) -> set[int]:
         """The organs that have registered this document as 收文."""

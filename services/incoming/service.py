@@ -102,14 +102,16 @@ class IncomingService:
         """A document put in organs' inboxes by distribution is each one's 收文 (a 请示 sent up included), once:
         the records already made are read in one statement, not one a recipient."""
         holding = self.repo.organs_holding(document.id)
-        for organ_id in organ_ids:
-            if organ_id not in holding:
-                self._delivered(document, organ_id)
-                holding.add(organ_id)
+        new = [organ_id for organ_id in dict.fromkeys(organ_ids) if organ_id not in holding]
+        self.repo.organs(new)  # in one statement: each record's step names its organ
+        records = [self._delivered(document, organ_id) for organ_id in new]
+        self.ctx.session.flush()  # all records at once: their steps need their ids
+        for record in records:
+            self._step(record, "登记", None, None, number=record.number)
 
     def _delivered(self, document: Document, organ_id: int) -> IncomingRecord:
         nature = IncomingNature.read if document.doc_type in READ_ONLY_TYPES else IncomingNature.handle
-        return self._new(
+        return self._unsaved(
             organ_id=organ_id,
             origin=IncomingOrigin.distributed,
             source_organ_id=document.lead_organ_id,
@@ -121,7 +123,6 @@ class IncomingService:
             copies=1,
             nature=nature,
             document_id=document.id,
-            actor=None,
         )
 
     def on_report(self, reply: Document, plan: Document) -> IncomingRecord:
@@ -195,6 +196,41 @@ class IncomingService:
         actor: User | None,
         received_on: dt.date | None = None,
     ) -> IncomingRecord:
+        record = self._unsaved(
+            organ_id=organ_id,
+            origin=origin,
+            source_organ_id=source_organ_id,
+            source_name=source_name,
+            doc_number=doc_number,
+            title=title,
+            classification=classification,
+            urgency=urgency,
+            copies=copies,
+            nature=nature,
+            document_id=document_id,
+            received_on=received_on,
+        )
+        self.ctx.session.flush()
+        self._step(record, "登记", actor, None, number=record.number)
+        return record
+
+    def _unsaved(
+        self,
+        *,
+        organ_id: int,
+        origin: IncomingOrigin,
+        source_organ_id: int | None,
+        source_name: str,
+        doc_number: str | None,
+        title: str,
+        classification: str,
+        urgency: str,
+        copies: int,
+        nature: IncomingNature,
+        document_id: int | None,
+        received_on: dt.date | None = None,
+    ) -> IncomingRecord:
+        """A 收文 record with its 收文号, added to the session, not yet written (its step needs its id)."""
         day = received_on or self.ctx.today()
         record = IncomingRecord(
             organ_id=organ_id,
@@ -215,8 +251,6 @@ class IncomingService:
             created_at=self.ctx.now(),
         )
         self.ctx.session.add(record)
-        self.ctx.session.flush()
-        self._step(record, "登记", actor, None, number=record.number)
         return record
 
     # -- reading -----------------------------------------------------------------------------------------
