@@ -192,9 +192,9 @@ class WorkflowService:
             query = query.where(Signoff.round == document.signing_round)
         return list(self.ctx.session.scalars(query.order_by(Signoff.round, Signoff.id)))
 
-    def _slot_for(self, actor: User, document: Document) -> Signoff:
+    def _slot_for(self, actor: User, slots: list[Signoff]) -> Signoff:
         require_role(actor, Role.signer)
-        slot = next((s for s in self.signoffs(document) if s.organ_id == actor.organ_id), None)
+        slot = next((s for s in slots if s.organ_id == actor.organ_id), None)
         if slot is None:
             raise Forbidden(
                 "not_a_signer", "您所在机关不是本文的联署机关", "your organ is not an issuer of this document"
@@ -232,7 +232,8 @@ class WorkflowService:
             if document.status in SIGNED_STATES:
                 raise Conflict("already_signed", "本文已完成签发", "the document is already signed off")
             document.require_status(DocStatus.signing)
-        slot = self._slot_for(actor, document)
+        slots = self.signoffs(document)  # the round's: the caller's slot among them, each decided as it stands
+        slot = self._slot_for(actor, slots)
         if approve:
             require_signer_name(actor, document)
         slot.signer_id = actor.id
@@ -244,7 +245,7 @@ class WorkflowService:
             slot.decide(SignoffStatus.signed)
             action = "signed" if slot.kind == SignoffKind.sign.value else "countersigned"
             self.audit.record(action, document=document, actor=actor, opinion=slot.opinion, kind=slot.kind)
-            self._complete_round_if_signed(document)
+            self._complete_round_if_signed(document, slots)
         else:
             if not slot.opinion:
                 raise Invalid("reason_required", "退回须说明理由", "a rejection needs a reason", field="opinion")
@@ -254,8 +255,7 @@ class WorkflowService:
             self.audit.record("signoff_rejected", document=document, actor=actor, opinion=slot.opinion)
         return document
 
-    def _complete_round_if_signed(self, document: Document) -> None:
-        slots = self.signoffs(document)
+    def _complete_round_if_signed(self, document: Document, slots: list[Signoff]) -> None:
         if not all(s.status == SignoffStatus.signed.value for s in slots):
             return
         document.written_on = self.ctx.today()  # 成文日期: the last co-issuer's signing date (Art. 9)
