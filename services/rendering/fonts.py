@@ -204,6 +204,12 @@ def _face_metrics(fonts_dir: str, face: str) -> Metrics:
     return metrics(found)
 
 
+@lru_cache(maxsize=64)
+def _own_glyphs(fonts_dir: str, face: str) -> frozenset[int] | None:
+    own = font_file(Path(fonts_dir), face)
+    return frozenset(metrics(own).glyphs) if own is not None else None
+
+
 @lru_cache(maxsize=8)
 def _in_every_face(fonts_dir: str) -> frozenset[int]:
     """The code points each of the five faces has itself (a character outside is looked up in the fallbacks)."""
@@ -242,6 +248,8 @@ class FontSet:
     def pieces(self, face: str, text: str) -> list[tuple[str, str]]:
         """`text` cut where the face drawing it changes: (piece, face) in order; spaces go with the piece they
         are in, so a Mongolian phrase is one piece."""
+        if self._draws_all(face, text):  # nearly every line of a document: its face has every character
+            return [(text, face)] if text else []
         out: list[tuple[str, str]] = []
         for char in text:
             drawn = face if char.isspace() and out else (self.face_for(face, char) or face)
@@ -250,6 +258,12 @@ class FontSet:
             else:
                 out.append((char, drawn))
         return out
+
+    def _draws_all(self, face: str, text: str) -> bool:
+        if self.dir is None:
+            return True
+        own = _own_glyphs(self._key, face)
+        return own is not None and all(ord(c) in own or c.isspace() for c in text)
 
     def width(self, face: str, text: str) -> float:
         """Natural width of `text` in em (a shaped face's as HarfBuzz sets it)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from services.rendering import grid
 from services.rendering.fonts import SHAPED, FontSet, metrics, shape
@@ -54,8 +56,16 @@ def glyph_run(fonts: FontSet, face: str, text: str) -> list[Drawn]:
             seen.add(cluster)
             out.append(Drawn(gid, chars, advance))
         return out
-    found = metrics(path)
-    return [Drawn(found.glyphs.get(ord(c), 0), c, found.advance(c)) for c in text]
+    drawn = str(path)
+    return [_drawn(drawn, c) for c in text]
+
+
+@lru_cache(maxsize=1 << 16)
+def _drawn(path: str, char: str) -> Drawn:
+    """One character's glyph in the face of this file (kept: a document draws each of its characters many times,
+    and its writers look the same ones up again)."""
+    found = metrics(Path(path))
+    return Drawn(found.glyphs.get(ord(char), 0), char, found.advance(char))
 
 
 @dataclass
