@@ -15,6 +15,7 @@ import io
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -33,9 +34,19 @@ DEFLATE_LEVEL = 6  # zlib's default (see _deflated)
 Add = Callable[[pydyf.Object], object]
 
 
-def _rgb(color: str) -> tuple[float, float, float]:
+@lru_cache(maxsize=64)
+def _rgb(color: str) -> str:
+    """A colour as PDF operands (``r g b``)."""
     value = color.lstrip("#")
-    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    return " ".join(_num(int(value[i : i + 2], 16) / 255) for i in (0, 2, 4))
+
+
+def _num(value: float) -> str:
+    """A number as pydyf writes one (no exponent, no trailing zeros). The drawing operators of a page are written
+    here as text, a line each: through pydyf's operator methods each number went through its type checks."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:f}".rstrip("0")
 
 
 class PdfWriter:
@@ -162,22 +173,18 @@ class PdfWriter:
 
     @staticmethod
     def _rule(content: pydyf.Stream, rule: Rule, height: float) -> None:
-        content.set_color_rgb(*_rgb(rule.color))
         x, y = rule.x * PT_PER_MM, height - (rule.y + rule.height) * PT_PER_MM
-        content.rectangle(round(x, 3), round(y, 3), round(rule.width * PT_PER_MM, 3), round(rule.height * PT_PER_MM, 3))
-        content.fill()
+        box = (round(x, 3), round(y, 3), round(rule.width * PT_PER_MM, 3), round(rule.height * PT_PER_MM, 3))
+        content.stream.append(f"{_rgb(rule.color)} rg\n{' '.join(map(_num, box))} re\nf".encode())
 
     @staticmethod
     def _text(content: pydyf.Stream, text: Text, font: str, fonts: FontSet, height: float) -> None:
         glyphs = "".join(f"{glyph.gid:04x}" for glyph in glyph_run(fonts, text.face, text.text))
-        content.set_color_rgb(*_rgb(text.color))
-        content.begin_text()
-        content.set_font_size(font, round(text.size, 3))
-        content.stream.append(f"{text.spacing * PT_PER_MM:.4f} Tc".encode())
         x, y = text.x * PT_PER_MM, height - text.baseline * PT_PER_MM
-        content.set_text_matrix(1, 0, 0, 1, round(x, 3), round(y, 3))
-        content.stream.append(f"<{glyphs}> Tj".encode())
-        content.end_text()
+        content.stream.append(
+            f"{_rgb(text.color)} rg\nBT\n/{font} {_num(round(text.size, 3))} Tf\n{text.spacing * PT_PER_MM:.4f} Tc\n"
+            f"1 0 0 1 {_num(round(x, 3))} {_num(round(y, 3))} Tm\n<{glyphs}> Tj\nET".encode()
+        )
 
     # -- fonts ---------------------------------------------------------------------------------------------
 
@@ -195,9 +202,7 @@ class PdfWriter:
         name = f"/{use.tag(face)}+{info.name.replace(' ', '')}"
         descriptor = _descriptor(name, info.bbox, "FontFile3" if cff else "FontFile2", file.reference)
         add(descriptor)
-        widths = pydyf.Array()
-        for gid in sorted(used):
-            widths.extend([gid, pydyf.Array([round(used[gid].advance * 1000)])])
+        widths = ("[" + " ".join(f"{gid} [{round(used[gid].advance * 1000)}]" for gid in sorted(used)) + "]").encode()
         cid_font = pydyf.Dictionary(
             {
                 "Type": "/Font",
