@@ -31,7 +31,16 @@ from services.domain.enums import (
     SignoffStatus,
     number_family,
 )
-from services.domain.models import Document, DocumentView, Organ, Signoff, User, ofd_key_beside, ses_key_beside
+from services.domain.models import (
+    Document,
+    DocumentVersion,
+    DocumentView,
+    Organ,
+    Signoff,
+    User,
+    ofd_key_beside,
+    ses_key_beside,
+)
 from services.errors import Conflict, Forbidden, Invalid
 from services.incoming.service import require_superior_addressee
 from services.jobs.service import JobService
@@ -98,7 +107,7 @@ class WorkflowService:
         if document.status != DocStatus.submitted.value:
             return []  # already decided by an earlier run
         version = self.documents.version(document)
-        results = run_checks(self._draft_view(document))
+        results = run_checks(self._draft_view(document, version))
         version.checks = [r.as_dict() for r in results]
         failures = blocking_failures(results)
         if failures:
@@ -110,14 +119,14 @@ class WorkflowService:
             self.audit.record("checks_passed", document=document, actor=None)
         return version.checks
 
-    def _draft_view(self, document: Document) -> DraftView:
+    def _draft_view(self, document: Document, version: DocumentVersion) -> DraftView:
         assert document.lead_organ_id is not None  # drafts always have their lead organ
-        version = self.documents.version(document)
         organs = OrganService(self.ctx)
+        body = self.documents.body(version)
         return DraftView(
             doc_type=document.doc_type,
             title=document.title,
-            body=self.documents.body(version),
+            body=body,
             issuer_ids=[i.organ_id for i in document.issuers],
             lead_organ_id=document.lead_organ_id,
             main_recipient_ids=[r.organ_id for r in document.recipients if r.role == RecipientRole.main.value],
@@ -129,7 +138,7 @@ class WorkflowService:
             lead_subordinate_ids=organs.subordinates(document.lead_organ_id),
             lead_prefixes=[p.prefix for p in document.lead_organ.prefixes],
             organ_names={r.organ_id: r.organ.name for r in document.recipients},
-            unprintable=self.unprintable(document),
+            unprintable=self.unprintable(document, body),
         )
 
     def unprintable(self, document: Document, body: str | None = None) -> list[str]:
