@@ -356,6 +356,15 @@ def load_language_data_in_background() -> None:
     threading.Thread(target=_load_language_data, name="gongwen-search-warm-up", daemon=True).start()
 
 
+def load_language_data() -> None:
+    """Load it now, in this thread: a server process does, before it serves, so that neither its first searches
+    nor the requests beside them wait for it (and the collector, frozen after, never walks it)."""
+    global _loading_started
+    with _loading:
+        _loading_started = True
+    _load_language_data()
+
+
 def _load_language_data() -> None:
     _jieba()
     _sounds()

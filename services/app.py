@@ -11,6 +11,7 @@ from http.cookies import SimpleCookie
 import anyio.to_thread
 from fastapi import FastAPI
 
+from search.recall import load_language_data
 from services.accounts.service import UserService
 from services.api.errors import install_error_handlers
 from services.api.limits import BodyLimitMiddleware, LoginCheck
@@ -109,6 +110,7 @@ def app_from_environment() -> FastAPI:
     runtime = Runtime(Settings())
     runtime.db  # noqa: B018 - migrated by `gongwen up` / `gongwen migrate`; a no-op when already current
     app = create_app(runtime.settings, runtime)
+    load_language_data()  # ≈ 1 s of CPU a process, once: else paid by its first search, during others' requests
     # What the server process has loaded lives as long as it does: out of the collector's sight, a full collection
     # no longer walks the imported libraries (those walks were the pages' p95 tails, ≈ 2× their median).
     gc.collect()
