@@ -104,10 +104,7 @@ class IncomingService:
         holding = self.repo.organs_holding(document.id)
         new = [organ_id for organ_id in dict.fromkeys(organ_ids) if organ_id not in holding]
         self.repo.organs(new)  # in one statement: each record's step names its organ
-        records = [self._delivered(document, organ_id) for organ_id in new]
-        self.ctx.session.flush()  # all records at once: their steps need their ids
-        for record in records:
-            self._step(record, "登记", None, None, number=record.number)
+        self._registered([self._delivered(document, organ_id) for organ_id in new], None)  # in one flush
 
     def _delivered(self, document: Document, organ_id: int) -> IncomingRecord:
         nature = IncomingNature.read if document.doc_type in READ_ONLY_TYPES else IncomingNature.handle
@@ -128,7 +125,7 @@ class IncomingService:
     def on_report(self, reply: Document, plan: Document) -> IncomingRecord:
         """A report-back reaching the issuing office is a 收文 there (read, not handled: a 阅件)."""
         assert plan.lead_organ_id is not None and reply.source_organ is not None
-        return self._new(
+        record = self._unsaved(
             organ_id=plan.lead_organ_id,
             origin=IncomingOrigin.report,
             source_organ_id=reply.source_organ_id,
@@ -140,8 +137,9 @@ class IncomingService:
             copies=1,
             nature=IncomingNature.read,
             document_id=reply.id,
-            actor=None,
         )
+        self._registered([record], None)
+        return record
 
     def register_paper(self, actor: User, data: PaperIn, scan: AttachmentUpload | None) -> IncomingRecord:
         """An external paper document registered by hand by the office, with its scan in object storage."""
@@ -158,7 +156,7 @@ class IncomingService:
             raise Invalid("scan_empty", "扫描件为空", "the scan is empty", field="scan")
         if scan is not None:
             check_size(Upload.scan, len(scan.data))
-        record = self._new(
+        record = self._unsaved(
             organ_id=actor.organ_id,
             origin=IncomingOrigin.paper,
             source_organ_id=None,
@@ -170,49 +168,20 @@ class IncomingService:
             copies=data.copies,
             nature=data.nature,
             document_id=None,
-            actor=actor,
             received_on=data.received_on,
         )
+        self._registered([record], actor)
         if scan is not None:
             key = unique_key(f"incoming/{record.organ_id}/{record.year}", safe_filename(scan.filename) or "scan")
             stage_object(self.ctx.session, self.ctx.store, key, scan.data, scan.content_type)
             record.scan_key, record.scan_name = key, scan.filename
         return record
 
-    def _new(
-        self,
-        *,
-        organ_id: int,
-        origin: IncomingOrigin,
-        source_organ_id: int | None,
-        source_name: str,
-        doc_number: str | None,
-        title: str,
-        classification: str,
-        urgency: str,
-        copies: int,
-        nature: IncomingNature,
-        document_id: int | None,
-        actor: User | None,
-        received_on: dt.date | None = None,
-    ) -> IncomingRecord:
-        record = self._unsaved(
-            organ_id=organ_id,
-            origin=origin,
-            source_organ_id=source_organ_id,
-            source_name=source_name,
-            doc_number=doc_number,
-            title=title,
-            classification=classification,
-            urgency=urgency,
-            copies=copies,
-            nature=nature,
-            document_id=document_id,
-            received_on=received_on,
-        )
+    def _registered(self, records: list[IncomingRecord], actor: User | None) -> None:
+        """Records made by `_unsaved`, written together, then each one's 登记 step (which needs its id)."""
         self.ctx.session.flush()
-        self._step(record, "登记", actor, None, number=record.number)
-        return record
+        for record in records:
+            self._step(record, "登记", actor, None, number=record.number)
 
     def _unsaved(
         self,
