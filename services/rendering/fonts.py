@@ -213,11 +213,9 @@ def _own_glyphs(fonts_dir: str, face: str) -> frozenset[int] | None:
 @lru_cache(maxsize=8)
 def _in_every_face(fonts_dir: str) -> frozenset[int]:
     """The code points each of the five faces has itself (a character outside is looked up in the fallbacks)."""
-    found = [font_file(Path(fonts_dir), face) for face in FONT_FILES]
-    if any(path is None or not path.is_file() for path in found):
+    if not all((Path(fonts_dir) / name).is_file() for name in FONT_FILES.values()):
         return frozenset()
-    glyphs = [set(metrics(path).glyphs) for path in found if path is not None]
-    return frozenset(set.intersection(*glyphs))
+    return frozenset.intersection(*(_own_glyphs(fonts_dir, face) or frozenset() for face in FONT_FILES))
 
 
 class FontSet:
