@@ -63,3 +63,10 @@ def first_line_below(y: float) -> int:
     while line_top(index) < y - 1e-6:
         index += 1
     return index
+
+
+def decimal_text(value: float, places: int) -> str:
+    """A number as the PDF and OFD writers put it in a file: at most ``places`` decimals, no exponent, no trailing
+    zeros, never ``-0``."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

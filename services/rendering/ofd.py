@@ -44,9 +44,8 @@ def _q(tag: str) -> str:
 
 
 def _num(value: float) -> str:
-    """A length in mm as OFD writes it: at most three decimals (a micrometre), no trailing zeros."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """A length in mm as OFD writes it: at most three decimals (a micrometre)."""
+    return grid.decimal_text(value, 3)
 
 
 def _rgb(color: str) -> str:

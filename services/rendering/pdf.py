@@ -42,11 +42,9 @@ def _rgb(color: str) -> str:
 
 
 def _num(value: float) -> str:
-    """A number as pydyf writes one (no exponent, no trailing zeros). The drawing operators of a page are written
-    here as text, a line each: through pydyf's operator methods each number went through its type checks."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:f}".rstrip("0")
+    """A number of a page's drawing (six decimals, as pydyf writes one). The drawing operators are written here as
+    text, a line each: through pydyf's operator methods each number went through its type checks."""
+    return grid.decimal_text(value, 6)
 
 
 class PdfWriter:
